@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages lapse needs that are missing, and nothing else.
+# Usage: .ci/deps.sh build|test
+set -euo pipefail
+
+packages=(cmake make gcc libsvm-dev libopenblas-dev libcsv-dev zlib1g-dev)
+if [ "${1:-build}" = test ]; then
+  # cmocka runs the unit tests; libsvm-tools gives svm-train/svm-predict to
+  # compare against; clang and its runtime build the libFuzzer targets.
+  packages+=(libcmocka-dev libsvm-tools clang libclang-rt-14-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "lapse: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

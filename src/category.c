@@ -1,0 +1,237 @@
+#include "lapse/category.h"
+
+#include "strmap.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const category_names[LAPSE_CAT_COUNT] = {
+    "activity", "core", "purchase", "coupon", "social", "cancel", "other",
+};
+
+struct lapse_category_map {
+    lapse_strmap *names;
+    unsigned char *categories; /* indexed by the strmap id */
+    size_t capacity;
+};
+
+/* Names the built-in table knows; datasets/README.md lists the same. */
+static const struct {
+    const char *name;
+    lapse_category category;
+} default_names[] = {
+    { "login", LAPSE_CAT_ACTIVITY },         { "app_open", LAPSE_CAT_ACTIVITY },
+    { "session_start", LAPSE_CAT_ACTIVITY }, { "open", LAPSE_CAT_ACTIVITY },
+    { "visit", LAPSE_CAT_ACTIVITY },         { "core_use", LAPSE_CAT_CORE },
+    { "feature_use", LAPSE_CAT_CORE },       { "play", LAPSE_CAT_CORE },
+    { "watch", LAPSE_CAT_CORE },             { "listen", LAPSE_CAT_CORE },
+    { "search", LAPSE_CAT_CORE },            { "view_item", LAPSE_CAT_CORE },
+    { "purchase", LAPSE_CAT_PURCHASE },      { "order", LAPSE_CAT_PURCHASE },
+    { "payment", LAPSE_CAT_PURCHASE },       { "buy", LAPSE_CAT_PURCHASE },
+    { "renewal", LAPSE_CAT_PURCHASE },       { "coupon_use", LAPSE_CAT_COUPON },
+    { "coupon", LAPSE_CAT_COUPON },          { "discount", LAPSE_CAT_COUPON },
+    { "share", LAPSE_CAT_SOCIAL },           { "comment", LAPSE_CAT_SOCIAL },
+    { "like", LAPSE_CAT_SOCIAL },            { "message", LAPSE_CAT_SOCIAL },
+    { "follow", LAPSE_CAT_SOCIAL },          { "invite", LAPSE_CAT_SOCIAL },
+    { "cancel", LAPSE_CAT_CANCEL },          { "unsubscribe", LAPSE_CAT_CANCEL },
+    { "subscription_cancel", LAPSE_CAT_CANCEL },
+};
+
+const char *lapse_category_name(lapse_category category)
+{
+    return (unsigned)category < LAPSE_CAT_COUNT ? category_names[category] : NULL;
+}
+
+int lapse_category_parse(lapse_category *out, const char *name, size_t len)
+{
+    for (int c = 0; c < LAPSE_CAT_COUNT; c++) {
+        if (strlen(category_names[c]) == len && memcmp(category_names[c], name, len) == 0) {
+            *out = (lapse_category)c;
+            return LAPSE_OK;
+        }
+    }
+    return LAPSE_ERR_FORMAT;
+}
+
+static lapse_category_map *map_create(void)
+{
+    lapse_category_map *map = calloc(1, sizeof *map);
+    if (!map)
+        return NULL;
+    map->names = lapse_strmap_create();
+    if (!map->names) {
+        free(map);
+        return NULL;
+    }
+    return map;
+}
+
+void lapse_category_map_free(lapse_category_map *map)
+{
+    if (!map)
+        return;
+    lapse_strmap_free(map->names);
+    free(map->categories);
+    free(map);
+}
+
+/* Adds or, for a repeated name, re-maps; the last row wins. */
+static int map_put(lapse_category_map *map, const char *name, size_t len,
+                   lapse_category category)
+{
+    const int64_t id = lapse_strmap_intern(map->names, name, len, NULL);
+    if (id < 0)
+        return LAPSE_ERR_NOMEM;
+    if ((size_t)id >= map->capacity) {
+        const size_t capacity = map->capacity ? map->capacity * 2 : 64;
+        unsigned char *categories = realloc(map->categories, capacity);
+        if (!categories)
+            return LAPSE_ERR_NOMEM;
+        map->categories = categories;
+        map->capacity = capacity;
+    }
+    map->categories[id] = (unsigned char)category;
+    return LAPSE_OK;
+}
+
+lapse_category_map *lapse_category_map_default(void)
+{
+    lapse_category_map *map = map_create();
+    if (!map)
+        return NULL;
+    for (size_t i = 0; i < sizeof default_names / sizeof default_names[0]; i++) {
+        const char *name = default_names[i].name;
+        if (map_put(map, name, strlen(name), default_names[i].category) != LAPSE_OK) {
+            lapse_category_map_free(map);
+            return NULL;
+        }
+    }
+    return map;
+}
+
+lapse_category lapse_category_lookup(const lapse_category_map *map, const char *name,
+                                     size_t len, int *known)
+{
+    const int64_t id = lapse_strmap_find(map->names, name, len);
+    if (known)
+        *known = id >= 0;
+    return id >= 0 ? (lapse_category)map->categories[id] : LAPSE_CAT_OTHER;
+}
+
+/* State of one pass of libcsv over a mapping file. */
+typedef struct {
+    lapse_category_map *map;
+    const char *path;
+    lapse_error *err;
+    int status;
+    int64_t row; /* 1-based row of the record being read */
+    int column;  /* 1-based column of the next field */
+    char event[257];
+    size_t event_len;
+    int saw_category;
+} mapping_parse;
+
+static void mapping_field(void *data, size_t len, void *user)
+{
+    mapping_parse *p = user;
+    if (p->status != LAPSE_OK)
+        return;
+    const int column = p->column++;
+    if (p->row == 1) {
+        static const char *const header[2] = { "event", "category" };
+        if (column > 2 || len != strlen(header[column - 1]) ||
+            memcmp(data, header[column - 1], len) != 0)
+            p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, p->row, column,
+                                        -1, "mapping file header must be \"event,category\"");
+        return;
+    }
+    if (column == 1) {
+        if (len == 0 || len >= sizeof p->event) {
+            p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, p->row, column, -1,
+                                        "event name must be 1 to %zu bytes",
+                                        sizeof p->event - 1);
+            return;
+        }
+        memcpy(p->event, data, len);
+        p->event_len = len;
+    } else if (column == 2) {
+        lapse_category category;
+        if (lapse_category_parse(&category, data, len) != LAPSE_OK) {
+            p->status = lapse_error_set(
+                p->err, LAPSE_ERR_FORMAT, p->path, p->row, column, -1,
+                "unknown category \"%.*s\" (expected activity, core, purchase, coupon, social, "
+                "cancel or other)",
+                (int)(len > 64 ? 64 : len), (const char *)data);
+            return;
+        }
+        p->saw_category = 1;
+        p->status = map_put(p->map, p->event, p->event_len, category);
+        if (p->status != LAPSE_OK)
+            lapse_error_set(p->err, p->status, p->path, p->row, column, -1, "out of memory");
+    } else {
+        p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, p->row, column, -1,
+                                    "mapping rows have 2 fields, this one has more");
+    }
+}
+
+static void mapping_row(int terminator, void *user)
+{
+    (void)terminator;
+    mapping_parse *p = user;
+    if (p->status == LAPSE_OK && p->row > 1 && !p->saw_category)
+        p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, p->row, p->column, -1,
+                                    "mapping rows have 2 fields, this one has %d",
+                                    p->column - 1);
+    if (p->status == LAPSE_OK && p->row == 1 && p->column != 3)
+        p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, 1, p->column, -1,
+                                    "mapping file header must be \"event,category\"");
+    p->row++;
+    p->column = 1;
+    p->saw_category = 0;
+}
+
+int lapse_category_map_load(lapse_category_map **out, const char *path, lapse_error *err)
+{
+    FILE *file = fopen(path, "rb");
+    if (!file)
+        return lapse_error_set(err, LAPSE_ERR_IO, path, 0, 0, -1, "cannot open: %s",
+                               strerror(errno));
+    lapse_category_map *map = map_create();
+    struct csv_parser parser;
+    int status = LAPSE_OK;
+    if (!map || csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        fclose(file);
+        lapse_category_map_free(map);
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+    }
+    mapping_parse p = { .map = map, .path = path, .err = err, .row = 1, .column = 1 };
+    char buffer[65536];
+    size_t got;
+    while (p.status == LAPSE_OK && (got = fread(buffer, 1, sizeof buffer, file)) > 0) {
+        if (csv_parse(&parser, buffer, got, mapping_field, mapping_row, &p) != got &&
+            p.status == LAPSE_OK)
+            p.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, p.row, p.column, -1,
+                                       "%s", csv_strerror(csv_error(&parser)));
+    }
+    if (p.status == LAPSE_OK && ferror(file))
+        p.status = lapse_error_set(err, LAPSE_ERR_IO, path, 0, 0, -1, "read failed");
+    if (p.status == LAPSE_OK &&
+        csv_fini(&parser, mapping_field, mapping_row, &p) != 0 && p.status == LAPSE_OK)
+        p.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, p.row, p.column, -1,
+                                   "unterminated quoted field");
+    if (p.status == LAPSE_OK && p.row == 1)
+        p.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, 0, -1,
+                                   "empty mapping file (expected the header event,category)");
+    status = p.status;
+    csv_free(&parser);
+    fclose(file);
+    if (status != LAPSE_OK) {
+        lapse_category_map_free(map);
+        return status;
+    }
+    *out = map;
+    return LAPSE_OK;
+}

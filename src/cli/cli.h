@@ -1,0 +1,43 @@
+/* Shared pieces of the lapse command: exit codes, located error reports,
+ * strict number parsing. Every command is a function over the public API. */
+#ifndef LAPSE_CLI_H
+#define LAPSE_CLI_H
+
+#include "lapse/error.h"
+
+#include <stdint.h>
+
+/* Exit codes, documented in README.md. */
+enum {
+    EXIT_OK = 0,
+    EXIT_DATA = 1,  /* input lapse refuses: a bad row, corrupt gzip, a model that does not fit */
+    EXIT_USAGE = 2, /* bad flags or option values */
+    EXIT_SYSTEM = 3 /* cannot open, read or write a file; out of memory */
+};
+
+/* Prints "lapse: <message> (in FILE:LINE, column C)" on stderr and returns
+ * the exit code for err->code. */
+int cli_report(const lapse_error *err);
+
+/* Prints "lapse CMD: <message>" and a pointer to --help; returns EXIT_USAGE. */
+int cli_usage_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Strict parsers for option values: the whole text must be a number within
+ * [min, max]. On failure they print a usage error naming the option and
+ * return EXIT_USAGE; 0 on success. */
+int cli_parse_long(const char *command, const char *option, const char *text, long min,
+                   long max, long *out);
+int cli_parse_double(const char *command, const char *option, const char *text, double min,
+                     double max, double *out);
+/* A date (YYYY-MM-DD or YYYYMMDD) as UTC seconds. */
+int cli_parse_date(const char *command, const char *option, const char *text, int64_t *out);
+
+/* Routes the library's warnings to stderr ("lapse: warning: ...");
+ * quiet drops info-level notes. */
+void cli_log_to_stderr(int quiet);
+
+/* Each subcommand: argc/argv start at the subcommand's name; the table in
+ * main.c lists them. */
+
+#endif

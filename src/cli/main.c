@@ -1,0 +1,66 @@
+/* lapse: churn prediction from raw event logs. Dispatches to one function per
+ * subcommand; each lives in its own file and uses only the public API. */
+#include "cli.h"
+
+#include "lapse/outfile.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    { NULL, NULL, NULL },
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: lapse <command> [options] [files]\n\n"
+                 "lapse predicts which users will go silent, why, and how to reach them.\n\n"
+                 "commands:\n");
+    for (const command *c = commands; c->name; c++)
+        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+    fprintf(out, "\n'lapse <command> --help' describes each one. 'lapse --version' prints "
+                 "the version.\n"
+                 "exit codes: 0 ok, 1 bad input data, 2 usage error, 3 system error "
+                 "(I/O, memory).\n");
+}
+
+/* A killed run must not leave temporary files behind where it can help it. */
+static void on_terminate(int signal_number)
+{
+    lapse_outfile_abort_all_from_signal();
+    signal(signal_number, SIG_DFL);
+    raise(signal_number);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("lapse %s\n", LAPSE_VERSION_STRING);
+        return EXIT_OK;
+    }
+    signal(SIGINT, on_terminate);
+    signal(SIGTERM, on_terminate);
+    signal(SIGHUP, on_terminate);
+    for (const command *c = commands; c->name; c++)
+        if (strcmp(argv[1], c->name) == 0)
+            return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "lapse: unknown command \"%s\"\n\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}
