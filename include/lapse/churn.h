@@ -1,0 +1,56 @@
+/* What counts as churn: configuration, not code.
+ *
+ * A user is active at a snapshot when they had a key event within the last
+ * silent_days days before it. An active user is labelled churned (1) when
+ * they have no key event in [asof, asof + horizon_days). For subscription
+ * products (cancel_is_churn) the label is instead a cancel event inside
+ * that window. The definition travels with feature tables and models, so a
+ * model is never applied to users defined another way. */
+#ifndef LAPSE_CHURN_H
+#define LAPSE_CHURN_H
+
+#include "lapse/category.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    unsigned key_mask;   /* bit (1u << lapse_category) per key category */
+    int silent_days;     /* days without a key event that make a user silent */
+    int horizon_days;    /* label window after the snapshot */
+    int cancel_is_churn; /* 1: churn = a cancel event within the horizon */
+} lapse_churn_def;
+
+/* The `app` preset: key activity, 30 silent days, 30-day horizon. */
+#define LAPSE_CHURN_DEF_INIT { 1u << LAPSE_CAT_ACTIVITY, 30, 30, 0 }
+
+#define LAPSE_CHURN_MAX_DAYS 3650
+
+/* Presets: game (7 days, activity), app (30, activity), ecommerce (30,
+ * purchase), finance (90, activity), subscription (churn = a cancel; users
+ * with any activity in the last 30 days). The horizon is left as it is.
+ * Returns 0 or LAPSE_ERR_ARG for an unknown name. */
+int lapse_churn_preset(lapse_churn_def *def, const char *name);
+
+/* Parses a category list separated by ',' or '+' ("activity,purchase")
+ * into a key mask. Returns 0 or LAPSE_ERR_ARG. */
+int lapse_churn_parse_keys(unsigned *out, const char *text, size_t len);
+
+/* Writes the key mask as "activity+purchase" into buf. */
+void lapse_churn_format_keys(char *buf, size_t size, unsigned key_mask);
+
+/* Checks ranges (1..LAPSE_CHURN_MAX_DAYS days, a non-empty key set). */
+int lapse_churn_validate(const lapse_churn_def *def);
+
+/* 1 when both definitions label the same users the same way. */
+int lapse_churn_equal(const lapse_churn_def *a, const lapse_churn_def *b);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

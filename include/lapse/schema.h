@@ -1,0 +1,45 @@
+/* The first line of a feature table: which format, which churn definition,
+ * which features.
+ *
+ *   # lapse-features 1; key=activity; silent_days=30; horizon=30; churn=silence; schema=9f3c01d2a4b5e6f7
+ *
+ * churn is `silence` or `cancel`. schema is lapse_schema_hash() of the
+ * feature names, in order, as 16 lower-case hex digits. Train stores all of
+ * it in the model, and score compares. */
+#ifndef LAPSE_SCHEMA_H
+#define LAPSE_SCHEMA_H
+
+#include "lapse/churn.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LAPSE_TABLE_FORMAT_VERSION 1
+
+typedef struct {
+    int version;
+    lapse_churn_def churn;
+    uint64_t schema_hash;
+} lapse_table_meta;
+
+/* A 64-bit hash of the names joined by ','; order matters. */
+uint64_t lapse_schema_hash(const char *const *names, size_t count);
+
+/* Writes the line (without a newline) into buf. Returns 0, or LAPSE_ERR_ARG
+ * when buf is too small. */
+int lapse_table_meta_format(char *buf, size_t size, const lapse_table_meta *meta);
+
+/* Parses line[0..len) (without its newline). Returns 0, LAPSE_ERR_FORMAT
+ * for anything that is not such a line, or LAPSE_ERR_VERSION for a format
+ * version newer than this build reads. Unknown keys are refused. */
+int lapse_table_meta_parse(lapse_table_meta *out, const char *line, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
