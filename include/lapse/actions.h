@@ -1,0 +1,77 @@
+/* From a scored user to something a campaign team can do: a value tier, a
+ * silence stage, and a suggested recall action chosen by a rule table.
+ *
+ * The default rules (documented in README.md):
+ *   segment             value  action
+ *   *                   high   phone          (a call or dedicated service)
+ *   price-sensitive     *      coupon         (a personal coupon)
+ *   feature-dependent   *      push_feature   (a push about the feature they used)
+ *   social-driven       *      community      (a community or friend message)
+ *   *                   *      sms_email      (an SMS or e-mail)
+ * The first matching row wins. A rules file (CSV `segment,value,action`,
+ * `*` matching anything) replaces the table. */
+#ifndef LAPSE_ACTIONS_H
+#define LAPSE_ACTIONS_H
+
+#include "lapse/error.h"
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { LAPSE_VALUE_LOW, LAPSE_VALUE_MEDIUM, LAPSE_VALUE_HIGH } lapse_value_tier;
+
+/* High value: recent, repeat and big enough spenders. Medium: any purchase
+ * at all. Low: none. */
+typedef struct {
+    double max_recency_days; /* days since the last purchase, at most */
+    double min_purchases;
+    double min_spend;
+} lapse_value_rule;
+
+#define LAPSE_VALUE_RULE_INIT { 30.0, 2.0, 200.0 }
+
+lapse_value_tier lapse_value_tier_of(const lapse_value_rule *rule, double days_since_purchase,
+                                     double purchases, double spend);
+
+/* "low", "medium", "high". */
+const char *lapse_value_tier_name(lapse_value_tier tier);
+
+/* The three-level response for users who have already gone quiet: days
+ * silent from which a user is at `warning`, `silent-7d` and `silent-14d`
+ * (by default 3, 7 and 14). Below the first, the user is not silent and
+ * gets a risk tier from the model instead. */
+typedef struct {
+    double days[3];
+} lapse_silence_stages;
+
+#define LAPSE_SILENCE_STAGES_INIT { { 3.0, 7.0, 14.0 } }
+
+/* The stage name for days_silent, or NULL when the user is not silent. */
+const char *lapse_silence_stage(const lapse_silence_stages *stages, double days_silent);
+
+/* Parses "3,7,14" (three increasing non-negative numbers). 0 or LAPSE_ERR_ARG. */
+int lapse_silence_stages_parse(lapse_silence_stages *out, const char *text);
+
+typedef struct lapse_action_rules lapse_action_rules;
+
+/* The default table above. NULL when out of memory. */
+lapse_action_rules *lapse_action_rules_default(void);
+
+/* Loads a rules file; errors name the file, line and column. */
+int lapse_action_rules_load(lapse_action_rules **out, const char *path, lapse_error *err);
+
+void lapse_action_rules_free(lapse_action_rules *rules); /* accepts NULL */
+
+/* The action for a segment name and value tier: the first matching rule's,
+ * or "none" when no rule matches. Read-only: threads may share the rules. */
+const char *lapse_action_choose(const lapse_action_rules *rules, const char *segment,
+                                lapse_value_tier value);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

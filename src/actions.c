@@ -1,0 +1,249 @@
+#include "lapse/actions.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+lapse_value_tier lapse_value_tier_of(const lapse_value_rule *rule, double days_since_purchase,
+                                     double purchases, double spend)
+{
+    if (purchases <= 0)
+        return LAPSE_VALUE_LOW;
+    if (days_since_purchase <= rule->max_recency_days && purchases >= rule->min_purchases &&
+        spend >= rule->min_spend)
+        return LAPSE_VALUE_HIGH;
+    return LAPSE_VALUE_MEDIUM;
+}
+
+const char *lapse_value_tier_name(lapse_value_tier tier)
+{
+    switch (tier) {
+    case LAPSE_VALUE_HIGH: return "high";
+    case LAPSE_VALUE_MEDIUM: return "medium";
+    default: return "low";
+    }
+}
+
+const char *lapse_silence_stage(const lapse_silence_stages *stages, double days_silent)
+{
+    if (days_silent >= stages->days[2])
+        return "silent-14d";
+    if (days_silent >= stages->days[1])
+        return "silent-7d";
+    if (days_silent >= stages->days[0])
+        return "warning";
+    return NULL;
+}
+
+int lapse_silence_stages_parse(lapse_silence_stages *out, const char *text)
+{
+    lapse_silence_stages stages;
+    const char *p = text;
+    for (int i = 0; i < 3; i++) {
+        char *end;
+        errno = 0;
+        stages.days[i] = strtod(p, &end);
+        if (errno || end == p || !isfinite(stages.days[i]) || stages.days[i] < 0 ||
+            (i > 0 && stages.days[i] <= stages.days[i - 1]))
+            return LAPSE_ERR_ARG;
+        if (*end != (i < 2 ? ',' : '\0'))
+            return LAPSE_ERR_ARG;
+        p = end + 1;
+    }
+    *out = stages;
+    return LAPSE_OK;
+}
+
+#define RULE_FIELD_MAX 64
+
+typedef struct {
+    char segment[RULE_FIELD_MAX]; /* "*" matches any */
+    int value;                    /* lapse_value_tier, or -1 for any */
+    char action[RULE_FIELD_MAX];
+} action_rule;
+
+struct lapse_action_rules {
+    action_rule *rules;
+    size_t count, capacity;
+};
+
+static int rules_add(lapse_action_rules *rules, const char *segment, int value,
+                     const char *action)
+{
+    if (rules->count == rules->capacity) {
+        const size_t capacity = rules->capacity ? rules->capacity * 2 : 8;
+        action_rule *grown = realloc(rules->rules, capacity * sizeof *grown);
+        if (!grown)
+            return LAPSE_ERR_NOMEM;
+        rules->rules = grown;
+        rules->capacity = capacity;
+    }
+    action_rule *rule = &rules->rules[rules->count++];
+    snprintf(rule->segment, sizeof rule->segment, "%s", segment);
+    rule->value = value;
+    snprintf(rule->action, sizeof rule->action, "%s", action);
+    return LAPSE_OK;
+}
+
+void lapse_action_rules_free(lapse_action_rules *rules)
+{
+    if (!rules)
+        return;
+    free(rules->rules);
+    free(rules);
+}
+
+lapse_action_rules *lapse_action_rules_default(void)
+{
+    static const struct {
+        const char *segment;
+        int value;
+        const char *action;
+    } defaults[] = {
+        { "*", LAPSE_VALUE_HIGH, "phone" },
+        { "price-sensitive", -1, "coupon" },
+        { "feature-dependent", -1, "push_feature" },
+        { "social-driven", -1, "community" },
+        { "*", -1, "sms_email" },
+    };
+    lapse_action_rules *rules = calloc(1, sizeof *rules);
+    if (!rules)
+        return NULL;
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
+        if (rules_add(rules, defaults[i].segment, defaults[i].value, defaults[i].action) !=
+            LAPSE_OK) {
+            lapse_action_rules_free(rules);
+            return NULL;
+        }
+    }
+    return rules;
+}
+
+const char *lapse_action_choose(const lapse_action_rules *rules, const char *segment,
+                                lapse_value_tier value)
+{
+    for (size_t i = 0; i < rules->count; i++) {
+        const action_rule *rule = &rules->rules[i];
+        if ((rule->value < 0 || rule->value == (int)value) &&
+            (strcmp(rule->segment, "*") == 0 || strcmp(rule->segment, segment) == 0))
+            return rule->action;
+    }
+    return "none";
+}
+
+/* State of one libcsv pass over a rules file. */
+typedef struct {
+    lapse_action_rules *rules;
+    const char *path;
+    lapse_error *err;
+    int status;
+    int64_t row;
+    int column;
+    char fields[3][RULE_FIELD_MAX];
+} rules_parse;
+
+static int parse_value_field(const char *text, int *out)
+{
+    if (strcmp(text, "*") == 0) {
+        *out = -1;
+        return LAPSE_OK;
+    }
+    for (int tier = LAPSE_VALUE_LOW; tier <= LAPSE_VALUE_HIGH; tier++) {
+        if (strcmp(text, lapse_value_tier_name((lapse_value_tier)tier)) == 0) {
+            *out = tier;
+            return LAPSE_OK;
+        }
+    }
+    return LAPSE_ERR_FORMAT;
+}
+
+static void rules_field(void *data, size_t len, void *user)
+{
+    rules_parse *p = user;
+    if (p->status != LAPSE_OK)
+        return;
+    const int column = p->column++;
+    if (column > 3) {
+        p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, p->row, column, -1,
+                                    "rules rows have 3 fields (segment,value,action)");
+        return;
+    }
+    if (len == 0 || len >= RULE_FIELD_MAX) {
+        p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, p->row, column, -1,
+                                    "fields must be 1 to %d bytes", RULE_FIELD_MAX - 1);
+        return;
+    }
+    memcpy(p->fields[column - 1], data, len);
+    p->fields[column - 1][len] = '\0';
+}
+
+static void rules_row(int terminator, void *user)
+{
+    (void)terminator;
+    rules_parse *p = user;
+    if (p->status == LAPSE_OK && p->column != 4)
+        p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, p->row, p->column, -1,
+                                    "rules rows have 3 fields (segment,value,action), this one "
+                                    "has %d",
+                                    p->column - 1);
+    if (p->status == LAPSE_OK && p->row == 1) {
+        if (strcmp(p->fields[0], "segment") || strcmp(p->fields[1], "value") ||
+            strcmp(p->fields[2], "action"))
+            p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, 1, 1, -1,
+                                        "rules header must be \"segment,value,action\"");
+    } else if (p->status == LAPSE_OK) {
+        int value;
+        if (parse_value_field(p->fields[1], &value) != LAPSE_OK)
+            p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, p->row, 2, -1,
+                                        "value must be low, medium, high or *, not \"%s\"",
+                                        p->fields[1]);
+        else if (rules_add(p->rules, p->fields[0], value, p->fields[2]) != LAPSE_OK)
+            p->status = lapse_error_set(p->err, LAPSE_ERR_NOMEM, p->path, p->row, 0, -1,
+                                        "out of memory");
+    }
+    p->row++;
+    p->column = 1;
+}
+
+int lapse_action_rules_load(lapse_action_rules **out, const char *path, lapse_error *err)
+{
+    FILE *file = fopen(path, "rb");
+    if (!file)
+        return lapse_error_set(err, LAPSE_ERR_IO, path, 0, 0, -1, "cannot open: %s",
+                               strerror(errno));
+    lapse_action_rules *rules = calloc(1, sizeof *rules);
+    struct csv_parser parser;
+    if (!rules || csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+        fclose(file);
+        free(rules);
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+    }
+    rules_parse p = { .rules = rules, .path = path, .err = err, .row = 1, .column = 1 };
+    char buffer[16384];
+    size_t got;
+    while (p.status == LAPSE_OK && (got = fread(buffer, 1, sizeof buffer, file)) > 0)
+        if (csv_parse(&parser, buffer, got, rules_field, rules_row, &p) != got &&
+            p.status == LAPSE_OK)
+            p.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, p.row, p.column, -1, "%s",
+                                       csv_strerror(csv_error(&parser)));
+    if (p.status == LAPSE_OK && ferror(file))
+        p.status = lapse_error_set(err, LAPSE_ERR_IO, path, 0, 0, -1, "read failed");
+    if (p.status == LAPSE_OK && csv_fini(&parser, rules_field, rules_row, &p) != 0 &&
+        p.status == LAPSE_OK)
+        p.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, p.row, p.column, -1,
+                                   "unterminated quoted field");
+    if (p.status == LAPSE_OK && rules->count == 0)
+        p.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, p.row, 0, -1,
+                                   "a rules file needs the header and at least one rule");
+    csv_free(&parser);
+    fclose(file);
+    if (p.status != LAPSE_OK) {
+        lapse_action_rules_free(rules);
+        return p.status;
+    }
+    *out = rules;
+    return LAPSE_OK;
+}

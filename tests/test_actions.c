@@ -1,0 +1,125 @@
+/* Value tiers, silence stages and the action rule table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "lapse/actions.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void value_tiers(void **state)
+{
+    (void)state;
+    const lapse_value_rule rule = LAPSE_VALUE_RULE_INIT;
+    assert_int_equal(lapse_value_tier_of(&rule, 10, 3, 250), LAPSE_VALUE_HIGH);
+    /* Exactly on each edge still counts: at most 30 days, at least 2 and 200. */
+    assert_int_equal(lapse_value_tier_of(&rule, 30, 2, 200), LAPSE_VALUE_HIGH);
+    assert_int_equal(lapse_value_tier_of(&rule, 31, 2, 200), LAPSE_VALUE_MEDIUM);
+    assert_int_equal(lapse_value_tier_of(&rule, 5, 1, 900), LAPSE_VALUE_MEDIUM);
+    assert_int_equal(lapse_value_tier_of(&rule, 5, 4, 199.99), LAPSE_VALUE_MEDIUM);
+    assert_int_equal(lapse_value_tier_of(&rule, 5, 0, 0), LAPSE_VALUE_LOW);
+    const lapse_value_rule strict = { 7, 5, 1000 };
+    assert_int_equal(lapse_value_tier_of(&strict, 10, 3, 250), LAPSE_VALUE_MEDIUM);
+    assert_string_equal(lapse_value_tier_name(LAPSE_VALUE_HIGH), "high");
+}
+
+static void silence_stages(void **state)
+{
+    (void)state;
+    const lapse_silence_stages stages = LAPSE_SILENCE_STAGES_INIT;
+    assert_null(lapse_silence_stage(&stages, 2.9));
+    assert_string_equal(lapse_silence_stage(&stages, 3), "warning");
+    assert_string_equal(lapse_silence_stage(&stages, 6.5), "warning");
+    assert_string_equal(lapse_silence_stage(&stages, 7), "silent-7d");
+    assert_string_equal(lapse_silence_stage(&stages, 14), "silent-14d");
+    assert_string_equal(lapse_silence_stage(&stages, 400), "silent-14d");
+
+    lapse_silence_stages parsed;
+    assert_int_equal(lapse_silence_stages_parse(&parsed, "2,5,10"), LAPSE_OK);
+    assert_true(parsed.days[0] == 2 && parsed.days[1] == 5 && parsed.days[2] == 10);
+    assert_int_equal(lapse_silence_stages_parse(&parsed, "5,2,10"), LAPSE_ERR_ARG);
+    assert_int_equal(lapse_silence_stages_parse(&parsed, "2,5"), LAPSE_ERR_ARG);
+    assert_int_equal(lapse_silence_stages_parse(&parsed, "2,5,10,"), LAPSE_ERR_ARG);
+    assert_int_equal(lapse_silence_stages_parse(&parsed, "-1,5,10"), LAPSE_ERR_ARG);
+    assert_int_equal(lapse_silence_stages_parse(&parsed, "a,5,10"), LAPSE_ERR_ARG);
+}
+
+static void default_rules(void **state)
+{
+    (void)state;
+    lapse_action_rules *rules = lapse_action_rules_default();
+    assert_non_null(rules);
+    /* High value beats the segment. */
+    assert_string_equal(lapse_action_choose(rules, "price-sensitive", LAPSE_VALUE_HIGH), "phone");
+    assert_string_equal(lapse_action_choose(rules, "price-sensitive", LAPSE_VALUE_LOW), "coupon");
+    assert_string_equal(lapse_action_choose(rules, "feature-dependent", LAPSE_VALUE_MEDIUM),
+                        "push_feature");
+    assert_string_equal(lapse_action_choose(rules, "social-driven", LAPSE_VALUE_LOW),
+                        "community");
+    assert_string_equal(lapse_action_choose(rules, "mixed-1", LAPSE_VALUE_MEDIUM), "sms_email");
+    lapse_action_rules_free(rules);
+    lapse_action_rules_free(NULL);
+}
+
+static const char *write_file(const char *name, const char *text)
+{
+    FILE *file = fopen(name, "wb");
+    assert_non_null(file);
+    fputs(text, file);
+    fclose(file);
+    return name;
+}
+
+static void rules_file(void **state)
+{
+    (void)state;
+    const char *path = write_file("rules_ok.csv", "segment,value,action\n"
+                                                  "social-driven,high,vip_event\n"
+                                                  "*,low,\"email, weekly\"\n");
+    lapse_action_rules *rules = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_action_rules_load(&rules, path, &err), LAPSE_OK);
+    assert_string_equal(lapse_action_choose(rules, "social-driven", LAPSE_VALUE_HIGH),
+                        "vip_event");
+    assert_string_equal(lapse_action_choose(rules, "price-sensitive", LAPSE_VALUE_LOW),
+                        "email, weekly");
+    assert_string_equal(lapse_action_choose(rules, "price-sensitive", LAPSE_VALUE_HIGH), "none");
+    lapse_action_rules_free(rules);
+}
+
+static void expect_error(const char *text, int line, int column, const char *needle)
+{
+    const char *path = write_file("rules_bad.csv", text);
+    lapse_action_rules *rules = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_action_rules_load(&rules, path, &err), LAPSE_ERR_FORMAT);
+    assert_null(rules);
+    assert_int_equal(err.line, line);
+    assert_int_equal(err.column, column);
+    if (!strstr(err.message, needle))
+        fail_msg("message \"%s\" lacks \"%s\"", err.message, needle);
+}
+
+static void rules_file_errors(void **state)
+{
+    (void)state;
+    expect_error("seg,value,action\n*,*,sms\n", 1, 1, "header");
+    expect_error("segment,value,action\n*,gold,sms\n", 2, 2, "low, medium, high");
+    expect_error("segment,value,action\n*,*\n", 2, 3, "3 fields");
+    expect_error("segment,value,action\n*,*,sms,extra\n", 2, 4, "3 fields");
+    expect_error("segment,value,action\n", 2, 0, "at least one rule");
+    expect_error("segment,value,action\n*,,sms\n", 2, 2, "1 to 63 bytes");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(value_tiers),  cmocka_unit_test(silence_stages),
+        cmocka_unit_test(default_rules), cmocka_unit_test(rules_file),
+        cmocka_unit_test(rules_file_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
