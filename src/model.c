@@ -1,6 +1,7 @@
 /* The model struct: allocation, validation, and comparison with a feature
  * table. The file format lives in model_io.c. */
 #include "lapse/model.h"
+#include "lapse/timeparse.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -352,6 +353,9 @@ static int validate_tiers(const lapse_model_tiers *t, lapse_error *err)
 
 static int validate_training(const lapse_model_training *t, lapse_error *err)
 {
+    if (t->first_asof < 0 || t->last_asof >= LAPSE_TIME_MAX)
+        return INVALID("training data range %lld to %lld lies outside 1970 to 2199",
+                       (long long)t->first_asof, (long long)t->last_asof);
     if (t->first_asof > t->last_asof)
         return INVALID("training data range ends (%lld) before it starts (%lld)",
                        (long long)t->last_asof, (long long)t->first_asof);

@@ -195,7 +195,7 @@ void lapse_model_free(lapse_model *model); /* accepts NULL */
  * figures and silhouette may be NaN), scales > 0, profile indices in range,
  * the schema hash equal to lapse_schema_hash of the feature names, a valid
  * churn definition, isotonic breakpoints ordered, tier thresholds strictly
- * increasing inside (0, 1), first asof <= last asof. Returns 0 or
+ * increasing inside (0, 1), 1970 <= first asof <= last asof < 2200. Returns 0 or
  * LAPSE_ERR_ARG naming the first problem. */
 int lapse_model_validate(const lapse_model *model, lapse_error *err);
 
