@@ -48,7 +48,7 @@ void lapse_model_free(lapse_model *model)
 }
 
 /* calloc of count elements of size bytes; count may be 0 (then a 1-byte
- * block, so that "present" and "absent" stay distinguishable). */
+ * block: calloc(0) may return NULL, which would read as a failure). */
 static void *alloc_array(size_t count, size_t size, int *failed)
 {
     void *p = calloc(count ? count : 1, size);
@@ -204,7 +204,7 @@ static int check_text(const char *text, const char *what, int may_be_empty, laps
 static int check_numbers(const double *values, size_t n, const char *what, int positive,
                          lapse_error *err)
 {
-    if (!values)
+    if (!values && n)
         return INVALID("%s values are missing", what);
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(values[i]))

@@ -413,7 +413,8 @@ static int out_of_memory(reader *r)
     return lapse_error_set(r->err, LAPSE_ERR_NOMEM, r->path, 0, 0, -1, "out of memory");
 }
 
-/* calloc with a 1-byte floor, so an empty array is present rather than NULL. */
+/* calloc with a 1-byte floor: calloc(0) may return NULL, which would read
+ * as a failure. */
 static void *alloc_zeroed(size_t count, size_t size)
 {
     return calloc(count ? count : 1, size);
@@ -534,9 +535,10 @@ static int decode_segments(reader *r, lapse_model *m)
     TRY(get_u32(r, &np));
     TRY(check_count(r, k, 12, "segments")); /* each has at least a size and a name */
     TRY(check_count(r, np, 21, "profile features"));
-    const size_t cells = (size_t)k * np; /* both bounded by the file size: no overflow */
+    if (np && k > SIZE_MAX / np)
+        return MALFORMED(r, r->pos, "section SEGM declares too many centroid values");
+    const size_t cells = (size_t)k * np;
     s->n_profile = np;
-    TRY(check_count(r, np, 4, "profile features"));
     s->profile = alloc_zeroed(np, sizeof *s->profile);
     if (!s->profile)
         return out_of_memory(r);
