@@ -250,7 +250,7 @@ static int fits_u32(const lapse_model *m)
            m->classifier.n_sv <= max && m->calibration.n <= max && m->tiers.n_tiers <= max;
 }
 
-int lapse_model_encode(const lapse_model *model, unsigned char **out, size_t *size,
+int lapse_model_encode(unsigned char **out, size_t *size, const lapse_model *model,
                        lapse_error *err)
 {
     *out = NULL;
@@ -282,7 +282,7 @@ int lapse_model_save(const lapse_model *model, const char *path, lapse_error *er
 {
     unsigned char *bytes;
     size_t size;
-    int status = lapse_model_encode(model, &bytes, &size, err);
+    int status = lapse_model_encode(&bytes, &size, model, err);
     if (status) {
         if (err)
             snprintf(err->path, sizeof err->path, "%s", path);

@@ -121,7 +121,7 @@ static lapse_model *build_svm(void)
 static void encode(const lapse_model *m, unsigned char **bytes, size_t *size)
 {
     lapse_error err = LAPSE_ERROR_INIT;
-    assert_int_equal(lapse_model_encode(m, bytes, size, &err), LAPSE_OK);
+    assert_int_equal(lapse_model_encode(bytes, size, m, &err), LAPSE_OK);
 }
 
 static void assert_same_doubles(const double *a, const double *b, size_t n)

@@ -202,7 +202,7 @@ int lapse_model_validate(const lapse_model *model, lapse_error *err);
 /* Encodes a valid model as the bytes of a model file into a malloc'd buffer
  * (*out, *size; the caller frees *out). Returns 0, LAPSE_ERR_ARG when the
  * model does not validate, or LAPSE_ERR_NOMEM. */
-int lapse_model_encode(const lapse_model *model, unsigned char **out, size_t *size,
+int lapse_model_encode(unsigned char **out, size_t *size, const lapse_model *model,
                        lapse_error *err);
 
 /* Validates, encodes and writes the model to path atomically (lapse_outfile).

@@ -35,12 +35,12 @@ static void decode_and_check(const unsigned char *data, size_t size)
     }
     unsigned char *first, *second;
     size_t first_size, second_size;
-    if (lapse_model_encode(model, &first, &first_size, &err) != LAPSE_OK)
+    if (lapse_model_encode(&first, &first_size, model, &err) != LAPSE_OK)
         abort();
     lapse_model_free(model);
     if (lapse_model_decode(&model, first, first_size, NULL, &err) != LAPSE_OK)
         abort();
-    if (lapse_model_encode(model, &second, &second_size, &err) != LAPSE_OK)
+    if (lapse_model_encode(&second, &second_size, model, &err) != LAPSE_OK)
         abort();
     if (first_size != second_size || memcmp(first, second, first_size) != 0)
         abort();
