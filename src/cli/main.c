@@ -15,6 +15,7 @@ typedef struct {
 } command;
 
 static const command commands[] = {
+    { "model", cmd_model, "show a model file in readable form" },
     { NULL, NULL, NULL },
 };
 

@@ -1,0 +1,255 @@
+/* A trained model: everything score needs, in one binary file.
+ *
+ * A model bundles the feature schema and churn definition it was trained on,
+ * the per-feature scaler, the segments (k-means centroids with names), the
+ * churn classifier (logistic regression or an SVM), the probability
+ * calibration, the risk tiers, and what it was trained on and how well it
+ * validated. The struct is plain data: train fills it, score reads it.
+ *
+ * File layout (format version 1). Every integer is little-endian whatever
+ * the host; a double is its IEEE-754 binary64 bit pattern as a u64 (NaN is
+ * always written as 0x7ff8000000000000); a string is a u32 byte length and
+ * that many bytes, without a terminator. Nothing else is written: no
+ * padding, no timestamps, no pointers, so the same model gives the same
+ * bytes.
+ *
+ *   offset  size  field
+ *   0       8     magic: 89 4c 50 53 4d 44 4c 0a ("\x89LPSMDL\n")
+ *   8       4     u32 format version (LAPSE_MODEL_FORMAT_VERSION)
+ *   12      8     u64 size of the whole file in bytes, checksum included
+ *   20      ...   sections, each: u32 tag, u64 payload length, payload
+ *   size-4  4     u32 CRC-32 (zlib crc32) of bytes [0, size-4)
+ *
+ * The magic and the version are the only fixed part: a reader checks them
+ * first and refuses a newer version before it looks at anything else. Every
+ * section below appears exactly once, in any order; an unknown tag is
+ * refused (a newer writer bumps the version instead). Tags are four ASCII
+ * letters read as a little-endian u32 ("META" is 0x4154454d). Payloads:
+ *
+ *   META  u32 table format version, u32 churn key mask, u32 silent days,
+ *         u32 horizon days, u8 cancel_is_churn, u64 schema hash
+ *   FEAT  u32 n_features, n_features strings (feature names, in table order)
+ *   SCAL  u32 n_features, n_features u8 transforms, n_features f64 means,
+ *         n_features f64 scales
+ *   SEGM  u32 k, u32 n_profile, n_profile u32 feature indices, n_profile u8
+ *         transforms, n_profile f64 means, n_profile f64 scales,
+ *         k*n_profile f64 centroids (standardized, row-major),
+ *         k*n_profile f64 centroids in original units, k u64 sizes,
+ *         k strings (segment names), f64 silhouette
+ *   CLSF  u8 kind, then for LOGISTIC: u32 n_features, n_features f64
+ *         weights, f64 bias; for SVM: u8 kernel, f64 gamma, f64 rho,
+ *         u32 n_sv, u32 n_features, n_sv*n_features f64 support vectors
+ *         (row-major), n_sv f64 coefficients
+ *   CALB  u8 kind, then for PLATT: f64 A, f64 B; for ISOTONIC: u32 n,
+ *         n f64 x, n f64 y
+ *   TIER  u32 n_tiers, n_tiers-1 f64 thresholds, n_tiers strings
+ *   TRAI  i64 first asof, i64 last asof, u64 train rows, u64 validation
+ *         rows, u64 seed, string options, string lapse version, f64 AUC,
+ *         f64 PR-AUC, f64 log loss, f64 Brier, f64 ECE
+ *
+ * A section whose payload is not consumed exactly is refused. After the
+ * structure, the loader checks the contents with lapse_model_validate. */
+#ifndef LAPSE_MODEL_H
+#define LAPSE_MODEL_H
+
+#include "lapse/error.h"
+#include "lapse/schema.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LAPSE_MODEL_FORMAT_VERSION 1
+
+/* Longest feature, segment or tier name, and longest free text, in bytes. */
+#define LAPSE_MODEL_NAME_MAX 256
+#define LAPSE_MODEL_TEXT_MAX 4096
+
+/* A feature's transform before standardization. */
+typedef enum {
+    LAPSE_TRANSFORM_NONE = 0,
+    LAPSE_TRANSFORM_LOG1P = 1 /* log(1 + x), for counts and money */
+} lapse_transform;
+
+typedef enum { LAPSE_CLASSIFIER_LOGISTIC = 1, LAPSE_CLASSIFIER_SVM = 2 } lapse_classifier_kind;
+
+typedef enum {
+    LAPSE_KERNEL_LINEAR = 0, /* K(u, v) = u.v */
+    LAPSE_KERNEL_RBF = 1     /* K(u, v) = exp(-gamma |u - v|^2) */
+} lapse_kernel;
+
+typedef enum { LAPSE_CALIBRATION_PLATT = 1, LAPSE_CALIBRATION_ISOTONIC = 2 } lapse_calibration_kind;
+
+/* x' = (t(x) - mean) / scale, per feature, with t from transform. The
+ * classifier sees x'. */
+typedef struct {
+    unsigned char *transform; /* [n_features] lapse_transform */
+    double *mean;             /* [n_features] */
+    double *scale;            /* [n_features], > 0 */
+} lapse_model_scaler;
+
+/* k-means segments on a few profile features with their own
+ * standardization: z_j = (t_j(x[profile[j]]) - mean_j) / scale_j, where x is
+ * the raw feature row. A user's segment is the nearest centroid to z. */
+typedef struct {
+    size_t k;                        /* >= 1 */
+    size_t n_profile;                /* >= 1 */
+    uint32_t *profile;               /* [n_profile] feature indices, distinct */
+    unsigned char *transform;        /* [n_profile] lapse_transform */
+    double *mean;                    /* [n_profile] */
+    double *scale;                   /* [n_profile], > 0 */
+    double *centroids;               /* [k * n_profile], standardized, row-major */
+    double *centroids_original;      /* [k * n_profile], in the features' own units */
+    uint64_t *sizes;                 /* [k] training rows per segment */
+    char **names;                    /* [k] distinct, e.g. "price-sensitive" */
+    double silhouette;               /* sampled silhouette; NaN when not measured */
+} lapse_model_segments;
+
+/* The decision f(x') on the scaled row; f > 0 means churn.
+ *   LOGISTIC: f = weights . x' + bias
+ *   SVM:      f = sum_i coef[i] K(sv_i, x') - rho */
+typedef struct {
+    lapse_classifier_kind kind;
+    double *weights; /* LOGISTIC: [n_features]; NULL for SVM */
+    double bias;     /* LOGISTIC */
+    lapse_kernel kernel; /* SVM */
+    double gamma;        /* SVM RBF; 0 for LINEAR */
+    double rho;          /* SVM */
+    size_t n_sv;         /* SVM: >= 1 */
+    double *sv;          /* SVM: [n_sv * n_features], scaled space, row-major */
+    double *coef;        /* SVM: [n_sv] */
+} lapse_model_classifier;
+
+/* Decision f -> calibrated churn probability p.
+ *   PLATT:    p = 1 / (1 + exp(a f + b))
+ *   ISOTONIC: piecewise linear through (x[i], y[i]), flat outside [x[0],
+ *             x[n-1]]; x strictly increasing, y non-decreasing in [0, 1]. */
+typedef struct {
+    lapse_calibration_kind kind;
+    double a, b;  /* PLATT */
+    size_t n;     /* ISOTONIC: >= 1 */
+    double *x, *y; /* ISOTONIC: [n] */
+} lapse_model_calibration;
+
+/* Risk tiers from lowest to highest: tier i holds probabilities in
+ * [thresholds[i-1], thresholds[i]), the first from 0 and the last to 1.
+ * E.g. names low, medium, high, critical with thresholds 0.2, 0.4, 0.7. */
+typedef struct {
+    size_t n_tiers;     /* >= 1 */
+    double *thresholds; /* [n_tiers - 1], strictly increasing, inside (0, 1) */
+    char **names;       /* [n_tiers], distinct */
+} lapse_model_tiers;
+
+/* What the model was trained on and how it validated. The five figures are
+ * on the validation period; NaN when not measured. */
+typedef struct {
+    int64_t first_asof, last_asof; /* snapshot range, UTC seconds */
+    uint64_t train_rows, valid_rows;
+    uint64_t seed;
+    char *options;       /* e.g. "svm rbf C=2 gamma=0.05 max_train=20000"; may be "" */
+    char *lapse_version; /* the lapse that trained it, e.g. "0.1.0" */
+    double auc, pr_auc, log_loss, brier, ece;
+} lapse_model_training;
+
+/* Every pointer is owned by the model: allocated with malloc (or by
+ * lapse_model_create) and released by lapse_model_free. */
+typedef struct {
+    lapse_table_meta meta; /* churn definition and schema hash of the features */
+    size_t n_features;     /* >= 1 */
+    char **feature_names;  /* [n_features], distinct, no ',' or control characters */
+    lapse_model_scaler scaler;
+    lapse_model_segments segments;
+    lapse_model_classifier classifier;
+    lapse_model_calibration calibration;
+    lapse_model_tiers tiers;
+    lapse_model_training training;
+} lapse_model;
+
+/* The sizes lapse_model_create allocates for. n_sv is used only for an SVM,
+ * n_breakpoints only for ISOTONIC calibration. */
+typedef struct {
+    size_t n_features;
+    size_t k, n_profile;
+    lapse_classifier_kind classifier;
+    size_t n_sv;
+    lapse_calibration_kind calibration;
+    size_t n_breakpoints;
+    size_t n_tiers;
+} lapse_model_shape;
+
+/* Allocates a model with every array of the given shape zero-filled (name
+ * and text pointers NULL, for the caller to fill with malloc'd strings),
+ * counts and kinds set, the validation figures and silhouette NaN, and meta
+ * set to the current table format with LAPSE_CHURN_DEF_INIT. Returns 0,
+ * LAPSE_ERR_ARG for a zero count or an unknown kind, or LAPSE_ERR_NOMEM.
+ * Free with lapse_model_free. */
+int lapse_model_create(lapse_model **out, const lapse_model_shape *shape, lapse_error *err);
+
+void lapse_model_free(lapse_model *model); /* accepts NULL */
+
+/* Checks that the model is complete and consistent: non-zero counts, arrays
+ * present, names non-empty, distinct and printable, every number finite (the
+ * figures and silhouette may be NaN), scales > 0, profile indices in range,
+ * the schema hash equal to lapse_schema_hash of the feature names, a valid
+ * churn definition, isotonic breakpoints ordered, tier thresholds strictly
+ * increasing inside (0, 1), 1970 <= first asof <= last asof < 2200. Returns 0 or
+ * LAPSE_ERR_ARG naming the first problem. */
+int lapse_model_validate(const lapse_model *model, lapse_error *err);
+
+/* Encodes a valid model as the bytes of a model file into a malloc'd buffer
+ * (*out, *size; the caller frees *out). Returns 0, LAPSE_ERR_ARG when the
+ * model does not validate, or LAPSE_ERR_NOMEM. */
+int lapse_model_encode(unsigned char **out, size_t *size, const lapse_model *model,
+                       lapse_error *err);
+
+/* Validates, encodes and writes the model to path atomically (lapse_outfile).
+ * Returns 0, LAPSE_ERR_ARG, LAPSE_ERR_NOMEM or LAPSE_ERR_IO. */
+int lapse_model_save(const lapse_model *model, const char *path, lapse_error *err);
+
+/* Decodes a model file held in memory. On success *out is a new model (free
+ * with lapse_model_free); on failure *out is NULL and err says what is
+ * wrong, with err->offset the byte it concerns:
+ *   LAPSE_ERR_FORMAT    not a lapse model (bad magic), a malformed,
+ *                       unknown, duplicate or missing section, or contents
+ *                       that do not validate
+ *   LAPSE_ERR_VERSION   written by a newer format than this build reads
+ *   LAPSE_ERR_TRUNCATED the data ends before the size its header declares
+ *   LAPSE_ERR_CHECKSUM  the CRC-32 does not match
+ *   LAPSE_ERR_NOMEM
+ * path only labels the error; it may be NULL. */
+int lapse_model_decode(lapse_model **out, const void *data, size_t size, const char *path,
+                       lapse_error *err);
+
+/* Reads and decodes the model file at path: lapse_model_decode's codes, and
+ * LAPSE_ERR_IO when the file cannot be read. */
+int lapse_model_load(lapse_model **out, const char *path, lapse_error *err);
+
+/* Compares a feature table's column names with the model's features.
+ * Returns 0, or LAPSE_ERR_SCHEMA naming the first difference: the 1-based
+ * position with the name the model expects and the name found, or the
+ * first missing or extra feature. */
+int lapse_model_check_features(const lapse_model *model, const char *const *names, size_t n,
+                               lapse_error *err);
+
+/* Compares a feature table's header with the model's: the churn definition
+ * field by field (key events, silent days, horizon, churn kind), then the
+ * schema hash. Returns 0 or LAPSE_ERR_SCHEMA naming the field that differs
+ * and both values. */
+int lapse_model_check_meta(const lapse_model *model, const lapse_table_meta *meta,
+                           lapse_error *err);
+
+/* The risk tier (0 = lowest) of a calibrated probability. */
+size_t lapse_model_tier(const lapse_model *model, double probability);
+
+/* The calibrated churn probability of a decision value (see
+ * lapse_model_calibration). */
+double lapse_model_calibrate(const lapse_model *model, double decision);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

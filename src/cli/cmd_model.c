@@ -1,0 +1,226 @@
+/* lapse model show FILE: a model file in readable form. */
+#include "cli.h"
+
+#include "lapse/model.h"
+#include "lapse/timeparse.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How many names a list shows before "... and N more". */
+#define SHOW_NAMES 8
+#define SHOW_WEIGHTS 10
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: lapse model show FILE\n\n"
+                 "Prints a model file in readable form: churn definition, features, scaler,\n"
+                 "segments, classifier, calibration, risk tiers, training data and validation.\n\n"
+                 "options:\n"
+                 "  -h, --help   this help\n\n"
+                 "exit codes: 0 ok, 1 the file is not a valid model, 2 usage, 3 cannot read it\n");
+}
+
+/* A figure, or "-" when it was not measured. */
+static const char *figure(char *buf, size_t size, double value)
+{
+    if (isnan(value))
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size, "%.4g", value);
+    return buf;
+}
+
+static void print_names(char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n && i < SHOW_NAMES; i++)
+        printf("%s%s", i ? ", " : "", names[i]);
+    if (n > SHOW_NAMES)
+        printf(", ... and %zu more", n - SHOW_NAMES);
+    printf("\n");
+}
+
+static void print_scaler(const lapse_model *m)
+{
+    size_t n_log = 0;
+    for (size_t i = 0; i < m->n_features; i++)
+        n_log += m->scaler.transform[i] == LAPSE_TRANSFORM_LOG1P;
+    printf("scaler:       every feature standardized; %zu of %zu log1p-transformed first", n_log,
+           m->n_features);
+    size_t shown = 0;
+    for (size_t i = 0; i < m->n_features && shown < SHOW_NAMES; i++)
+        if (m->scaler.transform[i] == LAPSE_TRANSFORM_LOG1P)
+            printf("%s%s", shown++ ? ", " : " (", m->feature_names[i]);
+    printf("%s\n", n_log > SHOW_NAMES ? ", ...)" : shown ? ")" : "");
+}
+
+static void print_segments(const lapse_model *m)
+{
+    const lapse_model_segments *s = &m->segments;
+    char buf[32];
+    printf("segments:     %zu on %zu profile features, silhouette %s\n", s->k, s->n_profile,
+           figure(buf, sizeof buf, s->silhouette));
+    printf("  %-20s %10s", "segment", "rows");
+    for (size_t j = 0; j < s->n_profile; j++)
+        printf(" %14s", m->feature_names[s->profile[j]]);
+    printf("\n");
+    for (size_t c = 0; c < s->k; c++) {
+        printf("  %-20s %10llu", s->names[c], (unsigned long long)s->sizes[c]);
+        for (size_t j = 0; j < s->n_profile; j++)
+            printf(" %14.4g", s->centroids_original[c * s->n_profile + j]);
+        printf("\n");
+    }
+}
+
+static const double *sort_weights;
+
+/* Larger |w| first; ties by feature order, so the listing is stable. */
+static int by_magnitude(const void *a, const void *b)
+{
+    const size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    const double wi = fabs(sort_weights[i]), wj = fabs(sort_weights[j]);
+    if (wi != wj)
+        return wi > wj ? -1 : 1;
+    return i < j ? -1 : i > j;
+}
+
+static int print_classifier(const lapse_model *m)
+{
+    const lapse_model_classifier *c = &m->classifier;
+    if (c->kind == LAPSE_CLASSIFIER_SVM) {
+        if (c->kernel == LAPSE_KERNEL_RBF)
+            printf("classifier:   SVM, RBF kernel (gamma %.6g), %zu support vectors, rho %.6g\n",
+                   c->gamma, c->n_sv, c->rho);
+        else
+            printf("classifier:   SVM, linear kernel, %zu support vectors, rho %.6g\n", c->n_sv,
+                   c->rho);
+        return 0;
+    }
+    printf("classifier:   logistic regression, bias %.6g; largest weights (scaled features):\n",
+           c->bias);
+    size_t *order = malloc(m->n_features * sizeof *order);
+    if (!order)
+        return -1;
+    for (size_t i = 0; i < m->n_features; i++)
+        order[i] = i;
+    sort_weights = c->weights;
+    qsort(order, m->n_features, sizeof *order, by_magnitude);
+    for (size_t r = 0; r < m->n_features && r < SHOW_WEIGHTS; r++)
+        printf("  %-28s %+.6g\n", m->feature_names[order[r]], c->weights[order[r]]);
+    if (m->n_features > SHOW_WEIGHTS)
+        printf("  ... and %zu more\n", m->n_features - SHOW_WEIGHTS);
+    free(order);
+    return 0;
+}
+
+static void print_calibration(const lapse_model *m)
+{
+    const lapse_model_calibration *cal = &m->calibration;
+    if (cal->kind == LAPSE_CALIBRATION_PLATT) {
+        printf("calibration:  Platt, p = 1 / (1 + exp(%.6g f %c %.6g))\n", cal->a,
+               cal->b < 0 ? '-' : '+', fabs(cal->b));
+        return;
+    }
+    printf("calibration:  isotonic, %zu breakpoints: decision %.6g .. %.6g -> probability "
+           "%.4g .. %.4g\n",
+           cal->n, cal->x[0], cal->x[cal->n - 1], cal->y[0], cal->y[cal->n - 1]);
+}
+
+static void print_tiers(const lapse_model *m)
+{
+    const lapse_model_tiers *t = &m->tiers;
+    printf("risk tiers:   %s", t->names[0]);
+    for (size_t i = 1; i < t->n_tiers; i++)
+        printf(" < %.4g <= %s", t->thresholds[i - 1], t->names[i]);
+    printf("\n");
+}
+
+static void print_training(const lapse_model *m)
+{
+    const lapse_model_training *t = &m->training;
+    char first[16], last[16];
+    lapse_time_format_date(first, t->first_asof);
+    lapse_time_format_date(last, t->last_asof);
+    printf("trained on:   snapshots %s to %s; %llu training rows, %llu validation rows\n", first,
+           last, (unsigned long long)t->train_rows, (unsigned long long)t->valid_rows);
+    printf("options:      %s\n", t->options[0] ? t->options : "-");
+    printf("seed:         %llu\n", (unsigned long long)t->seed);
+    printf("trained by:   lapse %s\n", t->lapse_version);
+    char f[5][32];
+    printf("validation:   AUC %s, PR-AUC %s, log loss %s, Brier %s, ECE %s\n",
+           figure(f[0], sizeof f[0], t->auc), figure(f[1], sizeof f[1], t->pr_auc),
+           figure(f[2], sizeof f[2], t->log_loss), figure(f[3], sizeof f[3], t->brier),
+           figure(f[4], sizeof f[4], t->ece));
+}
+
+static int show(const char *path)
+{
+    lapse_model *m;
+    lapse_error err = LAPSE_ERROR_INIT;
+    if (lapse_model_load(&m, path, &err) != LAPSE_OK)
+        return cli_report(&err);
+    char keys[128];
+    lapse_churn_format_keys(keys, sizeof keys, m->meta.churn.key_mask);
+    printf("model:        %s\n", path);
+    printf("churn:        key=%s; silent_days=%d; horizon=%d; churn=%s\n", keys,
+           m->meta.churn.silent_days, m->meta.churn.horizon_days,
+           m->meta.churn.cancel_is_churn ? "cancel" : "silence");
+    printf("schema:       %016llx (feature table format %d)\n",
+           (unsigned long long)m->meta.schema_hash, m->meta.version);
+    printf("features:     %zu: ", m->n_features);
+    print_names(m->feature_names, m->n_features);
+    print_scaler(m);
+    print_segments(m);
+    int status = print_classifier(m);
+    if (status == 0) {
+        print_calibration(m);
+        print_tiers(m);
+        print_training(m);
+    }
+    lapse_model_free(m);
+    if (status) {
+        lapse_error_set(&err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+        return cli_report(&err);
+    }
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_SYSTEM;
+}
+
+int cmd_model(int argc, char **argv)
+{
+    static const struct option options[] = {
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    /* Options may come before or after the action: "model --help",
+     * "model show --help". */
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+        if (opt == 'h') {
+            usage(stdout);
+            return EXIT_OK;
+        }
+        return cli_usage_error("model", "unknown option \"%s\"", argv[optind - 1]);
+    }
+    if (optind >= argc)
+        return cli_usage_error("model", "missing action: lapse model show FILE");
+    if (strcmp(argv[optind], "show") != 0)
+        return cli_usage_error("model", "unknown action \"%s\"; the action is show",
+                               argv[optind]);
+    argc -= optind;
+    argv += optind;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        if (opt == 'h') {
+            usage(stdout);
+            return EXIT_OK;
+        }
+        return cli_usage_error("model show", "unknown option \"%s\"", argv[optind - 1]);
+    }
+    if (argc - optind != 1)
+        return cli_usage_error("model show", "needs exactly one model file");
+    return show(argv[optind]);
+}

@@ -1,0 +1,486 @@
+/* The model struct: allocation, validation, and comparison with a feature
+ * table. The file format lives in model_io.c. */
+#include "lapse/model.h"
+#include "lapse/timeparse.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define INVALID(...) lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, __VA_ARGS__)
+
+static void free_strings(char **names, size_t n)
+{
+    if (!names)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+void lapse_model_free(lapse_model *model)
+{
+    if (!model)
+        return;
+    free_strings(model->feature_names, model->n_features);
+    free(model->scaler.transform);
+    free(model->scaler.mean);
+    free(model->scaler.scale);
+    lapse_model_segments *s = &model->segments;
+    free(s->profile);
+    free(s->transform);
+    free(s->mean);
+    free(s->scale);
+    free(s->centroids);
+    free(s->centroids_original);
+    free(s->sizes);
+    free_strings(s->names, s->k);
+    free(model->classifier.weights);
+    free(model->classifier.sv);
+    free(model->classifier.coef);
+    free(model->calibration.x);
+    free(model->calibration.y);
+    free(model->tiers.thresholds);
+    free_strings(model->tiers.names, model->tiers.n_tiers);
+    free(model->training.options);
+    free(model->training.lapse_version);
+    free(model);
+}
+
+/* calloc of count elements of size bytes; count may be 0 (then a 1-byte
+ * block: calloc(0) may return NULL, which would read as a failure). */
+static void *alloc_array(size_t count, size_t size, int *failed)
+{
+    void *p = calloc(count ? count : 1, size);
+    if (!p)
+        *failed = 1;
+    return p;
+}
+
+int lapse_model_create(lapse_model **out, const lapse_model_shape *shape, lapse_error *err)
+{
+    *out = NULL;
+    if (shape->n_features == 0 || shape->k == 0 || shape->n_profile == 0 || shape->n_tiers == 0)
+        return INVALID("a model needs at least one feature, segment, profile feature and tier");
+    if (shape->classifier != LAPSE_CLASSIFIER_LOGISTIC && shape->classifier != LAPSE_CLASSIFIER_SVM)
+        return INVALID("unknown classifier kind %d", (int)shape->classifier);
+    if (shape->classifier == LAPSE_CLASSIFIER_SVM && shape->n_sv == 0)
+        return INVALID("an SVM needs at least one support vector");
+    if (shape->calibration != LAPSE_CALIBRATION_PLATT &&
+        shape->calibration != LAPSE_CALIBRATION_ISOTONIC)
+        return INVALID("unknown calibration kind %d", (int)shape->calibration);
+    if (shape->calibration == LAPSE_CALIBRATION_ISOTONIC && shape->n_breakpoints == 0)
+        return INVALID("isotonic calibration needs at least one breakpoint");
+    const size_t nf = shape->n_features, k = shape->k, np = shape->n_profile;
+    if (k > SIZE_MAX / np || (shape->classifier == LAPSE_CLASSIFIER_SVM && shape->n_sv > SIZE_MAX / nf))
+        return INVALID("model too large");
+
+    lapse_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    int failed = 0;
+    m->meta.version = LAPSE_TABLE_FORMAT_VERSION;
+    m->meta.churn = (lapse_churn_def)LAPSE_CHURN_DEF_INIT;
+    m->n_features = nf;
+    m->feature_names = alloc_array(nf, sizeof(char *), &failed);
+    m->scaler.transform = alloc_array(nf, 1, &failed);
+    m->scaler.mean = alloc_array(nf, sizeof(double), &failed);
+    m->scaler.scale = alloc_array(nf, sizeof(double), &failed);
+
+    lapse_model_segments *s = &m->segments;
+    s->k = k;
+    s->n_profile = np;
+    s->profile = alloc_array(np, sizeof(uint32_t), &failed);
+    s->transform = alloc_array(np, 1, &failed);
+    s->mean = alloc_array(np, sizeof(double), &failed);
+    s->scale = alloc_array(np, sizeof(double), &failed);
+    s->centroids = alloc_array(k * np, sizeof(double), &failed);
+    s->centroids_original = alloc_array(k * np, sizeof(double), &failed);
+    s->sizes = alloc_array(k, sizeof(uint64_t), &failed);
+    s->names = alloc_array(k, sizeof(char *), &failed);
+    s->silhouette = NAN;
+
+    lapse_model_classifier *c = &m->classifier;
+    c->kind = shape->classifier;
+    if (c->kind == LAPSE_CLASSIFIER_LOGISTIC) {
+        c->weights = alloc_array(nf, sizeof(double), &failed);
+    } else {
+        c->kernel = LAPSE_KERNEL_RBF;
+        c->n_sv = shape->n_sv;
+        c->sv = alloc_array(shape->n_sv * nf, sizeof(double), &failed);
+        c->coef = alloc_array(shape->n_sv, sizeof(double), &failed);
+    }
+
+    lapse_model_calibration *cal = &m->calibration;
+    cal->kind = shape->calibration;
+    if (cal->kind == LAPSE_CALIBRATION_ISOTONIC) {
+        cal->n = shape->n_breakpoints;
+        cal->x = alloc_array(cal->n, sizeof(double), &failed);
+        cal->y = alloc_array(cal->n, sizeof(double), &failed);
+    }
+
+    m->tiers.n_tiers = shape->n_tiers;
+    m->tiers.thresholds = alloc_array(shape->n_tiers - 1, sizeof(double), &failed);
+    m->tiers.names = alloc_array(shape->n_tiers, sizeof(char *), &failed);
+
+    lapse_model_training *t = &m->training;
+    t->auc = t->pr_auc = t->log_loss = t->brier = t->ece = NAN;
+
+    if (failed) {
+        lapse_model_free(m);
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    }
+    *out = m;
+    return LAPSE_OK;
+}
+
+/* A name is non-empty, at most LAPSE_MODEL_NAME_MAX bytes, and has no
+ * control characters (nor ',' for features, which are joined by ',' for
+ * the schema hash and sit in a CSV header). */
+static int check_name(const char *name, const char *what, size_t index, int feature,
+                      lapse_error *err)
+{
+    if (!name || !name[0])
+        return INVALID("%s %zu has no name", what, index + 1);
+    const size_t len = strlen(name);
+    if (len > LAPSE_MODEL_NAME_MAX)
+        return INVALID("%s %zu has a name longer than %d bytes", what, index + 1,
+                       LAPSE_MODEL_NAME_MAX);
+    for (size_t i = 0; i < len; i++) {
+        const unsigned char ch = (unsigned char)name[i];
+        if (ch < 0x20 || ch == 0x7f || (feature && ch == ','))
+            return INVALID("%s %zu has a control character%s in its name", what, index + 1,
+                           feature ? " or ','" : "");
+    }
+    return LAPSE_OK;
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Non-empty valid names, all distinct: sorted copies, so a file with many
+ * names stays O(n log n). */
+static int check_names(char *const *names, size_t n, const char *what, int feature,
+                       lapse_error *err)
+{
+    if (!names)
+        return INVALID("%s names are missing", what);
+    for (size_t i = 0; i < n; i++) {
+        const int status = check_name(names[i], what, i, feature, err);
+        if (status)
+            return status;
+    }
+    if (n < 2)
+        return LAPSE_OK;
+    const char **sorted = malloc(n * sizeof *sorted);
+    if (!sorted)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    memcpy(sorted, names, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, compare_strings);
+    int status = LAPSE_OK;
+    for (size_t i = 1; i < n && !status; i++)
+        if (strcmp(sorted[i - 1], sorted[i]) == 0)
+            status = INVALID("%s name \"%s\" appears twice", what, sorted[i]);
+    free(sorted);
+    return status;
+}
+
+static int check_text(const char *text, const char *what, int may_be_empty, lapse_error *err)
+{
+    if (!text || (!may_be_empty && !text[0]))
+        return INVALID("%s is missing", what);
+    const size_t len = strlen(text);
+    if (len > LAPSE_MODEL_TEXT_MAX)
+        return INVALID("%s is longer than %d bytes", what, LAPSE_MODEL_TEXT_MAX);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+            return INVALID("%s has a control character", what);
+    return LAPSE_OK;
+}
+
+/* Every value finite; with positive, every value also > 0. */
+static int check_numbers(const double *values, size_t n, const char *what, int positive,
+                         lapse_error *err)
+{
+    if (!values && n)
+        return INVALID("%s values are missing", what);
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(values[i]))
+            return INVALID("%s %zu is not a finite number", what, i + 1);
+        if (positive && !(values[i] > 0))
+            return INVALID("%s %zu is %g; it must be positive", what, i + 1, values[i]);
+    }
+    return LAPSE_OK;
+}
+
+static int check_transforms(const unsigned char *transforms, size_t n, const char *what,
+                            lapse_error *err)
+{
+    if (!transforms)
+        return INVALID("%s transforms are missing", what);
+    for (size_t i = 0; i < n; i++)
+        if (transforms[i] != LAPSE_TRANSFORM_NONE && transforms[i] != LAPSE_TRANSFORM_LOG1P)
+            return INVALID("%s %zu has unknown transform %u", what, i + 1, transforms[i]);
+    return LAPSE_OK;
+}
+
+static int check_scalar(double value, const char *what, lapse_error *err)
+{
+    return isfinite(value) ? LAPSE_OK : INVALID("%s is not a finite number", what);
+}
+
+/* NaN (not measured) or a number in [low, high]. */
+static int check_figure(double value, const char *what, double low, double high, lapse_error *err)
+{
+    if (isnan(value) || (value >= low && value <= high))
+        return LAPSE_OK;
+    return INVALID("%s is %g; it must be from %g to %g, or not measured", what, value, low, high);
+}
+
+#define CHECK(call)                                                                            \
+    do {                                                                                       \
+        const int check_status_ = (call);                                                      \
+        if (check_status_)                                                                     \
+            return check_status_;                                                              \
+    } while (0)
+
+static int validate_segments(const lapse_model *m, lapse_error *err)
+{
+    const lapse_model_segments *s = &m->segments;
+    if (s->k == 0 || s->n_profile == 0)
+        return INVALID("the model has no segments or no profile features");
+    if (s->k > SIZE_MAX / s->n_profile)
+        return INVALID("too many segments");
+    if (!s->profile)
+        return INVALID("segment profile features are missing");
+    unsigned char *used = calloc(m->n_features, 1);
+    if (!used)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    int status = LAPSE_OK;
+    for (size_t j = 0; j < s->n_profile && !status; j++) {
+        if (s->profile[j] >= m->n_features)
+            status = INVALID("segment profile feature %zu is feature %llu; the model has %zu",
+                             j + 1, (unsigned long long)s->profile[j] + 1, m->n_features);
+        else if (used[s->profile[j]]++)
+            status = INVALID("segment profile feature \"%s\" appears twice",
+                             m->feature_names[s->profile[j]]);
+    }
+    free(used);
+    if (status)
+        return status;
+    CHECK(check_transforms(s->transform, s->n_profile, "segment profile feature", err));
+    CHECK(check_numbers(s->mean, s->n_profile, "segment profile mean", 0, err));
+    CHECK(check_numbers(s->scale, s->n_profile, "segment profile scale", 1, err));
+    CHECK(check_numbers(s->centroids, s->k * s->n_profile, "centroid value", 0, err));
+    CHECK(check_numbers(s->centroids_original, s->k * s->n_profile,
+                        "centroid value in original units", 0, err));
+    if (!s->sizes)
+        return INVALID("segment sizes are missing");
+    CHECK(check_names(s->names, s->k, "segment", 0, err));
+    if (!isnan(s->silhouette) && !(s->silhouette >= -1 && s->silhouette <= 1))
+        return INVALID("silhouette is %g; it must be from -1 to 1, or not measured",
+                       s->silhouette);
+    return LAPSE_OK;
+}
+
+static int validate_classifier(const lapse_model *m, lapse_error *err)
+{
+    const lapse_model_classifier *c = &m->classifier;
+    if (c->kind == LAPSE_CLASSIFIER_LOGISTIC) {
+        CHECK(check_numbers(c->weights, m->n_features, "logistic weight", 0, err));
+        CHECK(check_scalar(c->bias, "the logistic bias", err));
+        return LAPSE_OK;
+    }
+    if (c->kind != LAPSE_CLASSIFIER_SVM)
+        return INVALID("unknown classifier kind %d", (int)c->kind);
+    if (c->kernel != LAPSE_KERNEL_LINEAR && c->kernel != LAPSE_KERNEL_RBF)
+        return INVALID("unknown SVM kernel %d", (int)c->kernel);
+    if (c->kernel == LAPSE_KERNEL_RBF && !(isfinite(c->gamma) && c->gamma > 0))
+        return INVALID("RBF gamma is %g; it must be positive", c->gamma);
+    if (c->kernel == LAPSE_KERNEL_LINEAR && c->gamma != 0)
+        return INVALID("a linear SVM has gamma %g; it must be 0", c->gamma);
+    CHECK(check_scalar(c->rho, "the SVM rho", err));
+    if (c->n_sv == 0)
+        return INVALID("the SVM has no support vectors");
+    if (c->n_sv > SIZE_MAX / m->n_features)
+        return INVALID("too many support vectors");
+    CHECK(check_numbers(c->sv, c->n_sv * m->n_features, "support vector value", 0, err));
+    CHECK(check_numbers(c->coef, c->n_sv, "SVM coefficient", 0, err));
+    return LAPSE_OK;
+}
+
+static int validate_calibration(const lapse_model_calibration *cal, lapse_error *err)
+{
+    if (cal->kind == LAPSE_CALIBRATION_PLATT) {
+        CHECK(check_scalar(cal->a, "Platt A", err));
+        CHECK(check_scalar(cal->b, "Platt B", err));
+        return LAPSE_OK;
+    }
+    if (cal->kind != LAPSE_CALIBRATION_ISOTONIC)
+        return INVALID("unknown calibration kind %d", (int)cal->kind);
+    if (cal->n == 0)
+        return INVALID("isotonic calibration has no breakpoints");
+    CHECK(check_numbers(cal->x, cal->n, "isotonic breakpoint", 0, err));
+    CHECK(check_numbers(cal->y, cal->n, "isotonic probability", 0, err));
+    for (size_t i = 0; i < cal->n; i++) {
+        if (i > 0 && !(cal->x[i] > cal->x[i - 1]))
+            return INVALID("isotonic breakpoint %zu (%g) does not increase", i + 1, cal->x[i]);
+        if (i > 0 && !(cal->y[i] >= cal->y[i - 1]))
+            return INVALID("isotonic probability %zu (%g) decreases", i + 1, cal->y[i]);
+        if (!(cal->y[i] >= 0 && cal->y[i] <= 1))
+            return INVALID("isotonic probability %zu is %g; it must be from 0 to 1", i + 1,
+                           cal->y[i]);
+    }
+    return LAPSE_OK;
+}
+
+static int validate_tiers(const lapse_model_tiers *t, lapse_error *err)
+{
+    if (t->n_tiers == 0)
+        return INVALID("the model has no risk tiers");
+    CHECK(check_numbers(t->thresholds, t->n_tiers - 1, "risk threshold", 0, err));
+    for (size_t i = 0; i + 1 < t->n_tiers; i++) {
+        if (!(t->thresholds[i] > 0 && t->thresholds[i] < 1))
+            return INVALID("risk threshold %zu is %g; it must lie between 0 and 1", i + 1,
+                           t->thresholds[i]);
+        if (i > 0 && !(t->thresholds[i] > t->thresholds[i - 1]))
+            return INVALID("risk threshold %zu (%g) does not increase", i + 1, t->thresholds[i]);
+    }
+    return check_names(t->names, t->n_tiers, "risk tier", 0, err);
+}
+
+static int validate_training(const lapse_model_training *t, lapse_error *err)
+{
+    if (t->first_asof < 0 || t->last_asof >= LAPSE_TIME_MAX)
+        return INVALID("training data range %lld to %lld lies outside 1970 to 2199",
+                       (long long)t->first_asof, (long long)t->last_asof);
+    if (t->first_asof > t->last_asof)
+        return INVALID("training data range ends (%lld) before it starts (%lld)",
+                       (long long)t->last_asof, (long long)t->first_asof);
+    CHECK(check_text(t->options, "the options text", 1, err));
+    CHECK(check_text(t->lapse_version, "the lapse version", 0, err));
+    CHECK(check_figure(t->auc, "validation AUC", 0, 1, err));
+    CHECK(check_figure(t->pr_auc, "validation PR-AUC", 0, 1, err));
+    CHECK(check_figure(t->log_loss, "validation log loss", 0, INFINITY, err));
+    CHECK(check_figure(t->brier, "validation Brier score", 0, 1, err));
+    CHECK(check_figure(t->ece, "validation calibration error", 0, 1, err));
+    return LAPSE_OK;
+}
+
+int lapse_model_validate(const lapse_model *m, lapse_error *err)
+{
+    if (m->meta.version < 1 || m->meta.version > LAPSE_TABLE_FORMAT_VERSION)
+        return INVALID("feature table format %d is not one this build knows (1 to %d)",
+                       m->meta.version, LAPSE_TABLE_FORMAT_VERSION);
+    if (lapse_churn_validate(&m->meta.churn) != LAPSE_OK)
+        return INVALID("the churn definition is invalid (key events, or silent days or horizon "
+                       "outside 1 to %d)",
+                       LAPSE_CHURN_MAX_DAYS);
+    if (m->n_features == 0)
+        return INVALID("the model has no features");
+    CHECK(check_names(m->feature_names, m->n_features, "feature", 1, err));
+    const uint64_t hash =
+        lapse_schema_hash((const char *const *)m->feature_names, m->n_features);
+    if (hash != m->meta.schema_hash)
+        return INVALID("schema hash %016llx does not match the feature names (%016llx)",
+                       (unsigned long long)m->meta.schema_hash, (unsigned long long)hash);
+    CHECK(check_transforms(m->scaler.transform, m->n_features, "scaled feature", err));
+    CHECK(check_numbers(m->scaler.mean, m->n_features, "scaler mean", 0, err));
+    CHECK(check_numbers(m->scaler.scale, m->n_features, "scaler scale", 1, err));
+    CHECK(validate_segments(m, err));
+    CHECK(validate_classifier(m, err));
+    CHECK(validate_calibration(&m->calibration, err));
+    CHECK(validate_tiers(&m->tiers, err));
+    return validate_training(&m->training, err);
+}
+
+#define MISMATCH(...) lapse_error_set(err, LAPSE_ERR_SCHEMA, NULL, 0, 0, -1, __VA_ARGS__)
+
+int lapse_model_check_features(const lapse_model *model, const char *const *names, size_t n,
+                               lapse_error *err)
+{
+    const size_t common = n < model->n_features ? n : model->n_features;
+    for (size_t i = 0; i < common; i++)
+        if (strcmp(names[i], model->feature_names[i]) != 0)
+            return MISMATCH("feature %zu is \"%s\" in the table but the model expects \"%s\"",
+                            i + 1, names[i], model->feature_names[i]);
+    if (n < model->n_features)
+        return MISMATCH("the table has %zu features and the model %zu: feature %zu \"%s\" is "
+                        "missing",
+                        n, model->n_features, n + 1, model->feature_names[n]);
+    if (n > model->n_features)
+        return MISMATCH("the table has %zu features and the model %zu: feature %zu \"%s\" is "
+                        "not in the model",
+                        n, model->n_features, model->n_features + 1, names[model->n_features]);
+    return LAPSE_OK;
+}
+
+int lapse_model_check_meta(const lapse_model *model, const lapse_table_meta *meta,
+                           lapse_error *err)
+{
+    const lapse_churn_def *want = &model->meta.churn, *got = &meta->churn;
+    if (want->key_mask != got->key_mask) {
+        char a[128], b[128];
+        lapse_churn_format_keys(a, sizeof a, want->key_mask);
+        lapse_churn_format_keys(b, sizeof b, got->key_mask);
+        return MISMATCH("churn definitions differ: key events are %s in the table but %s in "
+                        "the model",
+                        b, a);
+    }
+    if (want->silent_days != got->silent_days)
+        return MISMATCH("churn definitions differ: silent_days is %d in the table but %d in the "
+                        "model",
+                        got->silent_days, want->silent_days);
+    if (want->horizon_days != got->horizon_days)
+        return MISMATCH("churn definitions differ: horizon is %d days in the table but %d in "
+                        "the model",
+                        got->horizon_days, want->horizon_days);
+    if (want->cancel_is_churn != got->cancel_is_churn)
+        return MISMATCH("churn definitions differ: churn is %s in the table but %s in the model",
+                        got->cancel_is_churn ? "cancel" : "silence",
+                        want->cancel_is_churn ? "cancel" : "silence");
+    if (model->meta.schema_hash != meta->schema_hash)
+        return MISMATCH("feature schemas differ: schema=%016llx in the table but %016llx in the "
+                        "model",
+                        (unsigned long long)meta->schema_hash,
+                        (unsigned long long)model->meta.schema_hash);
+    return LAPSE_OK;
+}
+
+size_t lapse_model_tier(const lapse_model *model, double probability)
+{
+    const lapse_model_tiers *t = &model->tiers;
+    size_t tier = 0;
+    while (tier + 1 < t->n_tiers && probability >= t->thresholds[tier])
+        tier++;
+    return tier;
+}
+
+double lapse_model_calibrate(const lapse_model *model, double decision)
+{
+    const lapse_model_calibration *cal = &model->calibration;
+    if (cal->kind == LAPSE_CALIBRATION_PLATT) {
+        /* Written so that exp never overflows: both branches take exp of a
+         * non-positive number. */
+        const double z = cal->a * decision + cal->b;
+        return z >= 0 ? exp(-z) / (1 + exp(-z)) : 1 / (1 + exp(z));
+    }
+    const double *x = cal->x, *y = cal->y;
+    const size_t n = cal->n;
+    if (!(decision > x[0]))
+        return y[0];
+    if (decision >= x[n - 1])
+        return y[n - 1];
+    size_t lo = 0, hi = n - 1; /* x[lo] < decision < x[hi] */
+    while (hi - lo > 1) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (x[mid] <= decision)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const double t = (decision - x[lo]) / (x[hi] - x[lo]);
+    return y[lo] + t * (y[hi] - y[lo]);
+}
