@@ -217,7 +217,11 @@ void lapse_time_format_date(char *buf, int64_t seconds)
     int64_t year;
     unsigned month, day;
     civil_from_days(lapse_day_of(seconds), &year, &month, &day);
-    snprintf(buf, 11, "%04d-%02u-%02u", (int)year, month, day);
+    /* As below: years before 2200 keep this at 10 characters. */
+    char text[48];
+    snprintf(text, sizeof text, "%04d-%02u-%02u", (int)year, month, day);
+    memcpy(buf, text, 11);
+    buf[10] = '\0';
 }
 
 void lapse_time_format_iso(char *buf, int64_t seconds)
@@ -227,7 +231,8 @@ void lapse_time_format_iso(char *buf, int64_t seconds)
     int64_t year;
     unsigned month, day;
     civil_from_days(days, &year, &month, &day);
-    /* The compiler cannot see that year < 2200 keeps this at 20 characters. */
+    /* The compiler cannot see that years before 2200 keep this at 20
+     * characters. */
     char text[64];
     snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", (int)year, month, day,
              (int)(rest / 3600), (int)(rest / 60 % 60), (int)(rest % 60));
