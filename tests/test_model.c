@@ -742,12 +742,38 @@ static int write_fixtures(const char *dir)
     return status;
 }
 
+/* The scaler and segment assignment, worked out by hand from build_common. */
+static void applying_scaler_and_segments(void **state)
+{
+    (void)state;
+    lapse_model *m = build_logistic();
+    const double e = exp(1.0);
+    const double raw[2 * N_FEATURES] = { 1.0, e - 1.0, 0.0, 0.4, 0.3,
+                                         0.0, 0.0, e * e - 1.0, 0.15, 0.6 };
+    double scaled[2 * N_FEATURES];
+    lapse_model_scale_rows(m, raw, 2, scaled);
+    /* (t(x) - mean) / scale with mean = i/2 - 1/3, scale = 1.25 + i. */
+    assert_float_equal(scaled[0], (1.0 + 1.0 / 3.0) / 1.25, 1e-12);
+    assert_float_equal(scaled[1], (1.0 - (0.5 - 1.0 / 3.0)) / 2.25, 1e-12); /* log1p(e-1) = 1 */
+    assert_float_equal(scaled[2], (0.0 - (1.0 - 1.0 / 3.0)) / 3.25, 1e-12);
+    assert_float_equal(scaled[N_FEATURES + 2], (2.0 - (1.0 - 1.0 / 3.0)) / 3.25, 1e-12);
+    assert_float_equal(scaled[N_FEATURES + 4], (0.6 - (2.0 - 1.0 / 3.0)) / 5.25, 1e-12);
+    /* Profile z-scores (2, 0) lie nearest centroid 0 at (2, -1); (-0.5, 2) is
+     * centroid 2 itself. */
+    size_t segment[2];
+    lapse_model_segment_rows(m, raw, 2, segment);
+    assert_int_equal(segment[0], 0);
+    assert_int_equal(segment[1], 2);
+    lapse_model_free(m);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--write-fixtures") == 0)
         return write_fixtures(argv[2]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip_logistic_platt),
+        cmocka_unit_test(applying_scaler_and_segments),
         cmocka_unit_test(round_trip_svm_isotonic),
         cmocka_unit_test(layout_is_documented),
         cmocka_unit_test(truncation_is_named),

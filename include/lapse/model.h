@@ -241,6 +241,15 @@ int lapse_model_check_features(const lapse_model *model, const char *const *name
 int lapse_model_check_meta(const lapse_model *model, const lapse_table_meta *meta,
                            lapse_error *err);
 
+/* Applies the scaler to n raw rows (row-major, n_features wide): out holds
+ * x' = (t(x) - mean) / scale. out may equal raw. */
+void lapse_model_scale_rows(const lapse_model *model, const double *raw, size_t n, double *out);
+
+/* The segment (index into segments.names) of each of n raw rows: the
+ * nearest centroid to the row's standardized profile features. */
+void lapse_model_segment_rows(const lapse_model *model, const double *raw, size_t n,
+                              size_t *segment);
+
 /* The risk tier (0 = lowest) of a calibrated probability. */
 size_t lapse_model_tier(const lapse_model *model, double probability);
 

@@ -1,0 +1,45 @@
+/* Applying the parts of a model that are the same for every classifier:
+ * the scaler and the segments. */
+#include "lapse/model.h"
+
+#include <math.h>
+
+static double transformed(unsigned char transform, double value)
+{
+    return transform == LAPSE_TRANSFORM_LOG1P ? log1p(value) : value;
+}
+
+void lapse_model_scale_rows(const lapse_model *model, const double *raw, size_t n, double *out)
+{
+    const size_t d = model->n_features;
+    const lapse_model_scaler *s = &model->scaler;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++)
+            out[i * d + j] = (transformed(s->transform[j], raw[i * d + j]) - s->mean[j]) /
+                             s->scale[j];
+}
+
+void lapse_model_segment_rows(const lapse_model *model, const double *raw, size_t n,
+                              size_t *segment)
+{
+    const lapse_model_segments *g = &model->segments;
+    const size_t d = model->n_features;
+    for (size_t i = 0; i < n; i++) {
+        size_t best = 0;
+        double best_dist = INFINITY;
+        for (size_t c = 0; c < g->k; c++) {
+            double dist = 0;
+            for (size_t j = 0; j < g->n_profile; j++) {
+                const double value = raw[i * d + g->profile[j]];
+                const double z = (transformed(g->transform[j], value) - g->mean[j]) / g->scale[j];
+                const double diff = z - g->centroids[c * g->n_profile + j];
+                dist += diff * diff;
+            }
+            if (dist < best_dist) {
+                best_dist = dist;
+                best = c;
+            }
+        }
+        segment[i] = best;
+    }
+}
