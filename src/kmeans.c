@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* Rows per DGEMM: block x k distances stay in cache while we take minima. */
-#define DIST_BLOCK 2048
+#define DIST_BLOCK 16384
 
 static void row_norms(double *out, const double *x, size_t n, size_t d)
 {
@@ -35,6 +35,24 @@ static void block_distances(double *dist, const double *x, const double *xnorm, 
             const double v = xnorm[i] + cnorm[j] + dist[i * k + j];
             dist[i * k + j] = v > 0.0 ? v : 0.0;
         }
+}
+
+/* Column means and population standard deviations, reading x row by row
+ * (column by column would stride through memory d times). */
+static void column_moments(double *mean, double *sd, const double *x, size_t n, size_t d)
+{
+    memset(mean, 0, d * sizeof *mean);
+    memset(sd, 0, d * sizeof *sd);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++)
+            mean[j] += x[i * d + j];
+    for (size_t j = 0; j < d; j++)
+        mean[j] /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++)
+            sd[j] += (x[i * d + j] - mean[j]) * (x[i * d + j] - mean[j]);
+    for (size_t j = 0; j < d; j++)
+        sd[j] = sqrt(sd[j] / (double)n);
 }
 
 /* Labels and squared distances of every row to its nearest centroid;
@@ -141,7 +159,8 @@ int lapse_kmeans_fit(double *centroids, int *labels, lapse_kmeans_info *info, co
     double *c = malloc(k * d * sizeof *c + 1), *sums = malloc(k * d * sizeof *sums + 1);
     double *cnorm = malloc(k * sizeof *cnorm), *dist = malloc(DIST_BLOCK * k * sizeof *dist);
     size_t *count = malloc(k * sizeof *count);
-    if (!xnorm || !mind || !tmp || !lab || !c || !sums || !cnorm || !dist || !count) {
+    double *moments = malloc(2 * d * sizeof *moments + 1);
+    if (!xnorm || !mind || !tmp || !lab || !c || !sums || !cnorm || !dist || !count || !moments) {
         rc = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1,
                              "out of memory for k-means on %zu x %zu", n, d);
         goto done;
@@ -149,16 +168,10 @@ int lapse_kmeans_fit(double *centroids, int *labels, lapse_kmeans_info *info, co
     row_norms(xnorm, x, n, d);
 
     /* Tolerance in the data's own scale, as scikit-learn: tol x mean variance. */
+    column_moments(moments, moments + d, x, n, d);
     double var_sum = 0.0;
-    for (size_t j = 0; j < d; j++) {
-        double mean = 0.0, ss = 0.0;
-        for (size_t i = 0; i < n; i++)
-            mean += x[i * d + j];
-        mean /= (double)n;
-        for (size_t i = 0; i < n; i++)
-            ss += (x[i * d + j] - mean) * (x[i * d + j] - mean);
-        var_sum += ss / (double)n;
-    }
+    for (size_t j = 0; j < d; j++)
+        var_sum += moments[d + j] * moments[d + j];
     const double tol = d > 0 ? opts->tol * var_sum / (double)d : 0.0;
 
     lapse_kmeans_info best = { INFINITY, 0, 0, 0, 0 };
@@ -229,6 +242,7 @@ done:
     free(cnorm);
     free(dist);
     free(count);
+    free(moments);
     return rc;
 }
 
@@ -275,17 +289,10 @@ int lapse_kmeans_standardize_fit(double *mean, double *sd, const double *x, size
 {
     if (n == 0)
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "no rows to standardize");
-    for (size_t j = 0; j < d; j++) {
-        double m = 0.0, ss = 0.0;
-        for (size_t i = 0; i < n; i++)
-            m += x[i * d + j];
-        m /= (double)n;
-        for (size_t i = 0; i < n; i++)
-            ss += (x[i * d + j] - m) * (x[i * d + j] - m);
-        const double s = sqrt(ss / (double)n);
-        mean[j] = m;
-        sd[j] = s > 0.0 ? s : 1.0;
-    }
+    column_moments(mean, sd, x, n, d);
+    for (size_t j = 0; j < d; j++)
+        if (!(sd[j] > 0.0))
+            sd[j] = 1.0;
     return LAPSE_OK;
 }
 
