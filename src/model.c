@@ -458,29 +458,3 @@ size_t lapse_model_tier(const lapse_model *model, double probability)
     return tier;
 }
 
-double lapse_model_calibrate(const lapse_model *model, double decision)
-{
-    const lapse_model_calibration *cal = &model->calibration;
-    if (cal->kind == LAPSE_CALIBRATION_PLATT) {
-        /* Written so that exp never overflows: both branches take exp of a
-         * non-positive number. */
-        const double z = cal->a * decision + cal->b;
-        return z >= 0 ? exp(-z) / (1 + exp(-z)) : 1 / (1 + exp(z));
-    }
-    const double *x = cal->x, *y = cal->y;
-    const size_t n = cal->n;
-    if (!(decision > x[0]))
-        return y[0];
-    if (decision >= x[n - 1])
-        return y[n - 1];
-    size_t lo = 0, hi = n - 1; /* x[lo] < decision < x[hi] */
-    while (hi - lo > 1) {
-        const size_t mid = lo + (hi - lo) / 2;
-        if (x[mid] <= decision)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    const double t = (decision - x[lo]) / (x[hi] - x[lo]);
-    return y[lo] + t * (y[hi] - y[lo]);
-}

@@ -1,6 +1,8 @@
 /* Applying the parts of a model that are the same for every classifier:
- * the scaler and the segments. */
+ * the scaler, the segments and the calibration. */
 #include "lapse/model.h"
+
+#include "lapse/calibrate.h"
 
 #include <math.h>
 
@@ -42,4 +44,17 @@ void lapse_model_segment_rows(const lapse_model *model, const double *raw, size_
         }
         segment[i] = best;
     }
+}
+
+double lapse_model_calibrate(const lapse_model *model, double decision)
+{
+    const lapse_model_calibration *cal = &model->calibration;
+    /* A borrowed view: the breakpoints stay the model's. */
+    const lapse_calibration view = {
+        cal->kind == LAPSE_CALIBRATION_PLATT ? LAPSE_CALIBRATE_PLATT : LAPSE_CALIBRATE_ISOTONIC,
+        cal->a, cal->b, cal->n, cal->x, cal->y,
+    };
+    double probability;
+    lapse_calibrate_apply(&probability, &view, &decision, 1);
+    return probability;
 }
