@@ -15,6 +15,7 @@ typedef struct {
 } command;
 
 static const command commands[] = {
+    { "simulate", cmd_simulate, "write a synthetic event log with exact ground truth" },
     { NULL, NULL, NULL },
 };
 
