@@ -20,11 +20,12 @@ const unsigned char sim_event_name_len[SIM_EV_COUNT] = {
 };
 
 /* Transitions (per day). */
-#define HAZARD_BASE 0.016    /* ENGAGED -> DECLINE for a typical user */
+#define HAZARD_BASE 0.016     /* ENGAGED -> DECLINE for a typical user */
 #define HAZARD_MAX 0.05
 #define DIP_IN 0.008          /* ENGAGED -> DIP */
 #define DIP_OUT 0.15          /* DIP -> ENGAGED: dips last about a week */
-#define RECOVER 0.025         /* DECLINE_k -> ENGAGED */
+#define RECOVER 0.04          /* DECLINE_k -> ENGAGED */
+#define SUDDEN 0.2            /* share of ENGAGED -> DECLINE moves that churn at once, unwarned */
 #define CIRCLE_QUIET_IN 0.01  /* circle active -> quiet */
 #define CIRCLE_QUIET_OUT 0.05 /* circle quiet -> active: quiet spells last ~20 days */
 #define CIRCLE_HAZARD 4.0     /* hazard factor of a quiet circle at full circle weight */
@@ -301,6 +302,14 @@ unsigned sim_emit_day(const sim_user *user, const sim_emit *emit, int64_t day, i
     return mask;
 }
 
+static void enter_churn(sim_state *state, sim_rng *rng)
+{
+    state->phase = SIM_CHURNED;
+    const double u = sim_rng_uniform(rng);
+    const double g = sim_rng_uniform(rng);
+    state->left = u < SIM_RETURN_P ? SIM_GAP_MIN + (int)(g * (SIM_GAP_MAX - SIM_GAP_MIN + 1)) : 0;
+}
+
 void sim_user_step(const sim_user *user, sim_state *state, int circle_quiet, sim_rng *rng)
 {
     const double h = user->hazard[circle_quiet != 0];
@@ -308,9 +317,13 @@ void sim_user_step(const sim_user *user, sim_state *state, int circle_quiet, sim
     if (phase == SIM_ENGAGED) {
         const double u = sim_rng_uniform(rng);
         if (u < h) {
-            state->phase = SIM_DECLINE0;
-            if (sim_rng_uniform(rng) < DEVICE_ON_DECLINE)
-                state->device++;
+            if (sim_rng_uniform(rng) < SUDDEN) {
+                enter_churn(state, rng);
+            } else {
+                state->phase = SIM_DECLINE0;
+                if (sim_rng_uniform(rng) < DEVICE_ON_DECLINE)
+                    state->device++;
+            }
         } else if (u < h + DIP_IN) {
             state->phase = SIM_DIP;
         } else if (sim_rng_uniform(rng) < DEVICE_NOISE) {
@@ -328,12 +341,7 @@ void sim_user_step(const sim_user *user, sim_state *state, int circle_quiet, sim
         } else if (phase + 1 < SIM_CHURNED) {
             state->phase = phase + 1;
         } else {
-            state->phase = SIM_CHURNED;
-            const double u = sim_rng_uniform(rng);
-            const double g = sim_rng_uniform(rng);
-            state->left = u < SIM_RETURN_P
-                              ? SIM_GAP_MIN + (int)(g * (SIM_GAP_MAX - SIM_GAP_MIN + 1))
-                              : 0;
+            enter_churn(state, rng);
         }
     } else if (state->left > 0 && --state->left == 0) {
         state->phase = SIM_ENGAGED;
@@ -412,7 +420,7 @@ double sim_p_true(const sim_user *user, const sim_state *state, int circle_quiet
         alpha[cq][state->phase] = 1.0;
     }
     const double to_quiet[2] = { CIRCLE_QUIET_IN, 1.0 - CIRCLE_QUIET_OUT }; /* P(quiet next | c) */
-    const double back = (1.0 - RECOVER) * SIM_RETURN_P / (SIM_GAP_MAX - SIM_GAP_MIN + 1);
+    const double back = SIM_RETURN_P / (SIM_GAP_MAX - SIM_GAP_MIN + 1);
     for (int j = 0; j < horizon; j++) {
         const int kind = sim_day_kind(calendar, asof + j);
         if (!have_kind[kind]) {
@@ -439,7 +447,7 @@ double sim_p_true(const sim_user *user, const sim_state *state, int circle_quiet
             const double h = user->hazard[c];
             const double *a = alpha[c];
             double *n = next[c];
-            n[SIM_DECLINE0] += (a[SIM_ENGAGED] + a[SIM_DIP]) * h;
+            n[SIM_DECLINE0] += a[SIM_ENGAGED] * h * (1.0 - SUDDEN) + a[SIM_DIP] * h;
             n[SIM_DIP] += a[SIM_ENGAGED] * DIP_IN + a[SIM_DIP] * (1.0 - h - DIP_OUT);
             n[SIM_ENGAGED] += a[SIM_ENGAGED] * (1.0 - h - DIP_IN) + a[SIM_DIP] * DIP_OUT;
             for (int s = SIM_DECLINE0; s < SIM_CHURNED; s++) {
@@ -447,8 +455,8 @@ double sim_p_true(const sim_user *user, const sim_state *state, int circle_quiet
                 if (s + 1 < SIM_CHURNED)
                     n[s + 1] += a[s] * (1.0 - RECOVER);
             }
-            churned[c] = a[SIM_CHURNED - 1];
-            silent += churned[c] * (1.0 - RECOVER) * (1.0 - SIM_RETURN_P);
+            churned[c] = a[SIM_CHURNED - 1] * (1.0 - RECOVER) + a[SIM_ENGAGED] * h * SUDDEN;
+            silent += churned[c] * (1.0 - SIM_RETURN_P);
         }
         /* Circle transition, for live mass and for mass waiting to return. */
         for (int s = 0; s < SIM_LIVE_PHASES; s++) {

@@ -13,7 +13,8 @@
  * with probability SIM_RETURN_P back to ENGAGED after a gap uniform in
  * [SIM_GAP_MIN, SIM_GAP_MAX], else for good). DECLINE_k recovers to ENGAGED
  * with a small daily probability; ENGAGED sometimes enters a short DIP that
- * looks like the start of a decline and ends by itself. */
+ * looks like the start of a decline and ends by itself. A share of the
+ * hazard's moves skip the decline and churn at once, without warning. */
 #ifndef LAPSE_SIMULATE_MODEL_H
 #define LAPSE_SIMULATE_MODEL_H
 
