@@ -38,6 +38,9 @@ static const struct {
     { "follow", LAPSE_CAT_SOCIAL },          { "invite", LAPSE_CAT_SOCIAL },
     { "cancel", LAPSE_CAT_CANCEL },          { "unsubscribe", LAPSE_CAT_CANCEL },
     { "subscription_cancel", LAPSE_CAT_CANCEL },
+    /* Common names that mean nothing for churn: known, so not reported. */
+    { "page_view", LAPSE_CAT_OTHER },        { "scroll", LAPSE_CAT_OTHER },
+    { "notification_open", LAPSE_CAT_OTHER },
 };
 
 const char *lapse_category_name(lapse_category category)

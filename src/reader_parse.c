@@ -190,33 +190,38 @@ void reader_parser_free(reader_parser *p)
     }
 }
 
+/* Keeps the LAPSE_READER_EXAMPLES alphabetically first distinct names, in
+ * order, so the examples a run reports do not depend on which thread saw
+ * which row. */
+static void keep_example(lapse_reader_stats *stats, const char *name, size_t len)
+{
+    char candidate[sizeof stats->unknown_names[0]];
+    if (len > sizeof candidate - 1)
+        len = sizeof candidate - 1;
+    memcpy(candidate, name, len);
+    candidate[len] = '\0';
+    size_t at = 0;
+    int order = 1;
+    while (at < stats->unknown_examples &&
+           (order = strcmp(stats->unknown_names[at], candidate)) < 0)
+        at++;
+    if (order == 0 || at == LAPSE_READER_EXAMPLES)
+        return;
+    const size_t kept = stats->unknown_examples < LAPSE_READER_EXAMPLES
+                            ? stats->unknown_examples++
+                            : LAPSE_READER_EXAMPLES - 1;
+    memmove(stats->unknown_names[at + 1], stats->unknown_names[at],
+            (kept - at) * sizeof candidate);
+    memcpy(stats->unknown_names[at], candidate, sizeof candidate);
+}
+
 void reader_stats_merge(lapse_reader_stats *dst, const lapse_reader_stats *src)
 {
     dst->events += src->events;
     dst->bad_rows += src->bad_rows;
     dst->unknown_rows += src->unknown_rows;
-    for (size_t i = 0; i < src->unknown_examples; i++) {
-        int seen = 0;
-        for (size_t j = 0; j < dst->unknown_examples; j++)
-            seen |= strcmp(dst->unknown_names[j], src->unknown_names[i]) == 0;
-        if (!seen && dst->unknown_examples < LAPSE_READER_EXAMPLES)
-            memcpy(dst->unknown_names[dst->unknown_examples++], src->unknown_names[i],
-                   sizeof dst->unknown_names[0]);
-    }
-}
-
-static void note_unknown(lapse_reader_stats *stats, const char *name, size_t len)
-{
-    if (stats->unknown_examples == LAPSE_READER_EXAMPLES)
-        return;
-    if (len > 64)
-        len = 64;
-    for (size_t i = 0; i < stats->unknown_examples; i++)
-        if (strlen(stats->unknown_names[i]) == len &&
-            memcmp(stats->unknown_names[i], name, len) == 0)
-            return;
-    memcpy(stats->unknown_names[stats->unknown_examples], name, len);
-    stats->unknown_names[stats->unknown_examples++][len] = '\0';
+    for (size_t i = 0; i < src->unknown_examples; i++)
+        keep_example(dst, src->unknown_names[i], strlen(src->unknown_names[i]));
 }
 
 static void mark_bad(reader_parser *p, int column, const char *fmt, ...)
@@ -295,7 +300,7 @@ static void on_field(void *data, size_t len, void *user)
         p->event.category = lapse_category_lookup(p->categories, text, len, &known);
         if (!known) {
             p->unknown_name = 1;
-            note_unknown(&p->stats, text, len);
+            keep_example(&p->stats, text, len);
         }
         return;
     }

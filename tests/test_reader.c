@@ -109,8 +109,9 @@ static void remapped_columns_and_stats(void **state)
     assert_int_equal(stats.events, 4);
     assert_int_equal(stats.unknown_rows, 3);
     assert_int_equal(stats.unknown_examples, 2);
-    assert_string_equal(stats.unknown_names[0], "Weird");
-    assert_string_equal(stats.unknown_names[1], "Odd");
+    /* Examples are kept in alphabetical order, whatever the row order. */
+    assert_string_equal(stats.unknown_names[0], "Odd");
+    assert_string_equal(stats.unknown_names[1], "Weird");
     lapse_reader_free(r);
 
     char bad[] = "user=uid";
