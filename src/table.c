@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define READ_BATCH 4096
+/* Rows are read in batches of about this many bytes of values. */
+#define READ_BATCH_BYTES (1 << 20)
 #define SHOWN_MAX 48
 
 /* Growing state of one lapse_table_read. */
@@ -63,7 +64,7 @@ static int builder_reserve(builder *b, size_t rows)
 {
     if (rows <= b->capacity)
         return LAPSE_OK;
-    size_t capacity = b->capacity ? b->capacity : 1024;
+    size_t capacity = b->capacity ? b->capacity : 16;
     while (capacity < rows)
         capacity *= 2;
     lapse_table *t = b->table;
@@ -240,7 +241,9 @@ int lapse_table_read(lapse_table **out, const char *const *paths, size_t n_paths
             for (size_t j = 0; j < t->n_features; j++)
                 bytes += strlen(names[j]) + 1;
             t->feature_names = pack_strings(names, NULL, NULL, t->n_features, bytes);
-            batch = lapse_table_batch_create(READ_BATCH, t->n_features);
+            const size_t row_bytes = t->n_features * sizeof(double);
+            batch = lapse_table_batch_create(
+                row_bytes < READ_BATCH_BYTES ? READ_BATCH_BYTES / row_bytes : 1, t->n_features);
             if (!t->feature_names || !batch || builder_reserve(&b, 1) != LAPSE_OK) {
                 status = lapse_error_set(err, LAPSE_ERR_NOMEM, paths[file], 0, 0, -1,
                                          "out of memory");

@@ -33,6 +33,7 @@ struct lapse_table_reader {
     lapse_table_meta meta;
     char **names; /* every header column; features are names[2 .. n_columns-2] */
     size_t n_columns, names_capacity;
+    size_t header_bytes;
     size_t n_features;
     int in_header;
     size_t column;            /* 0-based column of the next field of the record */
@@ -124,6 +125,12 @@ static void header_field(lapse_table_reader *r, const char *text, size_t len)
     if (r->n_columns == LAPSE_TABLE_FEATURES_MAX + 3) {
         fail(r, LAPSE_ERR_LIMIT, (int)column, "header has more than %d feature columns",
              LAPSE_TABLE_FEATURES_MAX);
+        return;
+    }
+    r->header_bytes += len + 1;
+    if (r->header_bytes > LAPSE_TABLE_HEADER_MAX) {
+        fail(r, LAPSE_ERR_LIMIT, (int)column, "header longer than %d bytes",
+             LAPSE_TABLE_HEADER_MAX);
         return;
     }
     if (memchr(text, '\0', len)) {

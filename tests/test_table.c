@@ -429,6 +429,44 @@ static void field_too_long(void **state)
     assert_int_equal(err.column, 3);
 }
 
+/* A header may not grow without bound: at most LAPSE_TABLE_FEATURES_MAX
+ * features and LAPSE_TABLE_HEADER_MAX bytes of names. */
+static void header_limits(void **state)
+{
+    (void)state;
+    FILE *file = fopen("table_wide.csv", "wb");
+    assert_non_null(file);
+    fprintf(file, "# lapse-features 1; key=activity; silent_days=30; horizon=30; "
+                  "churn=silence; schema=0000000000000000\nuser_id,asof");
+    for (int j = 1; j <= 70000; j++)
+        fprintf(file, ",f%d", j);
+    fprintf(file, ",label\n");
+    fclose(file);
+    const char *path = "table_wide.csv";
+    lapse_table *t = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_table_read(&t, &path, 1, &err), LAPSE_ERR_LIMIT);
+    assert_int_equal(err.line, 2);
+    assert_int_equal(err.column, LAPSE_TABLE_FEATURES_MAX + 4);
+
+    char name[1001];
+    memset(name, 'n', 1000);
+    name[1000] = '\0';
+    file = fopen("table_long_header.csv", "wb");
+    assert_non_null(file);
+    fprintf(file, "# lapse-features 1; key=activity; silent_days=30; horizon=30; "
+                  "churn=silence; schema=0000000000000000\nuser_id,asof");
+    for (int j = 0; j < 1100; j++)
+        fprintf(file, ",%s%d", name, j);
+    fprintf(file, ",label\n");
+    fclose(file);
+    path = "table_long_header.csv";
+    assert_int_equal(lapse_table_read(&t, &path, 1, &err), LAPSE_ERR_LIMIT);
+    /* user_id, asof and names of 1002 to 1005 bytes (NULs counted): the 1045th passes 2^20. */
+    assert_int_equal(err.column, 2 + 1045);
+    assert_null(t);
+}
+
 static void duplicate_across_files(void **state)
 {
     (void)state;
@@ -555,6 +593,7 @@ int main(void)
         cmocka_unit_test(refused_tables),
         cmocka_unit_test(user_id_too_long),
         cmocka_unit_test(field_too_long),
+        cmocka_unit_test(header_limits),
         cmocka_unit_test(duplicate_across_files),
         cmocka_unit_test(files_must_agree),
         cmocka_unit_test(missing_file),

@@ -19,8 +19,8 @@
  * Errors are LAPSE_ERR_FORMAT with the file, line and 1-based column;
  * lines count '\n' from 1 (the meta line), and a row's line is the one its
  * last field ends on. A gzip stream that is cut short or corrupt is
- * LAPSE_ERR_GZIP, a read failure LAPSE_ERR_IO, an over-long field
- * LAPSE_ERR_LIMIT. */
+ * LAPSE_ERR_GZIP, a read failure LAPSE_ERR_IO, a field, header or feature
+ * count over the limits below LAPSE_ERR_LIMIT. */
 #ifndef LAPSE_TABLE_H
 #define LAPSE_TABLE_H
 
@@ -37,6 +37,7 @@ extern "C" {
 #define LAPSE_TABLE_USER_ID_MAX 256    /* bytes in a user id */
 #define LAPSE_TABLE_FEATURES_MAX 65536 /* feature columns in a header */
 #define LAPSE_TABLE_FIELD_MAX 65536    /* bytes in any one field (unquoted) */
+#define LAPSE_TABLE_HEADER_MAX 1048576 /* bytes in the header's names together */
 
 /* A whole table in memory. Every array is owned by the table; treat the
  * fields as read-only and free with lapse_table_free. */
