@@ -16,6 +16,7 @@ typedef struct {
 
 static const command commands[] = {
     { "model", cmd_model, "show a model file in readable form" },
+    { "extract", cmd_extract, "event logs -> features and churn labels per user" },
     { NULL, NULL, NULL },
 };
 
