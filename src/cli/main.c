@@ -17,6 +17,7 @@ typedef struct {
 static const command commands[] = {
     { "model", cmd_model, "show a model file in readable form" },
     { "extract", cmd_extract, "event logs -> features and churn labels per user" },
+    { "simulate", cmd_simulate, "write a synthetic event log with exact ground truth" },
     { NULL, NULL, NULL },
 };
 

@@ -1,0 +1,105 @@
+/* A synthetic event log with exact ground truth.
+ *
+ * lapse_simulate writes, into a folder:
+ *   events.csv.gz          the event log (datasets/README.md), one gzip member
+ *                          per block of users, rows by time within a block
+ *   truth.csv              user_id,archetype,churn_date,return_date
+ *   truth_snapshots.csv    user_id,asof,horizon,p_true,label
+ * Each user follows a hidden day-by-day Markov chain (engaged, a temporary
+ * dip, declining for a fixed number of days, churned, sometimes back after a
+ * gap); the events of a day are drawn from the user's traits and phase. For a
+ * snapshot date `asof`, label is 1 when the log holds no event of a key
+ * category in [asof, asof + horizon days), exactly as the extractor computes
+ * it, and p_true is P(label = 1 | every hidden variable at asof), computed
+ * exactly by a forward pass over the chain (no sampling).
+ *
+ * Output is a function of the options alone: the same seed gives the same
+ * bytes for any thread count. Memory stays bounded for any number of users. */
+#ifndef LAPSE_SIMULATE_H
+#define LAPSE_SIMULATE_H
+
+#include "lapse/error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    LAPSE_SIM_PRICE_SENSITIVE, /* low spend, buys with coupons, reacts to discount days */
+    LAPSE_SIM_FEATURE_DEPENDENT, /* deep sessions of the core feature */
+    LAPSE_SIM_SOCIAL_DRIVEN,   /* social events; activity follows a friend circle */
+    LAPSE_SIM_MIXED,           /* a little of each */
+    LAPSE_SIM_ARCHETYPES
+} lapse_sim_archetype;
+
+/* "price_sensitive", "feature_dependent", "social_driven", "mixed"; NULL when
+ * out of range. */
+const char *lapse_sim_archetype_name(lapse_sim_archetype archetype);
+
+/* Parses a full archetype name or its short form (price, feature, social,
+ * mixed). Returns 0 or LAPSE_ERR_FORMAT. */
+int lapse_sim_archetype_parse(lapse_sim_archetype *out, const char *name, size_t len);
+
+#define LAPSE_SIM_MAX_SNAPSHOTS 128
+#define LAPSE_SIM_MAX_DAYS 3660
+#define LAPSE_SIM_MAX_USERS INT64_C(100000000)
+
+typedef struct {
+    uint64_t seed;
+    int64_t users;        /* 1 .. LAPSE_SIM_MAX_USERS */
+    int days;             /* length of the log, 1 .. LAPSE_SIM_MAX_DAYS */
+    int64_t start;        /* first day of the log, UTC seconds at midnight */
+    double mix[LAPSE_SIM_ARCHETYPES]; /* shares, summing to 1 within 1e-3 */
+    /* Snapshot dates (UTC seconds at midnight), each with asof >= start and
+     * asof + horizon days <= start + days; NULL with n_snapshots 0 asks for
+     * the default: every 30 days from start + 60 while the horizon fits. */
+    const int64_t *snapshots;
+    size_t n_snapshots;
+    int horizon;          /* days, >= 1 */
+    unsigned key_mask;    /* bit (1u << lapse_category) per key category; not cancel */
+    int silent_days;      /* "active at asof" = a key event in the last silent_days (stats only) */
+    int threads;          /* worker threads, >= 1 */
+    int level;            /* zlib level 1..9 (default 1: deflate is most of the time) */
+} lapse_sim_options;
+
+#define LAPSE_SIM_OPTIONS_INIT                                                            \
+    { 1, 1000, 180, INT64_C(1767225600) /* 2026-01-01 */, { 0.3, 0.3, 0.25, 0.15 }, NULL, \
+      0, 30, 1u /* activity */, 30, 1, 1 }
+
+/* Per-snapshot figures over the users "active at asof" (a key event in the
+ * silent_days before it): the set a churn model is scored on. */
+typedef struct {
+    int64_t asof;         /* UTC seconds */
+    int64_t listed;       /* users signed up before asof (rows in truth_snapshots.csv) */
+    int64_t active;
+    int64_t active_churned; /* active users with label 1 */
+    double active_p_true; /* sum of p_true over active users */
+} lapse_sim_snapshot_stats;
+
+typedef struct {
+    int64_t events;
+    int64_t users_churned; /* users with a churn_date */
+    int64_t users_returned;
+    int64_t archetype_users[LAPSE_SIM_ARCHETYPES];
+    size_t n_snapshots;
+    lapse_sim_snapshot_stats snapshots[LAPSE_SIM_MAX_SNAPSHOTS];
+} lapse_sim_stats;
+
+/* Checks options before any work: returns 0 or LAPSE_ERR_ARG with a message
+ * naming the option in err. */
+int lapse_sim_options_check(const lapse_sim_options *options, lapse_error *err);
+
+/* Writes the three files into dir (which must exist), each atomically.
+ * stats (may be NULL) receives the figures above. Returns 0, LAPSE_ERR_ARG
+ * for bad options, LAPSE_ERR_IO or LAPSE_ERR_NOMEM. */
+int lapse_simulate(const char *dir, const lapse_sim_options *options, lapse_sim_stats *stats,
+                   lapse_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,675 @@
+/* lapse_simulate: users in fixed blocks, each block generated, sorted by time,
+ * formatted and deflated into its own gzip member by a worker thread; the
+ * calling thread writes the members (and the truth rows) in block order, so
+ * the bytes do not depend on the thread count and at most a few blocks are
+ * in memory at once. */
+#include "lapse/simulate.h"
+
+#include "lapse/category.h"
+#include "lapse/outfile.h"
+#include "lapse/timeparse.h"
+#include "simulate_model.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define MAX_THREADS 256
+#define NO_DAY INT64_MIN
+#define EVENTS_HEADER "user_id,ts,event,amount,session_id,device_id\n"
+
+static const char *const archetype_names[LAPSE_SIM_ARCHETYPES] = {
+    "price_sensitive", "feature_dependent", "social_driven", "mixed",
+};
+static const char *const archetype_short[LAPSE_SIM_ARCHETYPES] = {
+    "price", "feature", "social", "mixed",
+};
+
+const char *lapse_sim_archetype_name(lapse_sim_archetype archetype)
+{
+    return (unsigned)archetype < LAPSE_SIM_ARCHETYPES ? archetype_names[archetype] : NULL;
+}
+
+int lapse_sim_archetype_parse(lapse_sim_archetype *out, const char *name, size_t len)
+{
+    for (int a = 0; a < LAPSE_SIM_ARCHETYPES; a++) {
+        if ((strlen(archetype_names[a]) == len && memcmp(archetype_names[a], name, len) == 0) ||
+            (strlen(archetype_short[a]) == len && memcmp(archetype_short[a], name, len) == 0)) {
+            *out = (lapse_sim_archetype)a;
+            return LAPSE_OK;
+        }
+    }
+    return LAPSE_ERR_FORMAT;
+}
+
+int lapse_sim_options_check(const lapse_sim_options *o, lapse_error *err)
+{
+    const int code = LAPSE_ERR_ARG;
+    if (o->users < 1 || o->users > LAPSE_SIM_MAX_USERS)
+        return lapse_error_set(err, code, NULL, 0, 0, -1, "--users must be 1 to %" PRId64,
+                               LAPSE_SIM_MAX_USERS);
+    if (o->days < 1 || o->days > LAPSE_SIM_MAX_DAYS)
+        return lapse_error_set(err, code, NULL, 0, 0, -1, "--days must be 1 to %d",
+                               LAPSE_SIM_MAX_DAYS);
+    if (o->start < 0 || o->start % LAPSE_SECONDS_PER_DAY != 0 ||
+        o->start + (int64_t)o->days * LAPSE_SECONDS_PER_DAY > LAPSE_TIME_MAX)
+        return lapse_error_set(err, code, NULL, 0, 0, -1,
+                               "--start must be a date from 1970 with the whole log before 2200");
+    double sum = 0;
+    for (int a = 0; a < LAPSE_SIM_ARCHETYPES; a++) {
+        if (!(o->mix[a] >= 0 && o->mix[a] <= 1))
+            return lapse_error_set(err, code, NULL, 0, 0, -1,
+                                   "--mix share of %s must be from 0 to 1", archetype_names[a]);
+        sum += o->mix[a];
+    }
+    if (fabs(sum - 1.0) > 1e-3)
+        return lapse_error_set(err, code, NULL, 0, 0, -1, "--mix shares sum to %g, not 1", sum);
+    if (o->horizon < 1 || o->horizon > o->days)
+        return lapse_error_set(err, code, NULL, 0, 0, -1,
+                               "--horizon must be 1 to the number of days (%d)", o->days);
+    if (o->key_mask == 0 || o->key_mask >= (1u << LAPSE_CAT_COUNT))
+        return lapse_error_set(err, code, NULL, 0, 0, -1, "--key names no category");
+    if (o->key_mask & (1u << LAPSE_CAT_CANCEL))
+        return lapse_error_set(err, code, NULL, 0, 0, -1,
+                               "--key cancel: the simulator emits no cancel events, so a "
+                               "cancel-based label would be 1 for everyone");
+    if (o->silent_days < 1 || o->silent_days > LAPSE_SIM_MAX_DAYS)
+        return lapse_error_set(err, code, NULL, 0, 0, -1, "--silent-days must be 1 to %d",
+                               LAPSE_SIM_MAX_DAYS);
+    if (o->threads < 1 || o->threads > MAX_THREADS)
+        return lapse_error_set(err, code, NULL, 0, 0, -1, "threads must be 1 to %d", MAX_THREADS);
+    if (o->level < 1 || o->level > 9)
+        return lapse_error_set(err, code, NULL, 0, 0, -1, "--level must be 1 to 9");
+    if (o->n_snapshots > LAPSE_SIM_MAX_SNAPSHOTS || (o->n_snapshots && !o->snapshots))
+        return lapse_error_set(err, code, NULL, 0, 0, -1, "at most %d snapshots",
+                               LAPSE_SIM_MAX_SNAPSHOTS);
+    const int64_t end = o->start + (int64_t)o->days * LAPSE_SECONDS_PER_DAY;
+    for (size_t i = 0; i < o->n_snapshots; i++) {
+        const int64_t asof = o->snapshots[i];
+        char date[16], last[16];
+        lapse_time_format_date(date, asof);
+        lapse_time_format_date(last, end - LAPSE_SECONDS_PER_DAY);
+        if (asof % LAPSE_SECONDS_PER_DAY != 0 || asof < o->start)
+            return lapse_error_set(err, code, NULL, 0, 0, -1,
+                                   "snapshot %s is before the start of the log", date);
+        if (asof + (int64_t)o->horizon * LAPSE_SECONDS_PER_DAY > end)
+            return lapse_error_set(err, code, NULL, 0, 0, -1,
+                                   "snapshot %s: its %d-day horizon runs past the last day of "
+                                   "the log (%s)",
+                                   date, o->horizon, last);
+        for (size_t j = 0; j < i; j++)
+            if (o->snapshots[j] == asof)
+                return lapse_error_set(err, code, NULL, 0, 0, -1, "snapshot %s is listed twice",
+                                       date);
+    }
+    return LAPSE_OK;
+}
+
+/* A growable byte buffer; failed latches an allocation failure. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+    int failed;
+} sim_buf;
+
+static char *buf_reserve(sim_buf *b, size_t extra)
+{
+    if (b->failed)
+        return NULL;
+    if (b->len + extra > b->cap) {
+        size_t cap = b->cap ? b->cap : 1 << 16;
+        while (cap < b->len + extra)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->failed = 1;
+            return NULL;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    return b->p + b->len;
+}
+
+/* Everything the workers share, read-only once built. */
+typedef struct {
+    lapse_sim_options opt;
+    double mix_cdf[LAPSE_SIM_ARCHETYPES];
+    sim_calendar calendar;
+    int n_snap;
+    int snap_day[LAPSE_SIM_MAX_SNAPSHOTS]; /* ascending */
+    char snap_date[LAPSE_SIM_MAX_SNAPSHOTS][16];
+    short *snap_of_day;  /* per day: snapshot index or -1 */
+    char (*day_prefix)[12]; /* per day: "YYYY-MM-DDT" */
+    int64_t n_blocks;
+} sim_plan;
+
+enum { SLOT_FREE, SLOT_BUSY, SLOT_READY };
+
+typedef struct {
+    int state;
+    int status;
+    sim_buf gz, truth, snaps;
+    lapse_sim_stats stats;
+} sim_slot;
+
+typedef struct {
+    sim_events events;
+    sim_event *sorted;
+    size_t sorted_cap;
+    uint32_t *counts;       /* radix sort buckets */
+    unsigned char *daymask; /* per day: categories the current user emitted */
+    unsigned char *quiet;   /* per circle of the block, per day from -SIM_PRE_DAYS */
+    z_stream z;
+    int z_ready;
+} sim_worker;
+
+typedef struct {
+    const sim_plan *plan;
+    sim_slot *slots;
+    int n_slots;
+    pthread_mutex_t lock;
+    pthread_cond_t slot_freed, slot_ready;
+    int64_t next_block, written;
+    int stop;
+} sim_pool;
+
+static char *put_u64(char *p, uint64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+static char *put_uid(char *p, uint64_t index)
+{
+    *p++ = 'u';
+    for (uint64_t scale = 1000000; scale > 1 && index < scale; scale /= 10)
+        *p++ = '0';
+    return put_u64(p, index);
+}
+
+static char *put_2(char *p, unsigned v)
+{
+    *p++ = (char)('0' + v / 10);
+    *p++ = (char)('0' + v % 10);
+    return p;
+}
+
+static char *put_date(char *p, const sim_plan *plan, int64_t day)
+{
+    char date[16];
+    lapse_time_format_date(date, plan->opt.start + day * LAPSE_SECONDS_PER_DAY);
+    const size_t n = strlen(date);
+    memcpy(p, date, n);
+    return p + n;
+}
+
+static size_t format_event(char *out, const sim_plan *plan, const sim_event *e)
+{
+    char *p = put_uid(out, e->user);
+    *p++ = ',';
+    const uint32_t day = e->t / 86400u, sec = e->t % 86400u;
+    memcpy(p, plan->day_prefix[day], 11);
+    p += 11;
+    p = put_2(p, sec / 3600);
+    *p++ = ':';
+    p = put_2(p, sec / 60 % 60);
+    *p++ = ':';
+    p = put_2(p, sec % 60);
+    *p++ = 'Z';
+    *p++ = ',';
+    memcpy(p, sim_event_names[e->event], sim_event_name_len[e->event]);
+    p += sim_event_name_len[e->event];
+    *p++ = ',';
+    if (e->event == SIM_EV_PURCHASE) {
+        p = put_u64(p, e->cents / 100);
+        *p++ = '.';
+        p = put_2(p, e->cents % 100);
+    }
+    *p++ = ',';
+    *p++ = 's';
+    p = put_u64(p, e->user);
+    *p++ = '_';
+    p = put_u64(p, e->session);
+    *p++ = ',';
+    *p++ = 'd';
+    p = put_u64(p, e->user);
+    *p++ = '_';
+    p = put_u64(p, e->device);
+    *p++ = '\n';
+    return (size_t)(p - out);
+}
+
+/* Stable LSD radix sort on the time (two 16-bit passes): ties keep the
+ * generation order, so a session's events stay in order. */
+static int sort_events(sim_worker *w)
+{
+    const size_t n = w->events.len;
+    if (n > w->sorted_cap) {
+        sim_event *s = realloc(w->sorted, n * sizeof *s);
+        if (!s)
+            return LAPSE_ERR_NOMEM;
+        w->sorted = s;
+        w->sorted_cap = n;
+    }
+    sim_event *from = w->events.items, *to = w->sorted;
+    for (int shift = 0; shift < 32; shift += 16) {
+        memset(w->counts, 0, 65536 * sizeof *w->counts);
+        for (size_t i = 0; i < n; i++)
+            w->counts[(from[i].t >> shift) & 0xFFFF]++;
+        uint32_t sum = 0;
+        for (size_t b = 0; b < 65536; b++) {
+            const uint32_t c = w->counts[b];
+            w->counts[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[w->counts[(from[i].t >> shift) & 0xFFFF]++] = from[i];
+        sim_event *tmp = from;
+        from = to;
+        to = tmp;
+    }
+    return LAPSE_OK; /* after two passes the result is back in events.items */
+}
+
+static int deflate_into(z_stream *z, sim_buf *out, const char *in, size_t len, int flush)
+{
+    z->next_in = (Bytef *)(uintptr_t)in;
+    z->avail_in = (uInt)len;
+    for (;;) {
+        if (!buf_reserve(out, 1 << 16))
+            return LAPSE_ERR_NOMEM;
+        z->next_out = (Bytef *)(out->p + out->len);
+        z->avail_out = (uInt)(out->cap - out->len);
+        const uInt before = z->avail_out;
+        const int ret = deflate(z, flush);
+        out->len += before - z->avail_out;
+        if (ret == Z_STREAM_ERROR)
+            return LAPSE_ERR_NOMEM;
+        if (flush == Z_FINISH ? ret == Z_STREAM_END : z->avail_in == 0 && z->avail_out > 0)
+            return LAPSE_OK;
+    }
+}
+
+static int write_events(const sim_plan *plan, sim_worker *w, sim_slot *slot, int with_header)
+{
+    if (deflateReset(&w->z) != Z_OK)
+        return LAPSE_ERR_NOMEM;
+    char chunk[1 << 16];
+    size_t n = 0;
+    if (with_header) {
+        memcpy(chunk, EVENTS_HEADER, sizeof EVENTS_HEADER - 1);
+        n = sizeof EVENTS_HEADER - 1;
+    }
+    for (size_t i = 0; i < w->events.len; i++) {
+        if (n > sizeof chunk - 256) {
+            if (deflate_into(&w->z, &slot->gz, chunk, n, Z_NO_FLUSH))
+                return LAPSE_ERR_NOMEM;
+            n = 0;
+        }
+        n += format_event(chunk + n, plan, &w->events.items[i]);
+    }
+    return deflate_into(&w->z, &slot->gz, chunk, n, Z_FINISH);
+}
+
+static void simulate_user(const sim_plan *plan, sim_worker *w, sim_slot *slot, int64_t index,
+                          const unsigned char *quiet)
+{
+    const lapse_sim_options *o = &plan->opt;
+    const int days = o->days;
+    sim_user user;
+    sim_state st;
+    sim_rng rng;
+    sim_user_init(&user, &st, &rng, o->seed, index, plan->mix_cdf, days);
+    memset(w->daymask, 0, (size_t)days);
+    double p_true[LAPSE_SIM_MAX_SNAPSHOTS];
+    int64_t churned = NO_DAY, returned = NO_DAY;
+    uint32_t session = 0;
+    for (int64_t t = user.signup; t < days; t++) {
+        const int cq = quiet[t + SIM_PRE_DAYS];
+        if (t >= 0) {
+            const int si = plan->snap_of_day[t];
+            if (si >= 0 && t > user.signup)
+                p_true[si] = sim_p_true(&user, &st, cq, t, o->horizon, o->key_mask, &plan->calendar);
+            if (st.phase < SIM_LIVE_PHASES) {
+                sim_emit emit;
+                sim_user_emission(&user, st.phase, cq, sim_day_kind(&plan->calendar, t), &emit);
+                w->daymask[t] = (unsigned char)sim_emit_day(&user, &emit, t, st.device, &session,
+                                                            &rng, &w->events);
+            }
+        }
+        const int before = st.phase;
+        sim_user_step(&user, &st, cq, &rng);
+        if (t + 1 < days) {
+            if (st.phase == SIM_CHURNED && before != SIM_CHURNED && churned == NO_DAY)
+                churned = t + 1;
+            else if (before == SIM_CHURNED && st.phase != SIM_CHURNED && churned != NO_DAY &&
+                     returned == NO_DAY)
+                returned = t + 1;
+        }
+    }
+
+    lapse_sim_stats *stats = &slot->stats;
+    stats->archetype_users[user.archetype]++;
+    stats->users_churned += churned != NO_DAY;
+    stats->users_returned += returned != NO_DAY;
+    char *p = buf_reserve(&slot->truth, 128);
+    if (p) {
+        char *q = put_uid(p, (uint64_t)index);
+        *q++ = ',';
+        const char *name = archetype_names[user.archetype];
+        memcpy(q, name, strlen(name));
+        q += strlen(name);
+        *q++ = ',';
+        if (churned != NO_DAY)
+            q = put_date(q, plan, churned);
+        *q++ = ',';
+        if (returned != NO_DAY)
+            q = put_date(q, plan, returned);
+        *q++ = '\n';
+        slot->truth.len += (size_t)(q - p);
+    }
+    for (int si = 0; si < plan->n_snap; si++) {
+        const int asof = plan->snap_day[si];
+        if (user.signup >= asof)
+            continue;
+        int label = 1, active = 0;
+        for (int d = asof; d < asof + o->horizon; d++)
+            label &= (w->daymask[d] & o->key_mask) == 0;
+        for (int d = asof - o->silent_days < 0 ? 0 : asof - o->silent_days; d < asof; d++)
+            active |= (w->daymask[d] & o->key_mask) != 0;
+        lapse_sim_snapshot_stats *ss = &stats->snapshots[si];
+        ss->listed++;
+        if (active) {
+            ss->active++;
+            ss->active_churned += label;
+            ss->active_p_true += p_true[si];
+        }
+        p = buf_reserve(&slot->snaps, 128);
+        if (!p)
+            continue;
+        char *q = put_uid(p, (uint64_t)index);
+        *q++ = ',';
+        memcpy(q, plan->snap_date[si], 10);
+        q += 10;
+        *q++ = ',';
+        q = put_u64(q, (uint64_t)o->horizon);
+        q += snprintf(q, 40, ",%.17g,%d\n", p_true[si], label);
+        slot->snaps.len += (size_t)(q - p);
+    }
+}
+
+static int generate_block(const sim_plan *plan, sim_worker *w, int64_t block, sim_slot *slot)
+{
+    const lapse_sim_options *o = &plan->opt;
+    const int64_t first = block * SIM_BLOCK_USERS;
+    const int64_t last = first + SIM_BLOCK_USERS < o->users ? first + SIM_BLOCK_USERS : o->users;
+    const int span = SIM_PRE_DAYS + o->days;
+    slot->gz.len = slot->truth.len = slot->snaps.len = 0;
+    memset(&slot->stats, 0, sizeof slot->stats);
+    for (int64_t c = first / SIM_CIRCLE_SIZE; c * SIM_CIRCLE_SIZE < last; c++)
+        sim_circle_path(o->seed, c, span,
+                        w->quiet + (size_t)(c - first / SIM_CIRCLE_SIZE) * (size_t)span);
+    w->events.len = 0;
+    for (int64_t i = first; i < last; i++)
+        simulate_user(plan, w, slot, i,
+                      w->quiet + (size_t)((i - first) / SIM_CIRCLE_SIZE) * (size_t)span);
+    if (w->events.failed || slot->truth.failed || slot->snaps.failed)
+        return LAPSE_ERR_NOMEM;
+    slot->stats.events = (int64_t)w->events.len;
+    if (sort_events(w))
+        return LAPSE_ERR_NOMEM;
+    return write_events(plan, w, slot, block == 0);
+}
+
+static void *worker_main(void *arg)
+{
+    sim_pool *pool = arg;
+    const sim_plan *plan = pool->plan;
+    sim_worker w;
+    memset(&w, 0, sizeof w);
+    int status = LAPSE_OK;
+    w.counts = malloc(65536 * sizeof *w.counts);
+    w.daymask = malloc((size_t)plan->opt.days);
+    w.quiet = malloc((size_t)(SIM_BLOCK_USERS / SIM_CIRCLE_SIZE) *
+                     (size_t)(SIM_PRE_DAYS + plan->opt.days));
+    if (!w.counts || !w.daymask || !w.quiet)
+        status = LAPSE_ERR_NOMEM;
+    else if (deflateInit2(&w.z, plan->opt.level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+             Z_OK)
+        status = LAPSE_ERR_NOMEM;
+    else
+        w.z_ready = 1;
+    for (;;) {
+        pthread_mutex_lock(&pool->lock);
+        while (!pool->stop && pool->next_block < plan->n_blocks &&
+               pool->next_block >= pool->written + pool->n_slots)
+            pthread_cond_wait(&pool->slot_freed, &pool->lock);
+        if (pool->stop || pool->next_block >= plan->n_blocks) {
+            pthread_mutex_unlock(&pool->lock);
+            break;
+        }
+        const int64_t block = pool->next_block++;
+        sim_slot *slot = &pool->slots[block % pool->n_slots];
+        slot->state = SLOT_BUSY;
+        pthread_mutex_unlock(&pool->lock);
+
+        slot->status = status ? status : generate_block(plan, &w, block, slot);
+
+        pthread_mutex_lock(&pool->lock);
+        slot->state = SLOT_READY;
+        pthread_cond_broadcast(&pool->slot_ready);
+        pthread_mutex_unlock(&pool->lock);
+    }
+    if (w.z_ready)
+        deflateEnd(&w.z);
+    free(w.events.items);
+    free(w.sorted);
+    free(w.counts);
+    free(w.daymask);
+    free(w.quiet);
+    return NULL;
+}
+
+static int plan_build(sim_plan *plan, const lapse_sim_options *o)
+{
+    memset(plan, 0, sizeof *plan);
+    plan->opt = *o;
+    plan->opt.snapshots = NULL; /* copied into snap_day below */
+    double sum = 0;
+    for (int a = 0; a < LAPSE_SIM_ARCHETYPES; a++) {
+        sum += o->mix[a];
+        plan->mix_cdf[a] = sum;
+    }
+    for (int a = 0; a < LAPSE_SIM_ARCHETYPES; a++)
+        plan->mix_cdf[a] /= sum;
+    plan->calendar.start_day = o->start / LAPSE_SECONDS_PER_DAY;
+    plan->calendar.seed = o->seed;
+    if (o->n_snapshots) {
+        for (size_t i = 0; i < o->n_snapshots; i++)
+            plan->snap_day[plan->n_snap++] =
+                (int)((o->snapshots[i] - o->start) / LAPSE_SECONDS_PER_DAY);
+    } else {
+        for (int d = 60; d + o->horizon <= o->days && plan->n_snap < LAPSE_SIM_MAX_SNAPSHOTS;
+             d += 30)
+            plan->snap_day[plan->n_snap++] = d;
+    }
+    for (int i = 1; i < plan->n_snap; i++) /* insertion sort: at most 128 */
+        for (int j = i; j > 0 && plan->snap_day[j - 1] > plan->snap_day[j]; j--) {
+            const int t = plan->snap_day[j];
+            plan->snap_day[j] = plan->snap_day[j - 1];
+            plan->snap_day[j - 1] = t;
+        }
+    plan->snap_of_day = malloc((size_t)o->days * sizeof *plan->snap_of_day);
+    plan->day_prefix = malloc((size_t)o->days * sizeof *plan->day_prefix);
+    if (!plan->snap_of_day || !plan->day_prefix)
+        return LAPSE_ERR_NOMEM;
+    for (int d = 0; d < o->days; d++) {
+        plan->snap_of_day[d] = -1;
+        char iso[32];
+        lapse_time_format_iso(iso, o->start + (int64_t)d * LAPSE_SECONDS_PER_DAY);
+        memcpy(plan->day_prefix[d], iso, 11);
+        plan->day_prefix[d][11] = '\0';
+    }
+    for (int i = 0; i < plan->n_snap; i++) {
+        plan->snap_of_day[plan->snap_day[i]] = (short)i;
+        lapse_time_format_date(plan->snap_date[i],
+                               o->start + (int64_t)plan->snap_day[i] * LAPSE_SECONDS_PER_DAY);
+    }
+    plan->n_blocks = (o->users + SIM_BLOCK_USERS - 1) / SIM_BLOCK_USERS;
+    return LAPSE_OK;
+}
+
+static void merge_stats(lapse_sim_stats *into, const lapse_sim_stats *from, int n_snap)
+{
+    into->events += from->events;
+    into->users_churned += from->users_churned;
+    into->users_returned += from->users_returned;
+    for (int a = 0; a < LAPSE_SIM_ARCHETYPES; a++)
+        into->archetype_users[a] += from->archetype_users[a];
+    for (int i = 0; i < n_snap; i++) {
+        into->snapshots[i].listed += from->snapshots[i].listed;
+        into->snapshots[i].active += from->snapshots[i].active;
+        into->snapshots[i].active_churned += from->snapshots[i].active_churned;
+        into->snapshots[i].active_p_true += from->snapshots[i].active_p_true;
+    }
+}
+
+static int open_output(lapse_outfile **out, const char *dir, const char *name, lapse_error *err)
+{
+    char path[LAPSE_ERROR_PATH_MAX];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+        return lapse_error_set(err, LAPSE_ERR_ARG, dir, 0, 0, -1, "output folder name too long");
+    return lapse_outfile_open(out, path, err);
+}
+
+static int write_all(FILE *stream, const sim_buf *b)
+{
+    return b->len && fwrite(b->p, 1, b->len, stream) != b->len ? LAPSE_ERR_IO : LAPSE_OK;
+}
+
+int lapse_simulate(const char *dir, const lapse_sim_options *options, lapse_sim_stats *stats,
+                   lapse_error *err)
+{
+    int rc = lapse_sim_options_check(options, err);
+    if (rc)
+        return rc;
+    sim_plan plan;
+    lapse_outfile *events = NULL, *truth = NULL, *snaps = NULL;
+    sim_pool pool;
+    memset(&pool, 0, sizeof pool);
+    pthread_t threads[MAX_THREADS];
+    int started = 0, sync_ready = 0;
+    lapse_sim_stats total;
+    memset(&total, 0, sizeof total);
+    rc = plan_build(&plan, options);
+    if (rc) {
+        lapse_error_set(err, rc, NULL, 0, 0, -1, "out of memory");
+        goto done;
+    }
+    if ((rc = open_output(&events, dir, "events.csv.gz", err)) ||
+        (rc = open_output(&truth, dir, "truth.csv", err)) ||
+        (rc = open_output(&snaps, dir, "truth_snapshots.csv", err)))
+        goto done;
+    fputs("user_id,archetype,churn_date,return_date\n", lapse_outfile_stream(truth));
+    fputs("user_id,asof,horizon,p_true,label\n", lapse_outfile_stream(snaps));
+
+    pool.plan = &plan;
+    pool.n_slots = 2 * options->threads + 2;
+    pool.slots = calloc((size_t)pool.n_slots, sizeof *pool.slots);
+    if (!pool.slots) {
+        rc = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+        goto done;
+    }
+    pthread_mutex_init(&pool.lock, NULL);
+    pthread_cond_init(&pool.slot_freed, NULL);
+    pthread_cond_init(&pool.slot_ready, NULL);
+    sync_ready = 1;
+    for (; started < options->threads; started++)
+        if (pthread_create(&threads[started], NULL, worker_main, &pool) != 0)
+            break;
+    if (started == 0) {
+        rc = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "cannot start a thread");
+        goto done;
+    }
+
+    for (int64_t block = 0; block < plan.n_blocks; block++) {
+        sim_slot *slot = &pool.slots[block % pool.n_slots];
+        pthread_mutex_lock(&pool.lock);
+        while (slot->state != SLOT_READY)
+            pthread_cond_wait(&pool.slot_ready, &pool.lock);
+        pthread_mutex_unlock(&pool.lock);
+        if (slot->status) {
+            rc = lapse_error_set(err, slot->status, NULL, 0, 0, -1, "out of memory");
+            break;
+        }
+        if (write_all(lapse_outfile_stream(events), &slot->gz) ||
+            write_all(lapse_outfile_stream(truth), &slot->truth) ||
+            write_all(lapse_outfile_stream(snaps), &slot->snaps)) {
+            rc = lapse_error_set(err, LAPSE_ERR_IO, dir, 0, 0, -1, "write failed");
+            break;
+        }
+        merge_stats(&total, &slot->stats, plan.n_snap);
+        pthread_mutex_lock(&pool.lock);
+        slot->state = SLOT_FREE;
+        pool.written++;
+        pthread_cond_broadcast(&pool.slot_freed);
+        pthread_mutex_unlock(&pool.lock);
+    }
+
+done:
+    if (sync_ready) {
+        pthread_mutex_lock(&pool.lock);
+        pool.stop = 1;
+        pthread_cond_broadcast(&pool.slot_freed);
+        pthread_mutex_unlock(&pool.lock);
+        for (int i = 0; i < started; i++)
+            pthread_join(threads[i], NULL);
+        pthread_mutex_destroy(&pool.lock);
+        pthread_cond_destroy(&pool.slot_freed);
+        pthread_cond_destroy(&pool.slot_ready);
+    }
+    if (pool.slots)
+        for (int i = 0; i < pool.n_slots; i++) {
+            free(pool.slots[i].gz.p);
+            free(pool.slots[i].truth.p);
+            free(pool.slots[i].snaps.p);
+        }
+    free(pool.slots);
+    free(plan.snap_of_day);
+    free(plan.day_prefix);
+    if (rc == LAPSE_OK) {
+        rc = lapse_outfile_commit(events, err);
+        events = NULL;
+        if (rc == LAPSE_OK) {
+            rc = lapse_outfile_commit(truth, err);
+            truth = NULL;
+        }
+        if (rc == LAPSE_OK) {
+            rc = lapse_outfile_commit(snaps, err);
+            snaps = NULL;
+        }
+    }
+    lapse_outfile_abort(events);
+    lapse_outfile_abort(truth);
+    lapse_outfile_abort(snaps);
+    if (rc == LAPSE_OK && stats) {
+        total.n_snapshots = (size_t)plan.n_snap;
+        for (int i = 0; i < plan.n_snap; i++)
+            total.snapshots[i].asof =
+                options->start + (int64_t)plan.snap_day[i] * LAPSE_SECONDS_PER_DAY;
+        *stats = total;
+    }
+    return rc;
+}

@@ -1,0 +1,443 @@
+/* The simulator: determinism, its statistics, and p_true against a Monte
+ * Carlo re-simulation with the real event generator. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "lapse/category.h"
+#include "lapse/simulate.h"
+#include "lapse/timeparse.h"
+#include "simulate_model.h"
+
+#include <csv.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#define ACTIVITY (1u << LAPSE_CAT_ACTIVITY)
+
+static char *slurp(const char *dir, const char *name, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    const long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *data = malloc((size_t)size + 1);
+    assert_non_null(data);
+    assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
+    data[size] = '\0';
+    fclose(f);
+    *len = (size_t)size;
+    return data;
+}
+
+static int same_files(const char *a, const char *b, const char *name)
+{
+    size_t la, lb;
+    char *da = slurp(a, name, &la), *db = slurp(b, name, &lb);
+    const int same = la == lb && memcmp(da, db, la) == 0;
+    free(da);
+    free(db);
+    return same;
+}
+
+static void run(const char *dir, const lapse_sim_options *o, lapse_sim_stats *stats)
+{
+    mkdir(dir, 0755);
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_simulate(dir, o, stats, &err), LAPSE_OK);
+}
+
+static void same_seed_same_bytes_any_threads(void **state)
+{
+    (void)state;
+    lapse_sim_options o = LAPSE_SIM_OPTIONS_INIT;
+    o.users = 700; /* three blocks, the last one partial */
+    o.days = 120;
+    o.seed = 42;
+    lapse_sim_stats s1, s2;
+    run("sim_det_a", &o, &s1);
+    o.threads = 3;
+    run("sim_det_b", &o, &s2);
+    o.seed = 43;
+    run("sim_det_c", &o, NULL);
+    const char *files[] = { "events.csv.gz", "truth.csv", "truth_snapshots.csv" };
+    for (int i = 0; i < 3; i++) {
+        assert_true(same_files("sim_det_a", "sim_det_b", files[i]));
+        assert_false(same_files("sim_det_a", "sim_det_c", files[i]));
+    }
+    assert_int_equal(s1.events, s2.events);
+    assert_true(s1.events > 700 * 20);
+    /* 120 days: default snapshots at days 60 and 90 only. */
+    assert_int_equal(s1.n_snapshots, 2);
+    assert_int_equal(s1.snapshots[0].asof, INT64_C(1767225600) + 60 * 86400);
+}
+
+/* CSV files read back with libcsv: each row's fields as strings. */
+#define MAX_FIELDS 8
+typedef struct {
+    int field, row;
+    char fields[MAX_FIELDS][64];
+    void (*on_record)(void *ctx, char fields[MAX_FIELDS][64]);
+    void *ctx;
+} row_reader;
+
+static void on_field(void *data, size_t len, void *user)
+{
+    row_reader *r = user;
+    if (r->field < MAX_FIELDS) {
+        assert_true(len < 64);
+        memcpy(r->fields[r->field], data, len);
+        r->fields[r->field][len] = '\0';
+    }
+    r->field++;
+}
+
+static void on_row(int c, void *user)
+{
+    (void)c;
+    row_reader *r = user;
+    if (r->row++ > 0) /* after the header */
+        r->on_record(r->ctx, r->fields);
+    r->field = 0;
+}
+
+static void read_csv(const char *dir, const char *name,
+                     void (*on_record)(void *, char[MAX_FIELDS][64]), void *ctx)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    gzFile in = gzopen(path, "rb"); /* reads plain files too */
+    assert_non_null(in);
+    row_reader r = { 0 };
+    r.on_record = on_record;
+    r.ctx = ctx;
+    struct csv_parser parser;
+    assert_int_equal(csv_init(&parser, 0), 0);
+    char buf[1 << 16];
+    for (int n; (n = gzread(in, buf, sizeof buf)) > 0;)
+        assert_int_equal(csv_parse(&parser, buf, (size_t)n, on_field, on_row, &r), (size_t)n);
+    csv_fini(&parser, on_field, on_row, &r);
+    csv_free(&parser);
+    gzclose(in);
+}
+
+static int64_t user_number(const char *id)
+{
+    assert_true(id[0] == 'u');
+    char *end;
+    const long long n = strtoll(id + 1, &end, 10);
+    assert_true(*end == '\0');
+    return n;
+}
+
+#define STAT_USERS 3000
+#define STAT_DAYS 180
+#define START INT64_C(1767225600)
+
+/* Days on which each user emitted an activity event, from the log itself. */
+typedef struct {
+    lapse_category_map *map;
+    unsigned char *key_day; /* [user][day] */
+    int64_t events;
+    int64_t last_ts;
+    int64_t out_of_order;
+} log_days;
+
+static void on_event(void *ctx, char f[MAX_FIELDS][64])
+{
+    log_days *d = ctx;
+    int64_t ts;
+    assert_int_equal(lapse_time_parse(&ts, f[1], strlen(f[1])), LAPSE_OK);
+    const int64_t user = user_number(f[0]), day = (ts - START) / 86400;
+    assert_true(user >= 0 && user < STAT_USERS && day >= 0 && day < STAT_DAYS);
+    const lapse_category c = lapse_category_lookup(d->map, f[2], strlen(f[2]), NULL);
+    assert_true(c != LAPSE_CAT_CANCEL);
+    assert_true((f[3][0] != '\0') == (c == LAPSE_CAT_PURCHASE)); /* amounts on purchases only */
+    if (c == LAPSE_CAT_ACTIVITY)
+        d->key_day[user * STAT_DAYS + day] = 1;
+    d->out_of_order += ts < d->last_ts;
+    d->last_ts = ts;
+    d->events++;
+}
+
+typedef struct {
+    const log_days *log;
+    int64_t n, active, mismatches;
+    double *p; /* of active rows */
+    int *label;
+    double sum_p, sum_label, var;
+} snap_rows;
+
+static void on_snapshot(void *ctx, char f[MAX_FIELDS][64])
+{
+    snap_rows *s = ctx;
+    int64_t asof;
+    assert_int_equal(lapse_date_parse(&asof, f[1], strlen(f[1])), LAPSE_OK);
+    const int64_t user = user_number(f[0]), day = (asof - START) / 86400;
+    assert_string_equal(f[2], "30");
+    char *end;
+    const double p = strtod(f[3], &end);
+    assert_true(*end == '\0' && p >= 0 && p <= 1 + 1e-12);
+    const int label = f[4][0] == '1';
+    /* The label an extractor computes: no activity in [asof, asof + 30). */
+    const unsigned char *days = s->log->key_day + user * STAT_DAYS;
+    int silent = 1, active = 0;
+    for (int64_t t = day; t < day + 30; t++)
+        silent &= !days[t];
+    for (int64_t t = day - 30; t < day; t++)
+        active |= t >= 0 && days[t];
+    s->mismatches += silent != label;
+    s->n++;
+    s->sum_p += p;
+    s->sum_label += label;
+    s->var += p * (1 - p);
+    if (active) {
+        s->p[s->active] = p;
+        s->label[s->active] = label;
+        s->active++;
+    }
+}
+
+typedef struct {
+    double p;
+    int label;
+} scored;
+
+static int cmp_scored(const void *a, const void *b)
+{
+    const double x = ((const scored *)a)->p, y = ((const scored *)b)->p;
+    return (x > y) - (x < y);
+}
+
+/* AUC by the rank-sum formula, ties sharing their mean rank. */
+static double auc(const double *p, const int *label, int64_t n)
+{
+    scored *s = malloc((size_t)n * sizeof *s);
+    assert_non_null(s);
+    for (int64_t i = 0; i < n; i++)
+        s[i] = (scored){ p[i], label[i] };
+    qsort(s, (size_t)n, sizeof *s, cmp_scored);
+    double rank_sum = 0, pos = 0;
+    for (int64_t i = 0; i < n;) {
+        int64_t j = i;
+        while (j < n && s[j].p == s[i].p)
+            j++;
+        const double mean_rank = (double)(i + j + 1) / 2.0;
+        for (int64_t k = i; k < j; k++)
+            if (s[k].label) {
+                rank_sum += mean_rank;
+                pos++;
+            }
+        i = j;
+    }
+    free(s);
+    const double neg = (double)n - pos;
+    return (rank_sum - pos * (pos + 1) / 2.0) / (pos * neg);
+}
+
+static void archetype_mix_as_asked(void **state)
+{
+    (void)state;
+    lapse_sim_options o = LAPSE_SIM_OPTIONS_INIT;
+    o.users = 3000;
+    o.days = 40; /* no snapshots: only the mix matters here */
+    o.seed = 11;
+    const double mix[LAPSE_SIM_ARCHETYPES] = { 0.4, 0.1, 0.3, 0.2 };
+    memcpy(o.mix, mix, sizeof mix);
+    lapse_sim_stats s;
+    run("sim_mix", &o, &s);
+    /* Within 0.03 of what was asked (about 3 standard errors at 3000). */
+    int64_t total = 0;
+    for (int a = 0; a < LAPSE_SIM_ARCHETYPES; a++) {
+        assert_true(fabs((double)s.archetype_users[a] / 3000.0 - mix[a]) < 0.03);
+        total += s.archetype_users[a];
+    }
+    assert_int_equal(total, 3000);
+    assert_int_equal(s.n_snapshots, 0);
+}
+
+static void churn_rate_and_p_true_calibration(void **state)
+{
+    (void)state;
+    lapse_sim_options o = LAPSE_SIM_OPTIONS_INIT; /* the default mix and churn definition */
+    o.users = STAT_USERS;
+    o.seed = 7;
+    o.threads = 2;
+    lapse_sim_stats s;
+    run("sim_stats", &o, &s);
+
+    /* Churn among active users: 15-25% at every snapshot, and the mean of
+     * p_true agrees with the share of labels within 4 standard errors. */
+    assert_int_equal(s.n_snapshots, 4);
+    int64_t active = 0, churned = 0;
+    double p_sum = 0;
+    for (size_t i = 0; i < s.n_snapshots; i++) {
+        const lapse_sim_snapshot_stats *ss = &s.snapshots[i];
+        const double rate = (double)ss->active_churned / (double)ss->active;
+        assert_true(ss->active > 500);
+        assert_true(rate > 0.15 && rate < 0.25);
+        active += ss->active;
+        churned += ss->active_churned;
+        p_sum += ss->active_p_true;
+    }
+    const double rate = (double)churned / (double)active, mean_p = p_sum / (double)active;
+    assert_true(fabs(rate - mean_p) < 4 * sqrt(mean_p * (1 - mean_p) / (double)active));
+
+    /* Labels re-derived from the log agree with every row of the truth;
+     * over all rows, the mean p_true agrees with the labels; over active
+     * rows, the oracle AUC is what the best possible model would reach. */
+    log_days log = { 0 };
+    log.map = lapse_category_map_default();
+    log.key_day = calloc(STAT_USERS * STAT_DAYS, 1);
+    assert_non_null(log.key_day);
+    read_csv("sim_stats", "events.csv.gz", on_event, &log);
+    assert_int_equal(log.events, s.events);
+    assert_true(log.out_of_order > 0); /* blocks restart the clock: readers must not assume order */
+    snap_rows rows = { &log, 0, 0, 0, NULL, NULL, 0, 0, 0 };
+    rows.p = malloc(4 * STAT_USERS * sizeof *rows.p);
+    rows.label = malloc(4 * STAT_USERS * sizeof *rows.label);
+    read_csv("sim_stats", "truth_snapshots.csv", on_snapshot, &rows);
+    int64_t listed = 0;
+    for (size_t i = 0; i < s.n_snapshots; i++)
+        listed += s.snapshots[i].listed;
+    assert_int_equal(rows.n, listed);
+    assert_int_equal(rows.active, active);
+    assert_int_equal(rows.mismatches, 0);
+    assert_true(fabs(rows.sum_p - rows.sum_label) < 4 * sqrt(rows.var));
+    const double oracle = auc(rows.p, rows.label, rows.active);
+    print_message("active rows %lld: churn %.4f, mean p_true %.4f, oracle AUC %.4f\n",
+                  (long long)active, rate, mean_p, oracle);
+    assert_true(oracle > 0.75);
+    free(rows.p);
+    free(rows.label);
+    free(log.key_day);
+    lapse_category_map_free(log.map);
+}
+
+/* p_true from the forward pass vs the share of silent futures drawn with the
+ * real generator, from hand-picked hidden states. */
+static void p_true_matches_monte_carlo(void **state)
+{
+    (void)state;
+    const double cdf[LAPSE_SIM_ARCHETYPES] = { 0.25, 0.5, 0.75, 1.0 };
+    const sim_calendar calendar = { 20454, 99 }; /* 2026-01-01 */
+    const struct {
+        int64_t index;
+        int phase, left, quiet;
+        unsigned key;
+    } cases[] = {
+        { 1, SIM_ENGAGED, 0, 0, ACTIVITY },
+        { 2, SIM_DIP, 0, 1, ACTIVITY },
+        { 3, SIM_DECLINE0 + 3, 0, 1, ACTIVITY },
+        { 4, SIM_DECLINE0 + 10, 0, 0, ACTIVITY },
+        { 5, SIM_CHURNED, 12, 1, ACTIVITY },
+        { 6, SIM_ENGAGED, 0, 1, 1u << LAPSE_CAT_PURCHASE },
+        { 7, SIM_DECLINE0, 0, 0, (1u << LAPSE_CAT_CORE) | (1u << LAPSE_CAT_SOCIAL) },
+        { 8, SIM_ENGAGED, 0, 0, 1u << LAPSE_CAT_COUPON },
+        { 9, SIM_DIP, 0, 0, (1u << LAPSE_CAT_PURCHASE) | (1u << LAPSE_CAT_COUPON) },
+    };
+    const int draws = 12000, horizon = 30;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        sim_user user;
+        sim_state st;
+        sim_rng rng;
+        /* Find a user of each archetype in turn, so all four are covered. */
+        int64_t index = cases[c].index;
+        do
+            sim_user_init(&user, &st, &rng, 5, index++, cdf, 180);
+        while ((int)user.archetype != (int)(c % LAPSE_SIM_ARCHETYPES));
+        st.phase = cases[c].phase;
+        st.left = cases[c].left;
+        const int64_t asof = 40 + (int64_t)c;
+        const double exact =
+            sim_p_true(&user, &st, cases[c].quiet, asof, horizon, cases[c].key, &calendar);
+        int silent = 0;
+        sim_rng_seed(&rng, 1234, 9, (uint64_t)c);
+        for (int d = 0; d < draws; d++)
+            silent += sim_mc_label(&user, &st, cases[c].quiet, asof, horizon, cases[c].key,
+                                   &calendar, &rng);
+        const double mc = (double)silent / draws;
+        print_message("case %zu (%s): p_true %.4f, Monte Carlo %.4f\n", c,
+                      lapse_sim_archetype_name(user.archetype), exact, mc);
+        assert_true(fabs(exact - mc) < 0.015);
+    }
+}
+
+static void p_true_edge_cases(void **state)
+{
+    (void)state;
+    const double cdf[LAPSE_SIM_ARCHETYPES] = { 0.25, 0.5, 0.75, 1.0 };
+    const sim_calendar calendar = { 20454, 1 };
+    sim_user user;
+    sim_state st;
+    sim_rng rng;
+    sim_user_init(&user, &st, &rng, 3, 10, cdf, 180);
+    /* Churned for good, or back only after the horizon: certainly silent. */
+    st.phase = SIM_CHURNED;
+    st.left = 0;
+    assert_true(sim_p_true(&user, &st, 0, 50, 30, ACTIVITY, &calendar) == 1.0);
+    st.left = 30;
+    assert_true(sim_p_true(&user, &st, 0, 50, 30, ACTIVITY, &calendar) == 1.0);
+    /* One day, engaged: exactly 1 - P(active day). */
+    st.phase = SIM_ENGAGED;
+    sim_emit emit;
+    sim_user_emission(&user, SIM_ENGAGED, 1, sim_day_kind(&calendar, 50), &emit);
+    assert_true(fabs(sim_p_true(&user, &st, 1, 50, 1, ACTIVITY, &calendar) - (1 - emit.active)) <
+                1e-15);
+    /* Activity is implied by any session: the purchase key is rarer. */
+    const double p_act = sim_p_true(&user, &st, 0, 50, 30, ACTIVITY, &calendar);
+    const double p_buy = sim_p_true(&user, &st, 0, 50, 30, 1u << LAPSE_CAT_PURCHASE, &calendar);
+    assert_true(p_buy > p_act);
+}
+
+static void bad_options_are_refused(void **state)
+{
+    (void)state;
+    lapse_error err = LAPSE_ERROR_INIT;
+    lapse_sim_options o = LAPSE_SIM_OPTIONS_INIT;
+    assert_int_equal(lapse_sim_options_check(&o, &err), LAPSE_OK);
+    o.key_mask = 1u << LAPSE_CAT_CANCEL;
+    assert_int_equal(lapse_sim_options_check(&o, &err), LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "cancel"));
+    o = (lapse_sim_options)LAPSE_SIM_OPTIONS_INIT;
+    o.mix[0] = 0.5;
+    assert_int_equal(lapse_sim_options_check(&o, &err), LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "sum to 1.2"));
+    o = (lapse_sim_options)LAPSE_SIM_OPTIONS_INIT;
+    const int64_t late = INT64_C(1767225600) + 160 * 86400; /* 160 + 30 > 180 */
+    o.snapshots = &late;
+    o.n_snapshots = 1;
+    assert_int_equal(lapse_sim_options_check(&o, &err), LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "runs past the last day of the log (2026-06-29)"));
+    o = (lapse_sim_options)LAPSE_SIM_OPTIONS_INIT;
+    o.users = 0;
+    assert_int_equal(lapse_simulate("sim_never", &o, NULL, &err), LAPSE_ERR_ARG);
+    lapse_sim_archetype a;
+    assert_int_equal(lapse_sim_archetype_parse(&a, "social", 6), LAPSE_OK);
+    assert_int_equal(a, LAPSE_SIM_SOCIAL_DRIVEN);
+    assert_int_equal(lapse_sim_archetype_parse(&a, "feature_dependent", 17), LAPSE_OK);
+    assert_int_equal(a, LAPSE_SIM_FEATURE_DEPENDENT);
+    assert_int_equal(lapse_sim_archetype_parse(&a, "whale", 5), LAPSE_ERR_FORMAT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(same_seed_same_bytes_any_threads),
+        cmocka_unit_test(archetype_mix_as_asked),
+        cmocka_unit_test(churn_rate_and_p_true_calibration),
+        cmocka_unit_test(p_true_matches_monte_carlo),
+        cmocka_unit_test(p_true_edge_cases),
+        cmocka_unit_test(bad_options_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
