@@ -18,6 +18,8 @@ static const command commands[] = {
     { "model", cmd_model, "show a model file in readable form" },
     { "extract", cmd_extract, "event logs -> features and churn labels per user" },
     { "simulate", cmd_simulate, "write a synthetic event log with exact ground truth" },
+    { "train", cmd_train, "feature tables -> a model file with segments and calibrated churn risk" },
+    { "eval", cmd_eval, "figures for scored rows with labels: AUC, calibration, lift" },
     { NULL, NULL, NULL },
 };
 
