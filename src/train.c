@@ -192,6 +192,23 @@ static int registry_profile(const char *name)
     return f >= 0 && lapse_feature_get((size_t)f)->profile;
 }
 
+/* Profile features that are 0 for every user without purchases (a fifth to
+ * a third of users): at full weight k-means splits on that point mass
+ * (buyers against the rest) instead of on behaviour. Half weight (twice the
+ * scale) in the segment distance; the rest count fully. */
+static const struct {
+    const char *name;
+    double weight;
+} profile_weights[] = { { "share_coupon_purchases", 0.5 }, { "spend_per_purchase", 0.5 } };
+
+static double profile_weight(const char *name)
+{
+    for (size_t i = 0; i < sizeof profile_weights / sizeof profile_weights[0]; i++)
+        if (!strcmp(name, profile_weights[i].name))
+            return profile_weights[i].weight;
+    return 1.0;
+}
+
 static double transformed(unsigned char transform, double value)
 {
     return transform == LAPSE_TRANSFORM_LOG1P ? log1p(value) : value;
@@ -292,6 +309,8 @@ static int fit_segments(segments *g, const lapse_table *t, const double *raw, si
         c++;
     }
     column_moments(g->mean, g->sd, raw, n, d, g->profile, g->transform, p);
+    for (size_t j = 0; j < p; j++)
+        g->sd[j] /= profile_weight(t->feature_names[g->profile[j]]);
     /* Standardized exactly as lapse_model_segment_rows will at scoring time. */
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < p; j++)

@@ -8,9 +8,11 @@
  *      the feature registry (lapse/features.h; a name it does not know gets
  *      none), then mean and population sd (sd 0 -> 1);
  *   3. segments the training rows: k-means (lapse/kmeans.h) on the registry's
- *      profile features with their own standardization, named after the
- *      archetypes (lapse_kmeans_name), with sizes, centroids in original
- *      units and a sampled silhouette;
+ *      profile features with their own standardization (transform, mean,
+ *      sd; share_coupon_purchases and spend_per_purchase, which are 0 for
+ *      every user without purchases, count half: their scale is 2 sd),
+ *      named after the archetypes (lapse_kmeans_name), with sizes,
+ *      centroids in original units and a sampled silhouette;
  *   4. fits the classifier on the scaled training rows: L2 logistic
  *      regression on every row, or an SVM (lapse/svm.h) on a stratified
  *      subsample of at most max_train rows, optionally after a grid search;
@@ -41,10 +43,11 @@
 extern "C" {
 #endif
 
-/* The default SVM training subsample: libsvm's RBF training on about 60
- * standardized features takes about a minute for this many rows on one
- * core (bench/RESULTS.md, "Train"). */
-#define LAPSE_TRAIN_MAX_TRAIN_DEFAULT 20000
+/* The default SVM training subsample: libsvm's RBF training on 20000 rows
+ * of about 70 standardized features took 162 s on a busy 2-core machine,
+ * and the cost grows with the square of the rows (bench/RESULTS.md,
+ * "Train"); 15000 keeps it near a minute and a half. */
+#define LAPSE_TRAIN_MAX_TRAIN_DEFAULT 15000
 
 typedef struct {
     lapse_classifier_kind model; /* LOGISTIC or SVM */
