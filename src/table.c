@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Rows are read in batches of about this many bytes of values. */
+/* Rows are read in batches of up to READ_BATCH_ROWS rows and about
+ * READ_BATCH_BYTES bytes of values. */
+#define READ_BATCH_ROWS 4096
 #define READ_BATCH_BYTES (1 << 20)
 #define SHOWN_MAX 48
 
@@ -241,9 +243,9 @@ int lapse_table_read(lapse_table **out, const char *const *paths, size_t n_paths
             for (size_t j = 0; j < t->n_features; j++)
                 bytes += strlen(names[j]) + 1;
             t->feature_names = pack_strings(names, NULL, NULL, t->n_features, bytes);
-            const size_t row_bytes = t->n_features * sizeof(double);
+            const size_t fit = READ_BATCH_BYTES / (t->n_features * sizeof(double));
             batch = lapse_table_batch_create(
-                row_bytes < READ_BATCH_BYTES ? READ_BATCH_BYTES / row_bytes : 1, t->n_features);
+                fit < 1 ? 1 : fit > READ_BATCH_ROWS ? READ_BATCH_ROWS : fit, t->n_features);
             if (!t->feature_names || !batch || builder_reserve(&b, 1) != LAPSE_OK) {
                 status = lapse_error_set(err, LAPSE_ERR_NOMEM, paths[file], 0, 0, -1,
                                          "out of memory");
