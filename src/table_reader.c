@@ -385,19 +385,22 @@ static void read_meta(lapse_table_reader *r)
     static const char prefix[] = "# lapse-features ";
     char line[META_LINE_MAX];
     size_t len = 0;
+    int too_long = 0;
     for (;;) {
         if (r->buf_pos == r->buf_len && fill(r) <= 0)
             break;
         const unsigned char c = r->buf[r->buf_pos++];
         if (c == '\n')
             break;
-        if (len == sizeof line)
+        if (len == sizeof line) {
+            too_long = 1;
             break;
+        }
         line[len++] = (char)c;
     }
     if (r->status != LAPSE_OK)
         return;
-    if (len > 0 && line[len - 1] == '\r')
+    if (!too_long && len > 0 && line[len - 1] == '\r')
         len--;
     const size_t prefix_len = sizeof prefix - 1;
     if (len < prefix_len || memcmp(line, prefix, prefix_len) != 0) {
@@ -407,15 +410,16 @@ static void read_meta(lapse_table_reader *r)
              prefix, LAPSE_TABLE_FORMAT_VERSION);
         return;
     }
-    if (len == sizeof line) {
-        fail(r, LAPSE_ERR_FORMAT, 1, "bad meta line: longer than %d bytes", META_LINE_MAX - 1);
+    if (too_long) {
+        fail(r, LAPSE_ERR_FORMAT, 1, "bad meta line: longer than %d bytes", META_LINE_MAX);
         return;
     }
     const int status = lapse_table_meta_parse(&r->meta, line, len);
+    const char *semicolon = memchr(line, ';', len);
     if (status == LAPSE_ERR_VERSION)
         fail(r, LAPSE_ERR_VERSION, 1,
              "table format \"%.*s\" is newer than this lapse reads (version %d)",
-             (int)(strcspn(line, ";") < len ? strcspn(line, ";") : len), line,
+             (int)(semicolon ? (size_t)(semicolon - line) : len), line,
              LAPSE_TABLE_FORMAT_VERSION);
     else if (status != LAPSE_OK)
         fail(r, LAPSE_ERR_FORMAT, 1, "bad meta line \"%.*s\"", (int)(len > 160 ? 160 : len),
