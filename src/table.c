@@ -62,6 +62,11 @@ static int grow(void **p, size_t count, size_t size)
     return LAPSE_OK;
 }
 
+static size_t row_hash(const char *id, size_t len, int64_t asof)
+{
+    return (size_t)(lapse_hash_bytes(id, len) ^ ((uint64_t)asof * 0x9e3779b97f4a7c15ull));
+}
+
 static int builder_reserve(builder *b, size_t rows)
 {
     if (rows <= b->capacity)
@@ -87,16 +92,11 @@ static int builder_reserve(builder *b, size_t rows)
         return LAPSE_ERR_NOMEM;
     b->slot_mask = slots - 1;
     for (size_t row = 0; row < t->n_rows; row++) {
-        size_t *slot = NULL;
         const char *id = b->ids + b->id_offset[row];
-        uint64_t h = lapse_hash_bytes(id, strlen(id)) ^
-                     ((uint64_t)t->asof[row] * 0x9e3779b97f4a7c15ull);
-        for (size_t i = (size_t)h & b->slot_mask;; i = (i + 1) & b->slot_mask)
-            if (b->slots[i] == 0) {
-                slot = &b->slots[i];
-                break;
-            }
-        *slot = row + 1;
+        size_t i = row_hash(id, strlen(id), t->asof[row]) & b->slot_mask;
+        while (b->slots[i] != 0)
+            i = (i + 1) & b->slot_mask;
+        b->slots[i] = row + 1;
     }
     return LAPSE_OK;
 }
@@ -105,8 +105,7 @@ static int builder_reserve(builder *b, size_t rows)
  * recording row as its holder. */
 static size_t builder_claim(builder *b, const char *id, size_t len, int64_t asof, size_t row)
 {
-    const uint64_t h = lapse_hash_bytes(id, len) ^ ((uint64_t)asof * 0x9e3779b97f4a7c15ull);
-    for (size_t i = (size_t)h & b->slot_mask;; i = (i + 1) & b->slot_mask) {
+    for (size_t i = row_hash(id, len, asof) & b->slot_mask;; i = (i + 1) & b->slot_mask) {
         if (b->slots[i] == 0) {
             b->slots[i] = row + 1;
             return SIZE_MAX;
