@@ -202,7 +202,7 @@ void sim_user_emission(const sim_user *user, int phase, int circle_quiet, int da
     out->amount = amount;
 }
 
-static int push(sim_events *out, uint32_t t, uint32_t user, uint32_t session, int device,
+static void push(sim_events *out, uint32_t t, uint32_t user, uint32_t session, int device,
                 int event, uint32_t cents)
 {
     if (out->len == out->cap) {
@@ -210,14 +210,13 @@ static int push(sim_events *out, uint32_t t, uint32_t user, uint32_t session, in
         sim_event *items = realloc(out->items, cap * sizeof *items);
         if (!items) {
             out->failed = 1;
-            return -1;
+            return;
         }
         out->items = items;
         out->cap = cap;
     }
     out->items[out->len++] = (sim_event){ t, user, session, cents, (uint16_t)device,
                                           (uint8_t)event };
-    return 0;
 }
 
 static int pick_hour(sim_rng *rng)

@@ -3,7 +3,10 @@
  * lapse_simulate writes, into a folder:
  *   events.csv.gz          the event log (datasets/README.md), one gzip member
  *                          per block of users, rows by time within a block
- *   truth.csv              user_id,archetype,churn_date,return_date
+ *   truth.csv              user_id,archetype,churn_date,return_date: the first
+ *                          day in the churned state (before the log for users
+ *                          who left before it started; empty if never) and
+ *                          the first day back after it (empty if none)
  *   truth_snapshots.csv    user_id,asof,horizon,p_true,label
  * Each user follows a hidden day-by-day Markov chain (engaged, a temporary
  * dip, declining for a fixed number of days, churned, sometimes back after a
