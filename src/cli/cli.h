@@ -42,5 +42,7 @@ void cli_log_to_stderr(int quiet);
 int cmd_model(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 #endif

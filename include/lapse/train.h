@@ -1,0 +1,138 @@
+/* Training: from feature tables to one model file (lapse/model.h).
+ *
+ * lapse_train takes a whole feature table (lapse/table.h) and
+ *   1. splits it by time: rows with an empty label are ignored, the latest
+ *      labelled snapshot (asof) is the validation period, every earlier
+ *      labelled snapshot is training data (at least two snapshots needed);
+ *   2. fits the scaler on the training rows: each feature's transform from
+ *      the feature registry (lapse/features.h; a name it does not know gets
+ *      none), then mean and population sd (sd 0 -> 1);
+ *   3. segments the training rows: k-means (lapse/kmeans.h) on the registry's
+ *      profile features with their own standardization (transform, mean,
+ *      sd; share_coupon_purchases and spend_per_purchase, which are 0 for
+ *      every user without purchases, count half: their scale is 2 sd),
+ *      named after the archetypes (lapse_kmeans_name), with sizes,
+ *      centroids in original units and a sampled silhouette;
+ *   4. fits the classifier on the scaled training rows: L2 logistic
+ *      regression on every row, or an SVM (lapse/svm.h) on a stratified
+ *      subsample of at most max_train rows, optionally after a grid search;
+ *   5. calibrates on the validation period: decision values of the
+ *      validation rows, Platt or isotonic (lapse_calibrate_choose). The
+ *      validation figures are honest: each of calib_folds folds of the
+ *      validation rows is predicted by a calibration chosen and fitted on
+ *      the other folds; the stored calibration is then fitted on all of them;
+ *   6. sets risk tiers low, medium, high, critical starting at the 50th, 80th
+ *      and 95th percentiles of the (final) calibrated validation
+ *      probabilities (lapse_train_tiers has the exact rule);
+ *   7. fills the model: meta and feature names from the table, the parts
+ *      above, and training metadata (snapshot range, row counts, seed,
+ *      options text, validation figures).
+ * The same table, options and thread count give a byte-identical model. */
+#ifndef LAPSE_TRAIN_H
+#define LAPSE_TRAIN_H
+
+#include "lapse/error.h"
+#include "lapse/metrics.h"
+#include "lapse/model.h"
+#include "lapse/table.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The default SVM training subsample: libsvm's RBF training on 20000 rows
+ * of about 70 standardized features took 162 s on a busy 2-core machine,
+ * and the cost grows with the square of the rows (bench/RESULTS.md,
+ * "Train"); 15000 keeps it near a minute and a half. */
+#define LAPSE_TRAIN_MAX_TRAIN_DEFAULT 15000
+
+typedef struct {
+    lapse_classifier_kind model; /* LOGISTIC or SVM */
+    uint64_t seed;               /* k-means, subsample, grid and calibration folds */
+    size_t k;                    /* segments, >= 1 (3) */
+    int kmeans_restarts;         /* k-means++ seedings (4) */
+    size_t silhouette_sample;    /* rows for the sampled silhouette (2000) */
+    /* SVM */
+    lapse_kernel kernel;         /* RBF */
+    double C;                    /* > 0 (1) */
+    double gamma;                /* RBF width; 0: 1 / n_features */
+    int grid;                    /* nonzero: choose C and gamma by cross-validation */
+    size_t max_train;            /* training subsample; 0: LAPSE_TRAIN_MAX_TRAIN_DEFAULT */
+    /* logistic */
+    double l2;                   /* penalty on the weights, >= 0 (1) */
+    int calib_folds;             /* folds of the validation rows, >= 2 (5) */
+    int threads;                 /* OpenBLAS and scoring threads, >= 1 (1) */
+    const char *version;         /* stored as the training lapse version; NULL: "unknown" */
+} lapse_train_options;
+
+#define LAPSE_TRAIN_OPTIONS_INIT                                                                 \
+    { LAPSE_CLASSIFIER_LOGISTIC, 1, 3, 4, 2000, LAPSE_KERNEL_RBF, 1.0, 0.0, 0, 0, 1.0, 5, 1,     \
+      NULL }
+
+/* What training did, beyond what the model holds. */
+typedef struct {
+    size_t train_rows, valid_rows;  /* labelled rows used for each */
+    size_t unlabelled_rows;         /* rows ignored for an empty label */
+    size_t train_snapshots;         /* distinct training asofs */
+    int64_t valid_asof;
+    size_t train_positives, valid_positives;
+    size_t classifier_rows;         /* rows the classifier was fitted on (SVM: the subsample) */
+    double C, gamma;                /* SVM parameters used (after --grid) */
+    double grid_auc;                /* cross-validated AUC of the chosen pair; NaN without grid */
+    int logistic_iterations;        /* Newton steps; 0 for an SVM */
+    double platt_log_loss;          /* lapse_calibrate_choose's cross-validated figures on */
+    double isotonic_log_loss;       /* all validation rows (NaN when too few rows) */
+    double classifier_seconds;      /* wall time of the classifier fit (and grid) */
+    lapse_metrics_report valid;     /* cross-fitted calibrated validation figures */
+} lapse_train_report;
+
+/* Trains a model on table (see above). *out is a new model (free with
+ * lapse_model_free), NULL on failure; report may be NULL. Returns 0, or
+ *   LAPSE_ERR_ARG    bad options
+ *   LAPSE_ERR_RANGE  data training cannot use: fewer than two labelled
+ *                    snapshots, a period with a single class, no profile
+ *                    feature, fewer training rows than k, or a classifier
+ *                    that could not be fitted
+ *   LAPSE_ERR_NOMEM */
+int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table *table,
+                const lapse_train_options *opts, lapse_error *err);
+
+/* Decision values f (positive = churn) of the model's classifier for n raw
+ * rows (row-major, n_features wide), before calibration. threads: scoring
+ * threads for an SVM (>= 1). Returns 0 or LAPSE_ERR_NOMEM. */
+int lapse_train_decision(double *out, const lapse_model *model, const double *raw, size_t n,
+                         int threads, lapse_error *err);
+
+#define LAPSE_TRAIN_TIERS 4 /* low, medium, high, critical */
+
+/* The tier rule of step 6: sorts the n >= 1 probabilities p in place and
+ * writes LAPSE_TRAIN_TIERS - 1 strictly increasing thresholds inside (0, 1):
+ * for the share q = 0.5, 0.8, 0.95, the probability at 0-based rank
+ * ceil(q n) of the sorted p (the last when past the end); one not above the
+ * previous threshold takes the next larger probability, or halfway from the
+ * previous threshold to 1 when there is none; then each is clamped to
+ * [1e-6, 1 - 1e-6], and where that breaks the strict increase it is again
+ * halfway from the previous one to 1. */
+void lapse_train_tiers(double *thresholds, double *p, size_t n);
+
+/* Reads the p_churn and label columns of scored CSV files (the output of
+ * lapse score on a labelled table: any columns, in any order, a header
+ * naming p_churn and label, optionally after lines starting with '#'), plain
+ * or gzip, "-" for standard input; rows with an empty label are skipped.
+ * On success *p and *y (malloc'd, the caller frees both) hold the *n
+ * labelled rows in file order. Errors name the file, line and column:
+ * LAPSE_ERR_FORMAT (no such column, a p_churn that is not a number in
+ * [0, 1], a label other than 1, 0 or empty, a row with the wrong field
+ * count, malformed CSV), LAPSE_ERR_GZIP, LAPSE_ERR_IO, LAPSE_ERR_NOMEM,
+ * LAPSE_ERR_ARG (no paths). */
+int lapse_train_read_scored(double **p, int **y, size_t *n, const char *const *paths,
+                            size_t n_paths, lapse_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,817 @@
+/* lapse_train: split by time, scale, segment, fit, calibrate, tier. */
+#include "lapse/train.h"
+
+#include "lapse/calibrate.h"
+#include "lapse/features.h"
+#include "lapse/kmeans.h"
+#include "lapse/logistic.h"
+#include "lapse/svm.h"
+#include "lapse/svmscore.h"
+#include "lapse/timeparse.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TIER_COUNT LAPSE_TRAIN_TIERS
+static const char *const tier_names[TIER_COUNT] = { "low", "medium", "high", "critical" };
+static const double tier_quantiles[TIER_COUNT - 1] = { 0.50, 0.80, 0.95 };
+#define TIER_EDGE 1e-6
+
+/* splitmix64: seedable and the same on every platform. */
+static uint64_t rng_next(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static char *dup_string(const char *s)
+{
+    const size_t n = strlen(s) + 1;
+    char *copy = malloc(n);
+    if (copy)
+        memcpy(copy, s, n);
+    return copy;
+}
+
+static int nomem(lapse_error *err)
+{
+    return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory while training");
+}
+
+static int check_options(const lapse_train_options *o, lapse_error *err)
+{
+    const char *bad = NULL;
+    if (o->model != LAPSE_CLASSIFIER_LOGISTIC && o->model != LAPSE_CLASSIFIER_SVM)
+        bad = "model must be logistic or svm";
+    else if (o->k < 1 || o->k > 64)
+        bad = "k must be within 1..64";
+    else if (o->kmeans_restarts < 1)
+        bad = "k-means restarts must be at least 1";
+    else if (o->kernel != LAPSE_KERNEL_RBF && o->kernel != LAPSE_KERNEL_LINEAR)
+        bad = "kernel must be rbf or linear";
+    else if (!(o->C > 0) || !isfinite(o->C))
+        bad = "C must be a positive number";
+    else if (!(o->gamma >= 0) || !isfinite(o->gamma))
+        bad = "gamma must be 0 (1 / features) or positive";
+    else if (!(o->l2 >= 0) || !isfinite(o->l2))
+        bad = "l2 must be at least 0";
+    else if (o->calib_folds < 2)
+        bad = "calibration folds must be at least 2";
+    else if (o->threads < 1)
+        bad = "threads must be at least 1";
+    if (bad)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "%s", bad);
+    return 0;
+}
+
+/* The time split: *valid_asof is the latest labelled snapshot. Fills the row
+ * numbers of training and validation rows (both in table order). */
+typedef struct {
+    size_t *train, *valid;
+    size_t n_train, n_valid, unlabelled, snapshots_train;
+    int64_t first_asof, valid_asof;
+} split;
+
+static int cmp_int64(const void *a, const void *b)
+{
+    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int split_rows(split *s, const lapse_table *t, lapse_error *err)
+{
+    memset(s, 0, sizeof *s);
+    int have = 0;
+    for (size_t i = 0; i < t->n_rows; i++) {
+        if (t->labels[i] < 0) {
+            s->unlabelled++;
+            continue;
+        }
+        if (!have || t->asof[i] > s->valid_asof)
+            s->valid_asof = t->asof[i];
+        if (!have || t->asof[i] < s->first_asof)
+            s->first_asof = t->asof[i];
+        have = 1;
+    }
+    if (!have)
+        return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
+                               "no labelled rows: training needs labels from at least two "
+                               "snapshots (extract without --no-labels)");
+    if (s->first_asof == s->valid_asof) {
+        char d[32];
+        lapse_time_format_date(d, s->valid_asof);
+        return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
+                               "labelled rows from one snapshot only (%s): training needs at "
+                               "least two, the latest for validation and earlier ones to train "
+                               "on (extract with --asof DATE,DATE,...)",
+                               d);
+    }
+    s->train = malloc(t->n_rows * sizeof *s->train);
+    s->valid = malloc(t->n_rows * sizeof *s->valid);
+    if (!s->train || !s->valid)
+        return nomem(err);
+    for (size_t i = 0; i < t->n_rows; i++) {
+        if (t->labels[i] < 0)
+            continue;
+        if (t->asof[i] == s->valid_asof)
+            s->valid[s->n_valid++] = i;
+        else
+            s->train[s->n_train++] = i;
+    }
+    /* Distinct training snapshots, for the report. */
+    int64_t *dates = malloc(s->n_train * sizeof *dates);
+    if (!dates)
+        return nomem(err);
+    for (size_t i = 0; i < s->n_train; i++)
+        dates[i] = t->asof[s->train[i]];
+    qsort(dates, s->n_train, sizeof *dates, cmp_int64);
+    for (size_t i = 0; i < s->n_train; i++)
+        s->snapshots_train += i == 0 || dates[i] != dates[i - 1];
+    free(dates);
+    return 0;
+}
+
+static void split_free(split *s)
+{
+    free(s->train);
+    free(s->valid);
+}
+
+static int check_classes(const int *y, size_t n, const char *what, size_t *positives,
+                         lapse_error *err)
+{
+    size_t pos = 0;
+    for (size_t i = 0; i < n; i++)
+        pos += y[i] != 0;
+    *positives = pos;
+    if (pos == 0 || pos == n)
+        return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
+                               "the %s rows hold only %s (%zu rows): a classifier needs both "
+                               "churners and others",
+                               what, pos ? "churners" : "non-churners", n);
+    return 0;
+}
+
+/* Copies the chosen rows of the table into a dense matrix. */
+static double *gather(const lapse_table *t, const size_t *rows, size_t n)
+{
+    const size_t d = t->n_features;
+    double *x = malloc((n ? n : 1) * d * sizeof *x);
+    if (!x)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        memcpy(x + i * d, t->x + rows[i] * d, d * sizeof *x);
+    return x;
+}
+
+static unsigned char registry_transform(const char *name)
+{
+    const int f = lapse_feature_find(name);
+    if (f < 0)
+        return LAPSE_TRANSFORM_NONE;
+    return lapse_feature_get((size_t)f)->transform == LAPSE_XFORM_LOG1P ? LAPSE_TRANSFORM_LOG1P
+                                                                         : LAPSE_TRANSFORM_NONE;
+}
+
+static int registry_profile(const char *name)
+{
+    const int f = lapse_feature_find(name);
+    return f >= 0 && lapse_feature_get((size_t)f)->profile;
+}
+
+/* Profile features that are 0 for every user without purchases (a fifth to
+ * a third of users): at full weight k-means splits on that point mass
+ * (buyers against the rest) instead of on behaviour. Half weight (twice the
+ * scale) in the segment distance; the rest count fully. */
+static const struct {
+    const char *name;
+    double weight;
+} profile_weights[] = { { "share_coupon_purchases", 0.5 }, { "spend_per_purchase", 0.5 } };
+
+static double profile_weight(const char *name)
+{
+    for (size_t i = 0; i < sizeof profile_weights / sizeof profile_weights[0]; i++)
+        if (!strcmp(name, profile_weights[i].name))
+            return profile_weights[i].weight;
+    return 1.0;
+}
+
+static double transformed(unsigned char transform, double value)
+{
+    return transform == LAPSE_TRANSFORM_LOG1P ? log1p(value) : value;
+}
+
+/* Mean and population sd of transformed columns, two passes; sd 0 -> 1. */
+static void column_moments(double *mean, double *sd, const double *x, size_t n, size_t stride,
+                           const uint32_t *cols, const unsigned char *transform, size_t d)
+{
+    for (size_t j = 0; j < d; j++) {
+        double sum = 0;
+        for (size_t i = 0; i < n; i++)
+            sum += transformed(transform[j], x[i * stride + cols[j]]);
+        const double m = n ? sum / (double)n : 0;
+        double ss = 0;
+        for (size_t i = 0; i < n; i++) {
+            const double v = transformed(transform[j], x[i * stride + cols[j]]) - m;
+            ss += v * v;
+        }
+        const double s = n ? sqrt(ss / (double)n) : 0;
+        mean[j] = m;
+        sd[j] = s > 0 && isfinite(s) ? s : 1.0;
+    }
+}
+
+/* Everything about the segments before it goes into the model. */
+typedef struct {
+    size_t k, n_profile;
+    uint32_t *profile;
+    unsigned char *transform;
+    double *mean, *sd;
+    double *centroids, *original; /* k x n_profile */
+    uint64_t *sizes;
+    char (*names)[LAPSE_KMEANS_NAME_MAX];
+    double silhouette;
+} segments;
+
+static void segments_free(segments *g)
+{
+    free(g->profile);
+    free(g->transform);
+    free(g->mean);
+    free(g->sd);
+    free(g->centroids);
+    free(g->original);
+    free(g->sizes);
+    free(g->names);
+}
+
+static int fit_segments(segments *g, const lapse_table *t, const double *raw, size_t n,
+                        const lapse_train_options *o, lapse_error *err)
+{
+    const size_t d = t->n_features, k = o->k;
+    memset(g, 0, sizeof *g);
+    g->k = k;
+    g->silhouette = NAN;
+    for (size_t j = 0; j < d; j++)
+        g->n_profile += (size_t)registry_profile(t->feature_names[j]);
+    if (g->n_profile == 0)
+        return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
+                               "the table has no profile feature to segment users on (e.g. "
+                               "share_core, share_social: see lapse extract --features)");
+    if (n < k)
+        return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
+                               "%zu training rows cannot make %zu segments", n, k);
+    const size_t p = g->n_profile;
+    g->profile = malloc(p * sizeof *g->profile);
+    g->transform = malloc(p);
+    g->mean = malloc(p * sizeof *g->mean);
+    g->sd = malloc(p * sizeof *g->sd);
+    g->centroids = malloc(k * p * sizeof *g->centroids);
+    g->original = malloc(k * p * sizeof *g->original);
+    g->sizes = calloc(k, sizeof *g->sizes);
+    g->names = calloc(k, sizeof *g->names);
+    double *z = malloc(n * p * sizeof *z);
+    int *labels = malloc(n * sizeof *labels);
+    int rc = 0;
+    if (!g->profile || !g->transform || !g->mean || !g->sd || !g->centroids || !g->original ||
+        !g->sizes || !g->names || !z || !labels) {
+        rc = nomem(err);
+        goto done;
+    }
+    lapse_kmeans_roles roles = LAPSE_KMEANS_ROLES_INIT;
+    for (size_t j = 0, c = 0; j < d; j++) {
+        const char *name = t->feature_names[j];
+        if (!registry_profile(name))
+            continue;
+        g->profile[c] = (uint32_t)j;
+        g->transform[c] = registry_transform(name);
+        if (!strcmp(name, "share_core"))
+            roles.share_core = (int)c;
+        else if (!strcmp(name, "share_social"))
+            roles.share_social = (int)c;
+        else if (!strcmp(name, "share_coupon_purchases"))
+            roles.share_coupon_purchases = (int)c;
+        else if (!strcmp(name, "spend_per_purchase"))
+            roles.spend_per_purchase = (int)c;
+        c++;
+    }
+    column_moments(g->mean, g->sd, raw, n, d, g->profile, g->transform, p);
+    for (size_t j = 0; j < p; j++)
+        g->sd[j] /= profile_weight(t->feature_names[g->profile[j]]);
+    /* Standardized exactly as lapse_model_segment_rows will at scoring time. */
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p; j++)
+            z[i * p + j] = (transformed(g->transform[j], raw[i * d + g->profile[j]]) - g->mean[j]) /
+                           g->sd[j];
+
+    lapse_kmeans_options ko = LAPSE_KMEANS_OPTIONS_INIT;
+    ko.k = k;
+    ko.restarts = o->kmeans_restarts;
+    ko.seed = o->seed;
+    ko.threads = o->threads;
+    rc = lapse_kmeans_fit(g->centroids, labels, NULL, z, n, p, &ko, err);
+    if (rc < 0)
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        g->sizes[labels[i]]++;
+    /* Centroids in the transformed units first: the naming standardizes
+     * them with the data's mean and sd, which is exactly z. */
+    memcpy(g->original, g->centroids, k * p * sizeof *g->original);
+    lapse_kmeans_standardize_invert(g->original, k, p, g->mean, g->sd);
+    if (roles.share_core >= 0 && roles.share_social >= 0 && roles.share_coupon_purchases >= 0) {
+        rc = lapse_kmeans_name(g->names, g->original, k, p, &roles, g->mean, g->sd, err);
+        if (rc < 0)
+            goto done;
+    } else {
+        for (size_t c = 0; c < k; c++)
+            snprintf(g->names[c], LAPSE_KMEANS_NAME_MAX, "segment-%zu", c + 1);
+    }
+    for (size_t c = 0; c < k; c++)
+        for (size_t j = 0; j < p; j++)
+            if (g->transform[j] == LAPSE_TRANSFORM_LOG1P)
+                g->original[c * p + j] = expm1(g->original[c * p + j]);
+    if (k >= 2) {
+        double s;
+        lapse_error ignored = LAPSE_ERROR_INIT;
+        /* Fewer than two clusters in the sample leaves the silhouette unmeasured. */
+        if (lapse_kmeans_silhouette(&s, z, labels, n, p, k, o->silhouette_sample, o->seed,
+                                    &ignored) == 0)
+            g->silhouette = s;
+    }
+done:
+    free(z);
+    free(labels);
+    return rc;
+}
+
+/* The classifier, fitted on scaled training rows. */
+typedef struct {
+    lapse_classifier_kind kind;
+    double *w, bias;          /* logistic */
+    lapse_svm_model svm;      /* SVM */
+} classifier;
+
+static int fit_classifier(classifier *c, lapse_train_report *r, const double *x, const int *y,
+                          size_t n, size_t d, const lapse_train_options *o, lapse_error *err)
+{
+    const double start = now_seconds();
+    lapse_svm_model blank = LAPSE_SVM_MODEL_INIT;
+    c->kind = o->model;
+    c->w = NULL;
+    c->svm = blank;
+    int rc;
+    if (o->model == LAPSE_CLASSIFIER_LOGISTIC) {
+        c->w = malloc(d * sizeof *c->w);
+        if (!c->w)
+            return nomem(err);
+        lapse_logistic_options lo = LAPSE_LOGISTIC_OPTIONS_INIT;
+        lo.l2 = o->l2;
+        lo.threads = o->threads;
+        lapse_logistic_info info;
+        rc = lapse_logistic_fit(c->w, &c->bias, &info, x, y, n, d, &lo, err);
+        if (rc < 0)
+            return rc;
+        r->classifier_rows = n;
+        r->logistic_iterations = info.iterations;
+        r->C = r->gamma = NAN;
+    } else {
+        lapse_svm_options so = LAPSE_SVM_OPTIONS_INIT;
+        so.kernel = o->kernel == LAPSE_KERNEL_LINEAR ? LAPSE_SVM_LINEAR : LAPSE_SVM_RBF;
+        so.C = o->C;
+        so.gamma = o->kernel == LAPSE_KERNEL_LINEAR ? 0 : (o->gamma > 0 ? o->gamma : 1.0 / (double)d);
+        so.seed = o->seed;
+        so.max_train = o->max_train ? o->max_train : LAPSE_TRAIN_MAX_TRAIN_DEFAULT;
+        if (o->grid) {
+            lapse_svm_grid_options go = LAPSE_SVM_GRID_OPTIONS_INIT;
+            lapse_svm_grid_result best;
+            rc = lapse_svm_grid_search(&best, x, y, n, d, &so, &go, err);
+            if (rc < 0)
+                return rc;
+            so.C = best.C;
+            if (so.kernel == LAPSE_SVM_RBF)
+                so.gamma = best.gamma;
+            r->grid_auc = best.auc;
+        }
+        lapse_svm_train_info info;
+        rc = lapse_svm_train(&c->svm, &info, x, y, n, d, &so, err);
+        if (rc < 0)
+            return rc;
+        r->classifier_rows = info.rows_used;
+        r->C = info.C;
+        r->gamma = so.kernel == LAPSE_SVM_RBF ? info.gamma : 0;
+    }
+    r->classifier_seconds = now_seconds() - start;
+    return 0;
+}
+
+int lapse_train_decision(double *out, const lapse_model *model, const double *raw, size_t n,
+                         int threads, lapse_error *err)
+{
+    const size_t d = model->n_features;
+    const lapse_model_classifier *c = &model->classifier;
+    if (n == 0)
+        return 0;
+    double *x = malloc(n * d * sizeof *x);
+    if (!x)
+        return nomem(err);
+    lapse_model_scale_rows(model, raw, n, x);
+    int rc = 0;
+    if (c->kind == LAPSE_CLASSIFIER_LOGISTIC) {
+        lapse_logistic_decision(out, x, n, d, c->weights, c->bias);
+    } else {
+        /* A view of the model's arrays: the scorer copies what it needs. */
+        lapse_svm_model view = LAPSE_SVM_MODEL_INIT;
+        view.kernel = c->kernel == LAPSE_KERNEL_LINEAR ? LAPSE_SVM_LINEAR : LAPSE_SVM_RBF;
+        view.d = d;
+        view.n_sv = c->n_sv;
+        view.gamma = c->gamma;
+        view.rho = c->rho;
+        view.sv = c->sv;
+        view.coef = c->coef;
+        for (size_t i = 0; i < c->n_sv && c->coef[i] > 0; i++)
+            view.n_sv_churn++;
+        lapse_svm_scorer_options so = LAPSE_SVM_SCORER_OPTIONS_INIT;
+        so.threads = threads > 0 ? threads : 1;
+        lapse_svm_scorer *scorer = NULL;
+        rc = lapse_svm_scorer_create(&scorer, &view, &so, err);
+        if (rc == 0)
+            rc = lapse_svm_scorer_decision(scorer, out, x, n, err);
+        lapse_svm_scorer_free(scorer);
+    }
+    free(x);
+    return rc;
+}
+
+/* Stratified folds: each class shuffled with the seed and dealt round-robin. */
+static void assign_folds(int *fold, const int *y, size_t n, int folds, uint64_t seed)
+{
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    uint64_t state = seed ^ 0x6c617073652d6376ull; /* apart from the other seeded streams */
+    if (!order) {
+        for (size_t i = 0; i < n; i++)
+            fold[i] = (int)(i % (size_t)folds);
+        return;
+    }
+    size_t deal = 0;
+    for (int cls = 1; cls >= 0; cls--) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if ((y[i] != 0) == cls)
+                order[m++] = i;
+        for (size_t i = m; i > 1; i--) {
+            const size_t j = (size_t)((rng_next(&state) >> 11) * 0x1.0p-53 * (double)i);
+            const size_t tmp = order[i - 1];
+            order[i - 1] = order[j];
+            order[j] = tmp;
+        }
+        for (size_t i = 0; i < m; i++)
+            fold[order[i]] = (int)(deal++ % (size_t)folds);
+    }
+    free(order);
+}
+
+/* Cross-fitted probabilities: fold f predicted by a calibration chosen and
+ * fitted on the other folds. */
+static int cross_fit(double *p, const double *f, const int *y, size_t n, int folds, uint64_t seed,
+                     lapse_error *err)
+{
+    int *fold = malloc(n * sizeof *fold);
+    double *fx = malloc(n * sizeof *fx), *fo = malloc(n * sizeof *fo);
+    int *yx = malloc(n * sizeof *yx);
+    lapse_calibration cal = LAPSE_CALIBRATION_INIT;
+    int rc = 0;
+    if (!fold || !fx || !fo || !yx) {
+        rc = nomem(err);
+        goto done;
+    }
+    assign_folds(fold, y, n, folds, seed);
+    for (int k = 0; k < folds; k++) {
+        size_t m = 0, h = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (fold[i] == k) {
+                fo[h++] = f[i];
+            } else {
+                fx[m] = f[i];
+                yx[m++] = y[i];
+            }
+        }
+        if (h == 0)
+            continue;
+        lapse_calibrate_options co = LAPSE_CALIBRATE_OPTIONS_INIT;
+        co.seed = seed + (uint64_t)k;
+        rc = lapse_calibrate_choose(&cal, NULL, fx, yx, m, &co, err);
+        if (rc < 0)
+            goto done;
+        lapse_calibrate_apply(fo, &cal, fo, h);
+        for (size_t i = 0, j = 0; i < n; i++)
+            if (fold[i] == k)
+                p[i] = fo[j++];
+    }
+done:
+    lapse_calibrate_clear(&cal);
+    free(fold);
+    free(fx);
+    free(fo);
+    free(yx);
+    return rc;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void lapse_train_tiers(double *thr, double *p, size_t n)
+{
+    qsort(p, n, sizeof *p, cmp_double);
+    double prev = 0;
+    for (int q = 0; q < TIER_COUNT - 1; q++) {
+        size_t at = (size_t)ceil(tier_quantiles[q] * (double)n);
+        if (at >= n)
+            at = n - 1;
+        double t = p[at];
+        if (q > 0 && !(t > prev)) {
+            while (at < n && !(p[at] > prev))
+                at++;
+            t = at < n ? p[at] : prev + (1 - prev) / 2;
+        }
+        if (t < TIER_EDGE)
+            t = TIER_EDGE;
+        if (t > 1 - TIER_EDGE)
+            t = 1 - TIER_EDGE;
+        if (q > 0 && !(t > prev))
+            t = prev + (1 - prev) / 2;
+        thr[q] = t;
+        prev = t;
+    }
+}
+
+static int append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    const int w = vsnprintf(buf + *len, size - *len, fmt, ap);
+    va_end(ap);
+    if (w > 0)
+        *len += (size_t)w < size - *len ? (size_t)w : size - *len - 1;
+    return 0;
+}
+
+static void options_text(char *buf, size_t size, const lapse_train_options *o,
+                         const lapse_train_report *r)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    if (o->model == LAPSE_CLASSIFIER_LOGISTIC) {
+        append(buf, size, &len, "logistic l2=%.17g", o->l2);
+    } else {
+        append(buf, size, &len, "svm %s C=%.17g", o->kernel == LAPSE_KERNEL_LINEAR ? "linear" : "rbf",
+               r->C);
+        if (o->kernel == LAPSE_KERNEL_RBF)
+            append(buf, size, &len, " gamma=%.17g", r->gamma);
+        append(buf, size, &len, " max_train=%zu used=%zu%s",
+               o->max_train ? o->max_train : (size_t)LAPSE_TRAIN_MAX_TRAIN_DEFAULT,
+               r->classifier_rows, o->grid ? " grid" : "");
+    }
+    append(buf, size, &len, " k=%zu restarts=%d calib_folds=%d seed=%llu", o->k,
+           o->kmeans_restarts, o->calib_folds, (unsigned long long)o->seed);
+}
+
+int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table *table,
+                const lapse_train_options *opts, lapse_error *err)
+{
+    *out = NULL;
+    lapse_train_options defaults = LAPSE_TRAIN_OPTIONS_INIT;
+    const lapse_train_options *o = opts ? opts : &defaults;
+    lapse_train_report local;
+    lapse_train_report *r = report ? report : &local;
+    memset(r, 0, sizeof *r);
+    r->grid_auc = r->platt_log_loss = r->isotonic_log_loss = NAN;
+    int rc = check_options(o, err);
+    if (rc < 0)
+        return rc;
+
+    const size_t d = table->n_features;
+    split s;
+    segments g;
+    classifier c = { LAPSE_CLASSIFIER_LOGISTIC, NULL, 0, LAPSE_SVM_MODEL_INIT };
+    memset(&g, 0, sizeof g);
+    lapse_model *m = NULL;
+    lapse_calibration cal = LAPSE_CALIBRATION_INIT;
+    double *xt = NULL, *xv = NULL, *f = NULL, *p = NULL;
+    int *yt = NULL, *yv = NULL;
+    unsigned char *transform = malloc(d);
+    double *mean = malloc(d * sizeof *mean), *scale = malloc(d * sizeof *scale);
+    uint32_t *all = malloc(d * sizeof *all);
+
+    rc = split_rows(&s, table, err);
+    if (rc < 0)
+        goto done;
+    if (!transform || !mean || !scale || !all) {
+        rc = nomem(err);
+        goto done;
+    }
+    r->train_rows = s.n_train;
+    r->valid_rows = s.n_valid;
+    r->unlabelled_rows = s.unlabelled;
+    r->train_snapshots = s.snapshots_train;
+    r->valid_asof = s.valid_asof;
+
+    xt = gather(table, s.train, s.n_train);
+    xv = gather(table, s.valid, s.n_valid);
+    yt = malloc(s.n_train * sizeof *yt);
+    yv = malloc(s.n_valid * sizeof *yv);
+    f = malloc(s.n_valid * sizeof *f);
+    p = malloc(s.n_valid * sizeof *p);
+    if (!xt || !xv || !yt || !yv || !f || !p) {
+        rc = nomem(err);
+        goto done;
+    }
+    for (size_t i = 0; i < s.n_train; i++)
+        yt[i] = table->labels[s.train[i]] > 0;
+    for (size_t i = 0; i < s.n_valid; i++)
+        yv[i] = table->labels[s.valid[i]] > 0;
+    if ((rc = check_classes(yt, s.n_train, "training", &r->train_positives, err)) < 0 ||
+        (rc = check_classes(yv, s.n_valid, "validation", &r->valid_positives, err)) < 0)
+        goto done;
+
+    /* Scaler on the training rows. */
+    for (size_t j = 0; j < d; j++) {
+        transform[j] = registry_transform(table->feature_names[j]);
+        all[j] = (uint32_t)j;
+    }
+    column_moments(mean, scale, xt, s.n_train, d, all, transform, d);
+
+    rc = fit_segments(&g, table, xt, s.n_train, o, err);
+    if (rc < 0)
+        goto done;
+
+    /* The classifier sees the rows as lapse_model_scale_rows makes them. */
+    {
+        lapse_model scaler_only;
+        memset(&scaler_only, 0, sizeof scaler_only);
+        scaler_only.n_features = d;
+        scaler_only.scaler.transform = transform;
+        scaler_only.scaler.mean = mean;
+        scaler_only.scaler.scale = scale;
+        lapse_model_scale_rows(&scaler_only, xt, s.n_train, xt);
+    }
+    rc = fit_classifier(&c, r, xt, yt, s.n_train, d, o, err);
+    if (rc < 0)
+        goto done;
+
+    lapse_model_shape shape = { d, g.k, g.n_profile, o->model, c.svm.n_sv,
+                                LAPSE_CALIBRATION_PLATT, 0, TIER_COUNT };
+    rc = lapse_model_create(&m, &shape, err);
+    if (rc < 0)
+        goto done;
+    m->meta = table->meta;
+    for (size_t j = 0; j < d; j++) {
+        if (!(m->feature_names[j] = dup_string(table->feature_names[j]))) {
+            rc = nomem(err);
+            goto done;
+        }
+    }
+    memcpy(m->scaler.transform, transform, d);
+    memcpy(m->scaler.mean, mean, d * sizeof *mean);
+    memcpy(m->scaler.scale, scale, d * sizeof *scale);
+
+    const size_t kp = g.k * g.n_profile;
+    memcpy(m->segments.profile, g.profile, g.n_profile * sizeof *g.profile);
+    memcpy(m->segments.transform, g.transform, g.n_profile);
+    memcpy(m->segments.mean, g.mean, g.n_profile * sizeof *g.mean);
+    memcpy(m->segments.scale, g.sd, g.n_profile * sizeof *g.sd);
+    memcpy(m->segments.centroids, g.centroids, kp * sizeof *g.centroids);
+    memcpy(m->segments.centroids_original, g.original, kp * sizeof *g.original);
+    memcpy(m->segments.sizes, g.sizes, g.k * sizeof *g.sizes);
+    m->segments.silhouette = g.silhouette;
+    for (size_t i = 0; i < g.k; i++)
+        if (!(m->segments.names[i] = dup_string(g.names[i]))) {
+            rc = nomem(err);
+            goto done;
+        }
+
+    lapse_model_classifier *mc = &m->classifier;
+    if (o->model == LAPSE_CLASSIFIER_LOGISTIC) {
+        memcpy(mc->weights, c.w, d * sizeof *c.w);
+        mc->bias = c.bias;
+    } else {
+        mc->kernel = c.svm.kernel == LAPSE_SVM_LINEAR ? LAPSE_KERNEL_LINEAR : LAPSE_KERNEL_RBF;
+        mc->gamma = mc->kernel == LAPSE_KERNEL_RBF ? c.svm.gamma : 0;
+        mc->rho = c.svm.rho;
+        memcpy(mc->sv, c.svm.sv, c.svm.n_sv * d * sizeof *c.svm.sv);
+        memcpy(mc->coef, c.svm.coef, c.svm.n_sv * sizeof *c.svm.coef);
+    }
+
+    /* Validation: decisions as score will compute them from the model. */
+    rc = lapse_train_decision(f, m, xv, s.n_valid, o->threads, err);
+    if (rc < 0)
+        goto done;
+    rc = cross_fit(p, f, yv, s.n_valid, o->calib_folds, o->seed, err);
+    if (rc < 0)
+        goto done;
+    rc = lapse_metrics_evaluate(&r->valid, p, yv, s.n_valid, 0.5, err);
+    if (rc < 0)
+        goto done;
+
+    lapse_calibrate_options co = LAPSE_CALIBRATE_OPTIONS_INIT;
+    co.folds = o->calib_folds;
+    co.seed = o->seed;
+    lapse_calibrate_choice choice;
+    rc = lapse_calibrate_choose(&cal, &choice, f, yv, s.n_valid, &co, err);
+    if (rc < 0)
+        goto done;
+    r->platt_log_loss = choice.platt_log_loss;
+    r->isotonic_log_loss = choice.isotonic_log_loss;
+    lapse_model_calibration *mcal = &m->calibration;
+    if (cal.kind == LAPSE_CALIBRATE_ISOTONIC) {
+        double *cx = malloc(cal.points * sizeof *cx), *cy = malloc(cal.points * sizeof *cy);
+        if (!cx || !cy) {
+            free(cx);
+            free(cy);
+            rc = nomem(err);
+            goto done;
+        }
+        memcpy(cx, cal.x, cal.points * sizeof *cx);
+        memcpy(cy, cal.y, cal.points * sizeof *cy);
+        free(mcal->x);
+        free(mcal->y);
+        mcal->kind = LAPSE_CALIBRATION_ISOTONIC;
+        mcal->n = cal.points;
+        mcal->x = cx; /* now owned by the model */
+        mcal->y = cy;
+    } else {
+        mcal->kind = LAPSE_CALIBRATION_PLATT;
+        mcal->a = cal.a;
+        mcal->b = cal.b;
+    }
+
+    for (size_t i = 0; i < s.n_valid; i++)
+        p[i] = lapse_model_calibrate(m, f[i]);
+    lapse_train_tiers(m->tiers.thresholds, p, s.n_valid);
+    for (int i = 0; i < TIER_COUNT; i++)
+        if (!(m->tiers.names[i] = dup_string(tier_names[i]))) {
+            rc = nomem(err);
+            goto done;
+        }
+
+    lapse_model_training *tr = &m->training;
+    tr->first_asof = s.first_asof;
+    tr->last_asof = s.valid_asof;
+    tr->train_rows = s.n_train;
+    tr->valid_rows = s.n_valid;
+    tr->seed = o->seed;
+    char text[LAPSE_MODEL_TEXT_MAX];
+    options_text(text, sizeof text, o, r);
+    tr->options = dup_string(text);
+    tr->lapse_version = dup_string(o->version && o->version[0] ? o->version : "unknown");
+    if (!tr->options || !tr->lapse_version) {
+        rc = nomem(err);
+        goto done;
+    }
+    tr->auc = r->valid.auc;
+    tr->pr_auc = r->valid.average_precision;
+    tr->log_loss = r->valid.log_loss;
+    tr->brier = r->valid.brier;
+    tr->ece = r->valid.ece;
+    rc = lapse_model_validate(m, err);
+    if (rc < 0)
+        goto done;
+    *out = m; /* now owned by the caller */
+    m = NULL;
+done:
+    lapse_model_free(m);
+    lapse_calibrate_clear(&cal);
+    lapse_svm_model_free(&c.svm);
+    free(c.w);
+    segments_free(&g);
+    split_free(&s);
+    free(xt);
+    free(xv);
+    free(yt);
+    free(yv);
+    free(f);
+    free(p);
+    free(transform);
+    free(mean);
+    free(scale);
+    free(all);
+    return rc;
+}

@@ -1,0 +1,92 @@
+# lapse train and lapse eval from the command line: usage errors, refused
+# tables with file:line, and a simulate -> extract -> train -> model show ->
+# eval round trip with byte-identical models.
+set -euo pipefail
+: "${LAPSE_BIN:?LAPSE_BIN must name the lapse program}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# Expects exit code $1 and stderr containing $2 for lapse "${@:3}".
+expect() {
+    local code=$1 want=$2; shift 2
+    local rc=0
+    "$LAPSE_BIN" "$@" >out.txt 2>err.txt || rc=$?
+    [ "$rc" -eq "$code" ] || fail "$* exited $rc, not $code: $(cat err.txt)"
+    grep -qF -- "$want" err.txt || fail "$*: no \"$want\" in: $(cat err.txt)"
+}
+
+"$LAPSE_BIN" train --help | grep -q "usage: lapse train" || fail "train --help"
+"$LAPSE_BIN" eval --help | grep -q "usage: lapse eval" || fail "eval --help"
+
+expect 2 "--model svm or --model logistic is required" train -o m f.csv
+expect 2 "--model must be svm or logistic, not \"tree\"" train --model tree -o m f.csv
+expect 2 "-o MODEL is required" train --model svm f.csv
+expect 2 "no feature table given" train --model svm -o m
+expect 2 "--k" train --model svm --k 0 -o m f.csv
+expect 2 "--kernel must be rbf or linear" train --model svm --kernel poly -o m f.csv
+expect 2 "-C" train --model svm -C abc -o m f.csv
+expect 2 "--max-train" train --model svm --max-train 1.5 -o m f.csv
+expect 2 "no scored file given" eval
+expect 2 "--threshold" eval --threshold 2 f.csv
+[ ! -e m ] || fail "a refused run wrote a model"
+
+# A small log with four snapshots: three to train on, one to validate.
+"$LAPSE_BIN" simulate -q --seed 5 --users 600 --days 180 -o sim
+"$LAPSE_BIN" extract -q --asof 2026-03-02,2026-04-01,2026-05-01,2026-05-31 -o feat.csv \
+    sim/events.csv.gz
+
+# A bad value on line 5 of the table: exit 1 naming file:line.
+awk -F, 'NR == 5 { $4 = "x" } { print }' OFS=, feat.csv >bad.csv
+expect 1 "bad.csv:5" train --model logistic -o m bad.csv
+[ ! -e m ] || fail "a bad table wrote a model"
+
+# One labelled snapshot: exit 1 with the reason.
+awk -F, 'NR <= 2 || $2 == "2026-05-31"' feat.csv >one.csv
+expect 1 "labelled rows from one snapshot only (2026-05-31)" train --model logistic -o m one.csv
+
+# Train both kinds; the report names segments and the validation figures.
+"$LAPSE_BIN" train --model logistic --seed 3 -o log.model feat.csv 2>log.txt
+grep -q "validation: .* rows at 2026-05-31" log.txt || fail "no validation line: $(cat log.txt)"
+for name in price-sensitive feature-dependent social-driven; do
+    grep -q "^  $name " log.txt || fail "segment $name not reported"
+done
+grep -q "^AUC-ROC: " log.txt || fail "no AUC in the train report"
+"$LAPSE_BIN" train --model svm --seed 3 --max-train 300 -o svm.model feat.csv 2>svm.txt
+grep -q "trained on 300 of .* rows (stratified subsample, --max-train)" svm.txt ||
+    fail "the SVM subsample is not reported: $(cat svm.txt)"
+"$LAPSE_BIN" train -q --model svm --seed 3 --max-train 300 -@ 2 -o svm2.model feat.csv 2>q.txt
+# -q drops the report (warnings, e.g. about OpenBLAS kernels, may remain).
+! grep -qE "segments:|AUC-ROC|validation" q.txt || fail "-q still printed: $(cat q.txt)"
+cmp svm.model svm2.model || fail "same data, options and seed gave different models"
+"$LAPSE_BIN" train -q --model logistic --seed 3 -o log2.model feat.csv
+cmp log.model log2.model || fail "logistic models differ"
+
+# model show reads what train wrote.
+"$LAPSE_BIN" model show log.model >show.txt
+grep -q "logistic regression" show.txt || fail "model show: $(cat show.txt)"
+grep -q "low < .* <= medium < .* <= high < .* <= critical" show.txt || fail "no tiers in model show"
+grep -q "options:      logistic l2=1 k=3" show.txt || fail "no options text in model show"
+"$LAPSE_BIN" model show svm.model | grep -q "SVM" || fail "model show svm"
+
+# eval on scored rows: lapse score when this build has it, else the
+# oracle probabilities of the simulator joined to the labels.
+if "$LAPSE_BIN" score --help >/dev/null 2>&1; then
+    "$LAPSE_BIN" score -m log.model -o scored.csv feat.csv
+else
+    awk -F, 'NR == FNR { if (FNR > 1) p[$1 "," $2] = $4; next }
+             FNR == 1 { next }
+             FNR == 2 { print "user_id,asof,p_churn,label"; next }
+             { print $1 "," $2 "," p[$1 "," $2] "," $NF }' sim/truth_snapshots.csv feat.csv >scored.csv
+fi
+"$LAPSE_BIN" eval scored.csv >eval.txt
+for key in "AUC-ROC:" "PR-AUC:" "log loss:" "Brier:" "ECE:" "calibration (10 bins" "confusion at p_churn >= 0.5"; do
+    grep -qF "$key" eval.txt || fail "eval prints no $key: $(cat eval.txt)"
+done
+auc=$(sed -n 's/^AUC-ROC: *//p' eval.txt)
+awk -v a="$auc" 'BEGIN { exit !(a > 0.75 && a <= 1) }' || fail "eval AUC $auc"
+"$LAPSE_BIN" eval --threshold 0.3 scored.csv | grep -q "confusion at p_churn >= 0.3" ||
+    fail "--threshold"
+echo ok
