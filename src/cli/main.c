@@ -15,6 +15,7 @@ typedef struct {
 } command;
 
 static const command commands[] = {
+    { "extract", cmd_extract, "event logs -> features and churn labels per user" },
     { "model", cmd_model, "show a model file in readable form" },
     { NULL, NULL, NULL },
 };

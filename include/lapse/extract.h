@@ -1,0 +1,103 @@
+/* Event logs -> one row of features per user and snapshot, with churn
+ * labels (datasets/README.md, "Feature tables").
+ *
+ * For each snapshot date asof, features use only events strictly before it.
+ * Users with a key event in the last silent_days days before asof are the
+ * active population: they get a row and, unless labels are off, a label (1
+ * when they have no key event in [asof, asof + horizon), or for
+ * cancel_is_churn when they have a cancel event in it). Users seen before
+ * asof but silent are the dormant set: same columns, never labelled.
+ *
+ * Memory grows with users, not events: one accumulator (320 bytes) per user
+ * and snapshot, per thread, plus the interned user ids. Rows are sorted by
+ * (asof, user_id bytes), so results are identical for any thread count. */
+#ifndef LAPSE_EXTRACT_H
+#define LAPSE_EXTRACT_H
+
+#include "lapse/churn.h"
+#include "lapse/error.h"
+#include "lapse/reader.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { LAPSE_EXTRACT_ACTIVE, LAPSE_EXTRACT_DORMANT } lapse_extract_set;
+typedef enum { LAPSE_TABLE_CSV, LAPSE_TABLE_LIBSVM } lapse_table_format;
+
+/* Called now and then from a worker thread (never two at once) with the
+ * input bytes read so far and their total (-1 when unknown, e.g. stdin). */
+typedef void (*lapse_progress_fn)(int64_t bytes_done, int64_t bytes_total, void *user);
+
+#define LAPSE_EXTRACT_MAX_SNAPSHOTS 64
+#define LAPSE_EXTRACT_MAX_THREADS 256
+
+typedef struct {
+    lapse_churn_def churn;
+    const int64_t *asof;  /* snapshot dates as UTC seconds at midnight (borrowed) */
+    size_t asof_count;    /* 1..LAPSE_EXTRACT_MAX_SNAPSHOTS */
+    int labels;           /* 1: label the active rows; every horizon must end within the data */
+    int threads;          /* 1..LAPSE_EXTRACT_MAX_THREADS */
+    lapse_reader_options reader;
+    lapse_progress_fn progress;
+    void *progress_user;
+} lapse_extract_options;
+
+#define LAPSE_EXTRACT_OPTIONS_INIT                                                                 \
+    { LAPSE_CHURN_DEF_INIT, NULL, 0, 1, 1, LAPSE_READER_OPTIONS_INIT, NULL, NULL }
+
+typedef struct lapse_extract lapse_extract;
+
+/* Reads every file (in parallel with threads > 1: several files at once,
+ * or one gzip file pipelined: one thread inflates, the others parse) and
+ * builds the rows. Validates the options first (LAPSE_ERR_ARG). With labels
+ * on, a snapshot whose horizon passes the last event's day is
+ * LAPSE_ERR_RANGE, naming that day. *out is owned by the caller. */
+int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t count,
+                      const lapse_extract_options *opts, lapse_error *err);
+
+typedef struct {
+    const char *user_id; /* not NUL-terminated; owned by the extract */
+    size_t user_id_len;
+    int64_t asof;        /* UTC seconds */
+    int label;           /* 0 or 1; -1 unlabelled */
+} lapse_extract_row;
+
+typedef struct {
+    int64_t users;    /* distinct user ids in the log */
+    int64_t last_day; /* UTC seconds of the day of the last event; -1 without events */
+    lapse_reader_stats reader;
+} lapse_extract_stats;
+
+size_t lapse_extract_count(const lapse_extract *x, lapse_extract_set set);
+
+/* Row i of a set, and its lapse_feature_count() feature values (features
+ * may be NULL). Returns 0 or LAPSE_ERR_ARG for i out of range. */
+int lapse_extract_get(const lapse_extract *x, lapse_extract_set set, size_t i,
+                      lapse_extract_row *row, double *features);
+
+/* Index of the row of this user and snapshot in a set, or -1. */
+int64_t lapse_extract_find(const lapse_extract *x, lapse_extract_set set, int64_t asof,
+                           const char *user_id, size_t len);
+
+/* Writes a set. CSV: the table-meta line, the header
+ * `user_id,asof,<features>,label`, then rows; integers print exactly, other
+ * values with %.17g. LIBSVM: `label index:value ...` rows (1-based indices,
+ * zeros left out, no header; unlabelled rows get label 0). Returns 0 or
+ * LAPSE_ERR_IO. */
+int lapse_extract_write(const lapse_extract *x, lapse_extract_set set, lapse_table_format format,
+                        FILE *out, lapse_error *err);
+
+void lapse_extract_get_stats(const lapse_extract *x, lapse_extract_stats *out);
+
+void lapse_extract_free(lapse_extract *x); /* accepts NULL */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

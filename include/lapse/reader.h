@@ -1,0 +1,114 @@
+/* Streaming events out of CSV event logs (datasets/README.md), gzip or plain.
+ *
+ * Files are told apart by content (gzip magic 1f 8b), concatenated gzip
+ * members are one stream, "-" is standard input. Each file starts with its
+ * own header row; columns are found by name, in any order, and a UTF-8 BOM
+ * before the header is skipped. Unquoted fields lose surrounding spaces and
+ * tabs (libcsv's rule); quoted fields are kept byte for byte.
+ *
+ * Every bad row is an error naming the file, the line (real newlines,
+ * including those inside quoted fields) and the column: a wrong number of
+ * fields, a bad timestamp, a bad amount, an empty or too long user id.
+ * With max_bad_rows > 0 up to that many bad rows are skipped (the first few
+ * are logged as warnings through lapse_log); one more is an error
+ * (LAPSE_ERR_LIMIT). Broken quoting is always an error. A truncated or
+ * corrupt gzip stream names the file and the byte offset in the compressed
+ * file. Event names the category map does not list count as `other`; the
+ * stats count them and keep a few examples. */
+#ifndef LAPSE_READER_H
+#define LAPSE_READER_H
+
+#include "lapse/category.h"
+#include "lapse/error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LAPSE_USER_ID_MAX 256 /* bytes */
+/* Amounts above this are refused, so money sums in micro-units stay exact. */
+#define LAPSE_AMOUNT_MAX 1e12
+
+/* The columns lapse reads, in this order in lapse_reader_options.columns. */
+typedef enum {
+    LAPSE_COL_USER_ID,
+    LAPSE_COL_TS,
+    LAPSE_COL_EVENT,
+    LAPSE_COL_AMOUNT,     /* optional */
+    LAPSE_COL_SESSION_ID, /* optional */
+    LAPSE_COL_DEVICE_ID,  /* optional */
+    LAPSE_COL_COUNT
+} lapse_column;
+
+/* One event. user_id is not NUL-terminated and stays valid only until the
+ * next call on the reader. */
+typedef struct {
+    const char *user_id;
+    size_t user_id_len;         /* 1..LAPSE_USER_ID_MAX */
+    int64_t ts;                 /* UTC seconds */
+    lapse_category category;
+    int has_amount;             /* 0 when the column is absent or the field empty */
+    double amount;              /* finite, 0..LAPSE_AMOUNT_MAX */
+    int has_session, has_device;
+    uint64_t session_hash;      /* lapse_hash of the session_id bytes */
+    uint64_t device_hash;       /* lapse_hash of the device_id bytes */
+} lapse_event;
+
+typedef struct {
+    /* The category map (borrowed; NULL = the built-in one). */
+    const lapse_category_map *categories;
+    /* The log's name for each lapse column; NULL = lapse's own name. */
+    const char *columns[LAPSE_COL_COUNT];
+    /* Bad rows to skip before failing; 0 = the first one fails. */
+    int64_t max_bad_rows;
+} lapse_reader_options;
+
+#define LAPSE_READER_OPTIONS_INIT { NULL, { NULL }, 0 }
+
+#define LAPSE_READER_EXAMPLES 5
+
+/* What a read saw so far. */
+typedef struct {
+    int64_t events;          /* rows turned into events */
+    int64_t bad_rows;        /* rows skipped (max_bad_rows) */
+    int64_t unknown_rows;    /* rows whose event name the map does not list */
+    size_t unknown_examples; /* how many names below are set */
+    char unknown_names[LAPSE_READER_EXAMPLES][65]; /* a few such names, cut at 64 bytes */
+} lapse_reader_stats;
+
+/* lapse's name of a column ("user_id", ...); NULL out of range. */
+const char *lapse_column_name(lapse_column column);
+
+/* Parses "user_id=uid,ts=time" into opts->columns. The pointers point into
+ * text, which must outlive the options. Returns 0 or LAPSE_ERR_ARG (with a
+ * message in err). text is modified (the separators become NULs). */
+int lapse_reader_parse_columns(lapse_reader_options *opts, char *text, lapse_error *err);
+
+/* 64-bit hash used for session and device ids. */
+uint64_t lapse_hash(const void *data, size_t len);
+
+typedef struct lapse_reader lapse_reader;
+
+/* Reads the files one after another ("-" = stdin). paths and options are
+ * copied or borrowed as noted: paths must outlive the reader, the category
+ * map too. Nothing is opened until the first lapse_reader_next. */
+int lapse_reader_open(lapse_reader **out, const char *const *paths, size_t count,
+                      const lapse_reader_options *opts, lapse_error *err);
+
+/* The next event: returns 1 and fills *event, 0 at the end of the last
+ * file, or a negative lapse_status with err set. After an error the reader
+ * only returns that error again. */
+int lapse_reader_next(lapse_reader *reader, lapse_event *event, lapse_error *err);
+
+void lapse_reader_get_stats(const lapse_reader *reader, lapse_reader_stats *out);
+
+void lapse_reader_free(lapse_reader *reader); /* accepts NULL */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

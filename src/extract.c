@@ -1,0 +1,566 @@
+/* The extract run: files -> chunks -> per-thread accumulators -> merged
+ * accumulators -> sorted rows.
+ *
+ * Threads share one loop: take a queued chunk and parse it, else claim an
+ * unread file and read it (producing chunks), else wait. A producer queues
+ * its chunks while the queue has room and parses them itself when it is
+ * full, so one file with two threads is pipelined (one inflates, the other
+ * parses, and the inflater helps when it runs ahead), and with as many files
+ * as threads each thread reads its own. Every thread aggregates into its own
+ * accumulators; they are merged at the end, which order does not change. */
+#include "extract_internal.h"
+
+#include "reader_internal.h"
+
+#include "lapse/timeparse.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct {
+    reader_parser parser;
+    int parser_ready;
+    lapse_strmap *users;
+    lapse_acc *accs; /* [user * snapshots + snapshot] */
+    size_t capacity; /* users with room in accs */
+    const acc_snapshot *snap;
+    size_t snapshots;
+    int32_t max_day; /* -1 before any event */
+    int nomem;
+    lapse_error err;
+} worker;
+
+static int worker_grow(worker *w, size_t need)
+{
+    size_t capacity = w->capacity ? w->capacity : 1024;
+    while (capacity < need)
+        capacity *= 2;
+    lapse_acc *accs = realloc(w->accs, capacity * w->snapshots * sizeof *accs);
+    if (!accs)
+        return -1;
+    memset(accs + w->capacity * w->snapshots, 0,
+           (capacity - w->capacity) * w->snapshots * sizeof *accs);
+    w->accs = accs;
+    w->capacity = capacity;
+    return 0;
+}
+
+/* The hot path: one event into every snapshot of its user. */
+static void aggregate(const lapse_event *event, void *user)
+{
+    worker *w = user;
+    if (w->nomem)
+        return;
+    const int64_t id = lapse_strmap_intern(w->users, event->user_id, event->user_id_len, NULL);
+    if (id < 0 || ((size_t)id >= w->capacity && worker_grow(w, (size_t)id + 1) != 0)) {
+        w->nomem = 1;
+        return;
+    }
+    const int32_t day = (int32_t)lapse_day_of(event->ts);
+    const int64_t micro = event->has_amount ? llround(event->amount * 1e6) : 0;
+    lapse_acc *a = w->accs + (size_t)id * w->snapshots;
+    for (size_t s = 0; s < w->snapshots; s++)
+        acc_add(a + s, &w->snap[s], event, day, micro);
+    if (day > w->max_day)
+        w->max_day = day;
+}
+
+typedef struct {
+    const char *const *paths;
+    size_t files;
+    reader_columns *cols; /* per file, set by its producer before its chunks are queued */
+    const lapse_extract_options *opts;
+    lapse_reader_options reader;
+    worker *workers;
+    int threads;
+
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    size_t next_file;
+    int producers, max_producers;
+    text_chunk **queue;
+    size_t queue_head, queue_len, queue_capacity;
+    text_chunk **spare;
+    size_t spare_len, spare_capacity;
+    atomic_int failed;
+    lapse_error err;
+
+    atomic_llong bytes_done;
+    int64_t bytes_total;
+    pthread_mutex_t progress_lock;
+} pipeline;
+
+static void pipeline_fail(pipeline *pl, const lapse_error *err)
+{
+    pthread_mutex_lock(&pl->lock);
+    if (!atomic_load(&pl->failed)) {
+        pl->err = *err;
+        atomic_store(&pl->failed, 1);
+    }
+    pthread_cond_broadcast(&pl->cond);
+    pthread_mutex_unlock(&pl->lock);
+}
+
+/* With the lock held. NULL when out of memory. */
+static text_chunk *take_spare(pipeline *pl)
+{
+    if (pl->spare_len)
+        return pl->spare[--pl->spare_len];
+    return calloc(1, sizeof(text_chunk));
+}
+
+/* With the lock held; frees the chunk when there is no room to keep it. */
+static void give_spare(pipeline *pl, text_chunk *chunk)
+{
+    if (pl->spare_len == pl->spare_capacity) {
+        text_chunk_free(chunk);
+        free(chunk);
+        return;
+    }
+    pl->spare[pl->spare_len++] = chunk;
+}
+
+static void parse_chunk(pipeline *pl, worker *w, const text_chunk *chunk)
+{
+    int status = reader_parser_run(&w->parser, &pl->cols[chunk->file], chunk, &w->err);
+    if (status == LAPSE_OK && w->nomem)
+        status = lapse_error_set(&w->err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    if (status != LAPSE_OK)
+        pipeline_fail(pl, &w->err);
+}
+
+static void report_progress(pipeline *pl, int64_t delta)
+{
+    const int64_t done = atomic_fetch_add(&pl->bytes_done, delta) + delta;
+    if (pl->opts->progress && pthread_mutex_trylock(&pl->progress_lock) == 0) {
+        pl->opts->progress(done, pl->bytes_total, pl->opts->progress_user);
+        pthread_mutex_unlock(&pl->progress_lock);
+    }
+}
+
+static void produce(pipeline *pl, worker *w, size_t file)
+{
+    const char *path = pl->paths[file];
+    reader_source *src = NULL;
+    pthread_mutex_lock(&pl->lock);
+    text_chunk *chunk = take_spare(pl);
+    pthread_mutex_unlock(&pl->lock);
+    int status = chunk ? source_open(&src, path, &w->err)
+                       : lapse_error_set(&w->err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+    if (status == LAPSE_OK)
+        status = source_next(src, chunk, &w->err);
+    if (status >= 0)
+        status = reader_columns_from_header(&pl->cols[file], chunk, path, &pl->reader, &w->err);
+    int64_t reported = 0;
+    while (status == LAPSE_OK && !atomic_load(&pl->failed)) {
+        const int got = source_next(src, chunk, &w->err);
+        if (got <= 0) {
+            status = got;
+            break;
+        }
+        chunk->file = (int)file;
+        const int64_t now = source_bytes_read(src);
+        report_progress(pl, now - reported);
+        reported = now;
+        pthread_mutex_lock(&pl->lock);
+        if (pl->queue_len < pl->queue_capacity) {
+            pl->queue[(pl->queue_head + pl->queue_len++) % pl->queue_capacity] = chunk;
+            pthread_cond_signal(&pl->cond);
+            chunk = take_spare(pl);
+            pthread_mutex_unlock(&pl->lock);
+            if (!chunk)
+                status = lapse_error_set(&w->err, LAPSE_ERR_NOMEM, path, 0, 0, -1,
+                                         "out of memory");
+        } else {
+            pthread_mutex_unlock(&pl->lock);
+            parse_chunk(pl, w, chunk);
+        }
+    }
+    if (status < 0)
+        pipeline_fail(pl, &w->err);
+    if (src)
+        report_progress(pl, source_bytes_read(src) - reported);
+    source_free(src);
+    if (chunk) {
+        pthread_mutex_lock(&pl->lock);
+        give_spare(pl, chunk);
+        pthread_mutex_unlock(&pl->lock);
+    }
+}
+
+typedef struct {
+    pipeline *pl;
+    worker *w;
+} thread_arg;
+
+static void *thread_main(void *arg)
+{
+    pipeline *pl = ((thread_arg *)arg)->pl;
+    worker *w = ((thread_arg *)arg)->w;
+    pthread_mutex_lock(&pl->lock);
+    for (;;) {
+        if (atomic_load(&pl->failed))
+            break;
+        if (pl->queue_len) {
+            text_chunk *chunk = pl->queue[pl->queue_head];
+            pl->queue_head = (pl->queue_head + 1) % pl->queue_capacity;
+            pl->queue_len--;
+            pthread_mutex_unlock(&pl->lock);
+            parse_chunk(pl, w, chunk);
+            pthread_mutex_lock(&pl->lock);
+            give_spare(pl, chunk);
+            continue;
+        }
+        if (pl->next_file < pl->files && pl->producers < pl->max_producers) {
+            const size_t file = pl->next_file++;
+            pl->producers++;
+            pthread_mutex_unlock(&pl->lock);
+            produce(pl, w, file);
+            pthread_mutex_lock(&pl->lock);
+            pl->producers--;
+            pthread_cond_broadcast(&pl->cond);
+            continue;
+        }
+        if (pl->next_file == pl->files && pl->producers == 0)
+            break;
+        pthread_cond_wait(&pl->cond, &pl->lock);
+    }
+    pthread_cond_broadcast(&pl->cond);
+    pthread_mutex_unlock(&pl->lock);
+    return NULL;
+}
+
+static int validate(const lapse_extract_options *opts, lapse_error *err)
+{
+    if (lapse_churn_validate(&opts->churn) != LAPSE_OK)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "invalid churn definition (key categories, or days outside "
+                               "1..%d)",
+                               LAPSE_CHURN_MAX_DAYS);
+    if (opts->asof_count < 1 || opts->asof_count > LAPSE_EXTRACT_MAX_SNAPSHOTS || !opts->asof)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "between 1 and %d snapshot dates are needed",
+                               LAPSE_EXTRACT_MAX_SNAPSHOTS);
+    for (size_t i = 0; i < opts->asof_count; i++)
+        if (opts->asof[i] < 0 || opts->asof[i] >= LAPSE_TIME_MAX ||
+            opts->asof[i] % LAPSE_SECONDS_PER_DAY != 0)
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                   "snapshot dates must be days (midnight UTC) from 1970 to 2199");
+    if (opts->threads < 1 || opts->threads > LAPSE_EXTRACT_MAX_THREADS)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "threads must be 1 to %d",
+                               LAPSE_EXTRACT_MAX_THREADS);
+    if (opts->reader.max_bad_rows < 0)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "max_bad_rows must be >= 0");
+    return LAPSE_OK;
+}
+
+static int compare_days(const void *a, const void *b)
+{
+    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct {
+    const char *key;
+    size_t len;
+    uint32_t id;
+} user_key;
+
+static int compare_users(const void *a, const void *b)
+{
+    const user_key *x = a, *y = b;
+    const size_t n = x->len < y->len ? x->len : y->len;
+    const int c = memcmp(x->key, y->key, n);
+    if (c)
+        return c;
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+/* Moves worker 0's accumulators into x and merges the others into them. */
+static int merge_workers(lapse_extract *x, worker *workers, int threads, lapse_error *err)
+{
+    worker *base = &workers[0];
+    for (int t = 1; t < threads; t++) {
+        worker *w = &workers[t];
+        const size_t n = lapse_strmap_size(w->users);
+        for (size_t id = 0; id < n; id++) {
+            size_t len;
+            const char *key = lapse_strmap_key(w->users, (int64_t)id, &len);
+            const int64_t to = lapse_strmap_intern(base->users, key, len, NULL);
+            if (to < 0 || ((size_t)to >= base->capacity && worker_grow(base, (size_t)to + 1) != 0))
+                return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+            for (size_t s = 0; s < x->snapshots; s++)
+                acc_merge(&base->accs[(size_t)to * x->snapshots + s],
+                          &w->accs[id * x->snapshots + s]);
+        }
+        if (w->max_day > base->max_day)
+            base->max_day = w->max_day;
+        reader_stats_merge(&x->stats.reader, &w->parser.stats);
+    }
+    reader_stats_merge(&x->stats.reader, &base->parser.stats);
+    x->users = base->users;
+    base->users = NULL;
+    x->accs = base->accs;
+    base->accs = NULL;
+    x->stats.users = (int64_t)lapse_strmap_size(x->users);
+    x->stats.last_day = base->max_day >= 0 ? (int64_t)base->max_day * LAPSE_SECONDS_PER_DAY : -1;
+    return LAPSE_OK;
+}
+
+static int check_horizons(const lapse_extract *x, lapse_error *err)
+{
+    if (x->stats.last_day < 0)
+        return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
+                               "the log has no events, so nothing can be labelled");
+    const int32_t last = (int32_t)(x->stats.last_day / LAPSE_SECONDS_PER_DAY);
+    for (size_t s = 0; s < x->snapshots; s++) {
+        if (x->snap[s].horizon_end - 1 <= last)
+            continue;
+        char asof[11], need[11], have[11];
+        lapse_time_format_date(asof, x->snap[s].asof_ts);
+        lapse_time_format_date(need, (int64_t)(x->snap[s].horizon_end - 1) * LAPSE_SECONDS_PER_DAY);
+        lapse_time_format_date(have, x->stats.last_day);
+        return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
+                               "snapshot %s needs events through %s to label a %d-day horizon, "
+                               "but the last event is on %s (pick an earlier --asof, or "
+                               "--no-labels to score)",
+                               asof, need, x->churn.horizon_days, have);
+    }
+    return LAPSE_OK;
+}
+
+static int build_rows(lapse_extract *x, lapse_error *err)
+{
+    const size_t n = lapse_strmap_size(x->users);
+    const size_t most = n * x->snapshots + 1;
+    user_key *order = malloc((n + 1) * sizeof *order);
+    for (int set = 0; set < 2; set++)
+        x->rows[set] = malloc(most * sizeof(extract_row));
+    if (!order || !x->rows[0] || !x->rows[1]) {
+        free(order);
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    }
+    for (size_t id = 0; id < n; id++) {
+        order[id].key = lapse_strmap_key(x->users, (int64_t)id, &order[id].len);
+        order[id].id = (uint32_t)id;
+    }
+    qsort(order, n, sizeof *order, compare_users);
+    for (size_t s = 0; s < x->snapshots; s++) {
+        const acc_snapshot *snap = &x->snap[s];
+        for (size_t i = 0; i < n; i++) {
+            const lapse_acc *a = &x->accs[(size_t)order[i].id * x->snapshots + s];
+            if (!acc_seen(a))
+                continue;
+            const int32_t last_key1 = acc_last_key1(a, snap->key_mask);
+            const int active = last_key1 && last_key1 - 1 >= snap->asof_day - x->churn.silent_days;
+            const int set = active ? LAPSE_EXTRACT_ACTIVE : LAPSE_EXTRACT_DORMANT;
+            x->rows[set][x->row_count[set]++] = (extract_row){ order[i].id, (uint32_t)s };
+        }
+    }
+    free(order);
+    return LAPSE_OK;
+}
+
+static int64_t total_size(const char *const *paths, size_t count)
+{
+    int64_t total = 0;
+    for (size_t i = 0; i < count; i++) {
+        struct stat st;
+        if (strcmp(paths[i], "-") == 0 || stat(paths[i], &st) != 0 || !S_ISREG(st.st_mode))
+            return -1;
+        total += st.st_size;
+    }
+    return total;
+}
+
+int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t count,
+                      const lapse_extract_options *opts, lapse_error *err)
+{
+    int status = validate(opts, err);
+    if (status != LAPSE_OK)
+        return status;
+    if (count == 0)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "no input files");
+    lapse_extract *x = calloc(1, sizeof *x);
+    if (!x)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    x->churn = opts->churn;
+    x->labels = opts->labels;
+    int64_t days[LAPSE_EXTRACT_MAX_SNAPSHOTS];
+    memcpy(days, opts->asof, opts->asof_count * sizeof days[0]);
+    qsort(days, opts->asof_count, sizeof days[0], compare_days);
+    for (size_t i = 0; i < opts->asof_count; i++) {
+        if (i > 0 && days[i] == days[i - 1])
+            continue; /* the same snapshot twice is one snapshot */
+        const int32_t day = (int32_t)(days[i] / LAPSE_SECONDS_PER_DAY);
+        x->snap[x->snapshots++] = (acc_snapshot){
+            .asof_day = day,
+            .horizon_end = day + opts->churn.horizon_days,
+            .asof_ts = days[i],
+            .device_cut_ts = days[i] - 30 * (int64_t)LAPSE_SECONDS_PER_DAY,
+            .key_mask = opts->churn.key_mask,
+        };
+    }
+
+    pipeline pl = { 0 };
+    pl.paths = paths;
+    pl.files = count;
+    pl.opts = opts;
+    pl.reader = opts->reader;
+    pl.threads = opts->threads;
+    pl.max_producers = opts->threads == 1 ? 1 : count < (size_t)opts->threads ? (int)count
+                                                                                : opts->threads;
+    pl.queue_capacity = opts->threads == 1 ? 0 : 2 * (size_t)opts->threads;
+    pl.spare_capacity = pl.queue_capacity + 2 * (size_t)opts->threads;
+    pl.bytes_total = total_size(paths, count);
+    pthread_mutex_init(&pl.lock, NULL);
+    pthread_mutex_init(&pl.progress_lock, NULL);
+    pthread_cond_init(&pl.cond, NULL);
+    lapse_category_map *own_categories = NULL;
+    reader_shared shared = { .max_bad_rows = opts->reader.max_bad_rows };
+    atomic_init(&shared.bad_rows, 0);
+    atomic_init(&shared.listed, 0);
+    pthread_t *threads = calloc((size_t)opts->threads, sizeof *threads);
+    thread_arg *args = calloc((size_t)opts->threads, sizeof *args);
+    pl.workers = calloc((size_t)opts->threads, sizeof *pl.workers);
+    pl.cols = calloc(count, sizeof *pl.cols);
+    pl.queue = calloc(pl.queue_capacity + 1, sizeof *pl.queue);
+    pl.spare = calloc(pl.spare_capacity + 1, sizeof *pl.spare);
+    if (!pl.reader.categories)
+        pl.reader.categories = own_categories = lapse_category_map_default();
+    int started = 0;
+    if (!threads || !args || !pl.workers || !pl.cols || !pl.queue || !pl.spare ||
+        !pl.reader.categories) {
+        status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+        goto done;
+    }
+    for (int t = 0; t < opts->threads; t++) {
+        worker *w = &pl.workers[t];
+        w->snap = x->snap;
+        w->snapshots = x->snapshots;
+        w->max_day = -1;
+        w->users = lapse_strmap_create();
+        if (!w->users || reader_parser_init(&w->parser, pl.reader.categories, &shared,
+                                            aggregate, w) != LAPSE_OK) {
+            status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+            goto done;
+        }
+        w->parser_ready = 1;
+        args[t] = (thread_arg){ &pl, w };
+    }
+    for (started = 1; started < opts->threads; started++) {
+        if (pthread_create(&threads[started], NULL, thread_main, &args[started]) != 0) {
+            lapse_error e = LAPSE_ERROR_INIT;
+            lapse_error_set(&e, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "cannot start a thread");
+            pipeline_fail(&pl, &e);
+            break;
+        }
+    }
+    thread_main(&args[0]);
+    for (int t = 1; t < started; t++)
+        pthread_join(threads[t], NULL);
+    if (atomic_load(&pl.failed)) {
+        *err = pl.err;
+        status = pl.err.code ? pl.err.code : LAPSE_ERR_NOMEM;
+        goto done;
+    }
+    status = merge_workers(x, pl.workers, opts->threads, err);
+    if (status == LAPSE_OK && opts->labels)
+        status = check_horizons(x, err);
+    if (status == LAPSE_OK)
+        status = build_rows(x, err);
+done:
+    for (int t = 0; pl.workers && t < opts->threads; t++) {
+        worker *w = &pl.workers[t];
+        if (w->parser_ready)
+            reader_parser_free(&w->parser);
+        lapse_strmap_free(w->users);
+        free(w->accs);
+    }
+    for (size_t f = 0; pl.cols && f < count; f++)
+        reader_columns_free(&pl.cols[f]);
+    for (size_t i = 0; i < pl.spare_len; i++) {
+        text_chunk_free(pl.spare[i]);
+        free(pl.spare[i]);
+    }
+    for (size_t i = 0; i < pl.queue_len; i++) {
+        text_chunk *chunk = pl.queue[(pl.queue_head + i) % pl.queue_capacity];
+        text_chunk_free(chunk);
+        free(chunk);
+    }
+    free(pl.cols);
+    free(pl.queue);
+    free(pl.spare);
+    free(pl.workers);
+    free(threads);
+    free(args);
+    lapse_category_map_free(own_categories);
+    pthread_cond_destroy(&pl.cond);
+    pthread_mutex_destroy(&pl.lock);
+    pthread_mutex_destroy(&pl.progress_lock);
+    if (status != LAPSE_OK) {
+        lapse_extract_free(x);
+        return status;
+    }
+    *out = x;
+    return LAPSE_OK;
+}
+
+void lapse_extract_free(lapse_extract *x)
+{
+    if (!x)
+        return;
+    lapse_strmap_free(x->users);
+    free(x->accs);
+    free(x->rows[0]);
+    free(x->rows[1]);
+    free(x);
+}
+
+size_t lapse_extract_count(const lapse_extract *x, lapse_extract_set set)
+{
+    return (unsigned)set < 2 ? x->row_count[set] : 0;
+}
+
+void lapse_extract_get_stats(const lapse_extract *x, lapse_extract_stats *out)
+{
+    *out = x->stats;
+}
+
+int lapse_extract_get(const lapse_extract *x, lapse_extract_set set, size_t i,
+                      lapse_extract_row *row, double *features)
+{
+    if ((unsigned)set >= 2 || i >= x->row_count[set])
+        return LAPSE_ERR_ARG;
+    const extract_row r = x->rows[set][i];
+    const acc_snapshot *snap = &x->snap[r.snapshot];
+    const lapse_acc *a = &x->accs[(size_t)r.user * x->snapshots + r.snapshot];
+    if (row) {
+        row->user_id = lapse_strmap_key(x->users, r.user, &row->user_id_len);
+        row->asof = snap->asof_ts;
+        row->label = -1;
+        if (set == LAPSE_EXTRACT_ACTIVE && x->labels)
+            row->label = x->churn.cancel_is_churn ? (a->label >> 1 & 1) : !(a->label & 1);
+    }
+    if (features)
+        features_compute(a, snap, features);
+    return LAPSE_OK;
+}
+
+int64_t lapse_extract_find(const lapse_extract *x, lapse_extract_set set, int64_t asof,
+                           const char *user_id, size_t len)
+{
+    if ((unsigned)set >= 2)
+        return -1;
+    const int64_t id = lapse_strmap_find(x->users, user_id, len);
+    if (id < 0)
+        return -1;
+    for (size_t i = 0; i < x->row_count[set]; i++)
+        if (x->rows[set][i].user == (uint32_t)id && x->snap[x->rows[set][i].snapshot].asof_ts == asof)
+            return (int64_t)i;
+    return -1;
+}

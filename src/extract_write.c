@@ -1,0 +1,122 @@
+/* Feature tables out: CSV (datasets/README.md) or LIBSVM. */
+#include "extract_internal.h"
+
+#include "lapse/schema.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Whole numbers print exactly and fast (most values are counts); the rest
+ * with %.17g, which round-trips. Returns the length written. */
+static size_t format_number(char *buf, double v)
+{
+    if (v == 0)
+        return (size_t)(buf[0] = '0', 1);
+    if (fabs(v) < 1e15 && v == (double)(int64_t)v) {
+        char digits[24];
+        int64_t n = (int64_t)v;
+        const int negative = n < 0;
+        uint64_t u = negative ? (uint64_t)(-n) : (uint64_t)n;
+        size_t len = 0;
+        do {
+            digits[len++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        size_t pos = 0;
+        if (negative)
+            buf[pos++] = '-';
+        while (len)
+            buf[pos++] = digits[--len];
+        return pos;
+    }
+    return (size_t)snprintf(buf, 32, "%.17g", v);
+}
+
+static int write_failed(lapse_error *err)
+{
+    return lapse_error_set(err, LAPSE_ERR_IO, NULL, 0, 0, -1, "write failed: %s",
+                           strerror(errno));
+}
+
+int lapse_extract_write(const lapse_extract *x, lapse_extract_set set, lapse_table_format format,
+                        FILE *out, lapse_error *err)
+{
+    const size_t nf = lapse_feature_count();
+    double *values = malloc(nf * sizeof *values);
+    /* One row: the user id (quoted, every quote doubled) and the numbers. */
+    const size_t line_capacity = 2 * LAPSE_USER_ID_MAX + 64 + nf * 40;
+    char *line = malloc(line_capacity);
+    if (!values || !line) {
+        free(values);
+        free(line);
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    }
+    int status = LAPSE_OK;
+    if (format == LAPSE_TABLE_CSV) {
+        char meta_line[512];
+        const lapse_table_meta meta = { LAPSE_TABLE_FORMAT_VERSION, x->churn,
+                                        lapse_feature_schema_hash() };
+        lapse_table_meta_format(meta_line, sizeof meta_line, &meta);
+        if (fprintf(out, "%s\nuser_id,asof", meta_line) < 0) {
+            status = write_failed(err);
+            goto done;
+        }
+        for (size_t f = 0; f < nf; f++)
+            fprintf(out, ",%s", lapse_feature_get(f)->name);
+        if (fputs(",label\n", out) < 0) {
+            status = write_failed(err);
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < x->row_count[set]; i++) {
+        lapse_extract_row row;
+        lapse_extract_get(x, set, i, &row, values);
+        size_t pos = 0;
+        if (format == LAPSE_TABLE_CSV) {
+            const int quote = memchr(row.user_id, ',', row.user_id_len) ||
+                              memchr(row.user_id, '"', row.user_id_len) ||
+                              memchr(row.user_id, '\n', row.user_id_len) ||
+                              memchr(row.user_id, '\r', row.user_id_len);
+            if (quote)
+                line[pos++] = '"';
+            for (size_t b = 0; b < row.user_id_len; b++) {
+                if (row.user_id[b] == '"')
+                    line[pos++] = '"';
+                line[pos++] = row.user_id[b];
+            }
+            if (quote)
+                line[pos++] = '"';
+            line[pos++] = ',';
+            lapse_time_format_date(line + pos, row.asof);
+            pos += 10;
+            for (size_t f = 0; f < nf; f++) {
+                line[pos++] = ',';
+                pos += format_number(line + pos, values[f]);
+            }
+            line[pos++] = ',';
+            if (row.label >= 0)
+                line[pos++] = (char)('0' + row.label);
+        } else {
+            line[pos++] = (char)('0' + (row.label > 0));
+            for (size_t f = 0; f < nf; f++) {
+                if (values[f] == 0)
+                    continue;
+                pos += (size_t)snprintf(line + pos, 16, " %zu:", f + 1);
+                pos += format_number(line + pos, values[f]);
+            }
+        }
+        line[pos++] = '\n';
+        if (fwrite(line, 1, pos, out) != pos) {
+            status = write_failed(err);
+            goto done;
+        }
+    }
+    if (fflush(out) != 0)
+        status = write_failed(err);
+done:
+    free(values);
+    free(line);
+    return status;
+}

@@ -1,0 +1,110 @@
+/* Internal: the reader in two halves, so extract can run them on different
+ * threads.
+ *
+ * A source turns one file into text chunks, each starting at a record
+ * boundary (cut after a newline outside quotes, by quote parity) and knowing
+ * its first line number. A parser turns chunks into events with its own
+ * libcsv state; any parser can take any chunk of any file. */
+#ifndef LAPSE_READER_INTERNAL_H
+#define LAPSE_READER_INTERNAL_H
+
+#include "lapse/reader.h"
+
+#include <csv.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* How a file's header maps its columns onto lapse's. Built once per file by
+ * the thread that reads it, then only read. */
+typedef struct {
+    const char *path;
+    int field_count;      /* fields per row */
+    unsigned char *roles; /* per field: a lapse_column, or LAPSE_COL_COUNT to ignore */
+} reader_columns;
+
+void reader_columns_free(reader_columns *cols);
+
+typedef struct {
+    char *data;
+    size_t len, capacity;
+    int64_t first_line; /* 1-based line of data[0] */
+    int file;           /* index of the file it came from */
+} text_chunk;
+
+void text_chunk_free(text_chunk *chunk);
+
+typedef struct reader_source reader_source;
+
+/* Target chunk size (the cutter finishes the record it is in). */
+#define READER_CHUNK_BYTES (512u * 1024u)
+
+int source_open(reader_source **out, const char *path, lapse_error *err);
+
+/* Fills chunk with the next run of whole records (swapping buffers with the
+ * source, so chunk->data may change). The first call returns only the
+ * header record (without a BOM). Returns 1, 0 at the end, or <0. */
+int source_next(reader_source *src, text_chunk *chunk, lapse_error *err);
+
+/* Compressed (or plain) bytes read so far, and the file size (-1 unknown). */
+int64_t source_bytes_read(const reader_source *src);
+int64_t source_size(const reader_source *src);
+
+void source_free(reader_source *src); /* accepts NULL */
+
+/* Reads the header chunk into cols. */
+int reader_columns_from_header(reader_columns *cols, const text_chunk *header, const char *path,
+                               const lapse_reader_options *opts, lapse_error *err);
+
+/* Bad-row budget shared by all parsers of one read. */
+typedef struct {
+    int64_t max_bad_rows;
+    atomic_llong bad_rows;
+    atomic_int listed;
+} reader_shared;
+
+typedef void (*reader_emit_fn)(const lapse_event *event, void *user);
+
+typedef struct {
+    struct csv_parser csv;
+    int csv_ready;
+    const lapse_category_map *categories;
+    reader_shared *shared;
+    reader_emit_fn emit;
+    void *emit_user;
+    lapse_reader_stats stats;
+
+    /* The chunk being parsed. */
+    const reader_columns *cols;
+    const text_chunk *chunk;
+    int careful;            /* parsing line by line to name lines */
+    int64_t row_index;      /* records seen in this chunk */
+    int64_t first_bad_row;  /* fast pass: the first bad record, -1 none */
+    int64_t piece_line;     /* careful pass: line of the piece being fed */
+    int64_t record_line;    /* careful pass: line where the record began */
+    int at_record_start;
+    int status;             /* first fatal error, LAPSE_OK otherwise */
+    lapse_error *err;
+
+    /* The record being assembled. */
+    int field;              /* 0-based index of the next field */
+    int bad_column;         /* 1-based column of the first problem, 0 none */
+    char bad_message[200];
+    int unknown_name;
+    lapse_event event;
+    char user_id[LAPSE_USER_ID_MAX];
+} reader_parser;
+
+int reader_parser_init(reader_parser *p, const lapse_category_map *categories,
+                       reader_shared *shared, reader_emit_fn emit, void *emit_user);
+void reader_parser_free(reader_parser *p);
+
+/* Parses one chunk (which starts at a record boundary) of the file cols
+ * describes, emitting its events in order. Returns 0 or <0 (err set). */
+int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_chunk *chunk,
+                      lapse_error *err);
+
+/* Adds src's counts and examples into dst. */
+void reader_stats_merge(lapse_reader_stats *dst, const lapse_reader_stats *src);
+
+#endif

@@ -1,0 +1,453 @@
+/* Chunks of CSV text -> events, with libcsv in strict mode.
+ *
+ * The fast pass hands a whole chunk to libcsv. Most chunks are clean; when
+ * one holds a bad row, it is parsed again line by line (the careful pass),
+ * so the error can name its line without the fast pass counting lines.
+ * Rows the fast pass already emitted are not emitted twice. */
+#include "reader_internal.h"
+
+#include "lapse/timeparse.h"
+#include "strmap.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const column_names[LAPSE_COL_COUNT] = {
+    "user_id", "ts", "event", "amount", "session_id", "device_id",
+};
+
+const char *lapse_column_name(lapse_column column)
+{
+    return (unsigned)column < LAPSE_COL_COUNT ? column_names[column] : NULL;
+}
+
+uint64_t lapse_hash(const void *data, size_t len)
+{
+    return lapse_hash_bytes(data, len);
+}
+
+int lapse_reader_parse_columns(lapse_reader_options *opts, char *text, lapse_error *err)
+{
+    for (char *item = text; item;) {
+        char *next = strchr(item, ',');
+        if (next)
+            *next++ = '\0';
+        char *eq = strchr(item, '=');
+        if (!eq || eq == item || eq[1] == '\0')
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                   "--col needs NAME=COLUMN pairs, not \"%s\"", item);
+        *eq = '\0';
+        int found = -1;
+        for (int c = 0; c < LAPSE_COL_COUNT; c++)
+            if (strcmp(item, column_names[c]) == 0)
+                found = c;
+        if (found < 0)
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                   "--col: unknown column \"%s\" (expected user_id, ts, event, "
+                                   "amount, session_id or device_id)",
+                                   item);
+        opts->columns[found] = eq + 1;
+        item = next;
+    }
+    return LAPSE_OK;
+}
+
+void reader_columns_free(reader_columns *cols)
+{
+    if (cols) {
+        free(cols->roles);
+        cols->roles = NULL;
+    }
+}
+
+/* Header fields, collected by libcsv callbacks. */
+typedef struct {
+    char **names;
+    int count, capacity;
+    int rows;
+    int failed;
+} header_fields;
+
+static void header_field(void *data, size_t len, void *user)
+{
+    header_fields *h = user;
+    if (h->rows > 0 || h->failed)
+        return;
+    if (h->count == h->capacity) {
+        const int capacity = h->capacity ? h->capacity * 2 : 16;
+        char **names = realloc(h->names, (size_t)capacity * sizeof *names);
+        if (!names) {
+            h->failed = 1;
+            return;
+        }
+        h->names = names;
+        h->capacity = capacity;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy) {
+        h->failed = 1;
+        return;
+    }
+    memcpy(copy, data, len);
+    copy[len] = '\0';
+    h->names[h->count++] = copy;
+}
+
+static void header_row(int terminator, void *user)
+{
+    (void)terminator;
+    ((header_fields *)user)->rows++;
+}
+
+int reader_columns_from_header(reader_columns *cols, const text_chunk *header, const char *path,
+                               const lapse_reader_options *opts, lapse_error *err)
+{
+    header_fields h = { 0 };
+    struct csv_parser csv;
+    int status = LAPSE_OK;
+    if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+    if (csv_parse(&csv, header->data, header->len, header_field, header_row, &h) !=
+            header->len ||
+        csv_fini(&csv, header_field, header_row, &h) != 0) {
+        status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, h.count + 1, -1,
+                                 "header row: %s", csv_strerror(csv_error(&csv)));
+        goto done;
+    }
+    if (h.failed) {
+        status = lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+        goto done;
+    }
+    cols->path = path;
+    cols->field_count = h.count;
+    cols->roles = malloc((size_t)(h.count ? h.count : 1));
+    if (!cols->roles) {
+        status = lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+        goto done;
+    }
+    memset(cols->roles, LAPSE_COL_COUNT, (size_t)h.count);
+    for (int c = 0; c < LAPSE_COL_COUNT; c++) {
+        const char *want = opts->columns[c] ? opts->columns[c] : column_names[c];
+        int at = -1;
+        for (int i = 0; i < h.count; i++) {
+            if (strcmp(h.names[i], want) != 0)
+                continue;
+            if (at >= 0) {
+                status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, i + 1, -1,
+                                         "column \"%s\" appears twice in the header", want);
+                goto done;
+            }
+            at = i;
+        }
+        if (at >= 0) {
+            if (cols->roles[at] != LAPSE_COL_COUNT) {
+                status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, at + 1, -1,
+                                         "column \"%s\" is mapped to two lapse columns", want);
+                goto done;
+            }
+            cols->roles[at] = (unsigned char)c;
+        } else if (c <= LAPSE_COL_EVENT) {
+            status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, 0, -1,
+                                     "no column \"%s\" in the header (the log needs user_id, ts "
+                                     "and event; --col maps other names)",
+                                     want);
+            goto done;
+        }
+    }
+done:
+    csv_free(&csv);
+    for (int i = 0; i < h.count; i++)
+        free(h.names[i]);
+    free(h.names);
+    if (status != LAPSE_OK)
+        reader_columns_free(cols);
+    return status;
+}
+
+int reader_parser_init(reader_parser *p, const lapse_category_map *categories,
+                       reader_shared *shared, reader_emit_fn emit, void *emit_user)
+{
+    memset(p, 0, sizeof *p);
+    p->categories = categories;
+    p->shared = shared;
+    p->emit = emit;
+    p->emit_user = emit_user;
+    if (csv_init(&p->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+        return LAPSE_ERR_NOMEM;
+    p->csv_ready = 1;
+    return LAPSE_OK;
+}
+
+void reader_parser_free(reader_parser *p)
+{
+    if (p && p->csv_ready) {
+        csv_free(&p->csv);
+        p->csv_ready = 0;
+    }
+}
+
+void reader_stats_merge(lapse_reader_stats *dst, const lapse_reader_stats *src)
+{
+    dst->events += src->events;
+    dst->bad_rows += src->bad_rows;
+    dst->unknown_rows += src->unknown_rows;
+    for (size_t i = 0; i < src->unknown_examples; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < dst->unknown_examples; j++)
+            seen |= strcmp(dst->unknown_names[j], src->unknown_names[i]) == 0;
+        if (!seen && dst->unknown_examples < LAPSE_READER_EXAMPLES)
+            memcpy(dst->unknown_names[dst->unknown_examples++], src->unknown_names[i],
+                   sizeof dst->unknown_names[0]);
+    }
+}
+
+static void note_unknown(lapse_reader_stats *stats, const char *name, size_t len)
+{
+    if (stats->unknown_examples == LAPSE_READER_EXAMPLES)
+        return;
+    if (len > 64)
+        len = 64;
+    for (size_t i = 0; i < stats->unknown_examples; i++)
+        if (strlen(stats->unknown_names[i]) == len &&
+            memcmp(stats->unknown_names[i], name, len) == 0)
+            return;
+    memcpy(stats->unknown_names[stats->unknown_examples], name, len);
+    stats->unknown_names[stats->unknown_examples++][len] = '\0';
+}
+
+static void mark_bad(reader_parser *p, int column, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void mark_bad(reader_parser *p, int column, const char *fmt, ...)
+{
+    if (p->bad_column)
+        return; /* the first problem in a row is the one reported */
+    p->bad_column = column;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->bad_message, sizeof p->bad_message, fmt, ap);
+    va_end(ap);
+}
+
+/* Strict: digits, one optional fraction and exponent; strtod's spaces, hex,
+ * inf and nan are refused before it sees them. text is NUL-terminated. */
+static int parse_amount(reader_parser *p, int column, const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        const char c = text[i];
+        if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' ||
+              c == '-')) {
+            mark_bad(p, column, "bad amount \"%.*s\"", (int)(len > 64 ? 64 : len), text);
+            return -1;
+        }
+    }
+    char *end;
+    errno = 0;
+    const double value = strtod(text, &end);
+    if (errno || end != text + len || !isfinite(value) || value < 0 ||
+        value > LAPSE_AMOUNT_MAX) {
+        mark_bad(p, column, "bad amount \"%.*s\" (expected a number from 0 to %g)",
+                 (int)(len > 64 ? 64 : len), text, LAPSE_AMOUNT_MAX);
+        return -1;
+    }
+    p->event.amount = value + 0.0; /* -0 becomes 0 */
+    p->event.has_amount = 1;
+    return 0;
+}
+
+/* In the fast pass after a bad row, and in the careful pass before it, rows
+ * are read but not acted on. */
+static int ignoring(const reader_parser *p)
+{
+    return p->first_bad_row >= 0 && (!p->careful || p->row_index < p->first_bad_row);
+}
+
+static void on_field(void *data, size_t len, void *user)
+{
+    reader_parser *p = user;
+    const int field = p->field++;
+    if (ignoring(p) || field >= p->cols->field_count)
+        return;
+    const char *text = data;
+    switch (p->cols->roles[field]) {
+    case LAPSE_COL_USER_ID:
+        if (len == 0 || len > LAPSE_USER_ID_MAX) {
+            mark_bad(p, field + 1, len ? "user id longer than %d bytes" : "empty user id",
+                     LAPSE_USER_ID_MAX);
+            return;
+        }
+        memcpy(p->user_id, text, len);
+        p->event.user_id_len = len;
+        return;
+    case LAPSE_COL_TS: {
+        const int status = lapse_time_parse(&p->event.ts, text, len);
+        if (status != LAPSE_OK)
+            mark_bad(p, field + 1, "bad timestamp \"%.*s\"%s", (int)(len > 64 ? 64 : len), text,
+                     status == LAPSE_ERR_RANGE ? " (before 1970 or after 2199)" : "");
+        return;
+    }
+    case LAPSE_COL_EVENT: {
+        int known;
+        p->event.category = lapse_category_lookup(p->categories, text, len, &known);
+        if (!known) {
+            p->unknown_name = 1;
+            note_unknown(&p->stats, text, len);
+        }
+        return;
+    }
+    case LAPSE_COL_AMOUNT:
+        if (len > 0)
+            parse_amount(p, field + 1, text, len);
+        return;
+    case LAPSE_COL_SESSION_ID:
+        if (len > 0) {
+            p->event.has_session = 1;
+            p->event.session_hash = lapse_hash_bytes(text, len);
+        }
+        return;
+    case LAPSE_COL_DEVICE_ID:
+        if (len > 0) {
+            p->event.has_device = 1;
+            p->event.device_hash = lapse_hash_bytes(text, len);
+        }
+        return;
+    default: return;
+    }
+}
+
+static void reset_row(reader_parser *p)
+{
+    p->field = 0;
+    p->bad_column = 0;
+    p->unknown_name = 0;
+    p->event.has_amount = p->event.has_session = p->event.has_device = 0;
+    p->event.amount = 0;
+    p->event.session_hash = p->event.device_hash = 0;
+}
+
+static void skip_bad_row(reader_parser *p)
+{
+    lapse_error here = LAPSE_ERROR_INIT;
+    lapse_error_set(&here, LAPSE_ERR_FORMAT, p->cols->path, p->record_line, p->bad_column, -1,
+                    "%s", p->bad_message);
+    const long long bad = atomic_fetch_add(&p->shared->bad_rows, 1) + 1;
+    if (bad > p->shared->max_bad_rows) {
+        if (p->shared->max_bad_rows == 0) {
+            *p->err = here;
+            p->status = here.code;
+        } else {
+            p->status = lapse_error_set(p->err, LAPSE_ERR_LIMIT, p->cols->path, p->record_line,
+                                        p->bad_column, -1, "more than %lld bad rows; this one: %s",
+                                        (long long)p->shared->max_bad_rows, p->bad_message);
+        }
+        return;
+    }
+    p->stats.bad_rows++;
+    if (atomic_fetch_add(&p->shared->listed, 1) < LAPSE_READER_EXAMPLES) {
+        char line[LAPSE_ERROR_PATH_MAX + LAPSE_ERROR_MESSAGE_MAX + 64];
+        lapse_log(LAPSE_LOG_WARN, "skipped bad row: %s", lapse_error_format(&here, line, sizeof line));
+    }
+}
+
+static void on_row(int terminator, void *user)
+{
+    (void)terminator;
+    reader_parser *p = user;
+    const int fields = p->field;
+    const int64_t row = p->row_index;
+    p->at_record_start = 1;
+    if (!ignoring(p) && p->status == LAPSE_OK) {
+        if (fields != p->cols->field_count)
+            mark_bad(p, (fields < p->cols->field_count ? fields : p->cols->field_count) + 1,
+                     "row has %d field%s, the header has %d", fields, fields == 1 ? "" : "s",
+                     p->cols->field_count);
+        if (!p->bad_column) {
+            p->event.user_id = p->user_id;
+            p->stats.events++;
+            p->stats.unknown_rows += p->unknown_name;
+            p->emit(&p->event, p->emit_user);
+        } else if (!p->careful) {
+            p->first_bad_row = row;
+        } else {
+            skip_bad_row(p);
+        }
+    }
+    p->row_index = row + 1;
+    reset_row(p);
+}
+
+static int reset_csv(reader_parser *p, lapse_error *err)
+{
+    csv_free(&p->csv);
+    p->csv_ready = 0;
+    if (csv_init(&p->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, p->cols->path, 0, 0, -1, "out of memory");
+    p->csv_ready = 1;
+    return LAPSE_OK;
+}
+
+/* Feeds the chunk one line at a time, so every record knows its line. */
+static int careful_pass(reader_parser *p, const text_chunk *chunk)
+{
+    int status = reset_csv(p, p->err);
+    if (status != LAPSE_OK)
+        return status;
+    p->careful = 1;
+    p->row_index = 0;
+    p->piece_line = chunk->first_line;
+    p->record_line = chunk->first_line;
+    p->at_record_start = 1;
+    reset_row(p);
+    size_t pos = 0;
+    while (pos < chunk->len && p->status == LAPSE_OK) {
+        const char *nl = memchr(chunk->data + pos, '\n', chunk->len - pos);
+        const size_t end = nl ? (size_t)(nl - chunk->data) + 1 : chunk->len;
+        if (p->at_record_start && chunk->data[pos] != '\n' && chunk->data[pos] != '\r') {
+            p->record_line = p->piece_line;
+            p->at_record_start = 0;
+        }
+        if (csv_parse(&p->csv, chunk->data + pos, end - pos, on_field, on_row, p) !=
+                end - pos &&
+            p->status == LAPSE_OK)
+            p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->cols->path, p->piece_line,
+                                        p->field + 1, -1, "%s (a stray or unclosed quote)",
+                                        csv_strerror(csv_error(&p->csv)));
+        p->piece_line++;
+        pos = end;
+    }
+    if (p->status == LAPSE_OK && csv_fini(&p->csv, on_field, on_row, p) != 0 &&
+        p->status == LAPSE_OK)
+        p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->cols->path, p->record_line,
+                                    p->field + 1, -1, "unterminated quoted field");
+    p->careful = 0;
+    status = p->status;
+    if (status == LAPSE_OK)
+        return LAPSE_OK;
+    reset_csv(p, p->err);
+    return status;
+}
+
+int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_chunk *chunk,
+                      lapse_error *err)
+{
+    p->cols = cols;
+    p->chunk = chunk;
+    p->err = err;
+    p->status = LAPSE_OK;
+    p->careful = 0;
+    p->row_index = 0;
+    p->first_bad_row = -1;
+    reset_row(p);
+    int clean = csv_parse(&p->csv, chunk->data, chunk->len, on_field, on_row, p) == chunk->len;
+    if (clean && p->first_bad_row < 0)
+        clean = csv_fini(&p->csv, on_field, on_row, p) == 0;
+    if (clean && p->first_bad_row < 0)
+        return LAPSE_OK;
+    if (p->first_bad_row < 0)
+        p->first_bad_row = p->row_index; /* libcsv stopped inside this record */
+    return careful_pass(p, chunk);
+}

@@ -1,0 +1,397 @@
+/* Block-wise SVM decision values: GEMM, vectorised exp, GEMV, threads. */
+#include "lapse/svmscore.h"
+
+#include <cblas.h>
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CACHE_LINE 64
+
+/* What one thread reuses from block to block; each in its own allocation,
+ * aligned to a cache line, so threads never share a line. */
+typedef struct {
+    double *xc;  /* block_rows x d, centred rows */
+    float *xf;   /* the same in float (single precision) */
+    double *xx;  /* gamma * |xc_r|^2 */
+    float *xxf;
+    double *acc; /* sum_i coef_i K_ir */
+    void *k;     /* block_svs x block_rows kernel values, double or float */
+} scratch;
+
+typedef struct {
+    const lapse_svm_scorer *s;
+    scratch *w;
+    double *out;
+    const double *x;
+    size_t n;
+    atomic_size_t *next; /* the next block to take */
+} job;
+
+struct lapse_svm_scorer {
+    lapse_svm_kernel kernel;
+    size_t d, n_sv, block_rows, block_svs;
+    int threads, single;
+    double gamma, rho;
+    double *mu;   /* d: the support vectors' mean */
+    double *sv;   /* n_sv x d, centred */
+    double *ss;   /* gamma * |sv_i - mu|^2 */
+    double *coef;
+    float *svf, *ssf;
+    double *w;    /* linear: folded weights */
+    scratch *scratch; /* one per thread */
+    job *jobs;
+    pthread_t *ids;
+};
+
+static void *alloc_lines(size_t bytes)
+{
+    bytes = (bytes + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
+    return aligned_alloc(CACHE_LINE, bytes ? bytes : CACHE_LINE);
+}
+
+void lapse_svm_scorer_free(lapse_svm_scorer *s)
+{
+    if (!s)
+        return;
+    if (s->scratch)
+        for (int t = 0; t < s->threads; t++) {
+            scratch *w = &s->scratch[t];
+            free(w->xc);
+            free(w->xf);
+            free(w->xx);
+            free(w->xxf);
+            free(w->acc);
+            free(w->k);
+        }
+    free(s->scratch);
+    free(s->jobs);
+    free(s->ids);
+    free(s->mu);
+    free(s->sv);
+    free(s->ss);
+    free(s->coef);
+    free(s->svf);
+    free(s->ssf);
+    free(s->w);
+    free(s);
+}
+
+int lapse_svm_scorer_create(lapse_svm_scorer **out, const lapse_svm_model *m,
+                            const lapse_svm_scorer_options *opts, lapse_error *err)
+{
+    *out = NULL;
+    lapse_svm_scorer_options defaults = LAPSE_SVM_SCORER_OPTIONS_INIT;
+    const lapse_svm_scorer_options *o = opts ? opts : &defaults;
+    if (m->kernel != LAPSE_SVM_RBF && m->kernel != LAPSE_SVM_LINEAR)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "unknown SVM kernel %d",
+                               (int)m->kernel);
+    if (m->d == 0 || (m->n_sv > 0 && (!m->sv || !m->coef)) ||
+        (m->kernel == LAPSE_SVM_RBF && !(m->gamma > 0 && isfinite(m->gamma))))
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "inconsistent SVM model (%zu support vectors, %zu features, "
+                               "gamma %g)", m->n_sv, m->d, m->gamma);
+    if (o->threads < 0 || o->threads > 1024)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "thread count %d outside 0..1024", o->threads);
+    if (o->block_rows > (1u << 20) || o->block_svs > (1u << 20))
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "block size too large");
+
+    lapse_svm_scorer *s = calloc(1, sizeof *s);
+    if (!s)
+        goto nomem;
+    size_t d = m->d, l = m->n_sv;
+    s->kernel = m->kernel;
+    s->d = d;
+    s->n_sv = l;
+    s->gamma = m->gamma;
+    s->rho = m->rho;
+    s->single = o->single_precision && m->kernel == LAPSE_SVM_RBF;
+    s->block_rows = o->block_rows ? o->block_rows : 256;
+    s->block_svs = o->block_svs ? o->block_svs : 512;
+    if (s->block_svs > l && l > 0)
+        s->block_svs = l;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    s->threads = o->threads ? o->threads : (cpus > 0 ? (int)(cpus < 1024 ? cpus : 1024) : 1);
+
+    if (m->kernel == LAPSE_SVM_LINEAR) {
+        s->w = calloc(d, sizeof *s->w);
+        if (!s->w)
+            goto nomem;
+        for (size_t i = 0; i < l; i++)
+            cblas_daxpy((int)d, m->coef[i], m->sv + i * d, 1, s->w, 1);
+    } else {
+        s->mu = calloc(d, sizeof *s->mu);
+        s->sv = malloc((l * d > 0 ? l * d : 1) * sizeof *s->sv);
+        s->ss = malloc((l ? l : 1) * sizeof *s->ss);
+        s->coef = malloc((l ? l : 1) * sizeof *s->coef);
+        if (!s->mu || !s->sv || !s->ss || !s->coef)
+            goto nomem;
+        memcpy(s->coef, m->coef, l * sizeof *s->coef);
+        for (size_t i = 0; i < l; i++)
+            for (size_t j = 0; j < d; j++)
+                s->mu[j] += m->sv[i * d + j];
+        for (size_t j = 0; j < d && l > 0; j++)
+            s->mu[j] /= (double)l;
+        if (s->single) {
+            s->svf = malloc((l * d > 0 ? l * d : 1) * sizeof *s->svf);
+            s->ssf = malloc((l ? l : 1) * sizeof *s->ssf);
+            if (!s->svf || !s->ssf)
+                goto nomem;
+        }
+        for (size_t i = 0; i < l; i++) {
+            double sum = 0, sumf = 0;
+            for (size_t j = 0; j < d; j++) {
+                double v = m->sv[i * d + j] - s->mu[j];
+                s->sv[i * d + j] = v;
+                sum += v * v;
+                if (s->single) {
+                    /* The norm of the rounded vector, so distances stay consistent. */
+                    float f = (float)v;
+                    s->svf[i * d + j] = f;
+                    sumf += (double)f * f;
+                }
+            }
+            s->ss[i] = s->gamma * sum;
+            if (s->single)
+                s->ssf[i] = (float)(s->gamma * sumf);
+        }
+    }
+
+    s->scratch = calloc((size_t)s->threads, sizeof *s->scratch);
+    s->jobs = calloc((size_t)s->threads, sizeof *s->jobs);
+    s->ids = calloc((size_t)s->threads, sizeof *s->ids);
+    if (!s->scratch || !s->jobs || !s->ids)
+        goto nomem;
+    size_t R = s->block_rows, S = s->block_svs ? s->block_svs : 1;
+    for (int t = 0; t < s->threads; t++) {
+        scratch *w = &s->scratch[t];
+        w->acc = alloc_lines(R * sizeof *w->acc);
+        if (!w->acc)
+            goto nomem;
+        if (s->kernel == LAPSE_SVM_LINEAR)
+            continue;
+        w->xc = alloc_lines(R * d * sizeof *w->xc);
+        w->xx = alloc_lines(R * sizeof *w->xx);
+        if (!w->xc || !w->xx)
+            goto nomem;
+        if (s->single) {
+            w->xf = alloc_lines(R * d * sizeof *w->xf);
+            w->xxf = alloc_lines(R * sizeof *w->xxf);
+            w->k = alloc_lines(R * S * sizeof(float));
+            if (!w->xf || !w->xxf || !w->k)
+                goto nomem;
+        } else {
+            w->k = alloc_lines(R * S * sizeof(double));
+            if (!w->k)
+                goto nomem;
+        }
+    }
+    *out = s;
+    return 0;
+nomem:
+    lapse_svm_scorer_free(s);
+    return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1,
+                           "out of memory for an SVM scorer (%zu support vectors)", m->n_sv);
+}
+
+/* exp(t) for t <= 0, to about 2 ulp, written so the compiler vectorises it:
+ * t = n ln2 + r with |r| <= ln2/2, e^r by its degree-12 Taylor polynomial
+ * (truncation below 2e-16), 2^n built in the exponent bits. Below -708 the
+ * result (under 3.4e-308) is 0. NaN stays NaN. */
+static inline double exp_nonpos(double t)
+{
+    const double shift = 0x1.8p52, log2e = 0x1.71547652b82fep0;
+    const double ln2_hi = 0x1.62e42fefa3800p-1, ln2_lo = 0x1.ef35793c76730p-45;
+    double tc = t < -708.0 ? -708.0 : t;
+    double kd = tc * log2e + shift;
+    uint64_t ki;
+    memcpy(&ki, &kd, sizeof ki);
+    kd -= shift;
+    double r = tc - kd * ln2_hi - kd * ln2_lo;
+    double p = 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    /* The low bits of ki hold n (in [-1022, 0]); shifted into the exponent. */
+    uint64_t bits = (ki + 1023) << 52;
+    double scale;
+    memcpy(&scale, &bits, sizeof scale);
+    double v = p * scale;
+    return t < -708.0 ? 0.0 : v;
+}
+
+/* Float version: degree-6 polynomial (truncation below 1.5e-7), zero below
+ * -87. */
+static inline float expf_nonpos(float t)
+{
+    const float shift = 0x1.8p23f, log2e = 0x1.715476p0f;
+    const float ln2_hi = 0x1.62e4p-1f, ln2_lo = 0x1.7f7d1cp-20f;
+    float tc = t < -87.0f ? -87.0f : t;
+    float kd = tc * log2e + shift;
+    uint32_t ki;
+    memcpy(&ki, &kd, sizeof ki);
+    kd -= shift;
+    float r = tc - kd * ln2_hi - kd * ln2_lo;
+    float p = 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    uint32_t bits = (ki + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    float v = p * scale;
+    return t < -87.0f ? 0.0f : v;
+}
+
+/* k[i][r] (2 gamma sv_i.x_r on entry) becomes exp(-gamma |x_r - sv_i|^2),
+ * the squared distance clamped at 0 against rounding. Cloned for AVX-512
+ * and AVX2 so one binary runs everywhere and vectorises where it can. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define LAPSE_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+#else
+#define LAPSE_CLONES
+#endif
+
+LAPSE_CLONES
+static void rbf_block(double *restrict k, size_t svs, size_t rows, const double *restrict ss,
+                      const double *restrict xx)
+{
+    for (size_t i = 0; i < svs; i++) {
+        double *restrict ki = k + i * rows;
+        double si = ss[i];
+        for (size_t r = 0; r < rows; r++) {
+            double t = ki[r] - si - xx[r];
+            ki[r] = exp_nonpos(t > 0.0 ? 0.0 : t);
+        }
+    }
+}
+
+LAPSE_CLONES
+static void rbf_block_f(float *restrict k, size_t svs, size_t rows, const float *restrict ss,
+                        const float *restrict xx, const double *restrict coef,
+                        double *restrict acc)
+{
+    for (size_t i = 0; i < svs; i++) {
+        float *restrict ki = k + i * rows;
+        float si = ss[i];
+        double c = coef[i];
+        /* Summed in double across rows: no reassociation, no float drift
+         * over thousands of terms. */
+        for (size_t r = 0; r < rows; r++) {
+            float t = ki[r] - si - xx[r];
+            acc[r] += c * (double)expf_nonpos(t > 0.0f ? 0.0f : t);
+        }
+    }
+}
+
+static void score_block(const lapse_svm_scorer *s, scratch *w, double *out, const double *x,
+                        size_t rows)
+{
+    size_t d = s->d;
+    int n = (int)rows, di = (int)d;
+    if (s->kernel == LAPSE_SVM_LINEAR) {
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, n, di, 1.0, x, di, s->w, 1, 0.0, out, 1);
+        for (size_t r = 0; r < rows; r++)
+            out[r] -= s->rho;
+        return;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        double sum = 0, sumf = 0;
+        for (size_t j = 0; j < d; j++) {
+            double v = x[r * d + j] - s->mu[j];
+            w->xc[r * d + j] = v;
+            sum += v * v;
+            if (s->single) {
+                float f = (float)v;
+                w->xf[r * d + j] = f;
+                sumf += (double)f * f;
+            }
+        }
+        w->xx[r] = s->gamma * sum;
+        if (s->single)
+            w->xxf[r] = (float)(s->gamma * sumf);
+        w->acc[r] = 0.0;
+    }
+    for (size_t i0 = 0; i0 < s->n_sv; i0 += s->block_svs) {
+        size_t svs = s->n_sv - i0 < s->block_svs ? s->n_sv - i0 : s->block_svs;
+        int m = (int)svs;
+        if (s->single) {
+            float *k = w->k;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, di, (float)(2 * s->gamma),
+                        s->svf + i0 * d, di, w->xf, di, 0.0f, k, n);
+            rbf_block_f(k, svs, rows, s->ssf + i0, w->xxf, s->coef + i0, w->acc);
+        } else {
+            double *k = w->k;
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, di, 2 * s->gamma,
+                        s->sv + i0 * d, di, w->xc, di, 0.0, k, n);
+            rbf_block(k, svs, rows, s->ss + i0, w->xx);
+            cblas_dgemv(CblasRowMajor, CblasTrans, m, n, 1.0, k, n, s->coef + i0, 1, 1.0,
+                        w->acc, 1);
+        }
+    }
+    for (size_t r = 0; r < rows; r++)
+        out[r] = w->acc[r] - s->rho;
+}
+
+static void *worker(void *arg)
+{
+    job *j = arg;
+    size_t R = j->s->block_rows, blocks = (j->n + R - 1) / R;
+    for (;;) {
+        size_t b = atomic_fetch_add(j->next, 1);
+        if (b >= blocks)
+            break;
+        size_t r0 = b * R, rows = j->n - r0 < R ? j->n - r0 : R;
+        score_block(j->s, j->w, j->out + r0, j->x + r0 * j->s->d, rows);
+    }
+    return NULL;
+}
+
+int lapse_svm_scorer_decision(lapse_svm_scorer *s, double *out, const double *x, size_t n,
+                              lapse_error *err)
+{
+    (void)err;
+    if (n == 0)
+        return 0;
+    /* Our threads split the rows; OpenBLAS's own would only fight them. */
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    atomic_size_t next = 0;
+    size_t blocks = (n + s->block_rows - 1) / s->block_rows;
+    int threads = (size_t)s->threads < blocks ? s->threads : (int)blocks, started = 1;
+    for (int t = 0; t < threads; t++)
+        s->jobs[t] = (job){ s, &s->scratch[t], out, x, n, &next };
+    for (; started < threads; started++) {
+        int e = pthread_create(&s->ids[started], NULL, worker, &s->jobs[started]);
+        if (e) {
+            /* Fewer threads, same results: the blocks go to those running. */
+            lapse_log(LAPSE_LOG_WARN, "scoring on %d of %d threads: %s", started, threads,
+                      strerror(e));
+            break;
+        }
+    }
+    worker(&s->jobs[0]);
+    for (int t = 1; t < started; t++)
+        pthread_join(s->ids[t], NULL);
+    openblas_set_num_threads(blas_threads);
+    return 0;
+}

@@ -1,0 +1,534 @@
+/* Streaming feature-table reader: gzip or plain bytes from zlib, records
+ * from libcsv, rows into caller-owned batches. */
+#include "lapse/table.h"
+
+#include "lapse/timeparse.h"
+#include "strmap.h"
+
+#include <assert.h>
+#include <csv.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define READ_CHUNK 65536
+#define META_LINE_MAX 4096
+#define SHOWN_MAX 48 /* bytes of a bad value quoted in a message */
+
+struct lapse_table_reader {
+    char *path;
+    gzFile gz;
+    struct csv_parser csv;
+    unsigned char buf[READ_CHUNK];
+    size_t buf_pos, buf_len;
+    int at_eof;   /* zlib has no more bytes */
+    int finished; /* csv_fini has run: no more records */
+    int64_t line; /* 1-based line of the bytes being fed */
+    lapse_table_meta meta;
+    char **names; /* every header column; features are names[2 .. n_columns-2] */
+    size_t n_columns, names_capacity;
+    size_t header_bytes;
+    size_t n_features;
+    int in_header;
+    size_t column;            /* 0-based column of the next field of the record */
+    lapse_table_batch *batch; /* being filled, during lapse_table_reader_next */
+    int status;               /* once negative, the reader is spent */
+    lapse_error error;        /* what spent it */
+};
+
+/* Records an error at the current line; the first one sticks. */
+__attribute__((format(printf, 4, 5))) static int fail(lapse_table_reader *r, int code,
+                                                      int column, const char *fmt, ...)
+{
+    if (r->status != LAPSE_OK)
+        return r->status;
+    char message[LAPSE_ERROR_MESSAGE_MAX];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(message, sizeof message, fmt, args);
+    va_end(args);
+    const int64_t offset = code == LAPSE_ERR_GZIP && r->gz ? (int64_t)gzoffset(r->gz) : -1;
+    r->status = lapse_error_set(&r->error, code, r->path, r->line, column, offset, "%s", message);
+    return r->status;
+}
+
+static int report(const lapse_table_reader *r, lapse_error *err)
+{
+    if (err)
+        *err = r->error;
+    return r->status;
+}
+
+/* Refills buf. Returns the bytes read, 0 at the end, or a negative status. */
+static int fill(lapse_table_reader *r)
+{
+    if (r->at_eof)
+        return 0;
+    const int n = gzread(r->gz, r->buf, sizeof r->buf);
+    int errnum = Z_OK;
+    const char *message = gzerror(r->gz, &errnum);
+    if (n < 0 || (n == 0 && errnum != Z_OK)) {
+        if (errnum == Z_ERRNO)
+            return fail(r, LAPSE_ERR_IO, 0, "read failed: %s", strerror(errno));
+        if (errnum == Z_MEM_ERROR)
+            return fail(r, LAPSE_ERR_NOMEM, 0, "out of memory");
+        /* zlib reports a stream cut short as Z_BUF_ERROR at the end. */
+        if (errnum == Z_BUF_ERROR)
+            return fail(r, LAPSE_ERR_GZIP, 0,
+                        "truncated gzip stream: the file ends inside compressed data");
+        return fail(r, LAPSE_ERR_GZIP, 0, "corrupt gzip data: %s", message);
+    }
+    r->buf_pos = 0;
+    r->buf_len = (size_t)n;
+    if (n == 0)
+        r->at_eof = 1;
+    return n;
+}
+
+/* libcsv trims spaces around unquoted fields by default; a table has none,
+ * and a user id keeps every byte it was written with. */
+static int no_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
+
+/* A feature value: a finite decimal number. The character check keeps out
+ * what strtod would also take: hex, inf, nan, leading spaces. */
+static int parse_value(const char *text, size_t len, double *out)
+{
+    for (size_t i = 0; i < len; i++) {
+        const char c = text[i];
+        if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' ||
+              c == '-'))
+            return -1;
+    }
+    char *end;
+    errno = 0;
+    const double value = strtod(text, &end); /* text is NUL-terminated (CSV_APPEND_NULL) */
+    /* Overflow gives inf (refused); underflow a tiny finite value (kept). */
+    if (end != text + len || !isfinite(value))
+        return -1;
+    *out = value;
+    return 0;
+}
+
+static void header_field(lapse_table_reader *r, const char *text, size_t len)
+{
+    const size_t column = r->n_columns + 1;
+    if (r->n_columns == LAPSE_TABLE_FEATURES_MAX + 3) {
+        fail(r, LAPSE_ERR_LIMIT, (int)column, "header has more than %d feature columns",
+             LAPSE_TABLE_FEATURES_MAX);
+        return;
+    }
+    r->header_bytes += len + 1;
+    if (r->header_bytes > LAPSE_TABLE_HEADER_MAX) {
+        fail(r, LAPSE_ERR_LIMIT, (int)column, "header longer than %d bytes",
+             LAPSE_TABLE_HEADER_MAX);
+        return;
+    }
+    if (memchr(text, '\0', len)) {
+        fail(r, LAPSE_ERR_FORMAT, (int)column, "bad header: column name has a NUL byte");
+        return;
+    }
+    if (r->n_columns == r->names_capacity) {
+        const size_t capacity = r->names_capacity ? 2 * r->names_capacity : 64;
+        char **names = realloc(r->names, capacity * sizeof *names);
+        if (!names) {
+            fail(r, LAPSE_ERR_NOMEM, (int)column, "out of memory");
+            return;
+        }
+        r->names = names;
+        r->names_capacity = capacity;
+    }
+    char *name = malloc(len + 1);
+    if (!name) {
+        fail(r, LAPSE_ERR_NOMEM, (int)column, "out of memory");
+        return;
+    }
+    memcpy(name, text, len);
+    name[len] = '\0';
+    r->names[r->n_columns++] = name;
+}
+
+/* The header row is complete: check its shape and its hash. */
+static void header_done(lapse_table_reader *r)
+{
+    char **names = r->names;
+    const size_t n = r->n_columns;
+    if (n == 0 || strcmp(names[0], "user_id") != 0) {
+        fail(r, LAPSE_ERR_FORMAT, 1, "bad header: column 1 must be user_id, not \"%.*s\"",
+             SHOWN_MAX, n == 0 ? "" : names[0]);
+        return;
+    }
+    if (n < 2 || strcmp(names[1], "asof") != 0) {
+        fail(r, LAPSE_ERR_FORMAT, 2, "bad header: column 2 must be asof, not \"%.*s\"",
+             SHOWN_MAX, n < 2 ? "" : names[1]);
+        return;
+    }
+    if (strcmp(names[n - 1], "label") != 0) {
+        fail(r, LAPSE_ERR_FORMAT, (int)n, "bad header: the last column must be label, not \"%.*s\"",
+             SHOWN_MAX, names[n - 1]);
+        return;
+    }
+    if (n < 4) {
+        fail(r, LAPSE_ERR_FORMAT, 3, "bad header: no feature columns between asof and label");
+        return;
+    }
+    lapse_strmap *seen = lapse_strmap_create();
+    if (!seen) {
+        fail(r, LAPSE_ERR_NOMEM, 0, "out of memory");
+        return;
+    }
+    for (size_t i = 2; i + 1 < n && r->status == LAPSE_OK; i++) {
+        const size_t len = strlen(names[i]);
+        int added = 0;
+        const int64_t id = lapse_strmap_intern(seen, names[i], len, &added);
+        if (id < 0)
+            fail(r, LAPSE_ERR_NOMEM, 0, "out of memory");
+        else if (len == 0)
+            fail(r, LAPSE_ERR_FORMAT, (int)i + 1, "bad header: empty feature name");
+        else if (strcmp(names[i], "user_id") == 0 || strcmp(names[i], "asof") == 0 ||
+                 strcmp(names[i], "label") == 0)
+            fail(r, LAPSE_ERR_FORMAT, (int)i + 1, "bad header: \"%s\" is not a feature name",
+                 names[i]);
+        else if (!added)
+            fail(r, LAPSE_ERR_FORMAT, (int)i + 1,
+                 "bad header: feature \"%.*s\" appears twice (columns %lld and %zu)", SHOWN_MAX,
+                 names[i], (long long)id + 3, i + 1);
+    }
+    lapse_strmap_free(seen);
+    if (r->status != LAPSE_OK)
+        return;
+    r->n_features = n - 3;
+    const uint64_t hash =
+        lapse_schema_hash((const char *const *)names + 2, r->n_features);
+    if (hash != r->meta.schema_hash)
+        fail(r, LAPSE_ERR_FORMAT, 0,
+             "header does not match the schema on line 1: its %zu feature names hash to "
+             "%016llx, line 1 says %016llx",
+             r->n_features, (unsigned long long)hash,
+             (unsigned long long)r->meta.schema_hash);
+}
+
+static void row_field(lapse_table_reader *r, const char *text, size_t len, size_t column)
+{
+    lapse_table_batch *batch = r->batch;
+    assert(batch && batch->n_rows < batch->capacity);
+    const size_t row = batch->n_rows;
+    const int col = (int)column + 1;
+    const int shown = (int)(len > SHOWN_MAX ? SHOWN_MAX : len);
+    if (column >= r->n_columns) {
+        fail(r, LAPSE_ERR_FORMAT, col, "row has more than %zu fields (the header has %zu)",
+             r->n_columns, r->n_columns);
+    } else if (column == 0) {
+        if (len == 0 || len > LAPSE_TABLE_USER_ID_MAX)
+            fail(r, LAPSE_ERR_FORMAT, col, "user id must be 1 to %d bytes, this one has %zu",
+                 LAPSE_TABLE_USER_ID_MAX, len);
+        else if (memchr(text, '\0', len))
+            fail(r, LAPSE_ERR_FORMAT, col, "user id has a NUL byte");
+        else
+            memcpy(batch->user_ids[row], text, len + 1);
+    } else if (column == 1) {
+        int64_t day;
+        if (len != 10 || text[4] != '-' || text[7] != '-' ||
+            lapse_date_parse(&day, text, len) != LAPSE_OK)
+            fail(r, LAPSE_ERR_FORMAT, col,
+                 "bad asof date \"%.*s\" (expected YYYY-MM-DD, 1970-01-01 to 2199-12-31)",
+                 shown, text);
+        else
+            batch->asof[row] = day;
+    } else if (column == r->n_columns - 1) {
+        if (len == 0)
+            batch->labels[row] = -1;
+        else if (len == 1 && (text[0] == '0' || text[0] == '1'))
+            batch->labels[row] = (int8_t)(text[0] - '0');
+        else
+            fail(r, LAPSE_ERR_FORMAT, col, "bad label \"%.*s\" (expected 1, 0 or empty)", shown,
+                 text);
+    } else {
+        const char *name = r->names[column];
+        double *value = &batch->x[row * batch->n_features + (column - 2)];
+        if (len == 0)
+            fail(r, LAPSE_ERR_FORMAT, col, "empty value for feature \"%.*s\"", SHOWN_MAX,
+                 name);
+        else if (parse_value(text, len, value) != 0)
+            fail(r, LAPSE_ERR_FORMAT, col,
+                 "bad value \"%.*s\" for feature \"%.*s\" (expected a finite decimal number)",
+                 shown, text, SHOWN_MAX, name);
+    }
+}
+
+static void on_field(void *data, size_t len, void *user)
+{
+    lapse_table_reader *r = user;
+    if (r->status != LAPSE_OK)
+        return;
+    const size_t column = r->column++;
+    const char *text = data ? data : "";
+    if (len > LAPSE_TABLE_FIELD_MAX)
+        fail(r, LAPSE_ERR_LIMIT, (int)column + 1, "field longer than %d bytes",
+             LAPSE_TABLE_FIELD_MAX);
+    else if (r->in_header)
+        header_field(r, text, len);
+    else
+        row_field(r, text, len, column);
+}
+
+static void on_row(int terminator, void *user)
+{
+    (void)terminator;
+    lapse_table_reader *r = user;
+    if (r->status != LAPSE_OK)
+        return;
+    if (r->in_header) {
+        header_done(r);
+        r->in_header = 0;
+    } else if (r->column != r->n_columns) {
+        fail(r, LAPSE_ERR_FORMAT, (int)r->column + 1, "row has %zu fields, the header has %zu",
+             r->column, r->n_columns);
+    } else {
+        lapse_table_batch *batch = r->batch;
+        batch->lines[batch->n_rows++] = r->line;
+    }
+    r->column = 0;
+}
+
+/* Feeds libcsv the next piece of input: up to and including the next '\r'
+ * or '\n', so at most one record ends per call and only at its end (a
+ * batch never overflows, and lines are counted exactly). At the end of the
+ * input it runs csv_fini, which may complete a last unterminated record. */
+static void feed(lapse_table_reader *r)
+{
+    if (r->buf_pos == r->buf_len) {
+        const int got = fill(r);
+        if (got < 0)
+            return;
+        if (got == 0) {
+            r->finished = 1;
+            if (csv_fini(&r->csv, on_field, on_row, r) != 0)
+                fail(r, LAPSE_ERR_FORMAT, (int)r->column + 1,
+                     "unterminated quoted field at the end of the file");
+            return;
+        }
+    }
+    const unsigned char *start = r->buf + r->buf_pos;
+    const size_t avail = r->buf_len - r->buf_pos;
+    size_t n = 0;
+    while (n < avail && start[n] != '\n' && start[n] != '\r')
+        n++;
+    const int newline = n < avail && start[n] == '\n';
+    if (n < avail)
+        n++;
+    r->buf_pos += n;
+    const size_t used = csv_parse(&r->csv, start, n, on_field, on_row, r);
+    if (r->status != LAPSE_OK)
+        return;
+    if (used != n) {
+        fail(r, LAPSE_ERR_FORMAT, (int)r->column + 1, "malformed CSV: %s",
+             csv_error(&r->csv) == CSV_EPARSE ? "a quote inside an unquoted field, or text "
+                                                "after a closing quote"
+                                              : csv_strerror(csv_error(&r->csv)));
+        return;
+    }
+    /* A field still open keeps growing libcsv's buffer: stop it at the limit. */
+    if (r->csv.entry_pos > LAPSE_TABLE_FIELD_MAX) {
+        fail(r, LAPSE_ERR_LIMIT, (int)r->column + 1, "field longer than %d bytes",
+             LAPSE_TABLE_FIELD_MAX);
+        return;
+    }
+    if (newline)
+        r->line++;
+}
+
+/* Line 1: "# lapse-features ..." (lapse_table_meta_parse). */
+static void read_meta(lapse_table_reader *r)
+{
+    static const char prefix[] = "# lapse-features ";
+    char line[META_LINE_MAX];
+    size_t len = 0;
+    for (;;) {
+        if (r->buf_pos == r->buf_len && fill(r) <= 0)
+            break;
+        const unsigned char c = r->buf[r->buf_pos++];
+        if (c == '\n')
+            break;
+        if (len == sizeof line)
+            break;
+        line[len++] = (char)c;
+    }
+    if (r->status != LAPSE_OK)
+        return;
+    if (len > 0 && line[len - 1] == '\r')
+        len--;
+    const size_t prefix_len = sizeof prefix - 1;
+    if (len < prefix_len || memcmp(line, prefix, prefix_len) != 0) {
+        fail(r, LAPSE_ERR_FORMAT, 1,
+             "missing meta line: a feature table starts with \"%s%d; key=...; "
+             "silent_days=...; horizon=...; churn=...; schema=...\"",
+             prefix, LAPSE_TABLE_FORMAT_VERSION);
+        return;
+    }
+    if (len == sizeof line) {
+        fail(r, LAPSE_ERR_FORMAT, 1, "bad meta line: longer than %d bytes", META_LINE_MAX - 1);
+        return;
+    }
+    const int status = lapse_table_meta_parse(&r->meta, line, len);
+    if (status == LAPSE_ERR_VERSION)
+        fail(r, LAPSE_ERR_VERSION, 1,
+             "table format \"%.*s\" is newer than this lapse reads (version %d)",
+             (int)(strcspn(line, ";") < len ? strcspn(line, ";") : len), line,
+             LAPSE_TABLE_FORMAT_VERSION);
+    else if (status != LAPSE_OK)
+        fail(r, LAPSE_ERR_FORMAT, 1, "bad meta line \"%.*s\"", (int)(len > 160 ? 160 : len),
+             line);
+    r->line = 2;
+}
+
+void lapse_table_reader_close(lapse_table_reader *reader)
+{
+    if (!reader)
+        return;
+    if (reader->gz)
+        gzclose(reader->gz);
+    csv_free(&reader->csv);
+    if (reader->names)
+        for (size_t i = 0; i < reader->n_columns; i++)
+            free(reader->names[i]);
+    free(reader->names);
+    free(reader->path);
+    free(reader);
+}
+
+int lapse_table_reader_open(lapse_table_reader **out, const char *path, lapse_error *err)
+{
+    *out = NULL;
+    lapse_table_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+    lapse_error_clear(&r->error);
+    r->line = 1;
+    r->in_header = 1;
+    if (csv_init(&r->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        free(r);
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+    }
+    csv_set_space_func(&r->csv, no_space);
+    r->path = strdup(path);
+    if (!r->path) {
+        fail(r, LAPSE_ERR_NOMEM, 0, "out of memory");
+        goto done;
+    }
+    if (strcmp(path, "-") == 0) {
+        /* A duplicate, so gzclose leaves standard input open. */
+        const int fd = dup(0);
+        r->gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+        if (fd >= 0 && !r->gz)
+            close(fd);
+    } else {
+        errno = 0;
+        r->gz = gzopen(path, "rb");
+    }
+    if (!r->gz) {
+        if (errno)
+            fail(r, LAPSE_ERR_IO, 0, "cannot open: %s", strerror(errno));
+        else
+            fail(r, LAPSE_ERR_NOMEM, 0, "out of memory");
+        goto done;
+    }
+    gzbuffer(r->gz, 128 * 1024);
+    read_meta(r);
+    while (r->status == LAPSE_OK && r->in_header && !r->finished)
+        feed(r);
+    if (r->status == LAPSE_OK && r->in_header)
+        fail(r, LAPSE_ERR_FORMAT, 0, "missing header line (user_id,asof,<features>,label)");
+done:
+    if (r->status != LAPSE_OK) {
+        const int status = report(r, err);
+        lapse_table_reader_close(r);
+        return status;
+    }
+    *out = r;
+    return LAPSE_OK;
+}
+
+const lapse_table_meta *lapse_table_reader_meta(const lapse_table_reader *reader)
+{
+    return &reader->meta;
+}
+
+size_t lapse_table_reader_feature_count(const lapse_table_reader *reader)
+{
+    return reader->n_features;
+}
+
+const char *const *lapse_table_reader_feature_names(const lapse_table_reader *reader)
+{
+    return (const char *const *)reader->names + 2;
+}
+
+const char *lapse_table_reader_path(const lapse_table_reader *reader)
+{
+    return reader->path;
+}
+
+int lapse_table_reader_next(lapse_table_reader *reader, lapse_table_batch *batch,
+                            lapse_error *err)
+{
+    if (reader->status != LAPSE_OK)
+        return report(reader, err);
+    if (batch->n_features != reader->n_features)
+        return lapse_error_set(err, LAPSE_ERR_ARG, reader->path, 0, 0, -1,
+                               "batch holds %zu features per row, the table has %zu",
+                               batch->n_features, reader->n_features);
+    batch->n_rows = 0;
+    reader->batch = batch;
+    while (reader->status == LAPSE_OK && !reader->finished && batch->n_rows < batch->capacity)
+        feed(reader);
+    reader->batch = NULL;
+    if (reader->status != LAPSE_OK) {
+        batch->n_rows = 0;
+        return report(reader, err);
+    }
+    return (int)batch->n_rows;
+}
+
+lapse_table_batch *lapse_table_batch_create(size_t capacity, size_t n_features)
+{
+    if (capacity == 0 || n_features == 0 || capacity > INT_MAX ||
+        n_features > SIZE_MAX / sizeof(double) / capacity)
+        return NULL;
+    lapse_table_batch *batch = calloc(1, sizeof *batch);
+    if (!batch)
+        return NULL;
+    batch->capacity = capacity;
+    batch->n_features = n_features;
+    batch->x = malloc(capacity * n_features * sizeof *batch->x);
+    batch->user_ids = malloc(capacity * sizeof *batch->user_ids);
+    batch->asof = malloc(capacity * sizeof *batch->asof);
+    batch->labels = malloc(capacity * sizeof *batch->labels);
+    batch->lines = malloc(capacity * sizeof *batch->lines);
+    if (!batch->x || !batch->user_ids || !batch->asof || !batch->labels || !batch->lines) {
+        lapse_table_batch_free(batch);
+        return NULL;
+    }
+    return batch;
+}
+
+void lapse_table_batch_free(lapse_table_batch *batch)
+{
+    if (!batch)
+        return;
+    free(batch->x);
+    free(batch->user_ids);
+    free(batch->asof);
+    free(batch->labels);
+    free(batch->lines);
+    free(batch);
+}
