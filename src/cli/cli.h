@@ -41,5 +41,6 @@ void cli_log_to_stderr(int quiet);
  * main.c lists them. */
 int cmd_extract(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_score(int argc, char **argv);
 
 #endif

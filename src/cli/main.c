@@ -17,6 +17,7 @@ typedef struct {
 static const command commands[] = {
     { "extract", cmd_extract, "event logs -> features and churn labels per user" },
     { "model", cmd_model, "show a model file in readable form" },
+    { "score", cmd_score, "apply a model: churn risk, reasons and an action per user" },
     { NULL, NULL, NULL },
 };
 
