@@ -377,9 +377,10 @@ static int day_after_last_event(int64_t *out, const char *const *paths, size_t n
     int status = lapse_reader_open(&r, paths, n_paths, ropts, err);
     int64_t last = INT64_MIN;
     lapse_event e;
-    while (status == LAPSE_OK && (status = lapse_reader_next(r, &e, err)) > 0)
-        if (e.ts > last)
-            last = e.ts;
+    if (status == LAPSE_OK)
+        while ((status = lapse_reader_next(r, &e, err)) > 0)
+            if (e.ts > last)
+                last = e.ts;
     lapse_reader_free(r);
     if (status < 0)
         return status;

@@ -6,13 +6,16 @@
  *
  * `test_score --write-fixtures DIR` writes DIR/logistic.model (the
  * hand-worked model), DIR/svm.model (an RBF model on the same features)
- * and DIR/table.csv (the three hand-worked users) for tests/cli/score.sh. */
+ * DIR/table.csv (the three hand-worked users) and DIR/full.model (a
+ * logistic model on every feature lapse extract makes, for --logs) for
+ * tests/cli/score.sh. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "lapse/features.h"
 #include "lapse/model.h"
 #include "lapse/schema.h"
 #include "lapse/score.h"
@@ -629,6 +632,23 @@ static int write_fixtures(const char *dir)
     m->meta.schema_hash = h->meta.schema_hash;
     lapse_model_free(h);
     snprintf(path, sizeof path, "%s/svm.model", dir);
+    if (lapse_model_save(m, path, &err) != LAPSE_OK)
+        return fprintf(stderr, "%s\n", err.message), 1;
+    lapse_model_free(m);
+    /* Every extracted feature; risk rises with silence, falls with sessions. */
+    size_t d = lapse_feature_count();
+    const char **names = malloc(d * sizeof *names);
+    if (!names)
+        return 1;
+    for (size_t j = 0; j < d; j++)
+        names[j] = lapse_feature_get(j)->name;
+    m = build_model(d, names, LAPSE_CLASSIFIER_LOGISTIC, 0);
+    free(names);
+    m->classifier.weights[lapse_feature_find("days_silent")] = 0.5;
+    m->classifier.weights[lapse_feature_find("sessions_7")] = -0.3;
+    m->classifier.bias = -1;
+    m->calibration.a = -1;
+    snprintf(path, sizeof path, "%s/full.model", dir);
     if (lapse_model_save(m, path, &err) != LAPSE_OK)
         return fprintf(stderr, "%s\n", err.message), 1;
     lapse_model_free(m);
