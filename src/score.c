@@ -342,6 +342,31 @@ static void rbf_weights(float *restrict k, size_t svs, size_t rows, const float 
     }
 }
 
+/* The k (<= LAPSE_SCORE_REASONS) features with the largest positive
+ * contributions g[j] x[j], largest first, ties to the lower index, into
+ * reason[] (-1 past the last found). One pass, as lapse_logistic_top_reasons
+ * orders them. */
+static void top_reasons(int *reason, int k, const double *x, const double *g, size_t d)
+{
+    double best[LAPSE_SCORE_REASONS];
+    int found = 0;
+    for (int q = 0; q < LAPSE_SCORE_REASONS; q++)
+        reason[q] = -1;
+    for (size_t j = 0; j < d; j++) {
+        double c = g[j] * x[j];
+        if (!(c > 0.0) || (found == k && !(c > best[k - 1])))
+            continue;
+        int q = found < k ? found++ : k - 1;
+        while (q > 0 && c > best[q - 1]) {
+            best[q] = best[q - 1];
+            reason[q] = reason[q - 1];
+            q--;
+        }
+        best[q] = c;
+        reason[q] = (int)j;
+    }
+}
+
 /* Reasons for RBF rows: g = -2 gamma (a x_c - b) with x_c = x' - mu,
  * a = sum_i coef_i K_i, b = sum_i coef_i K_i (sv_i - mu). */
 static void rbf_reasons(lapse_scorer *s, reason_scratch *w, lapse_score_result *res,
@@ -372,11 +397,7 @@ static void rbf_reasons(lapse_scorer *s, reason_scratch *w, lapse_score_result *
     for (size_t r = 0; r < rows; r++) {
         for (size_t j = 0; j < d; j++)
             w->g[j] = -2.0 * gamma * (w->a[r] * w->xf[r * d + j] - w->b[r * d + j]);
-        size_t idx[LAPSE_SCORE_REASONS];
-        size_t found = lapse_logistic_top_reasons(idx, (size_t)s->opts.reasons, xs + r * d, d,
-                                                  w->g);
-        for (size_t q = 0; q < found; q++)
-            res[r].reason[q] = (int)idx[q];
+        top_reasons(res[r].reason, s->opts.reasons, xs + r * d, w->g, d);
     }
 }
 
@@ -429,12 +450,8 @@ static void finish_block(void *arg, int thread, size_t r0, size_t rows)
                                                           : (lapse_value_tier)r->value_tier);
         for (int q = 0; q < LAPSE_SCORE_REASONS; q++)
             r->reason[q] = -1;
-        if (k > 0 && s->grad) {
-            size_t idx[LAPSE_SCORE_REASONS];
-            size_t found = lapse_logistic_top_reasons(idx, (size_t)k, s->xs + i * d, d, s->grad);
-            for (size_t q = 0; q < found; q++)
-                r->reason[q] = (int)idx[q];
-        }
+        if (k > 0 && s->grad)
+            top_reasons(r->reason, k, s->xs + i * d, s->grad, d);
     }
     if (k > 0 && !s->grad)
         rbf_reasons(s, &s->scratch[thread], c->out + r0, s->xs + r0 * d, rows);
