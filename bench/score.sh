@@ -24,13 +24,17 @@ while [[ $# -gt 0 ]]; do
     esac
     shift 2
 done
-cmake -S "$root" -B "$root/build-rel" -DCMAKE_BUILD_TYPE=Release -DLAPSE_TESTS=OFF >/dev/null
-cmake --build "$root/build-rel" -j2 --target lapse lapsecore >/dev/null
-blas_inc=$(dirname "$(find /usr/include -name cblas.h -path '*openblas*' | head -n1)")
-svm_inc=$(dirname "$(find /usr/include -name svm.h | head -n1)")
-cc -O2 -std=c11 -Wall -Wextra -I"$root/include" -I"$blas_inc" -I"$svm_inc" \
-    "$root/bench/score_bench.c" "$root/build-rel/liblapsecore.a" \
-    -lopenblas -lsvm -lcsv -lz -lm -lpthread -o "$root/build-rel/score-bench"
+# LAPSE_BENCH_NO_BUILD=1 uses the binaries already in build-rel (a machine
+# without the -dev packages, given the shared libraries on LD_LIBRARY_PATH).
+if [[ -z ${LAPSE_BENCH_NO_BUILD:-} ]]; then
+    cmake -S "$root" -B "$root/build-rel" -DCMAKE_BUILD_TYPE=Release -DLAPSE_TESTS=OFF >/dev/null
+    cmake --build "$root/build-rel" -j2 --target lapse lapsecore >/dev/null
+    blas_inc=$(dirname "$(find /usr/include -name cblas.h -path '*openblas*' | head -n1)")
+    svm_inc=$(dirname "$(find /usr/include -name svm.h | head -n1)")
+    cc -O2 -std=c11 -Wall -Wextra -I"$root/include" -I"$blas_inc" -I"$svm_inc" \
+        "$root/bench/score_bench.c" "$root/build-rel/liblapsecore.a" \
+        -lopenblas -lsvm -lcsv -lz -lm -lpthread -o "$root/build-rel/score-bench"
+fi
 bench="$root/build-rel/score-bench" lapse="$root/build-rel/lapse"
 [[ -n $dir ]] || dir=$(mktemp -d)
 mkdir -p "$dir"
@@ -49,7 +53,7 @@ time_median() {
         s=$(date +%s.%N)
         "$@" >/dev/null
         e=$(date +%s.%N)
-        t+=("$(echo "$e - $s" | bc -l)")
+        t+=("$(awk -v a="$s" -v b="$e" 'BEGIN { print b - a }')")
     done
     printf '%s\n' "${t[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
@@ -68,7 +72,7 @@ for mode in "" "--fast"; do
             r=$(rate "$rows" "$t")
             printf '  %-44s %10s rows/s  %5.1fx svm-predict\n' \
                 "lapse score ${mode:-exact} ${reasons:---reasons 3} -@$th" "$r" \
-                "$(echo "$r / $base" | bc -l)"
+                "$(awk -v a="$r" -v b="$base" 'BEGIN { print a / b }')"
         done
     done
 done
@@ -107,14 +111,14 @@ rm -f "$dir/matrix.f64"
 echo "  end to end from CSV ($mb MB, $rows users):"
 for th in "${tlist[@]}"; do
     t=$(time_median "$lapse" score -q -m "$dir/logistic.model" -@ "$th" "$dir/table.csv")
-    printf '    lapse score -@%-3s %8.1f MB/s %10s users/s\n' "$th" "$(echo "$mb / $t" | bc -l)" "$(rate "$rows" "$t")"
+    printf '    lapse score -@%-3s %8.1f MB/s %10s users/s\n' "$th" "$(awk -v a="$mb" -v b="$t" 'BEGIN { print a / b }')" "$(rate "$rows" "$t")"
 done
 llpredict=$(command -v liblinear-predict || command -v predict || true)
 if [[ -n $llpredict ]]; then
     pmb=$(du -m "$dir/rows.libsvm" | cut -f1)
     t=$(time_median "$llpredict" -b 1 "$dir/rows.libsvm" "$dir/logistic.liblinear" "$dir/lpred.txt")
     printf '    liblinear predict -b 1 (%s rows, %s MB libsvm text): %.1f MB/s %s users/s\n' \
-        "$predict" "$pmb" "$(echo "$pmb / $t" | bc -l)" "$(rate "$predict" "$t")"
+        "$predict" "$pmb" "$(awk -v a="$pmb" -v b="$t" 'BEGIN { print a / b }')" "$(rate "$predict" "$t")"
 else
     echo "    (liblinear-tools not installed: no predict figure)"
 fi
