@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Rows are read in batches of about this many bytes of values. */
+/* Rows are read in batches of up to READ_BATCH_ROWS rows and about
+ * READ_BATCH_BYTES bytes of values. */
+#define READ_BATCH_ROWS 4096
 #define READ_BATCH_BYTES (1 << 20)
 #define SHOWN_MAX 48
 
@@ -60,6 +62,11 @@ static int grow(void **p, size_t count, size_t size)
     return LAPSE_OK;
 }
 
+static size_t row_hash(const char *id, size_t len, int64_t asof)
+{
+    return (size_t)(lapse_hash_bytes(id, len) ^ ((uint64_t)asof * 0x9e3779b97f4a7c15ull));
+}
+
 static int builder_reserve(builder *b, size_t rows)
 {
     if (rows <= b->capacity)
@@ -85,16 +92,11 @@ static int builder_reserve(builder *b, size_t rows)
         return LAPSE_ERR_NOMEM;
     b->slot_mask = slots - 1;
     for (size_t row = 0; row < t->n_rows; row++) {
-        size_t *slot = NULL;
         const char *id = b->ids + b->id_offset[row];
-        uint64_t h = lapse_hash_bytes(id, strlen(id)) ^
-                     ((uint64_t)t->asof[row] * 0x9e3779b97f4a7c15ull);
-        for (size_t i = (size_t)h & b->slot_mask;; i = (i + 1) & b->slot_mask)
-            if (b->slots[i] == 0) {
-                slot = &b->slots[i];
-                break;
-            }
-        *slot = row + 1;
+        size_t i = row_hash(id, strlen(id), t->asof[row]) & b->slot_mask;
+        while (b->slots[i] != 0)
+            i = (i + 1) & b->slot_mask;
+        b->slots[i] = row + 1;
     }
     return LAPSE_OK;
 }
@@ -103,8 +105,7 @@ static int builder_reserve(builder *b, size_t rows)
  * recording row as its holder. */
 static size_t builder_claim(builder *b, const char *id, size_t len, int64_t asof, size_t row)
 {
-    const uint64_t h = lapse_hash_bytes(id, len) ^ ((uint64_t)asof * 0x9e3779b97f4a7c15ull);
-    for (size_t i = (size_t)h & b->slot_mask;; i = (i + 1) & b->slot_mask) {
+    for (size_t i = row_hash(id, len, asof) & b->slot_mask;; i = (i + 1) & b->slot_mask) {
         if (b->slots[i] == 0) {
             b->slots[i] = row + 1;
             return SIZE_MAX;
@@ -241,9 +242,9 @@ int lapse_table_read(lapse_table **out, const char *const *paths, size_t n_paths
             for (size_t j = 0; j < t->n_features; j++)
                 bytes += strlen(names[j]) + 1;
             t->feature_names = pack_strings(names, NULL, NULL, t->n_features, bytes);
-            const size_t row_bytes = t->n_features * sizeof(double);
+            const size_t fit = READ_BATCH_BYTES / (t->n_features * sizeof(double));
             batch = lapse_table_batch_create(
-                row_bytes < READ_BATCH_BYTES ? READ_BATCH_BYTES / row_bytes : 1, t->n_features);
+                fit < 1 ? 1 : fit > READ_BATCH_ROWS ? READ_BATCH_ROWS : fit, t->n_features);
             if (!t->feature_names || !batch || builder_reserve(&b, 1) != LAPSE_OK) {
                 status = lapse_error_set(err, LAPSE_ERR_NOMEM, paths[file], 0, 0, -1,
                                          "out of memory");

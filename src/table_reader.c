@@ -3,7 +3,6 @@
 #include "lapse/table.h"
 
 #include "lapse/timeparse.h"
-#include "strmap.h"
 
 #include <assert.h>
 #include <csv.h>
@@ -17,7 +16,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define READ_CHUNK 65536
+#define READ_CHUNK 16384
 #define META_LINE_MAX 4096
 #define SHOWN_MAX 48 /* bytes of a bad value quoted in a message */
 
@@ -157,6 +156,49 @@ static void header_field(lapse_table_reader *r, const char *text, size_t len)
     r->names[r->n_columns++] = name;
 }
 
+typedef struct {
+    const char *name;
+    size_t column; /* 0-based */
+} named_column;
+
+static int by_name_then_column(const void *a, const void *b)
+{
+    const named_column *x = a, *y = b;
+    const int order = strcmp(x->name, y->name);
+    return order ? order : (x->column > y->column) - (x->column < y->column);
+}
+
+/* Refuses a feature name that appears twice, naming the first repeat in
+ * column order and where that name first appeared. Sorting keeps it
+ * O(n log n) without a hash table per open. */
+static void check_duplicates(lapse_table_reader *r)
+{
+    const size_t n = r->n_columns - 3;
+    named_column *sorted = malloc(n * sizeof *sorted);
+    if (!sorted) {
+        fail(r, LAPSE_ERR_NOMEM, 0, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = (named_column){ r->names[i + 2], i + 2 };
+    qsort(sorted, n, sizeof *sorted, by_name_then_column);
+    /* In each run of equal names the first two entries are the first
+     * occurrence and the first repeat. */
+    size_t first = 0, repeat = SIZE_MAX;
+    for (size_t k = 1; k < n; k++)
+        if (strcmp(sorted[k].name, sorted[k - 1].name) == 0 &&
+            (k < 2 || strcmp(sorted[k - 1].name, sorted[k - 2].name) != 0) &&
+            sorted[k].column < repeat) {
+            first = sorted[k - 1].column;
+            repeat = sorted[k].column;
+        }
+    free(sorted);
+    if (repeat != SIZE_MAX)
+        fail(r, LAPSE_ERR_FORMAT, (int)repeat + 1,
+             "bad header: feature \"%.*s\" appears twice (columns %zu and %zu)", SHOWN_MAX,
+             r->names[repeat], first + 1, repeat + 1);
+}
+
 /* The header row is complete: check its shape and its hash. */
 static void header_done(lapse_table_reader *r)
 {
@@ -181,29 +223,19 @@ static void header_done(lapse_table_reader *r)
         fail(r, LAPSE_ERR_FORMAT, 3, "bad header: no feature columns between asof and label");
         return;
     }
-    lapse_strmap *seen = lapse_strmap_create();
-    if (!seen) {
-        fail(r, LAPSE_ERR_NOMEM, 0, "out of memory");
-        return;
-    }
-    for (size_t i = 2; i + 1 < n && r->status == LAPSE_OK; i++) {
-        const size_t len = strlen(names[i]);
-        int added = 0;
-        const int64_t id = lapse_strmap_intern(seen, names[i], len, &added);
-        if (id < 0)
-            fail(r, LAPSE_ERR_NOMEM, 0, "out of memory");
-        else if (len == 0)
+    for (size_t i = 2; i + 1 < n; i++) {
+        if (names[i][0] == '\0') {
             fail(r, LAPSE_ERR_FORMAT, (int)i + 1, "bad header: empty feature name");
-        else if (strcmp(names[i], "user_id") == 0 || strcmp(names[i], "asof") == 0 ||
-                 strcmp(names[i], "label") == 0)
+            return;
+        }
+        if (strcmp(names[i], "user_id") == 0 || strcmp(names[i], "asof") == 0 ||
+            strcmp(names[i], "label") == 0) {
             fail(r, LAPSE_ERR_FORMAT, (int)i + 1, "bad header: \"%s\" is not a feature name",
                  names[i]);
-        else if (!added)
-            fail(r, LAPSE_ERR_FORMAT, (int)i + 1,
-                 "bad header: feature \"%.*s\" appears twice (columns %lld and %zu)", SHOWN_MAX,
-                 names[i], (long long)id + 3, i + 1);
+            return;
+        }
     }
-    lapse_strmap_free(seen);
+    check_duplicates(r);
     if (r->status != LAPSE_OK)
         return;
     r->n_features = n - 3;
@@ -353,19 +385,22 @@ static void read_meta(lapse_table_reader *r)
     static const char prefix[] = "# lapse-features ";
     char line[META_LINE_MAX];
     size_t len = 0;
+    int too_long = 0;
     for (;;) {
         if (r->buf_pos == r->buf_len && fill(r) <= 0)
             break;
         const unsigned char c = r->buf[r->buf_pos++];
         if (c == '\n')
             break;
-        if (len == sizeof line)
+        if (len == sizeof line) {
+            too_long = 1;
             break;
+        }
         line[len++] = (char)c;
     }
     if (r->status != LAPSE_OK)
         return;
-    if (len > 0 && line[len - 1] == '\r')
+    if (!too_long && len > 0 && line[len - 1] == '\r')
         len--;
     const size_t prefix_len = sizeof prefix - 1;
     if (len < prefix_len || memcmp(line, prefix, prefix_len) != 0) {
@@ -375,15 +410,16 @@ static void read_meta(lapse_table_reader *r)
              prefix, LAPSE_TABLE_FORMAT_VERSION);
         return;
     }
-    if (len == sizeof line) {
-        fail(r, LAPSE_ERR_FORMAT, 1, "bad meta line: longer than %d bytes", META_LINE_MAX - 1);
+    if (too_long) {
+        fail(r, LAPSE_ERR_FORMAT, 1, "bad meta line: longer than %d bytes", META_LINE_MAX);
         return;
     }
     const int status = lapse_table_meta_parse(&r->meta, line, len);
+    const char *semicolon = memchr(line, ';', len);
     if (status == LAPSE_ERR_VERSION)
         fail(r, LAPSE_ERR_VERSION, 1,
              "table format \"%.*s\" is newer than this lapse reads (version %d)",
-             (int)(strcspn(line, ";") < len ? strcspn(line, ";") : len), line,
+             (int)(semicolon ? (size_t)(semicolon - line) : len), line,
              LAPSE_TABLE_FORMAT_VERSION);
     else if (status != LAPSE_OK)
         fail(r, LAPSE_ERR_FORMAT, 1, "bad meta line \"%.*s\"", (int)(len > 160 ? 160 : len),
@@ -442,7 +478,7 @@ int lapse_table_reader_open(lapse_table_reader **out, const char *path, lapse_er
             fail(r, LAPSE_ERR_NOMEM, 0, "out of memory");
         goto done;
     }
-    gzbuffer(r->gz, 128 * 1024);
+    gzbuffer(r->gz, 32 * 1024);
     read_meta(r);
     while (r->status == LAPSE_OK && r->in_header && !r->finished)
         feed(r);

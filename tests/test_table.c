@@ -282,6 +282,8 @@ static const bad_case bad_cases[] = {
       "# lapse-features 9; key=activity; silent_days=30; horizon=30; churn=silence; "
       "schema=0000000000000000\nuser_id,asof,a,label\n",
       LAPSE_ERR_VERSION, 1, 1, "newer than this lapse reads" },
+    { "newer_bare", NULL, "# lapse-features 9", LAPSE_ERR_VERSION, 1, 1,
+      "table format \"# lapse-features 9\" is newer" },
     { "no_header", NULL,
       "# lapse-features 1; key=activity; silent_days=30; horizon=30; churn=silence; "
       "schema=af63dc4c8601ec8c\n",
@@ -308,6 +310,8 @@ static const bad_case bad_cases[] = {
       LAPSE_ERR_FORMAT, 2, 0, "does not match the schema" },
     { "duplicate_feature", "a,b,a", "", LAPSE_ERR_FORMAT, 2, 5,
       "feature \"a\" appears twice (columns 3 and 5)" },
+    { "first_repeat", "a,b,b,a", "", LAPSE_ERR_FORMAT, 2, 5,
+      "feature \"b\" appears twice (columns 4 and 5)" },
     { "too_few_fields", "a,b", "u1,2026-03-01,1,2,0\nu2,2026-03-01,1\n", LAPSE_ERR_FORMAT, 4,
       4, "row has 3 fields, the header has 5" },
     { "too_many_fields", "a,b", "u1,2026-03-01,1,2,0,9\n", LAPSE_ERR_FORMAT, 3, 6,
@@ -467,6 +471,19 @@ static void header_limits(void **state)
     assert_null(t);
 }
 
+static void meta_line_too_long(void **state)
+{
+    (void)state;
+    static char text[6000];
+    const int n = snprintf(text, sizeof text, "# lapse-features 1; key=activity%4100s\n", "");
+    const char *path = write_raw("table_long_meta.csv", text, (size_t)n);
+    lapse_table *t = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_table_read(&t, &path, 1, &err), LAPSE_ERR_FORMAT);
+    assert_int_equal(err.line, 1);
+    assert_non_null(strstr(err.message, "longer than 4096 bytes"));
+}
+
 static void duplicate_across_files(void **state)
 {
     (void)state;
@@ -594,6 +611,7 @@ int main(void)
         cmocka_unit_test(user_id_too_long),
         cmocka_unit_test(field_too_long),
         cmocka_unit_test(header_limits),
+        cmocka_unit_test(meta_line_too_long),
         cmocka_unit_test(duplicate_across_files),
         cmocka_unit_test(files_must_agree),
         cmocka_unit_test(missing_file),

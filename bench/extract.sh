@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Benchmark of lapse extract against its peers, on one gzip event log.
+#
+#   bench/extract.sh [LOG.gz] [REPS]      (env: LAPSE_BIN, ASOF, LOG10)
+#
+# LOG defaults to one made with `lapse simulate --users 100000 --days 180`
+# when that command exists. Runs, REPS times each (default 3), and reports
+# medians: gzip -dc > /dev/null; bench/floor.c (zlib inflate + libcsv parse,
+# no aggregation); lapse extract -@1 and -@2; pandas read_csv + groupby when
+# python3 has pandas. Prints MB/s of uncompressed bytes, events/s, ratios to
+# gzip -dc, peak RSS and bytes per user. With LOG10 (the same users with 10x
+# the events) it also compares peak RSS of the two. Outputs are checked to
+# be identical across thread counts (a fast but wrong run is caught).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+lapse=${LAPSE_BIN:-$root/build-rel/lapse}
+reps=${2:-3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+[ -x "$lapse" ] || { echo "build first: cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release && cmake --build build-rel" >&2; exit 2; }
+
+log=${1:-}
+if [ -z "$log" ]; then
+  if "$lapse" simulate --help > /dev/null 2>&1; then
+    log=$work/sim.csv.gz
+    "$lapse" simulate --users 100000 --days 180 -o "$log"
+  else
+    echo "usage: bench/extract.sh LOG.gz [REPS] (no 'lapse simulate' in this build)" >&2
+    exit 2
+  fi
+fi
+asof=${ASOF:-}
+cc -O2 -Wall -Wextra "$here/floor.c" -lz -lcsv -o "$work/floor"
+
+bytes=$(gzip -dc "$log" | wc -c)
+events=$(( $(gzip -dc "$log" | wc -l) - 1 ))
+if [ -z "$asof" ]; then
+  # The day after the last event: no labels needed, every event counts.
+  last=$(gzip -dc "$log" | tail -n +2 | cut -d, -f2 | sort -n | tail -1)
+  asof=$(date -u -d "@$(( (last / 86400 + 1) * 86400 ))" +%F)
+fi
+
+# run NAME CMD...: median wall seconds, max RSS (KB) and CPU seconds over reps.
+run() {
+  local name=$1; shift
+  local walls=() rss=0 cpus=()
+  for _ in $(seq "$reps"); do
+    /usr/bin/time -f '%e %M %U %S' -o "$work/t" "$@" > /dev/null 2>> "$work/stderr"
+    read -r w m u s < "$work/t"
+    walls+=("$w"); cpus+=("$(echo "$u + $s" | bc)")
+    [ "$m" -gt "$rss" ] && rss=$m
+  done
+  local wall cpu
+  wall=$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(( (reps + 1) / 2 ))p")
+  cpu=$(printf '%s\n' "${cpus[@]}" | sort -n | sed -n "$(( (reps + 1) / 2 ))p")
+  echo "$name $wall $rss $cpu"
+}
+
+echo "machine: $(nproc) cores, $(lscpu | grep 'Model name' | sed 's/.*: *//')"
+echo "log: $log ($(stat -c %s "$log") bytes gzip, $bytes bytes CSV, $events events), asof $asof, $reps reps"
+results=$work/results
+{
+  run "gzip-dc" gzip -dc "$log"
+  run "floor" "$work/floor" "$log"
+  run "extract-@1" "$lapse" extract -q --no-labels --asof "$asof" -@ 1 -o "$work/out1.csv" "$log"
+  run "extract-@2" "$lapse" extract -q --no-labels --asof "$asof" -@ 2 -o "$work/out2.csv" "$log"
+  if python3 -c 'import pandas' 2> /dev/null; then
+    run "pandas" python3 -c "import pandas as pd, sys; d = pd.read_csv(sys.argv[1]); d.groupby(['user_id', 'event']).size()" "$log"
+  fi
+} > "$results"
+cmp "$work/out1.csv" "$work/out2.csv" || { echo "-@1 and -@2 outputs differ" >&2; exit 1; }
+rows=$(( $(wc -l < "$work/out1.csv") - 2 ))
+users=$("$lapse" extract --no-labels --asof "$asof" -o "$work/out1.csv" "$log" 2>&1 | sed -n 's/.* \([0-9]*\) users.*/\1/p')
+echo "output: $rows rows of $users users, sha256 $(sha256sum < "$work/out1.csv" | cut -c1-16)"
+gz_wall=$(awk '$1 == "gzip-dc" {print $2}' "$results")
+printf '%-12s %8s %9s %12s %9s %10s %8s\n' peer wall_s MB/s events/s x_gzip peak_MB cpu_s
+while read -r name wall rss cpu; do
+  awk -v n="$name" -v w="$wall" -v r="$rss" -v c="$cpu" -v b="$bytes" -v e="$events" -v g="$gz_wall" \
+    'BEGIN { printf "%-12s %8.2f %9.1f %12.0f %9.2f %10.1f %8.2f\n", n, w, b / w / 1e6, e / w, g / w, r / 1024, c }'
+done < "$results"
+rss1=$(awk '$1 == "extract-@1" {print $3}' "$results")
+echo "extract -@1: $(( rss1 * 1024 / (users > 0 ? users : 1) )) bytes of peak RSS per user (fixed buffers included)"
+
+if [ -n "${LOG10:-}" ]; then
+  last10=$(gzip -dc "$LOG10" | tail -n +2 | cut -d, -f2 | sort -n | tail -1)
+  asof10=$(date -u -d "@$(( (last10 / 86400 + 1) * 86400 ))" +%F)
+  r10=$(run "extract-10x" "$lapse" extract -q --no-labels --asof "$asof10" -@ 1 -o "$work/out10.csv" "$LOG10")
+  read -r _ _ rss10 _ <<< "$r10"
+  ev10=$(( $(gzip -dc "$LOG10" | wc -l) - 1 ))
+  echo "memory: $events events -> $rss1 KB; $ev10 events (same users) -> $rss10 KB; ratio $(echo "scale=3; $rss10 / $rss1" | bc)"
+fi

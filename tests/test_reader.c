@@ -1,0 +1,293 @@
+/* The reader: headers, columns, gzip, and every kind of bad input with its
+ * file, line and column. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "lapse/reader.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+static void write_bytes(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fwrite(data, 1, len, f);
+    fclose(f);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    write_bytes(path, text, strlen(text));
+}
+
+static void write_gzip(const char *path, const char *text)
+{
+    gzFile gz = gzopen(path, "wb");
+    gzwrite(gz, text, (unsigned)strlen(text));
+    gzclose(gz);
+}
+
+/* Reads all events; returns the status of the last call. */
+static int read_all(const char *path, const lapse_reader_options *opts, lapse_event *events,
+                    char ids[][32], size_t *count, lapse_error *err)
+{
+    const char *paths[] = { path };
+    lapse_reader *r = NULL;
+    assert_int_equal(lapse_reader_open(&r, paths, 1, opts, err), LAPSE_OK);
+    int status;
+    *count = 0;
+    lapse_event e;
+    while ((status = lapse_reader_next(r, &e, err)) > 0) {
+        if (*count < 16) {
+            events[*count] = e;
+            snprintf(ids[*count], 32, "%.*s", (int)e.user_id_len, e.user_id);
+        }
+        (*count)++;
+    }
+    lapse_reader_free(r);
+    return status;
+}
+
+static void columns_any_order_bom_crlf_quotes(void **state)
+{
+    (void)state;
+    write_text("r1.csv", "\xef\xbb\xbf" "extra,event,ts,user_id,amount\r\n"
+                         "x,login,2026-01-02,u1,\r\n"
+                         "x,purchase,1767312000,\"u,2\",12.5\r\n"
+                         "\"multi\nline\",Checkout,2026-01-02T00:00:00+01:00,u3,0\r\n");
+    lapse_event ev[16];
+    char ids[16][32];
+    size_t n;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(read_all("r1.csv", NULL, ev, ids, &n, &err), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(ids[0], "u1");
+    assert_int_equal(ev[0].category, LAPSE_CAT_ACTIVITY);
+    assert_int_equal(ev[0].ts, 1767312000);
+    assert_false(ev[0].has_amount);
+    assert_string_equal(ids[1], "u,2");
+    assert_true(ev[1].has_amount);
+    assert_float_equal(ev[1].amount, 12.5, 0);
+    assert_int_equal(ev[2].category, LAPSE_CAT_OTHER);
+    assert_int_equal(ev[2].ts, 1767312000 - 3600);
+    assert_false(ev[1].has_session);
+    remove("r1.csv");
+}
+
+static void remapped_columns_and_stats(void **state)
+{
+    (void)state;
+    write_text("r2.csv", "uid,time,action,sid,dev\n"
+                         "a,2026-01-01,login,s1,d1\n"
+                         "b,2026-01-01,Weird,,\n"
+                         "c,2026-01-01,Weird,s1,d1\n"
+                         "d,2026-01-01,Odd,s2,\n");
+    lapse_reader_options opts = LAPSE_READER_OPTIONS_INIT;
+    char spec[] = "user_id=uid,ts=time,event=action,session_id=sid,device_id=dev";
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_reader_parse_columns(&opts, spec, &err), LAPSE_OK);
+    const char *paths[] = { "r2.csv" };
+    lapse_reader *r;
+    assert_int_equal(lapse_reader_open(&r, paths, 1, &opts, &err), LAPSE_OK);
+    lapse_event e;
+    assert_int_equal(lapse_reader_next(r, &e, &err), 1);
+    assert_true(e.has_session && e.has_device);
+    assert_true(e.session_hash == lapse_hash("s1", 2));
+    assert_true(e.device_hash == lapse_hash("d1", 2));
+    assert_int_equal(lapse_reader_next(r, &e, &err), 1);
+    assert_false(e.has_session || e.has_device);
+    while (lapse_reader_next(r, &e, &err) > 0)
+        ;
+    lapse_reader_stats stats;
+    lapse_reader_get_stats(r, &stats);
+    assert_int_equal(stats.events, 4);
+    assert_int_equal(stats.unknown_rows, 3);
+    assert_int_equal(stats.unknown_examples, 2);
+    assert_string_equal(stats.unknown_names[0], "Weird");
+    assert_string_equal(stats.unknown_names[1], "Odd");
+    lapse_reader_free(r);
+
+    char bad[] = "user=uid";
+    assert_int_equal(lapse_reader_parse_columns(&opts, bad, &err), LAPSE_ERR_ARG);
+    remove("r2.csv");
+}
+
+static void missing_column_is_named(void **state)
+{
+    (void)state;
+    write_text("r3.csv", "user_id,when,event\nu,2026-01-01,login\n");
+    lapse_event ev[16];
+    char ids[16][32];
+    size_t n;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(read_all("r3.csv", NULL, ev, ids, &n, &err), LAPSE_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "no column \"ts\""));
+    assert_string_equal(err.path, "r3.csv");
+    assert_int_equal(err.line, 1);
+    remove("r3.csv");
+}
+
+/* One bad row after a quoted field with a newline: its line counts that
+ * newline too. */
+static void expect_bad(const char *row, int column, const char *message)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "user_id,ts,event,amount\n"
+             "u1,2026-01-01,login,\n"
+             "\"u\n2\",2026-01-01,login,\n"
+             "%s\n"
+             "u9,2026-01-01,login,\n",
+             row);
+    write_text("r4.csv", text);
+    lapse_event ev[16];
+    char ids[16][32];
+    size_t n;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(read_all("r4.csv", NULL, ev, ids, &n, &err), LAPSE_ERR_FORMAT);
+    assert_string_equal(err.path, "r4.csv");
+    assert_int_equal(err.line, 5);
+    assert_int_equal(err.column, column);
+    if (!strstr(err.message, message))
+        fail_msg("message \"%s\" lacks \"%s\"", err.message, message);
+    remove("r4.csv");
+}
+
+static void bad_rows_name_file_line_column(void **state)
+{
+    (void)state;
+    expect_bad("u3,2026-13-01,login,", 2, "bad timestamp \"2026-13-01\"");
+    expect_bad("u3,2026-01-01,login,-1", 4, "bad amount \"-1\"");
+    expect_bad("u3,2026-01-01,login,1e999", 4, "bad amount");
+    expect_bad("u3,2026-01-01,login,nan", 4, "bad amount");
+    expect_bad("u3,2026-01-01,login, 0x10", 4, "bad amount");
+    expect_bad(",2026-01-01,login,", 1, "empty user id");
+    expect_bad("u3,2026-01-01,login", 4, "row has 3 fields, the header has 4");
+    expect_bad("u3,2026-01-01,login,,extra", 5, "row has 5 fields");
+    char long_id[300];
+    memset(long_id, 'x', 257);
+    snprintf(long_id + 257, sizeof long_id - 257, ",2026-01-01,login,");
+    expect_bad(long_id, 1, "longer than 256 bytes");
+    expect_bad("u3,2026-01-01,lo\"gin,", 3, "stray or unclosed quote");
+}
+
+static void max_bad_rows_skips_then_fails(void **state)
+{
+    (void)state;
+    write_text("r5.csv", "user_id,ts,event\n"
+                         "a,2026-01-01,login\n"
+                         "b,yesterday,login\n"
+                         "c,2026-01-01,login\n"
+                         "d,2026-01-01\n"
+                         "e,2026-01-01,login\n");
+    lapse_reader_options opts = LAPSE_READER_OPTIONS_INIT;
+    opts.max_bad_rows = 2;
+    const char *paths[] = { "r5.csv" };
+    lapse_reader *r;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_reader_open(&r, paths, 1, &opts, &err), LAPSE_OK);
+    lapse_event e;
+    char seen[8] = "";
+    while (lapse_reader_next(r, &e, &err) > 0)
+        strncat(seen, e.user_id, 1);
+    assert_string_equal(seen, "ace");
+    lapse_reader_stats stats;
+    lapse_reader_get_stats(r, &stats);
+    assert_int_equal(stats.bad_rows, 2);
+    lapse_reader_free(r);
+
+    opts.max_bad_rows = 1;
+    assert_int_equal(lapse_reader_open(&r, paths, 1, &opts, &err), LAPSE_OK);
+    int status;
+    while ((status = lapse_reader_next(r, &e, &err)) > 0)
+        ;
+    assert_int_equal(status, LAPSE_ERR_LIMIT);
+    assert_int_equal(err.line, 5);
+    assert_non_null(strstr(err.message, "more than 1 bad rows"));
+    lapse_reader_free(r);
+    remove("r5.csv");
+}
+
+static void gzip_members_and_damage(void **state)
+{
+    (void)state;
+    /* Two members, as cat a.gz b.gz makes: one stream. */
+    write_gzip("r6a.gz", "user_id,ts,event\nu1,2026-01-01,login\n");
+    write_gzip("r6b.gz", "u2,2026-01-02,login\n");
+    FILE *out = fopen("r6.csv.gz", "wb");
+    char buf[4096];
+    size_t got, total = 0;
+    for (int i = 0; i < 2; i++) {
+        FILE *in = fopen(i ? "r6b.gz" : "r6a.gz", "rb");
+        while ((got = fread(buf + total, 1, sizeof buf - total, in)) > 0)
+            total += got;
+        fclose(in);
+    }
+    fwrite(buf, 1, total, out);
+    fclose(out);
+    lapse_event ev[16];
+    char ids[16][32];
+    size_t n;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(read_all("r6.csv.gz", NULL, ev, ids, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(ids[1], "u2");
+
+    /* Truncated: the error names the file and the byte where it ends. */
+    write_bytes("r6t.gz", buf, total - 7);
+    assert_int_equal(read_all("r6t.gz", NULL, ev, ids, &n, &err), LAPSE_ERR_GZIP);
+    assert_string_equal(err.path, "r6t.gz");
+    assert_int_equal(err.offset, (int64_t)(total - 7));
+    assert_non_null(strstr(err.message, "truncated"));
+
+    /* Corrupt: a damaged byte inside the deflate data of the first member. */
+    char bad[4096];
+    memcpy(bad, buf, total);
+    bad[12] ^= 0x55;
+    bad[13] ^= 0xff;
+    write_bytes("r6c.gz", bad, total);
+    const int status = read_all("r6c.gz", NULL, ev, ids, &n, &err);
+    assert_int_equal(status, LAPSE_ERR_GZIP);
+    assert_true(err.offset >= 10 && err.offset <= (int64_t)total);
+    remove("r6a.gz");
+    remove("r6b.gz");
+    remove("r6.csv.gz");
+    remove("r6t.gz");
+    remove("r6c.gz");
+}
+
+static void empty_file_and_header_only(void **state)
+{
+    (void)state;
+    write_text("r7.csv", "");
+    lapse_event ev[16];
+    char ids[16][32];
+    size_t n;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(read_all("r7.csv", NULL, ev, ids, &n, &err), LAPSE_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "empty file"));
+    write_text("r7.csv", "user_id,ts,event");
+    assert_int_equal(read_all("r7.csv", NULL, ev, ids, &n, &err), 0);
+    assert_int_equal(n, 0);
+    remove("r7.csv");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(columns_any_order_bom_crlf_quotes),
+        cmocka_unit_test(remapped_columns_and_stats),
+        cmocka_unit_test(missing_column_is_named),
+        cmocka_unit_test(bad_rows_name_file_line_column),
+        cmocka_unit_test(max_bad_rows_skips_then_fails),
+        cmocka_unit_test(gzip_members_and_damage),
+        cmocka_unit_test(empty_file_and_header_only),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
