@@ -18,6 +18,7 @@ static const command commands[] = {
     { "simulate", cmd_simulate, "write a synthetic event log with exact ground truth" },
     { "extract", cmd_extract, "event logs -> features and churn labels per user" },
     { "train", cmd_train, "feature tables -> a model file with segments and calibrated churn risk" },
+    { "score", cmd_score, "apply a model: churn risk, reasons and an action per user" },
     { "eval", cmd_eval, "figures for scored rows with labels: AUC, calibration, lift" },
     { "model", cmd_model, "show a model file in readable form" },
     { NULL, NULL, NULL },

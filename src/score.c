@@ -1,0 +1,495 @@
+/* Scoring rows: scaler, classifier, calibration, tiers, segments, value,
+ * reasons and action, over blocks of rows on a few threads. */
+#include "lapse/score.h"
+
+#include "lapse/logistic.h"
+#include "lapse/svm.h"
+#include "lapse/svmscore.h"
+#include "score_internal.h"
+
+#include <cblas.h>
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CACHE_LINE 64
+#define REASON_SVS 512 /* support vectors per SGEMM of the RBF reasons */
+
+/* Per-thread scratch for RBF reasons, each array its own cache lines. */
+typedef struct {
+    float *xf;   /* block x d: rows centred on the support vectors' mean */
+    float *xx;   /* block: gamma |xf_r|^2 */
+    float *k;    /* REASON_SVS x block: coef_i K(sv_i, x_r) */
+    float *b;    /* block x d: sum_i coef_i K_ir sv_i (centred) */
+    double *a;   /* block: sum_i coef_i K_ir */
+    double *g;   /* d: one row's gradient */
+} reason_scratch;
+
+struct lapse_scorer {
+    const lapse_model *model;
+    lapse_score_options opts;
+    lapse_action_rules *own_rules;
+    const lapse_action_rules *rules;
+    size_t d, block;
+    int threads;
+    /* Feature columns the outputs read; -1 when the model lacks one. */
+    long f_silent, f_recency, f_purchases, f_spend, f_spend90;
+    lapse_svm_scorer *svm; /* SVM decisions */
+    /* The gradient of a linear decision (logistic weights, or the folded
+     * weights of a linear SVM); NULL for RBF. */
+    double *grad;
+    /* RBF reasons in single precision. */
+    double *mu;  /* d: support vectors' mean */
+    float *svf;  /* n_sv x d, centred */
+    float *ssf;  /* n_sv: gamma |sv_i - mu|^2 */
+    float *coef; /* n_sv */
+    reason_scratch *scratch; /* [threads] */
+    /* Per call, grown as needed. */
+    size_t cap;
+    double *xs;   /* cap x d scaled rows */
+    double *dec;  /* cap decisions */
+    size_t *seg;  /* cap segments */
+};
+
+static void *alloc_lines(size_t bytes)
+{
+    bytes = (bytes + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
+    return aligned_alloc(CACHE_LINE, bytes ? bytes : CACHE_LINE);
+}
+
+typedef struct {
+    void (*fn)(void *, int, size_t, size_t);
+    void *arg;
+    size_t n, block;
+    atomic_size_t next;
+} pool;
+
+typedef struct {
+    pool *p;
+    int thread;
+} pool_job;
+
+static void *pool_worker(void *arg)
+{
+    pool_job *j = arg;
+    pool *p = j->p;
+    size_t blocks = (p->n + p->block - 1) / p->block;
+    for (;;) {
+        size_t b = atomic_fetch_add(&p->next, 1);
+        if (b >= blocks)
+            break;
+        size_t r0 = b * p->block;
+        p->fn(p->arg, j->thread, r0, p->n - r0 < p->block ? p->n - r0 : p->block);
+    }
+    return NULL;
+}
+
+void lapse__score_parallel(int threads, size_t n, size_t block,
+                           void (*fn)(void *arg, int thread, size_t r0, size_t rows), void *arg)
+{
+    if (n == 0)
+        return;
+    pool p = { fn, arg, n, block, 0 };
+    size_t blocks = (n + block - 1) / block;
+    int want = (size_t)threads < blocks ? threads : (int)blocks;
+    /* Our threads split the rows; OpenBLAS's own would only fight them. */
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    pthread_t ids[LAPSE_SCORE_MAX_THREADS];
+    pool_job jobs[LAPSE_SCORE_MAX_THREADS];
+    int started = 1;
+    for (int t = 0; t < want; t++)
+        jobs[t] = (pool_job){ &p, t };
+    for (; started < want; started++) {
+        if (pthread_create(&ids[started], NULL, pool_worker, &jobs[started]) != 0) {
+            lapse_log(LAPSE_LOG_WARN, "scoring on %d of %d threads", started, want);
+            break;
+        }
+    }
+    pool_worker(&jobs[0]);
+    for (int t = 1; t < started; t++)
+        pthread_join(ids[t], NULL);
+    openblas_set_num_threads(blas_threads);
+}
+
+int lapse__score_threads(const lapse_scorer *s)
+{
+    return s->threads;
+}
+
+const lapse_model *lapse_score_model(const lapse_scorer *s)
+{
+    return s->model;
+}
+
+static long find_feature(const lapse_model *m, const char *name)
+{
+    for (size_t j = 0; j < m->n_features; j++)
+        if (strcmp(m->feature_names[j], name) == 0)
+            return (long)j;
+    return -1;
+}
+
+void lapse_score_free(lapse_scorer *s)
+{
+    if (!s)
+        return;
+    if (s->scratch)
+        for (int t = 0; t < s->threads; t++) {
+            reason_scratch *w = &s->scratch[t];
+            free(w->xf);
+            free(w->xx);
+            free(w->k);
+            free(w->b);
+            free(w->a);
+            free(w->g);
+        }
+    free(s->scratch);
+    lapse_svm_scorer_free(s->svm);
+    lapse_action_rules_free(s->own_rules);
+    free(s->grad);
+    free(s->mu);
+    free(s->svf);
+    free(s->ssf);
+    free(s->coef);
+    free(s->xs);
+    free(s->dec);
+    free(s->seg);
+    free(s);
+}
+
+/* The SVM fields of a lapse_model as lapse/svm.h's model (borrowing the
+ * arrays: the scorer copies what it keeps). */
+static lapse_svm_model svm_view(const lapse_model *m)
+{
+    const lapse_model_classifier *c = &m->classifier;
+    lapse_svm_model v = LAPSE_SVM_MODEL_INIT;
+    v.kernel = c->kernel == LAPSE_KERNEL_RBF ? LAPSE_SVM_RBF : LAPSE_SVM_LINEAR;
+    v.d = m->n_features;
+    v.n_sv = c->n_sv;
+    while (v.n_sv_churn < c->n_sv && c->coef[v.n_sv_churn] > 0)
+        v.n_sv_churn++;
+    v.gamma = c->kernel == LAPSE_KERNEL_RBF ? c->gamma : 0.0;
+    v.rho = c->rho;
+    v.sv = c->sv;
+    v.coef = c->coef;
+    return v;
+}
+
+static int prepare_rbf_reasons(lapse_scorer *s)
+{
+    const lapse_model_classifier *c = &s->model->classifier;
+    size_t d = s->d, l = c->n_sv, R = s->block;
+    s->mu = calloc(d, sizeof *s->mu);
+    s->svf = malloc(l * d * sizeof *s->svf);
+    s->ssf = malloc(l * sizeof *s->ssf);
+    s->coef = malloc(l * sizeof *s->coef);
+    s->scratch = calloc((size_t)s->threads, sizeof *s->scratch);
+    if (!s->mu || !s->svf || !s->ssf || !s->coef || !s->scratch)
+        return LAPSE_ERR_NOMEM;
+    /* Centring on the support vectors' mean leaves distances unchanged and
+     * keeps |x|^2 + |sv|^2 - 2 x.sv from cancelling in float. */
+    for (size_t i = 0; i < l; i++)
+        for (size_t j = 0; j < d; j++)
+            s->mu[j] += c->sv[i * d + j];
+    for (size_t j = 0; j < d; j++)
+        s->mu[j] /= (double)l;
+    for (size_t i = 0; i < l; i++) {
+        double sum = 0;
+        for (size_t j = 0; j < d; j++) {
+            float v = (float)(c->sv[i * d + j] - s->mu[j]);
+            s->svf[i * d + j] = v;
+            sum += (double)v * v;
+        }
+        s->ssf[i] = (float)(c->gamma * sum);
+        s->coef[i] = (float)c->coef[i];
+    }
+    size_t S = l < REASON_SVS ? l : REASON_SVS;
+    for (int t = 0; t < s->threads; t++) {
+        reason_scratch *w = &s->scratch[t];
+        w->xf = alloc_lines(R * d * sizeof *w->xf);
+        w->xx = alloc_lines(R * sizeof *w->xx);
+        w->k = alloc_lines(S * R * sizeof *w->k);
+        w->b = alloc_lines(R * d * sizeof *w->b);
+        w->a = alloc_lines(R * sizeof *w->a);
+        w->g = alloc_lines(d * sizeof *w->g);
+        if (!w->xf || !w->xx || !w->k || !w->b || !w->a || !w->g)
+            return LAPSE_ERR_NOMEM;
+    }
+    return 0;
+}
+
+int lapse_score_create(lapse_scorer **out, const lapse_model *model,
+                       const lapse_score_options *opts, lapse_error *err)
+{
+    *out = NULL;
+    lapse_score_options defaults = LAPSE_SCORE_OPTIONS_INIT;
+    const lapse_score_options *o = opts ? opts : &defaults;
+    if (o->threads < 0 || o->threads > LAPSE_SCORE_MAX_THREADS)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "thread count %d outside 0..%d", o->threads,
+                               LAPSE_SCORE_MAX_THREADS);
+    if (o->reasons < 0 || o->reasons > LAPSE_SCORE_REASONS)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "reasons %d outside 0..%d",
+                               o->reasons, LAPSE_SCORE_REASONS);
+    if (o->block_rows > 65536)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "block of %zu rows: at most 65536", o->block_rows);
+    int status = lapse_model_validate(model, err);
+    if (status != LAPSE_OK)
+        return status;
+
+    lapse_scorer *s = calloc(1, sizeof *s);
+    if (!s)
+        goto nomem;
+    s->model = model;
+    s->opts = *o;
+    s->d = model->n_features;
+    s->block = o->block_rows ? o->block_rows : 256;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    s->threads = o->threads ? o->threads
+                            : (int)(cpus < 1 ? 1
+                                    : cpus > LAPSE_SCORE_MAX_THREADS ? LAPSE_SCORE_MAX_THREADS
+                                                                     : cpus);
+    if (o->rules) {
+        s->rules = o->rules;
+    } else {
+        s->own_rules = lapse_action_rules_default();
+        if (!s->own_rules)
+            goto nomem;
+        s->rules = s->own_rules;
+    }
+    s->f_silent = find_feature(model, "days_silent");
+    s->f_recency = find_feature(model, "days_since_purchase");
+    s->f_purchases = find_feature(model, "purchases_total");
+    s->f_spend = find_feature(model, "spend_total");
+    s->f_spend90 = find_feature(model, "spend_90");
+
+    const lapse_model_classifier *c = &model->classifier;
+    if (c->kind == LAPSE_CLASSIFIER_LOGISTIC) {
+        s->grad = malloc(s->d * sizeof *s->grad);
+        if (!s->grad)
+            goto nomem;
+        memcpy(s->grad, c->weights, s->d * sizeof *s->grad);
+    } else {
+        lapse_svm_model view = svm_view(model);
+        lapse_svm_scorer_options so = LAPSE_SVM_SCORER_OPTIONS_INIT;
+        so.threads = s->threads;
+        so.single_precision = o->single_precision;
+        so.block_rows = s->block;
+        status = lapse_svm_scorer_create(&s->svm, &view, &so, err);
+        if (status != LAPSE_OK) {
+            lapse_score_free(s);
+            return status;
+        }
+        if (c->kernel == LAPSE_KERNEL_LINEAR) {
+            /* f(x') = w.x' - rho with w = sum_i coef_i sv_i. */
+            s->grad = calloc(s->d, sizeof *s->grad);
+            if (!s->grad)
+                goto nomem;
+            for (size_t i = 0; i < c->n_sv; i++)
+                for (size_t j = 0; j < s->d; j++)
+                    s->grad[j] += c->coef[i] * c->sv[i * s->d + j];
+        } else if (o->reasons > 0 && prepare_rbf_reasons(s) != 0) {
+            goto nomem;
+        }
+    }
+    *out = s;
+    return 0;
+nomem:
+    lapse_score_free(s);
+    return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory for a scorer");
+}
+
+/* e^t for t <= 0 in float, written so the compiler vectorises it: e^(t/256)
+ * by its degree-6 Taylor polynomial (|t/256| < 0.35 above -88: truncation
+ * under 2e-7), squared eight times. Relative error about 3e-5: plenty for
+ * ranking reasons. Below -88 (e^t < 7e-39) it is 0. */
+static inline float exp_reason(float t)
+{
+    float u = (t < -88.0f ? -88.0f : t) * (1.0f / 256.0f);
+    float p = 1.0f / 720.0f;
+    p = p * u + 1.0f / 120.0f;
+    p = p * u + 1.0f / 24.0f;
+    p = p * u + 1.0f / 6.0f;
+    p = p * u + 0.5f;
+    p = p * u + 1.0f;
+    p = p * u + 1.0f;
+    for (int i = 0; i < 8; i++)
+        p *= p;
+    return t < -88.0f ? 0.0f : p;
+}
+
+/* Rows [r0, r0 + rows) of the block: coef_i K(sv_i, x_r) for one chunk of
+ * support vectors, in place of 2 gamma sv_i.x_r, and their sums into a. */
+static void rbf_weights(float *restrict k, size_t svs, size_t rows, const float *restrict ss,
+                        const float *restrict xx, const float *restrict coef,
+                        double *restrict a)
+{
+    for (size_t i = 0; i < svs; i++) {
+        float *restrict ki = k + i * rows;
+        for (size_t r = 0; r < rows; r++) {
+            float t = ki[r] - ss[i] - xx[r];
+            float v = coef[i] * exp_reason(t > 0.0f ? 0.0f : t);
+            ki[r] = v;
+            a[r] += v;
+        }
+    }
+}
+
+/* The k (<= LAPSE_SCORE_REASONS) features with the largest positive
+ * contributions g[j] x[j], largest first, ties to the lower index, into
+ * reason[] (-1 past the last found). One pass, as lapse_logistic_top_reasons
+ * orders them. */
+static void top_reasons(int *reason, int k, const double *x, const double *g, size_t d)
+{
+    double best[LAPSE_SCORE_REASONS];
+    int found = 0;
+    for (int q = 0; q < LAPSE_SCORE_REASONS; q++)
+        reason[q] = -1;
+    for (size_t j = 0; j < d; j++) {
+        double c = g[j] * x[j];
+        if (!(c > 0.0) || (found == k && !(c > best[k - 1])))
+            continue;
+        int q = found < k ? found++ : k - 1;
+        while (q > 0 && c > best[q - 1]) {
+            best[q] = best[q - 1];
+            reason[q] = reason[q - 1];
+            q--;
+        }
+        best[q] = c;
+        reason[q] = (int)j;
+    }
+}
+
+/* Reasons for RBF rows: g = -2 gamma (a x_c - b) with x_c = x' - mu,
+ * a = sum_i coef_i K_i, b = sum_i coef_i K_i (sv_i - mu). */
+static void rbf_reasons(lapse_scorer *s, reason_scratch *w, lapse_score_result *res,
+                        const double *xs, size_t rows)
+{
+    const size_t d = s->d, l = s->model->classifier.n_sv;
+    const float gamma = (float)s->model->classifier.gamma;
+    const int n = (int)rows, di = (int)d;
+    for (size_t r = 0; r < rows; r++) {
+        float sum = 0;
+        for (size_t j = 0; j < d; j++) {
+            float v = (float)(xs[r * d + j] - s->mu[j]);
+            w->xf[r * d + j] = v;
+            sum += v * v;
+        }
+        w->xx[r] = gamma * sum;
+        w->a[r] = 0.0;
+    }
+    memset(w->b, 0, rows * d * sizeof *w->b);
+    for (size_t i0 = 0; i0 < l; i0 += REASON_SVS) {
+        size_t svs = l - i0 < REASON_SVS ? l - i0 : REASON_SVS;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)svs, n, di, 2.0f * gamma,
+                    s->svf + i0 * d, di, w->xf, di, 0.0f, w->k, n);
+        rbf_weights(w->k, svs, rows, s->ssf + i0, w->xx, s->coef + i0, w->a);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, di, (int)svs, 1.0f, w->k, n,
+                    s->svf + i0 * d, di, 1.0f, w->b, di);
+    }
+    for (size_t r = 0; r < rows; r++) {
+        for (size_t j = 0; j < d; j++)
+            w->g[j] = -2.0 * gamma * (w->a[r] * w->xf[r * d + j] - w->b[r * d + j]);
+        top_reasons(res[r].reason, s->opts.reasons, xs + r * d, w->g, d);
+    }
+}
+
+typedef struct {
+    lapse_scorer *s;
+    lapse_score_result *out;
+    const double *raw;
+} call;
+
+/* Scaling, segments and (logistic) decisions of a block. */
+static void prepare_block(void *arg, int thread, size_t r0, size_t rows)
+{
+    (void)thread;
+    call *c = arg;
+    lapse_scorer *s = c->s;
+    const lapse_model *m = s->model;
+    const size_t d = s->d;
+    lapse_model_scale_rows(m, c->raw + r0 * d, rows, s->xs + r0 * d);
+    lapse_model_segment_rows(m, c->raw + r0 * d, rows, s->seg + r0);
+    if (m->classifier.kind == LAPSE_CLASSIFIER_LOGISTIC)
+        lapse_logistic_decision(s->dec + r0, s->xs + r0 * d, rows, d, m->classifier.weights,
+                                m->classifier.bias);
+}
+
+/* Everything after the decision, for a block. */
+static void finish_block(void *arg, int thread, size_t r0, size_t rows)
+{
+    call *c = arg;
+    lapse_scorer *s = c->s;
+    const lapse_model *m = s->model;
+    const size_t d = s->d;
+    const int k = s->opts.reasons;
+    for (size_t i = r0; i < r0 + rows; i++) {
+        lapse_score_result *r = &c->out[i];
+        const double *x = c->raw + i * d;
+        r->decision = s->dec[i];
+        r->p_churn = lapse_model_calibrate(m, r->decision);
+        r->risk_tier = lapse_model_tier(m, r->p_churn);
+        r->segment = s->seg[i];
+        r->days_silent = s->f_silent >= 0 ? x[s->f_silent] : NAN;
+        r->stage = s->f_silent >= 0 ? lapse_silence_stage(&s->opts.stages, r->days_silent) : NULL;
+        if (s->f_recency >= 0 && s->f_purchases >= 0 && s->f_spend >= 0)
+            r->value_tier = (int)lapse_value_tier_of(&s->opts.value, x[s->f_recency],
+                                                     x[s->f_purchases], x[s->f_spend]);
+        else
+            r->value_tier = -1;
+        r->value_at_risk = s->f_spend90 >= 0 ? r->p_churn * x[s->f_spend90] : NAN;
+        r->action = lapse_action_choose(s->rules, m->segments.names[r->segment],
+                                        r->value_tier < 0 ? LAPSE_VALUE_LOW
+                                                          : (lapse_value_tier)r->value_tier);
+        for (int q = 0; q < LAPSE_SCORE_REASONS; q++)
+            r->reason[q] = -1;
+        if (k > 0 && s->grad)
+            top_reasons(r->reason, k, s->xs + i * d, s->grad, d);
+    }
+    if (k > 0 && !s->grad)
+        rbf_reasons(s, &s->scratch[thread], c->out + r0, s->xs + r0 * d, rows);
+}
+
+static int reserve(lapse_scorer *s, size_t n, lapse_error *err)
+{
+    if (n <= s->cap)
+        return 0;
+    free(s->xs);
+    free(s->dec);
+    free(s->seg);
+    s->cap = 0;
+    s->xs = n <= SIZE_MAX / sizeof(double) / s->d ? malloc(n * s->d * sizeof *s->xs) : NULL;
+    s->dec = malloc(n * sizeof *s->dec);
+    s->seg = malloc(n * sizeof *s->seg);
+    if (!s->xs || !s->dec || !s->seg)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1,
+                               "out of memory for scoring %zu rows", n);
+    s->cap = n;
+    return 0;
+}
+
+int lapse_score_rows(lapse_scorer *s, lapse_score_result *out, const double *raw, size_t n,
+                     lapse_error *err)
+{
+    if (n == 0)
+        return 0;
+    int status = reserve(s, n, err);
+    if (status != LAPSE_OK)
+        return status;
+    call c = { s, out, raw };
+    lapse__score_parallel(s->threads, n, s->block, prepare_block, &c);
+    if (s->svm) {
+        status = lapse_svm_scorer_decision(s->svm, s->dec, s->xs, n, err);
+        if (status != LAPSE_OK)
+            return status;
+    }
+    lapse__score_parallel(s->threads, n, s->block, finish_block, &c);
+    return 0;
+}

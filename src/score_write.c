@@ -1,0 +1,478 @@
+/* Streaming scored rows to CSV: from a feature table or from event logs,
+ * in input order or the top rows by risk or value. */
+#include "lapse/score.h"
+
+#include "lapse/features.h"
+#include "lapse/reader.h"
+#include "lapse/table.h"
+#include "lapse/timeparse.h"
+#include "score_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FORMAT_BLOCK 1024 /* rows formatted per work block */
+#define LINE_MAX_BYTES 4096 /* a line's fields are each bounded well below this */
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+} text;
+
+static int text_append(text *t, const char *s, size_t n)
+{
+    if (t->len + n > t->cap) {
+        size_t cap = t->cap ? t->cap : 4096;
+        while (cap < t->len + n)
+            cap *= 2;
+        char *p = realloc(t->p, cap);
+        if (!p)
+            return -1;
+        t->p = p;
+        t->cap = cap;
+    }
+    memcpy(t->p + t->len, s, n);
+    t->len += n;
+    return 0;
+}
+
+/* A kept line: the top rows, or every row when sorting. */
+typedef struct {
+    double key;
+    uint64_t index;
+    char *line;
+    size_t len;
+} entry;
+
+/* a goes before b: higher key, then earlier input. */
+static int before(const entry *a, const entry *b)
+{
+    return a->key > b->key || (a->key == b->key && a->index < b->index);
+}
+
+static int compare_entries(const void *pa, const void *pb)
+{
+    const entry *a = pa, *b = pb;
+    return before(a, b) ? -1 : before(b, a) ? 1 : 0;
+}
+
+typedef struct {
+    lapse_scorer *s;
+    const lapse_model *m;
+    lapse_score_output opts;
+    FILE *out;
+    lapse_score_stats *stats;
+    lapse_table_batch *batch;
+    lapse_score_result *res;
+    text *blocks;     /* [n_blocks] formatted lines, FORMAT_BLOCK rows each */
+    size_t n_blocks;
+    size_t *off, *len; /* per row: its line within its block's text */
+    int nomem;        /* a block's text could not grow */
+    /* Kept lines: a min-heap on `before` of at most top entries, or (sorting
+     * without top) every row. */
+    entry *kept;
+    size_t n_kept, cap_kept;
+    uint64_t next_index;
+} sink;
+
+static size_t csv_field(char *dst, const char *s)
+{
+    size_t n = 0;
+    if (!strpbrk(s, ",\"\r\n")) {
+        n = strlen(s);
+        memcpy(dst, s, n);
+        return n;
+    }
+    dst[n++] = '"';
+    for (; *s; s++) {
+        if (*s == '"')
+            dst[n++] = '"';
+        dst[n++] = *s;
+    }
+    dst[n++] = '"';
+    return n;
+}
+
+static size_t format_line(char *line, const sink *k, size_t i)
+{
+    const lapse_model *m = k->m;
+    const lapse_table_batch *b = k->batch;
+    const lapse_score_result *r = &k->res[i];
+    size_t n = csv_field(line, b->user_ids[i]);
+    line[n++] = ',';
+    lapse_time_format_date(line + n, b->asof[i]);
+    n += strlen(line + n);
+    n += (size_t)snprintf(line + n, 64, ",%.17g,", r->p_churn);
+    n += csv_field(line + n, r->stage ? r->stage : m->tiers.names[r->risk_tier]);
+    line[n++] = ',';
+    n += csv_field(line + n, m->segments.names[r->segment]);
+    line[n++] = ',';
+    if (!isnan(r->days_silent))
+        n += (size_t)snprintf(line + n, 64, "%.17g", r->days_silent);
+    line[n++] = ',';
+    if (r->value_tier >= 0)
+        n += csv_field(line + n, lapse_value_tier_name((lapse_value_tier)r->value_tier));
+    line[n++] = ',';
+    if (!isnan(r->value_at_risk))
+        n += (size_t)snprintf(line + n, 64, "%.2f", r->value_at_risk);
+    for (int q = 0; q < LAPSE_SCORE_REASONS; q++) {
+        line[n++] = ',';
+        if (r->reason[q] >= 0)
+            n += csv_field(line + n, m->feature_names[r->reason[q]]);
+    }
+    line[n++] = ',';
+    n += csv_field(line + n, r->action);
+    line[n++] = ',';
+    if (b->labels[i] >= 0)
+        line[n++] = (char)('0' + b->labels[i]);
+    line[n++] = '\n';
+    return n;
+}
+
+static void format_block(void *arg, int thread, size_t r0, size_t rows)
+{
+    (void)thread;
+    sink *k = arg;
+    text *t = &k->blocks[r0 / FORMAT_BLOCK];
+    t->len = 0;
+    char line[LINE_MAX_BYTES];
+    for (size_t i = r0; i < r0 + rows; i++) {
+        size_t n = format_line(line, k, i);
+        k->off[i] = t->len;
+        k->len[i] = n;
+        if (text_append(t, line, n) != 0) {
+            k->nomem = 1; /* read by the caller after the join */
+            return;
+        }
+    }
+}
+
+static double key_of(const sink *k, const lapse_score_result *r)
+{
+    double v = k->opts.order == LAPSE_SCORE_ORDER_VALUE ? r->value_at_risk : r->p_churn;
+    return isnan(v) ? -INFINITY : v;
+}
+
+static void sift_down(entry *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            return;
+        /* The root is the entry that goes last. */
+        if (c + 1 < n && before(&h[c], &h[c + 1]))
+            c++;
+        if (!before(&h[i], &h[c]))
+            return;
+        entry tmp = h[i];
+        h[i] = h[c];
+        h[c] = tmp;
+        i = c;
+    }
+}
+
+static void sift_up(entry *h, size_t i)
+{
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!before(&h[p], &h[i]))
+            return;
+        entry tmp = h[i];
+        h[i] = h[p];
+        h[p] = tmp;
+        i = p;
+    }
+}
+
+static int keep(sink *k, double key, const char *line, size_t len)
+{
+    entry e = { key, k->next_index++, NULL, len };
+    size_t top = k->opts.top;
+    if (top && k->n_kept == top) {
+        if (!before(&e, &k->kept[0]))
+            return 0;
+        if (len > k->kept[0].len) {
+            char *p = realloc(k->kept[0].line, len);
+            if (!p)
+                return -1;
+            k->kept[0].line = p;
+        }
+        memcpy(k->kept[0].line, line, len);
+        e.line = k->kept[0].line;
+        k->kept[0] = e;
+        sift_down(k->kept, k->n_kept, 0);
+        return 0;
+    }
+    if (k->n_kept == k->cap_kept) {
+        size_t cap = k->cap_kept ? 2 * k->cap_kept : 1024;
+        if (top && cap > top)
+            cap = top;
+        entry *p = realloc(k->kept, cap * sizeof *p);
+        if (!p)
+            return -1;
+        k->kept = p;
+        k->cap_kept = cap;
+    }
+    e.line = malloc(len);
+    if (!e.line)
+        return -1;
+    memcpy(e.line, line, len);
+    k->kept[k->n_kept++] = e;
+    if (top)
+        sift_up(k->kept, k->n_kept - 1);
+    return 0;
+}
+
+static int write_error(lapse_error *err)
+{
+    return lapse_error_set(err, LAPSE_ERR_IO, NULL, 0, 0, -1, "cannot write the scores");
+}
+
+static int nomem_error(lapse_error *err)
+{
+    return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+}
+
+/* Scores and writes (or keeps) the rows in k->batch. */
+static int sink_batch(sink *k, lapse_error *err)
+{
+    size_t n = k->batch->n_rows;
+    int status = lapse_score_rows(k->s, k->res, k->batch->x, n, err);
+    if (status != LAPSE_OK)
+        return status;
+    lapse__score_parallel(lapse__score_threads(k->s), n, FORMAT_BLOCK, format_block, k);
+    if (k->nomem)
+        return nomem_error(err);
+    k->stats->rows += n;
+    for (size_t i = 0; i < n; i++)
+        k->stats->silent += k->res[i].stage != NULL;
+    if (k->opts.order == LAPSE_SCORE_ORDER_INPUT && !k->opts.top) {
+        for (size_t b = 0; b * FORMAT_BLOCK < n; b++)
+            if (fwrite(k->blocks[b].p, 1, k->blocks[b].len, k->out) != k->blocks[b].len)
+                return write_error(err);
+        k->stats->written += n;
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (keep(k, key_of(k, &k->res[i]), k->blocks[i / FORMAT_BLOCK].p + k->off[i],
+                 k->len[i]) != 0)
+            return nomem_error(err);
+    return 0;
+}
+
+static int sink_finish(sink *k, lapse_error *err)
+{
+    if (k->n_kept) {
+        qsort(k->kept, k->n_kept, sizeof *k->kept, compare_entries);
+        for (size_t i = 0; i < k->n_kept; i++)
+            if (fwrite(k->kept[i].line, 1, k->kept[i].len, k->out) != k->kept[i].len)
+                return write_error(err);
+        k->stats->written += k->n_kept;
+    }
+    if (fflush(k->out) != 0 || ferror(k->out))
+        return write_error(err);
+    return 0;
+}
+
+static void sink_free(sink *k)
+{
+    lapse_table_batch_free(k->batch);
+    free(k->res);
+    for (size_t b = 0; b < k->n_blocks; b++)
+        free(k->blocks[b].p);
+    free(k->blocks);
+    free(k->off);
+    free(k->len);
+    for (size_t i = 0; i < k->n_kept; i++)
+        free(k->kept[i].line);
+    free(k->kept);
+}
+
+static int sink_init(sink *k, lapse_scorer *s, const lapse_score_output *opts, FILE *out,
+                     lapse_score_stats *stats, lapse_error *err)
+{
+    lapse_score_output defaults = LAPSE_SCORE_OUTPUT_INIT;
+    memset(k, 0, sizeof *k);
+    k->s = s;
+    k->m = lapse_score_model(s);
+    k->opts = opts ? *opts : defaults;
+    if (k->opts.top && k->opts.order == LAPSE_SCORE_ORDER_INPUT)
+        k->opts.order = LAPSE_SCORE_ORDER_RISK;
+    k->out = out;
+    k->stats = stats;
+    *stats = (lapse_score_stats){ 0, 0, 0, -1 };
+    if (k->opts.batch_rows > (1u << 24))
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "batch of %zu rows: at most %u", k->opts.batch_rows, 1u << 24);
+    size_t cap = k->opts.batch_rows ? k->opts.batch_rows : 16384;
+    k->batch = lapse_table_batch_create(cap, k->m->n_features);
+    k->res = malloc(cap * sizeof *k->res);
+    k->n_blocks = (cap + FORMAT_BLOCK - 1) / FORMAT_BLOCK;
+    k->blocks = calloc(k->n_blocks, sizeof *k->blocks);
+    k->off = malloc(cap * sizeof *k->off);
+    k->len = malloc(cap * sizeof *k->len);
+    if (!k->batch || !k->res || !k->blocks || !k->off || !k->len) {
+        k->n_blocks = k->blocks ? k->n_blocks : 0;
+        return nomem_error(err);
+    }
+    if (fputs(LAPSE_SCORE_HEADER "\n", out) == EOF)
+        return write_error(err);
+    return 0;
+}
+
+/* Puts path on an error that has none (the model's checks name no file). */
+static int with_path(int status, const char *path, lapse_error *err)
+{
+    if (err && !err->path[0])
+        snprintf(err->path, sizeof err->path, "%s", path);
+    return status;
+}
+
+int lapse_score_table(lapse_scorer *s, const char *path, FILE *out,
+                      const lapse_score_output *opts, lapse_score_stats *stats, lapse_error *err)
+{
+    lapse_score_stats unused;
+    sink k;
+    lapse_table_reader *reader = NULL;
+    int status = sink_init(&k, s, opts, out, stats ? stats : &unused, err);
+    if (status == LAPSE_OK)
+        status = lapse_table_reader_open(&reader, path, err);
+    if (status == LAPSE_OK) {
+        /* Names first: a different feature list is named column by column,
+         * where the meta line's schema hash could only say they differ. */
+        status = lapse_model_check_features(k.m, lapse_table_reader_feature_names(reader),
+                                            lapse_table_reader_feature_count(reader), err);
+        if (status == LAPSE_OK)
+            status = lapse_model_check_meta(k.m, lapse_table_reader_meta(reader), err);
+        if (status != LAPSE_OK)
+            status = with_path(status, path, err);
+    }
+    while (status == LAPSE_OK) {
+        int n = lapse_table_reader_next(reader, k.batch, err);
+        if (n <= 0) {
+            status = n;
+            break;
+        }
+        status = sink_batch(&k, err);
+    }
+    if (status == LAPSE_OK)
+        status = sink_finish(&k, err);
+    lapse_table_reader_close(reader);
+    sink_free(&k);
+    return status;
+}
+
+/* The day after the last event in the logs, as UTC seconds. */
+static int day_after_last_event(int64_t *out, const char *const *paths, size_t n_paths,
+                                const lapse_reader_options *ropts, lapse_error *err)
+{
+    for (size_t i = 0; i < n_paths; i++)
+        if (strcmp(paths[i], "-") == 0)
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                   "scoring logs from stdin needs an asof date (the default, "
+                                   "the day after the last event, reads the logs twice)");
+    lapse_reader *r = NULL;
+    int status = lapse_reader_open(&r, paths, n_paths, ropts, err);
+    int64_t last = INT64_MIN;
+    lapse_event e;
+    if (status == LAPSE_OK)
+        while ((status = lapse_reader_next(r, &e, err)) > 0)
+            if (e.ts > last)
+                last = e.ts;
+    lapse_reader_free(r);
+    if (status < 0)
+        return status;
+    if (last == INT64_MIN)
+        return lapse_error_set(err, LAPSE_ERR_RANGE, paths[0], 0, 0, -1,
+                               "no events: give an asof date");
+    *out = (lapse_day_of(last) + 1) * LAPSE_SECONDS_PER_DAY;
+    return 0;
+}
+
+/* -1, 0 or 1 as row a's user id sorts before, with or after b's. */
+static int compare_ids(const lapse_extract_row *a, const lapse_extract_row *b)
+{
+    size_t n = a->user_id_len < b->user_id_len ? a->user_id_len : b->user_id_len;
+    int c = memcmp(a->user_id, b->user_id, n);
+    if (c)
+        return c < 0 ? -1 : 1;
+    return a->user_id_len < b->user_id_len ? -1 : a->user_id_len > b->user_id_len;
+}
+
+int lapse_score_logs(lapse_scorer *s, const char *const *paths, size_t n_paths, int64_t asof,
+                     const lapse_reader_options *ropts, int threads, FILE *out,
+                     const lapse_score_output *opts, lapse_score_stats *stats, lapse_error *err)
+{
+    const lapse_model *m = lapse_score_model(s);
+    size_t d = lapse_feature_count();
+    const char **names = malloc(d * sizeof *names);
+    if (!names)
+        return nomem_error(err);
+    for (size_t j = 0; j < d; j++)
+        names[j] = lapse_feature_get(j)->name;
+    int status = lapse_model_check_features(m, names, d, err);
+    free(names);
+    if (status != LAPSE_OK)
+        return status;
+    lapse_table_meta meta = { LAPSE_TABLE_FORMAT_VERSION, m->meta.churn,
+                              lapse_feature_schema_hash() };
+    status = lapse_model_check_meta(m, &meta, err);
+    if (status != LAPSE_OK)
+        return status;
+
+    lapse_extract_options xo = LAPSE_EXTRACT_OPTIONS_INIT;
+    if (ropts)
+        xo.reader = *ropts;
+    if (asof < 0) {
+        status = day_after_last_event(&asof, paths, n_paths, &xo.reader, err);
+        if (status != LAPSE_OK)
+            return status;
+    }
+    xo.churn = m->meta.churn;
+    xo.asof = &asof;
+    xo.asof_count = 1;
+    xo.labels = 0;
+    xo.threads = threads;
+    lapse_extract *x = NULL;
+    status = lapse_extract_run(&x, paths, n_paths, &xo, err);
+    if (status != LAPSE_OK)
+        return status;
+
+    lapse_score_stats unused;
+    sink k;
+    status = sink_init(&k, s, opts, out, stats ? stats : &unused, err);
+    k.stats->asof = asof;
+    /* Both sets are sorted by user id (one snapshot): merge them. */
+    size_t n_active = lapse_extract_count(x, LAPSE_EXTRACT_ACTIVE);
+    size_t n_dormant = lapse_extract_count(x, LAPSE_EXTRACT_DORMANT);
+    size_t ia = 0, id = 0;
+    lapse_extract_row ra, rd;
+    while (status == LAPSE_OK && (ia < n_active || id < n_dormant)) {
+        lapse_table_batch *b = k.batch;
+        b->n_rows = 0;
+        while (b->n_rows < b->capacity && (ia < n_active || id < n_dormant)) {
+            if (ia < n_active)
+                lapse_extract_get(x, LAPSE_EXTRACT_ACTIVE, ia, &ra, NULL);
+            if (id < n_dormant)
+                lapse_extract_get(x, LAPSE_EXTRACT_DORMANT, id, &rd, NULL);
+            int active = id == n_dormant || (ia < n_active && compare_ids(&ra, &rd) <= 0);
+            lapse_extract_row row;
+            size_t i = b->n_rows++;
+            lapse_extract_get(x, active ? LAPSE_EXTRACT_ACTIVE : LAPSE_EXTRACT_DORMANT,
+                              active ? ia++ : id++, &row, b->x + i * d);
+            memcpy(b->user_ids[i], row.user_id, row.user_id_len);
+            b->user_ids[i][row.user_id_len] = '\0';
+            b->asof[i] = row.asof;
+            b->labels[i] = -1;
+            b->lines[i] = 0;
+        }
+        status = sink_batch(&k, err);
+    }
+    if (status == LAPSE_OK)
+        status = sink_finish(&k, err);
+    sink_free(&k);
+    lapse_extract_free(x);
+    return status;
+}
