@@ -27,13 +27,14 @@ const char *lapse_value_tier_name(lapse_value_tier tier)
     }
 }
 
-const char *lapse_silence_stage(const lapse_silence_stages *stages, double days_silent)
+const char *lapse_response_level(const lapse_silence_stages *stages, double days_silent,
+                                 int at_risk)
 {
     if (days_silent >= stages->days[2])
         return "silent-14d";
     if (days_silent >= stages->days[1])
         return "silent-7d";
-    if (days_silent >= stages->days[0])
+    if (at_risk && days_silent >= stages->days[0])
         return "warning";
     return NULL;
 }

@@ -438,7 +438,11 @@ static void finish_block(void *arg, int thread, size_t r0, size_t rows)
         r->risk_tier = lapse_model_tier(m, r->p_churn);
         r->segment = s->seg[i];
         r->days_silent = s->f_silent >= 0 ? x[s->f_silent] : NAN;
-        r->stage = s->f_silent >= 0 ? lapse_silence_stage(&s->opts.stages, r->days_silent) : NULL;
+        /* The two highest tiers are the ones a recall team warns about. */
+        const int at_risk = m->tiers.n_tiers >= 2 && r->risk_tier + 2 >= m->tiers.n_tiers;
+        r->response = s->f_silent >= 0
+                          ? lapse_response_level(&s->opts.stages, r->days_silent, at_risk)
+                          : NULL;
         if (s->f_recency >= 0 && s->f_purchases >= 0 && s->f_spend >= 0)
             r->value_tier = (int)lapse_value_tier_of(&s->opts.value, x[s->f_recency],
                                                      x[s->f_purchases], x[s->f_spend]);

@@ -105,7 +105,10 @@ static size_t format_line(char *line, const sink *k, size_t i)
     lapse_time_format_date(line + n, b->asof[i]);
     n += strlen(line + n);
     n += (size_t)snprintf(line + n, 64, ",%.17g,", r->p_churn);
-    n += csv_field(line + n, r->stage ? r->stage : m->tiers.names[r->risk_tier]);
+    n += csv_field(line + n, m->tiers.names[r->risk_tier]);
+    line[n++] = ',';
+    if (r->response)
+        n += csv_field(line + n, r->response);
     line[n++] = ',';
     n += csv_field(line + n, m->segments.names[r->segment]);
     line[n++] = ',';
@@ -247,7 +250,7 @@ static int sink_batch(sink *k, lapse_error *err)
         return nomem_error(err);
     k->stats->rows += n;
     for (size_t i = 0; i < n; i++)
-        k->stats->silent += k->res[i].stage != NULL;
+        k->stats->responded += k->res[i].response != NULL;
     if (k->opts.order == LAPSE_SCORE_ORDER_INPUT && !k->opts.top) {
         for (size_t b = 0; b * FORMAT_BLOCK < n; b++)
             if (fwrite(k->blocks[b].p, 1, k->blocks[b].len, k->out) != k->blocks[b].len)

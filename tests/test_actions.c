@@ -30,17 +30,23 @@ static void silence_stages(void **state)
 {
     (void)state;
     const lapse_silence_stages stages = LAPSE_SILENCE_STAGES_INIT;
-    assert_null(lapse_silence_stage(&stages, 2.9));
-    assert_string_equal(lapse_silence_stage(&stages, 3), "warning");
-    assert_string_equal(lapse_silence_stage(&stages, 6.5), "warning");
-    assert_string_equal(lapse_silence_stage(&stages, 7), "silent-7d");
-    assert_string_equal(lapse_silence_stage(&stages, 14), "silent-14d");
-    assert_string_equal(lapse_silence_stage(&stages, 400), "silent-14d");
+    /* Below 7 days only an at-risk user gets a level. */
+    assert_null(lapse_response_level(&stages, 2.9, 0));
+    assert_string_equal(lapse_response_level(&stages, 0, 1), "warning");
+    assert_string_equal(lapse_response_level(&stages, 6.5, 1), "warning");
+    assert_string_equal(lapse_response_level(&stages, 7, 0), "silent-7d");
+    assert_string_equal(lapse_response_level(&stages, 7, 1), "silent-7d");
+    assert_string_equal(lapse_response_level(&stages, 14, 0), "silent-14d");
+    assert_string_equal(lapse_response_level(&stages, 400, 1), "silent-14d");
+    const lapse_silence_stages late = { { 3, 7, 14 } };
+    assert_null(lapse_response_level(&late, 2, 1));
+    assert_string_equal(lapse_response_level(&late, 3, 1), "warning");
 
     lapse_silence_stages parsed;
     assert_int_equal(lapse_silence_stages_parse(&parsed, "2,5,10"), LAPSE_OK);
     assert_true(parsed.days[0] == 2 && parsed.days[1] == 5 && parsed.days[2] == 10);
     assert_int_equal(lapse_silence_stages_parse(&parsed, "5,2,10"), LAPSE_ERR_ARG);
+    assert_int_equal(lapse_silence_stages_parse(&parsed, "0,7,14"), LAPSE_OK);
     assert_int_equal(lapse_silence_stages_parse(&parsed, "2,5"), LAPSE_ERR_ARG);
     assert_int_equal(lapse_silence_stages_parse(&parsed, "2,5,10,"), LAPSE_ERR_ARG);
     assert_int_equal(lapse_silence_stages_parse(&parsed, "-1,5,10"), LAPSE_ERR_ARG);

@@ -1,4 +1,4 @@
-/* Scoring: hand-worked rows (probability, tier, silence stage, value,
+/* Scoring: hand-worked rows (probability, tier, response level, value,
  * reasons, action), SVM decisions against libsvm's svm_predict_values on
  * several models, single precision against exact, RBF reasons against a
  * double-precision reference, thread-count invariance, and the CSV stream
@@ -170,7 +170,7 @@ static void hand_worked_rows(void **state)
     assert_true(fabs(r[0].decision - fa) < 1e-12);
     assert_true(fabs(r[0].p_churn - sigmoid(fa)) < 1e-12);
     assert_int_equal(r[0].risk_tier, 0);
-    assert_null(r[0].stage);
+    assert_null(r[0].response);
     assert_int_equal(r[0].segment, 1); /* sessions 6: z = 1.5, nearer +1 */
     assert_true(r[0].days_silent == 1);
     assert_int_equal(r[0].value_tier, LAPSE_VALUE_HIGH); /* 10 days, 3 purchases, 300 */
@@ -182,7 +182,7 @@ static void hand_worked_rows(void **state)
     double fb = 0.48 + 1.0 - 0.6 * log1p(1) - 0.3 * log1p(20) / 2 + 0.1 + 1.0 - 0.5;
     assert_true(fabs(r[1].p_churn - sigmoid(fb)) < 1e-12);
     assert_int_equal(r[1].risk_tier, 2); /* p = 0.77 */
-    assert_string_equal(r[1].stage, "silent-7d");
+    assert_string_equal(r[1].response, "silent-7d");
     assert_int_equal(r[1].segment, 0);
     assert_int_equal(r[1].value_tier, LAPSE_VALUE_MEDIUM);
     assert_true(r[1].value_at_risk == 0);
@@ -191,7 +191,7 @@ static void hand_worked_rows(void **state)
     assert_int_equal(r[1].reason[2], 0);
     assert_string_equal(r[1].action, "community");
     /* C: contributions 2.4, 9, 0, 0, 0.1, 1.5. */
-    assert_string_equal(r[2].stage, "silent-14d");
+    assert_string_equal(r[2].response, "silent-14d");
     assert_int_equal(r[2].value_tier, LAPSE_VALUE_LOW);
     assert_int_equal(r[2].reason[0], 1);
     assert_int_equal(r[2].reason[1], 0);
@@ -205,8 +205,8 @@ static void hand_worked_rows(void **state)
     score(m, &o, r, hand_rows, 3);
     assert_int_equal(r[0].value_tier, LAPSE_VALUE_MEDIUM);
     assert_string_equal(r[0].action, "coupon"); /* price-sensitive, not high */
-    assert_null(r[1].stage);
-    assert_string_equal(r[2].stage, "warning");
+    assert_null(r[1].response);
+    assert_string_equal(r[2].response, "warning");
     assert_int_equal(r[2].reason[0], 1);
     assert_int_equal(r[2].reason[1], -1);
     lapse_model_free(m);
@@ -223,7 +223,7 @@ static void unknown_outputs(void **state)
     lapse_score_result r;
     score(m, NULL, &r, row, 1);
     assert_true(isnan(r.days_silent));
-    assert_null(r.stage);
+    assert_null(r.response);
     assert_int_equal(r.value_tier, -1);
     assert_true(isnan(r.value_at_risk));
     assert_string_equal(r.action, "community"); /* social-driven, as low value */
@@ -517,7 +517,7 @@ static char *score_table(lapse_model *m, const char *path, const lapse_score_out
         return msg;
     }
     assert_int_equal(stats.rows, 3);
-    assert_int_equal(stats.silent, 2);
+    assert_int_equal(stats.responded, 2);
     return buf;
 }
 
@@ -559,14 +559,14 @@ static void table_to_csv(void **state)
     char va[32];
     snprintf(va, sizeof va, "%.2f", 120 * pa);
     char want[256];
-    snprintf(want, sizeof want, "u1,2026-03-01,P,low,price-sensitive,1,high,%s,,,,phone,0", va);
+    snprintf(want, sizeof want, "u1,2026-03-01,P,low,,price-sensitive,1,high,%s,,,,phone,0", va);
     check_line(out, "u1", want, pa);
     check_line(out, "\"u,2\"",
-               "\"u,2\",2026-03-01,P,silent-7d,social-driven,8,medium,0.00,days_since_purchase,"
+               "\"u,2\",2026-03-01,P,high,silent-7d,social-driven,8,medium,0.00,days_since_purchase,"
                "sessions_7,days_silent,community,1",
                pb);
     check_line(out, "u3",
-               "u3,2026-03-01,P,silent-14d,social-driven,20,low,0.00,days_since_purchase,"
+               "u3,2026-03-01,P,high,silent-14d,social-driven,20,low,0.00,days_since_purchase,"
                "days_silent,sessions_7,community,",
                pc);
     free(out);

@@ -39,20 +39,25 @@ lapse_value_tier lapse_value_tier_of(const lapse_value_rule *rule, double days_s
 /* "low", "medium", "high". */
 const char *lapse_value_tier_name(lapse_value_tier tier);
 
-/* The three-level response for users who have already gone quiet: days
- * silent from which a user is at `warning`, `silent-7d` and `silent-14d`
- * (by default 3, 7 and 14). Below the first, the user is not silent and
- * gets a risk tier from the model instead. */
+/* The three-level response a recall team runs beside the risk tiers:
+ *   warning     the model puts the user at high risk, and they have been
+ *               quiet at least days[0] days (default 0: any at-risk user);
+ *   silent-7d   quiet at least days[1] days (default 7), whatever the model;
+ *   silent-14d  quiet at least days[2] days (default 14).
+ * Users who match none get no level. */
 typedef struct {
     double days[3];
 } lapse_silence_stages;
 
-#define LAPSE_SILENCE_STAGES_INIT { { 3.0, 7.0, 14.0 } }
+#define LAPSE_SILENCE_STAGES_INIT { { 0.0, 7.0, 14.0 } }
 
-/* The stage name for days_silent, or NULL when the user is not silent. */
-const char *lapse_silence_stage(const lapse_silence_stages *stages, double days_silent);
+/* The level for a user quiet for days_silent days whom the model puts at
+ * high risk (at_risk != 0) or not; NULL when no level applies. */
+const char *lapse_response_level(const lapse_silence_stages *stages, double days_silent,
+                                 int at_risk);
 
-/* Parses "3,7,14" (three increasing non-negative numbers). 0 or LAPSE_ERR_ARG. */
+/* Parses "0,7,14" (three increasing non-negative numbers). 0 or
+ * LAPSE_ERR_ARG. */
 int lapse_silence_stages_parse(lapse_silence_stages *out, const char *text);
 
 typedef struct lapse_action_rules lapse_action_rules;

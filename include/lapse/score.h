@@ -7,9 +7,9 @@
  *     block of rows against all support vectors);
  *   - p_churn = the model's calibration of f, and its risk tier;
  *   - the segment (nearest k-means centroid on the profile features);
- *   - days_silent (the `days_silent` feature) and its silence stage
- *     (lapse/actions.h): a user at a stage gets the stage instead of a risk
- *     tier in the output;
+ *   - days_silent (the `days_silent` feature) and the response level
+ *     (lapse/actions.h: warning for users in the two highest risk tiers,
+ *     silent-7d and silent-14d by days silent), beside the risk tier;
  *   - the value tier (lapse_value_tier_of on days_since_purchase,
  *     purchases_total and spend_total) and the value at risk, p_churn x
  *     spend_90 (money spent in the 90 days before asof);
@@ -53,8 +53,8 @@ extern "C" {
 
 /* The CSV header of lapse_score_table and lapse_score_logs output. */
 #define LAPSE_SCORE_HEADER                                                                       \
-    "user_id,asof,p_churn,risk_tier,segment,days_silent,value_tier,value_at_risk,reason_1,"     \
-    "reason_2,reason_3,action,label"
+    "user_id,asof,p_churn,risk_tier,response,segment,days_silent,value_tier,value_at_risk,"     \
+    "reason_1,reason_2,reason_3,action,label"
 
 typedef struct {
     int threads;          /* worker threads; 0 = one per online CPU; 1 */
@@ -69,14 +69,14 @@ typedef struct {
 #define LAPSE_SCORE_OPTIONS_INIT                                                                 \
     { 1, 0, LAPSE_SCORE_REASONS, 0, LAPSE_VALUE_RULE_INIT, LAPSE_SILENCE_STAGES_INIT, NULL }
 
-/* One scored row. stage and action are borrowed from lapse/actions.h and
+/* One scored row. response and action are borrowed from lapse/actions.h and
  * the scorer's rules: valid while those rules are (with the default rules,
  * while the scorer is). */
 typedef struct {
     double decision;    /* f(x'); > 0 leans to churn */
     double p_churn;     /* calibrated probability of churn within the horizon */
     size_t risk_tier;   /* index into model->tiers.names */
-    const char *stage;  /* silence stage name, or NULL when not silent (or unknown) */
+    const char *response; /* response level (lapse_response_level), or NULL */
     size_t segment;     /* index into model->segments.names */
     double days_silent; /* NaN when the model has no days_silent feature */
     int value_tier;     /* a lapse_value_tier, or -1 when the model lacks its features */
@@ -126,14 +126,14 @@ typedef struct {
 typedef struct {
     uint64_t rows;    /* rows scored */
     uint64_t written; /* rows written */
-    uint64_t silent;  /* rows given a silence stage */
+    uint64_t responded; /* rows given a response level */
     int64_t asof;     /* lapse_score_logs: the snapshot date used; else -1 */
 } lapse_score_stats;
 
 /* Reads the feature table at path ("-": stdin) in batches and writes one CSV
  * line per row to out: LAPSE_SCORE_HEADER, then user_id (quoted when it
- * needs to be), asof (YYYY-MM-DD), p_churn (%.17g), the risk tier name or
- * silence stage, the segment name, days_silent, the value tier name,
+ * needs to be), asof (YYYY-MM-DD), p_churn (%.17g), the risk tier name, the
+ * response level, the segment name, days_silent, the value tier name,
  * value_at_risk (%.2f), reason feature names, action, label (1, 0 or
  * empty). Unknown values are empty fields. Memory is bounded by the batch
  * size (and top) except for an order other than INPUT without top, which

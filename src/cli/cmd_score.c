@@ -28,8 +28,9 @@ static void usage(FILE *out)
             "none for stdin) or of event logs (extracted on the fly with the model's churn\n"
             "definition; dormant users included). Writes one CSV row per user:\n"
             "  " LAPSE_SCORE_HEADER "\n"
-            "risk_tier is the model's tier of p_churn, or the silence stage (warning,\n"
-            "silent-7d, silent-14d) once days_silent reaches --stages. value_at_risk is\n"
+            "risk_tier is the model's tier of p_churn. response is the three-level recall\n"
+            "response: warning (the two highest tiers), silent-7d, silent-14d (by days\n"
+            "silent; see --stages), empty otherwise. value_at_risk is\n"
             "p_churn x spend_90 (money spent in the last 90 days). Reasons are the\n"
             "features that push this user's risk up most. Rows keep input order unless\n"
             "--top or --sort is given.\n"
@@ -48,7 +49,8 @@ static void usage(FILE *out)
             "  --rules FILE         action rules, CSV segment,value,action ('*' = any)\n"
             "  --value-rule D,P,S   high value: last purchase at most D days ago, at least P\n"
             "                       purchases and S spent (default 30,2,200)\n"
-            "  --stages A,B,C       days silent for warning, silent-7d, silent-14d (3,7,14)\n"
+            "  --stages A,B,C       days silent for warning (at risk), silent-7d and\n"
+            "                       silent-14d (default 0,7,14)\n"
             "  -@, --threads N      threads (default 1; 0 = one per CPU)\n"
             "  -q, --quiet          no summary on stderr\n"
             "  -h, --help           this help\n"
@@ -129,7 +131,7 @@ int cmd_score(int argc, char **argv)
             if (lapse_silence_stages_parse(&so.stages, optarg) != LAPSE_OK)
                 status = cli_usage_error(name,
                                          "--stages takes three increasing day counts, e.g. "
-                                         "3,7,14, not \"%s\"",
+                                         "0,7,14, not \"%s\"",
                                          optarg);
             break;
         case '@':
@@ -192,9 +194,9 @@ int cmd_score(int argc, char **argv)
         char day[16] = "";
         if (stats.asof >= 0)
             lapse_time_format_date(day, stats.asof);
-        lapse_log(LAPSE_LOG_INFO, "scored %llu users%s%s (%llu already silent); wrote %llu rows",
+        lapse_log(LAPSE_LOG_INFO, "scored %llu users%s%s (%llu with a response level); wrote %llu rows",
                   (unsigned long long)stats.rows, day[0] ? " as of " : "", day,
-                  (unsigned long long)stats.silent, (unsigned long long)stats.written);
+                  (unsigned long long)stats.responded, (unsigned long long)stats.written);
     }
     lapse_outfile_abort(out);
     lapse_score_free(scorer);

@@ -24,7 +24,7 @@ expect() {
     grep -qF -- "$text" err.txt || fail "lapse $*: stderr lacks \"$text\": $(cat err.txt)"
 }
 
-header=user_id,asof,p_churn,risk_tier,segment,days_silent,value_tier,value_at_risk,reason_1,reason_2,reason_3,action,label
+header=user_id,asof,p_churn,risk_tier,response,segment,days_silent,value_tier,value_at_risk,reason_1,reason_2,reason_3,action,label
 
 # The hand-worked users; p_churn cut to 6 digits here (test_score checks it
 # to 1e-12).
@@ -32,9 +32,9 @@ header=user_id,asof,p_churn,risk_tier,segment,days_silent,value_tier,value_at_ri
 sed -E 's/(,2026-03-01,0\.[0-9]{6})[0-9]*,/\1,/' out.csv >cut.csv
 diff -u - cut.csv <<CSV || fail "hand-worked scores differ"
 $header
-u1,2026-03-01,0.006910,low,price-sensitive,1,high,0.83,,,,phone,0
-"u,2",2026-03-01,0.769844,silent-7d,social-driven,8,medium,0.00,days_since_purchase,sessions_7,days_silent,community,1
-u3,2026-03-01,0.999996,silent-14d,social-driven,20,low,0.00,days_since_purchase,days_silent,sessions_7,community,
+u1,2026-03-01,0.006910,low,,price-sensitive,1,high,0.83,,,,phone,0
+"u,2",2026-03-01,0.769844,high,silent-7d,social-driven,8,medium,0.00,days_since_purchase,sessions_7,days_silent,community,1
+u3,2026-03-01,0.999996,high,silent-14d,social-driven,20,low,0.00,days_since_purchase,days_silent,sessions_7,community,
 CSV
 
 # stdin, '-' and -o give the same bytes.
@@ -60,7 +60,7 @@ cmp t1.csv t3.csv || fail "-@ 1 and -@ 3 differ"
 paste -d, <(cut -d, -f3 t1.csv) <(cut -d, -f3 fast.csv) | tail -n +2 |
     awk -F, '{ d = $1 - $2; if (d < 0) d = -d; if (d > 1e-5) { print "row " NR ": " $1 " vs " $2; bad = 1 } }
              END { exit bad }' || fail "--fast probabilities off by more than 1e-5"
-"$LAPSE_BIN" score -q -m svm.model --no-reasons big.csv | tail -n +2 | cut -d, -f9-11 | sort -u |
+"$LAPSE_BIN" score -q -m svm.model --no-reasons big.csv | tail -n +2 | cut -d, -f10-12 | sort -u |
     grep -qx ',,' || fail "--no-reasons left reasons"
 
 # --top and --sort.
@@ -75,7 +75,7 @@ sed -n 2,6p sorted.csv | cut -d, -f1 | diff -u - top5.txt || fail "--top 5 is no
 # Options: value rule, stages, rules file.
 "$LAPSE_BIN" score -q -m logistic.model --value-rule 5,2,200 --stages 10,30,60 table.csv >opt.csv
 grep -q '^u1,.*,medium,.*,coupon,0$' opt.csv || fail "--value-rule: $(cat opt.csv)"
-grep -q '^u3,[^,]*,[^,]*,warning,' opt.csv || fail "--stages: $(cat opt.csv)"
+grep -q '^u3,[^,]*,[^,]*,high,warning,' opt.csv || fail "--stages: $(cat opt.csv)"
 printf 'segment,value,action\n*,high,vip_call\nsocial-driven,*,forum_post\n*,*,email\n' >rules.csv
 "$LAPSE_BIN" score -q -m logistic.model --rules rules.csv table.csv |
     awk -F, '{ print $1 "," $(NF - 1) "," $NF }' >act.txt
@@ -96,15 +96,15 @@ b,2026-01-10,purchase,10
 c,2026-02-28,login,
 LOG
 "$LAPSE_BIN" score -m full.model --logs log.csv >logs.csv 2>err.txt
-grep -qF 'scored 3 users as of 2026-03-01 (1 already silent)' err.txt || fail "--logs: $(cat err.txt)"
-cut -d, -f1,2,4,6,7,8 logs.csv >logs.txt
+grep -qF 'scored 3 users as of 2026-03-01 (3 with a response level)' err.txt || fail "--logs: $(cat err.txt)"
+cut -d, -f1,2,4,5,7,8,9 logs.csv >logs.txt
 diff -u - logs.txt <<'CSV' || fail "--logs rows"
-user_id,asof,risk_tier,days_silent,value_tier,value_at_risk
-a,2026-03-01,medium,2,medium,21.28
-b,2026-03-01,silent-14d,58,medium,10.00
-c,2026-03-01,medium,1,low,0.00
+user_id,asof,risk_tier,response,days_silent,value_tier,value_at_risk
+a,2026-03-01,medium,warning,2,medium,21.28
+b,2026-03-01,high,silent-14d,58,medium,10.00
+c,2026-03-01,medium,warning,1,low,0.00
 CSV
-"$LAPSE_BIN" score -q -m full.model --logs --asof 2026-02-21 - <log.csv | cut -d, -f1,2,6 >asof.txt
+"$LAPSE_BIN" score -q -m full.model --logs --asof 2026-02-21 - <log.csv | cut -d, -f1,2,7 >asof.txt
 printf 'user_id,asof,days_silent\na,2026-02-21,20\nb,2026-02-21,50\n' | diff -u - asof.txt ||
     fail "--logs --asof from stdin"
 expect 2 "needs an asof date" score -m full.model --logs - <log.csv
