@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const char *path = fuzz_file_path(data, size);
+    const char *path = fuzz_file_path(0, data, size);
     lapse_category_map *map = NULL;
     lapse_error err = LAPSE_ERROR_INIT;
     const int status = lapse_category_map_load(&map, path, &err);

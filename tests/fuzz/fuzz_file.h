@@ -1,8 +1,9 @@
 /* Fuzz helper: gives an input a path, for parsers that open files by name.
  *
- * One memfd per process, rewritten for every input; /proc/self/fd/N reopens
- * it from offset 0, so gzopen and fopen read it like any file, with no disk
- * traffic and nothing left behind. Include from one target file only. */
+ * A few memfds per process (slots), each rewritten for every input;
+ * /proc/self/fd/N reopens one from offset 0, so gzopen and fopen read it
+ * like any file, with no disk traffic and nothing left behind. Include from
+ * one target file only. */
 #ifndef LAPSE_FUZZ_FILE_H
 #define LAPSE_FUZZ_FILE_H
 
@@ -13,19 +14,25 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* Returns a path whose content is data[0..size); aborts if the memfd cannot
- * be made (a broken harness, not a finding). */
-static const char *fuzz_file_path(const uint8_t *data, size_t size)
+#define FUZZ_FILE_SLOTS 4
+
+/* Returns a path whose content is data[0..size); slot (0 to
+ * FUZZ_FILE_SLOTS - 1) picks the file, so one input can make several.
+ * Aborts if a memfd cannot be made (a broken harness, not a finding). */
+static const char *fuzz_file_path(int slot, const uint8_t *data, size_t size)
 {
-    static int fd = -1;
-    static char path[64];
+    static int fds[FUZZ_FILE_SLOTS] = { -1, -1, -1, -1 };
+    static char paths[FUZZ_FILE_SLOTS][64];
+    if (slot < 0 || slot >= FUZZ_FILE_SLOTS)
+        abort();
+    int fd = fds[slot];
     if (fd < 0) {
-        fd = memfd_create("lapse-fuzz", 0);
+        fd = fds[slot] = memfd_create("lapse-fuzz", 0);
         if (fd < 0) {
             perror("memfd_create");
             abort();
         }
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        snprintf(paths[slot], sizeof paths[slot], "/proc/self/fd/%d", fd);
     }
     if (ftruncate(fd, 0) != 0)
         abort();
@@ -36,7 +43,7 @@ static const char *fuzz_file_path(const uint8_t *data, size_t size)
             abort();
         done += (size_t)n;
     }
-    return path;
+    return paths[slot];
 }
 
 #endif

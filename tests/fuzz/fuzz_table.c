@@ -1,10 +1,12 @@
 /* Fuzz target: feature tables (lapse_table_read and lapse_table_reader).
  *
  * Beyond not crashing or leaking: a refused table says why and where; an
- * accepted one holds only valid values; and the streaming reader, in
- * batches of 3 rows, reads exactly the rows the in-memory read did, or
- * fails at the same line and column (duplicates aside: only the in-memory
- * read looks for them). */
+ * accepted one holds only valid values; the streaming reader, in batches
+ * of 3 rows, reads exactly the rows the in-memory read did, or fails at the
+ * same line and column (duplicates aside: only the in-memory read looks for
+ * them). An input holding NEXT_FILE is two files: read together they give
+ * the rows of each read alone, in order, or fail for a reason that only
+ * two files can have (a schema difference, a duplicate across them). */
 #include "fuzz_file.h"
 
 #include "lapse/error.h"
@@ -16,17 +18,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define NEXT_FILE "\n--next file--\n"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_table(const lapse_table *t)
 {
-    if (t->n_features < 1 || t->meta.schema_hash != lapse_schema_hash((const char *const *)
-                                                                          t->feature_names,
-                                                                      t->n_features))
-        abort();
-    if (lapse_table_check_names((const char *const *)t->feature_names, t->n_features,
-                                (const char *const *)t->feature_names, t->n_features, NULL,
-                                NULL) != LAPSE_OK)
+    const char *const *names = (const char *const *)t->feature_names;
+    if (t->n_features < 1 || t->meta.schema_hash != lapse_schema_hash(names, t->n_features) ||
+        lapse_table_check_names(names, t->n_features, names, t->n_features, NULL, NULL) !=
+            LAPSE_OK)
         abort();
     for (size_t i = 0; i < t->n_rows; i++) {
         const size_t len = strlen(t->user_ids[i]);
@@ -39,9 +40,18 @@ static void check_table(const lapse_table *t)
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int same_row(const lapse_table *a, size_t i, const lapse_table *b, size_t j)
 {
-    const char *path = fuzz_file_path(data, size);
+    return a->n_features == b->n_features && strcmp(a->user_ids[i], b->user_ids[j]) == 0 &&
+           a->asof[i] == b->asof[j] && a->labels[i] == b->labels[j] &&
+           memcmp(a->x + i * a->n_features, b->x + j * b->n_features,
+                  a->n_features * sizeof(double)) == 0;
+}
+
+/* Reads path in memory and streamed, checks they agree, and returns the
+ * in-memory table (NULL when refused). */
+static lapse_table *read_both_ways(const char *path)
+{
     lapse_table *t = NULL;
     lapse_error err = LAPSE_ERROR_INIT;
     const int status = lapse_table_read(&t, &path, 1, &err);
@@ -76,6 +86,40 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (status != LAPSE_OK && !strstr(err.message, "duplicate row") &&
         (got != status || stream_err.line != err.line || stream_err.column != err.column))
         abort();
+    return t;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const size_t sep_len = sizeof NEXT_FILE - 1;
+    const uint8_t *sep = memmem(data, size, NEXT_FILE, sep_len);
+    if (!sep) {
+        lapse_table_free(read_both_ways(fuzz_file_path(0, data, size)));
+        return 0;
+    }
+    const size_t first_size = (size_t)(sep - data);
+    const char *paths[2] = { fuzz_file_path(0, data, first_size),
+                             fuzz_file_path(1, sep + sep_len, size - first_size - sep_len) };
+    lapse_table *a = read_both_ways(paths[0]);
+    lapse_table *b = read_both_ways(paths[1]);
+    lapse_table *t = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+    const int status = lapse_table_read(&t, paths, 2, &err);
+    if (status == LAPSE_OK) {
+        if (!a || !b || t->n_rows != a->n_rows + b->n_rows)
+            abort();
+        check_table(t);
+        for (size_t i = 0; i < a->n_rows; i++)
+            if (!same_row(t, i, a, i))
+                abort();
+        for (size_t i = 0; i < b->n_rows; i++)
+            if (!same_row(t, a->n_rows + i, b, i))
+                abort();
+    } else if (t || err.code != status ||
+               (a && b && status != LAPSE_ERR_SCHEMA && !strstr(err.message, "duplicate row")))
+        abort();
     lapse_table_free(t);
+    lapse_table_free(a);
+    lapse_table_free(b);
     return 0;
 }
