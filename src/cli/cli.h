@@ -42,5 +42,6 @@ void cli_log_to_stderr(int quiet);
 int cmd_model(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+int cmd_campaign(int argc, char **argv), cmd_campaign_simulate(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ typedef struct {
 static const command commands[] = {
     { "simulate", cmd_simulate, "write a synthetic event log with exact ground truth" },
     { "extract", cmd_extract, "event logs -> features and churn labels per user" },
+    { "campaign", cmd_campaign, "plan a recall campaign within a budget; measure its uplift" },
     { "model", cmd_model, "show a model file in readable form" },
     { NULL, NULL, NULL },
 };
