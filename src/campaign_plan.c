@@ -204,9 +204,13 @@ static int user_hull(option hull[LAPSE_CHANNELS + 1], const scored_user *u,
     return h;
 }
 
+/* text[0..len) is not NUL-terminated (a strmap key). */
 static void write_field(FILE *out, const char *text, size_t len)
 {
-    if (strcspn(text, ",\"\r\n") >= len) {
+    size_t plain = 0;
+    while (plain < len && !memchr(",\"\r\n", text[plain], 4))
+        plain++;
+    if (plain == len) {
         fwrite(text, 1, len, out);
         return;
     }
