@@ -200,10 +200,17 @@ static void csv_on_field(void *data, size_t len, void *user)
     s->len[c] = len;
 }
 
+/* With CSV_REPALL_NL, libcsv reports every CR or LF outside a record as an
+ * empty row: lines are counted by LF, so LF and CRLF files and blank lines
+ * all give true line numbers. */
 static void csv_on_row(int terminator, void *user)
 {
-    (void)terminator;
     csv_state *s = user;
+    if (s->field == 0) {
+        s->line += terminator == '\n';
+        s->record_line = s->line;
+        return;
+    }
     if (s->status == LAPSE_OK) {
         if (s->rows == 0) {
             s->n_fields = s->field;
@@ -227,7 +234,7 @@ static void csv_on_row(int terminator, void *user)
     }
     s->rows++;
     s->field = 0;
-    s->line++;
+    s->line += terminator == '\n';
     s->record_line = s->line;
 }
 
@@ -244,7 +251,7 @@ int campaign_csv_read(const char *path, const campaign_column *columns, int n_co
     csv_state s = { .path = path, .columns = columns, .n_columns = n_columns, .row = row,
                     .user = user, .err = err, .line = 1, .record_line = 1 };
     struct csv_parser parser;
-    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_REPALL_NL) != 0) {
         if (!is_stdin)
             fclose(file);
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");

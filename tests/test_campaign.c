@@ -323,6 +323,13 @@ static void eval_hand(void **state)
         { "user_id,channel,sent_at,group,cost,variant\nu1,sms_email,2026-03-01,treatment,0,A\n"
           "u1,phone,2026-03-01,treatment,0,A\n",
           LAPSE_ERR_FORMAT, 3, 1, "listed again" },
+        /* CRLF and a blank line: still the file's own line number */
+        { "user_id,channel,sent_at,group,cost,variant\r\nu1,sms_email,2026-03-01,treatment,0,A\r\n"
+          "\r\nu2,fax,2026-03-01,treatment,0,A\r\n",
+          LAPSE_ERR_FORMAT, 4, 2, "unknown channel" },
+        { "user_id,channel,sent_at,group,cost,variant\n\"u\n1\",sms_email,2026-03-01,treatment,0,A\n"
+          "u2,sms_email,2026-03-01,treatment,x,A\n",
+          LAPSE_ERR_FORMAT, 4, 5, "bad cost" },
         { "user_id,channel,sent_at,group,cost\nu1,sms_email,2026-03-01,treatment,0\n",
           LAPSE_ERR_FORMAT, 1, 0, "no \"variant\" column" },
         { "user_id,channel,sent_at,group,cost,variant\nu1,sms_email,2026-04-15T00:00:01Z,"
