@@ -42,7 +42,8 @@ static void usage(FILE *out)
             "  -@, --threads N      worker threads (default 1); output does not depend on it\n"
             "      --level 1-9      gzip level (default 1: fastest; 9 for the smallest file)\n"
             "  -q, --quiet          no summary on stderr\n"
-            "  -h, --help           this help\n");
+            "  -h, --help           this help\n"
+            "      --campaign       a campaign's send list and log instead (--campaign --help)\n");
 }
 
 static int parse_mix(const char *text, double mix[LAPSE_SIM_ARCHETYPES])
@@ -133,6 +134,9 @@ int cmd_simulate(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    for (int i = 1; i < argc; i++) /* the campaign mode lives in cmd_campaign.c */
+        if (strcmp(argv[i], "--campaign") == 0)
+            return cmd_campaign_simulate(argc, argv);
     lapse_sim_options opt = LAPSE_SIM_OPTIONS_INIT;
     int64_t snapshots[LAPSE_SIM_MAX_SNAPSHOTS];
     const char *dir = NULL;

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Coverage of eval's 95% uplift intervals: over many seeds, simulate a
+# campaign with planted per-channel uplifts, evaluate it, and count how often
+# each channel's interval holds the planted uplift. Peer in the same run: the
+# Wald interval (diff +- 1.96 sqrt(p1 q1/n1 + p2 q2/n2)) from the same counts.
+# Also the share of seeds whose SRM p is below 0.05 (control is stratified,
+# so it should be about 0) and the run time.
+#
+#   bench/campaign_coverage.sh [SEEDS] [USERS...]     default: 200 seeds, 20000 and 2000 users
+#   LAPSE_BIN=build-rel/lapse bench/campaign_coverage.sh 200 20000
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${LAPSE_BIN:-$root/build-rel/lapse}
+if [ ! -x "$bin" ]; then
+    cmake -S "$root" -B "$root/build-rel" -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake --build "$root/build-rel" -j2 >/dev/null
+fi
+seeds=${1:-200}
+shift || true
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(20000 2000)
+uplift=sms_email=0.02,push_feature=0.04,coupon=0.08,phone=0.15,community=0
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "machine: $(nproc) cores, $(lscpu | grep 'Model name' | sed 's/.*: *//')"
+echo "planted uplift: $uplift; base recall 0.15/0.08/0.04 by tier; control 0.2; window 24 h"
+for users in "${sizes[@]}"; do
+    : > "$work/all.csv"
+    start=$(date +%s.%N)
+    for seed in $(seq 1 "$seeds"); do
+        "$bin" simulate --campaign -q -o "$work/sim" --users "$users" --seed "$seed" \
+            --control 0.2 --uplift "$uplift"
+        "$bin" campaign eval -q --sends "$work/sim/sends.csv" --control 0.2 \
+            -o "$work/report.csv" "$work/sim/events.csv"
+        awk -F, -v seed="$seed" 'NR == FNR { if (FNR > 1) t[$1] = $3; next }
+            FNR > 1 && $1 != "all" { print seed "," $1 "," t[$1] "," $0 }' \
+            "$work/sim/truth.csv" "$work/report.csv" >> "$work/all.csv"
+    done
+    end=$(date +%s.%N)
+    # fields: seed, channel, truth, then the report row (channel at 4)
+    awk -F, -v users="$users" -v seeds="$seeds" -v secs="$(echo "$end - $start" | bc)" '
+        function wald_cover(   p1, p2, n1, n2, se) {
+            n1 = $6; n2 = $12; p1 = $9; p2 = $14
+            se = sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+            return ($15 - 1.959964 * se <= $3 && $3 <= $15 + 1.959964 * se)
+        }
+        {
+            n[$2]++; all++
+            c = ($16 <= $3 && $3 <= $17); cov[$2] += c; call += c
+            w = wald_cover(); wcov[$2] += w; wall += w
+            width[$2] += $17 - $16
+            srm += ($21 < 0.05)
+        }
+        END {
+            printf "users %d, %d seeds (%.1f s): Newcombe %.3f, Wald %.3f of %d intervals; SRM p<0.05 in %d of %d\n",
+                users, seeds, secs, call / all, wall / all, all, srm, all
+            for (k in n)
+                printf "  %-12s Newcombe %.3f  Wald %.3f  mean width %.4f\n", k, cov[k] / n[k], wcov[k] / n[k], width[k] / n[k]
+        }' "$work/all.csv"
+    echo "  md5 of all rows: $(md5sum < "$work/all.csv" | cut -c1-32)"
+done

@@ -1,0 +1,253 @@
+/* Recall campaigns: plan whom to contact through which channel within a
+ * budget, with a held-out control group; afterwards measure what it did.
+ *
+ * Channels are the action names of actions.h: sms_email, push_feature,
+ * coupon, phone, community.
+ *
+ * Plan (lapse_campaign_plan) reads a scored file (lapse score's CSV, columns
+ * found by name) and writes a send list:
+ *   user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier
+ * Response model: contacting user u through channel c recalls them with an
+ * extra probability uplift[c] (times `match` when c is u's suggested
+ * action) of the users that would otherwise churn, so the expected recalled
+ * value is
+ *   uplift[c] * (c == action ? match : 1) * (value_at_risk + p_churn * base_value)
+ * (value_at_risk is p_churn times the 90-day spend; an empty one counts 0;
+ * base_value is what any recalled user is worth). Channel rules: phone only
+ * for value_tier high; push_feature only for users with the app: the
+ * scored file's has_app column (1/0) where it has one, otherwise users
+ * whose suggested action is push_feature (the scorer suggests it to
+ * feature-dependent users, the ones using the app's core feature; the
+ * scored file holds no device data). Choice: the greedy solution of the
+ * LP relaxation of the multiple-choice knapsack (each user at most one
+ * channel): per user the upper convex hull of (cost, value) options, then
+ * every hull step over all users in order of value per cost, taken while
+ * it fits the budget. The budget covers every chosen user; the control
+ * group is then drawn from them (within each channel x risk_tier stratum,
+ * round(n * control) users in seeded hash order) and not sent, so the
+ * spend is about (1 - control) of the budget. Treatment users get the
+ * variants in turn (in the same hash order); control rows have variant "-"
+ * and cost 0.
+ *
+ * Eval (lapse_campaign_eval) reads a send list (columns user_id, channel,
+ * sent_at, group, cost, variant by name; others ignored) and the event log
+ * after the sends. Recalled: a key event in [sent_at, sent_at + window);
+ * control users are measured from their assigned sent_at. Retained 7 days:
+ * a key event in [r + 1 d, r + 8 d) after the recall time r (the first key
+ * event of the window); 30 days: one in [r + 8 d, r + 31 d); each counted
+ * only over recalled users whose period ends within the log. Clicks come
+ * from separate click logs (the messaging platform's export, the event-log
+ * format, every row a click whatever its event name): a treatment user
+ * clicked with a row in [sent_at, sent_at + window). The log covers whole
+ * UTC days from the day of its first event through the day of its last.
+ *
+ * Statistics per channel and variant, treatment vs the channel's control:
+ * the difference of recall rates with Newcombe's hybrid score interval
+ * (method 10, from two Wilson intervals, no continuity correction); the
+ * p-value of the pooled two-proportion z-test, or of Fisher's exact test
+ * (two-sided, summing tables no more likely than the one seen) when an
+ * expected cell count is below 5; the sample-ratio-mismatch chi-square (1
+ * df) of control vs treatment counts against the planned control share;
+ * and the minimum detectable uplift at 80% power, two-sided alpha 0.05:
+ * (z_0.975 + z_0.8) * sqrt(p (1 - p) (1/n_t + 1/n_c)), p the control rate. */
+#ifndef LAPSE_CAMPAIGN_H
+#define LAPSE_CAMPAIGN_H
+
+#include "lapse/category.h"
+#include "lapse/error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    LAPSE_CHANNEL_SMS_EMAIL,
+    LAPSE_CHANNEL_PUSH_FEATURE,
+    LAPSE_CHANNEL_COUPON,
+    LAPSE_CHANNEL_PHONE,
+    LAPSE_CHANNEL_COMMUNITY,
+    LAPSE_CHANNELS
+} lapse_channel;
+
+/* "sms_email", ...; NULL out of range. */
+const char *lapse_channel_name(lapse_channel channel);
+
+/* Exact action name -> channel. Returns 0 or LAPSE_ERR_FORMAT. */
+int lapse_channel_parse(lapse_channel *out, const char *name, size_t len);
+
+/* Parses "sms_email=0.05,phone=2" into values (channels not named keep
+ * their value), each within [min, max]. Returns 0 or LAPSE_ERR_ARG with a
+ * message naming the pair. */
+int lapse_campaign_parse_channels(double values[LAPSE_CHANNELS], const char *text, double min,
+                                  double max, lapse_error *err);
+
+/* ---- statistics (exposed for tests and reports) ---- */
+
+#define LAPSE_Z_975 1.959963984540054 /* two-sided 95% */
+#define LAPSE_Z_80 0.8416212335729143 /* one-sided 80% power */
+
+/* P(Z <= z) for a standard normal. */
+double lapse_normal_cdf(double z);
+
+/* Wilson score interval for x successes in n > 0 trials at critical value z. */
+void lapse_wilson(double *lo, double *hi, int64_t x, int64_t n, double z);
+
+/* Fisher's exact test of the 2x2 table [[a, b], [c, d]]: two-sided p. */
+double lapse_fisher_exact(int64_t a, int64_t b, int64_t c, int64_t d);
+
+typedef struct {
+    double rate_t, rate_c; /* x/n; NAN when n is 0 */
+    double diff;           /* rate_t - rate_c */
+    double ci_lo, ci_hi;   /* Newcombe hybrid score 95% interval */
+    double z;              /* pooled z statistic (NAN when undefined) */
+    double p_value;
+    int fisher;            /* 1 when p_value is Fisher's */
+} lapse_comparison;
+
+/* Treatment x_t of n_t vs control x_c of n_c; both n > 0, else all NAN. */
+void lapse_compare_proportions(lapse_comparison *out, int64_t x_t, int64_t n_t, int64_t x_c,
+                               int64_t n_c);
+
+/* Sample-ratio mismatch: chi-square (1 df) and its p for n_control of
+ * n_total against the planned share; NAN when undefined. */
+void lapse_srm(double *chi2, double *p, int64_t n_control, int64_t n_total, double share);
+
+/* Minimum detectable difference at 80% power, alpha 0.05 two-sided, for
+ * baseline rate p; NAN when a group is empty. */
+double lapse_mde(double p, int64_t n_t, int64_t n_c);
+
+/* ---- plan ---- */
+
+typedef struct {
+    double budget;                  /* total cost allowed, >= 0 */
+    double cost[LAPSE_CHANNELS];    /* per message, >= 0 */
+    double uplift[LAPSE_CHANNELS];  /* assumed recall uplift, 0..1 */
+    double match;                   /* uplift factor for the suggested action, >= 0 */
+    double base_value;              /* worth of any recalled user, >= 0 */
+    double control;                 /* control share, 0..0.9 */
+    uint64_t seed;
+    int64_t send_at;                /* UTC seconds; -1 = each row's asof at midnight */
+    const char *const *variants;    /* names (1..32 bytes); NULL = { "A" } */
+    size_t n_variants;
+} lapse_campaign_plan_options;
+
+#define LAPSE_CAMPAIGN_PLAN_OPTIONS_INIT                                                         \
+    { 0, { 0.05, 0, 0.5, 2.0, 0.02 }, { 0.02, 0.03, 0.06, 0.15, 0.03 }, 1.5, 1.0, 0.1, 1, -1,   \
+      NULL, 0 }
+
+typedef struct {
+    int64_t users;                        /* rows in the scored file */
+    int64_t chosen[LAPSE_CHANNELS];       /* users chosen per channel (both groups) */
+    int64_t control[LAPSE_CHANNELS];      /* of them, held out */
+    double spend;                         /* cost of the treatment sends */
+    double chosen_cost;                   /* cost of all chosen, <= budget */
+    double expected_value;                /* expected recalled value of the treatment sends */
+} lapse_campaign_plan_stats;
+
+/* Checks options: 0 or LAPSE_ERR_ARG naming the option. */
+int lapse_campaign_plan_check(const lapse_campaign_plan_options *opts, lapse_error *err);
+
+/* Reads scored_path, writes the send list to out_path atomically ("-" =
+ * stdout). Rows come out in scored-file order. stats may be NULL. Returns
+ * 0, LAPSE_ERR_FORMAT (a bad row: file, line and column), LAPSE_ERR_ARG,
+ * LAPSE_ERR_IO or LAPSE_ERR_NOMEM. */
+int lapse_campaign_plan(const char *scored_path, const char *out_path,
+                        const lapse_campaign_plan_options *opts, lapse_campaign_plan_stats *stats,
+                        lapse_error *err);
+
+/* ---- eval ---- */
+
+typedef struct {
+    unsigned key_mask;                     /* key categories (churn.h) */
+    int64_t window;                        /* seconds, > 0 */
+    double control;                        /* planned control share, for the SRM check */
+    const lapse_category_map *categories;  /* borrowed; NULL = built-in */
+    int64_t max_bad_rows;                  /* bad log rows to skip (reader.h) */
+} lapse_campaign_eval_options;
+
+#define LAPSE_CAMPAIGN_EVAL_OPTIONS_INIT { 1u, 86400, 0.1, NULL, 0 }
+
+#define LAPSE_VARIANT_MAX 32
+
+/* One row of the report: a channel and variant's treatment against the
+ * channel's whole control group ("all"/"all" for every channel together). */
+typedef struct {
+    char channel[16];
+    char variant[LAPSE_VARIANT_MAX + 1];
+    int64_t sent, clicked, recalled; /* clicked is -1 without click logs */
+    double cost;
+    int64_t control, control_recalled; /* came back without a message */
+    lapse_comparison cmp;
+    double srm_chi2, srm_p;            /* of the whole channel */
+    double mde;
+    int64_t retention_n[2], retained[2]; /* [0]: 7 days, [1]: 30 days */
+} lapse_campaign_row;
+
+typedef struct {
+    lapse_campaign_row *rows;
+    size_t n_rows;
+    int64_t sends;            /* rows read */
+    int64_t duplicate_rows;   /* identical repeats, skipped with a warning */
+    int64_t unknown_users;    /* listed users with no event in the log */
+    int64_t log_events;
+    int64_t log_first, log_end; /* the log's days: [first, end) */
+} lapse_campaign_report;
+
+/* Measures the send list against the logs (click_paths may be NULL with
+ * n_clicks 0). Errors name the file, line and column: a malformed row,
+ * an unknown channel or group, a user listed twice with different rows, a
+ * send whose window is not inside the log's days (LAPSE_ERR_RANGE). Users
+ * with no event in the log are counted and warned about, and count as not
+ * recalled. *out is owned by the caller. */
+int lapse_campaign_eval(lapse_campaign_report **out, const char *sends_path,
+                        const char *const *log_paths, size_t n_logs,
+                        const char *const *click_paths, size_t n_clicks,
+                        const lapse_campaign_eval_options *opts, lapse_error *err);
+
+/* The report as CSV (header and one line per row). Returns 0 or LAPSE_ERR_IO. */
+int lapse_campaign_report_write(FILE *out, const lapse_campaign_report *report);
+
+void lapse_campaign_report_free(lapse_campaign_report *report); /* accepts NULL */
+
+/* ---- simulation ---- */
+
+typedef struct {
+    uint64_t seed;
+    int64_t users;                     /* 1..10,000,000 */
+    int64_t start;                     /* send day, UTC midnight */
+    double uplift[LAPSE_CHANNELS];     /* planted: p_treatment - p_control */
+    double base[3];                    /* control recall for risk tiers low, medium, high */
+    double control;                    /* share, 0.01..0.9 */
+    int variants;                      /* 1..8, named A, B, ... with the same uplift */
+    int64_t window;                    /* seconds */
+} lapse_campaign_sim_options;
+
+#define LAPSE_CAMPAIGN_SIM_OPTIONS_INIT                                                         \
+    { 1, 20000, INT64_C(1772323200) /* 2026-03-01 */, { 0.02, 0.04, 0.08, 0.15, 0.0 },          \
+      { 0.15, 0.08, 0.04 }, 0.2, 1, 86400 }
+
+int lapse_campaign_sim_check(const lapse_campaign_sim_options *opts, lapse_error *err);
+
+/* Writes into dir (which must exist), each file atomically:
+ *   sends.csv   user_id,channel,sent_at,group,cost,variant,risk_tier
+ *   events.csv  the event log: history 3 to 14 days before the send, the
+ *               planted recall (a key event inside the window with
+ *               probability base[tier] + uplift for treatment, base[tier]
+ *               for control), retention and late returns after it
+ *   clicks.csv  clicks on messages (treatment only)
+ *   truth.csv   channel,variant,uplift
+ * Channels and risk tiers are drawn uniformly; control is stratified by
+ * channel and tier as in plan. Returns 0, LAPSE_ERR_ARG, LAPSE_ERR_IO or
+ * LAPSE_ERR_NOMEM. */
+int lapse_campaign_simulate(const char *dir, const lapse_campaign_sim_options *opts,
+                            lapse_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

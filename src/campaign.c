@@ -1,0 +1,281 @@
+/* Channels, option parsing, a by-name CSV reader and the stratified control
+ * draw shared by campaign plan, eval and simulation. */
+#include "campaign_internal.h"
+
+#include "strmap.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const channel_names[LAPSE_CHANNELS] = {
+    "sms_email", "push_feature", "coupon", "phone", "community",
+};
+
+const char *lapse_channel_name(lapse_channel channel)
+{
+    return (unsigned)channel < LAPSE_CHANNELS ? channel_names[channel] : NULL;
+}
+
+int lapse_channel_parse(lapse_channel *out, const char *name, size_t len)
+{
+    for (int c = 0; c < LAPSE_CHANNELS; c++) {
+        if (strlen(channel_names[c]) == len && memcmp(channel_names[c], name, len) == 0) {
+            *out = (lapse_channel)c;
+            return LAPSE_OK;
+        }
+    }
+    return LAPSE_ERR_FORMAT;
+}
+
+int lapse_campaign_parse_channels(double values[LAPSE_CHANNELS], const char *text, double min,
+                                  double max, lapse_error *err)
+{
+    const char *p = text;
+    for (;;) {
+        const size_t len = strcspn(p, ",");
+        const char *eq = memchr(p, '=', len);
+        lapse_channel channel;
+        if (!eq || lapse_channel_parse(&channel, p, (size_t)(eq - p)) != LAPSE_OK)
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                   "\"%.*s\" is not channel=value with a channel among "
+                                   "sms_email, push_feature, coupon, phone, community",
+                                   (int)len, p);
+        char number[64];
+        const size_t vlen = len - (size_t)(eq + 1 - p);
+        char *end = number;
+        double v = NAN;
+        if (vlen > 0 && vlen < sizeof number) {
+            memcpy(number, eq + 1, vlen);
+            number[vlen] = '\0';
+            errno = 0;
+            v = strtod(number, &end);
+            if (errno || *end)
+                v = NAN;
+        }
+        if (!(v >= min && v <= max))
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                   "\"%.*s\" needs a number from %g to %g", (int)len, p, min,
+                                   max);
+        values[channel] = v;
+        if (!p[len])
+            return LAPSE_OK;
+        p += len + 1;
+    }
+}
+
+uint64_t campaign_user_hash(uint64_t seed, const char *user_id, size_t len)
+{
+    /* splitmix64 finaliser over the id hash and the seed */
+    uint64_t z = lapse_hash_bytes(user_id, len) ^ (seed * 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+typedef struct {
+    uint32_t stratum;
+    uint64_t hash;
+    size_t index;
+} assign_key;
+
+static int assign_cmp(const void *a, const void *b)
+{
+    const assign_key *x = a, *y = b;
+    if (x->stratum != y->stratum)
+        return x->stratum < y->stratum ? -1 : 1;
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+int campaign_assign(size_t n, const uint32_t *stratum, const uint64_t *hash, double control,
+                    int n_variants, int *variant)
+{
+    assign_key *keys = malloc((n ? n : 1) * sizeof *keys);
+    if (!keys)
+        return LAPSE_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        keys[i] = (assign_key){ stratum[i], hash[i], i };
+    qsort(keys, n, sizeof *keys, assign_cmp);
+    for (size_t s = 0; s < n;) {
+        size_t e = s;
+        while (e < n && keys[e].stratum == keys[s].stratum)
+            e++;
+        const size_t n_control = (size_t)llround((double)(e - s) * control);
+        for (size_t i = s; i < e; i++) {
+            const size_t k = i - s;
+            variant[keys[i].index] = k < n_control ? -1 : (int)((k - n_control) % (size_t)n_variants);
+        }
+        s = e;
+    }
+    free(keys);
+    return LAPSE_OK;
+}
+
+/* ---- CSV by column name ---- */
+
+#define CSV_MAX_COLUMNS 16
+
+typedef struct {
+    const char *path;
+    const campaign_column *columns;
+    int n_columns;
+    campaign_row_fn row;
+    void *user;
+    lapse_error *err;
+    int status;
+    int64_t line, record_line;
+    int64_t rows; /* records seen, the header included */
+    int field;    /* 0-based field in the current record */
+    int n_fields; /* fields per row, from the header */
+    int *role;    /* per header field: the wanted column, or -1 */
+    size_t role_cap;
+    char *buf[CSV_MAX_COLUMNS];
+    size_t len[CSV_MAX_COLUMNS], cap[CSV_MAX_COLUMNS];
+    int have[CSV_MAX_COLUMNS];
+    int position[CSV_MAX_COLUMNS]; /* 1-based field of each wanted column */
+} csv_state;
+
+static void csv_on_field(void *data, size_t len, void *user)
+{
+    csv_state *s = user;
+    for (size_t i = 0; i < len; i++)
+        s->line += ((const char *)data)[i] == '\n';
+    if (s->status != LAPSE_OK)
+        return;
+    const int f = s->field++;
+    if (s->rows == 0) {
+        if ((size_t)f >= s->role_cap) {
+            const size_t cap = s->role_cap ? 2 * s->role_cap : 16;
+            int *grown = realloc(s->role, cap * sizeof *grown);
+            if (!grown) {
+                s->status = lapse_error_set(s->err, LAPSE_ERR_NOMEM, s->path, 0, 0, -1,
+                                            "out of memory");
+                return;
+            }
+            s->role = grown;
+            s->role_cap = cap;
+        }
+        s->role[f] = -1;
+        for (int c = 0; c < s->n_columns; c++) {
+            if (strlen(s->columns[c].name) == len && memcmp(s->columns[c].name, data, len) == 0) {
+                if (s->have[c]) {
+                    s->status = lapse_error_set(s->err, LAPSE_ERR_FORMAT, s->path,
+                                                s->record_line, f + 1, -1,
+                                                "column \"%s\" appears twice in the header",
+                                                s->columns[c].name);
+                    return;
+                }
+                s->have[c] = 1;
+                s->position[c] = f + 1;
+                s->role[f] = c;
+            }
+        }
+        return;
+    }
+    if (f >= s->n_fields) {
+        s->status = lapse_error_set(s->err, LAPSE_ERR_FORMAT, s->path, s->record_line, f + 1, -1,
+                                    "more fields than the header's %d", s->n_fields);
+        return;
+    }
+    const int c = s->role[f];
+    if (c < 0)
+        return;
+    if (len + 1 > s->cap[c]) {
+        char *grown = realloc(s->buf[c], len + 1);
+        if (!grown) {
+            s->status = lapse_error_set(s->err, LAPSE_ERR_NOMEM, s->path, 0, 0, -1,
+                                        "out of memory");
+            return;
+        }
+        s->buf[c] = grown;
+        s->cap[c] = len + 1;
+    }
+    memcpy(s->buf[c], data, len);
+    s->buf[c][len] = '\0';
+    s->len[c] = len;
+}
+
+/* With CSV_REPALL_NL, libcsv reports every CR or LF outside a record as an
+ * empty row: lines are counted by LF, so LF and CRLF files and blank lines
+ * all give true line numbers. */
+static void csv_on_row(int terminator, void *user)
+{
+    csv_state *s = user;
+    if (s->field == 0) {
+        s->line += terminator == '\n';
+        s->record_line = s->line;
+        return;
+    }
+    if (s->status == LAPSE_OK) {
+        if (s->rows == 0) {
+            s->n_fields = s->field;
+            for (int c = 0; c < s->n_columns; c++)
+                if (s->columns[c].required && !s->have[c]) {
+                    s->status = lapse_error_set(s->err, LAPSE_ERR_FORMAT, s->path, s->record_line,
+                                                0, -1, "the header has no \"%s\" column",
+                                                s->columns[c].name);
+                    break;
+                }
+        } else if (s->field != s->n_fields) {
+            s->status = lapse_error_set(s->err, LAPSE_ERR_FORMAT, s->path, s->record_line,
+                                        s->field, -1, "%d fields where the header has %d",
+                                        s->field, s->n_fields);
+        } else {
+            const char *field[CSV_MAX_COLUMNS];
+            for (int c = 0; c < s->n_columns; c++)
+                field[c] = s->have[c] ? s->buf[c] : NULL;
+            s->status = s->row(s->user, field, s->len, s->position, s->record_line, s->err);
+        }
+    }
+    s->rows++;
+    s->field = 0;
+    s->line += terminator == '\n';
+    s->record_line = s->line;
+}
+
+int campaign_csv_read(const char *path, const campaign_column *columns, int n_columns,
+                      campaign_row_fn row, void *user, lapse_error *err)
+{
+    if (n_columns > CSV_MAX_COLUMNS)
+        return lapse_error_set(err, LAPSE_ERR_ARG, path, 0, 0, -1, "too many columns");
+    const int is_stdin = strcmp(path, "-") == 0;
+    FILE *file = is_stdin ? stdin : fopen(path, "rb");
+    if (!file)
+        return lapse_error_set(err, LAPSE_ERR_IO, path, 0, 0, -1, "cannot open: %s",
+                               strerror(errno));
+    csv_state s = { .path = path, .columns = columns, .n_columns = n_columns, .row = row,
+                    .user = user, .err = err, .line = 1, .record_line = 1 };
+    struct csv_parser parser;
+    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_REPALL_NL) != 0) {
+        if (!is_stdin)
+            fclose(file);
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+    }
+    char chunk[65536];
+    size_t got;
+    while (s.status == LAPSE_OK && (got = fread(chunk, 1, sizeof chunk, file)) > 0)
+        if (csv_parse(&parser, chunk, got, csv_on_field, csv_on_row, &s) != got &&
+            s.status == LAPSE_OK)
+            s.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, s.record_line, s.field + 1,
+                                       -1, "%s", csv_strerror(csv_error(&parser)));
+    if (s.status == LAPSE_OK && ferror(file))
+        s.status = lapse_error_set(err, LAPSE_ERR_IO, path, 0, 0, -1, "read failed");
+    if (s.status == LAPSE_OK && csv_fini(&parser, csv_on_field, csv_on_row, &s) != 0 &&
+        s.status == LAPSE_OK)
+        s.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, s.record_line, s.field + 1, -1,
+                                   "unterminated quoted field");
+    if (s.status == LAPSE_OK && s.rows == 0)
+        s.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, 0, -1, "empty file: no header");
+    csv_free(&parser);
+    if (!is_stdin)
+        fclose(file);
+    for (int c = 0; c < n_columns; c++)
+        free(s.buf[c]);
+    free(s.role);
+    return s.status;
+}

@@ -1,0 +1,457 @@
+/* lapse_campaign_eval: a send list and the log after it -> recall, uplift
+ * over control and retention per channel and variant (definitions in
+ * campaign.h). */
+#include "campaign_internal.h"
+
+#include "lapse/reader.h"
+#include "lapse/timeparse.h"
+
+#include "strmap.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY INT64_C(86400)
+#define RETENTION_END (31 * DAY) /* last retention period ends 31 days after the recall */
+
+enum { COL_USER, COL_CHANNEL, COL_SENT, COL_GROUP, COL_COST, COL_VARIANT, N_COLS };
+
+static const campaign_column eval_columns[N_COLS] = {
+    { "user_id", 1 }, { "channel", 1 }, { "sent_at", 1 },
+    { "group", 1 },   { "cost", 1 },    { "variant", 1 },
+};
+
+typedef struct {
+    int64_t sent_at, line;
+    double cost;
+    int32_t variant; /* id in the variant map; -1 for control */
+    unsigned char channel, control, seen, clicked;
+} send;
+
+typedef struct {
+    int64_t ts;
+    uint32_t send;
+} key_event;
+
+typedef struct {
+    const char *path;
+    lapse_strmap *users, *variants;
+    send *sends;
+    size_t n, cap;
+    int64_t duplicates;
+    int sent_col; /* position of sent_at, for range errors */
+} eval_state;
+
+static int eval_row(void *user, const char *const *f, const size_t *len, const int *col,
+                    int64_t line, lapse_error *err)
+{
+    eval_state *s = user;
+    send row = { .line = line };
+    s->sent_col = col[COL_SENT];
+    if (len[COL_USER] == 0 || len[COL_USER] > LAPSE_USER_ID_MAX)
+        return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_USER], -1,
+                               "user_id must be 1 to %d bytes", LAPSE_USER_ID_MAX);
+    lapse_channel channel;
+    if (lapse_channel_parse(&channel, f[COL_CHANNEL], len[COL_CHANNEL]) != LAPSE_OK)
+        return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_CHANNEL], -1,
+                               "unknown channel \"%s\" (sms_email, push_feature, coupon, phone, "
+                               "community)",
+                               f[COL_CHANNEL]);
+    row.channel = (unsigned char)channel;
+    const int t = lapse_time_parse(&row.sent_at, f[COL_SENT], len[COL_SENT]);
+    if (t != LAPSE_OK)
+        return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_SENT], -1,
+                               "bad timestamp \"%s\"", f[COL_SENT]);
+    if (strcmp(f[COL_GROUP], "control") == 0)
+        row.control = 1;
+    else if (strcmp(f[COL_GROUP], "treatment") != 0)
+        return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_GROUP], -1,
+                               "group must be treatment or control, not \"%s\"", f[COL_GROUP]);
+    char *end;
+    errno = 0;
+    row.cost = strtod(f[COL_COST], &end);
+    if (errno || end == f[COL_COST] || *end || !isfinite(row.cost) || row.cost < 0)
+        return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_COST], -1,
+                               "bad cost \"%s\": a number >= 0", f[COL_COST]);
+    row.variant = -1;
+    if (!row.control) {
+        if (len[COL_VARIANT] == 0 || len[COL_VARIANT] > LAPSE_VARIANT_MAX)
+            return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_VARIANT], -1,
+                                   "variant must be 1 to %d bytes", LAPSE_VARIANT_MAX);
+        const int64_t v = lapse_strmap_intern(s->variants, f[COL_VARIANT], len[COL_VARIANT], NULL);
+        if (v < 0)
+            return lapse_error_set(err, LAPSE_ERR_NOMEM, s->path, 0, 0, -1, "out of memory");
+        row.variant = (int32_t)v;
+    }
+    int added;
+    const int64_t id = lapse_strmap_intern(s->users, f[COL_USER], len[COL_USER], &added);
+    if (id < 0)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, s->path, 0, 0, -1, "out of memory");
+    if (!added) {
+        const send *first = &s->sends[id];
+        if (first->channel == row.channel && first->sent_at == row.sent_at &&
+            first->control == row.control && first->cost == row.cost &&
+            first->variant == row.variant) {
+            if (s->duplicates++ < 3)
+                lapse_log(LAPSE_LOG_WARN, "%s:%lld repeats line %lld; counted once", s->path,
+                          (long long)line, (long long)first->line);
+            return LAPSE_OK;
+        }
+        return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_USER], -1,
+                               "user \"%s\" is listed again with a different send (first on "
+                               "line %lld)",
+                               f[COL_USER], (long long)first->line);
+    }
+    if (s->n == s->cap) {
+        const size_t cap = s->cap ? 2 * s->cap : 1024;
+        send *grown = realloc(s->sends, cap * sizeof *grown);
+        if (!grown)
+            return lapse_error_set(err, LAPSE_ERR_NOMEM, s->path, 0, 0, -1, "out of memory");
+        s->sends = grown;
+        s->cap = cap;
+    }
+    s->sends[s->n++] = row;
+    return LAPSE_OK;
+}
+
+static int key_event_cmp(const void *a, const void *b)
+{
+    const key_event *x = a, *y = b;
+    if (x->send != y->send)
+        return x->send < y->send ? -1 : 1;
+    return (x->ts > y->ts) - (x->ts < y->ts);
+}
+
+/* Reads logs; calls back per event of a listed user. */
+typedef int (*event_fn)(void *user, uint32_t send, const lapse_event *event, lapse_error *err);
+
+static int read_logs(const char *const *paths, size_t n, const lapse_campaign_eval_options *opts,
+                     const lapse_strmap *users, event_fn fn, void *user, int64_t *events,
+                     int64_t *first, int64_t *last, lapse_error *err)
+{
+    lapse_reader_options ropts = LAPSE_READER_OPTIONS_INIT;
+    ropts.categories = opts->categories;
+    ropts.max_bad_rows = opts->max_bad_rows;
+    lapse_reader *reader = NULL;
+    int status = lapse_reader_open(&reader, paths, n, &ropts, err);
+    if (status != LAPSE_OK)
+        return status;
+    lapse_event e;
+    while ((status = lapse_reader_next(reader, &e, err)) > 0) {
+        ++*events;
+        if (e.ts < *first)
+            *first = e.ts;
+        if (e.ts > *last)
+            *last = e.ts;
+        const int64_t id = lapse_strmap_find(users, e.user_id, e.user_id_len);
+        if (id >= 0 && (status = fn(user, (uint32_t)id, &e, err)) != LAPSE_OK)
+            break;
+    }
+    lapse_reader_free(reader);
+    return status < 0 ? status : LAPSE_OK;
+}
+
+typedef struct {
+    eval_state *s;
+    const lapse_campaign_eval_options *opts;
+    key_event *keys;
+    size_t n_keys, cap_keys;
+} log_pass;
+
+static int on_log_event(void *user, uint32_t id, const lapse_event *e, lapse_error *err)
+{
+    log_pass *p = user;
+    send *s = &p->s->sends[id];
+    s->seen = 1;
+    if (!(p->opts->key_mask & (1u << e->category)) || e->ts < s->sent_at ||
+        e->ts >= s->sent_at + p->opts->window + RETENTION_END)
+        return LAPSE_OK;
+    if (p->n_keys == p->cap_keys) {
+        const size_t cap = p->cap_keys ? 2 * p->cap_keys : 4096;
+        key_event *grown = realloc(p->keys, cap * sizeof *grown);
+        if (!grown)
+            return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+        p->keys = grown;
+        p->cap_keys = cap;
+    }
+    p->keys[p->n_keys++] = (key_event){ e->ts, id };
+    return LAPSE_OK;
+}
+
+static int on_click(void *user, uint32_t id, const lapse_event *e, lapse_error *err)
+{
+    (void)err;
+    log_pass *p = user;
+    send *s = &p->s->sends[id];
+    if (!s->control && e->ts >= s->sent_at && e->ts < s->sent_at + p->opts->window)
+        s->clicked = 1;
+    return LAPSE_OK;
+}
+
+/* Per-send outcome. */
+typedef struct {
+    unsigned char recalled, obs[2], kept[2];
+} outcome;
+
+static void judge(outcome *o, const send *s, const key_event *k, size_t n, int64_t window,
+                  int64_t end)
+{
+    memset(o, 0, sizeof *o);
+    size_t i = 0;
+    while (i < n && k[i].ts < s->sent_at)
+        i++;
+    if (i == n || k[i].ts >= s->sent_at + window)
+        return;
+    o->recalled = 1;
+    const int64_t r = k[i].ts;
+    const int64_t from[2] = { r + DAY, r + 8 * DAY }, to[2] = { r + 8 * DAY, r + 31 * DAY };
+    for (int p = 0; p < 2; p++) {
+        o->obs[p] = to[p] <= end;
+        for (size_t j = i; j < n && o->obs[p]; j++)
+            if (k[j].ts >= from[p] && k[j].ts < to[p]) {
+                o->kept[p] = 1;
+                break;
+            }
+    }
+}
+
+typedef struct {
+    int64_t sent, clicked, recalled, ret_n[2], ret_k[2];
+    double cost;
+} tally;
+
+static void finish_row(lapse_campaign_row *row, const char *channel, const char *variant,
+                       const tally *t, int64_t n_c, int64_t x_c, int64_t channel_sent,
+                       int clicks, double control)
+{
+    memset(row, 0, sizeof *row);
+    snprintf(row->channel, sizeof row->channel, "%s", channel);
+    snprintf(row->variant, sizeof row->variant, "%s", variant);
+    row->sent = t->sent;
+    row->clicked = clicks ? t->clicked : -1;
+    row->recalled = t->recalled;
+    row->cost = t->cost;
+    row->control = n_c;
+    row->control_recalled = x_c;
+    lapse_compare_proportions(&row->cmp, t->recalled, t->sent, x_c, n_c);
+    lapse_srm(&row->srm_chi2, &row->srm_p, n_c, n_c + channel_sent, control);
+    row->mde = lapse_mde(n_c > 0 ? (double)x_c / (double)n_c : NAN, t->sent, n_c);
+    for (int p = 0; p < 2; p++) {
+        row->retention_n[p] = t->ret_n[p];
+        row->retained[p] = t->ret_k[p];
+    }
+}
+
+int lapse_campaign_eval(lapse_campaign_report **out, const char *sends_path,
+                        const char *const *log_paths, size_t n_logs,
+                        const char *const *click_paths, size_t n_clicks,
+                        const lapse_campaign_eval_options *opts, lapse_error *err)
+{
+    if (opts->window <= 0 || !(opts->control > 0 && opts->control < 1) || opts->key_mask == 0 ||
+        n_logs == 0)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "eval needs a window > 0, a control share in (0, 1), key "
+                               "categories and at least one log");
+    eval_state s = { .path = sends_path };
+    log_pass p = { .s = &s, .opts = opts };
+    lapse_campaign_report *rep = calloc(1, sizeof *rep);
+    tally *tallies = NULL;
+    int status;
+    s.users = lapse_strmap_create();
+    s.variants = lapse_strmap_create();
+    if (!rep || !s.users || !s.variants) {
+        status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+        goto done;
+    }
+    status = campaign_csv_read(sends_path, eval_columns, N_COLS, eval_row, &s, err);
+    if (status != LAPSE_OK)
+        goto done;
+    if (s.n == 0) {
+        status = lapse_error_set(err, LAPSE_ERR_FORMAT, sends_path, 0, 0, -1, "no sends listed");
+        goto done;
+    }
+    int64_t first = INT64_MAX, last = INT64_MIN, clicks_events = 0, clicks_first = INT64_MAX,
+            clicks_last = INT64_MIN;
+    status = read_logs(log_paths, n_logs, opts, s.users, on_log_event, &p, &rep->log_events,
+                       &first, &last, err);
+    if (status != LAPSE_OK)
+        goto done;
+    if (rep->log_events == 0) {
+        status = lapse_error_set(err, LAPSE_ERR_RANGE, log_paths[0], 0, 0, -1,
+                                 "the log has no events");
+        goto done;
+    }
+    if (n_clicks) {
+        status = read_logs(click_paths, n_clicks, opts, s.users, on_click, &p, &clicks_events,
+                           &clicks_first, &clicks_last, err);
+        if (status != LAPSE_OK)
+            goto done;
+    }
+    rep->log_first = lapse_day_of(first) * DAY;
+    rep->log_end = (lapse_day_of(last) + 1) * DAY;
+    rep->sends = (int64_t)s.n + s.duplicates;
+    rep->duplicate_rows = s.duplicates;
+    for (size_t i = 0; i < s.n; i++) {
+        const send *d = &s.sends[i];
+        if (d->sent_at < rep->log_first || d->sent_at + opts->window > rep->log_end) {
+            char a[16], b[16], when[32];
+            lapse_time_format_iso(when, d->sent_at);
+            lapse_time_format_date(a, rep->log_first);
+            lapse_time_format_date(b, rep->log_end - DAY);
+            status = lapse_error_set(err, LAPSE_ERR_RANGE, sends_path, d->line, s.sent_col, -1,
+                                     "send at %s: its window is not inside the log, which "
+                                     "covers %s to %s",
+                                     when, a, b);
+            goto done;
+        }
+        if (!d->seen) {
+            if (rep->unknown_users++ < 3) {
+                size_t len;
+                const char *id = lapse_strmap_key(s.users, (int64_t)i, &len);
+                lapse_log(LAPSE_LOG_WARN, "%s:%lld: user \"%.*s\" has no event in the log",
+                          sends_path, (long long)d->line, (int)len, id);
+            }
+        }
+    }
+    if (rep->unknown_users)
+        lapse_log(LAPSE_LOG_WARN, "%lld listed users have no event in the log; they count as "
+                  "not recalled", (long long)rep->unknown_users);
+    qsort(p.keys, p.n_keys, sizeof *p.keys, key_event_cmp);
+
+    /* tallies: [channel][variant] treatment, plus per-channel control */
+    const size_t n_var = lapse_strmap_size(s.variants);
+    tallies = calloc(LAPSE_CHANNELS * (n_var + 1), sizeof *tallies);
+    if (!tallies) {
+        status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+        goto done;
+    }
+    int64_t n_c[LAPSE_CHANNELS] = { 0 }, x_c[LAPSE_CHANNELS] = { 0 },
+            n_t[LAPSE_CHANNELS] = { 0 };
+    size_t k = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        const size_t k0 = k;
+        while (k < p.n_keys && p.keys[k].send == i)
+            k++;
+        const send *d = &s.sends[i];
+        outcome o;
+        judge(&o, d, p.keys + k0, k - k0, opts->window, rep->log_end);
+        if (d->control) {
+            n_c[d->channel]++;
+            x_c[d->channel] += o.recalled;
+            continue;
+        }
+        n_t[d->channel]++;
+        tally *t = &tallies[d->channel * (n_var + 1) + (size_t)d->variant];
+        t->sent++;
+        t->clicked += d->clicked;
+        t->recalled += o.recalled;
+        t->cost += d->cost;
+        for (int q = 0; q < 2; q++) {
+            t->ret_n[q] += o.recalled && o.obs[q];
+            t->ret_k[q] += o.recalled && o.obs[q] && o.kept[q];
+        }
+    }
+    rep->rows = calloc(LAPSE_CHANNELS * (n_var + 1) + 1, sizeof *rep->rows);
+    if (!rep->rows) {
+        status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+        goto done;
+    }
+    tally all = { 0 };
+    int64_t all_c = 0, all_x = 0;
+    for (int c = 0; c < LAPSE_CHANNELS; c++) {
+        all_c += n_c[c];
+        all_x += x_c[c];
+        if (n_t[c] == 0 && n_c[c] > 0) {
+            const tally none = { 0 };
+            finish_row(&rep->rows[rep->n_rows++], lapse_channel_name(c), "-", &none, n_c[c],
+                       x_c[c], 0, n_clicks > 0, opts->control);
+        }
+        for (size_t v = 0; v < n_var; v++) {
+            const tally *t = &tallies[c * (n_var + 1) + v];
+            if (t->sent == 0)
+                continue;
+            size_t len;
+            char name[LAPSE_VARIANT_MAX + 1];
+            const char *key = lapse_strmap_key(s.variants, (int64_t)v, &len);
+            memcpy(name, key, len);
+            name[len] = '\0';
+            finish_row(&rep->rows[rep->n_rows++], lapse_channel_name(c), name, t, n_c[c],
+                       x_c[c], n_t[c], n_clicks > 0, opts->control);
+            all.sent += t->sent;
+            all.clicked += t->clicked;
+            all.recalled += t->recalled;
+            all.cost += t->cost;
+            for (int q = 0; q < 2; q++) {
+                all.ret_n[q] += t->ret_n[q];
+                all.ret_k[q] += t->ret_k[q];
+            }
+        }
+    }
+    finish_row(&rep->rows[rep->n_rows++], "all", "all", &all, all_c, all_x, all.sent,
+               n_clicks > 0, opts->control);
+done:
+    if (status != LAPSE_OK) {
+        lapse_campaign_report_free(rep);
+        rep = NULL;
+    }
+    *out = rep;
+    lapse_strmap_free(s.users);
+    lapse_strmap_free(s.variants);
+    free(s.sends);
+    free(p.keys);
+    free(tallies);
+    return status;
+}
+
+void lapse_campaign_report_free(lapse_campaign_report *report)
+{
+    if (!report)
+        return;
+    free(report->rows);
+    free(report);
+}
+
+static void put_number(FILE *out, double v)
+{
+    if (isfinite(v))
+        fprintf(out, ",%.6g", v);
+    else
+        fputs(",", out);
+}
+
+int lapse_campaign_report_write(FILE *out, const lapse_campaign_report *report)
+{
+    fputs("channel,variant,sent,clicked,recalled,recall_rate,total_cost,cost_per_recalled,"
+          "control,control_recalled,control_rate,uplift,ci_low,ci_high,p_value,test,srm_chi2,"
+          "srm_p,mde,retention_7d_n,retained_7d,retention_30d_n,retained_30d\n",
+          out);
+    for (size_t i = 0; i < report->n_rows; i++) {
+        const lapse_campaign_row *r = &report->rows[i];
+        fprintf(out, "%s,%s,%lld,", r->channel, r->variant, (long long)r->sent);
+        if (r->clicked >= 0)
+            fprintf(out, "%lld", (long long)r->clicked);
+        fprintf(out, ",%lld", (long long)r->recalled);
+        put_number(out, r->cmp.rate_t);
+        put_number(out, r->cost);
+        put_number(out, r->recalled ? r->cost / (double)r->recalled : NAN);
+        fprintf(out, ",%lld,%lld", (long long)r->control, (long long)r->control_recalled);
+        put_number(out, r->cmp.rate_c);
+        put_number(out, r->cmp.diff);
+        put_number(out, r->cmp.ci_lo);
+        put_number(out, r->cmp.ci_hi);
+        put_number(out, r->cmp.p_value);
+        fputs(isfinite(r->cmp.p_value) ? (r->cmp.fisher ? ",fisher" : ",z") : ",", out);
+        put_number(out, r->srm_chi2);
+        put_number(out, r->srm_p);
+        put_number(out, r->mde);
+        for (int q = 0; q < 2; q++) {
+            fprintf(out, ",%lld", (long long)r->retention_n[q]);
+            put_number(out, r->retention_n[q] ? (double)r->retained[q] / (double)r->retention_n[q]
+                                              : NAN);
+        }
+        fputc('\n', out);
+    }
+    return ferror(out) ? LAPSE_ERR_IO : LAPSE_OK;
+}

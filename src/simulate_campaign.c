@@ -1,0 +1,185 @@
+/* lapse simulate --campaign: a send list and the log after it, with a known
+ * recall uplift planted per channel (layout in campaign.h). */
+#include "campaign_internal.h"
+
+#include "lapse/outfile.h"
+#include "lapse/timeparse.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY INT64_C(86400)
+#define HOUR INT64_C(3600)
+#define SIM_MAX_USERS INT64_C(10000000)
+
+/* Retention and late-return behaviour; fixed, since eval only reports them. */
+#define P_KEEP_7 0.6
+#define P_KEEP_30 0.45
+#define P_LATE 0.25
+#define P_CLICK_RECALLED 0.5
+#define P_CLICK_OTHER 0.05
+
+static const char *const tier_names[3] = { "low", "medium", "high" };
+
+typedef struct {
+    uint64_t s;
+} rng;
+
+static uint64_t rng_next(rng *r)
+{
+    uint64_t z = (r->s += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static double rng_unit(rng *r)
+{
+    return (double)(rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+static int64_t rng_below(rng *r, int64_t n)
+{
+    return (int64_t)(rng_unit(r) * (double)n);
+}
+
+int lapse_campaign_sim_check(const lapse_campaign_sim_options *o, lapse_error *err)
+{
+    if (o->users < 1 || o->users > SIM_MAX_USERS)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "users must be 1 to %lld",
+                               (long long)SIM_MAX_USERS);
+    if (!(o->control >= 0.01 && o->control <= 0.9))
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "control must be in 0.01..0.9");
+    if (o->variants < 1 || o->variants > 8)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "variants must be 1 to 8");
+    if (o->window < HOUR || o->window > 7 * DAY)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "window must be 1 hour to 7 days");
+    if (o->start < 14 * DAY || o->start % DAY || o->start > LAPSE_TIME_MAX - 60 * DAY)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "start must be a date from 1970-01-15 to 2199");
+    for (int t = 0; t < 3; t++)
+        for (int c = 0; c < LAPSE_CHANNELS; c++)
+            if (!(o->base[t] >= 0 && o->uplift[c] >= -o->base[t] &&
+                  o->base[t] + o->uplift[c] <= 1))
+                return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                       "base %g + uplift %g of %s is not a probability",
+                                       o->base[t], o->uplift[c], lapse_channel_name(c));
+    return LAPSE_OK;
+}
+
+static int open_in(lapse_outfile **out, const char *dir, const char *name, lapse_error *err)
+{
+    char path[LAPSE_ERROR_PATH_MAX];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+        return lapse_error_set(err, LAPSE_ERR_ARG, dir, 0, 0, -1, "folder path too long");
+    return lapse_outfile_open(out, path, err);
+}
+
+static void put_event(FILE *out, const char *user, int64_t ts, const char *event)
+{
+    char when[32];
+    lapse_time_format_iso(when, ts);
+    fprintf(out, "%s,%s,%s\n", user, when, event);
+}
+
+int lapse_campaign_simulate(const char *dir, const lapse_campaign_sim_options *o,
+                            lapse_error *err)
+{
+    int status = lapse_campaign_sim_check(o, err);
+    if (status != LAPSE_OK)
+        return status;
+    static const double costs[LAPSE_CHANNELS] = { 0.05, 0, 0.5, 2.0, 0.02 };
+    const size_t n = (size_t)o->users;
+    unsigned char *channel = malloc(n), *tier = malloc(n);
+    uint32_t *stratum = malloc(n * sizeof *stratum);
+    uint64_t *hash = malloc(n * sizeof *hash);
+    int *variant = malloc(n * sizeof *variant);
+    lapse_outfile *sends = NULL, *events = NULL, *clicks = NULL, *truth = NULL;
+    if (!channel || !tier || !stratum || !hash || !variant) {
+        status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+        goto done;
+    }
+    char id[32];
+    for (size_t i = 0; i < n; i++) {
+        rng r = { o->seed * 0xd1342543de82ef95u + i };
+        channel[i] = (unsigned char)rng_below(&r, LAPSE_CHANNELS);
+        tier[i] = (unsigned char)rng_below(&r, 3);
+        stratum[i] = channel[i] * 3u + tier[i];
+        const int len = snprintf(id, sizeof id, "c%07zu", i);
+        hash[i] = campaign_user_hash(o->seed, id, (size_t)len);
+    }
+    status = campaign_assign(n, stratum, hash, o->control, o->variants, variant);
+    if (status != LAPSE_OK) {
+        lapse_error_set(err, status, NULL, 0, 0, -1, "out of memory");
+        goto done;
+    }
+    if ((status = open_in(&sends, dir, "sends.csv", err)) != LAPSE_OK ||
+        (status = open_in(&events, dir, "events.csv", err)) != LAPSE_OK ||
+        (status = open_in(&clicks, dir, "clicks.csv", err)) != LAPSE_OK ||
+        (status = open_in(&truth, dir, "truth.csv", err)) != LAPSE_OK)
+        goto done;
+    FILE *fs = lapse_outfile_stream(sends), *fe = lapse_outfile_stream(events),
+         *fc = lapse_outfile_stream(clicks), *ft = lapse_outfile_stream(truth);
+    fputs("user_id,channel,sent_at,group,cost,variant,risk_tier\n", fs);
+    fputs("user_id,ts,event\n", fe);
+    fputs("user_id,ts,event\n", fc);
+    fputs("channel,variant,uplift\n", ft);
+    for (int c = 0; c < LAPSE_CHANNELS; c++)
+        for (int v = 0; v < o->variants; v++)
+            fprintf(ft, "%s,%c,%.10g\n", lapse_channel_name(c), 'A' + v, o->uplift[c]);
+    for (size_t i = 0; i < n; i++) {
+        /* a second stream per user, so the draws above never shift these */
+        rng r = { (o->seed * 0xd1342543de82ef95u + i) ^ 0x5851f42d4c957f2du };
+        snprintf(id, sizeof id, "c%07zu", i);
+        const int treat = variant[i] >= 0;
+        const int64_t sent = o->start + 8 * HOUR + rng_below(&r, 10 * HOUR);
+        char when[32];
+        lapse_time_format_iso(when, sent);
+        fprintf(fs, "%s,%s,%s,%s,%.10g,%c,%s\n", id, lapse_channel_name(channel[i]), when,
+                treat ? "treatment" : "control", treat ? costs[channel[i]] : 0.0,
+                treat ? 'A' + variant[i] : '-', tier_names[tier[i]]);
+        const int history = 1 + (int)rng_below(&r, 3);
+        for (int h = 0; h < history; h++)
+            put_event(fe, id, o->start - 14 * DAY + rng_below(&r, 11 * DAY), "login");
+        const double p = o->base[tier[i]] + (treat ? o->uplift[channel[i]] : 0);
+        const int recalled = rng_unit(&r) < p;
+        if (recalled) {
+            const int64_t t = sent + rng_below(&r, o->window);
+            put_event(fe, id, t, "app_open");
+            put_event(fe, id, t + rng_below(&r, HOUR), "view_item");
+            if (rng_unit(&r) < P_KEEP_7)
+                put_event(fe, id, t + DAY + rng_below(&r, 7 * DAY), "login");
+            if (rng_unit(&r) < P_KEEP_30)
+                put_event(fe, id, t + 8 * DAY + rng_below(&r, 23 * DAY), "login");
+        } else if (rng_unit(&r) < P_LATE) {
+            put_event(fe, id, sent + o->window + HOUR + rng_below(&r, 20 * DAY), "login");
+        }
+        if (treat && rng_unit(&r) < (recalled ? P_CLICK_RECALLED : P_CLICK_OTHER))
+            put_event(fc, id, sent + rng_below(&r, 2 * HOUR), "message_click");
+    }
+    /* the log's last day: every 31-day retention period fits in it */
+    put_event(fe, "c_end", o->start + o->window + 32 * DAY, "login");
+    lapse_outfile *files[4] = { sends, events, clicks, truth };
+    sends = events = clicks = truth = NULL; /* now owned by files[] */
+    for (int f = 0; f < 4; f++) {
+        if (status == LAPSE_OK)
+            status = lapse_outfile_commit(files[f], err);
+        else
+            lapse_outfile_abort(files[f]);
+    }
+done:
+    lapse_outfile_abort(sends);
+    lapse_outfile_abort(events);
+    lapse_outfile_abort(clicks);
+    lapse_outfile_abort(truth);
+    free(channel);
+    free(tier);
+    free(stratum);
+    free(hash);
+    free(variant);
+    return status;
+}

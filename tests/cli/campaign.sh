@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# lapse campaign end to end: a simulated campaign's planted uplifts fall
+# inside eval's intervals; plan -> eval; bad send lists and exit codes.
+set -euo pipefail
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cd "$dir"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$LAPSE_BIN" campaign --help | grep -q 'Newcombe' || fail "help"
+"$LAPSE_BIN" simulate --campaign --help | grep -q 'planted uplift' || fail "simulate --campaign help"
+
+# Planted uplifts (one negative, one zero) inside each channel's 95% interval.
+"$LAPSE_BIN" simulate --campaign -q -o sim --users 20000 --seed 11 --control 0.2 \
+    --uplift sms_email=0.03,push_feature=0.05,coupon=0.1,phone=0.2,community=-0.02 --variants 2
+"$LAPSE_BIN" campaign eval -q --sends sim/sends.csv --clicks sim/clicks.csv --control 0.2 \
+    -o report.csv sim/events.csv
+head -1 report.csv | grep -q '^channel,variant,sent,clicked,recalled,recall_rate,total_cost,cost_per_recalled,control,control_recalled,control_rate,uplift,ci_low,ci_high,p_value,test,srm_chi2,srm_p,mde,' || fail "report header"
+[ "$(wc -l < report.csv)" -eq 12 ] || fail "5 channels x 2 variants + total: $(wc -l < report.csv)"
+awk -F, 'NR == FNR { if (FNR > 1) truth[$1 "," $2] = $3; next }
+         FNR > 1 && $1 != "all" {
+             k = $1 "," $2; n++
+             if (!(k in truth)) { print "no truth for " k; bad = 1 }
+             if (!($13 <= truth[k] && truth[k] <= $14)) { print k ": " truth[k] " outside [" $13 ", " $14 "]"; bad = 1 }
+             if ($18 < 0.001) { print k ": sample ratio mismatch p " $18; bad = 1 }
+             if ($4 == "" || $4 + 0 > $3 + 0) { print k ": clicked " $4; bad = 1 }
+         }
+         END { exit bad || n != 10 }' sim/truth.csv report.csv || fail "planted uplift outside its interval"
+# phone (uplift 0.2) is clearly detected; every row has a power figure.
+awk -F, '$1 == "phone" && !($15 < 1e-6) { exit 1 }' report.csv || fail "phone p-value"
+awk -F, 'NR > 1 && !($19 > 0) { exit 1 }' report.csv || fail "mde"
+# same seed, same bytes
+"$LAPSE_BIN" simulate --campaign -q -o sim2 --users 20000 --seed 11 --control 0.2 \
+    --uplift sms_email=0.03,push_feature=0.05,coupon=0.1,phone=0.2,community=-0.02 --variants 2
+cmp sim/events.csv sim2/events.csv && cmp sim/sends.csv sim2/sends.csv || fail "simulate is not reproducible"
+
+# plan -> eval: the send list plan writes is what eval reads.
+cat > scored.csv <<'EOF'
+user_id,asof,p_churn,risk_tier,segment,days_silent,value_tier,value_at_risk,reason_1,reason_2,reason_3,action,label
+a,2026-03-01,0.5,high,mixed,2,high,100,x,y,z,phone,
+b,2026-03-01,0.2,low,mixed,2,low,,x,y,z,sms_email,
+c,2026-03-01,0.9,high,feature-dependent,2,medium,10,x,y,z,push_feature,
+EOF
+"$LAPSE_BIN" campaign plan -q --budget 2.1 --control 0 --send-at 2026-03-01T09:00:00Z -o plan.csv scored.csv
+# without has_app, push goes to c (push suggested) and not to a: a gets phone.
+[ "$(cut -d, -f1,2,4,5 plan.csv | tr '\n' ' ')" = "user_id,channel,group,cost a,phone,treatment,2 b,community,treatment,0.02 c,push_feature,treatment,0 " ] || fail "plan: $(cat plan.csv)"
+"$LAPSE_BIN" campaign plan -q --budget 10 --cost phone=50 --control 0 -o plan2.csv scored.csv
+grep -q '^a,coupon,' plan2.csv || fail "--cost phone=50 moves a to coupon: $(cat plan2.csv)"
+"$LAPSE_BIN" campaign plan -q --budget 100 --control 0.5 --seed 3 -o plan3.csv scored.csv
+[ "$(grep -c ',control,0,-,' plan3.csv)" -eq 3 ] || fail "one-user strata round 0.5 up to control"
+printf 'user_id,ts,event\na,2026-02-20,login\na,2026-03-01T10:00:00Z,login\nc,2026-03-05,login\nz,2026-04-15,login\n' > log.csv
+"$LAPSE_BIN" campaign eval -q --sends plan.csv -o plan_report.csv log.csv
+grep -q '^phone,A,1,,1,1,2,2,0,0,,' plan_report.csv || fail "plan report: $(cat plan_report.csv)"
+
+# Bad send lists: located errors, exit 1, no report left behind.
+printf 'user_id,channel,sent_at,group,cost,variant\na,sms_email,2026-03-01,treatment,0.05,A\nb,fax,2026-03-01,treatment,1,A\n' > bad.csv
+set +e
+"$LAPSE_BIN" campaign eval -q --sends bad.csv -o out.csv log.csv 2> err.txt; rc=$?
+set -e
+[ $rc -eq 1 ] || fail "unknown channel exit $rc"
+grep -q 'unknown channel "fax".*(in bad.csv:3, column 2)' err.txt || fail "message: $(cat err.txt)"
+[ ! -e out.csv ] || fail "report left behind"
+printf 'user_id,channel,sent_at,group,cost,variant\na,sms_email,2026-04-16,treatment,0.05,A\n' > late.csv
+set +e
+"$LAPSE_BIN" campaign eval -q --sends late.csv log.csv > /dev/null 2> err.txt; rc=$?
+set -e
+[ $rc -eq 1 ] || fail "send after the log exit $rc"
+grep -q 'covers 2026-02-20 to 2026-04-15 (in late.csv:2, column 3)' err.txt || fail "range message: $(cat err.txt)"
+# unknown users and repeated rows: counted warnings, exit 0
+printf 'user_id,channel,sent_at,group,cost,variant\na,sms_email,2026-03-01,treatment,0.05,A\nghost,sms_email,2026-03-01,control,0,-\na,sms_email,2026-03-01,treatment,0.05,A\n' > warn.csv
+"$LAPSE_BIN" campaign eval --sends warn.csv log.csv > /dev/null 2> err.txt
+grep -q 'warning: warn.csv:3: user "ghost" has no event in the log' err.txt || fail "unknown user warning: $(cat err.txt)"
+grep -q 'warning: warn.csv:4 repeats line 2' err.txt || fail "duplicate warning: $(cat err.txt)"
+grep -q '3 sends (1 duplicate rows, 1 users not in the log)' err.txt || fail "counts: $(cat err.txt)"
+
+# Usage errors exit 2; a missing file exits 3.
+set +e
+"$LAPSE_BIN" campaign plan scored.csv 2> /dev/null; [ $? -eq 2 ] || fail "plan without --budget"
+"$LAPSE_BIN" campaign plan --budget 1 --cost fax=1 scored.csv 2> /dev/null; [ $? -eq 2 ] || fail "bad --cost"
+"$LAPSE_BIN" campaign eval log.csv 2> /dev/null; [ $? -eq 2 ] || fail "eval without --sends"
+"$LAPSE_BIN" campaign launch 2> /dev/null; [ $? -eq 2 ] || fail "unknown subcommand"
+"$LAPSE_BIN" campaign eval --sends missing.csv log.csv 2> /dev/null; [ $? -eq 3 ] || fail "missing file"
+set -e
+echo ok

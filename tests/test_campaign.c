@@ -1,0 +1,368 @@
+/* Campaign statistics against textbook values, the plan's knapsack and
+ * control draw on hand-worked users, and eval on a hand-written send list. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "lapse/campaign.h"
+
+#include "campaign_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define near(a, b, tol) assert_true(fabs((a) - (b)) <= (tol))
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[8192];
+    const size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void normal_and_wilson(void **state)
+{
+    (void)state;
+    near(lapse_normal_cdf(0), 0.5, 1e-15);
+    near(lapse_normal_cdf(LAPSE_Z_975), 0.975, 1e-12);
+    near(lapse_normal_cdf(-LAPSE_Z_80), 0.2, 1e-12);
+    /* Newcombe (1998), single proportion: 81/263, Wilson 0.2553 to 0.3662. */
+    double lo, hi;
+    lapse_wilson(&lo, &hi, 81, 263, LAPSE_Z_975);
+    near(lo, 0.2553, 5e-5);
+    near(hi, 0.3662, 5e-5);
+    /* x = 0: the interval starts at 0 and ends at z^2 / (n + z^2). */
+    lapse_wilson(&lo, &hi, 0, 10, LAPSE_Z_975);
+    near(lo, 0, 1e-15);
+    near(hi, LAPSE_Z_975 * LAPSE_Z_975 / (10 + LAPSE_Z_975 * LAPSE_Z_975), 1e-12);
+}
+
+static void two_proportions(void **state)
+{
+    (void)state;
+    lapse_comparison c;
+    /* Newcombe (1998) example (a): 56/70 vs 48/80, method 10: 0.0524 to 0.3339. */
+    lapse_compare_proportions(&c, 56, 70, 48, 80);
+    near(c.diff, 0.2, 1e-12);
+    near(c.ci_lo, 0.0524, 5e-5);
+    near(c.ci_hi, 0.3339, 5e-5);
+    /* 60/100 vs 40/100: pooled p 0.5, se sqrt(0.25 * 0.02) = 0.0707107,
+     * z = 0.2 / se = 2.828427, p = 2 (1 - Phi(z)) = 0.0046777. */
+    lapse_compare_proportions(&c, 60, 100, 40, 100);
+    assert_false(c.fisher);
+    near(c.z, 2.8284271, 1e-6);
+    near(c.p_value, 0.0046777, 1e-7);
+    /* 3/4 vs 1/4: expected cells 2 < 5, so Fisher. Tables with margins
+     * 4,4 / 4,4 have probabilities 1, 16, 36, 16, 1 (/70); the seen one is
+     * 16/70, so p = (1 + 16 + 16 + 1) / 70. */
+    lapse_compare_proportions(&c, 3, 4, 1, 4);
+    assert_true(c.fisher);
+    near(c.p_value, 34.0 / 70, 1e-12);
+    near(lapse_fisher_exact(3, 1, 1, 3), 34.0 / 70, 1e-12);
+    /* [[1, 9], [11, 3]]: the classic textbook table, two-sided p 0.002759. */
+    near(lapse_fisher_exact(1, 9, 11, 3), 0.0027595, 1e-7);
+    lapse_compare_proportions(&c, 1, 0, 1, 2);
+    assert_true(isnan(c.ci_lo) && isnan(c.p_value));
+}
+
+static void srm_and_mde(void **state)
+{
+    (void)state;
+    double chi2, p;
+    /* 120 control of 1000 planned at 10%: E = 100 and 900,
+     * chi2 = 20^2/100 + 20^2/900 = 4.4444, p = P(chi2_1 > 4.4444) = 0.035015. */
+    lapse_srm(&chi2, &p, 120, 1000, 0.1);
+    near(chi2, 40.0 / 9, 1e-12);
+    near(p, 0.035015, 1e-6);
+    lapse_srm(&chi2, &p, 100, 1000, 0.1);
+    near(chi2, 0, 1e-12);
+    near(p, 1, 1e-12);
+    /* p 0.1, 1000 each: (1.959964 + 0.841621) sqrt(0.09 * 0.002) = 0.0375872. */
+    near(lapse_mde(0.1, 1000, 1000), 0.0375872, 1e-7);
+    assert_true(isnan(lapse_mde(0.1, 0, 1000)));
+}
+
+static void channels(void **state)
+{
+    (void)state;
+    lapse_channel c;
+    assert_int_equal(lapse_channel_parse(&c, "push_feature", 12), LAPSE_OK);
+    assert_int_equal(c, LAPSE_CHANNEL_PUSH_FEATURE);
+    assert_int_equal(lapse_channel_parse(&c, "sms", 3), LAPSE_ERR_FORMAT);
+    double v[LAPSE_CHANNELS] = { 1, 1, 1, 1, 1 };
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_campaign_parse_channels(v, "phone=2.5,sms_email=0", 0, 10, &err),
+                     LAPSE_OK);
+    assert_true(v[LAPSE_CHANNEL_PHONE] == 2.5 && v[LAPSE_CHANNEL_SMS_EMAIL] == 0 &&
+                v[LAPSE_CHANNEL_COUPON] == 1);
+    assert_int_equal(lapse_campaign_parse_channels(v, "fax=1", 0, 10, &err), LAPSE_ERR_ARG);
+    assert_int_equal(lapse_campaign_parse_channels(v, "phone=", 0, 10, &err), LAPSE_ERR_ARG);
+    assert_int_equal(lapse_campaign_parse_channels(v, "phone=11", 0, 10, &err), LAPSE_ERR_ARG);
+    assert_int_equal(lapse_campaign_parse_channels(v, "phone=1x", 0, 10, &err), LAPSE_ERR_ARG);
+}
+
+static void stratified_assign(void **state)
+{
+    (void)state;
+    /* 10 users in stratum 0, 5 in stratum 1, control 0.2: round(2) and
+     * round(1) control; the treatment rest alternates two variants. */
+    uint32_t stratum[15];
+    uint64_t hash[15];
+    int variant[15];
+    for (int i = 0; i < 15; i++) {
+        stratum[i] = i < 10 ? 0 : 1;
+        hash[i] = (uint64_t)(15 - i); /* later users come first */
+    }
+    assert_int_equal(campaign_assign(15, stratum, hash, 0.2, 2, variant), LAPSE_OK);
+    int control[2] = { 0 }, a = 0, b = 0;
+    for (int i = 0; i < 15; i++) {
+        control[stratum[i]] += variant[i] < 0;
+        a += variant[i] == 0;
+        b += variant[i] == 1;
+    }
+    assert_int_equal(control[0], 2);
+    assert_int_equal(control[1], 1);
+    assert_int_equal(a, 6);
+    assert_int_equal(b, 6);
+    /* hash order: users 9, 8 are stratum 0's control, 14 stratum 1's */
+    assert_true(variant[9] < 0 && variant[8] < 0 && variant[14] < 0);
+    assert_int_equal(variant[7], 0);
+    assert_int_equal(variant[6], 1);
+}
+
+/* u1: p 0.5, high value, value_at_risk 100, suggested phone, has the app;
+ * worth 100 + 0.5 = 100.5: push 0.03 x 100.5 = 3.015 at 0, coupon 6.03 at
+ * 0.5, phone 0.15 x 1.5 x 100.5 = 22.6125 at 2 (sms 2.01 and community 3.015
+ * cost more than push for no more). Hull: push, then phone (slope 9.79875;
+ * coupon lies under the line). u2: p 0.2, low, no value, sms suggested, no
+ * app: community 0.006 at 0.02 (slope 0.3), coupon 0.012 at 0.5 (0.0125);
+ * sms 0.02 x 1.5 x 0.2 = 0.006 at 0.05 is no better than community. u3: p
+ * 0.9, medium, 10, push suggested, app: push 0.03 x 1.5 x 10.9 = 0.4905 at
+ * 0, coupon 0.654 at 0.5 (slope 0.327). */
+static const char scored[] =
+    "user_id,asof,p_churn,risk_tier,segment,days_silent,value_tier,value_at_risk,reason_1,"
+    "reason_2,reason_3,action,label,has_app\n"
+    "u1,2026-03-01,0.5,high,mixed,2,high,100,a,b,c,phone,,1\n"
+    "u2,2026-03-01,0.2,low,mixed,2,low,,a,b,c,sms_email,,0\n"
+    "u3,2026-03-01,0.9,high,feature-dependent,2,medium,10,a,b,c,push_feature,,1\n";
+
+static void plan_knapsack(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lapse_campaign_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char in[256], out[256];
+    snprintf(in, sizeof in, "%s/scored.csv", dir);
+    snprintf(out, sizeof out, "%s/sends.csv", dir);
+    write_file(in, scored);
+    lapse_campaign_plan_options o = LAPSE_CAMPAIGN_PLAN_OPTIONS_INIT;
+    o.control = 0;
+    lapse_campaign_plan_stats st;
+    lapse_error err = LAPSE_ERROR_INIT;
+    /* Budget 2.1, steps by slope: u1 push, u3 push (free), u1 phone (2,
+     * leaves 0.1), u3 coupon (0.5: no), u2 community (0.02), u2 coupon (no). */
+    o.budget = 2.1;
+    assert_int_equal(lapse_campaign_plan(in, out, &o, &st, &err), LAPSE_OK);
+    assert_string_equal(read_all(out),
+                        "user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier\n"
+                        "u1,phone,2026-03-01T00:00:00Z,treatment,2,A,22.6125,high\n"
+                        "u2,community,2026-03-01T00:00:00Z,treatment,0.02,A,0.006,low\n"
+                        "u3,push_feature,2026-03-01T00:00:00Z,treatment,0,A,0.4905,high\n");
+    near(st.spend, 2.02, 1e-12);
+    near(st.expected_value, 22.6125 + 0.006 + 0.4905, 1e-9);
+    /* Budget 1: phone no longer fits; u3 coupon, u2 community then coupon. */
+    o.budget = 1;
+    o.send_at = 1772355600; /* 2026-03-01T09:00:00Z */
+    assert_int_equal(lapse_campaign_plan(in, out, &o, &st, &err), LAPSE_OK);
+    assert_string_equal(read_all(out),
+                        "user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier\n"
+                        "u1,push_feature,2026-03-01T09:00:00Z,treatment,0,A,3.015,high\n"
+                        "u2,coupon,2026-03-01T09:00:00Z,treatment,0.5,A,0.012,low\n"
+                        "u3,coupon,2026-03-01T09:00:00Z,treatment,0.5,A,0.654,high\n");
+    /* Control 0.5 over the three: strata (phone, high) 1 -> round(0.5) = 1
+     * (llround rounds half away), (community, low) 1 -> 1, (push, high) 1 -> 1. */
+    o.budget = 2.1;
+    o.control = 0.5;
+    assert_int_equal(lapse_campaign_plan(in, out, &o, &st, &err), LAPSE_OK);
+    assert_int_equal(st.control[LAPSE_CHANNEL_PHONE], 1);
+    near(st.spend, 0, 1e-12);
+    assert_non_null(strstr(read_all(out), "u1,phone,2026-03-01T09:00:00Z,control,0,-,22.6125"));
+
+    /* A bad row names the line and the column. */
+    write_file(in, "user_id,asof,p_churn,risk_tier,value_tier,value_at_risk,action\n"
+                   "u1,2026-03-01,0.5,high,high,100,phone\n"
+                   "u2,2026-03-01,1.5,high,high,100,phone\n");
+    assert_int_equal(lapse_campaign_plan(in, out, &o, &st, &err), LAPSE_ERR_FORMAT);
+    assert_int_equal(err.line, 3);
+    assert_int_equal(err.column, 3);
+    write_file(in, "user_id,asof,p_churn,risk_tier,value_tier,action\nu1,2026-03-01,0.5,high,"
+                   "high,phone\n");
+    assert_int_equal(lapse_campaign_plan(in, out, &o, &st, &err), LAPSE_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "value_at_risk"));
+    unlink(in);
+    unlink(out);
+    rmdir(dir);
+}
+
+/* The log: u1 comes back an hour after the send, again 3 and 19 days later;
+ * u2 exactly 24 h after (outside [sent, sent + 24 h)); control u3 one second
+ * inside its window; control u4 never appears; u5 only before its send. */
+static const char log_text[] =
+    "user_id,ts,event\n"
+    "u1,2026-02-20T10:00:00Z,login\n"
+    "u1,2026-03-01T10:00:00Z,app_open\n"
+    "u1,2026-03-04T00:00:00Z,login\n"
+    "u1,2026-03-20T00:00:00Z,login\n"
+    "u2,2026-03-02T09:00:00Z,login\n"
+    "u2,2026-03-01T12:00:00Z,purchase\n"
+    "u3,2026-03-02T08:59:59Z,login\n"
+    "u5,2026-03-01T08:59:59Z,login\n"
+    "z,2026-04-15T00:00:00Z,login\n";
+
+static void eval_hand(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lapse_campaign_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sends[256], log[256], clicks[256];
+    snprintf(sends, sizeof sends, "%s/sends.csv", dir);
+    snprintf(log, sizeof log, "%s/log.csv", dir);
+    snprintf(clicks, sizeof clicks, "%s/clicks.csv", dir);
+    write_file(log, log_text);
+    write_file(clicks, "user_id,ts,event\nu1,2026-03-01T09:30:00Z,email_click\n"
+                       "u2,2026-03-03T09:30:00Z,email_click\n");
+    write_file(sends, "variant,user_id,channel,sent_at,group,cost\n"
+                      "A,u1,sms_email,2026-03-01T09:00:00Z,treatment,0.05\n"
+                      "A,u2,sms_email,2026-03-01T09:00:00Z,treatment,0.05\n"
+                      "-,u3,sms_email,2026-03-01T09:00:00Z,control,0\n"
+                      "-,u4,sms_email,2026-03-01T09:00:00Z,control,0\n"
+                      "A,u5,phone,2026-03-01T09:00:00Z,treatment,2\n"
+                      "A,u5,phone,2026-03-01T09:00:00Z,treatment,2\n");
+    const char *logs[] = { log }, *click_logs[] = { clicks };
+    lapse_campaign_eval_options o = LAPSE_CAMPAIGN_EVAL_OPTIONS_INIT;
+    lapse_campaign_report *r = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_campaign_eval(&r, sends, logs, 1, click_logs, 1, &o, &err), LAPSE_OK);
+    assert_int_equal(r->sends, 6);
+    assert_int_equal(r->duplicate_rows, 1);
+    assert_int_equal(r->unknown_users, 1);
+    assert_int_equal(r->n_rows, 3);
+    const lapse_campaign_row *sms = &r->rows[0], *phone = &r->rows[1], *all = &r->rows[2];
+    assert_string_equal(sms->channel, "sms_email");
+    assert_string_equal(sms->variant, "A");
+    assert_int_equal(sms->sent, 2);
+    assert_int_equal(sms->clicked, 1);
+    assert_int_equal(sms->recalled, 1);
+    near(sms->cost, 0.1, 1e-12);
+    assert_int_equal(sms->control, 2);
+    assert_int_equal(sms->control_recalled, 1);
+    near(sms->cmp.diff, 0, 1e-15);
+    assert_true(sms->cmp.fisher);
+    near(sms->cmp.p_value, 1, 1e-12);
+    assert_int_equal(sms->retention_n[0], 1);
+    assert_int_equal(sms->retained[0], 1);
+    assert_int_equal(sms->retention_n[1], 1);
+    assert_int_equal(sms->retained[1], 1);
+    /* 2 control of 4 planned at 10%: E = 0.4 and 3.6, chi2 = 1.6^2 (1/0.4 + 1/3.6). */
+    near(sms->srm_chi2, 1.6 * 1.6 * (1 / 0.4 + 1 / 3.6), 1e-12);
+    assert_string_equal(phone->channel, "phone");
+    assert_int_equal(phone->sent, 1);
+    assert_int_equal(phone->recalled, 0);
+    assert_int_equal(phone->control, 0);
+    assert_true(isnan(phone->cmp.ci_lo));
+    assert_int_equal(all->sent, 3);
+    assert_int_equal(all->recalled, 1);
+    near(all->cost, 2.1, 1e-12);
+    lapse_campaign_report_free(r);
+
+    /* A key of purchase: u2's purchase at 12:00 recalls it; u1 is not. */
+    o.key_mask = 1u << LAPSE_CAT_PURCHASE;
+    assert_int_equal(lapse_campaign_eval(&r, sends, logs, 1, NULL, 0, &o, &err), LAPSE_OK);
+    assert_int_equal(r->rows[0].recalled, 1);
+    assert_int_equal(r->rows[0].clicked, -1);
+    assert_int_equal(r->rows[0].retention_n[0], 1);
+    assert_int_equal(r->rows[0].retained[0], 0);
+    assert_int_equal(r->rows[0].control_recalled, 0);
+    lapse_campaign_report_free(r);
+    o.key_mask = 1u;
+
+    /* Errors name the line and column. */
+    const struct {
+        const char *text;
+        int code, line, column;
+        const char *needle;
+    } bad[] = {
+        { "user_id,channel,sent_at,group,cost,variant\nu1,sms_email,2026-03-01,treatment,0,A\n"
+          "u2,fax,2026-03-01,treatment,0,A\n",
+          LAPSE_ERR_FORMAT, 3, 2, "unknown channel \"fax\"" },
+        { "user_id,channel,sent_at,group,cost,variant\nu1,sms_email,2026-03-41,treatment,0,A\n",
+          LAPSE_ERR_FORMAT, 2, 3, "bad timestamp" },
+        { "user_id,channel,sent_at,group,cost,variant\nu1,sms_email,2026-03-01,test,0,A\n",
+          LAPSE_ERR_FORMAT, 2, 4, "treatment or control" },
+        { "user_id,channel,sent_at,group,cost,variant\nu1,sms_email,2026-03-01,treatment,-1,A\n",
+          LAPSE_ERR_FORMAT, 2, 5, "bad cost" },
+        { "user_id,channel,sent_at,group,cost,variant\nu1,sms_email,2026-03-01,treatment,0\n",
+          LAPSE_ERR_FORMAT, 2, 5, "5 fields where the header has 6" },
+        { "user_id,channel,sent_at,group,cost,variant\nu1,sms_email,2026-03-01,treatment,0,A\n"
+          "u1,phone,2026-03-01,treatment,0,A\n",
+          LAPSE_ERR_FORMAT, 3, 1, "listed again" },
+        /* CRLF and a blank line: still the file's own line number */
+        { "user_id,channel,sent_at,group,cost,variant\r\nu1,sms_email,2026-03-01,treatment,0,A\r\n"
+          "\r\nu2,fax,2026-03-01,treatment,0,A\r\n",
+          LAPSE_ERR_FORMAT, 4, 2, "unknown channel" },
+        { "user_id,channel,sent_at,group,cost,variant\n\"u\n1\",sms_email,2026-03-01,treatment,0,A\n"
+          "u2,sms_email,2026-03-01,treatment,x,A\n",
+          LAPSE_ERR_FORMAT, 4, 5, "bad cost" },
+        { "user_id,channel,sent_at,group,cost\nu1,sms_email,2026-03-01,treatment,0\n",
+          LAPSE_ERR_FORMAT, 1, 0, "no \"variant\" column" },
+        { "user_id,channel,sent_at,group,cost,variant\nu1,sms_email,2026-04-15T00:00:01Z,"
+          "treatment,0,A\n",
+          LAPSE_ERR_RANGE, 2, 3, "covers 2026-02-20 to 2026-04-15" },
+        { "user_id,channel,sent_at,group,cost,variant\nu1,sms_email,2026-02-19T23:00:00Z,"
+          "treatment,0,A\n",
+          LAPSE_ERR_RANGE, 2, 3, "not inside the log" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_file(sends, bad[i].text);
+        r = NULL;
+        lapse_error_clear(&err);
+        assert_int_equal(lapse_campaign_eval(&r, sends, logs, 1, NULL, 0, &o, &err), bad[i].code);
+        assert_null(r);
+        assert_int_equal(err.line, bad[i].line);
+        assert_int_equal(err.column, bad[i].column);
+        if (!strstr(err.message, bad[i].needle))
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err.message, bad[i].needle);
+    }
+    unlink(sends);
+    unlink(log);
+    unlink(clicks);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(normal_and_wilson), cmocka_unit_test(two_proportions),
+        cmocka_unit_test(srm_and_mde),       cmocka_unit_test(channels),
+        cmocka_unit_test(stratified_assign), cmocka_unit_test(plan_knapsack),
+        cmocka_unit_test(eval_hand),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
