@@ -3,8 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Keys live in chunks of at least this many bytes. */
-#define KEY_CHUNK_BYTES (1u << 20)
+/* Keys live in chunks that double from the first size up to the last, so a
+ * map of a few event names stays small and one of millions of user ids makes
+ * few allocations. */
+#define KEY_CHUNK_FIRST_BYTES 4096u
+#define KEY_CHUNK_MAX_BYTES (1u << 20)
 
 typedef struct key_chunk {
     struct key_chunk *next;
@@ -170,7 +173,11 @@ static const char *store_key(lapse_strmap *map, const char *key, size_t len)
 {
     key_chunk *chunk = map->chunks;
     if (!chunk || chunk->capacity - chunk->used < len) {
-        const size_t capacity = len > KEY_CHUNK_BYTES ? len : KEY_CHUNK_BYTES;
+        size_t capacity = !chunk                               ? KEY_CHUNK_FIRST_BYTES
+                          : chunk->capacity < KEY_CHUNK_MAX_BYTES ? chunk->capacity * 2
+                                                                  : KEY_CHUNK_MAX_BYTES;
+        if (capacity < len)
+            capacity = len;
         chunk = malloc(sizeof *chunk + capacity);
         if (!chunk)
             return NULL;
