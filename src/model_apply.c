@@ -11,14 +11,18 @@ static double transformed(unsigned char transform, double value)
     return transform == LAPSE_TRANSFORM_LOG1P ? log1p(value) : value;
 }
 
+double lapse_model_scale_value(const lapse_model *model, size_t feature, double raw)
+{
+    const lapse_model_scaler *s = &model->scaler;
+    return (transformed(s->transform[feature], raw) - s->mean[feature]) / s->scale[feature];
+}
+
 void lapse_model_scale_rows(const lapse_model *model, const double *raw, size_t n, double *out)
 {
     const size_t d = model->n_features;
-    const lapse_model_scaler *s = &model->scaler;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < d; j++)
-            out[i * d + j] = (transformed(s->transform[j], raw[i * d + j]) - s->mean[j]) /
-                             s->scale[j];
+            out[i * d + j] = lapse_model_scale_value(model, j, raw[i * d + j]);
 }
 
 void lapse_model_segment_rows(const lapse_model *model, const double *raw, size_t n,

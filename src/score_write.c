@@ -120,10 +120,17 @@ static size_t format_line(char *line, const sink *k, size_t i)
     line[n++] = ',';
     if (!isnan(r->value_at_risk))
         n += (size_t)snprintf(line + n, 64, "%.2f", r->value_at_risk);
+    /* A reason pushes risk up by being above the training mean (":high") or
+     * below it (":low"): the sign of the scaled value. */
     for (int q = 0; q < LAPSE_SCORE_REASONS; q++) {
         line[n++] = ',';
-        if (r->reason[q] >= 0)
-            n += csv_field(line + n, m->feature_names[r->reason[q]]);
+        const int j = r->reason[q];
+        if (j < 0)
+            continue;
+        const double scaled = lapse_model_scale_value(m, (size_t)j, b->x[i * m->n_features + j]);
+        char reason[LAPSE_MODEL_NAME_MAX + 8];
+        snprintf(reason, sizeof reason, "%s:%s", m->feature_names[j], scaled > 0 ? "high" : "low");
+        n += csv_field(line + n, reason);
     }
     line[n++] = ',';
     n += csv_field(line + n, r->action);

@@ -241,6 +241,9 @@ int lapse_model_check_features(const lapse_model *model, const char *const *name
 int lapse_model_check_meta(const lapse_model *model, const lapse_table_meta *meta,
                            lapse_error *err);
 
+/* The scaled value x'_j = (t(raw) - mean) / scale of one feature. */
+double lapse_model_scale_value(const lapse_model *model, size_t feature, double raw);
+
 /* Applies the scaler to n raw rows (row-major, n_features wide): out holds
  * x' = (t(x) - mean) / scale. out may equal raw. */
 void lapse_model_scale_rows(const lapse_model *model, const double *raw, size_t n, double *out);

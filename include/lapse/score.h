@@ -134,7 +134,8 @@ typedef struct {
  * line per row to out: LAPSE_SCORE_HEADER, then user_id (quoted when it
  * needs to be), asof (YYYY-MM-DD), p_churn (%.17g), the risk tier name, the
  * response level, the segment name, days_silent, the value tier name,
- * value_at_risk (%.2f), reason feature names, action, label (1, 0 or
+ * value_at_risk (%.2f), reasons as feature:high or feature:low (the value
+ * above or below the training mean), action, label (1, 0 or
  * empty). Unknown values are empty fields. Memory is bounded by the batch
  * size (and top) except for an order other than INPUT without top, which
  * holds every output line until the end. A table whose meta line or
