@@ -349,8 +349,10 @@ static inline void vexpf_nonpos(vf16 *io)
  * and AVX2 so one binary runs everywhere and uses the widest vectors the
  * CPU has; chosen by CPU features, not by model name ("arch=" clones fall
  * back to the default in VMs that report a generic model). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-/* Fused multiply-adds where the clone has them (ISO C mode turns
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
+/* (ThreadSanitizer instruments the clones' ifunc resolver, which runs
+ * before its runtime starts: TSan builds take the plain version.)
+ * Fused multiply-adds where the clone has them (ISO C mode turns
  * contraction off): half the instructions in the polynomials, and each
  * step rounds once instead of twice. */
 #define LAPSE_CLONES                                                                             \
