@@ -482,9 +482,8 @@ int lapse_svm_grid_search(lapse_svm_grid_result *out, const double *x, const int
     size_t *fold = malloc((m ? m : 1) * sizeof *fold);
     size_t *train = malloc((m ? m : 1) * sizeof *train);
     scored *held = malloc((m ? m : 1) * sizeof *held);
-    double *dec = malloc((m ? m : 1) * sizeof *dec);
     problem p = { { 0, NULL, NULL }, NULL };
-    if (!rows || !fold || !train || !held || !dec) {
+    if (!rows || !fold || !train || !held) {
         rc = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
         goto done;
     }
@@ -566,8 +565,9 @@ int lapse_svm_grid_search(lapse_svm_grid_result *out, const double *x, const int
                 size_t h = 0;
                 for (size_t i = 0; i < m; i++)
                     if (fold[i] == f) {
-                        svm_predict_values(model, p.prob.x[i], &dec[i]);
-                        held[h++] = (scored){ sign * dec[i], (int)p.prob.y[i] };
+                        double dec;
+                        svm_predict_values(model, p.prob.x[i], &dec);
+                        held[h++] = (scored){ sign * dec, (int)p.prob.y[i] };
                     }
                 auc_sum += auc_of(held, h);
                 svm_free_and_destroy_model(&model);
@@ -588,6 +588,5 @@ done:
     free(fold);
     free(train);
     free(held);
-    free(dec);
     return rc;
 }

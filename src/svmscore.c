@@ -3,7 +3,7 @@
 
 #include <cblas.h>
 
-#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -113,7 +113,7 @@ int lapse_svm_scorer_create(lapse_svm_scorer **out, const lapse_svm_model *m,
     if (m->kernel != LAPSE_SVM_RBF && m->kernel != LAPSE_SVM_LINEAR)
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "unknown SVM kernel %d",
                                (int)m->kernel);
-    if (m->d == 0 || (m->n_sv > 0 && (!m->sv || !m->coef)) ||
+    if (m->d == 0 || m->d > INT_MAX || (m->n_sv > 0 && (!m->sv || !m->coef)) ||
         (m->kernel == LAPSE_SVM_RBF && !(m->gamma > 0 && isfinite(m->gamma))))
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                "inconsistent SVM model (%zu support vectors, %zu features, "
@@ -289,8 +289,9 @@ static inline float expf_nonpos(float t)
  * Lowered to whatever the target has (SSE2 halves, AVX2, AVX-512). */
 typedef double vd8 __attribute__((vector_size(64)));
 typedef int64_t vi8 __attribute__((vector_size(64)));
-typedef float vf8 __attribute__((vector_size(32)));
-typedef int32_t vj8 __attribute__((vector_size(32)));
+typedef float vf16 __attribute__((vector_size(64)));
+typedef int32_t vj16 __attribute__((vector_size(64)));
+typedef double vd16 __attribute__((vector_size(128)));
 
 /* In place, through a pointer: vectors passed by value would change the
  * ABI between the clones. */
@@ -322,26 +323,25 @@ static inline void vexp_nonpos(vd8 *io)
     *io = (vd8)((vi8)v & ~low);
 }
 
-static inline void vexpf_nonpos(vf8 *io)
+static inline void vexpf_nonpos(vf16 *io)
 {
-    vf8 t = *io;
+    vf16 t = *io;
     const float shift = 0x1.8p23f, log2e = 0x1.715476p0f;
     const float ln2_hi = 0x1.62e4p-1f, ln2_lo = 0x1.7f7d1cp-20f;
-    vj8 low = t < -87.0f;
-    vf8 floor = { -87.0f, -87.0f, -87.0f, -87.0f, -87.0f, -87.0f, -87.0f, -87.0f };
-    vf8 tc = (vf8)(((vj8)t & ~low) | ((vj8)floor & low));
-    vf8 kd = tc * log2e + shift;
-    vj8 ki = (vj8)kd;
+    vj16 low = t < -87.0f;
+    vf16 tc = (vf16)(((vj16)t & ~low) | ((vj16)(t - t + -87.0f) & low));
+    vf16 kd = tc * log2e + shift;
+    vj16 ki = (vj16)kd;
     kd -= shift;
-    vf8 r = tc - kd * ln2_hi - kd * ln2_lo;
-    vf8 p = r * (1.0f / 720.0f) + 1.0f / 120.0f;
+    vf16 r = tc - kd * ln2_hi - kd * ln2_lo;
+    vf16 p = r * (1.0f / 720.0f) + 1.0f / 120.0f;
     p = p * r + 1.0f / 24.0f;
     p = p * r + 1.0f / 6.0f;
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    vf8 v = p * (vf8)((ki + 127) << 23);
-    *io = (vf8)((vj8)v & ~low);
+    vf16 v = p * (vf16)((ki + 127) << 23);
+    *io = (vf16)((vj16)v & ~low);
 }
 
 /* k[i][r] (2 gamma sv_i.x_r on entry) becomes exp(-gamma |x_r - sv_i|^2),
@@ -349,8 +349,14 @@ static inline void vexpf_nonpos(vf8 *io)
  * and AVX2 so one binary runs everywhere and uses the widest vectors the
  * CPU has; chosen by CPU features, not by model name ("arch=" clones fall
  * back to the default in VMs that report a generic model). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define LAPSE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
+/* (ThreadSanitizer instruments the clones' ifunc resolver, which runs
+ * before its runtime starts: TSan builds take the plain version.)
+ * Fused multiply-adds where the clone has them (ISO C mode turns
+ * contraction off): half the instructions in the polynomials, and each
+ * step rounds once instead of twice. */
+#define LAPSE_CLONES                                                                             \
+    __attribute__((target_clones("avx512f", "avx2", "default"), optimize("fp-contract=fast")))
 #else
 #define LAPSE_CLONES
 #endif
@@ -386,24 +392,24 @@ static void rbf_block_f(float *restrict k, size_t svs, size_t rows, const float 
                         const float *restrict xx, const double *restrict coef,
                         double *restrict acc)
 {
-    size_t r8 = rows / 8 * 8;
+    size_t r16 = rows / 16 * 16;
     for (size_t i = 0; i < svs; i++) {
         float *restrict ki = k + i * rows;
         float si = ss[i];
         double c = coef[i];
-        for (size_t r = 0; r < r8; r += 8) {
-            vf8 g, x;
-            vd8 a;
+        for (size_t r = 0; r < r16; r += 16) {
+            vf16 g, x;
+            vd16 a;
             memcpy(&g, ki + r, sizeof g);
             memcpy(&x, xx + r, sizeof x);
             memcpy(&a, acc + r, sizeof a);
-            vf8 t = g - si - x;
-            t = (vf8)((vj8)t & ~(t > 0.0f));
+            vf16 t = g - si - x;
+            t = (vf16)((vj16)t & ~(t > 0.0f));
             vexpf_nonpos(&t);
-            a += c * __builtin_convertvector(t, vd8);
+            a += c * __builtin_convertvector(t, vd16);
             memcpy(acc + r, &a, sizeof a);
         }
-        for (size_t r = r8; r < rows; r++) {
+        for (size_t r = r16; r < rows; r++) {
             float t = ki[r] - si - xx[r];
             acc[r] += c * (double)expf_nonpos(t > 0.0f ? 0.0f : t);
         }

@@ -10,6 +10,7 @@
 #include "lapse/svmscore.h"
 #include "svm_testdata.h"
 
+#include <cblas.h>
 #include <svm.h>
 
 #include <math.h>
@@ -61,6 +62,12 @@ static void hand_model(void **state)
     assert_true(f[0] == -0.1 && f[1] == -0.1);
     free(f);
     f = score(&m, x, 0, 2, 0, 0, 0);
+    free(f);
+    /* OpenBLAS's own thread count is 1 while the scorer runs, and put back. */
+    openblas_set_num_threads(2);
+    f = score(&m, x, 2, 0, 0, 1, 0); /* 0 threads: one per CPU */
+    assert_int_equal(openblas_get_num_threads(), 2);
+    assert_true(f[0] == -0.1 && f[1] == -0.1);
     free(f);
 
     lapse_svm_scorer *s = NULL;

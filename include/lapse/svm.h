@@ -91,8 +91,9 @@ typedef struct {
  * On success *out owns its arrays (free with lapse_svm_model_free()), with
  * sv_row set. Returns 0, LAPSE_ERR_ARG for invalid options (libsvm's
  * svm_check_parameter() is consulted too) or labels other than 0/1 or a
- * single class, LAPSE_ERR_RANGE for a non-finite value in x, or
- * LAPSE_ERR_NOMEM. */
+ * single class, LAPSE_ERR_RANGE for a non-finite value in x (err->line is
+ * the row, err->column the feature, 1-based), LAPSE_ERR_LIMIT for more rows
+ * or features than libsvm's int indices hold, or LAPSE_ERR_NOMEM. */
 int lapse_svm_train(lapse_svm_model *out, lapse_svm_train_info *info, const double *x,
                     const int *y, size_t n, size_t d, const lapse_svm_options *opts,
                     lapse_error *err);

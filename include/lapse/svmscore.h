@@ -55,8 +55,9 @@ int lapse_svm_scorer_create(lapse_svm_scorer **out, const lapse_svm_model *model
 /* Writes f(x_r) (positive = churn, see lapse/svm.h) for the n rows of x
  * (row-major, the model's d features) to out[r], in input order. Runs the
  * scorer's threads and sets OpenBLAS to one thread meanwhile (restored
- * after), so one scorer must not be used from two threads at once. A row
- * with a non-finite value gets a non-finite result. Returns 0; a thread
+ * after), so one scorer must not be used from two threads at once. Rows
+ * must be finite: a NaN gives NaN, an infinity an unspecified value.
+ * Returns 0; a thread
  * that cannot be started leaves its blocks to the others (a warning goes
  * to lapse_log), so every row is always scored. err is kept for future
  * failures and may be NULL. */
