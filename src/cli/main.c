@@ -2,11 +2,14 @@
  * subcommand; each lives in its own file and uses only the public API. */
 #include "cli.h"
 
+#include "lapse/blas.h"
 #include "lapse/outfile.h"
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
     const char *name;
@@ -46,8 +49,21 @@ static void on_terminate(int signal_number)
     raise(signal_number);
 }
 
+/* OpenBLAS chooses its kernels when it loads (lapse/blas.h); when it chose
+ * slow ones for this CPU, run again once with OPENBLAS_CORETYPE set. The
+ * variable is set before the restart, so the second run never restarts. */
+static void restart_with_better_blas(char **argv)
+{
+    const char *core = lapse_blas_better_coretype();
+    if (!core || setenv("OPENBLAS_CORETYPE", core, 1) != 0)
+        return;
+    execv("/proc/self/exe", argv);
+    /* No restart (no /proc, say): go on with the kernels we have. */
+}
+
 int main(int argc, char **argv)
 {
+    restart_with_better_blas(argv);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;
