@@ -15,7 +15,7 @@ typedef enum {
     K_DAYS_SILENT, K_TENURE, K_SINCE_EVENT, K_SINCE, K_EVENTS_TOTAL, K_TOTAL, K_SPEND_TOTAL,
     K_ACTIVE_DAYS, K_COUNT, K_PER_SESSION, K_SPEND,
     K_TREND_SESSIONS, K_TREND_DEPTH, K_TREND_SPEND, K_TREND_CORE, K_CORE_DROP,
-    K_LONGEST_GAP, K_GAP_MEAN, K_GAP_CV, K_ACTIVE_SINCE_CORE, K_PAYMENT_STOPPED,
+    K_LONGEST_GAP, K_GAP_MEAN, K_GAP_CV, K_SILENCE_VS_GAP, K_ACTIVE_SINCE_CORE, K_PAYMENT_STOPPED,
     K_SOCIAL_STOPPED, K_DEVICE_CHANGED,
     K_SHARE, K_COUPON_SHARE, K_SPEND_PER_PURCHASE, K_REPEAT, K_T_LAST, K_AGE
 } feature_kind;
@@ -33,7 +33,7 @@ typedef struct {
 #define LOG LAPSE_XFORM_LOG1P
 
 #define SINCE(cat, CAT)                                                                           \
-    F("days_since_" #cat, "days since the last " #cat " event; tenure_days + 1 when none", NONE, \
+    F("days_since_" #cat, "days since the last " #cat " event; tenure_days + 1 when none", LOG,  \
       0, K_SINCE, 0, LAPSE_CAT_##CAT)
 
 #define COUNT(cat, CAT, W, WI)                                                                    \
@@ -59,10 +59,10 @@ static const feature_def features[] = {
     F("days_silent",
       "days since the last key event (the churn definition's key categories); tenure_days when "
       "none",
-      NONE, 0, K_DAYS_SILENT, 0, 0),
-    F("tenure_days", "days since the user's first event", NONE, 0, K_TENURE, 0, 0),
+      LOG, 0, K_DAYS_SILENT, 0, 0),
+    F("tenure_days", "days since the user's first event", LOG, 0, K_TENURE, 0, 0),
     F("days_since_last_event", "current silence: days since the last event of any category",
-      NONE, 0, K_SINCE_EVENT, 0, 0),
+      LOG, 0, K_SINCE_EVENT, 0, 0),
     SINCE(activity, ACTIVITY),
     SINCE(core, CORE),
     SINCE(purchase, PURCHASE),
@@ -103,17 +103,21 @@ static const feature_def features[] = {
     F("longest_gap_120",
       "longest gap in days between consecutive active days within the last 120 days (1 = "
       "active on consecutive days); 0 with fewer than 2 active days",
-      NONE, 0, K_LONGEST_GAP, 0, 0),
+      LOG, 0, K_LONGEST_GAP, 0, 0),
     F("gap_mean_120", "mean of those gaps between active days (last 120 days); 0 when none",
-      NONE, 0, K_GAP_MEAN, 0, 0),
+      LOG, 0, K_GAP_MEAN, 0, 0),
     F("gap_cv_120",
       "coefficient of variation (population standard deviation / mean) of those gaps; 0 when "
       "none",
       NONE, 0, K_GAP_CV, 0, 0),
+    F("silence_vs_gap_120",
+      "current silence relative to the user's own rhythm: days_since_last_event / "
+      "max(gap_mean_120, 1)",
+      LOG, 0, K_SILENCE_VS_GAP, 0, 0),
     F("active_days_since_core",
       "active days without core use in a row: active days after the last day with a core "
       "event, looking back at most 120 days",
-      NONE, 0, K_ACTIVE_SINCE_CORE, 0, 0),
+      LOG, 0, K_ACTIVE_SINCE_CORE, 0, 0),
     F("payment_stopped_30",
       "1 when the user bought in the 30 days before the last 30 but not in the last 30", NONE, 0,
       K_PAYMENT_STOPPED, 0, 0),
@@ -138,8 +142,8 @@ static const feature_def features[] = {
       "x for purchase-history models: purchase events after the first; 0 without purchases",
       LOG, 0, K_REPEAT, 0, 0),
     F("t_last_purchase_days", "t_x: days from the first purchase to the last; 0 without",
-      NONE, 0, K_T_LAST, 0, 0),
-    F("age_purchase_days", "T: days from the first purchase to asof; 0 without purchases", NONE,
+      LOG, 0, K_T_LAST, 0, 0),
+    F("age_purchase_days", "T: days from the first purchase to asof; 0 without purchases", LOG,
       0, K_AGE, 0, 0),
 };
 
@@ -255,6 +259,11 @@ void features_compute(const lapse_acc *a, const acc_snapshot *snap, double *out)
         events_total += a->total[c];
     }
     const gap_stats g = gaps(a);
+    int32_t last1 = 0; /* 1 + the day of the last event of any category */
+    for (int k = 0; k < LAPSE_CAT_COUNT; k++)
+        if (a->last1[k] > last1)
+            last1 = a->last1[k];
+    const double silence = last1 ? asof - (last1 - 1) : 0;
     const uint32_t purchases = a->total[LAPSE_CAT_PURCHASE];
     for (size_t i = 0; i < FEATURE_COUNT; i++) {
         const feature_def *f = &features[i];
@@ -264,19 +273,12 @@ void features_compute(const lapse_acc *a, const acc_snapshot *snap, double *out)
         double v = 0;
         switch ((feature_kind)f->kind) {
         case K_DAYS_SILENT: {
-            const int32_t last1 = acc_last_key1(a, snap->key_mask);
-            v = last1 ? asof - (last1 - 1) : tenure;
+            const int32_t last_key1 = acc_last_key1(a, snap->key_mask);
+            v = last_key1 ? asof - (last_key1 - 1) : tenure;
             break;
         }
         case K_TENURE: v = tenure; break;
-        case K_SINCE_EVENT: {
-            int32_t last1 = 0;
-            for (int k = 0; k < LAPSE_CAT_COUNT; k++)
-                if (a->last1[k] > last1)
-                    last1 = a->last1[k];
-            v = last1 ? asof - (last1 - 1) : 0;
-            break;
-        }
+        case K_SINCE_EVENT: v = silence; break;
         case K_SINCE: v = a->last1[c] ? asof - (a->last1[c] - 1) : tenure + 1; break;
         case K_EVENTS_TOTAL: v = events_total; break;
         case K_TOTAL: v = a->total[c]; break;
@@ -326,6 +328,7 @@ void features_compute(const lapse_acc *a, const acc_snapshot *snap, double *out)
         case K_LONGEST_GAP: v = g.longest; break;
         case K_GAP_MEAN: v = g.mean; break;
         case K_GAP_CV: v = g.cv; break;
+        case K_SILENCE_VS_GAP: v = silence / (g.mean > 1 ? g.mean : 1); break;
         case K_ACTIVE_SINCE_CORE: {
             int days = 0;
             for (int k = 1; k <= ACC_GAP_DAYS && !bit_set(a->core_bits, k); k++)

@@ -145,7 +145,7 @@ void sim_user_init(sim_user *user, sim_state *state, sim_rng *rng, uint64_t seed
     user->hazard[0] = clamp(h, 0, HAZARD_MAX);
     user->hazard[1] = clamp(h * (1.0 + user->circle_weight * (CIRCLE_HAZARD - 1.0)), 0, HAZARD_MAX);
     state->phase = SIM_ENGAGED;
-    state->left = 0;
+    state->age = 0;
     state->device = 0;
 }
 
@@ -301,12 +301,16 @@ unsigned sim_emit_day(const sim_user *user, const sim_emit *emit, int64_t day, i
     return mask;
 }
 
-static void enter_churn(sim_state *state, sim_rng *rng)
+static void enter_churn(sim_state *state)
 {
     state->phase = SIM_CHURNED;
-    const double u = sim_rng_uniform(rng);
-    const double g = sim_rng_uniform(rng);
-    state->left = u < SIM_RETURN_P ? SIM_GAP_MIN + (int)(g * (SIM_GAP_MAX - SIM_GAP_MIN + 1)) : 0;
+    state->age = 0;
+}
+
+/* P(back on a given day of the return window), so that SIM_RETURN_P return. */
+static double return_daily(void)
+{
+    return 1.0 - pow(1.0 - SIM_RETURN_P, 1.0 / (SIM_GAP_MAX - SIM_GAP_MIN + 1));
 }
 
 void sim_user_step(const sim_user *user, sim_state *state, int circle_quiet, sim_rng *rng)
@@ -317,7 +321,7 @@ void sim_user_step(const sim_user *user, sim_state *state, int circle_quiet, sim
         const double u = sim_rng_uniform(rng);
         if (u < h) {
             if (sim_rng_uniform(rng) < SUDDEN) {
-                enter_churn(state, rng);
+                enter_churn(state);
             } else {
                 state->phase = SIM_DECLINE0;
                 if (sim_rng_uniform(rng) < DEVICE_ON_DECLINE)
@@ -340,12 +344,17 @@ void sim_user_step(const sim_user *user, sim_state *state, int circle_quiet, sim
         } else if (phase + 1 < SIM_CHURNED) {
             state->phase = phase + 1;
         } else {
-            enter_churn(state, rng);
+            enter_churn(state);
         }
-    } else if (state->left > 0 && --state->left == 0) {
-        state->phase = SIM_ENGAGED;
-        if (sim_rng_uniform(rng) < DEVICE_ON_RETURN)
-            state->device++;
+    } else if (state->age <= SIM_GAP_MAX) {
+        state->age++;
+        if (state->age >= SIM_GAP_MIN && state->age <= SIM_GAP_MAX &&
+            sim_rng_uniform(rng) < return_daily()) {
+            state->phase = SIM_ENGAGED;
+            state->age = 0;
+            if (sim_rng_uniform(rng) < DEVICE_ON_RETURN)
+                state->device++;
+        }
     }
 }
 
@@ -402,24 +411,21 @@ double sim_p_true(const sim_user *user, const sim_state *state, int circle_quiet
 {
     double none[SIM_DAY_KINDS][2][SIM_LIVE_PHASES];
     int have_kind[SIM_DAY_KINDS] = { 0 };
-    /* Mass on live phases by circle state; returns pending by arrival day;
-     * mass certain to stay silent through the horizon. */
+    /* Mass by circle state: on live phases, and on churned users by days
+     * churned (0 .. SIM_GAP_MAX); mass certain to stay silent for good. */
     double alpha[2][SIM_LIVE_PHASES] = { { 0 } }, next[2][SIM_LIVE_PHASES];
-    double pending[SIM_GAP_MAX + 2][2];
+    double gone[2][SIM_GAP_MAX + 1] = { { 0 } }, gone_next[2][SIM_GAP_MAX + 1];
     double silent = 0.0;
     const int cq = circle_quiet != 0;
-    /* pending is a ring over arrival days: at most SIM_GAP_MAX + 1 ahead. */
-    memset(pending, 0, sizeof pending);
-    const int ring = SIM_GAP_MAX + 2;
     if (state->phase == SIM_CHURNED) {
-        if (state->left == 0 || state->left >= horizon)
+        if (state->age > SIM_GAP_MAX)
             return 1.0;
-        pending[state->left % ring][cq] = 1.0;
+        gone[cq][state->age] = 1.0;
     } else {
         alpha[cq][state->phase] = 1.0;
     }
     const double to_quiet[2] = { CIRCLE_QUIET_IN, 1.0 - CIRCLE_QUIET_OUT }; /* P(quiet next | c) */
-    const double back = SIM_RETURN_P / (SIM_GAP_MAX - SIM_GAP_MIN + 1);
+    const double back = return_daily();
     for (int j = 0; j < horizon; j++) {
         const int kind = sim_day_kind(calendar, asof + j);
         if (!have_kind[kind]) {
@@ -431,17 +437,14 @@ double sim_p_true(const sim_user *user, const sim_state *state, int circle_quiet
                 }
             have_kind[kind] = 1;
         }
-        for (int c = 0; c < 2; c++) {
-            alpha[c][SIM_ENGAGED] += pending[j % ring][c];
-            pending[j % ring][c] = 0.0;
+        for (int c = 0; c < 2; c++)
             for (int s = 0; s < SIM_LIVE_PHASES; s++)
                 alpha[c][s] *= none[kind][c][s];
-        }
         if (j == horizon - 1)
             break;
         /* User transition under the circle state of day j. */
-        double churned[2];
         memset(next, 0, sizeof next);
+        memset(gone_next, 0, sizeof gone_next);
         for (int c = 0; c < 2; c++) {
             const double h = user->hazard[c];
             const double *a = alpha[c];
@@ -454,37 +457,36 @@ double sim_p_true(const sim_user *user, const sim_state *state, int circle_quiet
                 if (s + 1 < SIM_CHURNED)
                     n[s + 1] += a[s] * (1.0 - RECOVER);
             }
-            churned[c] = a[SIM_CHURNED - 1] * (1.0 - RECOVER) + a[SIM_ENGAGED] * h * SUDDEN;
-            silent += churned[c] * (1.0 - SIM_RETURN_P);
+            gone_next[c][0] = a[SIM_CHURNED - 1] * (1.0 - RECOVER) + a[SIM_ENGAGED] * h * SUDDEN;
+            for (int g = 0; g <= SIM_GAP_MAX; g++) {
+                const double m = gone[c][g];
+                if (g + 1 > SIM_GAP_MAX) {
+                    silent += m;
+                } else if (g + 1 >= SIM_GAP_MIN) {
+                    n[SIM_ENGAGED] += m * back;
+                    gone_next[c][g + 1] += m * (1.0 - back);
+                } else {
+                    gone_next[c][g + 1] += m;
+                }
+            }
         }
-        /* Circle transition, for live mass and for mass waiting to return. */
+        /* Circle transition, for live and churned mass. */
         for (int s = 0; s < SIM_LIVE_PHASES; s++) {
             alpha[1][s] = next[0][s] * to_quiet[0] + next[1][s] * to_quiet[1];
             alpha[0][s] = next[0][s] * (1.0 - to_quiet[0]) + next[1][s] * (1.0 - to_quiet[1]);
         }
-        for (int k = j + 1; k <= j + SIM_GAP_MAX + 1 && k < horizon; k++) {
-            double *p = pending[k % ring];
-            const double q = p[0] * to_quiet[0] + p[1] * to_quiet[1];
-            p[0] = p[0] + p[1] - q;
-            p[1] = q;
-        }
-        /* Newly churned at day j + 1 come back at day j + 1 + gap. */
-        const double cq1 = churned[0] * to_quiet[0] + churned[1] * to_quiet[1];
-        const double cq0 = churned[0] + churned[1] - cq1;
-        for (int g = SIM_GAP_MIN; g <= SIM_GAP_MAX; g++) {
-            const int k = j + 1 + g;
-            if (k >= horizon) {
-                silent += (cq0 + cq1) * back;
-            } else {
-                pending[k % ring][0] += cq0 * back;
-                pending[k % ring][1] += cq1 * back;
-            }
+        for (int g = 0; g <= SIM_GAP_MAX; g++) {
+            gone[1][g] = gone_next[0][g] * to_quiet[0] + gone_next[1][g] * to_quiet[1];
+            gone[0][g] = gone_next[0][g] * (1.0 - to_quiet[0]) + gone_next[1][g] * (1.0 - to_quiet[1]);
         }
     }
     double p = silent;
-    for (int c = 0; c < 2; c++)
+    for (int c = 0; c < 2; c++) {
         for (int s = 0; s < SIM_LIVE_PHASES; s++)
             p += alpha[c][s];
+        for (int g = 0; g <= SIM_GAP_MAX; g++)
+            p += gone[c][g];
+    }
     return p;
 }
 

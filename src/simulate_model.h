@@ -10,8 +10,12 @@
  * and the circle moves on its own. Every event of day t lies inside day t.
  *
  * Phases: ENGAGED -> (hazard h) DECLINE_0 .. DECLINE_{L-1} -> CHURNED (silent;
- * with probability SIM_RETURN_P back to ENGAGED after a gap uniform in
- * [SIM_GAP_MIN, SIM_GAP_MAX], else for good). DECLINE_k recovers to ENGAGED
+ * on each of the days SIM_GAP_MIN .. SIM_GAP_MAX of the silence the user comes
+ * back to ENGAGED with the same small probability, so that SIM_RETURN_P of
+ * them ever do; after SIM_GAP_MAX days they are gone for good). Whether and
+ * when a lapsed user returns is drawn day by day, not when they leave: the
+ * hidden state (and so p_true) knows how long a user has been gone, never
+ * the future. DECLINE_k recovers to ENGAGED
  * with a small daily probability; ENGAGED sometimes enters a short DIP that
  * looks like the start of a decline and ends by itself. A share of the
  * hazard's moves skip the decline and churn at once, without warning. */
@@ -95,7 +99,7 @@ int sim_day_kind(const sim_calendar *calendar, int64_t day);
 /* Hidden state of a user on one day. */
 typedef struct {
     int phase;
-    int left;   /* CHURNED: days until back to ENGAGED (>= 1), or 0 for never */
+    int age;    /* CHURNED: days churned so far; SIM_GAP_MAX + 1 = gone for good */
     int device; /* device number; changes are a warning sign, not part of the label */
 } sim_state;
 

@@ -379,7 +379,8 @@ static double reference(const char *name, const user_events *u, int asof, unsign
         const double before = count_in(u, asof, LAPSE_CAT_CORE, 31, 60);
         return before > 0 && recent <= 0.7 * before + 1e-9;
     }
-    if (strncmp(name, "longest_gap", 11) == 0 || strncmp(name, "gap_", 4) == 0) {
+    if (strncmp(name, "longest_gap", 11) == 0 || strncmp(name, "gap_", 4) == 0 ||
+        strcmp(name, "silence_vs_gap_120") == 0) {
         int previous = 0, gaps[120], n = 0;
         for (int k = 1; k <= 120; k++) {
             if (!active_day(u, asof, k, -1))
@@ -388,8 +389,9 @@ static double reference(const char *name, const user_events *u, int asof, unsign
                 gaps[n++] = k - previous;
             previous = k;
         }
+        const double silence = (double)(asof - last_day(u, asof, all));
         if (n == 0)
-            return 0;
+            return strcmp(name, "silence_vs_gap_120") == 0 ? silence : 0;
         double sum = 0, longest = 0;
         for (int i = 0; i < n; i++) {
             sum += gaps[i];
@@ -404,6 +406,8 @@ static double reference(const char *name, const user_events *u, int asof, unsign
             return longest;
         if (strcmp(name, "gap_mean_120") == 0)
             return mean;
+        if (strcmp(name, "silence_vs_gap_120") == 0)
+            return silence / fmax(mean, 1);
         return sqrt(var) / mean;
     }
     if (strcmp(name, "active_days_since_core") == 0) {

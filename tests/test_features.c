@@ -126,6 +126,11 @@ static void table_is_consistent(void **state)
     assert_int_equal(lapse_feature_get(lapse_feature_find("share_core"))->profile, 1);
     assert_int_equal(lapse_feature_get(lapse_feature_find("spend_total"))->transform,
                      LAPSE_XFORM_LOG1P);
+    /* Day counts are heavy-tailed too: a model sees their logarithm. */
+    assert_int_equal(lapse_feature_get(lapse_feature_find("days_silent"))->transform,
+                     LAPSE_XFORM_LOG1P);
+    assert_int_equal(lapse_feature_get(lapse_feature_find("gap_cv_120"))->transform,
+                     LAPSE_XFORM_NONE);
 }
 
 static void active_user_by_hand(void **state)
@@ -173,6 +178,7 @@ static void active_user_by_hand(void **state)
     EXPECT("longest_gap_120", 20);   /* active k = 1, 7, 8, 9, 29, 40: gaps 6 1 1 20 11 */
     EXPECT("gap_mean_120", 7.8);
     EXPECT("gap_cv_120", sqrt(50.96) / 7.8);
+    EXPECT("silence_vs_gap_120", 1 / 7.8); /* silent 1 day, usual gap 7.8 */
     EXPECT("active_days_since_core", 0);
     EXPECT("payment_stopped_30", 0);
     EXPECT("social_stopped_14", 0);
@@ -202,6 +208,7 @@ static void fading_user_by_hand(void **state)
     EXPECT("device_changed_30", 1); /* dB now, dA before 2026-01-30 */
     EXPECT("active_days_since_core", 1); /* the login after the last core day */
     EXPECT("longest_gap_120", 29);  /* active k = 1, 3, 19, 48, 49, 50 */
+    EXPECT("silence_vs_gap_120", 1 / 9.8); /* gaps 2 16 29 1 1 */
     EXPECT("share_core", 4.0 / 6);
     EXPECT("repeat_purchases", 0);
     EXPECT("age_purchase_days", 0);
@@ -229,6 +236,7 @@ static void dormant_users_by_hand(void **state)
     EXPECT("repeat_purchases", 0);
     EXPECT("t_last_purchase_days", 0);
     EXPECT("age_purchase_days", 2);
+    EXPECT("silence_vs_gap_120", 2); /* one active day, no gap: the silence itself */
     /* z has events only after asof: no row anywhere. */
     assert_int_equal(lapse_extract_find(x, LAPSE_EXTRACT_ACTIVE, asof_seconds(), "z", 1), -1);
     assert_int_equal(lapse_extract_find(x, LAPSE_EXTRACT_DORMANT, asof_seconds(), "z", 1), -1);

@@ -332,7 +332,7 @@ static void p_true_matches_monte_carlo(void **state)
     const sim_calendar calendar = { 20454, 99 }; /* 2026-01-01 */
     const struct {
         int64_t index;
-        int phase, left, quiet;
+        int phase, age, quiet;
         unsigned key;
     } cases[] = {
         { 1, SIM_ENGAGED, 0, 0, ACTIVITY },
@@ -344,6 +344,8 @@ static void p_true_matches_monte_carlo(void **state)
         { 7, SIM_DECLINE0, 0, 0, (1u << LAPSE_CAT_CORE) | (1u << LAPSE_CAT_SOCIAL) },
         { 8, SIM_ENGAGED, 0, 0, 1u << LAPSE_CAT_COUPON },
         { 9, SIM_DIP, 0, 0, (1u << LAPSE_CAT_PURCHASE) | (1u << LAPSE_CAT_COUPON) },
+        { 10, SIM_CHURNED, 3, 0, ACTIVITY },
+        { 11, SIM_CHURNED, 45, 1, ACTIVITY },
     };
     const int draws = 12000, horizon = 30;
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
@@ -356,7 +358,7 @@ static void p_true_matches_monte_carlo(void **state)
             sim_user_init(&user, &st, &rng, 5, index++, cdf, 180);
         while ((int)user.archetype != (int)(c % LAPSE_SIM_ARCHETYPES));
         st.phase = cases[c].phase;
-        st.left = cases[c].left;
+        st.age = cases[c].age;
         const int64_t asof = 40 + (int64_t)c;
         const double exact =
             sim_p_true(&user, &st, cases[c].quiet, asof, horizon, cases[c].key, &calendar);
@@ -381,12 +383,15 @@ static void p_true_edge_cases(void **state)
     sim_state st;
     sim_rng rng;
     sim_user_init(&user, &st, &rng, 3, 10, cdf, 180);
-    /* Churned for good, or back only after the horizon: certainly silent. */
+    /* Gone for good, or churned too recently to be back within the horizon
+     * (a return needs SIM_GAP_MIN days churned): certainly silent. */
     st.phase = SIM_CHURNED;
-    st.left = 0;
+    st.age = SIM_GAP_MAX + 1;
     assert_true(sim_p_true(&user, &st, 0, 50, 30, ACTIVITY, &calendar) == 1.0);
-    st.left = 30;
-    assert_true(sim_p_true(&user, &st, 0, 50, 30, ACTIVITY, &calendar) == 1.0);
+    st.age = 0;
+    assert_true(sim_p_true(&user, &st, 0, 50, SIM_GAP_MIN, ACTIVITY, &calendar) == 1.0);
+    /* Still within the return window: a return is possible, not certain. */
+    assert_true(sim_p_true(&user, &st, 0, 50, 30, ACTIVITY, &calendar) < 1.0);
     /* One day, engaged: exactly 1 - P(active day). */
     st.phase = SIM_ENGAGED;
     sim_emit emit;

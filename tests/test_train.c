@@ -28,8 +28,8 @@ static const char *const asof_text[4] = { "2026-01-01", "2026-02-01", "2026-03-0
 #define N_FEAT 8
 static const char *const feat[N_FEAT] = { "days_silent", "events_total", "share_core",
                                           "share_social", "share_coupon_purchases",
-                                          "spend_per_purchase", "custom_score", "tenure_days" };
-static const int feat_log1p[N_FEAT] = { 0, 1, 0, 0, 0, 1, 0, 0 };
+                                          "spend_per_purchase", "custom_score", "active_days_90" };
+static const int feat_log1p[N_FEAT] = { 1, 1, 0, 0, 0, 1, 0, 0 };
 
 static uint64_t rng_state;
 
@@ -62,7 +62,7 @@ static void planted_row(double *x, int archetype, int *label)
     x[4] = coupon + jitter * uniform();
     x[5] = spend * (0.8 + 0.4 * uniform());
     x[6] = uniform() - 0.5;
-    x[7] = 100;                                    /* constant: sd 0 -> scale 1 */
+    x[7] = 60;                                     /* constant: sd 0 -> scale 1 */
     const double z = 0.15 * x[0] - 0.5 * log1p(x[1]) + 0.5;
     *label = uniform() < 1 / (1 + exp(-z));
 }
@@ -187,7 +187,7 @@ static void scaler_values(void **state)
                          feat_log1p[j] ? LAPSE_TRANSFORM_LOG1P : LAPSE_TRANSFORM_NONE);
         assert_true(fabs(m->scaler.mean[j] - mean) <= 1e-12 * (1 + fabs(mean)));
         if (j == 7) {
-            assert_true(m->scaler.mean[j] == 100);
+            assert_true(m->scaler.mean[j] == 60);
             assert_true(m->scaler.scale[j] == 1); /* sd 0 -> 1 */
         } else {
             assert_true(fabs(m->scaler.scale[j] - sd) <= 1e-12 * sd);
