@@ -31,14 +31,18 @@ if [ -z "$log" ]; then
   fi
 fi
 asof=${ASOF:-}
-cc -O2 -Wall -Wextra "$here/floor.c" -lz -lcsv -o "$work/floor"
+# FLOOR_BIN: a prebuilt floor (a machine without a compiler or the -dev packages).
+floor=${FLOOR_BIN:-$work/floor}
+[ -n "${FLOOR_BIN:-}" ] || cc -O2 -Wall -Wextra "$here/floor.c" -lz -lcsv -o "$floor"
+# THREADS: the thread counts to run extract with (default "1 2").
+threads=${THREADS:-1 2}
 
 bytes=$(gzip -dc "$log" | wc -c)
 events=$(( $(gzip -dc "$log" | wc -l) - 1 ))
 if [ -z "$asof" ]; then
   # The day after the last event: no labels needed, every event counts.
-  last=$(gzip -dc "$log" | tail -n +2 | cut -d, -f2 | sort -n | tail -1)
-  asof=$(date -u -d "@$(( (last / 86400 + 1) * 86400 ))" +%F)
+  last=$(gzip -dc "$log" | tail -n +2 | cut -d, -f2 | sort | tail -1)
+  asof=$(date -u -d "$(date -u -d "$last" +%F) + 1 day" +%F)
 fi
 
 # run NAME CMD...: median wall seconds, max RSS (KB) and CPU seconds over reps.
@@ -46,9 +50,13 @@ run() {
   local name=$1; shift
   local walls=() rss=0 cpus=()
   for _ in $(seq "$reps"); do
-    /usr/bin/time -f '%e %M %U %S' -o "$work/t" "$@" > /dev/null 2>> "$work/stderr"
+    if [ -n "${RUSAGE_BIN:-}" ]; then
+      "$RUSAGE_BIN" "$work/t" "$@" > /dev/null 2>> "$work/stderr"
+    else
+      /usr/bin/time -f '%e %M %U %S' -o "$work/t" "$@" > /dev/null 2>> "$work/stderr"
+    fi
     read -r w m u s < "$work/t"
-    walls+=("$w"); cpus+=("$(echo "$u + $s" | bc)")
+    walls+=("$w"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')")
     [ "$m" -gt "$rss" ] && rss=$m
   done
   local wall cpu
@@ -62,14 +70,17 @@ echo "log: $log ($(stat -c %s "$log") bytes gzip, $bytes bytes CSV, $events even
 results=$work/results
 {
   run "gzip-dc" gzip -dc "$log"
-  run "floor" "$work/floor" "$log"
-  run "extract-@1" "$lapse" extract -q --no-labels --asof "$asof" -@ 1 -o "$work/out1.csv" "$log"
-  run "extract-@2" "$lapse" extract -q --no-labels --asof "$asof" -@ 2 -o "$work/out2.csv" "$log"
+  run "floor" "$floor" "$log"
+  for t in $threads; do
+    run "extract-@$t" "$lapse" extract -q --no-labels --asof "$asof" -@ "$t" -o "$work/out$t.csv" "$log"
+  done
   if python3 -c 'import pandas' 2> /dev/null; then
     run "pandas" python3 -c "import pandas as pd, sys; d = pd.read_csv(sys.argv[1]); d.groupby(['user_id', 'event']).size()" "$log"
   fi
 } > "$results"
-cmp "$work/out1.csv" "$work/out2.csv" || { echo "-@1 and -@2 outputs differ" >&2; exit 1; }
+for t in $threads; do
+  cmp "$work/out1.csv" "$work/out$t.csv" || { echo "-@1 and -@$t outputs differ" >&2; exit 1; }
+done
 rows=$(( $(wc -l < "$work/out1.csv") - 2 ))
 users=$("$lapse" extract --no-labels --asof "$asof" -o "$work/out1.csv" "$log" 2>&1 | sed -n 's/.* \([0-9]*\) users.*/\1/p')
 echo "output: $rows rows of $users users, sha256 $(sha256sum < "$work/out1.csv" | cut -c1-16)"
@@ -83,10 +94,10 @@ rss1=$(awk '$1 == "extract-@1" {print $3}' "$results")
 echo "extract -@1: $(( rss1 * 1024 / (users > 0 ? users : 1) )) bytes of peak RSS per user (fixed buffers included)"
 
 if [ -n "${LOG10:-}" ]; then
-  last10=$(gzip -dc "$LOG10" | tail -n +2 | cut -d, -f2 | sort -n | tail -1)
-  asof10=$(date -u -d "@$(( (last10 / 86400 + 1) * 86400 ))" +%F)
+  last10=$(gzip -dc "$LOG10" | tail -n +2 | cut -d, -f2 | sort | tail -1)
+  asof10=$(date -u -d "$(date -u -d "$last10" +%F) + 1 day" +%F)
   r10=$(run "extract-10x" "$lapse" extract -q --no-labels --asof "$asof10" -@ 1 -o "$work/out10.csv" "$LOG10")
   read -r _ _ rss10 _ <<< "$r10"
   ev10=$(( $(gzip -dc "$LOG10" | wc -l) - 1 ))
-  echo "memory: $events events -> $rss1 KB; $ev10 events (same users) -> $rss10 KB; ratio $(echo "scale=3; $rss10 / $rss1" | bc)"
+  echo "memory: $events events -> $rss1 KB; $ev10 events (same users) -> $rss10 KB; ratio $(awk -v a="$rss10" -v b="$rss1" 'BEGIN { printf "%.3f", a / b }')"
 fi

@@ -3,7 +3,7 @@
 # generated users, lapse against its peers in the same run.
 #
 #   bench/score.sh [--rows N] [--predict P] [--svs S] [--features D]
-#                  [--threads 1,2,...] [--reps R] [--dir DIR]
+#                  [--threads 1,2,...] [--reps R] [--dir DIR] [--reasons yes|no]
 #
 # SVM: `svm-predict -b 1` on the first P rows (it is slow: rows/s are
 # measured there, not extrapolated); `lapse score` on all N rows with the
@@ -15,11 +15,11 @@
 # against svm-predict -b 1 on the first P rows.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-rows=1000000 predict=100000 svs=6000 features=40 threads=1,2 reps=3 dir=
+rows=1000000 predict=100000 svs=6000 features=40 threads=1,2 reps=3 dir= reasons_runs=yes
 while [[ $# -gt 0 ]]; do
     case $1 in
     --rows) rows=$2 ;; --predict) predict=$2 ;; --svs) svs=$2 ;; --features) features=$2 ;;
-    --threads) threads=$2 ;; --reps) reps=$2 ;; --dir) dir=$2 ;;
+    --threads) threads=$2 ;; --reps) reps=$2 ;; --dir) dir=$2 ;; --reasons) reasons_runs=$2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift 2
@@ -66,7 +66,9 @@ base=$(rate "$predict" "$t")
 printf '  %-44s %10s rows/s  (%s rows)\n' "svm-predict -b 1" "$base" "$predict"
 IFS=, read -r -a tlist <<<"$threads"
 for mode in "" "--fast"; do
-    for reasons in "--no-reasons" ""; do
+    reason_modes=("--no-reasons")
+    [[ $reasons_runs == no ]] || reason_modes+=("")
+    for reasons in "${reason_modes[@]}"; do
         for th in "${tlist[@]}"; do
             t=$(time_median "$lapse" score -q -m "$dir/rbf.model" $mode $reasons -@ "$th" "$dir/table.csv")
             r=$(rate "$rows" "$t")
