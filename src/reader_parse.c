@@ -246,15 +246,36 @@ static void mark_bad(reader_parser *p, int column, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A field as messages show it: at most 64 bytes, control bytes (NUL, CR,
+ * ESC...) as \xNN so a message stays one readable line. */
+static const char *shown(char out[4 * 64 + 8], const char *text, size_t len)
+{
+    size_t pos = 0;
+    for (size_t i = 0; i < len && i < 64; i++) {
+        const unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c == 0x7f)
+            pos += (size_t)snprintf(out + pos, 5, "\\x%02x", c);
+        else
+            out[pos++] = (char)c;
+    }
+    if (len > 64) {
+        memcpy(out + pos, "...", 3);
+        pos += 3;
+    }
+    out[pos] = '\0';
+    return out;
+}
+
 /* Strict: digits, one optional fraction and exponent; strtod's spaces, hex,
  * inf and nan are refused before it sees them. text is NUL-terminated. */
 static int parse_amount(reader_parser *p, int column, const char *text, size_t len)
 {
+    char show[4 * 64 + 8];
     for (size_t i = 0; i < len; i++) {
         const char c = text[i];
         if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' ||
               c == '-')) {
-            mark_bad(p, column, "bad amount \"%.*s\"", (int)(len > 64 ? 64 : len), text);
+            mark_bad(p, column, "bad amount \"%s\"", shown(show, text, len));
             return -1;
         }
     }
@@ -263,13 +284,25 @@ static int parse_amount(reader_parser *p, int column, const char *text, size_t l
     const double value = strtod(text, &end);
     if (errno || end != text + len || !isfinite(value) || value < 0 ||
         value > LAPSE_AMOUNT_MAX) {
-        mark_bad(p, column, "bad amount \"%.*s\" (expected a number from 0 to %g)",
-                 (int)(len > 64 ? 64 : len), text, LAPSE_AMOUNT_MAX);
+        mark_bad(p, column, "bad amount \"%s\" (expected a number from 0 to %g)",
+                 shown(show, text, len), LAPSE_AMOUNT_MAX);
         return -1;
     }
     p->event.amount = value + 0.0; /* -0 becomes 0 */
     p->event.has_amount = 1;
     return 0;
+}
+
+/* Text logs hold no NUL bytes; runs of them are what a crash leaves in a
+ * preallocated file. Fields with one would reach the output cut short or
+ * merge two users, so the row is bad. The chunk is searched once, and the
+ * fields only when it holds one. */
+static int has_nul(reader_parser *p, int column, const char *what, const char *text, size_t len)
+{
+    if (!p->chunk_has_nul || !memchr(text, '\0', len))
+        return 0;
+    mark_bad(p, column, "NUL byte in the %s", what);
+    return 1;
 }
 
 /* In the fast pass after a bad row, and in the careful pass before it, rows
@@ -288,6 +321,8 @@ static void on_field(void *data, size_t len, void *user)
     const char *text = data;
     switch (p->cols->roles[field]) {
     case LAPSE_COL_USER_ID:
+        if (has_nul(p, field + 1, "user id", text, len))
+            return;
         if (len == 0 || len > LAPSE_USER_ID_MAX) {
             mark_bad(p, field + 1, len ? "user id longer than %d bytes" : "empty user id",
                      LAPSE_USER_ID_MAX);
@@ -298,12 +333,15 @@ static void on_field(void *data, size_t len, void *user)
         return;
     case LAPSE_COL_TS: {
         const int status = lapse_time_parse(&p->event.ts, text, len);
+        char show[4 * 64 + 8];
         if (status != LAPSE_OK)
-            mark_bad(p, field + 1, "bad timestamp \"%.*s\"%s", (int)(len > 64 ? 64 : len), text,
+            mark_bad(p, field + 1, "bad timestamp \"%s\"%s", shown(show, text, len),
                      status == LAPSE_ERR_RANGE ? " (before 1970 or after 2199)" : "");
         return;
     }
     case LAPSE_COL_EVENT: {
+        if (has_nul(p, field + 1, "event name", text, len))
+            return;
         int known;
         p->event.category = lapse_category_lookup(p->categories, text, len, &known);
         if (!known) {
@@ -317,13 +355,13 @@ static void on_field(void *data, size_t len, void *user)
             parse_amount(p, field + 1, text, len);
         return;
     case LAPSE_COL_SESSION_ID:
-        if (len > 0) {
+        if (len > 0 && !has_nul(p, field + 1, "session id", text, len)) {
             p->event.has_session = 1;
             p->event.session_hash = lapse_hash_bytes(text, len);
         }
         return;
     case LAPSE_COL_DEVICE_ID:
-        if (len > 0) {
+        if (len > 0 && !has_nul(p, field + 1, "device id", text, len)) {
             p->event.has_device = 1;
             p->event.device_hash = lapse_hash_bytes(text, len);
         }
@@ -454,6 +492,7 @@ int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_c
     p->careful = 0;
     p->row_index = 0;
     p->first_bad_row = -1;
+    p->chunk_has_nul = memchr(chunk->data, '\0', chunk->len) != NULL;
     reset_row(p);
     int clean = csv_parse(&p->csv, chunk->data, chunk->len, on_field, on_row, p) == chunk->len;
     if (clean && p->first_bad_row < 0)
