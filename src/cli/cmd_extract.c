@@ -114,6 +114,14 @@ static int parse_asof(const char *text, int64_t *days, size_t *count)
     return status;
 }
 
+/* A failed write (a full disk) is reported by the library without a file
+ * name, since it only sees the stream: name the destination. */
+static void name_output(lapse_error *err, const char *path)
+{
+    if (err->code != LAPSE_OK && err->path[0] == '\0')
+        snprintf(err->path, sizeof err->path, "%s", strcmp(path, "-") == 0 ? "<stdout>" : path);
+}
+
 int cmd_extract(int argc, char **argv)
 {
     enum {
@@ -247,12 +255,16 @@ int cmd_extract(int argc, char **argv)
         status = lapse_outfile_open(&out, output, &err);
     if (status == LAPSE_OK && dormant_path)
         status = lapse_outfile_open(&dormant, dormant_path, &err);
-    if (status == LAPSE_OK)
+    if (status == LAPSE_OK) {
         status = lapse_extract_write(x, LAPSE_EXTRACT_ACTIVE, format, lapse_outfile_stream(out),
                                      &err);
-    if (status == LAPSE_OK && dormant)
+        name_output(&err, output);
+    }
+    if (status == LAPSE_OK && dormant) {
         status = lapse_extract_write(x, LAPSE_EXTRACT_DORMANT, format,
                                      lapse_outfile_stream(dormant), &err);
+        name_output(&err, dormant_path);
+    }
     if (status == LAPSE_OK) {
         status = lapse_outfile_commit(out, &err);
         out = NULL;
