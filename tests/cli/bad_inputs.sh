@@ -68,7 +68,8 @@ while IFS=$'\t' read -r name input code message check args; do
     [[ $input == - ]] || printf '%b' "$input" > "$name.csv"
     got=0
     # shellcheck disable=SC2086 # the arguments are split on spaces on purpose
-    "$LAPSE_BIN" $args >stdout.txt 2>stderr.txt || got=$?
+    # A hang is a failure too (timeout exits 124).
+    timeout 120 "$LAPSE_BIN" $args >stdout.txt 2>stderr.txt || got=$?
     [[ $got == "$code" ]] || fail "$name: exit $got, expected $code; stderr: $(head -c 600 stderr.txt)"
     ! grep -qE 'Sanitizer|runtime error' stderr.txt || fail "$name: sanitizer report: $(cat stderr.txt)"
     if [[ $message != - ]]; then
