@@ -45,6 +45,7 @@ header='user_id,ts,event'
 ten_mb() { head -c 10485760 /dev/zero | tr '\0' "$1"; }
 { echo "$header"; echo 'u,2026-02-27,login'; printf 'u,2026-02-27,'; ten_mb x; echo; } > line10mb_event.csv
 { echo "$header"; ten_mb u; echo ',2026-02-27,login'; } > line10mb_id.csv
+{ echo 'event,category'; head -c 2097152 /dev/zero | tr '\0' e; echo ',core'; } > long_map.csv
 # 100 users, each with a login and 1000 events of names seen nowhere else.
 awk 'BEGIN { print "user_id,ts,event"
              for (u = 0; u < 100; u++) printf "u%d,2026-02-27,login\n", u
