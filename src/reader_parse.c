@@ -218,18 +218,37 @@ void reader_stats_merge(lapse_reader_stats *dst, const lapse_reader_stats *src)
     }
 }
 
+/* Copies text into out (cap bytes, NUL included) with control bytes (NUL,
+ * CR, ESC...) as \\xNN, so it prints as one readable line; stops where the
+ * next byte would not fit. Returns the length written. */
+static size_t escape_into(char *out, size_t cap, const char *text, size_t len)
+{
+    size_t pos = 0;
+    for (size_t i = 0; i < len; i++) {
+        const unsigned char c = (unsigned char)text[i];
+        const size_t need = c < 0x20 || c == 0x7f ? 4 : 1;
+        if (pos + need >= cap)
+            break;
+        if (need == 4)
+            snprintf(out + pos, 5, "\\x%02x", c);
+        else
+            out[pos] = (char)c;
+        pos += need;
+    }
+    out[pos] = '\0';
+    return pos;
+}
+
 static void note_unknown(lapse_reader_stats *stats, const char *name, size_t len)
 {
     if (stats->unknown_examples == LAPSE_READER_EXAMPLES)
         return;
-    if (len > 64)
-        len = 64;
+    char shown_name[sizeof stats->unknown_names[0]];
+    const size_t shown_len = escape_into(shown_name, sizeof shown_name, name, len);
     for (size_t i = 0; i < stats->unknown_examples; i++)
-        if (strlen(stats->unknown_names[i]) == len &&
-            memcmp(stats->unknown_names[i], name, len) == 0)
+        if (strcmp(stats->unknown_names[i], shown_name) == 0)
             return;
-    memcpy(stats->unknown_names[stats->unknown_examples], name, len);
-    stats->unknown_names[stats->unknown_examples++][len] = '\0';
+    memcpy(stats->unknown_names[stats->unknown_examples++], shown_name, shown_len + 1);
 }
 
 static void mark_bad(reader_parser *p, int column, const char *fmt, ...)
@@ -246,23 +265,12 @@ static void mark_bad(reader_parser *p, int column, const char *fmt, ...)
     va_end(ap);
 }
 
-/* A field as messages show it: at most 64 bytes, control bytes (NUL, CR,
- * ESC...) as \xNN so a message stays one readable line. */
+/* A field as messages show it: its first 64 bytes, escaped. */
 static const char *shown(char out[4 * 64 + 8], const char *text, size_t len)
 {
-    size_t pos = 0;
-    for (size_t i = 0; i < len && i < 64; i++) {
-        const unsigned char c = (unsigned char)text[i];
-        if (c < 0x20 || c == 0x7f)
-            pos += (size_t)snprintf(out + pos, 5, "\\x%02x", c);
-        else
-            out[pos++] = (char)c;
-    }
-    if (len > 64) {
-        memcpy(out + pos, "...", 3);
-        pos += 3;
-    }
-    out[pos] = '\0';
+    const size_t pos = escape_into(out, 4 * 64 + 1, text, len > 64 ? 64 : len);
+    if (len > 64)
+        memcpy(out + pos, "...", 4);
     return out;
 }
 

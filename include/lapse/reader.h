@@ -78,7 +78,8 @@ typedef struct {
     int64_t bad_rows;        /* rows skipped (max_bad_rows) */
     int64_t unknown_rows;    /* rows whose event name the map does not list */
     size_t unknown_examples; /* how many names below are set */
-    char unknown_names[LAPSE_READER_EXAMPLES][65]; /* a few such names, cut at 64 bytes */
+    /* A few such names, control bytes as \xNN, cut at 64 characters. */
+    char unknown_names[LAPSE_READER_EXAMPLES][65];
 } lapse_reader_stats;
 
 /* lapse's name of a column ("user_id", ...); NULL out of range. */
