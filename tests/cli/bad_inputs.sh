@@ -37,6 +37,8 @@ cp clean.csv.gz badcrc.gz
 crc=$(od -An -tu1 -j $((size - 8)) -N1 badcrc.gz | tr -d ' ')
 printf "\\$(printf %03o $((crc ^ 1)))" | dd of=badcrc.gz bs=1 seek=$((size - 8)) conv=notrunc 2>/dev/null
 printf '\x1f\x8b' > gzip_magic.gz
+{ cat clean.csv.gz; head -c 512 /dev/zero; } > trailing_zeros.gz
+{ cat clean.csv.gz; echo 'appended by mistake'; } > trailing_text.gz
 : > empty.csv
 mkdir subdir
 header='user_id,ts,event'
@@ -77,6 +79,9 @@ while IFS=$'\t' read -r name input code message check args; do
         IFS='|' read -ra pieces <<< "$message"
         for piece in "${pieces[@]}"; do
             printf -v want '%b' "$piece"
+            while [[ $want =~ \{size:([^}]+)\} ]]; do
+                want=${want//"${BASH_REMATCH[0]}"/$(stat -c %s "${BASH_REMATCH[1]}")}
+            done
             grep -qF -- "$want" stderr.txt || fail "$name: stderr lacks \"$want\": $(head -c 600 stderr.txt)"
         done
     fi
