@@ -19,6 +19,14 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:exitcode=99"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# set_byte FILE OFFSET VALUE
+set_byte() {
+    local octal
+    octal=$(printf '\\%03o' "$3")
+    # shellcheck disable=SC2059 # the format is the byte, as an octal escape
+    printf "$octal" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
 # --- inputs made at test time
 cp "$bad"/logs/* .
 sed 's/$/\r/' clean.csv > crlf.csv
@@ -35,7 +43,7 @@ cp clean.csv.gz corrupt.gz
 printf '\xff\xff\xff\xff\xff\xff\xff\xff' | dd of=corrupt.gz bs=1 seek=12 conv=notrunc 2>/dev/null
 cp clean.csv.gz badcrc.gz
 crc=$(od -An -tu1 -j $((size - 8)) -N1 badcrc.gz | tr -d ' ')
-printf "\\$(printf %03o $((crc ^ 1)))" | dd of=badcrc.gz bs=1 seek=$((size - 8)) conv=notrunc 2>/dev/null
+set_byte badcrc.gz $((size - 8)) $((crc ^ 1))
 printf '\x1f\x8b' > gzip_magic.gz
 { cat clean.csv.gz; head -c 512 /dev/zero; } > trailing_zeros.gz
 { cat clean.csv.gz; echo 'appended by mistake'; } > trailing_text.gz
@@ -55,8 +63,6 @@ awk 'BEGIN { print "user_id,ts,event"
     gzip -1 -n > names100k.csv.gz
 "$writer" --write-fixtures . >/dev/null
 model_size=$(stat -c %s logistic.model)
-# set_byte FILE OFFSET VALUE
-set_byte() { printf "\\$(printf %03o "$3")" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null; }
 cp logistic.model newer.model && set_byte newer.model 8 2
 cp logistic.model version0.model && set_byte version0.model 8 0
 : > empty.model
@@ -134,8 +140,10 @@ for k in 1 2 3 4 5 6 7; do
     got=0
     "$LAPSE_BIN" model show cut.model >stdout.txt 2>stderr.txt || got=$?
     [[ $got == 1 ]] || fail "model cut at $k/8: exit $got: $(cat stderr.txt)"
-    grep -qF "lapse: model file truncated: it ends at byte $at" stderr.txt &&
-        grep -qF "(in cut.model, byte $at)" stderr.txt || fail "model cut at $k/8: $(cat stderr.txt)"
+    if ! grep -qF "lapse: model file truncated: it ends at byte $at" stderr.txt ||
+        ! grep -qF "(in cut.model, byte $at)" stderr.txt; then
+        fail "model cut at $k/8: $(cat stderr.txt)"
+    fi
     [[ ! -s stdout.txt ]] || fail "model cut at $k/8 printed on stdout"
 done
 flips=0

@@ -10,7 +10,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-sim=(simulate -q --seed 5 --users 600 --days 70 --snapshots 2026-02-01,2026-02-08)
+sim=(simulate -q --seed 5 --users 600 --days 70 --snapshots '2026-02-01,2026-02-08')
 "$LAPSE_BIN" "${sim[@]}" -@ 1 -o sim1
 for t in 2 5; do
     "$LAPSE_BIN" "${sim[@]}" -@ "$t" -o "sim$t"
@@ -25,7 +25,7 @@ log=sim1/events.csv.gz
 gzip -dc "$log" > plain.csv
 head -1 plain.csv > a.csv && sed -n '2,30000p' plain.csv >> a.csv
 head -1 plain.csv > b.csv && sed -n '30001,$p' plain.csv >> b.csv
-x=(extract -q --asof 2026-02-01,2026-02-08)
+x=(extract -q --asof '2026-02-01,2026-02-08')
 "$LAPSE_BIN" "${x[@]}" -@ 1 --dormant ref_dormant.csv -o ref.csv "$log" 2>/dev/null
 "$LAPSE_BIN" "${x[@]}" --format libsvm -@ 1 -o ref.svm "$log" 2>/dev/null
 [[ $(wc -l < ref.csv) -gt 100 ]] || fail "the reference table is nearly empty"
