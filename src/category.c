@@ -124,6 +124,10 @@ lapse_category lapse_category_lookup(const lapse_category_map *map, const char *
     return id >= 0 ? (lapse_category)map->categories[id] : LAPSE_CAT_OTHER;
 }
 
+/* A mapping row holds a name of at most 256 bytes and a category; one
+ * this long is not a mapping file. */
+#define MAX_MAPPING_ROW_BYTES (1 << 20)
+
 /* State of one pass of libcsv over a mapping file. */
 typedef struct {
     lapse_category_map *map;
@@ -210,14 +214,24 @@ int lapse_category_map_load(lapse_category_map **out, const char *path, lapse_er
         lapse_category_map_free(map);
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
     }
+    csv_set_blk_size(&parser, 65536); /* libcsv grows fields 128 bytes at a time */
     mapping_parse p = { .map = map, .path = path, .err = err, .row = 1, .column = 1 };
     char buffer[65536];
-    size_t got;
+    size_t got, pending = 0; /* bytes read since a row last ended */
     while (p.status == LAPSE_OK && (got = fread(buffer, 1, sizeof buffer, file)) > 0) {
+        const int64_t row = p.row;
         if (csv_parse(&parser, buffer, got, mapping_field, mapping_row, &p) != got &&
             p.status == LAPSE_OK)
             p.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, p.row, p.column, -1,
                                        "%s", csv_strerror(csv_error(&parser)));
+        /* libcsv keeps a field whole until it ends: without a bound, a file
+         * with no line end (/dev/zero, a binary) would take all memory. */
+        pending = p.row == row ? pending + got : 0;
+        if (p.status == LAPSE_OK && pending > MAX_MAPPING_ROW_BYTES)
+            p.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, p.row, p.column, -1,
+                                       "row longer than %d bytes (an event name has at most "
+                                       "%zu)",
+                                       MAX_MAPPING_ROW_BYTES, sizeof p.event - 1);
     }
     if (p.status == LAPSE_OK && ferror(file))
         p.status = lapse_error_set(err, LAPSE_ERR_IO, path, 0, 0, -1, "read failed");

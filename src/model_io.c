@@ -801,6 +801,19 @@ int lapse_model_decode(lapse_model **out, const void *data, size_t size, const c
     return LAPSE_OK;
 }
 
+/* A start that no more bytes can mend: not our magic, or a version this
+ * build refuses. Reading stops there, so a log or /dev/zero given as a model
+ * is refused at once, not read whole (or forever). */
+static int hopeless_start(const unsigned char *data, size_t size)
+{
+    if (memcmp(data, model_magic, size < sizeof model_magic ? size : sizeof model_magic) != 0)
+        return 1;
+    if (size < 12)
+        return 0;
+    const uint32_t version = load_u32(data + 8);
+    return version == 0 || version > LAPSE_MODEL_FORMAT_VERSION;
+}
+
 int lapse_model_load(lapse_model **out, const char *path, lapse_error *err)
 {
     *out = NULL;
@@ -830,6 +843,8 @@ int lapse_model_load(lapse_model **out, const char *path, lapse_error *err)
                                          "cannot read the model: %s", strerror(errno));
             break;
         }
+        if (hopeless_start(data, size))
+            break;
     }
     fclose(file);
     if (status == LAPSE_OK)

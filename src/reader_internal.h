@@ -83,6 +83,7 @@ typedef struct {
     int64_t piece_line;     /* careful pass: line of the piece being fed */
     int64_t record_line;    /* careful pass: line where the record began */
     int at_record_start;
+    int chunk_has_nul;      /* the chunk holds a NUL byte somewhere */
     int status;             /* first fatal error, LAPSE_OK otherwise */
     lapse_error *err;
 

@@ -56,6 +56,19 @@ int lapse_reader_parse_columns(lapse_reader_options *opts, char *text, lapse_err
     return LAPSE_OK;
 }
 
+/* libcsv grows a field's buffer by a fixed block, 128 bytes by default, so a
+ * 10 MB field took 80 000 reallocs, each copying the field so far (minutes).
+ * With 1 MB blocks the longest record we accept (64 MB) takes 64. */
+#define CSV_BLOCK_BYTES (1u << 20)
+
+static int csv_start(struct csv_parser *csv)
+{
+    if (csv_init(csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+        return -1;
+    csv_set_blk_size(csv, CSV_BLOCK_BYTES);
+    return 0;
+}
+
 void reader_columns_free(reader_columns *cols)
 {
     if (cols) {
@@ -109,7 +122,7 @@ int reader_columns_from_header(reader_columns *cols, const text_chunk *header, c
     header_fields h = { 0 };
     struct csv_parser csv;
     int status = LAPSE_OK;
-    if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+    if (csv_start(&csv) != 0)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
     if (csv_parse(&csv, header->data, header->len, header_field, header_row, &h) !=
             header->len ||
@@ -176,7 +189,7 @@ int reader_parser_init(reader_parser *p, const lapse_category_map *categories,
     p->shared = shared;
     p->emit = emit;
     p->emit_user = emit_user;
-    if (csv_init(&p->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+    if (csv_start(&p->csv) != 0)
         return LAPSE_ERR_NOMEM;
     p->csv_ready = 1;
     return LAPSE_OK;
@@ -190,16 +203,34 @@ void reader_parser_free(reader_parser *p)
     }
 }
 
+/* Copies text into out (cap bytes, NUL included) with control bytes (NUL,
+ * CR, ESC...) as \\xNN, so it prints as one readable line; stops where the
+ * next byte would not fit. Returns the length written. */
+static size_t escape_into(char *out, size_t cap, const char *text, size_t len)
+{
+    size_t pos = 0;
+    for (size_t i = 0; i < len; i++) {
+        const unsigned char c = (unsigned char)text[i];
+        const size_t need = c < 0x20 || c == 0x7f ? 4 : 1;
+        if (pos + need >= cap)
+            break;
+        if (need == 4)
+            snprintf(out + pos, 5, "\\x%02x", c);
+        else
+            out[pos] = (char)c;
+        pos += need;
+    }
+    out[pos] = '\0';
+    return pos;
+}
+
 /* Keeps the LAPSE_READER_EXAMPLES alphabetically first distinct names, in
- * order, so the examples a run reports do not depend on which thread saw
- * which row. */
+ * order and escaped, so the examples a run reports print as one line and do
+ * not depend on which thread saw which row. */
 static void keep_example(lapse_reader_stats *stats, const char *name, size_t len)
 {
     char candidate[sizeof stats->unknown_names[0]];
-    if (len > sizeof candidate - 1)
-        len = sizeof candidate - 1;
-    memcpy(candidate, name, len);
-    candidate[len] = '\0';
+    escape_into(candidate, sizeof candidate, name, len);
     size_t at = 0;
     int order = 1;
     while (at < stats->unknown_examples &&
@@ -224,6 +255,7 @@ void reader_stats_merge(lapse_reader_stats *dst, const lapse_reader_stats *src)
         keep_example(dst, src->unknown_names[i], strlen(src->unknown_names[i]));
 }
 
+
 static void mark_bad(reader_parser *p, int column, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -238,15 +270,25 @@ static void mark_bad(reader_parser *p, int column, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A field as messages show it: its first 64 bytes, escaped. */
+static const char *shown(char out[4 * 64 + 8], const char *text, size_t len)
+{
+    const size_t pos = escape_into(out, 4 * 64 + 1, text, len > 64 ? 64 : len);
+    if (len > 64)
+        memcpy(out + pos, "...", 4);
+    return out;
+}
+
 /* Strict: digits, one optional fraction and exponent; strtod's spaces, hex,
  * inf and nan are refused before it sees them. text is NUL-terminated. */
 static int parse_amount(reader_parser *p, int column, const char *text, size_t len)
 {
+    char show[4 * 64 + 8];
     for (size_t i = 0; i < len; i++) {
         const char c = text[i];
         if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' ||
               c == '-')) {
-            mark_bad(p, column, "bad amount \"%.*s\"", (int)(len > 64 ? 64 : len), text);
+            mark_bad(p, column, "bad amount \"%s\"", shown(show, text, len));
             return -1;
         }
     }
@@ -255,13 +297,25 @@ static int parse_amount(reader_parser *p, int column, const char *text, size_t l
     const double value = strtod(text, &end);
     if (errno || end != text + len || !isfinite(value) || value < 0 ||
         value > LAPSE_AMOUNT_MAX) {
-        mark_bad(p, column, "bad amount \"%.*s\" (expected a number from 0 to %g)",
-                 (int)(len > 64 ? 64 : len), text, LAPSE_AMOUNT_MAX);
+        mark_bad(p, column, "bad amount \"%s\" (expected a number from 0 to %g)",
+                 shown(show, text, len), LAPSE_AMOUNT_MAX);
         return -1;
     }
     p->event.amount = value + 0.0; /* -0 becomes 0 */
     p->event.has_amount = 1;
     return 0;
+}
+
+/* Text logs hold no NUL bytes; runs of them are what a crash leaves in a
+ * preallocated file. Fields with one would reach the output cut short or
+ * merge two users, so the row is bad. The chunk is searched once, and the
+ * fields only when it holds one. */
+static int has_nul(reader_parser *p, int column, const char *what, const char *text, size_t len)
+{
+    if (!p->chunk_has_nul || !memchr(text, '\0', len))
+        return 0;
+    mark_bad(p, column, "NUL byte in the %s", what);
+    return 1;
 }
 
 /* In the fast pass after a bad row, and in the careful pass before it, rows
@@ -280,6 +334,8 @@ static void on_field(void *data, size_t len, void *user)
     const char *text = data;
     switch (p->cols->roles[field]) {
     case LAPSE_COL_USER_ID:
+        if (has_nul(p, field + 1, "user id", text, len))
+            return;
         if (len == 0 || len > LAPSE_USER_ID_MAX) {
             mark_bad(p, field + 1, len ? "user id longer than %d bytes" : "empty user id",
                      LAPSE_USER_ID_MAX);
@@ -290,12 +346,15 @@ static void on_field(void *data, size_t len, void *user)
         return;
     case LAPSE_COL_TS: {
         const int status = lapse_time_parse(&p->event.ts, text, len);
+        char show[4 * 64 + 8];
         if (status != LAPSE_OK)
-            mark_bad(p, field + 1, "bad timestamp \"%.*s\"%s", (int)(len > 64 ? 64 : len), text,
+            mark_bad(p, field + 1, "bad timestamp \"%s\"%s", shown(show, text, len),
                      status == LAPSE_ERR_RANGE ? " (before 1970 or after 2199)" : "");
         return;
     }
     case LAPSE_COL_EVENT: {
+        if (has_nul(p, field + 1, "event name", text, len))
+            return;
         int known;
         p->event.category = lapse_category_lookup(p->categories, text, len, &known);
         if (!known) {
@@ -309,13 +368,13 @@ static void on_field(void *data, size_t len, void *user)
             parse_amount(p, field + 1, text, len);
         return;
     case LAPSE_COL_SESSION_ID:
-        if (len > 0) {
+        if (len > 0 && !has_nul(p, field + 1, "session id", text, len)) {
             p->event.has_session = 1;
             p->event.session_hash = lapse_hash_bytes(text, len);
         }
         return;
     case LAPSE_COL_DEVICE_ID:
-        if (len > 0) {
+        if (len > 0 && !has_nul(p, field + 1, "device id", text, len)) {
             p->event.has_device = 1;
             p->event.device_hash = lapse_hash_bytes(text, len);
         }
@@ -389,7 +448,7 @@ static int reset_csv(reader_parser *p, lapse_error *err)
 {
     csv_free(&p->csv);
     p->csv_ready = 0;
-    if (csv_init(&p->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+    if (csv_start(&p->csv) != 0)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, p->cols->path, 0, 0, -1, "out of memory");
     p->csv_ready = 1;
     return LAPSE_OK;
@@ -446,6 +505,7 @@ int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_c
     p->careful = 0;
     p->row_index = 0;
     p->first_bad_row = -1;
+    p->chunk_has_nul = memchr(chunk->data, '\0', chunk->len) != NULL;
     reset_row(p);
     int clean = csv_parse(&p->csv, chunk->data, chunk->len, on_field, on_row, p) == chunk->len;
     if (clean && p->first_bad_row < 0)

@@ -23,6 +23,8 @@ struct reader_source {
     z_stream z;
     int z_ready;
     int member_open;        /* inside a gzip member (EOF now = truncated) */
+    int64_t members_done;   /* gzip members read to their end */
+    int64_t member_start;   /* file offset where the last member ended */
     unsigned char *input;
     size_t input_len;       /* plain: undelivered bytes in input (the sniffed start) */
     int64_t consumed;       /* bytes read from the file */
@@ -183,9 +185,19 @@ static int fill_text(reader_source *src, size_t want, lapse_error *err)
         const int ret = inflate(z, Z_NO_FLUSH);
         if (ret == Z_STREAM_END) {
             src->member_open = 0;
+            src->members_done++;
+            src->member_start = src->consumed - (int64_t)z->avail_in;
         } else if (ret == Z_MEM_ERROR) {
             return lapse_error_set(err, LAPSE_ERR_NOMEM, src->path, 0, 0, -1, "out of memory");
         } else if (ret != Z_OK && ret != Z_BUF_ERROR) {
+            /* Bytes after a complete member that do not start another one
+             * (padding, a stray append) get a name of their own. */
+            if (src->members_done > 0 && z->total_out == 0)
+                return lapse_error_set(err, LAPSE_ERR_GZIP, src->path, 0, 0,
+                                       src->member_start,
+                                       "data after the end of the gzip stream is not gzip "
+                                       "(%s)",
+                                       z->msg ? z->msg : "bad data");
             return lapse_error_set(err, LAPSE_ERR_GZIP, src->path, 0, 0,
                                    src->consumed - (int64_t)z->avail_in,
                                    "corrupt gzip stream (%s)", z->msg ? z->msg : "bad data");

@@ -10,6 +10,7 @@
 #include "lapse/timeparse.h"
 #include "simulate_model.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -554,9 +555,27 @@ static int open_output(lapse_outfile **out, const char *dir, const char *name, l
     return lapse_outfile_open(out, path, err);
 }
 
-static int write_all(FILE *stream, const sim_buf *b)
+/* A failed write or flush (errno set) of the output dir/name. */
+static int write_error(const char *dir, const char *name, lapse_error *err)
 {
-    return b->len && fwrite(b->p, 1, b->len, stream) != b->len ? LAPSE_ERR_IO : LAPSE_OK;
+    const int saved = errno;
+    char path[LAPSE_ERROR_PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return lapse_error_set(err, LAPSE_ERR_IO, path, 0, 0, -1, "write failed: %s",
+                           strerror(saved));
+}
+
+static int write_all(lapse_outfile *out, const sim_buf *b, const char *dir, const char *name,
+                     lapse_error *err)
+{
+    if (!b->len || fwrite(b->p, 1, b->len, lapse_outfile_stream(out)) == b->len)
+        return LAPSE_OK;
+    return write_error(dir, name, err);
+}
+
+static int flush_output(lapse_outfile *out, const char *dir, const char *name, lapse_error *err)
+{
+    return fflush(lapse_outfile_stream(out)) == 0 ? LAPSE_OK : write_error(dir, name, err);
 }
 
 int lapse_simulate(const char *dir, const lapse_sim_options *options, lapse_sim_stats *stats,
@@ -614,12 +633,10 @@ int lapse_simulate(const char *dir, const lapse_sim_options *options, lapse_sim_
             rc = lapse_error_set(err, slot->status, NULL, 0, 0, -1, "out of memory");
             break;
         }
-        if (write_all(lapse_outfile_stream(events), &slot->gz) ||
-            write_all(lapse_outfile_stream(truth), &slot->truth) ||
-            write_all(lapse_outfile_stream(snaps), &slot->snaps)) {
-            rc = lapse_error_set(err, LAPSE_ERR_IO, dir, 0, 0, -1, "write failed");
+        if ((rc = write_all(events, &slot->gz, dir, "events.csv.gz", err)) ||
+            (rc = write_all(truth, &slot->truth, dir, "truth.csv", err)) ||
+            (rc = write_all(snaps, &slot->snaps, dir, "truth_snapshots.csv", err)))
             break;
-        }
         merge_stats(&total, &slot->stats, plan.n_snap);
         pthread_mutex_lock(&pool.lock);
         slot->state = SLOT_FREE;
@@ -649,6 +666,13 @@ done:
     free(pool.slots);
     free(plan.snap_of_day);
     free(plan.day_prefix);
+    /* Flush all three before renaming any, so a full disk leaves none new. */
+    if (rc == LAPSE_OK)
+        rc = flush_output(events, dir, "events.csv.gz", err);
+    if (rc == LAPSE_OK)
+        rc = flush_output(truth, dir, "truth.csv", err);
+    if (rc == LAPSE_OK)
+        rc = flush_output(snaps, dir, "truth_snapshots.csv", err);
     if (rc == LAPSE_OK) {
         rc = lapse_outfile_commit(events, err);
         events = NULL;

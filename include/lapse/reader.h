@@ -8,7 +8,9 @@
  *
  * Every bad row is an error naming the file, the line (real newlines,
  * including those inside quoted fields) and the column: a wrong number of
- * fields, a bad timestamp, a bad amount, an empty or too long user id.
+ * fields, a bad timestamp, a bad amount, an empty or too long user id, a
+ * NUL byte in a field lapse reads. Messages show a field's control bytes as
+ * \xNN.
  * With max_bad_rows > 0 up to that many bad rows are skipped (the first few
  * are logged as warnings through lapse_log); one more is an error
  * (LAPSE_ERR_LIMIT). Broken quoting is always an error. A truncated or
@@ -76,7 +78,8 @@ typedef struct {
     int64_t bad_rows;        /* rows skipped (max_bad_rows) */
     int64_t unknown_rows;    /* rows whose event name the map does not list */
     size_t unknown_examples; /* how many names below are set */
-    char unknown_names[LAPSE_READER_EXAMPLES][65]; /* a few such names, cut at 64 bytes */
+    /* A few such names, control bytes as \xNN, cut at 64 characters. */
+    char unknown_names[LAPSE_READER_EXAMPLES][65];
 } lapse_reader_stats;
 
 /* lapse's name of a column ("user_id", ...); NULL out of range. */

@@ -1,4 +1,5 @@
 /* lapse extract: event logs -> one row of features per user and snapshot. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "cli.h"
 
 #include "lapse/category.h"
@@ -9,6 +10,8 @@
 #include "lapse/timeparse.h"
 
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +117,47 @@ static int parse_asof(const char *text, int64_t *days, size_t *count)
     return status;
 }
 
+/* The directory entry an output renames onto: the folder resolved, the
+ * name kept (outfile replaces the entry, even a link). 0 or -1. */
+static int output_entry(char out[PATH_MAX], const char *path)
+{
+    char folder[PATH_MAX], last[PATH_MAX], resolved[PATH_MAX];
+    const size_t len = strlen(path);
+    if (len == 0 || len >= PATH_MAX)
+        return -1;
+    memcpy(folder, path, len + 1);
+    memcpy(last, path, len + 1);
+    if (!realpath(dirname(folder), resolved))
+        return -1;
+    const char *base = basename(last);
+    if (strlen(resolved) + 1 + strlen(base) >= PATH_MAX)
+        return -1;
+    strcpy(out, resolved);
+    strcat(out, "/");
+    strcat(out, base);
+    return 0;
+}
+
+/* Whether two outputs would land on one file ("out.csv" and "./out.csv"). */
+static int same_output(const char *a, const char *b)
+{
+    char entry_a[PATH_MAX], entry_b[PATH_MAX];
+    if (strcmp(a, b) == 0)
+        return 1;
+    if (strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
+        return 0;
+    return output_entry(entry_a, a) == 0 && output_entry(entry_b, b) == 0 &&
+           strcmp(entry_a, entry_b) == 0;
+}
+
+/* A failed write (a full disk) is reported by the library without a file
+ * name, since it only sees the stream: name the destination. */
+static void name_output(lapse_error *err, const char *path)
+{
+    if (err->code != LAPSE_OK && err->path[0] == '\0')
+        snprintf(err->path, sizeof err->path, "%s", strcmp(path, "-") == 0 ? "<stdout>" : path);
+}
+
 int cmd_extract(int argc, char **argv)
 {
     enum {
@@ -195,7 +239,7 @@ int cmd_extract(int argc, char **argv)
         return cli_usage_error(name, "no event logs given");
     if (!asof_text)
         return cli_usage_error(name, "--asof is required");
-    if (dormant_path && strcmp(dormant_path, output) == 0)
+    if (dormant_path && same_output(dormant_path, output))
         return cli_usage_error(name, "--dormant and -o must be different files");
 
     lapse_extract_options opts = LAPSE_EXTRACT_OPTIONS_INIT;
@@ -247,12 +291,16 @@ int cmd_extract(int argc, char **argv)
         status = lapse_outfile_open(&out, output, &err);
     if (status == LAPSE_OK && dormant_path)
         status = lapse_outfile_open(&dormant, dormant_path, &err);
-    if (status == LAPSE_OK)
+    if (status == LAPSE_OK) {
         status = lapse_extract_write(x, LAPSE_EXTRACT_ACTIVE, format, lapse_outfile_stream(out),
                                      &err);
-    if (status == LAPSE_OK && dormant)
+        name_output(&err, output);
+    }
+    if (status == LAPSE_OK && dormant) {
         status = lapse_extract_write(x, LAPSE_EXTRACT_DORMANT, format,
                                      lapse_outfile_stream(dormant), &err);
+        name_output(&err, dormant_path);
+    }
     if (status == LAPSE_OK) {
         status = lapse_outfile_commit(out, &err);
         out = NULL;

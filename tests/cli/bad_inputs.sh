@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# The bad-input corpus (tests/bad/cases.tsv): every case through the built
+# lapse, checking the exit code, the message (which names the file and the
+# line and column, or the byte), that nothing is left behind on failure, and
+# the result of the inputs that are valid. Big inputs are made here, not
+# committed. Model files come from test_model --write-fixtures.
+set -euo pipefail
+
+: "${LAPSE_BIN:?LAPSE_BIN must point at the lapse binary}"
+: "${LAPSE_SOURCE_DIR:?LAPSE_SOURCE_DIR must point at the source tree}"
+writer="${LAPSE_MODEL_WRITER:-$(dirname "$LAPSE_BIN")/tests/test_model}"
+bad="$LAPSE_SOURCE_DIR/tests/bad"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+# A sanitizer report must not pass for exit 1 (bad data).
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}:exitcode=99"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:exitcode=99"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# set_byte FILE OFFSET VALUE
+set_byte() {
+    local octal
+    octal=$(printf '\\%03o' "$3")
+    # shellcheck disable=SC2059 # the format is the byte, as an octal escape
+    printf "$octal" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
+# --- inputs made at test time
+cp "$bad"/logs/* .
+sed 's/$/\r/' clean.csv > crlf.csv
+{ printf '\xef\xbb\xbf'; cat clean.csv; } > bom.csv
+{ printf '\xef\xbb\xbf'; cat crlf.csv; } > bom_crlf.csv
+gzip -n -c clean.csv > clean.csv.gz
+{ head -4 clean.csv | gzip -n -c; tail -n +5 clean.csv | gzip -n -c; } > members.gz
+cp clean.csv plain.gz
+printf '\x1f\x00\x8b garbage\x00\xff\n' > not_gzip.gz
+size=$(stat -c %s clean.csv.gz)
+[[ $size -gt 100 ]] || fail "clean.csv.gz is only $size bytes"
+head -c 60 clean.csv.gz > truncated.gz
+cp clean.csv.gz corrupt.gz
+printf '\xff\xff\xff\xff\xff\xff\xff\xff' | dd of=corrupt.gz bs=1 seek=12 conv=notrunc 2>/dev/null
+cp clean.csv.gz badcrc.gz
+crc=$(od -An -tu1 -j $((size - 8)) -N1 badcrc.gz | tr -d ' ')
+set_byte badcrc.gz $((size - 8)) $((crc ^ 1))
+printf '\x1f\x8b' > gzip_magic.gz
+{ cat clean.csv.gz; head -c 512 /dev/zero; } > trailing_zeros.gz
+{ cat clean.csv.gz; echo 'appended by mistake'; } > trailing_text.gz
+: > empty.csv
+mkdir subdir
+header='user_id,ts,event'
+{ echo "$header"; printf 'u%.0s' {1..256}; echo ',2026-02-27,login'; } > id256.csv
+{ echo "$header"; echo 'u,2026-02-27,login'; printf 'u%.0s' {1..1024}; echo ',2026-02-27,login'; } > id1k.csv
+ten_mb() { head -c 10485760 /dev/zero | tr '\0' "$1"; }
+{ echo "$header"; echo 'u,2026-02-27,login'; printf 'u,2026-02-27,'; ten_mb x; echo; } > line10mb_event.csv
+{ echo "$header"; ten_mb u; echo ',2026-02-27,login'; } > line10mb_id.csv
+{ echo 'event,category'; head -c 2097152 /dev/zero | tr '\0' e; echo ',core'; } > long_map.csv
+# 100 users, each with a login and 1000 events of names seen nowhere else.
+awk 'BEGIN { print "user_id,ts,event"
+             for (u = 0; u < 100; u++) printf "u%d,2026-02-27,login\n", u
+             for (i = 0; i < 100000; i++) printf "u%d,2026-02-%02d,ev%d\n", i % 100, 1 + i % 28, i }' |
+    gzip -1 -n > names100k.csv.gz
+"$writer" --write-fixtures . >/dev/null
+model_size=$(stat -c %s logistic.model)
+cp logistic.model newer.model && set_byte newer.model 8 2
+cp logistic.model version0.model && set_byte version0.model 8 0
+: > empty.model
+{ cat logistic.model; printf 'x'; } > trailing.model
+
+# --- the corpus
+leftovers() { ls -d out.csv dormant.csv sim ./*.tmp.* clean.csv/sim 2>/dev/null || true; }
+cases=0
+while IFS=$'\t' read -r name input code message check args; do
+    [[ -z $name || $name == \#* ]] && continue
+    cases=$((cases + 1))
+    [[ $input == - ]] || printf '%b' "$input" > "$name.csv"
+    got=0
+    # shellcheck disable=SC2086 # the arguments are split on spaces on purpose
+    # A hang is a failure too (timeout exits 124).
+    timeout 120 "$LAPSE_BIN" $args >stdout.txt 2>stderr.txt || got=$?
+    [[ $got == "$code" ]] || fail "$name: exit $got, expected $code; stderr: $(head -c 600 stderr.txt)"
+    ! grep -qE 'Sanitizer|runtime error' stderr.txt || fail "$name: sanitizer report: $(cat stderr.txt)"
+    if [[ $message != - ]]; then
+        IFS='|' read -ra pieces <<< "$message"
+        for piece in "${pieces[@]}"; do
+            printf -v want '%b' "$piece"
+            while [[ $want =~ \{size:([^}]+)\} ]]; do
+                want=${want//"${BASH_REMATCH[0]}"/$(stat -c %s "${BASH_REMATCH[1]}")}
+            done
+            grep -qF -- "$want" stderr.txt || fail "$name: stderr lacks \"$want\": $(head -c 600 stderr.txt)"
+        done
+    fi
+    if [[ $code != 0 ]]; then
+        [[ -z $(leftovers) ]] || fail "$name: failed but left $(leftovers)"
+        continue
+    fi
+    IFS=';' read -ra checks <<< "$check"
+    for c in "${checks[@]}"; do
+        case $c in
+        -) ;;
+        same=*) cmp -s out.csv "${c#same=}.out" || fail "$name: out.csv differs from ${c#same=}'s" ;;
+        lines=*) [[ $(wc -l < out.csv) == "${c#lines=}" ]] ||
+                     fail "$name: out.csv has $(wc -l < out.csv) lines, expected ${c#lines=}" ;;
+        grep=*) printf -v want '%b' "${c#grep=}"
+                # grep -F matches lines; a piece holding a newline is searched for whole.
+                if [[ $want == *$'\n'* ]]; then
+                    [[ $(cat out.csv; echo .) == *"$want"* ]] || fail "$name: out.csv lacks $(printf %q "$want")"
+                else
+                    grep -qF -- "$want" out.csv || fail "$name: out.csv lacks \"$want\""
+                fi ;;
+        *) fail "$name: unknown check \"$c\"" ;;
+        esac
+    done
+    mv out.csv "$name.out"
+    [[ ! -e dormant.csv ]] || mv dormant.csv "$name.dormant"
+    if [[ $check == same=* ]]; then
+        ref=${check#same=}
+        ref=${ref%%;*}
+        [[ ! -e $ref.dormant ]] || cmp -s "$name.dormant" "$ref.dormant" ||
+            fail "$name: dormant.csv differs from $ref's"
+    fi
+    [[ -z $(leftovers) ]] || fail "$name: left $(leftovers)"
+done < "$bad/cases.tsv"
+[[ $cases -gt 90 ]] || fail "only $cases cases read"
+
+# The clean log's expected rows, worked out by hand: u1 (logged in 02-20,
+# nothing key until 04-05: churned), u2 (in 02-25, back 03-10: stayed), u3
+# (core_use only: no key event at all, so dormant); u4 silent since 01-02.
+[[ $(sed -n '3p' clean.out | cut -d, -f1-3) == u1,2026-03-01,9 ]] || fail "clean: row u1: $(sed -n 3p clean.out)"
+[[ $(sed -n '3p' clean.out | awk -F, '{print $NF}') == 1 ]] || fail "clean: u1 churned"
+[[ $(sed -n '4p' clean.out | awk -F, '{print $1, $NF}') == "u2 0" ]] || fail "clean: u2 stayed"
+[[ $(sed -n '3p' clean.dormant | cut -d, -f1) == u3 ]] || fail "clean: dormant u3"
+[[ $(sed -n '4p' clean.dormant | cut -d, -f1-3) == u4,2026-03-01,58 ]] || fail "clean: dormant u4"
+
+# --- model files: cut at each eighth, and single bit flips through the file
+for k in 1 2 3 4 5 6 7; do
+    at=$((model_size * k / 8))
+    head -c "$at" logistic.model > cut.model
+    got=0
+    "$LAPSE_BIN" model show cut.model >stdout.txt 2>stderr.txt || got=$?
+    [[ $got == 1 ]] || fail "model cut at $k/8: exit $got: $(cat stderr.txt)"
+    if ! grep -qF "lapse: model file truncated: it ends at byte $at" stderr.txt ||
+        ! grep -qF "(in cut.model, byte $at)" stderr.txt; then
+        fail "model cut at $k/8: $(cat stderr.txt)"
+    fi
+    [[ ! -s stdout.txt ]] || fail "model cut at $k/8 printed on stdout"
+done
+flips=0
+for ((at = 0; at < model_size; at += 23)); do
+    cp logistic.model flip.model
+    byte=$(od -An -tu1 -j "$at" -N1 flip.model | tr -d ' ')
+    set_byte flip.model "$at" $((byte ^ (1 << (at % 8))))
+    got=0
+    "$LAPSE_BIN" model show flip.model >stdout.txt 2>stderr.txt || got=$?
+    [[ $got == 1 ]] || fail "model bit flip at byte $at: exit $got: $(cat stderr.txt)"
+    grep -qE '^lapse: .*\(in flip\.model, byte [0-9]+\)$' stderr.txt ||
+        fail "model bit flip at byte $at: message without a byte: $(cat stderr.txt)"
+    [[ ! -s stdout.txt ]] || fail "model bit flip at byte $at printed on stdout"
+    flips=$((flips + 1))
+done
+echo "ok: $cases cases, 7 truncated models, $flips bit flips"

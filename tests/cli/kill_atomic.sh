@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# SIGKILL at random moments: after each kill the destination is as it was
+# (an old file, or absent) or complete (byte-identical to an uninterrupted
+# run), never half-written. Temporary files a SIGKILL leaves are allowed
+# (nothing can remove them) but never sit at the destination's name.
+# The delays come from a fixed seed, spread over 1.1 times an uninterrupted run.
+set -euo pipefail
+
+: "${LAPSE_BIN:?LAPSE_BIN must point at the lapse binary}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+RANDOM=6
+
+now_ms() { date +%s%3N; }
+
+"$LAPSE_BIN" simulate -q --seed 3 --users 800 --days 70 --snapshots 2026-02-01 -o log
+extract=("$LAPSE_BIN" extract -q -@ 2 --asof 2026-02-01 --dormant dormant.csv -o out.csv
+         log/events.csv.gz)
+start=$(now_ms)
+"${extract[@]}" 2>/dev/null
+span=$(($(now_ms) - start))
+mv out.csv full.csv
+mv dormant.csv full_dormant.csv
+echo "old" > old.csv
+
+# check_dest DEST FULL: DEST is absent, the old file, or FULL.
+check_dest() {
+    [[ ! -e $1 ]] || cmp -s "$1" old.csv || cmp -s "$1" "$2" ||
+        fail "$1 is half-written after a kill ($(wc -c < "$1") bytes)"
+}
+
+kills=0 complete=0 untouched=0
+for i in $(seq 1 30); do
+    rm -f out.csv dormant.csv ./*.tmp.*
+    # Half the runs start with an old destination, half with none.
+    if ((i % 2)); then cp old.csv out.csv; cp old.csv dormant.csv; fi
+    delay=$((RANDOM % (span * 11 / 10)))
+    "${extract[@]}" 2>/dev/null &
+    pid=$!
+    sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    kills=$((kills + 1))
+    check_dest out.csv full.csv
+    check_dest dormant.csv full_dormant.csv
+    if cmp -s out.csv full.csv; then
+        complete=$((complete + 1))
+    elif [[ ! -e out.csv ]] || cmp -s out.csv old.csv; then
+        untouched=$((untouched + 1))
+    fi
+done
+
+# simulate: each of its three files is whole, old or absent.
+start=$(now_ms)
+"$LAPSE_BIN" simulate -q --seed 9 --users 1000 --days 60 -o ref
+sim_span=$(($(now_ms) - start))
+for i in $(seq 1 10); do
+    rm -rf sim
+    mkdir sim
+    if ((i % 2)); then for f in events.csv.gz truth.csv truth_snapshots.csv; do cp old.csv "sim/$f"; done; fi
+    delay=$((RANDOM % (sim_span * 11 / 10)))
+    "$LAPSE_BIN" simulate -q --seed 9 --users 1000 --days 60 -o sim &
+    pid=$!
+    sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    kills=$((kills + 1))
+    for f in events.csv.gz truth.csv truth_snapshots.csv; do
+        check_dest "sim/$f" "ref/$f"
+    done
+done
+echo "ok: $kills kills; extract: $complete complete, $untouched untouched"
