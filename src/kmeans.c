@@ -1,5 +1,6 @@
 #include "lapse/kmeans.h"
 
+#include "finite.h"
 #include "learn_rng.h"
 
 #include <cblas.h>
@@ -145,10 +146,9 @@ int lapse_kmeans_fit(double *centroids, int *labels, lapse_kmeans_info *info, co
                                "k-means with k = %zu needs at least %zu rows, not %zu", k, k, n);
     if (n > INT32_MAX || k > INT32_MAX || d > INT32_MAX)
         return lapse_error_set(err, LAPSE_ERR_LIMIT, NULL, 0, 0, -1, "matrix too large for BLAS");
-    for (size_t i = 0; i < n * d; i++)
-        if (!isfinite(x[i]))
-            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
-                                   "value in row %zu, column %zu is not finite", i / d, i % d);
+    const int finite = lapse_check_finite(x, n, d, err);
+    if (finite != LAPSE_OK)
+        return finite;
     if (opts->threads > 0)
         openblas_set_num_threads(opts->threads);
 

@@ -1,5 +1,7 @@
 #include "lapse/logistic.h"
 
+#include "finite.h"
+
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
@@ -91,10 +93,9 @@ int lapse_logistic_fit(double *w, double *bias, lapse_logistic_info *info, const
     if (n > INT32_MAX || d + 1 > 46340) /* BLAS and LAPACK take int sizes; (d+1)^2 must fit */
         return lapse_error_set(err, LAPSE_ERR_LIMIT, NULL, 0, 0, -1,
                                "%zu rows x %zu columns is beyond the logistic solver", n, d);
-    for (size_t i = 0; i < n * d; i++)
-        if (!isfinite(x[i]))
-            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
-                                   "value in row %zu, column %zu is not finite", i / d, i % d);
+    const int finite = lapse_check_finite(x, n, d, err);
+    if (finite != LAPSE_OK)
+        return finite;
     if (opts->threads > 0)
         openblas_set_num_threads(opts->threads);
 
