@@ -9,6 +9,7 @@
 #include "score_internal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,12 +341,30 @@ static int with_path(int status, const char *path, lapse_error *err)
     return status;
 }
 
+/* The next batch, read on its own thread while the current one is scored:
+ * the table parse is serial, and without the overlap it caps how far score's
+ * threads can go. */
+typedef struct {
+    lapse_table_reader *reader;
+    lapse_table_batch *batch;
+    lapse_error err;
+    int rows; /* lapse_table_reader_next's result */
+} read_ahead;
+
+static void *read_next_batch(void *arg)
+{
+    read_ahead *r = arg;
+    r->rows = lapse_table_reader_next(r->reader, r->batch, &r->err);
+    return NULL;
+}
+
 int lapse_score_table(lapse_scorer *s, const char *path, FILE *out,
                       const lapse_score_output *opts, lapse_score_stats *stats, lapse_error *err)
 {
     lapse_score_stats unused;
     sink k;
     lapse_table_reader *reader = NULL;
+    read_ahead next = { .batch = NULL };
     int status = sink_init(&k, s, opts, out, stats ? stats : &unused, err);
     if (status == LAPSE_OK)
         status = lapse_table_reader_open(&reader, path, err);
@@ -359,17 +378,42 @@ int lapse_score_table(lapse_scorer *s, const char *path, FILE *out,
         if (status != LAPSE_OK)
             status = with_path(status, path, err);
     }
-    while (status == LAPSE_OK) {
-        int n = lapse_table_reader_next(reader, k.batch, err);
-        if (n <= 0) {
-            status = n;
-            break;
+    const int overlap = lapse__score_threads(s) > 1;
+    if (status == LAPSE_OK && overlap) {
+        next.reader = reader;
+        next.batch = lapse_table_batch_create(k.batch->capacity, k.m->n_features);
+        if (!next.batch)
+            status = nomem_error(err);
+    }
+    int n = status == LAPSE_OK ? lapse_table_reader_next(reader, k.batch, err) : status;
+    while (n > 0) {
+        if (!next.batch) {
+            status = sink_batch(&k, err);
+            if (status != LAPSE_OK)
+                break;
+            n = lapse_table_reader_next(reader, k.batch, err);
+            continue;
         }
+        pthread_t reading;
+        const int started = pthread_create(&reading, NULL, read_next_batch, &next) == 0;
         status = sink_batch(&k, err);
+        if (started)
+            pthread_join(reading, NULL);
+        else
+            read_next_batch(&next);
+        if (status != LAPSE_OK)
+            break;
+        n = next.rows;
+        if (n < 0 && err)
+            *err = next.err;
+        lapse_table_batch *scored = k.batch;
+        k.batch = next.batch;
+        next.batch = scored;
     }
     if (status == LAPSE_OK)
-        status = sink_finish(&k, err);
+        status = n < 0 ? n : sink_finish(&k, err);
     lapse_table_reader_close(reader);
+    lapse_table_batch_free(next.batch);
     sink_free(&k);
     return status;
 }
