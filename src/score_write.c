@@ -332,11 +332,15 @@ static int sink_init(sink *k, lapse_scorer *s, const lapse_score_output *opts, F
     return 0;
 }
 
-/* Puts path on an error that has none (the model's checks name no file). */
-static int with_path(int status, const char *path, lapse_error *err)
+/* Places a model check's failure in the table (the checks name no file):
+ * line 1 holds the churn definition and schema hash, line 2 the header. */
+static int at_table(int status, const char *path, int64_t line, int column, lapse_error *err)
 {
-    if (err && !err->path[0])
+    if (err) {
         snprintf(err->path, sizeof err->path, "%s", path);
+        err->line = line;
+        err->column = column;
+    }
     return status;
 }
 
@@ -352,12 +356,20 @@ int lapse_score_table(lapse_scorer *s, const char *path, FILE *out,
     if (status == LAPSE_OK) {
         /* Names first: a different feature list is named column by column,
          * where the meta line's schema hash could only say they differ. */
-        status = lapse_model_check_features(k.m, lapse_table_reader_feature_names(reader),
-                                            lapse_table_reader_feature_count(reader), err);
-        if (status == LAPSE_OK)
+        const char *const *names = lapse_table_reader_feature_names(reader);
+        const size_t n = lapse_table_reader_feature_count(reader);
+        status = lapse_model_check_features(k.m, names, n, err);
+        if (status != LAPSE_OK) {
+            /* The first feature that differs; features start in column 3. */
+            size_t i = 0;
+            while (i < n && i < k.m->n_features && strcmp(names[i], k.m->feature_names[i]) == 0)
+                i++;
+            status = at_table(status, path, 2, (int)i + 3, err);
+        } else {
             status = lapse_model_check_meta(k.m, lapse_table_reader_meta(reader), err);
-        if (status != LAPSE_OK)
-            status = with_path(status, path, err);
+            if (status != LAPSE_OK)
+                status = at_table(status, path, 1, 0, err);
+        }
     }
     while (status == LAPSE_OK) {
         int n = lapse_table_reader_next(reader, k.batch, err);
