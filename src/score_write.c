@@ -8,6 +8,7 @@
 #include "lapse/timeparse.h"
 #include "score_internal.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,7 +238,8 @@ static int keep(sink *k, double key, const char *line, size_t len)
 
 static int write_error(lapse_error *err)
 {
-    return lapse_error_set(err, LAPSE_ERR_IO, NULL, 0, 0, -1, "cannot write the scores");
+    return lapse_error_set(err, LAPSE_ERR_IO, NULL, 0, 0, -1, "write failed: %s",
+                           strerror(errno));
 }
 
 static int nomem_error(lapse_error *err)
