@@ -318,7 +318,9 @@ int lapse_campaign_eval(lapse_campaign_report **out, const char *sends_path,
     if (rep->unknown_users)
         lapse_log(LAPSE_LOG_WARN, "%lld listed users have no event in the log; they count as "
                   "not recalled", (long long)rep->unknown_users);
-    qsort(p.keys, p.n_keys, sizeof *p.keys, key_event_cmp);
+    /* No listed user with a key event leaves keys NULL, which qsort may not take. */
+    if (p.n_keys)
+        qsort(p.keys, p.n_keys, sizeof *p.keys, key_event_cmp);
 
     /* tallies: [channel][variant] treatment, plus per-channel control */
     const size_t n_var = lapse_strmap_size(s.variants);

@@ -8,6 +8,7 @@
 #include "lapse/timeparse.h"
 #include "score_internal.h"
 
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -238,7 +239,8 @@ static int keep(sink *k, double key, const char *line, size_t len)
 
 static int write_error(lapse_error *err)
 {
-    return lapse_error_set(err, LAPSE_ERR_IO, NULL, 0, 0, -1, "cannot write the scores");
+    return lapse_error_set(err, LAPSE_ERR_IO, NULL, 0, 0, -1, "write failed: %s",
+                           strerror(errno));
 }
 
 static int nomem_error(lapse_error *err)
@@ -333,11 +335,15 @@ static int sink_init(sink *k, lapse_scorer *s, const lapse_score_output *opts, F
     return 0;
 }
 
-/* Puts path on an error that has none (the model's checks name no file). */
-static int with_path(int status, const char *path, lapse_error *err)
+/* Places a model check's failure in the table (the checks name no file):
+ * line 1 holds the churn definition and schema hash, line 2 the header. */
+static int at_table(int status, const char *path, int64_t line, int column, lapse_error *err)
 {
-    if (err && !err->path[0])
+    if (err) {
         snprintf(err->path, sizeof err->path, "%s", path);
+        err->line = line;
+        err->column = column;
+    }
     return status;
 }
 
@@ -371,12 +377,20 @@ int lapse_score_table(lapse_scorer *s, const char *path, FILE *out,
     if (status == LAPSE_OK) {
         /* Names first: a different feature list is named column by column,
          * where the meta line's schema hash could only say they differ. */
-        status = lapse_model_check_features(k.m, lapse_table_reader_feature_names(reader),
-                                            lapse_table_reader_feature_count(reader), err);
-        if (status == LAPSE_OK)
+        const char *const *names = lapse_table_reader_feature_names(reader);
+        const size_t n = lapse_table_reader_feature_count(reader);
+        status = lapse_model_check_features(k.m, names, n, err);
+        if (status != LAPSE_OK) {
+            /* The first feature that differs; features start in column 3. */
+            size_t i = 0;
+            while (i < n && i < k.m->n_features && strcmp(names[i], k.m->feature_names[i]) == 0)
+                i++;
+            status = at_table(status, path, 2, (int)i + 3, err);
+        } else {
             status = lapse_model_check_meta(k.m, lapse_table_reader_meta(reader), err);
-        if (status != LAPSE_OK)
-            status = with_path(status, path, err);
+            if (status != LAPSE_OK)
+                status = at_table(status, path, 1, 0, err);
+        }
     }
     const int overlap = lapse__score_threads(s) > 1;
     if (status == LAPSE_OK && overlap) {

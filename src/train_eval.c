@@ -175,6 +175,17 @@ static int read_one(scored *s, const char *path)
             break;
         }
         if (got == 0) {
+            /* zlib reports a stream cut short as Z_BUF_ERROR at the end,
+             * before the cut row would pass for a short one. */
+            int zerr;
+            gzerror(in, &zerr);
+            if (zerr == Z_BUF_ERROR) {
+                s->status = lapse_error_set(s->err, LAPSE_ERR_GZIP, path, s->line, 0,
+                                            (int64_t)gzoffset(in),
+                                            "truncated gzip stream: the file ends inside "
+                                            "compressed data");
+                break;
+            }
             if (!gzeof(in)) {
                 s->status = lapse_error_set(s->err, LAPSE_ERR_GZIP, path, s->line, 0, -1,
                                             "cannot read to the end of the file");

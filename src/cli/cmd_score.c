@@ -190,6 +190,11 @@ int cmd_score(int argc, char **argv)
     }
     int code = EXIT_OK;
     if (status != LAPSE_OK) {
+        /* The library sees only the stream: a failed write (a full disk)
+         * names the destination here. */
+        if (err.code == LAPSE_ERR_IO && !err.path[0])
+            snprintf(err.path, sizeof err.path, "%s",
+                     strcmp(output, "-") == 0 ? "<stdout>" : output);
         code = cli_report(&err);
     } else {
         char day[16] = "";

@@ -3,7 +3,8 @@
 # (an old file, or absent) or complete (byte-identical to an uninterrupted
 # run), never half-written. Temporary files a SIGKILL leaves are allowed
 # (nothing can remove them) but never sit at the destination's name.
-# The delays come from a fixed seed, spread over 1.1 times an uninterrupted run.
+# Runs: extract, simulate, train and score. The delays come from a fixed
+# seed, spread over 1.1 times an uninterrupted run.
 set -euo pipefail
 
 : "${LAPSE_BIN:?LAPSE_BIN must point at the lapse binary}"
@@ -71,4 +72,31 @@ for i in $(seq 1 10); do
         check_dest "sim/$f" "ref/$f"
     done
 done
+
+# kill_run N DEST FULL CMD...: N runs of CMD killed at random moments; DEST
+# is then absent, the old file, or FULL.
+kill_run() {
+    local n=$1 dest=$2 full=$3 span start
+    shift 3
+    start=$(now_ms)
+    "$@" -o "$full" 2>/dev/null
+    span=$(($(now_ms) - start + 1))
+    for i in $(seq 1 "$n"); do
+        rm -f "$dest" ./*.tmp.*
+        if ((i % 2)); then cp old.csv "$dest"; fi
+        delay=$((RANDOM % (span * 11 / 10 + 1)))
+        "$@" -o "$dest" 2>/dev/null &
+        pid=$!
+        sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        kills=$((kills + 1))
+        check_dest "$dest" "$full"
+    done
+}
+
+# train and score, 15 kills each on a small table.
+"$LAPSE_BIN" extract -q --asof 2026-01-20,2026-02-01 -o table.csv log/events.csv.gz 2>/dev/null
+kill_run 15 out.model full.model "$LAPSE_BIN" train -q --model svm --seed 2 table.csv
+kill_run 15 scored.csv full_scored.csv "$LAPSE_BIN" score -q -m full.model table.csv
 echo "ok: $kills kills; extract: $complete complete, $untouched untouched"
