@@ -321,7 +321,9 @@ static int fit_segments(segments *g, const lapse_table *t, const double *raw, si
     ko.k = k;
     ko.restarts = o->kmeans_restarts;
     ko.seed = o->seed;
-    ko.threads = o->threads;
+    /* One BLAS thread wherever a sum goes into the model: OpenBLAS splits
+     * sums differently per thread count, and a model must not depend on -@. */
+    ko.threads = 1;
     rc = lapse_kmeans_fit(g->centroids, labels, NULL, z, n, p, &ko, err);
     if (rc < 0)
         goto done;
@@ -379,7 +381,7 @@ static int fit_classifier(classifier *c, lapse_train_report *r, const double *x,
             return nomem(err);
         lapse_logistic_options lo = LAPSE_LOGISTIC_OPTIONS_INIT;
         lo.l2 = o->l2;
-        lo.threads = o->threads;
+        lo.threads = 1; /* as for k-means: the same bytes for any -@ */
         lapse_logistic_info info;
         rc = lapse_logistic_fit(c->w, &c->bias, &info, x, y, n, d, &lo, err);
         if (rc < 0)

@@ -64,7 +64,7 @@ typedef struct {
     /* logistic */
     double l2;                   /* penalty on the weights, >= 0 (1) */
     int calib_folds;             /* folds of the validation rows, >= 2 (5) */
-    int threads;                 /* OpenBLAS and scoring threads, >= 1 (1) */
+    int threads;                 /* SVM scoring threads, >= 1 (1); BLAS sums stay on one */
     const char *version;         /* stored as the training lapse version; NULL: "unknown" */
 } lapse_train_options;
 

@@ -41,7 +41,8 @@ static void usage(FILE *out)
             "      --max-train N    svm: train on a stratified subsample of at most N rows\n"
             "                       (default %d)\n"
             "      --l2 L           logistic: penalty on the weights (default 1)\n"
-            "  -@, --threads N      BLAS and scoring threads (default 1)\n"
+            "  -@, --threads N      threads for the SVM's validation scoring (default 1); BLAS\n"
+            "                       sums run on one thread, so the model is the same for any N\n"
             "  -q, --quiet          no report (the report goes to stderr otherwise)\n"
             "  -h, --help           this help\n\n"
             "exit codes: 0 ok, 1 bad input data, 2 usage error, 3 system error.\n",
