@@ -228,7 +228,7 @@ typedef struct {
 
 #define LAPSE_CAMPAIGN_SIM_OPTIONS_INIT                                                         \
     { 1, 20000, INT64_C(1772323200) /* 2026-03-01 */, { 0.02, 0.04, 0.08, 0.15, 0.0 },          \
-      { 0.15, 0.08, 0.04 }, 0.2, 1, 86400 }
+      { 0.15, 0.08, 0.04 }, 0.1, 1, 86400 }
 
 int lapse_campaign_sim_check(const lapse_campaign_sim_options *opts, lapse_error *err);
 

@@ -334,7 +334,7 @@ static void sim_usage(FILE *out)
             "                       push_feature=0.04,coupon=0.08,phone=0.15,community=0\n"
             "      --base L,M,H     control recall of risk tiers low, medium, high\n"
             "                       (default 0.15,0.08,0.04)\n"
-            "      --control F      control share (default 0.2)\n"
+            "      --control F      control share (default 0.1, as plan and eval)\n"
             "      --variants K     treatment variants A, B, ... with the same uplift (default 1)\n"
             "      --window HOURS   recall window (default 24)\n"
             "  -q, --quiet          no summary\n"
