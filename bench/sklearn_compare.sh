@@ -85,6 +85,7 @@ mkdir -p b1
 t=$(timed /dev/null b1/lapse.txt "$bin" train --model svm --seed 1 --max-train "$b1" -o b1/svm.model features.csv)
 echo "lapse train --model svm --max-train $b1: $t s wall; $(grep -E '^classifier' b1/lapse.txt)"
 grep -E '^calibration:' b1/lapse.txt | sed 's/^/  /'
+echo "  validation, cross-fitted (each fold calibrated on the others): $(grep -E '^(AUC-ROC|ECE)' b1/lapse.txt | tr -s ' ' | tr '\n' ' ')"
 opts=$("$bin" model show b1/svm.model | sed -n 's/^options: *//p')
 C=$(tr ' ' '\n' <<<"$opts" | sed -n 's/^C=//p')
 gamma=$(tr ' ' '\n' <<<"$opts" | sed -n 's/^gamma=//p')
@@ -103,7 +104,7 @@ svm-predict -b 1 b1/valid.libsvm b1/libsvm.model b1/libsvm.pred >/dev/null
 awk 'NR == 1 { for (i = 2; i <= NF; i++) if ($i == "1") c = i; next } { print $c }' \
     b1/libsvm.pred >b1/p_libsvm.txt
 "$py" "$root/bench/sklearn_compare.py" eval b1/valid_labels.txt \
-    "lapse (Platt/isotonic on validation)=b1/p_lapse.txt" \
+    "lapse (calibrated on these rows: in-sample)=b1/p_lapse.txt" \
     "svm-train -b 1 (internal 5-fold Platt)=b1/p_libsvm.txt"
-echo "lapse eval on lapse's validation rows:"
+echo "lapse eval on lapse's validation rows (in-sample calibration, as above):"
 "$bin" eval b1/lapse.valid.csv | grep -E '^(AUC-ROC|ECE)' | sed 's/^/  /'
