@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (n_rows > MAX_ROWS)
         n_rows = MAX_ROWS;
 
-    char ids[MAX_ROWS][8];
+    char ids[MAX_ROWS][24];
     char *id_ptrs[MAX_ROWS];
     int64_t asof[MAX_ROWS];
     int8_t labels[MAX_ROWS];
