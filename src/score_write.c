@@ -347,6 +347,29 @@ static int at_table(int status, const char *path, int64_t line, int column, laps
     return status;
 }
 
+/* A count or amount the model log1p-transforms must be above -1, or the
+ * row would score as NaN: names the first such value by line and column. */
+static int check_log1p_domain(const sink *k, const char *path, lapse_error *err)
+{
+    const lapse_model *m = k->m;
+    const lapse_table_batch *b = k->batch;
+    const size_t d = m->n_features;
+    for (size_t i = 0; i < b->n_rows; i++)
+        for (size_t j = 0; j < d; j++)
+            if (m->scaler.transform[j] == LAPSE_TRANSFORM_LOG1P && !(b->x[i * d + j] > -1.0))
+                return lapse_error_set(err, LAPSE_ERR_RANGE, path, b->lines[i], (int)j + 3, -1,
+                                       "%s is %g: a count or amount must be above -1",
+                                       m->feature_names[j], b->x[i * d + j]);
+    return LAPSE_OK;
+}
+
+/* Checks and scores the rows in k->batch. */
+static int score_batch(sink *k, const char *path, lapse_error *err)
+{
+    const int status = check_log1p_domain(k, path, err);
+    return status != LAPSE_OK ? status : sink_batch(k, err);
+}
+
 /* The next batch, read on its own thread while the current one is scored:
  * the table parse is serial, and without the overlap it caps how far score's
  * threads can go. */
@@ -402,7 +425,7 @@ int lapse_score_table(lapse_scorer *s, const char *path, FILE *out,
     int n = status == LAPSE_OK ? lapse_table_reader_next(reader, k.batch, err) : status;
     while (n > 0) {
         if (!next.batch) {
-            status = sink_batch(&k, err);
+            status = score_batch(&k, path, err);
             if (status != LAPSE_OK)
                 break;
             n = lapse_table_reader_next(reader, k.batch, err);
@@ -410,7 +433,7 @@ int lapse_score_table(lapse_scorer *s, const char *path, FILE *out,
         }
         pthread_t reading;
         const int started = pthread_create(&reading, NULL, read_next_batch, &next) == 0;
-        status = sink_batch(&k, err);
+        status = score_batch(&k, path, err);
         if (started)
             pthread_join(reading, NULL);
         else

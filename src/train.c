@@ -214,6 +214,29 @@ static double transformed(unsigned char transform, double value)
     return transform == LAPSE_TRANSFORM_LOG1P ? log1p(value) : value;
 }
 
+/* Counts and money are log1p-transformed: a value of -1 or below in such a
+ * column has no transform, and would reach the model as NaN. Checks the
+ * labelled rows (rows[0..n)) and names the first offender. */
+static int check_log1p_domain(const lapse_table *t, const size_t *rows, size_t n,
+                              const unsigned char *transform, lapse_error *err)
+{
+    const size_t d = t->n_features;
+    for (size_t k = 0; k < n; k++) {
+        const double *x = t->x + rows[k] * d;
+        for (size_t j = 0; j < d; j++) {
+            if (transform[j] == LAPSE_TRANSFORM_LOG1P && !(x[j] > -1.0)) {
+                char day[16];
+                lapse_time_format_date(day, t->asof[rows[k]]);
+                return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
+                                       "%s of user \"%.64s\" at %s is %g: a count or amount "
+                                       "must be above -1",
+                                       t->feature_names[j], t->user_ids[rows[k]], day, x[j]);
+            }
+        }
+    }
+    return LAPSE_OK;
+}
+
 /* Mean and population sd of transformed columns, two passes; sd 0 -> 1. */
 static void column_moments(double *mean, double *sd, const double *x, size_t n, size_t stride,
                            const uint32_t *cols, const unsigned char *transform, size_t d)
@@ -659,6 +682,9 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
         transform[j] = registry_transform(table->feature_names[j]);
         all[j] = (uint32_t)j;
     }
+    if ((rc = check_log1p_domain(table, s.train, s.n_train, transform, err)) < 0 ||
+        (rc = check_log1p_domain(table, s.valid, s.n_valid, transform, err)) < 0)
+        goto done;
     column_moments(mean, scale, xt, s.n_train, d, all, transform, d);
 
     rc = fit_segments(&g, table, xt, s.n_train, o, err);

@@ -96,6 +96,9 @@ x=("$LAPSE_BIN" extract -q)
   tail -n +4 t_feat.csv; } > t_missing.csv
 { head -2 t_feat.csv; sed -n 3p t_feat.csv | sed 's/^\([^,]*,[^,]*,[^,]*\),[^,]*,/\1,NaN,/'
   tail -n +4 t_feat.csv; } > t_nan.csv
+# tenure_days (column 4) is a count, log1p-transformed: -29 has no transform.
+{ head -2 t_feat.csv; sed -n 3p t_feat.csv | sed 's/^\([^,]*,[^,]*,[^,]*\),[^,]*,/\1,-29,/'
+  tail -n +4 t_feat.csv; } > t_negative.csv
 { head -3 t_feat.csv; tail -n +3 t_feat.csv; } > t_dup.csv
 { head -1 t_feat.csv; sed -n 2p t_feat.csv | sed 's/,tenure_days,/,tenure,/'; tail -n +3 t_feat.csv; } > t_renamed.csv
 # The last feature (column 79, age_purchase_days) dropped, with a matching schema hash.
