@@ -94,10 +94,32 @@ typedef struct {
     pthread_mutex_t progress_lock;
 } pipeline;
 
+/* The position of the file an error names among the inputs; files count
+ * in command-line order, and an error that names none sorts last. */
+static size_t file_rank(const pipeline *pl, const lapse_error *err)
+{
+    for (size_t i = 0; i < pl->files; i++)
+        if (strcmp(pl->paths[i], err->path) == 0)
+            return i;
+    return pl->files;
+}
+
+/* Whether a comes before b in the log: by file, then by line. */
+static int error_before(const pipeline *pl, const lapse_error *a, const lapse_error *b)
+{
+    const size_t ra = file_rank(pl, a), rb = file_rank(pl, b);
+    if (ra != rb)
+        return ra < rb;
+    return a->line > 0 && (b->line == 0 || a->line < b->line);
+}
+
+/* Records a failure. When several threads fail, the error earliest in the
+ * log wins, so the message does not depend on which thread got there first
+ * (chunks already being parsed finish and report). */
 static void pipeline_fail(pipeline *pl, const lapse_error *err)
 {
     pthread_mutex_lock(&pl->lock);
-    if (!atomic_load(&pl->failed)) {
+    if (!atomic_load(&pl->failed) || error_before(pl, err, &pl->err)) {
         pl->err = *err;
         atomic_store(&pl->failed, 1);
     }
