@@ -92,6 +92,8 @@ typedef struct {
     int bad_column;         /* 1-based column of the first problem, 0 none */
     char bad_message[200];
     int unknown_name;
+    char unknown_text[64]; /* its first bytes, kept as an example once the row is good */
+    size_t unknown_len;
     lapse_event event;
     char user_id[LAPSE_USER_ID_MAX];
 } reader_parser;

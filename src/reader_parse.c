@@ -359,7 +359,8 @@ static void on_field(void *data, size_t len, void *user)
         p->event.category = lapse_category_lookup(p->categories, text, len, &known);
         if (!known) {
             p->unknown_name = 1;
-            keep_example(&p->stats, text, len);
+            p->unknown_len = len < sizeof p->unknown_text ? len : sizeof p->unknown_text;
+            memcpy(p->unknown_text, text, p->unknown_len);
         }
         return;
     }
@@ -433,6 +434,9 @@ static void on_row(int terminator, void *user)
             p->event.user_id = p->user_id;
             p->stats.events++;
             p->stats.unknown_rows += p->unknown_name;
+            /* Only rows that count give examples: a skipped bad row does not. */
+            if (p->unknown_name)
+                keep_example(&p->stats, p->unknown_text, p->unknown_len);
             p->emit(&p->event, p->emit_user);
         } else if (!p->careful) {
             p->first_bad_row = row;

@@ -203,6 +203,24 @@ static void max_bad_rows_skips_then_fails(void **state)
     assert_int_equal(stats.bad_rows, 2);
     lapse_reader_free(r);
 
+    /* A skipped row's unknown event name is no example of what was read. */
+    write_text("r6.csv", "user_id,ts,event\n"
+                         "u1,2026-01-01,login\n"
+                         "u2,2026-01-02,from_bad_row,extra\n"
+                         "u3,2026-01-03,real_unknown\n");
+    const char *skip_paths[] = { "r6.csv" };
+    opts.max_bad_rows = 1;
+    assert_int_equal(lapse_reader_open(&r, skip_paths, 1, &opts, &err), LAPSE_OK);
+    while (lapse_reader_next(r, &e, &err) > 0)
+        ;
+    lapse_reader_get_stats(r, &stats);
+    assert_int_equal(stats.unknown_rows, 1);
+    assert_int_equal(stats.unknown_examples, 1);
+    assert_string_equal(stats.unknown_names[0], "real_unknown");
+    lapse_reader_free(r);
+    remove("r6.csv");
+    opts.max_bad_rows = 2;
+
     opts.max_bad_rows = 1;
     assert_int_equal(lapse_reader_open(&r, paths, 1, &opts, &err), LAPSE_OK);
     int status;
