@@ -36,6 +36,11 @@ cmp out.csv out_stdin.csv || fail "stdin differs"
 # libsvm: label then index:value, zeros left out.
 "$LAPSE_BIN" extract -q --format libsvm --asof 2026-03-01 -o out.svm "$log"
 head -1 out.svm | grep -Eq '^1 1:1 2:9( [0-9]+:[^ ]+)*$' || fail "libsvm row: $(head -1 out.svm)"
+# svm-train (libsvm-tools) reads it as it is.
+if command -v svm-train >/dev/null; then
+    svm-train -q -t 0 out.svm out.svm.model || fail "svm-train refused the libsvm output"
+    grep -q '^SV$' out.svm.model || fail "svm-train wrote no model"
+fi
 
 # Bad input: exit 1, a located message, no output file.
 printf 'user_id,ts,event\nu,2026-01-01,login\nu,2026-02-30,login\n' > bad.csv
