@@ -24,7 +24,7 @@ static int check_scores(const double *f, size_t n, lapse_error *err)
     for (size_t i = 0; i < n; i++)
         if (!isfinite(f[i]))
             return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
-                                   "score of calibration row %zu is not finite", i);
+                                   "score of calibration row %zu is not finite", i + 1);
     return LAPSE_OK;
 }
 

@@ -225,7 +225,12 @@ static void *thread_main(void *arg)
     worker *w = ((thread_arg *)arg)->w;
     pthread_mutex_lock(&pl->lock);
     for (;;) {
-        if (atomic_load(&pl->failed))
+        /* After a failure the queue is still emptied: a producer that parsed
+         * its own chunk when the queue was full may have failed past chunks
+         * waiting there, and an earlier error in them must win. A worker
+         * that failed itself stops: every chunk queued is later than its. */
+        const int own_failure = w->err.code != 0;
+        if (atomic_load(&pl->failed) && (pl->queue_len == 0 || own_failure))
             break;
         if (pl->queue_len) {
             text_chunk *chunk = pl->queue[pl->queue_head];

@@ -219,7 +219,9 @@ int lapse_kmeans_fit(double *centroids, int *labels, lapse_kmeans_info *info, co
             converged = shift <= tol;
         }
         const double inertia = assign_all(lab, NULL, dist, x, xnorm, n, d, c, cnorm, k);
-        if (inertia < best.inertia) {
+        /* The first restart always counts, so a non-finite inertia cannot leave
+         * the outputs unwritten. */
+        if (restart == 0 || inertia < best.inertia) {
             best.inertia = inertia;
             best.iterations = iter;
             best.restart = restart;

@@ -25,7 +25,7 @@ static int sort_rows(scored_row **out, size_t *positives, const double *score, c
     for (size_t i = 0; i < n; i++) {
         if (isnan(score[i])) {
             free(rows);
-            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "score of row %zu is NaN", i);
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "score of row %zu is NaN", i + 1);
         }
         rows[i].score = score[i];
         rows[i].y = y[i] != 0;

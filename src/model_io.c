@@ -620,7 +620,9 @@ static int decode_tiers(reader *r, lapse_model *m)
     TRY(get_u32(r, &n));
     if (n == 0)
         return MALFORMED(r, r->pos - 4, "the model has no risk tiers");
-    TRY(check_count(r, n, 12, "risk tiers")); /* a threshold and a name each, but one */
+    /* Each tier has a name (a length and at least a byte); the n - 1
+     * thresholds are counted when they are read. */
+    TRY(check_count(r, n, 5, "risk tiers"));
     m->tiers.n_tiers = n;
     TRY(get_f64s(r, &m->tiers.thresholds, n - 1, "risk thresholds"));
     return get_strs(r, &m->tiers.names, n, "a risk tier name");

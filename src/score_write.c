@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +72,7 @@ typedef struct {
     text *blocks;     /* [n_blocks] formatted lines, FORMAT_BLOCK rows each */
     size_t n_blocks;
     size_t *off, *len; /* per row: its line within its block's text */
-    int nomem;        /* a block's text could not grow */
+    atomic_int nomem; /* a block's text could not grow; set by format threads */
     /* Kept lines: a min-heap on `before` of at most top entries, or (sorting
      * without top) every row. */
     entry *kept;
@@ -120,8 +121,11 @@ static size_t format_line(char *line, const sink *k, size_t i)
     if (r->value_tier >= 0)
         n += csv_field(line + n, lapse_value_tier_name((lapse_value_tier)r->value_tier));
     line[n++] = ',';
+    /* Money in cents; a sum too large for that (a table may hold any finite
+     * spend) keeps its digits in %g form, so the field stays short. */
     if (!isnan(r->value_at_risk))
-        n += (size_t)snprintf(line + n, 64, "%.2f", r->value_at_risk);
+        n += (size_t)snprintf(line + n, 64, fabs(r->value_at_risk) < 1e15 ? "%.2f" : "%.17g",
+                              r->value_at_risk);
     /* A reason pushes risk up by being above the training mean (":high") or
      * below it (":low"): the sign of the scaled value. */
     for (int q = 0; q < LAPSE_SCORE_REASONS; q++) {
@@ -155,7 +159,7 @@ static void format_block(void *arg, int thread, size_t r0, size_t rows)
         k->off[i] = t->len;
         k->len[i] = n;
         if (text_append(t, line, n) != 0) {
-            k->nomem = 1; /* read by the caller after the join */
+            atomic_store_explicit(&k->nomem, 1, memory_order_relaxed);
             return;
         }
     }
@@ -248,15 +252,12 @@ static int nomem_error(lapse_error *err)
     return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
 }
 
-/* Scores and writes (or keeps) the rows in k->batch. */
+/* Writes (or keeps) the rows of k->batch, scored into k->res. */
 static int sink_batch(sink *k, lapse_error *err)
 {
     size_t n = k->batch->n_rows;
-    int status = lapse_score_rows(k->s, k->res, k->batch->x, n, err);
-    if (status != LAPSE_OK)
-        return status;
     lapse__score_parallel(lapse__score_threads(k->s), n, FORMAT_BLOCK, format_block, k);
-    if (k->nomem)
+    if (atomic_load(&k->nomem))
         return nomem_error(err);
     k->stats->rows += n;
     for (size_t i = 0; i < n; i++)
@@ -363,10 +364,28 @@ static int check_log1p_domain(const sink *k, const char *path, lapse_error *err)
     return LAPSE_OK;
 }
 
+/* A value far outside what the model was trained on can scale to infinity
+ * and leave the decision NaN: refuse the row rather than write p_churn nan
+ * in the lowest tier. */
+static int check_decisions(const sink *k, const char *path, lapse_error *err)
+{
+    const lapse_table_batch *b = k->batch;
+    for (size_t i = 0; i < b->n_rows; i++)
+        if (!isfinite(k->res[i].decision))
+            return lapse_error_set(err, LAPSE_ERR_RANGE, path, b->lines[i], 0, -1,
+                                   "the model's decision for this row is not finite: a feature "
+                                   "value lies far outside the training data");
+    return LAPSE_OK;
+}
+
 /* Checks and scores the rows in k->batch. */
 static int score_batch(sink *k, const char *path, lapse_error *err)
 {
-    const int status = check_log1p_domain(k, path, err);
+    int status = check_log1p_domain(k, path, err);
+    if (status == LAPSE_OK)
+        status = lapse_score_rows(k->s, k->res, k->batch->x, k->batch->n_rows, err);
+    if (status == LAPSE_OK)
+        status = check_decisions(k, path, err);
     return status != LAPSE_OK ? status : sink_batch(k, err);
 }
 
@@ -559,7 +578,7 @@ int lapse_score_logs(lapse_scorer *s, const char *const *paths, size_t n_paths, 
             b->labels[i] = -1;
             b->lines[i] = 0;
         }
-        status = sink_batch(&k, err);
+        status = score_batch(&k, NULL, err);
     }
     if (status == LAPSE_OK)
         status = sink_finish(&k, err);

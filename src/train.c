@@ -686,6 +686,15 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
         (rc = check_log1p_domain(table, s.valid, s.n_valid, transform, err)) < 0)
         goto done;
     column_moments(mean, scale, xt, s.n_train, d, all, transform, d);
+    for (size_t j = 0; j < d; j++) {
+        if (!isfinite(mean[j])) {
+            rc = lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
+                                 "%s: the training values sum beyond a double (values near "
+                                 "1e308); no scale fits them",
+                                 table->feature_names[j]);
+            goto done;
+        }
+    }
 
     rc = fit_segments(&g, table, xt, s.n_train, o, err);
     if (rc < 0)

@@ -767,6 +767,29 @@ static void applying_scaler_and_segments(void **state)
     lapse_model_free(m);
 }
 
+/* Short tier names: the section is smaller than twelve bytes a tier, and
+ * must still load (the loader once demanded that much). */
+static void short_tier_names_load(void **state)
+{
+    (void)state;
+    lapse_model *m = build_logistic();
+    static const char *const names[4] = { "a", "b", "c", "d" };
+    for (size_t i = 0; i < 4; i++) {
+        free(m->tiers.names[i]);
+        m->tiers.names[i] = copy_text(names[i]);
+    }
+    unsigned char *bytes;
+    size_t size;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_model_encode(&bytes, &size, m, &err), LAPSE_OK);
+    lapse_model *back = NULL;
+    assert_int_equal(lapse_model_decode(&back, bytes, size, "short.model", &err), LAPSE_OK);
+    assert_string_equal(back->tiers.names[3], "d");
+    lapse_model_free(back);
+    free(bytes);
+    lapse_model_free(m);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--write-fixtures") == 0)
@@ -774,6 +797,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip_logistic_platt),
         cmocka_unit_test(applying_scaler_and_segments),
+        cmocka_unit_test(short_tier_names_load),
         cmocka_unit_test(round_trip_svm_isotonic),
         cmocka_unit_test(layout_is_documented),
         cmocka_unit_test(truncation_is_named),
