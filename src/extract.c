@@ -76,7 +76,6 @@ typedef struct {
     const lapse_extract_options *opts;
     lapse_reader_options reader;
     worker *workers;
-    int threads;
 
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -438,7 +437,6 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
     pl.files = count;
     pl.opts = opts;
     pl.reader = opts->reader;
-    pl.threads = opts->threads;
     pl.max_producers = opts->threads == 1 ? 1 : count < (size_t)opts->threads ? (int)count
                                                                                 : opts->threads;
     pl.queue_capacity = opts->threads == 1 ? 0 : 2 * (size_t)opts->threads;

@@ -46,9 +46,8 @@ int source_open(reader_source **out, const char *path, lapse_error *err);
  * header record (without a BOM). Returns 1, 0 at the end, or <0. */
 int source_next(reader_source *src, text_chunk *chunk, lapse_error *err);
 
-/* Compressed (or plain) bytes read so far, and the file size (-1 unknown). */
+/* Compressed (or plain) bytes read so far. */
 int64_t source_bytes_read(const reader_source *src);
-int64_t source_size(const reader_source *src);
 
 void source_free(reader_source *src); /* accepts NULL */
 
@@ -76,7 +75,6 @@ typedef struct {
 
     /* The chunk being parsed. */
     const reader_columns *cols;
-    const text_chunk *chunk;
     int careful;            /* parsing line by line to name lines */
     int64_t row_index;      /* records seen in this chunk */
     int64_t first_bad_row;  /* fast pass: the first bad record, -1 none */

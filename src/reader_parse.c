@@ -503,7 +503,6 @@ int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_c
                       lapse_error *err)
 {
     p->cols = cols;
-    p->chunk = chunk;
     p->err = err;
     p->status = LAPSE_OK;
     p->careful = 0;

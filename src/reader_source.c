@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <zlib.h>
 
 #define INPUT_BYTES (256u * 1024u)
@@ -18,7 +17,6 @@ struct reader_source {
     const char *path;
     FILE *file;
     int is_stdin;
-    int64_t size;
     int gzip;
     z_stream z;
     int z_ready;
@@ -51,10 +49,6 @@ int64_t source_bytes_read(const reader_source *src)
     return src->consumed - (src->gzip ? (int64_t)src->z.avail_in : (int64_t)src->input_len);
 }
 
-int64_t source_size(const reader_source *src)
-{
-    return src->size;
-}
 
 void source_free(reader_source *src)
 {
@@ -90,7 +84,6 @@ int source_open(reader_source **out, const char *path, lapse_error *err)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
     src->path = path;
     src->line = 1;
-    src->size = -1;
     src->is_stdin = strcmp(path, "-") == 0;
     src->file = src->is_stdin ? stdin : fopen(path, "rb");
     int status = LAPSE_OK;
@@ -99,9 +92,6 @@ int source_open(reader_source **out, const char *path, lapse_error *err)
                                  strerror(errno));
         goto done;
     }
-    struct stat st;
-    if (!src->is_stdin && fstat(fileno(src->file), &st) == 0 && S_ISREG(st.st_mode))
-        src->size = st.st_size;
     src->input = malloc(INPUT_BYTES);
     if (!src->input) {
         status = lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");

@@ -2,6 +2,7 @@
  * from libcsv, rows into caller-owned batches. */
 #include "lapse/table.h"
 
+#include "lapse/model.h"
 #include "lapse/timeparse.h"
 
 #include <assert.h>
@@ -226,6 +227,18 @@ static void header_done(lapse_table_reader *r)
     for (size_t i = 2; i + 1 < n; i++) {
         if (names[i][0] == '\0') {
             fail(r, LAPSE_ERR_FORMAT, (int)i + 1, "bad header: empty feature name");
+            return;
+        }
+        /* Only names a model file can hold (lapse_model_validate), refused
+         * here with their place rather than as a bad model after training. */
+        int printable = strlen(names[i]) <= LAPSE_FEATURE_NAME_MAX;
+        for (const unsigned char *c = (const unsigned char *)names[i]; *c && printable; c++)
+            printable = *c >= 0x20 && *c != 0x7f && *c != ',';
+        if (!printable) {
+            fail(r, LAPSE_ERR_FORMAT, (int)i + 1,
+                 "bad header: a feature name has a control character or ',', or is longer than "
+                 "%d bytes",
+                 LAPSE_FEATURE_NAME_MAX);
             return;
         }
         if (strcmp(names[i], "user_id") == 0 || strcmp(names[i], "asof") == 0 ||

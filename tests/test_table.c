@@ -310,6 +310,8 @@ static const bad_case bad_cases[] = {
       LAPSE_ERR_FORMAT, 2, 0, "does not match the schema" },
     { "duplicate_feature", "a,b,a", "", LAPSE_ERR_FORMAT, 2, 5,
       "feature \"a\" appears twice (columns 3 and 5)" },
+    { "control_in_name", "a,b\tc", "", LAPSE_ERR_FORMAT, 2, 4,
+      "a feature name has a control character" },
     { "first_repeat", "a,b,b,a", "", LAPSE_ERR_FORMAT, 2, 5,
       "feature \"b\" appears twice (columns 4 and 5)" },
     { "too_few_fields", "a,b", "u1,2026-03-01,1,2,0\nu2,2026-03-01,1\n", LAPSE_ERR_FORMAT, 4,

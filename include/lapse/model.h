@@ -65,7 +65,7 @@ extern "C" {
 #define LAPSE_MODEL_FORMAT_VERSION 1
 
 /* Longest feature, segment or tier name, and longest free text, in bytes. */
-#define LAPSE_MODEL_NAME_MAX 256
+#define LAPSE_MODEL_NAME_MAX LAPSE_FEATURE_NAME_MAX
 #define LAPSE_MODEL_TEXT_MAX 4096
 
 /* A feature's transform before standardization. */

@@ -20,6 +20,9 @@ extern "C" {
 
 #define LAPSE_TABLE_FORMAT_VERSION 1
 
+/* The longest feature name a table and a model may hold, in bytes. */
+#define LAPSE_FEATURE_NAME_MAX 256
+
 typedef struct {
     int version;
     lapse_churn_def churn;

@@ -96,8 +96,10 @@ static void show_progress(int64_t done, int64_t total, void *user)
 static int parse_asof(const char *text, int64_t *days, size_t *count)
 {
     char *copy = strdup(text);
-    if (!copy)
-        return cli_usage_error(name, "out of memory");
+    if (!copy) {
+        fprintf(stderr, "lapse: out of memory\n");
+        return EXIT_SYSTEM;
+    }
     int status = EXIT_OK;
     *count = 0;
     for (char *item = strtok(copy, ","); item; item = strtok(NULL, ",")) {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CMD "train"
 
@@ -178,6 +179,8 @@ int cmd_train(int argc, char **argv)
         return cli_usage_error(CMD, "--model svm or --model logistic is required");
     if (!output)
         return cli_usage_error(CMD, "-o MODEL is required");
+    if (strcmp(output, "-") == 0 && isatty(STDOUT_FILENO))
+        return cli_usage_error(CMD, "a model file is binary: redirect -o - or name a file");
     if (optind >= argc)
         return cli_usage_error(CMD, "no feature table given");
     cli_log_to_stderr(quiet);
