@@ -126,18 +126,34 @@ FILE *lapse_outfile_stream(lapse_outfile *file)
     return file->stream;
 }
 
+/* Flushes stream; on failure sets *why. errno says why only when fflush
+ * itself failed: a write that failed earlier left just the stream's error
+ * flag, for which EIO stands in. */
+static int flush_failed(FILE *stream, int *why)
+{
+    if (fflush(stream) != 0) {
+        *why = errno;
+        return 1;
+    }
+    if (ferror(stream)) {
+        *why = EIO;
+        return 1;
+    }
+    return 0;
+}
+
 int lapse_outfile_commit(lapse_outfile *file, lapse_error *err)
 {
     int status = LAPSE_OK;
+    int saved = 0;
     if (!file->path) {
-        if (fflush(stdout) != 0 || ferror(stdout))
+        if (flush_failed(stdout, &saved))
             status = lapse_error_set(err, LAPSE_ERR_IO, "<stdout>", 0, 0, -1,
-                                     "write failed: %s", strerror(errno));
+                                     "write failed: %s", strerror(saved));
         free(file);
         return status;
     }
-    int failed = fflush(file->stream) != 0 || ferror(file->stream);
-    int saved = errno;
+    int failed = flush_failed(file->stream, &saved);
     if (!failed && file->temp && fsync(fileno(file->stream)) != 0) {
         failed = 1;
         saved = errno;
