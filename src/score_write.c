@@ -524,6 +524,15 @@ int lapse_score_logs(lapse_scorer *s, const char *const *paths, size_t n_paths, 
         names[j] = lapse_feature_get(j)->name;
     int status = lapse_model_check_features(m, names, d, err);
     free(names);
+    if (status != LAPSE_OK && err) {
+        /* There is no table here: the features are this build's. */
+        char detail[LAPSE_ERROR_MESSAGE_MAX];
+        snprintf(detail, sizeof detail, "%s", err->message);
+        lapse_error_set(err, status, NULL, 0, 0, -1,
+                        "the model was trained on other features than this lapse extracts "
+                        "(retrain it, or score a table made by the lapse that trained it): %s",
+                        detail);
+    }
     if (status != LAPSE_OK)
         return status;
     lapse_table_meta meta = { LAPSE_TABLE_FORMAT_VERSION, m->meta.churn,
