@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_files.h"
+
 #include "lapse/actions.h"
 
 #include <stdio.h>
@@ -70,19 +72,10 @@ static void default_rules(void **state)
     lapse_action_rules_free(NULL);
 }
 
-static const char *write_file(const char *name, const char *text)
-{
-    FILE *file = fopen(name, "wb");
-    assert_non_null(file);
-    fputs(text, file);
-    fclose(file);
-    return name;
-}
-
 static void rules_file(void **state)
 {
     (void)state;
-    const char *path = write_file("rules_ok.csv", "segment,value,action\n"
+    const char *path = test_write_text("rules_ok.csv", "segment,value,action\n"
                                                   "social-driven,high,vip_event\n"
                                                   "*,low,\"email, weekly\"\n");
     lapse_action_rules *rules = NULL;
@@ -98,15 +91,12 @@ static void rules_file(void **state)
 
 static void expect_error(const char *text, int line, int column, const char *needle)
 {
-    const char *path = write_file("rules_bad.csv", text);
+    const char *path = test_write_text("rules_bad.csv", text);
     lapse_action_rules *rules = NULL;
     lapse_error err = LAPSE_ERROR_INIT;
     assert_int_equal(lapse_action_rules_load(&rules, path, &err), LAPSE_ERR_FORMAT);
     assert_null(rules);
-    assert_int_equal(err.line, line);
-    assert_int_equal(err.column, column);
-    if (!strstr(err.message, needle))
-        fail_msg("message \"%s\" lacks \"%s\"", err.message, needle);
+    test_expect_location(&err, line, column, needle);
 }
 
 static void rules_file_errors(void **state)

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_files.h"
+
 #include "lapse/category.h"
 
 #include <stdio.h>
@@ -49,19 +51,10 @@ static void names_round_trip(void **state)
     assert_null(lapse_category_name(LAPSE_CAT_COUNT));
 }
 
-static const char *write_file(const char *name, const char *text)
-{
-    FILE *file = fopen(name, "wb");
-    assert_non_null(file);
-    fputs(text, file);
-    fclose(file);
-    return name;
-}
-
 static void mapping_file_replaces_defaults(void **state)
 {
     (void)state;
-    const char *path = write_file("mapping_ok.csv", "event,category\r\n"
+    const char *path = test_write_text("mapping_ok.csv", "event,category\r\n"
                                                     "SignIn,activity\r\n"
                                                     "\"Checkout, done\",purchase\r\n"
                                                     "PlayMatch,core\r\n"
@@ -82,16 +75,13 @@ static void mapping_file_replaces_defaults(void **state)
 
 static void expect_load_error(const char *text, int line, int column, const char *needle)
 {
-    const char *path = write_file("mapping_bad.csv", text);
+    const char *path = test_write_text("mapping_bad.csv", text);
     lapse_category_map *map = NULL;
     lapse_error err = LAPSE_ERROR_INIT;
     assert_int_equal(lapse_category_map_load(&map, path, &err), LAPSE_ERR_FORMAT);
     assert_null(map);
     assert_string_equal(err.path, path);
-    assert_int_equal(err.line, line);
-    assert_int_equal(err.column, column);
-    if (!strstr(err.message, needle))
-        fail_msg("message \"%s\" lacks \"%s\"", err.message, needle);
+    test_expect_location(&err, line, column, needle);
 }
 
 static void mapping_file_errors(void **state)

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_files.h"
+
 #include "lapse/extract.h"
 #include "lapse/features.h"
 #include "lapse/schema.h"
@@ -44,14 +46,6 @@ static const char *const log_text =
     "d,2026-02-27,purchase,3,\n"              /* k=2 */
     /* z: only after asof; marks the end of the data. */
     "z,2026-04-15,login,,\n";
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
 
 static int64_t asof_seconds(void)
 {
@@ -136,7 +130,7 @@ static void table_is_consistent(void **state)
 static void active_user_by_hand(void **state)
 {
     (void)state;
-    write_text("feat.csv", log_text);
+    test_write_text("feat.csv", log_text);
     const char *paths[] = { "feat.csv" };
     lapse_extract *x = extract(paths, 1);
     assert_int_equal(row_of(x, LAPSE_EXTRACT_ACTIVE, "a"), 0); /* logged in on asof */
@@ -246,7 +240,7 @@ static void dormant_users_by_hand(void **state)
 static void later_events_change_no_feature(void **state)
 {
     (void)state;
-    write_text("feat_later.csv", "ts,user_id,event,amount,device_id\n"
+    test_write_text("feat_later.csv", "ts,user_id,event,amount,device_id\n"
                                  "2026-03-01,a,purchase,99,d9\n"
                                  "2026-03-01T00:00:00Z,b,login,,d9\n"
                                  "2026-03-20,c,core_use,,dZ\n"
@@ -277,7 +271,7 @@ static void later_events_change_no_feature(void **state)
 static void horizon_past_the_data_is_an_error(void **state)
 {
     (void)state;
-    write_text("feat_short.csv", "user_id,ts,event\nu,2026-02-20,login\nu,2026-03-10,login\n");
+    test_write_text("feat_short.csv", "user_id,ts,event\nu,2026-02-20,login\nu,2026-03-10,login\n");
     const char *paths[] = { "feat_short.csv" };
     int64_t asof = asof_seconds();
     lapse_extract_options opts = LAPSE_EXTRACT_OPTIONS_INIT;

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_files.h"
+
 #include "lapse/reader.h"
 
 #include <stdio.h>
@@ -19,11 +21,6 @@ static void write_bytes(const char *path, const char *data, size_t len)
     assert_non_null(f);
     fwrite(data, 1, len, f);
     fclose(f);
-}
-
-static void write_text(const char *path, const char *text)
-{
-    write_bytes(path, text, strlen(text));
 }
 
 static void write_gzip(const char *path, const char *text)
@@ -57,7 +54,7 @@ static int read_all(const char *path, const lapse_reader_options *opts, lapse_ev
 static void columns_any_order_bom_crlf_quotes(void **state)
 {
     (void)state;
-    write_text("r1.csv", "\xef\xbb\xbf" "extra,event,ts,user_id,amount\r\n"
+    test_write_text("r1.csv", "\xef\xbb\xbf" "extra,event,ts,user_id,amount\r\n"
                          "x,login,2026-01-02,u1,\r\n"
                          "x,purchase,1767312000,\"u,2\",12.5\r\n"
                          "\"multi\nline\",Checkout,2026-01-02T00:00:00+01:00,u3,0\r\n");
@@ -83,7 +80,7 @@ static void columns_any_order_bom_crlf_quotes(void **state)
 static void remapped_columns_and_stats(void **state)
 {
     (void)state;
-    write_text("r2.csv", "uid,time,action,sid,dev\n"
+    test_write_text("r2.csv", "uid,time,action,sid,dev\n"
                          "a,2026-01-01,login,s1,d1\n"
                          "b,2026-01-01,Weird,,\n"
                          "c,2026-01-01,Weird,s1,d1\n"
@@ -122,7 +119,7 @@ static void remapped_columns_and_stats(void **state)
 static void missing_column_is_named(void **state)
 {
     (void)state;
-    write_text("r3.csv", "user_id,when,event\nu,2026-01-01,login\n");
+    test_write_text("r3.csv", "user_id,when,event\nu,2026-01-01,login\n");
     lapse_event ev[16];
     char ids[16][32];
     size_t n;
@@ -146,7 +143,7 @@ static void expect_bad(const char *row, int column, const char *message)
              "%s\n"
              "u9,2026-01-01,login,\n",
              row);
-    write_text("r4.csv", text);
+    test_write_text("r4.csv", text);
     lapse_event ev[16];
     char ids[16][32];
     size_t n;
@@ -181,7 +178,7 @@ static void bad_rows_name_file_line_column(void **state)
 static void max_bad_rows_skips_then_fails(void **state)
 {
     (void)state;
-    write_text("r5.csv", "user_id,ts,event\n"
+    test_write_text("r5.csv", "user_id,ts,event\n"
                          "a,2026-01-01,login\n"
                          "b,yesterday,login\n"
                          "c,2026-01-01,login\n"
@@ -204,7 +201,7 @@ static void max_bad_rows_skips_then_fails(void **state)
     lapse_reader_free(r);
 
     /* A skipped row's unknown event name is no example of what was read. */
-    write_text("r6.csv", "user_id,ts,event\n"
+    test_write_text("r6.csv", "user_id,ts,event\n"
                          "u1,2026-01-01,login\n"
                          "u2,2026-01-02,from_bad_row,extra\n"
                          "u3,2026-01-03,real_unknown\n");
@@ -284,14 +281,14 @@ static void gzip_members_and_damage(void **state)
 static void empty_file_and_header_only(void **state)
 {
     (void)state;
-    write_text("r7.csv", "");
+    test_write_text("r7.csv", "");
     lapse_event ev[16];
     char ids[16][32];
     size_t n;
     lapse_error err = LAPSE_ERROR_INIT;
     assert_int_equal(read_all("r7.csv", NULL, ev, ids, &n, &err), LAPSE_ERR_FORMAT);
     assert_non_null(strstr(err.message, "empty file"));
-    write_text("r7.csv", "user_id,ts,event");
+    test_write_text("r7.csv", "user_id,ts,event");
     assert_int_equal(read_all("r7.csv", NULL, ev, ids, &n, &err), 0);
     assert_int_equal(n, 0);
     remove("r7.csv");

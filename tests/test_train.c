@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_files.h"
+
 #include "lapse/model.h"
 #include "lapse/table.h"
 #include "lapse/train.h"
@@ -382,24 +384,15 @@ static void tier_rule(void **state)
     assert_true(thr[0] == 1e-6 && thr[1] == 1 - 1e-6 && thr[2] > thr[1] && thr[2] < 1);
 }
 
-static const char *write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-    return path;
-}
-
 static void read_scored(void **state)
 {
     (void)state;
     /* Columns in any order, a '#' line first, a quoted field with a comma,
      * an empty label skipped, CRLF line ends. */
     const char *paths[2] = {
-        write_text("train_scored1.csv", "# made by hand\r\nlabel,user_id,p_churn\r\n1,\"a,b\",0.9\r\n"
+        test_write_text("train_scored1.csv", "# made by hand\r\nlabel,user_id,p_churn\r\n1,\"a,b\",0.9\r\n"
                                         "0,b,0.25\r\n,c,0.5\r\n"),
-        write_text("train_scored2.csv", "user_id,asof,p_churn,label\nd,2026-01-01,1,1\n"
+        test_write_text("train_scored2.csv", "user_id,asof,p_churn,label\nd,2026-01-01,1,1\n"
                                         "e,2026-01-01,0,0"),
     };
     double *p;
@@ -435,7 +428,7 @@ static void read_scored(void **state)
         { "", LAPSE_ERR_FORMAT, 1, 0, "no header" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        const char *one[1] = { write_text("train_scored_bad.csv", bad[i].text) };
+        const char *one[1] = { test_write_text("train_scored_bad.csv", bad[i].text) };
         lapse_error e = LAPSE_ERROR_INIT;
         assert_int_equal(lapse_train_read_scored(&p, &y, &n, one, 1, &e), bad[i].code);
         assert_null(p);
