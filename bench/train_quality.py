@@ -3,7 +3,8 @@
     train_quality.py SIMDIR SCORED.csv...
 
 Each SCORED.csv is user_id,asof,p_churn,label,segment (bench/train_apply.c).
-Joins on (user_id, asof) with SIMDIR/truth_snapshots.csv (p_true) and on
+Joins on (user_id, asof) with SIMDIR/truth_snapshots.csv (p_true, and
+p_observed when the simulator ran with --observer) and on
 user_id with SIMDIR/truth.csv (archetype), then prints per file: rows, AUC
 of p_churn, oracle AUC of p_true on the same rows, their ratio, ECE (10
 equal-width bins), the adjusted Rand index of segments against archetypes
@@ -61,15 +62,22 @@ def main():
     with open(f"{sim}/truth.csv") as f:
         archetype = {r["user_id"]: r["archetype"] for r in csv.DictReader(f)}
     with open(f"{sim}/truth_snapshots.csv") as f:
-        p_true = {(r["user_id"], r["asof"]): float(r["p_true"]) for r in csv.DictReader(f)}
+        rows = list(csv.DictReader(f))
+    p_true = {(r["user_id"], r["asof"]): float(r["p_true"]) for r in rows}
+    # p_observed (simulate --observer): the posterior given the user's traits
+    # and log, the best any model of the log can rank by.
+    p_obs = {(r["user_id"], r["asof"]): float(r["p_observed"]) for r in rows
+             if r.get("p_observed")}
     for path in sys.argv[2:]:
-        p, pt, y, seg, arch = [], [], [], [], []
+        p, pt, po, y, seg, arch = [], [], [], [], [], []
         with open(path) as f:
             for r in csv.DictReader(f):
                 if r["label"] == "":
                     continue
                 p.append(float(r["p_churn"]))
                 pt.append(p_true[(r["user_id"], r["asof"])])
+                if p_obs:
+                    po.append(p_obs[(r["user_id"], r["asof"])])
                 y.append(int(r["label"]))
                 seg.append(r["segment"])
                 arch.append(archetype[r["user_id"]])
@@ -84,6 +92,12 @@ def main():
               f"ratio {model_auc / oracle_auc:.4f}; ECE {ece(p, y):.4f} (oracle ECE "
               f"{ece(pt, y):.4f}); segment ARI {a_ari:.4f} on {len(keep)} non-mixed rows; "
               f"{', '.join(names)}")
+        if po:
+            observer_auc = auc(po, y)
+            print(f"  observer (traits + log) AUC {observer_auc:.4f} = "
+                  f"{observer_auc / oracle_auc:.4f} of the oracle, ECE {ece(po, y):.4f}; "
+                  f"model = {model_auc / observer_auc:.4f} of the observer; "
+                  f"goal 0.97 x oracle = {0.97 * oracle_auc:.4f}")
 
 
 main()

@@ -4,7 +4,8 @@
 # snapshot validates), apply each model to the validation snapshot
 # (bench/train_apply.c, what lapse score does) and compare with the ground
 # truth (bench/train_quality.py): AUC as a fraction of the oracle AUC of
-# p_true on the same rows, ECE, segment ARI against the archetypes (mixed
+# p_true on the same rows and of the observer's (p_observed: the best a model
+# of the log can do), ECE, segment ARI against the archetypes (mixed
 # left out) and the names.
 #
 #   bench/train_quality.sh [USERS] [WORKDIR]   (WORKDIR keeps data between runs)
@@ -24,7 +25,7 @@ mkdir -p "$work"
 cd "$work"
 snaps=2026-03-02,2026-04-01,2026-05-01,2026-05-31
 if [ ! -s sim/truth.csv ]; then
-    "$bin" simulate -q --seed 7 --users "$users" --days 180 --start 2026-01-01 -@ 2 -o sim
+    "$bin" simulate -q --seed 7 --users "$users" --days 180 --start 2026-01-01 --observer -@ 2 -o sim
 fi
 if [ ! -s features.csv ]; then
     "$bin" extract -q --asof "$snaps" -@ 2 -o features.csv sim/events.csv.gz

@@ -165,6 +165,7 @@ typedef struct {
     uint32_t *counts;       /* radix sort buckets */
     unsigned char *daymask; /* per day: categories the current user emitted */
     unsigned char *quiet;   /* per circle of the block, per day from -SIM_PRE_DAYS */
+    sim_filter *filter;     /* the observer's view of the current user */
     z_stream z;
     int z_ready;
 } sim_worker;
@@ -334,22 +335,40 @@ static void simulate_user(const sim_plan *plan, sim_worker *w, sim_slot *slot, i
     sim_rng rng;
     sim_user_init(&user, &st, &rng, o->seed, index, plan->mix_cdf, days);
     memset(w->daymask, 0, (size_t)days);
-    double p_true[LAPSE_SIM_MAX_SNAPSHOTS];
+    double p_true[LAPSE_SIM_MAX_SNAPSHOTS], p_observed[LAPSE_SIM_MAX_SNAPSHOTS];
     int64_t churned = NO_DAY, returned = NO_DAY;
     uint32_t session = 0;
+    const int observer = o->observer;
+    if (observer)
+        sim_filter_start(w->filter, &user);
     for (int64_t t = user.signup; t < days; t++) {
         const int cq = quiet[t + SIM_PRE_DAYS];
         if (t >= 0) {
+            const int kind = sim_day_kind(&plan->calendar, t);
             const int si = plan->snap_of_day[t];
-            if (si >= 0 && t > user.signup)
+            if (si >= 0 && t > user.signup) {
                 p_true[si] = sim_p_true(&user, &st, cq, t, o->horizon, o->key_mask, &plan->calendar);
+                if (observer)
+                    p_observed[si] = sim_filter_p_silent(w->filter, &user, t, o->horizon,
+                                                         o->key_mask, &plan->calendar);
+            }
+            const size_t first = w->events.len;
             if (st.phase < SIM_LIVE_PHASES) {
                 sim_emit emit;
-                sim_user_emission(&user, st.phase, cq, sim_day_kind(&plan->calendar, t), &emit);
+                sim_user_emission(&user, st.phase, cq, kind, &emit);
                 w->daymask[t] = (unsigned char)sim_emit_day(&user, &emit, t, st.device, &session,
                                                             &rng, &w->events);
             }
+            if (observer) {
+                sim_day_record record;
+                const int logged = !w->events.failed && w->events.len > first;
+                if (logged)
+                    sim_day_record_of(&record, w->events.items + first, w->events.len - first);
+                sim_filter_observe(w->filter, kind, logged ? &record : NULL);
+            }
         }
+        if (observer)
+            sim_filter_step(w->filter, &user);
         const int before = st.phase;
         sim_user_step(&user, &st, cq, &rng);
         if (t + 1 < days) {
@@ -397,7 +416,7 @@ static void simulate_user(const sim_plan *plan, sim_worker *w, sim_slot *slot, i
             ss->active_churned += label;
             ss->active_p_true += p_true[si];
         }
-        p = buf_reserve(&slot->snaps, 128);
+        p = buf_reserve(&slot->snaps, 160);
         if (!p)
             continue;
         char *q = put_uid(p, (uint64_t)index);
@@ -406,7 +425,10 @@ static void simulate_user(const sim_plan *plan, sim_worker *w, sim_slot *slot, i
         q += 10;
         *q++ = ',';
         q = put_u64(q, (uint64_t)o->horizon);
-        q += snprintf(q, 40, ",%.17g,%d\n", p_true[si], label);
+        q += snprintf(q, 40, ",%.17g", p_true[si]);
+        if (observer)
+            q += snprintf(q, 40, ",%.17g", p_observed[si]);
+        q += snprintf(q, 8, ",%d\n", label);
         slot->snaps.len += (size_t)(q - p);
     }
 }
@@ -445,7 +467,8 @@ static void *worker_main(void *arg)
     w.daymask = malloc((size_t)plan->opt.days);
     w.quiet = malloc((size_t)(SIM_BLOCK_USERS / SIM_CIRCLE_SIZE) *
                      (size_t)(SIM_PRE_DAYS + plan->opt.days));
-    if (!w.counts || !w.daymask || !w.quiet)
+    w.filter = malloc(sizeof *w.filter);
+    if (!w.counts || !w.daymask || !w.quiet || !w.filter)
         status = LAPSE_ERR_NOMEM;
     else if (deflateInit2(&w.z, plan->opt.level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
              Z_OK)
@@ -480,6 +503,7 @@ static void *worker_main(void *arg)
     free(w.counts);
     free(w.daymask);
     free(w.quiet);
+    free(w.filter);
     return NULL;
 }
 
@@ -602,7 +626,9 @@ int lapse_simulate(const char *dir, const lapse_sim_options *options, lapse_sim_
         (rc = open_output(&snaps, dir, "truth_snapshots.csv", err)))
         goto done;
     fputs("user_id,archetype,churn_date,return_date\n", lapse_outfile_stream(truth));
-    fputs("user_id,asof,horizon,p_true,label\n", lapse_outfile_stream(snaps));
+    fputs(options->observer ? "user_id,asof,horizon,p_true,p_observed,label\n"
+                            : "user_id,asof,horizon,p_true,label\n",
+          lapse_outfile_stream(snaps));
 
     pool.plan = &plan;
     pool.n_slots = 2 * options->threads + 2;

@@ -19,19 +19,6 @@ const unsigned char sim_event_name_len[SIM_EV_COUNT] = {
     8, 13, 5, 8, 11, 4, 7, 5, 7, 6, 6, 9, 6, 17, 10, 8,
 };
 
-/* Transitions (per day). */
-#define HAZARD_BASE 0.016     /* ENGAGED -> DECLINE for a typical user */
-#define HAZARD_MAX 0.05
-#define DIP_IN 0.008          /* ENGAGED -> DIP */
-#define DIP_OUT 0.15          /* DIP -> ENGAGED: dips last about a week */
-#define RECOVER 0.04          /* DECLINE_k -> ENGAGED */
-#define SUDDEN 0.2            /* share of ENGAGED -> DECLINE moves that churn at once, unwarned */
-#define CIRCLE_QUIET_IN 0.01  /* circle active -> quiet */
-#define CIRCLE_QUIET_OUT 0.05 /* circle quiet -> active: quiet spells last ~20 days */
-#define CIRCLE_HAZARD 4.0     /* hazard factor of a quiet circle at full circle weight */
-#define DEVICE_NOISE 0.002    /* device changes of engaged users */
-#define DEVICE_ON_DECLINE 0.3
-#define DEVICE_ON_RETURN 0.5
 #define DISCOUNT_SHARE 0.08   /* share of days that are global discount days */
 
 #define SECONDS_PER_DAY 86400u
@@ -139,11 +126,11 @@ void sim_user_init(sim_user *user, sim_state *state, sim_rng *rng, uint64_t seed
     user->spend = archetypes[a].spend * exp(0.6 * normal(rng));
     user->circle_weight = archetypes[a].circle_weight;
     /* Rare visitors and low spenders leave sooner. */
-    const double h = HAZARD_BASE * archetypes[a].hazard *
+    const double h = SIM_HAZARD_BASE * archetypes[a].hazard *
                      clamp(sqrt(0.35 / user->active), 0.5, 3.0) *
                      clamp(pow(archetypes[a].spend / user->spend, 0.3), 0.6, 1.8);
-    user->hazard[0] = clamp(h, 0, HAZARD_MAX);
-    user->hazard[1] = clamp(h * (1.0 + user->circle_weight * (CIRCLE_HAZARD - 1.0)), 0, HAZARD_MAX);
+    user->hazard[0] = clamp(h, 0, SIM_HAZARD_MAX);
+    user->hazard[1] = clamp(h * (1.0 + user->circle_weight * (SIM_CIRCLE_HAZARD - 1.0)), 0, SIM_HAZARD_MAX);
     state->phase = SIM_ENGAGED;
     state->age = 0;
     state->device = 0;
@@ -285,7 +272,7 @@ unsigned sim_emit_day(const sim_user *user, const sim_emit *emit, int64_t day, i
                 push(out, base + sec, user_no, id, device, SIM_EV_COUPON_USE, 0);
         }
         if (purchase) {
-            const double amount = emit->amount * exp(0.5 * normal(rng));
+            const double amount = emit->amount * exp(SIM_AMOUNT_SIGMA * normal(rng));
             double cents = floor(amount * 100.0 + 0.5);
             cents = clamp(cents, 50, 5e8);
             sec += 5 + (uint32_t)(sim_rng_uniform(rng) * 120);
@@ -307,8 +294,7 @@ static void enter_churn(sim_state *state)
     state->age = 0;
 }
 
-/* P(back on a given day of the return window), so that SIM_RETURN_P return. */
-static double return_daily(void)
+double sim_return_daily(void)
 {
     return 1.0 - pow(1.0 - SIM_RETURN_P, 1.0 / (SIM_GAP_MAX - SIM_GAP_MIN + 1));
 }
@@ -320,26 +306,26 @@ void sim_user_step(const sim_user *user, sim_state *state, int circle_quiet, sim
     if (phase == SIM_ENGAGED) {
         const double u = sim_rng_uniform(rng);
         if (u < h) {
-            if (sim_rng_uniform(rng) < SUDDEN) {
+            if (sim_rng_uniform(rng) < SIM_SUDDEN) {
                 enter_churn(state);
             } else {
                 state->phase = SIM_DECLINE0;
-                if (sim_rng_uniform(rng) < DEVICE_ON_DECLINE)
+                if (sim_rng_uniform(rng) < SIM_DEVICE_ON_DECLINE)
                     state->device++;
             }
-        } else if (u < h + DIP_IN) {
+        } else if (u < h + SIM_DIP_IN) {
             state->phase = SIM_DIP;
-        } else if (sim_rng_uniform(rng) < DEVICE_NOISE) {
+        } else if (sim_rng_uniform(rng) < SIM_DEVICE_NOISE) {
             state->device++;
         }
     } else if (phase == SIM_DIP) {
         const double u = sim_rng_uniform(rng);
         if (u < h)
             state->phase = SIM_DECLINE0;
-        else if (u < h + DIP_OUT)
+        else if (u < h + SIM_DIP_OUT)
             state->phase = SIM_ENGAGED;
     } else if (phase < SIM_CHURNED) {
-        if (sim_rng_uniform(rng) < RECOVER) {
+        if (sim_rng_uniform(rng) < SIM_RECOVER) {
             state->phase = SIM_ENGAGED;
         } else if (phase + 1 < SIM_CHURNED) {
             state->phase = phase + 1;
@@ -349,10 +335,10 @@ void sim_user_step(const sim_user *user, sim_state *state, int circle_quiet, sim
     } else if (state->age <= SIM_GAP_MAX) {
         state->age++;
         if (state->age >= SIM_GAP_MIN && state->age <= SIM_GAP_MAX &&
-            sim_rng_uniform(rng) < return_daily()) {
+            sim_rng_uniform(rng) < sim_return_daily()) {
             state->phase = SIM_ENGAGED;
             state->age = 0;
-            if (sim_rng_uniform(rng) < DEVICE_ON_RETURN)
+            if (sim_rng_uniform(rng) < SIM_DEVICE_ON_RETURN)
                 state->device++;
         }
     }
@@ -372,12 +358,12 @@ void sim_circle_path(uint64_t seed, int64_t circle, int n_days, unsigned char *q
 int sim_circle_step(int quiet, sim_rng *rng)
 {
     const double u = sim_rng_uniform(rng);
-    return quiet ? u >= CIRCLE_QUIET_OUT : u < CIRCLE_QUIET_IN;
+    return quiet ? u >= SIM_CIRCLE_QUIET_OUT : u < SIM_CIRCLE_QUIET_IN;
 }
 
 double sim_circle_quiet_share(void)
 {
-    return CIRCLE_QUIET_IN / (CIRCLE_QUIET_IN + CIRCLE_QUIET_OUT);
+    return SIM_CIRCLE_QUIET_IN / (SIM_CIRCLE_QUIET_IN + SIM_CIRCLE_QUIET_OUT);
 }
 
 double sim_p_none_day(const sim_emit *emit, unsigned key_mask)
@@ -406,26 +392,21 @@ double sim_p_none_day(const sim_emit *emit, unsigned key_mask)
     return 1.0 - emit->active + emit->active * q * exp(-emit->sessions * (1.0 - q));
 }
 
-double sim_p_true(const sim_user *user, const sim_state *state, int circle_quiet, int64_t asof,
-                  int horizon, unsigned key_mask, const sim_calendar *calendar)
+double sim_p_silent(const sim_user *user, const double live[2][SIM_LIVE_PHASES],
+                    const double gone_in[2][SIM_GAP_MAX + 1], double lost, int64_t asof,
+                    int horizon, unsigned key_mask, const sim_calendar *calendar)
 {
     double none[SIM_DAY_KINDS][2][SIM_LIVE_PHASES];
     int have_kind[SIM_DAY_KINDS] = { 0 };
     /* Mass by circle state: on live phases, and on churned users by days
      * churned (0 .. SIM_GAP_MAX); mass certain to stay silent for good. */
-    double alpha[2][SIM_LIVE_PHASES] = { { 0 } }, next[2][SIM_LIVE_PHASES];
-    double gone[2][SIM_GAP_MAX + 1] = { { 0 } }, gone_next[2][SIM_GAP_MAX + 1];
-    double silent = 0.0;
-    const int cq = circle_quiet != 0;
-    if (state->phase == SIM_CHURNED) {
-        if (state->age > SIM_GAP_MAX)
-            return 1.0;
-        gone[cq][state->age] = 1.0;
-    } else {
-        alpha[cq][state->phase] = 1.0;
-    }
-    const double to_quiet[2] = { CIRCLE_QUIET_IN, 1.0 - CIRCLE_QUIET_OUT }; /* P(quiet next | c) */
-    const double back = return_daily();
+    double alpha[2][SIM_LIVE_PHASES], next[2][SIM_LIVE_PHASES];
+    double gone[2][SIM_GAP_MAX + 1], gone_next[2][SIM_GAP_MAX + 1];
+    double silent = lost;
+    memcpy(alpha, live, sizeof alpha);
+    memcpy(gone, gone_in, sizeof gone);
+    const double to_quiet[2] = { SIM_CIRCLE_QUIET_IN, 1.0 - SIM_CIRCLE_QUIET_OUT }; /* P(quiet next | c) */
+    const double back = sim_return_daily();
     for (int j = 0; j < horizon; j++) {
         const int kind = sim_day_kind(calendar, asof + j);
         if (!have_kind[kind]) {
@@ -449,15 +430,15 @@ double sim_p_true(const sim_user *user, const sim_state *state, int circle_quiet
             const double h = user->hazard[c];
             const double *a = alpha[c];
             double *n = next[c];
-            n[SIM_DECLINE0] += a[SIM_ENGAGED] * h * (1.0 - SUDDEN) + a[SIM_DIP] * h;
-            n[SIM_DIP] += a[SIM_ENGAGED] * DIP_IN + a[SIM_DIP] * (1.0 - h - DIP_OUT);
-            n[SIM_ENGAGED] += a[SIM_ENGAGED] * (1.0 - h - DIP_IN) + a[SIM_DIP] * DIP_OUT;
+            n[SIM_DECLINE0] += a[SIM_ENGAGED] * h * (1.0 - SIM_SUDDEN) + a[SIM_DIP] * h;
+            n[SIM_DIP] += a[SIM_ENGAGED] * SIM_DIP_IN + a[SIM_DIP] * (1.0 - h - SIM_DIP_OUT);
+            n[SIM_ENGAGED] += a[SIM_ENGAGED] * (1.0 - h - SIM_DIP_IN) + a[SIM_DIP] * SIM_DIP_OUT;
             for (int s = SIM_DECLINE0; s < SIM_CHURNED; s++) {
-                n[SIM_ENGAGED] += a[s] * RECOVER;
+                n[SIM_ENGAGED] += a[s] * SIM_RECOVER;
                 if (s + 1 < SIM_CHURNED)
-                    n[s + 1] += a[s] * (1.0 - RECOVER);
+                    n[s + 1] += a[s] * (1.0 - SIM_RECOVER);
             }
-            gone_next[c][0] = a[SIM_CHURNED - 1] * (1.0 - RECOVER) + a[SIM_ENGAGED] * h * SUDDEN;
+            gone_next[c][0] = a[SIM_CHURNED - 1] * (1.0 - SIM_RECOVER) + a[SIM_ENGAGED] * h * SIM_SUDDEN;
             for (int g = 0; g <= SIM_GAP_MAX; g++) {
                 const double m = gone[c][g];
                 if (g + 1 > SIM_GAP_MAX) {
@@ -488,6 +469,22 @@ double sim_p_true(const sim_user *user, const sim_state *state, int circle_quiet
             p += gone[c][g];
     }
     return p;
+}
+
+double sim_p_true(const sim_user *user, const sim_state *state, int circle_quiet, int64_t asof,
+                  int horizon, unsigned key_mask, const sim_calendar *calendar)
+{
+    double live[2][SIM_LIVE_PHASES] = { { 0 } };
+    double gone[2][SIM_GAP_MAX + 1] = { { 0 } };
+    const int cq = circle_quiet != 0;
+    if (state->phase == SIM_CHURNED) {
+        if (state->age > SIM_GAP_MAX)
+            return 1.0;
+        gone[cq][state->age] = 1.0;
+    } else {
+        live[cq][state->phase] = 1.0;
+    }
+    return sim_p_silent(user, live, gone, 0.0, asof, horizon, key_mask, calendar);
 }
 
 int sim_mc_label(const sim_user *user, const sim_state *state, int circle_quiet, int64_t asof,

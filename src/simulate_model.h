@@ -44,6 +44,21 @@ enum {
     SIM_LIVE_PHASES = SIM_CHURNED /* phases that emit */
 };
 
+/* Transitions (per day). */
+#define SIM_HAZARD_BASE 0.016      /* ENGAGED -> DECLINE for a typical user */
+#define SIM_HAZARD_MAX 0.05
+#define SIM_DIP_IN 0.008           /* ENGAGED -> DIP */
+#define SIM_DIP_OUT 0.15           /* DIP -> ENGAGED: dips last about a week */
+#define SIM_RECOVER 0.04           /* DECLINE_k -> ENGAGED */
+#define SIM_SUDDEN 0.2             /* share of ENGAGED -> DECLINE moves that churn at once, unwarned */
+#define SIM_CIRCLE_QUIET_IN 0.01   /* circle active -> quiet */
+#define SIM_CIRCLE_QUIET_OUT 0.05  /* circle quiet -> active: quiet spells last ~20 days */
+#define SIM_CIRCLE_HAZARD 4.0      /* hazard factor of a quiet circle at full circle weight */
+#define SIM_DEVICE_NOISE 0.002     /* device changes of engaged users */
+#define SIM_DEVICE_ON_DECLINE 0.3
+#define SIM_DEVICE_ON_RETURN 0.5
+#define SIM_AMOUNT_SIGMA 0.5       /* sd of log(amount) around the median */
+
 /* Day kinds: bit 0 weekend, bit 1 a global discount day. */
 #define SIM_DAY_KINDS 4
 
@@ -173,13 +188,71 @@ int sim_circle_step(int quiet, sim_rng *rng);
 /* Stationary P(quiet), for circles' state before the simulated span. */
 double sim_circle_quiet_share(void);
 
+/* P(back on a given day of the return window), so that SIM_RETURN_P return. */
+double sim_return_daily(void);
+
 /* P(no event of a key category on a day | emission parameters). */
 double sim_p_none_day(const sim_emit *emit, unsigned key_mask);
 
-/* P(no key event on days asof .. asof + horizon - 1 | state and circle at
- * asof), by a forward pass over (phase, circle) and pending returns. */
+/* P(no key event on days asof .. asof + horizon - 1) for a user whose state
+ * at asof has the given law: live[c][phase] and gone[c][days churned] by
+ * circle state c, and lost, the mass gone for good. A forward pass over
+ * (phase, circle) and pending returns. */
+double sim_p_silent(const sim_user *user, const double live[2][SIM_LIVE_PHASES],
+                    const double gone[2][SIM_GAP_MAX + 1], double lost, int64_t asof,
+                    int horizon, unsigned key_mask, const sim_calendar *calendar);
+
+/* The same for one known state and circle: what p_true reports. */
 double sim_p_true(const sim_user *user, const sim_state *state, int circle_quiet, int64_t asof,
                   int horizon, unsigned key_mask, const sim_calendar *calendar);
+
+/* What the log shows of one active day, in the sufficient statistics of the
+ * emission: the phase and circle change only these (sums over sessions). */
+typedef struct {
+    int sessions;
+    int core_sessions, core_extra;     /* sessions with core events; their events past the first */
+    int social_sessions, social_extra;
+    int purchases;
+    double log_amount, log_amount_sq;  /* sums over purchases of log(amount) and its square */
+    int device;
+} sim_day_record;
+
+/* Summarises the events of one user's day (in the order sim_emit_day wrote
+ * them); n > 0. */
+void sim_day_record_of(sim_day_record *record, const sim_event *events, size_t n);
+
+/* The observer's filter: the law of a user's hidden state (phase, days
+ * churned, circle, and device changes since the last active day) given the
+ * user's traits and the log so far. */
+#define SIM_DEVICE_STEPS 3 /* device changes not yet seen: 0, 1, 2 or more */
+
+typedef struct {
+    double live[SIM_DEVICE_STEPS][2][SIM_LIVE_PHASES];
+    double gone[SIM_DEVICE_STEPS][2][SIM_GAP_MAX + 1];
+    double lost;     /* gone for good: never emits again */
+    int gone_top;    /* no mass on days churned above this (-1: none churned) */
+    int device;      /* the device of the last active day */
+    struct sim_log_emission {
+        double log_active, idle, mu, log_mu;
+        double core_depth, log_core_depth, log_core, log_no_core;
+        double social_depth, log_social_depth, log_social, log_no_social;
+        double log_buy, log_no_buy, log_amount;
+    } emission[SIM_DAY_KINDS][2][SIM_LIVE_PHASES];
+} sim_filter;
+
+/* Starts the filter on the user's signup day: engaged, device 0, circle in
+ * its stationary law. */
+void sim_filter_start(sim_filter *filter, const sim_user *user);
+
+/* Conditions on one logged day: record NULL for a day without events. */
+void sim_filter_observe(sim_filter *filter, int day_kind, const sim_day_record *record);
+
+/* Moves the law one day on, as sim_user_step and the circle chain do. */
+void sim_filter_step(sim_filter *filter, const sim_user *user);
+
+/* P(no key event in the horizon | traits and the log before asof). */
+double sim_filter_p_silent(const sim_filter *filter, const sim_user *user, int64_t asof,
+                           int horizon, unsigned key_mask, const sim_calendar *calendar);
 
 /* One Monte Carlo draw of the same quantity: re-simulates the user's (and
  * circle's) future from the given state with the real event generator and

@@ -404,6 +404,159 @@ static void p_true_edge_cases(void **state)
     assert_true(p_buy > p_act);
 }
 
+/* The observer's posterior, checked the way a posterior can be: rows with
+ * p_observed near p have labels at rate p. A filter that mistook a
+ * transition or an emission would drift from the labels in some bin. The
+ * draws must not change: without p_observed the rows are the plain run's. */
+typedef struct {
+    int64_t n, bin_n[10];
+    double bin_p[10], bin_label[10], sum_p, sum_label, var;
+    double *p_true, *p_observed;
+    int *label;
+    char (*plain)[96]; /* the plain run's rows, in order */
+    int64_t mismatches;
+} observer_rows;
+
+static void on_plain_row(void *ctx, char f[MAX_FIELDS][64])
+{
+    observer_rows *o = ctx;
+    snprintf(o->plain[o->n++], 96, "%s,%s,%s,%s,%s", f[0], f[1], f[2], f[3], f[4]);
+}
+
+static void on_observer_row(void *ctx, char f[MAX_FIELDS][64])
+{
+    observer_rows *o = ctx;
+    char line[96];
+    snprintf(line, sizeof line, "%s,%s,%s,%s,%s", f[0], f[1], f[2], f[3], f[5]);
+    o->mismatches += strcmp(line, o->plain[o->n]) != 0;
+    char *end;
+    const double p = strtod(f[4], &end);
+    assert_true(*end == '\0' && p >= 0 && p <= 1 + 1e-12);
+    const int label = f[5][0] == '1';
+    const int b = p >= 1 ? 9 : (int)(p * 10);
+    o->bin_n[b]++;
+    o->bin_p[b] += p;
+    o->bin_label[b] += label;
+    o->sum_p += p;
+    o->sum_label += label;
+    o->var += p * (1 - p);
+    o->p_true[o->n] = strtod(f[3], NULL);
+    o->p_observed[o->n] = p;
+    o->label[o->n] = label;
+    o->n++;
+}
+
+static void observer_posterior_is_calibrated(void **state)
+{
+    (void)state;
+    lapse_sim_options o = LAPSE_SIM_OPTIONS_INIT;
+    o.users = STAT_USERS;
+    o.seed = 11;
+    o.threads = 2;
+    run("sim_plain", &o, NULL);
+    o.observer = 1;
+    run("sim_observer", &o, NULL);
+    assert_true(same_files("sim_plain", "sim_observer", "events.csv.gz"));
+    observer_rows rows = { 0 };
+    const size_t most = 4 * STAT_USERS;
+    rows.plain = malloc(most * sizeof *rows.plain);
+    rows.p_true = malloc(most * sizeof *rows.p_true);
+    rows.p_observed = malloc(most * sizeof *rows.p_observed);
+    rows.label = malloc(most * sizeof *rows.label);
+    read_csv("sim_plain", "truth_snapshots.csv", on_plain_row, &rows);
+    const int64_t plain_rows = rows.n;
+    rows.n = 0;
+    read_csv("sim_observer", "truth_snapshots.csv", on_observer_row, &rows);
+    assert_int_equal(rows.n, plain_rows);
+    assert_int_equal(rows.mismatches, 0);
+    assert_true(fabs(rows.sum_p - rows.sum_label) < 4 * sqrt(rows.var));
+    for (int b = 0; b < 10; b++) {
+        if (rows.bin_n[b] < 100)
+            continue;
+        const double n = (double)rows.bin_n[b], p = rows.bin_p[b] / n;
+        const double rate = rows.bin_label[b] / n;
+        print_message("p_observed bin %d: %lld rows, mean %.3f, labels %.3f\n", b,
+                      (long long)rows.bin_n[b], p, rate);
+        assert_true(fabs(p - rate) < 4 * sqrt(p * (1 - p) / n) + 0.01);
+    }
+    /* Less information ranks worse than the hidden state, but far better
+     * than chance. */
+    const double oracle = auc(rows.p_true, rows.label, rows.n);
+    const double observer = auc(rows.p_observed, rows.label, rows.n);
+    print_message("all rows: oracle AUC %.4f, observer AUC %.4f\n", oracle, observer);
+    assert_true(observer < oracle && observer > 0.9);
+    free(rows.plain);
+    free(rows.p_true);
+    free(rows.p_observed);
+    free(rows.label);
+}
+
+/* The filter's pieces on cases worked by hand. */
+static void observer_filter_by_hand(void **state)
+{
+    (void)state;
+    /* Two sessions: core x2, a like and a 12.34 purchase; then a login and
+     * a page view. */
+    const sim_event day[] = {
+        { 100, 1, 7, 0, 2, SIM_EV_APP_OPEN },    { 110, 1, 7, 0, 2, SIM_EV_CORE_USE },
+        { 120, 1, 7, 0, 2, SIM_EV_FEATURE_USE }, { 130, 1, 7, 0, 2, SIM_EV_LIKE },
+        { 140, 1, 7, 1234, 2, SIM_EV_PURCHASE }, { 500, 1, 8, 0, 2, SIM_EV_LOGIN },
+        { 510, 1, 8, 0, 2, SIM_EV_PAGE_VIEW },
+    };
+    sim_day_record r;
+    sim_day_record_of(&r, day, sizeof day / sizeof day[0]);
+    assert_int_equal(r.sessions, 2);
+    assert_int_equal(r.core_sessions, 1);
+    assert_int_equal(r.core_extra, 1);
+    assert_int_equal(r.social_sessions, 1);
+    assert_int_equal(r.social_extra, 0);
+    assert_int_equal(r.purchases, 1);
+    assert_int_equal(r.device, 2);
+    assert_true(fabs(r.log_amount - log(12.34)) < 1e-12);
+    assert_true(fabs(r.log_amount_sq - log(12.34) * log(12.34)) < 1e-12);
+
+    const double cdf[LAPSE_SIM_ARCHETYPES] = { 0.25, 0.5, 0.75, 1.0 };
+    const sim_calendar calendar = { 20454, 1 };
+    sim_user user;
+    sim_state st;
+    sim_rng rng;
+    sim_user_init(&user, &st, &rng, 3, 12, cdf, 180);
+    sim_filter *f = malloc(sizeof *f);
+    assert_non_null(f);
+    /* At signup the observer knows the phase (engaged) but not the circle,
+     * which is in its stationary law. */
+    sim_filter_start(f, &user);
+    const double q = sim_circle_quiet_share();
+    st.phase = SIM_ENGAGED;
+    const double mix = (1 - q) * sim_p_true(&user, &st, 0, 50, 30, ACTIVITY, &calendar) +
+                       q * sim_p_true(&user, &st, 1, 50, 30, ACTIVITY, &calendar);
+    assert_true(fabs(sim_filter_p_silent(f, &user, 50, 30, ACTIVITY, &calendar) - mix) < 1e-12);
+    /* Each silent day makes silence ahead likelier. */
+    double before = mix;
+    for (int d = 0; d < 20; d++) {
+        sim_filter_observe(f, sim_day_kind(&calendar, 30 + d), NULL);
+        sim_filter_step(f, &user);
+        const double p = sim_filter_p_silent(f, &user, 31 + d, 30, ACTIVITY, &calendar);
+        assert_true(p > before);
+        before = p;
+    }
+    /* A day with events: the user is live again, and a new device on it
+     * (a sign of a decline's start) makes silence ahead likelier than the
+     * same day on the old device. */
+    sim_filter saved = *f;
+    sim_day_record same = r, moved = r;
+    same.device = 0;
+    moved.device = 1;
+    sim_filter_observe(f, 0, &same);
+    const double p_same = sim_filter_p_silent(f, &user, 50, 30, ACTIVITY, &calendar);
+    *f = saved;
+    sim_filter_observe(f, 0, &moved);
+    const double p_moved = sim_filter_p_silent(f, &user, 50, 30, ACTIVITY, &calendar);
+    assert_true(p_same < before && p_moved < before);
+    assert_true(p_moved > p_same);
+    free(f);
+}
+
 static void bad_options_are_refused(void **state)
 {
     (void)state;
@@ -442,6 +595,8 @@ int main(void)
         cmocka_unit_test(churn_rate_and_p_true_calibration),
         cmocka_unit_test(p_true_matches_monte_carlo),
         cmocka_unit_test(p_true_edge_cases),
+        cmocka_unit_test(observer_posterior_is_calibrated),
+        cmocka_unit_test(observer_filter_by_hand),
         cmocka_unit_test(bad_options_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

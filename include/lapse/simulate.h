@@ -7,14 +7,18 @@
  *                          day in the churned state (before the log for users
  *                          who left before it started; empty if never) and
  *                          the first day back after it (empty if none)
- *   truth_snapshots.csv    user_id,asof,horizon,p_true,label
+ *   truth_snapshots.csv    user_id,asof,horizon,p_true,label (with the
+ *                          observer: user_id,asof,horizon,p_true,p_observed,label)
  * Each user follows a hidden day-by-day Markov chain (engaged, a temporary
  * dip, declining for a fixed number of days, churned, sometimes back after a
  * gap); the events of a day are drawn from the user's traits and phase. For a
  * snapshot date `asof`, label is 1 when the log holds no event of a key
  * category in [asof, asof + horizon days), exactly as the extractor computes
  * it, and p_true is P(label = 1 | every hidden variable at asof), computed
- * exactly by a forward pass over the chain (no sampling).
+ * exactly by a forward pass over the chain (no sampling). p_observed is
+ * P(label = 1 | the user's traits and log before asof), from a forward filter
+ * that sees what the log shows: the best any model of one user's log can
+ * rank by, so a ceiling for features, where p_true sees the hidden state.
  *
  * Output is a function of the options alone: the same seed gives the same
  * bytes for any thread count. Memory stays bounded for any number of users. */
@@ -66,11 +70,12 @@ typedef struct {
     int silent_days;      /* "active at asof" = a key event in the last silent_days (stats only) */
     int threads;          /* worker threads, >= 1 */
     int level;            /* zlib level 1..9 (default 1: deflate is most of the time) */
+    int observer;         /* also compute p_observed (about 3x the time) */
 } lapse_sim_options;
 
 #define LAPSE_SIM_OPTIONS_INIT                                                            \
     { 1, 1000, 180, INT64_C(1767225600) /* 2026-01-01 */, { 0.3, 0.3, 0.25, 0.15 }, NULL, \
-      0, 30, 1u /* activity */, 30, 1, 1 }
+      0, 30, 1u /* activity */, 30, 1, 1, 0 }
 
 /* Per-snapshot figures over the users "active at asof" (a key event in the
  * silent_days before it): the set a churn model is scored on. */

@@ -41,6 +41,9 @@ static void usage(FILE *out)
             "                       days (default 30)\n"
             "  -@, --threads N      worker threads (default 1); output does not depend on it\n"
             "      --level 1-9      gzip level (default 1: fastest; 9 for the smallest file)\n"
+            "      --observer       also write p_observed: the same probability given only the\n"
+            "                       user's traits and log before asof (the best any model of\n"
+            "                       the log can rank by); about 3x slower\n"
             "  -q, --quiet          no summary on stderr\n"
             "  -h, --help           this help\n"
             "      --campaign       a campaign's send list and log instead (--campaign --help)\n");
@@ -116,7 +119,7 @@ static int parse_snapshots(const char *text, int64_t *dates, size_t *n)
 int cmd_simulate(int argc, char **argv)
 {
     enum { OPT_SEED = 256, OPT_USERS, OPT_DAYS, OPT_START, OPT_MIX, OPT_SNAPSHOTS, OPT_HORIZON,
-           OPT_KEY, OPT_SILENT, OPT_LEVEL };
+           OPT_KEY, OPT_SILENT, OPT_LEVEL, OPT_OBSERVER };
     static const struct option longopts[] = {
         { "output", required_argument, NULL, 'o' },
         { "seed", required_argument, NULL, OPT_SEED },
@@ -130,6 +133,7 @@ int cmd_simulate(int argc, char **argv)
         { "silent-days", required_argument, NULL, OPT_SILENT },
         { "threads", required_argument, NULL, '@' },
         { "level", required_argument, NULL, OPT_LEVEL },
+        { "observer", no_argument, NULL, OPT_OBSERVER },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -198,6 +202,7 @@ int cmd_simulate(int argc, char **argv)
                 return EXIT_USAGE;
             opt.level = (int)value;
             break;
+        case OPT_OBSERVER: opt.observer = 1; break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
         default: return cli_usage_error(CMD, "bad option");

@@ -48,6 +48,14 @@ gzip -t one/events.csv.gz || fail "events.csv.gz is not valid gzip"
 [ "$(cut -d, -f2 one/truth_snapshots.csv | sort -u | tr '\n' ' ')" = "2026-04-30 asof " ] ||
     fail "default snapshots: $(cut -d, -f2 one/truth_snapshots.csv | sort -u | tr '\n' ' ')"
 
+# --observer adds p_observed before the label and changes nothing else.
+"$LAPSE_BIN" simulate "${args[@]}" -o seen -@ 2 --observer
+cmp -s one/events.csv.gz seen/events.csv.gz || fail "--observer changed the log"
+[ "$(head -1 seen/truth_snapshots.csv)" = "user_id,asof,horizon,p_true,p_observed,label" ] ||
+    fail "observer snapshots header"
+cut -d, -f1-4,6 seen/truth_snapshots.csv | cmp -s - one/truth_snapshots.csv ||
+    fail "--observer changed the other columns"
+
 # Labels are what an extractor computes from the log: no activity event in
 # [asof, asof + 30 days). The simulator's own CSV has no quoted fields, so
 # awk can split it.
