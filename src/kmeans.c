@@ -149,6 +149,7 @@ int lapse_kmeans_fit(double *centroids, int *labels, lapse_kmeans_info *info, co
     const int finite = lapse_check_finite(x, n, d, err);
     if (finite != LAPSE_OK)
         return finite;
+    const int blas_threads = openblas_get_num_threads();
     if (opts->threads > 0)
         openblas_set_num_threads(opts->threads);
 
@@ -245,6 +246,7 @@ done:
     free(dist);
     free(count);
     free(moments);
+    openblas_set_num_threads(blas_threads);
     return rc;
 }
 

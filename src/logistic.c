@@ -96,6 +96,7 @@ int lapse_logistic_fit(double *w, double *bias, lapse_logistic_info *info, const
     const int finite = lapse_check_finite(x, n, d, err);
     if (finite != LAPSE_OK)
         return finite;
+    const int blas_threads = openblas_get_num_threads();
     if (opts->threads > 0)
         openblas_set_num_threads(opts->threads);
 
@@ -228,6 +229,7 @@ done:
     free(g);
     free(delta);
     free(scaled);
+    openblas_set_num_threads(blas_threads);
     return rc;
 }
 

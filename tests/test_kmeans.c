@@ -6,6 +6,8 @@
 #include <cmocka.h>
 
 #include "lapse/kmeans.h"
+
+#include <cblas.h>
 #include "learn_assert.h"
 #include "learn_rng.h"
 
@@ -80,7 +82,10 @@ static void deterministic(void **state)
     lapse_kmeans_options opts = LAPSE_KMEANS_OPTIONS_INIT;
     opts.k = 4; /* one more than the blobs: the split is seed-dependent */
     opts.seed = 77;
+    opts.threads = 2;
+    openblas_set_num_threads(1);
     assert_int_equal(lapse_kmeans_fit(c1, NULL, NULL, x, BLOB_N, BLOB_D, &opts, NULL), LAPSE_OK);
+    assert_int_equal(openblas_get_num_threads(), 1); /* the caller's setting is back */
     assert_int_equal(lapse_kmeans_fit(c2, NULL, NULL, x, BLOB_N, BLOB_D, &opts, NULL), LAPSE_OK);
     assert_memory_equal(c1, c2, sizeof c1);
     free(x);

@@ -6,6 +6,8 @@
 #include <cmocka.h>
 
 #include "lapse/logistic.h"
+
+#include <cblas.h>
 #include "learn_assert.h"
 #include "learn_rng.h"
 
@@ -85,9 +87,12 @@ static void gradient_vanishes_at_optimum(void **state)
     planted(x, y, n, d, 42);
     lapse_logistic_options opts = LAPSE_LOGISTIC_OPTIONS_INIT;
     opts.l2 = 0.5;
+    opts.threads = 2;
+    openblas_set_num_threads(1);
     double w[d], b, g[d + 1];
     lapse_logistic_info info;
     assert_int_equal(lapse_logistic_fit(w, &b, &info, x, y, n, d, &opts, NULL), LAPSE_OK);
+    assert_int_equal(openblas_get_num_threads(), 1); /* the caller's setting is back */
     assert_true(info.converged);
     assert_true(info.iterations <= 15);
     naive_gradient(g, x, y, n, d, w, b, opts.l2, 1.0, 1.0);

@@ -6,9 +6,9 @@
  * DGEMM, ||x||^2 + ||c||^2 - 2 x c^T, clamped at 0 (rounding can make a
  * true 0 slightly negative).
  *
- * Threads: fitting calls openblas_set_num_threads(threads), which is
- * process-wide: it applies to every later OpenBLAS call in the program. The
- * other functions use whatever OpenBLAS is set to. */
+ * Threads: fitting runs OpenBLAS on `threads` threads and sets the count
+ * back as it was before returning (the setting is process-wide, so two fits
+ * must not run at once). The other functions use whatever OpenBLAS is set to. */
 #ifndef LAPSE_KMEANS_H
 #define LAPSE_KMEANS_H
 

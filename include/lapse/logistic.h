@@ -28,8 +28,8 @@ typedef struct {
     double weight_neg; /* c_i of the others, > 0 */
     int max_iter;      /* Newton iterations, >= 1 */
     double tol;        /* stop when max |gradient| <= tol * max(1, max |gradient at start|) */
-    int threads;       /* openblas_set_num_threads(threads) before work: process-wide, it
-                          changes every later OpenBLAS call in the program; 0 leaves it */
+    int threads;       /* OpenBLAS threads for the fit, set back as they were after it (the
+                          setting is process-wide: no two fits at once); 0 leaves it */
 } lapse_logistic_options;
 
 #define LAPSE_LOGISTIC_OPTIONS_INIT { 1.0, 0, 1.0, 1.0, 100, 1e-8, 1 }
