@@ -40,6 +40,9 @@ static void usage(FILE *out)
             "      --silent-days N  'active at asof' for the summary: a key event in the last N\n"
             "                       days (default 30)\n"
             "  -@, --threads N      worker threads (default 1); output does not depend on it\n"
+            "      --files N        write the log as N files DIR/events-0.csv.gz ... (numbered\n"
+            "                       from 0, zero-padded), the users split among them in blocks\n"
+            "                       of 256, each file with a header (default 1: events.csv.gz)\n"
             "      --level 1-9      gzip level (default 1: fastest; 9 for the smallest file)\n"
             "  -q, --quiet          no summary on stderr\n"
             "  -h, --help           this help\n"
@@ -116,7 +119,7 @@ static int parse_snapshots(const char *text, int64_t *dates, size_t *n)
 int cmd_simulate(int argc, char **argv)
 {
     enum { OPT_SEED = 256, OPT_USERS, OPT_DAYS, OPT_START, OPT_MIX, OPT_SNAPSHOTS, OPT_HORIZON,
-           OPT_KEY, OPT_SILENT, OPT_LEVEL };
+           OPT_KEY, OPT_SILENT, OPT_LEVEL, OPT_FILES };
     static const struct option longopts[] = {
         { "output", required_argument, NULL, 'o' },
         { "seed", required_argument, NULL, OPT_SEED },
@@ -130,6 +133,7 @@ int cmd_simulate(int argc, char **argv)
         { "silent-days", required_argument, NULL, OPT_SILENT },
         { "threads", required_argument, NULL, '@' },
         { "level", required_argument, NULL, OPT_LEVEL },
+        { "files", required_argument, NULL, OPT_FILES },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -197,6 +201,11 @@ int cmd_simulate(int argc, char **argv)
             if (cli_parse_long(CMD, "--level", optarg, 1, 9, &value))
                 return EXIT_USAGE;
             opt.level = (int)value;
+            break;
+        case OPT_FILES:
+            if (cli_parse_long(CMD, "--files", optarg, 1, LAPSE_SIM_MAX_FILES, &value))
+                return EXIT_USAGE;
+            opt.files = (int)value;
             break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
