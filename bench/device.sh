@@ -6,6 +6,9 @@
 #
 #   bench/device.sh extract   simulator (100k users -@1/-@all, 1M users -@all)
 #                             and extract (gzip -dc, floor, -@1..-@all)
+#   bench/device.sh extract-files
+#                             the same 100k users as 16 files (--files 16) and
+#                             bench/extract_files.sh on them, -@1..-@all
 #   bench/device.sh score     bench/score.sh on 200k users, -@1..-@all
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,6 +34,13 @@ extract)
     rm -rf "$work/sim1m"
     ASOF=2026-06-30 THREADS="$threads" FLOOR_BIN=$bin/floor RUSAGE_BIN=$bin/rusage LAPSE_BIN=$bin/lapse \
         bash "$root/bench/extract.sh" "$work/sim100k.1/events.csv.gz" 3
+    ;;
+extract-files)
+    rusage "$work/t" lapse simulate -q --seed 1 --users 100000 --days 180 --files 16 -@ "$all" \
+        -o "$work/sim100k.files16"
+    echo "simulate 100000 users x 180 days --files 16 -@$all: $(cat "$work/t") (wall s, peak KiB, user s, sys s)"
+    ASOF=2026-06-30 THREADS="$threads" RUSAGE_BIN=$bin/rusage LAPSE_BIN=$bin/lapse \
+        bash "$root/bench/extract_files.sh" "$work/sim100k.files16" 3
     ;;
 score)
     mkdir -p "$root/build-rel"

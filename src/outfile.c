@@ -16,8 +16,10 @@ struct lapse_outfile {
 };
 
 /* Temporary paths of open outfiles, for removal from a signal handler.
- * Fixed-size and written under a lock; the handler only reads. */
-#define MAX_OPEN_OUTFILES 16
+ * Fixed-size and written under a lock; the handler only reads. Sized for
+ * the most any command opens at once (simulate: 256 log files and two more);
+ * an open past it is refused rather than left unregistered. */
+#define MAX_OPEN_OUTFILES 512
 static char *volatile open_temps[MAX_OPEN_OUTFILES];
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -117,6 +119,13 @@ int lapse_outfile_open(lapse_outfile **out, const char *path, lapse_error *err)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
     }
     file->registry_slot = registry_add(file->temp);
+    if (file->registry_slot < 0) {
+        fclose(file->stream);
+        unlink(file->temp);
+        outfile_free(file);
+        return lapse_error_set(err, LAPSE_ERR_LIMIT, path, 0, 0, -1,
+                               "more than %d outputs open at once", MAX_OPEN_OUTFILES);
+    }
     *out = file;
     return LAPSE_OK;
 }

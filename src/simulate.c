@@ -2,7 +2,8 @@
  * formatted and deflated into its own gzip member by a worker thread; the
  * calling thread writes the members (and the truth rows) in block order, so
  * the bytes do not depend on the thread count and at most a few blocks are
- * in memory at once. */
+ * in memory at once. With several event files, block b goes to file
+ * b mod files. */
 #include "lapse/simulate.h"
 
 #include "lapse/category.h"
@@ -85,6 +86,9 @@ int lapse_sim_options_check(const lapse_sim_options *o, lapse_error *err)
         return lapse_error_set(err, code, NULL, 0, 0, -1, "threads must be 1 to %d", MAX_THREADS);
     if (o->level < 1 || o->level > 9)
         return lapse_error_set(err, code, NULL, 0, 0, -1, "--level must be 1 to 9");
+    if (o->files < 1 || o->files > LAPSE_SIM_MAX_FILES)
+        return lapse_error_set(err, code, NULL, 0, 0, -1, "--files must be 1 to %d",
+                               LAPSE_SIM_MAX_FILES);
     if (o->n_snapshots > LAPSE_SIM_MAX_SNAPSHOTS || (o->n_snapshots && !o->snapshots))
         return lapse_error_set(err, code, NULL, 0, 0, -1, "at most %d snapshots",
                                LAPSE_SIM_MAX_SNAPSHOTS);
@@ -571,6 +575,32 @@ static void merge_stats(lapse_sim_stats *into, const lapse_sim_stats *from, int 
     }
 }
 
+/* The header alone as a gzip member, for the files that do not get block 0
+ * (whose member starts with it). */
+static int header_member(sim_buf *out, int level)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return LAPSE_ERR_NOMEM;
+    const int rc = deflate_into(&z, out, EVENTS_HEADER, sizeof EVENTS_HEADER - 1, Z_FINISH);
+    deflateEnd(&z);
+    return rc;
+}
+
+/* events.csv.gz, or events-K.csv.gz with K zero-padded to the width of
+ * files - 1, so that the names sort in file order. */
+static void events_name(char name[32], int file, int files)
+{
+    if (files == 1) {
+        snprintf(name, 32, "events.csv.gz");
+        return;
+    }
+    _Static_assert(LAPSE_SIM_MAX_FILES <= 1000, "file numbers have at most 3 digits");
+    const int width = files > 100 ? 3 : files > 10 ? 2 : 1;
+    snprintf(name, 32, "events-%0*u.csv.gz", width, (unsigned)file);
+}
+
 static int open_output(lapse_outfile **out, const char *dir, const char *name, lapse_error *err)
 {
     char path[LAPSE_ERROR_PATH_MAX];
@@ -609,7 +639,13 @@ int lapse_simulate(const char *dir, const lapse_sim_options *options, lapse_sim_
     if (rc)
         return rc;
     sim_plan plan;
-    lapse_outfile *events = NULL, *truth = NULL, *snaps = NULL;
+    const int files = options->files;
+    struct {
+        lapse_outfile *out;
+        char name[32];
+    } events[LAPSE_SIM_MAX_FILES] = { { NULL, "" } };
+    lapse_outfile *truth = NULL, *snaps = NULL;
+    sim_buf header = { NULL, 0, 0, 0 };
     sim_pool pool;
     memset(&pool, 0, sizeof pool);
     pthread_t threads[MAX_THREADS];
@@ -621,10 +657,21 @@ int lapse_simulate(const char *dir, const lapse_sim_options *options, lapse_sim_
         lapse_error_set(err, rc, NULL, 0, 0, -1, "out of memory");
         goto done;
     }
-    if ((rc = open_output(&events, dir, "events.csv.gz", err)) ||
-        (rc = open_output(&truth, dir, "truth.csv", err)) ||
+    for (int f = 0; f < files; f++) {
+        events_name(events[f].name, f, files);
+        if ((rc = open_output(&events[f].out, dir, events[f].name, err)))
+            goto done;
+    }
+    if ((rc = open_output(&truth, dir, "truth.csv", err)) ||
         (rc = open_output(&snaps, dir, "truth_snapshots.csv", err)))
         goto done;
+    if (files > 1 && header_member(&header, options->level)) {
+        rc = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+        goto done;
+    }
+    for (int f = 1; f < files; f++)
+        if ((rc = write_all(events[f].out, &header, dir, events[f].name, err)))
+            goto done;
     fputs("user_id,archetype,churn_date,return_date\n", lapse_outfile_stream(truth));
     fputs(options->observer ? "user_id,asof,horizon,p_true,p_observed,label\n"
                             : "user_id,asof,horizon,p_true,label\n",
@@ -659,7 +706,8 @@ int lapse_simulate(const char *dir, const lapse_sim_options *options, lapse_sim_
             rc = lapse_error_set(err, slot->status, NULL, 0, 0, -1, "out of memory");
             break;
         }
-        if ((rc = write_all(events, &slot->gz, dir, "events.csv.gz", err)) ||
+        const int f = (int)(block % files);
+        if ((rc = write_all(events[f].out, &slot->gz, dir, events[f].name, err)) ||
             (rc = write_all(truth, &slot->truth, dir, "truth.csv", err)) ||
             (rc = write_all(snaps, &slot->snaps, dir, "truth_snapshots.csv", err)))
             break;
@@ -692,16 +740,19 @@ done:
     free(pool.slots);
     free(plan.snap_of_day);
     free(plan.day_prefix);
-    /* Flush all three before renaming any, so a full disk leaves none new. */
-    if (rc == LAPSE_OK)
-        rc = flush_output(events, dir, "events.csv.gz", err);
+    free(header.p);
+    /* Flush every file before renaming any, so a full disk leaves none new. */
+    for (int f = 0; rc == LAPSE_OK && f < files; f++)
+        rc = flush_output(events[f].out, dir, events[f].name, err);
     if (rc == LAPSE_OK)
         rc = flush_output(truth, dir, "truth.csv", err);
     if (rc == LAPSE_OK)
         rc = flush_output(snaps, dir, "truth_snapshots.csv", err);
     if (rc == LAPSE_OK) {
-        rc = lapse_outfile_commit(events, err);
-        events = NULL;
+        for (int f = 0; rc == LAPSE_OK && f < files; f++) {
+            rc = lapse_outfile_commit(events[f].out, err);
+            events[f].out = NULL;
+        }
         if (rc == LAPSE_OK) {
             rc = lapse_outfile_commit(truth, err);
             truth = NULL;
@@ -711,7 +762,8 @@ done:
             snaps = NULL;
         }
     }
-    lapse_outfile_abort(events);
+    for (int f = 0; f < files; f++)
+        lapse_outfile_abort(events[f].out);
     lapse_outfile_abort(truth);
     lapse_outfile_abort(snaps);
     if (rc == LAPSE_OK && stats) {

@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -77,6 +78,30 @@ static void full_disk_is_an_error(void **state)
     assert_true(S_ISCHR(info.st_mode)); /* the device was not replaced */
 }
 
+/* Every open output is known to the signal handler, or not opened at all. */
+static void too_many_open_is_refused(void **state)
+{
+    (void)state;
+    enum { most = 512 };
+    mkdir("outfile_many", 0755);
+    lapse_outfile **files = calloc(most, sizeof *files);
+    assert_non_null(files);
+    lapse_error err = LAPSE_ERROR_INIT;
+    char path[64];
+    for (int i = 0; i < most; i++) {
+        snprintf(path, sizeof path, "outfile_many/%d.csv", i);
+        assert_int_equal(lapse_outfile_open(&files[i], path, &err), LAPSE_OK);
+    }
+    lapse_outfile *one_more;
+    assert_int_equal(lapse_outfile_open(&one_more, "outfile_many/more.csv", &err), LAPSE_ERR_LIMIT);
+    assert_non_null(strstr(err.message, "more than 512 outputs open at once"));
+    assert_int_equal(temp_files_left("outfile_many"), most);
+    for (int i = 0; i < most; i++)
+        lapse_outfile_abort(files[i]);
+    assert_int_equal(temp_files_left("outfile_many"), 0);
+    free(files);
+}
+
 static void unwritable_folder(void **state)
 {
     (void)state;
@@ -94,6 +119,7 @@ int main(void)
         cmocka_unit_test(commit_replaces_abort_keeps),
         cmocka_unit_test(full_disk_is_an_error),
         cmocka_unit_test(unwritable_folder),
+        cmocka_unit_test(too_many_open_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -579,6 +579,15 @@ static void bad_options_are_refused(void **state)
     o = (lapse_sim_options)LAPSE_SIM_OPTIONS_INIT;
     o.users = 0;
     assert_int_equal(lapse_simulate("sim_never", &o, NULL, &err), LAPSE_ERR_ARG);
+    o = (lapse_sim_options)LAPSE_SIM_OPTIONS_INIT;
+    assert_int_equal(o.files, 1);
+    o.files = 0;
+    assert_int_equal(lapse_sim_options_check(&o, &err), LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "--files must be 1 to 256"));
+    o.files = LAPSE_SIM_MAX_FILES + 1;
+    assert_int_equal(lapse_sim_options_check(&o, &err), LAPSE_ERR_ARG);
+    o.files = LAPSE_SIM_MAX_FILES;
+    assert_int_equal(lapse_sim_options_check(&o, &err), LAPSE_OK);
     lapse_sim_archetype a;
     assert_int_equal(lapse_sim_archetype_parse(&a, "social", 6), LAPSE_OK);
     assert_int_equal(a, LAPSE_SIM_SOCIAL_DRIVEN);

@@ -2,7 +2,11 @@
  *
  * lapse_simulate writes, into a folder:
  *   events.csv.gz          the event log (datasets/README.md), one gzip member
- *                          per block of users, rows by time within a block
+ *                          per block of users, rows by time within a block;
+ *                          with files = N > 1 instead events-0.csv.gz ..
+ *                          events-<N-1>.csv.gz (numbers zero-padded to the
+ *                          width of N-1), block b in file b mod N, each file
+ *                          with its own header: a log partitioned by user
  *   truth.csv              user_id,archetype,churn_date,return_date: the first
  *                          day in the churned state (before the log for users
  *                          who left before it started; empty if never) and
@@ -53,6 +57,7 @@ int lapse_sim_archetype_parse(lapse_sim_archetype *out, const char *name, size_t
 #define LAPSE_SIM_MAX_SNAPSHOTS 128
 #define LAPSE_SIM_MAX_DAYS 3660
 #define LAPSE_SIM_MAX_USERS INT64_C(100000000)
+#define LAPSE_SIM_MAX_FILES 256
 
 typedef struct {
     uint64_t seed;
@@ -71,11 +76,15 @@ typedef struct {
     int threads;          /* worker threads, >= 1 */
     int level;            /* zlib level 1..9 (default 1: deflate is most of the time) */
     int observer;         /* also compute p_observed (about 3x the time) */
+    /* Event log files, 1 .. LAPSE_SIM_MAX_FILES: 1 writes events.csv.gz;
+     * more split the users among that many files, so that a reader can
+     * inflate them in parallel. The rows are the same bytes either way. */
+    int files;
 } lapse_sim_options;
 
 #define LAPSE_SIM_OPTIONS_INIT                                                            \
     { 1, 1000, 180, INT64_C(1767225600) /* 2026-01-01 */, { 0.3, 0.3, 0.25, 0.15 }, NULL, \
-      0, 30, 1u /* activity */, 30, 1, 1, 0 }
+      0, 30, 1u /* activity */, 30, 1, 1, 0, 1 }
 
 /* Per-snapshot figures over the users "active at asof" (a key event in the
  * silent_days before it): the set a churn model is scored on. */
@@ -100,7 +109,8 @@ typedef struct {
  * naming the option in err. */
 int lapse_sim_options_check(const lapse_sim_options *options, lapse_error *err);
 
-/* Writes the three files into dir (which must exist), each atomically.
+/* Writes the files into dir (which must exist), each atomically, and
+ * renames any only once all are written and flushed.
  * stats (may be NULL) receives the figures above. Returns 0, LAPSE_ERR_ARG
  * for bad options, LAPSE_ERR_IO or LAPSE_ERR_NOMEM. */
 int lapse_simulate(const char *dir, const lapse_sim_options *options, lapse_sim_stats *stats,

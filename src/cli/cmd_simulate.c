@@ -40,6 +40,9 @@ static void usage(FILE *out)
             "      --silent-days N  'active at asof' for the summary: a key event in the last N\n"
             "                       days (default 30)\n"
             "  -@, --threads N      worker threads (default 1); output does not depend on it\n"
+            "      --files N        write the log as N files DIR/events-0.csv.gz ... (numbered\n"
+            "                       from 0, zero-padded), the users split among them in blocks\n"
+            "                       of 256, each file with a header (default 1: events.csv.gz)\n"
             "      --level 1-9      gzip level (default 1: fastest; 9 for the smallest file)\n"
             "      --observer       also write p_observed: the same probability given only the\n"
             "                       user's traits and log before asof (the best any model of\n"
@@ -119,7 +122,7 @@ static int parse_snapshots(const char *text, int64_t *dates, size_t *n)
 int cmd_simulate(int argc, char **argv)
 {
     enum { OPT_SEED = 256, OPT_USERS, OPT_DAYS, OPT_START, OPT_MIX, OPT_SNAPSHOTS, OPT_HORIZON,
-           OPT_KEY, OPT_SILENT, OPT_LEVEL, OPT_OBSERVER };
+           OPT_KEY, OPT_SILENT, OPT_LEVEL, OPT_OBSERVER, OPT_FILES };
     static const struct option longopts[] = {
         { "output", required_argument, NULL, 'o' },
         { "seed", required_argument, NULL, OPT_SEED },
@@ -134,6 +137,7 @@ int cmd_simulate(int argc, char **argv)
         { "threads", required_argument, NULL, '@' },
         { "level", required_argument, NULL, OPT_LEVEL },
         { "observer", no_argument, NULL, OPT_OBSERVER },
+        { "files", required_argument, NULL, OPT_FILES },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -203,6 +207,11 @@ int cmd_simulate(int argc, char **argv)
             opt.level = (int)value;
             break;
         case OPT_OBSERVER: opt.observer = 1; break;
+        case OPT_FILES:
+            if (cli_parse_long(CMD, "--files", optarg, 1, LAPSE_SIM_MAX_FILES, &value))
+                return EXIT_USAGE;
+            opt.files = (int)value;
+            break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
         default: return cli_usage_error(CMD, "bad option");
