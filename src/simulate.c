@@ -11,6 +11,7 @@
 #include "lapse/timeparse.h"
 #include "simulate_model.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -601,6 +602,37 @@ static void events_name(char name[32], int file, int files)
     snprintf(name, 32, "events-%0*u.csv.gz", width, (unsigned)file);
 }
 
+/* Refuses a folder that holds an event log this run does not write (one
+ * from a run with another --files): a reader of DIR/events*.csv.gz would
+ * count its users twice. The stale file is the user's to remove. */
+static int refuse_other_logs(const char *dir, int files, lapse_error *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return LAPSE_OK; /* opening the outputs will say why */
+    int rc = LAPSE_OK;
+    for (struct dirent *e; rc == LAPSE_OK && (e = readdir(d));) {
+        const size_t len = strlen(e->d_name);
+        if (strncmp(e->d_name, "events", 6) != 0 || len < 13 ||
+            strcmp(e->d_name + len - 7, ".csv.gz") != 0)
+            continue;
+        int ours = 0;
+        for (int f = 0; f < files && !ours; f++) {
+            char name[32];
+            events_name(name, f, files);
+            ours = strcmp(name, e->d_name) == 0;
+        }
+        if (!ours)
+            rc = lapse_error_set(err, LAPSE_ERR_ARG, dir, 0, 0, -1,
+                                 "the folder holds %s, an event log this run would not "
+                                 "replace (from another --files?): remove it or write "
+                                 "elsewhere, or readers of its logs would count users twice",
+                                 e->d_name);
+    }
+    closedir(d);
+    return rc;
+}
+
 static int open_output(lapse_outfile **out, const char *dir, const char *name, lapse_error *err)
 {
     char path[LAPSE_ERROR_PATH_MAX];
@@ -657,6 +689,8 @@ int lapse_simulate(const char *dir, const lapse_sim_options *options, lapse_sim_
         lapse_error_set(err, rc, NULL, 0, 0, -1, "out of memory");
         goto done;
     }
+    if ((rc = refuse_other_logs(dir, files, err)))
+        goto done;
     for (int f = 0; f < files; f++) {
         events_name(events[f].name, f, files);
         if ((rc = open_output(&events[f].out, dir, events[f].name, err)))

@@ -75,6 +75,18 @@ hsize=$(stat -c %s four/events-3.csv.gz)
     fail "the members of --files 4 are not those of the single file"
 
 # Names are zero-padded to the width of N - 1.
+# A folder holding a log of another layout is refused, untouched: its users
+# would be read twice by anyone taking the folder's events*.csv.gz.
+sum_before=$(cat four/* | md5sum)
+rc=0
+"$LAPSE_BIN" simulate "${args[@]}" -o four --files 2 2>err.txt || rc=$?
+[ "$rc" -ne 0 ] || fail "a folder with events-2.csv.gz from --files 4 was taken for --files 2"
+grep -qF "the folder holds events-2.csv.gz, an event log this run would not replace" err.txt &&
+    grep -qF "(in four)" err.txt || fail "stale log: $(cat err.txt)"
+[ "$(cat four/* | md5sum)" = "$sum_before" ] || fail "a refused run changed the folder"
+"$LAPSE_BIN" simulate "${args[@]}" -o four --files 4 -@ 2 # the same layout again is fine
+[ "$(cat four/* | md5sum)" = "$sum_before" ] || fail "the same run wrote other bytes"
+
 "$LAPSE_BIN" simulate "${args[@]}" --users 300 -o eleven --files 11
 [ "$(ls eleven | grep -c '^events-[0-9][0-9]\.csv\.gz$')" -eq 11 ] &&
     [ -e eleven/events-00.csv.gz ] && [ -e eleven/events-10.csv.gz ] ||
