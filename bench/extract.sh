@@ -5,8 +5,9 @@
 #
 # LOG defaults to one made with `lapse simulate --users 100000 --days 180`
 # when that command exists. Runs, REPS times each (default 3), and reports
-# medians: gzip -dc > /dev/null; bench/floor.c (zlib inflate + libcsv parse,
-# no aggregation); lapse extract -@1 and -@2; pandas read_csv + groupby when
+# medians: gzip -dc > /dev/null; bench/floor.c --inflate (zlib alone: the
+# ceiling of a pipeline with one inflating thread); bench/floor.c (zlib inflate
+# + libcsv parse, no aggregation); lapse extract -@1 and -@2; pandas read_csv + groupby when
 # python3 has pandas. Prints MB/s of uncompressed bytes, events/s, ratios to
 # gzip -dc, peak RSS and bytes per user. With LOG10 (the same users with 10x
 # the events) it also compares peak RSS of the two. Outputs are checked to
@@ -70,6 +71,7 @@ echo "log: $log ($(stat -c %s "$log") bytes gzip, $bytes bytes CSV, $events even
 results=$work/results
 {
   run "gzip-dc" gzip -dc "$log"
+  run "inflate" "$floor" --inflate "$log"
   run "floor" "$floor" "$log"
   for t in $threads; do
     run "extract-@$t" "$lapse" extract -q --no-labels --asof "$asof" -@ "$t" -o "$work/out$t.csv" "$log"
