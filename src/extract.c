@@ -486,6 +486,7 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
             goto done;
         }
         w->parser_ready = 1;
+        w->parser.hash_sessions = 0; /* no feature reads the session hash */
         args[t] = (thread_arg){ &pl, w };
     }
     for (started = 1; started < opts->threads; started++) {
