@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Benchmark of lapse extract against its peers, on one gzip event log.
 #
-#   bench/extract.sh [LOG.gz] [REPS]      (env: LAPSE_BIN, ASOF, LOG10)
+#   bench/extract.sh [LOG.gz] [REPS]      (env: LAPSE_BIN, ASOF, LOG10, BEFORE_BIN)
 #
 # LOG defaults to one made with `lapse simulate --users 100000 --days 180`
 # when that command exists. Runs, REPS times each (default 3), and reports
-# medians: gzip -dc > /dev/null; bench/floor.c (zlib inflate + libcsv parse,
-# no aggregation); lapse extract -@1 and -@2; pandas read_csv + groupby when
+# medians: gzip -dc > /dev/null; bench/floor.c --inflate (zlib alone: the
+# ceiling of a pipeline with one inflating thread); bench/floor.c (zlib inflate
+# + libcsv parse, no aggregation); lapse extract -@1 and -@2; pandas read_csv + groupby when
 # python3 has pandas. Prints MB/s of uncompressed bytes, events/s, ratios to
 # gzip -dc, peak RSS and bytes per user. With LOG10 (the same users with 10x
 # the events) it also compares peak RSS of the two. Outputs are checked to
-# be identical across thread counts (a fast but wrong run is caught).
+# be identical across thread counts (a fast but wrong run is caught). With
+# BEFORE_BIN (another build of lapse, e.g. main's) its extract rows run in
+# the same loop as "before-@N", and its output must be the same bytes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -70,9 +73,13 @@ echo "log: $log ($(stat -c %s "$log") bytes gzip, $bytes bytes CSV, $events even
 results=$work/results
 {
   run "gzip-dc" gzip -dc "$log"
+  run "inflate" "$floor" --inflate "$log"
   run "floor" "$floor" "$log"
   for t in $threads; do
     run "extract-@$t" "$lapse" extract -q --no-labels --asof "$asof" -@ "$t" -o "$work/out$t.csv" "$log"
+    if [ -n "${BEFORE_BIN:-}" ]; then
+      run "before-@$t" "$BEFORE_BIN" extract -q --no-labels --asof "$asof" -@ "$t" -o "$work/before$t.csv" "$log"
+    fi
   done
   if python3 -c 'import pandas' 2> /dev/null; then
     run "pandas" python3 -c "import pandas as pd, sys; d = pd.read_csv(sys.argv[1]); d.groupby(['user_id', 'event']).size()" "$log"
@@ -80,6 +87,9 @@ results=$work/results
 } > "$results"
 for t in $threads; do
   cmp "$work/out1.csv" "$work/out$t.csv" || { echo "-@1 and -@$t outputs differ" >&2; exit 1; }
+  if [ -n "${BEFORE_BIN:-}" ]; then
+    cmp "$work/out1.csv" "$work/before$t.csv" || { echo "before -@$t output differs" >&2; exit 1; }
+  fi
 done
 rows=$(( $(wc -l < "$work/out1.csv") - 2 ))
 users=$("$lapse" extract --no-labels --asof "$asof" -o "$work/out1.csv" "$log" 2>&1 | sed -n 's/.* \([0-9]*\) users.*/\1/p')

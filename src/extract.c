@@ -30,6 +30,11 @@ typedef struct {
     const acc_snapshot *snap;
     size_t snapshots;
     int32_t max_day; /* -1 before any event */
+    /* The previous event's user (its key in users): logs keep a session's
+     * events together, so most rows repeat the user of the row before. */
+    const char *last_key;
+    size_t last_len;
+    int64_t last_id;
     int nomem;
     lapse_error err;
 } worker;
@@ -55,10 +60,16 @@ static void aggregate(const lapse_event *event, void *user)
     worker *w = user;
     if (w->nomem)
         return;
-    const int64_t id = lapse_strmap_intern(w->users, event->user_id, event->user_id_len, NULL);
-    if (id < 0 || ((size_t)id >= w->capacity && worker_grow(w, (size_t)id + 1) != 0)) {
-        w->nomem = 1;
-        return;
+    int64_t id = w->last_id;
+    if (event->user_id_len != w->last_len || !w->last_key ||
+        memcmp(event->user_id, w->last_key, event->user_id_len) != 0) {
+        id = lapse_strmap_intern(w->users, event->user_id, event->user_id_len, NULL);
+        if (id < 0 || ((size_t)id >= w->capacity && worker_grow(w, (size_t)id + 1) != 0)) {
+            w->nomem = 1;
+            return;
+        }
+        w->last_key = lapse_strmap_key(w->users, id, &w->last_len);
+        w->last_id = id;
     }
     const int32_t day = (int32_t)lapse_day_of(event->ts);
     const int64_t micro = event->has_amount ? llround(event->amount * 1e6) : 0;
@@ -475,6 +486,7 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
             goto done;
         }
         w->parser_ready = 1;
+        w->parser.hash_sessions = 0; /* no feature reads the session hash */
         args[t] = (thread_arg){ &pl, w };
     }
     for (started = 1; started < opts->threads; started++) {

@@ -64,6 +64,17 @@ typedef struct {
 
 typedef void (*reader_emit_fn)(const lapse_event *event, void *user);
 
+/* A direct-mapped cache of event names seen and their categories: a log has
+ * a few dozen names in millions of rows, and the map's hash and probe cost
+ * more than the whole rest of a field. Names up to 29 bytes are cached. */
+#define READER_NAME_CACHE 64 /* a power of 2: event_category takes 6 hash bits */
+typedef struct {
+    uint8_t len_plus_one; /* 0 = empty */
+    uint8_t category;
+    uint8_t known;
+    char name[29];
+} reader_name_slot;
+
 typedef struct {
     struct csv_parser csv;
     int csv_ready;
@@ -71,11 +82,14 @@ typedef struct {
     reader_shared *shared;
     reader_emit_fn emit;
     void *emit_user;
+    int hash_sessions;      /* fill event.session_hash (1 after init) */
     lapse_reader_stats stats;
+    reader_name_slot names[READER_NAME_CACHE];
 
     /* The chunk being parsed. */
     const reader_columns *cols;
     int careful;            /* parsing line by line to name lines */
+    int skip_row;           /* ignoring(): the record being read is not acted on */
     int64_t row_index;      /* records seen in this chunk */
     int64_t first_bad_row;  /* fast pass: the first bad record, -1 none */
     int64_t piece_line;     /* careful pass: line of the piece being fed */

@@ -189,6 +189,7 @@ int reader_parser_init(reader_parser *p, const lapse_category_map *categories,
     p->shared = shared;
     p->emit = emit;
     p->emit_user = emit_user;
+    p->hash_sessions = 1;
     if (csv_start(&p->csv) != 0)
         return LAPSE_ERR_NOMEM;
     p->csv_ready = 1;
@@ -280,8 +281,10 @@ static const char *shown(char out[4 * 64 + 8], const char *text, size_t len)
 }
 
 /* Strict: digits, one optional fraction and exponent; strtod's spaces, hex,
- * inf and nan are refused before it sees them. text is NUL-terminated. */
-static int parse_amount(reader_parser *p, int column, const char *text, size_t len)
+ * inf and nan are refused before it sees them. text is NUL-terminated. Out
+ * of line (as are the other paths with a message buffer) so on_field's
+ * frame stays small. */
+__attribute__((noinline)) static int parse_amount(reader_parser *p, int column, const char *text, size_t len)
 {
     char show[4 * 64 + 8];
     for (size_t i = 0; i < len; i++) {
@@ -325,20 +328,73 @@ static int ignoring(const reader_parser *p)
     return p->first_bad_row >= 0 && (!p->careful || p->row_index < p->first_bad_row);
 }
 
+/* The user id when the chunk holds a NUL byte or the length is wrong. */
+__attribute__((noinline)) static void odd_user_id(reader_parser *p, int column, const char *text,
+                                                  size_t len)
+{
+    if (has_nul(p, column, "user id", text, len))
+        return;
+    if (len == 0 || len > LAPSE_USER_ID_MAX) {
+        mark_bad(p, column, len ? "user id longer than %d bytes" : "empty user id",
+                 LAPSE_USER_ID_MAX);
+        return;
+    }
+    memcpy(p->user_id, text, len);
+    p->event.user_id_len = len;
+}
+
+__attribute__((noinline)) static void bad_timestamp(reader_parser *p, int column, const char *text,
+                                                    size_t len, int status)
+{
+    char show[4 * 64 + 8];
+    mark_bad(p, column, "bad timestamp \"%s\"%s", shown(show, text, len),
+             status == LAPSE_ERR_RANGE ? " (before 1970 or after 2199)" : "");
+}
+
+/* Probes up to 4 slots from the name's home slot; a name not there is
+ * looked up in the map and put in the first empty slot, or the home slot
+ * when all 4 are taken. */
+static lapse_category event_category(reader_parser *p, const char *text, size_t len, int *known)
+{
+    if (len == 0 || len > sizeof p->names[0].name)
+        return lapse_category_lookup(p->categories, text, len, known);
+    const uint32_t key = (uint32_t)len | (uint32_t)(unsigned char)text[0] << 8 |
+                         (uint32_t)(unsigned char)text[len - 1] << 16 |
+                         (uint32_t)(unsigned char)text[len / 2] << 24;
+    const size_t home = (key * 2654435761u) >> 26; /* 6 bits: READER_NAME_CACHE slots */
+    reader_name_slot *slot = NULL;
+    for (size_t i = 0; i < 4; i++) {
+        reader_name_slot *s = &p->names[(home + i) % READER_NAME_CACHE];
+        if (s->len_plus_one == 0) {
+            slot = s;
+            break;
+        }
+        if (s->len_plus_one == len + 1 && memcmp(s->name, text, len) == 0) {
+            *known = s->known;
+            return (lapse_category)s->category;
+        }
+    }
+    if (!slot)
+        slot = &p->names[home];
+    const lapse_category category = lapse_category_lookup(p->categories, text, len, known);
+    slot->len_plus_one = (uint8_t)(len + 1);
+    slot->category = (uint8_t)category;
+    slot->known = (uint8_t)*known;
+    memcpy(slot->name, text, len);
+    return category;
+}
+
 static void on_field(void *data, size_t len, void *user)
 {
     reader_parser *p = user;
     const int field = p->field++;
-    if (ignoring(p) || field >= p->cols->field_count)
+    if (p->skip_row || field >= p->cols->field_count)
         return;
     const char *text = data;
     switch (p->cols->roles[field]) {
     case LAPSE_COL_USER_ID:
-        if (has_nul(p, field + 1, "user id", text, len))
-            return;
-        if (len == 0 || len > LAPSE_USER_ID_MAX) {
-            mark_bad(p, field + 1, len ? "user id longer than %d bytes" : "empty user id",
-                     LAPSE_USER_ID_MAX);
+        if (p->chunk_has_nul || len == 0 || len > LAPSE_USER_ID_MAX) {
+            odd_user_id(p, field + 1, text, len);
             return;
         }
         memcpy(p->user_id, text, len);
@@ -346,17 +402,15 @@ static void on_field(void *data, size_t len, void *user)
         return;
     case LAPSE_COL_TS: {
         const int status = lapse_time_parse(&p->event.ts, text, len);
-        char show[4 * 64 + 8];
         if (status != LAPSE_OK)
-            mark_bad(p, field + 1, "bad timestamp \"%s\"%s", shown(show, text, len),
-                     status == LAPSE_ERR_RANGE ? " (before 1970 or after 2199)" : "");
+            bad_timestamp(p, field + 1, text, len, status);
         return;
     }
     case LAPSE_COL_EVENT: {
         if (has_nul(p, field + 1, "event name", text, len))
             return;
         int known;
-        p->event.category = lapse_category_lookup(p->categories, text, len, &known);
+        p->event.category = event_category(p, text, len, &known);
         if (!known) {
             p->unknown_name = 1;
             p->unknown_len = len < sizeof p->unknown_text ? len : sizeof p->unknown_text;
@@ -371,7 +425,8 @@ static void on_field(void *data, size_t len, void *user)
     case LAPSE_COL_SESSION_ID:
         if (len > 0 && !has_nul(p, field + 1, "session id", text, len)) {
             p->event.has_session = 1;
-            p->event.session_hash = lapse_hash_bytes(text, len);
+            if (p->hash_sessions)
+                p->event.session_hash = lapse_hash_bytes(text, len);
         }
         return;
     case LAPSE_COL_DEVICE_ID:
@@ -386,6 +441,7 @@ static void on_field(void *data, size_t len, void *user)
 
 static void reset_row(reader_parser *p)
 {
+    p->skip_row = ignoring(p);
     p->field = 0;
     p->bad_column = 0;
     p->unknown_name = 0;

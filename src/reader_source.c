@@ -225,11 +225,22 @@ static size_t first_cut(const char *text, size_t len)
     return 0;
 }
 
+/* Counted in blocks of 240 bytes (under 256, a multiple of 16) into an 8-bit
+ * sum, which the compiler turns into byte-wide vector compares; a size_t sum
+ * per byte was not vectorised and cost 2 instructions a byte, twice over
+ * every chunk (quotes, then newlines). */
 static size_t count_byte(const char *text, size_t len, char byte)
 {
     size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += text[i] == byte;
+    while (len > 0) {
+        const size_t block = len < 240 ? len : 240;
+        unsigned char sum = 0;
+        for (size_t i = 0; i < block; i++)
+            sum += text[i] == byte;
+        n += sum;
+        text += block;
+        len -= block;
+    }
     return n;
 }
 

@@ -153,7 +153,76 @@ static int parse_zone(const char *text, size_t len, size_t pos, int64_t *offset_
     return LAPSE_OK;
 }
 
-int lapse_time_parse(int64_t *out, const char *text, size_t len)
+static unsigned two_digits(const char *text)
+{
+    return (unsigned)(text[0] - '0') * 10 + (unsigned)(text[1] - '0');
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static uint64_t load8(const char *text)
+{
+    uint64_t v;
+    memcpy(&v, text, 8);
+    return v;
+}
+
+/* The 8 bytes of w are all '0'..'9' once the lanes in seps are set to '0'. */
+static bool digits8(uint64_t w, uint64_t seps)
+{
+    const uint64_t high = 0xf0f0f0f0f0f0f0f0ull, zeros = 0x3030303030303030ull;
+    w = (w & ~seps) | (zeros & seps);
+    return (w & high) == zeros && ((w + 0x0606060606060606ull) & high) == zeros;
+}
+#endif
+
+/* Bytes 0-3, 5-6, 8-9, 11-12, 14-15 and 17-18 are digits (the separators are
+ * checked by the caller). Eight at a time on little-endian machines. */
+static bool fixed_digits(const char *text)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return digits8(load8(text), 0xff0000ff00000000ull) &&
+           digits8(load8(text + 8), 0x0000ff0000ff0000ull) &&
+           digits8(load8(text + 11), 0x0000ff0000ff0000ull);
+#else
+    static const unsigned char at[14] = { 0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18 };
+    for (int i = 0; i < 14; i++)
+        if (text[at[i]] < '0' || text[at[i]] > '9')
+            return false;
+    return true;
+#endif
+}
+
+/* YYYY-MM-DDTHH:MM:SS (T or a space) and an optional Z, the form nearly every
+ * log uses, read at fixed offsets: the general path below reads it digit by
+ * digit with a bounds check each, about 300 instructions. Returns false when
+ * text is not in this form (the general path then decides); otherwise sets
+ * *status as the general path would. */
+static bool parse_fixed(int64_t *out, const char *text, size_t len, int *status)
+{
+    if (!(len == 19 || (len == 20 && text[19] == 'Z')) || text[4] != '-' || text[7] != '-' ||
+        (text[10] != 'T' && text[10] != ' ') || text[13] != ':' || text[16] != ':')
+        return false;
+    if (!fixed_digits(text))
+        return false;
+    const unsigned year = two_digits(text) * 100 + two_digits(text + 2);
+    const unsigned month = two_digits(text + 5), day = two_digits(text + 8);
+    const unsigned hour = two_digits(text + 11), minute = two_digits(text + 14);
+    unsigned second = two_digits(text + 17);
+    if (!valid_date(year, month, day) || hour > 24 || minute > 59 || second > 60 ||
+        (hour == 24 && (minute || second))) {
+        *status = LAPSE_ERR_FORMAT;
+        return true;
+    }
+    if (second == 60)
+        second = 59;
+    *status = checked_range(out, lapse_days_from_civil(year, month, day) * LAPSE_SECONDS_PER_DAY +
+                                     (int64_t)hour * 3600 + minute * 60 + second);
+    return true;
+}
+
+/* Every other form. Kept out of line so the fixed form's path does not pay
+ * for this one's registers. */
+__attribute__((noinline)) static int parse_general(int64_t *out, const char *text, size_t len)
 {
     int64_t days;
     if (all_digits(text, len)) {
@@ -197,6 +266,14 @@ int lapse_time_parse(int64_t *out, const char *text, size_t len)
         return status;
     seconds += (int64_t)hour * 3600 + minute * 60 + second - zone;
     return checked_range(out, seconds);
+}
+
+int lapse_time_parse(int64_t *out, const char *text, size_t len)
+{
+    int status;
+    if (parse_fixed(out, text, len, &status))
+        return status;
+    return parse_general(out, text, len);
 }
 
 int lapse_date_parse(int64_t *out, const char *text, size_t len)
