@@ -26,8 +26,8 @@ trap 'rm -rf "$work"' EXIT
 log=${1:-}
 if [ -z "$log" ]; then
   if "$lapse" simulate --help > /dev/null 2>&1; then
-    log=$work/sim.csv.gz
-    "$lapse" simulate --users 100000 --days 180 -o "$log"
+    "$lapse" simulate -q --users 100000 --days 180 -o "$work/sim"
+    log=$work/sim/events.csv.gz
   else
     echo "usage: bench/extract.sh LOG.gz [REPS] (no 'lapse simulate' in this build)" >&2
     exit 2
