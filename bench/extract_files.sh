@@ -40,25 +40,8 @@ if [ -z "$asof" ]; then
   asof=$(date -u -d "$(date -u -d "$last" +%F) + 1 day" +%F)
 fi
 
-# run NAME CMD...: median wall seconds, max RSS (KB) and CPU seconds over reps.
-run() {
-  local name=$1; shift
-  local walls=() rss=0 cpus=()
-  for _ in $(seq "$reps"); do
-    if [ -n "${RUSAGE_BIN:-}" ]; then
-      "$RUSAGE_BIN" "$work/t" "$@" > /dev/null 2>> "$work/stderr"
-    else
-      /usr/bin/time -f '%e %M %U %S' -o "$work/t" "$@" > /dev/null 2>> "$work/stderr"
-    fi
-    read -r w m u s < "$work/t"
-    walls+=("$w"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')")
-    [ "$m" -gt "$rss" ] && rss=$m
-  done
-  local wall cpu
-  wall=$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(( (reps + 1) / 2 ))p")
-  cpu=$(printf '%s\n' "${cpus[@]}" | sort -n | sed -n "$(( (reps + 1) / 2 ))p")
-  echo "$name $wall $rss $cpu"
-}
+# run NAME CMD...: median wall seconds, max RSS (KB) and CPU seconds over $reps runs.
+source "$here/run_median.sh"
 
 echo "machine: $(nproc) cores, $(lscpu | grep 'Model name' | sed 's/.*: *//')"
 echo "log: $dir, ${#files[@]} files ($gz_bytes bytes gzip, $bytes bytes CSV, $events events), asof $asof, $reps reps"
