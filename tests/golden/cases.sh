@@ -1,0 +1,92 @@
+# The golden cases, run in order in one folder by tests/cli/golden.sh: each
+# `case_ NAME` is followed by a function golden_NAME whose transcript is
+# tests/golden/NAME.txt. Add a case: write the function, run the --redo
+# command, review the new file.
+
+case_ help
+golden_help() {
+    run --help
+    run --version
+    run
+    run nosuch
+    for c in simulate extract train score eval campaign model; do run "$c" --help; done
+    run campaign plan --help
+    run campaign eval --help
+    run simulate --campaign --help
+    run extract --features
+}
+
+case_ usage
+golden_usage() {
+    run extract --nosuch x.csv
+    run extract --asof 2026-13-01 -o f.csv x.csv
+    run extract --asof 2026-03-01 -@ 0 -o f.csv x.csv
+    run extract --asof 2026-03-01 --preset nosuch -o f.csv x.csv
+    run extract --asof 2026-03-01 -o f.csv
+    run train --model tree -o m f.csv
+    run train --model svm --k 0 -o m f.csv
+    run train --model svm -C abc -o m f.csv
+    run score -o s.csv f.csv
+    run score -m m --top x f.csv
+    run eval --threshold 2 f.csv
+    run campaign plan --budget -1 s.csv
+    run campaign eval s.csv
+    run campaign nosuch
+    run model show
+    run simulate --users 0 -o sim
+}
+
+case_ simulate
+golden_simulate() {
+    run simulate --seed 5 --users 400 --days 150 -o sim
+    show sim/events.csv.gz sim/truth.csv sim/truth_snapshots.csv
+    run simulate -q --seed 5 --users 400 --days 150 -@ 2 --files 3 --observer -o simf
+    show simf/events-0.csv.gz simf/events-1.csv.gz simf/events-2.csv.gz simf/truth_snapshots.csv
+}
+
+case_ extract
+golden_extract() {
+    run extract --asof 2026-03-02,2026-04-01,2026-05-01 --dormant dormant.csv -o feat.csv sim/events.csv.gz
+    SHOW_LINES=3 show feat.csv dormant.csv
+    run extract -q -@ 2 --asof 2026-03-02,2026-04-01,2026-05-01 -o feat2.csv sim/events.csv.gz
+    SHOW_LINES=0 show feat2.csv
+    run extract --preset game --asof 2026-04-01 -o game.csv simf/events-0.csv.gz simf/events-1.csv.gz simf/events-2.csv.gz
+    SHOW_LINES=3 show game.csv
+    run extract --no-labels --asof 2026-05-30 -o now.csv sim/events.csv.gz
+    SHOW_LINES=3 show now.csv
+}
+
+case_ train
+golden_train() {
+    run train --model logistic --seed 3 -o log.model feat.csv
+    show log.model
+    run train --model svm --seed 3 --max-train 300 -@ 2 -o svm.model feat.csv
+    show svm.model
+    run model show log.model
+    run model show svm.model
+}
+
+case_ score
+golden_score() {
+    run score -m log.model -o scored.csv feat.csv
+    show scored.csv
+    run score -q -m svm.model -@ 2 --top 10 now.csv
+    run score -q -m log.model --top 10 --sort value dormant.csv
+    run score -m log.model --logs --asof 2026-05-30 --top 5 sim/events.csv.gz
+    run eval scored.csv
+}
+
+case_ campaign
+golden_campaign() {
+    run score -q -m log.model -o now_scored.csv now.csv
+    run campaign plan --budget 40 --seed 2 --send-at 2026-05-30T09:00:00Z -o sends.csv now_scored.csv
+    show sends.csv
+    run campaign eval --sends sends.csv sim/events.csv.gz
+    run campaign plan -q --budget 40 --seed 2 --control 0.2 --send-at 2026-05-10T09:00:00Z -o sends2.csv now_scored.csv
+    run campaign eval --sends sends2.csv -o sends2_report.csv sim/events.csv.gz
+    SHOW_LINES=20 show sends2_report.csv
+    run simulate --campaign --users 3000 --seed 11 --control 0.2 -o camp
+    show camp/sends.csv camp/truth.csv
+    run campaign eval --sends camp/sends.csv --clicks camp/clicks.csv --control 0.2 -o report.csv camp/events.csv
+    SHOW_LINES=20 show report.csv
+}
