@@ -53,7 +53,7 @@ expect_data "no p_churn column" nocol.csv
 printf 'user_id,p_churn,label\na,0.5,\n' >nolabel.csv
 expect_data "no labelled rows" nolabel.csv
 printf 'user_id,p_churn,label\na,0.5,1\nb,0.4,1\n' >oneclass.csv
-expect_data "" oneclass.csv
+expect_data "evaluation needs both churners and non-churners (2 of 2 rows churn)" oneclass.csv
 rc=0
 "$LAPSE_BIN" eval no_such_file.csv 2>/dev/null || rc=$?
 [ "$rc" -eq 3 ] || fail "a missing file exited $rc, not 3"
