@@ -2,8 +2,12 @@
  *
  * Writes go to a temporary file in the destination's folder; commit flushes,
  * fsyncs and renames it over the destination, so a crash or kill at any
- * moment leaves the old file (or none), never a half-written one. "-" writes
- * to standard output directly. */
+ * moment leaves the old file (or none), never a half-written one. The new
+ * file keeps the mode (and, where allowed, the owner) of the one it
+ * replaces; through a symbolic link, the file it names is replaced and the
+ * link stays. "-", a path naming a standard stream (/dev/stdout, or the file
+ * standard output is redirected to), and anything that is not a regular
+ * file (a device, a pipe) are written in place. */
 #ifndef LAPSE_OUTFILE_H
 #define LAPSE_OUTFILE_H
 
@@ -27,6 +31,17 @@ FILE *lapse_outfile_stream(lapse_outfile *file);
  * On any failure (a full disk, say) the temporary file is removed, the
  * destination is untouched, and the error names the destination. */
 int lapse_outfile_commit(lapse_outfile *file, lapse_error *err);
+
+/* Commits n outfiles (NULL entries skipped) as one: every destination gets
+ * its new file, or, on any failure, every one is left as it was. Frees every
+ * handle and sets files[i] to NULL, whatever the outcome. */
+int lapse_outfile_commit_all(lapse_outfile **files, size_t n, lapse_error *err);
+
+/* LAPSE_ERR_ARG when out_path is the same file (device and inode) as one of
+ * the n inputs, so that no run can replace what it reads; "-" and paths
+ * that do not exist yet pass. */
+int lapse_outfile_refuse_inputs(const char *out_path, const char *const *inputs, size_t n,
+                                lapse_error *err);
 
 /* Removes the temporary file and frees the handle; the destination is left
  * as it was. Accepts NULL. */

@@ -49,6 +49,22 @@ static void on_terminate(int signal_number)
     raise(signal_number);
 }
 
+/* Installs on_terminate for the signals that end a run, except those the
+ * caller ignores (nohup ignores SIGHUP, and that must hold). A closed pipe
+ * (`-o - | head`) and a file-size limit (`ulimit -f`) become write errors
+ * that the run reports and cleans up after, instead of killing it. */
+static void handle_signals(void)
+{
+    static const int ending[] = { SIGINT, SIGTERM, SIGHUP };
+    for (size_t i = 0; i < sizeof ending / sizeof ending[0]; i++) {
+        struct sigaction now;
+        if (sigaction(ending[i], NULL, &now) == 0 && now.sa_handler != SIG_IGN)
+            signal(ending[i], on_terminate);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
+}
+
 /* OpenBLAS chooses its kernels when it loads (lapse/blas.h); when it chose
  * slow ones for this CPU, run again once with OPENBLAS_CORETYPE set. The
  * variable is set before the restart, so the second run never restarts. */
@@ -77,9 +93,7 @@ int main(int argc, char **argv)
         printf("lapse %s\n", LAPSE_VERSION_STRING);
         return EXIT_OK;
     }
-    signal(SIGINT, on_terminate);
-    signal(SIGTERM, on_terminate);
-    signal(SIGHUP, on_terminate);
+    handle_signals();
     for (const command *c = commands; c->name; c++)
         if (strcmp(argv[1], c->name) == 0)
             return c->run(argc - 1, argv + 1);
