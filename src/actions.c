@@ -1,6 +1,7 @@
 #include "lapse/actions.h"
 
-#include <csv.h>
+#include "input.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -135,14 +136,11 @@ const char *lapse_action_choose(const lapse_action_rules *rules, const char *seg
     return "none";
 }
 
-/* State of one libcsv pass over a rules file. */
+/* State of one pass over a rules file. */
 typedef struct {
     lapse_action_rules *rules;
-    const char *path;
     lapse_error *err;
-    int status;
-    int64_t row;
-    int column;
+    int saw_header;
     char fields[3][RULE_FIELD_MAX];
 } rules_parse;
 
@@ -161,89 +159,65 @@ static int parse_value_field(const char *text, int *out)
     return LAPSE_ERR_FORMAT;
 }
 
-static void rules_field(void *data, size_t len, void *user)
+static int rules_field(const lapse_input_csv *csv, const char *text, size_t len, void *user)
 {
     rules_parse *p = user;
-    if (p->status != LAPSE_OK)
-        return;
-    const int column = p->column++;
-    if (column > 3) {
-        p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, p->row, column, -1,
-                                    "rules rows have 3 fields (segment,value,action)");
-        return;
-    }
-    if (len == 0 || len >= RULE_FIELD_MAX) {
-        p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, p->row, column, -1,
-                                    "fields must be 1 to %d bytes", RULE_FIELD_MAX - 1);
-        return;
-    }
-    memcpy(p->fields[column - 1], data, len);
+    const char *path = lapse_input_csv_path(csv);
+    const int64_t row = lapse_input_csv_line(csv);
+    const int column = lapse_input_csv_fields(csv) + 1;
+    if (column > 3)
+        return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, column, -1,
+                               "rules rows have 3 fields (segment,value,action)");
+    if (len == 0 || len >= RULE_FIELD_MAX)
+        return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, column, -1,
+                               "fields must be 1 to %d bytes", RULE_FIELD_MAX - 1);
+    memcpy(p->fields[column - 1], text, len);
     p->fields[column - 1][len] = '\0';
+    return LAPSE_OK;
 }
 
-static void rules_row(int terminator, void *user)
+static int rules_row(const lapse_input_csv *csv, void *user)
 {
-    (void)terminator;
     rules_parse *p = user;
-    if (p->status == LAPSE_OK && p->column != 4)
-        p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, p->row, p->column, -1,
-                                    "rules rows have 3 fields (segment,value,action), this one "
-                                    "has %d",
-                                    p->column - 1);
-    if (p->status == LAPSE_OK && p->row == 1) {
+    const char *path = lapse_input_csv_path(csv);
+    const int64_t row = lapse_input_csv_line(csv);
+    const int fields = lapse_input_csv_fields(csv);
+    if (fields != 3)
+        return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, fields + 1, -1,
+                               "rules rows have 3 fields (segment,value,action), this one "
+                               "has %d",
+                               fields);
+    if (lapse_input_csv_records(csv) == 0) {
         if (strcmp(p->fields[0], "segment") || strcmp(p->fields[1], "value") ||
             strcmp(p->fields[2], "action"))
-            p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, 1, 1, -1,
-                                        "rules header must be \"segment,value,action\"");
-    } else if (p->status == LAPSE_OK) {
-        int value;
-        if (parse_value_field(p->fields[1], &value) != LAPSE_OK)
-            p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, p->row, 2, -1,
-                                        "value must be low, medium, high or *, not \"%s\"",
-                                        p->fields[1]);
-        else if (rules_add(p->rules, p->fields[0], value, p->fields[2]) != LAPSE_OK)
-            p->status = lapse_error_set(p->err, LAPSE_ERR_NOMEM, p->path, p->row, 0, -1,
-                                        "out of memory");
+            return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, 1, -1,
+                                   "rules header must be \"segment,value,action\"");
+        p->saw_header = 1;
+        return LAPSE_OK;
     }
-    p->row++;
-    p->column = 1;
+    int value;
+    if (parse_value_field(p->fields[1], &value) != LAPSE_OK)
+        return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, 2, -1,
+                               "value must be low, medium, high or *, not \"%s\"",
+                               p->fields[1]);
+    if (rules_add(p->rules, p->fields[0], value, p->fields[2]) != LAPSE_OK)
+        return lapse_error_set(p->err, LAPSE_ERR_NOMEM, path, row, 0, -1, "out of memory");
+    return LAPSE_OK;
 }
 
 int lapse_action_rules_load(lapse_action_rules **out, const char *path, lapse_error *err)
 {
-    FILE *file = fopen(path, "rb");
-    if (!file)
-        return lapse_error_set(err, LAPSE_ERR_IO, path, 0, 0, -1, "cannot open: %s",
-                               strerror(errno));
     lapse_action_rules *rules = calloc(1, sizeof *rules);
-    struct csv_parser parser;
-    if (!rules || csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
-        fclose(file);
-        free(rules);
+    if (!rules)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
-    }
-    rules_parse p = { .rules = rules, .path = path, .err = err, .row = 1, .column = 1 };
-    char buffer[16384];
-    size_t got;
-    while (p.status == LAPSE_OK && (got = fread(buffer, 1, sizeof buffer, file)) > 0)
-        if (csv_parse(&parser, buffer, got, rules_field, rules_row, &p) != got &&
-            p.status == LAPSE_OK)
-            p.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, p.row, p.column, -1, "%s",
-                                       csv_strerror(csv_error(&parser)));
-    if (p.status == LAPSE_OK && ferror(file))
-        p.status = lapse_error_set(err, LAPSE_ERR_IO, path, 0, 0, -1, "read failed");
-    if (p.status == LAPSE_OK && csv_fini(&parser, rules_field, rules_row, &p) != 0 &&
-        p.status == LAPSE_OK)
-        p.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, p.row, p.column, -1,
-                                   "unterminated quoted field");
-    if (p.status == LAPSE_OK && rules->count == 0)
-        p.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, p.row, 0, -1,
-                                   "a rules file needs the header and at least one rule");
-    csv_free(&parser);
-    fclose(file);
-    if (p.status != LAPSE_OK) {
+    rules_parse p = { .rules = rules, .err = err };
+    int status = lapse_input_csv_read(path, NULL, rules_field, rules_row, &p, err);
+    if (status == LAPSE_OK && rules->count == 0)
+        status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, p.saw_header ? 2 : 1, 0, -1,
+                                 "a rules file needs the header and at least one rule");
+    if (status != LAPSE_OK) {
         lapse_action_rules_free(rules);
-        return p.status;
+        return status;
     }
     *out = rules;
     return LAPSE_OK;

@@ -2,9 +2,9 @@
  * draw shared by campaign plan, eval and simulation. */
 #include "campaign_internal.h"
 
+#include "input.h"
 #include "strmap.h"
 
-#include <csv.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -121,17 +121,12 @@ int campaign_assign(size_t n, const uint32_t *stratum, const uint64_t *hash, dou
 #define CSV_MAX_COLUMNS 16
 
 typedef struct {
-    const char *path;
     const campaign_column *columns;
     int n_columns;
     campaign_row_fn row;
     void *user;
     lapse_error *err;
-    int status;
-    int64_t line, record_line;
-    int64_t rows; /* records seen, the header included */
-    int field;    /* 0-based field in the current record */
-    int n_fields; /* fields per row, from the header */
+    int n_fields; /* fields per row, from the header; 0 until it is read */
     int *role;    /* per header field: the wanted column, or -1 */
     size_t role_cap;
     char *buf[CSV_MAX_COLUMNS];
@@ -140,102 +135,82 @@ typedef struct {
     int position[CSV_MAX_COLUMNS]; /* 1-based field of each wanted column */
 } csv_state;
 
-static void csv_on_field(void *data, size_t len, void *user)
+static int header_field(csv_state *s, const lapse_input_csv *csv, const char *data, size_t len)
+{
+    const int f = lapse_input_csv_fields(csv);
+    if ((size_t)f >= s->role_cap) {
+        const size_t cap = s->role_cap ? 2 * s->role_cap : 16;
+        int *grown = realloc(s->role, cap * sizeof *grown);
+        if (!grown)
+            return lapse_error_set(s->err, LAPSE_ERR_NOMEM, lapse_input_csv_path(csv), 0, 0, -1,
+                                   "out of memory");
+        s->role = grown;
+        s->role_cap = cap;
+    }
+    s->role[f] = -1;
+    for (int c = 0; c < s->n_columns; c++) {
+        if (strlen(s->columns[c].name) == len && memcmp(s->columns[c].name, data, len) == 0) {
+            if (s->have[c])
+                return lapse_error_set(s->err, LAPSE_ERR_FORMAT, lapse_input_csv_path(csv),
+                                       lapse_input_csv_line(csv), f + 1, -1,
+                                       "column \"%s\" appears twice in the header",
+                                       s->columns[c].name);
+            s->have[c] = 1;
+            s->position[c] = f + 1;
+            s->role[f] = c;
+        }
+    }
+    return LAPSE_OK;
+}
+
+static int csv_on_field(const lapse_input_csv *csv, const char *data, size_t len, void *user)
 {
     csv_state *s = user;
-    for (size_t i = 0; i < len; i++)
-        s->line += ((const char *)data)[i] == '\n';
-    if (s->status != LAPSE_OK)
-        return;
-    const int f = s->field++;
-    if (s->rows == 0) {
-        if ((size_t)f >= s->role_cap) {
-            const size_t cap = s->role_cap ? 2 * s->role_cap : 16;
-            int *grown = realloc(s->role, cap * sizeof *grown);
-            if (!grown) {
-                s->status = lapse_error_set(s->err, LAPSE_ERR_NOMEM, s->path, 0, 0, -1,
-                                            "out of memory");
-                return;
-            }
-            s->role = grown;
-            s->role_cap = cap;
-        }
-        s->role[f] = -1;
-        for (int c = 0; c < s->n_columns; c++) {
-            if (strlen(s->columns[c].name) == len && memcmp(s->columns[c].name, data, len) == 0) {
-                if (s->have[c]) {
-                    s->status = lapse_error_set(s->err, LAPSE_ERR_FORMAT, s->path,
-                                                s->record_line, f + 1, -1,
-                                                "column \"%s\" appears twice in the header",
-                                                s->columns[c].name);
-                    return;
-                }
-                s->have[c] = 1;
-                s->position[c] = f + 1;
-                s->role[f] = c;
-            }
-        }
-        return;
-    }
-    if (f >= s->n_fields) {
-        s->status = lapse_error_set(s->err, LAPSE_ERR_FORMAT, s->path, s->record_line, f + 1, -1,
-                                    "more fields than the header's %d", s->n_fields);
-        return;
-    }
+    if (lapse_input_csv_records(csv) == 0)
+        return header_field(s, csv, data, len);
+    const int f = lapse_input_csv_fields(csv);
+    if (f >= s->n_fields)
+        return lapse_error_set(s->err, LAPSE_ERR_FORMAT, lapse_input_csv_path(csv),
+                               lapse_input_csv_line(csv), f + 1, -1,
+                               "more fields than the header's %d", s->n_fields);
     const int c = s->role[f];
     if (c < 0)
-        return;
+        return LAPSE_OK;
     if (len + 1 > s->cap[c]) {
         char *grown = realloc(s->buf[c], len + 1);
-        if (!grown) {
-            s->status = lapse_error_set(s->err, LAPSE_ERR_NOMEM, s->path, 0, 0, -1,
-                                        "out of memory");
-            return;
-        }
+        if (!grown)
+            return lapse_error_set(s->err, LAPSE_ERR_NOMEM, lapse_input_csv_path(csv), 0, 0, -1,
+                                   "out of memory");
         s->buf[c] = grown;
         s->cap[c] = len + 1;
     }
     memcpy(s->buf[c], data, len);
     s->buf[c][len] = '\0';
     s->len[c] = len;
+    return LAPSE_OK;
 }
 
-/* With CSV_REPALL_NL, libcsv reports every CR or LF outside a record as an
- * empty row: lines are counted by LF, so LF and CRLF files and blank lines
- * all give true line numbers. */
-static void csv_on_row(int terminator, void *user)
+static int csv_on_row(const lapse_input_csv *csv, void *user)
 {
     csv_state *s = user;
-    if (s->field == 0) {
-        s->line += terminator == '\n';
-        s->record_line = s->line;
-        return;
+    const char *path = lapse_input_csv_path(csv);
+    const int64_t line = lapse_input_csv_line(csv);
+    const int fields = lapse_input_csv_fields(csv);
+    if (lapse_input_csv_records(csv) == 0) {
+        s->n_fields = fields;
+        for (int c = 0; c < s->n_columns; c++)
+            if (s->columns[c].required && !s->have[c])
+                return lapse_error_set(s->err, LAPSE_ERR_FORMAT, path, line, 0, -1,
+                                       "the header has no \"%s\" column", s->columns[c].name);
+        return LAPSE_OK;
     }
-    if (s->status == LAPSE_OK) {
-        if (s->rows == 0) {
-            s->n_fields = s->field;
-            for (int c = 0; c < s->n_columns; c++)
-                if (s->columns[c].required && !s->have[c]) {
-                    s->status = lapse_error_set(s->err, LAPSE_ERR_FORMAT, s->path, s->record_line,
-                                                0, -1, "the header has no \"%s\" column",
-                                                s->columns[c].name);
-                    break;
-                }
-        } else if (s->field != s->n_fields) {
-            s->status = lapse_error_set(s->err, LAPSE_ERR_FORMAT, s->path, s->record_line,
-                                        s->field, -1, "%d fields where the header has %d",
-                                        s->field, s->n_fields);
-        } else {
-            const char *field[CSV_MAX_COLUMNS];
-            for (int c = 0; c < s->n_columns; c++)
-                field[c] = s->have[c] ? s->buf[c] : NULL;
-            s->status = s->row(s->user, field, s->len, s->position, s->record_line, s->err);
-        }
-    }
-    s->rows++;
-    s->field = 0;
-    s->line += terminator == '\n';
-    s->record_line = s->line;
+    if (fields != s->n_fields)
+        return lapse_error_set(s->err, LAPSE_ERR_FORMAT, path, line, fields, -1,
+                               "%d fields where the header has %d", fields, s->n_fields);
+    const char *field[CSV_MAX_COLUMNS];
+    for (int c = 0; c < s->n_columns; c++)
+        field[c] = s->have[c] ? s->buf[c] : NULL;
+    return s->row(s->user, field, s->len, s->position, line, s->err);
 }
 
 int campaign_csv_read(const char *path, const campaign_column *columns, int n_columns,
@@ -243,39 +218,13 @@ int campaign_csv_read(const char *path, const campaign_column *columns, int n_co
 {
     if (n_columns > CSV_MAX_COLUMNS)
         return lapse_error_set(err, LAPSE_ERR_ARG, path, 0, 0, -1, "too many columns");
-    const int is_stdin = strcmp(path, "-") == 0;
-    FILE *file = is_stdin ? stdin : fopen(path, "rb");
-    if (!file)
-        return lapse_error_set(err, LAPSE_ERR_IO, path, 0, 0, -1, "cannot open: %s",
-                               strerror(errno));
-    csv_state s = { .path = path, .columns = columns, .n_columns = n_columns, .row = row,
-                    .user = user, .err = err, .line = 1, .record_line = 1 };
-    struct csv_parser parser;
-    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_REPALL_NL) != 0) {
-        if (!is_stdin)
-            fclose(file);
-        return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
-    }
-    char chunk[65536];
-    size_t got;
-    while (s.status == LAPSE_OK && (got = fread(chunk, 1, sizeof chunk, file)) > 0)
-        if (csv_parse(&parser, chunk, got, csv_on_field, csv_on_row, &s) != got &&
-            s.status == LAPSE_OK)
-            s.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, s.record_line, s.field + 1,
-                                       -1, "%s", csv_strerror(csv_error(&parser)));
-    if (s.status == LAPSE_OK && ferror(file))
-        s.status = lapse_error_set(err, LAPSE_ERR_IO, path, 0, 0, -1, "read failed");
-    if (s.status == LAPSE_OK && csv_fini(&parser, csv_on_field, csv_on_row, &s) != 0 &&
-        s.status == LAPSE_OK)
-        s.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, s.record_line, s.field + 1, -1,
-                                   "unterminated quoted field");
-    if (s.status == LAPSE_OK && s.rows == 0)
-        s.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, 0, -1, "empty file: no header");
-    csv_free(&parser);
-    if (!is_stdin)
-        fclose(file);
+    csv_state s = { .columns = columns, .n_columns = n_columns, .row = row, .user = user,
+                    .err = err };
+    int status = lapse_input_csv_read(path, NULL, csv_on_field, csv_on_row, &s, err);
+    if (status == LAPSE_OK && s.n_fields == 0)
+        status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, 0, -1, "empty file: no header");
     for (int c = 0; c < n_columns; c++)
         free(s.buf[c]);
     free(s.role);
-    return s.status;
+    return status;
 }

@@ -19,9 +19,9 @@ typedef struct {
     int required;
 } campaign_column;
 
-/* Reads path ("-" = stdin) with libcsv: a header row naming the columns
- * (any order, others ignored), then rows with as many fields as the header.
- * Errors name path, line and column. */
+/* Reads path ("-" = stdin; plain or gzip, through the input layer): a header
+ * row naming the columns (any order, others ignored), then rows with as many
+ * fields as the header. Errors name path, line and column. */
 int campaign_csv_read(const char *path, const campaign_column *columns, int n_columns,
                       campaign_row_fn row, void *user, lapse_error *err);
 

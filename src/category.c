@@ -1,9 +1,8 @@
 #include "lapse/category.h"
 
+#include "input.h"
 #include "strmap.h"
 
-#include <csv.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,123 +127,96 @@ lapse_category lapse_category_lookup(const lapse_category_map *map, const char *
  * this long is not a mapping file. */
 #define MAX_MAPPING_ROW_BYTES (1 << 20)
 
-/* State of one pass of libcsv over a mapping file. */
+/* State of one pass over a mapping file. */
 typedef struct {
     lapse_category_map *map;
-    const char *path;
     lapse_error *err;
-    int status;
-    int64_t row; /* 1-based row of the record being read */
-    int column;  /* 1-based column of the next field */
     char event[257];
     size_t event_len;
     int saw_category;
 } mapping_parse;
 
-static void mapping_field(void *data, size_t len, void *user)
+static int mapping_field(const lapse_input_csv *csv, const char *text, size_t len, void *user)
 {
     mapping_parse *p = user;
-    if (p->status != LAPSE_OK)
-        return;
-    const int column = p->column++;
-    if (p->row == 1) {
+    const char *path = lapse_input_csv_path(csv);
+    const int64_t row = lapse_input_csv_line(csv);
+    const int column = lapse_input_csv_fields(csv) + 1;
+    if (lapse_input_csv_records(csv) == 0) {
         static const char *const header[2] = { "event", "category" };
         if (column > 2 || len != strlen(header[column - 1]) ||
-            memcmp(data, header[column - 1], len) != 0)
-            p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, p->row, column,
-                                        -1, "mapping file header must be \"event,category\"");
-        return;
+            memcmp(text, header[column - 1], len) != 0)
+            return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, column, -1,
+                                   "mapping file header must be \"event,category\"");
+        return LAPSE_OK;
     }
     if (column == 1) {
-        if (len == 0 || len >= sizeof p->event) {
-            p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, p->row, column, -1,
-                                        "event name must be 1 to %zu bytes",
-                                        sizeof p->event - 1);
-            return;
-        }
-        memcpy(p->event, data, len);
+        if (len == 0 || len >= sizeof p->event)
+            return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, column, -1,
+                                   "event name must be 1 to %zu bytes", sizeof p->event - 1);
+        memcpy(p->event, text, len);
         p->event_len = len;
-    } else if (column == 2) {
-        lapse_category category;
-        if (lapse_category_parse(&category, data, len) != LAPSE_OK) {
-            p->status = lapse_error_set(
-                p->err, LAPSE_ERR_FORMAT, p->path, p->row, column, -1,
-                "unknown category \"%.*s\" (expected activity, core, purchase, coupon, social, "
-                "cancel or other)",
-                (int)(len > 64 ? 64 : len), (const char *)data);
-            return;
-        }
-        p->saw_category = 1;
-        p->status = map_put(p->map, p->event, p->event_len, category);
-        if (p->status != LAPSE_OK)
-            lapse_error_set(p->err, p->status, p->path, p->row, column, -1, "out of memory");
-    } else {
-        p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, p->row, column, -1,
-                                    "mapping rows have 2 fields, this one has more");
+        return LAPSE_OK;
     }
+    if (column > 2)
+        return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, column, -1,
+                               "mapping rows have 2 fields, this one has more");
+    lapse_category category;
+    if (lapse_category_parse(&category, text, len) != LAPSE_OK)
+        return lapse_error_set(
+            p->err, LAPSE_ERR_FORMAT, path, row, column, -1,
+            "unknown category \"%.*s\" (expected activity, core, purchase, coupon, social, "
+            "cancel or other)",
+            (int)(len > 64 ? 64 : len), text);
+    p->saw_category = 1;
+    if (map_put(p->map, p->event, p->event_len, category) != LAPSE_OK)
+        return lapse_error_set(p->err, LAPSE_ERR_NOMEM, path, row, column, -1, "out of memory");
+    return LAPSE_OK;
 }
 
-static void mapping_row(int terminator, void *user)
+static int mapping_row(const lapse_input_csv *csv, void *user)
 {
-    (void)terminator;
     mapping_parse *p = user;
-    if (p->status == LAPSE_OK && p->row > 1 && !p->saw_category)
-        p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, p->row, p->column, -1,
-                                    "mapping rows have 2 fields, this one has %d",
-                                    p->column - 1);
-    if (p->status == LAPSE_OK && p->row == 1 && p->column != 3)
-        p->status = lapse_error_set(p->err, LAPSE_ERR_FORMAT, p->path, 1, p->column, -1,
-                                    "mapping file header must be \"event,category\"");
-    p->row++;
-    p->column = 1;
+    const char *path = lapse_input_csv_path(csv);
+    const int fields = lapse_input_csv_fields(csv);
+    const int header = lapse_input_csv_records(csv) == 0;
+    const int saw_category = p->saw_category;
     p->saw_category = 0;
+    if (!header && !saw_category)
+        return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, lapse_input_csv_line(csv),
+                               fields + 1, -1, "mapping rows have 2 fields, this one has %d",
+                               fields);
+    if (header && fields != 2)
+        return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, 1, fields + 1, -1,
+                               "mapping file header must be \"event,category\"");
+    return LAPSE_OK;
 }
 
 int lapse_category_map_load(lapse_category_map **out, const char *path, lapse_error *err)
 {
-    FILE *file = fopen(path, "rb");
-    if (!file)
-        return lapse_error_set(err, LAPSE_ERR_IO, path, 0, 0, -1, "cannot open: %s",
-                               strerror(errno));
+    /* libcsv grows fields 128 bytes at a time */
+    const lapse_input_csv_options opts = { .delimiter = ',', .block_bytes = 65536 };
     lapse_category_map *map = map_create();
-    struct csv_parser parser;
-    int status = LAPSE_OK;
-    if (!map || csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
-        fclose(file);
-        lapse_category_map_free(map);
+    if (!map)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
-    }
-    csv_set_blk_size(&parser, 65536); /* libcsv grows fields 128 bytes at a time */
-    mapping_parse p = { .map = map, .path = path, .err = err, .row = 1, .column = 1 };
-    char buffer[65536];
-    size_t got, pending = 0; /* bytes read since a row last ended */
-    while (p.status == LAPSE_OK && (got = fread(buffer, 1, sizeof buffer, file)) > 0) {
-        const int64_t row = p.row;
-        if (csv_parse(&parser, buffer, got, mapping_field, mapping_row, &p) != got &&
-            p.status == LAPSE_OK)
-            p.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, p.row, p.column, -1,
-                                       "%s", csv_strerror(csv_error(&parser)));
+    mapping_parse p = { .map = map, .err = err };
+    lapse_input_csv *csv = NULL;
+    int status = lapse_input_csv_open(&csv, path, &opts, mapping_field, mapping_row, &p, err);
+    while (status == LAPSE_OK && (status = lapse_input_csv_step(csv, err)) > 0) {
+        status = LAPSE_OK;
         /* libcsv keeps a field whole until it ends: without a bound, a file
          * with no line end (/dev/zero, a binary) would take all memory. */
-        pending = p.row == row ? pending + got : 0;
-        if (p.status == LAPSE_OK && pending > MAX_MAPPING_ROW_BYTES)
-            p.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, p.row, p.column, -1,
-                                       "row longer than %d bytes (an event name has at most "
-                                       "%zu)",
-                                       MAX_MAPPING_ROW_BYTES, sizeof p.event - 1);
+        if (lapse_input_csv_open_field_bytes(csv) > MAX_MAPPING_ROW_BYTES)
+            status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, lapse_input_csv_line(csv),
+                                     lapse_input_csv_fields(csv) + 1, -1,
+                                     "row longer than %d bytes (an event name has at most "
+                                     "%zu)",
+                                     MAX_MAPPING_ROW_BYTES, sizeof p.event - 1);
     }
-    if (p.status == LAPSE_OK && ferror(file))
-        p.status = lapse_error_set(err, LAPSE_ERR_IO, path, 0, 0, -1, "read failed");
-    if (p.status == LAPSE_OK &&
-        csv_fini(&parser, mapping_field, mapping_row, &p) != 0 && p.status == LAPSE_OK)
-        p.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, p.row, p.column, -1,
-                                   "unterminated quoted field");
-    if (p.status == LAPSE_OK && p.row == 1)
-        p.status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, 0, -1,
-                                   "empty mapping file (expected the header event,category)");
-    status = p.status;
-    csv_free(&parser);
-    fclose(file);
+    if (status == LAPSE_OK && lapse_input_csv_records(csv) == 0)
+        status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, 0, -1,
+                                 "empty mapping file (expected the header event,category)");
+    lapse_input_csv_close(csv);
     if (status != LAPSE_OK) {
         lapse_category_map_free(map);
         return status;

@@ -7,6 +7,8 @@
 #include "reader_internal.h"
 
 #include "lapse/timeparse.h"
+
+#include "input.h"
 #include "strmap.h"
 
 #include <errno.h>
@@ -63,10 +65,8 @@ int lapse_reader_parse_columns(lapse_reader_options *opts, char *text, lapse_err
 
 static int csv_start(struct csv_parser *csv)
 {
-    if (csv_init(csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
-        return -1;
-    csv_set_blk_size(csv, CSV_BLOCK_BYTES);
-    return 0;
+    const lapse_input_csv_options opts = { .delimiter = ',', .block_bytes = CSV_BLOCK_BYTES };
+    return lapse_input_csv_init(csv, &opts);
 }
 
 void reader_columns_free(reader_columns *cols)

@@ -1,33 +1,19 @@
-/* One log file -> chunks of whole records: zlib inflate (or plain reads),
+/* One log file -> chunks of whole records: text from the input layer,
  * cut after the last newline outside quotes. */
 #define _GNU_SOURCE /* memrchr */
 #include "reader_internal.h"
 
-#include <errno.h>
-#include <stdio.h>
+#include "input.h"
+
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
-#define INPUT_BYTES (256u * 1024u)
 /* A record this long, or a quote left open this long, is refused. */
 #define MAX_PENDING_BYTES (64u * 1024u * 1024u)
 
 struct reader_source {
     const char *path;
-    FILE *file;
-    int is_stdin;
-    int gzip;
-    z_stream z;
-    int z_ready;
-    int member_open;        /* inside a gzip member (EOF now = truncated) */
-    int64_t members_done;   /* gzip members read to their end */
-    int64_t member_start;   /* file offset where the last member ended */
-    unsigned char *input;
-    size_t input_len;       /* plain: undelivered bytes in input (the sniffed start) */
-    int64_t consumed;       /* bytes read from the file */
-    int input_eof;
-
+    lapse_input *in;
     char *text;             /* decompressed, not yet handed out */
     size_t text_len, text_capacity;
     int text_eof;
@@ -46,35 +32,16 @@ void text_chunk_free(text_chunk *chunk)
 
 int64_t source_bytes_read(const reader_source *src)
 {
-    return src->consumed - (src->gzip ? (int64_t)src->z.avail_in : (int64_t)src->input_len);
+    return lapse_input_bytes_read(src->in);
 }
-
 
 void source_free(reader_source *src)
 {
     if (!src)
         return;
-    if (src->file && !src->is_stdin)
-        fclose(src->file);
-    if (src->z_ready)
-        inflateEnd(&src->z);
-    free(src->input);
+    lapse_input_close(src->in);
     free(src->text);
     free(src);
-}
-
-static int read_input(reader_source *src, unsigned char *into, size_t want, size_t *got,
-                      lapse_error *err)
-{
-    *got = fread(into, 1, want, src->file);
-    src->consumed += (int64_t)*got;
-    if (*got == 0) {
-        if (ferror(src->file))
-            return lapse_error_set(err, LAPSE_ERR_IO, src->path, 0, 0, -1, "read failed: %s",
-                                   strerror(errno));
-        src->input_eof = 1;
-    }
-    return LAPSE_OK;
 }
 
 int source_open(reader_source **out, const char *path, lapse_error *err)
@@ -84,117 +51,23 @@ int source_open(reader_source **out, const char *path, lapse_error *err)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
     src->path = path;
     src->line = 1;
-    src->is_stdin = strcmp(path, "-") == 0;
-    src->file = src->is_stdin ? stdin : fopen(path, "rb");
-    int status = LAPSE_OK;
-    if (!src->file) {
-        status = lapse_error_set(err, LAPSE_ERR_IO, path, 0, 0, -1, "cannot open: %s",
-                                 strerror(errno));
-        goto done;
-    }
-    src->input = malloc(INPUT_BYTES);
-    if (!src->input) {
-        status = lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
-        goto done;
-    }
-    /* Sniff the magic: the first bytes stay in input for whichever path. */
-    size_t got = 0;
-    while (src->input_len < 2 && !src->input_eof) {
-        status = read_input(src, src->input + src->input_len, INPUT_BYTES - src->input_len,
-                            &got, err);
-        if (status != LAPSE_OK)
-            goto done;
-        src->input_len += got;
-    }
-    src->gzip = src->input_len >= 2 && src->input[0] == 0x1f && src->input[1] == 0x8b;
-    if (src->gzip) {
-        if (inflateInit2(&src->z, 15 + 16) != Z_OK) {
-            status = lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
-            goto done;
-        }
-        src->z_ready = 1;
-        src->z.next_in = src->input;
-        src->z.avail_in = (uInt)src->input_len;
-        src->input_len = 0;
-        src->member_open = 1;
-    }
-done:
+    const int status = lapse_input_open(&src->in, path, err);
     if (status != LAPSE_OK) {
-        source_free(src);
+        free(src);
         return status;
     }
     *out = src;
     return LAPSE_OK;
 }
 
-/* Appends up to want decompressed bytes to text; sets text_eof at the end. */
+/* Appends up to want bytes of text; sets text_eof at the end. */
 static int fill_text(reader_source *src, size_t want, lapse_error *err)
 {
-    char *into = src->text + src->text_len;
-    if (!src->gzip) {
-        size_t got = 0;
-        if (src->input_len) {
-            got = src->input_len < want ? src->input_len : want;
-            memcpy(into, src->input, got);
-            memmove(src->input, src->input + got, src->input_len - got);
-            src->input_len -= got;
-        } else {
-            const int status = read_input(src, (unsigned char *)into, want, &got, err);
-            if (status != LAPSE_OK)
-                return status;
-            if (got == 0)
-                src->text_eof = 1;
-        }
-        src->text_len += got;
-        return LAPSE_OK;
-    }
-    z_stream *z = &src->z;
-    z->next_out = (Bytef *)into;
-    z->avail_out = (uInt)want;
-    while (z->avail_out > 0) {
-        if (z->avail_in == 0) {
-            size_t got;
-            const int status = read_input(src, src->input, INPUT_BYTES, &got, err);
-            if (status != LAPSE_OK)
-                return status;
-            if (got == 0) {
-                if (src->member_open)
-                    return lapse_error_set(err, LAPSE_ERR_GZIP, src->path, 0, 0, src->consumed,
-                                           "truncated gzip stream (it ends inside a member)");
-                src->text_eof = 1;
-                break;
-            }
-            z->next_in = src->input;
-            z->avail_in = (uInt)got;
-        }
-        if (!src->member_open) {
-            /* Concatenated members (cat a.gz b.gz) are one stream. */
-            inflateReset(z);
-            src->member_open = 1;
-        }
-        const int ret = inflate(z, Z_NO_FLUSH);
-        if (ret == Z_STREAM_END) {
-            src->member_open = 0;
-            src->members_done++;
-            src->member_start = src->consumed - (int64_t)z->avail_in;
-        } else if (ret == Z_MEM_ERROR) {
-            return lapse_error_set(err, LAPSE_ERR_NOMEM, src->path, 0, 0, -1, "out of memory");
-        } else if (ret != Z_OK && ret != Z_BUF_ERROR) {
-            /* Bytes after a complete member that do not start another one
-             * (padding, a stray append) get a name of their own. */
-            if (src->members_done > 0 && z->total_out == 0)
-                return lapse_error_set(err, LAPSE_ERR_GZIP, src->path, 0, 0,
-                                       src->member_start,
-                                       "data after the end of the gzip stream is not gzip "
-                                       "(%s)",
-                                       z->msg ? z->msg : "bad data");
-            return lapse_error_set(err, LAPSE_ERR_GZIP, src->path, 0, 0,
-                                   src->consumed - (int64_t)z->avail_in,
-                                   "corrupt gzip stream (%s)", z->msg ? z->msg : "bad data");
-        }
-    }
-    src->text_len += want - z->avail_out;
-    return LAPSE_OK;
+    size_t got;
+    const int status = lapse_input_read(src->in, src->text + src->text_len, want, &got, err);
+    src->text_len += got;
+    src->text_eof = got == 0;
+    return status;
 }
 
 static int ensure_capacity(char **data, size_t *capacity, size_t need)
@@ -280,16 +153,8 @@ int source_next(reader_source *src, text_chunk *chunk, lapse_error *err)
                     return status;
             }
         }
-        if (!src->header_done) {
-            static const char bom[3] = { '\xef', '\xbb', '\xbf' };
-            if (src->text_len >= 3 && memcmp(src->text, bom, 3) == 0) {
-                memmove(src->text, src->text + 3, src->text_len - 3);
-                src->text_len -= 3;
-            }
-            cut = first_cut(src->text, src->text_len);
-        } else {
-            cut = last_cut(src->text, src->text_len);
-        }
+        cut = src->header_done ? last_cut(src->text, src->text_len)
+                               : first_cut(src->text, src->text_len);
         if (src->text_eof && (cut == 0 || !src->header_done))
             cut = cut ? cut : src->text_len;
         if (cut > 0 || (src->text_eof && src->text_len == 0))

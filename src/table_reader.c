@@ -1,12 +1,13 @@
-/* Streaming feature-table reader: gzip or plain bytes from zlib, records
- * from libcsv, rows into caller-owned batches. */
+/* Streaming feature-table reader: records from the input layer (gzip or
+ * plain, libcsv), rows into caller-owned batches. */
 #include "lapse/table.h"
 
 #include "lapse/model.h"
 #include "lapse/timeparse.h"
 
+#include "input.h"
+
 #include <assert.h>
-#include <csv.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -14,29 +15,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <zlib.h>
 
-#define READ_CHUNK 16384
 #define META_LINE_MAX 4096
 #define SHOWN_MAX 48 /* bytes of a bad value quoted in a message */
 
 struct lapse_table_reader {
     char *path;
-    gzFile gz;
-    struct csv_parser csv;
-    unsigned char buf[READ_CHUNK];
-    size_t buf_pos, buf_len;
-    int at_eof;   /* zlib has no more bytes */
-    int finished; /* csv_fini has run: no more records */
-    int64_t line; /* 1-based line of the bytes being fed */
+    lapse_input_csv *csv;
+    int finished; /* the input has no more records */
     lapse_table_meta meta;
     char **names; /* every header column; features are names[2 .. n_columns-2] */
     size_t n_columns, names_capacity;
     size_t header_bytes;
     size_t n_features;
     int in_header;
-    size_t column;            /* 0-based column of the next field of the record */
     lapse_table_batch *batch; /* being filled, during lapse_table_reader_next */
     int status;               /* once negative, the reader is spent */
     lapse_error error;        /* what spent it */
@@ -53,8 +45,8 @@ __attribute__((format(printf, 4, 5))) static int fail(lapse_table_reader *r, int
     va_start(args, fmt);
     vsnprintf(message, sizeof message, fmt, args);
     va_end(args);
-    const int64_t offset = code == LAPSE_ERR_GZIP && r->gz ? (int64_t)gzoffset(r->gz) : -1;
-    r->status = lapse_error_set(&r->error, code, r->path, r->line, column, offset, "%s", message);
+    const int64_t line = r->csv ? lapse_input_csv_line(r->csv) : 0;
+    r->status = lapse_error_set(&r->error, code, r->path, line, column, -1, "%s", message);
     return r->status;
 }
 
@@ -63,40 +55,6 @@ static int report(const lapse_table_reader *r, lapse_error *err)
     if (err)
         *err = r->error;
     return r->status;
-}
-
-/* Refills buf. Returns the bytes read, 0 at the end, or a negative status. */
-static int fill(lapse_table_reader *r)
-{
-    if (r->at_eof)
-        return 0;
-    const int n = gzread(r->gz, r->buf, sizeof r->buf);
-    int errnum = Z_OK;
-    const char *message = gzerror(r->gz, &errnum);
-    if (n < 0 || (n == 0 && errnum != Z_OK)) {
-        if (errnum == Z_ERRNO)
-            return fail(r, LAPSE_ERR_IO, 0, "read failed: %s", strerror(errno));
-        if (errnum == Z_MEM_ERROR)
-            return fail(r, LAPSE_ERR_NOMEM, 0, "out of memory");
-        /* zlib reports a stream cut short as Z_BUF_ERROR at the end. */
-        if (errnum == Z_BUF_ERROR)
-            return fail(r, LAPSE_ERR_GZIP, 0,
-                        "truncated gzip stream: the file ends inside compressed data");
-        return fail(r, LAPSE_ERR_GZIP, 0, "corrupt gzip data: %s", message);
-    }
-    r->buf_pos = 0;
-    r->buf_len = (size_t)n;
-    if (n == 0)
-        r->at_eof = 1;
-    return n;
-}
-
-/* libcsv trims spaces around unquoted fields by default; a table has none,
- * and a user id keeps every byte it was written with. */
-static int no_space(unsigned char c)
-{
-    (void)c;
-    return 0;
 }
 
 /* A feature value: a finite decimal number. The character check keeps out
@@ -310,13 +268,10 @@ static void row_field(lapse_table_reader *r, const char *text, size_t len, size_
     }
 }
 
-static void on_field(void *data, size_t len, void *user)
+static int on_field(const lapse_input_csv *csv, const char *text, size_t len, void *user)
 {
     lapse_table_reader *r = user;
-    if (r->status != LAPSE_OK)
-        return;
-    const size_t column = r->column++;
-    const char *text = data ? data : "";
+    const size_t column = (size_t)lapse_input_csv_fields(csv);
     if (len > LAPSE_TABLE_FIELD_MAX)
         fail(r, LAPSE_ERR_LIMIT, (int)column + 1, "field longer than %d bytes",
              LAPSE_TABLE_FIELD_MAX);
@@ -324,72 +279,40 @@ static void on_field(void *data, size_t len, void *user)
         header_field(r, text, len);
     else
         row_field(r, text, len, column);
+    return r->status;
 }
 
-static void on_row(int terminator, void *user)
+static int on_row(const lapse_input_csv *csv, void *user)
 {
-    (void)terminator;
     lapse_table_reader *r = user;
-    if (r->status != LAPSE_OK)
-        return;
+    const size_t fields = (size_t)lapse_input_csv_fields(csv);
     if (r->in_header) {
         header_done(r);
         r->in_header = 0;
-    } else if (r->column != r->n_columns) {
-        fail(r, LAPSE_ERR_FORMAT, (int)r->column + 1, "row has %zu fields, the header has %zu",
-             r->column, r->n_columns);
+    } else if (fields != r->n_columns) {
+        fail(r, LAPSE_ERR_FORMAT, (int)fields + 1, "row has %zu fields, the header has %zu",
+             fields, r->n_columns);
     } else {
         lapse_table_batch *batch = r->batch;
-        batch->lines[batch->n_rows++] = r->line;
+        batch->lines[batch->n_rows++] = lapse_input_csv_line(csv);
     }
-    r->column = 0;
+    return r->status;
 }
 
-/* Feeds libcsv the next piece of input: up to and including the next '\r'
- * or '\n', so at most one record ends per call and only at its end (a
- * batch never overflows, and lines are counted exactly). At the end of the
- * input it runs csv_fini, which may complete a last unterminated record. */
+/* Feeds the next line; the loop ends at most one record per step, so a
+ * batch never overflows. */
 static void feed(lapse_table_reader *r)
 {
-    if (r->buf_pos == r->buf_len) {
-        const int got = fill(r);
-        if (got < 0)
-            return;
-        if (got == 0) {
-            r->finished = 1;
-            if (csv_fini(&r->csv, on_field, on_row, r) != 0)
-                fail(r, LAPSE_ERR_FORMAT, (int)r->column + 1,
-                     "unterminated quoted field at the end of the file");
-            return;
-        }
-    }
-    const unsigned char *start = r->buf + r->buf_pos;
-    const size_t avail = r->buf_len - r->buf_pos;
-    size_t n = 0;
-    while (n < avail && start[n] != '\n' && start[n] != '\r')
-        n++;
-    const int newline = n < avail && start[n] == '\n';
-    if (n < avail)
-        n++;
-    r->buf_pos += n;
-    const size_t used = csv_parse(&r->csv, start, n, on_field, on_row, r);
-    if (r->status != LAPSE_OK)
-        return;
-    if (used != n) {
-        fail(r, LAPSE_ERR_FORMAT, (int)r->column + 1, "malformed CSV: %s",
-             csv_error(&r->csv) == CSV_EPARSE ? "a quote inside an unquoted field, or text "
-                                                "after a closing quote"
-                                              : csv_strerror(csv_error(&r->csv)));
+    const int got = lapse_input_csv_step(r->csv, &r->error);
+    if (got < 0) {
+        r->status = got;
         return;
     }
+    r->finished = got == 0;
     /* A field still open keeps growing libcsv's buffer: stop it at the limit. */
-    if (r->csv.entry_pos > LAPSE_TABLE_FIELD_MAX) {
-        fail(r, LAPSE_ERR_LIMIT, (int)r->column + 1, "field longer than %d bytes",
-             LAPSE_TABLE_FIELD_MAX);
-        return;
-    }
-    if (newline)
-        r->line++;
+    if (lapse_input_csv_open_field_bytes(r->csv) > LAPSE_TABLE_FIELD_MAX)
+        fail(r, LAPSE_ERR_LIMIT, lapse_input_csv_fields(r->csv) + 1,
+             "field longer than %d bytes", LAPSE_TABLE_FIELD_MAX);
 }
 
 /* Line 1: "# lapse-features ..." (lapse_table_meta_parse). */
@@ -397,22 +320,14 @@ static void read_meta(lapse_table_reader *r)
 {
     static const char prefix[] = "# lapse-features ";
     char line[META_LINE_MAX];
-    size_t len = 0;
-    int too_long = 0;
-    for (;;) {
-        if (r->buf_pos == r->buf_len && fill(r) <= 0)
-            break;
-        const unsigned char c = r->buf[r->buf_pos++];
-        if (c == '\n')
-            break;
-        if (len == sizeof line) {
-            too_long = 1;
-            break;
-        }
-        line[len++] = (char)c;
-    }
-    if (r->status != LAPSE_OK)
+    size_t len;
+    int too_long;
+    const int status = lapse_input_csv_raw_line(r->csv, line, sizeof line, &len, &too_long,
+                                                 &r->error);
+    if (status != LAPSE_OK) {
+        r->status = status;
         return;
+    }
     if (!too_long && len > 0 && line[len - 1] == '\r')
         len--;
     const size_t prefix_len = sizeof prefix - 1;
@@ -427,26 +342,23 @@ static void read_meta(lapse_table_reader *r)
         fail(r, LAPSE_ERR_FORMAT, 1, "bad meta line: longer than %d bytes", META_LINE_MAX);
         return;
     }
-    const int status = lapse_table_meta_parse(&r->meta, line, len);
+    const int meta_status = lapse_table_meta_parse(&r->meta, line, len);
     const char *semicolon = memchr(line, ';', len);
-    if (status == LAPSE_ERR_VERSION)
+    if (meta_status == LAPSE_ERR_VERSION)
         fail(r, LAPSE_ERR_VERSION, 1,
              "table format \"%.*s\" is newer than this lapse reads (version %d)",
              (int)(semicolon ? (size_t)(semicolon - line) : len), line,
              LAPSE_TABLE_FORMAT_VERSION);
-    else if (status != LAPSE_OK)
+    else if (meta_status != LAPSE_OK)
         fail(r, LAPSE_ERR_FORMAT, 1, "bad meta line \"%.*s\"", (int)(len > 160 ? 160 : len),
              line);
-    r->line = 2;
 }
 
 void lapse_table_reader_close(lapse_table_reader *reader)
 {
     if (!reader)
         return;
-    if (reader->gz)
-        gzclose(reader->gz);
-    csv_free(&reader->csv);
+    lapse_input_csv_close(reader->csv);
     if (reader->names)
         for (size_t i = 0; i < reader->n_columns; i++)
             free(reader->names[i]);
@@ -462,36 +374,16 @@ int lapse_table_reader_open(lapse_table_reader **out, const char *path, lapse_er
     if (!r)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
     lapse_error_clear(&r->error);
-    r->line = 1;
     r->in_header = 1;
-    if (csv_init(&r->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+    r->path = strdup(path);
+    if (!r->path) {
         free(r);
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
     }
-    csv_set_space_func(&r->csv, no_space);
-    r->path = strdup(path);
-    if (!r->path) {
-        fail(r, LAPSE_ERR_NOMEM, 0, "out of memory");
+    const lapse_input_csv_options opts = { .delimiter = ',', .keep_spaces = 1 };
+    r->status = lapse_input_csv_open(&r->csv, r->path, &opts, on_field, on_row, r, &r->error);
+    if (r->status != LAPSE_OK)
         goto done;
-    }
-    if (strcmp(path, "-") == 0) {
-        /* A duplicate, so gzclose leaves standard input open. */
-        const int fd = dup(0);
-        r->gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
-        if (fd >= 0 && !r->gz)
-            close(fd);
-    } else {
-        errno = 0;
-        r->gz = gzopen(path, "rb");
-    }
-    if (!r->gz) {
-        if (errno)
-            fail(r, LAPSE_ERR_IO, 0, "cannot open: %s", strerror(errno));
-        else
-            fail(r, LAPSE_ERR_NOMEM, 0, "out of memory");
-        goto done;
-    }
-    gzbuffer(r->gz, 32 * 1024);
     read_meta(r);
     while (r->status == LAPSE_OK && r->in_header && !r->finished)
         feed(r);

@@ -341,7 +341,7 @@ static const bad_case bad_cases[] = {
     { "duplicate_row", "a", "u1,2026-03-01,1,1\nu2,2026-03-01,1,1\nu1,2026-03-01,2,0\n",
       LAPSE_ERR_FORMAT, 5, 1, "duplicate row: user \"u1\" at asof 2026-03-01 is also on line 3" },
     { "bad_quote", "a", "u1,2026-03-01,\"1\"x,1\n", LAPSE_ERR_FORMAT, 3, 3, "malformed CSV" },
-    { "open_quote", "a", "u1,2026-03-01,1,1\n\"u2,2026-03-01,1,1\n", LAPSE_ERR_FORMAT, 5, 1,
+    { "open_quote", "a", "u1,2026-03-01,1,1\n\"u2,2026-03-01,1,1\n", LAPSE_ERR_FORMAT, 4, 1,
       "unterminated quoted field" },
 };
 

@@ -1,7 +1,7 @@
 /* lapse_train's orchestration on small synthetic feature tables that the
  * tests write themselves: the split by time, the scaler against a
  * by-hand reference, the segments and their names, byte-identical models,
- * refused tables, the tier rule, and reading scored files for eval. */
+ * refused tables and the tier rule. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -384,64 +384,6 @@ static void tier_rule(void **state)
     assert_true(thr[0] == 1e-6 && thr[1] == 1 - 1e-6 && thr[2] > thr[1] && thr[2] < 1);
 }
 
-static void read_scored(void **state)
-{
-    (void)state;
-    /* Columns in any order, a '#' line first, a quoted field with a comma,
-     * an empty label skipped, CRLF line ends. */
-    const char *paths[2] = {
-        test_write_text("train_scored1.csv", "# made by hand\r\nlabel,user_id,p_churn\r\n1,\"a,b\",0.9\r\n"
-                                        "0,b,0.25\r\n,c,0.5\r\n"),
-        test_write_text("train_scored2.csv", "user_id,asof,p_churn,label\nd,2026-01-01,1,1\n"
-                                        "e,2026-01-01,0,0"),
-    };
-    double *p;
-    int *y;
-    size_t n;
-    lapse_error err = LAPSE_ERROR_INIT;
-    assert_int_equal(lapse_train_read_scored(&p, &y, &n, paths, 2, &err), 0);
-    assert_int_equal(n, 4);
-    const double want_p[4] = { 0.9, 0.25, 1, 0 };
-    const int want_y[4] = { 1, 0, 1, 0 };
-    for (size_t i = 0; i < n; i++) {
-        assert_true(p[i] == want_p[i]);
-        assert_int_equal(y[i], want_y[i]);
-    }
-    free(p);
-    free(y);
-
-    static const struct {
-        const char *text;
-        int code;
-        int64_t line;
-        int column;
-        const char *message;
-    } bad[] = {
-        { "user_id,p_churn,label\na,0.5,1\nb,1.5,0\n", LAPSE_ERR_FORMAT, 3, 2, "bad p_churn \"1.5\"" },
-        { "user_id,p_churn,label\na,0.5x,1\n", LAPSE_ERR_FORMAT, 2, 2, "bad p_churn \"0.5x\"" },
-        { "user_id,p_churn,label\na,nan,1\n", LAPSE_ERR_FORMAT, 2, 2, "bad p_churn" },
-        { "user_id,p_churn,label\na,0.5,2\n", LAPSE_ERR_FORMAT, 2, 3, "bad label \"2\"" },
-        { "user_id,p_churn,label\na,0.5\n", LAPSE_ERR_FORMAT, 2, 2, "row has 2 fields" },
-        { "user_id,score,label\na,0.5,1\n", LAPSE_ERR_FORMAT, 1, 0, "no p_churn column" },
-        { "p_churn,p_churn,label\n", LAPSE_ERR_FORMAT, 1, 2, "appears twice" },
-        { "user_id,p_churn,label\na,\"0.5,1\n", LAPSE_ERR_FORMAT, 3, 2, "unterminated" },
-        { "", LAPSE_ERR_FORMAT, 1, 0, "no header" },
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        const char *one[1] = { test_write_text("train_scored_bad.csv", bad[i].text) };
-        lapse_error e = LAPSE_ERROR_INIT;
-        assert_int_equal(lapse_train_read_scored(&p, &y, &n, one, 1, &e), bad[i].code);
-        assert_null(p);
-        assert_string_equal(e.path, "train_scored_bad.csv");
-        assert_int_equal(e.line, bad[i].line);
-        assert_int_equal(e.column, bad[i].column);
-        if (!strstr(e.message, bad[i].message))
-            fail_msg("case %zu: message \"%s\" lacks \"%s\"", i, e.message, bad[i].message);
-    }
-    const char *missing[1] = { "train_no_such_file.csv" };
-    assert_int_equal(lapse_train_read_scored(&p, &y, &n, missing, 1, &err), LAPSE_ERR_IO);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,7 +395,6 @@ int main(void)
         cmocka_unit_test(bad_options),
         cmocka_unit_test(tiers_from_validation),
         cmocka_unit_test(tier_rule),
-        cmocka_unit_test(read_scored),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,7 @@
 #include "report.h"
 
 #include "lapse/metrics.h"
-#include "lapse/train.h"
+#include "lapse/eval.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -54,8 +54,8 @@ int cmd_eval(int argc, char **argv)
     double *p = NULL;
     int *y = NULL;
     size_t n = 0;
-    int rc = lapse_train_read_scored(&p, &y, &n, (const char *const *)argv + optind,
-                                     (size_t)(argc - optind), &err);
+    int rc = lapse_eval_read_scored(&p, &y, &n, (const char *const *)argv + optind,
+                                    (size_t)(argc - optind), &err);
     lapse_metrics_report report;
     if (rc == 0 && n == 0)
         rc = lapse_error_set(&err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,

@@ -117,6 +117,12 @@ gzip -n -c s_all.csv | head -c 3000 > s_trunc.csv.gz
 sed '5s/,[^,]*$//' s_one.csv > s_short.csv
 sed '5s/^\([^,]*,[^,]*\),[^,]*,/\1,NaN,/' s_one.csv > s_nan.csv
 "$LAPSE_BIN" campaign plan -q --budget 5 -o plan.csv s_one.csv
+# A byte-order mark (Excel, Notepad) or gzip on tables, scored files and send lists.
+{ printf '\xef\xbb\xbf'; cat t_feat.csv; } > t_bom.csv
+{ printf '\xef\xbb\xbf'; cat s_one.csv; } > s_bom.csv
+gzip -n -c s_one.csv > s_one.csv.gz
+{ printf '\xef\xbb\xbf'; cat plan.csv; } > plan_bom.csv
+gzip -n -c plan.csv > plan.csv.gz
 
 # --- the corpus
 leftovers() { ls -d out.csv out.model dormant.csv sim ./*.tmp.* clean.csv/sim 2>/dev/null || true; }

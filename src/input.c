@@ -1,0 +1,434 @@
+/* The input layer: bytes from a file or stdin (plain or gzip, BOM dropped),
+ * and the libcsv record loop over them. */
+#include "input.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+/* Compressed bytes per read; plain reads go straight into the caller's buffer. */
+#define RAW_BYTES (256u * 1024u)
+
+struct lapse_input {
+    const char *path;
+    FILE *file;
+    int is_stdin;
+    lapse_input_format format;
+    unsigned char *raw;   /* gzip: compressed input; plain: the sniffed first bytes */
+    size_t raw_len;       /* plain: sniffed bytes not yet delivered */
+    int64_t consumed;     /* bytes read from the file */
+    z_stream z;
+    int z_ready;
+    int member_open;      /* inside a gzip member (EOF now = truncated) */
+    int64_t members_done; /* gzip members read to their end */
+    int64_t member_start; /* file offset where the last member ended */
+    unsigned char head[3]; /* the text's first bytes, held back to look for a BOM */
+    size_t head_len, head_pos;
+    int head_checked;
+};
+
+static int read_file(lapse_input *in, unsigned char *into, size_t want, size_t *got,
+                     lapse_error *err)
+{
+    *got = fread(into, 1, want, in->file);
+    in->consumed += (int64_t)*got;
+    if (*got == 0 && ferror(in->file))
+        return lapse_error_set(err, LAPSE_ERR_IO, in->path, 0, 0, -1, "read failed: %s",
+                               strerror(errno));
+    return LAPSE_OK;
+}
+
+void lapse_input_close(lapse_input *in)
+{
+    if (!in)
+        return;
+    if (in->file && !in->is_stdin)
+        fclose(in->file);
+    if (in->z_ready)
+        inflateEnd(&in->z);
+    free(in->raw);
+    free(in);
+}
+
+int lapse_input_open(lapse_input **out, const char *path, lapse_error *err)
+{
+    lapse_input *in = calloc(1, sizeof *in);
+    if (!in)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+    in->path = path;
+    in->is_stdin = strcmp(path, "-") == 0;
+    in->file = in->is_stdin ? stdin : fopen(path, "rb");
+    int status = LAPSE_OK;
+    if (!in->file) {
+        status = lapse_error_set(err, LAPSE_ERR_IO, path, 0, 0, -1, "cannot open: %s",
+                                 strerror(errno));
+        goto done;
+    }
+    in->raw = malloc(RAW_BYTES);
+    if (!in->raw) {
+        status = lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+        goto done;
+    }
+    /* Sniff the magic: the first bytes stay in raw for whichever format. */
+    size_t got = 1;
+    while (in->raw_len < 2 && got > 0) {
+        status = read_file(in, in->raw + in->raw_len, RAW_BYTES - in->raw_len, &got, err);
+        if (status != LAPSE_OK)
+            goto done;
+        in->raw_len += got;
+    }
+    if (in->raw_len >= 2 && in->raw[0] == 0x1f && in->raw[1] == 0x8b) {
+        in->format = LAPSE_INPUT_GZIP;
+        if (inflateInit2(&in->z, 15 + 16) != Z_OK) {
+            status = lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+            goto done;
+        }
+        in->z_ready = 1;
+        in->z.next_in = in->raw;
+        in->z.avail_in = (uInt)in->raw_len;
+        in->raw_len = 0;
+        in->member_open = 1;
+    }
+done:
+    if (status != LAPSE_OK) {
+        lapse_input_close(in);
+        return status;
+    }
+    *out = in;
+    return LAPSE_OK;
+}
+
+static int read_plain(lapse_input *in, unsigned char *into, size_t want, size_t *got,
+                      lapse_error *err)
+{
+    if (in->raw_len == 0)
+        return read_file(in, into, want, got, err);
+    *got = in->raw_len < want ? in->raw_len : want;
+    memcpy(into, in->raw, *got);
+    memmove(in->raw, in->raw + *got, in->raw_len - *got);
+    in->raw_len -= *got;
+    return LAPSE_OK;
+}
+
+static int read_gzip(lapse_input *in, unsigned char *into, size_t want, size_t *got,
+                     lapse_error *err)
+{
+    z_stream *z = &in->z;
+    z->next_out = into;
+    z->avail_out = (uInt)want;
+    while (z->avail_out > 0) {
+        if (z->avail_in == 0) {
+            size_t n;
+            const int status = read_file(in, in->raw, RAW_BYTES, &n, err);
+            if (status != LAPSE_OK)
+                return status;
+            if (n == 0) {
+                if (in->member_open)
+                    return lapse_error_set(err, LAPSE_ERR_GZIP, in->path, 0, 0, in->consumed,
+                                           "truncated gzip stream (it ends inside a member)");
+                break;
+            }
+            z->next_in = in->raw;
+            z->avail_in = (uInt)n;
+        }
+        if (!in->member_open) {
+            /* Concatenated members (cat a.gz b.gz) are one stream. */
+            inflateReset(z);
+            in->member_open = 1;
+        }
+        const int ret = inflate(z, Z_NO_FLUSH);
+        if (ret == Z_STREAM_END) {
+            in->member_open = 0;
+            in->members_done++;
+            in->member_start = in->consumed - (int64_t)z->avail_in;
+        } else if (ret == Z_MEM_ERROR) {
+            return lapse_error_set(err, LAPSE_ERR_NOMEM, in->path, 0, 0, -1, "out of memory");
+        } else if (ret != Z_OK && ret != Z_BUF_ERROR) {
+            /* Bytes after a complete member that do not start another one
+             * (padding, a stray append) get a name of their own. */
+            if (in->members_done > 0 && z->total_out == 0)
+                return lapse_error_set(err, LAPSE_ERR_GZIP, in->path, 0, 0, in->member_start,
+                                       "data after the end of the gzip stream is not gzip "
+                                       "(%s)",
+                                       z->msg ? z->msg : "bad data");
+            return lapse_error_set(err, LAPSE_ERR_GZIP, in->path, 0, 0,
+                                   in->consumed - (int64_t)z->avail_in,
+                                   "corrupt gzip stream (%s)", z->msg ? z->msg : "bad data");
+        }
+    }
+    *got = want - z->avail_out;
+    return LAPSE_OK;
+}
+
+/* Reads until want bytes of text or the end, whatever the format. */
+static int read_text(lapse_input *in, unsigned char *into, size_t want, size_t *got,
+                     lapse_error *err)
+{
+    *got = 0;
+    while (*got < want) {
+        size_t n = 0;
+        const int status = in->format == LAPSE_INPUT_GZIP
+                               ? read_gzip(in, into + *got, want - *got, &n, err)
+                               : read_plain(in, into + *got, want - *got, &n, err);
+        if (status != LAPSE_OK)
+            return status;
+        if (n == 0)
+            break;
+        *got += n;
+    }
+    return LAPSE_OK;
+}
+
+int lapse_input_read(lapse_input *in, void *buf, size_t size, size_t *got, lapse_error *err)
+{
+    *got = 0;
+    if (!in->head_checked) {
+        /* Excel and Notepad start UTF-8 files with a byte-order mark. */
+        static const unsigned char bom[3] = { 0xef, 0xbb, 0xbf };
+        const int status = read_text(in, in->head, sizeof in->head, &in->head_len, err);
+        if (status != LAPSE_OK)
+            return status;
+        in->head_checked = 1;
+        if (in->head_len == sizeof bom && memcmp(in->head, bom, sizeof bom) == 0)
+            in->head_len = 0;
+    }
+    unsigned char *into = buf;
+    while (in->head_pos < in->head_len && *got < size)
+        into[(*got)++] = in->head[in->head_pos++];
+    size_t n = 0;
+    const int status = read_text(in, into + *got, size - *got, &n, err);
+    *got += n;
+    return status;
+}
+
+lapse_input_format lapse_input_format_of(const lapse_input *in)
+{
+    return in->format;
+}
+
+int64_t lapse_input_bytes_read(const lapse_input *in)
+{
+    return in->consumed -
+           (in->format == LAPSE_INPUT_GZIP ? (int64_t)in->z.avail_in : (int64_t)in->raw_len);
+}
+
+/* ---- CSV records ---- */
+
+#define CSV_READ_BYTES 65536
+
+struct lapse_input_csv {
+    lapse_input *in;
+    struct csv_parser csv;
+    int csv_ready;
+    lapse_input_field_fn field;
+    lapse_input_row_fn row;
+    void *user;
+    unsigned char buf[CSV_READ_BYTES];
+    size_t pos, len;
+    int64_t line;        /* line of the bytes being fed */
+    int64_t record_line; /* line where the record being read began */
+    int record_ended;    /* the next record begins with the next byte that is not a line end */
+    int fields;          /* fields of the record being read so far */
+    int64_t records;
+    int finished;        /* csv_fini has run */
+    int status;          /* once negative, the loop is spent */
+};
+
+static void on_field(void *data, size_t len, void *user)
+{
+    lapse_input_csv *c = user;
+    if (c->status == LAPSE_OK)
+        c->status = c->field(c, data ? data : "", len, c->user);
+    c->fields++;
+}
+
+static void on_row(int terminator, void *user)
+{
+    (void)terminator;
+    lapse_input_csv *c = user;
+    if (c->status == LAPSE_OK)
+        c->status = c->row(c, c->user);
+    c->fields = 0;
+    c->records++;
+    c->record_ended = 1;
+}
+
+/* libcsv trims spaces around unquoted fields by default; some files keep
+ * every byte a field was written with. */
+static int no_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
+
+int lapse_input_csv_init(struct csv_parser *csv, const lapse_input_csv_options *opts)
+{
+    if (csv_init(csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+        return LAPSE_ERR_NOMEM;
+    csv_set_delim(csv, opts->delimiter);
+    if (opts->keep_spaces)
+        csv_set_space_func(csv, no_space);
+    if (opts->block_bytes)
+        csv_set_blk_size(csv, opts->block_bytes);
+    return LAPSE_OK;
+}
+
+void lapse_input_csv_close(lapse_input_csv *csv)
+{
+    if (!csv)
+        return;
+    if (csv->csv_ready)
+        csv_free(&csv->csv);
+    lapse_input_close(csv->in);
+    free(csv);
+}
+
+int lapse_input_csv_open(lapse_input_csv **out, const char *path,
+                         const lapse_input_csv_options *opts, lapse_input_field_fn field,
+                         lapse_input_row_fn row, void *user, lapse_error *err)
+{
+    static const lapse_input_csv_options defaults = LAPSE_INPUT_CSV_OPTIONS_INIT;
+    if (!opts)
+        opts = &defaults;
+    *out = NULL;
+    lapse_input_csv *c = calloc(1, sizeof *c);
+    if (!c)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+    c->field = field;
+    c->row = row;
+    c->user = user;
+    c->line = c->record_line = 1;
+    c->record_ended = 1;
+    if (lapse_input_csv_init(&c->csv, opts) != LAPSE_OK) {
+        free(c);
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+    }
+    c->csv_ready = 1;
+    const int status = lapse_input_open(&c->in, path, err);
+    if (status != LAPSE_OK) {
+        lapse_input_csv_close(c);
+        return status;
+    }
+    *out = c;
+    return LAPSE_OK;
+}
+
+static int fill(lapse_input_csv *c, lapse_error *err)
+{
+    const int status = lapse_input_read(c->in, c->buf, sizeof c->buf, &c->len, err);
+    c->pos = 0;
+    if (status != LAPSE_OK)
+        c->status = status;
+    return status;
+}
+
+int lapse_input_csv_step(lapse_input_csv *c, lapse_error *err)
+{
+    if (c->status != LAPSE_OK || c->finished)
+        return c->status;
+    const char *path = c->in->path;
+    if (c->pos == c->len) {
+        if (fill(c, err) != LAPSE_OK)
+            return c->status;
+        if (c->len == 0) {
+            c->finished = 1;
+            if (c->record_ended)
+                c->record_line = c->line; /* errors about the whole file point past its end */
+            if (csv_fini(&c->csv, on_field, on_row, c) != 0 && c->status == LAPSE_OK)
+                c->status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, c->record_line,
+                                            c->fields + 1, -1, "unterminated quoted field");
+            return c->status;
+        }
+    }
+    /* Up to and including the next line end: at most one record ends per
+     * step, and only at the end of what was fed. */
+    const unsigned char *start = c->buf + c->pos;
+    const size_t avail = c->len - c->pos;
+    size_t n = 0;
+    while (n < avail && start[n] != '\n' && start[n] != '\r')
+        n++;
+    const int newline = n < avail && start[n] == '\n';
+    if (c->record_ended && n > 0) {
+        c->record_line = c->line;
+        c->record_ended = 0;
+    }
+    if (n < avail)
+        n++;
+    c->pos += n;
+    const size_t used = csv_parse(&c->csv, start, n, on_field, on_row, c);
+    if (c->status != LAPSE_OK)
+        return c->status;
+    if (used != n)
+        return c->status = lapse_error_set(
+                   err, LAPSE_ERR_FORMAT, path, c->record_line, c->fields + 1, -1,
+                   "malformed CSV: %s",
+                   csv_error(&c->csv) == CSV_EPARSE
+                       ? "a quote inside an unquoted field, or text after a closing quote"
+                       : csv_strerror(csv_error(&c->csv)));
+    c->line += newline;
+    return 1;
+}
+
+int lapse_input_csv_read(const char *path, const lapse_input_csv_options *opts,
+                         lapse_input_field_fn field, lapse_input_row_fn row, void *user,
+                         lapse_error *err)
+{
+    lapse_input_csv *c;
+    int status = lapse_input_csv_open(&c, path, opts, field, row, user, err);
+    if (status != LAPSE_OK)
+        return status;
+    while ((status = lapse_input_csv_step(c, err)) > 0)
+        ;
+    lapse_input_csv_close(c);
+    return status;
+}
+
+int lapse_input_csv_raw_line(lapse_input_csv *c, char *line, size_t size, size_t *len,
+                             int *too_long, lapse_error *err)
+{
+    *len = 0;
+    *too_long = 0;
+    for (;;) {
+        if (c->pos == c->len && (fill(c, err) != LAPSE_OK || c->len == 0))
+            return c->status;
+        const unsigned char byte = c->buf[c->pos];
+        if (byte == '\n') {
+            c->pos++;
+            c->line++;
+            return LAPSE_OK;
+        }
+        if (*len == size) {
+            *too_long = 1;
+            return LAPSE_OK;
+        }
+        line[(*len)++] = (char)byte;
+        c->pos++;
+    }
+}
+
+const char *lapse_input_csv_path(const lapse_input_csv *csv)
+{
+    return csv->in->path;
+}
+
+int64_t lapse_input_csv_line(const lapse_input_csv *csv)
+{
+    return csv->record_line;
+}
+
+int lapse_input_csv_fields(const lapse_input_csv *csv)
+{
+    return csv->fields;
+}
+
+int64_t lapse_input_csv_records(const lapse_input_csv *csv)
+{
+    return csv->records;
+}
+
+size_t lapse_input_csv_open_field_bytes(const lapse_input_csv *csv)
+{
+    return csv->csv.entry_pos;
+}

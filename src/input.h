@@ -1,0 +1,110 @@
+/* Internal: the one input layer every reader takes its bytes from.
+ *
+ * A source opens a path or "-" (standard input), tells the format by its
+ * first bytes (not by the file name), inflates gzip (members concatenated
+ * are one stream) and drops a UTF-8 byte-order mark at the start of the
+ * text. Another compression is one more lapse_input_format and one more
+ * case in input.c.
+ *
+ * A CSV loop feeds a source's text to libcsv (strict) one line at a time,
+ * so at most one record ends per step and every record knows its line; it
+ * turns a libcsv error into a lapse_error naming file, line and column.
+ * Readers either pull (lapse_input_csv_step until 0) or push a whole file
+ * through their callbacks (lapse_input_csv_read). */
+#ifndef LAPSE_INPUT_H
+#define LAPSE_INPUT_H
+
+#include "lapse/error.h"
+
+#include <csv.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { LAPSE_INPUT_PLAIN, LAPSE_INPUT_GZIP } lapse_input_format;
+
+typedef struct lapse_input lapse_input;
+
+/* Opens path ("-" = standard input, which close leaves open) and sniffs its
+ * format. path is not copied: it must outlive the source. Returns 0, or
+ * LAPSE_ERR_IO ("cannot open: ..."), LAPSE_ERR_NOMEM. */
+int lapse_input_open(lapse_input **out, const char *path, lapse_error *err);
+
+/* Reads up to size bytes of text into buf; *got is short only at the end of
+ * the input and 0 there. Returns 0, or LAPSE_ERR_IO, LAPSE_ERR_GZIP (a
+ * truncated or corrupt stream, located by its byte offset in the file),
+ * LAPSE_ERR_NOMEM. */
+int lapse_input_read(lapse_input *in, void *buf, size_t size, size_t *got, lapse_error *err);
+
+lapse_input_format lapse_input_format_of(const lapse_input *in);
+
+/* Bytes of the file (compressed, for gzip) consumed so far. */
+int64_t lapse_input_bytes_read(const lapse_input *in);
+
+void lapse_input_close(lapse_input *in); /* accepts NULL */
+
+typedef struct lapse_input_csv lapse_input_csv;
+
+/* Called for each field (text is NUL-terminated, len bytes) and at the end
+ * of each record. A negative return (with err set by the callback) stops
+ * the loop and is what step and read return from then on. */
+typedef int (*lapse_input_field_fn)(const lapse_input_csv *csv, const char *text, size_t len,
+                                    void *user);
+typedef int (*lapse_input_row_fn)(const lapse_input_csv *csv, void *user);
+
+typedef struct {
+    unsigned char delimiter; /* between fields */
+    int keep_spaces;         /* 0: libcsv trims spaces and tabs around unquoted fields */
+    size_t block_bytes;      /* libcsv's field buffer growth step; 0: its default (128) */
+} lapse_input_csv_options;
+
+#define LAPSE_INPUT_CSV_OPTIONS_INIT { ',', 0, 0 }
+
+/* Initialises csv as every lapse reader parses: strict (a stray quote or
+ * one left open is an error), fields NUL-terminated, and opts. Returns 0 or
+ * LAPSE_ERR_NOMEM; csv_free undoes it. */
+int lapse_input_csv_init(struct csv_parser *csv, const lapse_input_csv_options *opts);
+
+/* Opens path as for lapse_input_open, for records through field and row
+ * (opts NULL: the defaults). path must outlive the loop. */
+int lapse_input_csv_open(lapse_input_csv **out, const char *path,
+                         const lapse_input_csv_options *opts, lapse_input_field_fn field,
+                         lapse_input_row_fn row, void *user, lapse_error *err);
+
+/* Feeds the next line (or the rest of it) to libcsv, running the
+ * callbacks; at the end of the input completes a last unterminated record.
+ * Returns 1 after a step, 0 at the end, or <0: a callback's status, a
+ * source error, or LAPSE_ERR_FORMAT for malformed CSV or a quote left open. */
+int lapse_input_csv_step(lapse_input_csv *csv, lapse_error *err);
+
+/* Opens, steps to the end and closes: the push form. */
+int lapse_input_csv_read(const char *path, const lapse_input_csv_options *opts,
+                         lapse_input_field_fn field, lapse_input_row_fn row, void *user,
+                         lapse_error *err);
+
+/* Takes the next line before any CSV is parsed (a preamble such as a
+ * table's meta line) into line, without its '\n'. *len is its length, at
+ * most size; *too_long says the line had more (the rest is left unread).
+ * Returns 0 or a source error. */
+int lapse_input_csv_raw_line(lapse_input_csv *csv, char *line, size_t size, size_t *len,
+                             int *too_long, lapse_error *err);
+
+const char *lapse_input_csv_path(const lapse_input_csv *csv);
+
+/* 1-based line where the record being read began; once the input has
+ * ended outside a record, the line after the last. */
+int64_t lapse_input_csv_line(const lapse_input_csv *csv);
+
+/* Fields of the record being read delivered before this call: in a field
+ * callback, the 0-based index of that field; in a row callback, the count. */
+int lapse_input_csv_fields(const lapse_input_csv *csv);
+
+/* Records ended so far, not counting the one being read. */
+int64_t lapse_input_csv_records(const lapse_input_csv *csv);
+
+/* Bytes libcsv holds of a field not yet ended, to bound what a file with
+ * no field end (a binary, /dev/zero) can make it buffer. */
+size_t lapse_input_csv_open_field_bytes(const lapse_input_csv *csv);
+
+void lapse_input_csv_close(lapse_input_csv *csv); /* accepts NULL */
+
+#endif

@@ -1,0 +1,267 @@
+/* The input layer (src/input.h): plain, gzip, concatenated gzip members and
+ * a byte-order mark give the same text; standard input; the CSV loop's
+ * records, lines and located errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "test_files.h"
+
+#include "input.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static const char text[] = "user_id,n\r\nu1,1\n\n\"u\n2\",2\nu3,3";
+
+/* Writes each of the n pieces as its own gzip member of path. */
+static const char *write_gzip(const char *path, const char *const *pieces, int n)
+{
+    FILE *file = fopen(path, "wb");
+    assert_non_null(file);
+    for (int i = 0; i < n; i++) {
+        unsigned char out[4096];
+        z_stream z = { 0 };
+        assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+        z.next_in = (unsigned char *)pieces[i];
+        z.avail_in = (uInt)strlen(pieces[i]);
+        z.next_out = out;
+        z.avail_out = sizeof out;
+        assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+        fwrite(out, 1, sizeof out - z.avail_out, file);
+        deflateEnd(&z);
+    }
+    assert_int_equal(fclose(file), 0);
+    return path;
+}
+
+/* The whole text of path, read in pieces of step bytes. */
+static char *read_all(const char *path, size_t step, lapse_input_format *format)
+{
+    lapse_input *in = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_input_open(&in, path, &err), LAPSE_OK);
+    *format = lapse_input_format_of(in);
+    char *all = calloc(1, 1 << 16);
+    size_t len = 0, got;
+    do {
+        assert_int_equal(lapse_input_read(in, all + len, step, &got, &err), LAPSE_OK);
+        len += got;
+    } while (got > 0);
+    assert_int_equal(lapse_input_bytes_read(in) > 0, 1);
+    lapse_input_close(in);
+    return all;
+}
+
+static void same_text_every_format(void **state)
+{
+    (void)state;
+    char bom_text[sizeof text + 3] = "\xef\xbb\xbf";
+    strcat(bom_text, text);
+    const char *one[1] = { text };
+    const char *two[2] = { "user_id,n\r\nu1,", text + strlen("user_id,n\r\nu1,") };
+    const char *bom[1] = { bom_text };
+    const struct {
+        const char *path;
+        lapse_input_format format;
+    } files[] = {
+        { test_write_text("input_plain.csv", text), LAPSE_INPUT_PLAIN },
+        { test_write_text("input_bom.csv", bom_text), LAPSE_INPUT_PLAIN },
+        /* Named .gz but plain: the content decides. */
+        { test_write_text("input_plain.gz", text), LAPSE_INPUT_PLAIN },
+        { write_gzip("input_one.csv", one, 1), LAPSE_INPUT_GZIP },
+        { write_gzip("input_members.gz", two, 2), LAPSE_INPUT_GZIP },
+        { write_gzip("input_bom.gz", bom, 1), LAPSE_INPUT_GZIP },
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        for (size_t step = 1; step <= 4096; step *= 64) {
+            lapse_input_format format;
+            char *all = read_all(files[i].path, step, &format);
+            assert_int_equal(format, files[i].format);
+            if (strcmp(all, text) != 0)
+                fail_msg("%s in steps of %zu: \"%s\"", files[i].path, step, all);
+            free(all);
+        }
+    }
+}
+
+static void standard_input(void **state)
+{
+    (void)state;
+    const char *two[2] = { "\xef\xbb\xbfuser_id,n\n", "u1,1\n" };
+    FILE *in = fopen(write_gzip("input_stdin.gz", two, 2), "rb");
+    assert_non_null(in);
+    const int saved = dup(STDIN_FILENO);
+    assert_int_equal(dup2(fileno(in), STDIN_FILENO), STDIN_FILENO);
+    fclose(in);
+    lapse_input_format format;
+    char *all = read_all("-", 7, &format);
+    assert_int_equal(format, LAPSE_INPUT_GZIP);
+    assert_string_equal(all, "user_id,n\nu1,1\n");
+    free(all);
+    assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+    close(saved);
+    clearerr(stdin);
+}
+
+static void open_and_gzip_errors(void **state)
+{
+    (void)state;
+    lapse_input *in = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_input_open(&in, "input_no_such_file.csv", &err), LAPSE_ERR_IO);
+    assert_null(in);
+    assert_string_equal(err.path, "input_no_such_file.csv");
+    /* The gzip magic and nothing more: truncated at byte 2. */
+    test_write_text("input_magic.gz", "\x1f\x8b");
+    assert_int_equal(lapse_input_open(&in, "input_magic.gz", &err), LAPSE_OK);
+    char buf[16];
+    size_t got;
+    assert_int_equal(lapse_input_read(in, buf, sizeof buf, &got, &err), LAPSE_ERR_GZIP);
+    assert_int_equal(err.offset, 2);
+    assert_non_null(strstr(err.message, "truncated gzip stream"));
+    lapse_input_close(in);
+    lapse_input_close(NULL);
+}
+
+typedef struct {
+    char seen[256];
+    int64_t lines[8];
+    int rows;
+    int fail_at_row; /* 0: never */
+    lapse_error *err;
+} records;
+
+static int on_field(const lapse_input_csv *csv, const char *data, size_t len, void *user)
+{
+    records *r = user;
+    assert_int_equal(data[len], '\0');
+    if (lapse_input_csv_fields(csv) > 0)
+        strcat(r->seen, "|");
+    strncat(r->seen, data, len);
+    return LAPSE_OK;
+}
+
+static int on_row(const lapse_input_csv *csv, void *user)
+{
+    records *r = user;
+    assert_int_equal(lapse_input_csv_records(csv), r->rows);
+    r->lines[r->rows++] = lapse_input_csv_line(csv);
+    strcat(r->seen, ";");
+    if (r->rows == r->fail_at_row)
+        return lapse_error_set(r->err, LAPSE_ERR_FORMAT, lapse_input_csv_path(csv),
+                               lapse_input_csv_line(csv), 1, -1, "stop");
+    return LAPSE_OK;
+}
+
+static void csv_records_and_lines(void **state)
+{
+    (void)state;
+    const char *two[2] = { "\xef\xbb\xbf", text };
+    lapse_error err = LAPSE_ERROR_INIT;
+    records r = { .err = &err };
+    assert_int_equal(lapse_input_csv_read(write_gzip("input_csv.gz", two, 2), NULL, on_field,
+                                          on_row, &r, &err),
+                     LAPSE_OK);
+    assert_string_equal(r.seen, "user_id|n;u1|1;u\n2|2;u3|3;");
+    assert_int_equal(r.rows, 4);
+    /* CRLF, a blank line and a quoted line end: each record's first line. */
+    const int64_t lines[4] = { 1, 2, 4, 6 };
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(r.lines[i], lines[i]);
+
+    /* A callback's error stops the loop and is what it returns. */
+    records stop = { .err = &err, .fail_at_row = 2 };
+    assert_int_equal(lapse_input_csv_read("input_plain.csv", NULL, on_field, on_row, &stop, &err),
+                     LAPSE_ERR_FORMAT);
+    assert_int_equal(stop.rows, 2);
+    test_expect_location(&err, 2, 1, "stop");
+
+    /* Another delimiter, and spaces kept. */
+    const lapse_input_csv_options opts = { .delimiter = ';', .keep_spaces = 1 };
+    records semi = { .err = &err };
+    assert_int_equal(lapse_input_csv_read(test_write_text("input_semi.csv", "a; b\n"), &opts,
+                                          on_field, on_row, &semi, &err),
+                     LAPSE_OK);
+    assert_string_equal(semi.seen, "a| b;");
+}
+
+static void csv_errors_located(void **state)
+{
+    (void)state;
+    const struct {
+        const char *text;
+        int64_t line;
+        int column;
+        const char *message;
+    } bad[] = {
+        { "a,b\nc,\"d\"x\n", 2, 2, "malformed CSV: a quote inside an unquoted field" },
+        { "a,b\nc,d\"\n", 2, 2, "malformed CSV" },
+        { "a,b\n\nc,\"d\ne\n", 3, 2, "unterminated quoted field" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        lapse_error err = LAPSE_ERROR_INIT;
+        records r = { .err = &err };
+        assert_int_equal(lapse_input_csv_read(test_write_text("input_bad.csv", bad[i].text), NULL,
+                                              on_field, on_row, &r, &err),
+                         LAPSE_ERR_FORMAT);
+        assert_string_equal(err.path, "input_bad.csv");
+        test_expect_location(&err, bad[i].line, bad[i].column, bad[i].message);
+    }
+}
+
+static void csv_raw_line(void **state)
+{
+    (void)state;
+    lapse_error err = LAPSE_ERROR_INIT;
+    records r = { .err = &err };
+    lapse_input_csv *csv = NULL;
+    assert_int_equal(lapse_input_csv_open(&csv,
+                                          test_write_text("input_raw.csv",
+                                                          "\xef\xbb\xbf# meta, \"x\nx,y\n"),
+                                          NULL, on_field, on_row, &r, &err),
+                     LAPSE_OK);
+    char line[4];
+    size_t len;
+    int too_long;
+    assert_int_equal(lapse_input_csv_raw_line(csv, line, sizeof line, &len, &too_long, &err),
+                     LAPSE_OK);
+    assert_int_equal(too_long, 1);
+    assert_int_equal(len, 4);
+    assert_memory_equal(line, "# me", 4);
+    lapse_input_csv_close(csv);
+
+    assert_int_equal(lapse_input_csv_open(&csv, "input_raw.csv", NULL, on_field, on_row, &r,
+                                          &err),
+                     LAPSE_OK);
+    char meta[64];
+    assert_int_equal(lapse_input_csv_raw_line(csv, meta, sizeof meta, &len, &too_long, &err),
+                     LAPSE_OK);
+    assert_int_equal(too_long, 0);
+    assert_int_equal(len, strlen("# meta, \"x"));
+    int step;
+    while ((step = lapse_input_csv_step(csv, &err)) > 0)
+        ;
+    assert_int_equal(step, 0);
+    assert_string_equal(r.seen, "x|y;");
+    assert_int_equal(r.lines[0], 2);
+    lapse_input_csv_close(csv);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(same_text_every_format),
+        cmocka_unit_test(standard_input),
+        cmocka_unit_test(open_and_gzip_errors),
+        cmocka_unit_test(csv_records_and_lines),
+        cmocka_unit_test(csv_errors_located),
+        cmocka_unit_test(csv_raw_line),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
