@@ -23,9 +23,7 @@ void lapse_model_free(lapse_model *model)
     if (!model)
         return;
     free_strings(model->feature_names, model->n_features);
-    free(model->scaler.transform);
-    free(model->scaler.mean);
-    free(model->scaler.scale);
+    lapse_scaler_clear(&model->scaler);
     lapse_model_segments *s = &model->segments;
     free(s->profile);
     free(s->transform);
@@ -83,9 +81,7 @@ int lapse_model_create(lapse_model **out, const lapse_model_shape *shape, lapse_
     m->meta.churn = (lapse_churn_def)LAPSE_CHURN_DEF_INIT;
     m->n_features = nf;
     m->feature_names = alloc_array(nf, sizeof(char *), &failed);
-    m->scaler.transform = alloc_array(nf, 1, &failed);
-    m->scaler.mean = alloc_array(nf, sizeof(double), &failed);
-    m->scaler.scale = alloc_array(nf, sizeof(double), &failed);
+    failed |= lapse_scaler_alloc(&m->scaler, nf) < 0;
 
     lapse_model_segments *s = &m->segments;
     s->k = k;

@@ -4,6 +4,25 @@
 #include "lapse/error.h"
 
 #include <math.h>
+#include <stdlib.h>
+
+int lapse_scaler_alloc(lapse_scaler *s, size_t width)
+{
+    const size_t n = width ? width : 1; /* calloc(0) may return NULL */
+    s->transform = calloc(n, 1);
+    s->mean = calloc(n, sizeof *s->mean);
+    s->scale = calloc(n, sizeof *s->scale);
+    return s->transform && s->mean && s->scale ? LAPSE_OK : LAPSE_ERR_NOMEM;
+}
+
+void lapse_scaler_clear(lapse_scaler *s)
+{
+    free(s->transform);
+    free(s->mean);
+    free(s->scale);
+    s->transform = NULL;
+    s->mean = s->scale = NULL;
+}
 
 double lapse_scaler_transform(unsigned char transform, double x)
 {

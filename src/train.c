@@ -210,21 +210,6 @@ static double profile_weight(const char *name)
     return 1.0;
 }
 
-static void scaler_free(lapse_scaler *sc)
-{
-    free(sc->transform);
-    free(sc->mean);
-    free(sc->scale);
-}
-
-static int scaler_alloc(lapse_scaler *sc, size_t d)
-{
-    sc->transform = malloc(d);
-    sc->mean = malloc(d * sizeof *sc->mean);
-    sc->scale = malloc(d * sizeof *sc->scale);
-    return sc->transform && sc->mean && sc->scale ? 0 : LAPSE_ERR_NOMEM;
-}
-
 /* The split's rows gathered dense, with 0/1 labels, and room for the
  * model's decisions on the validation rows. */
 typedef struct {
@@ -284,7 +269,7 @@ static int fit_scaler(lapse_scaler *sc, const lapse_table *t, const split *s, co
                       lapse_error *err)
 {
     const size_t d = t->n_features;
-    if (scaler_alloc(sc, d) < 0)
+    if (lapse_scaler_alloc(sc, d) < 0)
         return nomem(err);
     for (size_t j = 0; j < d; j++)
         sc->transform[j] = registry_transform(t->feature_names[j]);
@@ -316,7 +301,7 @@ typedef struct {
 static void segments_free(segments *g)
 {
     free(g->profile);
-    scaler_free(&g->scaler);
+    lapse_scaler_clear(&g->scaler);
     free(g->centroids);
     free(g->original);
     free(g->sizes);
@@ -341,7 +326,7 @@ static int fit_segments(segments *g, const lapse_table *t, const double *raw, si
                                "%zu training rows cannot make %zu segments", n, k);
     const size_t p = g->n_profile;
     g->profile = malloc(p * sizeof *g->profile);
-    const int no_scaler = scaler_alloc(&g->scaler, p) < 0;
+    const int no_scaler = lapse_scaler_alloc(&g->scaler, p) < 0;
     g->centroids = malloc(k * p * sizeof *g->centroids);
     g->original = malloc(k * p * sizeof *g->original);
     g->sizes = calloc(k, sizeof *g->sizes);
@@ -856,7 +841,7 @@ done:
     lapse_svm_model_free(&c.svm);
     free(c.w);
     segments_free(&g);
-    scaler_free(&sc);
+    lapse_scaler_clear(&sc);
     dataset_free(&ds);
     split_free(&s);
     return rc;

@@ -107,9 +107,26 @@ static void check_finds_the_first_value_log1p_cannot_take(void **state)
     assert_int_equal(lapse_scaler_check(&row, &col, &s, WIDTH, bad, 1), LAPSE_OK);
 }
 
+static void alloc_zero_fills_and_clear_forgets(void **state)
+{
+    (void)state;
+    lapse_scaler s = { 0 };
+    lapse_scaler_clear(&s); /* a zeroed scaler is fine */
+    assert_int_equal(lapse_scaler_alloc(&s, WIDTH), LAPSE_OK);
+    for (size_t j = 0; j < WIDTH; j++) {
+        assert_int_equal(s.transform[j], LAPSE_TRANSFORM_NONE);
+        assert_true(s.mean[j] == 0 && s.scale[j] == 0);
+    }
+    lapse_scaler_clear(&s);
+    assert_null(s.transform);
+    assert_null(s.mean);
+    assert_null(s.scale);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(alloc_zero_fills_and_clear_forgets),
         cmocka_unit_test(fit_is_mean_and_population_sd),
         cmocka_unit_test(fit_reads_chosen_columns),
         cmocka_unit_test(fit_names_a_mean_beyond_a_double),

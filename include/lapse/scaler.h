@@ -27,6 +27,14 @@ typedef struct {
     double *scale;            /* [width], > 0 */
 } lapse_scaler;
 
+/* Allocates zero-filled arrays for width columns (transforms NONE, means
+ * and scales 0: fit or fill them). Returns 0, or LAPSE_ERR_NOMEM with what
+ * was allocated left for lapse_scaler_clear. */
+int lapse_scaler_alloc(lapse_scaler *s, size_t width);
+
+/* Frees the arrays and sets them to NULL; accepts a zeroed scaler. */
+void lapse_scaler_clear(lapse_scaler *s);
+
 /* t(x): log1p(x) for LAPSE_TRANSFORM_LOG1P, x otherwise. */
 double lapse_scaler_transform(unsigned char transform, double x);
 
