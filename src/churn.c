@@ -75,8 +75,37 @@ int lapse_churn_validate(const lapse_churn_def *def)
     return LAPSE_OK;
 }
 
+lapse_churn_field lapse_churn_diff(const lapse_churn_def *a, const lapse_churn_def *b)
+{
+    if (a->key_mask != b->key_mask)
+        return LAPSE_CHURN_KEY;
+    if (a->silent_days != b->silent_days)
+        return LAPSE_CHURN_SILENT_DAYS;
+    if (a->horizon_days != b->horizon_days)
+        return LAPSE_CHURN_HORIZON;
+    if (a->cancel_is_churn != b->cancel_is_churn)
+        return LAPSE_CHURN_KIND;
+    return LAPSE_CHURN_SAME;
+}
+
+const char *lapse_churn_field_name(lapse_churn_field field)
+{
+    switch (field) {
+    case LAPSE_CHURN_KEY: return "key";
+    case LAPSE_CHURN_SILENT_DAYS: return "silent_days";
+    case LAPSE_CHURN_HORIZON: return "horizon";
+    case LAPSE_CHURN_KIND: return "churn";
+    case LAPSE_CHURN_SAME: break;
+    }
+    return NULL;
+}
+
 int lapse_churn_equal(const lapse_churn_def *a, const lapse_churn_def *b)
 {
-    return a->key_mask == b->key_mask && a->silent_days == b->silent_days &&
-           a->horizon_days == b->horizon_days && a->cancel_is_churn == b->cancel_is_churn;
+    return lapse_churn_diff(a, b) == LAPSE_CHURN_SAME;
+}
+
+int lapse_churn_active(const lapse_churn_def *def, int64_t last_key_day, int64_t asof_day)
+{
+    return last_key_day >= asof_day - def->silent_days;
 }

@@ -393,7 +393,8 @@ static int build_rows(lapse_extract *x, lapse_error *err)
             if (!acc_seen(a))
                 continue;
             const int32_t last_key1 = acc_last_key1(a, snap->key_mask);
-            const int active = last_key1 && last_key1 - 1 >= snap->asof_day - x->churn.silent_days;
+            const int active = lapse_churn_active(
+                &x->churn, last_key1 ? last_key1 - 1 : LAPSE_CHURN_NEVER, snap->asof_day);
             const int set = active ? LAPSE_EXTRACT_ACTIVE : LAPSE_EXTRACT_DORMANT;
             x->rows[set][x->row_count[set]++] = (extract_row){ order[i].id, (uint32_t)s };
         }

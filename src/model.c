@@ -23,9 +23,7 @@ void lapse_model_free(lapse_model *model)
     if (!model)
         return;
     free_strings(model->feature_names, model->n_features);
-    free(model->scaler.transform);
-    free(model->scaler.mean);
-    free(model->scaler.scale);
+    lapse_scaler_clear(&model->scaler);
     lapse_model_segments *s = &model->segments;
     free(s->profile);
     free(s->transform);
@@ -83,9 +81,7 @@ int lapse_model_create(lapse_model **out, const lapse_model_shape *shape, lapse_
     m->meta.churn = (lapse_churn_def)LAPSE_CHURN_DEF_INIT;
     m->n_features = nf;
     m->feature_names = alloc_array(nf, sizeof(char *), &failed);
-    m->scaler.transform = alloc_array(nf, 1, &failed);
-    m->scaler.mean = alloc_array(nf, sizeof(double), &failed);
-    m->scaler.scale = alloc_array(nf, sizeof(double), &failed);
+    failed |= lapse_scaler_alloc(&m->scaler, nf) < 0;
 
     lapse_model_segments *s = &m->segments;
     s->k = k;
@@ -421,7 +417,8 @@ int lapse_model_check_meta(const lapse_model *model, const lapse_table_meta *met
                            lapse_error *err)
 {
     const lapse_churn_def *want = &model->meta.churn, *got = &meta->churn;
-    if (want->key_mask != got->key_mask) {
+    switch (lapse_churn_diff(got, want)) {
+    case LAPSE_CHURN_KEY: {
         char a[128], b[128];
         lapse_churn_format_keys(a, sizeof a, want->key_mask);
         lapse_churn_format_keys(b, sizeof b, got->key_mask);
@@ -429,18 +426,21 @@ int lapse_model_check_meta(const lapse_model *model, const lapse_table_meta *met
                         "the model",
                         b, a);
     }
-    if (want->silent_days != got->silent_days)
+    case LAPSE_CHURN_SILENT_DAYS:
         return MISMATCH("churn definitions differ: silent_days is %d in the table but %d in the "
                         "model",
                         got->silent_days, want->silent_days);
-    if (want->horizon_days != got->horizon_days)
+    case LAPSE_CHURN_HORIZON:
         return MISMATCH("churn definitions differ: horizon is %d days in the table but %d in "
                         "the model",
                         got->horizon_days, want->horizon_days);
-    if (want->cancel_is_churn != got->cancel_is_churn)
+    case LAPSE_CHURN_KIND:
         return MISMATCH("churn definitions differ: churn is %s in the table but %s in the model",
                         got->cancel_is_churn ? "cancel" : "silence",
                         want->cancel_is_churn ? "cancel" : "silence");
+    case LAPSE_CHURN_SAME:
+        break;
+    }
     if (model->meta.schema_hash != meta->schema_hash)
         return MISMATCH("feature schemas differ: schema=%016llx in the table but %016llx in the "
                         "model",

@@ -1,44 +1,25 @@
 /* Applying the parts of a model that are the same for every classifier:
- * the scaler, the segments and the calibration. */
+ * the segments and the calibration (the scaler is lapse_scaler_apply). */
 #include "lapse/model.h"
 
 #include "lapse/calibrate.h"
 
 #include <math.h>
 
-static double transformed(unsigned char transform, double value)
-{
-    return transform == LAPSE_TRANSFORM_LOG1P ? log1p(value) : value;
-}
-
-double lapse_model_scale_value(const lapse_model *model, size_t feature, double raw)
-{
-    const lapse_model_scaler *s = &model->scaler;
-    return (transformed(s->transform[feature], raw) - s->mean[feature]) / s->scale[feature];
-}
-
-void lapse_model_scale_rows(const lapse_model *model, const double *raw, size_t n, double *out)
-{
-    const size_t d = model->n_features;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < d; j++)
-            out[i * d + j] = lapse_model_scale_value(model, j, raw[i * d + j]);
-}
-
 void lapse_model_segment_rows(const lapse_model *model, const double *raw, size_t n,
                               size_t *segment)
 {
     const lapse_model_segments *g = &model->segments;
     const size_t d = model->n_features;
+    const lapse_scaler z = { g->transform, g->mean, g->scale }; /* a view of the segments' */
     for (size_t i = 0; i < n; i++) {
         size_t best = 0;
         double best_dist = INFINITY;
         for (size_t c = 0; c < g->k; c++) {
             double dist = 0;
             for (size_t j = 0; j < g->n_profile; j++) {
-                const double value = raw[i * d + g->profile[j]];
-                const double z = (transformed(g->transform[j], value) - g->mean[j]) / g->scale[j];
-                const double diff = z - g->centroids[c * g->n_profile + j];
+                const double diff = lapse_scaler_value(&z, j, raw[i * d + g->profile[j]]) -
+                                    g->centroids[c * g->n_profile + j];
                 dist += diff * diff;
             }
             if (dist < best_dist) {

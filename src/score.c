@@ -415,7 +415,7 @@ static void prepare_block(void *arg, int thread, size_t r0, size_t rows)
     lapse_scorer *s = c->s;
     const lapse_model *m = s->model;
     const size_t d = s->d;
-    lapse_model_scale_rows(m, c->raw + r0 * d, rows, s->xs + r0 * d);
+    lapse_scaler_apply(&m->scaler, d, c->raw + r0 * d, rows, s->xs + r0 * d);
     lapse_model_segment_rows(m, c->raw + r0 * d, rows, s->seg + r0);
     if (m->classifier.kind == LAPSE_CLASSIFIER_LOGISTIC)
         lapse_logistic_decision(s->dec + r0, s->xs + r0 * d, rows, d, m->classifier.weights,

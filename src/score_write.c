@@ -133,7 +133,8 @@ static size_t format_line(char *line, const sink *k, size_t i)
         const int j = r->reason[q];
         if (j < 0)
             continue;
-        const double scaled = lapse_model_scale_value(m, (size_t)j, b->x[i * m->n_features + j]);
+        const double scaled =
+            lapse_scaler_value(&m->scaler, (size_t)j, b->x[i * m->n_features + j]);
         char reason[LAPSE_MODEL_NAME_MAX + 8];
         snprintf(reason, sizeof reason, "%s:%s", m->feature_names[j], scaled > 0 ? "high" : "low");
         n += csv_field(line + n, reason);
@@ -355,13 +356,12 @@ static int check_log1p_domain(const sink *k, const char *path, lapse_error *err)
     const lapse_model *m = k->m;
     const lapse_table_batch *b = k->batch;
     const size_t d = m->n_features;
-    for (size_t i = 0; i < b->n_rows; i++)
-        for (size_t j = 0; j < d; j++)
-            if (m->scaler.transform[j] == LAPSE_TRANSFORM_LOG1P && !(b->x[i * d + j] > -1.0))
-                return lapse_error_set(err, LAPSE_ERR_RANGE, path, b->lines[i], (int)j + 3, -1,
-                                       "%s is %g: a count or amount must be above -1",
-                                       m->feature_names[j], b->x[i * d + j]);
-    return LAPSE_OK;
+    size_t i, j;
+    if (lapse_scaler_check(&i, &j, &m->scaler, d, b->x, b->n_rows) == LAPSE_OK)
+        return LAPSE_OK;
+    return lapse_error_set(err, LAPSE_ERR_RANGE, path, b->lines[i], (int)j + 3, -1,
+                           "%s is %g: a count or amount must be above -1", m->feature_names[j],
+                           b->x[i * d + j]);
 }
 
 /* A value far outside what the model was trained on can scale to infinity

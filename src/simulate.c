@@ -71,16 +71,20 @@ int lapse_sim_options_check(const lapse_sim_options *o, lapse_error *err)
     }
     if (fabs(sum - 1.0) > 1e-3)
         return lapse_error_set(err, code, NULL, 0, 0, -1, "--mix shares sum to %g, not 1", sum);
-    if (o->horizon < 1 || o->horizon > o->days)
+    if (o->churn.horizon_days < 1 || o->churn.horizon_days > o->days)
         return lapse_error_set(err, code, NULL, 0, 0, -1,
                                "--horizon must be 1 to the number of days (%d)", o->days);
-    if (o->key_mask == 0 || o->key_mask >= (1u << LAPSE_CAT_COUNT))
+    if (o->churn.key_mask == 0 || o->churn.key_mask >= (1u << LAPSE_CAT_COUNT))
         return lapse_error_set(err, code, NULL, 0, 0, -1, "--key names no category");
-    if (o->key_mask & (1u << LAPSE_CAT_CANCEL))
+    if (o->churn.key_mask & (1u << LAPSE_CAT_CANCEL))
         return lapse_error_set(err, code, NULL, 0, 0, -1,
                                "--key cancel: the simulator emits no cancel events, so a "
                                "cancel-based label would be 1 for everyone");
-    if (o->silent_days < 1 || o->silent_days > LAPSE_SIM_MAX_DAYS)
+    if (o->churn.cancel_is_churn)
+        return lapse_error_set(err, code, NULL, 0, 0, -1,
+                               "churn by cancel: the simulator emits no cancel events, so "
+                               "every label would be 1");
+    if (o->churn.silent_days < 1 || o->churn.silent_days > LAPSE_SIM_MAX_DAYS)
         return lapse_error_set(err, code, NULL, 0, 0, -1, "--silent-days must be 1 to %d",
                                LAPSE_SIM_MAX_DAYS);
     if (o->threads < 1 || o->threads > MAX_THREADS)
@@ -102,11 +106,11 @@ int lapse_sim_options_check(const lapse_sim_options *o, lapse_error *err)
         if (asof % LAPSE_SECONDS_PER_DAY != 0 || asof < o->start)
             return lapse_error_set(err, code, NULL, 0, 0, -1,
                                    "snapshot %s is before the start of the log", date);
-        if (asof + (int64_t)o->horizon * LAPSE_SECONDS_PER_DAY > end)
+        if (asof + (int64_t)o->churn.horizon_days * LAPSE_SECONDS_PER_DAY > end)
             return lapse_error_set(err, code, NULL, 0, 0, -1,
                                    "snapshot %s: its %d-day horizon runs past the last day of "
                                    "the log (%s)",
-                                   date, o->horizon, last);
+                                   date, o->churn.horizon_days, last);
         for (size_t j = 0; j < i; j++)
             if (o->snapshots[j] == asof)
                 return lapse_error_set(err, code, NULL, 0, 0, -1, "snapshot %s is listed twice",
@@ -352,10 +356,11 @@ static void simulate_user(const sim_plan *plan, sim_worker *w, sim_slot *slot, i
             const int kind = sim_day_kind(&plan->calendar, t);
             const int si = plan->snap_of_day[t];
             if (si >= 0 && t > user.signup) {
-                p_true[si] = sim_p_true(&user, &st, cq, t, o->horizon, o->key_mask, &plan->calendar);
+                p_true[si] = sim_p_true(&user, &st, cq, t, o->churn.horizon_days,
+                                        o->churn.key_mask, &plan->calendar);
                 if (observer)
-                    p_observed[si] = sim_filter_p_silent(w->filter, &user, t, o->horizon,
-                                                         o->key_mask, &plan->calendar);
+                    p_observed[si] = sim_filter_p_silent(w->filter, &user, t, o->churn.horizon_days,
+                                                         o->churn.key_mask, &plan->calendar);
             }
             const size_t first = w->events.len;
             if (st.phase < SIM_LIVE_PHASES) {
@@ -405,15 +410,20 @@ static void simulate_user(const sim_plan *plan, sim_worker *w, sim_slot *slot, i
         *q++ = '\n';
         slot->truth.len += (size_t)(q - p);
     }
+    /* Snapshots ascend: one pass over the days finds each one's last key day. */
+    int64_t last_key = LAPSE_CHURN_NEVER;
+    int scanned = 0;
     for (int si = 0; si < plan->n_snap; si++) {
         const int asof = plan->snap_day[si];
+        for (; scanned < asof; scanned++)
+            if (w->daymask[scanned] & o->churn.key_mask)
+                last_key = scanned;
         if (user.signup >= asof)
             continue;
-        int label = 1, active = 0;
-        for (int d = asof; d < asof + o->horizon; d++)
-            label &= (w->daymask[d] & o->key_mask) == 0;
-        for (int d = asof - o->silent_days < 0 ? 0 : asof - o->silent_days; d < asof; d++)
-            active |= (w->daymask[d] & o->key_mask) != 0;
+        int label = 1;
+        for (int d = asof; d < asof + o->churn.horizon_days; d++)
+            label &= (w->daymask[d] & o->churn.key_mask) == 0;
+        const int active = lapse_churn_active(&o->churn, last_key, asof);
         lapse_sim_snapshot_stats *ss = &stats->snapshots[si];
         ss->listed++;
         if (active) {
@@ -429,7 +439,7 @@ static void simulate_user(const sim_plan *plan, sim_worker *w, sim_slot *slot, i
         memcpy(q, plan->snap_date[si], 10);
         q += 10;
         *q++ = ',';
-        q = put_u64(q, (uint64_t)o->horizon);
+        q = put_u64(q, (uint64_t)o->churn.horizon_days);
         q += snprintf(q, 40, ",%.17g", p_true[si]);
         if (observer)
             q += snprintf(q, 40, ",%.17g", p_observed[si]);
@@ -531,7 +541,8 @@ static int plan_build(sim_plan *plan, const lapse_sim_options *o)
             plan->snap_day[plan->n_snap++] =
                 (int)((o->snapshots[i] - o->start) / LAPSE_SECONDS_PER_DAY);
     } else {
-        for (int d = 60; d + o->horizon <= o->days && plan->n_snap < LAPSE_SIM_MAX_SNAPSHOTS;
+        for (int d = 60;
+             d + o->churn.horizon_days <= o->days && plan->n_snap < LAPSE_SIM_MAX_SNAPSHOTS;
              d += 30)
             plan->snap_day[plan->n_snap++] = d;
     }

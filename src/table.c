@@ -198,12 +198,9 @@ static int check_same(const lapse_table *t, const char *first,
                                    first, j + 3, SHOWN_MAX, here, SHOWN_MAX, there);
     }
     const lapse_table_meta *a = lapse_table_reader_meta(reader), *b = &t->meta;
-    const char *key = a->version != b->version                     ? "version"
-                      : a->churn.key_mask != b->churn.key_mask       ? "key"
-                      : a->churn.silent_days != b->churn.silent_days ? "silent_days"
-                      : a->churn.horizon_days != b->churn.horizon_days ? "horizon"
-                      : a->churn.cancel_is_churn != b->churn.cancel_is_churn ? "churn"
-                                                                           : NULL;
+    const char *key = a->version != b->version
+                          ? "version"
+                          : lapse_churn_field_name(lapse_churn_diff(&a->churn, &b->churn));
     if (!key)
         return LAPSE_OK;
     char mine[512], theirs[512];

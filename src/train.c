@@ -5,6 +5,7 @@
 #include "lapse/features.h"
 #include "lapse/kmeans.h"
 #include "lapse/logistic.h"
+#include "lapse/scaler.h"
 #include "lapse/svm.h"
 #include "lapse/svmscore.h"
 #include "lapse/timeparse.h"
@@ -209,60 +210,88 @@ static double profile_weight(const char *name)
     return 1.0;
 }
 
-static double transformed(unsigned char transform, double value)
+/* The split's rows gathered dense, with 0/1 labels, and room for the
+ * model's decisions on the validation rows. */
+typedef struct {
+    double *xt, *xv; /* [n_train * d], [n_valid * d] */
+    int *yt, *yv;    /* [n_train], [n_valid] */
+    double *fv;      /* [n_valid] */
+} dataset;
+
+static void dataset_free(dataset *ds)
 {
-    return transform == LAPSE_TRANSFORM_LOG1P ? log1p(value) : value;
+    free(ds->xt);
+    free(ds->xv);
+    free(ds->yt);
+    free(ds->yv);
+    free(ds->fv);
 }
 
-/* Counts and money are log1p-transformed: a value of -1 or below in such a
- * column has no transform, and would reach the model as NaN. Checks the
- * labelled rows (rows[0..n)) and names the first offender. */
-static int check_log1p_domain(const lapse_table *t, const size_t *rows, size_t n,
-                              const unsigned char *transform, lapse_error *err)
+static int gather_rows(dataset *ds, lapse_train_report *r, const lapse_table *t, const split *s,
+                       lapse_error *err)
+{
+    ds->xt = gather(t, s->train, s->n_train);
+    ds->xv = gather(t, s->valid, s->n_valid);
+    ds->yt = malloc(s->n_train * sizeof *ds->yt);
+    ds->yv = malloc(s->n_valid * sizeof *ds->yv);
+    ds->fv = malloc(s->n_valid * sizeof *ds->fv);
+    if (!ds->xt || !ds->xv || !ds->yt || !ds->yv || !ds->fv)
+        return nomem(err);
+    for (size_t i = 0; i < s->n_train; i++)
+        ds->yt[i] = t->labels[s->train[i]] > 0;
+    for (size_t i = 0; i < s->n_valid; i++)
+        ds->yv[i] = t->labels[s->valid[i]] > 0;
+    int rc = check_classes(ds->yt, s->n_train, "training", &r->train_positives, err);
+    if (rc == 0)
+        rc = check_classes(ds->yv, s->n_valid, "validation", &r->valid_positives, err);
+    return rc;
+}
+
+/* The scaler's domain check over gathered rows x (table rows rows[0..n)),
+ * naming the first offender by user and snapshot. */
+static int check_domain(const lapse_scaler *sc, const lapse_table *t, const double *x,
+                        const size_t *rows, size_t n, lapse_error *err)
 {
     const size_t d = t->n_features;
-    for (size_t k = 0; k < n; k++) {
-        const double *x = t->x + rows[k] * d;
-        for (size_t j = 0; j < d; j++) {
-            if (transform[j] == LAPSE_TRANSFORM_LOG1P && !(x[j] > -1.0)) {
-                char day[16];
-                lapse_time_format_date(day, t->asof[rows[k]]);
-                return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
-                                       "%s of user \"%.64s\" at %s is %g: a count or amount "
-                                       "must be above -1",
-                                       t->feature_names[j], t->user_ids[rows[k]], day, x[j]);
-            }
-        }
-    }
-    return LAPSE_OK;
+    size_t i, j;
+    if (lapse_scaler_check(&i, &j, sc, d, x, n) == LAPSE_OK)
+        return LAPSE_OK;
+    char day[16];
+    lapse_time_format_date(day, t->asof[rows[i]]);
+    return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
+                           "%s of user \"%.64s\" at %s is %g: a count or amount must be above -1",
+                           t->feature_names[j], t->user_ids[rows[i]], day, x[i * d + j]);
 }
 
-/* Mean and population sd of transformed columns, two passes; sd 0 -> 1. */
-static void column_moments(double *mean, double *sd, const double *x, size_t n, size_t stride,
-                           const uint32_t *cols, const unsigned char *transform, size_t d)
+/* The model's scaler: the registry's transforms, fitted on the training rows
+ * once every labelled row is in its domain. */
+static int fit_scaler(lapse_scaler *sc, const lapse_table *t, const split *s, const dataset *ds,
+                      lapse_error *err)
 {
-    for (size_t j = 0; j < d; j++) {
-        double sum = 0;
-        for (size_t i = 0; i < n; i++)
-            sum += transformed(transform[j], x[i * stride + cols[j]]);
-        const double m = n ? sum / (double)n : 0;
-        double ss = 0;
-        for (size_t i = 0; i < n; i++) {
-            const double v = transformed(transform[j], x[i * stride + cols[j]]) - m;
-            ss += v * v;
-        }
-        const double s = n ? sqrt(ss / (double)n) : 0;
-        mean[j] = m;
-        sd[j] = s > 0 && isfinite(s) ? s : 1.0;
-    }
+    const size_t d = t->n_features;
+    if (lapse_scaler_alloc(sc, d) < 0)
+        return nomem(err);
+    for (size_t j = 0; j < d; j++)
+        sc->transform[j] = registry_transform(t->feature_names[j]);
+    int rc = check_domain(sc, t, ds->xt, s->train, s->n_train, err);
+    if (rc == 0)
+        rc = check_domain(sc, t, ds->xv, s->valid, s->n_valid, err);
+    if (rc < 0)
+        return rc;
+    size_t bad;
+    if (lapse_scaler_fit(sc, &bad, ds->xt, s->n_train, d, NULL, d) < 0)
+        return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
+                               "%s: the training values sum beyond a double (values near "
+                               "1e308); no scale fits them",
+                               t->feature_names[bad]);
+    return 0;
 }
 
 /* Everything about the segments before it goes into the model. */
 typedef struct {
     size_t k, n_profile;
     uint32_t *profile;
-    unsigned char *transform;
-    double *mean, *sd;
+    lapse_scaler scaler; /* profile weights folded into the scale */
     double *centroids, *original; /* k x n_profile */
     uint64_t *sizes;
     char (*names)[LAPSE_KMEANS_NAME_MAX];
@@ -272,9 +301,7 @@ typedef struct {
 static void segments_free(segments *g)
 {
     free(g->profile);
-    free(g->transform);
-    free(g->mean);
-    free(g->sd);
+    lapse_scaler_clear(&g->scaler);
     free(g->centroids);
     free(g->original);
     free(g->sizes);
@@ -299,9 +326,7 @@ static int fit_segments(segments *g, const lapse_table *t, const double *raw, si
                                "%zu training rows cannot make %zu segments", n, k);
     const size_t p = g->n_profile;
     g->profile = malloc(p * sizeof *g->profile);
-    g->transform = malloc(p);
-    g->mean = malloc(p * sizeof *g->mean);
-    g->sd = malloc(p * sizeof *g->sd);
+    const int no_scaler = lapse_scaler_alloc(&g->scaler, p) < 0;
     g->centroids = malloc(k * p * sizeof *g->centroids);
     g->original = malloc(k * p * sizeof *g->original);
     g->sizes = calloc(k, sizeof *g->sizes);
@@ -309,8 +334,8 @@ static int fit_segments(segments *g, const lapse_table *t, const double *raw, si
     double *z = malloc(n * p * sizeof *z);
     int *labels = malloc(n * sizeof *labels);
     int rc = 0;
-    if (!g->profile || !g->transform || !g->mean || !g->sd || !g->centroids || !g->original ||
-        !g->sizes || !g->names || !z || !labels) {
+    if (!g->profile || no_scaler || !g->centroids || !g->original || !g->sizes || !g->names || !z ||
+        !labels) {
         rc = nomem(err);
         goto done;
     }
@@ -320,7 +345,7 @@ static int fit_segments(segments *g, const lapse_table *t, const double *raw, si
         if (!registry_profile(name))
             continue;
         g->profile[c] = (uint32_t)j;
-        g->transform[c] = registry_transform(name);
+        g->scaler.transform[c] = registry_transform(name);
         if (!strcmp(name, "share_core"))
             roles.share_core = (int)c;
         else if (!strcmp(name, "share_social"))
@@ -331,14 +356,16 @@ static int fit_segments(segments *g, const lapse_table *t, const double *raw, si
             roles.spend_per_purchase = (int)c;
         c++;
     }
-    column_moments(g->mean, g->sd, raw, n, d, g->profile, g->transform, p);
+    size_t unused;
+    /* The rows and transforms of the model's scaler, which has refused a mean
+     * that is not finite already. */
+    (void)lapse_scaler_fit(&g->scaler, &unused, raw, n, d, g->profile, p);
     for (size_t j = 0; j < p; j++)
-        g->sd[j] /= profile_weight(t->feature_names[g->profile[j]]);
+        g->scaler.scale[j] /= profile_weight(t->feature_names[g->profile[j]]);
     /* Standardized exactly as lapse_model_segment_rows will at scoring time. */
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < p; j++)
-            z[i * p + j] = (transformed(g->transform[j], raw[i * d + g->profile[j]]) - g->mean[j]) /
-                           g->sd[j];
+            z[i * p + j] = lapse_scaler_value(&g->scaler, j, raw[i * d + g->profile[j]]);
 
     lapse_kmeans_options ko = LAPSE_KMEANS_OPTIONS_INIT;
     ko.k = k;
@@ -355,9 +382,10 @@ static int fit_segments(segments *g, const lapse_table *t, const double *raw, si
     /* Centroids in the transformed units first: the naming standardizes
      * them with the data's mean and sd, which is exactly z. */
     memcpy(g->original, g->centroids, k * p * sizeof *g->original);
-    lapse_kmeans_standardize_invert(g->original, k, p, g->mean, g->sd);
+    lapse_kmeans_standardize_invert(g->original, k, p, g->scaler.mean, g->scaler.scale);
     if (roles.share_core >= 0 && roles.share_social >= 0 && roles.share_coupon_purchases >= 0) {
-        rc = lapse_kmeans_name(g->names, g->original, k, p, &roles, g->mean, g->sd, err);
+        rc = lapse_kmeans_name(g->names, g->original, k, p, &roles, g->scaler.mean,
+                               g->scaler.scale, err);
         if (rc < 0)
             goto done;
     } else {
@@ -366,7 +394,7 @@ static int fit_segments(segments *g, const lapse_table *t, const double *raw, si
     }
     for (size_t c = 0; c < k; c++)
         for (size_t j = 0; j < p; j++)
-            if (g->transform[j] == LAPSE_TRANSFORM_LOG1P)
+            if (g->scaler.transform[j] == LAPSE_TRANSFORM_LOG1P)
                 g->original[c * p + j] = expm1(g->original[c * p + j]);
     if (k >= 2) {
         double s;
@@ -452,7 +480,7 @@ int lapse_train_decision(double *out, const lapse_model *model, const double *ra
     double *x = malloc(n * d * sizeof *x);
     if (!x)
         return nomem(err);
-    lapse_model_scale_rows(model, raw, n, x);
+    lapse_scaler_apply(&model->scaler, d, raw, n, x);
     int rc = 0;
     if (c->kind == LAPSE_CLASSIFIER_LOGISTIC) {
         lapse_logistic_decision(out, x, n, d, c->weights, c->bias);
@@ -619,160 +647,81 @@ static void options_text(char *buf, size_t size, const lapse_train_options *o,
            o->kmeans_restarts, o->calib_folds, (unsigned long long)o->seed);
 }
 
-int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table *table,
-                const lapse_train_options *opts, lapse_error *err)
+/* A model of the right shape holding the features, scaler, segments and
+ * classifier; calibration, tiers and training record still to come. */
+static int build_model(lapse_model **out, const lapse_table *t, const lapse_scaler *sc,
+                       const segments *g, const classifier *c, lapse_error *err)
 {
-    *out = NULL;
-    lapse_train_options defaults = LAPSE_TRAIN_OPTIONS_INIT;
-    const lapse_train_options *o = opts ? opts : &defaults;
-    lapse_train_report local;
-    lapse_train_report *r = report ? report : &local;
-    memset(r, 0, sizeof *r);
-    r->grid_auc = r->platt_log_loss = r->isotonic_log_loss = NAN;
-    int rc = check_options(o, err);
+    const size_t d = t->n_features;
+    lapse_model_shape shape = { d, g->k, g->n_profile, c->kind, c->svm.n_sv,
+                                LAPSE_CALIBRATION_PLATT, 0, TIER_COUNT };
+    lapse_model *m = NULL;
+    int rc = lapse_model_create(&m, &shape, err);
     if (rc < 0)
         return rc;
+    m->meta = t->meta;
+    for (size_t j = 0; j < d; j++)
+        if (!(m->feature_names[j] = dup_string(t->feature_names[j])))
+            goto nomem;
+    memcpy(m->scaler.transform, sc->transform, d);
+    memcpy(m->scaler.mean, sc->mean, d * sizeof *sc->mean);
+    memcpy(m->scaler.scale, sc->scale, d * sizeof *sc->scale);
 
-    const size_t d = table->n_features;
-    split s;
-    segments g;
-    classifier c = { LAPSE_CLASSIFIER_LOGISTIC, NULL, 0, LAPSE_SVM_MODEL_INIT };
-    memset(&g, 0, sizeof g);
-    lapse_model *m = NULL;
-    lapse_calibration cal = LAPSE_CALIBRATION_INIT;
-    double *xt = NULL, *xv = NULL, *f = NULL, *p = NULL;
-    int *yt = NULL, *yv = NULL;
-    unsigned char *transform = malloc(d);
-    double *mean = malloc(d * sizeof *mean), *scale = malloc(d * sizeof *scale);
-    uint32_t *all = malloc(d * sizeof *all);
-
-    rc = split_rows(&s, table, err);
-    if (rc < 0)
-        goto done;
-    if (!transform || !mean || !scale || !all) {
-        rc = nomem(err);
-        goto done;
-    }
-    r->train_rows = s.n_train;
-    r->valid_rows = s.n_valid;
-    r->unlabelled_rows = s.unlabelled;
-    r->train_snapshots = s.snapshots_train;
-    r->valid_asof = s.valid_asof;
-
-    xt = gather(table, s.train, s.n_train);
-    xv = gather(table, s.valid, s.n_valid);
-    yt = malloc(s.n_train * sizeof *yt);
-    yv = malloc(s.n_valid * sizeof *yv);
-    f = malloc(s.n_valid * sizeof *f);
-    p = malloc(s.n_valid * sizeof *p);
-    if (!xt || !xv || !yt || !yv || !f || !p) {
-        rc = nomem(err);
-        goto done;
-    }
-    for (size_t i = 0; i < s.n_train; i++)
-        yt[i] = table->labels[s.train[i]] > 0;
-    for (size_t i = 0; i < s.n_valid; i++)
-        yv[i] = table->labels[s.valid[i]] > 0;
-    if ((rc = check_classes(yt, s.n_train, "training", &r->train_positives, err)) < 0 ||
-        (rc = check_classes(yv, s.n_valid, "validation", &r->valid_positives, err)) < 0)
-        goto done;
-
-    /* Scaler on the training rows. */
-    for (size_t j = 0; j < d; j++) {
-        transform[j] = registry_transform(table->feature_names[j]);
-        all[j] = (uint32_t)j;
-    }
-    if ((rc = check_log1p_domain(table, s.train, s.n_train, transform, err)) < 0 ||
-        (rc = check_log1p_domain(table, s.valid, s.n_valid, transform, err)) < 0)
-        goto done;
-    column_moments(mean, scale, xt, s.n_train, d, all, transform, d);
-    for (size_t j = 0; j < d; j++) {
-        if (!isfinite(mean[j])) {
-            rc = lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
-                                 "%s: the training values sum beyond a double (values near "
-                                 "1e308); no scale fits them",
-                                 table->feature_names[j]);
-            goto done;
-        }
-    }
-
-    rc = fit_segments(&g, table, xt, s.n_train, o, err);
-    if (rc < 0)
-        goto done;
-
-    /* The classifier sees the rows as lapse_model_scale_rows makes them. */
-    {
-        lapse_model scaler_only;
-        memset(&scaler_only, 0, sizeof scaler_only);
-        scaler_only.n_features = d;
-        scaler_only.scaler.transform = transform;
-        scaler_only.scaler.mean = mean;
-        scaler_only.scaler.scale = scale;
-        lapse_model_scale_rows(&scaler_only, xt, s.n_train, xt);
-    }
-    rc = fit_classifier(&c, r, xt, yt, s.n_train, d, o, err);
-    if (rc < 0)
-        goto done;
-
-    lapse_model_shape shape = { d, g.k, g.n_profile, o->model, c.svm.n_sv,
-                                LAPSE_CALIBRATION_PLATT, 0, TIER_COUNT };
-    rc = lapse_model_create(&m, &shape, err);
-    if (rc < 0)
-        goto done;
-    m->meta = table->meta;
-    for (size_t j = 0; j < d; j++) {
-        if (!(m->feature_names[j] = dup_string(table->feature_names[j]))) {
-            rc = nomem(err);
-            goto done;
-        }
-    }
-    memcpy(m->scaler.transform, transform, d);
-    memcpy(m->scaler.mean, mean, d * sizeof *mean);
-    memcpy(m->scaler.scale, scale, d * sizeof *scale);
-
-    const size_t kp = g.k * g.n_profile;
-    memcpy(m->segments.profile, g.profile, g.n_profile * sizeof *g.profile);
-    memcpy(m->segments.transform, g.transform, g.n_profile);
-    memcpy(m->segments.mean, g.mean, g.n_profile * sizeof *g.mean);
-    memcpy(m->segments.scale, g.sd, g.n_profile * sizeof *g.sd);
-    memcpy(m->segments.centroids, g.centroids, kp * sizeof *g.centroids);
-    memcpy(m->segments.centroids_original, g.original, kp * sizeof *g.original);
-    memcpy(m->segments.sizes, g.sizes, g.k * sizeof *g.sizes);
-    m->segments.silhouette = g.silhouette;
-    for (size_t i = 0; i < g.k; i++)
-        if (!(m->segments.names[i] = dup_string(g.names[i]))) {
-            rc = nomem(err);
-            goto done;
-        }
+    const size_t kp = g->k * g->n_profile;
+    memcpy(m->segments.profile, g->profile, g->n_profile * sizeof *g->profile);
+    memcpy(m->segments.transform, g->scaler.transform, g->n_profile);
+    memcpy(m->segments.mean, g->scaler.mean, g->n_profile * sizeof *g->scaler.mean);
+    memcpy(m->segments.scale, g->scaler.scale, g->n_profile * sizeof *g->scaler.scale);
+    memcpy(m->segments.centroids, g->centroids, kp * sizeof *g->centroids);
+    memcpy(m->segments.centroids_original, g->original, kp * sizeof *g->original);
+    memcpy(m->segments.sizes, g->sizes, g->k * sizeof *g->sizes);
+    m->segments.silhouette = g->silhouette;
+    for (size_t i = 0; i < g->k; i++)
+        if (!(m->segments.names[i] = dup_string(g->names[i])))
+            goto nomem;
 
     lapse_model_classifier *mc = &m->classifier;
-    if (o->model == LAPSE_CLASSIFIER_LOGISTIC) {
-        memcpy(mc->weights, c.w, d * sizeof *c.w);
-        mc->bias = c.bias;
+    if (c->kind == LAPSE_CLASSIFIER_LOGISTIC) {
+        memcpy(mc->weights, c->w, d * sizeof *c->w);
+        mc->bias = c->bias;
     } else {
-        mc->kernel = c.svm.kernel == LAPSE_SVM_LINEAR ? LAPSE_KERNEL_LINEAR : LAPSE_KERNEL_RBF;
-        mc->gamma = mc->kernel == LAPSE_KERNEL_RBF ? c.svm.gamma : 0;
-        mc->rho = c.svm.rho;
-        memcpy(mc->sv, c.svm.sv, c.svm.n_sv * d * sizeof *c.svm.sv);
-        memcpy(mc->coef, c.svm.coef, c.svm.n_sv * sizeof *c.svm.coef);
+        mc->kernel = c->svm.kernel == LAPSE_SVM_LINEAR ? LAPSE_KERNEL_LINEAR : LAPSE_KERNEL_RBF;
+        mc->gamma = mc->kernel == LAPSE_KERNEL_RBF ? c->svm.gamma : 0;
+        mc->rho = c->svm.rho;
+        memcpy(mc->sv, c->svm.sv, c->svm.n_sv * d * sizeof *c->svm.sv);
+        memcpy(mc->coef, c->svm.coef, c->svm.n_sv * sizeof *c->svm.coef);
     }
+    *out = m;
+    return 0;
+nomem:
+    lapse_model_free(m);
+    return nomem(err);
+}
 
-    /* Validation: decisions as score will compute them from the model. */
-    rc = lapse_train_decision(f, m, xv, s.n_valid, o->threads, err);
+/* Validation: the model's decisions on the validation rows (into ds->fv) as
+ * score will compute them, the report's figures from cross-fitted
+ * probabilities, and the calibration chosen on all of them. */
+static int calibrate_model(lapse_model *m, lapse_train_report *r, const dataset *ds, size_t n,
+                           const lapse_train_options *o, lapse_error *err)
+{
+    lapse_calibration cal = LAPSE_CALIBRATION_INIT;
+    double *p = malloc(n * sizeof *p);
+    if (!p)
+        return nomem(err);
+    int rc = lapse_train_decision(ds->fv, m, ds->xv, n, o->threads, err);
+    if (rc == 0)
+        rc = cross_fit(p, ds->fv, ds->yv, n, o->calib_folds, o->seed, err);
+    if (rc == 0)
+        rc = lapse_metrics_evaluate(&r->valid, p, ds->yv, n, 0.5, err);
+    free(p);
     if (rc < 0)
-        goto done;
-    rc = cross_fit(p, f, yv, s.n_valid, o->calib_folds, o->seed, err);
-    if (rc < 0)
-        goto done;
-    rc = lapse_metrics_evaluate(&r->valid, p, yv, s.n_valid, 0.5, err);
-    if (rc < 0)
-        goto done;
+        return rc;
 
     lapse_calibrate_options co = LAPSE_CALIBRATE_OPTIONS_INIT;
     co.folds = o->calib_folds;
     co.seed = o->seed;
     lapse_calibrate_choice choice;
-    rc = lapse_calibrate_choose(&cal, &choice, f, yv, s.n_valid, &co, err);
+    rc = lapse_calibrate_choose(&cal, &choice, ds->fv, ds->yv, n, &co, err);
     if (rc < 0)
         goto done;
     r->platt_log_loss = choice.platt_log_loss;
@@ -799,56 +748,101 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
         mcal->a = cal.a;
         mcal->b = cal.b;
     }
+done:
+    lapse_calibrate_clear(&cal);
+    return rc;
+}
 
-    for (size_t i = 0; i < s.n_valid; i++)
+/* Tier thresholds at quantiles of the calibrated validation probabilities
+ * of the decisions f[0..n). */
+static int set_tiers(lapse_model *m, const double *f, size_t n, lapse_error *err)
+{
+    double *p = malloc(n * sizeof *p);
+    if (!p)
+        return nomem(err);
+    for (size_t i = 0; i < n; i++)
         p[i] = lapse_model_calibrate(m, f[i]);
-    lapse_train_tiers(m->tiers.thresholds, p, s.n_valid);
+    lapse_train_tiers(m->tiers.thresholds, p, n);
+    free(p);
     for (int i = 0; i < TIER_COUNT; i++)
-        if (!(m->tiers.names[i] = dup_string(tier_names[i]))) {
-            rc = nomem(err);
-            goto done;
-        }
+        if (!(m->tiers.names[i] = dup_string(tier_names[i])))
+            return nomem(err);
+    return 0;
+}
 
+/* What the model was trained on, with what, and how it validated. */
+static int record_training(lapse_model *m, const split *s, const lapse_train_options *o,
+                           const lapse_train_report *r, lapse_error *err)
+{
     lapse_model_training *tr = &m->training;
-    tr->first_asof = s.first_asof;
-    tr->last_asof = s.valid_asof;
-    tr->train_rows = s.n_train;
-    tr->valid_rows = s.n_valid;
+    tr->first_asof = s->first_asof;
+    tr->last_asof = s->valid_asof;
+    tr->train_rows = s->n_train;
+    tr->valid_rows = s->n_valid;
     tr->seed = o->seed;
     char text[LAPSE_MODEL_TEXT_MAX];
     options_text(text, sizeof text, o, r);
     tr->options = dup_string(text);
     tr->lapse_version = dup_string(o->version && o->version[0] ? o->version : "unknown");
-    if (!tr->options || !tr->lapse_version) {
-        rc = nomem(err);
-        goto done;
-    }
+    if (!tr->options || !tr->lapse_version)
+        return nomem(err);
     tr->auc = r->valid.auc;
     tr->pr_auc = r->valid.average_precision;
     tr->log_loss = r->valid.log_loss;
     tr->brier = r->valid.brier;
     tr->ece = r->valid.ece;
-    rc = lapse_model_validate(m, err);
+    return 0;
+}
+
+int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table *table,
+                const lapse_train_options *opts, lapse_error *err)
+{
+    *out = NULL;
+    lapse_train_options defaults = LAPSE_TRAIN_OPTIONS_INIT;
+    const lapse_train_options *o = opts ? opts : &defaults;
+    lapse_train_report local;
+    lapse_train_report *r = report ? report : &local;
+    memset(r, 0, sizeof *r);
+    r->grid_auc = r->platt_log_loss = r->isotonic_log_loss = NAN;
+    int rc = check_options(o, err);
     if (rc < 0)
+        return rc;
+
+    split s;
+    dataset ds = { 0 };
+    lapse_scaler sc = { 0 };
+    segments g = { 0 };
+    classifier c = { LAPSE_CLASSIFIER_LOGISTIC, NULL, 0, LAPSE_SVM_MODEL_INIT };
+    lapse_model *m = NULL;
+    rc = split_rows(&s, table, err);
+    if (rc < 0)
+        goto done;
+    r->train_rows = s.n_train;
+    r->valid_rows = s.n_valid;
+    r->unlabelled_rows = s.unlabelled;
+    r->train_snapshots = s.snapshots_train;
+    r->valid_asof = s.valid_asof;
+    if ((rc = gather_rows(&ds, r, table, &s, err)) < 0 ||
+        (rc = fit_scaler(&sc, table, &s, &ds, err)) < 0 ||
+        (rc = fit_segments(&g, table, ds.xt, s.n_train, o, err)) < 0)
+        goto done;
+    /* The classifier sees the training rows scaled as score will scale rows. */
+    lapse_scaler_apply(&sc, table->n_features, ds.xt, s.n_train, ds.xt);
+    if ((rc = fit_classifier(&c, r, ds.xt, ds.yt, s.n_train, table->n_features, o, err)) < 0 ||
+        (rc = build_model(&m, table, &sc, &g, &c, err)) < 0 ||
+        (rc = calibrate_model(m, r, &ds, s.n_valid, o, err)) < 0 ||
+        (rc = set_tiers(m, ds.fv, s.n_valid, err)) < 0 ||
+        (rc = record_training(m, &s, o, r, err)) < 0 || (rc = lapse_model_validate(m, err)) < 0)
         goto done;
     *out = m; /* now owned by the caller */
     m = NULL;
 done:
     lapse_model_free(m);
-    lapse_calibrate_clear(&cal);
     lapse_svm_model_free(&c.svm);
     free(c.w);
     segments_free(&g);
+    lapse_scaler_clear(&sc);
+    dataset_free(&ds);
     split_free(&s);
-    free(xt);
-    free(xv);
-    free(yt);
-    free(yv);
-    free(f);
-    free(p);
-    free(transform);
-    free(mean);
-    free(scale);
-    free(all);
     return rc;
 }

@@ -751,7 +751,7 @@ static void applying_scaler_and_segments(void **state)
     const double raw[2 * N_FEATURES] = { 1.0, e - 1.0, 0.0, 0.4, 0.3,
                                          0.0, 0.0, e * e - 1.0, 0.15, 0.6 };
     double scaled[2 * N_FEATURES];
-    lapse_model_scale_rows(m, raw, 2, scaled);
+    lapse_scaler_apply(&m->scaler, N_FEATURES, raw, 2, scaled);
     /* (t(x) - mean) / scale with mean = i/2 - 1/3, scale = 1.25 + i. */
     assert_float_equal(scaled[0], (1.0 + 1.0 / 3.0) / 1.25, 1e-12);
     assert_float_equal(scaled[1], (1.0 - (0.5 - 1.0 / 3.0)) / 2.25, 1e-12); /* log1p(e-1) = 1 */

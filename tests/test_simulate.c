@@ -563,9 +563,13 @@ static void bad_options_are_refused(void **state)
     lapse_error err = LAPSE_ERROR_INIT;
     lapse_sim_options o = LAPSE_SIM_OPTIONS_INIT;
     assert_int_equal(lapse_sim_options_check(&o, &err), LAPSE_OK);
-    o.key_mask = 1u << LAPSE_CAT_CANCEL;
+    o.churn.key_mask = 1u << LAPSE_CAT_CANCEL;
     assert_int_equal(lapse_sim_options_check(&o, &err), LAPSE_ERR_ARG);
     assert_non_null(strstr(err.message, "cancel"));
+    o = (lapse_sim_options)LAPSE_SIM_OPTIONS_INIT;
+    o.churn.cancel_is_churn = 1;
+    assert_int_equal(lapse_sim_options_check(&o, &err), LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "churn by cancel"));
     o = (lapse_sim_options)LAPSE_SIM_OPTIONS_INIT;
     o.mix[0] = 0.5;
     assert_int_equal(lapse_sim_options_check(&o, &err), LAPSE_ERR_ARG);

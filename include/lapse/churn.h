@@ -46,8 +46,33 @@ void lapse_churn_format_keys(char *buf, size_t size, unsigned key_mask);
 /* Checks ranges (1..LAPSE_CHURN_MAX_DAYS days, a non-empty key set). */
 int lapse_churn_validate(const lapse_churn_def *def);
 
+/* The fields of a definition, in the order of a table's meta line. */
+typedef enum {
+    LAPSE_CHURN_SAME = 0,    /* no field: the definitions are equal */
+    LAPSE_CHURN_KEY,         /* key_mask */
+    LAPSE_CHURN_SILENT_DAYS, /* silent_days */
+    LAPSE_CHURN_HORIZON,     /* horizon_days */
+    LAPSE_CHURN_KIND         /* cancel_is_churn */
+} lapse_churn_field;
+
+/* The first field in which a and b differ, or LAPSE_CHURN_SAME. */
+lapse_churn_field lapse_churn_diff(const lapse_churn_def *a, const lapse_churn_def *b);
+
+/* The field's name in a table's meta line: "key", "silent_days", "horizon"
+ * or "churn"; NULL for LAPSE_CHURN_SAME. */
+const char *lapse_churn_field_name(lapse_churn_field field);
+
 /* 1 when both definitions label the same users the same way. */
 int lapse_churn_equal(const lapse_churn_def *a, const lapse_churn_def *b);
+
+/* No key event before the snapshot, for lapse_churn_active. */
+#define LAPSE_CHURN_NEVER INT64_MIN
+
+/* 1 when a user whose last key event before the snapshot day asof_day fell
+ * on last_key_day (or LAPSE_CHURN_NEVER) is active at it: that event lies
+ * within the silent_days days before it. Days are whole days in any one
+ * count (days since 1970, days since the start of a log). */
+int lapse_churn_active(const lapse_churn_def *def, int64_t last_key_day, int64_t asof_day);
 
 #ifdef __cplusplus
 }

@@ -53,6 +53,7 @@
 #define LAPSE_MODEL_H
 
 #include "lapse/error.h"
+#include "lapse/scaler.h"
 #include "lapse/schema.h"
 
 #include <stddef.h>
@@ -68,12 +69,6 @@ extern "C" {
 #define LAPSE_MODEL_NAME_MAX LAPSE_FEATURE_NAME_MAX
 #define LAPSE_MODEL_TEXT_MAX 4096
 
-/* A feature's transform before standardization. */
-typedef enum {
-    LAPSE_TRANSFORM_NONE = 0,
-    LAPSE_TRANSFORM_LOG1P = 1 /* log(1 + x), for counts and money */
-} lapse_transform;
-
 typedef enum { LAPSE_CLASSIFIER_LOGISTIC = 1, LAPSE_CLASSIFIER_SVM = 2 } lapse_classifier_kind;
 
 typedef enum {
@@ -83,17 +78,10 @@ typedef enum {
 
 typedef enum { LAPSE_CALIBRATION_PLATT = 1, LAPSE_CALIBRATION_ISOTONIC = 2 } lapse_calibration_kind;
 
-/* x' = (t(x) - mean) / scale, per feature, with t from transform. The
- * classifier sees x'. */
-typedef struct {
-    unsigned char *transform; /* [n_features] lapse_transform */
-    double *mean;             /* [n_features] */
-    double *scale;            /* [n_features], > 0 */
-} lapse_model_scaler;
-
 /* k-means segments on a few profile features with their own
  * standardization: z_j = (t_j(x[profile[j]]) - mean_j) / scale_j, where x is
- * the raw feature row. A user's segment is the nearest centroid to z. */
+ * the raw feature row (transform, mean and scale read as a lapse_scaler). A
+ * user's segment is the nearest centroid to z. */
 typedef struct {
     size_t k;                        /* >= 1 */
     size_t n_profile;                /* >= 1 */
@@ -160,7 +148,7 @@ typedef struct {
     lapse_table_meta meta; /* churn definition and schema hash of the features */
     size_t n_features;     /* >= 1 */
     char **feature_names;  /* [n_features], distinct, no ',' or control characters */
-    lapse_model_scaler scaler;
+    lapse_scaler scaler;   /* [n_features] wide; the classifier sees its x' */
     lapse_model_segments segments;
     lapse_model_classifier classifier;
     lapse_model_calibration calibration;
@@ -240,13 +228,6 @@ int lapse_model_check_features(const lapse_model *model, const char *const *name
  * and both values. */
 int lapse_model_check_meta(const lapse_model *model, const lapse_table_meta *meta,
                            lapse_error *err);
-
-/* The scaled value x'_j = (t(raw) - mean) / scale of one feature. */
-double lapse_model_scale_value(const lapse_model *model, size_t feature, double raw);
-
-/* Applies the scaler to n raw rows (row-major, n_features wide): out holds
- * x' = (t(x) - mean) / scale. out may equal raw. */
-void lapse_model_scale_rows(const lapse_model *model, const double *raw, size_t n, double *out);
 
 /* The segment (index into segments.names) of each of n raw rows: the
  * nearest centroid to the row's standardized profile features. */

@@ -29,6 +29,7 @@
 #ifndef LAPSE_SIMULATE_H
 #define LAPSE_SIMULATE_H
 
+#include "lapse/churn.h"
 #include "lapse/error.h"
 
 #include <stddef.h>
@@ -70,9 +71,11 @@ typedef struct {
      * the default: every 30 days from start + 60 while the horizon fits. */
     const int64_t *snapshots;
     size_t n_snapshots;
-    int horizon;          /* days, >= 1 */
-    unsigned key_mask;    /* bit (1u << lapse_category) per key category; not cancel */
-    int silent_days;      /* "active at asof" = a key event in the last silent_days (stats only) */
+    /* The label: no key event in [asof, asof + horizon_days); a key mask
+     * without cancel and cancel_is_churn 0, for the simulator emits no
+     * cancel events. silent_days only decides who counts as active in the
+     * snapshot figures. */
+    lapse_churn_def churn;
     int threads;          /* worker threads, >= 1 */
     int level;            /* zlib level 1..9 (default 1: deflate is most of the time) */
     int observer;         /* also compute p_observed (about 3x the time) */
@@ -84,10 +87,10 @@ typedef struct {
 
 #define LAPSE_SIM_OPTIONS_INIT                                                            \
     { 1, 1000, 180, INT64_C(1767225600) /* 2026-01-01 */, { 0.3, 0.3, 0.25, 0.15 }, NULL, \
-      0, 30, 1u /* activity */, 30, 1, 1, 0, 1 }
+      0, LAPSE_CHURN_DEF_INIT, 1, 1, 0, 1 }
 
-/* Per-snapshot figures over the users "active at asof" (a key event in the
- * silent_days before it): the set a churn model is scored on. */
+/* Per-snapshot figures over the users active at asof (lapse_churn_active):
+ * the set a churn model is scored on. */
 typedef struct {
     int64_t asof;         /* UTC seconds */
     int64_t listed;       /* users signed up before asof (rows in truth_snapshots.csv) */

@@ -185,16 +185,16 @@ int cmd_simulate(int argc, char **argv)
         case OPT_HORIZON:
             if (cli_parse_long(CMD, "--horizon", optarg, 1, LAPSE_SIM_MAX_DAYS, &value))
                 return EXIT_USAGE;
-            opt.horizon = (int)value;
+            opt.churn.horizon_days = (int)value;
             break;
         case OPT_KEY:
-            if (parse_key(optarg, &opt.key_mask))
+            if (parse_key(optarg, &opt.churn.key_mask))
                 return EXIT_USAGE;
             break;
         case OPT_SILENT:
             if (cli_parse_long(CMD, "--silent-days", optarg, 1, LAPSE_SIM_MAX_DAYS, &value))
                 return EXIT_USAGE;
-            opt.silent_days = (int)value;
+            opt.churn.silent_days = (int)value;
             break;
         case '@':
             if (cli_parse_long(CMD, "--threads", optarg, 1, 256, &value))
@@ -243,7 +243,7 @@ int cmd_simulate(int argc, char **argv)
             fprintf(stderr,
                     "lapse: snapshot %s: %" PRId64 " active users, %.1f%% silent within %d days "
                     "(mean p_true %.1f%%)\n",
-                    date, s->active, 100.0 * (double)s->active_churned / n, opt.horizon,
+                    date, s->active, 100.0 * (double)s->active_churned / n, opt.churn.horizon_days,
                     100.0 * s->active_p_true / n);
         }
     }

@@ -116,11 +116,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (lapse_train_decision(decision, model, x, n_rows, 1, &err) != LAPSE_OK)
         abort();
     for (size_t i = 0; i < n_rows; i++) {
-        /* log1p of a value at or below -1 is not finite: garbage in. */
-        int in_domain = 1;
-        for (size_t j = 0; j < n_features; j++)
-            if (model->scaler.transform[j] == LAPSE_TRANSFORM_LOG1P && x[i * n_features + j] <= -1)
-                in_domain = 0;
+        /* A value outside the scaler's domain is garbage in. */
+        size_t row, col;
+        const int in_domain = lapse_scaler_check(&row, &col, &model->scaler, n_features,
+                                                 x + i * n_features, 1) == LAPSE_OK;
         if (in_domain && !isfinite(decision[i]))
             abort();
     }

@@ -1,0 +1,137 @@
+/* The feature scaler: fit against a direct computation, apply, and the
+ * log1p domain check. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "lapse/error.h"
+#include "lapse/scaler.h"
+
+#include <math.h>
+
+#define ROWS 4
+#define WIDTH 3
+
+/* Column 0 plain, column 1 log1p, column 2 constant. */
+static const double rows[ROWS * WIDTH] = {
+    1.0, 0.0, 5.0, /**/ 2.0, 1.0, 5.0, /**/ 3.0, 3.0, 5.0, /**/ 6.0, 7.0, 5.0,
+};
+
+static void fit_is_mean_and_population_sd(void **state)
+{
+    (void)state;
+    unsigned char transform[WIDTH] = { LAPSE_TRANSFORM_NONE, LAPSE_TRANSFORM_LOG1P,
+                                       LAPSE_TRANSFORM_NONE };
+    double mean[WIDTH], scale[WIDTH];
+    lapse_scaler s = { transform, mean, scale };
+    size_t bad = 99;
+    assert_int_equal(lapse_scaler_fit(&s, &bad, rows, ROWS, WIDTH, NULL, WIDTH), LAPSE_OK);
+    assert_int_equal(bad, 99);
+    /* Column 0: mean 3, variance (4 + 1 + 0 + 9) / 4. */
+    assert_float_equal(mean[0], 3.0, 1e-15);
+    assert_float_equal(scale[0], sqrt(14.0 / 4.0), 1e-15);
+    /* Column 1 in log1p units: log 1, log 2, log 4, log 8 = (0, 1, 2, 3) log 2. */
+    const double l2 = log(2.0);
+    assert_float_equal(mean[1], 1.5 * l2, 1e-15);
+    assert_float_equal(scale[1], sqrt(1.25) * l2, 1e-15);
+    /* A constant column scales by 1 rather than dividing by 0. */
+    assert_float_equal(mean[2], 5.0, 0);
+    assert_float_equal(scale[2], 1.0, 0);
+}
+
+static void fit_reads_chosen_columns(void **state)
+{
+    (void)state;
+    unsigned char transform[2] = { LAPSE_TRANSFORM_LOG1P, LAPSE_TRANSFORM_NONE };
+    double mean[2], scale[2];
+    lapse_scaler s = { transform, mean, scale };
+    const uint32_t cols[2] = { 1, 0 };
+    size_t bad;
+    assert_int_equal(lapse_scaler_fit(&s, &bad, rows, ROWS, WIDTH, cols, 2), LAPSE_OK);
+    assert_float_equal(mean[0], 1.5 * log(2.0), 1e-15);
+    assert_float_equal(mean[1], 3.0, 1e-15);
+}
+
+static void fit_names_a_mean_beyond_a_double(void **state)
+{
+    (void)state;
+    const double huge[2 * 2] = { 1.0, 1e308, 2.0, 1e308 };
+    unsigned char transform[2] = { LAPSE_TRANSFORM_NONE, LAPSE_TRANSFORM_NONE };
+    double mean[2], scale[2];
+    lapse_scaler s = { transform, mean, scale };
+    size_t bad = 99;
+    assert_int_equal(lapse_scaler_fit(&s, &bad, huge, 2, 2, NULL, 2), LAPSE_ERR_RANGE);
+    assert_int_equal(bad, 1);
+    assert_float_equal(mean[0], 1.5, 0); /* the other columns are fitted */
+}
+
+static void apply_matches_value_and_may_work_in_place(void **state)
+{
+    (void)state;
+    unsigned char transform[WIDTH] = { LAPSE_TRANSFORM_NONE, LAPSE_TRANSFORM_LOG1P,
+                                       LAPSE_TRANSFORM_NONE };
+    double mean[WIDTH] = { 1.0, 0.5, -2.0 }, scale[WIDTH] = { 2.0, 0.25, 4.0 };
+    const lapse_scaler s = { transform, mean, scale };
+    double x[ROWS * WIDTH];
+    for (size_t i = 0; i < ROWS * WIDTH; i++)
+        x[i] = rows[i];
+    lapse_scaler_apply(&s, WIDTH, x, ROWS, x);
+    for (size_t i = 0; i < ROWS; i++)
+        for (size_t j = 0; j < WIDTH; j++) {
+            const double raw = rows[i * WIDTH + j];
+            const double t = j == 1 ? log1p(raw) : raw;
+            assert_float_equal(x[i * WIDTH + j], (t - mean[j]) / scale[j], 1e-15);
+            assert_true(x[i * WIDTH + j] == lapse_scaler_value(&s, j, raw));
+        }
+    assert_float_equal(lapse_scaler_transform(LAPSE_TRANSFORM_LOG1P, exp(2.0) - 1.0), 2.0, 1e-15);
+    assert_float_equal(lapse_scaler_transform(LAPSE_TRANSFORM_NONE, -3.0), -3.0, 0);
+}
+
+static void check_finds_the_first_value_log1p_cannot_take(void **state)
+{
+    (void)state;
+    unsigned char transform[WIDTH] = { LAPSE_TRANSFORM_NONE, LAPSE_TRANSFORM_LOG1P,
+                                       LAPSE_TRANSFORM_LOG1P };
+    double mean[WIDTH] = { 0 }, scale[WIDTH] = { 1, 1, 1 };
+    const lapse_scaler s = { transform, mean, scale };
+    size_t row = 99, col = 99;
+    assert_int_equal(lapse_scaler_check(&row, &col, &s, WIDTH, rows, ROWS), LAPSE_OK);
+    assert_int_equal(row, 99);
+    /* -5 in a plain column is fine; -1 and NaN in a log1p one are not. */
+    const double bad[2 * WIDTH] = { -5.0, -0.5, 0.0, 0.0, NAN, -1.0 };
+    assert_int_equal(lapse_scaler_check(&row, &col, &s, WIDTH, bad, 2), LAPSE_ERR_RANGE);
+    assert_int_equal(row, 1);
+    assert_int_equal(col, 1);
+    assert_int_equal(lapse_scaler_check(&row, &col, &s, WIDTH, bad, 1), LAPSE_OK);
+}
+
+static void alloc_zero_fills_and_clear_forgets(void **state)
+{
+    (void)state;
+    lapse_scaler s = { 0 };
+    lapse_scaler_clear(&s); /* a zeroed scaler is fine */
+    assert_int_equal(lapse_scaler_alloc(&s, WIDTH), LAPSE_OK);
+    for (size_t j = 0; j < WIDTH; j++) {
+        assert_int_equal(s.transform[j], LAPSE_TRANSFORM_NONE);
+        assert_true(s.mean[j] == 0 && s.scale[j] == 0);
+    }
+    lapse_scaler_clear(&s);
+    assert_null(s.transform);
+    assert_null(s.mean);
+    assert_null(s.scale);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(alloc_zero_fills_and_clear_forgets),
+        cmocka_unit_test(fit_is_mean_and_population_sd),
+        cmocka_unit_test(fit_reads_chosen_columns),
+        cmocka_unit_test(fit_names_a_mean_beyond_a_double),
+        cmocka_unit_test(apply_matches_value_and_may_work_in_place),
+        cmocka_unit_test(check_finds_the_first_value_log1p_cannot_take),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
