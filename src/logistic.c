@@ -213,19 +213,24 @@ static void hessian(logistic_fit *f)
         f->h[j * m + j] += f->l2;
 }
 
-/* delta = -h^-1 g, the Newton step; *gd = gradient . delta, negative for a
- * descent direction. Leaves g holding -gradient. */
-static int newton_direction(logistic_fit *f, double *gd, lapse_error *err)
+/* delta = -h^-1 g, the Newton step. Leaves g holding -gradient. */
+static int newton_direction(logistic_fit *f, lapse_error *err)
 {
     for (size_t j = 0; j < f->m; j++)
         f->g[j] = -f->g[j];
     if (solve_newton(f->delta, f->h, f->work, f->g, f->m) < 0)
         return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
                                "the Hessian is singular: columns are collinear and l2 is 0");
-    *gd = 0.0;
-    for (size_t j = 0; j < f->m; j++)
-        *gd -= f->g[j] * f->delta[j];
     return LAPSE_OK;
+}
+
+/* gradient . delta, negative for a descent direction (g holds -gradient). */
+static double slope_along_step(const logistic_fit *f)
+{
+    double gd = 0.0;
+    for (size_t j = 0; j < f->m; j++)
+        gd -= f->g[j] * f->delta[j];
+    return gd;
 }
 
 /* r <- X delta_w + delta_b: how z moves along the step. */
@@ -279,10 +284,10 @@ static int minimise(logistic_fit *f, int max_iter, double tol, lapse_error *err)
         if (f->iterations >= max_iter)
             return LAPSE_OK;
         hessian(f);
-        double gd;
-        const int rc = newton_direction(f, &gd, err);
+        const int rc = newton_direction(f, err);
         if (rc != LAPSE_OK)
             return rc;
+        const double gd = slope_along_step(f);
         f->iterations++;
         direction_in_z(f);
         double t = 1.0, fnew = f->f;

@@ -466,6 +466,7 @@ static int grid_resolve(grid_spec *out, const lapse_svm_options *o, size_t d,
     out->n_gamma = g->gamma_scale ? g->n_gamma : sizeof default_gamma / sizeof *default_gamma;
     if (o->kernel == LAPSE_SVM_LINEAR)
         out->n_gamma = 1;
+    out->folds = (size_t)g->folds; /* checked below, before use */
     out->max_rows = g->max_rows;
     int rc = check_options(o, d, err);
     if (rc < 0)
@@ -473,7 +474,6 @@ static int grid_resolve(grid_spec *out, const lapse_svm_options *o, size_t d,
     if (out->n_C == 0 || out->n_gamma == 0 || g->folds < 2)
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                "the grid needs a C, a gamma and at least 2 folds");
-    out->folds = (size_t)g->folds;
     for (size_t i = 0; i < out->n_C; i++)
         if (!(out->C[i] > 0) || !isfinite(out->C[i]))
             return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
@@ -529,10 +529,11 @@ static int deal_folds(cross_val *cv, const size_t *rows, const int *y, uint64_t 
     return 0;
 }
 
-/* The AUC on fold f of a model trained on the other folds. */
+/* The AUC on fold f of a model trained on the other folds; NaN on error. */
 static int fold_auc(double *auc, const cross_val *cv, size_t f, double C, double gamma,
                     lapse_error *err)
 {
+    *auc = NAN;
     /* Rows of the other folds, as pointers into the full problem. */
     struct svm_problem sub = { 0, cv->p.prob.y, NULL };
     struct svm_node **xs = malloc(cv->m * sizeof *xs);
