@@ -222,6 +222,28 @@ typedef struct {
     double cost;
 } tally;
 
+static void tally_add(tally *sum, const tally *t)
+{
+    sum->sent += t->sent;
+    sum->clicked += t->clicked;
+    sum->recalled += t->recalled;
+    sum->cost += t->cost;
+    for (int q = 0; q < 2; q++) {
+        sum->ret_n[q] += t->ret_n[q];
+        sum->ret_k[q] += t->ret_k[q];
+    }
+}
+
+/* The sends' outcomes summed: treatment per channel and variant, control
+ * per channel. */
+typedef struct {
+    size_t n_var;
+    tally *treated;             /* [channel][variant], n_var + 1 variants a channel */
+    int64_t n_c[LAPSE_CHANNELS]; /* control sends */
+    int64_t x_c[LAPSE_CHANNELS]; /* control sends recalled */
+    int64_t n_t[LAPSE_CHANNELS]; /* treatment sends */
+} eval_tallies;
+
 static void finish_row(lapse_campaign_row *row, const char *channel, const char *variant,
                        const tally *t, int64_t n_c, int64_t x_c, int64_t channel_sent,
                        int clicks, double control)
@@ -244,6 +266,139 @@ static void finish_row(lapse_campaign_row *row, const char *channel, const char 
     }
 }
 
+/* Reads the log, keeping the key events of listed users, then the click log
+ * if any; the report gets the whole days the log covers. */
+static int read_event_logs(lapse_campaign_report *rep, log_pass *p, const char *const *log_paths,
+                           size_t n_logs, const char *const *click_paths, size_t n_clicks,
+                           lapse_error *err)
+{
+    int64_t first = INT64_MAX, last = INT64_MIN;
+    int status = read_logs(log_paths, n_logs, p->opts, p->s->users, on_log_event, p,
+                           &rep->log_events, &first, &last, err);
+    if (status != LAPSE_OK)
+        return status;
+    if (rep->log_events == 0)
+        return lapse_error_set(err, LAPSE_ERR_RANGE, log_paths[0], 0, 0, -1,
+                               "the log has no events");
+    if (n_clicks) {
+        int64_t clicks_events = 0, clicks_first = INT64_MAX, clicks_last = INT64_MIN;
+        status = read_logs(click_paths, n_clicks, p->opts, p->s->users, on_click, p,
+                           &clicks_events, &clicks_first, &clicks_last, err);
+        if (status != LAPSE_OK)
+            return status;
+    }
+    rep->log_first = lapse_day_of(first) * DAY;
+    rep->log_end = (lapse_day_of(last) + 1) * DAY;
+    return LAPSE_OK;
+}
+
+/* A send whose window leaves the log cannot be judged: an error. A listed
+ * user with no event at all is only warned about, in one pass so the
+ * warnings come in file order. */
+static int check_sends(lapse_campaign_report *rep, const eval_state *s, int64_t window,
+                       lapse_error *err)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        const send *d = &s->sends[i];
+        if (d->sent_at < rep->log_first || d->sent_at + window > rep->log_end) {
+            char a[16], b[16], when[32];
+            lapse_time_format_iso(when, d->sent_at);
+            lapse_time_format_date(a, rep->log_first);
+            lapse_time_format_date(b, rep->log_end - DAY);
+            return lapse_error_set(err, LAPSE_ERR_RANGE, s->path, d->line, s->sent_col, -1,
+                                   "send at %s: its window is not inside the log, which "
+                                   "covers %s to %s",
+                                   when, a, b);
+        }
+        if (!d->seen) {
+            if (rep->unknown_users++ < 3) {
+                size_t len;
+                const char *id = lapse_strmap_key(s->users, (int64_t)i, &len);
+                lapse_log(LAPSE_LOG_WARN, "%s:%lld: user \"%.*s\" has no event in the log",
+                          s->path, (long long)d->line, (int)len, id);
+            }
+        }
+    }
+    if (rep->unknown_users)
+        lapse_log(LAPSE_LOG_WARN, "%lld listed users have no event in the log; they count as "
+                  "not recalled", (long long)rep->unknown_users);
+    return LAPSE_OK;
+}
+
+/* Judges each send by its user's key events (p->keys sorted by send, then
+ * time) and sums the outcomes. */
+static int tally_sends(eval_tallies *t, const log_pass *p, int64_t log_end, lapse_error *err)
+{
+    const eval_state *s = p->s;
+    t->n_var = lapse_strmap_size(s->variants);
+    t->treated = calloc(LAPSE_CHANNELS * (t->n_var + 1), sizeof *t->treated);
+    if (!t->treated)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    size_t k = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const size_t k0 = k;
+        while (k < p->n_keys && p->keys[k].send == i)
+            k++;
+        const send *d = &s->sends[i];
+        outcome o;
+        judge(&o, d, p->keys + k0, k - k0, p->opts->window, log_end);
+        if (d->control) {
+            t->n_c[d->channel]++;
+            t->x_c[d->channel] += o.recalled;
+            continue;
+        }
+        t->n_t[d->channel]++;
+        tally *v = &t->treated[d->channel * (t->n_var + 1) + (size_t)d->variant];
+        v->sent++;
+        v->clicked += d->clicked;
+        v->recalled += o.recalled;
+        v->cost += d->cost;
+        for (int q = 0; q < 2; q++) {
+            v->ret_n[q] += o.recalled && o.obs[q];
+            v->ret_k[q] += o.recalled && o.obs[q] && o.kept[q];
+        }
+    }
+    return LAPSE_OK;
+}
+
+/* A row per channel and variant sent (a control-only row for a channel with
+ * no treatment), then the "all" row. */
+static int report_rows(lapse_campaign_report *rep, const eval_tallies *t,
+                       const lapse_strmap *variants, int clicks, double control,
+                       lapse_error *err)
+{
+    rep->rows = calloc(LAPSE_CHANNELS * (t->n_var + 1) + 1, sizeof *rep->rows);
+    if (!rep->rows)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    tally all = { 0 };
+    int64_t all_c = 0, all_x = 0;
+    for (int c = 0; c < LAPSE_CHANNELS; c++) {
+        all_c += t->n_c[c];
+        all_x += t->x_c[c];
+        if (t->n_t[c] == 0 && t->n_c[c] > 0) {
+            const tally none = { 0 };
+            finish_row(&rep->rows[rep->n_rows++], lapse_channel_name(c), "-", &none, t->n_c[c],
+                       t->x_c[c], 0, clicks, control);
+        }
+        for (size_t v = 0; v < t->n_var; v++) {
+            const tally *tv = &t->treated[c * (t->n_var + 1) + v];
+            if (tv->sent == 0)
+                continue;
+            size_t len;
+            char name[LAPSE_VARIANT_MAX + 1];
+            const char *key = lapse_strmap_key(variants, (int64_t)v, &len);
+            memcpy(name, key, len);
+            name[len] = '\0';
+            finish_row(&rep->rows[rep->n_rows++], lapse_channel_name(c), name, tv, t->n_c[c],
+                       t->x_c[c], t->n_t[c], clicks, control);
+            tally_add(&all, tv);
+        }
+    }
+    finish_row(&rep->rows[rep->n_rows++], "all", "all", &all, all_c, all_x, all.sent, clicks,
+               control);
+    return LAPSE_OK;
+}
+
 int lapse_campaign_eval(lapse_campaign_report **out, const char *sends_path,
                         const char *const *log_paths, size_t n_logs,
                         const char *const *click_paths, size_t n_clicks,
@@ -256,8 +411,8 @@ int lapse_campaign_eval(lapse_campaign_report **out, const char *sends_path,
                                "categories and at least one log");
     eval_state s = { .path = sends_path };
     log_pass p = { .s = &s, .opts = opts };
+    eval_tallies t = { 0 };
     lapse_campaign_report *rep = calloc(1, sizeof *rep);
-    tally *tallies = NULL;
     int status;
     s.users = lapse_strmap_create();
     s.variants = lapse_strmap_create();
@@ -272,127 +427,21 @@ int lapse_campaign_eval(lapse_campaign_report **out, const char *sends_path,
         status = lapse_error_set(err, LAPSE_ERR_FORMAT, sends_path, 0, 0, -1, "no sends listed");
         goto done;
     }
-    int64_t first = INT64_MAX, last = INT64_MIN, clicks_events = 0, clicks_first = INT64_MAX,
-            clicks_last = INT64_MIN;
-    status = read_logs(log_paths, n_logs, opts, s.users, on_log_event, &p, &rep->log_events,
-                       &first, &last, err);
+    status = read_event_logs(rep, &p, log_paths, n_logs, click_paths, n_clicks, err);
     if (status != LAPSE_OK)
         goto done;
-    if (rep->log_events == 0) {
-        status = lapse_error_set(err, LAPSE_ERR_RANGE, log_paths[0], 0, 0, -1,
-                                 "the log has no events");
-        goto done;
-    }
-    if (n_clicks) {
-        status = read_logs(click_paths, n_clicks, opts, s.users, on_click, &p, &clicks_events,
-                           &clicks_first, &clicks_last, err);
-        if (status != LAPSE_OK)
-            goto done;
-    }
-    rep->log_first = lapse_day_of(first) * DAY;
-    rep->log_end = (lapse_day_of(last) + 1) * DAY;
     rep->sends = (int64_t)s.n + s.duplicates;
     rep->duplicate_rows = s.duplicates;
-    for (size_t i = 0; i < s.n; i++) {
-        const send *d = &s.sends[i];
-        if (d->sent_at < rep->log_first || d->sent_at + opts->window > rep->log_end) {
-            char a[16], b[16], when[32];
-            lapse_time_format_iso(when, d->sent_at);
-            lapse_time_format_date(a, rep->log_first);
-            lapse_time_format_date(b, rep->log_end - DAY);
-            status = lapse_error_set(err, LAPSE_ERR_RANGE, sends_path, d->line, s.sent_col, -1,
-                                     "send at %s: its window is not inside the log, which "
-                                     "covers %s to %s",
-                                     when, a, b);
-            goto done;
-        }
-        if (!d->seen) {
-            if (rep->unknown_users++ < 3) {
-                size_t len;
-                const char *id = lapse_strmap_key(s.users, (int64_t)i, &len);
-                lapse_log(LAPSE_LOG_WARN, "%s:%lld: user \"%.*s\" has no event in the log",
-                          sends_path, (long long)d->line, (int)len, id);
-            }
-        }
-    }
-    if (rep->unknown_users)
-        lapse_log(LAPSE_LOG_WARN, "%lld listed users have no event in the log; they count as "
-                  "not recalled", (long long)rep->unknown_users);
+    status = check_sends(rep, &s, opts->window, err);
+    if (status != LAPSE_OK)
+        goto done;
     /* No listed user with a key event leaves keys NULL, which qsort may not take. */
     if (p.n_keys)
         qsort(p.keys, p.n_keys, sizeof *p.keys, key_event_cmp);
-
-    /* tallies: [channel][variant] treatment, plus per-channel control */
-    const size_t n_var = lapse_strmap_size(s.variants);
-    tallies = calloc(LAPSE_CHANNELS * (n_var + 1), sizeof *tallies);
-    if (!tallies) {
-        status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    status = tally_sends(&t, &p, rep->log_end, err);
+    if (status != LAPSE_OK)
         goto done;
-    }
-    int64_t n_c[LAPSE_CHANNELS] = { 0 }, x_c[LAPSE_CHANNELS] = { 0 },
-            n_t[LAPSE_CHANNELS] = { 0 };
-    size_t k = 0;
-    for (size_t i = 0; i < s.n; i++) {
-        const size_t k0 = k;
-        while (k < p.n_keys && p.keys[k].send == i)
-            k++;
-        const send *d = &s.sends[i];
-        outcome o;
-        judge(&o, d, p.keys + k0, k - k0, opts->window, rep->log_end);
-        if (d->control) {
-            n_c[d->channel]++;
-            x_c[d->channel] += o.recalled;
-            continue;
-        }
-        n_t[d->channel]++;
-        tally *t = &tallies[d->channel * (n_var + 1) + (size_t)d->variant];
-        t->sent++;
-        t->clicked += d->clicked;
-        t->recalled += o.recalled;
-        t->cost += d->cost;
-        for (int q = 0; q < 2; q++) {
-            t->ret_n[q] += o.recalled && o.obs[q];
-            t->ret_k[q] += o.recalled && o.obs[q] && o.kept[q];
-        }
-    }
-    rep->rows = calloc(LAPSE_CHANNELS * (n_var + 1) + 1, sizeof *rep->rows);
-    if (!rep->rows) {
-        status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
-        goto done;
-    }
-    tally all = { 0 };
-    int64_t all_c = 0, all_x = 0;
-    for (int c = 0; c < LAPSE_CHANNELS; c++) {
-        all_c += n_c[c];
-        all_x += x_c[c];
-        if (n_t[c] == 0 && n_c[c] > 0) {
-            const tally none = { 0 };
-            finish_row(&rep->rows[rep->n_rows++], lapse_channel_name(c), "-", &none, n_c[c],
-                       x_c[c], 0, n_clicks > 0, opts->control);
-        }
-        for (size_t v = 0; v < n_var; v++) {
-            const tally *t = &tallies[c * (n_var + 1) + v];
-            if (t->sent == 0)
-                continue;
-            size_t len;
-            char name[LAPSE_VARIANT_MAX + 1];
-            const char *key = lapse_strmap_key(s.variants, (int64_t)v, &len);
-            memcpy(name, key, len);
-            name[len] = '\0';
-            finish_row(&rep->rows[rep->n_rows++], lapse_channel_name(c), name, t, n_c[c],
-                       x_c[c], n_t[c], n_clicks > 0, opts->control);
-            all.sent += t->sent;
-            all.clicked += t->clicked;
-            all.recalled += t->recalled;
-            all.cost += t->cost;
-            for (int q = 0; q < 2; q++) {
-                all.ret_n[q] += t->ret_n[q];
-                all.ret_k[q] += t->ret_k[q];
-            }
-        }
-    }
-    finish_row(&rep->rows[rep->n_rows++], "all", "all", &all, all_c, all_x, all.sent,
-               n_clicks > 0, opts->control);
+    status = report_rows(rep, &t, s.variants, n_clicks > 0, opts->control, err);
 done:
     if (status != LAPSE_OK) {
         lapse_campaign_report_free(rep);
@@ -403,7 +452,7 @@ done:
     lapse_strmap_free(s.variants);
     free(s.sends);
     free(p.keys);
-    free(tallies);
+    free(t.treated);
     return status;
 }
 

@@ -223,6 +223,152 @@ static void write_field(FILE *out, const char *text, size_t len)
     fputc('"', out);
 }
 
+/* A plan as it is built: the users read, each one's hull of options, the
+ * hull point bought for each, and the users chosen with their group. */
+typedef struct {
+    plan_read r;
+    option (*hulls)[LAPSE_CHANNELS + 1];
+    unsigned char *level; /* per user: the hull point bought, 0 for none */
+    size_t *chosen;       /* users given a message, in file order */
+    int *variant;         /* per chosen user: a variant, or -1 for control */
+    size_t n_chosen;
+} plan;
+
+/* Each user's hull, and the steps from one hull point to the next, best
+ * value per cost first. Returns the number of steps. */
+static size_t collect_steps(step *steps, plan *pl, const lapse_campaign_plan_options *opts)
+{
+    size_t n_steps = 0;
+    for (size_t i = 0; i < pl->r.n; i++) {
+        option *hull = pl->hulls[i];
+        const int h = user_hull(hull, &pl->r.rows[i], opts);
+        for (int k = 1; k < h; k++)
+            steps[n_steps++] = (step){ slope(&hull[k - 1], &hull[k]),
+                                       hull[k].cost - hull[k - 1].cost,
+                                       hull[k].value - hull[k - 1].value, (uint32_t)i,
+                                       (unsigned char)k };
+    }
+    qsort(steps, n_steps, sizeof *steps, step_cmp);
+    return n_steps;
+}
+
+/* Greedy over the sorted steps: each user climbs their hull while the
+ * budget lasts. */
+static void spend_budget(unsigned char *level, const step *steps, size_t n_steps, double budget)
+{
+    double left = budget;
+    for (size_t s = 0; s < n_steps; s++) {
+        const step *t = &steps[s];
+        /* a user's steps come in hull order; a skipped step blocks the later ones */
+        if (level[t->user] + 1 == t->level && t->dc <= left * (1 + 1e-12)) {
+            level[t->user] = t->level;
+            left -= t->dc;
+        }
+    }
+}
+
+/* Which message, if any, each user gets within the budget. */
+static int choose_levels(plan *pl, const lapse_campaign_plan_options *opts, lapse_error *err)
+{
+    const size_t n = pl->r.n;
+    pl->hulls = malloc((n ? n : 1) * sizeof *pl->hulls);
+    pl->level = calloc(n ? n : 1, 1);
+    step *steps = malloc((n ? n : 1) * LAPSE_CHANNELS * sizeof *steps);
+    if (!pl->hulls || !pl->level || !steps) {
+        free(steps);
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    }
+    const size_t n_steps = collect_steps(steps, pl, opts);
+    spend_budget(pl->level, steps, n_steps, opts->budget);
+    free(steps);
+    return LAPSE_OK;
+}
+
+/* Control and variants for the chosen users, drawn within strata of channel
+ * and risk tier, in an order set by the seed and the user id. */
+static int assign_groups(plan *pl, const lapse_campaign_plan_options *opts, int n_variants,
+                         lapse_error *err)
+{
+    const size_t n = pl->r.n;
+    pl->chosen = malloc((n ? n : 1) * sizeof *pl->chosen);
+    pl->variant = malloc((n ? n : 1) * sizeof *pl->variant);
+    uint32_t *stratum = malloc((n ? n : 1) * sizeof *stratum);
+    uint64_t *hash = malloc((n ? n : 1) * sizeof *hash);
+    int status = LAPSE_OK;
+    if (!pl->chosen || !pl->variant || !stratum || !hash) {
+        status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!pl->level[i])
+            continue;
+        const option *o = &pl->hulls[i][pl->level[i]];
+        size_t len;
+        const char *id = lapse_strmap_key(pl->r.users, (int64_t)i, &len);
+        stratum[pl->n_chosen] = (uint32_t)o->channel * (uint32_t)lapse_strmap_size(pl->r.tiers) +
+                                pl->r.rows[i].risk;
+        hash[pl->n_chosen] = campaign_user_hash(opts->seed, id, len);
+        pl->chosen[pl->n_chosen++] = i;
+    }
+    status = campaign_assign(pl->n_chosen, stratum, hash, opts->control, n_variants,
+                             pl->variant);
+    if (status != LAPSE_OK)
+        lapse_error_set(err, status, NULL, 0, 0, -1, "out of memory");
+done:
+    free(stratum);
+    free(hash);
+    return status;
+}
+
+/* Line k of the send list. */
+static void write_send(FILE *out, const plan *pl, size_t k, const lapse_campaign_plan_options *opts,
+                       const char *const *variants)
+{
+    const size_t i = pl->chosen[k];
+    const scored_user *u = &pl->r.rows[i];
+    const option *o = &pl->hulls[i][pl->level[i]];
+    const int treat = pl->variant[k] >= 0;
+    size_t len, tlen;
+    const char *id = lapse_strmap_key(pl->r.users, (int64_t)i, &len);
+    const char *tier = lapse_strmap_key(pl->r.tiers, u->risk, &tlen);
+    char when[32];
+    lapse_time_format_iso(when, opts->send_at >= 0 ? opts->send_at : u->asof);
+    write_field(out, id, len);
+    fprintf(out, ",%s,%s,%s,%.10g,%s,%.6g,", lapse_channel_name(o->channel), when,
+            treat ? "treatment" : "control", treat ? o->cost : 0.0,
+            treat ? variants[pl->variant[k]] : "-", o->value);
+    write_field(out, tier, tlen);
+    fputc('\n', out);
+}
+
+/* Writes the send list (replacing out_path only when complete) and counts
+ * what it holds into st. */
+static int write_plan(const plan *pl, const char *out_path,
+                      const lapse_campaign_plan_options *opts, const char *const *variants,
+                      lapse_campaign_plan_stats *st, lapse_error *err)
+{
+    lapse_outfile *file = NULL;
+    const int status = lapse_outfile_open(&file, out_path, err);
+    if (status != LAPSE_OK)
+        return status;
+    FILE *out = lapse_outfile_stream(file);
+    fputs("user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier\n", out);
+    for (size_t k = 0; k < pl->n_chosen; k++) {
+        write_send(out, pl, k, opts, variants);
+        const size_t i = pl->chosen[k];
+        const option *o = &pl->hulls[i][pl->level[i]];
+        st->chosen[o->channel]++;
+        st->chosen_cost += o->cost;
+        if (pl->variant[k] >= 0) {
+            st->spend += o->cost;
+            st->expected_value += o->value;
+        } else {
+            st->control[o->channel]++;
+        }
+    }
+    return lapse_outfile_commit(file, err);
+}
+
 int lapse_campaign_plan(const char *scored_path, const char *out_path,
                         const lapse_campaign_plan_options *opts, lapse_campaign_plan_stats *stats,
                         lapse_error *err)
@@ -233,124 +379,35 @@ int lapse_campaign_plan(const char *scored_path, const char *out_path,
     static const char *const default_variants[] = { "A" };
     const char *const *variants = opts->variants ? opts->variants : default_variants;
     const int n_variants = opts->variants ? (int)opts->n_variants : 1;
-    plan_read r = { .opts = opts, .path = scored_path };
-    step *steps = NULL;
-    option(*hulls)[LAPSE_CHANNELS + 1] = NULL;
-    unsigned char *level = NULL;
-    uint32_t *stratum = NULL;
-    uint64_t *hash = NULL;
-    int *variant = NULL;
-    size_t *chosen = NULL;
-    lapse_outfile *file = NULL;
+    plan pl = { .r = { .opts = opts, .path = scored_path } };
     lapse_campaign_plan_stats st;
     memset(&st, 0, sizeof st);
-    r.users = lapse_strmap_create();
-    r.tiers = lapse_strmap_create();
-    if (!r.users || !r.tiers) {
+    pl.r.users = lapse_strmap_create();
+    pl.r.tiers = lapse_strmap_create();
+    if (!pl.r.users || !pl.r.tiers) {
         status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
         goto done;
     }
-    status = campaign_csv_read(scored_path, plan_columns, N_COLS, plan_row, &r, err);
+    status = campaign_csv_read(scored_path, plan_columns, N_COLS, plan_row, &pl.r, err);
     if (status != LAPSE_OK)
         goto done;
-    const size_t n = r.n;
-    st.users = (int64_t)n;
-    hulls = malloc((n ? n : 1) * sizeof *hulls);
-    steps = malloc((n ? n : 1) * LAPSE_CHANNELS * sizeof *steps);
-    level = calloc(n ? n : 1, 1);
-    if (!hulls || !steps || !level) {
-        status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
-        goto done;
-    }
-    size_t n_steps = 0;
-    for (size_t i = 0; i < n; i++) {
-        const int h = user_hull(hulls[i], &r.rows[i], opts);
-        for (int k = 1; k < h; k++)
-            steps[n_steps++] = (step){ slope(&hulls[i][k - 1], &hulls[i][k]),
-                                       hulls[i][k].cost - hulls[i][k - 1].cost,
-                                       hulls[i][k].value - hulls[i][k - 1].value, (uint32_t)i,
-                                       (unsigned char)k };
-    }
-    qsort(steps, n_steps, sizeof *steps, step_cmp);
-    double left = opts->budget;
-    for (size_t s = 0; s < n_steps; s++) {
-        const step *t = &steps[s];
-        /* a user's steps come in hull order; a skipped step blocks the later ones */
-        if (level[t->user] + 1 == t->level && t->dc <= left * (1 + 1e-12)) {
-            level[t->user] = t->level;
-            left -= t->dc;
-        }
-    }
-    size_t n_chosen = 0;
-    chosen = malloc((n ? n : 1) * sizeof *chosen);
-    stratum = malloc((n ? n : 1) * sizeof *stratum);
-    hash = malloc((n ? n : 1) * sizeof *hash);
-    variant = malloc((n ? n : 1) * sizeof *variant);
-    if (!chosen || !stratum || !hash || !variant) {
-        status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!level[i])
-            continue;
-        const option *o = &hulls[i][level[i]];
-        size_t len;
-        const char *id = lapse_strmap_key(r.users, (int64_t)i, &len);
-        stratum[n_chosen] = (uint32_t)o->channel * (uint32_t)lapse_strmap_size(r.tiers) +
-                            r.rows[i].risk;
-        hash[n_chosen] = campaign_user_hash(opts->seed, id, len);
-        chosen[n_chosen++] = i;
-    }
-    status = campaign_assign(n_chosen, stratum, hash, opts->control, n_variants, variant);
-    if (status != LAPSE_OK) {
-        lapse_error_set(err, status, NULL, 0, 0, -1, "out of memory");
-        goto done;
-    }
-    status = lapse_outfile_open(&file, out_path, err);
+    st.users = (int64_t)pl.r.n;
+    status = choose_levels(&pl, opts, err);
     if (status != LAPSE_OK)
         goto done;
-    FILE *out = lapse_outfile_stream(file);
-    fputs("user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier\n", out);
-    for (size_t k = 0; k < n_chosen; k++) {
-        const size_t i = chosen[k];
-        const scored_user *u = &r.rows[i];
-        const option *o = &hulls[i][level[i]];
-        const int treat = variant[k] >= 0;
-        size_t len, tlen;
-        const char *id = lapse_strmap_key(r.users, (int64_t)i, &len);
-        const char *tier = lapse_strmap_key(r.tiers, u->risk, &tlen);
-        char when[32];
-        lapse_time_format_iso(when, opts->send_at >= 0 ? opts->send_at : u->asof);
-        write_field(out, id, len);
-        fprintf(out, ",%s,%s,%s,%.10g,%s,%.6g,", lapse_channel_name(o->channel), when,
-                treat ? "treatment" : "control", treat ? o->cost : 0.0,
-                treat ? variants[variant[k]] : "-", o->value);
-        write_field(out, tier, tlen);
-        fputc('\n', out);
-        st.chosen[o->channel]++;
-        st.chosen_cost += o->cost;
-        if (treat) {
-            st.spend += o->cost;
-            st.expected_value += o->value;
-        } else {
-            st.control[o->channel]++;
-        }
-    }
-    status = lapse_outfile_commit(file, err);
-    file = NULL;
+    status = assign_groups(&pl, opts, n_variants, err);
+    if (status != LAPSE_OK)
+        goto done;
+    status = write_plan(&pl, out_path, opts, variants, &st, err);
 done:
-    lapse_outfile_abort(file);
     if (status == LAPSE_OK && stats)
         *stats = st;
-    lapse_strmap_free(r.users);
-    lapse_strmap_free(r.tiers);
-    free(r.rows);
-    free(hulls);
-    free(steps);
-    free(level);
-    free(chosen);
-    free(stratum);
-    free(hash);
-    free(variant);
+    lapse_strmap_free(pl.r.users);
+    lapse_strmap_free(pl.r.tiers);
+    free(pl.r.rows);
+    free(pl.hulls);
+    free(pl.level);
+    free(pl.chosen);
+    free(pl.variant);
     return status;
 }

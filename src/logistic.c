@@ -31,22 +31,41 @@ static double sigmoid(double z)
     return e / (1.0 + e);
 }
 
-/* The weighted loss at z + t dz, plus the penalty at w + t dw. */
-static double objective_at(const double *z, const double *dz, double t, const int *y, size_t n,
-                           double cpos, double cneg, const double *w, const double *dw, size_t d,
-                           double l2)
+/* One fit: the data, the class weights, the answer so far and the scratch
+ * every Newton step reuses. */
+typedef struct {
+    const double *x;
+    const int *y;
+    size_t n, d, m; /* m = d + 1: weights then bias */
+    size_t npos, nneg;
+    double l2, cpos, cneg;
+    double *w, b; /* the answer so far; w is the caller's */
+    double f;     /* the objective at (w, b) */
+    double *z;    /* X w + b */
+    double *r;    /* weighted residuals, then how z moves along the step */
+    double *g;    /* the gradient, negated for the solve */
+    double *h, *work, *delta;
+    double *scaled; /* block rows of sqrt(D) [X 1] for the Hessian */
+    size_t block;
+    int iterations, converged;
+    double grad_max;
+} logistic_fit;
+
+/* The weighted loss plus the penalty at (w, b), or, along, at
+ * (w, b) + t delta, where z moves by t r. */
+static double objective_at(const logistic_fit *f, int along, double t)
 {
     double loss = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        const double zi = dz ? z[i] + t * dz[i] : z[i];
-        loss += (y[i] ? cpos : cneg) * (softplus(zi) - (y[i] ? zi : 0.0));
+    for (size_t i = 0; i < f->n; i++) {
+        const double zi = along ? f->z[i] + t * f->r[i] : f->z[i];
+        loss += (f->y[i] ? f->cpos : f->cneg) * (softplus(zi) - (f->y[i] ? zi : 0.0));
     }
     double norm = 0.0;
-    for (size_t j = 0; j < d; j++) {
-        const double wj = dw ? w[j] + t * dw[j] : w[j];
+    for (size_t j = 0; j < f->d; j++) {
+        const double wj = along ? f->w[j] + t * f->delta[j] : f->w[j];
         norm += wj * wj;
     }
-    return loss + 0.5 * l2 * norm;
+    return loss + 0.5 * f->l2 * norm;
 }
 
 /* Solves h delta = rhs (m x m, row-major upper triangle filled, which is the
@@ -75,13 +94,10 @@ static int solve_newton(double *delta, const double *h, double *work, const doub
     return LAPSE_ERR_RANGE;
 }
 
-int lapse_logistic_fit(double *w, double *bias, lapse_logistic_info *info, const double *x,
-                       const int *y, size_t n, size_t d, const lapse_logistic_options *opts,
-                       lapse_error *err)
+/* Everything the solver cannot take, refused before any work starts. */
+static int check_fit(const lapse_logistic_options *opts, const double *x, size_t n, size_t d,
+                     lapse_error *err)
 {
-    const lapse_logistic_options defaults = LAPSE_LOGISTIC_OPTIONS_INIT;
-    if (!opts)
-        opts = &defaults;
     if (!(opts->l2 >= 0.0) || opts->max_iter < 1 || !(opts->tol > 0.0) || opts->threads < 0 ||
         (!opts->balanced && !(opts->weight_pos > 0.0 && opts->weight_neg > 0.0)))
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
@@ -93,142 +109,235 @@ int lapse_logistic_fit(double *w, double *bias, lapse_logistic_info *info, const
     if (n > INT32_MAX || d + 1 > 46340) /* BLAS and LAPACK take int sizes; (d+1)^2 must fit */
         return lapse_error_set(err, LAPSE_ERR_LIMIT, NULL, 0, 0, -1,
                                "%zu rows x %zu columns is beyond the logistic solver", n, d);
-    const int finite = lapse_check_finite(x, n, d, err);
-    if (finite != LAPSE_OK)
-        return finite;
-    const int blas_threads = openblas_get_num_threads();
-    if (opts->threads > 0)
-        openblas_set_num_threads(opts->threads);
+    return lapse_check_finite(x, n, d, err);
+}
 
-    size_t npos = 0;
-    for (size_t i = 0; i < n; i++)
-        npos += y[i] != 0;
-    const size_t nneg = n - npos;
-    double cpos = opts->weight_pos, cneg = opts->weight_neg;
+/* The given class weights, or balanced ones: each class then weighs n / 2. */
+static void weigh_classes(logistic_fit *f, const lapse_logistic_options *opts)
+{
+    f->npos = 0;
+    for (size_t i = 0; i < f->n; i++)
+        f->npos += f->y[i] != 0;
+    f->nneg = f->n - f->npos;
+    f->cpos = opts->weight_pos;
+    f->cneg = opts->weight_neg;
     if (opts->balanced) {
-        cpos = npos ? (double)n / (2.0 * (double)npos) : 1.0;
-        cneg = nneg ? (double)n / (2.0 * (double)nneg) : 1.0;
+        f->cpos = f->npos ? (double)f->n / (2.0 * (double)f->npos) : 1.0;
+        f->cneg = f->nneg ? (double)f->n / (2.0 * (double)f->nneg) : 1.0;
     }
+}
 
-    const size_t m = d + 1; /* weights then bias */
-    const size_t block = n < HESSIAN_BLOCK ? n : HESSIAN_BLOCK;
-    int rc = LAPSE_OK;
-    double *z = malloc(n * sizeof *z), *r = malloc(n * sizeof *r);
-    double *h = malloc(m * m * sizeof *h), *work = malloc(m * m * sizeof *work);
-    double *g = malloc(m * sizeof *g), *delta = malloc(m * sizeof *delta);
-    double *scaled = malloc(block * m * sizeof *scaled);
-    if (!z || !r || !h || !work || !g || !delta || !scaled) {
-        rc = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1,
-                             "out of memory for logistic regression on %zu x %zu", n, d);
-        goto done;
+static int fit_alloc(logistic_fit *f, lapse_error *err)
+{
+    const size_t n = f->n, m = f->m;
+    f->block = n < HESSIAN_BLOCK ? n : HESSIAN_BLOCK;
+    f->z = malloc(n * sizeof *f->z);
+    f->r = malloc(n * sizeof *f->r);
+    f->h = malloc(m * m * sizeof *f->h);
+    f->work = malloc(m * m * sizeof *f->work);
+    f->g = malloc(m * sizeof *f->g);
+    f->delta = malloc(m * sizeof *f->delta);
+    f->scaled = malloc(f->block * m * sizeof *f->scaled);
+    if (!f->z || !f->r || !f->h || !f->work || !f->g || !f->delta || !f->scaled)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1,
+                               "out of memory for logistic regression on %zu x %zu", n, f->d);
+    return LAPSE_OK;
+}
+
+static void fit_free(logistic_fit *f)
+{
+    free(f->z);
+    free(f->r);
+    free(f->h);
+    free(f->work);
+    free(f->g);
+    free(f->delta);
+    free(f->scaled);
+}
+
+/* Start from w = 0 and the bias of the (weighted) base rate. */
+static void start_at_base_rate(logistic_fit *f)
+{
+    memset(f->w, 0, f->d * sizeof *f->w);
+    f->b = f->npos && f->nneg
+               ? log(f->cpos * (double)f->npos / (f->cneg * (double)f->nneg))
+               : 0.0;
+    for (size_t i = 0; i < f->n; i++)
+        f->z[i] = f->b;
+    f->f = objective_at(f, 0, 0.0);
+}
+
+/* g = X^T r + l2 w for the weights and sum r for the bias, r being the
+ * weighted residuals. Returns max |g|. */
+static double gradient(logistic_fit *f)
+{
+    const size_t n = f->n, d = f->d;
+    double gb = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        f->r[i] = (f->y[i] ? f->cpos : f->cneg) * (sigmoid(f->z[i]) - (f->y[i] != 0));
+        gb += f->r[i];
     }
+    if (d > 0)
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)d, 1.0, f->x, (int)d, f->r, 1, 0.0,
+                    f->g, 1);
+    for (size_t j = 0; j < d; j++)
+        f->g[j] += f->l2 * f->w[j];
+    f->g[d] = gb;
+    double gmax = 0.0;
+    for (size_t j = 0; j < f->m; j++)
+        gmax = fmax(gmax, fabs(f->g[j]));
+    return gmax;
+}
 
-    /* Start from w = 0 and the bias of the (weighted) base rate. */
-    memset(w, 0, d * sizeof *w);
-    double b = npos && nneg ? log(cpos * (double)npos / (cneg * (double)nneg)) : 0.0;
-    for (size_t i = 0; i < n; i++)
-        z[i] = b;
-    double f = objective_at(z, NULL, 0.0, y, n, cpos, cneg, w, NULL, d, opts->l2);
-    double g0 = 0.0, gmax = 0.0;
-    int iterations = 0, converged = 0, final_step = 0;
+/* h = [X 1]^T D [X 1] + l2 I (weights only), one DSYRK per block of rows
+ * scaled by sqrt(D). */
+static void hessian(logistic_fit *f)
+{
+    const size_t n = f->n, d = f->d, m = f->m;
+    memset(f->h, 0, m * m * sizeof *f->h);
+    for (size_t start = 0; start < n; start += f->block) {
+        const size_t rows = n - start < f->block ? n - start : f->block;
+        for (size_t i = 0; i < rows; i++) {
+            const double p = sigmoid(f->z[start + i]);
+            const double s = sqrt((f->y[start + i] ? f->cpos : f->cneg) * p * (1.0 - p));
+            const double *xi = f->x + (start + i) * d;
+            double *out = f->scaled + i * m;
+            for (size_t j = 0; j < d; j++)
+                out[j] = s * xi[j];
+            out[d] = s;
+        }
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)m, (int)rows, 1.0, f->scaled,
+                    (int)m, 1.0, f->h, (int)m);
+    }
+    for (size_t j = 0; j < d; j++)
+        f->h[j * m + j] += f->l2;
+}
+
+/* delta = -h^-1 g, the Newton step. Leaves g holding -gradient. */
+static int newton_direction(logistic_fit *f, lapse_error *err)
+{
+    for (size_t j = 0; j < f->m; j++)
+        f->g[j] = -f->g[j];
+    if (solve_newton(f->delta, f->h, f->work, f->g, f->m) < 0)
+        return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
+                               "the Hessian is singular: columns are collinear and l2 is 0");
+    return LAPSE_OK;
+}
+
+/* gradient . delta, negative for a descent direction (g holds -gradient). */
+static double slope_along_step(const logistic_fit *f)
+{
+    double gd = 0.0;
+    for (size_t j = 0; j < f->m; j++)
+        gd -= f->g[j] * f->delta[j];
+    return gd;
+}
+
+/* r <- X delta_w + delta_b: how z moves along the step. */
+static void direction_in_z(logistic_fit *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        f->r[i] = f->delta[f->d];
+    if (f->d > 0)
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)f->n, (int)f->d, 1.0, f->x, (int)f->d,
+                    f->delta, 1, 1.0, f->r, 1);
+}
+
+/* Backtracking from the full step until the objective drops enough
+ * (Armijo); *fnew is the objective there. Returns t, below 1e-10 when
+ * no step drops it. */
+static double line_search(const logistic_fit *f, double gd, double *fnew)
+{
+    double t = 1.0;
+    for (; t >= 1e-10; t *= 0.5) {
+        *fnew = objective_at(f, 1, t);
+        if (*fnew <= f->f + 1e-4 * t * gd)
+            break;
+    }
+    return t;
+}
+
+static void take_step(logistic_fit *f, double t)
+{
+    for (size_t i = 0; i < f->n; i++)
+        f->z[i] += t * f->r[i];
+    for (size_t j = 0; j < f->d; j++)
+        f->w[j] += t * f->delta[j];
+    f->b += t * f->delta[f->d];
+}
+
+/* Damped Newton from the base rate, until the gradient test passes, after
+ * max_iter steps, or when no step lowers the objective. */
+static int minimise(logistic_fit *f, int max_iter, double tol, lapse_error *err)
+{
+    start_at_base_rate(f);
+    double g0 = 0.0;
+    int final_step = 0;
     for (;;) {
-        /* r = weighted residuals; the gradient is X^T r + l2 w, and sum r for the bias. */
-        double gb = 0.0;
-        for (size_t i = 0; i < n; i++) {
-            r[i] = (y[i] ? cpos : cneg) * (sigmoid(z[i]) - (y[i] != 0));
-            gb += r[i];
+        f->grad_max = gradient(f);
+        if (f->iterations == 0)
+            g0 = f->grad_max;
+        if (final_step || f->grad_max <= tol * fmax(1.0, g0)) {
+            f->converged = 1;
+            return LAPSE_OK;
         }
-        if (d > 0)
-            cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)d, 1.0, x, (int)d, r, 1, 0.0, g, 1);
-        for (size_t j = 0; j < d; j++)
-            g[j] += opts->l2 * w[j];
-        g[d] = gb;
-        gmax = 0.0;
-        for (size_t j = 0; j < m; j++)
-            gmax = fmax(gmax, fabs(g[j]));
-        if (iterations == 0)
-            g0 = gmax;
-        if (final_step || gmax <= opts->tol * fmax(1.0, g0)) {
-            converged = 1;
-            break;
-        }
-        if (iterations >= opts->max_iter)
-            break;
-
-        /* Hessian [X 1]^T D [X 1] + l2 I (weights only): sqrt(D) scales the rows. */
-        memset(h, 0, m * m * sizeof *h);
-        for (size_t start = 0; start < n; start += block) {
-            const size_t rows = n - start < block ? n - start : block;
-            for (size_t i = 0; i < rows; i++) {
-                const double p = sigmoid(z[start + i]);
-                const double s = sqrt((y[start + i] ? cpos : cneg) * p * (1.0 - p));
-                const double *xi = x + (start + i) * d;
-                double *out = scaled + i * m;
-                for (size_t j = 0; j < d; j++)
-                    out[j] = s * xi[j];
-                out[d] = s;
-            }
-            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)m, (int)rows, 1.0, scaled, (int)m,
-                        1.0, h, (int)m);
-        }
-        for (size_t j = 0; j < d; j++)
-            h[j * m + j] += opts->l2;
-        for (size_t j = 0; j < m; j++)
-            g[j] = -g[j];
-        if (solve_newton(delta, h, work, g, m) < 0) {
-            rc = lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
-                                 "the Hessian is singular: columns are collinear and l2 is 0");
-            goto done;
-        }
-        double gd = 0.0; /* g . delta, negative for a descent direction (g holds -gradient) */
-        for (size_t j = 0; j < m; j++)
-            gd -= g[j] * delta[j];
-        iterations++;
-
-        /* r <- X delta_w + delta_b: how z moves along the step. */
-        for (size_t i = 0; i < n; i++)
-            r[i] = delta[d];
-        if (d > 0)
-            cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)d, 1.0, x, (int)d, delta, 1, 1.0, r, 1);
-
-        double t = 1.0, fnew = f;
-        if (-gd <= 1e-12 * (1.0 + fabs(f))) {
+        if (f->iterations >= max_iter)
+            return LAPSE_OK;
+        hessian(f);
+        const int rc = newton_direction(f, err);
+        if (rc != LAPSE_OK)
+            return rc;
+        const double gd = slope_along_step(f);
+        f->iterations++;
+        direction_in_z(f);
+        double t = 1.0, fnew = f->f;
+        if (-gd <= 1e-12 * (1.0 + fabs(f->f))) {
             /* The Newton decrement is at rounding level: the objective can
              * no longer tell better from worse, so take the full step and stop. */
             final_step = 1;
         } else {
-            for (; t >= 1e-10; t *= 0.5) {
-                fnew = objective_at(z, r, t, y, n, cpos, cneg, w, delta, d, opts->l2);
-                if (fnew <= f + 1e-4 * t * gd)
-                    break;
-            }
+            t = line_search(f, gd, &fnew);
             if (t < 1e-10) /* no descent along a Newton direction: stalled at precision */
-                break;
+                return LAPSE_OK;
         }
-        for (size_t i = 0; i < n; i++)
-            z[i] += t * r[i];
-        for (size_t j = 0; j < d; j++)
-            w[j] += t * delta[j];
-        b += t * delta[d];
-        f = final_step ? objective_at(z, NULL, 0.0, y, n, cpos, cneg, w, NULL, d, opts->l2) : fnew;
+        take_step(f, t);
+        f->f = final_step ? objective_at(f, 0, 0.0) : fnew;
     }
-    *bias = b;
+}
+
+int lapse_logistic_fit(double *w, double *bias, lapse_logistic_info *info, const double *x,
+                       const int *y, size_t n, size_t d, const lapse_logistic_options *opts,
+                       lapse_error *err)
+{
+    const lapse_logistic_options defaults = LAPSE_LOGISTIC_OPTIONS_INIT;
+    if (!opts)
+        opts = &defaults;
+    int rc = check_fit(opts, x, n, d, err);
+    if (rc != LAPSE_OK)
+        return rc;
+    const int blas_threads = openblas_get_num_threads();
+    if (opts->threads > 0)
+        openblas_set_num_threads(opts->threads);
+
+    logistic_fit f = { .x = x, .y = y, .n = n, .d = d, .m = d + 1, .l2 = opts->l2, .w = w };
+    weigh_classes(&f, opts);
+    rc = fit_alloc(&f, err);
+    if (rc != LAPSE_OK)
+        goto done;
+    rc = minimise(&f, opts->max_iter, opts->tol, err);
+    if (rc != LAPSE_OK)
+        goto done;
+    *bias = f.b;
     if (info) {
-        info->iterations = iterations;
-        info->converged = converged;
-        info->objective = f;
-        info->grad_max = gmax;
-        info->weight_pos = cpos;
-        info->weight_neg = cneg;
+        info->iterations = f.iterations;
+        info->converged = f.converged;
+        info->objective = f.f;
+        info->grad_max = f.grad_max;
+        info->weight_pos = f.cpos;
+        info->weight_neg = f.cneg;
     }
 done:
-    free(z);
-    free(r);
-    free(h);
-    free(work);
-    free(g);
-    free(delta);
-    free(scaled);
+    fit_free(&f);
     openblas_set_num_threads(blas_threads);
     return rc;
 }

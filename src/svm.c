@@ -445,148 +445,208 @@ static double auc_of(scored *s, size_t n)
     return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
 }
 
+/* The grid with its defaults filled in. */
+typedef struct {
+    const double *C, *gamma_scale;
+    size_t n_C, n_gamma; /* n_gamma is 1 for the linear kernel */
+    size_t folds, max_rows;
+} grid_spec;
+
+/* Fills in the defaults and checks every value before any work. */
+static int grid_resolve(grid_spec *out, const lapse_svm_options *o, size_t d,
+                        const lapse_svm_grid_options *grid, lapse_error *err)
+{
+    static const double default_C[] = { 0.25, 1, 4, 16 };
+    static const double default_gamma[] = { 0.25, 1, 4 };
+    lapse_svm_grid_options grid_defaults = LAPSE_SVM_GRID_OPTIONS_INIT;
+    const lapse_svm_grid_options *g = grid ? grid : &grid_defaults;
+    out->C = g->C ? g->C : default_C;
+    out->n_C = g->C ? g->n_C : sizeof default_C / sizeof *default_C;
+    out->gamma_scale = g->gamma_scale ? g->gamma_scale : default_gamma;
+    out->n_gamma = g->gamma_scale ? g->n_gamma : sizeof default_gamma / sizeof *default_gamma;
+    if (o->kernel == LAPSE_SVM_LINEAR)
+        out->n_gamma = 1;
+    out->folds = (size_t)g->folds; /* checked below, before use */
+    out->max_rows = g->max_rows;
+    int rc = check_options(o, d, err);
+    if (rc < 0)
+        return rc;
+    if (out->n_C == 0 || out->n_gamma == 0 || g->folds < 2)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "the grid needs a C, a gamma and at least 2 folds");
+    for (size_t i = 0; i < out->n_C; i++)
+        if (!(out->C[i] > 0) || !isfinite(out->C[i]))
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                   "grid C must be positive, not %g", out->C[i]);
+    for (size_t i = 0; i < out->n_gamma; i++)
+        if (!(out->gamma_scale[i] > 0) || !isfinite(out->gamma_scale[i]))
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                   "grid gamma must be positive, not %g", out->gamma_scale[i]);
+    return 0;
+}
+
+/* Cross-validation over the m chosen rows: the libsvm problem over them,
+ * each row's fold, and room for one fold's held-out scores. */
+typedef struct {
+    const lapse_svm_options *o;
+    problem p;
+    size_t m, k_folds;
+    size_t *fold;
+    scored *held;
+} cross_val;
+
+/* Stratified folds: each class is shuffled, then dealt round-robin. Every
+ * fold must get rows of both classes. */
+static int deal_folds(cross_val *cv, const size_t *rows, const int *y, uint64_t seed,
+                      lapse_error *err)
+{
+    size_t *order = malloc((cv->m ? cv->m : 1) * sizeof *order);
+    if (!order)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    uint64_t state = seed ^ 0x5851f42d4c957f2dull;
+    size_t count[2] = { 0, 0 };
+    for (int c = 0; c < 2; c++) {
+        size_t k = 0;
+        for (size_t i = 0; i < cv->m; i++)
+            if (y[rows[i]] == c)
+                order[k++] = i;
+        for (size_t i = k; i > 1; i--) {
+            size_t j = rng_below(&state, i);
+            size_t t = order[i - 1];
+            order[i - 1] = order[j];
+            order[j] = t;
+        }
+        for (size_t i = 0; i < k; i++)
+            cv->fold[order[i]] = i % cv->k_folds;
+        count[c] = k;
+    }
+    free(order);
+    if (count[0] < cv->k_folds || count[1] < cv->k_folds)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "%zu folds need at least %zu rows of each class; there are %zu "
+                               "churned and %zu retained",
+                               cv->k_folds, cv->k_folds, count[1], count[0]);
+    return 0;
+}
+
+/* The AUC on fold f of a model trained on the other folds; NaN on error. */
+static int fold_auc(double *auc, const cross_val *cv, size_t f, double C, double gamma,
+                    lapse_error *err)
+{
+    *auc = NAN;
+    /* Rows of the other folds, as pointers into the full problem. */
+    struct svm_problem sub = { 0, cv->p.prob.y, NULL };
+    struct svm_node **xs = malloc(cv->m * sizeof *xs);
+    double *ys = malloc(cv->m * sizeof *ys);
+    struct svm_model *model = NULL;
+    int rc = 0;
+    if (!xs || !ys) {
+        rc = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+        goto done;
+    }
+    size_t fc[2] = { 0, 0 };
+    for (size_t i = 0; i < cv->m; i++)
+        if (cv->fold[i] != f) {
+            xs[sub.l] = cv->p.prob.x[i];
+            ys[sub.l++] = cv->p.prob.y[i];
+            fc[(int)cv->p.prob.y[i]]++;
+        }
+    sub.x = xs;
+    sub.y = ys;
+    struct svm_parameter param;
+    int labels[2];
+    double weight[2];
+    class_weights(weight, cv->o, fc);
+    fill_param(&param, cv->o, C, gamma, labels, weight);
+    rc = check_param(&sub, &param, err);
+    if (rc < 0)
+        goto done;
+    model = svm_train(&sub, &param);
+    if (!model) {
+        rc = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "libsvm training failed");
+        goto done;
+    }
+    double sign = model->label[0] == 1 ? 1.0 : -1.0;
+    size_t h = 0;
+    for (size_t i = 0; i < cv->m; i++)
+        if (cv->fold[i] == f) {
+            double dec;
+            svm_predict_values(model, cv->p.prob.x[i], &dec);
+            cv->held[h++] = (scored){ sign * dec, (int)cv->p.prob.y[i] };
+        }
+    *auc = auc_of(cv->held, h);
+done:
+    svm_free_and_destroy_model(&model);
+    free(xs);
+    free(ys);
+    return rc;
+}
+
+/* The mean held-out AUC over the folds for one (C, gamma). */
+static int mean_auc(double *out, const cross_val *cv, double C, double gamma, lapse_error *err)
+{
+    double auc_sum = 0;
+    for (size_t f = 0; f < cv->k_folds; f++) {
+        double auc;
+        const int rc = fold_auc(&auc, cv, f, C, gamma, err);
+        if (rc < 0)
+            return rc;
+        auc_sum += auc;
+    }
+    *out = auc_sum / (double)cv->k_folds;
+    return 0;
+}
+
 int lapse_svm_grid_search(lapse_svm_grid_result *out, const double *x, const int *y, size_t n,
                           size_t d, const lapse_svm_options *opts,
                           const lapse_svm_grid_options *grid, lapse_error *err)
 {
-    static const double default_C[] = { 0.25, 1, 4, 16 };
-    static const double default_gamma[] = { 0.25, 1, 4 };
     lapse_svm_options defaults = LAPSE_SVM_OPTIONS_INIT;
-    lapse_svm_grid_options grid_defaults = LAPSE_SVM_GRID_OPTIONS_INIT;
     const lapse_svm_options *o = opts ? opts : &defaults;
-    const lapse_svm_grid_options *g = grid ? grid : &grid_defaults;
-    const double *Cs = g->C ? g->C : default_C;
-    size_t n_C = g->C ? g->n_C : sizeof default_C / sizeof *default_C;
-    const double *gs = g->gamma_scale ? g->gamma_scale : default_gamma;
-    size_t n_g = g->gamma_scale ? g->n_gamma : sizeof default_gamma / sizeof *default_gamma;
-    if (o->kernel == LAPSE_SVM_LINEAR)
-        n_g = 1;
-    int rc = check_options(o, d, err);
+    grid_spec g;
+    int rc = grid_resolve(&g, o, d, grid, err);
     if (rc < 0)
         return rc;
-    if (n_C == 0 || n_g == 0 || g->folds < 2)
-        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
-                               "the grid needs a C, a gamma and at least 2 folds");
-    for (size_t i = 0; i < n_C; i++)
-        if (!(Cs[i] > 0) || !isfinite(Cs[i]))
-            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
-                                   "grid C must be positive, not %g", Cs[i]);
-    for (size_t i = 0; i < n_g; i++)
-        if (!(gs[i] > 0) || !isfinite(gs[i]))
-            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
-                                   "grid gamma must be positive, not %g", gs[i]);
-
-    size_t k_folds = (size_t)g->folds;
-    size_t m = g->max_rows && g->max_rows < n ? g->max_rows : n;
-    size_t *rows = malloc((m ? m : 1) * sizeof *rows);
-    size_t *fold = malloc((m ? m : 1) * sizeof *fold);
-    size_t *train = malloc((m ? m : 1) * sizeof *train);
-    scored *held = malloc((m ? m : 1) * sizeof *held);
-    problem p = { { 0, NULL, NULL }, NULL };
-    if (!rows || !fold || !train || !held) {
+    cross_val cv = { .o = o, .k_folds = g.folds };
+    cv.m = g.max_rows && g.max_rows < n ? g.max_rows : n;
+    size_t *rows = malloc((cv.m ? cv.m : 1) * sizeof *rows);
+    cv.fold = malloc((cv.m ? cv.m : 1) * sizeof *cv.fold);
+    cv.held = malloc((cv.m ? cv.m : 1) * sizeof *cv.held);
+    if (!rows || !cv.fold || !cv.held) {
         rc = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
         goto done;
     }
-    rc = lapse_svm_subsample(rows, &m, y, n, g->max_rows, o->seed, err);
+    rc = lapse_svm_subsample(rows, &cv.m, y, n, g.max_rows, o->seed, err);
     if (rc < 0)
         goto done;
-    /* Stratified folds: each class is shuffled, then dealt round-robin. */
-    uint64_t state = o->seed ^ 0x5851f42d4c957f2dull;
-    size_t count[2] = { 0, 0 };
-    for (int c = 0; c < 2; c++) {
-        size_t k = 0;
-        for (size_t i = 0; i < m; i++)
-            if (y[rows[i]] == c)
-                train[k++] = i;
-        for (size_t i = k; i > 1; i--) {
-            size_t j = rng_below(&state, i);
-            size_t t = train[i - 1];
-            train[i - 1] = train[j];
-            train[j] = t;
-        }
-        for (size_t i = 0; i < k; i++)
-            fold[train[i]] = i % k_folds;
-        count[c] = k;
-    }
-    if (count[0] < k_folds || count[1] < k_folds) {
-        rc = lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
-                             "%zu folds need at least %zu rows of each class; there are %zu "
-                             "churned and %zu retained",
-                             k_folds, k_folds, count[1], count[0]);
+    rc = deal_folds(&cv, rows, y, o->seed, err);
+    if (rc < 0)
         goto done;
-    }
-    rc = problem_build(&p, x, y, rows, m, d, err);
+    rc = problem_build(&cv.p, x, y, rows, cv.m, d, err);
     if (rc < 0)
         goto done;
 
     svm_set_print_string_function(quiet);
     out->auc = -1;
-    out->rows_used = m;
-    for (size_t ci = 0; ci < n_C; ci++) {
-        for (size_t gi = 0; gi < n_g; gi++) {
-            double gamma = gs[gi] / (double)d;
-            double auc_sum = 0;
-            for (size_t f = 0; f < k_folds; f++) {
-                /* Rows of the other folds, as pointers into the full problem. */
-                struct svm_problem sub = { 0, p.prob.y, NULL };
-                struct svm_node **xs = malloc(m * sizeof *xs);
-                double *ys = malloc(m * sizeof *ys);
-                if (!xs || !ys) {
-                    free(xs);
-                    free(ys);
-                    rc = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
-                    goto done;
-                }
-                size_t fc[2] = { 0, 0 };
-                for (size_t i = 0; i < m; i++)
-                    if (fold[i] != f) {
-                        xs[sub.l] = p.prob.x[i];
-                        ys[sub.l++] = p.prob.y[i];
-                        fc[(int)p.prob.y[i]]++;
-                    }
-                sub.x = xs;
-                sub.y = ys;
-                struct svm_parameter param;
-                int labels[2];
-                double weight[2];
-                class_weights(weight, o, fc);
-                fill_param(&param, o, Cs[ci], gamma, labels, weight);
-                rc = check_param(&sub, &param, err);
-                struct svm_model *model = rc < 0 ? NULL : svm_train(&sub, &param);
-                if (rc == 0 && !model)
-                    rc = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1,
-                                         "libsvm training failed");
-                if (rc < 0) {
-                    free(xs);
-                    free(ys);
-                    goto done;
-                }
-                double sign = model->label[0] == 1 ? 1.0 : -1.0;
-                size_t h = 0;
-                for (size_t i = 0; i < m; i++)
-                    if (fold[i] == f) {
-                        double dec;
-                        svm_predict_values(model, p.prob.x[i], &dec);
-                        held[h++] = (scored){ sign * dec, (int)p.prob.y[i] };
-                    }
-                auc_sum += auc_of(held, h);
-                svm_free_and_destroy_model(&model);
-                free(xs);
-                free(ys);
-            }
-            double auc = auc_sum / (double)k_folds;
+    out->rows_used = cv.m;
+    for (size_t ci = 0; ci < g.n_C; ci++) {
+        for (size_t gi = 0; gi < g.n_gamma; gi++) {
+            double gamma = g.gamma_scale[gi] / (double)d;
+            double auc;
+            rc = mean_auc(&auc, &cv, g.C[ci], gamma, err);
+            if (rc < 0)
+                goto done;
             if (auc > out->auc) {
                 out->auc = auc;
-                out->C = Cs[ci];
+                out->C = g.C[ci];
                 out->gamma = o->kernel == LAPSE_SVM_LINEAR ? 0.0 : gamma;
             }
         }
     }
 done:
-    problem_free(&p);
+    problem_free(&cv.p);
     free(rows);
-    free(fold);
-    free(train);
-    free(held);
+    free(cv.fold);
+    free(cv.held);
     return rc;
 }
