@@ -102,7 +102,10 @@ static int take(const cli_opt *o, const char *command, const char *name, const c
 {
     long long integer;
     switch (o->kind) {
-    case CLI_OPT_FLAG: store_integer(o, o->imax); return 0;
+    case CLI_OPT_FLAG:
+        if (o->dest)
+            store_integer(o, o->imax);
+        return 0;
     case CLI_OPT_STRING: *(const char **)o->dest = text; return 0;
     case CLI_OPT_INTEGER:
         if (cli_parse_integer(command, name, text, o->imin, o->imax, &integer))

@@ -47,7 +47,7 @@ struct cli_opt {
     char short_name;        /* 0: long only */
     const char *long_name;  /* NULL: short only */
     const char *value_name; /* in --help: "-o, --output FILE"; NULL for FLAG */
-    void *dest;             /* OUT: written when the option is given */
+    void *dest;             /* OUT: written when the option is given; a FLAG's may be NULL */
     size_t size;            /* sizeof *dest: FLAG, INTEGER and ENUM store int or 64 bits */
     long long imin, imax;   /* INTEGER range; FLAG: imax is stored */
     double min, max;        /* DOUBLE and NUMBERS range */

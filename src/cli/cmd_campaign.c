@@ -299,12 +299,10 @@ int cmd_campaign(int argc, char **argv)
 
 static lapse_campaign_sim_options sim = LAPSE_CAMPAIGN_SIM_OPTIONS_INIT;
 static const char *dir;
-static int campaign;
 
 static const cli_opt sim_options[] = {
-    /* What sent the command here (cmd_simulate). */
-    { .kind = CLI_OPT_FLAG, .long_name = "campaign", .dest = &campaign, .size = sizeof campaign,
-      .imax = 1, .hidden = 1 },
+    /* What sent the command here (cmd_simulate): accepted, nothing to store. */
+    { .kind = CLI_OPT_FLAG, .long_name = "campaign", .hidden = 1 },
     CLI_OPT_STRING('o', "output", "DIR", &dir, "folder (created if missing)"),
     CLI_OPT_INT(0, "seed", "S", &sim.seed, 0, INT64_MAX, "random seed (default 1)"),
     CLI_OPT_INT(0, "users", "N", &sim.users, 1, 10000000, "users (default 20000)"),

@@ -50,7 +50,7 @@ static int parse_mix(const cli_opt *o, const char *command, const char *option,
 static lapse_sim_options opt = LAPSE_SIM_OPTIONS_INIT;
 static int64_t snapshots[LAPSE_SIM_MAX_SNAPSHOTS];
 static const char *dir;
-static int quiet, campaign;
+static int quiet;
 
 static const cli_opt options[] = {
     CLI_OPT_STRING('o', "output", "DIR", &dir, "folder for the three files (created if missing)"),
@@ -91,8 +91,8 @@ static const cli_opt options[] = {
     CLI_OPT_HELP,
     /* Seen before parsing, since the campaign simulator has options of its
      * own (cmd_campaign.c); listed here for --help. */
-    CLI_OPT_FLAG(0, "campaign", &campaign, 1,
-                 "a campaign's send list and log instead (--campaign --help)"),
+    { .kind = CLI_OPT_FLAG, .long_name = "campaign",
+      .help = "a campaign's send list and log instead (--campaign --help)" },
     CLI_OPT_END,
 };
 
