@@ -5,11 +5,6 @@
 #include <string.h>
 #include <strings.h>
 
-const char *lapse_blas_coretype(void)
-{
-    return openblas_get_corename();
-}
-
 /* Kernel sets OpenBLAS falls back to that predate AVX2. */
 static int is_fallback(const char *core)
 {

@@ -22,11 +22,6 @@ static const char *const column_names[LAPSE_COL_COUNT] = {
     "user_id", "ts", "event", "amount", "session_id", "device_id",
 };
 
-const char *lapse_column_name(lapse_column column)
-{
-    return (unsigned)column < LAPSE_COL_COUNT ? column_names[column] : NULL;
-}
-
 uint64_t lapse_hash(const void *data, size_t len)
 {
     return lapse_hash_bytes(data, len);

@@ -13,9 +13,6 @@
 extern "C" {
 #endif
 
-/* The kernel set OpenBLAS loaded, e.g. "SkylakeX" or "Prescott". */
-const char *lapse_blas_coretype(void);
-
 /* An OPENBLAS_CORETYPE value that serves this CPU better than the kernels
  * OpenBLAS loaded ("SkylakeX" with AVX-512, "Haswell" with AVX2 and FMA),
  * or NULL when the loaded kernels already use what the CPU has or when

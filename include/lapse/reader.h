@@ -82,9 +82,6 @@ typedef struct {
     char unknown_names[LAPSE_READER_EXAMPLES][65];
 } lapse_reader_stats;
 
-/* lapse's name of a column ("user_id", ...); NULL out of range. */
-const char *lapse_column_name(lapse_column column);
-
 /* Parses "user_id=uid,ts=time" into opts->columns. The pointers point into
  * text, which must outlive the options. Returns 0 or LAPSE_ERR_ARG (with a
  * message in err). text is modified (the separators become NULs). */

@@ -3,6 +3,8 @@
 #ifndef LAPSE_CLI_H
 #define LAPSE_CLI_H
 
+#include "cli_opt.h"
+
 #include "lapse/error.h"
 
 #include <stdint.h>
@@ -23,15 +25,23 @@ int cli_report(const lapse_error *err);
 int cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Strict parsers for option values: the whole text must be a number within
- * [min, max]. On failure they print a usage error naming the option and
- * return EXIT_USAGE; 0 on success. */
-int cli_parse_long(const char *command, const char *option, const char *text, long min,
-                   long max, long *out);
+/* Strict parsers for option values (cli_opt.h uses them): the whole text
+ * must be a number within [min, max]. On failure they print the usage error
+ * of a bad value, naming the option, and return EXIT_USAGE; 0 on success. */
+int cli_parse_integer(const char *command, const char *option, const char *text,
+                      long long min, long long max, long long *out);
 int cli_parse_double(const char *command, const char *option, const char *text, double min,
                      double max, double *out);
 /* A date (YYYY-MM-DD or YYYYMMDD) as UTC seconds. */
 int cli_parse_date(const char *command, const char *option, const char *text, int64_t *out);
+
+/* A cli_opt CALL for key categories, ','- or '+'-separated
+ * ("activity+purchase"): an unsigned mask into o->dest. */
+int cli_parse_keys(const cli_opt *o, const char *command, const char *name, const char *text);
+
+/* Creates the folder for a command's output files unless it exists.
+ * 0 or LAPSE_ERR_IO, with err naming the folder. */
+int cli_make_folder(const char *path, lapse_error *err);
 
 /* Routes the library's warnings to stderr ("lapse: warning: ...");
  * quiet drops info-level notes. */

@@ -1,5 +1,6 @@
 /* lapse campaign plan|eval, and lapse simulate --campaign. */
 #include "cli.h"
+#include "cli_opt.h"
 
 #include "lapse/campaign.h"
 #include "lapse/category.h"
@@ -7,17 +8,158 @@
 #include "lapse/outfile.h"
 #include "lapse/timeparse.h"
 
-#include <errno.h>
-#include <getopt.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define CMD "campaign"
 #define MAX_FILES 256
+#define MAX_VARIANTS 26
+
+/* Per-channel numbers, "sms_email=0.05,phone=2", each in [o->min, o->max]. */
+static int parse_channels(const cli_opt *o, const char *command, const char *option,
+                          const char *text)
+{
+    lapse_error err = LAPSE_ERROR_INIT;
+    if (lapse_campaign_parse_channels(o->dest, text, o->min, o->max, &err) != LAPSE_OK)
+        return cli_usage_error(command, "%s: %s", option, err.message);
+    return 0;
+}
+
+/* Hours in [o->min, o->max] as int64_t seconds. */
+static int parse_hours(const cli_opt *o, const char *command, const char *option,
+                       const char *text)
+{
+    double hours;
+    if (cli_parse_double(command, option, text, o->min, o->max, &hours))
+        return EXIT_USAGE;
+    *(int64_t *)o->dest = (int64_t)llround(hours * 3600);
+    return 0;
+}
+
+/* A CALL option whose function reads a range. */
+#define CAMPAIGN_OPT(l, v, d, fn, lo, hi, h)                                                       { .kind = CLI_OPT_CALL, .long_name = (l), .value_name = (v), .dest = (d), .parse = (fn),        .min = (lo), .max = (hi), .help = (h) }
+
+static const char *output = "-";
+static int quiet;
+
+/* ---- plan ---- */
+
+static lapse_campaign_plan_options plan = LAPSE_CAMPAIGN_PLAN_OPTIONS_INIT;
+static double budget = -1; /* -1: not given */
+static const char *variants[MAX_VARIANTS];
+
+static int parse_send_at(const cli_opt *o, const char *command, const char *option,
+                         const char *text)
+{
+    if (lapse_time_parse(o->dest, text, strlen(text)) == LAPSE_OK)
+        return 0;
+    return cli_opt_bad_value(command, option, text, "needs a timestamp");
+}
+
+/* Comma-separated names, kept in place: the text is argv's. */
+static int parse_variants(const cli_opt *o, const char *command, const char *option,
+                          const char *text)
+{
+    (void)o;
+    plan.n_variants = 0;
+    for (char *p = (char *)text;;) {
+        if (plan.n_variants == MAX_VARIANTS)
+            return cli_opt_bad_value(command, option, text, "needs at most %d names",
+                                     MAX_VARIANTS);
+        variants[plan.n_variants++] = p;
+        char *comma = strchr(p, ',');
+        if (!comma)
+            break;
+        *comma = '\0';
+        p = comma + 1;
+    }
+    plan.variants = variants;
+    return 0;
+}
+
+/* -q and -h are listed once for both actions, after eval's options. */
+static const cli_opt plan_options[] = {
+    CLI_OPT_STRING('o', "output", "FILE", &output,
+                   "send list (default -: stdout), written atomically"),
+    CLI_OPT_DOUBLE(0, "budget", "B", &budget, 0, 1e15,
+                   "total cost of the chosen users (required)"),
+    CAMPAIGN_OPT("cost", "SPEC", plan.cost, parse_channels, 0, 1e9,
+                 "per-message costs, default sms_email=0.05,push_feature=0,\n"
+                 "coupon=0.5,phone=2,community=0.02 (names left out keep theirs)"),
+    CAMPAIGN_OPT("uplift", "SPEC", plan.uplift, parse_channels, 0, 1,
+                 "assumed recall uplift per channel, default sms_email=0.02,\n"
+                 "push_feature=0.03,coupon=0.06,phone=0.15,community=0.03"),
+    CLI_OPT_DOUBLE(0, "match", "F", &plan.match, 0, 1e6,
+                   "uplift factor for the suggested action (default 1.5)"),
+    CLI_OPT_DOUBLE(0, "base-value", "V", &plan.base_value, 0, 1e15,
+                   "worth of any recalled user (default 1)"),
+    CLI_OPT_DOUBLE(0, "control", "F", &plan.control, 0, 0.9,
+                   "control share, 0 to 0.9 (default 0.1)"),
+    CLI_OPT_INT(0, "seed", "S", &plan.seed, 0, INT64_MAX, "seed of the control draw (default 1)"),
+    CLI_OPT_CALL(0, "send-at", "TIME", &plan.send_at, parse_send_at,
+                 "sent_at for every row (default: each row's asof, midnight)"),
+    CLI_OPT_CALL(0, "variants", "A,B", NULL, parse_variants,
+                 "treatment variants, assigned in turn (default A)"),
+    { .kind = CLI_OPT_FLAG, .short_name = 'q', .long_name = "quiet", .dest = &quiet,
+      .size = sizeof quiet, .imax = 1, .hidden = 1 },
+    { .kind = CLI_OPT_HELP_KIND, .short_name = 'h', .long_name = "help", .hidden = 1 },
+    CLI_OPT_END,
+};
+
+/* ---- eval ---- */
+
+static lapse_campaign_eval_options eval = LAPSE_CAMPAIGN_EVAL_OPTIONS_INIT;
+static const char *sends, *events, *clicks[MAX_FILES];
+static size_t n_clicks;
+
+static int add_clicks(const cli_opt *o, const char *command, const char *option,
+                      const char *text)
+{
+    (void)o;
+    if (n_clicks == MAX_FILES)
+        return cli_opt_bad_value(command, option, text, "may repeat at most %d times",
+                                 MAX_FILES);
+    clicks[n_clicks++] = text;
+    return 0;
+}
+
+/* Key events of a preset; subscription's churn is a cancel, not silence. */
+static int parse_preset(const cli_opt *o, const char *command, const char *option,
+                        const char *text)
+{
+    lapse_churn_def def = LAPSE_CHURN_DEF_INIT;
+    if (lapse_churn_preset(&def, text) != LAPSE_OK || def.cancel_is_churn)
+        return cli_opt_bad_value(command, option, text,
+                                 "must be game, app, ecommerce or finance");
+    *(unsigned *)o->dest = def.key_mask;
+    return 0;
+}
+
+static const cli_opt eval_options[] = {
+    CLI_OPT_STRING('o', "output", "FILE", &output, "report (default -: stdout)"),
+    CLI_OPT_STRING(0, "sends", "FILE", &sends,
+                   "the send list: user_id,channel,sent_at,group,cost,variant"),
+    CLI_OPT_CALL(0, "clicks", "FILE", NULL, add_clicks,
+                 "a click log (event-log format; every row is a click); may\n"
+                 "repeat. Without one, clicked is empty"),
+    CAMPAIGN_OPT("window", "HOURS", &eval.window, parse_hours, 1.0 / 60, 24 * 365,
+                 "recall window (default 24)"),
+    CLI_OPT_DOUBLE(0, "control", "F", &eval.control, 0.001, 0.999,
+                   "the planned control share, for the SRM check (default 0.1)"),
+    CLI_OPT_CALL(0, "preset", "NAME", &eval.key_mask, parse_preset,
+                 "key events of a churn preset (game, app, ecommerce, finance)"),
+    CLI_OPT_CALL(0, "key", "CATS", &eval.key_mask, cli_parse_keys,
+                 "key categories, '+'-separated (default activity)"),
+    CLI_OPT_STRING(0, "events", "FILE", &events, "event name -> category map (datasets/README.md)"),
+    CLI_OPT_INT(0, "max-bad-rows", "N", &eval.max_bad_rows, 0, INT64_MAX,
+                "skip up to N bad log rows (default 0)"),
+    CLI_OPT_SECTION(""),
+    CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no summary on stderr"),
+    CLI_OPT_HELP,
+    CLI_OPT_END,
+};
 
 static void usage(FILE *out)
 {
@@ -34,149 +176,42 @@ static void usage(FILE *out)
             "whose suggested action is push_feature). A control share is held out of the chosen\n"
             "users, stratified by channel and risk_tier, in seeded order; it is not sent, so the\n"
             "spend is about (1 - control) x budget. Writes\n"
-            "  user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier\n\n"
-            "  -o, --output FILE    send list (default -: stdout), written atomically\n"
-            "      --budget B       total cost of the chosen users (required)\n"
-            "      --cost SPEC      per-message costs, default sms_email=0.05,push_feature=0,\n"
-            "                       coupon=0.5,phone=2,community=0.02 (names left out keep theirs)\n"
-            "      --uplift SPEC    assumed recall uplift per channel, default sms_email=0.02,\n"
-            "                       push_feature=0.03,coupon=0.06,phone=0.15,community=0.03\n"
-            "      --match F        uplift factor for the suggested action (default 1.5)\n"
-            "      --base-value V   worth of any recalled user (default 1)\n"
-            "      --control F      control share, 0 to 0.9 (default 0.1)\n"
-            "      --seed S         seed of the control draw (default 1)\n"
-            "      --send-at TIME   sent_at for every row (default: each row's asof, midnight)\n"
-            "      --variants A,B   treatment variants, assigned in turn (default A)\n\n"
+            "  user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier\n\n");
+    cli_opt_print(out, plan_options, 6, 23);
+    fprintf(out,
+            "\n"
             "eval: per channel and variant, recall within --window of sent_at (control users:\n"
             "their assigned sent_at) against the channel's control: uplift with Newcombe's 95%%\n"
             "interval, z-test p (Fisher's exact below 5 expected), sample-ratio chi-square vs\n"
             "--control, the 80%%-power minimum detectable uplift, cost per recalled user, and\n"
             "retention of recalled users (a key event 1-7 and 8-30 days after the recall).\n"
-            "Writes one CSV row per channel and variant and a total row.\n\n"
-            "  -o, --output FILE    report (default -: stdout)\n"
-            "      --sends FILE     the send list: user_id,channel,sent_at,group,cost,variant\n"
-            "      --clicks FILE    a click log (event-log format; every row is a click); may\n"
-            "                       repeat. Without one, clicked is empty\n"
-            "      --window HOURS   recall window (default 24)\n"
-            "      --control F      the planned control share, for the SRM check (default 0.1)\n"
-            "      --preset NAME    key events of a churn preset (game, app, ecommerce, finance)\n"
-            "      --key CATS       key categories, '+'-separated (default activity)\n"
-            "      --events FILE    event name -> category map (datasets/README.md)\n"
-            "      --max-bad-rows N skip up to N bad log rows (default 0)\n\n"
-            "  -q, --quiet          no summary on stderr\n"
-            "  -h, --help           this help\n"
-            "exit codes: 0 ok, 1 bad data (file:line, column), 2 usage, 3 system error\n");
-}
-
-static int parse_channels(const char *option, const char *text, double values[], double max)
-{
-    lapse_error err = LAPSE_ERROR_INIT;
-    if (lapse_campaign_parse_channels(values, text, 0, max, &err) != LAPSE_OK)
-        return cli_usage_error(CMD, "%s: %s", option, err.message);
-    return 0;
-}
-
-static int split_list(char *text, const char **items, size_t max, size_t *n)
-{
-    *n = 0;
-    for (char *p = text;;) {
-        if (*n == max)
-            return cli_usage_error(CMD, "--variants: at most %zu", max);
-        items[(*n)++] = p;
-        char *comma = strchr(p, ',');
-        if (!comma)
-            return 0;
-        *comma = '\0';
-        p = comma + 1;
-    }
+            "Writes one CSV row per channel and variant and a total row.\n\n");
+    cli_opt_print(out, eval_options, 6, 23);
+    fprintf(out, "exit codes: 0 ok, 1 bad data (file:line, column), 2 usage, 3 system error\n");
 }
 
 static int campaign_plan_command(int argc, char **argv)
 {
-    enum { OPT_BUDGET = 256, OPT_COST, OPT_UPLIFT, OPT_MATCH, OPT_BASE, OPT_CONTROL, OPT_SEED,
-           OPT_SEND_AT, OPT_VARIANTS };
-    static const struct option longopts[] = {
-        { "output", required_argument, NULL, 'o' },
-        { "budget", required_argument, NULL, OPT_BUDGET },
-        { "cost", required_argument, NULL, OPT_COST },
-        { "uplift", required_argument, NULL, OPT_UPLIFT },
-        { "match", required_argument, NULL, OPT_MATCH },
-        { "base-value", required_argument, NULL, OPT_BASE },
-        { "control", required_argument, NULL, OPT_CONTROL },
-        { "seed", required_argument, NULL, OPT_SEED },
-        { "send-at", required_argument, NULL, OPT_SEND_AT },
-        { "variants", required_argument, NULL, OPT_VARIANTS },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    lapse_campaign_plan_options opt = LAPSE_CAMPAIGN_PLAN_OPTIONS_INIT;
-    const char *output = "-", *variants[26];
-    int quiet = 0, have_budget = 0;
-    long value;
-    optind = 1;
-    for (int c; (c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1;) {
-        switch (c) {
-        case 'o': output = optarg; break;
-        case OPT_BUDGET:
-            if (cli_parse_double(CMD, "--budget", optarg, 0, 1e15, &opt.budget))
-                return EXIT_USAGE;
-            have_budget = 1;
-            break;
-        case OPT_COST:
-            if (parse_channels("--cost", optarg, opt.cost, 1e9))
-                return EXIT_USAGE;
-            break;
-        case OPT_UPLIFT:
-            if (parse_channels("--uplift", optarg, opt.uplift, 1))
-                return EXIT_USAGE;
-            break;
-        case OPT_MATCH:
-            if (cli_parse_double(CMD, "--match", optarg, 0, 1e6, &opt.match))
-                return EXIT_USAGE;
-            break;
-        case OPT_BASE:
-            if (cli_parse_double(CMD, "--base-value", optarg, 0, 1e15, &opt.base_value))
-                return EXIT_USAGE;
-            break;
-        case OPT_CONTROL:
-            if (cli_parse_double(CMD, "--control", optarg, 0, 0.9, &opt.control))
-                return EXIT_USAGE;
-            break;
-        case OPT_SEED:
-            if (cli_parse_long(CMD, "--seed", optarg, 0, LONG_MAX, &value))
-                return EXIT_USAGE;
-            opt.seed = (uint64_t)value;
-            break;
-        case OPT_SEND_AT:
-            if (lapse_time_parse(&opt.send_at, optarg, strlen(optarg)) != LAPSE_OK)
-                return cli_usage_error(CMD, "--send-at needs a timestamp, not \"%s\"", optarg);
-            break;
-        case OPT_VARIANTS:
-            if (split_list(optarg, variants, 26, &opt.n_variants))
-                return EXIT_USAGE;
-            opt.variants = variants;
-            break;
-        case 'q': quiet = 1; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        default: return cli_usage_error(CMD, "bad option");
-        }
-    }
-    if (!have_budget)
+    int first;
+    const int parsed = cli_opt_parse(&first, CMD, plan_options, usage, argc, argv);
+    if (parsed != CLI_OPT_GO_ON)
+        return parsed;
+    if (budget < 0)
         return cli_usage_error(CMD, "plan needs --budget");
-    if (argc - optind != 1)
+    if (argc - first != 1)
         return cli_usage_error(CMD, "plan reads one scored file");
+    plan.budget = budget;
     lapse_error err = LAPSE_ERROR_INIT;
-    if (lapse_campaign_plan_check(&opt, &err) != LAPSE_OK)
+    if (lapse_campaign_plan_check(&plan, &err) != LAPSE_OK)
         return cli_usage_error(CMD, "%s", err.message);
     cli_log_to_stderr(quiet);
     lapse_campaign_plan_stats st;
-    if (lapse_campaign_plan(argv[optind], output, &opt, &st, &err) != LAPSE_OK)
+    if (lapse_campaign_plan(argv[first], output, &plan, &st, &err) != LAPSE_OK)
         return cli_report(&err);
     if (!quiet) {
         fprintf(stderr, "lapse: %lld scored users; chosen cost %.2f of budget %.2f; spend %.2f "
                 "on treatment; expected recalled value %.2f\n",
-                (long long)st.users, st.chosen_cost, opt.budget, st.spend, st.expected_value);
+                (long long)st.users, st.chosen_cost, plan.budget, st.spend, st.expected_value);
         for (int c = 0; c < LAPSE_CHANNELS; c++)
             if (st.chosen[c])
                 fprintf(stderr, "lapse:   %-12s %lld users (%lld control)\n",
@@ -185,116 +220,59 @@ static int campaign_plan_command(int argc, char **argv)
     return EXIT_OK;
 }
 
+/* Writes the report to output, which appears when complete. */
+static int write_report(const lapse_campaign_report *report, lapse_error *err)
+{
+    lapse_outfile *file = NULL;
+    if (lapse_outfile_open(&file, output, err) != LAPSE_OK)
+        return err->code;
+    if (lapse_campaign_report_write(lapse_outfile_stream(file), report) != LAPSE_OK) {
+        lapse_outfile_abort(file);
+        return lapse_error_set(err, LAPSE_ERR_IO, output, 0, 0, -1, "write failed");
+    }
+    return lapse_outfile_commit(file, err);
+}
+
+static void print_eval_summary(const lapse_campaign_report *report)
+{
+    fprintf(stderr, "lapse: %lld sends (%lld duplicate rows, %lld users not in the log), "
+            "%lld log events\n",
+            (long long)report->sends, (long long)report->duplicate_rows,
+            (long long)report->unknown_users, (long long)report->log_events);
+    for (size_t i = 0; i < report->n_rows; i++) {
+        const lapse_campaign_row *r = &report->rows[i];
+        fprintf(stderr, "lapse:   %-12s %-4s sent %lld, recalled %.2f%% vs control %.2f%% "
+                "(n %lld): uplift %+.2f%% [%+.2f%%, %+.2f%%], p %.3g, SRM p %.3g\n",
+                r->channel, r->variant, (long long)r->sent, 100 * r->cmp.rate_t,
+                100 * r->cmp.rate_c, (long long)r->control, 100 * r->cmp.diff,
+                100 * r->cmp.ci_lo, 100 * r->cmp.ci_hi, r->cmp.p_value, r->srm_p);
+    }
+}
+
 static int campaign_eval_command(int argc, char **argv)
 {
-    enum { OPT_SENDS = 256, OPT_CLICKS, OPT_WINDOW, OPT_CONTROL, OPT_PRESET, OPT_KEY, OPT_EVENTS,
-           OPT_MAX_BAD };
-    static const struct option longopts[] = {
-        { "output", required_argument, NULL, 'o' },
-        { "sends", required_argument, NULL, OPT_SENDS },
-        { "clicks", required_argument, NULL, OPT_CLICKS },
-        { "window", required_argument, NULL, OPT_WINDOW },
-        { "control", required_argument, NULL, OPT_CONTROL },
-        { "preset", required_argument, NULL, OPT_PRESET },
-        { "key", required_argument, NULL, OPT_KEY },
-        { "events", required_argument, NULL, OPT_EVENTS },
-        { "max-bad-rows", required_argument, NULL, OPT_MAX_BAD },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    lapse_campaign_eval_options opt = LAPSE_CAMPAIGN_EVAL_OPTIONS_INIT;
-    const char *output = "-", *sends = NULL, *events = NULL, *clicks[MAX_FILES];
-    size_t n_clicks = 0;
-    int quiet = 0;
-    long value;
-    double hours;
-    optind = 1;
-    for (int c; (c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1;) {
-        switch (c) {
-        case 'o': output = optarg; break;
-        case OPT_SENDS: sends = optarg; break;
-        case OPT_CLICKS:
-            if (n_clicks == MAX_FILES)
-                return cli_usage_error(CMD, "at most %d click logs", MAX_FILES);
-            clicks[n_clicks++] = optarg;
-            break;
-        case OPT_WINDOW:
-            if (cli_parse_double(CMD, "--window", optarg, 1.0 / 60, 24 * 365, &hours))
-                return EXIT_USAGE;
-            opt.window = (int64_t)llround(hours * 3600);
-            break;
-        case OPT_CONTROL:
-            if (cli_parse_double(CMD, "--control", optarg, 0.001, 0.999, &opt.control))
-                return EXIT_USAGE;
-            break;
-        case OPT_PRESET: {
-            lapse_churn_def def = LAPSE_CHURN_DEF_INIT;
-            if (lapse_churn_preset(&def, optarg) != LAPSE_OK || def.cancel_is_churn)
-                return cli_usage_error(CMD, "unknown --preset \"%s\" (game, app, ecommerce, "
-                                       "finance)", optarg);
-            opt.key_mask = def.key_mask;
-            break;
-        }
-        case OPT_KEY:
-            if (lapse_churn_parse_keys(&opt.key_mask, optarg, strlen(optarg)) != LAPSE_OK)
-                return cli_usage_error(CMD, "--key: unknown category in \"%s\"", optarg);
-            break;
-        case OPT_EVENTS: events = optarg; break;
-        case OPT_MAX_BAD:
-            if (cli_parse_long(CMD, "--max-bad-rows", optarg, 0, LONG_MAX, &value))
-                return EXIT_USAGE;
-            opt.max_bad_rows = value;
-            break;
-        case 'q': quiet = 1; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        default: return cli_usage_error(CMD, "bad option");
-        }
-    }
+    int first;
+    const int parsed = cli_opt_parse(&first, CMD, eval_options, usage, argc, argv);
+    if (parsed != CLI_OPT_GO_ON)
+        return parsed;
     if (!sends)
         return cli_usage_error(CMD, "eval needs --sends FILE");
-    if (optind == argc)
+    if (first == argc)
         return cli_usage_error(CMD, "eval needs the event log after the sends");
     cli_log_to_stderr(quiet);
     lapse_error err = LAPSE_ERROR_INIT;
     lapse_category_map *map = NULL;
     if (events && lapse_category_map_load(&map, events, &err) != LAPSE_OK)
         return cli_report(&err);
-    opt.categories = map;
+    eval.categories = map;
     lapse_campaign_report *report = NULL;
-    lapse_outfile *file = NULL;
     int rc = EXIT_OK;
-    if (lapse_campaign_eval(&report, sends, (const char *const *)argv + optind,
-                            (size_t)(argc - optind), clicks, n_clicks, &opt, &err) != LAPSE_OK ||
-        lapse_outfile_open(&file, output, &err) != LAPSE_OK) {
+    if (lapse_campaign_eval(&report, sends, (const char *const *)argv + first,
+                            (size_t)(argc - first), clicks, n_clicks, &eval, &err) != LAPSE_OK ||
+        write_report(report, &err) != LAPSE_OK)
         rc = cli_report(&err);
-        goto done;
-    }
-    if (lapse_campaign_report_write(lapse_outfile_stream(file), report) != LAPSE_OK) {
-        lapse_error_set(&err, LAPSE_ERR_IO, output, 0, 0, -1, "write failed");
-        lapse_outfile_abort(file);
-        rc = cli_report(&err);
-        goto done;
-    }
-    if (lapse_outfile_commit(file, &err) != LAPSE_OK) {
-        rc = cli_report(&err);
-        goto done;
-    }
-    if (!quiet) {
-        fprintf(stderr, "lapse: %lld sends (%lld duplicate rows, %lld users not in the log), "
-                "%lld log events\n",
-                (long long)report->sends, (long long)report->duplicate_rows,
-                (long long)report->unknown_users, (long long)report->log_events);
-        for (size_t i = 0; i < report->n_rows; i++) {
-            const lapse_campaign_row *r = &report->rows[i];
-            fprintf(stderr, "lapse:   %-12s %-4s sent %lld, recalled %.2f%% vs control %.2f%% "
-                    "(n %lld): uplift %+.2f%% [%+.2f%%, %+.2f%%], p %.3g, SRM p %.3g\n",
-                    r->channel, r->variant, (long long)r->sent, 100 * r->cmp.rate_t,
-                    100 * r->cmp.rate_c, (long long)r->control, 100 * r->cmp.diff,
-                    100 * r->cmp.ci_lo, 100 * r->cmp.ci_hi, r->cmp.p_value, r->srm_p);
-        }
-    }
-done:
+    else if (!quiet)
+        print_eval_summary(report);
     lapse_campaign_report_free(report);
     lapse_category_map_free(map);
     return rc;
@@ -317,6 +295,35 @@ int cmd_campaign(int argc, char **argv)
     return cli_usage_error(CMD, "unknown subcommand \"%s\" (plan, eval)", argv[1]);
 }
 
+/* ---- simulate --campaign ---- */
+
+static lapse_campaign_sim_options sim = LAPSE_CAMPAIGN_SIM_OPTIONS_INIT;
+static const char *dir;
+
+static const cli_opt sim_options[] = {
+    /* What sent the command here (cmd_simulate): accepted, nothing to store. */
+    { .kind = CLI_OPT_FLAG, .long_name = "campaign", .hidden = 1 },
+    CLI_OPT_STRING('o', "output", "DIR", &dir, "folder (created if missing)"),
+    CLI_OPT_INT(0, "seed", "S", &sim.seed, 0, INT64_MAX, "random seed (default 1)"),
+    CLI_OPT_INT(0, "users", "N", &sim.users, 1, 10000000, "users (default 20000)"),
+    CLI_OPT_DATE(0, "start", "DATE", &sim.start, "send day (default 2026-03-01)"),
+    CAMPAIGN_OPT("uplift", "SPEC", sim.uplift, parse_channels, -1, 1,
+                 "planted uplift per channel, default sms_email=0.02,\n"
+                 "push_feature=0.04,coupon=0.08,phone=0.15,community=0"),
+    CLI_OPT_NUMBERS(0, "base", "L,M,H", sim.base, 3, 0, 1,
+                    "control recall of risk tiers low, medium, high\n"
+                    "(default 0.15,0.08,0.04)"),
+    CLI_OPT_DOUBLE(0, "control", "F", &sim.control, 0.01, 0.9,
+                   "control share (default 0.1, as plan and eval)"),
+    CLI_OPT_INT(0, "variants", "K", &sim.variants, 1, 8,
+                "treatment variants A, B, ... with the same uplift (default 1)"),
+    CAMPAIGN_OPT("window", "HOURS", &sim.window, parse_hours, 1, 168,
+                 "recall window (default 24)"),
+    CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no summary"),
+    CLI_OPT_HELP,
+    CLI_OPT_END,
+};
+
 static void sim_usage(FILE *out)
 {
     fprintf(out,
@@ -325,119 +332,28 @@ static void sim_usage(FILE *out)
             "log around the sends), DIR/clicks.csv (clicks on messages) and DIR/truth.csv (the\n"
             "planted uplift per channel and variant). Users draw a channel and a risk tier\n"
             "uniformly; control is stratified by both; a user is recalled (a key event within\n"
-            "the window) with probability base[tier], plus the channel's uplift when treated.\n\n"
-            "  -o, --output DIR     folder (created if missing)\n"
-            "      --seed S         random seed (default 1)\n"
-            "      --users N        users (default 20000)\n"
-            "      --start DATE     send day (default 2026-03-01)\n"
-            "      --uplift SPEC    planted uplift per channel, default sms_email=0.02,\n"
-            "                       push_feature=0.04,coupon=0.08,phone=0.15,community=0\n"
-            "      --base L,M,H     control recall of risk tiers low, medium, high\n"
-            "                       (default 0.15,0.08,0.04)\n"
-            "      --control F      control share (default 0.1, as plan and eval)\n"
-            "      --variants K     treatment variants A, B, ... with the same uplift (default 1)\n"
-            "      --window HOURS   recall window (default 24)\n"
-            "  -q, --quiet          no summary\n"
-            "  -h, --help           this help\n");
+            "the window) with probability base[tier], plus the channel's uplift when treated.\n\n");
+    cli_opt_print(out, sim_options, 6, 23);
 }
 
 int cmd_campaign_simulate(int argc, char **argv)
 {
-    enum { OPT_CAMPAIGN = 256, OPT_SEED, OPT_USERS, OPT_START, OPT_UPLIFT, OPT_BASE, OPT_CONTROL,
-           OPT_VARIANTS, OPT_WINDOW };
-    static const struct option longopts[] = {
-        { "campaign", no_argument, NULL, OPT_CAMPAIGN },
-        { "output", required_argument, NULL, 'o' },
-        { "seed", required_argument, NULL, OPT_SEED },
-        { "users", required_argument, NULL, OPT_USERS },
-        { "start", required_argument, NULL, OPT_START },
-        { "uplift", required_argument, NULL, OPT_UPLIFT },
-        { "base", required_argument, NULL, OPT_BASE },
-        { "control", required_argument, NULL, OPT_CONTROL },
-        { "variants", required_argument, NULL, OPT_VARIANTS },
-        { "window", required_argument, NULL, OPT_WINDOW },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    static const char *const sim = "simulate";
-    lapse_campaign_sim_options opt = LAPSE_CAMPAIGN_SIM_OPTIONS_INIT;
-    const char *dir = NULL;
-    int quiet = 0;
-    long value;
-    double hours;
-    optind = 1;
-    for (int c; (c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1;) {
-        switch (c) {
-        case OPT_CAMPAIGN: break;
-        case 'o': dir = optarg; break;
-        case OPT_SEED:
-            if (cli_parse_long(sim, "--seed", optarg, 0, LONG_MAX, &value))
-                return EXIT_USAGE;
-            opt.seed = (uint64_t)value;
-            break;
-        case OPT_USERS:
-            if (cli_parse_long(sim, "--users", optarg, 1, 10000000, &value))
-                return EXIT_USAGE;
-            opt.users = value;
-            break;
-        case OPT_START:
-            if (cli_parse_date(sim, "--start", optarg, &opt.start))
-                return EXIT_USAGE;
-            break;
-        case OPT_UPLIFT: {
-            lapse_error e = LAPSE_ERROR_INIT;
-            if (lapse_campaign_parse_channels(opt.uplift, optarg, -1, 1, &e) != LAPSE_OK)
-                return cli_usage_error(sim, "--uplift: %s", e.message);
-            break;
-        }
-        case OPT_BASE: {
-            char *p = optarg, *end;
-            for (int t = 0; t < 3; t++) {
-                errno = 0;
-                opt.base[t] = strtod(p, &end);
-                if (errno || end == p || *end != (t < 2 ? ',' : '\0') ||
-                    !(opt.base[t] >= 0 && opt.base[t] <= 1))
-                    return cli_usage_error(sim, "--base needs three probabilities L,M,H, not "
-                                           "\"%s\"", optarg);
-                p = end + 1;
-            }
-            break;
-        }
-        case OPT_CONTROL:
-            if (cli_parse_double(sim, "--control", optarg, 0.01, 0.9, &opt.control))
-                return EXIT_USAGE;
-            break;
-        case OPT_VARIANTS:
-            if (cli_parse_long(sim, "--variants", optarg, 1, 8, &value))
-                return EXIT_USAGE;
-            opt.variants = (int)value;
-            break;
-        case OPT_WINDOW:
-            if (cli_parse_double(sim, "--window", optarg, 1, 168, &hours))
-                return EXIT_USAGE;
-            opt.window = (int64_t)llround(hours * 3600);
-            break;
-        case 'q': quiet = 1; break;
-        case 'h': sim_usage(stdout); return EXIT_OK;
-        default: return cli_usage_error(sim, "bad option (with --campaign: see --campaign --help)");
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error(sim, "unexpected argument \"%s\"", argv[optind]);
+    static const char *const name = "simulate";
+    int first;
+    const int parsed = cli_opt_parse(&first, name, sim_options, sim_usage, argc, argv);
+    if (parsed != CLI_OPT_GO_ON)
+        return parsed;
+    if (first < argc)
+        return cli_usage_error(name, "unexpected argument \"%s\"", argv[first]);
     if (!dir)
-        return cli_usage_error(sim, "-o DIR is required");
+        return cli_usage_error(name, "-o DIR is required");
     lapse_error err = LAPSE_ERROR_INIT;
-    if (lapse_campaign_sim_check(&opt, &err) != LAPSE_OK)
-        return cli_usage_error(sim, "%s", err.message);
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        lapse_error_set(&err, LAPSE_ERR_IO, dir, 0, 0, -1, "cannot create the folder: %s",
-                        strerror(errno));
-        return cli_report(&err);
-    }
-    if (lapse_campaign_simulate(dir, &opt, &err) != LAPSE_OK)
+    if (lapse_campaign_sim_check(&sim, &err) != LAPSE_OK)
+        return cli_usage_error(name, "%s", err.message);
+    if (cli_make_folder(dir, &err) != LAPSE_OK ||
+        lapse_campaign_simulate(dir, &sim, &err) != LAPSE_OK)
         return cli_report(&err);
     if (!quiet)
-        fprintf(stderr, "lapse: campaign of %lld users in %s/\n", (long long)opt.users, dir);
+        fprintf(stderr, "lapse: campaign of %lld users in %s/\n", (long long)sim.users, dir);
     return EXIT_OK;
 }

@@ -1,15 +1,24 @@
 /* lapse eval: how good are scored probabilities, on rows with labels. */
 #include "cli.h"
+#include "cli_opt.h"
 #include "report.h"
 
 #include "lapse/metrics.h"
 #include "lapse/eval.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #define CMD "eval"
+
+static double threshold = 0.5;
+
+static const cli_opt options[] = {
+    CLI_OPT_DOUBLE('t', "threshold", "T", &threshold, 0, 1,
+                   "predict churn when p_churn >= T (default 0.5)"),
+    CLI_OPT_HELP,
+    CLI_OPT_END,
+};
 
 static void usage(FILE *out)
 {
@@ -21,32 +30,18 @@ static void usage(FILE *out)
             "AUC-ROC, PR-AUC, log loss, Brier score, expected calibration error, lift and\n"
             "capture at the top 5/10/20%%, a 10-bin calibration table and the confusion\n"
             "matrix at the threshold.\n\n"
-            "options:\n"
-            "  -t, --threshold T   predict churn when p_churn >= T (default 0.5)\n"
-            "  -h, --help          this help\n\n"
-            "exit codes: 0 ok, 1 bad input data, 2 usage error, 3 system error.\n");
+            "options:\n");
+    cli_opt_print(out, options, 6, 22);
+    fprintf(out, "\nexit codes: 0 ok, 1 bad input data, 2 usage error, 3 system error.\n");
 }
 
 int cmd_eval(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "threshold", required_argument, NULL, 't' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    double threshold = 0.5;
-    optind = 1;
-    for (int c; (c = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1;) {
-        switch (c) {
-        case 't':
-            if (cli_parse_double(CMD, "--threshold", optarg, 0, 1, &threshold))
-                return EXIT_USAGE;
-            break;
-        case 'h': usage(stdout); return EXIT_OK;
-        default: return cli_usage_error(CMD, "bad option");
-        }
-    }
-    if (optind >= argc)
+    int first;
+    const int parsed = cli_opt_parse(&first, CMD, options, usage, argc, argv);
+    if (parsed != CLI_OPT_GO_ON)
+        return parsed;
+    if (first >= argc)
         return cli_usage_error(CMD, "no scored file given");
     cli_log_to_stderr(0);
 
@@ -54,8 +49,8 @@ int cmd_eval(int argc, char **argv)
     double *p = NULL;
     int *y = NULL;
     size_t n = 0;
-    int rc = lapse_eval_read_scored(&p, &y, &n, (const char *const *)argv + optind,
-                                    (size_t)(argc - optind), &err);
+    int rc = lapse_eval_read_scored(&p, &y, &n, (const char *const *)argv + first,
+                                    (size_t)(argc - first), &err);
     lapse_metrics_report report;
     if (rc == 0 && n == 0)
         rc = lapse_error_set(&err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,

@@ -1,6 +1,7 @@
 /* lapse extract: event logs -> one row of features per user and snapshot. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "cli.h"
+#include "cli_opt.h"
 
 #include "lapse/category.h"
 #include "lapse/churn.h"
@@ -9,7 +10,6 @@
 #include "lapse/outfile.h"
 #include "lapse/timeparse.h"
 
-#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -20,6 +20,58 @@
 
 static const char *const name = "extract";
 
+static lapse_extract_options opts = LAPSE_EXTRACT_OPTIONS_INIT;
+static int64_t asof[LAPSE_EXTRACT_MAX_SNAPSHOTS];
+static const char *preset, *dormant_path, *events_path, *columns, *output = "-";
+static unsigned keys; /* 0: the preset's */
+static int silent_days = -1, quiet, features;
+static int format = LAPSE_TABLE_CSV;
+
+static const cli_opt_choice formats[] = {
+    { "csv", LAPSE_TABLE_CSV }, { "libsvm", LAPSE_TABLE_LIBSVM }, { NULL, 0 }
+};
+
+/* --preset and --key are applied after parsing, the preset first, so that
+ * --key and --silent-days override it wherever they stand. */
+static const cli_opt options[] = {
+    CLI_OPT_SECTION("churn definition:"),
+    CLI_OPT_STRING(0, "preset", "NAME", &preset,
+                   "game (7 days, activity), app (30, activity), ecommerce (30,\n"
+                   "purchase), finance (90, activity), subscription (a cancel)"),
+    CLI_OPT_CALL(0, "key", "CATS", &keys, cli_parse_keys,
+                 "key categories, e.g. activity,purchase (default activity)"),
+    CLI_OPT_INT(0, "silent-days", "N", &silent_days, 1, LAPSE_CHURN_MAX_DAYS,
+                "days without a key event that make a user silent (30)"),
+    CLI_OPT_INT(0, "horizon", "DAYS", &opts.churn.horizon_days, 1, LAPSE_CHURN_MAX_DAYS,
+                "label window after the snapshot (30)"),
+    CLI_OPT_SECTION("snapshots and labels:"),
+    CLI_OPT_DATES(0, "asof", "DATE[,DATE]", asof, LAPSE_EXTRACT_MAX_SNAPSHOTS,
+                  &opts.asof_count, "snapshot dates (YYYY-MM-DD); required"),
+    CLI_OPT_FLAG(0, "no-labels", &opts.labels, 0,
+                 "leave labels empty (scoring; the data may end at asof)"),
+    CLI_OPT_STRING(0, "dormant", "FILE", &dormant_path,
+                   "also write users already silent at the snapshot"),
+    CLI_OPT_SECTION("input:"),
+    CLI_OPT_STRING(0, "events", "FILE", &events_path,
+                   "event-name mapping (CSV event,category) replacing the built-in one"),
+    CLI_OPT_STRING(0, "col", "a=b,...", &columns,
+                   "the log's column names: user_id=uid,ts=time,event=..."),
+    CLI_OPT_INT(0, "max-bad-rows", "N", &opts.reader.max_bad_rows, 0, 1000000000L,
+                "skip up to N bad rows (default 0: the first one fails)"),
+    CLI_OPT_SECTION("output:"),
+    CLI_OPT_STRING('o', "output", "FILE", &output, "write here, atomically (default stdout)"),
+    CLI_OPT_ENUM(0, "format", "csv|libsvm", &format, formats,
+                 "libsvm: 'label idx:value' rows, no header; unlabelled rows\n"
+                 "get label 0"),
+    CLI_OPT_FLAG(0, "features", &features, 1, "list the features with their meanings and exit"),
+    CLI_OPT_INT('@', "threads", "N", &opts.threads, 1, LAPSE_EXTRACT_MAX_THREADS,
+                "threads (default 1): several files at once, or one gzip\n"
+                "file pipelined (one thread inflates, others parse)"),
+    CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no progress or summary on stderr"),
+    CLI_OPT_HELP,
+    CLI_OPT_END,
+};
+
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -28,33 +80,9 @@ static void usage(FILE *out)
             "Reads event logs (CSV, gzip or plain, '-' for stdin; see datasets/README.md) and\n"
             "writes one row of features per active user and snapshot, with a churn label.\n"
             "Features use only events before each snapshot date.\n"
-            "\n"
-            "churn definition:\n"
-            "  --preset NAME        game (7 days, activity), app (30, activity), ecommerce (30,\n"
-            "                       purchase), finance (90, activity), subscription (a cancel)\n"
-            "  --key CATS           key categories, e.g. activity,purchase (default activity)\n"
-            "  --silent-days N      days without a key event that make a user silent (30)\n"
-            "  --horizon DAYS       label window after the snapshot (30)\n"
-            "snapshots and labels:\n"
-            "  --asof DATE[,DATE]   snapshot dates (YYYY-MM-DD); required\n"
-            "  --no-labels          leave labels empty (scoring; the data may end at asof)\n"
-            "  --dormant FILE       also write users already silent at the snapshot\n"
-            "input:\n"
-            "  --events FILE        event-name mapping (CSV event,category) replacing the "
-            "built-in one\n"
-            "  --col a=b,...        the log's column names: user_id=uid,ts=time,event=...\n"
-            "  --max-bad-rows N     skip up to N bad rows (default 0: the first one fails)\n"
-            "output:\n"
-            "  -o, --output FILE    write here, atomically (default stdout)\n"
-            "  --format csv|libsvm  libsvm: 'label idx:value' rows, no header; unlabelled rows\n"
-            "                       get label 0\n"
-            "  --features           list the features with their meanings and exit\n"
-            "  -@, --threads N      threads (default 1): several files at once, or one gzip\n"
-            "                       file pipelined (one thread inflates, others parse)\n"
-            "  -q, --quiet          no progress or summary on stderr\n"
-            "  -h, --help           this help\n"
-            "\n"
-            "exit codes: 0 ok, 1 bad input data, 2 usage error, 3 system error.\n");
+            "\n");
+    cli_opt_print(out, options, 2, 23);
+    fprintf(out, "\nexit codes: 0 ok, 1 bad input data, 2 usage error, 3 system error.\n");
 }
 
 static void list_features(void)
@@ -91,32 +119,6 @@ static void show_progress(int64_t done, int64_t total, void *user)
                 total / 1e6, rate / 1e6, (double)(total - done) / rate);
     else
         fprintf(stderr, "\rlapse: read %.1f MB (%.1f MB/s)   ", done / 1e6, rate / 1e6);
-}
-
-static int parse_asof(const char *text, int64_t *days, size_t *count)
-{
-    char *copy = strdup(text);
-    if (!copy) {
-        fprintf(stderr, "lapse: out of memory\n");
-        return EXIT_SYSTEM;
-    }
-    int status = EXIT_OK;
-    *count = 0;
-    for (char *item = strtok(copy, ","); item; item = strtok(NULL, ",")) {
-        if (*count == LAPSE_EXTRACT_MAX_SNAPSHOTS) {
-            status = cli_usage_error(name, "--asof takes at most %d dates",
-                                     LAPSE_EXTRACT_MAX_SNAPSHOTS);
-            break;
-        }
-        status = cli_parse_date(name, "--asof", item, &days[*count]);
-        if (status != EXIT_OK)
-            break;
-        (*count)++;
-    }
-    if (status == EXIT_OK && *count == 0)
-        status = cli_usage_error(name, "--asof needs at least one date");
-    free(copy);
-    return status;
 }
 
 /* The directory entry an output renames onto: the folder resolved, the
@@ -160,187 +162,140 @@ static void name_output(lapse_error *err, const char *path)
         snprintf(err->path, sizeof err->path, "%s", strcmp(path, "-") == 0 ? "<stdout>" : path);
 }
 
-int cmd_extract(int argc, char **argv)
+/* Checks what parsing cannot: operands, required options, presets and
+ * names; completes opts. EXIT_OK or a usage error. */
+static int check_options(int n_logs)
 {
-    enum {
-        OPT_PRESET = 256, OPT_KEY, OPT_SILENT, OPT_HORIZON, OPT_ASOF, OPT_NO_LABELS,
-        OPT_DORMANT, OPT_EVENTS, OPT_COL, OPT_FORMAT, OPT_MAX_BAD, OPT_FEATURES
-    };
-    static const struct option options[] = {
-        { "preset", required_argument, NULL, OPT_PRESET },
-        { "key", required_argument, NULL, OPT_KEY },
-        { "silent-days", required_argument, NULL, OPT_SILENT },
-        { "horizon", required_argument, NULL, OPT_HORIZON },
-        { "asof", required_argument, NULL, OPT_ASOF },
-        { "no-labels", no_argument, NULL, OPT_NO_LABELS },
-        { "dormant", required_argument, NULL, OPT_DORMANT },
-        { "events", required_argument, NULL, OPT_EVENTS },
-        { "col", required_argument, NULL, OPT_COL },
-        { "format", required_argument, NULL, OPT_FORMAT },
-        { "max-bad-rows", required_argument, NULL, OPT_MAX_BAD },
-        { "features", no_argument, NULL, OPT_FEATURES },
-        { "threads", required_argument, NULL, '@' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "output", required_argument, NULL, 'o' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    const char *preset = NULL, *keys = NULL, *asof_text = NULL, *dormant_path = NULL;
-    const char *events_path = NULL, *output = "-";
-    char *columns = NULL;
-    long silent_days = -1, horizon = 30, max_bad = 0, threads = 1;
-    int labels = 1, quiet = 0, features = 0;
-    lapse_table_format format = LAPSE_TABLE_CSV;
-    int opt, status;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "@:qo:h", options, NULL)) != -1) {
-        status = EXIT_OK;
-        switch (opt) {
-        case OPT_PRESET: preset = optarg; break;
-        case OPT_KEY: keys = optarg; break;
-        case OPT_SILENT:
-            status = cli_parse_long(name, "--silent-days", optarg, 1, LAPSE_CHURN_MAX_DAYS,
-                                    &silent_days);
-            break;
-        case OPT_HORIZON:
-            status = cli_parse_long(name, "--horizon", optarg, 1, LAPSE_CHURN_MAX_DAYS, &horizon);
-            break;
-        case OPT_ASOF: asof_text = optarg; break;
-        case OPT_NO_LABELS: labels = 0; break;
-        case OPT_DORMANT: dormant_path = optarg; break;
-        case OPT_EVENTS: events_path = optarg; break;
-        case OPT_COL: columns = optarg; break;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "csv") == 0)
-                format = LAPSE_TABLE_CSV;
-            else if (strcmp(optarg, "libsvm") == 0)
-                format = LAPSE_TABLE_LIBSVM;
-            else
-                status = cli_usage_error(name, "--format is csv or libsvm, not \"%s\"", optarg);
-            break;
-        case OPT_MAX_BAD:
-            status = cli_parse_long(name, "--max-bad-rows", optarg, 0, 1000000000L, &max_bad);
-            break;
-        case OPT_FEATURES: features = 1; break;
-        case '@':
-            status = cli_parse_long(name, "-@", optarg, 1, LAPSE_EXTRACT_MAX_THREADS, &threads);
-            break;
-        case 'q': quiet = 1; break;
-        case 'o': output = optarg; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        default: return cli_usage_error(name, "unknown option");
-        }
-        if (status != EXIT_OK)
-            return status;
-    }
-    if (features) {
-        list_features();
-        return EXIT_OK;
-    }
-    if (optind == argc)
+    if (n_logs == 0)
         return cli_usage_error(name, "no event logs given");
-    if (!asof_text)
+    if (opts.asof_count == 0)
         return cli_usage_error(name, "--asof is required");
     if (dormant_path && same_output(dormant_path, output))
         return cli_usage_error(name, "--dormant and -o must be different files");
-
-    lapse_extract_options opts = LAPSE_EXTRACT_OPTIONS_INIT;
     if (preset && lapse_churn_preset(&opts.churn, preset) != LAPSE_OK)
         return cli_usage_error(name,
                                "unknown --preset \"%s\" (game, app, ecommerce, finance or "
                                "subscription)",
                                preset);
-    if (keys && lapse_churn_parse_keys(&opts.churn.key_mask, keys, strlen(keys)) != LAPSE_OK)
-        return cli_usage_error(name,
-                               "--key takes categories (activity, core, purchase, coupon, "
-                               "social, cancel, other), not \"%s\"",
-                               keys);
+    if (keys)
+        opts.churn.key_mask = keys;
     if (silent_days > 0)
-        opts.churn.silent_days = (int)silent_days;
-    opts.churn.horizon_days = (int)horizon;
-    int64_t asof[LAPSE_EXTRACT_MAX_SNAPSHOTS];
-    status = parse_asof(asof_text, asof, &opts.asof_count);
-    if (status != EXIT_OK)
-        return status;
+        opts.churn.silent_days = silent_days;
     opts.asof = asof;
-    opts.labels = labels;
-    opts.threads = (int)threads;
-    opts.reader.max_bad_rows = max_bad;
     lapse_error err = LAPSE_ERROR_INIT;
-    if (columns && lapse_reader_parse_columns(&opts.reader, columns, &err) != LAPSE_OK)
+    /* The names are kept in place: the text is argv's, ours to change. */
+    if (columns && lapse_reader_parse_columns(&opts.reader, (char *)columns, &err) != LAPSE_OK)
         return cli_usage_error(name, "%s", err.message);
+    return EXIT_OK;
+}
 
-    cli_log_to_stderr(quiet);
-    lapse_category_map *categories = NULL;
-    lapse_extract *x = NULL;
+/* Writes the active rows to output and, with --dormant, the dormant ones;
+ * both files appear only when both are complete. */
+static int write_tables(const lapse_extract *x, lapse_error *err)
+{
     lapse_outfile *out = NULL, *dormant = NULL;
-    progress_state progress = { 0 };
-    if (events_path) {
-        if (lapse_category_map_load(&categories, events_path, &err) != LAPSE_OK)
-            return cli_report(&err);
-        opts.reader.categories = categories;
+    int status = lapse_outfile_open(&out, output, err);
+    if (status == LAPSE_OK && dormant_path)
+        status = lapse_outfile_open(&dormant, dormant_path, err);
+    if (status == LAPSE_OK) {
+        status = lapse_extract_write(x, LAPSE_EXTRACT_ACTIVE, (lapse_table_format)format,
+                                     lapse_outfile_stream(out), err);
+        name_output(err, output);
     }
+    if (status == LAPSE_OK && dormant) {
+        status = lapse_extract_write(x, LAPSE_EXTRACT_DORMANT, (lapse_table_format)format,
+                                     lapse_outfile_stream(dormant), err);
+        name_output(err, dormant_path);
+    }
+    if (status == LAPSE_OK) {
+        status = lapse_outfile_commit(out, err);
+        out = NULL;
+    }
+    if (status == LAPSE_OK && dormant) {
+        status = lapse_outfile_commit(dormant, err);
+        dormant = NULL;
+    }
+    lapse_outfile_abort(out);
+    lapse_outfile_abort(dormant);
+    return status;
+}
+
+/* Warnings about skipped rows and unknown event names, then the counts. */
+static void log_summary(const lapse_extract *x)
+{
+    lapse_extract_stats stats;
+    lapse_extract_get_stats(x, &stats);
+    const lapse_reader_stats *r = &stats.reader;
+    if (r->bad_rows)
+        lapse_log(LAPSE_LOG_WARN, "skipped %lld bad rows", (long long)r->bad_rows);
+    if (r->unknown_rows) {
+        char examples[6 * 70] = "";
+        for (size_t i = 0; i < r->unknown_examples; i++) {
+            strcat(examples, i ? ", \"" : " (e.g. \"");
+            strcat(examples, r->unknown_names[i]);
+            strcat(examples, "\"");
+        }
+        if (r->unknown_examples)
+            strcat(examples, ")");
+        lapse_log(LAPSE_LOG_WARN,
+                  "%lld rows had event names the category map does not list%s; they count "
+                  "as other",
+                  (long long)r->unknown_rows, examples);
+    }
+    lapse_log(LAPSE_LOG_INFO, "%lld events, %lld users: %zu rows, %zu dormant",
+              (long long)r->events, (long long)stats.users,
+              lapse_extract_count(x, LAPSE_EXTRACT_ACTIVE),
+              lapse_extract_count(x, LAPSE_EXTRACT_DORMANT));
+}
+
+/* Reads the logs, with progress on a terminal. */
+static int run_extract(lapse_extract **x, const char *const *logs, size_t n_logs,
+                       lapse_error *err)
+{
+    progress_state progress = { 0 };
     if (!quiet && isatty(STDERR_FILENO)) {
         clock_gettime(CLOCK_MONOTONIC, &progress.start);
         opts.progress = show_progress;
         opts.progress_user = &progress;
     }
-    status = lapse_extract_run(&x, (const char *const *)argv + optind, (size_t)(argc - optind),
-                               &opts, &err);
+    const int status = lapse_extract_run(x, logs, n_logs, &opts, err);
     if (progress.shown)
         fputc('\n', stderr);
+    opts.progress = NULL;
+    return status;
+}
+
+int cmd_extract(int argc, char **argv)
+{
+    int first;
+    int status = cli_opt_parse(&first, name, options, usage, argc, argv);
+    if (status != CLI_OPT_GO_ON)
+        return status;
+    if (features) {
+        list_features();
+        return EXIT_OK;
+    }
+    status = check_options(argc - first);
+    if (status != EXIT_OK)
+        return status;
+
+    cli_log_to_stderr(quiet);
+    lapse_error err = LAPSE_ERROR_INIT;
+    lapse_category_map *categories = NULL;
+    lapse_extract *x = NULL;
+    if (events_path) {
+        if (lapse_category_map_load(&categories, events_path, &err) != LAPSE_OK)
+            return cli_report(&err);
+        opts.reader.categories = categories;
+    }
+    status = run_extract(&x, (const char *const *)argv + first, (size_t)(argc - first), &err);
     if (status == LAPSE_OK)
-        status = lapse_outfile_open(&out, output, &err);
-    if (status == LAPSE_OK && dormant_path)
-        status = lapse_outfile_open(&dormant, dormant_path, &err);
-    if (status == LAPSE_OK) {
-        status = lapse_extract_write(x, LAPSE_EXTRACT_ACTIVE, format, lapse_outfile_stream(out),
-                                     &err);
-        name_output(&err, output);
-    }
-    if (status == LAPSE_OK && dormant) {
-        status = lapse_extract_write(x, LAPSE_EXTRACT_DORMANT, format,
-                                     lapse_outfile_stream(dormant), &err);
-        name_output(&err, dormant_path);
-    }
-    if (status == LAPSE_OK) {
-        status = lapse_outfile_commit(out, &err);
-        out = NULL;
-    }
-    if (status == LAPSE_OK && dormant) {
-        status = lapse_outfile_commit(dormant, &err);
-        dormant = NULL;
-    }
+        status = write_tables(x, &err);
     int code = EXIT_OK;
-    if (status != LAPSE_OK) {
+    if (status != LAPSE_OK)
         code = cli_report(&err);
-    } else {
-        lapse_extract_stats stats;
-        lapse_extract_get_stats(x, &stats);
-        const lapse_reader_stats *r = &stats.reader;
-        if (r->bad_rows)
-            lapse_log(LAPSE_LOG_WARN, "skipped %lld bad rows", (long long)r->bad_rows);
-        if (r->unknown_rows) {
-            char examples[6 * 70] = "";
-            for (size_t i = 0; i < r->unknown_examples; i++) {
-                strcat(examples, i ? ", \"" : " (e.g. \"");
-                strcat(examples, r->unknown_names[i]);
-                strcat(examples, "\"");
-            }
-            if (r->unknown_examples)
-                strcat(examples, ")");
-            lapse_log(LAPSE_LOG_WARN,
-                      "%lld rows had event names the category map does not list%s; they count "
-                      "as other",
-                      (long long)r->unknown_rows, examples);
-        }
-        lapse_log(LAPSE_LOG_INFO, "%lld events, %lld users: %zu rows, %zu dormant",
-                  (long long)r->events, (long long)stats.users,
-                  lapse_extract_count(x, LAPSE_EXTRACT_ACTIVE),
-                  lapse_extract_count(x, LAPSE_EXTRACT_DORMANT));
-    }
-    lapse_outfile_abort(out);
-    lapse_outfile_abort(dormant);
+    else
+        log_summary(x);
     lapse_extract_free(x);
     lapse_category_map_free(categories);
     return code;

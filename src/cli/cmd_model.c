@@ -1,10 +1,10 @@
 /* lapse model show FILE: a model file in readable form. */
 #include "cli.h"
+#include "cli_opt.h"
 
 #include "lapse/model.h"
 #include "lapse/timeparse.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,14 +14,19 @@
 #define SHOW_NAMES 8
 #define SHOW_WEIGHTS 10
 
+static const cli_opt options[] = {
+    CLI_OPT_HELP,
+    CLI_OPT_END,
+};
+
 static void usage(FILE *out)
 {
     fprintf(out, "usage: lapse model show FILE\n\n"
                  "Prints a model file in readable form: churn definition, features, scaler,\n"
                  "segments, classifier, calibration, risk tiers, training data and validation.\n\n"
-                 "options:\n"
-                 "  -h, --help   this help\n\n"
-                 "exit codes: 0 ok, 1 the file is not a valid model, 2 usage, 3 cannot read it\n");
+                 "options:\n");
+    cli_opt_print(out, options, 6, 15);
+    fprintf(out, "\nexit codes: 0 ok, 1 the file is not a valid model, 2 usage, 3 cannot read it\n");
 }
 
 /* A figure, or "-" when it was not measured. */
@@ -190,37 +195,17 @@ static int show(const char *path)
 
 int cmd_model(int argc, char **argv)
 {
-    static const struct option options[] = {
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    /* Options may come before or after the action: "model --help",
+    /* Options may stand before or after the action: "model --help",
      * "model show --help". */
-    int opt;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
-        if (opt == 'h') {
-            usage(stdout);
-            return EXIT_OK;
-        }
-        return cli_usage_error("model", "unknown option \"%s\"", argv[optind - 1]);
-    }
-    if (optind >= argc)
+    int first;
+    const int parsed = cli_opt_parse(&first, "model", options, usage, argc, argv);
+    if (parsed != CLI_OPT_GO_ON)
+        return parsed;
+    if (first >= argc)
         return cli_usage_error("model", "missing action: lapse model show FILE");
-    if (strcmp(argv[optind], "show") != 0)
-        return cli_usage_error("model", "unknown action \"%s\"; the action is show",
-                               argv[optind]);
-    argc -= optind;
-    argv += optind;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-        if (opt == 'h') {
-            usage(stdout);
-            return EXIT_OK;
-        }
-        return cli_usage_error("model show", "unknown option \"%s\"", argv[optind - 1]);
-    }
-    if (argc - optind != 1)
+    if (strcmp(argv[first], "show") != 0)
+        return cli_usage_error("model", "unknown action \"%s\"; the action is show", argv[first]);
+    if (argc - first != 2)
         return cli_usage_error("model show", "needs exactly one model file");
-    return show(argv[optind]);
+    return show(argv[first + 1]);
 }

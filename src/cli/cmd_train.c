@@ -1,6 +1,7 @@
 /* lapse train: feature tables -> one model file (segments, classifier,
  * calibration, risk tiers), with the validation report. */
 #include "cli.h"
+#include "cli_opt.h"
 #include "report.h"
 
 #include "lapse/model.h"
@@ -8,8 +9,6 @@
 #include "lapse/timeparse.h"
 #include "lapse/train.h"
 
-#include <getopt.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,46 @@
 #include <unistd.h>
 
 #define CMD "train"
+
+#define STRING(x) #x
+#define NUMBER_TEXT(x) STRING(x)
+
+static lapse_train_options opt = LAPSE_TRAIN_OPTIONS_INIT;
+static const char *output;
+static int model = -1, quiet;
+
+static const cli_opt_choice models[] = {
+    { "svm", LAPSE_CLASSIFIER_SVM }, { "logistic", LAPSE_CLASSIFIER_LOGISTIC }, { NULL, 0 }
+};
+static const cli_opt_choice kernels[] = {
+    { "rbf", LAPSE_KERNEL_RBF }, { "linear", LAPSE_KERNEL_LINEAR }, { NULL, 0 }
+};
+
+static const cli_opt options[] = {
+    CLI_OPT_STRING('o', "output", "MODEL", &output, "write the model here (atomically)"),
+    CLI_OPT_ENUM(0, "model", "KIND", &model, models,
+                 "svm (libsvm C-SVC) or logistic (L2, all rows); required"),
+    CLI_OPT_INT(0, "seed", "N", &opt.seed, 0, INT64_MAX,
+                "seed for k-means, subsample, grid and folds (default 1)"),
+    CLI_OPT_INT(0, "k", "K", &opt.k, 1, 64, "segments (default 3)"),
+    CLI_OPT_ENUM(0, "kernel", "K", &opt.kernel, kernels, "svm: rbf (default) or linear"),
+    CLI_OPT_DOUBLE('C', "C", "X", &opt.C, 1e-6, 1e6, "svm: cost (default 1)"),
+    CLI_OPT_DOUBLE(0, "gamma", "G", &opt.gamma, 1e-9, 1e6,
+                   "svm rbf: width (default 1 / features)"),
+    CLI_OPT_FLAG(0, "grid", &opt.grid, 1,
+                 "svm: choose C and gamma by 3-fold cross-validation on a\n"
+                 "4000-row subsample"),
+    CLI_OPT_INT(0, "max-train", "N", &opt.max_train, 2, INT64_MAX,
+                "svm: train on a stratified subsample of at most N rows\n"
+                "(default " NUMBER_TEXT(LAPSE_TRAIN_MAX_TRAIN_DEFAULT) ")"),
+    CLI_OPT_DOUBLE(0, "l2", "L", &opt.l2, 0, 1e9, "logistic: penalty on the weights (default 1)"),
+    CLI_OPT_INT('@', "threads", "N", &opt.threads, 1, 256,
+                "threads for the SVM's validation scoring (default 1); BLAS\n"
+                "sums run on one thread, so the model is the same for any N"),
+    CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no report (the report goes to stderr otherwise)"),
+    CLI_OPT_HELP,
+    CLI_OPT_END,
+};
 
 static void usage(FILE *out)
 {
@@ -29,25 +68,9 @@ static void usage(FILE *out)
             "cross-fitted: each fold is predicted by a calibration fitted on the others.\n"
             "Risk tiers low/medium/high/critical start at the 50th, 80th and 95th percentiles\n"
             "of the validation probabilities. Same data, options and seed: same model bytes.\n\n"
-            "options:\n"
-            "  -o, --output MODEL   write the model here (atomically)\n"
-            "      --model KIND     svm (libsvm C-SVC) or logistic (L2, all rows); required\n"
-            "      --seed N         seed for k-means, subsample, grid and folds (default 1)\n"
-            "      --k K            segments (default 3)\n"
-            "      --kernel K       svm: rbf (default) or linear\n"
-            "  -C, --C X            svm: cost (default 1)\n"
-            "      --gamma G        svm rbf: width (default 1 / features)\n"
-            "      --grid           svm: choose C and gamma by 3-fold cross-validation on a\n"
-            "                       4000-row subsample\n"
-            "      --max-train N    svm: train on a stratified subsample of at most N rows\n"
-            "                       (default %d)\n"
-            "      --l2 L           logistic: penalty on the weights (default 1)\n"
-            "  -@, --threads N      threads for the SVM's validation scoring (default 1); BLAS\n"
-            "                       sums run on one thread, so the model is the same for any N\n"
-            "  -q, --quiet          no report (the report goes to stderr otherwise)\n"
-            "  -h, --help           this help\n\n"
-            "exit codes: 0 ok, 1 bad input data, 2 usage error, 3 system error.\n",
-            LAPSE_TRAIN_MAX_TRAIN_DEFAULT);
+            "options:\n");
+    cli_opt_print(out, options, 6, 23);
+    fprintf(out, "\nexit codes: 0 ok, 1 bad input data, 2 usage error, 3 system error.\n");
 }
 
 static void print_report(const lapse_model *m, const lapse_train_report *r,
@@ -93,114 +116,38 @@ static void print_report(const lapse_model *m, const lapse_train_report *r,
 
 int cmd_train(int argc, char **argv)
 {
-    enum { OPT_MODEL = 256, OPT_SEED, OPT_K, OPT_KERNEL, OPT_GAMMA, OPT_GRID, OPT_MAX_TRAIN,
-           OPT_L2 };
-    static const struct option longopts[] = {
-        { "output", required_argument, NULL, 'o' },
-        { "model", required_argument, NULL, OPT_MODEL },
-        { "seed", required_argument, NULL, OPT_SEED },
-        { "k", required_argument, NULL, OPT_K },
-        { "kernel", required_argument, NULL, OPT_KERNEL },
-        { "C", required_argument, NULL, 'C' },
-        { "gamma", required_argument, NULL, OPT_GAMMA },
-        { "grid", no_argument, NULL, OPT_GRID },
-        { "max-train", required_argument, NULL, OPT_MAX_TRAIN },
-        { "l2", required_argument, NULL, OPT_L2 },
-        { "threads", required_argument, NULL, '@' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    lapse_train_options opt = LAPSE_TRAIN_OPTIONS_INIT;
-    opt.version = LAPSE_VERSION_STRING;
-    const char *output = NULL;
-    int quiet = 0, have_model = 0;
-    long value;
-    optind = 1;
-    for (int c; (c = getopt_long(argc, argv, "o:C:@:qh", longopts, NULL)) != -1;) {
-        switch (c) {
-        case 'o': output = optarg; break;
-        case OPT_MODEL:
-            if (!strcmp(optarg, "svm"))
-                opt.model = LAPSE_CLASSIFIER_SVM;
-            else if (!strcmp(optarg, "logistic"))
-                opt.model = LAPSE_CLASSIFIER_LOGISTIC;
-            else
-                return cli_usage_error(CMD, "--model must be svm or logistic, not \"%s\"", optarg);
-            have_model = 1;
-            break;
-        case OPT_SEED:
-            if (cli_parse_long(CMD, "--seed", optarg, 0, LONG_MAX, &value))
-                return EXIT_USAGE;
-            opt.seed = (uint64_t)value;
-            break;
-        case OPT_K:
-            if (cli_parse_long(CMD, "--k", optarg, 1, 64, &value))
-                return EXIT_USAGE;
-            opt.k = (size_t)value;
-            break;
-        case OPT_KERNEL:
-            if (!strcmp(optarg, "rbf"))
-                opt.kernel = LAPSE_KERNEL_RBF;
-            else if (!strcmp(optarg, "linear"))
-                opt.kernel = LAPSE_KERNEL_LINEAR;
-            else
-                return cli_usage_error(CMD, "--kernel must be rbf or linear, not \"%s\"", optarg);
-            break;
-        case 'C':
-            if (cli_parse_double(CMD, "-C", optarg, 1e-6, 1e6, &opt.C))
-                return EXIT_USAGE;
-            break;
-        case OPT_GAMMA:
-            if (cli_parse_double(CMD, "--gamma", optarg, 1e-9, 1e6, &opt.gamma))
-                return EXIT_USAGE;
-            break;
-        case OPT_GRID: opt.grid = 1; break;
-        case OPT_MAX_TRAIN:
-            if (cli_parse_long(CMD, "--max-train", optarg, 2, LONG_MAX, &value))
-                return EXIT_USAGE;
-            opt.max_train = (size_t)value;
-            break;
-        case OPT_L2:
-            if (cli_parse_double(CMD, "--l2", optarg, 0, 1e9, &opt.l2))
-                return EXIT_USAGE;
-            break;
-        case '@':
-            if (cli_parse_long(CMD, "--threads", optarg, 1, 256, &value))
-                return EXIT_USAGE;
-            opt.threads = (int)value;
-            break;
-        case 'q': quiet = 1; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        default: return cli_usage_error(CMD, "bad option");
-        }
-    }
-    if (!have_model)
+    int first;
+    const int parsed = cli_opt_parse(&first, CMD, options, usage, argc, argv);
+    if (parsed != CLI_OPT_GO_ON)
+        return parsed;
+    if (model < 0)
         return cli_usage_error(CMD, "--model svm or --model logistic is required");
+    opt.model = (lapse_classifier_kind)model;
+    opt.version = LAPSE_VERSION_STRING;
     if (!output)
         return cli_usage_error(CMD, "-o MODEL is required");
     if (strcmp(output, "-") == 0 && isatty(STDOUT_FILENO))
         return cli_usage_error(CMD, "a model file is binary: redirect -o - or name a file");
-    if (optind >= argc)
+    if (first >= argc)
         return cli_usage_error(CMD, "no feature table given");
     cli_log_to_stderr(quiet);
 
     lapse_error err = LAPSE_ERROR_INIT;
     lapse_table *table = NULL;
-    lapse_model *model = NULL;
+    lapse_model *trained = NULL;
     lapse_train_report report;
-    int rc = lapse_table_read(&table, (const char *const *)argv + optind, (size_t)(argc - optind),
+    int rc = lapse_table_read(&table, (const char *const *)argv + first, (size_t)(argc - first),
                               &err);
     if (rc == 0)
-        rc = lapse_train(&model, &report, table, &opt, &err);
+        rc = lapse_train(&trained, &report, table, &opt, &err);
     if (rc == 0)
-        rc = lapse_model_save(model, output, &err);
+        rc = lapse_model_save(trained, output, &err);
     int status = EXIT_OK;
     if (rc < 0)
         status = cli_report(&err);
     else if (!quiet)
-        print_report(model, &report, &opt);
-    lapse_model_free(model);
+        print_report(trained, &report, &opt);
+    lapse_model_free(trained);
     lapse_table_free(table);
     return status;
 }

@@ -125,7 +125,7 @@ cmp kept.csv file.csv || fail "a failed run changed the -o file"
 
 # Usage.
 expect 2 "-m MODEL is required" score table.csv
-expect 2 "--sort is risk or value" score -m logistic.model --sort size table.csv
+expect 2 "--sort must be risk or value" score -m logistic.model --sort size table.csv
 expect 2 "--asof goes with --logs" score -m logistic.model --asof 2026-03-01 table.csv
 expect 2 "--top" score -m logistic.model --top 0 table.csv
 expect 2 "--value-rule" score -m logistic.model --value-rule 30,2 table.csv

@@ -24,9 +24,9 @@ usage_error "--users needs a whole number from 1" -o d --users 0
 usage_error "unknown archetype \"whale\"" -o d --mix whale=1
 usage_error "shares sum to 0.9, not 1" -o d --mix price=0.5,feature=0.4
 usage_error "cancel" -o d --key cancel
-usage_error "unknown category \"spend\"" -o d --key spend
+usage_error "--key needs key categories (activity, core, purchase, coupon, social, cancel, other), not \"spend\"" -o d --key spend
 usage_error "horizon runs past the last day of the log (2026-06-29)" -o d --snapshots 2026-06-01
-usage_error "--snapshots needs dates" -o d --snapshots 2026-02-30
+usage_error "--snapshots needs a date as YYYY-MM-DD (1970 to 2199), not \"2026-02-30\"" -o d --snapshots 2026-02-30
 [ ! -e d ] || fail "a refused run created its folder"
 
 args=(--seed 5 --users 600 --days 100 --start 2026-03-01 -q)
