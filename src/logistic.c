@@ -1,5 +1,6 @@
 #include "lapse/logistic.h"
 
+#include "blas_internal.h"
 #include "finite.h"
 
 #include <cblas.h>
@@ -96,9 +97,7 @@ int lapse_logistic_fit(double *w, double *bias, lapse_logistic_info *info, const
     const int finite = lapse_check_finite(x, n, d, err);
     if (finite != LAPSE_OK)
         return finite;
-    const int blas_threads = openblas_get_num_threads();
-    if (opts->threads > 0)
-        openblas_set_num_threads(opts->threads);
+    lapse_blas_threads_begin(opts->threads);
 
     size_t npos = 0;
     for (size_t i = 0; i < n; i++)
@@ -229,7 +228,7 @@ done:
     free(g);
     free(delta);
     free(scaled);
-    openblas_set_num_threads(blas_threads);
+    lapse_blas_threads_end();
     return rc;
 }
 
