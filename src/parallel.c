@@ -102,7 +102,7 @@ int lapse_parallel_for(int threads, size_t n, size_t block, lapse_parallel_block
     if (want > 1) {
         t = malloc((size_t)want * sizeof *t);
         ids = malloc((size_t)want * sizeof *ids);
-        if (!t || !ids) {
+        if (!t || !ids) { /* one thread does it all: the same results */
             free(t);
             free(ids);
             t = &one;

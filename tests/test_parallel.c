@@ -237,6 +237,33 @@ static void blas_threads_nest_and_restore(void **state)
     assert_int_equal(openblas_get_num_threads(), 2);
 }
 
+static void *score_repeatedly(void *arg)
+{
+    for (int i = 0; i < 50; i++)
+        lapse_parallel_for(2, ROWS, 10, visit, arg, NULL);
+    return NULL;
+}
+
+/* Two scorers in one process: neither may restore the count while the
+ * other's blocks run. */
+static void concurrent_loops_keep_blas_single(void **state)
+{
+    (void)state;
+    static for_state a, b;
+    for_state_init(&a);
+    for_state_init(&b);
+    openblas_set_num_threads(2);
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, score_repeatedly, &a), 0);
+    assert_int_equal(pthread_create(&tb, NULL, score_repeatedly, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_int_equal(atomic_load(&a.blas_not_single) + atomic_load(&b.blas_not_single), 0);
+    assert_int_equal(openblas_get_num_threads(), 2);
+    for (size_t i = 0; i < ROWS; i++)
+        assert_int_equal(atomic_load(&a.visits[i]), 50);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +274,7 @@ int main(void)
         cmocka_unit_test(ordered_keeps_order),
         cmocka_unit_test(ordered_stops_at_first_failure),
         cmocka_unit_test(blas_threads_nest_and_restore),
+        cmocka_unit_test(concurrent_loops_keep_blas_single),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
