@@ -9,8 +9,17 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CACHE_LINE 64
+
+int lapse_parallel_threads(int threads, int max)
+{
+    if (threads)
+        return threads;
+    const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus < 1 ? 1 : cpus > max ? max : (int)cpus;
+}
 
 void *lapse_parallel_scratch(size_t bytes)
 {

@@ -49,6 +49,9 @@ typedef int (*lapse_parallel_take_fn)(void *arg, size_t item, lapse_error *err);
 int lapse_parallel_ordered(int threads, size_t n, size_t window, lapse_parallel_make_fn make,
                            lapse_parallel_take_fn take, void *arg, lapse_error *err);
 
+/* threads, or for 0 one per online CPU up to max (>= 1). */
+int lapse_parallel_threads(int threads, int max);
+
 /* Memory for one thread's scratch, in whole cache lines of its own, so
  * threads never write to a shared line. Free with free(); NULL when out
  * of memory. */

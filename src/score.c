@@ -14,7 +14,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define REASON_SVS 512 /* support vectors per SGEMM of the RBF reasons */
 
@@ -188,11 +187,7 @@ int lapse_score_create(lapse_scorer **out, const lapse_model *model,
     s->opts = *o;
     s->d = model->n_features;
     s->block = o->block_rows ? o->block_rows : 256;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    s->threads = o->threads ? o->threads
-                            : (int)(cpus < 1 ? 1
-                                    : cpus > LAPSE_SCORE_MAX_THREADS ? LAPSE_SCORE_MAX_THREADS
-                                                                     : cpus);
+    s->threads = lapse_parallel_threads(o->threads, LAPSE_SCORE_MAX_THREADS);
     if (o->rules) {
         s->rules = o->rules;
     } else {

@@ -11,7 +11,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* What one thread reuses from block to block; each in its own allocation,
  * aligned to a cache line, so threads never share a line. */
@@ -97,8 +96,7 @@ int lapse_svm_scorer_create(lapse_svm_scorer **out, const lapse_svm_model *m,
     s->block_svs = o->block_svs ? o->block_svs : 512;
     if (s->block_svs > l && l > 0)
         s->block_svs = l;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    s->threads = o->threads ? o->threads : (cpus > 0 ? (int)(cpus < 1024 ? cpus : 1024) : 1);
+    s->threads = lapse_parallel_threads(o->threads, 1024);
 
     if (m->kernel == LAPSE_SVM_LINEAR) {
         s->w = calloc(d, sizeof *s->w);
