@@ -10,6 +10,7 @@
  * accumulators; they are merged at the end, which order does not change. */
 #include "extract_internal.h"
 
+#include "parallel.h"
 #include "reader_internal.h"
 
 #include "lapse/timeparse.h"
@@ -86,7 +87,9 @@ typedef struct {
     reader_columns *cols; /* per file, set by its producer before its chunks are queued */
     const lapse_extract_options *opts;
     lapse_reader_options reader;
-    worker *workers;
+    lapse_category_map *own_categories; /* the default map, when opts gives none */
+    reader_shared shared;                /* bad-row budget across the workers */
+    worker *workers;                     /* [opts->threads] */
 
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -224,15 +227,17 @@ static void produce(pipeline *pl, worker *w, size_t file)
     }
 }
 
-typedef struct {
-    pipeline *pl;
-    worker *w;
-} thread_arg;
-
-static void *thread_main(void *arg)
+/* One worker's share, task number task of opts->threads: run on its own
+ * thread, or after another's when threads are short (it then finds the
+ * work done). Failures go to pipeline_fail, which orders them by file and
+ * line. */
+static int run_worker(void *arg, int thread, size_t task, size_t count, lapse_error *err)
 {
-    pipeline *pl = ((thread_arg *)arg)->pl;
-    worker *w = ((thread_arg *)arg)->w;
+    (void)thread;
+    (void)count;
+    (void)err;
+    pipeline *pl = arg;
+    worker *w = &pl->workers[task];
     pthread_mutex_lock(&pl->lock);
     for (;;) {
         /* After a failure the queue is still emptied: a producer that parsed
@@ -268,7 +273,7 @@ static void *thread_main(void *arg)
     }
     pthread_cond_broadcast(&pl->cond);
     pthread_mutex_unlock(&pl->lock);
-    return NULL;
+    return LAPSE_OK;
 }
 
 static int validate(const lapse_extract_options *opts, lapse_error *err)
@@ -415,19 +420,9 @@ static int64_t total_size(const char *const *paths, size_t count)
     return total;
 }
 
-int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t count,
-                      const lapse_extract_options *opts, lapse_error *err)
+/* The snapshots of opts->asof: ascending, each day once. */
+static void plan_snapshots(lapse_extract *x, const lapse_extract_options *opts)
 {
-    int status = validate(opts, err);
-    if (status != LAPSE_OK)
-        return status;
-    if (count == 0)
-        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "no input files");
-    lapse_extract *x = calloc(1, sizeof *x);
-    if (!x)
-        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
-    x->churn = opts->churn;
-    x->labels = opts->labels;
     int64_t days[LAPSE_EXTRACT_MAX_SNAPSHOTS];
     memcpy(days, opts->asof, opts->asof_count * sizeof days[0]);
     qsort(days, opts->asof_count, sizeof days[0], compare_days);
@@ -443,64 +438,105 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
             .key_mask = opts->churn.key_mask,
         };
     }
+}
 
-    pipeline pl = { 0 };
-    pl.paths = paths;
-    pl.files = count;
-    pl.opts = opts;
-    pl.reader = opts->reader;
-    pl.max_producers = opts->threads == 1 ? 1 : count < (size_t)opts->threads ? (int)count
-                                                                                : opts->threads;
-    pl.queue_capacity = opts->threads == 1 ? 0 : 2 * (size_t)opts->threads;
-    pl.spare_capacity = pl.queue_capacity + 2 * (size_t)opts->threads;
-    pl.bytes_total = total_size(paths, count);
-    pthread_mutex_init(&pl.lock, NULL);
-    pthread_mutex_init(&pl.progress_lock, NULL);
-    pthread_cond_init(&pl.cond, NULL);
-    lapse_category_map *own_categories = NULL;
-    reader_shared shared = { .max_bad_rows = opts->reader.max_bad_rows };
-    atomic_init(&shared.bad_rows, 0);
-    atomic_init(&shared.listed, 0);
-    pthread_t *threads = calloc((size_t)opts->threads, sizeof *threads);
-    thread_arg *args = calloc((size_t)opts->threads, sizeof *args);
-    pl.workers = calloc((size_t)opts->threads, sizeof *pl.workers);
-    pl.cols = calloc(count, sizeof *pl.cols);
-    pl.queue = calloc(pl.queue_capacity + 1, sizeof *pl.queue);
-    pl.spare = calloc(pl.spare_capacity + 1, sizeof *pl.spare);
-    if (!pl.reader.categories)
-        pl.reader.categories = own_categories = lapse_category_map_default();
-    int started = 0;
-    if (!threads || !args || !pl.workers || !pl.cols || !pl.queue || !pl.spare ||
-        !pl.reader.categories) {
-        status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
-        goto done;
+/* Frees what pipeline_init made, however far it got (pl zeroed before). */
+static void pipeline_free(pipeline *pl)
+{
+    for (int t = 0; pl->workers && t < pl->opts->threads; t++) {
+        worker *w = &pl->workers[t];
+        if (w->parser_ready)
+            reader_parser_free(&w->parser);
+        lapse_strmap_free(w->users);
+        free(w->accs);
     }
-    for (int t = 0; t < opts->threads; t++) {
-        worker *w = &pl.workers[t];
+    for (size_t f = 0; pl->cols && f < pl->files; f++)
+        reader_columns_free(&pl->cols[f]);
+    for (size_t i = 0; i < pl->spare_len; i++) {
+        text_chunk_free(pl->spare[i]);
+        free(pl->spare[i]);
+    }
+    for (size_t i = 0; i < pl->queue_len; i++) {
+        text_chunk *chunk = pl->queue[(pl->queue_head + i) % pl->queue_capacity];
+        text_chunk_free(chunk);
+        free(chunk);
+    }
+    free(pl->cols);
+    free(pl->queue);
+    free(pl->spare);
+    free(pl->workers);
+    lapse_category_map_free(pl->own_categories);
+    pthread_cond_destroy(&pl->cond);
+    pthread_mutex_destroy(&pl->lock);
+    pthread_mutex_destroy(&pl->progress_lock);
+}
+
+/* The queue, the spare chunks and one worker (its own accumulators and
+ * parser) per thread, aggregating into x's snapshots. */
+static int pipeline_init(pipeline *pl, const lapse_extract *x, const char *const *paths,
+                         size_t count, const lapse_extract_options *opts)
+{
+    const int threads = opts->threads;
+    pl->paths = paths;
+    pl->files = count;
+    pl->opts = opts;
+    pl->reader = opts->reader;
+    pl->max_producers = threads == 1 ? 1 : count < (size_t)threads ? (int)count : threads;
+    pl->queue_capacity = threads == 1 ? 0 : 2 * (size_t)threads;
+    pl->spare_capacity = pl->queue_capacity + 2 * (size_t)threads;
+    pl->bytes_total = total_size(paths, count);
+    pthread_mutex_init(&pl->lock, NULL);
+    pthread_mutex_init(&pl->progress_lock, NULL);
+    pthread_cond_init(&pl->cond, NULL);
+    pl->shared.max_bad_rows = opts->reader.max_bad_rows;
+    atomic_init(&pl->shared.bad_rows, 0);
+    atomic_init(&pl->shared.listed, 0);
+    pl->workers = calloc((size_t)threads, sizeof *pl->workers);
+    pl->cols = calloc(count, sizeof *pl->cols);
+    pl->queue = calloc(pl->queue_capacity + 1, sizeof *pl->queue);
+    pl->spare = calloc(pl->spare_capacity + 1, sizeof *pl->spare);
+    if (!pl->reader.categories)
+        pl->reader.categories = pl->own_categories = lapse_category_map_default();
+    if (!pl->workers || !pl->cols || !pl->queue || !pl->spare || !pl->reader.categories)
+        return LAPSE_ERR_NOMEM;
+    for (int t = 0; t < threads; t++) {
+        worker *w = &pl->workers[t];
         w->snap = x->snap;
         w->snapshots = x->snapshots;
         w->max_day = -1;
         w->users = lapse_strmap_create();
-        if (!w->users || reader_parser_init(&w->parser, pl.reader.categories, &shared,
-                                            aggregate, w) != LAPSE_OK) {
-            status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
-            goto done;
-        }
+        if (!w->users || reader_parser_init(&w->parser, pl->reader.categories, &pl->shared,
+                                            aggregate, w) != LAPSE_OK)
+            return LAPSE_ERR_NOMEM;
         w->parser_ready = 1;
         w->parser.hash_sessions = 0; /* no feature reads the session hash */
-        args[t] = (thread_arg){ &pl, w };
     }
-    for (started = 1; started < opts->threads; started++) {
-        if (pthread_create(&threads[started], NULL, thread_main, &args[started]) != 0) {
-            lapse_error e = LAPSE_ERROR_INIT;
-            lapse_error_set(&e, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "cannot start a thread");
-            pipeline_fail(&pl, &e);
-            break;
-        }
+    return LAPSE_OK;
+}
+
+int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t count,
+                      const lapse_extract_options *opts, lapse_error *err)
+{
+    int status = validate(opts, err);
+    if (status != LAPSE_OK)
+        return status;
+    if (count == 0)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "no input files");
+    lapse_extract *x = calloc(1, sizeof *x);
+    if (!x)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    x->churn = opts->churn;
+    x->labels = opts->labels;
+    plan_snapshots(x, opts);
+
+    pipeline pl = { 0 };
+    status = pipeline_init(&pl, x, paths, count, opts);
+    if (status != LAPSE_OK) {
+        status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+        goto done;
     }
-    thread_main(&args[0]);
-    for (int t = 1; t < started; t++)
-        pthread_join(threads[t], NULL);
+    /* One task per worker; run_worker reports through pl, never here. */
+    lapse_parallel_for(opts->threads, (size_t)opts->threads, 1, run_worker, &pl, NULL);
     if (atomic_load(&pl.failed)) {
         *err = pl.err;
         status = pl.err.code ? pl.err.code : LAPSE_ERR_NOMEM;
@@ -512,34 +548,7 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
     if (status == LAPSE_OK)
         status = build_rows(x, err);
 done:
-    for (int t = 0; pl.workers && t < opts->threads; t++) {
-        worker *w = &pl.workers[t];
-        if (w->parser_ready)
-            reader_parser_free(&w->parser);
-        lapse_strmap_free(w->users);
-        free(w->accs);
-    }
-    for (size_t f = 0; pl.cols && f < count; f++)
-        reader_columns_free(&pl.cols[f]);
-    for (size_t i = 0; i < pl.spare_len; i++) {
-        text_chunk_free(pl.spare[i]);
-        free(pl.spare[i]);
-    }
-    for (size_t i = 0; i < pl.queue_len; i++) {
-        text_chunk *chunk = pl.queue[(pl.queue_head + i) % pl.queue_capacity];
-        text_chunk_free(chunk);
-        free(chunk);
-    }
-    free(pl.cols);
-    free(pl.queue);
-    free(pl.spare);
-    free(pl.workers);
-    free(threads);
-    free(args);
-    lapse_category_map_free(own_categories);
-    pthread_cond_destroy(&pl.cond);
-    pthread_mutex_destroy(&pl.lock);
-    pthread_mutex_destroy(&pl.progress_lock);
+    pipeline_free(&pl);
     if (status != LAPSE_OK) {
         lapse_extract_free(x);
         return status;

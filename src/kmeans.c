@@ -1,5 +1,6 @@
 #include "lapse/kmeans.h"
 
+#include "blas_internal.h"
 #include "finite.h"
 #include "learn_rng.h"
 
@@ -149,9 +150,7 @@ int lapse_kmeans_fit(double *centroids, int *labels, lapse_kmeans_info *info, co
     const int finite = lapse_check_finite(x, n, d, err);
     if (finite != LAPSE_OK)
         return finite;
-    const int blas_threads = openblas_get_num_threads();
-    if (opts->threads > 0)
-        openblas_set_num_threads(opts->threads);
+    lapse_blas_threads_begin(opts->threads);
 
     int rc = LAPSE_OK;
     double *xnorm = malloc(n * sizeof *xnorm), *mind = malloc(n * sizeof *mind);
@@ -246,7 +245,7 @@ done:
     free(dist);
     free(count);
     free(moments);
-    openblas_set_num_threads(blas_threads);
+    lapse_blas_threads_end();
     return rc;
 }
 

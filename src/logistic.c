@@ -2,6 +2,8 @@
 
 #include "finite.h"
 
+#include "blas_internal.h"
+
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
@@ -315,9 +317,7 @@ int lapse_logistic_fit(double *w, double *bias, lapse_logistic_info *info, const
     int rc = check_fit(opts, x, n, d, err);
     if (rc != LAPSE_OK)
         return rc;
-    const int blas_threads = openblas_get_num_threads();
-    if (opts->threads > 0)
-        openblas_set_num_threads(opts->threads);
+    lapse_blas_threads_begin(opts->threads);
 
     logistic_fit f = { .x = x, .y = y, .n = n, .d = d, .m = d + 1, .l2 = opts->l2, .w = w };
     weigh_classes(&f, opts);
@@ -338,7 +338,7 @@ int lapse_logistic_fit(double *w, double *bias, lapse_logistic_info *info, const
     }
 done:
     fit_free(&f);
-    openblas_set_num_threads(blas_threads);
+    lapse_blas_threads_end();
     return rc;
 }
 

@@ -5,19 +5,16 @@
 #include "lapse/logistic.h"
 #include "lapse/svm.h"
 #include "lapse/svmscore.h"
+#include "parallel.h"
 #include "score_internal.h"
 
 #include <cblas.h>
 
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#define CACHE_LINE 64
 #define REASON_SVS 512 /* support vectors per SGEMM of the RBF reasons */
 
 /* Per-thread scratch for RBF reasons, each array its own cache lines. */
@@ -55,67 +52,6 @@ struct lapse_scorer {
     double *dec;  /* cap decisions */
     size_t *seg;  /* cap segments */
 };
-
-static void *alloc_lines(size_t bytes)
-{
-    bytes = (bytes + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
-    return aligned_alloc(CACHE_LINE, bytes ? bytes : CACHE_LINE);
-}
-
-typedef struct {
-    void (*fn)(void *, int, size_t, size_t);
-    void *arg;
-    size_t n, block;
-    atomic_size_t next;
-} pool;
-
-typedef struct {
-    pool *p;
-    int thread;
-} pool_job;
-
-static void *pool_worker(void *arg)
-{
-    pool_job *j = arg;
-    pool *p = j->p;
-    size_t blocks = (p->n + p->block - 1) / p->block;
-    for (;;) {
-        size_t b = atomic_fetch_add(&p->next, 1);
-        if (b >= blocks)
-            break;
-        size_t r0 = b * p->block;
-        p->fn(p->arg, j->thread, r0, p->n - r0 < p->block ? p->n - r0 : p->block);
-    }
-    return NULL;
-}
-
-void lapse__score_parallel(int threads, size_t n, size_t block,
-                           void (*fn)(void *arg, int thread, size_t r0, size_t rows), void *arg)
-{
-    if (n == 0)
-        return;
-    pool p = { fn, arg, n, block, 0 };
-    size_t blocks = (n + block - 1) / block;
-    int want = (size_t)threads < blocks ? threads : (int)blocks;
-    /* Our threads split the rows; OpenBLAS's own would only fight them. */
-    int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-    pthread_t ids[LAPSE_SCORE_MAX_THREADS];
-    pool_job jobs[LAPSE_SCORE_MAX_THREADS];
-    int started = 1;
-    for (int t = 0; t < want; t++)
-        jobs[t] = (pool_job){ &p, t };
-    for (; started < want; started++) {
-        if (pthread_create(&ids[started], NULL, pool_worker, &jobs[started]) != 0) {
-            lapse_log(LAPSE_LOG_WARN, "scoring on %d of %d threads", started, want);
-            break;
-        }
-    }
-    pool_worker(&jobs[0]);
-    for (int t = 1; t < started; t++)
-        pthread_join(ids[t], NULL);
-    openblas_set_num_threads(blas_threads);
-}
 
 int lapse__score_threads(const lapse_scorer *s)
 {
@@ -212,12 +148,12 @@ static int prepare_rbf_reasons(lapse_scorer *s)
     size_t S = l < REASON_SVS ? l : REASON_SVS;
     for (int t = 0; t < s->threads; t++) {
         reason_scratch *w = &s->scratch[t];
-        w->xf = alloc_lines(R * d * sizeof *w->xf);
-        w->xx = alloc_lines(R * sizeof *w->xx);
-        w->k = alloc_lines(S * R * sizeof *w->k);
-        w->b = alloc_lines(R * d * sizeof *w->b);
-        w->a = alloc_lines(R * sizeof *w->a);
-        w->g = alloc_lines(d * sizeof *w->g);
+        w->xf = lapse_parallel_scratch(R * d * sizeof *w->xf);
+        w->xx = lapse_parallel_scratch(R * sizeof *w->xx);
+        w->k = lapse_parallel_scratch(S * R * sizeof *w->k);
+        w->b = lapse_parallel_scratch(R * d * sizeof *w->b);
+        w->a = lapse_parallel_scratch(R * sizeof *w->a);
+        w->g = lapse_parallel_scratch(d * sizeof *w->g);
         if (!w->xf || !w->xx || !w->k || !w->b || !w->a || !w->g)
             return LAPSE_ERR_NOMEM;
     }
@@ -251,11 +187,7 @@ int lapse_score_create(lapse_scorer **out, const lapse_model *model,
     s->opts = *o;
     s->d = model->n_features;
     s->block = o->block_rows ? o->block_rows : 256;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    s->threads = o->threads ? o->threads
-                            : (int)(cpus < 1 ? 1
-                                    : cpus > LAPSE_SCORE_MAX_THREADS ? LAPSE_SCORE_MAX_THREADS
-                                                                     : cpus);
+    s->threads = lapse_parallel_threads(o->threads, LAPSE_SCORE_MAX_THREADS);
     if (o->rules) {
         s->rules = o->rules;
     } else {
@@ -408,9 +340,10 @@ typedef struct {
 } call;
 
 /* Scaling, segments and (logistic) decisions of a block. */
-static void prepare_block(void *arg, int thread, size_t r0, size_t rows)
+static int prepare_block(void *arg, int thread, size_t r0, size_t rows, lapse_error *err)
 {
     (void)thread;
+    (void)err;
     call *c = arg;
     lapse_scorer *s = c->s;
     const lapse_model *m = s->model;
@@ -420,11 +353,13 @@ static void prepare_block(void *arg, int thread, size_t r0, size_t rows)
     if (m->classifier.kind == LAPSE_CLASSIFIER_LOGISTIC)
         lapse_logistic_decision(s->dec + r0, s->xs + r0 * d, rows, d, m->classifier.weights,
                                 m->classifier.bias);
+    return LAPSE_OK;
 }
 
 /* Everything after the decision, for a block. */
-static void finish_block(void *arg, int thread, size_t r0, size_t rows)
+static int finish_block(void *arg, int thread, size_t r0, size_t rows, lapse_error *err)
 {
+    (void)err;
     call *c = arg;
     lapse_scorer *s = c->s;
     const lapse_model *m = s->model;
@@ -459,6 +394,7 @@ static void finish_block(void *arg, int thread, size_t r0, size_t rows)
     }
     if (k > 0 && !s->grad)
         rbf_reasons(s, &s->scratch[thread], c->out + r0, s->xs + r0 * d, rows);
+    return LAPSE_OK;
 }
 
 static int reserve(lapse_scorer *s, size_t n, lapse_error *err)
@@ -488,12 +424,10 @@ int lapse_score_rows(lapse_scorer *s, lapse_score_result *out, const double *raw
     if (status != LAPSE_OK)
         return status;
     call c = { s, out, raw };
-    lapse__score_parallel(s->threads, n, s->block, prepare_block, &c);
-    if (s->svm) {
+    status = lapse_parallel_for(s->threads, n, s->block, prepare_block, &c, err);
+    if (status == LAPSE_OK && s->svm)
         status = lapse_svm_scorer_decision(s->svm, s->dec, s->xs, n, err);
-        if (status != LAPSE_OK)
-            return status;
-    }
-    lapse__score_parallel(s->threads, n, s->block, finish_block, &c);
-    return 0;
+    if (status == LAPSE_OK)
+        status = lapse_parallel_for(s->threads, n, s->block, finish_block, &c, err);
+    return status;
 }

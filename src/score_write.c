@@ -6,12 +6,11 @@
 #include "lapse/reader.h"
 #include "lapse/table.h"
 #include "lapse/timeparse.h"
+#include "parallel.h"
 #include "score_internal.h"
 
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +71,6 @@ typedef struct {
     text *blocks;     /* [n_blocks] formatted lines, FORMAT_BLOCK rows each */
     size_t n_blocks;
     size_t *off, *len; /* per row: its line within its block's text */
-    atomic_int nomem; /* a block's text could not grow; set by format threads */
     /* Kept lines: a min-heap on `before` of at most top entries, or (sorting
      * without top) every row. */
     entry *kept;
@@ -148,7 +146,12 @@ static size_t format_line(char *line, const sink *k, size_t i)
     return n;
 }
 
-static void format_block(void *arg, int thread, size_t r0, size_t rows)
+static int nomem_error(lapse_error *err)
+{
+    return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+}
+
+static int format_block(void *arg, int thread, size_t r0, size_t rows, lapse_error *err)
 {
     (void)thread;
     sink *k = arg;
@@ -159,11 +162,10 @@ static void format_block(void *arg, int thread, size_t r0, size_t rows)
         size_t n = format_line(line, k, i);
         k->off[i] = t->len;
         k->len[i] = n;
-        if (text_append(t, line, n) != 0) {
-            atomic_store_explicit(&k->nomem, 1, memory_order_relaxed);
-            return;
-        }
+        if (text_append(t, line, n) != 0)
+            return nomem_error(err);
     }
+    return LAPSE_OK;
 }
 
 static double key_of(const sink *k, const lapse_score_result *r)
@@ -248,18 +250,14 @@ static int write_error(lapse_error *err)
                            strerror(errno));
 }
 
-static int nomem_error(lapse_error *err)
-{
-    return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
-}
-
 /* Writes (or keeps) the rows of k->batch, scored into k->res. */
 static int sink_batch(sink *k, lapse_error *err)
 {
     size_t n = k->batch->n_rows;
-    lapse__score_parallel(lapse__score_threads(k->s), n, FORMAT_BLOCK, format_block, k);
-    if (atomic_load(&k->nomem))
-        return nomem_error(err);
+    int status = lapse_parallel_for(lapse__score_threads(k->s), n, FORMAT_BLOCK, format_block, k,
+                                    err);
+    if (status != LAPSE_OK)
+        return status;
     k->stats->rows += n;
     for (size_t i = 0; i < n; i++)
         k->stats->responded += k->res[i].response != NULL;
@@ -389,21 +387,26 @@ static int score_batch(sink *k, const char *path, lapse_error *err)
     return status != LAPSE_OK ? status : sink_batch(k, err);
 }
 
-/* The next batch, read on its own thread while the current one is scored:
- * the table parse is serial, and without the overlap it caps how far score's
- * threads can go. */
+/* One batch scored (task 0) while the next is read (task 1), on two threads
+ * when the scorer has them: the table parse is serial, and without the
+ * overlap it caps how far score's threads can go. */
 typedef struct {
+    sink *k;
+    const char *path;
     lapse_table_reader *reader;
-    lapse_table_batch *batch;
-    lapse_error err;
-    int rows; /* lapse_table_reader_next's result */
-} read_ahead;
+    lapse_table_batch *next;
+    int rows; /* lapse_table_reader_next's result for next */
+} score_step;
 
-static void *read_next_batch(void *arg)
+static int score_and_read(void *arg, int thread, size_t task, size_t count, lapse_error *err)
 {
-    read_ahead *r = arg;
-    r->rows = lapse_table_reader_next(r->reader, r->batch, &r->err);
-    return NULL;
+    (void)thread;
+    (void)count;
+    score_step *p = arg;
+    if (task == 0)
+        return score_batch(p->k, p->path, err);
+    p->rows = lapse_table_reader_next(p->reader, p->next, err);
+    return p->rows < 0 ? p->rows : LAPSE_OK;
 }
 
 int lapse_score_table(lapse_scorer *s, const char *path, FILE *out,
@@ -412,7 +415,6 @@ int lapse_score_table(lapse_scorer *s, const char *path, FILE *out,
     lapse_score_stats unused;
     sink k;
     lapse_table_reader *reader = NULL;
-    read_ahead next = { .batch = NULL };
     int status = sink_init(&k, s, opts, out, stats ? stats : &unused, err);
     if (status == LAPSE_OK)
         status = lapse_table_reader_open(&reader, path, err);
@@ -434,42 +436,26 @@ int lapse_score_table(lapse_scorer *s, const char *path, FILE *out,
                 status = at_table(status, path, 1, 0, err);
         }
     }
-    const int overlap = lapse__score_threads(s) > 1;
-    if (status == LAPSE_OK && overlap) {
-        next.reader = reader;
-        next.batch = lapse_table_batch_create(k.batch->capacity, k.m->n_features);
-        if (!next.batch)
+    score_step step = { &k, path, reader, NULL, 0 };
+    if (status == LAPSE_OK) {
+        step.next = lapse_table_batch_create(k.batch->capacity, k.m->n_features);
+        if (!step.next)
             status = nomem_error(err);
     }
     int n = status == LAPSE_OK ? lapse_table_reader_next(reader, k.batch, err) : status;
     while (n > 0) {
-        if (!next.batch) {
-            status = score_batch(&k, path, err);
-            if (status != LAPSE_OK)
-                break;
-            n = lapse_table_reader_next(reader, k.batch, err);
-            continue;
-        }
-        pthread_t reading;
-        const int started = pthread_create(&reading, NULL, read_next_batch, &next) == 0;
-        status = score_batch(&k, path, err);
-        if (started)
-            pthread_join(reading, NULL);
-        else
-            read_next_batch(&next);
+        status = lapse_parallel_for(lapse__score_threads(s), 2, 1, score_and_read, &step, err);
         if (status != LAPSE_OK)
             break;
-        n = next.rows;
-        if (n < 0 && err)
-            *err = next.err;
+        n = step.rows;
         lapse_table_batch *scored = k.batch;
-        k.batch = next.batch;
-        next.batch = scored;
+        k.batch = step.next;
+        step.next = scored;
     }
     if (status == LAPSE_OK)
         status = n < 0 ? n : sink_finish(&k, err);
     lapse_table_reader_close(reader);
-    lapse_table_batch_free(next.batch);
+    lapse_table_batch_free(step.next);
     sink_free(&k);
     return status;
 }

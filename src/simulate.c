@@ -9,13 +9,13 @@
 #include "lapse/category.h"
 #include "lapse/outfile.h"
 #include "lapse/timeparse.h"
+#include "parallel.h"
 #include "simulate_model.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,11 +158,8 @@ typedef struct {
     int64_t n_blocks;
 } sim_plan;
 
-enum { SLOT_FREE, SLOT_BUSY, SLOT_READY };
-
+/* One block's outputs, made by a worker, written by the caller. */
 typedef struct {
-    int state;
-    int status;
     sim_buf gz, truth, snaps;
     lapse_sim_stats stats;
 } sim_slot;
@@ -178,16 +175,6 @@ typedef struct {
     z_stream z;
     int z_ready;
 } sim_worker;
-
-typedef struct {
-    const sim_plan *plan;
-    sim_slot *slots;
-    int n_slots;
-    pthread_mutex_t lock;
-    pthread_cond_t slot_freed, slot_ready;
-    int64_t next_block, written;
-    int stop;
-} sim_pool;
 
 static char *put_u64(char *p, uint64_t v)
 {
@@ -471,55 +458,31 @@ static int generate_block(const sim_plan *plan, sim_worker *w, int64_t block, si
     return write_events(plan, w, slot, block == 0);
 }
 
-static void *worker_main(void *arg)
+/* A worker's buffers and deflate state, reused from block to block. */
+static int worker_init(sim_worker *w, const sim_plan *plan)
 {
-    sim_pool *pool = arg;
-    const sim_plan *plan = pool->plan;
-    sim_worker w;
-    memset(&w, 0, sizeof w);
-    int status = LAPSE_OK;
-    w.counts = malloc(65536 * sizeof *w.counts);
-    w.daymask = malloc((size_t)plan->opt.days);
-    w.quiet = malloc((size_t)(SIM_BLOCK_USERS / SIM_CIRCLE_SIZE) *
-                     (size_t)(SIM_PRE_DAYS + plan->opt.days));
-    w.filter = malloc(sizeof *w.filter);
-    if (!w.counts || !w.daymask || !w.quiet || !w.filter)
-        status = LAPSE_ERR_NOMEM;
-    else if (deflateInit2(&w.z, plan->opt.level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-             Z_OK)
-        status = LAPSE_ERR_NOMEM;
-    else
-        w.z_ready = 1;
-    for (;;) {
-        pthread_mutex_lock(&pool->lock);
-        while (!pool->stop && pool->next_block < plan->n_blocks &&
-               pool->next_block >= pool->written + pool->n_slots)
-            pthread_cond_wait(&pool->slot_freed, &pool->lock);
-        if (pool->stop || pool->next_block >= plan->n_blocks) {
-            pthread_mutex_unlock(&pool->lock);
-            break;
-        }
-        const int64_t block = pool->next_block++;
-        sim_slot *slot = &pool->slots[block % pool->n_slots];
-        slot->state = SLOT_BUSY;
-        pthread_mutex_unlock(&pool->lock);
+    w->counts = malloc(65536 * sizeof *w->counts);
+    w->daymask = malloc((size_t)plan->opt.days);
+    w->quiet = malloc((size_t)(SIM_BLOCK_USERS / SIM_CIRCLE_SIZE) *
+                      (size_t)(SIM_PRE_DAYS + plan->opt.days));
+    w->filter = malloc(sizeof *w->filter);
+    if (!w->counts || !w->daymask || !w->quiet || !w->filter ||
+        deflateInit2(&w->z, plan->opt.level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return LAPSE_ERR_NOMEM;
+    w->z_ready = 1;
+    return LAPSE_OK;
+}
 
-        slot->status = status ? status : generate_block(plan, &w, block, slot);
-
-        pthread_mutex_lock(&pool->lock);
-        slot->state = SLOT_READY;
-        pthread_cond_broadcast(&pool->slot_ready);
-        pthread_mutex_unlock(&pool->lock);
-    }
-    if (w.z_ready)
-        deflateEnd(&w.z);
-    free(w.events.items);
-    free(w.sorted);
-    free(w.counts);
-    free(w.daymask);
-    free(w.quiet);
-    free(w.filter);
-    return NULL;
+static void worker_free(sim_worker *w)
+{
+    if (w->z_ready)
+        deflateEnd(&w->z);
+    free(w->events.items);
+    free(w->sorted);
+    free(w->counts);
+    free(w->daymask);
+    free(w->quiet);
+    free(w->filter);
 }
 
 static int plan_build(sim_plan *plan, const lapse_sim_options *o)
@@ -675,6 +638,136 @@ static int flush_output(lapse_outfile *out, const char *dir, const char *name, l
     return fflush(lapse_outfile_stream(out)) == 0 ? LAPSE_OK : write_error(dir, name, err);
 }
 
+/* The files a run writes, open as temporaries until committed. */
+typedef struct {
+    const char *dir;
+    int files;
+    struct {
+        lapse_outfile *out;
+        char name[32];
+    } events[LAPSE_SIM_MAX_FILES];
+    lapse_outfile *truth, *snaps;
+} sim_outputs;
+
+/* Opens every output and writes the headers. */
+static int outputs_open(sim_outputs *o, const char *dir, const lapse_sim_options *options,
+                        lapse_error *err)
+{
+    memset(o, 0, sizeof *o);
+    o->dir = dir;
+    o->files = options->files;
+    int rc = refuse_other_logs(dir, o->files, err);
+    for (int f = 0; rc == LAPSE_OK && f < o->files; f++) {
+        events_name(o->events[f].name, f, o->files);
+        rc = open_output(&o->events[f].out, dir, o->events[f].name, err);
+    }
+    if (rc || (rc = open_output(&o->truth, dir, "truth.csv", err)) ||
+        (rc = open_output(&o->snaps, dir, "truth_snapshots.csv", err)))
+        return rc;
+    sim_buf header = { NULL, 0, 0, 0 };
+    if (o->files > 1 && header_member(&header, options->level))
+        rc = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    for (int f = 1; rc == LAPSE_OK && f < o->files; f++)
+        rc = write_all(o->events[f].out, &header, dir, o->events[f].name, err);
+    free(header.p);
+    if (rc)
+        return rc;
+    fputs("user_id,archetype,churn_date,return_date\n", lapse_outfile_stream(o->truth));
+    fputs(options->observer ? "user_id,asof,horizon,p_true,p_observed,label\n"
+                            : "user_id,asof,horizon,p_true,label\n",
+          lapse_outfile_stream(o->snaps));
+    return LAPSE_OK;
+}
+
+/* With rc == LAPSE_OK, flushes every file before renaming any, so a full
+ * disk leaves none new; else (or when that fails) removes them all. */
+static int outputs_close(sim_outputs *o, int rc, lapse_error *err)
+{
+    for (int f = 0; rc == LAPSE_OK && f < o->files; f++)
+        rc = flush_output(o->events[f].out, o->dir, o->events[f].name, err);
+    if (rc == LAPSE_OK)
+        rc = flush_output(o->truth, o->dir, "truth.csv", err);
+    if (rc == LAPSE_OK)
+        rc = flush_output(o->snaps, o->dir, "truth_snapshots.csv", err);
+    for (int f = 0; rc == LAPSE_OK && f < o->files; f++) {
+        rc = lapse_outfile_commit(o->events[f].out, err);
+        o->events[f].out = NULL;
+    }
+    if (rc == LAPSE_OK) {
+        rc = lapse_outfile_commit(o->truth, err);
+        o->truth = NULL;
+    }
+    if (rc == LAPSE_OK) {
+        rc = lapse_outfile_commit(o->snaps, err);
+        o->snaps = NULL;
+    }
+    for (int f = 0; f < o->files; f++)
+        lapse_outfile_abort(o->events[f].out);
+    lapse_outfile_abort(o->truth);
+    lapse_outfile_abort(o->snaps);
+    return rc;
+}
+
+/* The blocks in flight: made into slot block % n_slots by worker threads,
+ * written in block order by the calling thread. */
+typedef struct {
+    const sim_plan *plan;
+    sim_outputs *out;
+    sim_worker *workers; /* [threads] */
+    sim_slot *slots;     /* [n_slots] */
+    size_t n_slots;
+    lapse_sim_stats total;
+} sim_run;
+
+static int make_block(void *arg, int thread, size_t block, lapse_error *err)
+{
+    sim_run *r = arg;
+    const int rc = generate_block(r->plan, &r->workers[thread], (int64_t)block,
+                                  &r->slots[block % r->n_slots]);
+    return rc ? lapse_error_set(err, rc, NULL, 0, 0, -1, "out of memory") : LAPSE_OK;
+}
+
+static int take_block(void *arg, size_t block, lapse_error *err)
+{
+    sim_run *r = arg;
+    sim_outputs *o = r->out;
+    const sim_slot *slot = &r->slots[block % r->n_slots];
+    const int f = (int)(block % (size_t)o->files);
+    int rc;
+    if ((rc = write_all(o->events[f].out, &slot->gz, o->dir, o->events[f].name, err)) ||
+        (rc = write_all(o->truth, &slot->truth, o->dir, "truth.csv", err)) ||
+        (rc = write_all(o->snaps, &slot->snaps, o->dir, "truth_snapshots.csv", err)))
+        return rc;
+    merge_stats(&r->total, &slot->stats, r->plan->n_snap);
+    return LAPSE_OK;
+}
+
+/* Makes and writes every block on threads workers. */
+static int run_blocks(sim_run *r, int threads, lapse_error *err)
+{
+    r->n_slots = 2 * (size_t)threads + 2;
+    r->slots = calloc(r->n_slots, sizeof *r->slots);
+    r->workers = calloc((size_t)threads, sizeof *r->workers);
+    int rc = r->slots && r->workers ? LAPSE_OK : LAPSE_ERR_NOMEM;
+    for (int t = 0; rc == LAPSE_OK && t < threads; t++)
+        rc = worker_init(&r->workers[t], r->plan);
+    if (rc)
+        rc = lapse_error_set(err, rc, NULL, 0, 0, -1, "out of memory");
+    else
+        rc = lapse_parallel_ordered(threads, (size_t)r->plan->n_blocks, r->n_slots, make_block,
+                                    take_block, r, err);
+    for (int t = 0; r->workers && t < threads; t++)
+        worker_free(&r->workers[t]);
+    for (size_t i = 0; r->slots && i < r->n_slots; i++) {
+        free(r->slots[i].gz.p);
+        free(r->slots[i].truth.p);
+        free(r->slots[i].snaps.p);
+    }
+    free(r->workers);
+    free(r->slots);
+    return rc;
+}
+
 int lapse_simulate(const char *dir, const lapse_sim_options *options, lapse_sim_stats *stats,
                    lapse_error *err)
 {
@@ -682,141 +775,23 @@ int lapse_simulate(const char *dir, const lapse_sim_options *options, lapse_sim_
     if (rc)
         return rc;
     sim_plan plan;
-    const int files = options->files;
-    struct {
-        lapse_outfile *out;
-        char name[32];
-    } events[LAPSE_SIM_MAX_FILES] = { { NULL, "" } };
-    lapse_outfile *truth = NULL, *snaps = NULL;
-    sim_buf header = { NULL, 0, 0, 0 };
-    sim_pool pool;
-    memset(&pool, 0, sizeof pool);
-    pthread_t threads[MAX_THREADS];
-    int started = 0, sync_ready = 0;
-    lapse_sim_stats total;
-    memset(&total, 0, sizeof total);
+    sim_outputs out = { .dir = NULL };
+    sim_run run = { .plan = &plan, .out = &out };
     rc = plan_build(&plan, options);
-    if (rc) {
-        lapse_error_set(err, rc, NULL, 0, 0, -1, "out of memory");
-        goto done;
-    }
-    if ((rc = refuse_other_logs(dir, files, err)))
-        goto done;
-    for (int f = 0; f < files; f++) {
-        events_name(events[f].name, f, files);
-        if ((rc = open_output(&events[f].out, dir, events[f].name, err)))
-            goto done;
-    }
-    if ((rc = open_output(&truth, dir, "truth.csv", err)) ||
-        (rc = open_output(&snaps, dir, "truth_snapshots.csv", err)))
-        goto done;
-    if (files > 1 && header_member(&header, options->level)) {
-        rc = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
-        goto done;
-    }
-    for (int f = 1; f < files; f++)
-        if ((rc = write_all(events[f].out, &header, dir, events[f].name, err)))
-            goto done;
-    fputs("user_id,archetype,churn_date,return_date\n", lapse_outfile_stream(truth));
-    fputs(options->observer ? "user_id,asof,horizon,p_true,p_observed,label\n"
-                            : "user_id,asof,horizon,p_true,label\n",
-          lapse_outfile_stream(snaps));
-
-    pool.plan = &plan;
-    pool.n_slots = 2 * options->threads + 2;
-    pool.slots = calloc((size_t)pool.n_slots, sizeof *pool.slots);
-    if (!pool.slots) {
-        rc = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
-        goto done;
-    }
-    pthread_mutex_init(&pool.lock, NULL);
-    pthread_cond_init(&pool.slot_freed, NULL);
-    pthread_cond_init(&pool.slot_ready, NULL);
-    sync_ready = 1;
-    for (; started < options->threads; started++)
-        if (pthread_create(&threads[started], NULL, worker_main, &pool) != 0)
-            break;
-    if (started == 0) {
-        rc = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "cannot start a thread");
-        goto done;
-    }
-
-    for (int64_t block = 0; block < plan.n_blocks; block++) {
-        sim_slot *slot = &pool.slots[block % pool.n_slots];
-        pthread_mutex_lock(&pool.lock);
-        while (slot->state != SLOT_READY)
-            pthread_cond_wait(&pool.slot_ready, &pool.lock);
-        pthread_mutex_unlock(&pool.lock);
-        if (slot->status) {
-            rc = lapse_error_set(err, slot->status, NULL, 0, 0, -1, "out of memory");
-            break;
-        }
-        const int f = (int)(block % files);
-        if ((rc = write_all(events[f].out, &slot->gz, dir, events[f].name, err)) ||
-            (rc = write_all(truth, &slot->truth, dir, "truth.csv", err)) ||
-            (rc = write_all(snaps, &slot->snaps, dir, "truth_snapshots.csv", err)))
-            break;
-        merge_stats(&total, &slot->stats, plan.n_snap);
-        pthread_mutex_lock(&pool.lock);
-        slot->state = SLOT_FREE;
-        pool.written++;
-        pthread_cond_broadcast(&pool.slot_freed);
-        pthread_mutex_unlock(&pool.lock);
-    }
-
-done:
-    if (sync_ready) {
-        pthread_mutex_lock(&pool.lock);
-        pool.stop = 1;
-        pthread_cond_broadcast(&pool.slot_freed);
-        pthread_mutex_unlock(&pool.lock);
-        for (int i = 0; i < started; i++)
-            pthread_join(threads[i], NULL);
-        pthread_mutex_destroy(&pool.lock);
-        pthread_cond_destroy(&pool.slot_freed);
-        pthread_cond_destroy(&pool.slot_ready);
-    }
-    if (pool.slots)
-        for (int i = 0; i < pool.n_slots; i++) {
-            free(pool.slots[i].gz.p);
-            free(pool.slots[i].truth.p);
-            free(pool.slots[i].snaps.p);
-        }
-    free(pool.slots);
+    if (rc)
+        rc = lapse_error_set(err, rc, NULL, 0, 0, -1, "out of memory");
+    else if ((rc = outputs_open(&out, dir, options, err)) == LAPSE_OK)
+        rc = run_blocks(&run, options->threads, err);
     free(plan.snap_of_day);
     free(plan.day_prefix);
-    free(header.p);
-    /* Flush every file before renaming any, so a full disk leaves none new. */
-    for (int f = 0; rc == LAPSE_OK && f < files; f++)
-        rc = flush_output(events[f].out, dir, events[f].name, err);
-    if (rc == LAPSE_OK)
-        rc = flush_output(truth, dir, "truth.csv", err);
-    if (rc == LAPSE_OK)
-        rc = flush_output(snaps, dir, "truth_snapshots.csv", err);
-    if (rc == LAPSE_OK) {
-        for (int f = 0; rc == LAPSE_OK && f < files; f++) {
-            rc = lapse_outfile_commit(events[f].out, err);
-            events[f].out = NULL;
-        }
-        if (rc == LAPSE_OK) {
-            rc = lapse_outfile_commit(truth, err);
-            truth = NULL;
-        }
-        if (rc == LAPSE_OK) {
-            rc = lapse_outfile_commit(snaps, err);
-            snaps = NULL;
-        }
-    }
-    for (int f = 0; f < files; f++)
-        lapse_outfile_abort(events[f].out);
-    lapse_outfile_abort(truth);
-    lapse_outfile_abort(snaps);
+    if (out.dir)
+        rc = outputs_close(&out, rc, err);
     if (rc == LAPSE_OK && stats) {
-        total.n_snapshots = (size_t)plan.n_snap;
+        run.total.n_snapshots = (size_t)plan.n_snap;
         for (int i = 0; i < plan.n_snap; i++)
-            total.snapshots[i].asof =
+            run.total.snapshots[i].asof =
                 options->start + (int64_t)plan.snap_day[i] * LAPSE_SECONDS_PER_DAY;
-        *stats = total;
+        *stats = run.total;
     }
     return rc;
 }

@@ -1,18 +1,16 @@
 /* Block-wise SVM decision values: GEMM, vectorised exp, GEMV, threads. */
 #include "lapse/svmscore.h"
 
+#include "blas_internal.h"
+#include "parallel.h"
+
 #include <cblas.h>
 
 #include <limits.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#define CACHE_LINE 64
 
 /* What one thread reuses from block to block; each in its own allocation,
  * aligned to a cache line, so threads never share a line. */
@@ -24,15 +22,6 @@ typedef struct {
     double *acc; /* sum_i coef_i K_ir */
     void *k;     /* block_svs x block_rows kernel values, double or float */
 } scratch;
-
-typedef struct {
-    const lapse_svm_scorer *s;
-    scratch *w;
-    double *out;
-    const double *x;
-    size_t n;
-    atomic_size_t *next; /* the next block to take */
-} job;
 
 struct lapse_svm_scorer {
     lapse_svm_kernel kernel;
@@ -46,15 +35,7 @@ struct lapse_svm_scorer {
     float *svf, *ssf;
     double *w;    /* linear: folded weights */
     scratch *scratch; /* one per thread */
-    job *jobs;
-    pthread_t *ids;
 };
-
-static void *alloc_lines(size_t bytes)
-{
-    bytes = (bytes + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
-    return aligned_alloc(CACHE_LINE, bytes ? bytes : CACHE_LINE);
-}
 
 void lapse_svm_scorer_free(lapse_svm_scorer *s)
 {
@@ -71,8 +52,6 @@ void lapse_svm_scorer_free(lapse_svm_scorer *s)
             free(w->k);
         }
     free(s->scratch);
-    free(s->jobs);
-    free(s->ids);
     free(s->mu);
     free(s->sv);
     free(s->ss);
@@ -81,27 +60,6 @@ void lapse_svm_scorer_free(lapse_svm_scorer *s)
     free(s->ssf);
     free(s->w);
     free(s);
-}
-
-/* OpenBLAS 0.3.21 (Debian 12) does not know Sapphire Rapids, nor CPUs a VM
- * reports as a generic "Intel Xeon Processor", and falls back to its SSE3
- * "Prescott" kernels: 4x slower GEMMs. It reads OPENBLAS_CORETYPE only when
- * it loads, so all the library can do is say so. */
-static void note_blas_core(void)
-{
-    static atomic_int said = 0;
-    const char *core = openblas_get_corename();
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (core && strcmp(core, "Prescott") == 0 && __builtin_cpu_supports("avx2") &&
-        atomic_exchange(&said, 1) == 0)
-        lapse_log(LAPSE_LOG_WARN,
-                  "OpenBLAS uses its generic Prescott kernels on this CPU; run with "
-                  "OPENBLAS_CORETYPE=%s for several times faster scoring",
-                  __builtin_cpu_supports("avx512f") ? "SkylakeX" : "Haswell");
-#else
-    (void)core;
-    (void)said;
-#endif
 }
 
 int lapse_svm_scorer_create(lapse_svm_scorer **out, const lapse_svm_model *m,
@@ -138,8 +96,7 @@ int lapse_svm_scorer_create(lapse_svm_scorer **out, const lapse_svm_model *m,
     s->block_svs = o->block_svs ? o->block_svs : 512;
     if (s->block_svs > l && l > 0)
         s->block_svs = l;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    s->threads = o->threads ? o->threads : (cpus > 0 ? (int)(cpus < 1024 ? cpus : 1024) : 1);
+    s->threads = lapse_parallel_threads(o->threads, 1024);
 
     if (m->kernel == LAPSE_SVM_LINEAR) {
         s->w = calloc(d, sizeof *s->w);
@@ -186,35 +143,35 @@ int lapse_svm_scorer_create(lapse_svm_scorer **out, const lapse_svm_model *m,
     }
 
     s->scratch = calloc((size_t)s->threads, sizeof *s->scratch);
-    s->jobs = calloc((size_t)s->threads, sizeof *s->jobs);
-    s->ids = calloc((size_t)s->threads, sizeof *s->ids);
-    if (!s->scratch || !s->jobs || !s->ids)
+    if (!s->scratch)
         goto nomem;
     size_t R = s->block_rows, S = s->block_svs ? s->block_svs : 1;
     for (int t = 0; t < s->threads; t++) {
         scratch *w = &s->scratch[t];
-        w->acc = alloc_lines(R * sizeof *w->acc);
+        w->acc = lapse_parallel_scratch(R * sizeof *w->acc);
         if (!w->acc)
             goto nomem;
         if (s->kernel == LAPSE_SVM_LINEAR)
             continue;
-        w->xc = alloc_lines(R * d * sizeof *w->xc);
-        w->xx = alloc_lines(R * sizeof *w->xx);
+        w->xc = lapse_parallel_scratch(R * d * sizeof *w->xc);
+        w->xx = lapse_parallel_scratch(R * sizeof *w->xx);
         if (!w->xc || !w->xx)
             goto nomem;
         if (s->single) {
-            w->xf = alloc_lines(R * d * sizeof *w->xf);
-            w->xxf = alloc_lines(R * sizeof *w->xxf);
-            w->k = alloc_lines(R * S * sizeof(float));
+            w->xf = lapse_parallel_scratch(R * d * sizeof *w->xf);
+            w->xxf = lapse_parallel_scratch(R * sizeof *w->xxf);
+            w->k = lapse_parallel_scratch(R * S * sizeof(float));
             if (!w->xf || !w->xxf || !w->k)
                 goto nomem;
         } else {
-            w->k = alloc_lines(R * S * sizeof(double));
+            w->k = lapse_parallel_scratch(R * S * sizeof(double));
             if (!w->k)
                 goto nomem;
         }
     }
-    note_blas_core();
+    /* OpenBLAS reads OPENBLAS_CORETYPE only when it loads, so all the
+     * library can do about slow kernels is say so. */
+    lapse_blas_warn_slow_kernels();
     *out = s;
     return 0;
 nomem:
@@ -465,46 +422,23 @@ static void score_block(const lapse_svm_scorer *s, scratch *w, double *out, cons
         out[r] = w->acc[r] - s->rho;
 }
 
-static void *worker(void *arg)
+typedef struct {
+    const lapse_svm_scorer *s;
+    double *out;
+    const double *x;
+} call;
+
+static int score_rows(void *arg, int thread, size_t r0, size_t rows, lapse_error *err)
 {
-    job *j = arg;
-    size_t R = j->s->block_rows, blocks = (j->n + R - 1) / R;
-    for (;;) {
-        size_t b = atomic_fetch_add(j->next, 1);
-        if (b >= blocks)
-            break;
-        size_t r0 = b * R, rows = j->n - r0 < R ? j->n - r0 : R;
-        score_block(j->s, j->w, j->out + r0, j->x + r0 * j->s->d, rows);
-    }
-    return NULL;
+    (void)err;
+    const call *c = arg;
+    score_block(c->s, &c->s->scratch[thread], c->out + r0, c->x + r0 * c->s->d, rows);
+    return LAPSE_OK;
 }
 
 int lapse_svm_scorer_decision(lapse_svm_scorer *s, double *out, const double *x, size_t n,
                               lapse_error *err)
 {
-    (void)err;
-    if (n == 0)
-        return 0;
-    /* Our threads split the rows; OpenBLAS's own would only fight them. */
-    int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-    atomic_size_t next = 0;
-    size_t blocks = (n + s->block_rows - 1) / s->block_rows;
-    int threads = (size_t)s->threads < blocks ? s->threads : (int)blocks, started = 1;
-    for (int t = 0; t < threads; t++)
-        s->jobs[t] = (job){ s, &s->scratch[t], out, x, n, &next };
-    for (; started < threads; started++) {
-        int e = pthread_create(&s->ids[started], NULL, worker, &s->jobs[started]);
-        if (e) {
-            /* Fewer threads, same results: the blocks go to those running. */
-            lapse_log(LAPSE_LOG_WARN, "scoring on %d of %d threads: %s", started, threads,
-                      strerror(e));
-            break;
-        }
-    }
-    worker(&s->jobs[0]);
-    for (int t = 1; t < started; t++)
-        pthread_join(s->ids[t], NULL);
-    openblas_set_num_threads(blas_threads);
-    return 0;
+    call c = { s, out, x };
+    return lapse_parallel_for(s->threads, n, s->block_rows, score_rows, &c, err);
 }

@@ -5,11 +5,11 @@
 #include "lapse/blas.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 int main(void)
 {
-    const char *core = lapse_blas_better_coretype();
-    if (core)
-        fputs(core, stdout);
+    if (lapse_blas_prepare_restart())
+        fputs(getenv("OPENBLAS_CORETYPE"), stdout);
     return 0;
 }

@@ -5,7 +5,8 @@
  * it falls back to "Prescott" kernels whose DGEMM is about 4x slower than
  * the AVX-512 ones the CPU can run. Its OPENBLAS_CORETYPE variable overrides
  * the choice, but only before it loads, so the lapse command restarts itself
- * once with it set (see src/cli/main.c). */
+ * once with it set (see src/cli/main.c). Everything lapse knows about
+ * the kernel sets lives in src/blas.c. */
 #ifndef LAPSE_BLAS_H
 #define LAPSE_BLAS_H
 
@@ -13,11 +14,12 @@
 extern "C" {
 #endif
 
-/* An OPENBLAS_CORETYPE value that serves this CPU better than the kernels
- * OpenBLAS loaded ("SkylakeX" with AVX-512, "Haswell" with AVX2 and FMA),
- * or NULL when the loaded kernels already use what the CPU has or when
- * OPENBLAS_CORETYPE is already set. */
-const char *lapse_blas_better_coretype(void);
+/* When the loaded kernels are slower than this CPU can run ("SkylakeX" serves
+ * AVX-512, "Haswell" AVX2 and FMA) and OPENBLAS_CORETYPE is unset, sets it
+ * to the better set and returns 1: the program should then run itself again
+ * (exec), because OpenBLAS reads the variable only when it loads. Returns 0
+ * otherwise, or when the variable cannot be set. */
+int lapse_blas_prepare_restart(void);
 
 #ifdef __cplusplus
 }

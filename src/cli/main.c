@@ -66,12 +66,11 @@ static void handle_signals(void)
 }
 
 /* OpenBLAS chooses its kernels when it loads (lapse/blas.h); when it chose
- * slow ones for this CPU, run again once with OPENBLAS_CORETYPE set. The
- * variable is set before the restart, so the second run never restarts. */
+ * slow ones for this CPU, run again once with better ones. The choice is in
+ * the environment before the restart, so the second run never restarts. */
 static void restart_with_better_blas(char **argv)
 {
-    const char *core = lapse_blas_better_coretype();
-    if (!core || setenv("OPENBLAS_CORETYPE", core, 1) != 0)
+    if (!lapse_blas_prepare_restart())
         return;
     execv("/proc/self/exe", argv);
     /* No restart (no /proc, say): go on with the kernels we have. */
