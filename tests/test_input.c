@@ -1,4 +1,4 @@
-/* The input layer (src/input.h): plain, gzip, concatenated gzip members and
+/* The input layer (src/base/input.h): plain, gzip, concatenated gzip members and
  * a byte-order mark give the same text; standard input; the CSV loop's
  * records, lines and located errors. */
 #include <setjmp.h>

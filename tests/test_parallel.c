@@ -1,4 +1,4 @@
-/* The parallel-for and ordered pipeline of src/parallel.h, and the BLAS
+/* The parallel-for and ordered pipeline of src/base/parallel.h, and the BLAS
  * thread count they hold. Workers only record; assertions run on the
  * test's own thread (cmocka's are not thread-safe). */
 #include <setjmp.h>

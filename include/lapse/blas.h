@@ -6,7 +6,7 @@
  * the AVX-512 ones the CPU can run. Its OPENBLAS_CORETYPE variable overrides
  * the choice, but only before it loads, so the lapse command restarts itself
  * once with it set (see src/cli/main.c). Everything lapse knows about
- * the kernel sets lives in src/blas.c. */
+ * the kernel sets lives in src/base/blas.c. */
 #ifndef LAPSE_BLAS_H
 #define LAPSE_BLAS_H
 

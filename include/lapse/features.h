@@ -1,6 +1,6 @@
 /* The feature table: every feature lapse extracts, defined once.
  *
- * One table in src/features.c names each feature, says in one line what it
+ * One table in src/data/features.c names each feature, says in one line what it
  * means and how it is computed, and suggests a transform; the CSV header,
  * `lapse extract --features` (and the docs made from it) and the schema hash
  * all come from it, so they cannot drift apart. Feature values use only

@@ -1,4 +1,4 @@
-/* Fuzz target: the input layer (src/input.h), bytes and CSV records.
+/* Fuzz target: the input layer (src/base/input.h), bytes and CSV records.
  *
  * The first byte picks the CSV options; the rest is the file (plain, gzip,
  * with or without a BOM). Beyond not crashing or leaking: the text is the

@@ -2,7 +2,7 @@
  * plain, libcsv), rows into caller-owned batches. */
 #include "lapse/table.h"
 
-#include "lapse/model.h"
+#include "lapse/schema.h"
 #include "lapse/timeparse.h"
 
 #include "input.h"
