@@ -28,25 +28,30 @@ rc=0
 grep -qF "write failed: File too large (in out.csv)" err.txt || fail "ulimit -f: $(cat err.txt)"
 [ ! -e out.csv ] || fail "ulimit -f left out.csv"
 no_temps "ulimit -f"
+"${extract[@]}" -o full.csv sim/events.csv.gz
+
+# hup_mid_run IGNORE DIR: a simulate into DIR gets SIGHUP while it runs,
+# with SIGHUP ignored by its caller (IGNORE=1, as nohup does) or not; sets rc.
+hup_mid_run() {
+    if [ "$1" -eq 1 ]; then
+        (trap '' HUP; exec "$LAPSE_BIN" simulate -q --seed 4 --users 20000 --days 90 -o "$2") &
+    else
+        "$LAPSE_BIN" simulate -q --seed 4 --users 20000 --days 90 -o "$2" &
+    fi
+    local pid=$!
+    sleep 0.3
+    kill -HUP "$pid" || fail "the run ended before SIGHUP could be sent"
+    rc=0
+    wait "$pid" 2>/dev/null || rc=$?
+}
 
 # nohup: SIGHUP ignored by the caller stays ignored; the run completes.
-"${extract[@]}" -o full.csv sim/events.csv.gz
-(trap '' HUP; exec "$LAPSE_BIN" simulate -q --seed 4 --users 20000 --days 90 -o hup) &
-pid=$!
-sleep 0.3
-kill -HUP "$pid" || fail "the run ended before SIGHUP could be sent"
-rc=0
-wait "$pid" 2>/dev/null || rc=$?
+hup_mid_run 1 hup
 [ "$rc" -eq 0 ] || fail "an ignored SIGHUP ended the run (exit $rc)"
 gzip -t hup/events.csv.gz || fail "the run after an ignored SIGHUP wrote a broken log"
 
 # Not ignored, SIGHUP ends the run and its temporary files go with it.
-"$LAPSE_BIN" simulate -q --seed 4 --users 20000 --days 90 -o big &
-pid=$!
-sleep 0.3
-kill -HUP "$pid" || fail "the run ended before SIGHUP could be sent"
-rc=0
-wait "$pid" 2>/dev/null || rc=$?
+hup_mid_run 0 big
 [ "$rc" -eq 129 ] || fail "SIGHUP: exit $rc, not 129"
 ! compgen -G "big/*.tmp.*" >/dev/null || fail "SIGHUP left $(echo big/*.tmp.*)"
 
