@@ -109,6 +109,13 @@ names=$(head -1 body.tmp | cut -d, -f3- | sed 's/,label$//')
 { sed -n 1p t_feat.csv | sed "s/schema=.*/schema=$(schema_hash ${names//,/ })/"; cat body.tmp; } > t_less.csv
 rm body.tmp
 gzip -n -c t_feat.csv | head -c 3000 > t_trunc.csv.gz
+# The validation snapshot (2026-04-01, the latest) cut to $1 churners and $2 others.
+few_valid() {
+    awk -F, -v p="$1" -v n="$2" \
+        '$2 != "2026-04-01" || ($NF == 1 && p-- > 0) || ($NF == 0 && n-- > 0)' t_feat.csv
+}
+few_valid 1 1 > t_valid2.csv
+few_valid 3 57 > t_valid_3pos.csv
 "$LAPSE_BIN" train -q --model logistic -o lr.model t_feat.csv
 "$LAPSE_BIN" train -q --model logistic -o less.model t_less.csv
 "$LAPSE_BIN" score -q -m lr.model -o s_all.csv t_feat.csv
