@@ -76,15 +76,16 @@ static void rules_file(void **state)
 {
     (void)state;
     const char *path = test_write_text("rules_ok.csv", "segment,value,action\n"
-                                                  "social-driven,high,vip_event\n"
-                                                  "*,low,\"email, weekly\"\n");
+                                                  "social-driven,high,phone\n"
+                                                  "mixed-12,*,none\n"
+                                                  "\"*\",low,sms_email\n");
     lapse_action_rules *rules = NULL;
     lapse_error err = LAPSE_ERROR_INIT;
     assert_int_equal(lapse_action_rules_load(&rules, path, &err), LAPSE_OK);
-    assert_string_equal(lapse_action_choose(rules, "social-driven", LAPSE_VALUE_HIGH),
-                        "vip_event");
+    assert_string_equal(lapse_action_choose(rules, "social-driven", LAPSE_VALUE_HIGH), "phone");
+    assert_string_equal(lapse_action_choose(rules, "mixed-12", LAPSE_VALUE_LOW), "none");
     assert_string_equal(lapse_action_choose(rules, "price-sensitive", LAPSE_VALUE_LOW),
-                        "email, weekly");
+                        "sms_email");
     assert_string_equal(lapse_action_choose(rules, "price-sensitive", LAPSE_VALUE_HIGH), "none");
     lapse_action_rules_free(rules);
 }
@@ -103,11 +104,24 @@ static void rules_file_errors(void **state)
 {
     (void)state;
     expect_error("seg,value,action\n*,*,sms\n", 1, 1, "header");
-    expect_error("segment,value,action\n*,gold,sms\n", 2, 2, "low, medium, high");
+    expect_error("segment,value,action\n*,gold,sms_email\n", 2, 2, "low, medium, high");
     expect_error("segment,value,action\n*,*\n", 2, 3, "3 fields");
     expect_error("segment,value,action\n*,*,sms,extra\n", 2, 4, "3 fields");
     expect_error("segment,value,action\n", 2, 0, "at least one rule");
     expect_error("segment,value,action\n*,,sms\n", 2, 2, "1 to 63 bytes");
+    /* Names a model never gives, or campaign plan cannot send. */
+    expect_error("segment,value,action\n*,*,sms_email\nprice-sensitiv,*,coupon\n", 3, 1,
+                 "unknown segment \"price-sensitiv\" (expected price-sensitive, "
+                 "feature-dependent, social-driven, mixed-1, mixed-2, ... or *)");
+    expect_error("segment,value,action\nmixed,*,coupon\n", 2, 1, "unknown segment");
+    expect_error("segment,value,action\nmixed-0,*,coupon\n", 2, 1, "unknown segment");
+    expect_error("segment,value,action\nmixed-1x,*,coupon\n", 2, 1, "unknown segment");
+    expect_error("segment,value,action\nPrice-Sensitive,*,coupon\n", 2, 1, "unknown segment");
+    expect_error("segment,value,action\n*,High,phone\n", 2, 2, "low, medium, high or *");
+    expect_error("segment,value,action\nsocial-driven,*,comunity\n", 2, 3,
+                 "unknown action \"comunity\" (expected sms_email, push_feature, coupon, phone, "
+                 "community or none)");
+    expect_error("segment,value,action\n*,*,sms\n", 2, 3, "unknown action");
 }
 
 int main(void)

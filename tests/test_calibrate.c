@@ -180,15 +180,31 @@ static void chooser_picks_the_winner(void **state)
     assert_int_equal(cal.kind, LAPSE_CALIBRATE_PLATT);
     assert_true(info.platt_log_loss <= info.isotonic_log_loss);
 
-    /* Too few rows for 5 folds: Platt without cross-validation. */
-    assert_int_equal(lapse_calibrate_choose(&cal, &info, f, y, 9, NULL, NULL), LAPSE_OK);
-    assert_int_equal(cal.kind, LAPSE_CALIBRATE_PLATT);
-    assert_true(isnan(info.platt_log_loss));
+    /* Too few rows for 5 folds: no figures to choose by, so an error. */
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_calibrate_choose(&cal, &info, f, y, 9, NULL, &err), LAPSE_ERR_RANGE);
+    assert_string_equal(err.message, "9 rows are too few to choose a calibration by 5-fold "
+                                     "cross-validation (at least 10)");
+    assert_int_equal(cal.kind, LAPSE_CALIBRATE_NONE);
     const lapse_calibrate_options one_fold = { 1, 1 };
     assert_int_equal(lapse_calibrate_choose(&cal, &info, f, y, n, &one_fold, NULL), LAPSE_ERR_ARG);
     lapse_calibrate_clear(&cal);
     free(f);
     free(y);
+}
+
+static void pick_never_compares_nan(void **state)
+{
+    (void)state;
+    assert_int_equal(lapse_calibrate_pick(0.5, 0.4), 1);
+    assert_int_equal(lapse_calibrate_pick(0.4, 0.5), 0);
+    assert_int_equal(lapse_calibrate_pick(0.4, 0.4), 0); /* a tie keeps the simpler Platt */
+    /* NaN < x is false, which used to pick Platt whatever its own figure. */
+    assert_int_equal(lapse_calibrate_pick(NAN, 0.4), 1);
+    assert_int_equal(lapse_calibrate_pick(0.4, NAN), 0);
+    assert_int_equal(lapse_calibrate_pick(INFINITY, 0.4), 1);
+    assert_int_equal(lapse_calibrate_pick(NAN, NAN), -1);
+    assert_int_equal(lapse_calibrate_pick(NAN, INFINITY), -1);
 }
 
 int main(void)
@@ -197,6 +213,7 @@ int main(void)
         cmocka_unit_test(platt_recovers_sigmoid), cmocka_unit_test(platt_separable_stays_finite),
         cmocka_unit_test(pav_hand_example),       cmocka_unit_test(output_is_monotone),
         cmocka_unit_test(stored_breakpoints),     cmocka_unit_test(chooser_picks_the_winner),
+        cmocka_unit_test(pick_never_compares_nan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -303,6 +303,34 @@ static void eval_hand(void **state)
     lapse_campaign_report_free(r);
     o.key_mask = 1u;
 
+    /* The log's last event is 2026-04-15T00:00:00Z: a window closing after
+     * it is censored (left out, counted), one closing on it is judged. */
+    write_file(sends, "user_id,channel,sent_at,group,cost,variant\n"
+                      "u1,sms_email,2026-03-01T09:00:00Z,treatment,0.05,A\n"
+                      "u3,sms_email,2026-03-01T09:00:00Z,control,0,-\n"
+                      "u2,sms_email,2026-04-14T06:00:00Z,treatment,0.05,A\n"
+                      "u4,sms_email,2026-04-14T12:00:00Z,control,0,-\n"
+                      "u5,phone,2026-04-14T23:00:00Z,treatment,2,A\n"
+                      "u6,sms_email,2026-04-14T00:00:01Z,treatment,0.05,A\n");
+    assert_int_equal(lapse_campaign_eval(&r, sends, logs, 1, NULL, 0, &o, &err), LAPSE_OK);
+    assert_int_equal(r->censored, 3);
+    assert_int_equal(r->log_end, INT64_C(1776211200) + 1); /* 2026-04-15T00:00:01Z */
+    assert_int_equal(r->n_rows, 3);
+    assert_string_equal(r->rows[0].channel, "sms_email");
+    assert_int_equal(r->rows[0].sent, 2);
+    assert_int_equal(r->rows[0].censored, 1);
+    near(r->rows[0].cost, 0.1, 1e-12);
+    assert_int_equal(r->rows[0].control, 1);
+    assert_int_equal(r->rows[0].control_censored, 1);
+    assert_string_equal(r->rows[1].channel, "phone");
+    assert_int_equal(r->rows[1].sent, 0);
+    assert_int_equal(r->rows[1].censored, 1);
+    assert_string_equal(r->rows[2].channel, "all");
+    assert_int_equal(r->rows[2].sent, 2);
+    assert_int_equal(r->rows[2].censored, 2);
+    assert_int_equal(r->rows[2].control_censored, 1);
+    lapse_campaign_report_free(r);
+
     /* Errors name the line and column. */
     const struct {
         const char *text;
@@ -334,10 +362,13 @@ static void eval_hand(void **state)
           LAPSE_ERR_FORMAT, 1, 0, "no \"variant\" column" },
         { "user_id,channel,sent_at,group,cost,variant\nu1,sms_email,2026-04-15T00:00:01Z,"
           "treatment,0,A\n",
-          LAPSE_ERR_RANGE, 2, 3, "covers 2026-02-20 to 2026-04-15" },
+          LAPSE_ERR_RANGE, 2, 3,
+          "its 24-hour window closes after the log's last event (2026-04-15T00:00:00Z), as every "
+          "send's does" },
         { "user_id,channel,sent_at,group,cost,variant\nu1,sms_email,2026-02-19T23:00:00Z,"
           "treatment,0,A\n",
-          LAPSE_ERR_RANGE, 2, 3, "not inside the log" },
+          LAPSE_ERR_RANGE, 2, 3,
+          "it is before the log, which covers 2026-02-20 to 2026-04-15T00:00:00Z" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         write_file(sends, bad[i].text);

@@ -50,11 +50,28 @@ static void active_means_a_key_event_in_the_silent_days(void **state)
     assert_false(lapse_churn_active(&def, LAPSE_CHURN_NEVER, 0));
 }
 
+static void cancelled_means_a_cancel_not_followed_by_a_purchase(void **state)
+{
+    (void)state;
+    lapse_churn_def def = LAPSE_CHURN_DEF_INIT;
+    assert_int_equal(lapse_churn_preset(&def, "subscription"), LAPSE_OK);
+    const int64_t never = LAPSE_CHURN_NEVER;
+    assert_true(lapse_churn_cancelled(&def, 100, never));
+    assert_true(lapse_churn_cancelled(&def, 100, 99));
+    assert_true(lapse_churn_cancelled(&def, 100, 100)); /* the same day: still cancelled */
+    assert_false(lapse_churn_cancelled(&def, 100, 101)); /* subscribed again */
+    assert_false(lapse_churn_cancelled(&def, never, 100));
+    assert_false(lapse_churn_cancelled(&def, never, never));
+    def.cancel_is_churn = 0; /* churn by silence: a cancel changes nothing */
+    assert_false(lapse_churn_cancelled(&def, 100, never));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(diff_names_the_first_field_in_meta_line_order),
         cmocka_unit_test(active_means_a_key_event_in_the_silent_days),
+        cmocka_unit_test(cancelled_means_a_cancel_not_followed_by_a_purchase),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -503,6 +503,7 @@ static void check_against_reference(lapse_extract *x, unsigned key_mask, int can
     double values[256];
     assert_true(nf <= 256);
     size_t expected_rows[2] = { 0, 0 };
+    int64_t cancelled_rows = 0, resubscribed_rows = 0;
     for (int s = 0; s < 2; s++) {
         const int asof = snap_days[s];
         for (int u = 0; u < USERS; u++) {
@@ -510,7 +511,19 @@ static void check_against_reference(lapse_extract *x, unsigned key_mask, int can
             if (first_day(ue, asof, 0x7f) < 0)
                 continue;
             const int64_t last_key = last_day(ue, asof, key_mask);
-            const int active = last_key >= 0 && last_key >= asof - 20;
+            int active = last_key >= 0 && last_key >= asof - 20;
+            /* Churn by cancel: a cancel before asof with no purchase on a
+             * later day means the user has left; not labelled. */
+            const int64_t last_cancel = last_day(ue, asof, 1u << LAPSE_CAT_CANCEL);
+            const int64_t last_purchase = last_day(ue, asof, 1u << LAPSE_CAT_PURCHASE);
+            if (cancel && active && last_cancel >= 0) {
+                if (last_cancel >= last_purchase) {
+                    active = 0;
+                    cancelled_rows++;
+                } else {
+                    resubscribed_rows++;
+                }
+            }
             char id[16];
             snprintf(id, sizeof id, "u%05d", u);
             const lapse_extract_set set = active ? LAPSE_EXTRACT_ACTIVE : LAPSE_EXTRACT_DORMANT;
@@ -544,6 +557,11 @@ static void check_against_reference(lapse_extract *x, unsigned key_mask, int can
     }
     assert_int_equal(lapse_extract_count(x, LAPSE_EXTRACT_ACTIVE), expected_rows[0]);
     assert_int_equal(lapse_extract_count(x, LAPSE_EXTRACT_DORMANT), expected_rows[1]);
+    lapse_extract_stats stats;
+    lapse_extract_get_stats(x, &stats);
+    assert_int_equal(stats.cancelled, cancelled_rows);
+    if (cancel) /* the data holds both kinds, so both branches are checked */
+        assert_true(cancelled_rows > 0 && resubscribed_rows > 0);
 }
 
 static void agrees_with_reference(void **state)

@@ -9,7 +9,11 @@
  *   social-driven       *      community      (a community or friend message)
  *   *                   *      sms_email      (an SMS or e-mail)
  * The first matching row wins. A rules file (CSV `segment,value,action`,
- * `*` matching anything) replaces the table. */
+ * `*` matching anything) replaces the table. Its segments are the names
+ * segments get (price-sensitive, feature-dependent, social-driven, mixed-N)
+ * or `*`; its values low, medium, high or `*`; its actions the channels of
+ * campaign plan or `none`. Any other name is an error: a misspelled one
+ * would match nobody or be sent as written. */
 #ifndef LAPSE_ACTIONS_H
 #define LAPSE_ACTIONS_H
 
@@ -65,7 +69,8 @@ typedef struct lapse_action_rules lapse_action_rules;
 /* The default table above. NULL when out of memory. */
 lapse_action_rules *lapse_action_rules_default(void);
 
-/* Loads a rules file; errors name the file, line and column. */
+/* Loads a rules file; errors (LAPSE_ERR_FORMAT) name the file, line and
+ * column, and an unknown segment, value or action lists the valid ones. */
 int lapse_action_rules_load(lapse_action_rules **out, const char *path, lapse_error *err);
 
 void lapse_action_rules_free(lapse_action_rules *rules); /* accepts NULL */

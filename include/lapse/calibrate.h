@@ -77,15 +77,20 @@ typedef struct {
 #define LAPSE_CALIBRATE_OPTIONS_INIT { 5, 1 }
 
 typedef struct {
-    double platt_log_loss;    /* cross-validated mean log loss, NAN when too few rows */
+    double platt_log_loss;    /* cross-validated mean log loss */
     double isotonic_log_loss;
 } lapse_calibrate_choice;
 
+/* The method the two cross-validated log losses choose: 1 isotonic (lower
+ * than Platt's), 0 Platt (lower or equal). A figure that is NaN or infinite
+ * loses to a finite one; -1 when neither is finite. */
+int lapse_calibrate_pick(double platt_log_loss, double isotonic_log_loss);
+
 /* Fits Platt and isotonic on k-1 folds and scores the held-out fold, for
- * each fold (rows shuffled with the seed); the method with the lower total
- * log loss is refitted on all rows into out. With fewer than 2 rows per fold
- * (n < 2 * folds) it takes Platt without cross-validation. info may be NULL.
- * LAPSE_ERR_ARG for folds < 2 or n == 0. */
+ * each fold (rows shuffled with the seed); the method lapse_calibrate_pick
+ * chooses is refitted on all rows into out. info may be NULL. LAPSE_ERR_ARG
+ * for folds < 2 or n == 0; LAPSE_ERR_RANGE with fewer than 2 rows per fold
+ * (n < 2 * folds) or when neither loss is finite. */
 int lapse_calibrate_choose(lapse_calibration *out, lapse_calibrate_choice *info, const double *f,
                            const int *y, size_t n, const lapse_calibrate_options *opts,
                            lapse_error *err);

@@ -38,8 +38,12 @@
  * only over recalled users whose period ends within the log. Clicks come
  * from separate click logs (the messaging platform's export, the event-log
  * format, every row a click whatever its event name): a treatment user
- * clicked with a row in [sent_at, sent_at + window). The log covers whole
- * UTC days from the day of its first event through the day of its last.
+ * clicked with a row in [sent_at, sent_at + window). The log covers from
+ * the UTC day of its first event up to its last event (not the end of that
+ * day: an export that stops at 06:00 says nothing about 06:00 to midnight).
+ * A send before the log's first day is an error; a send whose window closes
+ * after the last event is censored: left out of every count and rate, and
+ * counted per row (censored, control_censored) and in the report.
  *
  * Statistics per channel and variant, treatment vs the channel's control:
  * the difference of recall rates with Newcombe's hybrid score interval
@@ -185,6 +189,7 @@ typedef struct {
     double srm_chi2, srm_p;            /* of the whole channel */
     double mde;
     int64_t retention_n[2], retained[2]; /* [0]: 7 days, [1]: 30 days */
+    int64_t censored, control_censored;  /* sends left out: window past the log */
 } lapse_campaign_row;
 
 typedef struct {
@@ -194,13 +199,15 @@ typedef struct {
     int64_t duplicate_rows;   /* identical repeats, skipped with a warning */
     int64_t unknown_users;    /* listed users with no event in the log */
     int64_t log_events;
-    int64_t log_first, log_end; /* the log's days: [first, end) */
+    int64_t log_first, log_end; /* [midnight of the first event's day, last event + 1 s) */
+    int64_t censored;           /* sends whose window closes after the last event */
 } lapse_campaign_report;
 
 /* Measures the send list against the logs (click_paths may be NULL with
  * n_clicks 0). Errors name the file, line and column: a malformed row,
  * an unknown channel or group, a user listed twice with different rows, a
- * send whose window is not inside the log's days (LAPSE_ERR_RANGE). Users
+ * send before the log's first day, or every send censored (LAPSE_ERR_RANGE);
+ * censored sends are warned about with their count. Users
  * with no event in the log are counted and warned about, and count as not
  * recalled. *out is owned by the caller. */
 int lapse_campaign_eval(lapse_campaign_report **out, const char *sends_path,

@@ -4,7 +4,9 @@
  * silent_days days before it. An active user is labelled churned (1) when
  * they have no key event in [asof, asof + horizon_days). For subscription
  * products (cancel_is_churn) the label is instead a cancel event inside
- * that window. The definition travels with feature tables and models, so a
+ * that window, and users who cancelled before the snapshot and have not
+ * purchased since are left out of the labelled set (lapse_churn_cancelled).
+ * The definition travels with feature tables and models, so a
  * model is never applied to users defined another way. */
 #ifndef LAPSE_CHURN_H
 #define LAPSE_CHURN_H
@@ -73,6 +75,16 @@ int lapse_churn_equal(const lapse_churn_def *a, const lapse_churn_def *b);
  * within the silent_days days before it. Days are whole days in any one
  * count (days since 1970, days since the start of a log). */
 int lapse_churn_active(const lapse_churn_def *def, int64_t last_key_day, int64_t asof_day);
+
+/* For cancel_is_churn: 1 when a user has already cancelled at the snapshot:
+ * their last cancel event before it fell on last_cancel_day, on or after the
+ * day of their last purchase (a renewal or new subscription) before it,
+ * last_purchase_day (either LAPSE_CHURN_NEVER). A purchase the same day does
+ * not undo the cancel: the day cannot order them. Such a user has left, so
+ * "a cancel in the horizon" would call them loyal: they are not labelled,
+ * however active. Always 0 for other definitions. */
+int lapse_churn_cancelled(const lapse_churn_def *def, int64_t last_cancel_day,
+                          int64_t last_purchase_day);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,10 @@
  * active population: they get a row and, unless labels are off, a label (1
  * when they have no key event in [asof, asof + horizon), or for
  * cancel_is_churn when they have a cancel event in it). Users seen before
- * asof but silent are the dormant set: same columns, never labelled.
+ * asof but silent are the dormant set: same columns, never labelled. For
+ * cancel_is_churn, active users who had already cancelled
+ * (lapse_churn_cancelled) join the dormant set: they have left, and
+ * labelling them would call them loyal.
  *
  * Memory grows with users, not events: one accumulator (320 bytes) per user
  * and snapshot, per thread, plus the interned user ids. Rows are sorted by
@@ -70,6 +73,8 @@ typedef struct {
 typedef struct {
     int64_t users;    /* distinct user ids in the log */
     int64_t last_day; /* UTC seconds of the day of the last event; -1 without events */
+    int64_t cancelled; /* rows of active users who had cancelled before the snapshot
+                          (cancel_is_churn): in the dormant set, not labelled */
     lapse_reader_stats reader;
 } lapse_extract_stats;
 

@@ -3,7 +3,9 @@
  * lapse_train takes a whole feature table (lapse/table.h) and
  *   1. splits it by time: rows with an empty label are ignored, the latest
  *      labelled snapshot (asof) is the validation period, every earlier
- *      labelled snapshot is training data (at least two snapshots needed);
+ *      labelled snapshot is training data (at least two snapshots needed;
+ *      the validation one needs LAPSE_TRAIN_MIN_VALID_ROWS rows with
+ *      LAPSE_TRAIN_MIN_VALID_CLASS churners and as many others);
  *   2. fits the scaler on the training rows: each feature's transform from
  *      the feature registry (lapse/features.h; a name it does not know gets
  *      none), then mean and population sd (sd 0 -> 1);
@@ -49,6 +51,11 @@ extern "C" {
  * "Train"); 15000 keeps it near a minute and a half. */
 #define LAPSE_TRAIN_MAX_TRAIN_DEFAULT 15000
 
+/* The smallest validation snapshot lapse_train accepts (LAPSE_ERR_RANGE
+ * below it): fewer rows validate and calibrate nothing (5 folds of 2 rows). */
+#define LAPSE_TRAIN_MIN_VALID_ROWS 50
+#define LAPSE_TRAIN_MIN_VALID_CLASS 10
+
 typedef struct {
     lapse_classifier_kind model; /* LOGISTIC or SVM */
     uint64_t seed;               /* k-means, subsample, grid and calibration folds */
@@ -84,7 +91,7 @@ typedef struct {
     double grid_auc;                /* cross-validated AUC of the chosen pair; NaN without grid */
     int logistic_iterations;        /* Newton steps; 0 for an SVM */
     double platt_log_loss;          /* lapse_calibrate_choose's cross-validated figures on */
-    double isotonic_log_loss;       /* all validation rows (NaN when too few rows) */
+    double isotonic_log_loss;       /* all validation rows */
     double classifier_seconds;      /* wall time of the classifier fit (and grid) */
     lapse_metrics_report valid;     /* cross-fitted calibrated validation figures */
 } lapse_train_report;

@@ -159,6 +159,34 @@ static int parse_value_field(const char *text, int *out)
     return LAPSE_ERR_FORMAT;
 }
 
+/* The segment names lapse_kmeans_name gives (and mixed-N, N >= 1), and the
+ * actions campaign plan can send (its channels) or "none": a misspelled name
+ * would match no user, or be sent as written. */
+static const char *const segment_names[] = { "price-sensitive", "feature-dependent",
+                                             "social-driven" };
+static const char *const action_names[] = { "sms_email", "push_feature", "coupon", "phone",
+                                            "community", "none" };
+
+static int known_segment(const char *text)
+{
+    if (strcmp(text, "*") == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof segment_names / sizeof segment_names[0]; i++)
+        if (strcmp(text, segment_names[i]) == 0)
+            return 1;
+    if (strncmp(text, "mixed-", 6) != 0 || text[6] < '1' || text[6] > '9')
+        return 0;
+    return strspn(text + 6, "0123456789") == strlen(text + 6);
+}
+
+static int known_action(const char *text)
+{
+    for (size_t i = 0; i < sizeof action_names / sizeof action_names[0]; i++)
+        if (strcmp(text, action_names[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static int rules_field(const lapse_input_csv *csv, const char *text, size_t len, void *user)
 {
     rules_parse *p = user;
@@ -196,10 +224,20 @@ static int rules_row(const lapse_input_csv *csv, void *user)
         return LAPSE_OK;
     }
     int value;
+    if (!known_segment(p->fields[0]))
+        return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, 1, -1,
+                               "unknown segment \"%s\" (expected price-sensitive, "
+                               "feature-dependent, social-driven, mixed-1, mixed-2, ... or *)",
+                               p->fields[0]);
     if (parse_value_field(p->fields[1], &value) != LAPSE_OK)
         return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, 2, -1,
                                "value must be low, medium, high or *, not \"%s\"",
                                p->fields[1]);
+    if (!known_action(p->fields[2]))
+        return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, 3, -1,
+                               "unknown action \"%s\" (expected sms_email, push_feature, coupon, "
+                               "phone, community or none)",
+                               p->fields[2]);
     if (rules_add(p->rules, p->fields[0], value, p->fields[2]) != LAPSE_OK)
         return lapse_error_set(p->err, LAPSE_ERR_NOMEM, path, row, 0, -1, "out of memory");
     return LAPSE_OK;

@@ -242,6 +242,16 @@ void lapse_calibrate_apply(double *out, const lapse_calibration *cal, const doub
     }
 }
 
+int lapse_calibrate_pick(double platt_loss, double isotonic_loss)
+{
+    /* A NaN or infinite figure says nothing, so it loses: comparing it
+     * would quietly pick Platt. */
+    const int platt = isfinite(platt_loss), isotonic = isfinite(isotonic_loss);
+    if (platt && isotonic)
+        return isotonic_loss < platt_loss;
+    return isotonic ? 1 : platt ? 0 : -1;
+}
+
 int lapse_calibrate_choose(lapse_calibration *out, lapse_calibrate_choice *info, const double *f,
                            const int *y, size_t n, const lapse_calibrate_options *opts,
                            lapse_error *err)
@@ -258,11 +268,11 @@ int lapse_calibrate_choose(lapse_calibration *out, lapse_calibrate_choice *info,
         return rc;
     const size_t folds = (size_t)opts->folds;
     lapse_calibrate_choice choice = { NAN, NAN };
-    if (n < 2 * folds) {
-        if (info)
-            *info = choice;
-        return lapse_calibrate_platt(out, f, y, n, err);
-    }
+    if (n < 2 * folds)
+        return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
+                               "%zu rows are too few to choose a calibration by %zu-fold "
+                               "cross-validation (at least %zu)",
+                               n, folds, 2 * folds);
     size_t *order = malloc(n * sizeof *order);
     double *tf = malloc(n * sizeof *tf), *prob = malloc(n * sizeof *prob);
     int *ty = malloc(n * sizeof *ty), *vy = malloc(n * sizeof *vy);
@@ -302,8 +312,16 @@ int lapse_calibrate_choose(lapse_calibration *out, lapse_calibrate_choice *info,
     choice.isotonic_log_loss = loss[1] / (double)n;
     if (info)
         *info = choice;
-    rc = choice.isotonic_log_loss < choice.platt_log_loss ? lapse_calibrate_isotonic(out, f, y, n, err)
-                                                          : lapse_calibrate_platt(out, f, y, n, err);
+    const int method = lapse_calibrate_pick(choice.platt_log_loss, choice.isotonic_log_loss);
+    if (method < 0) {
+        rc = lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
+                             "neither Platt nor isotonic calibration has a finite "
+                             "cross-validated log loss on these %zu rows",
+                             n);
+        goto done;
+    }
+    rc = method == 1 ? lapse_calibrate_isotonic(out, f, y, n, err)
+                     : lapse_calibrate_platt(out, f, y, n, err);
 done:
     lapse_calibrate_clear(&fit);
     free(order);

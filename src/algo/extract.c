@@ -375,6 +375,12 @@ static int check_horizons(const lapse_extract *x, lapse_error *err)
     return LAPSE_OK;
 }
 
+/* A last-day field (1 + day, 0 none) as lapse_churn takes it. */
+static int64_t day_or_never(int32_t last1)
+{
+    return last1 ? last1 - 1 : LAPSE_CHURN_NEVER;
+}
+
 static int build_rows(lapse_extract *x, lapse_error *err)
 {
     const size_t n = lapse_strmap_size(x->users);
@@ -398,8 +404,15 @@ static int build_rows(lapse_extract *x, lapse_error *err)
             if (!acc_seen(a))
                 continue;
             const int32_t last_key1 = acc_last_key1(a, snap->key_mask);
-            const int active = lapse_churn_active(
-                &x->churn, last_key1 ? last_key1 - 1 : LAPSE_CHURN_NEVER, snap->asof_day);
+            int active = lapse_churn_active(
+                &x->churn, day_or_never(last_key1), snap->asof_day);
+            /* Scoring sees the same population as training, so this holds
+             * with labels off too. */
+            if (active && lapse_churn_cancelled(&x->churn, day_or_never(a->last1[LAPSE_CAT_CANCEL]),
+                                                day_or_never(a->last1[LAPSE_CAT_PURCHASE]))) {
+                active = 0;
+                x->stats.cancelled++;
+            }
             const int set = active ? LAPSE_EXTRACT_ACTIVE : LAPSE_EXTRACT_DORMANT;
             x->rows[set][x->row_count[set]++] = (extract_row){ order[i].id, (uint32_t)s };
         }

@@ -242,10 +242,14 @@ static void print_eval_summary(const lapse_campaign_report *report)
     for (size_t i = 0; i < report->n_rows; i++) {
         const lapse_campaign_row *r = &report->rows[i];
         fprintf(stderr, "lapse:   %-12s %-4s sent %lld, recalled %.2f%% vs control %.2f%% "
-                "(n %lld): uplift %+.2f%% [%+.2f%%, %+.2f%%], p %.3g, SRM p %.3g\n",
+                "(n %lld): uplift %+.2f%% [%+.2f%%, %+.2f%%], p %.3g, SRM p %.3g",
                 r->channel, r->variant, (long long)r->sent, 100 * r->cmp.rate_t,
                 100 * r->cmp.rate_c, (long long)r->control, 100 * r->cmp.diff,
                 100 * r->cmp.ci_lo, 100 * r->cmp.ci_hi, r->cmp.p_value, r->srm_p);
+        if (r->censored || r->control_censored)
+            fprintf(stderr, "; censored %lld (control %lld)", (long long)r->censored,
+                    (long long)r->control_censored);
+        fputc('\n', stderr);
     }
 }
 

@@ -220,7 +220,7 @@ static int write_tables(const lapse_extract *x, lapse_error *err)
     return status;
 }
 
-/* Warnings about skipped rows and unknown event names, then the counts. */
+/* Warnings about skipped rows, unknown event names and cancelled users, then the counts. */
 static void log_summary(const lapse_extract *x)
 {
     lapse_extract_stats stats;
@@ -242,6 +242,11 @@ static void log_summary(const lapse_extract *x)
                   "as other",
                   (long long)r->unknown_rows, examples);
     }
+    if (stats.cancelled)
+        lapse_log(LAPSE_LOG_WARN,
+                  "%lld rows of active users who had cancelled before the snapshot (no purchase "
+                  "since) are not labelled: they are in the dormant set",
+                  (long long)stats.cancelled);
     lapse_log(LAPSE_LOG_INFO, "%lld events, %lld users: %zu rows, %zu dormant",
               (long long)r->events, (long long)stats.users,
               lapse_extract_count(x, LAPSE_EXTRACT_ACTIVE),

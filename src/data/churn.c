@@ -109,3 +109,10 @@ int lapse_churn_active(const lapse_churn_def *def, int64_t last_key_day, int64_t
 {
     return last_key_day >= asof_day - def->silent_days;
 }
+
+int lapse_churn_cancelled(const lapse_churn_def *def, int64_t last_cancel_day,
+                          int64_t last_purchase_day)
+{
+    return def->cancel_is_churn && last_cancel_day != LAPSE_CHURN_NEVER &&
+           last_cancel_day >= last_purchase_day;
+}

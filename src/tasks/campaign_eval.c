@@ -27,7 +27,7 @@ typedef struct {
     int64_t sent_at, line;
     double cost;
     int32_t variant; /* id in the variant map; -1 for control */
-    unsigned char channel, control, seen, clicked;
+    unsigned char channel, control, seen, clicked, censored;
 } send;
 
 typedef struct {
@@ -218,7 +218,7 @@ static void judge(outcome *o, const send *s, const key_event *k, size_t n, int64
 }
 
 typedef struct {
-    int64_t sent, clicked, recalled, ret_n[2], ret_k[2];
+    int64_t sent, clicked, recalled, ret_n[2], ret_k[2], censored;
     double cost;
 } tally;
 
@@ -228,6 +228,7 @@ static void tally_add(tally *sum, const tally *t)
     sum->clicked += t->clicked;
     sum->recalled += t->recalled;
     sum->cost += t->cost;
+    sum->censored += t->censored;
     for (int q = 0; q < 2; q++) {
         sum->ret_n[q] += t->ret_n[q];
         sum->ret_k[q] += t->ret_k[q];
@@ -242,11 +243,12 @@ typedef struct {
     int64_t n_c[LAPSE_CHANNELS]; /* control sends */
     int64_t x_c[LAPSE_CHANNELS]; /* control sends recalled */
     int64_t n_t[LAPSE_CHANNELS]; /* treatment sends */
+    int64_t cen_c[LAPSE_CHANNELS]; /* control sends censored (not in n_c) */
 } eval_tallies;
 
 static void finish_row(lapse_campaign_row *row, const char *channel, const char *variant,
-                       const tally *t, int64_t n_c, int64_t x_c, int64_t channel_sent,
-                       int clicks, double control)
+                       const tally *t, int64_t n_c, int64_t x_c, int64_t cen_c,
+                       int64_t channel_sent, int clicks, double control)
 {
     memset(row, 0, sizeof *row);
     snprintf(row->channel, sizeof row->channel, "%s", channel);
@@ -257,6 +259,8 @@ static void finish_row(lapse_campaign_row *row, const char *channel, const char 
     row->cost = t->cost;
     row->control = n_c;
     row->control_recalled = x_c;
+    row->censored = t->censored;
+    row->control_censored = cen_c;
     lapse_compare_proportions(&row->cmp, t->recalled, t->sent, x_c, n_c);
     lapse_srm(&row->srm_chi2, &row->srm_p, n_c, n_c + channel_sent, control);
     row->mde = lapse_mde(n_c > 0 ? (double)x_c / (double)n_c : NAN, t->sent, n_c);
@@ -288,26 +292,38 @@ static int read_event_logs(lapse_campaign_report *rep, log_pass *p, const char *
             return status;
     }
     rep->log_first = lapse_day_of(first) * DAY;
-    rep->log_end = (lapse_day_of(last) + 1) * DAY;
+    /* A log ends where its export stopped, often inside a day: what comes
+     * after its last event is unknown, not quiet. */
+    rep->log_end = last + 1;
     return LAPSE_OK;
 }
 
-/* A send whose window leaves the log cannot be judged: an error. A listed
- * user with no event at all is only warned about, in one pass so the
- * warnings come in file order. */
-static int check_sends(lapse_campaign_report *rep, const eval_state *s, int64_t window,
+/* A send before the log's first day cannot be judged: an error. A send
+ * whose window closes after the log's last event is censored: left out of
+ * the rates and counted (an error when every send is). A listed user with no
+ * event at all is only warned about, in one pass so the warnings come in
+ * file order. */
+static int check_sends(lapse_campaign_report *rep, eval_state *s, int64_t window,
                        lapse_error *err)
 {
+    const send *first_censored = NULL;
+    char last[32];
+    lapse_time_format_iso(last, rep->log_end - 1);
     for (size_t i = 0; i < s->n; i++) {
-        const send *d = &s->sends[i];
-        if (d->sent_at < rep->log_first || d->sent_at + window > rep->log_end) {
-            char a[16], b[16], when[32];
+        send *d = &s->sends[i];
+        if (d->sent_at + window > rep->log_end) {
+            d->censored = 1;
+            rep->censored++;
+            if (!first_censored)
+                first_censored = d;
+        }
+        if (d->sent_at < rep->log_first) {
+            char a[16], b[32], when[32];
             lapse_time_format_iso(when, d->sent_at);
             lapse_time_format_date(a, rep->log_first);
-            lapse_time_format_date(b, rep->log_end - DAY);
+            lapse_time_format_iso(b, rep->log_end - 1);
             return lapse_error_set(err, LAPSE_ERR_RANGE, s->path, d->line, s->sent_col, -1,
-                                   "send at %s: its window is not inside the log, which "
-                                   "covers %s to %s",
+                                   "send at %s: it is before the log, which covers %s to %s",
                                    when, a, b);
         }
         if (!d->seen) {
@@ -319,6 +335,21 @@ static int check_sends(lapse_campaign_report *rep, const eval_state *s, int64_t 
             }
         }
     }
+    if (rep->censored == (int64_t)s->n) {
+        char when[32];
+        lapse_time_format_iso(when, first_censored->sent_at);
+        return lapse_error_set(err, LAPSE_ERR_RANGE, s->path, first_censored->line, s->sent_col,
+                               -1,
+                               "send at %s: its %g-hour window closes after the log's last "
+                               "event (%s), as every send's does: nothing can be measured "
+                               "(give the log through the end of the windows)",
+                               when, (double)window / 3600, last);
+    }
+    if (rep->censored)
+        lapse_log(LAPSE_LOG_WARN,
+                  "%lld sends whose %g-hour window closes after the log's last event (%s) are "
+                  "censored: left out of the rates",
+                  (long long)rep->censored, (double)window / 3600, last);
     if (rep->unknown_users)
         lapse_log(LAPSE_LOG_WARN, "%lld listed users have no event in the log; they count as "
                   "not recalled", (long long)rep->unknown_users);
@@ -340,6 +371,13 @@ static int tally_sends(eval_tallies *t, const log_pass *p, int64_t log_end, laps
         while (k < p->n_keys && p->keys[k].send == i)
             k++;
         const send *d = &s->sends[i];
+        if (d->censored) {
+            if (d->control)
+                t->cen_c[d->channel]++;
+            else
+                t->treated[d->channel * (t->n_var + 1) + (size_t)d->variant].censored++;
+            continue;
+        }
         outcome o;
         judge(&o, d, p->keys + k0, k - k0, p->opts->window, log_end);
         if (d->control) {
@@ -371,18 +409,23 @@ static int report_rows(lapse_campaign_report *rep, const eval_tallies *t,
     if (!rep->rows)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     tally all = { 0 };
-    int64_t all_c = 0, all_x = 0;
+    int64_t all_c = 0, all_x = 0, all_cen = 0;
     for (int c = 0; c < LAPSE_CHANNELS; c++) {
         all_c += t->n_c[c];
         all_x += t->x_c[c];
-        if (t->n_t[c] == 0 && t->n_c[c] > 0) {
+        all_cen += t->cen_c[c];
+        int64_t treated = 0; /* sends of the channel's variants, censored or not */
+        for (size_t v = 0; v < t->n_var; v++)
+            treated += t->treated[c * (t->n_var + 1) + v].sent +
+                       t->treated[c * (t->n_var + 1) + v].censored;
+        if (treated == 0 && t->n_c[c] + t->cen_c[c] > 0) {
             const tally none = { 0 };
             finish_row(&rep->rows[rep->n_rows++], lapse_channel_name(c), "-", &none, t->n_c[c],
-                       t->x_c[c], 0, clicks, control);
+                       t->x_c[c], t->cen_c[c], 0, clicks, control);
         }
         for (size_t v = 0; v < t->n_var; v++) {
             const tally *tv = &t->treated[c * (t->n_var + 1) + v];
-            if (tv->sent == 0)
+            if (tv->sent + tv->censored == 0)
                 continue;
             size_t len;
             char name[LAPSE_VARIANT_MAX + 1];
@@ -390,12 +433,12 @@ static int report_rows(lapse_campaign_report *rep, const eval_tallies *t,
             memcpy(name, key, len);
             name[len] = '\0';
             finish_row(&rep->rows[rep->n_rows++], lapse_channel_name(c), name, tv, t->n_c[c],
-                       t->x_c[c], t->n_t[c], clicks, control);
+                       t->x_c[c], t->cen_c[c], t->n_t[c], clicks, control);
             tally_add(&all, tv);
         }
     }
-    finish_row(&rep->rows[rep->n_rows++], "all", "all", &all, all_c, all_x, all.sent, clicks,
-               control);
+    finish_row(&rep->rows[rep->n_rows++], "all", "all", &all, all_c, all_x, all_cen, all.sent,
+               clicks, control);
     return LAPSE_OK;
 }
 
@@ -476,7 +519,8 @@ int lapse_campaign_report_write(FILE *out, const lapse_campaign_report *report)
 {
     fputs("channel,variant,sent,clicked,recalled,recall_rate,total_cost,cost_per_recalled,"
           "control,control_recalled,control_rate,uplift,ci_low,ci_high,p_value,test,srm_chi2,"
-          "srm_p,mde,retention_7d_n,retained_7d,retention_30d_n,retained_30d\n",
+          "srm_p,mde,retention_7d_n,retained_7d,retention_30d_n,retained_30d,censored,"
+          "control_censored\n",
           out);
     for (size_t i = 0; i < report->n_rows; i++) {
         const lapse_campaign_row *r = &report->rows[i];
@@ -502,7 +546,7 @@ int lapse_campaign_report_write(FILE *out, const lapse_campaign_report *report)
             put_number(out, r->retention_n[q] ? (double)r->retained[q] / (double)r->retention_n[q]
                                               : NAN);
         }
-        fputc('\n', out);
+        fprintf(out, ",%lld,%lld\n", (long long)r->censored, (long long)r->control_censored);
     }
     return ferror(out) ? LAPSE_ERR_IO : LAPSE_OK;
 }

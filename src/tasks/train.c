@@ -166,6 +166,30 @@ static int check_classes(const int *y, size_t n, const char *what, size_t *posit
     return 0;
 }
 
+/* The held-out snapshot validates the model and fits its calibration: with
+ * a handful of rows its figures are noise (or NaN) and would still be saved
+ * as the model's. */
+static int check_validation(const int *y, const split *s, size_t *positives, lapse_error *err)
+{
+    size_t pos = 0;
+    for (size_t i = 0; i < s->n_valid; i++)
+        pos += y[i] != 0;
+    *positives = pos;
+    const size_t neg = s->n_valid - pos;
+    if (s->n_valid >= LAPSE_TRAIN_MIN_VALID_ROWS && pos >= LAPSE_TRAIN_MIN_VALID_CLASS &&
+        neg >= LAPSE_TRAIN_MIN_VALID_CLASS)
+        return 0;
+    char day[16];
+    lapse_time_format_date(day, s->valid_asof);
+    return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
+                           "the validation snapshot %s has %zu labelled rows (%zu churners, %zu "
+                           "others): too few to validate a model, which needs at least %d rows "
+                           "and %d of each class there (extract more users, or label a later "
+                           "snapshot)",
+                           day, s->n_valid, pos, neg, LAPSE_TRAIN_MIN_VALID_ROWS,
+                           LAPSE_TRAIN_MIN_VALID_CLASS);
+}
+
 /* Copies the chosen rows of the table into a dense matrix. */
 static double *gather(const lapse_table *t, const size_t *rows, size_t n)
 {
@@ -243,7 +267,7 @@ static int gather_rows(dataset *ds, lapse_train_report *r, const lapse_table *t,
         ds->yv[i] = t->labels[s->valid[i]] > 0;
     int rc = check_classes(ds->yt, s->n_train, "training", &r->train_positives, err);
     if (rc == 0)
-        rc = check_classes(ds->yv, s->n_valid, "validation", &r->valid_positives, err);
+        rc = check_validation(ds->yv, s, &r->valid_positives, err);
     return rc;
 }
 

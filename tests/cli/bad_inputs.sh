@@ -109,6 +109,24 @@ names=$(head -1 body.tmp | cut -d, -f3- | sed 's/,label$//')
 { sed -n 1p t_feat.csv | sed "s/schema=.*/schema=$(schema_hash ${names//,/ })/"; cat body.tmp; } > t_less.csv
 rm body.tmp
 gzip -n -c t_feat.csv | head -c 3000 > t_trunc.csv.gz
+# The validation snapshot (2026-04-01, the latest) cut to $1 churners and $2 others.
+few_valid() {
+    awk -F, -v p="$1" -v n="$2" \
+        '$2 != "2026-04-01" || ($NF == 1 && p-- > 0) || ($NF == 0 && n-- > 0)' t_feat.csv
+}
+few_valid 1 1 > t_valid2.csv
+few_valid 3 57 > t_valid_3pos.csv
+# A log whose export stops at 2026-03-02T06:00:00Z, and sends whose 24-hour
+# windows close before it (05:00) or after it (08:00).
+printf '%s\n' "$header" a,2026-02-20,login b,2026-02-20,login c,2026-02-20,login d,2026-02-20,login \
+    a,2026-03-01T20:00:00Z,login b,2026-03-02T05:30:00Z,login c,2026-03-02T06:00:00Z,login > log0600.csv
+sends_head='user_id,channel,sent_at,group,cost,variant'
+printf '%s\n' "$sends_head" 'a,sms_email,2026-03-01T05:00:00Z,treatment,0.05,A' \
+    'b,sms_email,2026-03-01T08:00:00Z,treatment,0.05,A' 'c,sms_email,2026-03-01T05:00:00Z,control,0,-' \
+    'd,sms_email,2026-03-01T08:00:00Z,control,0,-' > sends0600.csv
+printf '%s\n' "$sends_head" 'a,sms_email,2026-03-01T08:00:00Z,treatment,0.05,A' \
+    'c,sms_email,2026-03-01T08:00:00Z,control,0,-' > sends_late.csv
+printf '%s\n' "$sends_head" 'a,sms_email,2026-02-19T23:00:00Z,treatment,0.05,A' > sends_early.csv
 "$LAPSE_BIN" train -q --model logistic -o lr.model t_feat.csv
 "$LAPSE_BIN" train -q --model logistic -o less.model t_less.csv
 "$LAPSE_BIN" score -q -m lr.model -o s_all.csv t_feat.csv

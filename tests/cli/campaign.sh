@@ -65,7 +65,8 @@ set +e
 "$LAPSE_BIN" campaign eval -q --sends late.csv log.csv > /dev/null 2> err.txt; rc=$?
 set -e
 [ $rc -eq 1 ] || fail "send after the log exit $rc"
-grep -q 'covers 2026-02-20 to 2026-04-15 (in late.csv:2, column 3)' err.txt || fail "range message: $(cat err.txt)"
+grep -qF "closes after the log's last event (2026-04-15T00:00:00Z), as every send's does: nothing can be measured (give the log through the end of the windows) (in late.csv:2, column 3)" err.txt ||
+    fail "range message: $(cat err.txt)"
 # unknown users and repeated rows: counted warnings, exit 0
 printf 'user_id,channel,sent_at,group,cost,variant\na,sms_email,2026-03-01,treatment,0.05,A\nghost,sms_email,2026-03-01,control,0,-\na,sms_email,2026-03-01,treatment,0.05,A\n' > warn.csv
 "$LAPSE_BIN" campaign eval --sends warn.csv log.csv > /dev/null 2> err.txt

@@ -76,10 +76,10 @@ sed -n 2,6p sorted.csv | cut -d, -f1 | diff -u - top5.txt || fail "--top 5 is no
 "$LAPSE_BIN" score -q -m logistic.model --value-rule 5,2,200 --stages 10,30,60 table.csv >opt.csv
 grep -q '^u1,.*,medium,.*,coupon,0$' opt.csv || fail "--value-rule: $(cat opt.csv)"
 grep -q '^u3,[^,]*,[^,]*,high,warning,' opt.csv || fail "--stages: $(cat opt.csv)"
-printf 'segment,value,action\n*,high,vip_call\nsocial-driven,*,forum_post\n*,*,email\n' >rules.csv
+printf 'segment,value,action\n*,high,phone\nsocial-driven,*,community\n*,*,none\n' >rules.csv
 "$LAPSE_BIN" score -q -m logistic.model --rules rules.csv table.csv |
     awk -F, '{ print $1 "," $(NF - 1) "," $NF }' >act.txt
-printf 'user_id,action,label\nu1,vip_call,0\n"u,forum_post,1\nu3,forum_post,\n' | diff -u - act.txt ||
+printf 'user_id,action,label\nu1,phone,0\n"u,community,1\nu3,community,\n' | diff -u - act.txt ||
     fail "--rules"
 
 # --logs: extracted with the model's churn definition, dormant users too,

@@ -38,6 +38,19 @@ expect 2 "--threshold" eval --threshold 2 f.csv
 "$LAPSE_BIN" extract -q --asof 2026-03-02,2026-04-01,2026-05-01,2026-05-31 -o feat.csv \
     sim/events.csv.gz
 
+# The validation snapshot needs 50 rows with 10 of each class: exactly that
+# trains; one churner fewer is refused with the counts, and writes nothing.
+valid_cut() {
+    awk -F, -v p="$1" -v n="$2" \
+        '$2 != "2026-05-31" || ($NF == 1 && p-- > 0) || ($NF == 0 && n-- > 0)' feat.csv > cut.csv
+}
+valid_cut 10 40
+"$LAPSE_BIN" train -q --model logistic -o cut.model cut.csv || fail "50 validation rows, 10 churners"
+valid_cut 9 41
+expect 1 "lapse: the validation snapshot 2026-05-31 has 50 labelled rows (9 churners, 41 others): too few to validate a model, which needs at least 50 rows and 10 of each class there" \
+    train -q --model logistic -o few.model cut.csv
+[ ! -e few.model ] || fail "a refused validation wrote a model"
+
 # A bad value on line 5 of the table: exit 1 naming file:line.
 awk -F, 'NR == 5 { $4 = "x" } { print }' OFS=, feat.csv >bad.csv
 expect 1 "bad.csv:5" train --model logistic -o m bad.csv
