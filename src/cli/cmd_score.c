@@ -161,6 +161,11 @@ int cmd_score(int argc, char **argv)
     status = check_options(argc - first);
     if (status != EXIT_OK)
         return status;
+    const cli_output scores = { "-o", output };
+    const char *const files[] = { model_path, rules_path };
+    status = cli_check_outputs(name, &scores, 1, argv + first, (size_t)(argc - first), files, 2);
+    if (status != EXIT_OK)
+        return status;
 
     cli_log_to_stderr(quiet);
     lapse_error err = LAPSE_ERROR_INIT;
