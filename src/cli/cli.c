@@ -123,10 +123,18 @@ static int same_output(const char *a, const char *b)
     return lapse_outfile_refuse_inputs(a, &b, 1, &err) != LAPSE_OK;
 }
 
-int cli_check_outputs(const char *command, const cli_output *outputs, size_t n_out,
-                      char *const *args, size_t n_args, const char *const *more,
-                      size_t n_more)
+int cli_check_files(const char *command, const cli_output *outputs, size_t n_out,
+                    char *const *args, size_t n_args, const char *const *more,
+                    size_t n_more)
 {
+    size_t on_stdin = 0;
+    for (size_t i = 0; i < n_args; i++)
+        on_stdin += strcmp(args[i], "-") == 0;
+    for (size_t i = 0; i < n_more; i++)
+        on_stdin += more[i] && strcmp(more[i], "-") == 0;
+    if (on_stdin > 1)
+        return cli_usage_error(command, "%zu inputs are \"-\", standard input, which can be "
+                               "read only once", on_stdin);
     for (size_t i = 0; i < n_out; i++) {
         if (!outputs[i].path)
             continue;

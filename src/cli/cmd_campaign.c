@@ -205,7 +205,7 @@ static int campaign_plan_command(int argc, char **argv)
     if (lapse_campaign_plan_check(&plan, &err) != LAPSE_OK)
         return cli_usage_error(CMD, "%s", err.message);
     const cli_output send_list = { "-o", output };
-    const int refused = cli_check_outputs(CMD, &send_list, 1, argv + first, 1, NULL, 0);
+    const int refused = cli_check_files(CMD, &send_list, 1, argv + first, 1, NULL, 0);
     if (refused != EXIT_OK)
         return refused;
     cli_log_to_stderr(quiet);
@@ -267,8 +267,8 @@ static int campaign_eval_command(int argc, char **argv)
     const char *named[MAX_FILES + 2] = { sends, events };
     memcpy(named + 2, clicks, n_clicks * sizeof *clicks);
     const cli_output report_file = { "-o", output };
-    const int refused = cli_check_outputs(CMD, &report_file, 1, argv + first,
-                                          (size_t)(argc - first), named, n_clicks + 2);
+    const int refused = cli_check_files(CMD, &report_file, 1, argv + first,
+                                        (size_t)(argc - first), named, n_clicks + 2);
     if (refused != EXIT_OK)
         return refused;
     cli_log_to_stderr(quiet);

@@ -236,8 +236,8 @@ int cmd_extract(int argc, char **argv)
     if (status != EXIT_OK)
         return status;
     const cli_output outputs[] = { { "-o", output }, { "--dormant", dormant_path } };
-    status = cli_check_outputs(name, outputs, 2, argv + first, (size_t)(argc - first),
-                               &events_path, 1);
+    status = cli_check_files(name, outputs, 2, argv + first, (size_t)(argc - first),
+                             &events_path, 1);
     if (status != EXIT_OK)
         return status;
 

@@ -131,8 +131,8 @@ int cmd_train(int argc, char **argv)
     if (first >= argc)
         return cli_usage_error(CMD, "no feature table given");
     const cli_output model_file = { "-o", output };
-    const int refused = cli_check_outputs(CMD, &model_file, 1, argv + first,
-                                          (size_t)(argc - first), NULL, 0);
+    const int refused = cli_check_files(CMD, &model_file, 1, argv + first,
+                                        (size_t)(argc - first), NULL, 0);
     if (refused != EXIT_OK)
         return refused;
     cli_log_to_stderr(quiet);
