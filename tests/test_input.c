@@ -129,6 +129,77 @@ static void open_and_gzip_errors(void **state)
     lapse_input_close(NULL);
 }
 
+/* Writes len bytes (NULs included) to path. */
+static const char *write_bytes(const char *path, const void *bytes, size_t len)
+{
+    FILE *file = fopen(path, "wb");
+    assert_non_null(file);
+    assert_int_equal(fwrite(bytes, 1, len, file), len);
+    assert_int_equal(fclose(file), 0);
+    return path;
+}
+
+/* The error that opening and reading path ends in, or LAPSE_OK. */
+static int open_and_read(const char *path, lapse_error *err)
+{
+    lapse_input *in = NULL;
+    int status = lapse_input_open(&in, path, err);
+    char buf[64];
+    size_t got = 1;
+    while (status == LAPSE_OK && got > 0)
+        status = lapse_input_read(in, buf, sizeof buf, &got, err);
+    lapse_input_close(in);
+    return status;
+}
+
+/* Compressions lapse does not read and wide text encodings are refused by
+ * name, at byte 0; text that only looks like them is read. */
+static void other_formats_named(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *bytes;
+        size_t len;
+        const char *named;
+    } cases[] = {
+        { "BZh91AY&SY\x01\x02", 12, "bzip2 data" },
+        { "BZh9\x17\x72\x45\x38\x50\x90", 10, "bzip2 data" },
+        { "\xfd\x37\x7a\x58\x5a\x00\x00\x04", 8, "xz data" },
+        { "\x28\xb5\x2f\xfd\x00\x58", 6, "zstd support is not built in" },
+        { "PK\x03\x04\x14\x00", 6, "a zip archive" },
+        { "\x04\x22\x4d\x18\x64", 5, "lz4 data" },
+        { "\x1f\x9d\x90", 3, "compress (.Z) data" },
+        { "\xff\xfeu\x00s\x00", 6, "UTF-16LE text" },
+        { "\xfe\xff\x00u\x00s", 6, "UTF-16BE text" },
+        { "u\x00s\x00" "e\x00", 6, "UTF-16LE text" },
+        { "\x00u\x00s\x00" "e", 6, "UTF-16BE text" },
+        { "\xff\xfe\x00\x00u\x00\x00\x00", 8, "UTF-32LE text" },
+        { "\x00\x00\xfe\xff\x00\x00\x00u", 8, "UTF-32BE text" },
+        { "u\x00\x00\x00s\x00\x00\x00", 8, "UTF-32LE text" },
+        { "\xff\xfe", 2, "UTF-16LE text" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        lapse_error err = LAPSE_ERROR_INIT;
+        write_bytes("input_other.bin", cases[i].bytes, cases[i].len);
+        if (open_and_read("input_other.bin", &err) != LAPSE_ERR_FORMAT ||
+            !strstr(err.message, cases[i].named))
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err.message, cases[i].named);
+        assert_int_equal(err.offset, 0);
+        assert_string_equal(err.path, "input_other.bin");
+    }
+    /* UTF-16 inside gzip is found in the inflated text. */
+    const char *wide[1] = { "\xff\xfeu" };
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(open_and_read(write_gzip("input_wide.gz", wide, 1), &err),
+                     LAPSE_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "UTF-16LE"));
+    /* A header that starts like bzip2, a lone BOM, and short files are text. */
+    const char *texts[] = { "BZh,ts\n", "BZh9x\n", "\xef\xbb\xbf", "u", "PK", "" };
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+        if (open_and_read(test_write_text("input_text.csv", texts[i]), &err) != LAPSE_OK)
+            fail_msg("text %zu: %s", i, err.message);
+}
+
 typedef struct {
     char seen[256];
     int64_t lines[8];
@@ -259,6 +330,7 @@ int main(void)
         cmocka_unit_test(same_text_every_format),
         cmocka_unit_test(standard_input),
         cmocka_unit_test(open_and_gzip_errors),
+        cmocka_unit_test(other_formats_named),
         cmocka_unit_test(csv_records_and_lines),
         cmocka_unit_test(csv_errors_located),
         cmocka_unit_test(csv_raw_line),

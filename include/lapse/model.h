@@ -211,8 +211,9 @@ int lapse_model_save(const lapse_model *model, const char *path, lapse_error *er
 int lapse_model_decode(lapse_model **out, const void *data, size_t size, const char *path,
                        lapse_error *err);
 
-/* Reads and decodes the model file at path: lapse_model_decode's codes, and
- * LAPSE_ERR_IO when the file cannot be read. */
+/* Reads and decodes the model file at path ("-": all of standard input,
+ * which is left open): lapse_model_decode's codes, and LAPSE_ERR_IO when
+ * the file cannot be read. */
 int lapse_model_load(lapse_model **out, const char *path, lapse_error *err);
 
 /* Compares a feature table's column names with the model's features.

@@ -1,5 +1,6 @@
-/* The input layer: bytes from a file or stdin (plain or gzip, BOM dropped),
- * and the libcsv record loop over them. */
+/* The input layer: bytes from a file or stdin (plain or gzip, BOM dropped;
+ * other compressions and UTF-16/32 refused by name), and the libcsv record
+ * loop over them. */
 #include "input.h"
 
 #include <errno.h>
@@ -24,7 +25,7 @@ struct lapse_input {
     int member_open;      /* inside a gzip member (EOF now = truncated) */
     int64_t members_done; /* gzip members read to their end */
     int64_t member_start; /* file offset where the last member ended */
-    unsigned char head[3]; /* the text's first bytes, held back to look for a BOM */
+    unsigned char head[4]; /* the text's first bytes, held back to look for a BOM */
     size_t head_len, head_pos;
     int head_checked;
 };
@@ -52,6 +53,39 @@ void lapse_input_close(lapse_input *in)
     free(in);
 }
 
+/* Enough of the file to tell every format below from text. */
+#define SNIFF_BYTES 10
+
+/* Compressions lapse does not inflate, by their magic: without this they
+ * would reach the CSV parser and be reported as a bad header. */
+static int refuse_compressed(const lapse_input *in, lapse_error *err)
+{
+    static const struct {
+        const char *magic;
+        size_t len;
+        const char *what;
+    } formats[] = {
+        { "\xfd\x37\x7a\x58\x5a\x00", 6, "xz data; lapse reads plain text or gzip: decompress it (xz -dc)" },
+        { "\x28\xb5\x2f\xfd", 4, "zstd data; zstd support is not built in: decompress it (zstd -dc)" },
+        { "\x04\x22\x4d\x18", 4, "lz4 data; lapse reads plain text or gzip: decompress it (lz4 -dc)" },
+        { "PK\x03\x04", 4, "a zip archive; lapse reads plain text or gzip: extract the file (unzip -p)" },
+        { "\x1f\x9d", 2, "compress (.Z) data; lapse reads plain text or gzip: decompress it (gzip -dc)" },
+    };
+    const unsigned char *b = in->raw;
+    for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
+        if (in->raw_len >= formats[i].len && memcmp(b, formats[i].magic, formats[i].len) == 0)
+            return lapse_error_set(err, LAPSE_ERR_FORMAT, in->path, 0, 0, 0, "this is %s",
+                                   formats[i].what);
+    /* "BZh" and a block size, then a block's or the end's magic: a header
+     * that merely starts with "BZh" stays text. */
+    if (in->raw_len >= 5 && memcmp(b, "BZh", 3) == 0 && b[3] >= '1' && b[3] <= '9' &&
+        (b[4] == 0x31 || b[4] == 0x17))
+        return lapse_error_set(err, LAPSE_ERR_FORMAT, in->path, 0, 0, 0,
+                               "this is bzip2 data; lapse reads plain text or gzip: decompress "
+                               "it (bzip2 -dc)");
+    return LAPSE_OK;
+}
+
 int lapse_input_open(lapse_input **out, const char *path, lapse_error *err)
 {
     lapse_input *in = calloc(1, sizeof *in);
@@ -73,12 +107,15 @@ int lapse_input_open(lapse_input **out, const char *path, lapse_error *err)
     }
     /* Sniff the magic: the first bytes stay in raw for whichever format. */
     size_t got = 1;
-    while (in->raw_len < 2 && got > 0) {
+    while (in->raw_len < SNIFF_BYTES && got > 0) {
         status = read_file(in, in->raw + in->raw_len, RAW_BYTES - in->raw_len, &got, err);
         if (status != LAPSE_OK)
             goto done;
         in->raw_len += got;
     }
+    status = refuse_compressed(in, err);
+    if (status != LAPSE_OK)
+        goto done;
     if (in->raw_len >= 2 && in->raw[0] == 0x1f && in->raw[1] == 0x8b) {
         in->format = LAPSE_INPUT_GZIP;
         if (inflateInit2(&in->z, 15 + 16) != Z_OK) {
@@ -181,6 +218,32 @@ static int read_text(lapse_input *in, unsigned char *into, size_t want, size_t *
     return LAPSE_OK;
 }
 
+/* The UTF-16 or UTF-32 encoding that text starts in (by a byte-order mark,
+ * or by the NULs that ASCII text has in them), or NULL for anything else:
+ * CSV text has no NUL in its first bytes. */
+static const char *wide_text(const unsigned char *b, size_t len)
+{
+    if (len == 4 && b[0] == 0xff && b[1] == 0xfe && !b[2] && !b[3])
+        return "UTF-32LE";
+    if (len == 4 && !b[0] && !b[1] && b[2] == 0xfe && b[3] == 0xff)
+        return "UTF-32BE";
+    if (len >= 2 && b[0] == 0xff && b[1] == 0xfe)
+        return "UTF-16LE";
+    if (len >= 2 && b[0] == 0xfe && b[1] == 0xff)
+        return "UTF-16BE";
+    if (len < 4)
+        return NULL;
+    if (b[0] && !b[1] && !b[2] && !b[3])
+        return "UTF-32LE";
+    if (!b[0] && !b[1] && !b[2] && b[3])
+        return "UTF-32BE";
+    if (b[0] && !b[1] && b[2] && !b[3])
+        return "UTF-16LE";
+    if (!b[0] && b[1] && !b[2] && b[3])
+        return "UTF-16BE";
+    return NULL;
+}
+
 int lapse_input_read(lapse_input *in, void *buf, size_t size, size_t *got, lapse_error *err)
 {
     *got = 0;
@@ -191,8 +254,14 @@ int lapse_input_read(lapse_input *in, void *buf, size_t size, size_t *got, lapse
         if (status != LAPSE_OK)
             return status;
         in->head_checked = 1;
-        if (in->head_len == sizeof bom && memcmp(in->head, bom, sizeof bom) == 0)
-            in->head_len = 0;
+        const char *wide = wide_text(in->head, in->head_len);
+        if (wide)
+            return lapse_error_set(err, LAPSE_ERR_FORMAT, in->path, 0, 0, 0,
+                                   "this is %s text; lapse reads UTF-8: convert it (iconv -f "
+                                   "%s -t UTF-8)",
+                                   wide, wide);
+        if (in->head_len >= sizeof bom && memcmp(in->head, bom, sizeof bom) == 0)
+            in->head_pos = sizeof bom;
     }
     unsigned char *into = buf;
     while (in->head_pos < in->head_len && *got < size)

@@ -3,8 +3,9 @@
  * A source opens a path or "-" (standard input), tells the format by its
  * first bytes (not by the file name), inflates gzip (members concatenated
  * are one stream) and drops a UTF-8 byte-order mark at the start of the
- * text. Another compression is one more lapse_input_format and one more
- * case in input.c.
+ * text. Compressions it does not inflate (bzip2, xz, zstd, zip, lz4,
+ * compress) and UTF-16/UTF-32 text are refused by name, at byte 0. Another
+ * compression is one more lapse_input_format and one more case in input.c.
  *
  * A CSV loop feeds a source's text to libcsv (strict) one line at a time,
  * so at most one record ends per step and every record knows its line; it
@@ -26,12 +27,14 @@ typedef struct lapse_input lapse_input;
 
 /* Opens path ("-" = standard input, which close leaves open) and sniffs its
  * format. path is not copied: it must outlive the source. Returns 0, or
- * LAPSE_ERR_IO ("cannot open: ..."), LAPSE_ERR_NOMEM. */
+ * LAPSE_ERR_IO ("cannot open: ..."), LAPSE_ERR_FORMAT (a compression lapse
+ * does not read: "this is xz data; ..."), LAPSE_ERR_NOMEM. */
 int lapse_input_open(lapse_input **out, const char *path, lapse_error *err);
 
 /* Reads up to size bytes of text into buf; *got is short only at the end of
  * the input and 0 there. Returns 0, or LAPSE_ERR_IO, LAPSE_ERR_GZIP (a
  * truncated or corrupt stream, located by its byte offset in the file),
+ * LAPSE_ERR_FORMAT (UTF-16 or UTF-32 text, on the first read),
  * LAPSE_ERR_NOMEM. */
 int lapse_input_read(lapse_input *in, void *buf, size_t size, size_t *got, lapse_error *err);
 

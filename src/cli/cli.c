@@ -1,11 +1,15 @@
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "cli.h"
 #include "cli_opt.h"
 
 #include "lapse/category.h"
 #include "lapse/churn.h"
+#include "lapse/outfile.h"
 #include "lapse/timeparse.h"
 
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <math.h>
 #include <stdarg.h>
@@ -80,6 +84,71 @@ int cli_parse_keys(const cli_opt *o, const char *command, const char *name, cons
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", c ? ", " : "",
                  lapse_category_name((lapse_category)c));
     return cli_opt_bad_value(command, name, text, "needs key categories (%s)", list);
+}
+
+/* The directory entry an output renames onto: the folder resolved, the
+ * name kept (outfile replaces the entry, even a link). 0 or -1. */
+static int output_entry(char out[PATH_MAX], const char *path)
+{
+    char folder[PATH_MAX], last[PATH_MAX], resolved[PATH_MAX];
+    const size_t len = strlen(path);
+    if (len == 0 || len >= PATH_MAX)
+        return -1;
+    memcpy(folder, path, len + 1);
+    memcpy(last, path, len + 1);
+    if (!realpath(dirname(folder), resolved))
+        return -1;
+    const char *base = basename(last);
+    if (strlen(resolved) + 1 + strlen(base) >= PATH_MAX)
+        return -1;
+    strcpy(out, resolved);
+    strcat(out, "/");
+    strcat(out, base);
+    return 0;
+}
+
+/* Whether two outputs would land on one file: "out.csv" and "./out.csv",
+ * which need not exist yet, or two links to one existing file. */
+static int same_output(const char *a, const char *b)
+{
+    char entry_a[PATH_MAX], entry_b[PATH_MAX];
+    if (strcmp(a, b) == 0)
+        return 1;
+    if (strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
+        return 0;
+    if (output_entry(entry_a, a) == 0 && output_entry(entry_b, b) == 0 &&
+        strcmp(entry_a, entry_b) == 0)
+        return 1;
+    lapse_error err = LAPSE_ERROR_INIT;
+    return lapse_outfile_refuse_inputs(a, &b, 1, &err) != LAPSE_OK;
+}
+
+int cli_check_files(const char *command, const cli_output *outputs, size_t n_out,
+                    char *const *args, size_t n_args, const char *const *more,
+                    size_t n_more)
+{
+    size_t on_stdin = 0;
+    for (size_t i = 0; i < n_args; i++)
+        on_stdin += strcmp(args[i], "-") == 0;
+    for (size_t i = 0; i < n_more; i++)
+        on_stdin += more[i] && strcmp(more[i], "-") == 0;
+    if (on_stdin > 1)
+        return cli_usage_error(command, "%zu inputs are \"-\", standard input, which can be "
+                               "read only once", on_stdin);
+    for (size_t i = 0; i < n_out; i++) {
+        if (!outputs[i].path)
+            continue;
+        lapse_error err = LAPSE_ERROR_INIT;
+        if (lapse_outfile_refuse_inputs(outputs[i].path, (const char *const *)args, n_args,
+                                        &err) != LAPSE_OK ||
+            lapse_outfile_refuse_inputs(outputs[i].path, more, n_more, &err) != LAPSE_OK)
+            return cli_report(&err);
+        for (size_t j = i + 1; j < n_out; j++)
+            if (outputs[j].path && same_output(outputs[i].path, outputs[j].path))
+                return cli_usage_error(command, "%s and %s must be different files",
+                                       outputs[j].option, outputs[i].option);
+    }
+    return EXIT_OK;
 }
 
 int cli_make_folder(const char *path, lapse_error *err)

@@ -7,6 +7,7 @@
 
 #include "lapse/error.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Exit codes, documented in README.md. */
@@ -38,6 +39,22 @@ int cli_parse_date(const char *command, const char *option, const char *text, in
 /* A cli_opt CALL for key categories, ','- or '+'-separated
  * ("activity+purchase"): an unsigned mask into o->dest. */
 int cli_parse_keys(const cli_opt *o, const char *command, const char *name, const char *text);
+
+/* An output file a command writes and the option that named it. */
+typedef struct {
+    const char *option; /* "-o", "--dormant" */
+    const char *path;   /* NULL: not given */
+} cli_output;
+
+/* Refuses, before any work, files a run cannot both read and write, or
+ * read twice: an output that is the same file as one of the inputs (the
+ * n_args operands and the n_more files named by options; device and inode:
+ * another spelling, a hard or symbolic link; NULL skipped), two outputs
+ * that land on one file, or two inputs that are both "-" (standard input
+ * can be read once). Reports it and returns EXIT_USAGE; EXIT_OK when none. */
+int cli_check_files(const char *command, const cli_output *outputs, size_t n_out,
+                    char *const *args, size_t n_args, const char *const *more,
+                    size_t n_more);
 
 /* Creates the folder for a command's output files unless it exists.
  * 0 or LAPSE_ERR_IO, with err naming the folder. */

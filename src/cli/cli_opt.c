@@ -1,6 +1,6 @@
-/* The option-table parser: getopt_long does the scanning (so its messages
- * for unknown options stay as users know them); the table says what each
- * value must be and where it goes. */
+/* The option-table parser: getopt_long does the scanning, quietly; the
+ * table says what each value must be and where it goes, and the messages
+ * for options used wrongly are ours, in the command's wording. */
 #include "cli_opt.h"
 #include "cli.h"
 
@@ -125,7 +125,9 @@ static int take(const cli_opt *o, const char *command, const char *name, const c
 /* getopt_long's tables from ours. */
 static void to_getopt(const cli_opt *opts, struct option *longs, char *shorts)
 {
-    size_t n_long = 0, n_short = 0;
+    /* A leading ':' makes a missing value ':', told apart from '?'. */
+    size_t n_long = 0, n_short = 1;
+    shorts[0] = ':';
     for (size_t i = 0; opts[i].kind != CLI_OPT_END_KIND; i++) {
         const cli_opt *o = &opts[i];
         const int has_arg =
@@ -158,24 +160,44 @@ static const cli_opt *find(const cli_opt *opts, int c)
     return NULL;
 }
 
+/* Reports an option getopt_long could not take (c ':' for a missing value,
+ * '?' otherwise), named as typed: word is the argument it was in. */
+static int misused(const char *command, const cli_opt *opts, const struct option *longs,
+                   const char *word, int c)
+{
+    char name[64];
+    if (strncmp(word, "--", 2) == 0)
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(word, "="), word);
+    else
+        snprintf(name, sizeof name, "-%c", optopt);
+    const cli_opt *o = optopt ? find(opts, optopt) : NULL;
+    if (c == ':')
+        return cli_usage_error(command, "%s needs a value (%s)", name, o->value_name);
+    if (o)
+        return cli_usage_error(command, "%s takes no value", name);
+    /* An unknown word, or the start of more than one long option. */
+    int matches = 0;
+    for (const struct option *l = longs; l->name && name[1] == '-'; l++)
+        matches += strncmp(l->name, name + 2, strlen(name + 2)) == 0;
+    return cli_usage_error(command, "%s option '%s'", matches > 1 ? "ambiguous" : "unrecognized",
+                           name);
+}
+
 int cli_opt_parse(int *first, const char *command, const cli_opt *opts,
                   void (*usage)(FILE *out), int argc, char **argv)
 {
     struct option longs[MAX_OPTIONS + 1];
-    char shorts[2 * MAX_OPTIONS + 1];
+    char shorts[2 * MAX_OPTIONS + 2];
     to_getopt(opts, longs, shorts);
     optind = 1;
-    opterr = 1;
+    opterr = 0;
     for (;;) {
         int index = -1;
         const int c = getopt_long(argc, argv, shorts, longs, &index);
         if (c == -1)
             break;
-        /* getopt_long has said what was wrong: an option we do not know,
-         * or one of ours without its value or with one it does not take. */
-        if (c == '?')
-            return cli_usage_error(command, optopt && find(opts, optopt) ? "bad option"
-                                                                          : "unknown option");
+        if (c == ':' || c == '?')
+            return misused(command, opts, longs, argv[optind - 1], c);
         const cli_opt *o = find(opts, c);
         if (o->kind == CLI_OPT_HELP_KIND) {
             usage(stdout);

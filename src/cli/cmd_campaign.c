@@ -204,6 +204,10 @@ static int campaign_plan_command(int argc, char **argv)
     lapse_error err = LAPSE_ERROR_INIT;
     if (lapse_campaign_plan_check(&plan, &err) != LAPSE_OK)
         return cli_usage_error(CMD, "%s", err.message);
+    const cli_output send_list = { "-o", output };
+    const int refused = cli_check_files(CMD, &send_list, 1, argv + first, 1, NULL, 0);
+    if (refused != EXIT_OK)
+        return refused;
     cli_log_to_stderr(quiet);
     lapse_campaign_plan_stats st;
     if (lapse_campaign_plan(argv[first], output, &plan, &st, &err) != LAPSE_OK)
@@ -263,6 +267,14 @@ static int campaign_eval_command(int argc, char **argv)
         return cli_usage_error(CMD, "eval needs --sends FILE");
     if (first == argc)
         return cli_usage_error(CMD, "eval needs the event log after the sends");
+    /* The files named by options: the sends, the map and the click logs. */
+    const char *named[MAX_FILES + 2] = { sends, events };
+    memcpy(named + 2, clicks, n_clicks * sizeof *clicks);
+    const cli_output report_file = { "-o", output };
+    const int refused = cli_check_files(CMD, &report_file, 1, argv + first,
+                                        (size_t)(argc - first), named, n_clicks + 2);
+    if (refused != EXIT_OK)
+        return refused;
     cli_log_to_stderr(quiet);
     lapse_error err = LAPSE_ERROR_INIT;
     lapse_category_map *map = NULL;

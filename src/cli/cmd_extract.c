@@ -1,5 +1,4 @@
 /* lapse extract: event logs -> one row of features per user and snapshot. */
-#define _XOPEN_SOURCE 700 /* realpath */
 #include "cli.h"
 #include "cli_opt.h"
 
@@ -10,8 +9,6 @@
 #include "lapse/outfile.h"
 #include "lapse/timeparse.h"
 
-#include <libgen.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,39 +118,6 @@ static void show_progress(int64_t done, int64_t total, void *user)
         fprintf(stderr, "\rlapse: read %.1f MB (%.1f MB/s)   ", done / 1e6, rate / 1e6);
 }
 
-/* The directory entry an output renames onto: the folder resolved, the
- * name kept (outfile replaces the entry, even a link). 0 or -1. */
-static int output_entry(char out[PATH_MAX], const char *path)
-{
-    char folder[PATH_MAX], last[PATH_MAX], resolved[PATH_MAX];
-    const size_t len = strlen(path);
-    if (len == 0 || len >= PATH_MAX)
-        return -1;
-    memcpy(folder, path, len + 1);
-    memcpy(last, path, len + 1);
-    if (!realpath(dirname(folder), resolved))
-        return -1;
-    const char *base = basename(last);
-    if (strlen(resolved) + 1 + strlen(base) >= PATH_MAX)
-        return -1;
-    strcpy(out, resolved);
-    strcat(out, "/");
-    strcat(out, base);
-    return 0;
-}
-
-/* Whether two outputs would land on one file ("out.csv" and "./out.csv"). */
-static int same_output(const char *a, const char *b)
-{
-    char entry_a[PATH_MAX], entry_b[PATH_MAX];
-    if (strcmp(a, b) == 0)
-        return 1;
-    if (strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
-        return 0;
-    return output_entry(entry_a, a) == 0 && output_entry(entry_b, b) == 0 &&
-           strcmp(entry_a, entry_b) == 0;
-}
-
 /* A failed write (a full disk) is reported by the library without a file
  * name, since it only sees the stream: name the destination. */
 static void name_output(lapse_error *err, const char *path)
@@ -170,8 +134,6 @@ static int check_options(int n_logs)
         return cli_usage_error(name, "no event logs given");
     if (opts.asof_count == 0)
         return cli_usage_error(name, "--asof is required");
-    if (dormant_path && same_output(dormant_path, output))
-        return cli_usage_error(name, "--dormant and -o must be different files");
     if (preset && lapse_churn_preset(&opts.churn, preset) != LAPSE_OK)
         return cli_usage_error(name,
                                "unknown --preset \"%s\" (game, app, ecommerce, finance or "
@@ -190,33 +152,28 @@ static int check_options(int n_logs)
 }
 
 /* Writes the active rows to output and, with --dormant, the dormant ones;
- * both files appear only when both are complete. */
+ * both files are placed, or neither (a failure placing the second puts the
+ * first back). */
 static int write_tables(const lapse_extract *x, lapse_error *err)
 {
-    lapse_outfile *out = NULL, *dormant = NULL;
-    int status = lapse_outfile_open(&out, output, err);
+    lapse_outfile *files[2] = { NULL, NULL }; /* output, dormant */
+    int status = lapse_outfile_open(&files[0], output, err);
     if (status == LAPSE_OK && dormant_path)
-        status = lapse_outfile_open(&dormant, dormant_path, err);
+        status = lapse_outfile_open(&files[1], dormant_path, err);
     if (status == LAPSE_OK) {
         status = lapse_extract_write(x, LAPSE_EXTRACT_ACTIVE, (lapse_table_format)format,
-                                     lapse_outfile_stream(out), err);
+                                     lapse_outfile_stream(files[0]), err);
         name_output(err, output);
     }
-    if (status == LAPSE_OK && dormant) {
+    if (status == LAPSE_OK && files[1]) {
         status = lapse_extract_write(x, LAPSE_EXTRACT_DORMANT, (lapse_table_format)format,
-                                     lapse_outfile_stream(dormant), err);
+                                     lapse_outfile_stream(files[1]), err);
         name_output(err, dormant_path);
     }
-    if (status == LAPSE_OK) {
-        status = lapse_outfile_commit(out, err);
-        out = NULL;
-    }
-    if (status == LAPSE_OK && dormant) {
-        status = lapse_outfile_commit(dormant, err);
-        dormant = NULL;
-    }
-    lapse_outfile_abort(out);
-    lapse_outfile_abort(dormant);
+    if (status == LAPSE_OK)
+        return lapse_outfile_commit_all(files, 2, err);
+    lapse_outfile_abort(files[0]);
+    lapse_outfile_abort(files[1]);
     return status;
 }
 
@@ -281,6 +238,11 @@ int cmd_extract(int argc, char **argv)
         return EXIT_OK;
     }
     status = check_options(argc - first);
+    if (status != EXIT_OK)
+        return status;
+    const cli_output outputs[] = { { "-o", output }, { "--dormant", dormant_path } };
+    status = cli_check_files(name, outputs, 2, argv + first, (size_t)(argc - first),
+                             &events_path, 1);
     if (status != EXIT_OK)
         return status;
 

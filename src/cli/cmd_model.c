@@ -22,8 +22,9 @@ static const cli_opt options[] = {
 static void usage(FILE *out)
 {
     fprintf(out, "usage: lapse model show FILE\n\n"
-                 "Prints a model file in readable form: churn definition, features, scaler,\n"
-                 "segments, classifier, calibration, risk tiers, training data and validation.\n\n"
+                 "Prints a model file ('-' for stdin) in readable form: churn definition,\n"
+                 "features, scaler, segments, classifier, calibration, risk tiers, training data\n"
+                 "and validation.\n\n"
                  "options:\n");
     cli_opt_print(out, options, 6, 15);
     fprintf(out, "\nexit codes: 0 ok, 1 the file is not a valid model, 2 usage, 3 cannot read it\n");

@@ -37,7 +37,8 @@ static int parse_stages(const cli_opt *o, const char *command, const char *optio
 }
 
 static const cli_opt options[] = {
-    CLI_OPT_STRING('m', "model", "FILE", &model_path, "the model (from lapse train); required"),
+    CLI_OPT_STRING('m', "model", "FILE", &model_path,
+                   "the model (from lapse train; '-' for stdin); required"),
     CLI_OPT_STRING('o', "output", "FILE", &output, "write here, atomically (default stdout)"),
     CLI_OPT_FLAG(0, "logs", &logs, 1, "the arguments are event logs, not a feature table"),
     CLI_OPT_DATE(0, "asof", "DATE", &asof,
@@ -159,6 +160,12 @@ int cmd_score(int argc, char **argv)
     if (status != CLI_OPT_GO_ON)
         return status;
     status = check_options(argc - first);
+    if (status != EXIT_OK)
+        return status;
+    const cli_output scores = { "-o", output };
+    /* No operand: the table is standard input. */
+    const char *const files[] = { model_path, rules_path, first == argc ? "-" : NULL };
+    status = cli_check_files(name, &scores, 1, argv + first, (size_t)(argc - first), files, 3);
     if (status != EXIT_OK)
         return status;
 

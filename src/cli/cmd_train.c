@@ -130,6 +130,11 @@ int cmd_train(int argc, char **argv)
         return cli_usage_error(CMD, "a model file is binary: redirect -o - or name a file");
     if (first >= argc)
         return cli_usage_error(CMD, "no feature table given");
+    const cli_output model_file = { "-o", output };
+    const int refused = cli_check_files(CMD, &model_file, 1, argv + first,
+                                        (size_t)(argc - first), NULL, 0);
+    if (refused != EXIT_OK)
+        return refused;
     cli_log_to_stderr(quiet);
 
     lapse_error err = LAPSE_ERROR_INIT;

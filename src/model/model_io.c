@@ -819,7 +819,9 @@ static int hopeless_start(const unsigned char *data, size_t size)
 int lapse_model_load(lapse_model **out, const char *path, lapse_error *err)
 {
     *out = NULL;
-    FILE *file = fopen(path, "rb");
+    /* "-": standard input, read whole like a file (the decoder needs it all). */
+    const int is_stdin = strcmp(path, "-") == 0;
+    FILE *file = is_stdin ? stdin : fopen(path, "rb");
     if (!file)
         return lapse_error_set(err, LAPSE_ERR_IO, path, 0, 0, -1, "cannot open the model: %s",
                                strerror(errno));
@@ -848,7 +850,8 @@ int lapse_model_load(lapse_model **out, const char *path, lapse_error *err)
         if (hopeless_start(data, size))
             break;
     }
-    fclose(file);
+    if (!is_stdin)
+        fclose(file);
     if (status == LAPSE_OK)
         status = lapse_model_decode(out, data, size, path, err);
     free(data);

@@ -102,6 +102,11 @@ x=("$LAPSE_BIN" extract -q)
   tail -n +4 t_feat.csv; } > t_negative.csv
 { head -3 t_feat.csv; tail -n +3 t_feat.csv; } > t_dup.csv
 { head -1 t_feat.csv; sed -n 2p t_feat.csv | sed 's/,tenure_days,/,tenure,/'; tail -n +3 t_feat.csv; } > t_renamed.csv
+# Hand-edited tables that keep this build's meta line: column 12 (days_since_other)
+# cut, columns 11 and 12 swapped, a column "bonus" added before label.
+cut -d, -f1-11,13- t_feat.csv > t_cut.csv
+awk -F, -v OFS=, 'NR > 1 { t = $11; $11 = $12; $12 = t } 1' t_feat.csv > t_swapped.csv
+sed '2s/,label$/,bonus,label/; 3,$s/,\([^,]*\)$/,0,\1/' t_feat.csv > t_extra.csv
 # The last feature (column 79, age_purchase_days) dropped, with a matching schema hash.
 cut -d, -f1-78,80 t_feat.csv | tail -n +2 > body.tmp
 names=$(head -1 body.tmp | cut -d, -f3- | sed 's/,label$//')

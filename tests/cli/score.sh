@@ -131,6 +131,6 @@ expect 2 "--top" score -m logistic.model --top 0 table.csv
 expect 2 "--value-rule" score -m logistic.model --value-rule 30,2 table.csv
 expect 2 "--stages" score -m logistic.model --stages 7,3,14 table.csv
 expect 2 "one feature table" score -m logistic.model table.csv table.csv
-expect 2 "unknown option" score -m logistic.model --frob table.csv
+expect 2 "unrecognized option '--frob'" score -m logistic.model --frob table.csv
 "$LAPSE_BIN" score --help | grep -q '^usage: lapse score -m MODEL' || fail "score --help"
 echo ok
