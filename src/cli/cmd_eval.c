@@ -5,6 +5,7 @@
 
 #include "lapse/metrics.h"
 #include "lapse/eval.h"
+#include "lapse/paths.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,9 +44,12 @@ int cmd_eval(int argc, char **argv)
         return parsed;
     if (first >= argc)
         return cli_usage_error(CMD, "no scored file given");
+    lapse_error err = LAPSE_ERROR_INIT;
+    if (lapse_paths_check_distinct((const char *const *)argv + first, (size_t)(argc - first),
+                                   &err) != LAPSE_OK)
+        return cli_usage_error(CMD, "%s", err.message);
     cli_log_to_stderr(0);
 
-    lapse_error err = LAPSE_ERROR_INIT;
     double *p = NULL;
     int *y = NULL;
     size_t n = 0;

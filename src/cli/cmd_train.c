@@ -5,6 +5,7 @@
 #include "report.h"
 
 #include "lapse/model.h"
+#include "lapse/paths.h"
 #include "lapse/table.h"
 #include "lapse/timeparse.h"
 #include "lapse/train.h"
@@ -130,9 +131,12 @@ int cmd_train(int argc, char **argv)
         return cli_usage_error(CMD, "a model file is binary: redirect -o - or name a file");
     if (first >= argc)
         return cli_usage_error(CMD, "no feature table given");
+    lapse_error err = LAPSE_ERROR_INIT;
+    if (lapse_paths_check_distinct((const char *const *)argv + first, (size_t)(argc - first),
+                                   &err) != LAPSE_OK)
+        return cli_usage_error(CMD, "%s", err.message);
     cli_log_to_stderr(quiet);
 
-    lapse_error err = LAPSE_ERROR_INIT;
     lapse_table *table = NULL;
     lapse_model *trained = NULL;
     lapse_train_report report;
