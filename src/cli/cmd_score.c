@@ -6,6 +6,7 @@
 #include "lapse/actions.h"
 #include "lapse/model.h"
 #include "lapse/outfile.h"
+#include "lapse/paths.h"
 #include "lapse/score.h"
 #include "lapse/timeparse.h"
 
@@ -18,6 +19,7 @@ static const char *const name = "score";
 
 static const char *model_path, *output = "-", *rules_path;
 static int logs, quiet;
+static lapse_reader_options ropts = LAPSE_READER_OPTIONS_INIT;
 static int64_t asof = -1;
 static double value_rule[3] = { -1 }; /* -1: the default rule */
 static lapse_score_options so = LAPSE_SCORE_OPTIONS_INIT;
@@ -40,6 +42,9 @@ static const cli_opt options[] = {
     CLI_OPT_STRING('m', "model", "FILE", &model_path, "the model (from lapse train); required"),
     CLI_OPT_STRING('o', "output", "FILE", &output, "write here, atomically (default stdout)"),
     CLI_OPT_FLAG(0, "logs", &logs, 1, "the arguments are event logs, not a feature table"),
+    CLI_OPT_FLAG(0, "dedup", &ropts.dups, LAPSE_DUPS_DROP,
+                 "with --logs: drop rows that repeat an earlier row exactly\n"
+                 "(as lapse extract --dedup)"),
     CLI_OPT_DATE(0, "asof", "DATE", &asof,
                  "with --logs: snapshot date (default: the day after the\n"
                  "last event; needs files, not stdin)"),
@@ -93,8 +98,9 @@ static void usage(FILE *out)
 }
 
 /* Checks what parsing cannot: the model, and operands that fit --logs. */
-static int check_options(int n_args)
+static int check_options(const char *const *args, int n_args)
 {
+    lapse_error err = LAPSE_ERROR_INIT;
     if (!model_path)
         return cli_usage_error(name, "-m MODEL is required");
     if (asof >= 0 && !logs)
@@ -103,6 +109,10 @@ static int check_options(int n_args)
         return cli_usage_error(name, "--logs needs at least one event log");
     if (!logs && n_args > 1)
         return cli_usage_error(name, "one feature table at a time (got %d)", n_args);
+    if (ropts.dups != LAPSE_DUPS_COUNT && !logs)
+        return cli_usage_error(name, "--dedup goes with --logs");
+    if (lapse_paths_check_distinct(args, (size_t)n_args, &err) != LAPSE_OK)
+        return cli_usage_error(name, "%s", err.message);
     if (value_rule[0] >= 0)
         so.value = (lapse_value_rule){ value_rule[0], value_rule[1], value_rule[2] };
     return EXIT_OK;
@@ -133,7 +143,7 @@ static int score_into_output(lapse_scorer *scorer, char **args, int n_args,
         const int extract_threads = (int)(cpus < 1                           ? 1
                                           : cpus > LAPSE_EXTRACT_MAX_THREADS ? LAPSE_EXTRACT_MAX_THREADS
                                                                              : cpus);
-        status = lapse_score_logs(scorer, (const char *const *)args, (size_t)n_args, asof, NULL,
+        status = lapse_score_logs(scorer, (const char *const *)args, (size_t)n_args, asof, &ropts,
                                   extract_threads, lapse_outfile_stream(out), &oo, stats, err);
     } else if (status == LAPSE_OK) {
         status = lapse_score_table(scorer, n_args ? args[0] : "-", lapse_outfile_stream(out),
@@ -158,7 +168,7 @@ int cmd_score(int argc, char **argv)
     int status = cli_opt_parse(&first, name, options, usage, argc, argv);
     if (status != CLI_OPT_GO_ON)
         return status;
-    status = check_options(argc - first);
+    status = check_options((const char *const *)argv + first, argc - first);
     if (status != EXIT_OK)
         return status;
 
