@@ -57,7 +57,7 @@ static void mapping_file_replaces_defaults(void **state)
     const char *path = test_write_text("mapping_ok.csv", "event,category\r\n"
                                                     "SignIn,activity\r\n"
                                                     "\"Checkout, done\",purchase\r\n"
-                                                    "PlayMatch,core\r\n"
+                                                    "PlayMatch,social\r\n"
                                                     "PlayMatch,social\r\n");
     lapse_category_map *map = NULL;
     lapse_error err = LAPSE_ERROR_INIT;
@@ -66,7 +66,8 @@ static void mapping_file_replaces_defaults(void **state)
     assert_int_equal(lookup(map, "SignIn", &known), LAPSE_CAT_ACTIVITY);
     assert_true(known);
     assert_int_equal(lookup(map, "Checkout, done", NULL), LAPSE_CAT_PURCHASE);
-    assert_int_equal(lookup(map, "PlayMatch", NULL), LAPSE_CAT_SOCIAL); /* last row wins */
+    /* The same mapping twice is harmless. */
+    assert_int_equal(lookup(map, "PlayMatch", NULL), LAPSE_CAT_SOCIAL);
     /* The built-in names are gone: the file replaces them. */
     assert_int_equal(lookup(map, "login", &known), LAPSE_CAT_OTHER);
     assert_false(known);
@@ -94,6 +95,10 @@ static void mapping_file_errors(void **state)
     expect_load_error("event,category\n,activity\n", 2, 1, "event name");
     expect_load_error("", 1, 0, "empty mapping file");
     expect_load_error("event,category\n\"login,activity\n", 2, 1, "unterminated");
+    /* A name mapped twice to different categories: both lines, whichever wins. */
+    expect_load_error("event,category\nbuy,purchase\nlogin,activity\nbuy,core\n", 4, 2,
+                      "event \"buy\" is mapped on line 2 (to purchase) and again on line 4 "
+                      "(to core)");
 
     lapse_category_map *map = NULL;
     lapse_error err = LAPSE_ERROR_INIT;

@@ -242,7 +242,9 @@ static double spend_in(const user_events *u, int asof, int from_k, int to_k)
     int64_t cents = 0;
     for (size_t i = 0; i < u->n; i++) {
         const int64_t k = asof - day_of(u->list[i]);
-        if (k >= from_k && k <= to_k && u->list[i]->cents >= 0)
+        /* Amounts on other events (a viewed item's price) are not spend. */
+        if (k >= from_k && k <= to_k && u->list[i]->cents >= 0 &&
+            u->list[i]->cat == LAPSE_CAT_PURCHASE)
             cents += u->list[i]->cents;
     }
     return (double)(cents * 10000) / 1e6;

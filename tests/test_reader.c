@@ -294,6 +294,74 @@ static void empty_file_and_header_only(void **state)
     remove("r7.csv");
 }
 
+/* Reads paths with the dups mode; returns the events read, stats in *stats. */
+static int64_t count_events(const char *const *paths, size_t n, lapse_dups dups,
+                        lapse_reader_stats *stats)
+{
+    lapse_reader_options opts = LAPSE_READER_OPTIONS_INIT;
+    opts.dups = dups;
+    lapse_error err = LAPSE_ERROR_INIT;
+    lapse_reader *r;
+    assert_int_equal(lapse_reader_open(&r, paths, n, &opts, &err), LAPSE_OK);
+    lapse_event e;
+    int64_t events = 0;
+    int got;
+    while ((got = lapse_reader_next(r, &e, &err)) > 0)
+        events++;
+    assert_int_equal(got, 0);
+    lapse_reader_get_stats(r, stats);
+    lapse_reader_free(r);
+    return events;
+}
+
+static void repeated_rows_and_amounts(void **state)
+{
+    (void)state;
+    /* Line 4 differs from line 2 only in a column lapse does not read; line
+     * 6 only in the amount's spelling; the quoted name on lines 7-8 spans
+     * two lines, so the second file's rows are counted carefully. */
+    test_write_text("rep1.csv", "user_id,ts,event,amount,note\n"
+                                "a,2026-01-01T10:00:00Z,view_item,5,x\n"
+                                "a,2026-01-01T10:00:01Z,view_item,5,x\n"
+                                "a,2026-01-01T10:00:00Z,view_item,5,y\n"
+                                "b,2026-01-01,purchase,9.5,\n"
+                                "b,2026-01-01,purchase,9.50,\n"
+                                "c,2026-01-01,\"two\nlines\",0,\n");
+    test_write_text("rep2.csv", "user_id,ts,event,amount\n"
+                                "\n"
+                                "c,2026-01-01,\"two\nlines\",0\n"
+                                "b,2026-01-01,purchase,9.5\n");
+    const char *paths[] = { "rep1.csv", "rep2.csv" };
+    lapse_reader_stats st;
+    assert_int_equal(count_events(paths, 2, LAPSE_DUPS_COUNT, &st), 8);
+    assert_int_equal(st.repeated_rows, 4);
+    assert_int_equal(st.repeat_file, 0);
+    assert_int_equal(st.repeat_line, 4);
+    assert_int_equal(st.repeat_of_file, 0);
+    assert_int_equal(st.repeat_of_line, 2);
+    /* Only non-zero amounts on events other than purchases. */
+    assert_int_equal(st.amount_rows, 3);
+    assert_int_equal(st.amount_examples, 1);
+    assert_string_equal(st.amount_names[0], "view_item");
+
+    assert_int_equal(count_events(paths, 2, LAPSE_DUPS_DROP, &st), 4);
+    assert_int_equal(st.repeated_rows, 4);
+    assert_int_equal(st.events, 4);
+    assert_int_equal(count_events(paths, 2, LAPSE_DUPS_KEEP, &st), 8);
+    assert_int_equal(st.repeated_rows, 0);
+    assert_int_equal(st.repeat_line, 0);
+
+    /* Lines count blank lines and newlines in quotes: rep2's first row
+     * begins on line 3. */
+    const char *twice[] = { "rep2.csv", "rep2.csv" };
+    assert_int_equal(count_events(twice, 2, LAPSE_DUPS_DROP, &st), 2);
+    assert_int_equal(st.repeated_rows, 2);
+    assert_int_equal(st.repeat_file, 1);
+    assert_int_equal(st.repeat_line, 3);
+    assert_int_equal(st.repeat_of_file, 0);
+    assert_int_equal(st.repeat_of_line, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +372,7 @@ int main(void)
         cmocka_unit_test(max_bad_rows_skips_then_fails),
         cmocka_unit_test(gzip_members_and_damage),
         cmocka_unit_test(empty_file_and_header_only),
+        cmocka_unit_test(repeated_rows_and_amounts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,7 +39,9 @@ lapse_category_map *lapse_category_map_default(void);
 
 /* Loads a mapping file: CSV with the header `event,category` and one row per
  * event name. It replaces the built-in table entirely: names it does not
- * list map to `other`. Errors name the file, line and column. */
+ * list map to `other`. Errors name the file, line and column. A name mapped
+ * twice to different categories is an error naming both lines; twice to the
+ * same category, a warning (lapse_log). */
 int lapse_category_map_load(lapse_category_map **out, const char *path, lapse_error *err);
 
 void lapse_category_map_free(lapse_category_map *map); /* accepts NULL */

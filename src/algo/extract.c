@@ -12,6 +12,7 @@
 
 #include "parallel.h"
 #include "reader_internal.h"
+#include "rowset.h"
 
 #include "lapse/timeparse.h"
 
@@ -73,7 +74,10 @@ static void aggregate(const lapse_event *event, void *user)
         w->last_id = id;
     }
     const int32_t day = (int32_t)lapse_day_of(event->ts);
-    const int64_t micro = event->has_amount ? llround(event->amount * 1e6) : 0;
+    /* Only purchases spend: an item view may carry the item's price. */
+    const int64_t micro = event->has_amount && event->category == LAPSE_CAT_PURCHASE
+                              ? llround(event->amount * 1e6)
+                              : 0;
     lapse_acc *a = w->accs + (size_t)id * w->snapshots;
     for (size_t s = 0; s < w->snapshots; s++)
         acc_add(a + s, &w->snap[s], event, day, micro);
@@ -297,6 +301,9 @@ static int validate(const lapse_extract_options *opts, lapse_error *err)
                                LAPSE_EXTRACT_MAX_THREADS);
     if (opts->reader.max_bad_rows < 0)
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "max_bad_rows must be >= 0");
+    if ((unsigned)opts->reader.dups > LAPSE_DUPS_KEEP)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "unknown dups mode %d",
+                               (int)opts->reader.dups);
     return LAPSE_OK;
 }
 
@@ -351,6 +358,35 @@ static int merge_workers(lapse_extract *x, worker *workers, int threads, lapse_e
     x->stats.users = (int64_t)lapse_strmap_size(x->users);
     x->stats.last_day = base->max_day >= 0 ? (int64_t)base->max_day * LAPSE_SECONDS_PER_DAY : -1;
     return LAPSE_OK;
+}
+
+/* Warnings about what was read but not counted as it stands. */
+static void log_counting(const lapse_extract_stats *stats, const char *const *paths,
+                         lapse_dups dups)
+{
+    const lapse_reader_stats *r = &stats->reader;
+    if (r->amount_rows) {
+        char examples[LAPSE_READER_EXAMPLES * 70] = "";
+        for (size_t i = 0; i < r->amount_examples; i++) {
+            strcat(examples, i ? ", \"" : " (e.g. \"");
+            strcat(examples, r->amount_names[i]);
+            strcat(examples, "\"");
+        }
+        if (r->amount_examples)
+            strcat(examples, ")");
+        lapse_log(LAPSE_LOG_WARN,
+                  "%lld rows of events other than purchases carry an amount%s; it is not "
+                  "counted as spend",
+                  (long long)r->amount_rows, examples);
+    }
+    if (r->repeated_rows)
+        lapse_log(LAPSE_LOG_WARN,
+                  "%lld rows repeat an earlier row exactly (the first: %s:%lld repeats %s:%lld); "
+                  "%s",
+                  (long long)r->repeated_rows, paths[r->repeat_file], (long long)r->repeat_line,
+                  paths[r->repeat_of_file], (long long)r->repeat_of_line,
+                  dups == LAPSE_DUPS_DROP ? "they were dropped"
+                                          : "they count as events (--dedup drops them)");
 }
 
 static int check_horizons(const lapse_extract *x, lapse_error *err)
@@ -479,6 +515,7 @@ static void pipeline_free(pipeline *pl)
     free(pl->spare);
     free(pl->workers);
     lapse_category_map_free(pl->own_categories);
+    lapse_rowset_free(pl->shared.rows);
     pthread_cond_destroy(&pl->cond);
     pthread_mutex_destroy(&pl->lock);
     pthread_mutex_destroy(&pl->progress_lock);
@@ -504,6 +541,9 @@ static int pipeline_init(pipeline *pl, const lapse_extract *x, const char *const
     pl->shared.max_bad_rows = opts->reader.max_bad_rows;
     atomic_init(&pl->shared.bad_rows, 0);
     atomic_init(&pl->shared.listed, 0);
+    pl->shared.drop_repeats = opts->reader.dups == LAPSE_DUPS_DROP;
+    if (opts->reader.dups != LAPSE_DUPS_KEEP && !(pl->shared.rows = lapse_rowset_create()))
+        return LAPSE_ERR_NOMEM;
     pl->workers = calloc((size_t)threads, sizeof *pl->workers);
     pl->cols = calloc(count, sizeof *pl->cols);
     pl->queue = calloc(pl->queue_capacity + 1, sizeof *pl->queue);
@@ -556,6 +596,8 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
         goto done;
     }
     status = merge_workers(x, pl.workers, opts->threads, err);
+    if (status == LAPSE_OK)
+        log_counting(&x->stats, paths, opts->reader.dups);
     if (status == LAPSE_OK && opts->labels)
         status = check_horizons(x, err);
     if (status == LAPSE_OK)

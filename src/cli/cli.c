@@ -5,6 +5,7 @@
 #include "lapse/category.h"
 #include "lapse/churn.h"
 #include "lapse/outfile.h"
+#include "lapse/paths.h"
 #include "lapse/timeparse.h"
 
 #include <errno.h>
@@ -135,10 +136,12 @@ int cli_check_files(const char *command, const cli_output *outputs, size_t n_out
     if (on_stdin > 1)
         return cli_usage_error(command, "%zu inputs are \"-\", standard input, which can be "
                                "read only once", on_stdin);
+    lapse_error err = LAPSE_ERROR_INIT;
+    if (lapse_paths_check_distinct((const char *const *)args, n_args, &err) != LAPSE_OK)
+        return cli_usage_error(command, "%s", err.message);
     for (size_t i = 0; i < n_out; i++) {
         if (!outputs[i].path)
             continue;
-        lapse_error err = LAPSE_ERROR_INIT;
         if (lapse_outfile_refuse_inputs(outputs[i].path, (const char *const *)args, n_args,
                                         &err) != LAPSE_OK ||
             lapse_outfile_refuse_inputs(outputs[i].path, more, n_more, &err) != LAPSE_OK)

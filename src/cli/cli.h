@@ -47,11 +47,12 @@ typedef struct {
 } cli_output;
 
 /* Refuses, before any work, files a run cannot both read and write, or
- * read twice: an output that is the same file as one of the inputs (the
- * n_args operands and the n_more files named by options; device and inode:
- * another spelling, a hard or symbolic link; NULL skipped), two outputs
- * that land on one file, or two inputs that are both "-" (standard input
- * can be read once). Reports it and returns EXIT_USAGE; EXIT_OK when none. */
+ * read twice: two inputs that are both "-" (standard input can be read
+ * once), two operands that are one file (their rows would count twice),
+ * an output that is the same file as one of the inputs (the n_args operands
+ * and the n_more files named by options; device and inode: another
+ * spelling, a hard or symbolic link; NULL skipped), or two outputs that
+ * land on one file. Reports it and returns EXIT_USAGE; EXIT_OK when none. */
 int cli_check_files(const char *command, const cli_output *outputs, size_t n_out,
                     char *const *args, size_t n_args, const char *const *more,
                     size_t n_more);

@@ -6,6 +6,7 @@
 #include "lapse/category.h"
 #include "lapse/churn.h"
 #include "lapse/outfile.h"
+#include "lapse/paths.h"
 #include "lapse/timeparse.h"
 
 #include <math.h>
@@ -275,8 +276,10 @@ static int campaign_eval_command(int argc, char **argv)
                                         (size_t)(argc - first), named, n_clicks + 2);
     if (refused != EXIT_OK)
         return refused;
-    cli_log_to_stderr(quiet);
     lapse_error err = LAPSE_ERROR_INIT;
+    if (lapse_paths_check_distinct(clicks, n_clicks, &err) != LAPSE_OK)
+        return cli_usage_error(CMD, "%s", err.message);
+    cli_log_to_stderr(quiet);
     lapse_category_map *map = NULL;
     if (events && lapse_category_map_load(&map, events, &err) != LAPSE_OK)
         return cli_report(&err);

@@ -5,6 +5,7 @@
 
 #include "lapse/metrics.h"
 #include "lapse/eval.h"
+#include "lapse/paths.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,9 +44,13 @@ int cmd_eval(int argc, char **argv)
         return parsed;
     if (first >= argc)
         return cli_usage_error(CMD, "no scored file given");
+    const int refused = cli_check_files(CMD, NULL, 0, argv + first, (size_t)(argc - first),
+                                        NULL, 0);
+    if (refused != EXIT_OK)
+        return refused;
     cli_log_to_stderr(0);
-
     lapse_error err = LAPSE_ERROR_INIT;
+
     double *p = NULL;
     int *y = NULL;
     size_t n = 0;

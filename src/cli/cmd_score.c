@@ -6,6 +6,7 @@
 #include "lapse/actions.h"
 #include "lapse/model.h"
 #include "lapse/outfile.h"
+#include "lapse/paths.h"
 #include "lapse/score.h"
 #include "lapse/timeparse.h"
 
@@ -18,6 +19,7 @@ static const char *const name = "score";
 
 static const char *model_path, *output = "-", *rules_path;
 static int logs, quiet;
+static lapse_reader_options ropts = LAPSE_READER_OPTIONS_INIT;
 static int64_t asof = -1;
 static double value_rule[3] = { -1 }; /* -1: the default rule */
 static lapse_score_options so = LAPSE_SCORE_OPTIONS_INIT;
@@ -41,6 +43,9 @@ static const cli_opt options[] = {
                    "the model (from lapse train; '-' for stdin); required"),
     CLI_OPT_STRING('o', "output", "FILE", &output, "write here, atomically (default stdout)"),
     CLI_OPT_FLAG(0, "logs", &logs, 1, "the arguments are event logs, not a feature table"),
+    CLI_OPT_FLAG(0, "dedup", &ropts.dups, LAPSE_DUPS_DROP,
+                 "with --logs: drop rows that repeat an earlier row exactly\n"
+                 "(as lapse extract --dedup)"),
     CLI_OPT_DATE(0, "asof", "DATE", &asof,
                  "with --logs: snapshot date (default: the day after the\n"
                  "last event; needs files, not stdin)"),
@@ -104,6 +109,8 @@ static int check_options(int n_args)
         return cli_usage_error(name, "--logs needs at least one event log");
     if (!logs && n_args > 1)
         return cli_usage_error(name, "one feature table at a time (got %d)", n_args);
+    if (ropts.dups != LAPSE_DUPS_COUNT && !logs)
+        return cli_usage_error(name, "--dedup goes with --logs");
     if (value_rule[0] >= 0)
         so.value = (lapse_value_rule){ value_rule[0], value_rule[1], value_rule[2] };
     return EXIT_OK;
@@ -134,7 +141,7 @@ static int score_into_output(lapse_scorer *scorer, char **args, int n_args,
         const int extract_threads = (int)(cpus < 1                           ? 1
                                           : cpus > LAPSE_EXTRACT_MAX_THREADS ? LAPSE_EXTRACT_MAX_THREADS
                                                                              : cpus);
-        status = lapse_score_logs(scorer, (const char *const *)args, (size_t)n_args, asof, NULL,
+        status = lapse_score_logs(scorer, (const char *const *)args, (size_t)n_args, asof, &ropts,
                                   extract_threads, lapse_outfile_stream(out), &oo, stats, err);
     } else if (status == LAPSE_OK) {
         status = lapse_score_table(scorer, n_args ? args[0] : "-", lapse_outfile_stream(out),

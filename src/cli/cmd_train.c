@@ -5,6 +5,7 @@
 #include "report.h"
 
 #include "lapse/model.h"
+#include "lapse/paths.h"
 #include "lapse/table.h"
 #include "lapse/timeparse.h"
 #include "lapse/train.h"

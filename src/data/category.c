@@ -80,7 +80,7 @@ void lapse_category_map_free(lapse_category_map *map)
     free(map);
 }
 
-/* Adds or, for a repeated name, re-maps; the last row wins. */
+/* Adds a name, or re-maps one already there. */
 static int map_put(lapse_category_map *map, const char *name, size_t len,
                    lapse_category category)
 {
@@ -134,7 +134,31 @@ typedef struct {
     char event[257];
     size_t event_len;
     int saw_category;
+    int64_t *lines; /* the line mapping each name, by its id in map */
+    size_t lines_capacity;
 } mapping_parse;
+
+/* A name mapped before: the same category again is harmless (a warning);
+ * another one is an error naming both lines. Else remembers the line. */
+static int check_repeat(mapping_parse *p, const char *path, int64_t row, int column,
+                        lapse_category category)
+{
+    const int64_t id = lapse_strmap_find(p->map->names, p->event, p->event_len);
+    const int shown = (int)(p->event_len > 64 ? 64 : p->event_len);
+    if (id >= 0 && p->map->categories[id] != category)
+        return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, column, -1,
+                               "event \"%.*s\" is mapped on line %lld (to %s) and again on "
+                               "line %lld (to %s); map each event once",
+                               shown, p->event, (long long)p->lines[id],
+                               category_names[p->map->categories[id]], (long long)row,
+                               category_names[category]);
+    if (id >= 0) {
+        lapse_log(LAPSE_LOG_WARN, "%s:%lld: event \"%.*s\" is mapped again, as on line %lld",
+                  path, (long long)row, shown, p->event, (long long)p->lines[id]);
+        return 1;
+    }
+    return LAPSE_OK;
+}
 
 static int mapping_field(const lapse_input_csv *csv, const char *text, size_t len, void *user)
 {
@@ -169,6 +193,20 @@ static int mapping_field(const lapse_input_csv *csv, const char *text, size_t le
             "cancel or other)",
             (int)(len > 64 ? 64 : len), text);
     p->saw_category = 1;
+    const int repeat = check_repeat(p, path, row, column, category);
+    if (repeat != LAPSE_OK)
+        return repeat < 0 ? repeat : LAPSE_OK;
+    const size_t id = lapse_strmap_size(p->map->names);
+    if (id >= p->lines_capacity) {
+        const size_t capacity = p->lines_capacity ? 2 * p->lines_capacity : 64;
+        int64_t *lines = realloc(p->lines, capacity * sizeof *lines);
+        if (!lines)
+            return lapse_error_set(p->err, LAPSE_ERR_NOMEM, path, row, column, -1,
+                                   "out of memory");
+        p->lines = lines;
+        p->lines_capacity = capacity;
+    }
+    p->lines[id] = row;
     if (map_put(p->map, p->event, p->event_len, category) != LAPSE_OK)
         return lapse_error_set(p->err, LAPSE_ERR_NOMEM, path, row, column, -1, "out of memory");
     return LAPSE_OK;
@@ -217,6 +255,7 @@ int lapse_category_map_load(lapse_category_map **out, const char *path, lapse_er
         status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, 0, -1,
                                  "empty mapping file (expected the header event,category)");
     lapse_input_csv_close(csv);
+    free(p.lines);
     if (status != LAPSE_OK) {
         lapse_category_map_free(map);
         return status;

@@ -2,6 +2,8 @@
  * time, events handed out from a batch. */
 #include "reader_internal.h"
 
+#include "rowset.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,16 +78,20 @@ int lapse_reader_open(lapse_reader **out, const char *const *paths, size_t count
         const lapse_reader_options defaults = LAPSE_READER_OPTIONS_INIT;
         r->opts = defaults;
     }
-    if (r->opts.max_bad_rows < 0) {
+    if (r->opts.max_bad_rows < 0 || (unsigned)r->opts.dups > LAPSE_DUPS_KEEP) {
         free(r);
-        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "max_bad_rows must be >= 0");
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "max_bad_rows must be >= 0, dups a lapse_dups");
     }
     if (!r->opts.categories) {
         r->own_categories = lapse_category_map_default();
         r->opts.categories = r->own_categories;
     }
     r->shared.max_bad_rows = r->opts.max_bad_rows;
-    if (!r->opts.categories ||
+    r->shared.drop_repeats = r->opts.dups == LAPSE_DUPS_DROP;
+    if (r->opts.dups != LAPSE_DUPS_KEEP)
+        r->shared.rows = lapse_rowset_create();
+    if (!r->opts.categories || (r->opts.dups != LAPSE_DUPS_KEEP && !r->shared.rows) ||
         reader_parser_init(&r->parser, r->opts.categories, &r->shared, batch_add, r) != 0) {
         lapse_reader_free(r);
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
@@ -111,6 +117,7 @@ static int refill(lapse_reader *r)
         if (!r->src) {
             if (r->next_file == r->count)
                 return 0;
+            r->chunk.file = (int)r->next_file;
             const char *path = r->paths[r->next_file++];
             int status = source_open(&r->src, path, &r->error);
             if (status == LAPSE_OK)
@@ -170,6 +177,7 @@ void lapse_reader_free(lapse_reader *r)
     reader_columns_free(&r->cols);
     text_chunk_free(&r->chunk);
     lapse_category_map_free(r->own_categories);
+    lapse_rowset_free(r->shared.rows);
     free(r->events);
     free(r->ids);
     free(r);

@@ -55,11 +55,13 @@ void source_free(reader_source *src); /* accepts NULL */
 int reader_columns_from_header(reader_columns *cols, const text_chunk *header, const char *path,
                                const lapse_reader_options *opts, lapse_error *err);
 
-/* Bad-row budget shared by all parsers of one read. */
+/* Bad-row budget and the rows seen, shared by all parsers of one read. */
 typedef struct {
     int64_t max_bad_rows;
     atomic_llong bad_rows;
     atomic_int listed;
+    struct lapse_rowset *rows; /* NULL: repeats are not looked for (LAPSE_DUPS_KEEP) */
+    int drop_repeats;          /* LAPSE_DUPS_DROP */
 } reader_shared;
 
 typedef void (*reader_emit_fn)(const lapse_event *event, void *user);
@@ -96,6 +98,8 @@ typedef struct {
     int64_t record_line;    /* careful pass: line where the record began */
     int at_record_start;
     int chunk_has_nul;      /* the chunk holds a NUL byte somewhere */
+    int64_t chunk_line;     /* its first line */
+    size_t chunk_file;      /* its file's index */
     int status;             /* first fatal error, LAPSE_OK otherwise */
     lapse_error *err;
 
@@ -106,6 +110,9 @@ typedef struct {
     int unknown_name;
     char unknown_text[64]; /* its first bytes, kept as an example once the row is good */
     size_t unknown_len;
+    char event_name[64];   /* its first bytes, for the stats' examples */
+    size_t event_name_len;
+    uint64_t row_hash;     /* of the fields read, when shared->rows is set */
     lapse_event event;
     char user_id[LAPSE_USER_ID_MAX];
 } reader_parser;

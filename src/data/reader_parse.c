@@ -4,11 +4,13 @@
  * one holds a bad row, it is parsed again line by line (the careful pass),
  * so the error can name its line without the fast pass counting lines.
  * Rows the fast pass already emitted are not emitted twice. */
+#define _GNU_SOURCE /* memmem */
 #include "reader_internal.h"
 
 #include "lapse/timeparse.h"
 
 #include "input.h"
+#include "rowset.h"
 #include "strmap.h"
 
 #include <errno.h>
@@ -220,26 +222,51 @@ static size_t escape_into(char *out, size_t cap, const char *text, size_t len)
     return pos;
 }
 
+typedef char example_name[65];
+
 /* Keeps the LAPSE_READER_EXAMPLES alphabetically first distinct names, in
  * order and escaped, so the examples a run reports print as one line and do
  * not depend on which thread saw which row. */
-static void keep_example(lapse_reader_stats *stats, const char *name, size_t len)
+static void keep_example(example_name *names, size_t *count, const char *name, size_t len)
 {
-    char candidate[sizeof stats->unknown_names[0]];
+    example_name candidate;
     escape_into(candidate, sizeof candidate, name, len);
     size_t at = 0;
     int order = 1;
-    while (at < stats->unknown_examples &&
-           (order = strcmp(stats->unknown_names[at], candidate)) < 0)
+    while (at < *count && (order = strcmp(names[at], candidate)) < 0)
         at++;
     if (order == 0 || at == LAPSE_READER_EXAMPLES)
         return;
-    const size_t kept = stats->unknown_examples < LAPSE_READER_EXAMPLES
-                            ? stats->unknown_examples++
-                            : LAPSE_READER_EXAMPLES - 1;
-    memmove(stats->unknown_names[at + 1], stats->unknown_names[at],
-            (kept - at) * sizeof candidate);
-    memcpy(stats->unknown_names[at], candidate, sizeof candidate);
+    const size_t kept = *count < LAPSE_READER_EXAMPLES ? (*count)++ : LAPSE_READER_EXAMPLES - 1;
+    memmove(names[at + 1], names[at], (kept - at) * sizeof candidate);
+    memcpy(names[at], candidate, sizeof candidate);
+}
+
+/* A row's place in the log, ordered by file, then line. */
+static uint64_t log_position(size_t file, int64_t line)
+{
+    return (uint64_t)file << 44 | (uint64_t)line;
+}
+
+/* Keeps the repeat that comes first in the log (then the earliest row it
+ * repeats). Whichever thread sees which copy first, that pair is among
+ * those seen (the row set keeps each row's earliest position), so the
+ * example does not depend on timing. */
+static void keep_repeat(lapse_reader_stats *stats, size_t file, int64_t line, size_t of_file,
+                        int64_t of_line)
+{
+    if (stats->repeat_line) {
+        const uint64_t at = log_position(file, line);
+        const uint64_t kept = log_position(stats->repeat_file, stats->repeat_line);
+        if (at > kept ||
+            (at == kept && log_position(of_file, of_line) >=
+                               log_position(stats->repeat_of_file, stats->repeat_of_line)))
+            return;
+    }
+    stats->repeat_file = file;
+    stats->repeat_line = line;
+    stats->repeat_of_file = of_file;
+    stats->repeat_of_line = of_line;
 }
 
 void reader_stats_merge(lapse_reader_stats *dst, const lapse_reader_stats *src)
@@ -248,7 +275,24 @@ void reader_stats_merge(lapse_reader_stats *dst, const lapse_reader_stats *src)
     dst->bad_rows += src->bad_rows;
     dst->unknown_rows += src->unknown_rows;
     for (size_t i = 0; i < src->unknown_examples; i++)
-        keep_example(dst, src->unknown_names[i], strlen(src->unknown_names[i]));
+        keep_example(dst->unknown_names, &dst->unknown_examples, src->unknown_names[i],
+                     strlen(src->unknown_names[i]));
+    dst->amount_rows += src->amount_rows;
+    for (size_t i = 0; i < src->amount_examples; i++)
+        keep_example(dst->amount_names, &dst->amount_examples, src->amount_names[i],
+                     strlen(src->amount_names[i]));
+    dst->repeated_rows += src->repeated_rows;
+    if (src->repeat_line)
+        keep_repeat(dst, src->repeat_file, src->repeat_line, src->repeat_of_file,
+                    src->repeat_of_line);
+}
+
+/* Folds one field (its lapse column and a hash or value) into the row's hash. */
+static void hash_field(reader_parser *p, lapse_column column, uint64_t value)
+{
+    uint64_t h = p->row_hash ^ (value + 0x9e3779b97f4a7c15ull * (uint64_t)(column + 1));
+    h *= 0xbf58476d1ce4e5b9ull;
+    p->row_hash = h ^ h >> 31;
 }
 
 
@@ -301,6 +345,11 @@ __attribute__((noinline)) static int parse_amount(reader_parser *p, int column, 
     }
     p->event.amount = value + 0.0; /* -0 becomes 0 */
     p->event.has_amount = 1;
+    if (p->shared->rows) {
+        uint64_t bits;
+        memcpy(&bits, &p->event.amount, sizeof bits);
+        hash_field(p, LAPSE_COL_AMOUNT, bits);
+    }
     return 0;
 }
 
@@ -394,16 +443,24 @@ static void on_field(void *data, size_t len, void *user)
         }
         memcpy(p->user_id, text, len);
         p->event.user_id_len = len;
+        if (p->shared->rows)
+            hash_field(p, LAPSE_COL_USER_ID, lapse_hash_bytes(text, len));
         return;
     case LAPSE_COL_TS: {
         const int status = lapse_time_parse(&p->event.ts, text, len);
         if (status != LAPSE_OK)
             bad_timestamp(p, field + 1, text, len, status);
+        else if (p->shared->rows)
+            hash_field(p, LAPSE_COL_TS, (uint64_t)p->event.ts);
         return;
     }
     case LAPSE_COL_EVENT: {
         if (has_nul(p, field + 1, "event name", text, len))
             return;
+        p->event_name_len = len < sizeof p->event_name ? len : sizeof p->event_name;
+        memcpy(p->event_name, text, p->event_name_len);
+        if (p->shared->rows)
+            hash_field(p, LAPSE_COL_EVENT, lapse_hash_bytes(text, len));
         int known;
         p->event.category = event_category(p, text, len, &known);
         if (!known) {
@@ -420,14 +477,19 @@ static void on_field(void *data, size_t len, void *user)
     case LAPSE_COL_SESSION_ID:
         if (len > 0 && !has_nul(p, field + 1, "session id", text, len)) {
             p->event.has_session = 1;
-            if (p->hash_sessions)
+            if (p->hash_sessions || p->shared->rows) {
                 p->event.session_hash = lapse_hash_bytes(text, len);
+                if (p->shared->rows)
+                    hash_field(p, LAPSE_COL_SESSION_ID, p->event.session_hash);
+            }
         }
         return;
     case LAPSE_COL_DEVICE_ID:
         if (len > 0 && !has_nul(p, field + 1, "device id", text, len)) {
             p->event.has_device = 1;
             p->event.device_hash = lapse_hash_bytes(text, len);
+            if (p->shared->rows)
+                hash_field(p, LAPSE_COL_DEVICE_ID, p->event.device_hash);
         }
         return;
     default: return;
@@ -443,6 +505,7 @@ static void reset_row(reader_parser *p)
     p->event.has_amount = p->event.has_session = p->event.has_device = 0;
     p->event.amount = 0;
     p->event.session_hash = p->event.device_hash = 0;
+    p->row_hash = 0;
 }
 
 static void skip_bad_row(reader_parser *p)
@@ -469,6 +532,46 @@ static void skip_bad_row(reader_parser *p)
     }
 }
 
+static void emit_row(reader_parser *p)
+{
+    p->event.user_id = p->user_id;
+    p->stats.events++;
+    p->stats.unknown_rows += p->unknown_name;
+    /* Only rows that count give examples: a skipped bad row does not. */
+    if (p->unknown_name)
+        keep_example(p->stats.unknown_names, &p->stats.unknown_examples, p->unknown_text,
+                     p->unknown_len);
+    if (p->event.has_amount && p->event.amount != 0 && p->event.category != LAPSE_CAT_PURCHASE) {
+        p->stats.amount_rows++;
+        keep_example(p->stats.amount_names, &p->stats.amount_examples, p->event_name,
+                     p->event_name_len);
+    }
+    p->emit(&p->event, p->emit_user);
+}
+
+/* Whether the good row just read repeats an earlier row of the read;
+ * counts it. Its line: the careful pass knows it; the fast pass runs only
+ * on chunks of one row per line (reader_parser_run). */
+static int repeats_earlier(reader_parser *p, int64_t row)
+{
+    const int64_t line = p->careful ? p->record_line : p->chunk_line + row;
+    const uint64_t here = log_position(p->chunk_file, line);
+    uint64_t earliest;
+    const int found = lapse_rowset_add(p->shared->rows, p->row_hash, here, &earliest);
+    if (found < 0) {
+        p->status = lapse_error_set(p->err, LAPSE_ERR_NOMEM, p->cols->path, line, 0, -1,
+                                    "out of memory (finding repeated rows; see --help)");
+        return 0;
+    }
+    if (!found)
+        return 0;
+    p->stats.repeated_rows++;
+    const uint64_t first = earliest < here ? earliest : here, then = earliest < here ? here : earliest;
+    keep_repeat(&p->stats, (size_t)(then >> 44), (int64_t)(then & ((1ull << 44) - 1)),
+                (size_t)(first >> 44), (int64_t)(first & ((1ull << 44) - 1)));
+    return 1;
+}
+
 static void on_row(int terminator, void *user)
 {
     (void)terminator;
@@ -482,13 +585,9 @@ static void on_row(int terminator, void *user)
                      "row has %d field%s, the header has %d", fields, fields == 1 ? "" : "s",
                      p->cols->field_count);
         if (!p->bad_column) {
-            p->event.user_id = p->user_id;
-            p->stats.events++;
-            p->stats.unknown_rows += p->unknown_name;
-            /* Only rows that count give examples: a skipped bad row does not. */
-            if (p->unknown_name)
-                keep_example(&p->stats, p->unknown_text, p->unknown_len);
-            p->emit(&p->event, p->emit_user);
+            const int repeat = p->shared->rows && repeats_earlier(p, row);
+            if ((!repeat || !p->shared->drop_repeats) && p->status == LAPSE_OK)
+                emit_row(p);
         } else if (!p->careful) {
             p->first_bad_row = row;
         } else {
@@ -550,6 +649,27 @@ static int careful_pass(reader_parser *p, const text_chunk *chunk)
     return status;
 }
 
+/* Whether some line of the chunk is not one whole row: a blank line, or a
+ * newline inside quotes. */
+static int rows_span_lines(const text_chunk *chunk)
+{
+    const char *data = chunk->data;
+    const size_t len = chunk->len;
+    if (len && (data[0] == '\n' || (len > 1 && data[0] == '\r' && data[1] == '\n')))
+        return 1;
+    if (memmem(data, len, "\n\n", 2) || memmem(data, len, "\n\r\n", 3))
+        return 1;
+    if (!memchr(data, '"', len))
+        return 0;
+    int quoted = 0;
+    for (size_t i = 0; i < len; i++) {
+        quoted ^= data[i] == '"';
+        if (quoted && data[i] == '\n')
+            return 1;
+    }
+    return 0;
+}
+
 int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_chunk *chunk,
                       lapse_error *err)
 {
@@ -560,10 +680,18 @@ int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_c
     p->row_index = 0;
     p->first_bad_row = -1;
     p->chunk_has_nul = memchr(chunk->data, '\0', chunk->len) != NULL;
+    p->chunk_line = chunk->first_line;
+    p->chunk_file = (size_t)chunk->file;
     reset_row(p);
+    /* Repeats name their lines: the fast pass knows them only when each
+     * line is one row. */
+    if (p->shared->rows && rows_span_lines(chunk))
+        return careful_pass(p, chunk);
     int clean = csv_parse(&p->csv, chunk->data, chunk->len, on_field, on_row, p) == chunk->len;
     if (clean && p->first_bad_row < 0)
         clean = csv_fini(&p->csv, on_field, on_row, p) == 0;
+    if (p->status != LAPSE_OK)
+        return p->status;
     if (clean && p->first_bad_row < 0)
         return LAPSE_OK;
     if (p->first_bad_row < 0)

@@ -531,7 +531,10 @@ int lapse_score_logs(lapse_scorer *s, const char *const *paths, size_t n_paths, 
     if (ropts)
         xo.reader = *ropts;
     if (asof < 0) {
-        status = day_after_last_event(&asof, paths, n_paths, &xo.reader, err);
+        /* This pass only finds the last day: repeats are counted by the next. */
+        lapse_reader_options first_pass = xo.reader;
+        first_pass.dups = LAPSE_DUPS_KEEP;
+        status = day_after_last_event(&asof, paths, n_paths, &first_pass, err);
         if (status != LAPSE_OK)
             return status;
     }

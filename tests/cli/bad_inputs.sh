@@ -51,6 +51,7 @@ printf '\x1f\x8b' > gzip_magic.gz
 { cat clean.csv.gz; echo 'appended by mistake'; } > trailing_text.gz
 : > empty.csv
 mkdir subdir
+ln -s clean.csv clean_link.csv # the same file under another name (counting.tsv)
 header='user_id,ts,event'
 { echo "$header"; printf 'u%.0s' {1..256}; echo ',2026-02-27,login'; } > id256.csv
 { echo "$header"; echo 'u,2026-02-27,login'; printf 'u%.0s' {1..1024}; echo ',2026-02-27,login'; } > id1k.csv
