@@ -10,6 +10,7 @@
  * accumulators; they are merged at the end, which order does not change. */
 #include "extract_internal.h"
 
+#include "dayhist.h"
 #include "parallel.h"
 #include "reader_internal.h"
 
@@ -30,7 +31,8 @@ typedef struct {
     size_t capacity; /* users with room in accs */
     const acc_snapshot *snap;
     size_t snapshots;
-    int32_t max_day; /* -1 before any event */
+    day_hist *days; /* [files]: events per day of each input file */
+    size_t file;    /* the file of the chunk being parsed */
     /* The previous event's user (its key in users): logs keep a session's
      * events together, so most rows repeat the user of the row before. */
     const char *last_key;
@@ -77,8 +79,8 @@ static void aggregate(const lapse_event *event, void *user)
     lapse_acc *a = w->accs + (size_t)id * w->snapshots;
     for (size_t s = 0; s < w->snapshots; s++)
         acc_add(a + s, &w->snap[s], event, day, micro);
-    if (day > w->max_day)
-        w->max_day = day;
+    if (day_hist_add(&w->days[w->file], day) != 0)
+        w->nomem = 1;
 }
 
 typedef struct {
@@ -161,6 +163,7 @@ static void give_spare(pipeline *pl, text_chunk *chunk)
 
 static void parse_chunk(pipeline *pl, worker *w, const text_chunk *chunk)
 {
+    w->file = (size_t)chunk->file;
     int status = reader_parser_run(&w->parser, &pl->cols[chunk->file], chunk, &w->err);
     if (status == LAPSE_OK && w->nomem)
         status = lapse_error_set(&w->err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
@@ -339,8 +342,6 @@ static int merge_workers(lapse_extract *x, worker *workers, int threads, lapse_e
                 acc_merge(&base->accs[(size_t)to * x->snapshots + s],
                           &w->accs[id * x->snapshots + s]);
         }
-        if (w->max_day > base->max_day)
-            base->max_day = w->max_day;
         reader_stats_merge(&x->stats.reader, &w->parser.stats);
     }
     reader_stats_merge(&x->stats.reader, &base->parser.stats);
@@ -349,29 +350,16 @@ static int merge_workers(lapse_extract *x, worker *workers, int threads, lapse_e
     x->accs = base->accs;
     base->accs = NULL;
     x->stats.users = (int64_t)lapse_strmap_size(x->users);
-    x->stats.last_day = base->max_day >= 0 ? (int64_t)base->max_day * LAPSE_SECONDS_PER_DAY : -1;
     return LAPSE_OK;
 }
 
-static int check_horizons(const lapse_extract *x, lapse_error *err)
+/* Each file's day counts, summed over the workers into worker 0's. */
+static int merge_days(pipeline *pl, lapse_error *err)
 {
-    if (x->stats.last_day < 0)
-        return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
-                               "the log has no events, so nothing can be labelled");
-    const int32_t last = (int32_t)(x->stats.last_day / LAPSE_SECONDS_PER_DAY);
-    for (size_t s = 0; s < x->snapshots; s++) {
-        if (x->snap[s].horizon_end - 1 <= last)
-            continue;
-        char asof[11], need[11], have[11];
-        lapse_time_format_date(asof, x->snap[s].asof_ts);
-        lapse_time_format_date(need, (int64_t)(x->snap[s].horizon_end - 1) * LAPSE_SECONDS_PER_DAY);
-        lapse_time_format_date(have, x->stats.last_day);
-        return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
-                               "snapshot %s needs events through %s to label a %d-day horizon, "
-                               "but the last event is on %s (pick an earlier --asof, or "
-                               "--no-labels to score)",
-                               asof, need, x->churn.horizon_days, have);
-    }
+    for (int t = 1; t < pl->opts->threads; t++)
+        for (size_t f = 0; f < pl->files; f++)
+            if (day_hist_merge(&pl->workers[0].days[f], &pl->workers[t].days[f]) != 0)
+                return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     return LAPSE_OK;
 }
 
@@ -449,6 +437,9 @@ static void pipeline_free(pipeline *pl)
             reader_parser_free(&w->parser);
         lapse_strmap_free(w->users);
         free(w->accs);
+        for (size_t f = 0; w->days && f < pl->files; f++)
+            day_hist_free(&w->days[f]);
+        free(w->days);
     }
     for (size_t f = 0; pl->cols && f < pl->files; f++)
         reader_columns_free(&pl->cols[f]);
@@ -503,9 +494,9 @@ static int pipeline_init(pipeline *pl, const lapse_extract *x, const char *const
         worker *w = &pl->workers[t];
         w->snap = x->snap;
         w->snapshots = x->snapshots;
-        w->max_day = -1;
         w->users = lapse_strmap_create();
-        if (!w->users || reader_parser_init(&w->parser, pl->reader.categories, &pl->shared,
+        w->days = calloc(count, sizeof *w->days);
+        if (!w->users || !w->days || reader_parser_init(&w->parser, pl->reader.categories, &pl->shared,
                                             aggregate, w) != LAPSE_OK)
             return LAPSE_ERR_NOMEM;
         w->parser_ready = 1;
@@ -543,8 +534,10 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
         goto done;
     }
     status = merge_workers(x, pl.workers, opts->threads, err);
-    if (status == LAPSE_OK && opts->labels)
-        status = check_horizons(x, err);
+    if (status == LAPSE_OK)
+        status = merge_days(&pl, err);
+    if (status == LAPSE_OK)
+        status = extract_check_time(x, pl.workers[0].days, paths, count, err);
     if (status == LAPSE_OK)
         status = build_rows(x, err);
 done:
@@ -563,6 +556,9 @@ void lapse_extract_free(lapse_extract *x)
         return;
     lapse_strmap_free(x->users);
     free(x->accs);
+    for (size_t i = 0; i < x->warning_count; i++)
+        free(x->warnings[i]);
+    free(x->warnings);
     free(x->rows[0]);
     free(x->rows[1]);
     free(x);
