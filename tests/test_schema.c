@@ -57,7 +57,7 @@ static void meta_round_trip(void **state)
 {
     (void)state;
     lapse_table_meta meta = { 1, { (1u << LAPSE_CAT_ACTIVITY) | (1u << LAPSE_CAT_CORE), 7, 14, 0 },
-                              0x0123456789abcdefull };
+                              0x0123456789abcdefull, "" };
     char line[256];
     assert_int_equal(lapse_table_meta_format(line, sizeof line, &meta), LAPSE_OK);
     assert_string_equal(line, "# lapse-features 1; key=activity+core; silent_days=7; horizon=14; "
@@ -67,6 +67,29 @@ static void meta_round_trip(void **state)
     assert_int_equal(back.version, 1);
     assert_true(lapse_churn_equal(&back.churn, &meta.churn));
     assert_true(back.schema_hash == meta.schema_hash);
+}
+
+/* Warnings travel escaped: a ';' or a newline in one cannot break the line. */
+static void meta_warnings_round_trip(void **state)
+{
+    (void)state;
+    lapse_table_meta meta = { 1, LAPSE_CHURN_DEF_INIT, 0x0123456789abcdefull,
+                              "snapshot 2026-07-30 is 60 days after; 100% silent\nsecond" };
+    char line[LAPSE_TABLE_META_LINE_MAX];
+    assert_int_equal(lapse_table_meta_format(line, sizeof line, &meta), LAPSE_OK);
+    assert_string_equal(line, "# lapse-features 1; key=activity; silent_days=30; horizon=30; "
+                              "churn=silence; schema=0123456789abcdef; warnings=snapshot "
+                              "2026-07-30 is 60 days after%3B 100%25 silent%0Asecond");
+    lapse_table_meta back;
+    assert_int_equal(lapse_table_meta_parse(&back, line, strlen(line)), LAPSE_OK);
+    assert_string_equal(back.warnings, meta.warnings);
+    /* The longest warnings, every byte escaped, fit the documented line. */
+    memset(meta.warnings, ';', sizeof meta.warnings - 1);
+    meta.warnings[sizeof meta.warnings - 1] = '\0';
+    assert_int_equal(lapse_table_meta_format(line, sizeof line, &meta), LAPSE_OK);
+    assert_int_equal(lapse_table_meta_parse(&back, line, strlen(line)), LAPSE_OK);
+    assert_string_equal(back.warnings, meta.warnings);
+    assert_int_equal(lapse_table_meta_format(line, 300, &meta), LAPSE_ERR_ARG);
 }
 
 static void meta_refusals(void **state)
@@ -93,6 +116,17 @@ static void meta_refusals(void **state)
     assert_int_equal(PARSE("# lapse-features 1; key=activity; key=core; silent_days=30; "
                            "horizon=30; churn=silence; schema=0123456789abcdef"),
                      LAPSE_ERR_FORMAT); /* repeated key */
+#define BASE "# lapse-features 1; key=activity; silent_days=30; horizon=30; churn=silence; " \
+             "schema=0123456789abcdef; "
+    assert_int_equal(PARSE(BASE "warnings=a"), LAPSE_OK);
+    assert_string_equal(meta.warnings, "a");
+    assert_int_equal(PARSE(BASE "warnings="), LAPSE_ERR_FORMAT);       /* empty */
+    assert_int_equal(PARSE(BASE "warnings=a%3"), LAPSE_ERR_FORMAT);    /* cut escape */
+    assert_int_equal(PARSE(BASE "warnings=a%3b"), LAPSE_ERR_FORMAT);   /* lower-case hex */
+    assert_int_equal(PARSE(BASE "warnings=a%00b"), LAPSE_ERR_FORMAT);  /* NUL */
+    assert_int_equal(PARSE(BASE "warnings=a\tb"), LAPSE_ERR_FORMAT);   /* raw control byte */
+    assert_int_equal(PARSE(BASE "warnings=a; warnings=b"), LAPSE_ERR_FORMAT); /* repeated */
+#undef BASE
 #undef PARSE
 }
 
@@ -102,6 +136,7 @@ int main(void)
         cmocka_unit_test(presets_and_keys),
         cmocka_unit_test(schema_hash_is_order_sensitive),
         cmocka_unit_test(meta_round_trip),
+        cmocka_unit_test(meta_warnings_round_trip),
         cmocka_unit_test(meta_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

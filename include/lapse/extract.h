@@ -57,9 +57,22 @@ typedef struct lapse_extract lapse_extract;
 
 /* Reads every file (in parallel with threads > 1: several files at once,
  * or one gzip file pipelined: one thread inflates, the others parse) and
- * builds the rows. Validates the options first (LAPSE_ERR_ARG). With labels
- * on, a snapshot whose horizon passes the last event's day is
- * LAPSE_ERR_RANGE, naming that day. *out is owned by the caller. */
+ * builds the rows. Validates the options first (LAPSE_ERR_ARG). *out is
+ * owned by the caller.
+ *
+ * Time: the log's time range, and each file's, is their robust range
+ * (from the day counts: the earliest and latest 0.1% of events dropped,
+ * then widened over days with events at most 7 days apart), so one
+ * clock-skewed row does not move it. With labels on, a snapshot whose
+ * horizon passes the end of the log, or of any part of the export, is
+ * LAPSE_ERR_RANGE naming the day and the file. A part is a file that starts
+ * with the log (split by user, it holds its users' whole history) and that
+ * no later-starting file continues (an export split by time). Then it
+ * warns (lapse_extract_warn) about events more than 7 days outside the
+ * log's range (counted as events all the same), snapshots more than 7 days
+ * after the end of the log or of a part (users look silent because the
+ * data stops), and snapshots less than 90 days after the log's start (the
+ * 90-day windows are cut short). */
 int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t count,
                       const lapse_extract_options *opts, lapse_error *err);
 
@@ -75,6 +88,10 @@ typedef struct {
     int64_t last_day; /* UTC seconds of the day of the last event; -1 without events */
     int64_t cancelled; /* rows of active users who had cancelled before the snapshot
                           (cancel_is_churn): in the dormant set, not labelled */
+    /* The log's robust time range (lapse_extract_run), UTC seconds of its
+     * first and last day; -1 without events. */
+    int64_t start_day, end_day;
+    int64_t outside; /* events more than 7 days before start_day or after end_day */
     lapse_reader_stats reader;
 } lapse_extract_stats;
 
@@ -98,6 +115,17 @@ int lapse_extract_write(const lapse_extract *x, lapse_extract_set set, lapse_tab
                         FILE *out, lapse_error *err);
 
 void lapse_extract_get_stats(const lapse_extract *x, lapse_extract_stats *out);
+
+/* Warns through lapse_log and keeps the warning with the extract: tables
+ * written after carry it in their meta line (lapse/schema.h), so what
+ * changes the meaning of the rows travels with them. For warnings of that
+ * kind only. A newline in the text becomes a space. Returns 0 or
+ * LAPSE_ERR_NOMEM (the warning is still logged). */
+int lapse_extract_warn(lapse_extract *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The warnings kept, in the order given; i < count. */
+size_t lapse_extract_warning_count(const lapse_extract *x);
+const char *lapse_extract_warning(const lapse_extract *x, size_t i);
 
 void lapse_extract_free(lapse_extract *x); /* accepts NULL */
 

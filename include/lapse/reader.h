@@ -66,6 +66,11 @@ typedef struct {
     int has_session, has_device;
     uint64_t session_hash;      /* lapse_hash of the session_id bytes */
     uint64_t device_hash;       /* lapse_hash of the device_id bytes */
+    /* A repeat that LAPSE_DUPS_DROP drops, seen only by a parse callback
+     * (never by lapse_reader_next): not an event, but its time still tells
+     * how far its file reaches (which copy of a repeated row is dropped
+     * depends on the threads). */
+    int dropped;
 } lapse_event;
 
 /* What to do with rows that repeat an earlier row exactly. */
@@ -88,6 +93,7 @@ typedef struct {
 #define LAPSE_READER_OPTIONS_INIT { NULL, { NULL }, 0, LAPSE_DUPS_COUNT }
 
 #define LAPSE_READER_EXAMPLES 5
+#define LAPSE_READER_NAME_SHOWN 65 /* an example name's bytes, with its NUL */
 
 /* What a read saw so far. */
 typedef struct {
@@ -96,12 +102,12 @@ typedef struct {
     int64_t unknown_rows;    /* rows whose event name the map does not list */
     size_t unknown_examples; /* how many names below are set */
     /* A few such names, control bytes as \xNN, cut at 64 characters. */
-    char unknown_names[LAPSE_READER_EXAMPLES][65];
+    char unknown_names[LAPSE_READER_EXAMPLES][LAPSE_READER_NAME_SHOWN];
     /* Rows of events other than purchases with a non-zero amount, and a few
      * of their event names, as above. */
     int64_t amount_rows;
     size_t amount_examples;
-    char amount_names[LAPSE_READER_EXAMPLES][65];
+    char amount_names[LAPSE_READER_EXAMPLES][LAPSE_READER_NAME_SHOWN];
     /* Rows that repeat an earlier row exactly (dropped with LAPSE_DUPS_DROP,
      * else among the events). The first of them in the log: its file (an
      * index into the paths read) and line, and those of the row it repeats;

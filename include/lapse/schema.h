@@ -5,7 +5,17 @@
  *
  * churn is `silence` or `cancel`. schema is lapse_schema_hash() of the
  * feature names, in order, as 16 lower-case hex digits. Train stores all of
- * it in the model, and score compares. */
+ * it but the warnings in the model, and score compares.
+ *
+ * An optional last key, warnings, carries what the run that wrote the table
+ * warned about that changes what its rows mean (a snapshot after the log's
+ * end, windows cut short by its start, events far outside its time range),
+ * so the warnings travel with the file:
+ *
+ *   ...; schema=9f3c01d2a4b5e6f7; warnings=snapshot 2026-07-30 is 60 days after ...%0A...
+ *
+ * The warnings are joined by a newline; '%', ';' and control bytes are
+ * written as %XX (two upper-case hex digits). */
 #ifndef LAPSE_SCHEMA_H
 #define LAPSE_SCHEMA_H
 
@@ -20,25 +30,34 @@ extern "C" {
 
 #define LAPSE_TABLE_FORMAT_VERSION 1
 
+/* The longest meta line lapse writes, and reads, in bytes. */
+#define LAPSE_TABLE_META_LINE_MAX 4096
+
 /* The longest feature name a table and a model may hold, in bytes. */
 #define LAPSE_FEATURE_NAME_MAX 256
+
+/* Bytes of warnings a meta line carries (unescaped, with the newlines). */
+#define LAPSE_TABLE_WARNINGS_MAX 1024
 
 typedef struct {
     int version;
     lapse_churn_def churn;
     uint64_t schema_hash;
+    /* The warnings, one per line without a final newline; "" for none. */
+    char warnings[LAPSE_TABLE_WARNINGS_MAX];
 } lapse_table_meta;
 
 /* A 64-bit hash of the names joined by ','; order matters. */
 uint64_t lapse_schema_hash(const char *const *names, size_t count);
 
-/* Writes the line (without a newline) into buf. Returns 0, or LAPSE_ERR_ARG
- * when buf is too small. */
+/* Writes the line (without a newline) into buf; LAPSE_TABLE_META_LINE_MAX
+ * bytes always suffice. Returns 0, or LAPSE_ERR_ARG when buf is too small. */
 int lapse_table_meta_format(char *buf, size_t size, const lapse_table_meta *meta);
 
 /* Parses line[0..len) (without its newline). Returns 0, LAPSE_ERR_FORMAT
- * for anything that is not such a line, or LAPSE_ERR_VERSION for a format
- * version newer than this build reads. Unknown keys are refused. */
+ * for anything that is not such a line (an unknown or repeated key, a bad
+ * escape, an empty or too long warnings value), or LAPSE_ERR_VERSION for a
+ * format version newer than this build reads. */
 int lapse_table_meta_parse(lapse_table_meta *out, const char *line, size_t len);
 
 #ifdef __cplusplus

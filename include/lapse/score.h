@@ -148,8 +148,11 @@ int lapse_score_table(lapse_scorer *scorer, const char *path, FILE *out,
 /* Extracts features from event logs with the model's churn definition and
  * without labels (lapse/extract.h), then scores the active and the dormant
  * users together, merged by user id, as lapse_score_table writes them.
- * asof < 0 means the day after the last event: the logs are read twice, so
- * none may be stdin ("-"; LAPSE_ERR_ARG). The model's features must be the
+ * asof < 0 means the day after the end of the logs' robust time range
+ * (lapse/extract.h: events far past the rest, a clock-skewed row, do not
+ * count): the logs are read twice, so none may be stdin ("-";
+ * LAPSE_ERR_ARG). The extract's warnings (a snapshot after the data or
+ * too early for its windows) go to the log. The model's features must be the
  * extractor's (LAPSE_ERR_SCHEMA otherwise). reader may be NULL for the
  * defaults; threads as lapse_extract_options.threads. */
 int lapse_score_logs(lapse_scorer *scorer, const char *const *paths, size_t n_paths,

@@ -10,6 +10,7 @@
  * accumulators; they are merged at the end, which order does not change. */
 #include "extract_internal.h"
 
+#include "dayhist.h"
 #include "parallel.h"
 #include "reader_internal.h"
 #include "rowset.h"
@@ -31,7 +32,8 @@ typedef struct {
     size_t capacity; /* users with room in accs */
     const acc_snapshot *snap;
     size_t snapshots;
-    int32_t max_day; /* -1 before any event */
+    day_hist *days; /* [files]: events per day of each input file */
+    size_t file;    /* the file of the chunk being parsed */
     /* The previous event's user (its key in users): logs keep a session's
      * events together, so most rows repeat the user of the row before. */
     const char *last_key;
@@ -62,6 +64,13 @@ static void aggregate(const lapse_event *event, void *user)
     worker *w = user;
     if (w->nomem)
         return;
+    const int32_t day = (int32_t)lapse_day_of(event->ts);
+    if (day_hist_add(&w->days[w->file], day) != 0) {
+        w->nomem = 1;
+        return;
+    }
+    if (event->dropped)
+        return;
     int64_t id = w->last_id;
     if (event->user_id_len != w->last_len || !w->last_key ||
         memcmp(event->user_id, w->last_key, event->user_id_len) != 0) {
@@ -73,7 +82,6 @@ static void aggregate(const lapse_event *event, void *user)
         w->last_key = lapse_strmap_key(w->users, id, &w->last_len);
         w->last_id = id;
     }
-    const int32_t day = (int32_t)lapse_day_of(event->ts);
     /* Only purchases spend: an item view may carry the item's price. */
     const int64_t micro = event->has_amount && event->category == LAPSE_CAT_PURCHASE
                               ? llround(event->amount * 1e6)
@@ -81,8 +89,6 @@ static void aggregate(const lapse_event *event, void *user)
     lapse_acc *a = w->accs + (size_t)id * w->snapshots;
     for (size_t s = 0; s < w->snapshots; s++)
         acc_add(a + s, &w->snap[s], event, day, micro);
-    if (day > w->max_day)
-        w->max_day = day;
 }
 
 typedef struct {
@@ -165,6 +171,7 @@ static void give_spare(pipeline *pl, text_chunk *chunk)
 
 static void parse_chunk(pipeline *pl, worker *w, const text_chunk *chunk)
 {
+    w->file = (size_t)chunk->file;
     int status = reader_parser_run(&w->parser, &pl->cols[chunk->file], chunk, &w->err);
     if (status == LAPSE_OK && w->nomem)
         status = lapse_error_set(&w->err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
@@ -346,8 +353,6 @@ static int merge_workers(lapse_extract *x, worker *workers, int threads, lapse_e
                 acc_merge(&base->accs[(size_t)to * x->snapshots + s],
                           &w->accs[id * x->snapshots + s]);
         }
-        if (w->max_day > base->max_day)
-            base->max_day = w->max_day;
         reader_stats_merge(&x->stats.reader, &w->parser.stats);
     }
     reader_stats_merge(&x->stats.reader, &base->parser.stats);
@@ -356,58 +361,67 @@ static int merge_workers(lapse_extract *x, worker *workers, int threads, lapse_e
     x->accs = base->accs;
     base->accs = NULL;
     x->stats.users = (int64_t)lapse_strmap_size(x->users);
-    x->stats.last_day = base->max_day >= 0 ? (int64_t)base->max_day * LAPSE_SECONDS_PER_DAY : -1;
     return LAPSE_OK;
 }
 
-/* Warnings about what was read but not counted as it stands. */
-static void log_counting(const lapse_extract_stats *stats, const char *const *paths,
-                         lapse_dups dups)
+/* " (e.g. \"a\", \"b\")" for the example event names, or "". */
+static void format_examples(char *out, size_t size, const char (*names)[LAPSE_READER_NAME_SHOWN],
+                            size_t n)
 {
-    const lapse_reader_stats *r = &stats->reader;
-    if (r->amount_rows) {
-        char examples[LAPSE_READER_EXAMPLES * 70] = "";
-        for (size_t i = 0; i < r->amount_examples; i++) {
-            strcat(examples, i ? ", \"" : " (e.g. \"");
-            strcat(examples, r->amount_names[i]);
-            strcat(examples, "\"");
-        }
-        if (r->amount_examples)
-            strcat(examples, ")");
-        lapse_log(LAPSE_LOG_WARN,
-                  "%lld rows of events other than purchases carry an amount%s; it is not "
-                  "counted as spend",
-                  (long long)r->amount_rows, examples);
-    }
-    if (r->repeated_rows)
-        lapse_log(LAPSE_LOG_WARN,
-                  "%lld rows repeat an earlier row exactly (the first: %s:%lld repeats %s:%lld); "
-                  "%s",
-                  (long long)r->repeated_rows, paths[r->repeat_file], (long long)r->repeat_line,
-                  paths[r->repeat_of_file], (long long)r->repeat_of_line,
-                  dups == LAPSE_DUPS_DROP ? "they were dropped"
-                                          : "they count as events (--dedup drops them)");
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && used < size; i++)
+        used += (size_t)snprintf(out + used, size - used, "%s\"%s\"", i ? ", " : " (e.g. ",
+                                 names[i]);
+    if (n && used < size)
+        snprintf(out + used, size - used, ")");
 }
 
-static int check_horizons(const lapse_extract *x, lapse_error *err)
+/* Warnings about rows read but not counted as they stand; they travel in
+ * the tables' meta line, since each changes what the rows mean. */
+static void warn_about_rows(lapse_extract *x, const char *const *paths, lapse_dups dups)
 {
-    if (x->stats.last_day < 0)
-        return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
-                               "the log has no events, so nothing can be labelled");
-    const int32_t last = (int32_t)(x->stats.last_day / LAPSE_SECONDS_PER_DAY);
-    for (size_t s = 0; s < x->snapshots; s++) {
-        if (x->snap[s].horizon_end - 1 <= last)
-            continue;
-        char asof[11], need[11], have[11];
-        lapse_time_format_date(asof, x->snap[s].asof_ts);
-        lapse_time_format_date(need, (int64_t)(x->snap[s].horizon_end - 1) * LAPSE_SECONDS_PER_DAY);
-        lapse_time_format_date(have, x->stats.last_day);
-        return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
-                               "snapshot %s needs events through %s to label a %d-day horizon, "
-                               "but the last event is on %s (pick an earlier --asof, or "
-                               "--no-labels to score)",
-                               asof, need, x->churn.horizon_days, have);
+    const lapse_reader_stats *r = &x->stats.reader;
+    char examples[LAPSE_READER_EXAMPLES * (LAPSE_READER_NAME_SHOWN + 4) + 16];
+    if (r->bad_rows)
+        lapse_extract_warn(x, "skipped %lld bad rows", (long long)r->bad_rows);
+    if (r->unknown_rows) {
+        format_examples(examples, sizeof examples, r->unknown_names, r->unknown_examples);
+        lapse_extract_warn(x,
+                           "%lld rows had event names the category map does not list%s; they "
+                           "count as other",
+                           (long long)r->unknown_rows, examples);
     }
+    if (r->amount_rows) {
+        format_examples(examples, sizeof examples, r->amount_names, r->amount_examples);
+        lapse_extract_warn(x,
+                           "%lld rows of events other than purchases carry an amount%s; it is "
+                           "not counted as spend",
+                           (long long)r->amount_rows, examples);
+    }
+    if (r->repeated_rows)
+        lapse_extract_warn(x,
+                           "%lld rows repeat an earlier row exactly (the first: %s:%lld repeats "
+                           "%s:%lld); %s",
+                           (long long)r->repeated_rows, paths[r->repeat_file],
+                           (long long)r->repeat_line, paths[r->repeat_of_file],
+                           (long long)r->repeat_of_line,
+                           dups == LAPSE_DUPS_DROP ? "they were dropped"
+                                                   : "they count as events (--dedup drops them)");
+    if (x->stats.cancelled)
+        lapse_extract_warn(x,
+                           "%lld rows of active users who had cancelled before the snapshot (no "
+                           "purchase since) are not labelled: they are in the dormant set",
+                           (long long)x->stats.cancelled);
+}
+
+/* Each file's day counts, summed over the workers into worker 0's. */
+static int merge_days(pipeline *pl, lapse_error *err)
+{
+    for (int t = 1; t < pl->opts->threads; t++)
+        for (size_t f = 0; f < pl->files; f++)
+            if (day_hist_merge(&pl->workers[0].days[f], &pl->workers[t].days[f]) != 0)
+                return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     return LAPSE_OK;
 }
 
@@ -498,6 +512,9 @@ static void pipeline_free(pipeline *pl)
             reader_parser_free(&w->parser);
         lapse_strmap_free(w->users);
         free(w->accs);
+        for (size_t f = 0; w->days && f < pl->files; f++)
+            day_hist_free(&w->days[f]);
+        free(w->days);
     }
     for (size_t f = 0; pl->cols && f < pl->files; f++)
         reader_columns_free(&pl->cols[f]);
@@ -556,9 +573,9 @@ static int pipeline_init(pipeline *pl, const lapse_extract *x, const char *const
         worker *w = &pl->workers[t];
         w->snap = x->snap;
         w->snapshots = x->snapshots;
-        w->max_day = -1;
         w->users = lapse_strmap_create();
-        if (!w->users || reader_parser_init(&w->parser, pl->reader.categories, &pl->shared,
+        w->days = calloc(count, sizeof *w->days);
+        if (!w->users || !w->days || reader_parser_init(&w->parser, pl->reader.categories, &pl->shared,
                                             aggregate, w) != LAPSE_OK)
             return LAPSE_ERR_NOMEM;
         w->parser_ready = 1;
@@ -597,11 +614,13 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
     }
     status = merge_workers(x, pl.workers, opts->threads, err);
     if (status == LAPSE_OK)
-        log_counting(&x->stats, paths, opts->reader.dups);
-    if (status == LAPSE_OK && opts->labels)
-        status = check_horizons(x, err);
+        status = merge_days(&pl, err);
+    if (status == LAPSE_OK)
+        status = extract_check_time(x, pl.workers[0].days, paths, count, err);
     if (status == LAPSE_OK)
         status = build_rows(x, err);
+    if (status == LAPSE_OK)
+        warn_about_rows(x, paths, opts->reader.dups);
 done:
     pipeline_free(&pl);
     if (status != LAPSE_OK) {
@@ -618,6 +637,9 @@ void lapse_extract_free(lapse_extract *x)
         return;
     lapse_strmap_free(x->users);
     free(x->accs);
+    for (size_t i = 0; i < x->warning_count; i++)
+        free(x->warnings[i]);
+    free(x->warnings);
     free(x->rows[0]);
     free(x->rows[1]);
     free(x);

@@ -4,6 +4,7 @@
 
 #include "lapse/extract.h"
 
+#include "dayhist.h"
 #include "features_internal.h"
 #include "strmap.h"
 
@@ -22,6 +23,14 @@ struct lapse_extract {
     extract_row *rows[2];
     size_t row_count[2];
     lapse_extract_stats stats;
+    char **warnings; /* lapse_extract_warn, each owned */
+    size_t warning_count;
 };
+
+/* The time checks of lapse_extract_run (lapse/extract.h): the label
+ * guard, then the warnings; sets the stats' time fields. days[f] counts
+ * the events of paths[f] per day. */
+int extract_check_time(lapse_extract *x, const day_hist *days, const char *const *paths,
+                       size_t files, lapse_error *err);
 
 #endif

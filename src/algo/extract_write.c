@@ -1,10 +1,13 @@
-/* Feature tables out: CSV (datasets/README.md) or LIBSVM. */
+/* Feature tables out: CSV (datasets/README.md) or LIBSVM; and the
+ * warnings an extract keeps for their meta line. */
 #include "extract_internal.h"
 
 #include "lapse/schema.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +37,55 @@ static size_t format_number(char *buf, double v)
     return (size_t)snprintf(buf, 32, "%.17g", v);
 }
 
+int lapse_extract_warn(lapse_extract *x, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    for (char *p = text; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    lapse_log(LAPSE_LOG_WARN, "%s", text);
+    char **grown = realloc(x->warnings, (x->warning_count + 1) * sizeof *grown);
+    if (!grown)
+        return LAPSE_ERR_NOMEM;
+    x->warnings = grown;
+    if (!(x->warnings[x->warning_count] = strdup(text)))
+        return LAPSE_ERR_NOMEM;
+    x->warning_count++;
+    return LAPSE_OK;
+}
+
+size_t lapse_extract_warning_count(const lapse_extract *x)
+{
+    return x->warning_count;
+}
+
+const char *lapse_extract_warning(const lapse_extract *x, size_t i)
+{
+    return i < x->warning_count ? x->warnings[i] : NULL;
+}
+
+/* The warnings for the meta line, one per line, as many as fit, then how
+ * many more the log showed. */
+static void meta_warnings(char out[LAPSE_TABLE_WARNINGS_MAX], const lapse_extract *x)
+{
+    const size_t room = LAPSE_TABLE_WARNINGS_MAX - 80; /* for the count of the rest */
+    size_t len = 0, i = 0;
+    out[0] = '\0';
+    for (; i < x->warning_count; i++) {
+        const size_t n = strlen(x->warnings[i]);
+        if (len + (len > 0) + n > room)
+            break;
+        len += (size_t)sprintf(out + len, "%s%s", len ? "\n" : "", x->warnings[i]);
+    }
+    if (i < x->warning_count)
+        sprintf(out + len, "%s(and %zu more warnings: see the extract's log)", len ? "\n" : "",
+                x->warning_count - i);
+}
+
 static int write_failed(lapse_error *err)
 {
     return lapse_error_set(err, LAPSE_ERR_IO, NULL, 0, 0, -1, "write failed: %s",
@@ -55,9 +107,10 @@ int lapse_extract_write(const lapse_extract *x, lapse_extract_set set, lapse_tab
     }
     int status = LAPSE_OK;
     if (format == LAPSE_TABLE_CSV) {
-        char meta_line[512];
-        const lapse_table_meta meta = { LAPSE_TABLE_FORMAT_VERSION, x->churn,
-                                        lapse_feature_schema_hash() };
+        char meta_line[LAPSE_TABLE_META_LINE_MAX];
+        lapse_table_meta meta = { LAPSE_TABLE_FORMAT_VERSION, x->churn,
+                                  lapse_feature_schema_hash(), "" };
+        meta_warnings(meta.warnings, x);
         lapse_table_meta_format(meta_line, sizeof meta_line, &meta);
         if (fprintf(out, "%s\nuser_id,asof", meta_line) < 0) {
             status = write_failed(err);

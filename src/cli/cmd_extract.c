@@ -185,35 +185,13 @@ static int write_tables(const lapse_extract *x, lapse_error *err)
     return status;
 }
 
-/* Warnings about skipped rows, unknown event names and cancelled users, then the counts. */
+/* The counts (the library has warned about what they leave out). */
 static void log_summary(const lapse_extract *x)
 {
     lapse_extract_stats stats;
     lapse_extract_get_stats(x, &stats);
-    const lapse_reader_stats *r = &stats.reader;
-    if (r->bad_rows)
-        lapse_log(LAPSE_LOG_WARN, "skipped %lld bad rows", (long long)r->bad_rows);
-    if (r->unknown_rows) {
-        char examples[6 * 70] = "";
-        for (size_t i = 0; i < r->unknown_examples; i++) {
-            strcat(examples, i ? ", \"" : " (e.g. \"");
-            strcat(examples, r->unknown_names[i]);
-            strcat(examples, "\"");
-        }
-        if (r->unknown_examples)
-            strcat(examples, ")");
-        lapse_log(LAPSE_LOG_WARN,
-                  "%lld rows had event names the category map does not list%s; they count "
-                  "as other",
-                  (long long)r->unknown_rows, examples);
-    }
-    if (stats.cancelled)
-        lapse_log(LAPSE_LOG_WARN,
-                  "%lld rows of active users who had cancelled before the snapshot (no purchase "
-                  "since) are not labelled: they are in the dormant set",
-                  (long long)stats.cancelled);
     lapse_log(LAPSE_LOG_INFO, "%lld events, %lld users: %zu rows, %zu dormant",
-              (long long)r->events, (long long)stats.users,
+              (long long)stats.reader.events, (long long)stats.users,
               lapse_extract_count(x, LAPSE_EXTRACT_ACTIVE),
               lapse_extract_count(x, LAPSE_EXTRACT_DORMANT));
 }

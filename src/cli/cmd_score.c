@@ -48,7 +48,7 @@ static const cli_opt options[] = {
                  "(as lapse extract --dedup)"),
     CLI_OPT_DATE(0, "asof", "DATE", &asof,
                  "with --logs: snapshot date (default: the day after the\n"
-                 "last event; needs files, not stdin)"),
+                 "log's last events, stray far later rows aside; needs files)"),
     CLI_OPT_INT(0, "top", "K", &oo.top, 1, 1000000000L,
                 "only the K highest rows (by --sort, default risk)"),
     CLI_OPT_ENUM(0, "sort", "risk|value", &oo.order, orders,

@@ -31,7 +31,7 @@ struct lapse_reader {
 static void batch_add(const lapse_event *event, void *user)
 {
     lapse_reader *r = user;
-    if (r->failed)
+    if (r->failed || event->dropped) /* a pull read hands out events only */
         return;
     if (r->n == r->capacity) {
         const size_t capacity = r->capacity ? r->capacity * 2 : 4096;

@@ -222,7 +222,7 @@ static size_t escape_into(char *out, size_t cap, const char *text, size_t len)
     return pos;
 }
 
-typedef char example_name[65];
+typedef char example_name[LAPSE_READER_NAME_SHOWN];
 
 /* Keeps the LAPSE_READER_EXAMPLES alphabetically first distinct names, in
  * order and escaped, so the examples a run reports print as one line and do
@@ -549,6 +549,14 @@ static void emit_row(reader_parser *p)
     p->emit(&p->event, p->emit_user);
 }
 
+static void emit_dropped(reader_parser *p)
+{
+    p->event.user_id = p->user_id;
+    p->event.dropped = 1;
+    p->emit(&p->event, p->emit_user);
+    p->event.dropped = 0;
+}
+
 /* Whether the good row just read repeats an earlier row of the read;
  * counts it. Its line: the careful pass knows it; the fast pass runs only
  * on chunks of one row per line (reader_parser_run). */
@@ -586,8 +594,12 @@ static void on_row(int terminator, void *user)
                      p->cols->field_count);
         if (!p->bad_column) {
             const int repeat = p->shared->rows && repeats_earlier(p, row);
-            if ((!repeat || !p->shared->drop_repeats) && p->status == LAPSE_OK)
-                emit_row(p);
+            if (p->status == LAPSE_OK) {
+                if (repeat && p->shared->drop_repeats)
+                    emit_dropped(p);
+                else
+                    emit_row(p);
+            }
         } else if (!p->careful) {
             p->first_bad_row = row;
         } else {

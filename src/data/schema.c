@@ -33,7 +33,58 @@ int lapse_table_meta_format(char *buf, size_t size, const lapse_table_meta *meta
                            meta->churn.horizon_days,
                            meta->churn.cancel_is_churn ? "cancel" : "silence",
                            (unsigned long long)meta->schema_hash);
-    return n < 0 || (size_t)n >= size ? LAPSE_ERR_ARG : LAPSE_OK;
+    if (n < 0 || (size_t)n >= size)
+        return LAPSE_ERR_ARG;
+    size_t pos = (size_t)n;
+    if (meta->warnings[0]) {
+        static const char key[] = "; warnings=";
+        if (pos + sizeof key > size)
+            return LAPSE_ERR_ARG;
+        memcpy(buf + pos, key, sizeof key);
+        pos += sizeof key - 1;
+    }
+    for (const unsigned char *p = (const unsigned char *)meta->warnings; *p; p++) {
+        const int escape = *p == '%' || *p == ';' || *p < 0x20 || *p == 0x7f;
+        if (pos + (escape ? 3 : 1) >= size)
+            return LAPSE_ERR_ARG;
+        if (escape) {
+            snprintf(buf + pos, 4, "%%%02X", *p);
+            pos += 3;
+        } else {
+            buf[pos++] = (char)*p;
+        }
+    }
+    buf[pos] = '\0';
+    return LAPSE_OK;
+}
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Unescapes a warnings value (see lapse/schema.h) into out. */
+static int parse_warnings(char out[LAPSE_TABLE_WARNINGS_MAX], const char *text, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c == 0x7f)
+            return LAPSE_ERR_FORMAT;
+        if (c == '%') {
+            const int hi = i + 2 < len ? hex_digit(text[i + 1]) : -1;
+            const int lo = hi >= 0 ? hex_digit(text[i + 2]) : -1;
+            if (lo < 0 || hi * 16 + lo == 0)
+                return LAPSE_ERR_FORMAT;
+            c = (unsigned char)(hi * 16 + lo);
+            i += 2;
+        }
+        if (n + 1 >= LAPSE_TABLE_WARNINGS_MAX)
+            return LAPSE_ERR_FORMAT;
+        out[n++] = (char)c;
+    }
+    out[n] = '\0';
+    return n ? LAPSE_OK : LAPSE_ERR_FORMAT;
 }
 
 /* Parses a whole decimal field as an int in [min, max]. */
@@ -59,8 +110,15 @@ int lapse_table_meta_parse(lapse_table_meta *out, const char *line, size_t len)
     const size_t prefix_len = sizeof prefix - 1;
     if (len < prefix_len || memcmp(line, prefix, prefix_len) != 0)
         return LAPSE_ERR_FORMAT;
-    lapse_table_meta meta = { 0, LAPSE_CHURN_DEF_INIT, 0 };
-    enum { SEEN_KEY = 1, SEEN_SILENT = 2, SEEN_HORIZON = 4, SEEN_CHURN = 8, SEEN_SCHEMA = 16 };
+    lapse_table_meta meta = { 0, LAPSE_CHURN_DEF_INIT, 0, "" };
+    enum {
+        SEEN_KEY = 1,
+        SEEN_SILENT = 2,
+        SEEN_HORIZON = 4,
+        SEEN_CHURN = 8,
+        SEEN_SCHEMA = 16,
+        SEEN_WARNINGS = 32
+    };
     unsigned seen = 0;
     size_t pos = prefix_len;
     size_t end = pos;
@@ -119,6 +177,9 @@ int lapse_table_meta_parse(lapse_table_meta *out, const char *line, size_t len)
             meta.schema_hash = strtoull(hex, &hex_end, 16);
             if (errno || *hex_end || hex[0] == '-' || hex[0] == '+')
                 status = LAPSE_ERR_FORMAT;
+        } else if (KEY_IS("warnings")) {
+            flag = SEEN_WARNINGS;
+            status = parse_warnings(meta.warnings, value, value_len);
         } else {
             return LAPSE_ERR_FORMAT;
         }
@@ -127,7 +188,7 @@ int lapse_table_meta_parse(lapse_table_meta *out, const char *line, size_t len)
             return LAPSE_ERR_FORMAT;
         seen |= flag;
     }
-    if (seen != (SEEN_KEY | SEEN_SILENT | SEEN_HORIZON | SEEN_CHURN | SEEN_SCHEMA))
+    if ((seen & ~SEEN_WARNINGS) != (SEEN_KEY | SEEN_SILENT | SEEN_HORIZON | SEEN_CHURN | SEEN_SCHEMA))
         return LAPSE_ERR_FORMAT;
     *out = meta;
     return LAPSE_OK;

@@ -203,9 +203,12 @@ static int check_same(const lapse_table *t, const char *first,
                           : lapse_churn_field_name(lapse_churn_diff(&a->churn, &b->churn));
     if (!key)
         return LAPSE_OK;
+    /* The lines without their warnings, which may differ between files. */
+    lapse_table_meta shown_a = *a, shown_b = *b;
+    shown_a.warnings[0] = shown_b.warnings[0] = '\0';
     char mine[512], theirs[512];
-    lapse_table_meta_format(mine, sizeof mine, a);
-    lapse_table_meta_format(theirs, sizeof theirs, b);
+    lapse_table_meta_format(mine, sizeof mine, &shown_a);
+    lapse_table_meta_format(theirs, sizeof theirs, &shown_b);
     return lapse_error_set(err, LAPSE_ERR_SCHEMA, path, 1, 0, -1,
                            "meta line differs from %s in %s: \"%s\" here, \"%s\" there", first,
                            key, mine, theirs);

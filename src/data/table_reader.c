@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define META_LINE_MAX 4096
 #define SHOWN_MAX 48 /* bytes of a bad value quoted in a message */
 
 struct lapse_table_reader {
@@ -354,11 +353,22 @@ static void feed(lapse_table_reader *r)
              "field longer than %d bytes", LAPSE_TABLE_FIELD_MAX);
 }
 
+/* What the run that wrote the table warned about changes what its rows
+ * mean: say it again to whoever reads them (train, score). */
+static void relay_warnings(const lapse_table_reader *r)
+{
+    for (const char *w = r->meta.warnings; *w;) {
+        const size_t len = strcspn(w, "\n");
+        lapse_log(LAPSE_LOG_WARN, "%s was extracted with a warning: %.*s", r->path, (int)len, w);
+        w += len + (w[len] == '\n');
+    }
+}
+
 /* Line 1: "# lapse-features ..." (lapse_table_meta_parse). */
 static void read_meta(lapse_table_reader *r)
 {
     static const char prefix[] = "# lapse-features ";
-    char line[META_LINE_MAX];
+    char line[LAPSE_TABLE_META_LINE_MAX];
     size_t len;
     int too_long;
     const int status = lapse_input_csv_raw_line(r->csv, line, sizeof line, &len, &too_long,
@@ -378,7 +388,7 @@ static void read_meta(lapse_table_reader *r)
         return;
     }
     if (too_long) {
-        fail(r, LAPSE_ERR_FORMAT, 1, "bad meta line: longer than %d bytes", META_LINE_MAX);
+        fail(r, LAPSE_ERR_FORMAT, 1, "bad meta line: longer than %d bytes", LAPSE_TABLE_META_LINE_MAX);
         return;
     }
     const int meta_status = lapse_table_meta_parse(&r->meta, line, len);
@@ -391,6 +401,8 @@ static void read_meta(lapse_table_reader *r)
     else if (meta_status != LAPSE_OK)
         fail(r, LAPSE_ERR_FORMAT, 1, "bad meta line \"%.*s\"", (int)(len > 160 ? 160 : len),
              line);
+    else
+        relay_warnings(r);
 }
 
 void lapse_table_reader_close(lapse_table_reader *reader)

@@ -6,6 +6,7 @@
 #include "lapse/reader.h"
 #include "lapse/table.h"
 #include "lapse/timeparse.h"
+#include "dayhist.h"
 #include "parallel.h"
 #include "score_internal.h"
 
@@ -460,7 +461,8 @@ int lapse_score_table(lapse_scorer *s, const char *path, FILE *out,
     return status;
 }
 
-/* The day after the last event in the logs, as UTC seconds. */
+/* The day after the logs' robust end (src/base/dayhist.h), as UTC seconds:
+ * a few clock-skewed rows in 2099 do not make everyone silent. */
 static int day_after_last_event(int64_t *out, const char *const *paths, size_t n_paths,
                                 const lapse_reader_options *ropts, lapse_error *err)
 {
@@ -471,19 +473,24 @@ static int day_after_last_event(int64_t *out, const char *const *paths, size_t n
                                    "the day after the last event, reads the logs twice)");
     lapse_reader *r = NULL;
     int status = lapse_reader_open(&r, paths, n_paths, ropts, err);
-    int64_t last = INT64_MIN;
+    day_hist days = DAY_HIST_INIT;
     lapse_event e;
     if (status == LAPSE_OK)
         while ((status = lapse_reader_next(r, &e, err)) > 0)
-            if (e.ts > last)
-                last = e.ts;
+            if (day_hist_add(&days, (int32_t)lapse_day_of(e.ts)) != 0) {
+                status = nomem_error(err);
+                break;
+            }
     lapse_reader_free(r);
+    day_range range;
+    day_hist_range(&days, &range);
+    day_hist_free(&days);
     if (status < 0)
         return status;
-    if (last == INT64_MIN)
+    if (!range.events)
         return lapse_error_set(err, LAPSE_ERR_RANGE, paths[0], 0, 0, -1,
                                "no events: give an asof date");
-    *out = (lapse_day_of(last) + 1) * LAPSE_SECONDS_PER_DAY;
+    *out = ((int64_t)range.end + 1) * LAPSE_SECONDS_PER_DAY;
     return 0;
 }
 
@@ -522,7 +529,7 @@ int lapse_score_logs(lapse_scorer *s, const char *const *paths, size_t n_paths, 
     if (status != LAPSE_OK)
         return status;
     lapse_table_meta meta = { LAPSE_TABLE_FORMAT_VERSION, m->meta.churn,
-                              lapse_feature_schema_hash() };
+                              lapse_feature_schema_hash(), "" };
     status = lapse_model_check_meta(m, &meta, err);
     if (status != LAPSE_OK)
         return status;

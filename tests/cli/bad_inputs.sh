@@ -86,6 +86,15 @@ schema_hash() {
 }
 "$LAPSE_BIN" simulate -q --seed 5 --users 300 --days 120 -o tsim
 x=("$LAPSE_BIN" extract -q)
+# Time (time.tsv): that log with one clock-skewed row at each end; split by
+# user in two parts, one stopping on 2026-04-10; split by time in two.
+events() { gzip -dc tsim/events.csv.gz; }
+{ events; echo 'qa,2099-01-01T00:00:00Z,login,,,'; } | gzip -n > skew.csv.gz
+{ events; echo 'qa,1970-01-01T00:00:00Z,login,,,'; } | gzip -n > skew_start.csv.gz
+events | awk -F, 'NR == 1 || $1 ~ /[02468]$/' > part_a.csv
+events | awk -F, 'NR == 1 || ($1 ~ /[13579]$/ && $2 < "2026-04-11")' > part_b.csv
+events | awk -F, 'NR == 1 || $2 < "2026-03"' > jan_feb.csv
+events | awk -F, 'NR == 1 || $2 >= "2026-03"' > mar_apr.csv
 "${x[@]}" --asof 2026-03-02,2026-03-20,2026-04-01 -o t_feat.csv tsim/events.csv.gz
 "${x[@]}" --asof 2026-03-02 -o t_one.csv tsim/events.csv.gz
 "${x[@]}" --no-labels --asof 2026-03-02,2026-04-01 -o t_nolab.csv tsim/events.csv.gz
@@ -181,6 +190,8 @@ while IFS=$'\t' read -r name input code message check args; do
         case $c in
         -) ;;
         same=*) cmp -s out.csv "${c#same=}.out" || fail "$name: out.csv differs from ${c#same=}'s" ;;
+        rows=*) cmp -s <(tail -n +2 out.csv) <(tail -n +2 "${c#rows=}.out") ||
+                    fail "$name: out.csv's rows differ from ${c#rows=}'s" ;;
         lines=*) [[ $(wc -l < out.csv) == "${c#lines=}" ]] ||
                      fail "$name: out.csv has $(wc -l < out.csv) lines, expected ${c#lines=}" ;;
         grep=*) printf -v want '%b' "${c#grep=}"

@@ -26,6 +26,10 @@ log=sim1/events.csv.gz
 gzip -dc "$log" > plain.csv
 head -1 plain.csv > a.csv && sed -n '2,30000p' plain.csv >> a.csv
 head -1 plain.csv > b.csv && sed -n '30001,$p' plain.csv >> b.csv
+# same_table A B: the same rows and meta line, but for the warnings, which
+# name the input files (the simulated log repeats some rows exactly).
+same_table() { cmp -s <(sed '1s/; warnings=.*//' "$1") <(sed '1s/; warnings=.*//' "$2"); }
+
 x=(extract -q --asof '2026-02-01,2026-02-08')
 "$LAPSE_BIN" "${x[@]}" -@ 1 --dormant ref_dormant.csv -o ref.csv "$log" 2>/dev/null
 "$LAPSE_BIN" "${x[@]}" --format libsvm -@ 1 -o ref.svm "$log" 2>/dev/null
@@ -34,8 +38,8 @@ for t in 1 2 3 8; do
     for input in "$log" plain.csv "a.csv b.csv" "b.csv a.csv"; do
         # shellcheck disable=SC2086 # two files on purpose
         "$LAPSE_BIN" "${x[@]}" -@ "$t" --dormant dormant.csv -o out.csv $input 2>/dev/null
-        cmp -s out.csv ref.csv || fail "extract -@ $t $input: table differs"
-        cmp -s dormant.csv ref_dormant.csv || fail "extract -@ $t $input: dormant table differs"
+        same_table out.csv ref.csv || fail "extract -@ $t $input: table differs"
+        same_table dormant.csv ref_dormant.csv || fail "extract -@ $t $input: dormant table differs"
     done
     "$LAPSE_BIN" "${x[@]}" --format libsvm -@ "$t" -o out.svm "$log" 2>/dev/null
     cmp -s out.svm ref.svm || fail "extract --format libsvm -@ $t differs"

@@ -93,6 +93,9 @@ grep -qF "the folder holds events-2.csv.gz, an event log this run would not repl
     fail "--files 11 wrote: $(ls eleven | tr '\n' ' ')"
 
 # extract over the partitions gives the table of the single file, any -@.
+# same_table A B: the same rows and meta line, but for the warnings, which
+# name the input files (the simulated log repeats some rows exactly).
+same_table() { cmp -s <(sed '1s/; warnings=.*//' "$1") <(sed '1s/; warnings=.*//' "$2"); }
 for t in 1 2 4; do
     "$LAPSE_BIN" extract -q --no-labels --asof 2026-03-12 -@ "$t" -o "parts$t.csv" four/events-*.csv.gz
     "$LAPSE_BIN" extract -q --asof 2026-02-01,2026-02-08 -@ "$t" -o "labels$t.csv" two1/events-*.csv.gz
@@ -101,8 +104,8 @@ done
 "$LAPSE_BIN" extract -q --asof 2026-02-01,2026-02-08 -o single_labels.csv one/events.csv.gz
 [ "$(wc -l < single.csv)" -gt 300 ] || fail "extract of the single file: $(wc -l < single.csv) lines"
 for t in 1 2 4; do
-    cmp -s single.csv "parts$t.csv" || fail "extract -@ $t over 4 files differs from the single file"
-    cmp -s single_labels.csv "labels$t.csv" ||
+    same_table single.csv "parts$t.csv" || fail "extract -@ $t over 4 files differs from the single file"
+    same_table single_labels.csv "labels$t.csv" ||
         fail "labelled extract -@ $t over 2 files differs from the single file"
 done
 
