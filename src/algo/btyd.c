@@ -142,7 +142,7 @@ static int pareto_terms(double *alive, double *dead, const double *th, double x,
 {
     const double r = th[0], alpha = th[1], s = th[2], beta = th[3];
     *alive = -(r + x) * log(alpha + T) - s * log(beta + T);
-    double ld;
+    double ld = -INFINITY;
     const int status = pareto_log_death(&ld, r, alpha, s, beta, x, tx, T);
     *dead = log(s) + ld;
     return status;
