@@ -23,14 +23,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (meta.version < 1 || meta.version > LAPSE_TABLE_FORMAT_VERSION ||
         lapse_churn_validate(&meta.churn) != LAPSE_OK)
         abort();
-    char line[512];
+    char line[LAPSE_TABLE_META_LINE_MAX];
     if (lapse_table_meta_format(line, sizeof line, &meta) != LAPSE_OK)
         abort();
     lapse_table_meta again;
     if (lapse_table_meta_parse(&again, line, strlen(line)) != LAPSE_OK ||
         again.version != meta.version || again.schema_hash != meta.schema_hash ||
         !lapse_churn_equal(&again.churn, &meta.churn) ||
-        again.churn.key_mask != meta.churn.key_mask)
+        again.churn.key_mask != meta.churn.key_mask ||
+        strcmp(again.warnings, meta.warnings) != 0)
         abort();
     return 0;
 }
