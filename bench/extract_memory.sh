@@ -59,7 +59,7 @@ for b in "${bins[@]}"; do
     awk -v b="$b" -v t="$t" '$1 == b && $2 == t' "$work/runs" > "$work/rows"
     med() { sort -n | sed -n "$(( (reps + 1) / 2 ))p"; }
     wall=$(awk '{ print $3 }' "$work/rows" | med)
-    cpu=$(awk '{ print $4 + $5 }' "$work/rows" | med)
+    cpu=$(awk '{ printf "%.2f\n", $4 + $5 }' "$work/rows" | med)
     rss=$(awk '{ if ($6 > m) m = $6 } END { print m }' "$work/rows")
     hash=$(awk '{ print $7 }' "$work/rows" | sort -u | tr '\n' ' ')
     printf '%-7s %3s %9s %9s %10.1f  %s\n' "$b" "$t" "$wall" "$cpu" "$(echo "$rss / 1024" | bc -l)" "$hash"

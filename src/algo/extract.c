@@ -6,9 +6,9 @@
  * its chunks while the queue has room and parses them itself when it is
  * full, so one file with two threads is pipelined (one inflates, the other
  * parses, and the inflater helps when it runs ahead), and with as many files
- * as threads each thread reads its own. A thread parses a chunk into
- * buckets, one per partition of the users (extract_internal.h), then adds
- * each bucket to that partition's accumulators under its lock: one copy of
+ * as threads each thread reads its own. A thread parses a chunk into a
+ * list of events per partition of the users (extract_internal.h), then
+ * adds each list to that partition's accumulators under its lock: one copy of
  * every user whatever the thread count, and accumulators that do not
  * depend on the order events arrive in. */
 #include "extract_internal.h"
@@ -32,20 +32,19 @@ typedef struct {
     size_t id;         /* offset of the user id in the worker's ids */
     int64_t micro;
     int32_t day;
+    uint32_t next; /* 1 + the index of the partition's next event; 0 for none */
 } pending;
 
-typedef struct {
-    pending *events;
-    size_t len, capacity;
-} bucket;
-
 /* One thread's state: its parser, and the events of the chunk it parses
- * until they are added to their partitions (a chunk's worth at most). */
+ * until they are added to their partitions. One array, its events chained
+ * by partition, holds a chunk's worth at most, however many partitions. */
 typedef struct {
     reader_parser parser;
     int parser_ready;
     int32_t max_day; /* -1 before any event */
-    bucket buckets[EXTRACT_PARTS];
+    pending *events;
+    size_t events_len, events_capacity;
+    uint32_t head[EXTRACT_PARTS], tail[EXTRACT_PARTS]; /* 1 + index; 0 for none */
     char *ids; /* the chunk's user ids, each run of one user's events once */
     size_t ids_len, ids_capacity;
     /* The previous event's user (at last_id in ids, 0 bytes when none): logs
@@ -81,18 +80,20 @@ static int worker_keep_id(worker *w, const lapse_event *event)
     return 0;
 }
 
-static int bucket_grow(bucket *b)
+static int worker_grow_events(worker *w)
 {
-    const size_t capacity = b->capacity ? 2 * b->capacity : 256;
-    pending *events = realloc(b->events, capacity * sizeof *events);
+    const size_t capacity = w->events_capacity ? 2 * w->events_capacity : 1024;
+    if (capacity > UINT32_MAX) /* next holds 1 + an index */
+        return -1;
+    pending *events = realloc(w->events, capacity * sizeof *events);
     if (!events)
         return -1;
-    b->events = events;
-    b->capacity = capacity;
+    w->events = events;
+    w->events_capacity = capacity;
     return 0;
 }
 
-/* The hot path: one event, with its day and amount, to its user's bucket. */
+/* The hot path: one event, with its day and amount, to its user's partition. */
 static void aggregate(const lapse_event *event, void *user)
 {
     worker *w = user;
@@ -107,12 +108,18 @@ static void aggregate(const lapse_event *event, void *user)
     }
     const int32_t day = (int32_t)lapse_day_of(event->ts);
     const int64_t micro = event->has_amount ? llround(event->amount * 1e6) : 0;
-    bucket *b = &w->buckets[extract_part_of(w->last_hash)];
-    if (b->len == b->capacity && bucket_grow(b) != 0) {
+    if (w->events_len == w->events_capacity && worker_grow_events(w) != 0) {
         w->nomem = 1;
         return;
     }
-    b->events[b->len++] = (pending){ *event, w->last_hash, w->last_id, micro, day };
+    w->events[w->events_len++] = (pending){ *event, w->last_hash, w->last_id, micro, day, 0 };
+    const unsigned p = extract_part_of(w->last_hash);
+    const uint32_t added = (uint32_t)w->events_len;
+    if (w->tail[p])
+        w->events[w->tail[p] - 1].next = added;
+    else
+        w->head[p] = added;
+    w->tail[p] = added;
     if (day > w->max_day)
         w->max_day = day;
 }
@@ -136,15 +143,16 @@ static int part_make_room(extract_part *part, size_t snapshots, size_t user)
     return 0;
 }
 
-/* Adds a bucket's events to every snapshot of their users in part, whose
- * lock the caller holds. */
-static int part_add(const lapse_extract *x, extract_part *part, const char *ids, bucket *b)
+/* Adds the worker's events of partition part_index to every snapshot of
+ * their users, with that partition's lock held. */
+static int part_add(lapse_extract *x, unsigned part_index, worker *w)
 {
+    extract_part *part = &x->parts[part_index];
     int64_t user = -1;
     size_t user_id = SIZE_MAX; /* the offset in ids user was interned from */
-    for (size_t i = 0; i < b->len; i++) {
-        pending *p = &b->events[i];
-        p->event.user_id = ids + p->id;
+    for (uint32_t i = w->head[part_index]; i; i = w->events[i - 1].next) {
+        pending *p = &w->events[i - 1];
+        p->event.user_id = w->ids + p->id;
         if (p->id != user_id) {
             int added;
             user = lapse_strmap_intern_hash(part->users, p->hash, p->event.user_id,
@@ -243,7 +251,7 @@ static void give_spare(pipeline *pl, text_chunk *chunk)
     pl->spare[pl->spare_len++] = chunk;
 }
 
-/* Adds the worker's buckets to their partitions: one round from its own
+/* Adds the worker's events to their partitions: one round from its own
  * starting place, passing partitions another thread holds, then a second
  * round that waits for those. */
 static void worker_flush(pipeline *pl, worker *w)
@@ -251,21 +259,21 @@ static void worker_flush(pipeline *pl, worker *w)
     for (int pass = 0; pass < 2; pass++) {
         for (unsigned i = 0; i < EXTRACT_PARTS; i++) {
             const unsigned p = (w->first_part + i) % EXTRACT_PARTS;
-            bucket *b = &w->buckets[p];
-            if (b->len == 0)
+            if (w->head[p] == 0)
                 continue;
             if (!w->nomem) {
                 if (pass == 0 && pthread_mutex_trylock(&pl->parts[p].lock) != 0)
                     continue;
                 if (pass == 1)
                     pthread_mutex_lock(&pl->parts[p].lock);
-                if (part_add(pl->x, &pl->x->parts[p], w->ids, b) != 0)
+                if (part_add(pl->x, p, w) != 0)
                     w->nomem = 1;
                 pthread_mutex_unlock(&pl->parts[p].lock);
             }
-            b->len = 0;
+            w->head[p] = w->tail[p] = 0;
         }
     }
+    w->events_len = 0;
     w->ids_len = 0;
     w->last_len = 0;
 }
@@ -554,8 +562,7 @@ static void pipeline_free(pipeline *pl)
         worker *w = &pl->workers[t];
         if (w->parser_ready)
             reader_parser_free(&w->parser);
-        for (unsigned p = 0; p < EXTRACT_PARTS; p++)
-            free(w->buckets[p].events);
+        free(w->events);
         free(w->ids);
     }
     for (size_t f = 0; pl->cols && f < pl->files; f++)
