@@ -11,9 +11,17 @@
  * (lapse_churn_cancelled) join the dormant set: they have left, and
  * labelling them would call them loyal.
  *
- * Memory grows with users, not events: one accumulator (320 bytes) per user
- * and snapshot, per thread, plus the interned user ids. Rows are sorted by
- * (asof, user_id bytes), so results are identical for any thread count. */
+ * Memory grows with users, not events or threads: one accumulator (320
+ * bytes) per user and snapshot, shared by the threads, 16 bytes per user
+ * and snapshot for the row index, and the interned ids (about 150 bytes a
+ * user); each thread adds its parser, one chunk's pending events and the
+ * chunks in flight (a few MB), and about 4 MB are fixed. In all about
+ * users x (snapshots x 336 + 150) bytes plus a few MB per thread, e.g.
+ * 216 MB at -@1 and 238 MB at -@8 for 134k users and 4 snapshots
+ * (bench/extract_memory.sh).
+ *
+ * Rows are sorted by (asof, user_id bytes), so results are identical for
+ * any thread count. */
 #ifndef LAPSE_EXTRACT_H
 #define LAPSE_EXTRACT_H
 

@@ -1,4 +1,4 @@
-/* The extract run: files -> chunks -> per-thread accumulators -> merged
+/* The extract run: files -> chunks -> events by user partition -> shared
  * accumulators -> sorted rows.
  *
  * Threads share one loop: take a queued chunk and parse it, else claim an
@@ -6,8 +6,11 @@
  * its chunks while the queue has room and parses them itself when it is
  * full, so one file with two threads is pipelined (one inflates, the other
  * parses, and the inflater helps when it runs ahead), and with as many files
- * as threads each thread reads its own. Every thread aggregates into its own
- * accumulators; they are merged at the end, which order does not change. */
+ * as threads each thread reads its own. A thread parses a chunk into a
+ * list of events per partition of the users (extract_internal.h), then
+ * adds each list to that partition's accumulators under its lock: one copy of
+ * every user whatever the thread count, and accumulators that do not
+ * depend on the order events arrive in. */
 #include "extract_internal.h"
 
 #include "dayhist.h"
@@ -24,41 +27,76 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* An event on its way to its user's partition. */
+typedef struct {
+    lapse_event event; /* user_id is set when it is added: the bytes are at id in ids */
+    uint64_t hash;     /* lapse_hash_bytes of the user id */
+    size_t id;         /* offset of the user id in the worker's ids */
+    int64_t micro;
+    int32_t day;
+    uint32_t next; /* 1 + the index of the partition's next event; 0 for none */
+} pending;
+
+/* One thread's state: its parser, and the events of the chunk it parses
+ * until they are added to their partitions. One array, its events chained
+ * by partition, holds a chunk's worth at most, however many partitions. */
 typedef struct {
     reader_parser parser;
     int parser_ready;
-    lapse_strmap *users;
-    lapse_acc *accs; /* [user * snapshots + snapshot] */
-    size_t capacity; /* users with room in accs */
-    const acc_snapshot *snap;
-    size_t snapshots;
     day_hist *days; /* [files]: events per day of each input file */
     size_t file;    /* the file of the chunk being parsed */
-    /* The previous event's user (its key in users): logs keep a session's
-     * events together, so most rows repeat the user of the row before. */
-    const char *last_key;
-    size_t last_len;
-    int64_t last_id;
+    pending *events;
+    size_t events_len, events_capacity;
+    uint32_t head[EXTRACT_PARTS], tail[EXTRACT_PARTS]; /* 1 + index; 0 for none */
+    char *ids; /* the chunk's user ids, each run of one user's events once */
+    size_t ids_len, ids_capacity;
+    /* The previous event's user (at last_id in ids, 0 bytes when none): logs
+     * keep a session's events together, so most rows repeat the user of the
+     * row before. */
+    size_t last_id, last_len;
+    uint64_t last_hash;
+    unsigned first_part; /* where its rounds of the partitions start */
     int nomem;
     lapse_error err;
 } worker;
 
-static int worker_grow(worker *w, size_t need)
+/* Copies the event's user id into ids (the parser's copy lasts one event)
+ * and makes it the previous event's user. */
+static int worker_keep_id(worker *w, const lapse_event *event)
 {
-    size_t capacity = w->capacity ? w->capacity : 1024;
-    while (capacity < need)
-        capacity *= 2;
-    lapse_acc *accs = realloc(w->accs, capacity * w->snapshots * sizeof *accs);
-    if (!accs)
-        return -1;
-    memset(accs + w->capacity * w->snapshots, 0,
-           (capacity - w->capacity) * w->snapshots * sizeof *accs);
-    w->accs = accs;
-    w->capacity = capacity;
+    const size_t len = event->user_id_len;
+    if (w->ids_capacity - w->ids_len < len) {
+        size_t capacity = w->ids_capacity ? w->ids_capacity : 4096;
+        while (capacity - w->ids_len < len)
+            capacity *= 2;
+        char *ids = realloc(w->ids, capacity);
+        if (!ids)
+            return -1;
+        w->ids = ids;
+        w->ids_capacity = capacity;
+    }
+    memcpy(w->ids + w->ids_len, event->user_id, len);
+    w->last_id = w->ids_len;
+    w->last_len = len;
+    w->last_hash = lapse_hash_bytes(event->user_id, len);
+    w->ids_len += len;
     return 0;
 }
 
-/* The hot path: one event into every snapshot of its user. */
+static int worker_grow_events(worker *w)
+{
+    const size_t capacity = w->events_capacity ? 2 * w->events_capacity : 1024;
+    if (capacity > UINT32_MAX) /* next holds 1 + an index */
+        return -1;
+    pending *events = realloc(w->events, capacity * sizeof *events);
+    if (!events)
+        return -1;
+    w->events = events;
+    w->events_capacity = capacity;
+    return 0;
+}
+
+/* The hot path: one event, with its day and amount, to its user's partition. */
 static void aggregate(const lapse_event *event, void *user)
 {
     worker *w = user;
@@ -71,24 +109,73 @@ static void aggregate(const lapse_event *event, void *user)
     }
     if (event->dropped)
         return;
-    int64_t id = w->last_id;
-    if (event->user_id_len != w->last_len || !w->last_key ||
-        memcmp(event->user_id, w->last_key, event->user_id_len) != 0) {
-        id = lapse_strmap_intern(w->users, event->user_id, event->user_id_len, NULL);
-        if (id < 0 || ((size_t)id >= w->capacity && worker_grow(w, (size_t)id + 1) != 0)) {
+    if (event->user_id_len != w->last_len ||
+        memcmp(event->user_id, w->ids + w->last_id, event->user_id_len) != 0) {
+        if (worker_keep_id(w, event) != 0) {
             w->nomem = 1;
             return;
         }
-        w->last_key = lapse_strmap_key(w->users, id, &w->last_len);
-        w->last_id = id;
     }
     /* Only purchases spend: an item view may carry the item's price. */
     const int64_t micro = event->has_amount && event->category == LAPSE_CAT_PURCHASE
                               ? llround(event->amount * 1e6)
                               : 0;
-    lapse_acc *a = w->accs + (size_t)id * w->snapshots;
-    for (size_t s = 0; s < w->snapshots; s++)
-        acc_add(a + s, &w->snap[s], event, day, micro);
+    if (w->events_len == w->events_capacity && worker_grow_events(w) != 0) {
+        w->nomem = 1;
+        return;
+    }
+    w->events[w->events_len++] = (pending){ *event, w->last_hash, w->last_id, micro, day, 0 };
+    const unsigned p = extract_part_of(w->last_hash);
+    const uint32_t added = (uint32_t)w->events_len;
+    if (w->tail[p])
+        w->events[w->tail[p] - 1].next = added;
+    else
+        w->head[p] = added;
+    w->tail[p] = added;
+}
+
+/* Room in part for user (just added), its accumulators zeroed. Zeroing
+ * users as they come, not the whole growth, leaves the spare capacity
+ * untouched: pages the system need not back. */
+static int part_make_room(extract_part *part, size_t snapshots, size_t user)
+{
+    if (user >= part->capacity) {
+        size_t capacity = part->capacity ? part->capacity : 64;
+        while (capacity <= user)
+            capacity *= 2;
+        lapse_acc *accs = realloc(part->accs, capacity * snapshots * sizeof *accs);
+        if (!accs)
+            return -1;
+        part->accs = accs;
+        part->capacity = capacity;
+    }
+    memset(part->accs + user * snapshots, 0, snapshots * sizeof *part->accs);
+    return 0;
+}
+
+/* Adds the worker's events of partition part_index to every snapshot of
+ * their users, with that partition's lock held. */
+static int part_add(lapse_extract *x, unsigned part_index, worker *w)
+{
+    extract_part *part = &x->parts[part_index];
+    int64_t user = -1;
+    size_t user_id = SIZE_MAX; /* the offset in ids user was interned from */
+    for (uint32_t i = w->head[part_index]; i; i = w->events[i - 1].next) {
+        pending *p = &w->events[i - 1];
+        p->event.user_id = w->ids + p->id;
+        if (p->id != user_id) {
+            int added;
+            user = lapse_strmap_intern_hash(part->users, p->hash, p->event.user_id,
+                                            p->event.user_id_len, &added);
+            if (user < 0 || (added && part_make_room(part, x->snapshots, (size_t)user) != 0))
+                return -1;
+            user_id = p->id;
+        }
+        lapse_acc *a = part->accs + (size_t)user * x->snapshots;
+        for (size_t s = 0; s < x->snapshots; s++)
+            acc_add(a + s, &x->snap[s], &p->event, p->day, p->micro);
+    }
+    return 0;
 }
 
 typedef struct {
@@ -96,6 +183,7 @@ typedef struct {
     size_t files;
     reader_columns *cols; /* per file, set by its producer before its chunks are queued */
     const lapse_extract_options *opts;
+    lapse_extract *x; /* its partitions, each written under its lock */
     lapse_reader_options reader;
     lapse_category_map *own_categories; /* the default map, when opts gives none */
     reader_shared shared;                /* bad-row budget across the workers */
@@ -115,6 +203,10 @@ typedef struct {
     atomic_llong bytes_done;
     int64_t bytes_total;
     pthread_mutex_t progress_lock;
+
+    struct {
+        _Alignas(64) pthread_mutex_t lock; /* a cache line each */
+    } parts[EXTRACT_PARTS];
 } pipeline;
 
 /* The position of the file an error names among the inputs; files count
@@ -169,10 +261,38 @@ static void give_spare(pipeline *pl, text_chunk *chunk)
     pl->spare[pl->spare_len++] = chunk;
 }
 
+/* Adds the worker's events to their partitions: one round from its own
+ * starting place, passing partitions another thread holds, then a second
+ * round that waits for those. */
+static void worker_flush(pipeline *pl, worker *w)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (unsigned i = 0; i < EXTRACT_PARTS; i++) {
+            const unsigned p = (w->first_part + i) % EXTRACT_PARTS;
+            if (w->head[p] == 0)
+                continue;
+            if (!w->nomem) {
+                if (pass == 0 && pthread_mutex_trylock(&pl->parts[p].lock) != 0)
+                    continue;
+                if (pass == 1)
+                    pthread_mutex_lock(&pl->parts[p].lock);
+                if (part_add(pl->x, p, w) != 0)
+                    w->nomem = 1;
+                pthread_mutex_unlock(&pl->parts[p].lock);
+            }
+            w->head[p] = w->tail[p] = 0;
+        }
+    }
+    w->events_len = 0;
+    w->ids_len = 0;
+    w->last_len = 0;
+}
+
 static void parse_chunk(pipeline *pl, worker *w, const text_chunk *chunk)
 {
     w->file = (size_t)chunk->file;
     int status = reader_parser_run(&w->parser, &pl->cols[chunk->file], chunk, &w->err);
+    worker_flush(pl, w);
     if (status == LAPSE_OK && w->nomem)
         status = lapse_error_set(&w->err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     if (status != LAPSE_OK)
@@ -324,6 +444,7 @@ typedef struct {
     const char *key;
     size_t len;
     uint32_t id;
+    uint16_t part;
 } user_key;
 
 static int compare_users(const void *a, const void *b)
@@ -336,32 +457,20 @@ static int compare_users(const void *a, const void *b)
     return (x->len > y->len) - (x->len < y->len);
 }
 
-/* Moves worker 0's accumulators into x and merges the others into them. */
-static int merge_workers(lapse_extract *x, worker *workers, int threads, lapse_error *err)
+/* The workers' counts into x's stats. */
+static void merge_workers(lapse_extract *x, const worker *workers, int threads)
 {
-    worker *base = &workers[0];
-    for (int t = 1; t < threads; t++) {
-        worker *w = &workers[t];
-        const size_t n = lapse_strmap_size(w->users);
-        for (size_t id = 0; id < n; id++) {
-            size_t len;
-            const char *key = lapse_strmap_key(w->users, (int64_t)id, &len);
-            const int64_t to = lapse_strmap_intern(base->users, key, len, NULL);
-            if (to < 0 || ((size_t)to >= base->capacity && worker_grow(base, (size_t)to + 1) != 0))
-                return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
-            for (size_t s = 0; s < x->snapshots; s++)
-                acc_merge(&base->accs[(size_t)to * x->snapshots + s],
-                          &w->accs[id * x->snapshots + s]);
-        }
-        reader_stats_merge(&x->stats.reader, &w->parser.stats);
-    }
-    reader_stats_merge(&x->stats.reader, &base->parser.stats);
-    x->users = base->users;
-    base->users = NULL;
-    x->accs = base->accs;
-    base->accs = NULL;
-    x->stats.users = (int64_t)lapse_strmap_size(x->users);
-    return LAPSE_OK;
+    for (int t = 1; t < threads; t++)
+        reader_stats_merge(&x->stats.reader, &workers[t].parser.stats);
+    reader_stats_merge(&x->stats.reader, &workers[0].parser.stats);
+    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
+        x->stats.users += (int64_t)lapse_strmap_size(x->parts[p].users);
+}
+
+static const lapse_acc *acc_of(const lapse_extract *x, unsigned part, uint32_t user,
+                               size_t snapshot)
+{
+    return &x->parts[part].accs[(size_t)user * x->snapshots + snapshot];
 }
 
 /* " (e.g. \"a\", \"b\")" for the example event names, or "". */
@@ -433,7 +542,7 @@ static int64_t day_or_never(int32_t last1)
 
 static int build_rows(lapse_extract *x, lapse_error *err)
 {
-    const size_t n = lapse_strmap_size(x->users);
+    const size_t n = (size_t)x->stats.users;
     const size_t most = n * x->snapshots + 1;
     user_key *order = malloc((n + 1) * sizeof *order);
     for (int set = 0; set < 2; set++)
@@ -442,15 +551,18 @@ static int build_rows(lapse_extract *x, lapse_error *err)
         free(order);
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     }
-    for (size_t id = 0; id < n; id++) {
-        order[id].key = lapse_strmap_key(x->users, (int64_t)id, &order[id].len);
-        order[id].id = (uint32_t)id;
-    }
+    size_t k = 0;
+    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
+        for (size_t id = 0; id < lapse_strmap_size(x->parts[p].users); id++, k++) {
+            order[k].key = lapse_strmap_key(x->parts[p].users, (int64_t)id, &order[k].len);
+            order[k].id = (uint32_t)id;
+            order[k].part = (uint16_t)p;
+        }
     qsort(order, n, sizeof *order, compare_users);
     for (size_t s = 0; s < x->snapshots; s++) {
         const acc_snapshot *snap = &x->snap[s];
         for (size_t i = 0; i < n; i++) {
-            const lapse_acc *a = &x->accs[(size_t)order[i].id * x->snapshots + s];
+            const lapse_acc *a = acc_of(x, order[i].part, order[i].id, s);
             if (!acc_seen(a))
                 continue;
             const int32_t last_key1 = acc_last_key1(a, snap->key_mask);
@@ -464,7 +576,8 @@ static int build_rows(lapse_extract *x, lapse_error *err)
                 x->stats.cancelled++;
             }
             const int set = active ? LAPSE_EXTRACT_ACTIVE : LAPSE_EXTRACT_DORMANT;
-            x->rows[set][x->row_count[set]++] = (extract_row){ order[i].id, (uint32_t)s };
+            x->rows[set][x->row_count[set]++] =
+                (extract_row){ order[i].id, order[i].part, (uint16_t)s };
         }
     }
     free(order);
@@ -510,8 +623,8 @@ static void pipeline_free(pipeline *pl)
         worker *w = &pl->workers[t];
         if (w->parser_ready)
             reader_parser_free(&w->parser);
-        lapse_strmap_free(w->users);
-        free(w->accs);
+        free(w->events);
+        free(w->ids);
         for (size_t f = 0; w->days && f < pl->files; f++)
             day_hist_free(&w->days[f]);
         free(w->days);
@@ -536,17 +649,19 @@ static void pipeline_free(pipeline *pl)
     pthread_cond_destroy(&pl->cond);
     pthread_mutex_destroy(&pl->lock);
     pthread_mutex_destroy(&pl->progress_lock);
+    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
+        pthread_mutex_destroy(&pl->parts[p].lock);
 }
 
-/* The queue, the spare chunks and one worker (its own accumulators and
- * parser) per thread, aggregating into x's snapshots. */
-static int pipeline_init(pipeline *pl, const lapse_extract *x, const char *const *paths,
+/* The queue, the spare chunks, x's partitions and one worker per thread. */
+static int pipeline_init(pipeline *pl, lapse_extract *x, const char *const *paths,
                          size_t count, const lapse_extract_options *opts)
 {
     const int threads = opts->threads;
     pl->paths = paths;
     pl->files = count;
     pl->opts = opts;
+    pl->x = x;
     pl->reader = opts->reader;
     pl->max_producers = threads == 1 ? 1 : count < (size_t)threads ? (int)count : threads;
     pl->queue_capacity = threads == 1 ? 0 : 2 * (size_t)threads;
@@ -555,6 +670,8 @@ static int pipeline_init(pipeline *pl, const lapse_extract *x, const char *const
     pthread_mutex_init(&pl->lock, NULL);
     pthread_mutex_init(&pl->progress_lock, NULL);
     pthread_cond_init(&pl->cond, NULL);
+    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
+        pthread_mutex_init(&pl->parts[p].lock, NULL);
     pl->shared.max_bad_rows = opts->reader.max_bad_rows;
     atomic_init(&pl->shared.bad_rows, 0);
     atomic_init(&pl->shared.listed, 0);
@@ -569,14 +686,15 @@ static int pipeline_init(pipeline *pl, const lapse_extract *x, const char *const
         pl->reader.categories = pl->own_categories = lapse_category_map_default();
     if (!pl->workers || !pl->cols || !pl->queue || !pl->spare || !pl->reader.categories)
         return LAPSE_ERR_NOMEM;
+    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
+        if (!(x->parts[p].users = lapse_strmap_create()))
+            return LAPSE_ERR_NOMEM;
     for (int t = 0; t < threads; t++) {
         worker *w = &pl->workers[t];
-        w->snap = x->snap;
-        w->snapshots = x->snapshots;
-        w->users = lapse_strmap_create();
+        w->first_part = (unsigned)((size_t)t * EXTRACT_PARTS / (size_t)threads);
         w->days = calloc(count, sizeof *w->days);
-        if (!w->users || !w->days || reader_parser_init(&w->parser, pl->reader.categories, &pl->shared,
-                                            aggregate, w) != LAPSE_OK)
+        if (!w->days || reader_parser_init(&w->parser, pl->reader.categories, &pl->shared,
+                                           aggregate, w) != LAPSE_OK)
             return LAPSE_ERR_NOMEM;
         w->parser_ready = 1;
         w->parser.hash_sessions = 0; /* no feature reads the session hash */
@@ -612,9 +730,8 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
         status = pl.err.code ? pl.err.code : LAPSE_ERR_NOMEM;
         goto done;
     }
-    status = merge_workers(x, pl.workers, opts->threads, err);
-    if (status == LAPSE_OK)
-        status = merge_days(&pl, err);
+    merge_workers(x, pl.workers, opts->threads);
+    status = merge_days(&pl, err);
     if (status == LAPSE_OK)
         status = extract_check_time(x, pl.workers[0].days, paths, count, err);
     if (status == LAPSE_OK)
@@ -635,8 +752,10 @@ void lapse_extract_free(lapse_extract *x)
 {
     if (!x)
         return;
-    lapse_strmap_free(x->users);
-    free(x->accs);
+    for (unsigned p = 0; p < EXTRACT_PARTS; p++) {
+        lapse_strmap_free(x->parts[p].users);
+        free(x->parts[p].accs);
+    }
     for (size_t i = 0; i < x->warning_count; i++)
         free(x->warnings[i]);
     free(x->warnings);
@@ -662,9 +781,9 @@ int lapse_extract_get(const lapse_extract *x, lapse_extract_set set, size_t i,
         return LAPSE_ERR_ARG;
     const extract_row r = x->rows[set][i];
     const acc_snapshot *snap = &x->snap[r.snapshot];
-    const lapse_acc *a = &x->accs[(size_t)r.user * x->snapshots + r.snapshot];
+    const lapse_acc *a = acc_of(x, r.part, r.user, r.snapshot);
     if (row) {
-        row->user_id = lapse_strmap_key(x->users, r.user, &row->user_id_len);
+        row->user_id = lapse_strmap_key(x->parts[r.part].users, r.user, &row->user_id_len);
         row->asof = snap->asof_ts;
         row->label = -1;
         if (set == LAPSE_EXTRACT_ACTIVE && x->labels)
@@ -680,11 +799,14 @@ int64_t lapse_extract_find(const lapse_extract *x, lapse_extract_set set, int64_
 {
     if ((unsigned)set >= 2)
         return -1;
-    const int64_t id = lapse_strmap_find(x->users, user_id, len);
+    const unsigned part = extract_part_of(lapse_hash_bytes(user_id, len));
+    const int64_t id = lapse_strmap_find(x->parts[part].users, user_id, len);
     if (id < 0)
         return -1;
-    for (size_t i = 0; i < x->row_count[set]; i++)
-        if (x->rows[set][i].user == (uint32_t)id && x->snap[x->rows[set][i].snapshot].asof_ts == asof)
+    for (size_t i = 0; i < x->row_count[set]; i++) {
+        const extract_row r = x->rows[set][i];
+        if (r.user == (uint32_t)id && r.part == part && x->snap[r.snapshot].asof_ts == asof)
             return (int64_t)i;
+    }
     return -1;
 }

@@ -8,9 +8,30 @@
 #include "features_internal.h"
 #include "strmap.h"
 
+/* Users are split by hash into EXTRACT_PARTS partitions, each with its own
+ * ids and accumulators: threads aggregate into this one copy, a partition
+ * at a time under its lock, so memory does not grow with threads. More
+ * partitions than threads keep a thread from waiting on another. */
+#define EXTRACT_PART_BITS 6
+#define EXTRACT_PARTS (1u << EXTRACT_PART_BITS)
+
+/* The partition of a user id's lapse_hash_bytes: its top bits (the map
+ * indexes its slots by the low ones). */
+static inline unsigned extract_part_of(uint64_t hash)
+{
+    return (unsigned)(hash >> (64 - EXTRACT_PART_BITS));
+}
+
 typedef struct {
-    uint32_t user;     /* dense id in users */
-    uint32_t snapshot; /* index into snap */
+    lapse_strmap *users;
+    lapse_acc *accs; /* [user * snapshots + snapshot] */
+    size_t capacity; /* users with room in accs */
+} extract_part;
+
+typedef struct {
+    uint32_t user;     /* dense id in part's users */
+    uint16_t part;     /* index into parts */
+    uint16_t snapshot; /* index into snap */
 } extract_row;
 
 struct lapse_extract {
@@ -18,8 +39,7 @@ struct lapse_extract {
     int labels;
     size_t snapshots;
     acc_snapshot snap[LAPSE_EXTRACT_MAX_SNAPSHOTS]; /* ascending asof */
-    lapse_strmap *users;
-    lapse_acc *accs; /* [user * snapshots + snapshot] */
+    extract_part parts[EXTRACT_PARTS];
     extract_row *rows[2];
     size_t row_count[2];
     lapse_extract_stats stats;

@@ -220,7 +220,12 @@ static const char *store_key(lapse_strmap *map, const char *key, size_t len)
 
 int64_t lapse_strmap_intern(lapse_strmap *map, const char *key, size_t len, int *added)
 {
-    const uint64_t hash = lapse_hash_bytes(key, len);
+    return lapse_strmap_intern_hash(map, lapse_hash_bytes(key, len), key, len, added);
+}
+
+int64_t lapse_strmap_intern_hash(lapse_strmap *map, uint64_t hash, const char *key, size_t len,
+                                 int *added)
+{
     size_t empty;
     int64_t id = probe(map, hash, key, len, &empty);
     if (added)

@@ -20,6 +20,11 @@ void lapse_strmap_free(lapse_strmap *map); /* accepts NULL */
  * added may be NULL). Returns the id, or -1 when out of memory. */
 int64_t lapse_strmap_intern(lapse_strmap *map, const char *key, size_t len, int *added);
 
+/* The same, with hash = lapse_hash_bytes(key, len) already known (extract
+ * hashes each user id once, to pick its partition, then interns it). */
+int64_t lapse_strmap_intern_hash(lapse_strmap *map, uint64_t hash, const char *key, size_t len,
+                                 int *added);
+
 /* The id of key, or -1 when absent. */
 int64_t lapse_strmap_find(const lapse_strmap *map, const char *key, size_t len);
 

@@ -175,31 +175,6 @@ uint64_t lapse_feature_schema_hash(void)
     return lapse_schema_hash(names, FEATURE_COUNT);
 }
 
-void acc_merge(lapse_acc *dst, const lapse_acc *src)
-{
-    for (int w = 0; w < ACC_WINDOWS; w++) {
-        for (int c = 0; c < LAPSE_CAT_COUNT; c++)
-            dst->count[w][c] += src->count[w][c];
-        dst->spend[w] = acc_sat_add(dst->spend[w], src->spend[w]);
-    }
-    for (int c = 0; c < LAPSE_CAT_COUNT; c++) {
-        dst->total[c] += src->total[c];
-        if (src->last1[c] > dst->last1[c])
-            dst->last1[c] = src->last1[c];
-    }
-    dst->spend_total = acc_sat_add(dst->spend_total, src->spend_total);
-    for (int i = 0; i < 2; i++) {
-        dst->active_bits[i] |= src->active_bits[i];
-        dst->core_bits[i] |= src->core_bits[i];
-        acc_device(dst, i, src->device_ts1[i], src->device[i]);
-    }
-    if (src->first_inv > dst->first_inv)
-        dst->first_inv = src->first_inv;
-    if (src->first_purchase_inv > dst->first_purchase_inv)
-        dst->first_purchase_inv = src->first_purchase_inv;
-    dst->label |= src->label;
-}
-
 static double trend(double recent, double before)
 {
     return recent + before > 0 ? (recent - before) / (recent + before) : 0;

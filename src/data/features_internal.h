@@ -1,8 +1,8 @@
 /* Internal: what extract keeps per (user, snapshot), and how features come
  * out of it.
  *
- * Every field merges by sum, max or OR, so threads fill their own copies in
- * any event order and merging gives the same bytes. All fields start at 0
+ * Every field is a sum, max or OR over events, so threads may add a user's
+ * events in any order and get the same bytes. All fields start at 0
  * (a zeroed array is a set of empty accumulators): days are stored so that
  * "none" is 0 and later/earlier is a max. Money is summed in integer
  * micro-units (amount rounded to 1e-6), so sums are exact and independent of
@@ -105,9 +105,6 @@ static inline void acc_add(lapse_acc *a, const acc_snapshot *snap, const lapse_e
             acc_device(a, 1, event->ts + 1, event->device_hash);
     }
 }
-
-/* dst += src. */
-void acc_merge(lapse_acc *dst, const lapse_acc *src);
 
 /* The user had an event before asof. */
 static inline int acc_seen(const lapse_acc *a)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The same inputs and seed give byte-identical outputs whatever the thread
 # count: simulate with -@ 1/2/5, extract with -@ 1..8 over one gzip
-# file, the same log as plain text, and split into files in either order,
+# file, the same log as plain text, sorted by time, and split into files in either order,
 # train (-@ 1 and 2) and score (-@ 1 and 3).
 set -euo pipefail
 
@@ -26,6 +26,9 @@ log=sim1/events.csv.gz
 gzip -dc "$log" > plain.csv
 head -1 plain.csv > a.csv && sed -n '2,30000p' plain.csv >> a.csv
 head -1 plain.csv > b.csv && sed -n '30001,$p' plain.csv >> b.csv
+# Sorted by time, every chunk holds most users: threads add to the same
+# partitions at once.
+head -1 plain.csv > by_time.csv && tail -n +2 plain.csv | LC_ALL=C sort -t, -k2,2 >> by_time.csv
 # same_table A B: the same rows and meta line, but for the warnings, which
 # name the input files (the simulated log repeats some rows exactly).
 same_table() { cmp -s <(sed '1s/; warnings=.*//' "$1") <(sed '1s/; warnings=.*//' "$2"); }
@@ -35,7 +38,7 @@ x=(extract -q --asof '2026-02-01,2026-02-08')
 "$LAPSE_BIN" "${x[@]}" --format libsvm -@ 1 -o ref.svm "$log" 2>/dev/null
 [[ $(wc -l < ref.csv) -gt 100 ]] || fail "the reference table is nearly empty"
 for t in 1 2 3 8; do
-    for input in "$log" plain.csv "a.csv b.csv" "b.csv a.csv"; do
+    for input in "$log" plain.csv by_time.csv "a.csv b.csv" "b.csv a.csv"; do
         # shellcheck disable=SC2086 # two files on purpose
         "$LAPSE_BIN" "${x[@]}" -@ "$t" --dormant dormant.csv -o out.csv $input 2>/dev/null
         same_table out.csv ref.csv || fail "extract -@ $t $input: table differs"
