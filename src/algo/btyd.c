@@ -203,15 +203,23 @@ static int check_params(lapse_btyd_kind kind, const double *p, lapse_error *err)
     return LAPSE_OK;
 }
 
-int lapse_btyd_loglik(double *out, lapse_btyd_kind kind, const double params[4],
-                      const lapse_btyd_data *data, lapse_error *err)
+/* Checks the model kind, parameters and data, then sets c up for them. */
+static int prepare(fit_ctx *c, lapse_btyd_kind kind, const double *params,
+                   const lapse_btyd_data *data, lapse_error *err)
 {
     int status = check_params(kind, params, err);
     if (status == LAPSE_OK)
         status = check_data(data, err);
-    fit_ctx c;
     if (status == LAPSE_OK)
-        status = ctx_init(&c, data, err);
+        status = ctx_init(c, data, err);
+    return status;
+}
+
+int lapse_btyd_loglik(double *out, lapse_btyd_kind kind, const double params[4],
+                      const lapse_btyd_data *data, lapse_error *err)
+{
+    fit_ctx c;
+    const int status = prepare(&c, kind, params, data, err);
     if (status != LAPSE_OK)
         return status;
     *out = kind == LAPSE_BTYD_BGNBD ? bgnbd_loglik(&c, params, NULL)
@@ -229,17 +237,12 @@ int lapse_btyd_fit(lapse_btyd_fit_result *out, lapse_btyd_kind kind, const lapse
     const lapse_btyd_fit_options defaults = LAPSE_BTYD_FIT_OPTIONS_INIT;
     if (!opts)
         opts = &defaults;
-    if (opts->max_evals < 1 || !(opts->ftol > 0))
-        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
-                               "fit options: max_evals >= 1 and ftol > 0, not %d and %g",
-                               opts->max_evals, opts->ftol);
+    int status = btyd_check_options(opts, err);
+    if (status != LAPSE_OK)
+        return status;
     const double unit[4] = { 1, 1, 1, 1 };
-    int status = check_params(kind, unit, err);
-    if (status == LAPSE_OK)
-        status = check_data(data, err);
     fit_ctx c;
-    if (status == LAPSE_OK)
-        status = ctx_init(&c, data, err);
+    status = prepare(&c, kind, unit, data, err);
     if (status != LAPSE_OK)
         return status;
     /* Rates start at one purchase (and one death) per mean age: the scale of

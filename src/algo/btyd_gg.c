@@ -58,10 +58,9 @@ int lapse_gammagamma_fit(lapse_gammagamma_fit_result *out, const lapse_btyd_data
     const lapse_btyd_fit_options defaults = LAPSE_BTYD_FIT_OPTIONS_INIT;
     if (!opts)
         opts = &defaults;
-    if (opts->max_evals < 1 || !(opts->ftol > 0))
-        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
-                               "fit options: max_evals >= 1 and ftol > 0, not %d and %g",
-                               opts->max_evals, opts->ftol);
+    const int checked = btyd_check_options(opts, err);
+    if (checked != LAPSE_OK)
+        return checked;
     if (!data || !data->x || !data->m)
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                "Gamma-Gamma needs frequencies and mean spends");

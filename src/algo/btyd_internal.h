@@ -52,6 +52,9 @@ typedef struct {
     double scale;   /* customers, so the optimiser sees a mean */
 } btyd_problem;
 
+/* LAPSE_ERR_ARG unless max_evals >= 1 and ftol > 0. */
+int btyd_check_options(const lapse_btyd_fit_options *opts, lapse_error *err);
+
 /* Maximises over log(theta), from theta (overwritten with the optimum).
  * Sets *ll, *evals, *converged; se (dim entries) from the inverse of minus
  * the Hessian at the optimum. Returns 0, LAPSE_ERR_RANGE (no finite

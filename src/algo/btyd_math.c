@@ -254,6 +254,15 @@ static void information(const btyd_problem *pb, const double *theta, double ll, 
             h[i * dim + j] = h[j * dim + i] = 0.5 * (h[i * dim + j] + h[j * dim + i]);
 }
 
+int btyd_check_options(const lapse_btyd_fit_options *opts, lapse_error *err)
+{
+    if (opts->max_evals < 1 || !(opts->ftol > 0))
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "fit options: max_evals >= 1 and ftol > 0, not %d and %g",
+                               opts->max_evals, opts->ftol);
+    return LAPSE_OK;
+}
+
 int btyd_maximise(const btyd_problem *pb, double *theta, double *ll, double *se, int *evals,
                   int *converged, const lapse_btyd_fit_options *opts, lapse_error *err)
 {
