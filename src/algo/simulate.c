@@ -689,22 +689,21 @@ static int outputs_close(sim_outputs *o, int rc, lapse_error *err)
         rc = flush_output(o->truth, o->dir, "truth.csv", err);
     if (rc == LAPSE_OK)
         rc = flush_output(o->snaps, o->dir, "truth_snapshots.csv", err);
-    for (int f = 0; rc == LAPSE_OK && f < o->files; f++) {
-        rc = lapse_outfile_commit(o->events[f].out, err);
+    /* The log and its truth are placed together or not at all: a truth
+     * beside another run's log would grade a model against the wrong users. */
+    lapse_outfile *all[LAPSE_SIM_MAX_FILES + 2];
+    size_t n = 0;
+    for (int f = 0; f < o->files; f++) {
+        all[n++] = o->events[f].out;
         o->events[f].out = NULL;
     }
-    if (rc == LAPSE_OK) {
-        rc = lapse_outfile_commit(o->truth, err);
-        o->truth = NULL;
-    }
-    if (rc == LAPSE_OK) {
-        rc = lapse_outfile_commit(o->snaps, err);
-        o->snaps = NULL;
-    }
-    for (int f = 0; f < o->files; f++)
-        lapse_outfile_abort(o->events[f].out);
-    lapse_outfile_abort(o->truth);
-    lapse_outfile_abort(o->snaps);
+    all[n++] = o->truth;
+    all[n++] = o->snaps;
+    o->truth = o->snaps = NULL; /* now owned by all[] */
+    if (rc == LAPSE_OK)
+        return lapse_outfile_commit_all(all, n, err);
+    for (size_t i = 0; i < n; i++)
+        lapse_outfile_abort(all[i]);
     return rc;
 }
 

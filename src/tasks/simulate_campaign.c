@@ -165,12 +165,10 @@ int lapse_campaign_simulate(const char *dir, const lapse_campaign_sim_options *o
     put_event(fe, "c_end", o->start + o->window + 32 * DAY, "login");
     lapse_outfile *files[4] = { sends, events, clicks, truth };
     sends = events = clicks = truth = NULL; /* now owned by files[] */
-    for (int f = 0; f < 4; f++) {
-        if (status == LAPSE_OK)
-            status = lapse_outfile_commit(files[f], err);
-        else
-            lapse_outfile_abort(files[f]);
-    }
+    if (status == LAPSE_OK)
+        status = lapse_outfile_commit_all(files, 4, err);
+    for (int f = 0; f < 4; f++)
+        lapse_outfile_abort(files[f]); /* those commit_all did not take */
 done:
     lapse_outfile_abort(sends);
     lapse_outfile_abort(events);
