@@ -56,10 +56,15 @@ typedef struct {
     lapse_reader_options reader;
     lapse_progress_fn progress;
     void *progress_user;
+    /* A label file (CSV user_id,label or user_id,asof,label; plain or gzip;
+     * not "-"), or NULL. The active rows take their label from it, not from
+     * the events after asof: a listed 0 or 1, else empty. Needs labels on;
+     * the log may then end at asof. Tables record its sha256 (lapse/schema.h). */
+    const char *labels_path;
 } lapse_extract_options;
 
 #define LAPSE_EXTRACT_OPTIONS_INIT                                                                 \
-    { LAPSE_CHURN_DEF_INIT, NULL, 0, 1, 1, LAPSE_READER_OPTIONS_INIT, NULL, NULL }
+    { LAPSE_CHURN_DEF_INIT, NULL, 0, 1, 1, LAPSE_READER_OPTIONS_INIT, NULL, NULL, NULL }
 
 typedef struct lapse_extract lapse_extract;
 
@@ -68,10 +73,14 @@ typedef struct lapse_extract lapse_extract;
  * builds the rows. Validates the options first (LAPSE_ERR_ARG). *out is
  * owned by the caller.
  *
+ * With labels_path the file is read first (its errors name file, line and
+ * column); entries whose user is not in the log (or whose asof is not a
+ * snapshot) and active rows it does not label are warned about.
+ *
  * Time: the log's time range, and each file's, is their robust range
  * (from the day counts: the earliest and latest 0.1% of events dropped,
  * then widened over days with events at most 7 days apart), so one
- * clock-skewed row does not move it. With labels on, a snapshot whose
+ * clock-skewed row does not move it. With labels on (from the log), a snapshot whose
  * horizon passes the end of the log, or of any part of the export, is
  * LAPSE_ERR_RANGE naming the day and the file. A part is a file that starts
  * with the log (split by user, it holds its users' whole history) and that
@@ -100,6 +109,9 @@ typedef struct {
      * first and last day; -1 without events. */
     int64_t start_day, end_day;
     int64_t outside; /* events more than 7 days before start_day or after end_day */
+    /* With labels_path: entries of the file whose user (and asof) the log
+     * lacks, and active rows the file gives no label. */
+    int64_t labels_unknown, labels_missing;
     lapse_reader_stats reader;
 } lapse_extract_stats;
 

@@ -423,6 +423,9 @@ static int validate(const lapse_extract_options *opts, lapse_error *err)
             opts->asof[i] % LAPSE_SECONDS_PER_DAY != 0)
             return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                    "snapshot dates must be days (midnight UTC) from 1970 to 2199");
+    if (opts->labels_path && !opts->labels)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "a label file needs labels on");
     if (opts->threads < 1 || opts->threads > LAPSE_EXTRACT_MAX_THREADS)
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "threads must be 1 to %d",
                                LAPSE_EXTRACT_MAX_THREADS);
@@ -538,6 +541,82 @@ static int merge_days(pipeline *pl, lapse_error *err)
 static int64_t day_or_never(int32_t last1)
 {
     return last1 ? last1 - 1 : LAPSE_CHURN_NEVER;
+}
+
+/* An active row's label: from the label file (-1 when it lists none), or
+ * from the events after asof; -1 with labels off. */
+static int active_label(const lapse_extract *x, const extract_row *r, const lapse_acc *a)
+{
+    if (!x->labels)
+        return -1;
+    if (!x->label_file)
+        return x->churn.cancel_is_churn ? (a->label >> 1 & 1) : !(a->label & 1);
+    size_t len;
+    const char *user = lapse_strmap_key(x->parts[r->part].users, r->user, &len);
+    const int64_t i = label_file_find(x->label_file, user, len, x->snap[r->snapshot].asof_day);
+    if (i < 0)
+        return -1;
+    const char *id;
+    int32_t day;
+    int label;
+    int64_t line;
+    label_file_entry(x->label_file, (size_t)i, &id, &len, &day, &label, &line);
+    return label;
+}
+
+/* Whether the label file's entry i names a user of the log (at a snapshot,
+ * for a file by asof). */
+static int label_entry_known(const lapse_extract *x, size_t i)
+{
+    const char *user;
+    size_t len;
+    int32_t day;
+    int label;
+    int64_t line;
+    label_file_entry(x->label_file, i, &user, &len, &day, &label, &line);
+    const unsigned part = extract_part_of(lapse_hash_bytes(user, len));
+    if (lapse_strmap_find(x->parts[part].users, user, len) < 0)
+        return 0;
+    if (!label_file_by_asof(x->label_file))
+        return 1;
+    for (size_t s = 0; s < x->snapshots; s++)
+        if (x->snap[s].asof_day == day)
+            return 1;
+    return 0;
+}
+
+/* Counts and warns about the label file's entries the log lacks and the
+ * active rows it leaves unlabelled. */
+static void warn_about_labels(lapse_extract *x)
+{
+    const label_file *f = x->label_file;
+    int64_t first_line = 0;
+    for (size_t i = 0; i < label_file_count(f); i++) {
+        if (label_entry_known(x, i))
+            continue;
+        if (!x->stats.labels_unknown++) {
+            const char *user;
+            size_t len;
+            int32_t day;
+            int label;
+            label_file_entry(f, i, &user, &len, &day, &label, &first_line);
+        }
+    }
+    if (x->stats.labels_unknown)
+        lapse_extract_warn(x,
+                           "%lld entries of the label file name no user of the log%s; they "
+                           "are left out (the first: %s:%lld)",
+                           (long long)x->stats.labels_unknown,
+                           label_file_by_asof(f) ? " at a snapshot date" : "",
+                           label_file_path(f), (long long)first_line);
+    for (size_t i = 0; i < x->row_count[LAPSE_EXTRACT_ACTIVE]; i++) {
+        const extract_row *r = &x->rows[LAPSE_EXTRACT_ACTIVE][i];
+        if (active_label(x, r, acc_of(x, r->part, r->user, r->snapshot)) < 0)
+            x->stats.labels_missing++;
+    }
+    if (x->stats.labels_missing)
+        lapse_extract_warn(x, "%lld active rows have no label in %s: their label is empty",
+                           (long long)x->stats.labels_missing, label_file_path(f));
 }
 
 static int build_rows(lapse_extract *x, lapse_error *err)
@@ -717,6 +796,13 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
     x->labels = opts->labels;
     plan_snapshots(x, opts);
 
+    /* Before the log: a bad label file fails fast. */
+    if (opts->labels_path &&
+        (status = label_file_read(&x->label_file, opts->labels_path, 1, err)) != LAPSE_OK) {
+        lapse_extract_free(x);
+        return status;
+    }
+
     pipeline pl = { 0 };
     status = pipeline_init(&pl, x, paths, count, opts);
     if (status != LAPSE_OK) {
@@ -738,6 +824,8 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
         status = build_rows(x, err);
     if (status == LAPSE_OK)
         warn_about_rows(x, paths, opts->reader.dups);
+    if (status == LAPSE_OK && x->label_file)
+        warn_about_labels(x);
 done:
     pipeline_free(&pl);
     if (status != LAPSE_OK) {
@@ -756,6 +844,7 @@ void lapse_extract_free(lapse_extract *x)
         lapse_strmap_free(x->parts[p].users);
         free(x->parts[p].accs);
     }
+    label_file_free(x->label_file);
     for (size_t i = 0; i < x->warning_count; i++)
         free(x->warnings[i]);
     free(x->warnings);
@@ -785,9 +874,7 @@ int lapse_extract_get(const lapse_extract *x, lapse_extract_set set, size_t i,
     if (row) {
         row->user_id = lapse_strmap_key(x->parts[r.part].users, r.user, &row->user_id_len);
         row->asof = snap->asof_ts;
-        row->label = -1;
-        if (set == LAPSE_EXTRACT_ACTIVE && x->labels)
-            row->label = x->churn.cancel_is_churn ? (a->label >> 1 & 1) : !(a->label & 1);
+        row->label = set == LAPSE_EXTRACT_ACTIVE ? active_label(x, &r, a) : -1;
     }
     if (features)
         features_compute(a, snap, features);

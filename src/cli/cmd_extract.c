@@ -47,6 +47,9 @@ static const cli_opt options[] = {
                   &opts.asof_count, "snapshot dates (YYYY-MM-DD); required"),
     CLI_OPT_FLAG(0, "no-labels", &opts.labels, 0,
                  "leave labels empty (scoring; the data may end at asof)"),
+    CLI_OPT_STRING(0, "labels", "FILE", &opts.labels_path,
+                   "labels from FILE (CSV user_id,label or user_id,asof,label;\n"
+                   "0, 1 or empty), not from the log; the log may end at asof"),
     CLI_OPT_STRING(0, "dormant", "FILE", &dormant_path,
                    "also write users already silent at the snapshot"),
     CLI_OPT_SECTION("input:"),
@@ -143,6 +146,10 @@ static int check_options(int n_logs)
         return cli_usage_error(name, "no event logs given");
     if (opts.asof_count == 0)
         return cli_usage_error(name, "--asof is required");
+    if (opts.labels_path && !opts.labels)
+        return cli_usage_error(name, "--labels and --no-labels conflict");
+    if (opts.labels_path && strcmp(opts.labels_path, "-") == 0)
+        return cli_usage_error(name, "--labels needs a file, not stdin: its sha256 is recorded");
     if (preset && lapse_churn_preset(&opts.churn, preset) != LAPSE_OK)
         return cli_usage_error(name,
                                "unknown --preset \"%s\" (game, app, ecommerce, finance or "
@@ -227,8 +234,8 @@ int cmd_extract(int argc, char **argv)
     if (status != EXIT_OK)
         return status;
     const cli_output outputs[] = { { "-o", output }, { "--dormant", dormant_path } };
-    status = cli_check_files(name, outputs, 2, argv + first, (size_t)(argc - first),
-                             &events_path, 1);
+    const char *const more[] = { events_path, opts.labels_path };
+    status = cli_check_files(name, outputs, 2, argv + first, (size_t)(argc - first), more, 2);
     if (status != EXIT_OK)
         return status;
 
