@@ -1,6 +1,7 @@
 /* Labels from a file (lapse extract --labels): the rows take the file's
  * labels, the log may end at the snapshot, unknown users are counted, the
- * table records the file's sha256, and bad files are located errors. */
+ * table records the file's sha256, and bad files are located errors. A
+ * snapshot per user (--asof-file): only listed users, each at its date. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include "test_files.h"
 
 #include "lapse/extract.h"
+#include "lapse/features.h"
 #include "lapse/schema.h"
 #include "lapse/timeparse.h"
 
@@ -155,6 +157,89 @@ static void labels_need_labels_on(void **state)
     assert_null(x);
 }
 
+/* Runs extract with an asof file (and maybe a label file) instead of dates. */
+static int run_asof_file(lapse_extract **x, const char *asof_path, const char *labels_path,
+                         int labels, lapse_error *err)
+{
+    static const char *const paths[] = { "labels_log.csv" };
+    test_write_text(paths[0], log_text);
+    lapse_extract_options opts = LAPSE_EXTRACT_OPTIONS_INIT;
+    opts.asof_path = asof_path;
+    opts.labels_path = labels_path;
+    opts.labels = labels;
+    *x = NULL;
+    return lapse_extract_run(x, paths, 1, &opts, err);
+}
+
+static void asof_file_two_dates(void **state)
+{
+    (void)state;
+    test_write_text("asof.csv", "user_id,asof,label\n"
+                                "u1,2026-03-01,1\n"
+                                "u2,2026-03-02,0\n"
+                                "u3,2026-03-02,\n"
+                                "u9,2026-03-01,1\n");
+    lapse_extract *x;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(run_asof_file(&x, "asof.csv", NULL, 1, &err), LAPSE_OK);
+    /* Each listed user at its own date only; u4, unlisted, gets no row. */
+    assert_int_equal(lapse_extract_count(x, LAPSE_EXTRACT_ACTIVE), 3);
+    assert_int_equal(lapse_extract_count(x, LAPSE_EXTRACT_DORMANT), 0);
+    assert_int_equal(label_of(x, "u1", "2026-03-01"), 1);
+    assert_int_equal(label_of(x, "u1", "2026-03-02"), -2);
+    assert_int_equal(label_of(x, "u2", "2026-03-02"), 0);
+    assert_int_equal(label_of(x, "u3", "2026-03-02"), -1);
+    assert_int_equal(label_of(x, "u3", "2026-03-01"), -2);
+    /* Day windows count back from each user's date: u3's event on
+     * 2026-03-01 is before its snapshot 2026-03-02. */
+    const int64_t i = lapse_extract_find(x, LAPSE_EXTRACT_ACTIVE, 1772409600 /* 2026-03-02 */,
+                                         "u3", 2);
+    assert_true(i >= 0);
+    double *values = malloc(lapse_feature_count() * sizeof *values);
+    assert_non_null(values);
+    assert_int_equal(lapse_extract_get(x, LAPSE_EXTRACT_ACTIVE, (size_t)i, NULL, values), LAPSE_OK);
+    assert_true(values[0] == 1); /* days_silent: the day before */
+    free(values);
+    lapse_extract_stats stats;
+    lapse_extract_get_stats(x, &stats);
+    assert_int_equal(stats.asof_unlisted, 1); /* u4 */
+    assert_int_equal(stats.asof_no_row, 1);   /* u9 */
+    lapse_extract_free(x);
+
+    /* Without a label column, labels come from the log, which ends at the
+     * first snapshot: refused as with --asof; with labels off, no labels. */
+    test_write_text("asof2.csv", "user_id,asof\nu1,2026-03-01\nu2,2026-03-02\n");
+    assert_int_equal(run_asof_file(&x, "asof2.csv", NULL, 1, &err), LAPSE_ERR_RANGE);
+    assert_int_equal(run_asof_file(&x, "asof2.csv", NULL, 0, &err), LAPSE_OK);
+    assert_int_equal(label_of(x, "u2", "2026-03-02"), -1);
+    lapse_extract_free(x);
+    /* A label file with it. */
+    test_write_text("labels_u2.csv", "user_id,label\nu2,1\n");
+    assert_int_equal(run_asof_file(&x, "asof2.csv", "labels_u2.csv", 1, &err), LAPSE_OK);
+    assert_int_equal(label_of(x, "u2", "2026-03-02"), 1);
+    lapse_extract_free(x);
+}
+
+static void bad_asof_files(void **state)
+{
+    (void)state;
+    lapse_extract *x;
+    lapse_error err = LAPSE_ERROR_INIT;
+    test_write_text("asof_nodate.csv", "user_id,label\nu1,1\n");
+    assert_int_equal(run_asof_file(&x, "asof_nodate.csv", NULL, 1, &err), LAPSE_ERR_FORMAT);
+    test_expect_location(&err, 1, 0, "the header has no asof column");
+    test_write_text("asof_lab.csv", "user_id,asof,label\nu1,2026-03-01,1\n");
+    assert_int_equal(run_asof_file(&x, "asof_lab.csv", "labels.csv", 1, &err), LAPSE_ERR_ARG);
+    /* 65 distinct dates: one more than snapshots can be. */
+    char text[65 * 32 + 32] = "user_id,asof\n";
+    for (int d = 0; d < 65; d++)
+        sprintf(text + strlen(text), "u%d,2025-%02d-%02d\n", d, 1 + d / 28, 1 + d % 28);
+    test_write_text("asof_many.csv", text);
+    assert_int_equal(run_asof_file(&x, "asof_many.csv", NULL, 0, &err), LAPSE_ERR_RANGE);
+    test_expect_location(&err, 66, 0, "more than 64 distinct asof dates");
+    assert_null(x);
+}
+
 static void meta_labels_round_trip(void **state)
 {
     (void)state;
@@ -184,6 +269,8 @@ int main(void)
         cmocka_unit_test(labels_by_user_and_asof),
         cmocka_unit_test(bad_label_files),
         cmocka_unit_test(labels_need_labels_on),
+        cmocka_unit_test(asof_file_two_dates),
+        cmocka_unit_test(bad_asof_files),
         cmocka_unit_test(meta_labels_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,8 @@
  * 216 MB at -@1 and 238 MB at -@8 for 134k users and 4 snapshots
  * (bench/extract_memory.sh).
  *
+ * With an asof file (asof_path) only its (user, date) pairs get rows.
+ *
  * Rows are sorted by (asof, user_id bytes), so results are identical for
  * any thread count. */
 #ifndef LAPSE_EXTRACT_H
@@ -61,10 +63,17 @@ typedef struct {
      * the events after asof: a listed 0 or 1, else empty. Needs labels on;
      * the log may then end at asof. Tables record its sha256 (lapse/schema.h). */
     const char *labels_path;
+    /* A snapshot per user, or NULL: a file (CSV user_id,asof[,label], as
+     * labels_path) in place of asof/asof_count (then NULL and 0). Only the
+     * listed (user, asof) pairs get rows, each at its own date. Its distinct
+     * dates are the snapshots: at most LAPSE_EXTRACT_MAX_SNAPSHOTS. With a
+     * label column and labels on it is the label file too (labels_path
+     * must then be NULL). */
+    const char *asof_path;
 } lapse_extract_options;
 
 #define LAPSE_EXTRACT_OPTIONS_INIT                                                                 \
-    { LAPSE_CHURN_DEF_INIT, NULL, 0, 1, 1, LAPSE_READER_OPTIONS_INIT, NULL, NULL, NULL }
+    { LAPSE_CHURN_DEF_INIT, NULL, 0, 1, 1, LAPSE_READER_OPTIONS_INIT, NULL, NULL, NULL, NULL }
 
 typedef struct lapse_extract lapse_extract;
 
@@ -112,6 +121,9 @@ typedef struct {
     /* With labels_path: entries of the file whose user (and asof) the log
      * lacks, and active rows the file gives no label. */
     int64_t labels_unknown, labels_missing;
+    /* With asof_path: users of the log it does not list (no rows), and its
+     * entries without a row (the user has no event before that date). */
+    int64_t asof_unlisted, asof_no_row;
     lapse_reader_stats reader;
 } lapse_extract_stats;
 

@@ -414,7 +414,11 @@ static int validate(const lapse_extract_options *opts, lapse_error *err)
                                "invalid churn definition (key categories, or days outside "
                                "1..%d)",
                                LAPSE_CHURN_MAX_DAYS);
-    if (opts->asof_count < 1 || opts->asof_count > LAPSE_EXTRACT_MAX_SNAPSHOTS || !opts->asof)
+    if (opts->asof_path && opts->asof_count)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "snapshot dates come from the asof file or from asof, not both");
+    if (!opts->asof_path &&
+        (opts->asof_count < 1 || opts->asof_count > LAPSE_EXTRACT_MAX_SNAPSHOTS || !opts->asof))
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                "between 1 and %d snapshot dates are needed",
                                LAPSE_EXTRACT_MAX_SNAPSHOTS);
@@ -644,6 +648,9 @@ static int build_rows(lapse_extract *x, lapse_error *err)
             const lapse_acc *a = acc_of(x, order[i].part, order[i].id, s);
             if (!acc_seen(a))
                 continue;
+            if (x->asof_file &&
+                label_file_find(x->asof_file, order[i].key, order[i].len, snap->asof_day) < 0)
+                continue; /* not listed at this date */
             const int32_t last_key1 = acc_last_key1(a, snap->key_mask);
             int active = lapse_churn_active(
                 &x->churn, day_or_never(last_key1), snap->asof_day);
@@ -675,13 +682,14 @@ static int64_t total_size(const char *const *paths, size_t count)
     return total;
 }
 
-/* The snapshots of opts->asof: ascending, each day once. */
-static void plan_snapshots(lapse_extract *x, const lapse_extract_options *opts)
+/* The snapshots of asof[0..count): ascending, each day once. */
+static void plan_snapshots(lapse_extract *x, const int64_t *asof, size_t count,
+                           const lapse_extract_options *opts)
 {
     int64_t days[LAPSE_EXTRACT_MAX_SNAPSHOTS];
-    memcpy(days, opts->asof, opts->asof_count * sizeof days[0]);
-    qsort(days, opts->asof_count, sizeof days[0], compare_days);
-    for (size_t i = 0; i < opts->asof_count; i++) {
+    memcpy(days, asof, count * sizeof days[0]);
+    qsort(days, count, sizeof days[0], compare_days);
+    for (size_t i = 0; i < count; i++) {
         if (i > 0 && days[i] == days[i - 1])
             continue; /* the same snapshot twice is one snapshot */
         const int32_t day = (int32_t)(days[i] / LAPSE_SECONDS_PER_DAY);
@@ -693,6 +701,111 @@ static void plan_snapshots(lapse_extract *x, const lapse_extract_options *opts)
             .key_mask = opts->churn.key_mask,
         };
     }
+}
+
+/* Reads the asof file and the label file, and plans the snapshots: the
+ * asof file's distinct dates, or opts->asof. */
+static int read_files(lapse_extract *x, const lapse_extract_options *opts, lapse_error *err)
+{
+    int status;
+    if (!opts->asof_path) {
+        plan_snapshots(x, opts->asof, opts->asof_count, opts);
+    } else {
+        status = label_file_read(&x->asof_file, opts->asof_path, 0, err);
+        if (status != LAPSE_OK)
+            return status;
+        const label_file *f = x->asof_file;
+        if (!label_file_by_asof(f))
+            return lapse_error_set(err, LAPSE_ERR_FORMAT, opts->asof_path, 1, 0, -1,
+                                   "the header has no asof column");
+        if (label_file_has_label(f) && opts->labels_path)
+            return lapse_error_set(err, LAPSE_ERR_ARG, opts->asof_path, 1, 0, -1,
+                                   "labels come from this file's label column or from %s, "
+                                   "not both",
+                                   opts->labels_path);
+        /* Each distinct date is a snapshot: a cohort file has few. */
+        int64_t dates[LAPSE_EXTRACT_MAX_SNAPSHOTS];
+        size_t n = 0;
+        for (size_t i = 0; i < label_file_count(f); i++) {
+            const char *user;
+            size_t len;
+            int32_t day;
+            int label;
+            int64_t line;
+            label_file_entry(f, i, &user, &len, &day, &label, &line);
+            const int64_t date = (int64_t)day * LAPSE_SECONDS_PER_DAY;
+            size_t k = 0;
+            while (k < n && dates[k] != date)
+                k++;
+            if (k < n)
+                continue;
+            if (n == LAPSE_EXTRACT_MAX_SNAPSHOTS)
+                return lapse_error_set(err, LAPSE_ERR_RANGE, opts->asof_path, line, 0, -1,
+                                       "more than %d distinct asof dates (this line has the "
+                                       "next): each is a snapshot, and %d is the most",
+                                       LAPSE_EXTRACT_MAX_SNAPSHOTS, LAPSE_EXTRACT_MAX_SNAPSHOTS);
+            dates[n++] = date;
+        }
+        if (n == 0)
+            return lapse_error_set(err, LAPSE_ERR_FORMAT, opts->asof_path, 2, 0, -1,
+                                   "no users after the header");
+        plan_snapshots(x, dates, n, opts);
+        if (label_file_has_label(f) && opts->labels)
+            x->label_file = x->asof_file;
+    }
+    if (opts->labels_path)
+        return label_file_read(&x->label_file, opts->labels_path, 1, err);
+    return LAPSE_OK;
+}
+
+/* The snapshot of a day, or -1. */
+static int64_t snapshot_of(const lapse_extract *x, int32_t day)
+{
+    for (size_t s = 0; s < x->snapshots; s++)
+        if (x->snap[s].asof_day == day)
+            return (int64_t)s;
+    return -1;
+}
+
+/* Counts the log's users the asof file does not list, and its entries
+ * without a row; warns about the latter. */
+static void count_asof_file(lapse_extract *x)
+{
+    const label_file *f = x->asof_file;
+    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
+        for (size_t id = 0; id < lapse_strmap_size(x->parts[p].users); id++) {
+            size_t len;
+            const char *user = lapse_strmap_key(x->parts[p].users, (int64_t)id, &len);
+            size_t s = 0;
+            while (s < x->snapshots && label_file_find(f, user, len, x->snap[s].asof_day) < 0)
+                s++;
+            x->stats.asof_unlisted += s == x->snapshots;
+        }
+    int64_t first_line = 0;
+    for (size_t i = 0; i < label_file_count(f); i++) {
+        const char *user;
+        size_t len;
+        int32_t day;
+        int label;
+        int64_t line;
+        label_file_entry(f, i, &user, &len, &day, &label, &line);
+        const unsigned part = extract_part_of(lapse_hash_bytes(user, len));
+        const int64_t id = lapse_strmap_find(x->parts[part].users, user, len);
+        const int64_t s = snapshot_of(x, day);
+        if (id >= 0 && acc_seen(acc_of(x, part, (uint32_t)id, (size_t)s)))
+            continue;
+        if (!x->stats.asof_no_row++)
+            first_line = line;
+    }
+    if (x->stats.asof_unlisted)
+        lapse_log(LAPSE_LOG_INFO, "%lld users of the log are not in %s: no rows for them",
+                  (long long)x->stats.asof_unlisted, label_file_path(f));
+    if (x->stats.asof_no_row)
+        lapse_extract_warn(x,
+                           "%lld users of the asof file have no event before their date, so no "
+                           "row (the first: %s:%lld)",
+                           (long long)x->stats.asof_no_row, label_file_path(f),
+                           (long long)first_line);
 }
 
 /* Frees what pipeline_init made, however far it got (pl zeroed before). */
@@ -794,11 +907,9 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     x->churn = opts->churn;
     x->labels = opts->labels;
-    plan_snapshots(x, opts);
-
-    /* Before the log: a bad label file fails fast. */
-    if (opts->labels_path &&
-        (status = label_file_read(&x->label_file, opts->labels_path, 1, err)) != LAPSE_OK) {
+    /* Before the log: a bad asof or label file fails fast. */
+    status = read_files(x, opts, err);
+    if (status != LAPSE_OK) {
         lapse_extract_free(x);
         return status;
     }
@@ -824,6 +935,8 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
         status = build_rows(x, err);
     if (status == LAPSE_OK)
         warn_about_rows(x, paths, opts->reader.dups);
+    if (status == LAPSE_OK && x->asof_file)
+        count_asof_file(x);
     if (status == LAPSE_OK && x->label_file)
         warn_about_labels(x);
 done:
@@ -844,7 +957,9 @@ void lapse_extract_free(lapse_extract *x)
         lapse_strmap_free(x->parts[p].users);
         free(x->parts[p].accs);
     }
-    label_file_free(x->label_file);
+    if (x->label_file != x->asof_file)
+        label_file_free(x->label_file);
+    label_file_free(x->asof_file);
     for (size_t i = 0; i < x->warning_count; i++)
         free(x->warnings[i]);
     free(x->warnings);

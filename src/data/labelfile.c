@@ -24,7 +24,7 @@ static const char *const col_names[N_COLS] = { "user_id", "asof", "label" };
 struct label_file {
     char *path;
     char sha256[2 * SHA256_DIGEST_SIZE + 1];
-    int by_asof;
+    int by_asof, has_label;
     lapse_strmap *keys; /* entry i is key i */
     int8_t *label;
     int32_t *day;
@@ -135,6 +135,7 @@ static int on_row(const lapse_input_csv *csv, void *user)
             return fail(csv, s, 0, "the header has no label column");
         s->in_header = 0;
         f->by_asof = s->col[COL_ASOF] >= 0;
+        f->has_label = s->col[COL_LABEL] >= 0;
         return LAPSE_OK;
     }
     const int want = 1 + f->by_asof + (s->col[COL_LABEL] >= 0);
@@ -248,6 +249,11 @@ const char *label_file_path(const label_file *f)
 int label_file_by_asof(const label_file *f)
 {
     return f->by_asof;
+}
+
+int label_file_has_label(const label_file *f)
+{
+    return f->has_label;
 }
 
 size_t label_file_count(const label_file *f)

@@ -20,7 +20,8 @@
 typedef struct label_file label_file;
 
 /* Reads path (not "-": the file's sha256 is part of what it records).
- * need_label: the label column is required. *out is owned by the caller.
+ * need_label: the label column is required (else it is optional, and
+ * an absent one reads as every label empty). *out is owned by the caller.
  * Returns 0, LAPSE_ERR_FORMAT, LAPSE_ERR_IO, LAPSE_ERR_GZIP or
  * LAPSE_ERR_NOMEM. */
 int label_file_read(label_file **out, const char *path, int need_label, lapse_error *err);
@@ -35,6 +36,9 @@ const char *label_file_path(const label_file *f);
 
 /* Whether entries are (user, date) pairs. */
 int label_file_by_asof(const label_file *f);
+
+/* Whether the file has a label column. */
+int label_file_has_label(const label_file *f);
 
 /* Entries, in the order of the file. */
 size_t label_file_count(const label_file *f);
