@@ -57,7 +57,7 @@ static void meta_round_trip(void **state)
 {
     (void)state;
     lapse_table_meta meta = { 1, { (1u << LAPSE_CAT_ACTIVITY) | (1u << LAPSE_CAT_CORE), 7, 14, 0 },
-                              0x0123456789abcdefull, "" };
+                              0x0123456789abcdefull, "", "" };
     char line[256];
     assert_int_equal(lapse_table_meta_format(line, sizeof line, &meta), LAPSE_OK);
     assert_string_equal(line, "# lapse-features 1; key=activity+core; silent_days=7; horizon=14; "
@@ -74,7 +74,7 @@ static void meta_warnings_round_trip(void **state)
 {
     (void)state;
     lapse_table_meta meta = { 1, LAPSE_CHURN_DEF_INIT, 0x0123456789abcdefull,
-                              "snapshot 2026-07-30 is 60 days after; 100% silent\nsecond" };
+                              "snapshot 2026-07-30 is 60 days after; 100% silent\nsecond", "" };
     char line[LAPSE_TABLE_META_LINE_MAX];
     assert_int_equal(lapse_table_meta_format(line, sizeof line, &meta), LAPSE_OK);
     assert_string_equal(line, "# lapse-features 1; key=activity; silent_days=30; horizon=30; "

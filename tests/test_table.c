@@ -25,7 +25,7 @@
 static void meta_line(char *buf, size_t size, const char *features, int horizon)
 {
     const char *joined[1] = { features };
-    lapse_table_meta meta = { 1, LAPSE_CHURN_DEF_INIT, lapse_schema_hash(joined, 1), "" };
+    lapse_table_meta meta = { 1, LAPSE_CHURN_DEF_INIT, lapse_schema_hash(joined, 1), "", "" };
     meta.churn.horizon_days = horizon;
     assert_int_equal(lapse_table_meta_format(buf, size, &meta), LAPSE_OK);
 }

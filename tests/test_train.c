@@ -77,7 +77,7 @@ static const char *write_table(const char *path, const int *which, int n_which, 
     rng_state = seed;
     FILE *f = fopen(path, "w");
     assert_non_null(f);
-    lapse_table_meta meta = { 1, LAPSE_CHURN_DEF_INIT, lapse_schema_hash(feat, N_FEAT), "" };
+    lapse_table_meta meta = { 1, LAPSE_CHURN_DEF_INIT, lapse_schema_hash(feat, N_FEAT), "", "" };
     char line[512];
     assert_int_equal(lapse_table_meta_format(line, sizeof line, &meta), 0);
     fprintf(f, "%s\nuser_id,asof", line);

@@ -20,6 +20,8 @@
  * 216 MB at -@1 and 238 MB at -@8 for 134k users and 4 snapshots
  * (bench/extract_memory.sh).
  *
+ * With an asof file (asof_path) only its (user, date) pairs get rows.
+ *
  * Rows are sorted by (asof, user_id bytes), so results are identical for
  * any thread count. */
 #ifndef LAPSE_EXTRACT_H
@@ -56,10 +58,22 @@ typedef struct {
     lapse_reader_options reader;
     lapse_progress_fn progress;
     void *progress_user;
+    /* A label file (CSV user_id,label or user_id,asof,label; plain or gzip;
+     * not "-"), or NULL. The active rows take their label from it, not from
+     * the events after asof: a listed 0 or 1, else empty. Needs labels on;
+     * the log may then end at asof. Tables record its sha256 (lapse/schema.h). */
+    const char *labels_path;
+    /* A snapshot per user, or NULL: a file (CSV user_id,asof[,label], as
+     * labels_path) in place of asof/asof_count (then NULL and 0). Only the
+     * listed (user, asof) pairs get rows, each at its own date. Its distinct
+     * dates are the snapshots: at most LAPSE_EXTRACT_MAX_SNAPSHOTS. With a
+     * label column and labels on it is the label file too (labels_path
+     * must then be NULL). */
+    const char *asof_path;
 } lapse_extract_options;
 
 #define LAPSE_EXTRACT_OPTIONS_INIT                                                                 \
-    { LAPSE_CHURN_DEF_INIT, NULL, 0, 1, 1, LAPSE_READER_OPTIONS_INIT, NULL, NULL }
+    { LAPSE_CHURN_DEF_INIT, NULL, 0, 1, 1, LAPSE_READER_OPTIONS_INIT, NULL, NULL, NULL, NULL }
 
 typedef struct lapse_extract lapse_extract;
 
@@ -68,10 +82,14 @@ typedef struct lapse_extract lapse_extract;
  * builds the rows. Validates the options first (LAPSE_ERR_ARG). *out is
  * owned by the caller.
  *
+ * With labels_path the file is read first (its errors name file, line and
+ * column); entries whose user is not in the log (or whose asof is not a
+ * snapshot) and active rows it does not label are warned about.
+ *
  * Time: the log's time range, and each file's, is their robust range
  * (from the day counts: the earliest and latest 0.1% of events dropped,
  * then widened over days with events at most 7 days apart), so one
- * clock-skewed row does not move it. With labels on, a snapshot whose
+ * clock-skewed row does not move it. With labels on (from the log), a snapshot whose
  * horizon passes the end of the log, or of any part of the export, is
  * LAPSE_ERR_RANGE naming the day and the file. A part is a file that starts
  * with the log (split by user, it holds its users' whole history) and that
@@ -100,6 +118,12 @@ typedef struct {
      * first and last day; -1 without events. */
     int64_t start_day, end_day;
     int64_t outside; /* events more than 7 days before start_day or after end_day */
+    /* With labels_path: entries of the file whose user (and asof) the log
+     * lacks, and active rows the file gives no label. */
+    int64_t labels_unknown, labels_missing;
+    /* With asof_path: users of the log it does not list (no rows), and its
+     * entries without a row (the user has no event before that date). */
+    int64_t asof_unlisted, asof_no_row;
     lapse_reader_stats reader;
 } lapse_extract_stats;
 

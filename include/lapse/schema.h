@@ -7,6 +7,14 @@
  * feature names, in order, as 16 lower-case hex digits. Train stores all of
  * it but the warnings in the model, and score compares.
  *
+ * An optional key, labels, says the labels came from a file rather than
+ * from the events after the snapshot, and which: the file's sha256 (what
+ * sha256sum prints). Tables whose meta lines differ, this key included,
+ * are not read as one (lapse/table.h), so labels of two sources are not
+ * mixed:
+ *
+ *   ...; schema=9f3c01d2a4b5e6f7; labels=file:<64 hex digits>
+ *
  * An optional last key, warnings, carries what the run that wrote the table
  * warned about that changes what its rows mean (a snapshot after the log's
  * end, windows cut short by its start, events far outside its time range),
@@ -45,6 +53,9 @@ typedef struct {
     uint64_t schema_hash;
     /* The warnings, one per line without a final newline; "" for none. */
     char warnings[LAPSE_TABLE_WARNINGS_MAX];
+    /* The label file's sha256 as 64 lower-case hex digits; "" for labels
+     * from the log (or none). */
+    char labels_sha256[65];
 } lapse_table_meta;
 
 /* A 64-bit hash of the names joined by ','; order matters. */
@@ -56,7 +67,8 @@ int lapse_table_meta_format(char *buf, size_t size, const lapse_table_meta *meta
 
 /* Parses line[0..len) (without its newline). Returns 0, LAPSE_ERR_FORMAT
  * for anything that is not such a line (an unknown or repeated key, a bad
- * escape, an empty or too long warnings value), or LAPSE_ERR_VERSION for a
+ * escape, an empty or too long warnings value, a labels value other than
+ * file: and 64 lower-case hex digits), or LAPSE_ERR_VERSION for a
  * format version newer than this build reads. */
 int lapse_table_meta_parse(lapse_table_meta *out, const char *line, size_t len);
 

@@ -414,7 +414,11 @@ static int validate(const lapse_extract_options *opts, lapse_error *err)
                                "invalid churn definition (key categories, or days outside "
                                "1..%d)",
                                LAPSE_CHURN_MAX_DAYS);
-    if (opts->asof_count < 1 || opts->asof_count > LAPSE_EXTRACT_MAX_SNAPSHOTS || !opts->asof)
+    if (opts->asof_path && opts->asof_count)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "snapshot dates come from the asof file or from asof, not both");
+    if (!opts->asof_path &&
+        (opts->asof_count < 1 || opts->asof_count > LAPSE_EXTRACT_MAX_SNAPSHOTS || !opts->asof))
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                "between 1 and %d snapshot dates are needed",
                                LAPSE_EXTRACT_MAX_SNAPSHOTS);
@@ -423,6 +427,9 @@ static int validate(const lapse_extract_options *opts, lapse_error *err)
             opts->asof[i] % LAPSE_SECONDS_PER_DAY != 0)
             return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                    "snapshot dates must be days (midnight UTC) from 1970 to 2199");
+    if (opts->labels_path && !opts->labels)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "a label file needs labels on");
     if (opts->threads < 1 || opts->threads > LAPSE_EXTRACT_MAX_THREADS)
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "threads must be 1 to %d",
                                LAPSE_EXTRACT_MAX_THREADS);
@@ -540,6 +547,82 @@ static int64_t day_or_never(int32_t last1)
     return last1 ? last1 - 1 : LAPSE_CHURN_NEVER;
 }
 
+/* An active row's label: from the label file (-1 when it lists none), or
+ * from the events after asof; -1 with labels off. */
+static int active_label(const lapse_extract *x, const extract_row *r, const lapse_acc *a)
+{
+    if (!x->labels)
+        return -1;
+    if (!x->label_file)
+        return x->churn.cancel_is_churn ? (a->label >> 1 & 1) : !(a->label & 1);
+    size_t len;
+    const char *user = lapse_strmap_key(x->parts[r->part].users, r->user, &len);
+    const int64_t i = label_file_find(x->label_file, user, len, x->snap[r->snapshot].asof_day);
+    if (i < 0)
+        return -1;
+    const char *id;
+    int32_t day;
+    int label;
+    int64_t line;
+    label_file_entry(x->label_file, (size_t)i, &id, &len, &day, &label, &line);
+    return label;
+}
+
+/* Whether the label file's entry i names a user of the log (at a snapshot,
+ * for a file by asof). */
+static int label_entry_known(const lapse_extract *x, size_t i)
+{
+    const char *user;
+    size_t len;
+    int32_t day;
+    int label;
+    int64_t line;
+    label_file_entry(x->label_file, i, &user, &len, &day, &label, &line);
+    const unsigned part = extract_part_of(lapse_hash_bytes(user, len));
+    if (lapse_strmap_find(x->parts[part].users, user, len) < 0)
+        return 0;
+    if (!label_file_by_asof(x->label_file))
+        return 1;
+    for (size_t s = 0; s < x->snapshots; s++)
+        if (x->snap[s].asof_day == day)
+            return 1;
+    return 0;
+}
+
+/* Counts and warns about the label file's entries the log lacks and the
+ * active rows it leaves unlabelled. */
+static void warn_about_labels(lapse_extract *x)
+{
+    const label_file *f = x->label_file;
+    int64_t first_line = 0;
+    for (size_t i = 0; i < label_file_count(f); i++) {
+        if (label_entry_known(x, i))
+            continue;
+        if (!x->stats.labels_unknown++) {
+            const char *user;
+            size_t len;
+            int32_t day;
+            int label;
+            label_file_entry(f, i, &user, &len, &day, &label, &first_line);
+        }
+    }
+    if (x->stats.labels_unknown)
+        lapse_extract_warn(x,
+                           "%lld entries of the label file name no user of the log%s; they "
+                           "are left out (the first: %s:%lld)",
+                           (long long)x->stats.labels_unknown,
+                           label_file_by_asof(f) ? " at a snapshot date" : "",
+                           label_file_path(f), (long long)first_line);
+    for (size_t i = 0; i < x->row_count[LAPSE_EXTRACT_ACTIVE]; i++) {
+        const extract_row *r = &x->rows[LAPSE_EXTRACT_ACTIVE][i];
+        if (active_label(x, r, acc_of(x, r->part, r->user, r->snapshot)) < 0)
+            x->stats.labels_missing++;
+    }
+    if (x->stats.labels_missing)
+        lapse_extract_warn(x, "%lld active rows have no label in %s: their label is empty",
+                           (long long)x->stats.labels_missing, label_file_path(f));
+}
+
 static int build_rows(lapse_extract *x, lapse_error *err)
 {
     const size_t n = (size_t)x->stats.users;
@@ -565,6 +648,9 @@ static int build_rows(lapse_extract *x, lapse_error *err)
             const lapse_acc *a = acc_of(x, order[i].part, order[i].id, s);
             if (!acc_seen(a))
                 continue;
+            if (x->asof_file &&
+                label_file_find(x->asof_file, order[i].key, order[i].len, snap->asof_day) < 0)
+                continue; /* not listed at this date */
             const int32_t last_key1 = acc_last_key1(a, snap->key_mask);
             int active = lapse_churn_active(
                 &x->churn, day_or_never(last_key1), snap->asof_day);
@@ -596,13 +682,14 @@ static int64_t total_size(const char *const *paths, size_t count)
     return total;
 }
 
-/* The snapshots of opts->asof: ascending, each day once. */
-static void plan_snapshots(lapse_extract *x, const lapse_extract_options *opts)
+/* The snapshots of asof[0..count): ascending, each day once. */
+static void plan_snapshots(lapse_extract *x, const int64_t *asof, size_t count,
+                           const lapse_extract_options *opts)
 {
     int64_t days[LAPSE_EXTRACT_MAX_SNAPSHOTS];
-    memcpy(days, opts->asof, opts->asof_count * sizeof days[0]);
-    qsort(days, opts->asof_count, sizeof days[0], compare_days);
-    for (size_t i = 0; i < opts->asof_count; i++) {
+    memcpy(days, asof, count * sizeof days[0]);
+    qsort(days, count, sizeof days[0], compare_days);
+    for (size_t i = 0; i < count; i++) {
         if (i > 0 && days[i] == days[i - 1])
             continue; /* the same snapshot twice is one snapshot */
         const int32_t day = (int32_t)(days[i] / LAPSE_SECONDS_PER_DAY);
@@ -614,6 +701,111 @@ static void plan_snapshots(lapse_extract *x, const lapse_extract_options *opts)
             .key_mask = opts->churn.key_mask,
         };
     }
+}
+
+/* Reads the asof file and the label file, and plans the snapshots: the
+ * asof file's distinct dates, or opts->asof. */
+static int read_files(lapse_extract *x, const lapse_extract_options *opts, lapse_error *err)
+{
+    int status;
+    if (!opts->asof_path) {
+        plan_snapshots(x, opts->asof, opts->asof_count, opts);
+    } else {
+        status = label_file_read(&x->asof_file, opts->asof_path, 0, err);
+        if (status != LAPSE_OK)
+            return status;
+        const label_file *f = x->asof_file;
+        if (!label_file_by_asof(f))
+            return lapse_error_set(err, LAPSE_ERR_FORMAT, opts->asof_path, 1, 0, -1,
+                                   "the header has no asof column");
+        if (label_file_has_label(f) && opts->labels_path)
+            return lapse_error_set(err, LAPSE_ERR_ARG, opts->asof_path, 1, 0, -1,
+                                   "labels come from this file's label column or from %s, "
+                                   "not both",
+                                   opts->labels_path);
+        /* Each distinct date is a snapshot: a cohort file has few. */
+        int64_t dates[LAPSE_EXTRACT_MAX_SNAPSHOTS];
+        size_t n = 0;
+        for (size_t i = 0; i < label_file_count(f); i++) {
+            const char *user;
+            size_t len;
+            int32_t day;
+            int label;
+            int64_t line;
+            label_file_entry(f, i, &user, &len, &day, &label, &line);
+            const int64_t date = (int64_t)day * LAPSE_SECONDS_PER_DAY;
+            size_t k = 0;
+            while (k < n && dates[k] != date)
+                k++;
+            if (k < n)
+                continue;
+            if (n == LAPSE_EXTRACT_MAX_SNAPSHOTS)
+                return lapse_error_set(err, LAPSE_ERR_RANGE, opts->asof_path, line, 0, -1,
+                                       "more than %d distinct asof dates (this line has the "
+                                       "next): each is a snapshot, and %d is the most",
+                                       LAPSE_EXTRACT_MAX_SNAPSHOTS, LAPSE_EXTRACT_MAX_SNAPSHOTS);
+            dates[n++] = date;
+        }
+        if (n == 0)
+            return lapse_error_set(err, LAPSE_ERR_FORMAT, opts->asof_path, 2, 0, -1,
+                                   "no users after the header");
+        plan_snapshots(x, dates, n, opts);
+        if (label_file_has_label(f) && opts->labels)
+            x->label_file = x->asof_file;
+    }
+    if (opts->labels_path)
+        return label_file_read(&x->label_file, opts->labels_path, 1, err);
+    return LAPSE_OK;
+}
+
+/* The snapshot of a day, or -1. */
+static int64_t snapshot_of(const lapse_extract *x, int32_t day)
+{
+    for (size_t s = 0; s < x->snapshots; s++)
+        if (x->snap[s].asof_day == day)
+            return (int64_t)s;
+    return -1;
+}
+
+/* Counts the log's users the asof file does not list, and its entries
+ * without a row; warns about the latter. */
+static void count_asof_file(lapse_extract *x)
+{
+    const label_file *f = x->asof_file;
+    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
+        for (size_t id = 0; id < lapse_strmap_size(x->parts[p].users); id++) {
+            size_t len;
+            const char *user = lapse_strmap_key(x->parts[p].users, (int64_t)id, &len);
+            size_t s = 0;
+            while (s < x->snapshots && label_file_find(f, user, len, x->snap[s].asof_day) < 0)
+                s++;
+            x->stats.asof_unlisted += s == x->snapshots;
+        }
+    int64_t first_line = 0;
+    for (size_t i = 0; i < label_file_count(f); i++) {
+        const char *user;
+        size_t len;
+        int32_t day;
+        int label;
+        int64_t line;
+        label_file_entry(f, i, &user, &len, &day, &label, &line);
+        const unsigned part = extract_part_of(lapse_hash_bytes(user, len));
+        const int64_t id = lapse_strmap_find(x->parts[part].users, user, len);
+        const int64_t s = snapshot_of(x, day);
+        if (id >= 0 && acc_seen(acc_of(x, part, (uint32_t)id, (size_t)s)))
+            continue;
+        if (!x->stats.asof_no_row++)
+            first_line = line;
+    }
+    if (x->stats.asof_unlisted)
+        lapse_log(LAPSE_LOG_INFO, "%lld users of the log are not in %s: no rows for them",
+                  (long long)x->stats.asof_unlisted, label_file_path(f));
+    if (x->stats.asof_no_row)
+        lapse_extract_warn(x,
+                           "%lld users of the asof file have no event before their date, so no "
+                           "row (the first: %s:%lld)",
+                           (long long)x->stats.asof_no_row, label_file_path(f),
+                           (long long)first_line);
 }
 
 /* Frees what pipeline_init made, however far it got (pl zeroed before). */
@@ -715,7 +907,12 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     x->churn = opts->churn;
     x->labels = opts->labels;
-    plan_snapshots(x, opts);
+    /* Before the log: a bad asof or label file fails fast. */
+    status = read_files(x, opts, err);
+    if (status != LAPSE_OK) {
+        lapse_extract_free(x);
+        return status;
+    }
 
     pipeline pl = { 0 };
     status = pipeline_init(&pl, x, paths, count, opts);
@@ -738,6 +935,10 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
         status = build_rows(x, err);
     if (status == LAPSE_OK)
         warn_about_rows(x, paths, opts->reader.dups);
+    if (status == LAPSE_OK && x->asof_file)
+        count_asof_file(x);
+    if (status == LAPSE_OK && x->label_file)
+        warn_about_labels(x);
 done:
     pipeline_free(&pl);
     if (status != LAPSE_OK) {
@@ -756,6 +957,9 @@ void lapse_extract_free(lapse_extract *x)
         lapse_strmap_free(x->parts[p].users);
         free(x->parts[p].accs);
     }
+    if (x->label_file != x->asof_file)
+        label_file_free(x->label_file);
+    label_file_free(x->asof_file);
     for (size_t i = 0; i < x->warning_count; i++)
         free(x->warnings[i]);
     free(x->warnings);
@@ -785,9 +989,7 @@ int lapse_extract_get(const lapse_extract *x, lapse_extract_set set, size_t i,
     if (row) {
         row->user_id = lapse_strmap_key(x->parts[r.part].users, r.user, &row->user_id_len);
         row->asof = snap->asof_ts;
-        row->label = -1;
-        if (set == LAPSE_EXTRACT_ACTIVE && x->labels)
-            row->label = x->churn.cancel_is_churn ? (a->label >> 1 & 1) : !(a->label & 1);
+        row->label = set == LAPSE_EXTRACT_ACTIVE ? active_label(x, &r, a) : -1;
     }
     if (features)
         features_compute(a, snap, features);

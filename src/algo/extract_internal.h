@@ -6,6 +6,7 @@
 
 #include "dayhist.h"
 #include "features_internal.h"
+#include "labelfile.h"
 #include "strmap.h"
 
 /* Users are split by hash into EXTRACT_PARTS partitions, each with its own
@@ -37,6 +38,8 @@ typedef struct {
 struct lapse_extract {
     lapse_churn_def churn;
     int labels;
+    label_file *label_file; /* NULL: labels from the events after asof */
+    label_file *asof_file;  /* NULL: every user at every snapshot; may be label_file */
     size_t snapshots;
     acc_snapshot snap[LAPSE_EXTRACT_MAX_SNAPSHOTS]; /* ascending asof */
     extract_part parts[EXTRACT_PARTS];

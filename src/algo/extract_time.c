@@ -187,7 +187,8 @@ int extract_check_time(lapse_extract *x, const day_hist *days, const char *const
     x->stats.start_day = log.events ? log.start * day : -1;
     x->stats.end_day = log.events ? log.end * day : -1;
     x->stats.outside = log.before + log.after;
-    if (x->labels)
+    /* Labels from a file need no events after asof. */
+    if (x->labels && !x->label_file)
         status = check_labels(x, &log, file, paths, files, err);
     if (status == LAPSE_OK && log.events) {
         warn_outside(x, &log, file, paths, files);

@@ -44,9 +44,15 @@ static const cli_opt options[] = {
                 "label window after the snapshot (30)"),
     CLI_OPT_SECTION("snapshots and labels:"),
     CLI_OPT_DATES(0, "asof", "DATE[,DATE]", asof, LAPSE_EXTRACT_MAX_SNAPSHOTS,
-                  &opts.asof_count, "snapshot dates (YYYY-MM-DD); required"),
+                  &opts.asof_count, "snapshot dates (YYYY-MM-DD); this or --asof-file"),
+    CLI_OPT_STRING(0, "asof-file", "FILE", &opts.asof_path,
+                   "a date per user (CSV user_id,asof[,label]): only those\n"
+                   "users, each at its own date (at most 64 distinct dates)"),
     CLI_OPT_FLAG(0, "no-labels", &opts.labels, 0,
                  "leave labels empty (scoring; the data may end at asof)"),
+    CLI_OPT_STRING(0, "labels", "FILE", &opts.labels_path,
+                   "labels from FILE (CSV user_id,label or user_id,asof,label;\n"
+                   "0, 1 or empty), not from the log; the log may end at asof"),
     CLI_OPT_STRING(0, "dormant", "FILE", &dormant_path,
                    "also write users already silent at the snapshot"),
     CLI_OPT_SECTION("input:"),
@@ -81,6 +87,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: lapse extract --asof DATE[,DATE...] [options] LOG...\n"
+            "       lapse extract --asof-file FILE [options] LOG...\n"
             "\n"
             "Reads event logs (CSV, gzip or plain, '-' for stdin; see datasets/README.md) and\n"
             "writes one row of features per active user and snapshot, with a churn label.\n"
@@ -141,8 +148,16 @@ static int check_options(int n_logs)
     lapse_error err = LAPSE_ERROR_INIT;
     if (n_logs == 0)
         return cli_usage_error(name, "no event logs given");
-    if (opts.asof_count == 0)
-        return cli_usage_error(name, "--asof is required");
+    if (opts.asof_count == 0 && !opts.asof_path)
+        return cli_usage_error(name, "--asof is required (or --asof-file)");
+    if (opts.asof_count && opts.asof_path)
+        return cli_usage_error(name, "--asof-file replaces --asof: give one");
+    if (opts.asof_path && strcmp(opts.asof_path, "-") == 0)
+        return cli_usage_error(name, "--asof-file needs a file, not stdin");
+    if (opts.labels_path && !opts.labels)
+        return cli_usage_error(name, "--labels and --no-labels conflict");
+    if (opts.labels_path && strcmp(opts.labels_path, "-") == 0)
+        return cli_usage_error(name, "--labels needs a file, not stdin: its sha256 is recorded");
     if (preset && lapse_churn_preset(&opts.churn, preset) != LAPSE_OK)
         return cli_usage_error(name,
                                "unknown --preset \"%s\" (game, app, ecommerce, finance or "
@@ -152,7 +167,7 @@ static int check_options(int n_logs)
         opts.churn.key_mask = keys;
     if (silent_days > 0)
         opts.churn.silent_days = silent_days;
-    opts.asof = asof;
+    opts.asof = opts.asof_count ? asof : NULL;
     /* The names are kept in place: the text is argv's, ours to change. */
     if (columns && lapse_reader_parse_columns(&opts.reader, (char *)columns, &err) != LAPSE_OK)
         return cli_usage_error(name, "%s", err.message);
@@ -227,8 +242,8 @@ int cmd_extract(int argc, char **argv)
     if (status != EXIT_OK)
         return status;
     const cli_output outputs[] = { { "-o", output }, { "--dormant", dormant_path } };
-    status = cli_check_files(name, outputs, 2, argv + first, (size_t)(argc - first),
-                             &events_path, 1);
+    const char *const more[] = { events_path, opts.labels_path, opts.asof_path };
+    status = cli_check_files(name, outputs, 2, argv + first, (size_t)(argc - first), more, 3);
     if (status != EXIT_OK)
         return status;
 

@@ -36,6 +36,12 @@ int lapse_table_meta_format(char *buf, size_t size, const lapse_table_meta *meta
     if (n < 0 || (size_t)n >= size)
         return LAPSE_ERR_ARG;
     size_t pos = (size_t)n;
+    if (meta->labels_sha256[0]) {
+        const int k = snprintf(buf + pos, size - pos, "; labels=file:%s", meta->labels_sha256);
+        if (k < 0 || (size_t)k >= size - pos)
+            return LAPSE_ERR_ARG;
+        pos += (size_t)k;
+    }
     if (meta->warnings[0]) {
         static const char key[] = "; warnings=";
         if (pos + sizeof key > size)
@@ -87,6 +93,21 @@ static int parse_warnings(char out[LAPSE_TABLE_WARNINGS_MAX], const char *text, 
     return n ? LAPSE_OK : LAPSE_ERR_FORMAT;
 }
 
+/* A labels value: "file:" and a sha256 as 64 lower-case hex digits. */
+static int parse_labels(char out[65], const char *text, size_t len)
+{
+    static const char prefix[] = "file:";
+    const size_t n = sizeof prefix - 1;
+    if (len != n + 64 || memcmp(text, prefix, n) != 0)
+        return LAPSE_ERR_FORMAT;
+    for (size_t i = n; i < len; i++)
+        if (!((text[i] >= '0' && text[i] <= '9') || (text[i] >= 'a' && text[i] <= 'f')))
+            return LAPSE_ERR_FORMAT;
+    memcpy(out, text + n, 64);
+    out[64] = '\0';
+    return LAPSE_OK;
+}
+
 /* Parses a whole decimal field as an int in [min, max]. */
 static int parse_int_field(const char *text, size_t len, long min, long max, int *out)
 {
@@ -110,14 +131,15 @@ int lapse_table_meta_parse(lapse_table_meta *out, const char *line, size_t len)
     const size_t prefix_len = sizeof prefix - 1;
     if (len < prefix_len || memcmp(line, prefix, prefix_len) != 0)
         return LAPSE_ERR_FORMAT;
-    lapse_table_meta meta = { 0, LAPSE_CHURN_DEF_INIT, 0, "" };
+    lapse_table_meta meta = { 0, LAPSE_CHURN_DEF_INIT, 0, "", "" };
     enum {
         SEEN_KEY = 1,
         SEEN_SILENT = 2,
         SEEN_HORIZON = 4,
         SEEN_CHURN = 8,
         SEEN_SCHEMA = 16,
-        SEEN_WARNINGS = 32
+        SEEN_WARNINGS = 32,
+        SEEN_LABELS = 64
     };
     unsigned seen = 0;
     size_t pos = prefix_len;
@@ -177,6 +199,9 @@ int lapse_table_meta_parse(lapse_table_meta *out, const char *line, size_t len)
             meta.schema_hash = strtoull(hex, &hex_end, 16);
             if (errno || *hex_end || hex[0] == '-' || hex[0] == '+')
                 status = LAPSE_ERR_FORMAT;
+        } else if (KEY_IS("labels")) {
+            flag = SEEN_LABELS;
+            status = parse_labels(meta.labels_sha256, value, value_len);
         } else if (KEY_IS("warnings")) {
             flag = SEEN_WARNINGS;
             status = parse_warnings(meta.warnings, value, value_len);
@@ -188,7 +213,7 @@ int lapse_table_meta_parse(lapse_table_meta *out, const char *line, size_t len)
             return LAPSE_ERR_FORMAT;
         seen |= flag;
     }
-    if ((seen & ~SEEN_WARNINGS) != (SEEN_KEY | SEEN_SILENT | SEEN_HORIZON | SEEN_CHURN | SEEN_SCHEMA))
+    if ((seen & ~(SEEN_WARNINGS | SEEN_LABELS)) != (SEEN_KEY | SEEN_SILENT | SEEN_HORIZON | SEEN_CHURN | SEEN_SCHEMA))
         return LAPSE_ERR_FORMAT;
     *out = meta;
     return LAPSE_OK;

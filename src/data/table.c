@@ -201,6 +201,9 @@ static int check_same(const lapse_table *t, const char *first,
     const char *key = a->version != b->version
                           ? "version"
                           : lapse_churn_field_name(lapse_churn_diff(&a->churn, &b->churn));
+    /* Labels from two sources (the log, or label files) must not mix. */
+    if (!key && strcmp(a->labels_sha256, b->labels_sha256) != 0)
+        key = "labels";
     if (!key)
         return LAPSE_OK;
     /* The lines without their warnings, which may differ between files. */

@@ -529,7 +529,7 @@ int lapse_score_logs(lapse_scorer *s, const char *const *paths, size_t n_paths, 
     if (status != LAPSE_OK)
         return status;
     lapse_table_meta meta = { LAPSE_TABLE_FORMAT_VERSION, m->meta.churn,
-                              lapse_feature_schema_hash(), "" };
+                              lapse_feature_schema_hash(), "", "" };
     status = lapse_model_check_meta(m, &meta, err);
     if (status != LAPSE_OK)
         return status;

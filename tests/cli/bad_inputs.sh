@@ -50,6 +50,9 @@ printf '\x1f\x8b' > gzip_magic.gz
 { cat clean.csv.gz; head -c 512 /dev/zero; } > trailing_zeros.gz
 { cat clean.csv.gz; echo 'appended by mistake'; } > trailing_text.gz
 : > empty.csv
+printf 'user_id,label\nu1,1\nu2,0\n' > lbl.csv # labels.tsv: as labels_plain's, stored two other ways
+{ printf '\xef\xbb\xbf'; cat lbl.csv; } > lbl_bom.csv
+gzip -n -c lbl.csv > lbl.csv.gz
 mkdir subdir
 ln -s clean.csv clean_link.csv # the same file under another name (counting.tsv)
 header='user_id,ts,event'

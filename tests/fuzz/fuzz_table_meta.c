@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         again.version != meta.version || again.schema_hash != meta.schema_hash ||
         !lapse_churn_equal(&again.churn, &meta.churn) ||
         again.churn.key_mask != meta.churn.key_mask ||
-        strcmp(again.warnings, meta.warnings) != 0)
+        strcmp(again.warnings, meta.warnings) != 0 ||
+        strcmp(again.labels_sha256, meta.labels_sha256) != 0)
         abort();
     return 0;
 }
