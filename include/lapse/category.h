@@ -38,7 +38,8 @@ typedef struct lapse_category_map lapse_category_map;
 lapse_category_map *lapse_category_map_default(void);
 
 /* Loads a mapping file: CSV with the header `event,category` and one row per
- * event name. It replaces the built-in table entirely: names it does not
+ * event name. A record whose first field starts with '#' is a comment,
+ * anywhere in the file (lapse inspect marks its guesses so). It replaces the built-in table entirely: names it does not
  * list map to `other`. Errors name the file, line and column. A name mapped
  * twice to different categories is an error naming both lines; twice to the
  * same category, a warning (lapse_log). */
@@ -51,6 +52,18 @@ void lapse_category_map_free(lapse_category_map *map); /* accepts NULL */
  * case-sensitive. Read-only: several threads may look up at once. */
 lapse_category lapse_category_lookup(const lapse_category_map *map, const char *name,
                                      size_t len, int *known);
+
+/* lapse's guess at the category of an unlisted event name (lapse inspect
+ * writes it into a draft mapping file). The name is cut into words at
+ * anything but a letter or digit and where a lower-case letter meets an
+ * upper-case one ("AppOpen" -> app, open); a keyword matches a word that
+ * starts with it, ignoring case. The first category with a match wins:
+ *   cancel:   cancel, unsubscribe
+ *   purchase: buy, order, pay, checkout, purchase
+ *   social:   share, like, comment, friend, message
+ *   activity: login, open, session
+ * Returns the category, or -1 when no keyword matches. */
+int lapse_category_guess(const char *name, size_t len);
 
 #ifdef __cplusplus
 }

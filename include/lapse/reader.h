@@ -100,6 +100,7 @@ typedef struct {
     int64_t events;          /* rows turned into events */
     int64_t bad_rows;        /* rows skipped (max_bad_rows) */
     int64_t unknown_rows;    /* rows whose event name the map does not list */
+    int64_t category_rows[LAPSE_CAT_COUNT]; /* events per category */
     size_t unknown_examples; /* how many names below are set */
     /* A few such names, control bytes as \xNN, cut at 64 characters. */
     char unknown_names[LAPSE_READER_EXAMPLES][LAPSE_READER_NAME_SHOWN];

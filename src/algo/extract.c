@@ -928,7 +928,9 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
         goto done;
     }
     merge_workers(x, pl.workers, opts->threads);
-    status = merge_days(&pl, err);
+    status = extract_check_keys(x, paths, count, err);
+    if (status == LAPSE_OK)
+        status = merge_days(&pl, err);
     if (status == LAPSE_OK)
         status = extract_check_time(x, pl.workers[0].days, paths, count, err);
     if (status == LAPSE_OK)

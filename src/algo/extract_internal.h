@@ -56,4 +56,10 @@ struct lapse_extract {
 int extract_check_time(lapse_extract *x, const day_hist *days, const char *const *paths,
                        size_t files, lapse_error *err);
 
+/* LAPSE_ERR_FORMAT when the log has events but none in a key category
+ * (x->churn.key_mask), naming some event names and lapse inspect (and the
+ * file, when there is one). */
+int extract_check_keys(const lapse_extract *x, const char *const *paths, size_t files,
+                       lapse_error *err);
+
 #endif

@@ -68,6 +68,7 @@ void cli_log_to_stderr(int quiet);
 /* Each subcommand: argc/argv start at the subcommand's name; the table in
  * main.c lists them. */
 int cmd_simulate(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_score(int argc, char **argv);

@@ -19,6 +19,7 @@ typedef struct {
 
 static const command commands[] = {
     { "simulate", cmd_simulate, "write a synthetic event log with exact ground truth" },
+    { "inspect", cmd_inspect, "what lapse makes of event logs; a draft event mapping file" },
     { "extract", cmd_extract, "event logs -> features and churn labels per user" },
     { "train", cmd_train, "feature tables -> a model file with segments and calibrated churn risk" },
     { "score", cmd_score, "apply a model: churn risk, reasons and an action per user" },

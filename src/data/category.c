@@ -3,6 +3,7 @@
 #include "input.h"
 #include "strmap.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,48 @@ lapse_category lapse_category_lookup(const lapse_category_map *map, const char *
     return id >= 0 ? (lapse_category)map->categories[id] : LAPSE_CAT_OTHER;
 }
 
+/* Keywords of lapse_category_guess, the first category first. */
+static const struct {
+    lapse_category category;
+    const char *words[6];
+} guess_rules[] = {
+    { LAPSE_CAT_CANCEL, { "cancel", "unsubscribe" } },
+    { LAPSE_CAT_PURCHASE, { "buy", "order", "pay", "checkout", "purchase" } },
+    { LAPSE_CAT_SOCIAL, { "share", "like", "comment", "friend", "message" } },
+    { LAPSE_CAT_ACTIVITY, { "login", "open", "session" } },
+};
+
+/* Whether the word name[at..] starts with keyword (ignoring case). */
+static int word_starts_with(const char *name, size_t len, size_t at, const char *keyword)
+{
+    const size_t n = strlen(keyword);
+    if (len - at < n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char c = (unsigned char)name[at + i];
+        if (tolower(c) != keyword[i] || (i > 0 && islower((unsigned char)name[at + i - 1]) &&
+                                         isupper(c)))
+            return 0; /* another letter, or a new camelCase word */
+    }
+    return 1;
+}
+
+int lapse_category_guess(const char *name, size_t len)
+{
+    for (size_t r = 0; r < sizeof guess_rules / sizeof guess_rules[0]; r++)
+        for (size_t at = 0; at < len; at++) {
+            const unsigned char c = (unsigned char)name[at], before = at ? (unsigned char)name[at - 1] : 0;
+            const int word_start = isalnum(c) && (at == 0 || !isalnum(before) ||
+                                                  (islower(before) && isupper(c)));
+            if (!word_start)
+                continue;
+            for (size_t w = 0; guess_rules[r].words[w]; w++)
+                if (word_starts_with(name, len, at, guess_rules[r].words[w]))
+                    return (int)guess_rules[r].category;
+        }
+    return -1;
+}
+
 /* A mapping row holds a name of at most 256 bytes and a category; one
  * this long is not a mapping file. */
 #define MAX_MAPPING_ROW_BYTES (1 << 20)
@@ -134,6 +177,8 @@ typedef struct {
     char event[257];
     size_t event_len;
     int saw_category;
+    int comment;     /* the record being read starts with '#' */
+    int64_t records; /* records read, comments left out */
     int64_t *lines; /* the line mapping each name, by its id in map */
     size_t lines_capacity;
 } mapping_parse;
@@ -166,7 +211,11 @@ static int mapping_field(const lapse_input_csv *csv, const char *text, size_t le
     const char *path = lapse_input_csv_path(csv);
     const int64_t row = lapse_input_csv_line(csv);
     const int column = lapse_input_csv_fields(csv) + 1;
-    if (lapse_input_csv_records(csv) == 0) {
+    if (column == 1)
+        p->comment = len > 0 && text[0] == '#';
+    if (p->comment)
+        return LAPSE_OK;
+    if (p->records == 0) {
         static const char *const header[2] = { "event", "category" };
         if (column > 2 || len != strlen(header[column - 1]) ||
             memcmp(text, header[column - 1], len) != 0)
@@ -217,7 +266,11 @@ static int mapping_row(const lapse_input_csv *csv, void *user)
     mapping_parse *p = user;
     const char *path = lapse_input_csv_path(csv);
     const int fields = lapse_input_csv_fields(csv);
-    const int header = lapse_input_csv_records(csv) == 0;
+    if (p->comment) {
+        p->comment = 0;
+        return LAPSE_OK;
+    }
+    const int header = p->records++ == 0;
     const int saw_category = p->saw_category;
     p->saw_category = 0;
     if (!header && !saw_category)
@@ -251,7 +304,7 @@ int lapse_category_map_load(lapse_category_map **out, const char *path, lapse_er
                                      "%zu)",
                                      MAX_MAPPING_ROW_BYTES, sizeof p.event - 1);
     }
-    if (status == LAPSE_OK && lapse_input_csv_records(csv) == 0)
+    if (status == LAPSE_OK && p.records == 0)
         status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, 0, -1,
                                  "empty mapping file (expected the header event,category)");
     lapse_input_csv_close(csv);

@@ -49,6 +49,9 @@ int source_next(reader_source *src, text_chunk *chunk, lapse_error *err);
 /* Compressed (or plain) bytes read so far. */
 int64_t source_bytes_read(const reader_source *src);
 
+/* "csv" or "csv.gz": what the file holds, told by its first bytes. */
+const char *source_format(const reader_source *src);
+
 void source_free(reader_source *src); /* accepts NULL */
 
 /* Reads the header chunk into cols. */
@@ -110,7 +113,9 @@ typedef struct {
     int unknown_name;
     char unknown_text[64]; /* its first bytes, kept as an example once the row is good */
     size_t unknown_len;
-    char event_name[64];   /* its first bytes, for the stats' examples */
+    /* Its first bytes, for the stats' examples and inspect's counts (as
+     * long as the longest name a mapping file holds). */
+    char event_name[256];
     size_t event_name_len;
     uint64_t row_hash;     /* of the fields read, when shared->rows is set */
     lapse_event event;

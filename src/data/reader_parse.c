@@ -274,6 +274,8 @@ void reader_stats_merge(lapse_reader_stats *dst, const lapse_reader_stats *src)
     dst->events += src->events;
     dst->bad_rows += src->bad_rows;
     dst->unknown_rows += src->unknown_rows;
+    for (int c = 0; c < LAPSE_CAT_COUNT; c++)
+        dst->category_rows[c] += src->category_rows[c];
     for (size_t i = 0; i < src->unknown_examples; i++)
         keep_example(dst->unknown_names, &dst->unknown_examples, src->unknown_names[i],
                      strlen(src->unknown_names[i]));
@@ -537,6 +539,7 @@ static void emit_row(reader_parser *p)
     p->event.user_id = p->user_id;
     p->stats.events++;
     p->stats.unknown_rows += p->unknown_name;
+    p->stats.category_rows[p->event.category]++;
     /* Only rows that count give examples: a skipped bad row does not. */
     if (p->unknown_name)
         keep_example(p->stats.unknown_names, &p->stats.unknown_examples, p->unknown_text,

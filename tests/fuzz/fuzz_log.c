@@ -14,7 +14,8 @@
  * in [1970, 2200), a valid category and a finite amount in range; the stats
  * count the events; a refusal has a code, a message and the path. The
  * extract accepts exactly what the reader accepts (or fails with the same
- * code, on one thread), counts the same events and users, and its rows
+ * code, on one thread; and refuses a log with events but none in a key
+ * category), counts the same events and users, and its rows
  * are the users seen before the snapshot, in id order, active exactly when
  * a reference computed here from the events says so, with finite features. */
 #include "fuzz_file.h"
@@ -149,6 +150,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rstats.unknown_rows > rstats.events + rstats.bad_rows ||
         rstats.unknown_examples > LAPSE_READER_EXAMPLES)
         abort();
+    int64_t by_category = 0;
+    for (int c = 0; c < LAPSE_CAT_COUNT; c++)
+        by_category += rstats.category_rows[c];
+    if (by_category != rstats.events)
+        abort();
     /* After an error the reader only repeats it. */
     if (read_status < 0) {
         lapse_error again = LAPSE_ERROR_INIT;
@@ -179,6 +185,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* Two threads may stop at another bad row of a failing log: the
          * pipelined parser counts bad rows differently (reported). */
         if ((xstatus != read_status && xopts.threads == 1) || xstatus >= 0 || x)
+            abort();
+        check_refusal(xstatus, &xerr, path);
+        goto done;
+    }
+    size_t key_events = 0;
+    for (size_t i = 0; i < n; i++)
+        key_events += xopts.churn.key_mask >> events[i].category & 1;
+    if (n > 0 && key_events == 0) {
+        if (xstatus != LAPSE_ERR_FORMAT || x)
             abort();
         check_refusal(xstatus, &xerr, path);
         goto done;

@@ -44,6 +44,18 @@ golden_simulate() {
     show simf/events-0.csv.gz simf/events-1.csv.gz simf/events-2.csv.gz simf/truth_snapshots.csv
 }
 
+case_ inspect
+golden_inspect() {
+    run inspect --help
+    run inspect -n 5 sim/events.csv.gz
+    printf 'uid,time,action,extra\nu1,2026-01-01T10:00:00Z,AppOpen,x\nu1,2026-01-01T10:05:00Z,checkout_done,x\nu2,2026-01-02T08:00:00Z,share_photo,x\nu3,2026-01-05T08:00:00Z,"odd, name",x\nu3,2026-01-05T09:00:00Z,login,x\n' >own.csv
+    run inspect --col user_id=uid,ts=time,event=action -o map.csv own.csv
+    show map.csv
+    grep -v login own.csv >nokey.csv
+    run extract -q --col user_id=uid,ts=time,event=action --no-labels --asof 2026-01-04 -o nokey_feat.csv nokey.csv
+    run extract -q --col user_id=uid,ts=time,event=action --events map.csv --no-labels --asof 2026-01-04 -o nokey_feat.csv nokey.csv
+}
+
 case_ extract
 golden_extract() {
     run extract --asof 2026-03-02,2026-04-01,2026-05-01 --dormant dormant.csv -o feat.csv sim/events.csv.gz
