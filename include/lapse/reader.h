@@ -1,7 +1,8 @@
-/* Streaming events out of CSV event logs (datasets/README.md), gzip or plain.
+/* Streaming events out of CSV event logs (datasets/README.md), plain, gzip
+ * or zstd.
  *
- * Files are told apart by content (gzip magic 1f 8b), concatenated gzip
- * members are one stream, "-" is standard input. Each file starts with its
+ * Files are told apart by content (magic bytes), concatenated gzip members
+ * and zstd frames are one stream, "-" is standard input. Each file starts with its
  * own header row; columns are found by name, in any order, and a UTF-8 BOM
  * before the header is skipped. Unquoted fields lose surrounding spaces and
  * tabs (libcsv's rule); quoted fields are kept byte for byte.
@@ -14,7 +15,7 @@
  * With max_bad_rows > 0 up to that many bad rows are skipped (the first few
  * are logged as warnings through lapse_log); one more is an error
  * (LAPSE_ERR_LIMIT). Broken quoting is always an error. A truncated or
- * corrupt gzip stream names the file and the byte offset in the compressed
+ * corrupt gzip or zstd stream names the file and the byte offset in the compressed
  * file. Event names the category map does not list count as `other`; the
  * stats count them and keep a few examples. So do rows of events other than
  * purchases that carry a non-zero amount (extract does not count it as
