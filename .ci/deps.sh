@@ -7,7 +7,7 @@ packages=(cmake make gcc libsvm-dev libopenblas-dev libcsv-dev zlib1g-dev libzst
 if [ "${1:-build}" = test ]; then
   # cmocka runs the unit tests; libsvm-tools gives svm-train/svm-predict to
   # compare against; clang and its runtime build the libFuzzer targets.
-  packages+=(libcmocka-dev libsvm-tools clang libclang-rt-14-dev)
+  packages+=(libcmocka-dev libsvm-tools zstd clang libclang-rt-14-dev)
 fi
 
 missing=()

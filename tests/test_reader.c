@@ -1,4 +1,4 @@
-/* The reader: headers, columns, gzip, and every kind of bad input with its
+/* The reader: headers, columns, delimiters, gzip, and every kind of bad input with its
  * file, line and column. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -75,6 +75,58 @@ static void columns_any_order_bom_crlf_quotes(void **state)
     assert_int_equal(ev[2].ts, 1767312000 - 3600);
     assert_false(ev[1].has_session);
     remove("r1.csv");
+}
+
+/* TSV is told by its header; ';' and blank runs are asked for; a quoted
+ * field keeps its blanks and delimiters. */
+static void delimiters(void **state)
+{
+    (void)state;
+    lapse_event ev[16];
+    char ids[16][32];
+    size_t n;
+    lapse_error err = LAPSE_ERROR_INIT;
+    test_write_text("rd.tsv", "user_id\tts\tevent\tamount\nu,1\t2026-01-02\tpurchase\t2\n");
+    assert_int_equal(read_all("rd.tsv", NULL, ev, ids, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], "u,1");
+    assert_float_equal(ev[0].amount, 2, 0);
+    /* A comma in the header: comma-separated, so the tab is inside a name. */
+    test_write_text("rd2.tsv", "user_id,ts,event\tx\nu,2026-01-02,login\ty\n");
+    assert_int_equal(read_all("rd2.tsv", NULL, ev, ids, &n, &err), LAPSE_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "no column \"event\""));
+
+    lapse_reader_options opts = LAPSE_READER_OPTIONS_INIT;
+    assert_int_equal(lapse_reader_parse_delimiter(&opts, ";", &err), LAPSE_OK);
+    test_write_text("rd.ssv", "user_id;ts;event\n\"a;b\";2026-01-02;login\n");
+    assert_int_equal(read_all("rd.ssv", &opts, ev, ids, &n, &err), 0);
+    assert_string_equal(ids[0], "a;b");
+
+    assert_int_equal(lapse_reader_parse_delimiter(&opts, "space", &err), LAPSE_OK);
+    assert_int_equal(opts.delimiter, ' ');
+    test_write_text("rd.ws", "  user_id   ts \t event  amount\r\n"
+                             "\"a b\"\t2026-01-02 purchase \"\" \n"
+                             "   \n"
+                             "c  1767312000\t\tlogin  3\n");
+    assert_int_equal(read_all("rd.ws", &opts, ev, ids, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(ids[0], "a b");
+    assert_false(ev[0].has_amount);
+    assert_string_equal(ids[1], "c");
+    assert_int_equal(ev[1].ts, 1767312000);
+    assert_float_equal(ev[1].amount, 3, 0);
+    /* Lines keep their numbers: line 5 has one field too many. */
+    test_write_text("rd2.ws", "user_id ts event\nu 2026-01-02 login\n\n  \nu 2026-01-02 login x\n");
+    assert_int_equal(read_all("rd2.ws", &opts, ev, ids, &n, &err), LAPSE_ERR_FORMAT);
+    assert_int_equal(err.line, 5);
+
+    assert_int_equal(lapse_reader_parse_delimiter(&opts, "|", &err), LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "not \"|\""));
+    remove("rd.tsv");
+    remove("rd2.tsv");
+    remove("rd.ssv");
+    remove("rd.ws");
+    remove("rd2.ws");
 }
 
 static void remapped_columns_and_stats(void **state)
@@ -366,6 +418,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(columns_any_order_bom_crlf_quotes),
+        cmocka_unit_test(delimiters),
         cmocka_unit_test(remapped_columns_and_stats),
         cmocka_unit_test(missing_column_is_named),
         cmocka_unit_test(bad_rows_name_file_line_column),

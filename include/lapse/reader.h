@@ -2,7 +2,8 @@
  * or zstd.
  *
  * Files are told apart by content (magic bytes), concatenated gzip members
- * and zstd frames are one stream, "-" is standard input. Each file starts with its
+ * and zstd frames are one stream, "-" is standard input. Fields are
+ * separated by commas, or as lapse_reader_options.delimiter says. Each file starts with its
  * own header row; columns are found by name, in any order, and a UTF-8 BOM
  * before the header is skipped. Unquoted fields lose surrounding spaces and
  * tabs (libcsv's rule); quoted fields are kept byte for byte.
@@ -89,9 +90,13 @@ typedef struct {
     /* Bad rows to skip before failing; 0 = the first one fails. */
     int64_t max_bad_rows;
     lapse_dups dups;
+    /* Between fields: ',', ';', '\t', or ' ' for runs of spaces and tabs
+     * (leading and trailing ones ignored). 0 = by content, per file: '\t'
+     * when the header line has a tab and no comma, else ','. */
+    char delimiter;
 } lapse_reader_options;
 
-#define LAPSE_READER_OPTIONS_INIT { NULL, { NULL }, 0, LAPSE_DUPS_COUNT }
+#define LAPSE_READER_OPTIONS_INIT { NULL, { NULL }, 0, LAPSE_DUPS_COUNT, 0 }
 
 #define LAPSE_READER_EXAMPLES 5
 #define LAPSE_READER_NAME_SHOWN 65 /* an example name's bytes, with its NUL */
@@ -122,6 +127,11 @@ typedef struct {
  * text, which must outlive the options. Returns 0 or LAPSE_ERR_ARG (with a
  * message in err). text is modified (the separators become NULs). */
 int lapse_reader_parse_columns(lapse_reader_options *opts, char *text, lapse_error *err);
+
+/* Parses a --delim value into opts->delimiter: ",", ";", "\t" (a tab or
+ * the two characters), "tab", " " or "space". Returns 0 or LAPSE_ERR_ARG
+ * (with a message in err). */
+int lapse_reader_parse_delimiter(lapse_reader_options *opts, const char *text, lapse_error *err);
 
 /* 64-bit hash used for session and device ids. */
 uint64_t lapse_hash(const void *data, size_t len);

@@ -21,6 +21,8 @@ typedef struct {
     const char *path;
     int field_count;      /* fields per row */
     unsigned char *roles; /* per field: a lapse_column, or LAPSE_COL_COUNT to ignore */
+    unsigned char delimiter; /* libcsv's; '\t' for runs of whitespace */
+    int squeeze;          /* runs of spaces and tabs are one delimiter (squeeze_blanks) */
 } reader_columns;
 
 void reader_columns_free(reader_columns *cols);
@@ -102,6 +104,8 @@ typedef struct {
     size_t chunk_file;      /* its file's index */
     int status;             /* first fatal error, LAPSE_OK otherwise */
     lapse_error *err;
+    char *squeezed;         /* the chunk with its blank runs squeezed (cols->squeeze) */
+    size_t squeezed_capacity;
 
     /* The record being assembled. */
     int field;              /* 0-based index of the next field */

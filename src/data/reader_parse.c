@@ -60,10 +60,86 @@ int lapse_reader_parse_columns(lapse_reader_options *opts, char *text, lapse_err
  * With 1 MB blocks the longest record we accept (64 MB) takes 64. */
 #define CSV_BLOCK_BYTES (1u << 20)
 
-static int csv_start(struct csv_parser *csv)
+static int csv_start(struct csv_parser *csv, unsigned char delimiter)
 {
-    const lapse_input_csv_options opts = { .delimiter = ',', .block_bytes = CSV_BLOCK_BYTES };
+    const lapse_input_csv_options opts = { .delimiter = delimiter,
+                                           .block_bytes = CSV_BLOCK_BYTES };
     return lapse_input_csv_init(csv, &opts);
+}
+
+int lapse_reader_parse_delimiter(lapse_reader_options *opts, const char *text, lapse_error *err)
+{
+    static const struct {
+        const char *name;
+        char delimiter;
+    } names[] = { { ",", ',' }, { ";", ';' },     { "\t", '\t' },    { "\\t", '\t' },
+                  { "tab", '\t' }, { " ", ' ' }, { "space", ' ' } };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcmp(text, names[i].name) == 0) {
+            opts->delimiter = names[i].delimiter;
+            return LAPSE_OK;
+        }
+    return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                           "--delim: expected ',', ';', '\\t' (tab) or ' ' (runs of spaces and "
+                           "tabs), not \"%s\"",
+                           text);
+}
+
+/* Copies text into out (len bytes at most) with each run of spaces and tabs
+ * outside quotes made one tab, and runs at the start or end of a line
+ * dropped, so libcsv splits a whitespace-aligned log at tabs. Newlines are
+ * kept: lines keep their numbers. Returns the length written. */
+static size_t squeeze_blanks(char *out, const char *text, size_t len)
+{
+    size_t n = 0;
+    int quoted = 0, line_start = 1, pending = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char c = text[i];
+        if (!quoted && (c == ' ' || c == '\t')) {
+            pending = !line_start;
+            continue;
+        }
+        if (c == '\n' || c == '\r') {
+            pending = 0;
+            line_start = !quoted;
+        } else {
+            if (pending)
+                out[n++] = '\t';
+            pending = line_start = 0;
+        }
+        quoted ^= c == '"';
+        out[n++] = c;
+    }
+    return n;
+}
+
+/* Text as libcsv is to see it: the chunk, or its blanks squeezed into buf
+ * (grown as needed). Returns 0 or LAPSE_ERR_NOMEM. */
+static int squeezed_view(text_chunk *view, const text_chunk *chunk, int squeeze, char **buf,
+                         size_t *capacity)
+{
+    *view = *chunk;
+    if (!squeeze)
+        return LAPSE_OK;
+    if (*capacity < chunk->len) {
+        char *grown = realloc(*buf, chunk->len);
+        if (!grown)
+            return LAPSE_ERR_NOMEM;
+        *buf = grown;
+        *capacity = chunk->len;
+    }
+    view->data = *buf;
+    view->len = squeeze_blanks(*buf, chunk->data, chunk->len);
+    return LAPSE_OK;
+}
+
+/* Tab when the header line has a tab and no comma (TSV as spreadsheets and
+ * databases export it); else comma. */
+static unsigned char sniff_delimiter(const text_chunk *header)
+{
+    const char *end = memchr(header->data, '\n', header->len);
+    const size_t len = end ? (size_t)(end - header->data) : header->len;
+    return memchr(header->data, '\t', len) && !memchr(header->data, ',', len) ? '\t' : ',';
 }
 
 void reader_columns_free(reader_columns *cols)
@@ -118,9 +194,21 @@ int reader_columns_from_header(reader_columns *cols, const text_chunk *header, c
 {
     header_fields h = { 0 };
     struct csv_parser csv;
+    text_chunk view;
+    char *squeezed = NULL;
+    size_t squeezed_capacity = 0;
+    cols->squeeze = opts->delimiter == ' ';
+    cols->delimiter = cols->squeeze     ? '\t'
+                      : opts->delimiter ? (unsigned char)opts->delimiter
+                                        : sniff_delimiter(header);
     int status = LAPSE_OK;
-    if (csv_start(&csv) != 0)
+    if (csv_start(&csv, cols->delimiter) != 0)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+    if (squeezed_view(&view, header, cols->squeeze, &squeezed, &squeezed_capacity) != LAPSE_OK) {
+        status = lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+        goto done;
+    }
+    header = &view;
     if (csv_parse(&csv, header->data, header->len, header_field, header_row, &h) !=
             header->len ||
         csv_fini(&csv, header_field, header_row, &h) != 0) {
@@ -170,6 +258,7 @@ int reader_columns_from_header(reader_columns *cols, const text_chunk *header, c
     }
 done:
     csv_free(&csv);
+    free(squeezed);
     for (int i = 0; i < h.count; i++)
         free(h.names[i]);
     free(h.names);
@@ -187,7 +276,7 @@ int reader_parser_init(reader_parser *p, const lapse_category_map *categories,
     p->emit = emit;
     p->emit_user = emit_user;
     p->hash_sessions = 1;
-    if (csv_start(&p->csv) != 0)
+    if (csv_start(&p->csv, ',') != 0)
         return LAPSE_ERR_NOMEM;
     p->csv_ready = 1;
     return LAPSE_OK;
@@ -195,10 +284,15 @@ int reader_parser_init(reader_parser *p, const lapse_category_map *categories,
 
 void reader_parser_free(reader_parser *p)
 {
-    if (p && p->csv_ready) {
+    if (!p)
+        return;
+    if (p->csv_ready) {
         csv_free(&p->csv);
         p->csv_ready = 0;
     }
+    free(p->squeezed);
+    p->squeezed = NULL;
+    p->squeezed_capacity = 0;
 }
 
 /* Copies text into out (cap bytes, NUL included) with control bytes (NUL,
@@ -614,7 +708,7 @@ static int reset_csv(reader_parser *p, lapse_error *err)
 {
     csv_free(&p->csv);
     p->csv_ready = 0;
-    if (csv_start(&p->csv) != 0)
+    if (csv_start(&p->csv, p->cols->delimiter) != 0)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, p->cols->path, 0, 0, -1, "out of memory");
     p->csv_ready = 1;
     return LAPSE_OK;
@@ -682,9 +776,16 @@ static int rows_span_lines(const text_chunk *chunk)
     return 0;
 }
 
-int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_chunk *chunk,
+int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_chunk *whole,
                       lapse_error *err)
 {
+    text_chunk view;
+    if (squeezed_view(&view, whole, cols->squeeze, &p->squeezed, &p->squeezed_capacity) !=
+        LAPSE_OK)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, cols->path, 0, 0, -1, "out of memory");
+    const text_chunk *chunk = &view;
+    /* Each file has its own delimiter; libcsv is between records here. */
+    csv_set_delim(&p->csv, cols->delimiter);
     p->cols = cols;
     p->err = err;
     p->status = LAPSE_OK;

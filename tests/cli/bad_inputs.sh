@@ -37,6 +37,17 @@ sed 's/$/\r/' clean.csv > crlf.csv
 gzip -n -c clean.csv > clean.csv.gz
 { head -4 clean.csv | gzip -n -c; tail -n +5 clean.csv | gzip -n -c; } > members.gz
 cp clean.csv plain.gz
+# The same log in other shapes (formats.tsv).
+tr ',' '\t' < clean.csv > clean.tsv
+tr ',' ';' < clean.csv > clean.ssv
+# Blank-aligned columns: an empty field must be quoted there.
+awk -F, '{ for (i = 1; i <= NF; i++) printf "%s%-24s", (i > 1 ? "  \t " : "  "), ($i == "" ? "\"\"" : $i); print "" }' clean.csv > clean.ws
+zstd -q -c clean.csv > clean.csv.zst
+{ head -4 clean.csv | zstd -q -c; tail -n +5 clean.csv | zstd -q -c; } > frames.zst
+zstd -q -c bom.csv > bom.zst
+zstd -q -c clean.tsv > clean.tsv.zst
+head -c 30 clean.csv.zst > truncated.zst
+{ cat clean.csv.zst; echo 'appended by mistake'; } > trailing_text.zst
 printf '\x1f\x00\x8b garbage\x00\xff\n' > not_gzip.gz
 size=$(stat -c %s clean.csv.gz)
 [[ $size -gt 100 ]] || fail "clean.csv.gz is only $size bytes"
