@@ -1,5 +1,6 @@
-/* Streaming events out of CSV event logs (datasets/README.md), plain, gzip
- * or zstd.
+/* Streaming events out of event logs (datasets/README.md): CSV, or JSON
+ * lines (a file starting with '{'; columns are keys, --col paths such as
+ * properties.revenue), plain, gzip or zstd.
  *
  * Files are told apart by content (magic bytes), concatenated gzip members
  * and zstd frames are one stream, "-" is standard input. Fields are

@@ -13,6 +13,8 @@
 #include "rowset.h"
 #include "strmap.h"
 
+#include <json-c/json_tokener.h>
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -144,10 +146,15 @@ static unsigned char sniff_delimiter(const text_chunk *header)
 
 void reader_columns_free(reader_columns *cols)
 {
-    if (cols) {
-        free(cols->roles);
-        cols->roles = NULL;
-    }
+    if (!cols)
+        return;
+    free(cols->roles);
+    cols->roles = NULL;
+    for (int c = 0; c < LAPSE_COL_COUNT; c++)
+        for (int i = 0; i < READER_JSON_PATHS; i++) {
+            free(cols->paths[c][i].keys);
+            cols->paths[c][i].keys = NULL;
+        }
 }
 
 /* Header fields, collected by libcsv callbacks. */
@@ -192,6 +199,10 @@ static void header_row(int terminator, void *user)
 int reader_columns_from_header(reader_columns *cols, const text_chunk *header, const char *path,
                                const lapse_reader_options *opts, lapse_error *err)
 {
+    memset(cols->paths, 0, sizeof cols->paths);
+    cols->json = header->len > 0 && header->data[0] == '{';
+    if (cols->json)
+        return reader_json_columns(cols, path, opts, err);
     header_fields h = { 0 };
     struct csv_parser csv;
     text_chunk view;
@@ -293,6 +304,9 @@ void reader_parser_free(reader_parser *p)
     free(p->squeezed);
     p->squeezed = NULL;
     p->squeezed_capacity = 0;
+    if (p->tok)
+        json_tokener_free(p->tok);
+    p->tok = NULL;
 }
 
 /* Copies text into out (cap bytes, NUL included) with control bytes (NUL,
@@ -390,13 +404,11 @@ static void hash_field(reader_parser *p, lapse_column column, uint64_t value)
 }
 
 
-static void mark_bad(reader_parser *p, int column, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void mark_bad(reader_parser *p, int column, const char *fmt, ...)
+void reader_mark_bad(reader_parser *p, int column, const char *fmt, ...)
 {
-    if (p->bad_column)
+    if (p->bad)
         return; /* the first problem in a row is the one reported */
+    p->bad = 1;
     p->bad_column = column;
     va_list ap;
     va_start(ap, fmt);
@@ -424,7 +436,7 @@ __attribute__((noinline)) static int parse_amount(reader_parser *p, int column, 
         const char c = text[i];
         if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' ||
               c == '-')) {
-            mark_bad(p, column, "bad amount \"%s\"", shown(show, text, len));
+            reader_mark_bad(p, column, "bad amount \"%s\"", shown(show, text, len));
             return -1;
         }
     }
@@ -433,8 +445,8 @@ __attribute__((noinline)) static int parse_amount(reader_parser *p, int column, 
     const double value = strtod(text, &end);
     if (errno || end != text + len || !isfinite(value) || value < 0 ||
         value > LAPSE_AMOUNT_MAX) {
-        mark_bad(p, column, "bad amount \"%s\" (expected a number from 0 to %g)",
-                 shown(show, text, len), LAPSE_AMOUNT_MAX);
+        reader_mark_bad(p, column, "bad amount \"%s\" (expected a number from 0 to %g)",
+                        shown(show, text, len), LAPSE_AMOUNT_MAX);
         return -1;
     }
     p->event.amount = value + 0.0; /* -0 becomes 0 */
@@ -455,7 +467,7 @@ static int has_nul(reader_parser *p, int column, const char *what, const char *t
 {
     if (!p->chunk_has_nul || !memchr(text, '\0', len))
         return 0;
-    mark_bad(p, column, "NUL byte in the %s", what);
+    reader_mark_bad(p, column, "NUL byte in the %s", what);
     return 1;
 }
 
@@ -473,8 +485,8 @@ __attribute__((noinline)) static void odd_user_id(reader_parser *p, int column, 
     if (has_nul(p, column, "user id", text, len))
         return;
     if (len == 0 || len > LAPSE_USER_ID_MAX) {
-        mark_bad(p, column, len ? "user id longer than %d bytes" : "empty user id",
-                 LAPSE_USER_ID_MAX);
+        reader_mark_bad(p, column, len ? "user id longer than %d bytes" : "empty user id",
+                        LAPSE_USER_ID_MAX);
         return;
     }
     memcpy(p->user_id, text, len);
@@ -485,8 +497,8 @@ __attribute__((noinline)) static void bad_timestamp(reader_parser *p, int column
                                                     size_t len, int status)
 {
     char show[4 * 64 + 8];
-    mark_bad(p, column, "bad timestamp \"%s\"%s", shown(show, text, len),
-             status == LAPSE_ERR_RANGE ? " (before 1970 or after 2199)" : "");
+    reader_mark_bad(p, column, "bad timestamp \"%s\"%s", shown(show, text, len),
+                    status == LAPSE_ERR_RANGE ? " (before 1970 or after 2199)" : "");
 }
 
 /* Probes up to 4 slots from the name's home slot; a name not there is
@@ -522,14 +534,13 @@ static lapse_category event_category(reader_parser *p, const char *text, size_t 
     return category;
 }
 
-static void on_field(void *data, size_t len, void *user)
+/* One value of the row; column is 1-based, for messages (0: none). text
+ * is NUL-terminated. */
+static inline void take_field(reader_parser *p, int role, int column, const char *text,
+                              size_t len)
 {
-    reader_parser *p = user;
-    const int field = p->field++;
-    if (p->skip_row || field >= p->cols->field_count)
-        return;
-    const char *text = data;
-    switch (p->cols->roles[field]) {
+    const int field = column - 1;
+    switch (role) {
     case LAPSE_COL_USER_ID:
         if (p->chunk_has_nul || len == 0 || len > LAPSE_USER_ID_MAX) {
             odd_user_id(p, field + 1, text, len);
@@ -590,11 +601,26 @@ static void on_field(void *data, size_t len, void *user)
     }
 }
 
+static void on_field(void *data, size_t len, void *user)
+{
+    reader_parser *p = user;
+    const int field = p->field++;
+    if (p->skip_row || field >= p->cols->field_count)
+        return;
+    take_field(p, p->cols->roles[field], field + 1, data, len);
+}
+
+void reader_take_field(reader_parser *p, lapse_column role, int column, const char *text,
+                       size_t len)
+{
+    take_field(p, role, column, text, len);
+}
+
 static void reset_row(reader_parser *p)
 {
     p->skip_row = ignoring(p);
     p->field = 0;
-    p->bad_column = 0;
+    p->bad = 0;
     p->unknown_name = 0;
     p->event.has_amount = p->event.has_session = p->event.has_device = 0;
     p->event.amount = 0;
@@ -674,6 +700,24 @@ static int repeats_earlier(reader_parser *p, int64_t row)
     return 1;
 }
 
+/* Emits a row read without a problem, or skips (or fails on) a bad one. */
+static void finish_row(reader_parser *p, int64_t row)
+{
+    if (!p->bad) {
+        const int repeat = p->shared->rows && repeats_earlier(p, row);
+        if (p->status == LAPSE_OK) {
+            if (repeat && p->shared->drop_repeats)
+                emit_dropped(p);
+            else
+                emit_row(p);
+        }
+    } else if (!p->careful) {
+        p->first_bad_row = row;
+    } else {
+        skip_bad_row(p);
+    }
+}
+
 static void on_row(int terminator, void *user)
 {
     (void)terminator;
@@ -683,24 +727,21 @@ static void on_row(int terminator, void *user)
     p->at_record_start = 1;
     if (!ignoring(p) && p->status == LAPSE_OK) {
         if (fields != p->cols->field_count)
-            mark_bad(p, (fields < p->cols->field_count ? fields : p->cols->field_count) + 1,
-                     "row has %d field%s, the header has %d", fields, fields == 1 ? "" : "s",
-                     p->cols->field_count);
-        if (!p->bad_column) {
-            const int repeat = p->shared->rows && repeats_earlier(p, row);
-            if (p->status == LAPSE_OK) {
-                if (repeat && p->shared->drop_repeats)
-                    emit_dropped(p);
-                else
-                    emit_row(p);
-            }
-        } else if (!p->careful) {
-            p->first_bad_row = row;
-        } else {
-            skip_bad_row(p);
-        }
+            reader_mark_bad(p,
+                            (fields < p->cols->field_count ? fields : p->cols->field_count) + 1,
+                            "row has %d field%s, the header has %d", fields,
+                            fields == 1 ? "" : "s", p->cols->field_count);
+        finish_row(p, row);
     }
     p->row_index = row + 1;
+    reset_row(p);
+}
+
+void reader_end_row(reader_parser *p)
+{
+    if (p->status == LAPSE_OK)
+        finish_row(p, p->row_index);
+    p->row_index++;
     reset_row(p);
 }
 
@@ -796,6 +837,8 @@ int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_c
     p->chunk_line = chunk->first_line;
     p->chunk_file = (size_t)chunk->file;
     reset_row(p);
+    if (cols->json)
+        return reader_json_run(p, chunk);
     /* Repeats name their lines: the fast pass knows them only when each
      * line is one row. */
     if (p->shared->rows && rows_span_lines(chunk))
