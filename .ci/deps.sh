@@ -3,11 +3,12 @@
 # Usage: .ci/deps.sh build|test
 set -euo pipefail
 
-packages=(cmake make gcc libsvm-dev libopenblas-dev libcsv-dev zlib1g-dev libnlopt-dev nettle-dev)
+packages=(cmake make gcc libsvm-dev libopenblas-dev libcsv-dev zlib1g-dev libzstd-dev libjson-c-dev
+          libnlopt-dev nettle-dev)
 if [ "${1:-build}" = test ]; then
   # cmocka runs the unit tests; libsvm-tools gives svm-train/svm-predict to
   # compare against; clang and its runtime build the libFuzzer targets.
-  packages+=(libcmocka-dev libsvm-tools clang libclang-rt-14-dev)
+  packages+=(libcmocka-dev libsvm-tools zstd clang libclang-rt-14-dev)
 fi
 
 missing=()

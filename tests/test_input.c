@@ -1,5 +1,6 @@
-/* The input layer (src/base/input.h): plain, gzip, concatenated gzip members and
- * a byte-order mark give the same text; standard input; the CSV loop's
+/* The input layer (src/base/input.h): plain, gzip, concatenated gzip members,
+ * zstd frames (skippable ones among them) and a byte-order mark give the
+ * same text; truncated and corrupt zstd located; standard input; the CSV loop's
  * records, lines and located errors. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 static const char text[] = "user_id,n\r\nu1,1\n\n\"u\n2\",2\nu3,3";
 
@@ -35,6 +37,24 @@ static const char *write_gzip(const char *path, const char *const *pieces, int n
         assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
         fwrite(out, 1, sizeof out - z.avail_out, file);
         deflateEnd(&z);
+    }
+    assert_int_equal(fclose(file), 0);
+    return path;
+}
+
+/* Writes each of the n pieces as its own zstd frame of path, a skippable
+ * frame (4 bytes of payload) before the first when skippable is set. */
+static const char *write_zstd(const char *path, const char *const *pieces, int n, int skippable)
+{
+    FILE *file = fopen(path, "wb");
+    assert_non_null(file);
+    if (skippable)
+        fwrite("\x5a\x2a\x4d\x18\x04\x00\x00\x00junk", 1, 12, file);
+    for (int i = 0; i < n; i++) {
+        char out[4096];
+        const size_t len = ZSTD_compress(out, sizeof out, pieces[i], strlen(pieces[i]), 3);
+        assert_false(ZSTD_isError(len));
+        fwrite(out, 1, len, file);
     }
     assert_int_equal(fclose(file), 0);
     return path;
@@ -77,6 +97,10 @@ static void same_text_every_format(void **state)
         { write_gzip("input_one.csv", one, 1), LAPSE_INPUT_GZIP },
         { write_gzip("input_members.gz", two, 2), LAPSE_INPUT_GZIP },
         { write_gzip("input_bom.gz", bom, 1), LAPSE_INPUT_GZIP },
+        { write_zstd("input_one_zstd.csv", one, 1, 0), LAPSE_INPUT_ZSTD },
+        { write_zstd("input_frames.zst", two, 2, 0), LAPSE_INPUT_ZSTD },
+        { write_zstd("input_skippable.zst", two, 2, 1), LAPSE_INPUT_ZSTD },
+        { write_zstd("input_bom.zst", bom, 1, 0), LAPSE_INPUT_ZSTD },
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         for (size_t step = 1; step <= 4096; step *= 64) {
@@ -165,7 +189,6 @@ static void other_formats_named(void **state)
         { "BZh91AY&SY\x01\x02", 12, "bzip2 data" },
         { "BZh9\x17\x72\x45\x38\x50\x90", 10, "bzip2 data" },
         { "\xfd\x37\x7a\x58\x5a\x00\x00\x04", 8, "xz data" },
-        { "\x28\xb5\x2f\xfd\x00\x58", 6, "zstd support is not built in" },
         { "PK\x03\x04\x14\x00", 6, "a zip archive" },
         { "\x04\x22\x4d\x18\x64", 5, "lz4 data" },
         { "\x1f\x9d\x90", 3, "compress (.Z) data" },
@@ -228,6 +251,57 @@ static int on_row(const lapse_input_csv *csv, void *user)
         return lapse_error_set(r->err, LAPSE_ERR_FORMAT, lapse_input_csv_path(csv),
                                lapse_input_csv_line(csv), 1, -1, "stop");
     return LAPSE_OK;
+}
+
+/* A zstd file cut short ends at its size; overwritten bytes inside a frame
+ * are corrupt, at an offset in the file; bytes after the last frame that do
+ * not start one are named, where they start. */
+static void zstd_errors_located(void **state)
+{
+    (void)state;
+    char src[3000], frame[4096], file[8192];
+    uint32_t x = 1;
+    for (size_t i = 0; i < sizeof src; i++) {
+        x = x * 1103515245u + 12345u;
+        src[i] = (char)('a' + (x >> 16) % 26); /* poorly compressible, so a cut loses text */
+    }
+    const size_t len = ZSTD_compress(frame, sizeof frame, src, sizeof src, 3);
+    assert_false(ZSTD_isError(len));
+    char buf[8192];
+    size_t got;
+    lapse_input *in = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+
+    write_bytes("input_cut.zst", frame, len - 5);
+    assert_int_equal(lapse_input_open(&in, "input_cut.zst", &err), LAPSE_OK);
+    assert_int_equal(lapse_input_format_of(in), LAPSE_INPUT_ZSTD);
+    int status;
+    do
+        status = lapse_input_read(in, buf, sizeof buf, &got, &err);
+    while (status == LAPSE_OK && got > 0);
+    assert_int_equal(status, LAPSE_ERR_GZIP);
+    assert_non_null(strstr(err.message, "truncated zstd stream"));
+    assert_int_equal(err.offset, (int64_t)len - 5);
+    lapse_input_close(in);
+
+    memcpy(file, frame, len);
+    memset(file + 4, 0xff, 4); /* the frame header: its reserved bit set */
+    write_bytes("input_corrupt.zst", file, len);
+    assert_int_equal(open_and_read("input_corrupt.zst", &err), LAPSE_ERR_GZIP);
+    assert_non_null(strstr(err.message, "corrupt zstd stream"));
+    assert_in_range(err.offset, 0, (int64_t)len);
+
+    memcpy(file, frame, len);
+    memcpy(file + len, "trailing junk", 13);
+    write_bytes("input_after.zst", file, len + 13);
+    assert_int_equal(open_and_read("input_after.zst", &err), LAPSE_ERR_GZIP);
+    assert_non_null(strstr(err.message, "data after the end of the zstd stream"));
+    assert_int_equal(err.offset, (int64_t)len);
+
+    /* The magic alone: a frame that never got its header. */
+    write_bytes("input_magic.zst", frame, 4);
+    assert_int_equal(open_and_read("input_magic.zst", &err), LAPSE_ERR_GZIP);
+    assert_non_null(strstr(err.message, "truncated zstd stream"));
 }
 
 static void csv_records_and_lines(void **state)
@@ -331,6 +405,7 @@ int main(void)
         cmocka_unit_test(standard_input),
         cmocka_unit_test(open_and_gzip_errors),
         cmocka_unit_test(other_formats_named),
+        cmocka_unit_test(zstd_errors_located),
         cmocka_unit_test(csv_records_and_lines),
         cmocka_unit_test(csv_errors_located),
         cmocka_unit_test(csv_raw_line),

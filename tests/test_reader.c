@@ -1,4 +1,4 @@
-/* The reader: headers, columns, gzip, and every kind of bad input with its
+/* The reader: headers, columns, delimiters, JSON lines, gzip, and every kind of bad input with its
  * file, line and column. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -75,6 +75,138 @@ static void columns_any_order_bom_crlf_quotes(void **state)
     assert_int_equal(ev[2].ts, 1767312000 - 3600);
     assert_false(ev[1].has_session);
     remove("r1.csv");
+}
+
+/* TSV is told by its header; ';' and blank runs are asked for; a quoted
+ * field keeps its blanks and delimiters. */
+static void delimiters(void **state)
+{
+    (void)state;
+    lapse_event ev[16];
+    char ids[16][32];
+    size_t n;
+    lapse_error err = LAPSE_ERROR_INIT;
+    test_write_text("rd.tsv", "user_id\tts\tevent\tamount\nu,1\t2026-01-02\tpurchase\t2\n");
+    assert_int_equal(read_all("rd.tsv", NULL, ev, ids, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], "u,1");
+    assert_float_equal(ev[0].amount, 2, 0);
+    /* A comma in the header: comma-separated, so the tab is inside a name. */
+    test_write_text("rd2.tsv", "user_id,ts,event\tx\nu,2026-01-02,login\ty\n");
+    assert_int_equal(read_all("rd2.tsv", NULL, ev, ids, &n, &err), LAPSE_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "no column \"event\""));
+
+    lapse_reader_options opts = LAPSE_READER_OPTIONS_INIT;
+    assert_int_equal(lapse_reader_parse_delimiter(&opts, ";", &err), LAPSE_OK);
+    test_write_text("rd.ssv", "user_id;ts;event\n\"a;b\";2026-01-02;login\n");
+    assert_int_equal(read_all("rd.ssv", &opts, ev, ids, &n, &err), 0);
+    assert_string_equal(ids[0], "a;b");
+
+    assert_int_equal(lapse_reader_parse_delimiter(&opts, "space", &err), LAPSE_OK);
+    assert_int_equal(opts.delimiter, ' ');
+    test_write_text("rd.ws", "  user_id   ts \t event  amount\r\n"
+                             "\"a b\"\t2026-01-02 purchase \"\" \n"
+                             "   \n"
+                             "c  1767312000\t\tlogin  3\n");
+    assert_int_equal(read_all("rd.ws", &opts, ev, ids, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(ids[0], "a b");
+    assert_false(ev[0].has_amount);
+    assert_string_equal(ids[1], "c");
+    assert_int_equal(ev[1].ts, 1767312000);
+    assert_float_equal(ev[1].amount, 3, 0);
+    /* Lines keep their numbers: line 5 has one field too many. */
+    test_write_text("rd2.ws", "user_id ts event\nu 2026-01-02 login\n\n  \nu 2026-01-02 login x\n");
+    assert_int_equal(read_all("rd2.ws", &opts, ev, ids, &n, &err), LAPSE_ERR_FORMAT);
+    assert_int_equal(err.line, 5);
+
+    assert_int_equal(lapse_reader_parse_delimiter(&opts, "|", &err), LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "not \"|\""));
+    remove("rd.tsv");
+    remove("rd2.tsv");
+    remove("rd.ssv");
+    remove("rd.ws");
+    remove("rd2.ws");
+}
+
+/* JSON lines: told by the first byte; default and nested keys; numbers
+ * and strings; escapes and unicode; missing keys and bad JSON located. */
+static void json_lines(void **state)
+{
+    (void)state;
+    lapse_event ev[16];
+    char ids[16][32];
+    size_t n;
+    lapse_error err = LAPSE_ERROR_INIT;
+    test_write_text("rj.jsonl",
+                    "{\"userId\":\"u1\",\"timestamp\":1767312000,\"event\":\"login\"}\r\n"
+                    "\n"
+                    "{\"user_id\":\"a\\\"b\\\\\\u00e9\\ud83d\\ude00\",\"ts\":\"2026-01-02\","
+                    "\"type\":\"purchase\",\"amount\":12.50,\"extra\":[1,{\"x\":null}]}\n"
+                    "  {\"user\":\"u3\",\"time\":\"2026-01-02T01:00:00Z\",\"event_name\":\"login\","
+                    "\"amount\":null,\"session_id\":\"s\"}");
+    assert_int_equal(read_all("rj.jsonl", NULL, ev, ids, &n, &err), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(ids[0], "u1");
+    assert_int_equal(ev[0].ts, 1767312000);
+    assert_string_equal(ids[1], "a\"b\\\xc3\xa9\xf0\x9f\x98\x80");
+    assert_int_equal(ev[1].category, LAPSE_CAT_PURCHASE);
+    assert_float_equal(ev[1].amount, 12.5, 0);
+    assert_string_equal(ids[2], "u3");
+    assert_false(ev[2].has_amount);
+    assert_true(ev[2].has_session);
+
+    /* --col takes nested keys; a key --col names replaces the defaults. */
+    lapse_reader_options opts = LAPSE_READER_OPTIONS_INIT;
+    char cols[] = "user_id=ctx.user.id,amount=properties.revenue";
+    assert_int_equal(lapse_reader_parse_columns(&opts, cols, &err), LAPSE_OK);
+    test_write_text("rj2.jsonl",
+                    "{\"ctx\":{\"user\":{\"id\":7}},\"ts\":\"2026-01-02\",\"event\":\"purchase\","
+                    "\"properties\":{\"revenue\":\"3\"}}\n");
+    assert_int_equal(read_all("rj2.jsonl", &opts, ev, ids, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], "7");
+    assert_float_equal(ev[0].amount, 3, 0);
+    test_write_text("rj2.jsonl", "{\"user_id\":\"x\",\"ts\":\"2026-01-02\",\"event\":\"login\"}\n");
+    assert_int_equal(read_all("rj2.jsonl", &opts, ev, ids, &n, &err), LAPSE_ERR_FORMAT);
+    assert_int_equal(err.line, 1);
+    assert_string_equal(err.message, "no user_id (looked for key ctx.user.id)");
+
+    static const struct {
+        const char *line;
+        int column;
+        const char *message;
+    } bad[] = {
+        { "{\"user_id\":\"u\",\"ts\":\"2026-01-02\",\"event\":\"login\",}", 50, "bad JSON" },
+        { "{\"user_id\":\"u\",\"ts\":\"2026-01-02\"", 0, "the line ends inside a value" },
+        { "{\"user_id\":\"u\",\"ts\":\"2026-01-02\",\"event\":\"login\"} x", 51,
+          "text after the JSON object" },
+        { "[1]", 1, "a JSON array, not an object" },
+        { "{\"user_id\":\"u\",\"event\":\"login\"}", 0, "no ts (looked for key ts, timestamp, time)" },
+        { "{\"user_id\":{},\"ts\":1,\"event\":\"a\"}", 0, "is a JSON object, not a string" },
+        { "{\"user_id\":\"u\",\"ts\":\"soon\",\"event\":\"login\"}", 0, "bad timestamp \"soon\"" },
+        { "{\"user_id\":\"u\\u0000v\",\"ts\":1,\"event\":\"a\"}", 0, "NUL byte in the user id" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "{\"user_id\":\"ok\",\"ts\":1,\"event\":\"a\"}\n%s\n", bad[i].line);
+        test_write_text("rj3.jsonl", text);
+        if (read_all("rj3.jsonl", NULL, ev, ids, &n, &err) != LAPSE_ERR_FORMAT || err.line != 2 ||
+            !strstr(err.message, bad[i].message) ||
+            (bad[i].column && err.column != bad[i].column))
+            fail_msg("case %zu: line %lld column %d: %s", i, (long long)err.line, err.column,
+                     err.message);
+    }
+    /* --max-bad-rows skips them as it does CSV rows. */
+    opts = (lapse_reader_options)LAPSE_READER_OPTIONS_INIT;
+    opts.max_bad_rows = 1;
+    test_write_text("rj3.jsonl", "{\"user_id\":\"ok\",\"ts\":1,\"event\":\"a\"}\n{oops\n"
+                                 "{\"user_id\":\"ok2\",\"ts\":1,\"event\":\"a\"}\n");
+    assert_int_equal(read_all("rj3.jsonl", &opts, ev, ids, &n, &err), 0);
+    assert_int_equal(n, 2);
+    remove("rj.jsonl");
+    remove("rj2.jsonl");
+    remove("rj3.jsonl");
 }
 
 static void remapped_columns_and_stats(void **state)
@@ -366,6 +498,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(columns_any_order_bom_crlf_quotes),
+        cmocka_unit_test(delimiters),
+        cmocka_unit_test(json_lines),
         cmocka_unit_test(remapped_columns_and_stats),
         cmocka_unit_test(missing_column_is_named),
         cmocka_unit_test(bad_rows_name_file_line_column),

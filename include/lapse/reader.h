@@ -1,7 +1,10 @@
-/* Streaming events out of CSV event logs (datasets/README.md), gzip or plain.
+/* Streaming events out of event logs (datasets/README.md): CSV, or JSON
+ * lines (a file starting with '{'; columns are keys, --col paths such as
+ * properties.revenue), plain, gzip or zstd.
  *
- * Files are told apart by content (gzip magic 1f 8b), concatenated gzip
- * members are one stream, "-" is standard input. Each file starts with its
+ * Files are told apart by content (magic bytes), concatenated gzip members
+ * and zstd frames are one stream, "-" is standard input. Fields are
+ * separated by commas, or as lapse_reader_options.delimiter says. Each file starts with its
  * own header row; columns are found by name, in any order, and a UTF-8 BOM
  * before the header is skipped. Unquoted fields lose surrounding spaces and
  * tabs (libcsv's rule); quoted fields are kept byte for byte.
@@ -14,7 +17,7 @@
  * With max_bad_rows > 0 up to that many bad rows are skipped (the first few
  * are logged as warnings through lapse_log); one more is an error
  * (LAPSE_ERR_LIMIT). Broken quoting is always an error. A truncated or
- * corrupt gzip stream names the file and the byte offset in the compressed
+ * corrupt gzip or zstd stream names the file and the byte offset in the compressed
  * file. Event names the category map does not list count as `other`; the
  * stats count them and keep a few examples. So do rows of events other than
  * purchases that carry a non-zero amount (extract does not count it as
@@ -88,9 +91,13 @@ typedef struct {
     /* Bad rows to skip before failing; 0 = the first one fails. */
     int64_t max_bad_rows;
     lapse_dups dups;
+    /* Between fields: ',', ';', '\t', or ' ' for runs of spaces and tabs
+     * (leading and trailing ones ignored). 0 = by content, per file: '\t'
+     * when the header line has a tab and no comma, else ','. */
+    char delimiter;
 } lapse_reader_options;
 
-#define LAPSE_READER_OPTIONS_INIT { NULL, { NULL }, 0, LAPSE_DUPS_COUNT }
+#define LAPSE_READER_OPTIONS_INIT { NULL, { NULL }, 0, LAPSE_DUPS_COUNT, 0 }
 
 #define LAPSE_READER_EXAMPLES 5
 #define LAPSE_READER_NAME_SHOWN 65 /* an example name's bytes, with its NUL */
@@ -122,6 +129,11 @@ typedef struct {
  * text, which must outlive the options. Returns 0 or LAPSE_ERR_ARG (with a
  * message in err). text is modified (the separators become NULs). */
 int lapse_reader_parse_columns(lapse_reader_options *opts, char *text, lapse_error *err);
+
+/* Parses a --delim value into opts->delimiter: ",", ";", "\t" (a tab or
+ * the two characters), "tab", " " or "space". Returns 0 or LAPSE_ERR_ARG
+ * (with a message in err). */
+int lapse_reader_parse_delimiter(lapse_reader_options *opts, const char *text, lapse_error *err);
 
 /* 64-bit hash used for session and device ids. */
 uint64_t lapse_hash(const void *data, size_t len);

@@ -1,4 +1,4 @@
-/* The input layer: bytes from a file or stdin (plain or gzip, BOM dropped;
+/* The input layer: bytes from a file or stdin (plain, gzip or zstd, BOM dropped;
  * other compressions and UTF-16/32 refused by name), and the libcsv record
  * loop over them. */
 #include "input.h"
@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <zstd.h>
+#include <zstd_errors.h>
 
 /* Compressed bytes per read; plain reads go straight into the caller's buffer. */
 #define RAW_BYTES (256u * 1024u)
@@ -17,7 +19,7 @@ struct lapse_input {
     FILE *file;
     int is_stdin;
     lapse_input_format format;
-    unsigned char *raw;   /* gzip: compressed input; plain: the sniffed first bytes */
+    unsigned char *raw;   /* gzip, zstd: compressed input; plain: the sniffed first bytes */
     size_t raw_len;       /* plain: sniffed bytes not yet delivered */
     int64_t consumed;     /* bytes read from the file */
     z_stream z;
@@ -25,6 +27,10 @@ struct lapse_input {
     int member_open;      /* inside a gzip member (EOF now = truncated) */
     int64_t members_done; /* gzip members read to their end */
     int64_t member_start; /* file offset where the last member ended */
+    ZSTD_DStream *zd;
+    ZSTD_inBuffer zin;    /* over raw */
+    int frame_open;       /* inside a zstd frame (EOF now = truncated) */
+    int raw_eof;          /* zstd: the file has no more bytes */
     unsigned char head[4]; /* the text's first bytes, held back to look for a BOM */
     size_t head_len, head_pos;
     int head_checked;
@@ -49,6 +55,7 @@ void lapse_input_close(lapse_input *in)
         fclose(in->file);
     if (in->z_ready)
         inflateEnd(&in->z);
+    ZSTD_freeDStream(in->zd);
     free(in->raw);
     free(in);
 }
@@ -65,11 +72,10 @@ static int refuse_compressed(const lapse_input *in, lapse_error *err)
         size_t len;
         const char *what;
     } formats[] = {
-        { "\xfd\x37\x7a\x58\x5a\x00", 6, "xz data; lapse reads plain text or gzip: decompress it (xz -dc)" },
-        { "\x28\xb5\x2f\xfd", 4, "zstd data; zstd support is not built in: decompress it (zstd -dc)" },
-        { "\x04\x22\x4d\x18", 4, "lz4 data; lapse reads plain text or gzip: decompress it (lz4 -dc)" },
-        { "PK\x03\x04", 4, "a zip archive; lapse reads plain text or gzip: extract the file (unzip -p)" },
-        { "\x1f\x9d", 2, "compress (.Z) data; lapse reads plain text or gzip: decompress it (gzip -dc)" },
+        { "\xfd\x37\x7a\x58\x5a\x00", 6, "xz data; lapse reads plain text, gzip or zstd: decompress it (xz -dc)" },
+        { "\x04\x22\x4d\x18", 4, "lz4 data; lapse reads plain text, gzip or zstd: decompress it (lz4 -dc)" },
+        { "PK\x03\x04", 4, "a zip archive; lapse reads plain text, gzip or zstd: extract the file (unzip -p)" },
+        { "\x1f\x9d", 2, "compress (.Z) data; lapse reads plain text, gzip or zstd: decompress it (gzip -dc)" },
     };
     const unsigned char *b = in->raw;
     for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
@@ -81,9 +87,19 @@ static int refuse_compressed(const lapse_input *in, lapse_error *err)
     if (in->raw_len >= 5 && memcmp(b, "BZh", 3) == 0 && b[3] >= '1' && b[3] <= '9' &&
         (b[4] == 0x31 || b[4] == 0x17))
         return lapse_error_set(err, LAPSE_ERR_FORMAT, in->path, 0, 0, 0,
-                               "this is bzip2 data; lapse reads plain text or gzip: decompress "
+                               "this is bzip2 data; lapse reads plain text, gzip or zstd: decompress "
                                "it (bzip2 -dc)");
     return LAPSE_OK;
+}
+
+/* A zstd frame, or a skippable frame (magic 0x184D2A50..5F, little-endian)
+ * such as pzstd and seekable-format writers put first. */
+static int is_zstd(const unsigned char *b, size_t len)
+{
+    if (len < 4)
+        return 0;
+    return memcmp(b, "\x28\xb5\x2f\xfd", 4) == 0 ||
+           ((b[0] & 0xf0) == 0x50 && b[1] == 0x2a && b[2] == 0x4d && b[3] == 0x18);
 }
 
 int lapse_input_open(lapse_input **out, const char *path, lapse_error *err)
@@ -127,6 +143,16 @@ int lapse_input_open(lapse_input **out, const char *path, lapse_error *err)
         in->z.avail_in = (uInt)in->raw_len;
         in->raw_len = 0;
         in->member_open = 1;
+    } else if (is_zstd(in->raw, in->raw_len)) {
+        in->format = LAPSE_INPUT_ZSTD;
+        in->zd = ZSTD_createDStream();
+        if (!in->zd) {
+            status = lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+            goto done;
+        }
+        in->zin = (ZSTD_inBuffer){ in->raw, in->raw_len, 0 };
+        in->raw_len = 0;
+        in->frame_open = 1;
     }
 done:
     if (status != LAPSE_OK) {
@@ -199,6 +225,50 @@ static int read_gzip(lapse_input *in, unsigned char *into, size_t want, size_t *
     return LAPSE_OK;
 }
 
+/* Frames follow one another (zstd a b > c); skippable frames give no
+ * text. The stream holds decoded bytes it has not handed out yet, so at the
+ * end of the file it is called again until it has nothing more. */
+static int read_zstd(lapse_input *in, unsigned char *into, size_t want, size_t *got,
+                     lapse_error *err)
+{
+    ZSTD_outBuffer out = { into, want, 0 };
+    while (out.pos < out.size) {
+        if (in->zin.pos == in->zin.size && !in->raw_eof) {
+            size_t n;
+            const int status = read_file(in, in->raw, RAW_BYTES, &n, err);
+            if (status != LAPSE_OK)
+                return status;
+            in->raw_eof = n == 0;
+            in->zin = (ZSTD_inBuffer){ in->raw, n, 0 };
+        }
+        const int drained = in->zin.pos == in->zin.size;
+        if (drained && !in->frame_open)
+            break;
+        const size_t before = out.pos;
+        const int64_t frame_start = in->consumed - (int64_t)(in->zin.size - in->zin.pos);
+        const size_t ret = ZSTD_decompressStream(in->zd, &out, &in->zin);
+        if (ZSTD_isError(ret)) {
+            if (ZSTD_getErrorCode(ret) == ZSTD_error_memory_allocation)
+                return lapse_error_set(err, LAPSE_ERR_NOMEM, in->path, 0, 0, -1,
+                                       "out of memory");
+            /* As for gzip: a stray append gets a name of its own. */
+            if (!in->frame_open)
+                return lapse_error_set(err, LAPSE_ERR_GZIP, in->path, 0, 0, frame_start,
+                                       "data after the end of the zstd stream is not zstd (%s)",
+                                       ZSTD_getErrorName(ret));
+            return lapse_error_set(err, LAPSE_ERR_GZIP, in->path, 0, 0,
+                                   in->consumed - (int64_t)(in->zin.size - in->zin.pos),
+                                   "corrupt zstd stream (%s)", ZSTD_getErrorName(ret));
+        }
+        in->frame_open = ret != 0;
+        if (drained && in->frame_open && out.pos == before)
+            return lapse_error_set(err, LAPSE_ERR_GZIP, in->path, 0, 0, in->consumed,
+                                   "truncated zstd stream (it ends inside a frame)");
+    }
+    *got = out.pos;
+    return LAPSE_OK;
+}
+
 /* Reads until want bytes of text or the end, whatever the format. */
 static int read_text(lapse_input *in, unsigned char *into, size_t want, size_t *got,
                      lapse_error *err)
@@ -206,9 +276,13 @@ static int read_text(lapse_input *in, unsigned char *into, size_t want, size_t *
     *got = 0;
     while (*got < want) {
         size_t n = 0;
-        const int status = in->format == LAPSE_INPUT_GZIP
-                               ? read_gzip(in, into + *got, want - *got, &n, err)
-                               : read_plain(in, into + *got, want - *got, &n, err);
+        int status;
+        if (in->format == LAPSE_INPUT_GZIP)
+            status = read_gzip(in, into + *got, want - *got, &n, err);
+        else if (in->format == LAPSE_INPUT_ZSTD)
+            status = read_zstd(in, into + *got, want - *got, &n, err);
+        else
+            status = read_plain(in, into + *got, want - *got, &n, err);
         if (status != LAPSE_OK)
             return status;
         if (n == 0)
@@ -279,8 +353,11 @@ lapse_input_format lapse_input_format_of(const lapse_input *in)
 
 int64_t lapse_input_bytes_read(const lapse_input *in)
 {
-    return in->consumed -
-           (in->format == LAPSE_INPUT_GZIP ? (int64_t)in->z.avail_in : (int64_t)in->raw_len);
+    switch (in->format) {
+    case LAPSE_INPUT_GZIP: return in->consumed - (int64_t)in->z.avail_in;
+    case LAPSE_INPUT_ZSTD: return in->consumed - (int64_t)(in->zin.size - in->zin.pos);
+    default: return in->consumed - (int64_t)in->raw_len;
+    }
 }
 
 /* ---- CSV records ---- */

@@ -2,9 +2,10 @@
  *
  * A source opens a path or "-" (standard input), tells the format by its
  * first bytes (not by the file name), inflates gzip (members concatenated
- * are one stream) and drops a UTF-8 byte-order mark at the start of the
- * text. Compressions it does not inflate (bzip2, xz, zstd, zip, lz4,
- * compress) and UTF-16/UTF-32 text are refused by name, at byte 0. Another
+ * are one stream) and zstd (frames concatenated are one stream, skippable
+ * frames are skipped) and drops a UTF-8 byte-order mark at the start of the
+ * text. Compressions it does not inflate (bzip2, xz, zip, lz4, compress)
+ * and UTF-16/UTF-32 text are refused by name, at byte 0. Another
  * compression is one more lapse_input_format and one more case in input.c.
  *
  * A CSV loop feeds a source's text to libcsv (strict) one line at a time,
@@ -21,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { LAPSE_INPUT_PLAIN, LAPSE_INPUT_GZIP } lapse_input_format;
+typedef enum { LAPSE_INPUT_PLAIN, LAPSE_INPUT_GZIP, LAPSE_INPUT_ZSTD } lapse_input_format;
 
 typedef struct lapse_input lapse_input;
 
@@ -33,14 +34,15 @@ int lapse_input_open(lapse_input **out, const char *path, lapse_error *err);
 
 /* Reads up to size bytes of text into buf; *got is short only at the end of
  * the input and 0 there. Returns 0, or LAPSE_ERR_IO, LAPSE_ERR_GZIP (a
- * truncated or corrupt stream, located by its byte offset in the file),
+ * truncated or corrupt gzip or zstd stream, located by its byte offset in
+ * the file),
  * LAPSE_ERR_FORMAT (UTF-16 or UTF-32 text, on the first read),
  * LAPSE_ERR_NOMEM. */
 int lapse_input_read(lapse_input *in, void *buf, size_t size, size_t *got, lapse_error *err);
 
 lapse_input_format lapse_input_format_of(const lapse_input *in);
 
-/* Bytes of the file (compressed, for gzip) consumed so far. */
+/* Bytes of the file (compressed, for gzip and zstd) consumed so far. */
 int64_t lapse_input_bytes_read(const lapse_input *in);
 
 void lapse_input_close(lapse_input *in); /* accepts NULL */

@@ -38,6 +38,15 @@ static int parse_stages(const cli_opt *o, const char *command, const char *optio
                              "needs three increasing day counts, e.g. 0,7,14");
 }
 
+static int parse_delimiter(const cli_opt *o, const char *command, const char *option,
+                           const char *text)
+{
+    lapse_error err = LAPSE_ERROR_INIT;
+    if (lapse_reader_parse_delimiter(o->dest, text, &err) == LAPSE_OK)
+        return 0;
+    return cli_opt_bad_value(command, option, text, "needs ',', ';', '\\t' or ' '");
+}
+
 static const cli_opt options[] = {
     CLI_OPT_STRING('m', "model", "FILE", &model_path,
                    "the model (from lapse train; '-' for stdin); required"),
@@ -46,6 +55,8 @@ static const cli_opt options[] = {
     CLI_OPT_FLAG(0, "dedup", &ropts.dups, LAPSE_DUPS_DROP,
                  "with --logs: drop rows that repeat an earlier row exactly\n"
                  "(as lapse extract --dedup)"),
+    CLI_OPT_CALL(0, "delim", "C", &ropts, parse_delimiter,
+                 "with --logs: field separator (as lapse extract --delim)"),
     CLI_OPT_DATE(0, "asof", "DATE", &asof,
                  "with --logs: snapshot date (default: the day after the\n"
                  "log's last events, stray far later rows aside; needs files)"),
@@ -111,6 +122,8 @@ static int check_options(int n_args)
         return cli_usage_error(name, "one feature table at a time (got %d)", n_args);
     if (ropts.dups != LAPSE_DUPS_COUNT && !logs)
         return cli_usage_error(name, "--dedup goes with --logs");
+    if (ropts.delimiter && !logs)
+        return cli_usage_error(name, "--delim goes with --logs");
     if (value_rule[0] >= 0)
         so.value = (lapse_value_rule){ value_rule[0], value_rule[1], value_rule[2] };
     return EXIT_OK;

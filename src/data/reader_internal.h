@@ -15,12 +15,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A JSON key path: the keys from the outside in, each NUL-terminated, one
+ * after another ("properties\0revenue\0"). */
+typedef struct {
+    char *keys;
+    int depth;
+} reader_json_path;
+
+#define READER_JSON_PATHS 3 /* candidate keys per lapse column, tried in order */
+
 /* How a file's header maps its columns onto lapse's. Built once per file by
  * the thread that reads it, then only read. */
 typedef struct {
     const char *path;
+    int json;             /* JSON lines: paths instead of field_count and roles */
+    reader_json_path paths[LAPSE_COL_COUNT][READER_JSON_PATHS];
     int field_count;      /* fields per row */
     unsigned char *roles; /* per field: a lapse_column, or LAPSE_COL_COUNT to ignore */
+    unsigned char delimiter; /* libcsv's; '\t' for runs of whitespace */
+    int squeeze;          /* runs of spaces and tabs are one delimiter (squeeze_blanks) */
 } reader_columns;
 
 void reader_columns_free(reader_columns *cols);
@@ -43,7 +56,9 @@ int source_open(reader_source **out, const char *path, lapse_error *err);
 
 /* Fills chunk with the next run of whole records (swapping buffers with the
  * source, so chunk->data may change). The first call returns only the
- * header record (without a BOM). Returns 1, 0 at the end, or <0. */
+ * header record (without a BOM); for JSON lines (text starting with '{')
+ * that is a copy of the first line, which the next chunk holds again.
+ * Returns 1, 0 at the end, or <0. */
 int source_next(reader_source *src, text_chunk *chunk, lapse_error *err);
 
 /* Compressed (or plain) bytes read so far. */
@@ -105,10 +120,14 @@ typedef struct {
     size_t chunk_file;      /* its file's index */
     int status;             /* first fatal error, LAPSE_OK otherwise */
     lapse_error *err;
+    struct json_tokener *tok; /* JSON lines; created on the first one */
+    char *squeezed;         /* the chunk with its blank runs squeezed (cols->squeeze) */
+    size_t squeezed_capacity;
 
     /* The record being assembled. */
     int field;              /* 0-based index of the next field */
-    int bad_column;         /* 1-based column of the first problem, 0 none */
+    int bad;                /* the row has a problem */
+    int bad_column;         /* 1-based column of the first problem, 0 none (JSON values) */
     char bad_message[200];
     int unknown_name;
     char unknown_text[64]; /* its first bytes, kept as an example once the row is good */
@@ -130,6 +149,27 @@ void reader_parser_free(reader_parser *p);
  * describes, emitting its events in order. Returns 0 or <0 (err set). */
 int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_chunk *chunk,
                       lapse_error *err);
+
+/* For the parsers of each format (reader_parse.c holds CSV's): */
+
+/* Marks the row bad at column (1-based, 0: none) unless it already is. */
+void reader_mark_bad(reader_parser *p, int column, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Takes one value of the row for lapse column role; text is NUL-terminated. */
+void reader_take_field(reader_parser *p, lapse_column role, int column, const char *text,
+                       size_t len);
+
+/* Ends the row at p->record_line: emits it, or skips or fails on it if bad. */
+void reader_end_row(reader_parser *p);
+
+/* Fills cols for a JSON lines file: the keys of opts->columns, else the
+ * defaults (datasets/README.md). Returns 0 or LAPSE_ERR_NOMEM. */
+int reader_json_columns(reader_columns *cols, const char *path, const lapse_reader_options *opts,
+                        lapse_error *err);
+
+/* Parses a chunk of JSON lines; as reader_parser_run. */
+int reader_json_run(reader_parser *p, const text_chunk *chunk);
 
 /* Adds src's counts and examples into dst. */
 void reader_stats_merge(lapse_reader_stats *dst, const lapse_reader_stats *src);

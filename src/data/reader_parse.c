@@ -13,6 +13,8 @@
 #include "rowset.h"
 #include "strmap.h"
 
+#include <json-c/json_tokener.h>
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -60,18 +62,99 @@ int lapse_reader_parse_columns(lapse_reader_options *opts, char *text, lapse_err
  * With 1 MB blocks the longest record we accept (64 MB) takes 64. */
 #define CSV_BLOCK_BYTES (1u << 20)
 
-static int csv_start(struct csv_parser *csv)
+static int csv_start(struct csv_parser *csv, unsigned char delimiter)
 {
-    const lapse_input_csv_options opts = { .delimiter = ',', .block_bytes = CSV_BLOCK_BYTES };
+    const lapse_input_csv_options opts = { .delimiter = delimiter,
+                                           .block_bytes = CSV_BLOCK_BYTES };
     return lapse_input_csv_init(csv, &opts);
+}
+
+int lapse_reader_parse_delimiter(lapse_reader_options *opts, const char *text, lapse_error *err)
+{
+    static const struct {
+        const char *name;
+        char delimiter;
+    } names[] = { { ",", ',' }, { ";", ';' },     { "\t", '\t' },    { "\\t", '\t' },
+                  { "tab", '\t' }, { " ", ' ' }, { "space", ' ' } };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcmp(text, names[i].name) == 0) {
+            opts->delimiter = names[i].delimiter;
+            return LAPSE_OK;
+        }
+    return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                           "--delim: expected ',', ';', '\\t' (tab) or ' ' (runs of spaces and "
+                           "tabs), not \"%s\"",
+                           text);
+}
+
+/* Copies text into out (len bytes at most) with each run of spaces and tabs
+ * outside quotes made one tab, and runs at the start or end of a line
+ * dropped, so libcsv splits a whitespace-aligned log at tabs. Newlines are
+ * kept: lines keep their numbers. Returns the length written. */
+static size_t squeeze_blanks(char *out, const char *text, size_t len)
+{
+    size_t n = 0;
+    int quoted = 0, line_start = 1, pending = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char c = text[i];
+        if (!quoted && (c == ' ' || c == '\t')) {
+            pending = !line_start;
+            continue;
+        }
+        if (c == '\n' || c == '\r') {
+            pending = 0;
+            line_start = !quoted;
+        } else {
+            if (pending)
+                out[n++] = '\t';
+            pending = line_start = 0;
+        }
+        quoted ^= c == '"';
+        out[n++] = c;
+    }
+    return n;
+}
+
+/* Text as libcsv is to see it: the chunk, or its blanks squeezed into buf
+ * (grown as needed). Returns 0 or LAPSE_ERR_NOMEM. */
+static int squeezed_view(text_chunk *view, const text_chunk *chunk, int squeeze, char **buf,
+                         size_t *capacity)
+{
+    *view = *chunk;
+    if (!squeeze)
+        return LAPSE_OK;
+    if (*capacity < chunk->len) {
+        char *grown = realloc(*buf, chunk->len);
+        if (!grown)
+            return LAPSE_ERR_NOMEM;
+        *buf = grown;
+        *capacity = chunk->len;
+    }
+    view->data = *buf;
+    view->len = squeeze_blanks(*buf, chunk->data, chunk->len);
+    return LAPSE_OK;
+}
+
+/* Tab when the header line has a tab and no comma (TSV as spreadsheets and
+ * databases export it); else comma. */
+static unsigned char sniff_delimiter(const text_chunk *header)
+{
+    const char *end = memchr(header->data, '\n', header->len);
+    const size_t len = end ? (size_t)(end - header->data) : header->len;
+    return memchr(header->data, '\t', len) && !memchr(header->data, ',', len) ? '\t' : ',';
 }
 
 void reader_columns_free(reader_columns *cols)
 {
-    if (cols) {
-        free(cols->roles);
-        cols->roles = NULL;
-    }
+    if (!cols)
+        return;
+    free(cols->roles);
+    cols->roles = NULL;
+    for (int c = 0; c < LAPSE_COL_COUNT; c++)
+        for (int i = 0; i < READER_JSON_PATHS; i++) {
+            free(cols->paths[c][i].keys);
+            cols->paths[c][i].keys = NULL;
+        }
 }
 
 /* Header fields, collected by libcsv callbacks. */
@@ -116,11 +199,27 @@ static void header_row(int terminator, void *user)
 int reader_columns_from_header(reader_columns *cols, const text_chunk *header, const char *path,
                                const lapse_reader_options *opts, lapse_error *err)
 {
+    memset(cols->paths, 0, sizeof cols->paths);
+    cols->json = header->len > 0 && header->data[0] == '{';
+    if (cols->json)
+        return reader_json_columns(cols, path, opts, err);
     header_fields h = { 0 };
     struct csv_parser csv;
+    text_chunk view;
+    char *squeezed = NULL;
+    size_t squeezed_capacity = 0;
+    cols->squeeze = opts->delimiter == ' ';
+    cols->delimiter = cols->squeeze     ? '\t'
+                      : opts->delimiter ? (unsigned char)opts->delimiter
+                                        : sniff_delimiter(header);
     int status = LAPSE_OK;
-    if (csv_start(&csv) != 0)
+    if (csv_start(&csv, cols->delimiter) != 0)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+    if (squeezed_view(&view, header, cols->squeeze, &squeezed, &squeezed_capacity) != LAPSE_OK) {
+        status = lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+        goto done;
+    }
+    header = &view;
     if (csv_parse(&csv, header->data, header->len, header_field, header_row, &h) !=
             header->len ||
         csv_fini(&csv, header_field, header_row, &h) != 0) {
@@ -170,6 +269,7 @@ int reader_columns_from_header(reader_columns *cols, const text_chunk *header, c
     }
 done:
     csv_free(&csv);
+    free(squeezed);
     for (int i = 0; i < h.count; i++)
         free(h.names[i]);
     free(h.names);
@@ -187,7 +287,7 @@ int reader_parser_init(reader_parser *p, const lapse_category_map *categories,
     p->emit = emit;
     p->emit_user = emit_user;
     p->hash_sessions = 1;
-    if (csv_start(&p->csv) != 0)
+    if (csv_start(&p->csv, ',') != 0)
         return LAPSE_ERR_NOMEM;
     p->csv_ready = 1;
     return LAPSE_OK;
@@ -195,10 +295,18 @@ int reader_parser_init(reader_parser *p, const lapse_category_map *categories,
 
 void reader_parser_free(reader_parser *p)
 {
-    if (p && p->csv_ready) {
+    if (!p)
+        return;
+    if (p->csv_ready) {
         csv_free(&p->csv);
         p->csv_ready = 0;
     }
+    free(p->squeezed);
+    p->squeezed = NULL;
+    p->squeezed_capacity = 0;
+    if (p->tok)
+        json_tokener_free(p->tok);
+    p->tok = NULL;
 }
 
 /* Copies text into out (cap bytes, NUL included) with control bytes (NUL,
@@ -298,13 +406,11 @@ static void hash_field(reader_parser *p, lapse_column column, uint64_t value)
 }
 
 
-static void mark_bad(reader_parser *p, int column, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void mark_bad(reader_parser *p, int column, const char *fmt, ...)
+void reader_mark_bad(reader_parser *p, int column, const char *fmt, ...)
 {
-    if (p->bad_column)
+    if (p->bad)
         return; /* the first problem in a row is the one reported */
+    p->bad = 1;
     p->bad_column = column;
     va_list ap;
     va_start(ap, fmt);
@@ -332,7 +438,7 @@ __attribute__((noinline)) static int parse_amount(reader_parser *p, int column, 
         const char c = text[i];
         if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' ||
               c == '-')) {
-            mark_bad(p, column, "bad amount \"%s\"", shown(show, text, len));
+            reader_mark_bad(p, column, "bad amount \"%s\"", shown(show, text, len));
             return -1;
         }
     }
@@ -341,8 +447,8 @@ __attribute__((noinline)) static int parse_amount(reader_parser *p, int column, 
     const double value = strtod(text, &end);
     if (errno || end != text + len || !isfinite(value) || value < 0 ||
         value > LAPSE_AMOUNT_MAX) {
-        mark_bad(p, column, "bad amount \"%s\" (expected a number from 0 to %g)",
-                 shown(show, text, len), LAPSE_AMOUNT_MAX);
+        reader_mark_bad(p, column, "bad amount \"%s\" (expected a number from 0 to %g)",
+                        shown(show, text, len), LAPSE_AMOUNT_MAX);
         return -1;
     }
     p->event.amount = value + 0.0; /* -0 becomes 0 */
@@ -363,7 +469,7 @@ static int has_nul(reader_parser *p, int column, const char *what, const char *t
 {
     if (!p->chunk_has_nul || !memchr(text, '\0', len))
         return 0;
-    mark_bad(p, column, "NUL byte in the %s", what);
+    reader_mark_bad(p, column, "NUL byte in the %s", what);
     return 1;
 }
 
@@ -381,8 +487,8 @@ __attribute__((noinline)) static void odd_user_id(reader_parser *p, int column, 
     if (has_nul(p, column, "user id", text, len))
         return;
     if (len == 0 || len > LAPSE_USER_ID_MAX) {
-        mark_bad(p, column, len ? "user id longer than %d bytes" : "empty user id",
-                 LAPSE_USER_ID_MAX);
+        reader_mark_bad(p, column, len ? "user id longer than %d bytes" : "empty user id",
+                        LAPSE_USER_ID_MAX);
         return;
     }
     memcpy(p->user_id, text, len);
@@ -393,8 +499,8 @@ __attribute__((noinline)) static void bad_timestamp(reader_parser *p, int column
                                                     size_t len, int status)
 {
     char show[4 * 64 + 8];
-    mark_bad(p, column, "bad timestamp \"%s\"%s", shown(show, text, len),
-             status == LAPSE_ERR_RANGE ? " (before 1970 or after 2199)" : "");
+    reader_mark_bad(p, column, "bad timestamp \"%s\"%s", shown(show, text, len),
+                    status == LAPSE_ERR_RANGE ? " (before 1970 or after 2199)" : "");
 }
 
 /* Probes up to 4 slots from the name's home slot; a name not there is
@@ -430,14 +536,13 @@ static lapse_category event_category(reader_parser *p, const char *text, size_t 
     return category;
 }
 
-static void on_field(void *data, size_t len, void *user)
+/* One value of the row; column is 1-based, for messages (0: none). text
+ * is NUL-terminated. */
+static inline void take_field(reader_parser *p, int role, int column, const char *text,
+                              size_t len)
 {
-    reader_parser *p = user;
-    const int field = p->field++;
-    if (p->skip_row || field >= p->cols->field_count)
-        return;
-    const char *text = data;
-    switch (p->cols->roles[field]) {
+    const int field = column - 1;
+    switch (role) {
     case LAPSE_COL_USER_ID:
         if (p->chunk_has_nul || len == 0 || len > LAPSE_USER_ID_MAX) {
             odd_user_id(p, field + 1, text, len);
@@ -498,11 +603,26 @@ static void on_field(void *data, size_t len, void *user)
     }
 }
 
+static void on_field(void *data, size_t len, void *user)
+{
+    reader_parser *p = user;
+    const int field = p->field++;
+    if (p->skip_row || field >= p->cols->field_count)
+        return;
+    take_field(p, p->cols->roles[field], field + 1, data, len);
+}
+
+void reader_take_field(reader_parser *p, lapse_column role, int column, const char *text,
+                       size_t len)
+{
+    take_field(p, role, column, text, len);
+}
+
 static void reset_row(reader_parser *p)
 {
     p->skip_row = ignoring(p);
     p->field = 0;
-    p->bad_column = 0;
+    p->bad = 0;
     p->unknown_name = 0;
     p->event.has_amount = p->event.has_session = p->event.has_device = 0;
     p->event.amount = 0;
@@ -583,6 +703,24 @@ static int repeats_earlier(reader_parser *p, int64_t row)
     return 1;
 }
 
+/* Emits a row read without a problem, or skips (or fails on) a bad one. */
+static void finish_row(reader_parser *p, int64_t row)
+{
+    if (!p->bad) {
+        const int repeat = p->shared->rows && repeats_earlier(p, row);
+        if (p->status == LAPSE_OK) {
+            if (repeat && p->shared->drop_repeats)
+                emit_dropped(p);
+            else
+                emit_row(p);
+        }
+    } else if (!p->careful) {
+        p->first_bad_row = row;
+    } else {
+        skip_bad_row(p);
+    }
+}
+
 static void on_row(int terminator, void *user)
 {
     (void)terminator;
@@ -592,24 +730,21 @@ static void on_row(int terminator, void *user)
     p->at_record_start = 1;
     if (!ignoring(p) && p->status == LAPSE_OK) {
         if (fields != p->cols->field_count)
-            mark_bad(p, (fields < p->cols->field_count ? fields : p->cols->field_count) + 1,
-                     "row has %d field%s, the header has %d", fields, fields == 1 ? "" : "s",
-                     p->cols->field_count);
-        if (!p->bad_column) {
-            const int repeat = p->shared->rows && repeats_earlier(p, row);
-            if (p->status == LAPSE_OK) {
-                if (repeat && p->shared->drop_repeats)
-                    emit_dropped(p);
-                else
-                    emit_row(p);
-            }
-        } else if (!p->careful) {
-            p->first_bad_row = row;
-        } else {
-            skip_bad_row(p);
-        }
+            reader_mark_bad(p,
+                            (fields < p->cols->field_count ? fields : p->cols->field_count) + 1,
+                            "row has %d field%s, the header has %d", fields,
+                            fields == 1 ? "" : "s", p->cols->field_count);
+        finish_row(p, row);
     }
     p->row_index = row + 1;
+    reset_row(p);
+}
+
+void reader_end_row(reader_parser *p)
+{
+    if (p->status == LAPSE_OK)
+        finish_row(p, p->row_index);
+    p->row_index++;
     reset_row(p);
 }
 
@@ -617,7 +752,7 @@ static int reset_csv(reader_parser *p, lapse_error *err)
 {
     csv_free(&p->csv);
     p->csv_ready = 0;
-    if (csv_start(&p->csv) != 0)
+    if (csv_start(&p->csv, p->cols->delimiter) != 0)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, p->cols->path, 0, 0, -1, "out of memory");
     p->csv_ready = 1;
     return LAPSE_OK;
@@ -685,9 +820,16 @@ static int rows_span_lines(const text_chunk *chunk)
     return 0;
 }
 
-int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_chunk *chunk,
+int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_chunk *whole,
                       lapse_error *err)
 {
+    text_chunk view;
+    if (squeezed_view(&view, whole, cols->squeeze, &p->squeezed, &p->squeezed_capacity) !=
+        LAPSE_OK)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, cols->path, 0, 0, -1, "out of memory");
+    const text_chunk *chunk = &view;
+    /* Each file has its own delimiter; libcsv is between records here. */
+    csv_set_delim(&p->csv, cols->delimiter);
     p->cols = cols;
     p->err = err;
     p->status = LAPSE_OK;
@@ -698,6 +840,8 @@ int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_c
     p->chunk_line = chunk->first_line;
     p->chunk_file = (size_t)chunk->file;
     reset_row(p);
+    if (cols->json)
+        return reader_json_run(p, chunk);
     /* Repeats name their lines: the fast pass knows them only when each
      * line is one row. */
     if (p->shared->rows && rows_span_lines(chunk))

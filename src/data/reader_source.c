@@ -1,5 +1,5 @@
 /* One log file -> chunks of whole records: text from the input layer,
- * cut after the last newline outside quotes. */
+ * cut after the last newline outside quotes (JSON lines: the last newline). */
 #define _GNU_SOURCE /* memrchr */
 #include "reader_internal.h"
 
@@ -18,6 +18,7 @@ struct reader_source {
     size_t text_len, text_capacity;
     int text_eof;
     int header_done;
+    int json;               /* JSON lines: no header, and quotes do not hide newlines */
     int64_t line;           /* line of text[0] */
 };
 
@@ -158,8 +159,18 @@ int source_next(reader_source *src, text_chunk *chunk, lapse_error *err)
                     return status;
             }
         }
-        cut = src->header_done ? last_cut(src->text, src->text_len)
-                               : first_cut(src->text, src->text_len);
+        if (!src->header_done)
+            src->json = src->text_len > 0 && src->text[0] == '{';
+        if (src->json) {
+            /* A string's escaped quotes (\") would fool the quote parity;
+             * JSON text holds no raw newline inside a string. */
+            const char *nl = src->header_done ? memrchr(src->text, '\n', src->text_len)
+                                              : memchr(src->text, '\n', src->text_len);
+            cut = nl ? (size_t)(nl - src->text) + 1 : 0;
+        } else {
+            cut = src->header_done ? last_cut(src->text, src->text_len)
+                                   : first_cut(src->text, src->text_len);
+        }
         if (src->text_eof && (cut == 0 || !src->header_done))
             cut = cut ? cut : src->text_len;
         if (cut > 0 || (src->text_eof && src->text_len == 0))
@@ -180,6 +191,17 @@ int source_next(reader_source *src, text_chunk *chunk, lapse_error *err)
             return lapse_error_set(err, LAPSE_ERR_FORMAT, src->path, 1, 0, -1,
                                    "empty file (expected a header row)");
         return 0;
+    }
+    if (src->json && !src->header_done) {
+        /* JSON lines have no header: the first line goes out as one, to
+         * tell the format by, and again as the first record. */
+        if (ensure_capacity(&chunk->data, &chunk->capacity, cut) != 0)
+            return lapse_error_set(err, LAPSE_ERR_NOMEM, src->path, 0, 0, -1, "out of memory");
+        memcpy(chunk->data, src->text, cut);
+        chunk->len = cut;
+        chunk->first_line = src->line;
+        src->header_done = 1;
+        return 1;
     }
     /* Hand the text over and keep the rest in the chunk's old buffer. */
     const size_t rest = src->text_len - cut;

@@ -37,6 +37,30 @@ sed 's/$/\r/' clean.csv > crlf.csv
 gzip -n -c clean.csv > clean.csv.gz
 { head -4 clean.csv | gzip -n -c; tail -n +5 clean.csv | gzip -n -c; } > members.gz
 cp clean.csv plain.gz
+# The same log in other shapes (formats.tsv).
+tr ',' '\t' < clean.csv > clean.tsv
+tr ',' ';' < clean.csv > clean.ssv
+# Blank-aligned columns: an empty field must be quoted there.
+awk -F, '{ for (i = 1; i <= NF; i++) printf "%s%-24s", (i > 1 ? "  \t " : "  "), ($i == "" ? "\"\"" : $i); print "" }' clean.csv > clean.ws
+# JSON lines: keys as Segment writes them, empty fields left out, amounts as numbers.
+to_jsonl() {
+    awk -F, 'NR > 1 { printf "{\"userId\":\"%s\",\"timestamp\":\"%s\",\"event\":\"%s\"", $1, $2, $3
+                      if ($4 != "") printf ",\"properties\":{\"revenue\":%s}", $4
+                      if ($5 != "") printf ",\"session_id\":\"%s\"", $5
+                      if ($6 != "") printf ",\"device_id\":\"%s\"", $6
+                      print "}" }' "$1"
+}
+to_jsonl clean.csv > clean.jsonl
+awk -F, 'NR > 1 { printf "{\"who\":{\"id\":\"%s\"},\"at\":\"%s\",\"e\":{\"name\":\"%s\",\"value\":\"%s\"},\"sid\":\"%s\",\"did\":\"%s\"}\n", $1, $2, $3, $4, $5, $6 }' clean.csv > nested.jsonl
+{ head -2 clean.jsonl; echo '{"userId":"u9","timestamp":"2026-02-20",}'; tail -n +3 clean.jsonl; } > bad_line.jsonl
+{ head -2 clean.jsonl; echo '{"anonymousId":"a1","timestamp":"2026-02-20","event":"login"}'; tail -n +3 clean.jsonl; } > anonymous.jsonl
+zstd -q -c clean.jsonl > clean.jsonl.zst
+zstd -q -c clean.csv > clean.csv.zst
+{ head -4 clean.csv | zstd -q -c; tail -n +5 clean.csv | zstd -q -c; } > frames.zst
+zstd -q -c bom.csv > bom.zst
+zstd -q -c clean.tsv > clean.tsv.zst
+head -c 30 clean.csv.zst > truncated.zst
+{ cat clean.csv.zst; echo 'appended by mistake'; } > trailing_text.zst
 printf '\x1f\x00\x8b garbage\x00\xff\n' > not_gzip.gz
 size=$(stat -c %s clean.csv.gz)
 [[ $size -gt 100 ]] || fail "clean.csv.gz is only $size bytes"

@@ -1,6 +1,6 @@
 /* Fuzz target: the input layer (src/base/input.h), bytes and CSV records.
  *
- * The first byte picks the CSV options; the rest is the file (plain, gzip,
+ * The first byte picks the CSV options; the rest is the file (plain, gzip, zstd,
  * with or without a BOM, or a format refused by name). Beyond not crashing or leaking: the text is the
  * same whatever the read size, a refusal has a code, a message and the
  * path, and records come with lines that start at 1 and never go back. */

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Input formats (issue 12): lapse extract -@1 on one log as CSV.gz, CSV.zst,
+# JSON lines and JSONL.zst, against `gzip -dc` and `zstd -dc` alone and a
+# python json.loads loop over the JSON lines (what a data team would write
+# to convert them).
+#
+#   bench/formats.sh [USERS] [DAYS] [REPS]   (env: LAPSE_BIN, PYTHON)
+#
+# Simulates USERS (default 20000) over DAYS (120), converts the log, then
+# runs every case once per round, REPS rounds (default 3), alternating, and
+# prints the medians as MB/s of uncompressed input (each format's own text).
+# The feature tables of the four lapse runs must match but for the meta line.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+lapse=${LAPSE_BIN:-$root/build-rel/lapse}
+python=${PYTHON:-python3}
+users=${1:-20000}
+days=${2:-120}
+reps=${3:-3}
+[ -x "$lapse" ] || { echo "build first: cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release && cmake --build build-rel" >&2; exit 2; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+"$lapse" simulate --users "$users" --days "$days" -o "$work/sim" > /dev/null 2>&1
+gzip -dc "$work/sim/events.csv.gz" > "$work/events.csv"
+zstd -q -3 -c "$work/events.csv" > "$work/events.csv.zst"
+cp "$work/sim/events.csv.gz" "$work/events.csv.gz"
+# Segment-like keys; empty fields left out; amounts as numbers.
+awk -F, 'NR > 1 { printf "{\"userId\":\"%s\",\"timestamp\":\"%s\",\"event\":\"%s\"", $1, $2, $3
+                  if ($4 != "") printf ",\"properties\":{\"revenue\":%s}", $4
+                  if ($5 != "") printf ",\"session_id\":\"%s\"", $5
+                  if ($6 != "") printf ",\"device_id\":\"%s\"", $6
+                  print "}" }' "$work/events.csv" > "$work/events.jsonl"
+zstd -q -3 -c "$work/events.jsonl" > "$work/events.jsonl.zst"
+asof=$(tail -n +2 "$work/events.csv" | cut -d, -f2 | cut -c1-10 | sort | tail -1)
+cat > "$work/loads.py" <<'PY'
+import json, sys
+n = 0
+with open(sys.argv[1], "rb") as f:
+    for line in f:
+        json.loads(line)
+        n += 1
+print(n)
+PY
+
+csv_mb=$(stat -c %s "$work/events.csv")
+jsonl_mb=$(stat -c %s "$work/events.jsonl")
+cases=(lapse_csv_gz lapse_csv_zst lapse_jsonl lapse_jsonl_zst gzip_dc zstd_dc zstd_dc_jsonl python_json_loads)
+declare -A size cmd times
+for c in "${cases[@]}"; do size[$c]=$csv_mb; done
+for c in lapse_jsonl lapse_jsonl_zst zstd_dc_jsonl python_json_loads; do size[$c]=$jsonl_mb; done
+x="$lapse extract -q -@1 --no-labels --asof $asof"
+cmd[lapse_csv_gz]="$x -o $work/out_csv_gz $work/events.csv.gz"
+cmd[lapse_csv_zst]="$x -o $work/out_csv_zst $work/events.csv.zst"
+cmd[lapse_jsonl]="$x -o $work/out_jsonl $work/events.jsonl"
+cmd[lapse_jsonl_zst]="$x -o $work/out_jsonl_zst $work/events.jsonl.zst"
+cmd[gzip_dc]="gzip -dc $work/events.csv.gz"
+cmd[zstd_dc]="zstd -q -dc $work/events.csv.zst"
+cmd[zstd_dc_jsonl]="zstd -q -dc $work/events.jsonl.zst"
+cmd[python_json_loads]="$python $work/loads.py $work/events.jsonl"
+
+for _ in $(seq "$reps"); do
+  for c in "${cases[@]}"; do
+    # shellcheck disable=SC2086 # the command is split on spaces on purpose
+    /usr/bin/time -f %e -o "$work/t" ${cmd[$c]} > /dev/null 2>> "$work/stderr"
+    times[$c]="${times[$c]:-} $(cat "$work/t")"
+  done
+done
+for o in out_csv_zst out_jsonl out_jsonl_zst; do
+  cmp -s <(tail -n +2 "$work/out_csv_gz") <(tail -n +2 "$work/$o") || { echo "FAIL: $o differs from out_csv_gz" >&2; exit 1; }
+done
+
+echo "# $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'); $users users, $days days:" \
+     "CSV $((csv_mb >> 20)) MB, JSONL $((jsonl_mb >> 20)) MB uncompressed; medians of $reps alternating runs"
+printf '%-20s %8s %8s\n' case wall_s MB/s
+for c in "${cases[@]}"; do
+  # shellcheck disable=SC2086
+  m=$(printf '%s\n' ${times[$c]} | sort -n | sed -n "$(( (reps + 1) / 2 ))p")
+  printf '%-20s %8s %8.1f\n' "$c" "$m" "$(awk -v s="${size[$c]}" -v t="$m" 'BEGIN { print s / 1048576 / (t > 0 ? t : 0.001) }')"
+done
