@@ -6,6 +6,7 @@
 #include "lapse/churn.h"
 #include "lapse/outfile.h"
 #include "lapse/paths.h"
+#include "lapse/reader.h"
 #include "lapse/timeparse.h"
 
 #include <errno.h>
@@ -85,6 +86,15 @@ int cli_parse_keys(const cli_opt *o, const char *command, const char *name, cons
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", c ? ", " : "",
                  lapse_category_name((lapse_category)c));
     return cli_opt_bad_value(command, name, text, "needs key categories (%s)", list);
+}
+
+int cli_parse_delimiter(const cli_opt *o, const char *command, const char *name,
+                        const char *text)
+{
+    lapse_error err = LAPSE_ERROR_INIT;
+    if (lapse_reader_parse_delimiter(o->dest, text, &err) == LAPSE_OK)
+        return 0;
+    return cli_opt_bad_value(command, name, text, "needs ',', ';', '\\t' or ' '");
 }
 
 /* The directory entry an output renames onto: the folder resolved, the

@@ -40,6 +40,16 @@ int cli_parse_date(const char *command, const char *option, const char *text, in
  * ("activity+purchase"): an unsigned mask into o->dest. */
 int cli_parse_keys(const cli_opt *o, const char *command, const char *name, const char *text);
 
+/* A cli_opt CALL for a log's field separator (--delim): ',' ';' '\t' or ' '
+ * into the lapse_reader_options at o->dest. */
+int cli_parse_delimiter(const cli_opt *o, const char *command, const char *name,
+                        const char *text);
+
+/* --delim's help line, the same in every command that reads logs. */
+#define CLI_DELIM_HELP                                                                             \
+    "field separator: ',' ';' '\\t' or ' ' (runs of blanks);\n"                                    \
+    "default ',', or tab for a header with tabs and no comma"
+
 /* An output file a command writes and the option that named it. */
 typedef struct {
     const char *option; /* "-o", "--dormant" */

@@ -20,7 +20,7 @@ static const char *const name = "extract";
 
 static lapse_extract_options opts = LAPSE_EXTRACT_OPTIONS_INIT;
 static int64_t asof[LAPSE_EXTRACT_MAX_SNAPSHOTS];
-static const char *preset, *dormant_path, *events_path, *columns, *delimiter, *output = "-";
+static const char *preset, *dormant_path, *events_path, *columns, *output = "-";
 static unsigned keys; /* 0: the preset's */
 static int silent_days = -1, quiet, features;
 static int format = LAPSE_TABLE_CSV;
@@ -60,9 +60,7 @@ static const cli_opt options[] = {
                    "event-name mapping (CSV event,category) replacing the built-in one"),
     CLI_OPT_STRING(0, "col", "a=b,...", &columns,
                    "the log's column names: user_id=uid,ts=time,event=..."),
-    CLI_OPT_STRING(0, "delim", "C", &delimiter,
-                   "field separator: ',' ';' '\\t' or ' ' (runs of blanks);\n"
-                   "default ',', or tab for a header with tabs and no comma"),
+    CLI_OPT_CALL(0, "delim", "C", &opts.reader, cli_parse_delimiter, CLI_DELIM_HELP),
     CLI_OPT_INT(0, "max-bad-rows", "N", &opts.reader.max_bad_rows, 0, 1000000000L,
                 "skip up to N bad rows (default 0: the first one fails)"),
     CLI_OPT_FLAG(0, "dedup", &opts.reader.dups, LAPSE_DUPS_DROP,
@@ -173,8 +171,6 @@ static int check_options(int n_logs)
     opts.asof = opts.asof_count ? asof : NULL;
     /* The names are kept in place: the text is argv's, ours to change. */
     if (columns && lapse_reader_parse_columns(&opts.reader, (char *)columns, &err) != LAPSE_OK)
-        return cli_usage_error(name, "%s", err.message);
-    if (delimiter && lapse_reader_parse_delimiter(&opts.reader, delimiter, &err) != LAPSE_OK)
         return cli_usage_error(name, "%s", err.message);
     return EXIT_OK;
 }

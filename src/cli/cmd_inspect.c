@@ -23,6 +23,7 @@ static const cli_opt options[] = {
                    "event-name mapping (CSV event,category) replacing the built-in one"),
     CLI_OPT_STRING(0, "col", "a=b,...", &columns,
                    "the log's column names: user_id=uid,ts=time,event=..."),
+    CLI_OPT_CALL(0, "delim", "C", &opts.reader, cli_parse_delimiter, CLI_DELIM_HELP),
     CLI_OPT_INT(0, "max-bad-rows", "N", &opts.reader.max_bad_rows, 0, 1000000000L,
                 "skip up to N bad rows (default 0: the first one fails)"),
     CLI_OPT_INT(0, "max-names", "N", &max_names, 1, 1000000,
@@ -103,7 +104,12 @@ static void print_files(const lapse_inspect_result *r)
     };
     for (size_t f = 0; f < r->file_count; f++) {
         const lapse_inspect_file *file = &r->files[f];
-        printf("%s: %s, comma-separated, %zu columns, %lld rows\n", file->path, file->format,
+        if (!file->column_count) {
+            printf("%s: %s, %s, %lld rows\n  read: each object's keys (--col)\n", file->path,
+                   file->format, file->layout, (long long)file->rows);
+            continue;
+        }
+        printf("%s: %s, %s, %zu columns, %lld rows\n", file->path, file->format, file->layout,
                file->column_count, (long long)file->rows);
         printf("  read:");
         for (int c = 0; c < LAPSE_COL_COUNT; c++)

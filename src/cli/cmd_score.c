@@ -38,15 +38,6 @@ static int parse_stages(const cli_opt *o, const char *command, const char *optio
                              "needs three increasing day counts, e.g. 0,7,14");
 }
 
-static int parse_delimiter(const cli_opt *o, const char *command, const char *option,
-                           const char *text)
-{
-    lapse_error err = LAPSE_ERROR_INIT;
-    if (lapse_reader_parse_delimiter(o->dest, text, &err) == LAPSE_OK)
-        return 0;
-    return cli_opt_bad_value(command, option, text, "needs ',', ';', '\\t' or ' '");
-}
-
 static const cli_opt options[] = {
     CLI_OPT_STRING('m', "model", "FILE", &model_path,
                    "the model (from lapse train; '-' for stdin); required"),
@@ -55,7 +46,7 @@ static const cli_opt options[] = {
     CLI_OPT_FLAG(0, "dedup", &ropts.dups, LAPSE_DUPS_DROP,
                  "with --logs: drop rows that repeat an earlier row exactly\n"
                  "(as lapse extract --dedup)"),
-    CLI_OPT_CALL(0, "delim", "C", &ropts, parse_delimiter,
+    CLI_OPT_CALL(0, "delim", "C", &ropts, cli_parse_delimiter,
                  "with --logs: field separator (as lapse extract --delim)"),
     CLI_OPT_DATE(0, "asof", "DATE", &asof,
                  "with --logs: snapshot date (default: the day after the\n"

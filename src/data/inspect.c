@@ -129,23 +129,50 @@ static void header_row(int terminator, void *user)
     ((header_names *)user)->rows++;
 }
 
-/* The header's names (reader_columns_from_header has checked the row). */
+/* The file's format and layout as the reader found them. */
+static void describe_file(lapse_inspect_file *f, lapse_input_format format,
+                          const reader_columns *cols)
+{
+    static const char *const names[2][3] = { { "csv", "csv.gz", "csv.zst" },
+                                             { "jsonl", "jsonl.gz", "jsonl.zst" } };
+    f->format = names[cols->json != 0][format];
+    f->layout = cols->json              ? "JSON lines"
+                : cols->squeeze         ? "blank-separated"
+                : cols->delimiter == '\t' ? "tab-separated"
+                : cols->delimiter == ';' ? "semicolon-separated"
+                                        : "comma-separated";
+}
+
+/* The header's names (reader_columns_from_header has checked the row); a
+ * JSON-lines file has none: each object's keys are looked up. */
 static int read_header(lapse_inspect_file *f, const text_chunk *header, const reader_columns *cols)
 {
+    for (int c = 0; c < LAPSE_COL_COUNT; c++)
+        f->column_of[c] = -1;
+    if (cols->json)
+        return LAPSE_OK;
     struct csv_parser csv;
-    const lapse_input_csv_options opts = LAPSE_INPUT_CSV_OPTIONS_INIT;
+    lapse_input_csv_options opts = LAPSE_INPUT_CSV_OPTIONS_INIT;
+    opts.delimiter = cols->delimiter;
     if (lapse_input_csv_init(&csv, &opts) != 0)
         return LAPSE_ERR_NOMEM;
     header_names h = { f, 0, 0 };
-    csv_parse(&csv, header->data, header->len, header_field, header_row, &h);
+    text_chunk view;
+    char *squeezed = NULL;
+    size_t capacity = 0;
+    if (reader_squeezed_view(&view, header, cols->squeeze, &squeezed, &capacity) != LAPSE_OK)
+        h.failed = 1;
+    else
+        csv_parse(&csv, view.data, view.len, header_field, header_row, &h);
     csv_fini(&csv, header_field, header_row, &h);
     csv_free(&csv);
-    for (int c = 0; c < LAPSE_COL_COUNT; c++)
-        f->column_of[c] = -1;
-    for (int i = 0; i < cols->field_count; i++)
+    free(squeezed);
+    if (h.failed)
+        return LAPSE_ERR_NOMEM;
+    for (int i = 0; i < cols->field_count && (size_t)i < f->column_count; i++)
         if (cols->roles[i] < LAPSE_COL_COUNT)
             f->column_of[cols->roles[i]] = i;
-    return h.failed ? LAPSE_ERR_NOMEM : LAPSE_OK;
+    return LAPSE_OK;
 }
 
 /* One file through the parser, as lapse_reader's refill does. */
@@ -163,7 +190,7 @@ static int scan_file(scan *s, reader_parser *parser, const char *path,
     if (status >= 0)
         status = reader_columns_from_header(&cols, &chunk, path, opts, err);
     if (status == LAPSE_OK) {
-        f->format = source_format(src);
+        describe_file(f, source_format(src), &cols);
         if (read_header(f, &chunk, &cols) != LAPSE_OK)
             status = lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
     }

@@ -10,6 +10,8 @@
 
 #include "lapse/reader.h"
 
+#include "input.h"
+
 #include <csv.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -38,6 +40,7 @@ typedef struct {
 
 void reader_columns_free(reader_columns *cols);
 
+
 typedef struct {
     char *data;
     size_t len, capacity;
@@ -65,13 +68,19 @@ int source_next(reader_source *src, text_chunk *chunk, lapse_error *err);
 int64_t source_bytes_read(const reader_source *src);
 
 /* "csv" or "csv.gz": what the file holds, told by its first bytes. */
-const char *source_format(const reader_source *src);
+lapse_input_format source_format(const reader_source *src);
 
 void source_free(reader_source *src); /* accepts NULL */
 
 /* Reads the header chunk into cols. */
 int reader_columns_from_header(reader_columns *cols, const text_chunk *header, const char *path,
                                const lapse_reader_options *opts, lapse_error *err);
+
+/* Text as libcsv is to see it: the chunk, or with squeeze its runs of blanks
+ * made one tab in buf (grown as needed; the caller frees it). Returns 0 or
+ * LAPSE_ERR_NOMEM. */
+int reader_squeezed_view(text_chunk *view, const text_chunk *chunk, int squeeze, char **buf,
+                         size_t *capacity);
 
 /* Bad-row budget and the rows seen, shared by all parsers of one read. */
 typedef struct {

@@ -115,9 +115,7 @@ static size_t squeeze_blanks(char *out, const char *text, size_t len)
     return n;
 }
 
-/* Text as libcsv is to see it: the chunk, or its blanks squeezed into buf
- * (grown as needed). Returns 0 or LAPSE_ERR_NOMEM. */
-static int squeezed_view(text_chunk *view, const text_chunk *chunk, int squeeze, char **buf,
+int reader_squeezed_view(text_chunk *view, const text_chunk *chunk, int squeeze, char **buf,
                          size_t *capacity)
 {
     *view = *chunk;
@@ -215,7 +213,7 @@ int reader_columns_from_header(reader_columns *cols, const text_chunk *header, c
     int status = LAPSE_OK;
     if (csv_start(&csv, cols->delimiter) != 0)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
-    if (squeezed_view(&view, header, cols->squeeze, &squeezed, &squeezed_capacity) != LAPSE_OK) {
+    if (reader_squeezed_view(&view, header, cols->squeeze, &squeezed, &squeezed_capacity) != LAPSE_OK) {
         status = lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
         goto done;
     }
@@ -824,7 +822,7 @@ int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_c
                       lapse_error *err)
 {
     text_chunk view;
-    if (squeezed_view(&view, whole, cols->squeeze, &p->squeezed, &p->squeezed_capacity) !=
+    if (reader_squeezed_view(&view, whole, cols->squeeze, &p->squeezed, &p->squeezed_capacity) !=
         LAPSE_OK)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, cols->path, 0, 0, -1, "out of memory");
     const text_chunk *chunk = &view;

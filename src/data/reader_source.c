@@ -36,9 +36,9 @@ int64_t source_bytes_read(const reader_source *src)
     return lapse_input_bytes_read(src->in);
 }
 
-const char *source_format(const reader_source *src)
+lapse_input_format source_format(const reader_source *src)
 {
-    return lapse_input_format_of(src->in) == LAPSE_INPUT_GZIP ? "csv.gz" : "csv";
+    return lapse_input_format_of(src->in);
 }
 
 void source_free(reader_source *src)

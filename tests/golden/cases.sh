@@ -54,6 +54,14 @@ golden_inspect() {
     grep -v login own.csv >nokey.csv
     run extract -q --col user_id=uid,ts=time,event=action --no-labels --asof 2026-01-04 -o nokey_feat.csv nokey.csv
     run extract -q --col user_id=uid,ts=time,event=action --events map.csv --no-labels --asof 2026-01-04 -o nokey_feat.csv nokey.csv
+    # The same events as TSV, zstd-compressed, blank-aligned and JSON lines.
+    tr , '\t' <own.csv | grep -v odd >own.tsv
+    zstd -q -f own.tsv -o own.tsv.zst
+    tr , ' ' <own.csv | grep -v odd >own.txt
+    printf '{"uid":"u1","time":"2026-01-01T10:00:00Z","action":"AppOpen"}\n{"uid":"u2","time":1767254400,"action":"share_photo","props":{"x":1}}\n' >own.jsonl
+    run inspect -n 2 --col user_id=uid,ts=time,event=action own.tsv.zst
+    run inspect -n 2 --delim ' ' --col user_id=uid,ts=time,event=action own.txt
+    run inspect -n 2 --col user_id=uid,ts=time,event=action own.jsonl
 }
 
 case_ extract
