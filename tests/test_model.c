@@ -416,11 +416,11 @@ static void newer_version_and_wrong_magic(void **state)
     size_t size;
     encode(m, &bytes, &size);
     lapse_error err;
-    put_le32(bytes + 8, 2);
+    put_le32(bytes + 8, 3);
     fix_crc(bytes, size);
     assert_int_equal(decode_status(bytes, size, &err), LAPSE_ERR_VERSION);
     assert_string_equal(err.message,
-                        "model written by format 2; this build reads up to 1: use a newer lapse");
+                        "model written by format 3; this build reads up to 2: use a newer lapse");
     put_le32(bytes + 8, 1);
     fix_crc(bytes, size);
     assert_int_equal(decode_status(bytes, size, &err), LAPSE_OK);
@@ -440,6 +440,39 @@ static void newer_version_and_wrong_magic(void **state)
     assert_string_equal(err.message, "3 bytes of unexpected data after the end of the model");
     free(longer);
     free(bytes);
+    lapse_model_free(m);
+}
+
+/* Labels from a file make a format 2 model with a LABL section; without
+ * one a model keeps format 1, and each format refuses the other's layout. */
+static void label_source_needs_format_2(void **state)
+{
+    (void)state;
+    lapse_model *m = build_logistic();
+    unsigned char *v1, *v2;
+    size_t size1, size2;
+    encode(m, &v1, &size1);
+    assert_int_equal(v1[8], 1);
+    memset(m->meta.labels_sha256, 'a', 64);
+    check_round_trip(m, "model_labels.model");
+    encode(m, &v2, &size2);
+    assert_int_equal(v2[8], 2);
+    lapse_error err;
+    /* Format 2 without its LABL section (the format 1 bytes relabelled). */
+    put_le32(v1 + 8, 2);
+    fix_crc(v1, size1);
+    assert_int_equal(decode_status(v1, size1, &err), LAPSE_ERR_FORMAT);
+    assert_string_equal(err.message, "model file has no LABL section");
+    /* Format 1 with one: not a section format 1 has. */
+    put_le32(v2 + 8, 1);
+    fix_crc(v2, size2);
+    assert_int_equal(decode_status(v2, size2, &err), LAPSE_ERR_FORMAT);
+    assert_string_equal(err.message, "model file has an unknown section \"LABL\"");
+    m->meta.labels_sha256[3] = 'G';
+    assert_int_equal(lapse_model_validate(m, &err), LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "64 lower-case hex digits"));
+    free(v1);
+    free(v2);
     lapse_model_free(m);
 }
 
@@ -803,6 +836,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(truncation_is_named),
         cmocka_unit_test(every_bit_flip_is_caught),
         cmocka_unit_test(newer_version_and_wrong_magic),
+        cmocka_unit_test(label_source_needs_format_2),
         cmocka_unit_test(malformed_sections),
         cmocka_unit_test(validation_names_the_problem),
         cmocka_unit_test(nan_payloads_give_the_same_bytes),

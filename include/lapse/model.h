@@ -6,7 +6,8 @@
  * calibration, the risk tiers, and what it was trained on and how well it
  * validated. The struct is plain data: train fills it, score reads it.
  *
- * File layout (format version 1). Every integer is little-endian whatever
+ * File layout (format version 2; a model without a LABL section is written
+ * as version 1, byte for byte as before, so older builds read it). Every integer is little-endian whatever
  * the host; a double is its IEEE-754 binary64 bit pattern as a u64 (NaN is
  * always written as 0x7ff8000000000000); a string is a u32 byte length and
  * that many bytes, without a terminator. Nothing else is written: no
@@ -46,6 +47,9 @@
  *   TRAI  i64 first asof, i64 last asof, u64 train rows, u64 validation
  *         rows, u64 seed, string options, string lapse version, f64 AUC,
  *         f64 PR-AUC, f64 log loss, f64 Brier, f64 ECE
+ *   LABL  (version 2 only, and there required) string: the sha256 of the
+ *         label file the training labels came from (lapse extract --labels),
+ *         64 lower-case hex digits
  *
  * A section whose payload is not consumed exactly is refused. After the
  * structure, the loader checks the contents with lapse_model_validate. */
@@ -63,7 +67,7 @@
 extern "C" {
 #endif
 
-#define LAPSE_MODEL_FORMAT_VERSION 1
+#define LAPSE_MODEL_FORMAT_VERSION 2
 
 /* Longest feature, segment or tier name, and longest free text, in bytes. */
 #define LAPSE_MODEL_NAME_MAX LAPSE_FEATURE_NAME_MAX

@@ -174,6 +174,8 @@ static int show(const char *path)
     printf("churn:        key=%s; silent_days=%d; horizon=%d; churn=%s\n", keys,
            m->meta.churn.silent_days, m->meta.churn.horizon_days,
            m->meta.churn.cancel_is_churn ? "cancel" : "silence");
+    if (m->meta.labels_sha256[0])
+        printf("labels:       from a file, sha256 %s\n", m->meta.labels_sha256);
     printf("schema:       %016llx (feature table format %d)\n",
            (unsigned long long)m->meta.schema_hash, m->meta.version);
     printf("features:     %zu: ", m->n_features);

@@ -370,6 +370,9 @@ int lapse_model_validate(const lapse_model *m, lapse_error *err)
     if (m->meta.version < 1 || m->meta.version > LAPSE_TABLE_FORMAT_VERSION)
         return INVALID("feature table format %d is not one this build knows (1 to %d)",
                        m->meta.version, LAPSE_TABLE_FORMAT_VERSION);
+    const size_t sha = strlen(m->meta.labels_sha256);
+    if (sha && (sha != 64 || strspn(m->meta.labels_sha256, "0123456789abcdef") != 64))
+        return INVALID("the label file's sha256 is not 64 lower-case hex digits");
     if (lapse_churn_validate(&m->meta.churn) != LAPSE_OK)
         return INVALID("the churn definition is invalid (key events, or silent days or horizon "
                        "outside 1 to %d)",

@@ -21,14 +21,26 @@ enum { HEADER_SIZE = 20, CRC_SIZE = 4, SECTION_HEADER_SIZE = 12 };
 
 /* In the order the writer emits them and the reader decodes them (each
  * needs only those before it). */
-enum { SEC_META, SEC_FEAT, SEC_SCAL, SEC_SEGM, SEC_CLSF, SEC_CALB, SEC_TIER, SEC_TRAI, SEC_COUNT };
+enum {
+    SEC_META, SEC_FEAT, SEC_SCAL, SEC_SEGM, SEC_CLSF, SEC_CALB, SEC_TIER, SEC_TRAI,
+    SEC_LABL, /* format 2 only */
+    SEC_COUNT
+};
 static const uint32_t section_tags[SEC_COUNT] = {
     TAG('M', 'E', 'T', 'A'), TAG('F', 'E', 'A', 'T'), TAG('S', 'C', 'A', 'L'),
     TAG('S', 'E', 'G', 'M'), TAG('C', 'L', 'S', 'F'), TAG('C', 'A', 'L', 'B'),
-    TAG('T', 'I', 'E', 'R'), TAG('T', 'R', 'A', 'I'),
+    TAG('T', 'I', 'E', 'R'), TAG('T', 'R', 'A', 'I'), TAG('L', 'A', 'B', 'L'),
 };
-static const char *const section_names[SEC_COUNT] = { "META", "FEAT", "SCAL", "SEGM",
-                                                      "CLSF", "CALB", "TIER", "TRAI" };
+static const char *const section_names[SEC_COUNT] = { "META", "FEAT", "SCAL", "SEGM", "CLSF",
+                                                      "CALB", "TIER", "TRAI", "LABL" };
+
+/* The format a model is written as: 2 only when it holds what format 1
+ * cannot (labels from a file), so every other model keeps format 1's bytes
+ * and older builds still read it. */
+static uint32_t format_of(const lapse_model *m)
+{
+    return m->meta.labels_sha256[0] ? 2 : 1;
+}
 
 static uint32_t crc_of(const unsigned char *data, size_t size)
 {
@@ -240,6 +252,12 @@ static void encode_sections(writer *w, const lapse_model *m)
     put_f64(w, t->brier);
     put_f64(w, t->ece);
     end_section(w, at);
+
+    if (format_of(m) >= 2) {
+        at = begin_section(w, SEC_LABL);
+        put_str(w, m->meta.labels_sha256);
+        end_section(w, at);
+    }
 }
 
 /* The format stores counts as u32. */
@@ -263,7 +281,7 @@ int lapse_model_encode(unsigned char **out, size_t *size, const lapse_model *mod
                                "a count exceeds what the model file stores (2^32 - 1)");
     writer w = { NULL, 0, 0, 0 };
     put_bytes(&w, model_magic, sizeof model_magic);
-    put_u32(&w, LAPSE_MODEL_FORMAT_VERSION);
+    put_u32(&w, format_of(model));
     put_u64(&w, 0); /* the size, once known */
     encode_sections(&w, model);
     unsigned char *crc = reserve(&w, CRC_SIZE);
@@ -645,9 +663,23 @@ static int decode_training(reader *r, lapse_model *m)
     return get_f64(r, &t->ece);
 }
 
+static int decode_labels(reader *r, lapse_model *m)
+{
+    char *hex = NULL;
+    TRY(get_str(r, &hex, 64, "the label file's sha256"));
+    const size_t len = strlen(hex);
+    const int ok = len == 64 && strspn(hex, "0123456789abcdef") == 64;
+    if (ok)
+        memcpy(m->meta.labels_sha256, hex, 65);
+    free(hex);
+    return ok ? LAPSE_OK
+              : MALFORMED(r, r->pos, "section LABL holds no sha256 (64 lower-case hex digits)");
+}
+
 static int (*const section_decoders[SEC_COUNT])(reader *, lapse_model *) = {
     decode_meta,     decode_features,   decode_scaler,      decode_segments,
     decode_classifier, decode_calibration, decode_tiers,     decode_training,
+    decode_labels,
 };
 
 /* "META", or the four bytes in hex when they are not letters. */
@@ -722,6 +754,7 @@ static int index_sections(size_t starts[SEC_COUNT], size_t ends[SEC_COUNT],
                           lapse_error *err)
 {
     const size_t body_end = size - CRC_SIZE;
+    const int sections = load_u32(data + 8) >= 2 ? SEC_COUNT : SEC_LABL;
     int seen[SEC_COUNT] = { 0 };
     size_t pos = HEADER_SIZE;
     while (pos < body_end) {
@@ -732,7 +765,7 @@ static int index_sections(size_t starts[SEC_COUNT], size_t ends[SEC_COUNT],
         const uint32_t tag = load_u32(data + pos);
         const uint64_t length = load_u64(data + pos + 4);
         int section = -1;
-        for (int i = 0; i < SEC_COUNT; i++)
+        for (int i = 0; i < sections; i++)
             if (section_tags[i] == tag)
                 section = i;
         char tag_text[16];
@@ -753,7 +786,7 @@ static int index_sections(size_t starts[SEC_COUNT], size_t ends[SEC_COUNT],
         ends[section] = starts[section] + (size_t)length;
         pos = ends[section];
     }
-    for (int i = 0; i < SEC_COUNT; i++)
+    for (int i = 0; i < sections; i++)
         if (!seen[i])
             return lapse_error_set(err, LAPSE_ERR_FORMAT, path, 0, 0, (int64_t)body_end,
                                    "model file has no %s section", section_names[i]);
@@ -777,7 +810,8 @@ int lapse_model_decode(lapse_model **out, const void *data, size_t size, const c
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
     /* Errors land in a local struct so that a NULL err still yields the code. */
     lapse_error local = LAPSE_ERROR_INIT;
-    for (int i = 0; i < SEC_COUNT && !status; i++) {
+    const int sections = load_u32(bytes + 8) >= 2 ? SEC_COUNT : SEC_LABL;
+    for (int i = 0; i < sections && !status; i++) {
         reader r = { bytes, starts[i], ends[i], section_names[i], path, &local };
         status = section_decoders[i](&r, m);
         if (!status && r.pos != r.end)
