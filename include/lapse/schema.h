@@ -22,8 +22,8 @@
  *
  *   ...; schema=9f3c01d2a4b5e6f7; warnings=snapshot 2026-07-30 is 60 days after ...%0A...
  *
- * The warnings are joined by a newline; '%', ';' and control bytes are
- * written as %XX (two upper-case hex digits). */
+ * The warnings are joined by a newline; '%', ';', ',', '"' and control
+ * bytes are written as %XX (two upper-case hex digits). */
 #ifndef LAPSE_SCHEMA_H
 #define LAPSE_SCHEMA_H
 
@@ -64,6 +64,11 @@ uint64_t lapse_schema_hash(const char *const *names, size_t count);
 /* Writes the line (without a newline) into buf; LAPSE_TABLE_META_LINE_MAX
  * bytes always suffice. Returns 0, or LAPSE_ERR_ARG when buf is too small. */
 int lapse_table_meta_format(char *buf, size_t size, const lapse_table_meta *meta);
+
+/* Writes "; warnings=" and the warnings (joined by newlines) escaped as
+ * above into buf: the key every lapse output that carries warnings uses.
+ * Returns 0, or LAPSE_ERR_ARG when buf is too small. */
+int lapse_warnings_format(char *buf, size_t size, const char *warnings);
 
 /* Parses line[0..len) (without its newline). Returns 0, LAPSE_ERR_FORMAT
  * for anything that is not such a line (an unknown or repeated key, a bad

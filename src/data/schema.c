@@ -42,15 +42,24 @@ int lapse_table_meta_format(char *buf, size_t size, const lapse_table_meta *meta
             return LAPSE_ERR_ARG;
         pos += (size_t)k;
     }
-    if (meta->warnings[0]) {
-        static const char key[] = "; warnings=";
-        if (pos + sizeof key > size)
-            return LAPSE_ERR_ARG;
-        memcpy(buf + pos, key, sizeof key);
-        pos += sizeof key - 1;
+    if (!meta->warnings[0]) {
+        buf[pos] = '\0';
+        return LAPSE_OK;
     }
-    for (const unsigned char *p = (const unsigned char *)meta->warnings; *p; p++) {
-        const int escape = *p == '%' || *p == ';' || *p < 0x20 || *p == 0x7f;
+    return lapse_warnings_format(buf + pos, size - pos, meta->warnings);
+}
+
+int lapse_warnings_format(char *buf, size_t size, const char *warnings)
+{
+    static const char key[] = "; warnings=";
+    if (sizeof key > size)
+        return LAPSE_ERR_ARG;
+    memcpy(buf, key, sizeof key);
+    size_t pos = sizeof key - 1;
+    for (const unsigned char *p = (const unsigned char *)warnings; *p; p++) {
+        /* ',' and '"' too, so a CSV reader sees the line as one field. */
+        const int escape = *p == '%' || *p == ';' || *p == ',' || *p == '"' || *p < 0x20 ||
+                           *p == 0x7f;
         if (pos + (escape ? 3 : 1) >= size)
             return LAPSE_ERR_ARG;
         if (escape) {

@@ -127,6 +127,8 @@ typedef struct {
     void *user;
     lapse_error *err;
     int n_fields; /* fields per row, from the header; 0 until it is read */
+    int header_read;
+    int comment;  /* the record before the header being read starts with '#' */
     int *role;    /* per header field: the wanted column, or -1 */
     size_t role_cap;
     char *buf[CSV_MAX_COLUMNS];
@@ -166,7 +168,12 @@ static int header_field(csv_state *s, const lapse_input_csv *csv, const char *da
 static int csv_on_field(const lapse_input_csv *csv, const char *data, size_t len, void *user)
 {
     csv_state *s = user;
-    if (lapse_input_csv_records(csv) == 0)
+    /* Lines of '#' before the header are comments (lapse score's warnings). */
+    if (!s->header_read && lapse_input_csv_fields(csv) == 0)
+        s->comment = len > 0 && data[0] == '#';
+    if (s->comment)
+        return LAPSE_OK;
+    if (!s->header_read)
         return header_field(s, csv, data, len);
     const int f = lapse_input_csv_fields(csv);
     if (f >= s->n_fields)
@@ -196,7 +203,12 @@ static int csv_on_row(const lapse_input_csv *csv, void *user)
     const char *path = lapse_input_csv_path(csv);
     const int64_t line = lapse_input_csv_line(csv);
     const int fields = lapse_input_csv_fields(csv);
-    if (lapse_input_csv_records(csv) == 0) {
+    if (s->comment) {
+        s->comment = 0;
+        return LAPSE_OK;
+    }
+    if (!s->header_read) {
+        s->header_read = 1;
         s->n_fields = fields;
         for (int c = 0; c < s->n_columns; c++)
             if (s->columns[c].required && !s->have[c])

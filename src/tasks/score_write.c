@@ -304,8 +304,21 @@ static void sink_free(sink *k)
     free(k->kept);
 }
 
+/* The scores' first line when their input carried warnings (newline-
+ * joined): they change what the scores mean, so they travel with them. */
+static int write_warnings(FILE *out, const char *warnings, lapse_error *err)
+{
+    char line[3 * LAPSE_TABLE_WARNINGS_MAX + 64] = "# lapse-scores";
+    const size_t used = strlen(line);
+    if (!warnings[0])
+        return LAPSE_OK;
+    if (lapse_warnings_format(line + used, sizeof line - used, warnings) != LAPSE_OK)
+        return lapse_error_set(err, LAPSE_ERR_LIMIT, NULL, 0, 0, -1, "warnings too long");
+    return fprintf(out, "%s\n", line) < 0 ? write_error(err) : LAPSE_OK;
+}
+
 static int sink_init(sink *k, lapse_scorer *s, const lapse_score_output *opts, FILE *out,
-                     lapse_score_stats *stats, lapse_error *err)
+                     const char *warnings, lapse_score_stats *stats, lapse_error *err)
 {
     lapse_score_output defaults = LAPSE_SCORE_OUTPUT_INIT;
     memset(k, 0, sizeof *k);
@@ -331,6 +344,9 @@ static int sink_init(sink *k, lapse_scorer *s, const lapse_score_output *opts, F
         k->n_blocks = k->blocks ? k->n_blocks : 0;
         return nomem_error(err);
     }
+    const int status = write_warnings(out, warnings, err);
+    if (status != LAPSE_OK)
+        return status;
     if (fputs(LAPSE_SCORE_HEADER "\n", out) == EOF)
         return write_error(err);
     return 0;
@@ -414,11 +430,12 @@ int lapse_score_table(lapse_scorer *s, const char *path, FILE *out,
                       const lapse_score_output *opts, lapse_score_stats *stats, lapse_error *err)
 {
     lapse_score_stats unused;
-    sink k;
+    sink k = { 0 }; /* freed on every path, set up or not */
     lapse_table_reader *reader = NULL;
-    int status = sink_init(&k, s, opts, out, stats ? stats : &unused, err);
+    int status = lapse_table_reader_open(&reader, path, err);
     if (status == LAPSE_OK)
-        status = lapse_table_reader_open(&reader, path, err);
+        status = sink_init(&k, s, opts, out, lapse_table_reader_meta(reader)->warnings,
+                           stats ? stats : &unused, err);
     if (status == LAPSE_OK) {
         /* Names first: a different feature list is named column by column,
          * where the meta line's schema hash could only say they differ. */
@@ -557,7 +574,13 @@ int lapse_score_logs(lapse_scorer *s, const char *const *paths, size_t n_paths, 
 
     lapse_score_stats unused;
     sink k;
-    status = sink_init(&k, s, opts, out, stats ? stats : &unused, err);
+    char warnings[LAPSE_TABLE_WARNINGS_MAX] = "";
+    for (size_t i = 0; i < lapse_extract_warning_count(x); i++) {
+        const size_t used = strlen(warnings);
+        snprintf(warnings + used, sizeof warnings - used, "%s%s", i ? "\n" : "",
+                 lapse_extract_warning(x, i));
+    }
+    status = sink_init(&k, s, opts, out, warnings, stats ? stats : &unused, err);
     k.stats->asof = asof;
     /* Both sets are sorted by user id (one snapshot): merge them. */
     size_t n_active = lapse_extract_count(x, LAPSE_EXTRACT_ACTIVE);

@@ -97,14 +97,18 @@ c,2026-02-28,login,
 LOG
 "$LAPSE_BIN" score -m full.model --logs log.csv >logs.csv 2>err.txt
 grep -qF 'scored 3 users as of 2026-03-01 (3 with a response level)' err.txt || fail "--logs: $(cat err.txt)"
-cut -d, -f1,2,4,5,7,8,9 logs.csv >logs.txt
+# The snapshot is 58 days after the log's start: the scores carry the warning.
+head -1 logs.csv | grep -q "^# lapse-scores; warnings=snapshot 2026-03-01 is 58 days after" ||
+    fail "--logs: no warnings line: $(head -1 logs.csv)"
+tail -n +2 logs.csv | cut -d, -f1,2,4,5,7,8,9 >logs.txt
 diff -u - logs.txt <<'CSV' || fail "--logs rows"
 user_id,asof,risk_tier,response,days_silent,value_tier,value_at_risk
 a,2026-03-01,medium,warning,2,medium,21.28
 b,2026-03-01,high,silent-14d,58,medium,10.00
 c,2026-03-01,medium,warning,1,low,0.00
 CSV
-"$LAPSE_BIN" score -q -m full.model --logs --asof 2026-02-21 - <log.csv | cut -d, -f1,2,7 >asof.txt
+"$LAPSE_BIN" score -q -m full.model --logs --asof 2026-02-21 - <log.csv | grep -v '^#' |
+    cut -d, -f1,2,7 >asof.txt
 printf 'user_id,asof,days_silent\na,2026-02-21,20\nb,2026-02-21,50\n' | diff -u - asof.txt ||
     fail "--logs --asof from stdin"
 expect 2 "needs an asof date" score -m full.model --logs - <log.csv
