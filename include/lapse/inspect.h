@@ -36,7 +36,8 @@ typedef struct {
 
 typedef struct {
     const char *path;   /* borrowed from the caller's paths */
-    const char *format; /* "csv" or "csv.gz" */
+    const char *format; /* "csv", "jsonl", with ".gz" or ".zst" when compressed */
+    const char *layout; /* "comma-separated", ..., "JSON lines" */
     size_t column_count;
     char **columns;     /* the header's names, owned by the result */
     /* Each lapse column's index into columns, -1 when the file has none. */
