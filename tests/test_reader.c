@@ -168,6 +168,7 @@ static void json_lines(void **state)
     assert_string_equal(ids[0], "7");
     assert_float_equal(ev[0].amount, 3, 0);
     test_write_text("rj2.jsonl", "{\"user_id\":\"x\",\"ts\":\"2026-01-02\",\"event\":\"login\"}\n");
+    opts.strict_users = 1;
     assert_int_equal(read_all("rj2.jsonl", &opts, ev, ids, &n, &err), LAPSE_ERR_FORMAT);
     assert_int_equal(err.line, 1);
     assert_string_equal(err.message, "no user_id (looked for key ctx.user.id)");
@@ -280,7 +281,9 @@ static void expect_bad(const char *row, int column, const char *message)
     char ids[16][32];
     size_t n;
     lapse_error err = LAPSE_ERROR_INIT;
-    assert_int_equal(read_all("r4.csv", NULL, ev, ids, &n, &err), LAPSE_ERR_FORMAT);
+    lapse_reader_options opts = LAPSE_READER_OPTIONS_INIT;
+    opts.strict_users = 1; /* an empty user id is a bad row, not skipped */
+    assert_int_equal(read_all("r4.csv", &opts, ev, ids, &n, &err), LAPSE_ERR_FORMAT);
     assert_string_equal(err.path, "r4.csv");
     assert_int_equal(err.line, 5);
     assert_int_equal(err.column, column);
@@ -494,6 +497,64 @@ static void repeated_rows_and_amounts(void **state)
     assert_int_equal(st.repeat_of_line, 3);
 }
 
+/* Rows without a user id (empty, blank when quoted, no JSON key) are
+ * skipped and counted, or with strict_users bad; --event gives a log
+ * without an event column every row's event, and refuses one with it. */
+static void anonymous_rows_and_fixed_event(void **state)
+{
+    (void)state;
+    lapse_error err = LAPSE_ERROR_INIT;
+    test_write_text("ra.csv", "user_id,ts,amount\nu1,2026-01-02,5\n,2026-01-02,1\n"
+                              "\" \t\",2026-01-03,2\n\" u2\",2026-01-03,3\n");
+    test_write_text("ra.jsonl", "{\"ts\":1767312000,\"event\":\"login\"}\n"
+                                "{\"user_id\":\"u\",\"ts\":1767312000,\"event\":\"login\"}\n");
+    lapse_reader_options opts = LAPSE_READER_OPTIONS_INIT;
+    opts.event = "purchase";
+    const char *paths[] = { "ra.csv", "ra.jsonl" };
+    lapse_reader *r = NULL;
+    assert_int_equal(lapse_reader_open(&r, paths, 2, &opts, &err), LAPSE_OK);
+    lapse_event e;
+    char ids[4][32];
+    int n = 0, status;
+    while ((status = lapse_reader_next(r, &e, &err)) > 0) {
+        assert_true(n < 4);
+        assert_int_equal(e.category, LAPSE_CAT_PURCHASE);
+        snprintf(ids[n++], 32, "%.*s", (int)e.user_id_len, e.user_id);
+    }
+    assert_int_equal(status, 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(ids[0], "u1");
+    assert_string_equal(ids[1], " u2");
+    assert_string_equal(ids[2], "u");
+    lapse_reader_stats stats;
+    lapse_reader_get_stats(r, &stats);
+    assert_int_equal(stats.anonymous_rows, 3);
+    assert_int_equal(stats.bad_rows, 0);
+    assert_int_equal(stats.category_rows[LAPSE_CAT_PURCHASE], 3);
+    lapse_reader_free(r);
+
+    opts.strict_users = 1;
+    assert_int_equal(lapse_reader_open(&r, paths, 1, &opts, &err), LAPSE_OK);
+    while ((status = lapse_reader_next(r, &e, &err)) > 0)
+        ;
+    assert_int_equal(status, LAPSE_ERR_FORMAT);
+    assert_int_equal(err.line, 3);
+    assert_int_equal(err.column, 1);
+    assert_string_equal(err.message, "empty user id");
+    lapse_reader_free(r);
+
+    test_write_text("ra2.csv", "user_id,ts,event\nu1,2026-01-02,login\n");
+    paths[0] = "ra2.csv";
+    assert_int_equal(lapse_reader_open(&r, paths, 1, &opts, &err), LAPSE_OK);
+    assert_int_equal(lapse_reader_next(r, &e, &err), LAPSE_ERR_FORMAT);
+    assert_int_equal(err.column, 3);
+    assert_non_null(strstr(err.message, "--event given, but the header has an event column"));
+    lapse_reader_free(r);
+    remove("ra.csv");
+    remove("ra.jsonl");
+    remove("ra2.csv");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -503,6 +564,7 @@ int main(void)
         cmocka_unit_test(remapped_columns_and_stats),
         cmocka_unit_test(missing_column_is_named),
         cmocka_unit_test(bad_rows_name_file_line_column),
+        cmocka_unit_test(anonymous_rows_and_fixed_event),
         cmocka_unit_test(max_bad_rows_skips_then_fails),
         cmocka_unit_test(gzip_members_and_damage),
         cmocka_unit_test(empty_file_and_header_only),

@@ -12,7 +12,8 @@
  * Every bad row is an error naming the file, the line (real newlines,
  * including those inside quoted fields) and the column: a wrong number of
  * fields, a bad timestamp, a bad amount, an empty or too long user id, a
- * NUL byte in a field lapse reads. Messages show a field's control bytes as
+ * NUL byte in a field lapse reads (a row without a user id is skipped and
+ * counted instead, unless strict_users). Messages show a field's control bytes as
  * \xNN.
  * With max_bad_rows > 0 up to that many bad rows are skipped (the first few
  * are logged as warnings through lapse_log); one more is an error
@@ -95,9 +96,18 @@ typedef struct {
      * (leading and trailing ones ignored). 0 = by content, per file: '\t'
      * when the header line has a tab and no comma, else ','. */
     char delimiter;
+    /* The event of every row, for a log without an event column (a
+     * transactions export: "purchase"), mapped to its category like any
+     * event name; a file that has an event column is then an error. NULL =
+     * read the column. Borrowed. */
+    const char *event;
+    /* 0: rows whose user id is empty or only spaces and tabs (anonymous
+     * visitors; in JSON lines, no user key) are skipped and counted in
+     * anonymous_rows. 1: they are bad rows ("empty user id"). */
+    int strict_users;
 } lapse_reader_options;
 
-#define LAPSE_READER_OPTIONS_INIT { NULL, { NULL }, 0, LAPSE_DUPS_COUNT, 0 }
+#define LAPSE_READER_OPTIONS_INIT { NULL, { NULL }, 0, LAPSE_DUPS_COUNT, 0, NULL, 0 }
 
 #define LAPSE_READER_EXAMPLES 5
 #define LAPSE_READER_NAME_SHOWN 65 /* an example name's bytes, with its NUL */
@@ -106,6 +116,7 @@ typedef struct {
 typedef struct {
     int64_t events;          /* rows turned into events */
     int64_t bad_rows;        /* rows skipped (max_bad_rows) */
+    int64_t anonymous_rows;  /* rows without a user id, skipped (strict_users 0) */
     int64_t unknown_rows;    /* rows whose event name the map does not list */
     int64_t category_rows[LAPSE_CAT_COUNT]; /* events per category */
     size_t unknown_examples; /* how many names below are set */

@@ -501,6 +501,11 @@ static void warn_about_rows(lapse_extract *x, const char *const *paths, lapse_du
     char examples[LAPSE_READER_EXAMPLES * (LAPSE_READER_NAME_SHOWN + 4) + 16];
     if (r->bad_rows)
         lapse_extract_warn(x, "skipped %lld bad rows", (long long)r->bad_rows);
+    if (r->anonymous_rows)
+        lapse_extract_warn(x,
+                           "%lld rows have no user id (anonymous visitors, guest checkouts); "
+                           "skipped",
+                           (long long)r->anonymous_rows);
     if (r->unknown_rows) {
         format_examples(examples, sizeof examples, r->unknown_names, r->unknown_examples);
         lapse_extract_warn(x,

@@ -26,6 +26,13 @@ static const cli_opt options[] = {
     CLI_OPT_CALL(0, "delim", "C", &opts.reader, cli_parse_delimiter, CLI_DELIM_HELP),
     CLI_OPT_INT(0, "max-bad-rows", "N", &opts.reader.max_bad_rows, 0, 1000000000L,
                 "skip up to N bad rows (default 0: the first one fails)"),
+    CLI_OPT_STRING(0, "event", "NAME", &opts.reader.event,
+                   "every row's event, for a log without an event column\n"
+                   "(a transactions export: --event purchase)"),
+    CLI_OPT_FLAG(0, "skip-anonymous", &opts.reader.strict_users, 0,
+                 "skip rows with an empty user id, counted (the default)"),
+    CLI_OPT_FLAG(0, "strict", &opts.reader.strict_users, 1,
+                 "rows with an empty user id are bad rows, not skipped"),
     CLI_OPT_INT(0, "max-names", "N", &max_names, 1, 1000000,
                 "event names counted (default 10000; the rest as other names)"),
     CLI_OPT_INT('n', "names", "N", &shown_names, 0, 1000000,
@@ -188,8 +195,10 @@ static void print_names(const lapse_inspect_result *r)
 static void print_report(const lapse_inspect_result *r)
 {
     print_files(r);
-    printf("\nrows: %lld (%lld bad rows skipped)  users: %lld\n", (long long)r->rows,
-           (long long)r->bad_rows, (long long)r->users);
+    printf("\nrows: %lld (%lld bad rows skipped", (long long)r->rows, (long long)r->bad_rows);
+    if (r->anonymous_rows)
+        printf(", %lld rows without a user id skipped", (long long)r->anonymous_rows);
+    printf(")  users: %lld\n", (long long)r->users);
     if (r->rows)
         print_time(r);
     print_names(r);

@@ -48,6 +48,11 @@ static const cli_opt options[] = {
                  "(as lapse extract --dedup)"),
     CLI_OPT_CALL(0, "delim", "C", &ropts, cli_parse_delimiter,
                  "with --logs: field separator (as lapse extract --delim)"),
+    CLI_OPT_STRING(0, "event", "NAME", &ropts.event,
+                   "with --logs: every row's event (as lapse extract --event)"),
+    CLI_OPT_FLAG(0, "strict", &ropts.strict_users, 1,
+                 "with --logs: rows with an empty user id are bad rows\n"
+                 "(by default they are skipped and counted)"),
     CLI_OPT_DATE(0, "asof", "DATE", &asof,
                  "with --logs: snapshot date (default: the day after the\n"
                  "log's last events, stray far later rows aside; needs files)"),
@@ -115,6 +120,10 @@ static int check_options(int n_args)
         return cli_usage_error(name, "--dedup goes with --logs");
     if (ropts.delimiter && !logs)
         return cli_usage_error(name, "--delim goes with --logs");
+    if (ropts.event && !logs)
+        return cli_usage_error(name, "--event goes with --logs");
+    if (ropts.strict_users && !logs)
+        return cli_usage_error(name, "--strict goes with --logs");
     if (value_rule[0] >= 0)
         so.value = (lapse_value_rule){ value_rule[0], value_rule[1], value_rule[2] };
     return EXIT_OK;

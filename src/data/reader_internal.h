@@ -36,6 +36,8 @@ typedef struct {
     unsigned char *roles; /* per field: a lapse_column, or LAPSE_COL_COUNT to ignore */
     unsigned char delimiter; /* libcsv's; '\t' for runs of whitespace */
     int squeeze;          /* runs of spaces and tabs are one delimiter (squeeze_blanks) */
+    int strict_users;     /* lapse_reader_options.strict_users */
+    const char *event;    /* lapse_reader_options.event: every row's, no event column */
 } reader_columns;
 
 void reader_columns_free(reader_columns *cols);
@@ -138,6 +140,7 @@ typedef struct {
     int bad;                /* the row has a problem */
     int bad_column;         /* 1-based column of the first problem, 0 none (JSON values) */
     char bad_message[200];
+    int anonymous;          /* the row has no user id (skipped unless cols->strict_users) */
     int unknown_name;
     char unknown_text[64]; /* its first bytes, kept as an example once the row is good */
     size_t unknown_len;

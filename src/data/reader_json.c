@@ -53,7 +53,11 @@ int reader_json_columns(reader_columns *cols, const char *path, const lapse_read
     cols->field_count = 0;
     cols->squeeze = 0;
     cols->delimiter = ',';
+    cols->strict_users = opts->strict_users;
+    cols->event = opts->event;
     for (int c = 0; c < LAPSE_COL_COUNT; c++) {
+        if (c == LAPSE_COL_EVENT && opts->event)
+            continue; /* every row's event is opts->event; the keys are not read */
         for (int i = 0; i < READER_JSON_PATHS; i++) {
             const char *key = opts->columns[c] ? (i == 0 ? opts->columns[c] : NULL)
                                                : default_keys[c][i];
@@ -101,6 +105,8 @@ static void take_object(reader_parser *p, json_object *obj)
 {
     const reader_columns *cols = p->cols;
     for (int c = 0; c < LAPSE_COL_COUNT; c++) {
+        if (c == LAPSE_COL_EVENT && cols->event)
+            continue;
         json_object *value = NULL;
         for (int i = 0; i < READER_JSON_PATHS && cols->paths[c][i].keys && !value; i++)
             value = find(obj, &cols->paths[c][i]);
@@ -113,8 +119,12 @@ static void take_object(reader_parser *p, json_object *obj)
             return;
         }
         if (type == json_type_null) {
-            /* The hook for anonymous rows (issue 12) is here: a row with no
-             * user key is bad until an option says what to do with it. */
+            /* A row with no user key is an anonymous visitor's: skipped and
+             * counted, or with strict_users bad. */
+            if (c == LAPSE_COL_USER_ID && !cols->strict_users) {
+                p->anonymous = 1;
+                continue;
+            }
             if (c <= LAPSE_COL_EVENT) {
                 char keys[128];
                 keys_tried(keys, sizeof keys, cols, c);

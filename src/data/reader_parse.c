@@ -198,6 +198,8 @@ int reader_columns_from_header(reader_columns *cols, const text_chunk *header, c
                                const lapse_reader_options *opts, lapse_error *err)
 {
     memset(cols->paths, 0, sizeof cols->paths);
+    cols->strict_users = opts->strict_users;
+    cols->event = opts->event;
     cols->json = header->len > 0 && header->data[0] == '{';
     if (cols->json)
         return reader_json_columns(cols, path, opts, err);
@@ -250,6 +252,13 @@ int reader_columns_from_header(reader_columns *cols, const text_chunk *header, c
             }
             at = i;
         }
+        if (at >= 0 && c == LAPSE_COL_EVENT && opts->event) {
+            status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, at + 1, -1,
+                                     "--event given, but the header has an event column \"%s\" "
+                                     "(leave out --event to read it)",
+                                     want);
+            goto done;
+        }
         if (at >= 0) {
             if (cols->roles[at] != LAPSE_COL_COUNT) {
                 status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, at + 1, -1,
@@ -257,11 +266,11 @@ int reader_columns_from_header(reader_columns *cols, const text_chunk *header, c
                 goto done;
             }
             cols->roles[at] = (unsigned char)c;
-        } else if (c <= LAPSE_COL_EVENT) {
+        } else if (c < LAPSE_COL_EVENT || (c == LAPSE_COL_EVENT && !opts->event)) {
             status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, 0, -1,
                                      "no column \"%s\" in the header (the log needs user_id, ts "
-                                     "and event; --col maps other names)",
-                                     want);
+                                     "and event; --col maps other names%s)",
+                                     want, c == LAPSE_COL_EVENT ? ", --event names one for every row" : "");
             goto done;
         }
     }
@@ -379,6 +388,7 @@ void reader_stats_merge(lapse_reader_stats *dst, const lapse_reader_stats *src)
 {
     dst->events += src->events;
     dst->bad_rows += src->bad_rows;
+    dst->anonymous_rows += src->anonymous_rows;
     dst->unknown_rows += src->unknown_rows;
     for (int c = 0; c < LAPSE_CAT_COUNT; c++)
         dst->category_rows[c] += src->category_rows[c];
@@ -478,15 +488,32 @@ static int ignoring(const reader_parser *p)
     return p->first_bad_row >= 0 && (!p->careful || p->row_index < p->first_bad_row);
 }
 
-/* The user id when the chunk holds a NUL byte or the length is wrong. */
+/* Whether text is empty or only spaces and tabs (a quoted field keeps them). */
+static int blank(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (text[i] != ' ' && text[i] != '\t')
+            return 0;
+    return 1;
+}
+
+/* The user id when the chunk holds a NUL byte, the length is wrong or it
+ * starts with a blank. An empty or blank one is an anonymous row, skipped
+ * and counted unless cols->strict_users. */
 __attribute__((noinline)) static void odd_user_id(reader_parser *p, int column, const char *text,
                                                   size_t len)
 {
     if (has_nul(p, column, "user id", text, len))
         return;
-    if (len == 0 || len > LAPSE_USER_ID_MAX) {
-        reader_mark_bad(p, column, len ? "user id longer than %d bytes" : "empty user id",
-                        LAPSE_USER_ID_MAX);
+    if (blank(text, len)) {
+        if (p->cols->strict_users)
+            reader_mark_bad(p, column, "empty user id");
+        else
+            p->anonymous = 1;
+        return;
+    }
+    if (len > LAPSE_USER_ID_MAX) {
+        reader_mark_bad(p, column, "user id longer than %d bytes", LAPSE_USER_ID_MAX);
         return;
     }
     memcpy(p->user_id, text, len);
@@ -542,7 +569,8 @@ static inline void take_field(reader_parser *p, int role, int column, const char
     const int field = column - 1;
     switch (role) {
     case LAPSE_COL_USER_ID:
-        if (p->chunk_has_nul || len == 0 || len > LAPSE_USER_ID_MAX) {
+        if (p->chunk_has_nul || len == 0 || len > LAPSE_USER_ID_MAX || text[0] == ' ' ||
+            text[0] == '\t') {
             odd_user_id(p, field + 1, text, len);
             return;
         }
@@ -621,6 +649,7 @@ static void reset_row(reader_parser *p)
     p->skip_row = ignoring(p);
     p->field = 0;
     p->bad = 0;
+    p->anonymous = 0;
     p->unknown_name = 0;
     p->event.has_amount = p->event.has_session = p->event.has_device = 0;
     p->event.amount = 0;
@@ -704,7 +733,11 @@ static int repeats_earlier(reader_parser *p, int64_t row)
 /* Emits a row read without a problem, or skips (or fails on) a bad one. */
 static void finish_row(reader_parser *p, int64_t row)
 {
-    if (!p->bad) {
+    if (!p->bad && p->cols->event)
+        take_field(p, LAPSE_COL_EVENT, 0, p->cols->event, strlen(p->cols->event));
+    if (!p->bad && p->anonymous) {
+        p->stats.anonymous_rows++;
+    } else if (!p->bad) {
         const int repeat = p->shared->rows && repeats_earlier(p, row);
         if (p->status == LAPSE_OK) {
             if (repeat && p->shared->drop_repeats)
