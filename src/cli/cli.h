@@ -45,6 +45,26 @@ int cli_parse_keys(const cli_opt *o, const char *command, const char *name, cons
 int cli_parse_delimiter(const cli_opt *o, const char *command, const char *name,
                         const char *text);
 
+/* The options of how event logs are read, the same rows in every command
+ * that reads them as its main input: the mapping file and the column names
+ * into *events and *columns (strings), the rest into the
+ * lapse_reader_options *reader. */
+#define CLI_OPT_LOG_READING(events, columns, reader)                                               \
+    CLI_OPT_STRING(0, "events", "FILE", events,                                                    \
+                   "event-name mapping (CSV event,category) replacing the built-in one"),          \
+    CLI_OPT_STRING(0, "col", "a=b,...", columns,                                                   \
+                   "the log's column names: user_id=uid,ts=time,event=..."),                       \
+    CLI_OPT_CALL(0, "delim", "C", reader, cli_parse_delimiter, CLI_DELIM_HELP),                    \
+    CLI_OPT_INT(0, "max-bad-rows", "N", &(reader)->max_bad_rows, 0, 1000000000L,                   \
+                "skip up to N bad rows (default 0: the first one fails)"),                         \
+    CLI_OPT_STRING(0, "event", "NAME", &(reader)->event,                                           \
+                   "every row's event, for a log without an event column\n"                        \
+                   "(a transactions export: --event purchase)"),                                   \
+    CLI_OPT_FLAG(0, "skip-anonymous", &(reader)->strict_users, 0,                                  \
+                 "skip rows with an empty user id, counted (the default)"),                        \
+    CLI_OPT_FLAG(0, "strict", &(reader)->strict_users, 1,                                          \
+                 "rows with an empty user id are bad rows, not skipped")
+
 /* --delim's help line, the same in every command that reads logs. */
 #define CLI_DELIM_HELP                                                                             \
     "field separator: ',' ';' '\\t' or ' ' (runs of blanks);\n"                                    \

@@ -56,20 +56,7 @@ static const cli_opt options[] = {
     CLI_OPT_STRING(0, "dormant", "FILE", &dormant_path,
                    "also write users already silent at the snapshot"),
     CLI_OPT_SECTION("input:"),
-    CLI_OPT_STRING(0, "events", "FILE", &events_path,
-                   "event-name mapping (CSV event,category) replacing the built-in one"),
-    CLI_OPT_STRING(0, "col", "a=b,...", &columns,
-                   "the log's column names: user_id=uid,ts=time,event=..."),
-    CLI_OPT_CALL(0, "delim", "C", &opts.reader, cli_parse_delimiter, CLI_DELIM_HELP),
-    CLI_OPT_INT(0, "max-bad-rows", "N", &opts.reader.max_bad_rows, 0, 1000000000L,
-                "skip up to N bad rows (default 0: the first one fails)"),
-    CLI_OPT_STRING(0, "event", "NAME", &opts.reader.event,
-                   "every row's event, for a log without an event column\n"
-                   "(a transactions export: --event purchase)"),
-    CLI_OPT_FLAG(0, "skip-anonymous", &opts.reader.strict_users, 0,
-                 "skip rows with an empty user id, counted (the default)"),
-    CLI_OPT_FLAG(0, "strict", &opts.reader.strict_users, 1,
-                 "rows with an empty user id are bad rows, not skipped"),
+    CLI_OPT_LOG_READING(&events_path, &columns, &opts.reader),
     CLI_OPT_FLAG(0, "dedup", &opts.reader.dups, LAPSE_DUPS_DROP,
                  "drop rows that repeat an earlier row exactly (same user,\n"
                  "ts, event, amount, session, device; any file); without it\n"

@@ -19,20 +19,7 @@ static const char *events_path, *columns, *output;
 static int max_names = LAPSE_INSPECT_NAMES_MAX, shown_names = 50;
 
 static const cli_opt options[] = {
-    CLI_OPT_STRING(0, "events", "FILE", &events_path,
-                   "event-name mapping (CSV event,category) replacing the built-in one"),
-    CLI_OPT_STRING(0, "col", "a=b,...", &columns,
-                   "the log's column names: user_id=uid,ts=time,event=..."),
-    CLI_OPT_CALL(0, "delim", "C", &opts.reader, cli_parse_delimiter, CLI_DELIM_HELP),
-    CLI_OPT_INT(0, "max-bad-rows", "N", &opts.reader.max_bad_rows, 0, 1000000000L,
-                "skip up to N bad rows (default 0: the first one fails)"),
-    CLI_OPT_STRING(0, "event", "NAME", &opts.reader.event,
-                   "every row's event, for a log without an event column\n"
-                   "(a transactions export: --event purchase)"),
-    CLI_OPT_FLAG(0, "skip-anonymous", &opts.reader.strict_users, 0,
-                 "skip rows with an empty user id, counted (the default)"),
-    CLI_OPT_FLAG(0, "strict", &opts.reader.strict_users, 1,
-                 "rows with an empty user id are bad rows, not skipped"),
+    CLI_OPT_LOG_READING(&events_path, &columns, &opts.reader),
     CLI_OPT_INT(0, "max-names", "N", &max_names, 1, 1000000,
                 "event names counted (default 10000; the rest as other names)"),
     CLI_OPT_INT('n', "names", "N", &shown_names, 0, 1000000,
