@@ -565,33 +565,27 @@ static int active_label(const lapse_extract *x, const extract_row *r, const laps
     const int64_t i = label_file_find(x->label_file, user, len, x->snap[r->snapshot].asof_day);
     if (i < 0)
         return -1;
-    const char *id;
-    int32_t day;
-    int label;
-    int64_t line;
-    label_file_entry(x->label_file, (size_t)i, &id, &len, &day, &label, &line);
-    return label;
+    return label_file_entry(x->label_file, (size_t)i).label;
+}
+
+/* The snapshot of a day, or -1. */
+static int64_t snapshot_of(const lapse_extract *x, int32_t day)
+{
+    for (size_t s = 0; s < x->snapshots; s++)
+        if (x->snap[s].asof_day == day)
+            return (int64_t)s;
+    return -1;
 }
 
 /* Whether the label file's entry i names a user of the log (at a snapshot,
  * for a file by asof). */
 static int label_entry_known(const lapse_extract *x, size_t i)
 {
-    const char *user;
-    size_t len;
-    int32_t day;
-    int label;
-    int64_t line;
-    label_file_entry(x->label_file, i, &user, &len, &day, &label, &line);
-    const unsigned part = extract_part_of(lapse_hash_bytes(user, len));
-    if (lapse_strmap_find(x->parts[part].users, user, len) < 0)
+    const label_entry e = label_file_entry(x->label_file, i);
+    const unsigned part = extract_part_of(lapse_hash_bytes(e.user, e.len));
+    if (lapse_strmap_find(x->parts[part].users, e.user, e.len) < 0)
         return 0;
-    if (!label_file_by_asof(x->label_file))
-        return 1;
-    for (size_t s = 0; s < x->snapshots; s++)
-        if (x->snap[s].asof_day == day)
-            return 1;
-    return 0;
+    return !label_file_by_asof(x->label_file) || snapshot_of(x, e.day) >= 0;
 }
 
 /* Counts and warns about the label file's entries the log lacks and the
@@ -603,13 +597,8 @@ static void warn_about_labels(lapse_extract *x)
     for (size_t i = 0; i < label_file_count(f); i++) {
         if (label_entry_known(x, i))
             continue;
-        if (!x->stats.labels_unknown++) {
-            const char *user;
-            size_t len;
-            int32_t day;
-            int label;
-            label_file_entry(f, i, &user, &len, &day, &label, &first_line);
-        }
+        if (!x->stats.labels_unknown++)
+            first_line = label_file_entry(f, i).line;
     }
     if (x->stats.labels_unknown)
         lapse_extract_warn(x,
@@ -732,20 +721,15 @@ static int read_files(lapse_extract *x, const lapse_extract_options *opts, lapse
         int64_t dates[LAPSE_EXTRACT_MAX_SNAPSHOTS];
         size_t n = 0;
         for (size_t i = 0; i < label_file_count(f); i++) {
-            const char *user;
-            size_t len;
-            int32_t day;
-            int label;
-            int64_t line;
-            label_file_entry(f, i, &user, &len, &day, &label, &line);
-            const int64_t date = (int64_t)day * LAPSE_SECONDS_PER_DAY;
+            const label_entry e = label_file_entry(f, i);
+            const int64_t date = (int64_t)e.day * LAPSE_SECONDS_PER_DAY;
             size_t k = 0;
             while (k < n && dates[k] != date)
                 k++;
             if (k < n)
                 continue;
             if (n == LAPSE_EXTRACT_MAX_SNAPSHOTS)
-                return lapse_error_set(err, LAPSE_ERR_RANGE, opts->asof_path, line, 0, -1,
+                return lapse_error_set(err, LAPSE_ERR_RANGE, opts->asof_path, e.line, 0, -1,
                                        "more than %d distinct asof dates (this line has the "
                                        "next): each is a snapshot, and %d is the most",
                                        LAPSE_EXTRACT_MAX_SNAPSHOTS, LAPSE_EXTRACT_MAX_SNAPSHOTS);
@@ -761,15 +745,6 @@ static int read_files(lapse_extract *x, const lapse_extract_options *opts, lapse
     if (opts->labels_path)
         return label_file_read(&x->label_file, opts->labels_path, 1, err);
     return LAPSE_OK;
-}
-
-/* The snapshot of a day, or -1. */
-static int64_t snapshot_of(const lapse_extract *x, int32_t day)
-{
-    for (size_t s = 0; s < x->snapshots; s++)
-        if (x->snap[s].asof_day == day)
-            return (int64_t)s;
-    return -1;
 }
 
 /* Counts the log's users the asof file does not list, and its entries
@@ -788,19 +763,14 @@ static void count_asof_file(lapse_extract *x)
         }
     int64_t first_line = 0;
     for (size_t i = 0; i < label_file_count(f); i++) {
-        const char *user;
-        size_t len;
-        int32_t day;
-        int label;
-        int64_t line;
-        label_file_entry(f, i, &user, &len, &day, &label, &line);
-        const unsigned part = extract_part_of(lapse_hash_bytes(user, len));
-        const int64_t id = lapse_strmap_find(x->parts[part].users, user, len);
-        const int64_t s = snapshot_of(x, day);
+        const label_entry e = label_file_entry(f, i);
+        const unsigned part = extract_part_of(lapse_hash_bytes(e.user, e.len));
+        const int64_t id = lapse_strmap_find(x->parts[part].users, e.user, e.len);
+        const int64_t s = snapshot_of(x, e.day);
         if (id >= 0 && acc_seen(acc_of(x, part, (uint32_t)id, (size_t)s)))
             continue;
         if (!x->stats.asof_no_row++)
-            first_line = line;
+            first_line = e.line;
     }
     if (x->stats.asof_unlisted)
         lapse_log(LAPSE_LOG_INFO, "%lld users of the log are not in %s: no rows for them",

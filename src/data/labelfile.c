@@ -261,17 +261,15 @@ size_t label_file_count(const label_file *f)
     return lapse_strmap_size(f->keys);
 }
 
-void label_file_entry(const label_file *f, size_t i, const char **user, size_t *len,
-                      int32_t *day, int *label, int64_t *line)
+label_entry label_file_entry(const label_file *f, size_t i)
 {
-    *user = lapse_strmap_key(f->keys, (int64_t)i, len);
-    if (f->by_asof) {
-        *user += 4;
-        *len -= 4;
+    label_entry e = { NULL, 0, f->day[i], f->label[i], f->line[i] };
+    e.user = lapse_strmap_key(f->keys, (int64_t)i, &e.len);
+    if (f->by_asof) { /* the key starts with the day's 4 bytes */
+        e.user += 4;
+        e.len -= 4;
     }
-    *day = f->day[i];
-    *label = f->label[i];
-    *line = f->line[i];
+    return e;
 }
 
 int64_t label_file_find(const label_file *f, const char *user, size_t len, int32_t day)

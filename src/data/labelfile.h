@@ -43,10 +43,16 @@ int label_file_has_label(const label_file *f);
 /* Entries, in the order of the file. */
 size_t label_file_count(const label_file *f);
 
-/* Entry i: its user id (not NUL-terminated), day (days since 1970; 0
- * without an asof column), label (0, 1, -1 empty) and line. */
-void label_file_entry(const label_file *f, size_t i, const char **user, size_t *len,
-                      int32_t *day, int *label, int64_t *line);
+typedef struct {
+    const char *user; /* not NUL-terminated; len bytes; owned by the file */
+    size_t len;
+    int32_t day;      /* days since 1970; 0 without an asof column */
+    int label;        /* 0, 1; -1 empty */
+    int64_t line;
+} label_entry;
+
+/* Entry i, in the order of the file. */
+label_entry label_file_entry(const label_file *f, size_t i);
 
 /* The entry of this user (and day, when by asof), or -1. */
 int64_t label_file_find(const label_file *f, const char *user, size_t len, int32_t day);
