@@ -37,6 +37,12 @@ int lapse_outfile_commit(lapse_outfile *file, lapse_error *err);
  * handle and sets files[i] to NULL, whatever the outcome. */
 int lapse_outfile_commit_all(lapse_outfile **files, size_t n, lapse_error *err);
 
+/* Writes text[0..len) as one CSV field, quoted (quotes doubled, through
+ * libcsv's csv_fwrite) only when libcsv would not read it back as it is: a
+ * separator, a quote or a line end in it, spaces it would trim, or nothing.
+ * Errors show in the stream's error flag, as for fwrite. */
+void lapse_outfile_put_field(FILE *out, const char *text, size_t len);
+
 /* LAPSE_ERR_ARG when out_path is the same file (device and inode) as one of
  * the n inputs, so that no run can replace what it reads; "-" and paths
  * that do not exist yet pass. */

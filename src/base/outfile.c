@@ -3,6 +3,8 @@
 
 #include "lapse/outfile.h"
 
+#include <csv.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -348,4 +350,16 @@ void lapse_outfile_abort(lapse_outfile *file)
 {
     if (file)
         discard(file);
+}
+
+void lapse_outfile_put_field(FILE *out, const char *text, size_t len)
+{
+    int quote = len == 0 || text[0] == ' ' || text[0] == '\t' || text[len - 1] == ' ' ||
+                text[len - 1] == '\t';
+    for (size_t i = 0; i < len && !quote; i++)
+        quote = text[i] == ',' || text[i] == '"' || text[i] == '\n' || text[i] == '\r';
+    if (quote)
+        csv_fwrite(out, text, len);
+    else
+        fwrite(text, 1, len, out);
 }

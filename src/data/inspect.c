@@ -3,6 +3,7 @@
  * emitted; the public event carries only its category. */
 #include "lapse/inspect.h"
 
+#include "lapse/outfile.h"
 #include "lapse/timeparse.h"
 
 #include "dayhist.h"
@@ -338,27 +339,6 @@ void lapse_inspect_free(lapse_inspect_result *r)
     free(r);
 }
 
-/* A name as one CSV field: quoted when libcsv would not read it back as it
- * is (a separator, a quote, a line end, spaces it would trim). */
-static void put_field(FILE *out, const char *text, size_t len)
-{
-    int quote = len == 0 || text[0] == ' ' || text[0] == '\t' || text[len - 1] == ' ' ||
-                text[len - 1] == '\t';
-    for (size_t i = 0; i < len && !quote; i++)
-        quote = text[i] == ',' || text[i] == '"' || text[i] == '\n' || text[i] == '\r';
-    if (!quote) {
-        fwrite(text, 1, len, out);
-        return;
-    }
-    fputc('"', out);
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] == '"')
-            fputc('"', out);
-        fputc(text[i], out);
-    }
-    fputc('"', out);
-}
-
 int lapse_inspect_write_mapping(const lapse_inspect_result *r, FILE *out, lapse_error *err)
 {
     static const char *const groups[3] = {
@@ -381,7 +361,7 @@ int lapse_inspect_write_mapping(const lapse_inspect_result *r, FILE *out, lapse_
                 continue;
             if (!shown++)
                 fprintf(out, "%s\n", groups[g]);
-            put_field(out, e->name, e->len);
+            lapse_outfile_put_field(out, e->name, e->len);
             fprintf(out, ",%s\n",
                     lapse_category_name(g == 0   ? e->category
                                         : g == 1 ? (lapse_category)e->guess

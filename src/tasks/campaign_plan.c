@@ -204,25 +204,6 @@ static int user_hull(option hull[LAPSE_CHANNELS + 1], const scored_user *u,
     return h;
 }
 
-/* text[0..len) is not NUL-terminated (a strmap key). */
-static void write_field(FILE *out, const char *text, size_t len)
-{
-    size_t plain = 0;
-    while (plain < len && !memchr(",\"\r\n", text[plain], 4))
-        plain++;
-    if (plain == len) {
-        fwrite(text, 1, len, out);
-        return;
-    }
-    fputc('"', out);
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] == '"')
-            fputc('"', out);
-        fputc(text[i], out);
-    }
-    fputc('"', out);
-}
-
 /* A plan as it is built: the users read, each one's hull of options, the
  * hull point bought for each, and the users chosen with their group. */
 typedef struct {
@@ -333,11 +314,11 @@ static void write_send(FILE *out, const plan *pl, size_t k, const lapse_campaign
     const char *tier = lapse_strmap_key(pl->r.tiers, u->risk, &tlen);
     char when[32];
     lapse_time_format_iso(when, opts->send_at >= 0 ? opts->send_at : u->asof);
-    write_field(out, id, len);
+    lapse_outfile_put_field(out, id, len);
     fprintf(out, ",%s,%s,%s,%.10g,%s,%.6g,", lapse_channel_name(o->channel), when,
             treat ? "treatment" : "control", treat ? o->cost : 0.0,
             treat ? variants[pl->variant[k]] : "-", o->value);
-    write_field(out, tier, tlen);
+    lapse_outfile_put_field(out, tier, tlen);
     fputc('\n', out);
 }
 
