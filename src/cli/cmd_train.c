@@ -9,6 +9,7 @@
 #include "lapse/table.h"
 #include "lapse/timeparse.h"
 #include "lapse/train.h"
+#include "lapse/version.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -124,7 +125,7 @@ int cmd_train(int argc, char **argv)
     if (model < 0)
         return cli_usage_error(CMD, "--model svm or --model logistic is required");
     opt.model = (lapse_classifier_kind)model;
-    opt.version = LAPSE_VERSION_STRING;
+    opt.version = lapse_version();
     if (!output)
         return cli_usage_error(CMD, "-o MODEL is required");
     if (strcmp(output, "-") == 0 && isatty(STDOUT_FILENO))

@@ -4,6 +4,7 @@
 
 #include "lapse/blas.h"
 #include "lapse/outfile.h"
+#include "lapse/version.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -90,7 +91,11 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("lapse %s\n", LAPSE_VERSION_STRING);
+        /* The library's version, which may not be the headers' when it
+         * was updated alone, then what it runs with. */
+        char deps[1024];
+        lapse_version_dependencies(deps, sizeof deps);
+        printf("lapse %s\n%s", lapse_version(), deps);
         return EXIT_OK;
     }
     handle_signals();

@@ -6,7 +6,6 @@
 case_ help
 golden_help() {
     run --help
-    run --version
     run
     run nosuch
     for c in simulate extract train score eval campaign model; do run "$c" --help; done
