@@ -136,7 +136,7 @@ static const cli_opt options[] = {
     CLI_OPT_FLAG(0, "no-refit", &opt.refit, 0,
                  "keep the classifier fitted without the held-out rows\n"
                  "(by default it is refitted on all labelled rows)"),
-    CLI_OPT_CALL(0, "tiers", "KIND:A,B,C", NULL, parse_tiers,
+    CLI_OPT_CALL(0, "tiers", "K:A,B,C", NULL, parse_tiers,
                  "risk tiers at shares of the validation rows (q:, default\n"
                  "q:0.5,0.8,0.95) or at probabilities (p:0.3,0.6,0.8)"),
     CLI_OPT_ENUM(0, "kernel", "K", &opt.kernel, kernels, "svm: rbf (default) or linear"),
@@ -225,9 +225,9 @@ static void print_report(const lapse_model *m, const lapse_train_report *r,
     }
     if (r->refit_rows)
         fprintf(stderr,
-                "refit: the classifier above was refitted on all %zu labelled rows after "
-                "validation (--no-refit keeps the one validated)\n",
-                r->refit_rows);
+                "refit: validated as fitted on the %zu training rows, the classifier above was "
+                "then refitted on all %zu labelled rows (--no-refit keeps the validated one)\n",
+                r->train_rows, r->refit_rows);
     fprintf(stderr, "calibration: %s (cross-validated log loss: Platt %.4f, isotonic %.4f)\n",
             m->calibration.kind == LAPSE_CALIBRATION_ISOTONIC ? "isotonic" : "Platt",
             r->platt_log_loss, r->isotonic_log_loss);

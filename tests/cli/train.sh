@@ -68,7 +68,7 @@ expect 1 "rows and 10 of each class there (hold out a larger share" train --mode
 grep -q "validation: .* rows of .* users, a seeded 40% of users held out (users:0.4)" one.txt ||
     fail "users split not reported: $(cat one.txt)"
 grep -q "^AUC-ROC: .* (standard error .*, DeLong)$" one.txt || fail "no AUC standard error"
-grep -q "^refit: the classifier above was refitted on all .* labelled rows" one.txt ||
+grep -q "^refit: validated as fitted on the .* training rows, the classifier above was then refitted on all .* labelled rows" one.txt ||
     fail "no refit line: $(cat one.txt)"
 
 # --validate users, random and file on all snapshots; the file lists users
