@@ -199,7 +199,7 @@ static void print_report(const lapse_model *m, const lapse_train_report *r,
     if (r->constant_features)
         fprintf(stderr, "features: %zu of %zu constant over the training rows, dropped\n",
                 r->constant_features, m->n_features);
-    if (o->k == LAPSE_TRAIN_K_AUTO) {
+    if (o->k == LAPSE_TRAIN_K_AUTO && !r->no_segments) {
         fprintf(stderr, "k auto: silhouette (sampled)");
         for (int k = LAPSE_TRAIN_K_AUTO_MIN; k <= LAPSE_TRAIN_K_AUTO_MAX; k++)
             if (!isnan(r->k_silhouette[k]))
