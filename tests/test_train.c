@@ -495,7 +495,7 @@ static void validate_file(void **state)
     m = (lapse_model *)1;
     assert_int_equal(lapse_train(&m, NULL, t, &o, &err), LAPSE_ERR_RANGE);
     assert_null(m);
-    assert_non_null(strstr(err.message, "the held-out part (--validate file:FILE) has 30 labelled rows"));
+    assert_non_null(strstr(err.message, "the held-out part (--validate file:held_few.csv) has 30 labelled rows"));
     f = fopen("held_bad.csv", "w");
     fprintf(f, "u1\n\"\"\n");
     fclose(f);

@@ -4,6 +4,7 @@
 #define LAPSE_TRAIN_INTERNAL_H
 
 #include "lapse/train.h"
+#include "strmap.h"
 
 typedef struct {
     size_t *train, *valid;    /* table row numbers, in table order */
@@ -26,6 +27,15 @@ int train_split_rows(train_split *s, const lapse_table *t, const lapse_train_opt
                      lapse_error *err);
 
 void train_split_free(train_split *s);
+
+/* The held-out users' file of --validate file: (plain, gzip or zstd CSV):
+ * the first field of each row is a user id (1 to LAPSE_TABLE_USER_ID_MAX
+ * bytes), other fields are ignored, a first row "user_id" is a header. *out
+ * is a new map of the distinct ids (free with lapse_strmap_free). Returns
+ * 0, LAPSE_ERR_FORMAT (file, line, column: a bad id, a field over
+ * LAPSE_TABLE_FIELD_MAX bytes, malformed CSV, no id at all), the input
+ * layer's errors, or LAPSE_ERR_NOMEM. */
+int train_holdout_read(lapse_strmap **out, const char *path, lapse_error *err);
 
 /* "last-snapshot", "users:0.2", "random:0.1", "file:held.csv" into buf. */
 void train_split_describe(char *buf, size_t size, lapse_validation_kind kind, double holdout,

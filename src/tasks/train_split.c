@@ -86,7 +86,7 @@ static int holdout_row(const lapse_input_csv *csv, void *user)
     return LAPSE_OK;
 }
 
-static int read_holdout_file(lapse_strmap **out, const char *path, lapse_error *err)
+int train_holdout_read(lapse_strmap **out, const char *path, lapse_error *err)
 {
     holdout_parse p = { lapse_strmap_create(), err, 0 };
     if (!p.users)
@@ -154,7 +154,7 @@ static int check_held_out(const train_split *s, const lapse_table *t,
         snprintf(hint, sizeof hint, "extract more users, or label a later snapshot");
     } else {
         char how[64];
-        train_split_describe(how, sizeof how, s->kind, o->holdout, "FILE");
+        train_split_describe(how, sizeof how, s->kind, o->holdout, o->holdout_file);
         snprintf(what, sizeof what, "the held-out part (--validate %.40s)", how);
         snprintf(hint, sizeof hint, "%s",
                  s->kind == LAPSE_VALIDATION_FILE ? "list more users"
@@ -226,7 +226,7 @@ int train_split_rows(train_split *s, const lapse_table *t, const lapse_train_opt
         goto done;
     }
     if (s->kind == LAPSE_VALIDATION_FILE) {
-        if ((rc = read_holdout_file(&listed, o->holdout_file, err)) < 0)
+        if ((rc = train_holdout_read(&listed, o->holdout_file, err)) < 0)
             goto done;
         if (!(matched = calloc(lapse_strmap_size(listed), 1))) {
             rc = nomem(err);
