@@ -77,8 +77,9 @@ extern "C" {
  * "Train"); 15000 keeps it near a minute and a half. */
 #define LAPSE_TRAIN_MAX_TRAIN_DEFAULT 15000
 
-/* The smallest validation snapshot lapse_train accepts (LAPSE_ERR_RANGE
- * below it): fewer rows validate and calibrate nothing (5 folds of 2 rows). */
+/* The smallest held-out part lapse_train accepts, whatever the split
+ * (LAPSE_ERR_RANGE with the counts below it): fewer rows validate and
+ * calibrate nothing (5 folds of 2 rows). */
 #define LAPSE_TRAIN_MIN_VALID_ROWS 50
 #define LAPSE_TRAIN_MIN_VALID_CLASS 10
 
