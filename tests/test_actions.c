@@ -68,6 +68,9 @@ static void default_rules(void **state)
     assert_string_equal(lapse_action_choose(rules, "social-driven", LAPSE_VALUE_LOW),
                         "community");
     assert_string_equal(lapse_action_choose(rules, "mixed-1", LAPSE_VALUE_MEDIUM), "sms_email");
+    /* A model without segments puts everyone in "none": the '*' rows decide. */
+    assert_string_equal(lapse_action_choose(rules, "none", LAPSE_VALUE_MEDIUM), "sms_email");
+    assert_string_equal(lapse_action_choose(rules, "none", LAPSE_VALUE_HIGH), "phone");
     lapse_action_rules_free(rules);
     lapse_action_rules_free(NULL);
 }
@@ -78,12 +81,16 @@ static void rules_file(void **state)
     const char *path = test_write_text("rules_ok.csv", "segment,value,action\n"
                                                   "social-driven,high,phone\n"
                                                   "mixed-12,*,none\n"
+                                                  "mixed,*,push_feature\n"
+                                                  "none,medium,coupon\n"
                                                   "\"*\",low,sms_email\n");
     lapse_action_rules *rules = NULL;
     lapse_error err = LAPSE_ERROR_INIT;
     assert_int_equal(lapse_action_rules_load(&rules, path, &err), LAPSE_OK);
     assert_string_equal(lapse_action_choose(rules, "social-driven", LAPSE_VALUE_HIGH), "phone");
     assert_string_equal(lapse_action_choose(rules, "mixed-12", LAPSE_VALUE_LOW), "none");
+    assert_string_equal(lapse_action_choose(rules, "mixed", LAPSE_VALUE_LOW), "push_feature");
+    assert_string_equal(lapse_action_choose(rules, "none", LAPSE_VALUE_MEDIUM), "coupon");
     assert_string_equal(lapse_action_choose(rules, "price-sensitive", LAPSE_VALUE_LOW),
                         "sms_email");
     assert_string_equal(lapse_action_choose(rules, "price-sensitive", LAPSE_VALUE_HIGH), "none");
@@ -113,7 +120,6 @@ static void rules_file_errors(void **state)
     expect_error("segment,value,action\n*,*,sms_email\nprice-sensitiv,*,coupon\n", 3, 1,
                  "unknown segment \"price-sensitiv\" (expected price-sensitive, "
                  "feature-dependent, social-driven, mixed-1, mixed-2, ... or *)");
-    expect_error("segment,value,action\nmixed,*,coupon\n", 2, 1, "unknown segment");
     expect_error("segment,value,action\nmixed-0,*,coupon\n", 2, 1, "unknown segment");
     expect_error("segment,value,action\nmixed-1x,*,coupon\n", 2, 1, "unknown segment");
     expect_error("segment,value,action\nPrice-Sensitive,*,coupon\n", 2, 1, "unknown segment");

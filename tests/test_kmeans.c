@@ -304,6 +304,25 @@ static void names_follow_centroids(void **state)
     assert_int_equal(lapse_kmeans_name(names, c + 1 * ND, 2, ND, &roles, mean, sd, NULL), LAPSE_OK);
     assert_string_equal(names[0], "social-driven");
     assert_string_equal(names[1], "price-sensitive");
+    /* A centre that does not stand out: social z = (0.3 - 0.22) / 0.2 = 0.4
+     * <= 0.5, so the one unnamed segment is "mixed"; and one whose best
+     * dimension is not its assigned archetype's stays mixed too. */
+    const double weak[ND] = { 0.45, 5.0, 0.30, 38.0, 0.22 };
+    memcpy(c + 0 * ND, archetype_rows[0], sizeof weak);
+    memcpy(c + 1 * ND, archetype_rows[1], sizeof weak);
+    memcpy(c + 2 * ND, weak, sizeof weak);
+    assert_int_equal(lapse_kmeans_name(names, c, 3, ND, &roles, mean, sd, NULL), LAPSE_OK);
+    assert_string_equal(names[0], "price-sensitive");
+    assert_string_equal(names[1], "feature-dependent");
+    assert_string_equal(names[2], "mixed");
+    /* Just above the bar (z 0.55): named. */
+    c[2 * ND + 2] = 0.33;
+    assert_int_equal(lapse_kmeans_name(names, c, 3, ND, &roles, mean, sd, NULL), LAPSE_OK);
+    assert_string_equal(names[2], "social-driven");
+    /* Above the bar on social but higher still on core: not social-driven. */
+    c[2 * ND + 0] = 0.60; /* core z 0.75 */
+    assert_int_equal(lapse_kmeans_name(names, c, 3, ND, &roles, mean, sd, NULL), LAPSE_OK);
+    assert_string_equal(names[2], "mixed");
     lapse_kmeans_roles missing = roles;
     missing.share_social = -1;
     lapse_error err = LAPSE_ERROR_INIT;

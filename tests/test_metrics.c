@@ -43,6 +43,38 @@ static void auc_with_ties(void **state)
     assert_int_equal(err.code, LAPSE_ERR_RANGE);
 }
 
+/* DeLong's standard error, worked out by hand. Churners 0.9 and 0.7 beat
+ * 3 and 2 of the 3 others (V10 1, 2/3: sample variance 1/18); the others
+ * 0.8, 0.2, 0.1 are beaten by 1, 2, 2 of the 2 churners (V01 1/2, 1, 1:
+ * sample variance 1/12). SE^2 = (1/18) / 2 + (1/12) / 3 = 1/18. A tie
+ * counts one half on both sides. */
+static void auc_standard_error(void **state)
+{
+    (void)state;
+    const double score[5] = { 0.9, 0.8, 0.7, 0.2, 0.1 };
+    const int y[5] = { 1, 0, 1, 0, 0 };
+    double auc, se;
+    assert_int_equal(lapse_metrics_auc_se(&auc, &se, score, y, 5, NULL), LAPSE_OK);
+    assert_true(fabs(auc - 5.0 / 6) < 1e-15);
+    assert_true(fabs(se - sqrt(1.0 / 18)) < 1e-15);
+    /* Ties: churner 0.5 against others 0.5 and 0.1: V10 = 1.5 / 2; one
+     * churner, so var(V10) is 0; V01 = 1/2 and 1 (variance 1/8):
+     * SE^2 = (1/8) / 2. */
+    const double tied[3] = { 0.5, 0.5, 0.1 };
+    const int yt[3] = { 1, 0, 0 };
+    assert_int_equal(lapse_metrics_auc_se(&auc, &se, tied, yt, 3, NULL), LAPSE_OK);
+    assert_true(fabs(auc - 0.75) < 1e-15);
+    assert_true(fabs(se - sqrt(1.0 / 16)) < 1e-15);
+    /* Perfect separation: no spread, SE 0; evaluate reports the same. */
+    const double sep[4] = { 0.9, 0.8, 0.2, 0.1 };
+    const int ys[4] = { 1, 1, 0, 0 };
+    assert_int_equal(lapse_metrics_auc_se(&auc, &se, sep, ys, 4, NULL), LAPSE_OK);
+    assert_true(auc == 1 && se == 0);
+    lapse_metrics_report r;
+    assert_int_equal(lapse_metrics_evaluate(&r, score, y, 5, 0.5, NULL), LAPSE_OK);
+    assert_true(fabs(r.auc_se - sqrt(1.0 / 18)) < 1e-15);
+}
+
 static void average_precision_with_ties(void **state)
 {
     (void)state;
@@ -172,7 +204,7 @@ int main(void)
         cmocka_unit_test(auc_with_ties),       cmocka_unit_test(average_precision_with_ties),
         cmocka_unit_test(lift_and_capture),    cmocka_unit_test(probability_scores),
         cmocka_unit_test(calibration_table),   cmocka_unit_test(confusion),
-        cmocka_unit_test(report_matches_parts),
+        cmocka_unit_test(report_matches_parts), cmocka_unit_test(auc_standard_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,12 +66,15 @@ static lapse_model *build_common(lapse_classifier_kind classifier, size_t n_sv,
     }
     s->silhouette = 0.41;
     static const char *const tier_names[4] = { "low", "medium", "high", "critical" };
-    static const double thresholds[3] = { 0.2, 0.4, 0.7 };
+    static const double thresholds[3] = { 0.2, 0.4, 0.7 }, shares[3] = { 0.5, 0.8, 0.95 };
     for (size_t i = 0; i < 4; i++) {
         m->tiers.names[i] = copy_text(tier_names[i]);
-        if (i < 3)
+        if (i < 3) {
             m->tiers.thresholds[i] = thresholds[i];
+            m->tiers.cuts[i] = shares[i];
+        }
     }
+    m->tiers.kind = LAPSE_TIERS_PERCENTILE;
     lapse_model_training *t = &m->training;
     t->first_asof = 1767225600; /* 2026-01-01 */
     t->last_asof = 1772323200;  /* 2026-03-01 */
@@ -84,6 +87,7 @@ static lapse_model *build_common(lapse_classifier_kind classifier, size_t n_sv,
     t->log_loss = 0.33;
     t->brier = 0.1;
     t->ece = 0.012;
+    t->auc_se = 0.011;
     return m;
 }
 
@@ -115,6 +119,11 @@ static lapse_model *build_svm(void)
     memcpy(m->calibration.x, x, sizeof x);
     memcpy(m->calibration.y, y, sizeof y);
     m->training.options = copy_text("svm rbf C=2 gamma=0.05 max_train=20000");
+    /* Held-out users, refitted, tiers at probabilities. */
+    m->training.validation = LAPSE_VALIDATION_USERS;
+    m->training.holdout = 0.2;
+    m->training.refit = 1;
+    m->tiers.kind = LAPSE_TIERS_PROBABILITY;
     return m;
 }
 
@@ -191,9 +200,14 @@ static void assert_same_model(const lapse_model *a, const lapse_model *b)
     assert_true(u->seed == v->seed);
     assert_string_equal(u->options, v->options);
     assert_string_equal(u->lapse_version, v->lapse_version);
-    const double fu[5] = { u->auc, u->pr_auc, u->log_loss, u->brier, u->ece };
-    const double fv[5] = { v->auc, v->pr_auc, v->log_loss, v->brier, v->ece };
-    assert_same_doubles(fu, fv, 5);
+    const double fu[7] = { u->auc, u->pr_auc, u->log_loss, u->brier, u->ece, u->auc_se, u->holdout };
+    const double fv[7] = { v->auc, v->pr_auc, v->log_loss, v->brier, v->ece, v->auc_se, v->holdout };
+    assert_same_doubles(fu, fv, 7);
+    assert_int_equal(u->validation, v->validation);
+    assert_int_equal(u->refit, v->refit);
+    assert_int_equal(a->tiers.kind, b->tiers.kind);
+    if (a->tiers.kind == LAPSE_TIERS_PERCENTILE)
+        assert_same_doubles(a->tiers.cuts, b->tiers.cuts, a->tiers.n_tiers - 1);
 }
 
 /* encode -> decode -> equal -> encode again gives the same bytes; and the
@@ -244,6 +258,32 @@ static void round_trip_svm_isotonic(void **state)
     lapse_model_free(m);
 }
 
+/* A model without segments: one segment "none", no profile feature. */
+static void round_trip_without_segments(void **state)
+{
+    (void)state;
+    lapse_model *m = build_logistic();
+    lapse_model_segments *s = &m->segments;
+    for (size_t c = 0; c < s->k; c++)
+        free(s->names[c]);
+    s->k = 1;
+    s->n_profile = 0;
+    s->names[0] = copy_text(LAPSE_MODEL_NO_SEGMENT);
+    s->sizes[0] = 3030;
+    s->silhouette = NAN;
+    check_round_trip(m, "model_nosegments.model");
+    size_t seg[2] = { 7, 7 };
+    const double raw[2 * N_FEATURES] = { 0 };
+    lapse_model_segment_rows(m, raw, 2, seg);
+    assert_true(seg[0] == 0 && seg[1] == 0);
+    /* Another name, or more than one segment, without profile features. */
+    lapse_error err;
+    s->names[0][0] = 'N';
+    assert_int_equal(lapse_model_validate(m, &err), LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "one segment, \"none\""));
+    lapse_model_free(m);
+}
+
 static uint32_t le32(const unsigned char *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -284,6 +324,19 @@ static size_t find_section(const unsigned char *bytes, size_t size, const char *
     return 0;
 }
 
+/* Cuts the section with this tag out of a model file in place, fixing the
+ * size and the CRC; returns the new size. */
+static size_t drop_section(unsigned char *bytes, size_t size, const char *tag)
+{
+    const size_t at = find_section(bytes, size, tag);
+    const size_t len = 12 + (size_t)le64(bytes + at + 4);
+    memmove(bytes + at, bytes + at + len, size - at - len);
+    size -= len;
+    put_le64(bytes + 12, size);
+    fix_crc(bytes, size);
+    return size;
+}
+
 /* The layout in model.h, checked byte by byte where it is fixed. */
 static void layout_is_documented(void **state)
 {
@@ -293,7 +346,7 @@ static void layout_is_documented(void **state)
     size_t size;
     encode(m, &bytes, &size);
     assert_memory_equal(bytes, "\x89LPSMDL\n", 8);
-    assert_int_equal(le32(bytes + 8), 1);
+    assert_int_equal(le32(bytes + 8), 3);
     assert_true(le64(bytes + 12) == size);
     assert_memory_equal(bytes + 20, "META", 4);
     assert_true(le64(bytes + 24) == 4 * 4 + 1 + 8);
@@ -313,6 +366,14 @@ static void layout_is_documented(void **state)
     const size_t calb = find_section(bytes, size, "CALB");
     assert_int_equal(bytes[calb + 12], LAPSE_CALIBRATION_PLATT);
     assert_true(le64(bytes + calb + 13) == 0xbff8000000000000ull);
+    /* VALD: last snapshot, no share (NaN), no refit, no SE, percentile tiers. */
+    const size_t vald = find_section(bytes, size, "VALD");
+    assert_true(le64(bytes + vald + 4) == 1 + 8 + 1 + 8 + 1 + 3 * 8);
+    assert_int_equal(bytes[vald + 12], LAPSE_VALIDATION_LAST_SNAPSHOT);
+    assert_true(le64(bytes + vald + 13) == 0x7ff8000000000000ull);
+    assert_int_equal(bytes[vald + 21], 0);
+    assert_int_equal(bytes[vald + 30], LAPSE_TIERS_PERCENTILE);
+    assert_true(le64(bytes + vald + 31) == 0x3fe0000000000000ull); /* 0.5 */
     assert_true(le32(bytes + size - 4) == (uint32_t)crc32(0L, bytes, (uInt)(size - 4)));
     free(bytes);
     lapse_model_free(m);
@@ -351,8 +412,9 @@ static void truncation_is_named(void **state)
     decode_status(bytes, 100, &err);
     assert_string_equal(lapse_error_format(&err, text, sizeof text),
                         "model file truncated: it ends at byte 100 but its header declares "
-                        "795 bytes (in m.model, byte 100)");
-    assert_int_equal(size, 795); /* worked out by hand from the layout */
+                        "850 bytes (in m.model, byte 100)");
+    /* Worked out by hand from the layout: 795 bytes before VALD (12 + 43). */
+    assert_int_equal(size, 850);
     free(bytes);
     lapse_model_free(m);
 
@@ -390,8 +452,9 @@ static void every_bit_flip_is_caught(void **state)
             bytes[at] ^= (unsigned char)(1u << bit);
             if (at < 8)
                 assert_int_equal(status, LAPSE_ERR_FORMAT); /* the magic */
-            else if (at < 12)
-                assert_true(status == LAPSE_ERR_VERSION || status == LAPSE_ERR_FORMAT);
+            else if (at < 12) /* a newer version, none, or an older one whose CRC fails */
+                assert_true(status == LAPSE_ERR_VERSION || status == LAPSE_ERR_FORMAT ||
+                            status == LAPSE_ERR_CHECKSUM);
             else if (at < 20)
                 assert_true(status == LAPSE_ERR_TRUNCATED || status == LAPSE_ERR_FORMAT);
             else
@@ -416,12 +479,12 @@ static void newer_version_and_wrong_magic(void **state)
     size_t size;
     encode(m, &bytes, &size);
     lapse_error err;
-    put_le32(bytes + 8, 3);
+    put_le32(bytes + 8, 4);
     fix_crc(bytes, size);
     assert_int_equal(decode_status(bytes, size, &err), LAPSE_ERR_VERSION);
     assert_string_equal(err.message,
-                        "model written by format 3; this build reads up to 2: use a newer lapse");
-    put_le32(bytes + 8, 1);
+                        "model written by format 4; this build reads up to 3: use a newer lapse");
+    put_le32(bytes + 8, 3);
     fix_crc(bytes, size);
     assert_int_equal(decode_status(bytes, size, &err), LAPSE_OK);
 
@@ -443,36 +506,62 @@ static void newer_version_and_wrong_magic(void **state)
     lapse_model_free(m);
 }
 
-/* Labels from a file make a format 2 model with a LABL section; without
- * one a model keeps format 1, and each format refuses the other's layout. */
-static void label_source_needs_format_2(void **state)
+/* Format 3 has LABL exactly when labels came from a file; format 2 (no
+ * VALD) requires LABL and format 1 has none; both older ones still load,
+ * with what VALD would have said of them. */
+static void older_formats_load(void **state)
 {
     (void)state;
     lapse_model *m = build_logistic();
-    unsigned char *v1, *v2;
-    size_t size1, size2;
-    encode(m, &v1, &size1);
-    assert_int_equal(v1[8], 1);
+    unsigned char *plain, *labelled;
+    size_t size_plain, size_labelled;
+    encode(m, &plain, &size_plain);
+    assert_int_equal(plain[8], 3);
+    assert_int_equal(find_section(plain, size_plain, "VALD") > 0, 1);
     memset(m->meta.labels_sha256, 'a', 64);
     check_round_trip(m, "model_labels.model");
-    encode(m, &v2, &size2);
-    assert_int_equal(v2[8], 2);
+    encode(m, &labelled, &size_labelled);
+    assert_int_equal(labelled[8], 3);
+    find_section(labelled, size_labelled, "LABL");
     lapse_error err;
-    /* Format 2 without its LABL section (the format 1 bytes relabelled). */
-    put_le32(v1 + 8, 2);
-    fix_crc(v1, size1);
-    assert_int_equal(decode_status(v1, size1, &err), LAPSE_ERR_FORMAT);
+    /* Format 1: the plain model without VALD. */
+    size_plain = drop_section(plain, size_plain, "VALD");
+    put_le32(plain + 8, 1);
+    fix_crc(plain, size_plain);
+    lapse_model *old = NULL;
+    assert_int_equal(lapse_model_decode(&old, plain, size_plain, NULL, &err), LAPSE_OK);
+    assert_int_equal(old->training.validation, LAPSE_VALIDATION_LAST_SNAPSHOT);
+    assert_int_equal(old->training.refit, 0);
+    assert_true(isnan(old->training.auc_se) && isnan(old->training.holdout));
+    assert_int_equal(old->tiers.kind, LAPSE_TIERS_PERCENTILE);
+    assert_true(old->tiers.cuts[0] == 0.5 && old->tiers.cuts[1] == 0.8 &&
+                old->tiers.cuts[2] == 0.95);
+    lapse_model_free(old);
+    /* Format 2 requires LABL. */
+    put_le32(plain + 8, 2);
+    fix_crc(plain, size_plain);
+    assert_int_equal(decode_status(plain, size_plain, &err), LAPSE_ERR_FORMAT);
     assert_string_equal(err.message, "model file has no LABL section");
-    /* Format 1 with one: not a section format 1 has. */
-    put_le32(v2 + 8, 1);
-    fix_crc(v2, size2);
-    assert_int_equal(decode_status(v2, size2, &err), LAPSE_ERR_FORMAT);
+    size_labelled = drop_section(labelled, size_labelled, "VALD");
+    put_le32(labelled + 8, 2);
+    fix_crc(labelled, size_labelled);
+    assert_int_equal(decode_status(labelled, size_labelled, &err), LAPSE_OK);
+    /* Format 1 has no LABL, and neither 1 nor 2 a VALD. */
+    put_le32(labelled + 8, 1);
+    fix_crc(labelled, size_labelled);
+    assert_int_equal(decode_status(labelled, size_labelled, &err), LAPSE_ERR_FORMAT);
     assert_string_equal(err.message, "model file has an unknown section \"LABL\"");
+    free(plain);
+    encode(m, &plain, &size_plain);
+    put_le32(plain + 8, 2);
+    fix_crc(plain, size_plain);
+    assert_int_equal(decode_status(plain, size_plain, &err), LAPSE_ERR_FORMAT);
+    assert_string_equal(err.message, "model file has an unknown section \"VALD\"");
     m->meta.labels_sha256[3] = 'G';
     assert_int_equal(lapse_model_validate(m, &err), LAPSE_ERR_ARG);
     assert_non_null(strstr(err.message, "64 lower-case hex digits"));
-    free(v1);
-    free(v2);
+    free(plain);
+    free(labelled);
     lapse_model_free(m);
 }
 
@@ -503,15 +592,9 @@ static void malformed_sections(void **state)
     assert_int_equal(decode_status(bytes, size, &err), LAPSE_ERR_FORMAT);
     assert_string_equal(err.message, "model file has section \"CALB\" twice");
 
-    /* Without the TRAI section (the last one): cut it out, fix size and CRC. */
+    /* Without the TRAI section: cut it out, fix size and CRC. */
     RESET();
-    const size_t trai = find_section(bytes, size, "TRAI");
-    const size_t trai_len = 12 + (size_t)le64(bytes + trai + 4);
-    assert_int_equal(trai + trai_len, size - 4);
-    const size_t short_size = size - trai_len;
-    memmove(bytes + trai, bytes + trai + trai_len, 4);
-    put_le64(bytes + 12, short_size);
-    fix_crc(bytes, short_size);
+    const size_t short_size = drop_section(bytes, size, "TRAI");
     assert_int_equal(decode_status(bytes, short_size, &err), LAPSE_ERR_FORMAT);
     assert_string_equal(err.message, "model file has no TRAI section");
 
@@ -829,6 +912,7 @@ int main(int argc, char **argv)
         return write_fixtures(argv[2]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip_logistic_platt),
+        cmocka_unit_test(round_trip_without_segments),
         cmocka_unit_test(applying_scaler_and_segments),
         cmocka_unit_test(short_tier_names_load),
         cmocka_unit_test(round_trip_svm_isotonic),
@@ -836,7 +920,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(truncation_is_named),
         cmocka_unit_test(every_bit_flip_is_caught),
         cmocka_unit_test(newer_version_and_wrong_magic),
-        cmocka_unit_test(label_source_needs_format_2),
+        cmocka_unit_test(older_formats_load),
         cmocka_unit_test(malformed_sections),
         cmocka_unit_test(validation_names_the_problem),
         cmocka_unit_test(nan_payloads_give_the_same_bytes),

@@ -35,6 +35,11 @@ static const int feat_log1p[N_FEAT] = { 1, 1, 0, 0, 0, 1, 0, 0 };
 
 static uint64_t rng_state;
 
+/* Profile columns set to constants: nothing to segment on. */
+static int flat_profile;
+
+static const double default_shares[3] = { 0.50, 0.80, 0.95 };
+
 static double uniform(void)
 {
     uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
@@ -64,7 +69,9 @@ static void planted_row(double *x, int archetype, int *label)
     x[4] = coupon + jitter * uniform();
     x[5] = spend * (0.8 + 0.4 * uniform());
     x[6] = uniform() - 0.5;
-    x[7] = 60;                                     /* constant: sd 0 -> scale 1 */
+    x[7] = 60;                                     /* constant: dropped */
+    if (flat_profile)
+        x[2] = x[3] = x[4] = x[5] = 0.25;
     const double z = 0.15 * x[0] - 0.5 * log1p(x[1]) + 0.5;
     *label = uniform() < 1 / (1 + exp(-z));
 }
@@ -190,7 +197,7 @@ static void scaler_values(void **state)
         assert_true(fabs(m->scaler.mean[j] - mean) <= 1e-12 * (1 + fabs(mean)));
         if (j == 7) {
             assert_true(m->scaler.mean[j] == 60);
-            assert_true(m->scaler.scale[j] == 1); /* sd 0 -> 1 */
+            assert_true(m->scaler.scale[j] == LAPSE_MODEL_SCALE_DROPPED); /* constant */
         } else {
             assert_true(fabs(m->scaler.scale[j] - sd) <= 1e-12 * sd);
         }
@@ -281,9 +288,17 @@ static void too_few_snapshots(void **state)
     lapse_table *t = read_table(write_table("train_one.csv", which, 2, 30, 1, 3));
     lapse_model *m = (lapse_model *)1;
     lapse_error err = LAPSE_ERROR_INIT;
-    assert_int_equal(lapse_train(&m, NULL, t, NULL, &err), LAPSE_ERR_RANGE);
+    lapse_train_options o = LAPSE_TRAIN_OPTIONS_INIT;
+    o.validate = LAPSE_VALIDATION_LAST_SNAPSHOT;
+    assert_int_equal(lapse_train(&m, NULL, t, &o, &err), LAPSE_ERR_RANGE);
     assert_null(m);
     assert_non_null(strstr(err.message, "one snapshot only (2026-02-01)"));
+    /* By default one snapshot holds out users instead: 30 users leave too
+     * few held-out rows, refused with the counts. */
+    assert_int_equal(lapse_train(&m, NULL, t, NULL, &err), LAPSE_ERR_RANGE);
+    assert_null(m);
+    assert_non_null(strstr(err.message, "the held-out part (--validate users:0.2) has "));
+    assert_non_null(strstr(err.message, "too few to validate a model"));
     lapse_table_free(t);
     /* No labels at all. */
     static const int only[1] = { 3 };
@@ -300,7 +315,17 @@ static void bad_options(void **state)
     lapse_model *m = NULL;
     lapse_error err = LAPSE_ERROR_INIT;
     lapse_train_options o = LAPSE_TRAIN_OPTIONS_INIT;
-    o.k = 0;
+    o.k = 65;
+    assert_int_equal(lapse_train(&m, NULL, t, &o, &err), LAPSE_ERR_ARG);
+    o = (lapse_train_options)LAPSE_TRAIN_OPTIONS_INIT;
+    o.validate = LAPSE_VALIDATION_USERS;
+    o.holdout = 1;
+    assert_int_equal(lapse_train(&m, NULL, t, &o, &err), LAPSE_ERR_ARG);
+    o = (lapse_train_options)LAPSE_TRAIN_OPTIONS_INIT;
+    o.validate = LAPSE_VALIDATION_FILE; /* without a file */
+    assert_int_equal(lapse_train(&m, NULL, t, &o, &err), LAPSE_ERR_ARG);
+    o = (lapse_train_options)LAPSE_TRAIN_OPTIONS_INIT;
+    o.tier_cuts[1] = 0.4; /* not increasing */
     assert_int_equal(lapse_train(&m, NULL, t, &o, &err), LAPSE_ERR_ARG);
     o = (lapse_train_options)LAPSE_TRAIN_OPTIONS_INIT;
     o.calib_folds = 1;
@@ -321,7 +346,11 @@ static void tiers_from_validation(void **state)
     lapse_table *t = standard_table();
     lapse_model *m = NULL;
     lapse_error err = LAPSE_ERROR_INIT;
-    assert_int_equal(lapse_train(&m, NULL, t, NULL, &err), 0);
+    lapse_train_options o = LAPSE_TRAIN_OPTIONS_INIT;
+    o.refit = 0; /* the decisions below are the validated classifier's */
+    assert_int_equal(lapse_train(&m, NULL, t, &o, &err), 0);
+    assert_int_equal(m->tiers.kind, LAPSE_TIERS_PERCENTILE);
+    assert_memory_equal(m->tiers.cuts, default_shares, sizeof default_shares);
     assert_int_equal(m->tiers.n_tiers, 4);
     assert_string_equal(m->tiers.names[0], "low");
     assert_string_equal(m->tiers.names[3], "critical");
@@ -337,7 +366,7 @@ static void tiers_from_validation(void **state)
     for (size_t i = 0; i < n; i++)
         p[i] = lapse_model_calibrate(m, f[i]);
     double want[3];
-    lapse_train_tiers(want, p, n);
+    lapse_train_tiers(want, p, n, default_shares);
     assert_memory_equal(want, thr, sizeof want);
     /* At least half the validation rows are below the medium threshold
      * (p sorted by lapse_train_tiers). */
@@ -363,7 +392,7 @@ static void tier_rule(void **state)
     double p[40], thr[3];
     for (int i = 0; i < 40; i++)
         p[i] = (40 - i) / 100.0;
-    lapse_train_tiers(thr, p, 40);
+    lapse_train_tiers(thr, p, 40, default_shares);
     assert_true(fabs(thr[0] - 0.21) < 1e-15);
     assert_true(fabs(thr[1] - 0.33) < 1e-15);
     assert_true(fabs(thr[2] - 0.39) < 1e-15);
@@ -372,16 +401,266 @@ static void tier_rule(void **state)
     double q[20];
     for (int i = 0; i < 20; i++)
         q[i] = i < 17 ? 0.1 : i < 19 ? 0.3 : 0.9;
-    lapse_train_tiers(thr, q, 20);
+    lapse_train_tiers(thr, q, 20, default_shares);
     assert_true(thr[0] == 0.1 && thr[1] == 0.3 && thr[2] == 0.9);
     /* All equal: halfway to 1 each time. */
     double same[4] = { 0.5, 0.5, 0.5, 0.5 };
-    lapse_train_tiers(thr, same, 4);
+    lapse_train_tiers(thr, same, 4, default_shares);
     assert_true(thr[0] == 0.5 && thr[1] == 0.75 && thr[2] == 0.875);
     /* Probabilities of 0 and 1 stay inside the edges. */
     double edge[4] = { 0, 0, 0, 1 };
-    lapse_train_tiers(thr, edge, 4);
+    lapse_train_tiers(thr, edge, 4, default_shares);
     assert_true(thr[0] == 1e-6 && thr[1] == 1 - 1e-6 && thr[2] > thr[1] && thr[2] < 1);
+}
+
+static lapse_model *train_ok(lapse_train_report *r, const lapse_table *t,
+                             const lapse_train_options *o)
+{
+    lapse_model *m = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+    if (lapse_train(&m, r, t, o, &err) != 0)
+        fail_msg("code %d: %s", err.code, err.message);
+    return m;
+}
+
+/* Held-out users: every labelled row of a held-out user (three snapshots
+ * each) is held out, about the share of users, the same for the same seed. */
+static void validate_users(void **state)
+{
+    (void)state;
+    lapse_table *t = standard_table();
+    lapse_train_options o = LAPSE_TRAIN_OPTIONS_INIT;
+    o.validate = LAPSE_VALIDATION_USERS;
+    o.holdout = 0.3;
+    lapse_train_report r;
+    lapse_model *m = train_ok(&r, t, &o);
+    assert_int_equal(r.validation, LAPSE_VALIDATION_USERS);
+    assert_int_equal(r.valid_rows, 3 * r.valid_users); /* no user on both sides */
+    assert_int_equal(r.train_rows + r.valid_rows, 450);
+    assert_true(r.valid_users > 30 && r.valid_users < 60); /* 45 expected of 150 */
+    assert_int_equal(m->training.validation, LAPSE_VALIDATION_USERS);
+    assert_true(m->training.holdout == 0.3);
+    assert_true(m->training.first_asof == asof_secs[0] && m->training.last_asof == asof_secs[2]);
+    lapse_train_report again;
+    lapse_model *m2 = train_ok(&again, t, &o);
+    assert_int_equal(again.valid_users, r.valid_users);
+    o.seed = 2; /* another seed, other users */
+    lapse_model *m3 = train_ok(&again, t, &o);
+    assert_true(again.valid_rows != r.valid_rows || m3->training.auc != m->training.auc);
+    /* Rows: about 30% of the 450 labelled rows, users on both sides. */
+    o.validate = LAPSE_VALIDATION_RANDOM;
+    lapse_model_free(m3);
+    m3 = train_ok(&again, t, &o);
+    assert_true(again.valid_rows > 100 && again.valid_rows < 170);
+    assert_true(again.valid_rows < 3 * again.valid_users);
+    assert_true(isnan(m->training.auc_se) == 0 && m->training.auc_se == r.valid.auc_se);
+    assert_true(r.valid.auc_se > 0 && r.valid.auc_se < 0.1);
+    lapse_model_free(m);
+    lapse_model_free(m2);
+    lapse_model_free(m3);
+    lapse_table_free(t);
+}
+
+/* The users a file lists: first column, header user_id skipped, other
+ * columns ignored, an unknown user counted; a bad id names file and line. */
+static void validate_file(void **state)
+{
+    (void)state;
+    lapse_table *t = standard_table();
+    FILE *f = fopen("held.csv", "w");
+    assert_non_null(f);
+    fprintf(f, "user_id,label\n");
+    for (int u = 0; u < 60; u++)
+        fprintf(f, "u%d,1\n", u);
+    fprintf(f, "nobody,0\n");
+    assert_int_equal(fclose(f), 0);
+    lapse_train_options o = LAPSE_TRAIN_OPTIONS_INIT;
+    o.validate = LAPSE_VALIDATION_FILE;
+    o.holdout_file = "held.csv";
+    lapse_train_report r;
+    lapse_model *m = train_ok(&r, t, &o);
+    assert_int_equal(r.valid_rows, 180);
+    assert_int_equal(r.valid_users, 60);
+    assert_int_equal(r.holdout_file_unknown, 1);
+    assert_int_equal(m->training.validation, LAPSE_VALIDATION_FILE);
+    assert_true(isnan(m->training.holdout));
+    lapse_model_free(m);
+    /* Ten users: 30 rows, too few, refused with the counts. */
+    f = fopen("held_few.csv", "w");
+    for (int u = 0; u < 10; u++)
+        fprintf(f, "u%d\n", u);
+    fclose(f);
+    o.holdout_file = "held_few.csv";
+    lapse_error err = LAPSE_ERROR_INIT;
+    m = (lapse_model *)1;
+    assert_int_equal(lapse_train(&m, NULL, t, &o, &err), LAPSE_ERR_RANGE);
+    assert_null(m);
+    assert_non_null(strstr(err.message, "the held-out part (--validate file:held_few.csv) has 30 labelled rows"));
+    f = fopen("held_bad.csv", "w");
+    fprintf(f, "u1\n\"\"\n");
+    fclose(f);
+    o.holdout_file = "held_bad.csv";
+    assert_int_equal(lapse_train(&m, NULL, t, &o, &err), LAPSE_ERR_FORMAT);
+    assert_string_equal(err.path, "held_bad.csv");
+    assert_int_equal(err.line, 2);
+    lapse_table_free(t);
+}
+
+/* Refit: the same calibration, tiers and figures; another classifier,
+ * fitted on every labelled row. */
+static void refit_on_all_rows(void **state)
+{
+    (void)state;
+    lapse_table *t = standard_table();
+    lapse_train_options o = LAPSE_TRAIN_OPTIONS_INIT;
+    o.refit = 0;
+    lapse_train_report r0, r1;
+    lapse_model *kept = train_ok(&r0, t, &o);
+    o.refit = 1;
+    lapse_model *refit = train_ok(&r1, t, &o);
+    assert_int_equal(kept->training.refit, 0);
+    assert_int_equal(refit->training.refit, 1);
+    assert_int_equal(r0.refit_rows, 0);
+    assert_int_equal(r1.refit_rows, 450);
+    assert_int_equal(r1.classifier_rows, 450);
+    assert_true(r0.valid.auc == r1.valid.auc && r0.valid.log_loss == r1.valid.log_loss);
+    assert_true(kept->calibration.a == refit->calibration.a);
+    assert_memory_equal(kept->tiers.thresholds, refit->tiers.thresholds, 3 * sizeof(double));
+    int differ = refit->classifier.bias != kept->classifier.bias;
+    for (int j = 0; j < N_FEAT; j++)
+        differ |= refit->classifier.weights[j] != kept->classifier.weights[j];
+    assert_true(differ);
+    /* An SVM refits with the C and gamma it validated. */
+    o.model = LAPSE_CLASSIFIER_SVM;
+    lapse_model *svm = train_ok(&r1, t, &o);
+    assert_int_equal(r1.classifier_rows, 450);
+    /* Default gamma: 1 / the 7 features that vary (active_days_90 is constant). */
+    assert_true(fabs(svm->classifier.gamma - 1.0 / 7) < 1e-15);
+    assert_true(svm->scaler.scale[7] == LAPSE_MODEL_SCALE_DROPPED);
+    assert_int_equal(r1.constant_features, 1);
+    lapse_model_free(svm);
+    lapse_model_free(kept);
+    lapse_model_free(refit);
+    lapse_table_free(t);
+}
+
+/* Tiers at probabilities are the cut-offs as given. */
+static void probability_tiers(void **state)
+{
+    (void)state;
+    lapse_table *t = standard_table();
+    lapse_train_options o = LAPSE_TRAIN_OPTIONS_INIT;
+    o.tiers = LAPSE_TIERS_PROBABILITY;
+    o.tier_cuts[0] = 0.3;
+    o.tier_cuts[1] = 0.6;
+    o.tier_cuts[2] = 0.8;
+    lapse_model *m = train_ok(NULL, t, &o);
+    assert_int_equal(m->tiers.kind, LAPSE_TIERS_PROBABILITY);
+    assert_true(m->tiers.thresholds[0] == 0.3 && m->tiers.thresholds[1] == 0.6 &&
+                m->tiers.thresholds[2] == 0.8);
+    assert_int_equal(lapse_model_tier(m, 0.59), 1);
+    assert_non_null(strstr(m->training.options, "tiers=p:0.3,0.6,0.8"));
+    lapse_model_free(m);
+    lapse_table_free(t);
+}
+
+/* --k auto finds the three planted archetypes; k 4 splits one of them, and
+ * the half that does not stand out more than its twin is mixed. */
+static void k_auto_and_mixed(void **state)
+{
+    (void)state;
+    lapse_table *t = standard_table();
+    lapse_train_options o = LAPSE_TRAIN_OPTIONS_INIT;
+    o.k = LAPSE_TRAIN_K_AUTO;
+    lapse_train_report r;
+    lapse_model *m = train_ok(&r, t, &o);
+    assert_int_equal(m->segments.k, 3);
+    for (int k = 2; k <= 6; k++)
+        assert_true(!(r.k_silhouette[k] > r.k_silhouette[3]));
+    assert_true(isnan(r.k_silhouette[1]));
+    lapse_model_free(m);
+    o.k = 4;
+    m = train_ok(NULL, t, &o);
+    int named = 0, mixed = 0;
+    for (size_t c = 0; c < 4; c++) {
+        named += strcmp(m->segments.names[c], "price-sensitive") == 0 ||
+                 strcmp(m->segments.names[c], "feature-dependent") == 0 ||
+                 strcmp(m->segments.names[c], "social-driven") == 0;
+        mixed += strcmp(m->segments.names[c], "mixed") == 0;
+    }
+    assert_int_equal(named, 3);
+    assert_int_equal(mixed, 1);
+    lapse_model_free(m);
+    lapse_table_free(t);
+}
+
+/* Profile columns without variance: no segments, not an error; the model
+ * saves and loads. */
+static void no_segments_without_variance(void **state)
+{
+    (void)state;
+    static const int which[3] = { 0, 1, 2 };
+    flat_profile = 1;
+    lapse_table *t = read_table(write_table("train_flat.csv", which, 3, 150, 0, 11));
+    flat_profile = 0;
+    lapse_train_report r;
+    lapse_model *m = train_ok(&r, t, NULL);
+    assert_non_null(r.no_segments);
+    assert_int_equal(m->segments.k, 1);
+    assert_int_equal(m->segments.n_profile, 0);
+    assert_string_equal(m->segments.names[0], LAPSE_MODEL_NO_SEGMENT);
+    assert_int_equal(m->segments.sizes[0], 300);
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_model_save(m, "train_flat.model", &err), 0);
+    lapse_model *back = NULL;
+    assert_int_equal(lapse_model_load(&back, "train_flat.model", &err), 0);
+    assert_int_equal(back->segments.n_profile, 0);
+    lapse_model_free(back);
+    lapse_model_free(m);
+    lapse_table_free(t);
+}
+
+/* A table that is not lapse's own (here built in memory): features the
+ * registry does not know, one snapshot. It trains with held-out users and
+ * without segments. */
+static void foreign_table(void **state)
+{
+    (void)state;
+    enum { ROWS = 400, D = 3 };
+    static const char *const names[D] = { "tenure", "calls", "plan_price" };
+    lapse_table t = { 0 };
+    t.meta = (lapse_table_meta){ 1, LAPSE_CHURN_DEF_INIT, lapse_schema_hash(names, D), "", "" };
+    t.n_features = D;
+    t.feature_names = (char **)names;
+    t.n_rows = ROWS;
+    double x[ROWS * D];
+    char ids[ROWS][8];
+    char *id_ptrs[ROWS];
+    int64_t asof[ROWS];
+    int8_t labels[ROWS];
+    rng_state = 5;
+    for (int i = 0; i < ROWS; i++) {
+        x[i * D] = floor(60 * uniform());
+        x[i * D + 1] = floor(20 * uniform());
+        x[i * D + 2] = 30;
+        snprintf(ids[i], sizeof ids[i], "c%d", i);
+        id_ptrs[i] = ids[i];
+        asof[i] = asof_secs[1];
+        labels[i] = uniform() < 1 / (1 + exp(0.08 * x[i * D] - 2 + 0.1 * x[i * D + 1]));
+    }
+    t.x = x;
+    t.user_ids = id_ptrs;
+    t.asof = asof;
+    t.labels = labels;
+    lapse_train_report r;
+    lapse_model *m = train_ok(&r, &t, NULL);
+    assert_int_equal(r.validation, LAPSE_VALIDATION_USERS);
+    assert_int_equal(r.valid_rows, r.valid_users);
+    assert_int_equal(m->segments.n_profile, 0);
+    assert_non_null(strstr(r.no_segments, "no profile feature"));
+    assert_int_equal(r.constant_features, 1);
+    assert_true(r.valid.auc > 0.6);
+    lapse_model_free(m);
 }
 
 int main(void)
@@ -395,6 +674,13 @@ int main(void)
         cmocka_unit_test(bad_options),
         cmocka_unit_test(tiers_from_validation),
         cmocka_unit_test(tier_rule),
+        cmocka_unit_test(validate_users),
+        cmocka_unit_test(validate_file),
+        cmocka_unit_test(refit_on_all_rows),
+        cmocka_unit_test(probability_tiers),
+        cmocka_unit_test(k_auto_and_mixed),
+        cmocka_unit_test(no_segments_without_variance),
+        cmocka_unit_test(foreign_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,6 +100,10 @@ typedef struct {
 
 #define LAPSE_KMEANS_ROLES_INIT { -1, -1, -1, -1 }
 
+/* The standardized value a centre must exceed on its archetype's dimension
+ * to be named after it: half a standard deviation of the users. */
+#define LAPSE_KMEANS_NAME_MIN_Z 0.5
+
 /* Names segments after the archetypes by the one-to-one assignment of
  * archetypes to centroids with the largest total affinity (exhaustive: k^3
  * candidates). With z the standardized profile value of a centroid:
@@ -108,10 +112,13 @@ typedef struct {
  *   social-driven      z(share_social)
  * z uses mean and sd (per column of the data, e.g. from
  * lapse_kmeans_standardize_fit) when given, else the mean and sd over the k
- * centroids. Centroids are in original units. Segments without an archetype
- * are mixed-1, mixed-2, ... in centroid order; with k < 3 only the k best
- * archetypes are used. Writes names (k entries, OUT). LAPSE_ERR_ARG when a
- * required role is missing or out of range. */
+ * centroids. Centroids are in original units. An assigned centroid keeps
+ * the archetype's name only when its affinity for it is above
+ * LAPSE_KMEANS_NAME_MIN_Z and the largest of its three affinities: the
+ * centre stands out on that dimension. The other segments are mixed when
+ * there is one, else mixed-1, mixed-2, ... in centroid order; with k < 3
+ * only the k best archetypes are candidates. Writes names (k entries, OUT).
+ * LAPSE_ERR_ARG when a required role is missing or out of range. */
 int lapse_kmeans_name(char (*names)[LAPSE_KMEANS_NAME_MAX], const double *centroids, size_t k,
                       size_t d, const lapse_kmeans_roles *roles, const double *mean,
                       const double *sd, lapse_error *err);

@@ -28,6 +28,14 @@ extern "C" {
 int lapse_metrics_auc(double *out, const double *score, const int *y, size_t n,
                       lapse_error *err);
 
+/* The AUC and its standard error by DeLong's method (DeLong, DeLong and
+ * Clarke-Pearson 1988: the sample variances of each churner's and each
+ * non-churner's share of wins, ties counting one half); se (OUT) may be
+ * NULL. About 1.96 SE either side is a 95% interval. Same errors as
+ * lapse_metrics_auc. */
+int lapse_metrics_auc_se(double *out, double *se, const double *score, const int *y, size_t n,
+                         lapse_error *err);
+
 /* Average precision (area under the precision-recall curve as a step sum,
  * sum over distinct scores of (R_k - R_{k-1}) * P_k, rows with tied scores
  * entering together). Allocates; LAPSE_ERR_RANGE without any churner. */
@@ -86,6 +94,7 @@ typedef struct {
     size_t n;
     size_t positives;
     double auc;
+    double auc_se; /* DeLong standard error of auc */
     double average_precision;
     double log_loss;
     double brier;

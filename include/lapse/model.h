@@ -6,8 +6,14 @@
  * calibration, the risk tiers, and what it was trained on and how well it
  * validated. The struct is plain data: train fills it, score reads it.
  *
- * File layout (format version 2; a model without a LABL section is written
- * as version 1, byte for byte as before, so older builds read it). Every integer is little-endian whatever
+ * File layout (format version 3; versions 1 and 2 still load). Every
+ * section is required except LABL, as follows: version 1 has no LABL and
+ * no VALD, version 2 requires LABL and has no VALD, version 3 requires
+ * VALD and has LABL exactly when the labels came from a file. A model read
+ * from version 1 or 2 gets what VALD would say of it: validation on the last
+ * snapshot, no refit, no AUC standard error, and percentile tiers at 0.5,
+ * 0.8 and 0.95 when it has four tiers (as every trained one had), else
+ * probability tiers at its thresholds. Every integer is little-endian whatever
  * the host; a double is its IEEE-754 binary64 bit pattern as a u64 (NaN is
  * always written as 0x7ff8000000000000); a string is a u32 byte length and
  * that many bytes, without a terminator. Nothing else is written: no
@@ -23,7 +29,7 @@
  *
  * The magic and the version are the only fixed part: a reader checks them
  * first and refuses a newer version before it looks at anything else. Every
- * section below appears exactly once, in any order; an unknown tag is
+ * section below appears at most once (as the version says), in any order; an unknown tag is
  * refused (a newer writer bumps the version instead). Tags are four ASCII
  * letters read as a little-endian u32 ("META" is 0x4154454d). Payloads:
  *
@@ -32,8 +38,8 @@
  *   FEAT  u32 n_features, n_features strings (feature names, in table order)
  *   SCAL  u32 n_features, n_features u8 transforms, n_features f64 means,
  *         n_features f64 scales
- *   SEGM  u32 k, u32 n_profile, n_profile u32 feature indices, n_profile u8
- *         transforms, n_profile f64 means, n_profile f64 scales,
+ *   SEGM  u32 k, u32 n_profile (0, with k 1, for no segments), n_profile
+ *         u32 feature indices, n_profile u8 transforms, n_profile f64 means, n_profile f64 scales,
  *         k*n_profile f64 centroids (standardized, row-major),
  *         k*n_profile f64 centroids in original units, k u64 sizes,
  *         k strings (segment names), f64 silhouette
@@ -50,6 +56,12 @@
  *   LABL  (version 2 only, and there required) string: the sha256 of the
  *         label file the training labels came from (lapse extract --labels),
  *         64 lower-case hex digits
+ *   VALD  (version 3, required) u8 validation kind, f64 held-out share
+ *         (users and random; NaN otherwise), u8 refit (1: the classifier
+ *         was refitted on every labelled row), f64 standard error of the
+ *         AUC (DeLong; NaN when not measured), u8 tier kind, n_tiers-1 f64
+ *         shares of percentile tiers (probability tiers: their thresholds
+ *         again)
  *
  * A section whose payload is not consumed exactly is refused. After the
  * structure, the loader checks the contents with lapse_model_validate. */
@@ -67,7 +79,7 @@
 extern "C" {
 #endif
 
-#define LAPSE_MODEL_FORMAT_VERSION 2
+#define LAPSE_MODEL_FORMAT_VERSION 3
 
 /* Longest feature, segment or tier name, and longest free text, in bytes. */
 #define LAPSE_MODEL_NAME_MAX LAPSE_FEATURE_NAME_MAX
@@ -82,13 +94,38 @@ typedef enum {
 
 typedef enum { LAPSE_CALIBRATION_PLATT = 1, LAPSE_CALIBRATION_ISOTONIC = 2 } lapse_calibration_kind;
 
+/* Which rows validated the model (lapse train --validate). */
+typedef enum {
+    LAPSE_VALIDATION_LAST_SNAPSHOT = 1, /* the latest labelled snapshot */
+    LAPSE_VALIDATION_USERS = 2,         /* a seeded share of users, all their snapshots */
+    LAPSE_VALIDATION_RANDOM = 3,        /* a seeded share of rows */
+    LAPSE_VALIDATION_FILE = 4           /* the users a file lists */
+} lapse_validation_kind;
+
+/* How the tier thresholds were set (lapse train --tiers). */
+typedef enum {
+    LAPSE_TIERS_PERCENTILE = 1, /* at shares of the validation probabilities */
+    LAPSE_TIERS_PROBABILITY = 2 /* at given probabilities */
+} lapse_tier_kind;
+
+/* The one segment of a model without segments (no profile feature, or
+ * profile features without variance): every user is in it, and the action
+ * rules' "*" rows decide for it. */
+#define LAPSE_MODEL_NO_SEGMENT "none"
+
+/* The scale of a feature that was constant over the training rows: it
+ * carries nothing the model could use, and any later value of it scales to
+ * (nearly exactly) 0, so it is as good as dropped (an SVM's RBF distances
+ * would otherwise count its raw deviations at scoring time). */
+#define LAPSE_MODEL_SCALE_DROPPED 1e300
 /* k-means segments on a few profile features with their own
  * standardization: z_j = (t_j(x[profile[j]]) - mean_j) / scale_j, where x is
  * the raw feature row (transform, mean and scale read as a lapse_scaler). A
- * user's segment is the nearest centroid to z. */
+ * user's segment is the nearest centroid to z. n_profile 0 (then k is 1 and
+ * the name LAPSE_MODEL_NO_SEGMENT) is a model without segments. */
 typedef struct {
     size_t k;                        /* >= 1 */
-    size_t n_profile;                /* >= 1 */
+    size_t n_profile;                /* >= 1, or 0 without segments */
     uint32_t *profile;               /* [n_profile] feature indices, distinct */
     unsigned char *transform;        /* [n_profile] lapse_transform */
     double *mean;                    /* [n_profile] */
@@ -128,22 +165,32 @@ typedef struct {
 
 /* Risk tiers from lowest to highest: tier i holds probabilities in
  * [thresholds[i-1], thresholds[i]), the first from 0 and the last to 1.
- * E.g. names low, medium, high, critical with thresholds 0.2, 0.4, 0.7. */
+ * E.g. names low, medium, high, critical with thresholds 0.2, 0.4, 0.7.
+ * kind says how the thresholds were set: at given probabilities
+ * (PROBABILITY: the thresholds are the cut-offs, cuts is not read), or at
+ * shares of the validation probabilities (PERCENTILE: cuts holds them). */
 typedef struct {
     size_t n_tiers;     /* >= 1 */
     double *thresholds; /* [n_tiers - 1], strictly increasing, inside (0, 1) */
     char **names;       /* [n_tiers], distinct */
+    lapse_tier_kind kind;
+    double *cuts;       /* [n_tiers - 1] PERCENTILE: strictly increasing, inside (0, 1) */
 } lapse_model_tiers;
 
-/* What the model was trained on and how it validated. The five figures are
- * on the validation period; NaN when not measured. */
+/* What the model was trained on and how it validated. The figures are
+ * cross-fitted on the held-out rows; NaN when not measured. With refit the
+ * classifier saw train_rows + valid_rows rows, else train_rows. */
 typedef struct {
     int64_t first_asof, last_asof; /* snapshot range, UTC seconds */
-    uint64_t train_rows, valid_rows;
+    uint64_t train_rows, valid_rows; /* the training and the held-out part */
     uint64_t seed;
     char *options;       /* e.g. "svm rbf C=2 gamma=0.05 max_train=20000"; may be "" */
     char *lapse_version; /* the lapse that trained it, e.g. "0.1.0" */
     double auc, pr_auc, log_loss, brier, ece;
+    double auc_se;                    /* DeLong standard error of auc */
+    lapse_validation_kind validation; /* which rows were held out */
+    double holdout;                   /* USERS and RANDOM: the share; NaN otherwise */
+    int refit;                        /* 1: classifier refitted on all labelled rows */
 } lapse_model_training;
 
 /* Every pointer is owned by the model: allocated with malloc (or by
@@ -175,7 +222,10 @@ typedef struct {
 /* Allocates a model with every array of the given shape zero-filled (name
  * and text pointers NULL, for the caller to fill with malloc'd strings),
  * counts and kinds set, the validation figures and silhouette NaN, and meta
- * set to the current table format with LAPSE_CHURN_DEF_INIT. Returns 0,
+ * set to the current table format with LAPSE_CHURN_DEF_INIT; validation on
+ * the last snapshot without refit, probability tiers (the thresholds as
+ * set; train makes them percentile tiers). n_profile may be 0
+ * only with k 1 (no segments). Returns 0,
  * LAPSE_ERR_ARG for a zero count or an unknown kind, or LAPSE_ERR_NOMEM.
  * Free with lapse_model_free. */
 int lapse_model_create(lapse_model **out, const lapse_model_shape *shape, lapse_error *err);
@@ -186,8 +236,8 @@ void lapse_model_free(lapse_model *model); /* accepts NULL */
  * present, names non-empty, distinct and printable, every number finite (the
  * figures and silhouette may be NaN), scales > 0, profile indices in range,
  * the schema hash equal to lapse_schema_hash of the feature names, a valid
- * churn definition, isotonic breakpoints ordered, tier thresholds strictly
- * increasing inside (0, 1), 1970 <= first asof <= last asof < 2200. Returns 0 or
+ * churn definition, isotonic breakpoints ordered, tier thresholds (and
+ * percentile tiers' shares) strictly increasing inside (0, 1), known validation and tier kinds, 1970 <= first asof <= last asof < 2200. Returns 0 or
  * LAPSE_ERR_ARG naming the first problem. */
 int lapse_model_validate(const lapse_model *model, lapse_error *err);
 

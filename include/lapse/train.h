@@ -1,34 +1,60 @@
 /* Training: from feature tables to one model file (lapse/model.h).
  *
  * lapse_train takes a whole feature table (lapse/table.h) and
- *   1. splits it by time: rows with an empty label are ignored, the latest
- *      labelled snapshot (asof) is the validation period, every earlier
- *      labelled snapshot is training data (at least two snapshots needed;
- *      the validation one needs LAPSE_TRAIN_MIN_VALID_ROWS rows with
- *      LAPSE_TRAIN_MIN_VALID_CLASS churners and as many others);
+ *   1. splits its labelled rows (rows with an empty label are ignored) into
+ *      a training part and a held-out part, as options.validate says:
+ *        LAST_SNAPSHOT  the latest labelled snapshot is held out, earlier
+ *                       ones train (the default with two labelled
+ *                       snapshots or more);
+ *        USERS          a share of users is held out with all their rows
+ *                       (no user on both sides): user u is held out when a
+ *                       hash of u and the seed, read as a number in [0, 1),
+ *                       is below the share (the default, at 0.2, with one
+ *                       labelled snapshot, e.g. a table that is not
+ *                       lapse's own);
+ *        RANDOM         the same draw per (user, snapshot) row;
+ *        FILE           the users listed in the first column of a CSV file
+ *                       (plain, gzip or zstd; a header user_id is skipped).
+ *      The held-out part needs LAPSE_TRAIN_MIN_VALID_ROWS rows with
+ *      LAPSE_TRAIN_MIN_VALID_CLASS churners and as many others;
  *   2. fits the scaler on the training rows: each feature's transform from
  *      the feature registry (lapse/features.h; a name it does not know gets
- *      none), then mean and population sd (sd 0 -> 1);
+ *      none), then mean and population sd (sd 0 -> 1); a feature constant
+ *      over the training rows gets LAPSE_MODEL_SCALE_DROPPED, so it is 0
+ *      for every row then and later, and the default RBF gamma counts only
+ *      the others;
  *   3. segments the training rows: k-means (lapse/kmeans.h) on the registry's
  *      profile features with their own standardization (transform, mean,
  *      sd; share_coupon_purchases and spend_per_purchase, which are 0 for
  *      every user without purchases, count half: their scale is 2 sd),
- *      named after the archetypes (lapse_kmeans_name), with sizes,
- *      centroids in original units and a sampled silhouette;
+ *      named after the archetypes (lapse_kmeans_name: a name only where the
+ *      centre stands out on its dimension, else mixed), with sizes,
+ *      centroids in original units and a sampled silhouette. k is given, or
+ *      (LAPSE_TRAIN_K_AUTO) the k from 2 to 6 with the highest sampled
+ *      silhouette. Without profile features, or when none of them varies
+ *      over the training rows, there are no segments (one segment
+ *      LAPSE_MODEL_NO_SEGMENT; a warning and report.no_segments say why);
  *   4. fits the classifier on the scaled training rows: L2 logistic
  *      regression on every row, or an SVM (lapse/svm.h) on a stratified
  *      subsample of at most max_train rows, optionally after a grid search;
- *   5. calibrates on the validation period: decision values of the
- *      validation rows, Platt or isotonic (lapse_calibrate_choose). The
- *      validation figures are honest: each of calib_folds folds of the
- *      validation rows is predicted by a calibration chosen and fitted on
- *      the other folds; the stored calibration is then fitted on all of them;
- *   6. sets risk tiers low, medium, high, critical starting at the 50th, 80th
- *      and 95th percentiles of the (final) calibrated validation
- *      probabilities (lapse_train_tiers has the exact rule);
- *   7. fills the model: meta and feature names from the table, the parts
+ *   5. calibrates on the held-out part: decision values of its rows, Platt
+ *      or isotonic (lapse_calibrate_choose). The validation figures are
+ *      honest: each of calib_folds folds of the held-out rows is predicted
+ *      by a calibration chosen and fitted on the other folds; the stored
+ *      calibration is then fitted on all of them. The AUC comes with its
+ *      DeLong standard error;
+ *   6. sets risk tiers low, medium, high, critical: at shares of the
+ *      calibrated held-out probabilities (PERCENTILE, 0.5, 0.8 and 0.95 by
+ *      default; lapse_train_tiers has the exact rule), or at given
+ *      probabilities (PROBABILITY);
+ *   7. with options.refit (the default), fits the classifier again, with the
+ *      C and gamma chosen, on every labelled row (training and held-out),
+ *      and keeps the calibration and tiers of step 5 and 6 on the decision
+ *      scale: the reported figures stay those of step 5 (the refitted
+ *      classifier has no held-out rows left to be measured on);
+ *   8. fills the model: meta and feature names from the table, the parts
  *      above, and training metadata (snapshot range, row counts, seed,
- *      options text, validation figures).
+ *      options text, validation figures and how they were made).
  * The same table, options and thread count give a byte-identical model. */
 #ifndef LAPSE_TRAIN_H
 #define LAPSE_TRAIN_H
@@ -51,15 +77,23 @@ extern "C" {
  * "Train"); 15000 keeps it near a minute and a half. */
 #define LAPSE_TRAIN_MAX_TRAIN_DEFAULT 15000
 
-/* The smallest validation snapshot lapse_train accepts (LAPSE_ERR_RANGE
- * below it): fewer rows validate and calibrate nothing (5 folds of 2 rows). */
+/* The smallest held-out part lapse_train accepts, whatever the split
+ * (LAPSE_ERR_RANGE with the counts below it): fewer rows validate and
+ * calibrate nothing (5 folds of 2 rows). */
 #define LAPSE_TRAIN_MIN_VALID_ROWS 50
 #define LAPSE_TRAIN_MIN_VALID_CLASS 10
 
+/* The default held-out share of --validate users and random, and the
+ * choice of k by --k auto. */
+#define LAPSE_TRAIN_HOLDOUT_DEFAULT 0.2
+#define LAPSE_TRAIN_K_AUTO 0
+#define LAPSE_TRAIN_K_AUTO_MIN 2
+#define LAPSE_TRAIN_K_AUTO_MAX 6
+
 typedef struct {
     lapse_classifier_kind model; /* LOGISTIC or SVM */
-    uint64_t seed;               /* k-means, subsample, grid and calibration folds */
-    size_t k;                    /* segments, >= 1 (3) */
+    uint64_t seed;               /* k-means, subsample, grid, folds and held-out users */
+    size_t k;                    /* segments, 1..64 (3), or LAPSE_TRAIN_K_AUTO */
     int kmeans_restarts;         /* k-means++ seedings (4) */
     size_t silhouette_sample;    /* rows for the sampled silhouette (2000) */
     /* SVM */
@@ -73,11 +107,21 @@ typedef struct {
     int calib_folds;             /* folds of the validation rows, >= 2 (5) */
     int threads;                 /* SVM scoring threads, >= 1 (1); BLAS sums stay on one */
     const char *version;         /* stored as the training lapse version; NULL: "unknown" */
+    /* validation */
+    lapse_validation_kind validate; /* 0: LAST_SNAPSHOT with two labelled snapshots or more,
+                                       else USERS */
+    double holdout;              /* USERS, RANDOM: the share held out, in (0, 1) (0.2) */
+    const char *holdout_file;    /* FILE: CSV whose first column lists the held-out users */
+    int refit;                   /* nonzero: refit the classifier on all labelled rows (1) */
+    lapse_tier_kind tiers;       /* PERCENTILE (default) or PROBABILITY */
+    double tier_cuts[3];         /* strictly increasing in (0, 1): shares (0.5, 0.8, 0.95)
+                                    or probabilities */
 } lapse_train_options;
 
 #define LAPSE_TRAIN_OPTIONS_INIT                                                                 \
     { LAPSE_CLASSIFIER_LOGISTIC, 1, 3, 4, 2000, LAPSE_KERNEL_RBF, 1.0, 0.0, 0, 0, 1.0, 5, 1,     \
-      NULL }
+      NULL, 0, LAPSE_TRAIN_HOLDOUT_DEFAULT, NULL, 1, LAPSE_TIERS_PERCENTILE,                     \
+      { 0.50, 0.80, 0.95 } }
 
 /* What training did, beyond what the model holds. */
 typedef struct {
@@ -94,15 +138,25 @@ typedef struct {
     double isotonic_log_loss;       /* all validation rows */
     double classifier_seconds;      /* wall time of the classifier fit (and grid) */
     lapse_metrics_report valid;     /* cross-fitted calibrated validation figures */
+    lapse_validation_kind validation; /* the split used (after the default) */
+    size_t valid_users;             /* distinct users in the held-out part */
+    size_t holdout_file_unknown;    /* FILE: listed users with no labelled row */
+    size_t refit_rows;              /* rows of the refitted classifier; 0 without refit */
+    size_t constant_features;       /* features constant over the training rows (dropped) */
+    const char *no_segments;        /* why the model has no segments; NULL when it has */
+    double k_silhouette[LAPSE_TRAIN_K_AUTO_MAX + 1]; /* --k auto: silhouette of each k
+                                       tried (NaN for others) */
 } lapse_train_report;
 
 /* Trains a model on table (see above). *out is a new model (free with
  * lapse_model_free), NULL on failure; report may be NULL. Returns 0, or
  *   LAPSE_ERR_ARG    bad options
- *   LAPSE_ERR_RANGE  data training cannot use: fewer than two labelled
- *                    snapshots, a period with a single class, no profile
- *                    feature, fewer training rows than k, or a classifier
- *                    that could not be fitted
+ *   LAPSE_ERR_RANGE  data training cannot use: no labelled row, one
+ *                    labelled snapshot with validate LAST_SNAPSHOT, a
+ *                    held-out part too small (with the counts), a part
+ *                    with a single class, fewer training rows than k, or
+ *                    a classifier that could not be fitted
+ *   LAPSE_ERR_FORMAT, LAPSE_ERR_IO  the held-out users' file (file, line)
  *   LAPSE_ERR_NOMEM */
 int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table *table,
                 const lapse_train_options *opts, lapse_error *err);
@@ -115,15 +169,16 @@ int lapse_train_decision(double *out, const lapse_model *model, const double *ra
 
 #define LAPSE_TRAIN_TIERS 4 /* low, medium, high, critical */
 
-/* The tier rule of step 6: sorts the n >= 1 probabilities p in place and
- * writes LAPSE_TRAIN_TIERS - 1 strictly increasing thresholds inside (0, 1):
- * for the share q = 0.5, 0.8, 0.95, the probability at 0-based rank
+/* The percentile tier rule of step 6: sorts the n >= 1 probabilities p in
+ * place and writes LAPSE_TRAIN_TIERS - 1 strictly increasing thresholds
+ * inside (0, 1): for each share q of shares (LAPSE_TRAIN_TIERS - 1 of them,
+ * increasing, e.g. 0.5, 0.8, 0.95), the probability at 0-based rank
  * ceil(q n) of the sorted p (the last when past the end); one not above the
  * previous threshold takes the next larger probability, or halfway from the
  * previous threshold to 1 when there is none; then each is clamped to
  * [1e-6, 1 - 1e-6], and where that breaks the strict increase it is again
  * halfway from the previous one to 1. */
-void lapse_train_tiers(double *thresholds, double *p, size_t n);
+void lapse_train_tiers(double *thresholds, double *p, size_t n, const double *shares);
 
 #ifdef __cplusplus
 }

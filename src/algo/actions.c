@@ -163,7 +163,7 @@ static int parse_value_field(const char *text, int *out)
  * actions campaign plan can send (its channels) or "none": a misspelled name
  * would match no user, or be sent as written. */
 static const char *const segment_names[] = { "price-sensitive", "feature-dependent",
-                                             "social-driven" };
+                                             "social-driven", "mixed", "none" };
 static const char *const action_names[] = { "sms_email", "push_feature", "coupon", "phone",
                                             "community", "none" };
 

@@ -558,13 +558,28 @@ int lapse_kmeans_name(char (*names)[LAPSE_KMEANS_NAME_MAX], const double *centro
     best_assignment(best, &best_score, cur, 0.0, 0, skips, aff, k);
     for (size_t c = 0; c < k; c++)
         names[c][0] = '\0';
-    for (int a = 0; a < ARCH_COUNT; a++)
-        if (best[a] >= 0)
-            snprintf(names[best[a]], LAPSE_KMEANS_NAME_MAX, "%s", archetype_names[a]);
-    int mixed = 0;
+    for (int a = 0; a < ARCH_COUNT; a++) {
+        if (best[a] < 0)
+            continue;
+        /* A name only where the centre stands out on that dimension, and on
+         * it more than on the other two. */
+        const size_t c = (size_t)best[a];
+        int stands_out = aff[(size_t)a * k + c] > LAPSE_KMEANS_NAME_MIN_Z;
+        for (int b = 0; b < ARCH_COUNT; b++)
+            stands_out &= aff[(size_t)b * k + c] <= aff[(size_t)a * k + c];
+        if (stands_out)
+            snprintf(names[c], LAPSE_KMEANS_NAME_MAX, "%s", archetype_names[a]);
+    }
+    int unnamed = 0, mixed = 0;
     for (size_t c = 0; c < k; c++)
-        if (names[c][0] == '\0')
-            snprintf(names[c], LAPSE_KMEANS_NAME_MAX, "mixed-%d", ++mixed);
+        unnamed += names[c][0] == '\0';
+    for (size_t c = 0; c < k; c++)
+        if (names[c][0] == '\0') {
+            if (unnamed == 1)
+                snprintf(names[c], LAPSE_KMEANS_NAME_MAX, "mixed");
+            else
+                snprintf(names[c], LAPSE_KMEANS_NAME_MAX, "mixed-%d", ++mixed);
+        }
     free(z);
     free(aff);
     return LAPSE_OK;

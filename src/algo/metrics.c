@@ -38,21 +38,42 @@ static int sort_rows(scored_row **out, size_t *positives, const double *score, c
 }
 
 /* Within a run of tied scores every order is as likely, so a positive and a
- * negative in one run count one half: the average-rank (Mann-Whitney) AUC. */
-static double auc_sorted(const scored_row *rows, size_t n, size_t pos)
+ * negative in one run count one half: the average-rank (Mann-Whitney) AUC.
+ * Its standard error is DeLong's (DeLong, DeLong and Clarke-Pearson 1988):
+ * each churner's share of non-churners it outranks (V10) and each
+ * non-churner's share of churners that outrank it (V01), ties counting one
+ * half; AUC is the mean of either, and
+ * SE^2 = var(V10) / positives + var(V01) / negatives (sample variances).
+ * Every row of a tied run shares its value, so one pass over the runs does. */
+static double auc_sorted(const scored_row *rows, size_t n, size_t pos, double *se)
 {
-    const double neg = (double)(n - pos);
-    double wins = 0.0, neg_seen = 0.0;
+    const double neg = (double)(n - pos), npos = (double)pos;
+    double wins = 0.0, neg_seen = 0.0, pos_seen = 0.0;
+    double v10_sq = 0.0, v01 = 0.0, v01_sq = 0.0;
     for (size_t i = 0; i < n;) {
         size_t j = i;
         double gpos = 0.0, gneg = 0.0;
         for (; j < n && rows[j].score == rows[i].score; j++)
             rows[j].y ? gpos++ : gneg++;
         neg_seen += gneg;
-        wins += gpos * (neg - neg_seen) + 0.5 * gpos * gneg;
+        const double beaten = (neg - neg_seen) + 0.5 * gneg; /* by each churner of the run */
+        const double above = pos_seen + 0.5 * gpos;          /* of each non-churner */
+        wins += gpos * beaten;
+        v10_sq += gpos * (beaten / neg) * (beaten / neg);
+        v01 += gneg * (above / npos);
+        v01_sq += gneg * (above / npos) * (above / npos);
+        pos_seen += gpos;
         i = j;
     }
-    return wins / ((double)pos * neg);
+    const double auc = wins / (npos * neg);
+    if (se) {
+        const double s10 = npos > 1 ? (v10_sq - npos * auc * auc) / (npos - 1) : 0.0;
+        const double m01 = v01 / neg;
+        const double s01 = neg > 1 ? (v01_sq - neg * m01 * m01) / (neg - 1) : 0.0;
+        const double var = s10 / npos + s01 / neg;
+        *se = var > 0 ? sqrt(var) : 0.0;
+    }
+    return auc;
 }
 
 static double ap_sorted(const scored_row *rows, size_t n, size_t pos)
@@ -101,7 +122,8 @@ static void lift_sorted(lapse_metrics_lift *out, double fraction, const scored_r
     out->capture = churners / (double)pos;
 }
 
-int lapse_metrics_auc(double *out, const double *score, const int *y, size_t n, lapse_error *err)
+int lapse_metrics_auc_se(double *out, double *se, const double *score, const int *y, size_t n,
+                         lapse_error *err)
 {
     scored_row *rows;
     size_t pos;
@@ -112,9 +134,14 @@ int lapse_metrics_auc(double *out, const double *score, const int *y, size_t n, 
         rc = lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
                              "AUC needs both churners and non-churners (%zu of %zu rows churn)", pos, n);
     else
-        *out = auc_sorted(rows, n, pos);
+        *out = auc_sorted(rows, n, pos, se);
     free(rows);
     return rc;
+}
+
+int lapse_metrics_auc(double *out, const double *score, const int *y, size_t n, lapse_error *err)
+{
+    return lapse_metrics_auc_se(out, NULL, score, y, n, err);
 }
 
 int lapse_metrics_average_precision(double *out, const double *score, const int *y, size_t n,
@@ -247,7 +274,7 @@ int lapse_metrics_evaluate(lapse_metrics_report *out, const double *p, const int
     }
     out->n = n;
     out->positives = pos;
-    out->auc = auc_sorted(rows, n, pos);
+    out->auc = auc_sorted(rows, n, pos, &out->auc_se);
     out->average_precision = ap_sorted(rows, n, pos);
     for (int i = 0; i < LAPSE_METRICS_LIFTS; i++)
         lift_sorted(&out->lift[i], fractions[i], rows, n, pos);

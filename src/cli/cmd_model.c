@@ -1,6 +1,7 @@
 /* lapse model show FILE: a model file in readable form. */
 #include "cli.h"
 #include "cli_opt.h"
+#include "report.h"
 
 #include "lapse/model.h"
 #include "lapse/timeparse.h"
@@ -61,12 +62,27 @@ static void print_scaler(const lapse_model *m)
         if (m->scaler.transform[i] == LAPSE_TRANSFORM_LOG1P)
             printf("%s%s", shown++ ? ", " : " (", m->feature_names[i]);
     printf("%s\n", n_log > SHOW_NAMES ? ", ...)" : shown ? ")" : "");
+    size_t dropped = 0;
+    for (size_t i = 0; i < m->n_features; i++)
+        dropped += m->scaler.scale[i] >= LAPSE_MODEL_SCALE_DROPPED;
+    if (dropped) {
+        printf("              %zu constant over the training rows, dropped:", dropped);
+        shown = 0;
+        for (size_t i = 0; i < m->n_features && shown < SHOW_NAMES; i++)
+            if (m->scaler.scale[i] >= LAPSE_MODEL_SCALE_DROPPED)
+                printf("%s%s", shown++ ? ", " : " ", m->feature_names[i]);
+        printf("%s\n", dropped > SHOW_NAMES ? ", ..." : "");
+    }
 }
 
 static void print_segments(const lapse_model *m)
 {
     const lapse_model_segments *s = &m->segments;
     char buf[32];
+    if (s->n_profile == 0) {
+        printf("segments:     %s\n", CLI_NO_SEGMENTS);
+        return;
+    }
     printf("segments:     %zu on %zu profile features, silhouette %s\n", s->k, s->n_profile,
            figure(buf, sizeof buf, s->silhouette));
     printf("  %-20s %10s", "segment", "rows");
@@ -141,7 +157,10 @@ static void print_tiers(const lapse_model *m)
     printf("risk tiers:   %s", t->names[0]);
     for (size_t i = 1; i < t->n_tiers; i++)
         printf(" < %.4g <= %s", t->thresholds[i - 1], t->names[i]);
-    printf("\n");
+    char how[160];
+    printf("\n              (%s tiers, %s)\n",
+           t->kind == LAPSE_TIERS_PERCENTILE ? "percentile" : "probability",
+           cli_describe_tiers(how, sizeof how, m));
 }
 
 static void print_training(const lapse_model *m)
@@ -152,12 +171,20 @@ static void print_training(const lapse_model *m)
     lapse_time_format_date(last, t->last_asof);
     printf("trained on:   snapshots %s to %s; %llu training rows, %llu validation rows\n", first,
            last, (unsigned long long)t->train_rows, (unsigned long long)t->valid_rows);
+    char how[160];
+    printf("validated on: %s\n", cli_describe_validation(how, sizeof how, m));
+    if (t->refit)
+        printf("refit:        classifier refitted on all %llu labelled rows after validation\n",
+               (unsigned long long)(t->train_rows + t->valid_rows));
     printf("options:      %s\n", t->options[0] ? t->options : "-");
     printf("seed:         %llu\n", (unsigned long long)t->seed);
     printf("trained by:   lapse %s\n", t->lapse_version);
-    char f[5][32];
-    printf("validation:   AUC %s, PR-AUC %s, log loss %s, Brier %s, ECE %s\n",
-           figure(f[0], sizeof f[0], t->auc), figure(f[1], sizeof f[1], t->pr_auc),
+    char f[6][32], se[64] = "";
+    if (!isnan(t->auc_se))
+        snprintf(se, sizeof se, " (standard error %s, DeLong)",
+                 figure(f[5], sizeof f[5], t->auc_se));
+    printf("validation:   AUC %s%s, PR-AUC %s, log loss %s, Brier %s, ECE %s\n",
+           figure(f[0], sizeof f[0], t->auc), se, figure(f[1], sizeof f[1], t->pr_auc),
            figure(f[2], sizeof f[2], t->log_loss), figure(f[3], sizeof f[3], t->brier),
            figure(f[4], sizeof f[4], t->ece));
 }

@@ -33,13 +33,113 @@ static const cli_opt_choice kernels[] = {
     { "rbf", LAPSE_KERNEL_RBF }, { "linear", LAPSE_KERNEL_LINEAR }, { NULL, 0 }
 };
 
+/* A share strictly between 0 and 1: strtod with its end and range checked. */
+static int parse_share(double *out, const char *text)
+{
+    char *end;
+    const double v = strtod(text, &end);
+    if (end == text || *end || !(v > 0 && v < 1))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* --validate last-snapshot | users[:F] | random[:F] | file:FILE */
+static int parse_validate(const cli_opt *o, const char *command, const char *name,
+                          const char *text)
+{
+    (void)o;
+    static const struct {
+        const char *word;
+        lapse_validation_kind kind;
+    } kinds[] = { { "last-snapshot", LAPSE_VALIDATION_LAST_SNAPSHOT },
+                  { "users", LAPSE_VALIDATION_USERS },
+                  { "random", LAPSE_VALIDATION_RANDOM },
+                  { "file", LAPSE_VALIDATION_FILE } };
+    const char *colon = strchr(text, ':');
+    const size_t len = colon ? (size_t)(colon - text) : strlen(text);
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (strlen(kinds[i].word) != len || strncmp(text, kinds[i].word, len) != 0)
+            continue;
+        const lapse_validation_kind kind = kinds[i].kind;
+        int ok;
+        if (kind == LAPSE_VALIDATION_LAST_SNAPSHOT)
+            ok = !colon;
+        else if (kind == LAPSE_VALIDATION_FILE)
+            ok = colon && colon[1];
+        else
+            ok = !colon || parse_share(&opt.holdout, colon + 1) == 0;
+        if (!ok)
+            break;
+        opt.validate = kind;
+        if (kind == LAPSE_VALIDATION_FILE)
+            opt.holdout_file = colon + 1;
+        return 0;
+    }
+    return cli_opt_bad_value(command, name, text,
+                             "needs last-snapshot, users:SHARE, random:SHARE (a share between 0 "
+                             "and 1) or file:FILE");
+}
+
+/* --tiers q:A,B,C (shares of the validation rows) or p:A,B,C (probabilities) */
+static int parse_tiers(const cli_opt *o, const char *command, const char *name, const char *text)
+{
+    (void)o;
+    double cuts[3];
+    const char *at = text + 2;
+    int ok = (text[0] == 'q' || text[0] == 'p') && text[1] == ':';
+    for (int i = 0; ok && i < 3; i++) {
+        char *end;
+        cuts[i] = strtod(at, &end);
+        ok = end != at && *end == (i < 2 ? ',' : '\0') && cuts[i] > 0 && cuts[i] < 1 &&
+             (i == 0 || cuts[i] > cuts[i - 1]);
+        at = end + 1;
+    }
+    if (!ok)
+        return cli_opt_bad_value(command, name, text,
+                                 "needs q:A,B,C (shares) or p:A,B,C (probabilities), three "
+                                 "numbers increasing between 0 and 1");
+    opt.tiers = text[0] == 'p' ? LAPSE_TIERS_PROBABILITY : LAPSE_TIERS_PERCENTILE;
+    memcpy(opt.tier_cuts, cuts, sizeof cuts);
+    return 0;
+}
+
+/* --k K (1 to 64) or auto */
+static int parse_k(const cli_opt *o, const char *command, const char *name, const char *text)
+{
+    (void)o;
+    char *end;
+    const long k = strtol(text, &end, 10);
+    if (strcmp(text, "auto") == 0) {
+        opt.k = LAPSE_TRAIN_K_AUTO;
+        return 0;
+    }
+    if (end == text || *end || k < 1 || k > 64)
+        return cli_opt_bad_value(command, name, text, "needs a whole number from 1 to 64, or auto");
+    opt.k = (size_t)k;
+    return 0;
+}
+
 static const cli_opt options[] = {
     CLI_OPT_STRING('o', "output", "MODEL", &output, "write the model here (atomically)"),
     CLI_OPT_ENUM(0, "model", "KIND", &model, models,
                  "svm (libsvm C-SVC) or logistic (L2, all rows); required"),
     CLI_OPT_INT(0, "seed", "N", &opt.seed, 0, INT64_MAX,
                 "seed for k-means, subsample, grid and folds (default 1)"),
-    CLI_OPT_INT(0, "k", "K", &opt.k, 1, 64, "segments (default 3)"),
+    CLI_OPT_CALL(0, "k", "K", NULL, parse_k,
+                 "segments, 1 to 64 (default 3), or auto: the k from 2 to 6\n"
+                 "with the highest silhouette on a sample"),
+    CLI_OPT_CALL(0, "validate", "HOW", NULL, parse_validate,
+                 "held-out rows: last-snapshot (default with two labelled\n"
+                 "snapshots), users:F (a seeded share F of users, all\n"
+                 "their rows; the default, at 0.2, otherwise), random:F\n"
+                 "(rows), or file:FILE (users listed in its first column)"),
+    CLI_OPT_FLAG(0, "no-refit", &opt.refit, 0,
+                 "keep the classifier fitted without the held-out rows\n"
+                 "(by default it is refitted on all labelled rows)"),
+    CLI_OPT_CALL(0, "tiers", "K:A,B,C", NULL, parse_tiers,
+                 "risk tiers at shares of the validation rows (q:, default\n"
+                 "q:0.5,0.8,0.95) or at probabilities (p:0.3,0.6,0.8)"),
     CLI_OPT_ENUM(0, "kernel", "K", &opt.kernel, kernels, "svm: rbf (default) or linear"),
     CLI_OPT_DOUBLE('C', "C", "X", &opt.C, 1e-6, 1e6, "svm: cost (default 1)"),
     CLI_OPT_DOUBLE(0, "gamma", "G", &opt.gamma, 1e-9, 1e6,
@@ -64,12 +164,15 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: lapse train --model svm|logistic -o MODEL [options] FEATURES...\n\n"
             "Trains a churn model on feature tables (the output of lapse extract, with labels).\n"
-            "The latest labelled snapshot is the validation period; earlier ones are training\n"
-            "data. Rows with an empty label are ignored. Probabilities are calibrated on the\n"
-            "validation period (Platt or isotonic), and the figures reported for it are\n"
-            "cross-fitted: each fold is predicted by a calibration fitted on the others.\n"
-            "Risk tiers low/medium/high/critical start at the 50th, 80th and 95th percentiles\n"
-            "of the validation probabilities. Same data, options and seed: same model bytes.\n\n"
+            "Rows with an empty label are ignored. The labelled rows are split (--validate):\n"
+            "by default the latest labelled snapshot is held out and earlier ones train; a\n"
+            "table with one snapshot holds out a seeded 20%% of users instead. Probabilities\n"
+            "are calibrated on the held-out rows (Platt or isotonic), and the figures reported\n"
+            "for them are cross-fitted: each fold is predicted by a calibration fitted on the\n"
+            "others; the AUC comes with its DeLong standard error. Risk tiers\n"
+            "low/medium/high/critical start at the 50th, 80th and 95th percentiles of the\n"
+            "held-out probabilities (--tiers). Then the classifier is refitted on every\n"
+            "labelled row (--no-refit: not). Same data, options and seed: same model bytes.\n\n"
             "options:\n");
     cli_opt_print(out, options, 6, 23);
     fprintf(out, "\nexit codes: 0 ok, 1 bad input data, 2 usage error, 3 system error.\n");
@@ -78,15 +181,32 @@ static void usage(FILE *out)
 static void print_report(const lapse_model *m, const lapse_train_report *r,
                          const lapse_train_options *o)
 {
-    char first[32], valid[32];
+    char first[32], last[32], how[160];
     lapse_time_format_date(first, m->training.first_asof);
-    lapse_time_format_date(valid, r->valid_asof);
-    fprintf(stderr,
-            "lapse: training: %zu rows from %zu snapshots (%s to before %s), %.2f%% churners; "
-            "validation: %zu rows at %s; %zu unlabelled rows ignored\n",
-            r->train_rows, r->train_snapshots, first, valid,
-            100.0 * (double)r->train_positives / (double)r->train_rows, r->valid_rows, valid,
-            r->unlabelled_rows);
+    lapse_time_format_date(last, r->valid_asof);
+    const double churn = 100.0 * (double)r->train_positives / (double)r->train_rows;
+    if (r->validation == LAPSE_VALIDATION_LAST_SNAPSHOT)
+        fprintf(stderr,
+                "lapse: training: %zu rows from %zu snapshots (%s to before %s), %.2f%% "
+                "churners; validation: %zu rows at %s; %zu unlabelled rows ignored\n",
+                r->train_rows, r->train_snapshots, first, last, churn, r->valid_rows, last,
+                r->unlabelled_rows);
+    else
+        fprintf(stderr,
+                "lapse: training: %zu rows from %zu snapshots (%s to %s), %.2f%% churners; "
+                "validation: %zu rows of %zu users, %s; %zu unlabelled rows ignored\n",
+                r->train_rows, r->train_snapshots, first, last, churn, r->valid_rows,
+                r->valid_users, cli_describe_validation(how, sizeof how, m), r->unlabelled_rows);
+    if (r->constant_features)
+        fprintf(stderr, "features: %zu of %zu constant over the training rows, dropped\n",
+                r->constant_features, m->n_features);
+    if (o->k == LAPSE_TRAIN_K_AUTO && !r->no_segments) {
+        fprintf(stderr, "k auto: silhouette (sampled)");
+        for (int k = LAPSE_TRAIN_K_AUTO_MIN; k <= LAPSE_TRAIN_K_AUTO_MAX; k++)
+            if (!isnan(r->k_silhouette[k]))
+                fprintf(stderr, " k=%d %.3f", k, r->k_silhouette[k]);
+        fprintf(stderr, "; the highest chosen\n");
+    }
     cli_print_segments(stderr, m);
     if (o->model == LAPSE_CLASSIFIER_SVM) {
         fprintf(stderr, "classifier: SVM %s, C %g", o->kernel == LAPSE_KERNEL_LINEAR ? "linear" : "rbf",
@@ -95,24 +215,34 @@ static void print_report(const lapse_model *m, const lapse_train_report *r,
             fprintf(stderr, ", gamma %g", r->gamma);
         if (!isnan(r->grid_auc))
             fprintf(stderr, " (grid search, cross-validated AUC %.4f)", r->grid_auc);
+        const size_t rows = r->refit_rows ? r->refit_rows : r->train_rows;
         fprintf(stderr, ", %zu support vectors; trained on %zu of %zu rows%s in %.1f s\n",
-                m->classifier.n_sv, r->classifier_rows, r->train_rows,
-                r->classifier_rows < r->train_rows ? " (stratified subsample, --max-train)" : "",
+                m->classifier.n_sv, r->classifier_rows, rows,
+                r->classifier_rows < rows ? " (stratified subsample, --max-train)" : "",
                 r->classifier_seconds);
     } else {
         fprintf(stderr, "classifier: logistic, l2 %g, %d Newton steps on %zu rows in %.1f s\n",
                 o->l2, r->logistic_iterations, r->classifier_rows, r->classifier_seconds);
     }
+    if (r->refit_rows)
+        fprintf(stderr,
+                "refit: validated as fitted on the %zu training rows, the classifier above was "
+                "then refitted on all %zu labelled rows (--no-refit keeps the validated one)\n",
+                r->train_rows, r->refit_rows);
     fprintf(stderr, "calibration: %s (cross-validated log loss: Platt %.4f, isotonic %.4f)\n",
             m->calibration.kind == LAPSE_CALIBRATION_ISOTONIC ? "isotonic" : "Platt",
             r->platt_log_loss, r->isotonic_log_loss);
-    fprintf(stderr, "risk tiers:");
+    fprintf(stderr, "risk tiers (%s):",
+            cli_describe_tiers(how, sizeof how, m));
     for (size_t i = 0; i < m->tiers.n_tiers; i++) {
         if (i)
             fprintf(stderr, " | %.4f |", m->tiers.thresholds[i - 1]);
         fprintf(stderr, " %s", m->tiers.names[i]);
     }
-    fprintf(stderr, "\nvalidation %s (cross-fitted calibrated probabilities):\n", valid);
+    if (r->validation == LAPSE_VALIDATION_LAST_SNAPSHOT)
+        fprintf(stderr, "\nvalidation %s (cross-fitted calibrated probabilities):\n", last);
+    else
+        fprintf(stderr, "\nvalidation, held-out rows (cross-fitted calibrated probabilities):\n");
     cli_print_metrics(stderr, &r->valid);
 }
 

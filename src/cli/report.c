@@ -7,7 +7,7 @@ void cli_print_metrics(FILE *out, const lapse_metrics_report *r)
 {
     fprintf(out, "rows:      %zu, %zu churners (%.2f%%)\n", r->n, r->positives,
             r->n ? 100.0 * (double)r->positives / (double)r->n : 0.0);
-    fprintf(out, "AUC-ROC:   %.4f\n", r->auc);
+    fprintf(out, "AUC-ROC:   %.4f (standard error %.4f, DeLong)\n", r->auc, r->auc_se);
     fprintf(out, "PR-AUC:    %.4f\n", r->average_precision);
     fprintf(out, "log loss:  %.4f\n", r->log_loss);
     fprintf(out, "Brier:     %.4f\n", r->brier);
@@ -44,6 +44,10 @@ void cli_print_metrics(FILE *out, const lapse_metrics_report *r)
 void cli_print_segments(FILE *out, const lapse_model *m)
 {
     const lapse_model_segments *g = &m->segments;
+    if (g->n_profile == 0) {
+        fprintf(out, "segments: %s\n", CLI_NO_SEGMENTS);
+        return;
+    }
     uint64_t total = 0;
     for (size_t c = 0; c < g->k; c++)
         total += g->sizes[c];
@@ -63,4 +67,39 @@ void cli_print_segments(FILE *out, const lapse_model *m)
             fprintf(out, " %22.4g", g->centroids_original[c * g->n_profile + j]);
         fprintf(out, "\n");
     }
+}
+
+const char *cli_describe_tiers(char *buf, size_t size, const lapse_model *m)
+{
+    const lapse_model_tiers *t = &m->tiers;
+    const int shares = t->kind == LAPSE_TIERS_PERCENTILE;
+    size_t len = (size_t)snprintf(buf, size, "%s", shares ? "at " : "at probabilities ");
+    for (size_t i = 0; i + 1 < t->n_tiers && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, shares ? "%s%g%%" : "%s%g", i ? ", " : "",
+                                shares ? 100 * t->cuts[i] : t->thresholds[i]);
+    if (shares && len < size)
+        snprintf(buf + len, size - len, " of the validation probabilities");
+    return buf;
+}
+
+const char *cli_describe_validation(char *buf, size_t size, const lapse_model *m)
+{
+    const lapse_model_training *t = &m->training;
+    switch (t->validation) {
+    case LAPSE_VALIDATION_USERS:
+        snprintf(buf, size, "a seeded %g%% of users held out (users:%g)", 100 * t->holdout,
+                 t->holdout);
+        break;
+    case LAPSE_VALIDATION_RANDOM:
+        snprintf(buf, size, "a seeded %g%% of rows held out (random:%g)", 100 * t->holdout,
+                 t->holdout);
+        break;
+    case LAPSE_VALIDATION_FILE:
+        snprintf(buf, size, "the users a file listed held out (file:)");
+        break;
+    default:
+        snprintf(buf, size, "the last labelled snapshot held out (last-snapshot)");
+        break;
+    }
+    return buf;
 }

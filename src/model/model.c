@@ -39,6 +39,7 @@ void lapse_model_free(lapse_model *model)
     free(model->calibration.x);
     free(model->calibration.y);
     free(model->tiers.thresholds);
+    free(model->tiers.cuts);
     free_strings(model->tiers.names, model->tiers.n_tiers);
     free(model->training.options);
     free(model->training.lapse_version);
@@ -58,8 +59,10 @@ static void *alloc_array(size_t count, size_t size, int *failed)
 int lapse_model_create(lapse_model **out, const lapse_model_shape *shape, lapse_error *err)
 {
     *out = NULL;
-    if (shape->n_features == 0 || shape->k == 0 || shape->n_profile == 0 || shape->n_tiers == 0)
-        return INVALID("a model needs at least one feature, segment, profile feature and tier");
+    if (shape->n_features == 0 || shape->k == 0 || shape->n_tiers == 0)
+        return INVALID("a model needs at least one feature, segment and tier");
+    if (shape->n_profile == 0 && shape->k != 1)
+        return INVALID("a model without profile features has one segment, not %zu", shape->k);
     if (shape->classifier != LAPSE_CLASSIFIER_LOGISTIC && shape->classifier != LAPSE_CLASSIFIER_SVM)
         return INVALID("unknown classifier kind %d", (int)shape->classifier);
     if (shape->classifier == LAPSE_CLASSIFIER_SVM && shape->n_sv == 0)
@@ -70,7 +73,7 @@ int lapse_model_create(lapse_model **out, const lapse_model_shape *shape, lapse_
     if (shape->calibration == LAPSE_CALIBRATION_ISOTONIC && shape->n_breakpoints == 0)
         return INVALID("isotonic calibration needs at least one breakpoint");
     const size_t nf = shape->n_features, k = shape->k, np = shape->n_profile;
-    if (k > SIZE_MAX / np || (shape->classifier == LAPSE_CLASSIFIER_SVM && shape->n_sv > SIZE_MAX / nf))
+    if ((np && k > SIZE_MAX / np) || (shape->classifier == LAPSE_CLASSIFIER_SVM && shape->n_sv > SIZE_MAX / nf))
         return INVALID("model too large");
 
     lapse_model *m = calloc(1, sizeof *m);
@@ -118,9 +121,13 @@ int lapse_model_create(lapse_model **out, const lapse_model_shape *shape, lapse_
     m->tiers.n_tiers = shape->n_tiers;
     m->tiers.thresholds = alloc_array(shape->n_tiers - 1, sizeof(double), &failed);
     m->tiers.names = alloc_array(shape->n_tiers, sizeof(char *), &failed);
+    m->tiers.kind = LAPSE_TIERS_PROBABILITY;
+    m->tiers.cuts = alloc_array(shape->n_tiers - 1, sizeof(double), &failed);
 
     lapse_model_training *t = &m->training;
-    t->auc = t->pr_auc = t->log_loss = t->brier = t->ece = NAN;
+    t->auc = t->pr_auc = t->log_loss = t->brier = t->ece = t->auc_se = NAN;
+    t->validation = LAPSE_VALIDATION_LAST_SNAPSHOT;
+    t->holdout = NAN;
 
     if (failed) {
         lapse_model_free(m);
@@ -245,11 +252,15 @@ static int check_figure(double value, const char *what, double low, double high,
 static int validate_segments(const lapse_model *m, lapse_error *err)
 {
     const lapse_model_segments *s = &m->segments;
-    if (s->k == 0 || s->n_profile == 0)
-        return INVALID("the model has no segments or no profile features");
-    if (s->k > SIZE_MAX / s->n_profile)
+    if (s->k == 0)
+        return INVALID("the model has no segments");
+    if (s->n_profile == 0 && (s->k != 1 || !s->names || !s->names[0] ||
+                              strcmp(s->names[0], LAPSE_MODEL_NO_SEGMENT) != 0))
+        return INVALID("a model without profile features has one segment, \"%s\"",
+                       LAPSE_MODEL_NO_SEGMENT);
+    if (s->n_profile && s->k > SIZE_MAX / s->n_profile)
         return INVALID("too many segments");
-    if (!s->profile)
+    if (!s->profile && s->n_profile)
         return INVALID("segment profile features are missing");
     unsigned char *used = calloc(m->n_features, 1);
     if (!used)
@@ -332,18 +343,28 @@ static int validate_calibration(const lapse_model_calibration *cal, lapse_error 
     return LAPSE_OK;
 }
 
+/* n values strictly increasing inside (0, 1). */
+static int check_cuts(const double *v, size_t n, const char *what, lapse_error *err)
+{
+    CHECK(check_numbers(v, n, what, 0, err));
+    for (size_t i = 0; i < n; i++) {
+        if (!(v[i] > 0 && v[i] < 1))
+            return INVALID("%s %zu is %g; it must lie between 0 and 1", what, i + 1, v[i]);
+        if (i > 0 && !(v[i] > v[i - 1]))
+            return INVALID("%s %zu (%g) does not increase", what, i + 1, v[i]);
+    }
+    return LAPSE_OK;
+}
+
 static int validate_tiers(const lapse_model_tiers *t, lapse_error *err)
 {
     if (t->n_tiers == 0)
         return INVALID("the model has no risk tiers");
-    CHECK(check_numbers(t->thresholds, t->n_tiers - 1, "risk threshold", 0, err));
-    for (size_t i = 0; i + 1 < t->n_tiers; i++) {
-        if (!(t->thresholds[i] > 0 && t->thresholds[i] < 1))
-            return INVALID("risk threshold %zu is %g; it must lie between 0 and 1", i + 1,
-                           t->thresholds[i]);
-        if (i > 0 && !(t->thresholds[i] > t->thresholds[i - 1]))
-            return INVALID("risk threshold %zu (%g) does not increase", i + 1, t->thresholds[i]);
-    }
+    CHECK(check_cuts(t->thresholds, t->n_tiers - 1, "risk threshold", err));
+    if (t->kind != LAPSE_TIERS_PERCENTILE && t->kind != LAPSE_TIERS_PROBABILITY)
+        return INVALID("unknown risk tier kind %d", (int)t->kind);
+    if (t->kind == LAPSE_TIERS_PERCENTILE)
+        CHECK(check_cuts(t->cuts, t->n_tiers - 1, "percentile tier share", err));
     return check_names(t->names, t->n_tiers, "risk tier", 0, err);
 }
 
@@ -362,6 +383,15 @@ static int validate_training(const lapse_model_training *t, lapse_error *err)
     CHECK(check_figure(t->log_loss, "validation log loss", 0, INFINITY, err));
     CHECK(check_figure(t->brier, "validation Brier score", 0, 1, err));
     CHECK(check_figure(t->ece, "validation calibration error", 0, 1, err));
+    CHECK(check_figure(t->auc_se, "validation AUC standard error", 0, 1, err));
+    if (t->validation < LAPSE_VALIDATION_LAST_SNAPSHOT || t->validation > LAPSE_VALIDATION_FILE)
+        return INVALID("unknown validation kind %d", (int)t->validation);
+    const int shared = t->validation == LAPSE_VALIDATION_USERS ||
+                       t->validation == LAPSE_VALIDATION_RANDOM;
+    if (shared ? !(t->holdout > 0 && t->holdout < 1) : !isnan(t->holdout))
+        return INVALID("held-out share %g does not fit the validation kind", t->holdout);
+    if (t->refit != 0 && t->refit != 1)
+        return INVALID("refit is %d; it must be 0 or 1", t->refit);
     return LAPSE_OK;
 }
 

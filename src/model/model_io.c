@@ -23,23 +23,30 @@ enum { HEADER_SIZE = 20, CRC_SIZE = 4, SECTION_HEADER_SIZE = 12 };
  * needs only those before it). */
 enum {
     SEC_META, SEC_FEAT, SEC_SCAL, SEC_SEGM, SEC_CLSF, SEC_CALB, SEC_TIER, SEC_TRAI,
-    SEC_LABL, /* format 2 only */
+    SEC_LABL, /* format 2 (required), 3 (optional) */
+    SEC_VALD, /* format 3 */
     SEC_COUNT
 };
 static const uint32_t section_tags[SEC_COUNT] = {
     TAG('M', 'E', 'T', 'A'), TAG('F', 'E', 'A', 'T'), TAG('S', 'C', 'A', 'L'),
     TAG('S', 'E', 'G', 'M'), TAG('C', 'L', 'S', 'F'), TAG('C', 'A', 'L', 'B'),
     TAG('T', 'I', 'E', 'R'), TAG('T', 'R', 'A', 'I'), TAG('L', 'A', 'B', 'L'),
+    TAG('V', 'A', 'L', 'D'),
 };
 static const char *const section_names[SEC_COUNT] = { "META", "FEAT", "SCAL", "SEGM", "CLSF",
-                                                      "CALB", "TIER", "TRAI", "LABL" };
+                                                      "CALB", "TIER", "TRAI", "LABL",
+                                                      "VALD" };
 
-/* The format a model is written as: 2 only when it holds what format 1
- * cannot (labels from a file), so every other model keeps format 1's bytes
- * and older builds still read it. */
-static uint32_t format_of(const lapse_model *m)
+/* Whether a section may appear in a file of a format version. */
+enum { SECTION_ABSENT, SECTION_OPTIONAL, SECTION_REQUIRED };
+
+static int section_rule(int section, uint32_t version)
 {
-    return m->meta.labels_sha256[0] ? 2 : 1;
+    if (section == SEC_LABL)
+        return version == 1 ? SECTION_ABSENT : version == 2 ? SECTION_REQUIRED : SECTION_OPTIONAL;
+    if (section == SEC_VALD)
+        return version >= 3 ? SECTION_REQUIRED : SECTION_ABSENT;
+    return SECTION_REQUIRED;
 }
 
 static uint32_t crc_of(const unsigned char *data, size_t size)
@@ -159,6 +166,20 @@ static void end_section(writer *w, size_t at)
         store_u64(w->data + at, (uint64_t)(w->len - at - 8));
 }
 
+static void encode_validation(writer *w, const lapse_model *m)
+{
+    const lapse_model_training *t = &m->training;
+    const size_t at = begin_section(w, SEC_VALD);
+    put_u8(w, (unsigned)t->validation);
+    put_f64(w, t->holdout);
+    put_u8(w, (unsigned)t->refit);
+    put_f64(w, t->auc_se);
+    put_u8(w, (unsigned)m->tiers.kind);
+    put_f64s(w, m->tiers.kind == LAPSE_TIERS_PERCENTILE ? m->tiers.cuts : m->tiers.thresholds,
+             m->tiers.n_tiers - 1);
+    end_section(w, at);
+}
+
 static void encode_sections(writer *w, const lapse_model *m)
 {
     size_t at = begin_section(w, SEC_META);
@@ -253,11 +274,12 @@ static void encode_sections(writer *w, const lapse_model *m)
     put_f64(w, t->ece);
     end_section(w, at);
 
-    if (format_of(m) >= 2) {
+    if (m->meta.labels_sha256[0]) {
         at = begin_section(w, SEC_LABL);
         put_str(w, m->meta.labels_sha256);
         end_section(w, at);
     }
+    encode_validation(w, m);
 }
 
 /* The format stores counts as u32. */
@@ -281,7 +303,7 @@ int lapse_model_encode(unsigned char **out, size_t *size, const lapse_model *mod
                                "a count exceeds what the model file stores (2^32 - 1)");
     writer w = { NULL, 0, 0, 0 };
     put_bytes(&w, model_magic, sizeof model_magic);
-    put_u32(&w, format_of(model));
+    put_u32(&w, LAPSE_MODEL_FORMAT_VERSION);
     put_u64(&w, 0); /* the size, once known */
     encode_sections(&w, model);
     unsigned char *crc = reserve(&w, CRC_SIZE);
@@ -676,10 +698,45 @@ static int decode_labels(reader *r, lapse_model *m)
               : MALFORMED(r, r->pos, "section LABL holds no sha256 (64 lower-case hex digits)");
 }
 
+static int decode_validation(reader *r, lapse_model *m)
+{
+    lapse_model_training *t = &m->training;
+    unsigned validation, refit, tier_kind;
+    TRY(get_u8(r, &validation));
+    t->validation = (lapse_validation_kind)validation;
+    TRY(get_f64(r, &t->holdout));
+    TRY(get_u8(r, &refit));
+    t->refit = (int)refit;
+    TRY(get_f64(r, &t->auc_se));
+    TRY(get_u8(r, &tier_kind));
+    m->tiers.kind = (lapse_tier_kind)tier_kind;
+    /* TIER, decoded before, gave n_tiers >= 1. */
+    return get_f64s(r, &m->tiers.cuts, m->tiers.n_tiers - 1, "tier cut-offs");
+}
+
+/* What a model of format 1 or 2 (no VALD) was: validated on its last
+ * snapshot, no refit, tiers at the shares every trained model used. */
+static int default_validation(lapse_model *m)
+{
+    static const double shares[3] = { 0.50, 0.80, 0.95 };
+    lapse_model_tiers *tiers = &m->tiers;
+    m->training.validation = LAPSE_VALIDATION_LAST_SNAPSHOT;
+    m->training.holdout = m->training.auc_se = NAN;
+    m->training.refit = 0;
+    tiers->cuts = alloc_zeroed(tiers->n_tiers - 1, sizeof *tiers->cuts);
+    if (!tiers->cuts)
+        return LAPSE_ERR_NOMEM;
+    const int trained = tiers->n_tiers == 4;
+    tiers->kind = trained ? LAPSE_TIERS_PERCENTILE : LAPSE_TIERS_PROBABILITY;
+    memcpy(tiers->cuts, trained ? shares : tiers->thresholds,
+           (tiers->n_tiers - 1) * sizeof *tiers->cuts);
+    return LAPSE_OK;
+}
+
 static int (*const section_decoders[SEC_COUNT])(reader *, lapse_model *) = {
     decode_meta,     decode_features,   decode_scaler,      decode_segments,
     decode_classifier, decode_calibration, decode_tiers,     decode_training,
-    decode_labels,
+    decode_labels,   decode_validation,
 };
 
 /* "META", or the four bytes in hex when they are not letters. */
@@ -748,14 +805,13 @@ static int check_envelope(const unsigned char *data, size_t size, const char *pa
 }
 
 /* Finds each section's payload [start, end) and refuses unknown, duplicate
- * and missing ones. */
-static int index_sections(size_t starts[SEC_COUNT], size_t ends[SEC_COUNT],
+ * and missing ones; seen[i] says whether section i is there. */
+static int index_sections(size_t starts[SEC_COUNT], size_t ends[SEC_COUNT], int seen[SEC_COUNT],
                           const unsigned char *data, size_t size, const char *path,
                           lapse_error *err)
 {
     const size_t body_end = size - CRC_SIZE;
-    const int sections = load_u32(data + 8) >= 2 ? SEC_COUNT : SEC_LABL;
-    int seen[SEC_COUNT] = { 0 };
+    const uint32_t version = load_u32(data + 8);
     size_t pos = HEADER_SIZE;
     while (pos < body_end) {
         if (body_end - pos < SECTION_HEADER_SIZE)
@@ -765,8 +821,8 @@ static int index_sections(size_t starts[SEC_COUNT], size_t ends[SEC_COUNT],
         const uint32_t tag = load_u32(data + pos);
         const uint64_t length = load_u64(data + pos + 4);
         int section = -1;
-        for (int i = 0; i < sections; i++)
-            if (section_tags[i] == tag)
+        for (int i = 0; i < SEC_COUNT; i++)
+            if (section_tags[i] == tag && section_rule(i, version) != SECTION_ABSENT)
                 section = i;
         char tag_text[16];
         format_tag(tag_text, sizeof tag_text, tag);
@@ -786,8 +842,8 @@ static int index_sections(size_t starts[SEC_COUNT], size_t ends[SEC_COUNT],
         ends[section] = starts[section] + (size_t)length;
         pos = ends[section];
     }
-    for (int i = 0; i < sections; i++)
-        if (!seen[i])
+    for (int i = 0; i < SEC_COUNT; i++)
+        if (!seen[i] && section_rule(i, version) == SECTION_REQUIRED)
             return lapse_error_set(err, LAPSE_ERR_FORMAT, path, 0, 0, (int64_t)body_end,
                                    "model file has no %s section", section_names[i]);
     return LAPSE_OK;
@@ -802,7 +858,8 @@ int lapse_model_decode(lapse_model **out, const void *data, size_t size, const c
     if (status)
         return status;
     size_t starts[SEC_COUNT], ends[SEC_COUNT];
-    status = index_sections(starts, ends, bytes, size, path, err);
+    int seen[SEC_COUNT] = { 0 };
+    status = index_sections(starts, ends, seen, bytes, size, path, err);
     if (status)
         return status;
     lapse_model *m = calloc(1, sizeof *m);
@@ -810,14 +867,17 @@ int lapse_model_decode(lapse_model **out, const void *data, size_t size, const c
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
     /* Errors land in a local struct so that a NULL err still yields the code. */
     lapse_error local = LAPSE_ERROR_INIT;
-    const int sections = load_u32(bytes + 8) >= 2 ? SEC_COUNT : SEC_LABL;
-    for (int i = 0; i < sections && !status; i++) {
+    for (int i = 0; i < SEC_COUNT && !status; i++) {
+        if (!seen[i])
+            continue;
         reader r = { bytes, starts[i], ends[i], section_names[i], path, &local };
         status = section_decoders[i](&r, m);
         if (!status && r.pos != r.end)
             status = MALFORMED(&r, r.pos, "section %s has %zu bytes left over", r.section,
                                r.end - r.pos);
     }
+    if (!status && !seen[SEC_VALD] && default_validation(m))
+        status = lapse_error_set(&local, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
     if (!status) {
         status = lapse_model_validate(m, &local);
         if (status) {

@@ -1,5 +1,6 @@
-/* lapse_train: split by time, scale, segment, fit, calibrate, tier. */
+/* lapse_train: split, scale, segment, fit, calibrate, tier, refit. */
 #include "lapse/train.h"
+#include "train_internal.h"
 
 #include "lapse/calibrate.h"
 #include "lapse/features.h"
@@ -19,7 +20,6 @@
 
 #define TIER_COUNT LAPSE_TRAIN_TIERS
 static const char *const tier_names[TIER_COUNT] = { "low", "medium", "high", "critical" };
-static const double tier_quantiles[TIER_COUNT - 1] = { 0.50, 0.80, 0.95 };
 #define TIER_EDGE 1e-6
 
 /* splitmix64: seedable and the same on every platform. */
@@ -57,8 +57,8 @@ static int check_options(const lapse_train_options *o, lapse_error *err)
     const char *bad = NULL;
     if (o->model != LAPSE_CLASSIFIER_LOGISTIC && o->model != LAPSE_CLASSIFIER_SVM)
         bad = "model must be logistic or svm";
-    else if (o->k < 1 || o->k > 64)
-        bad = "k must be within 1..64";
+    else if (o->k > 64)
+        bad = "k must be within 1..64, or LAPSE_TRAIN_K_AUTO";
     else if (o->kmeans_restarts < 1)
         bad = "k-means restarts must be at least 1";
     else if (o->kernel != LAPSE_KERNEL_RBF && o->kernel != LAPSE_KERNEL_LINEAR)
@@ -73,82 +73,21 @@ static int check_options(const lapse_train_options *o, lapse_error *err)
         bad = "calibration folds must be at least 2";
     else if (o->threads < 1)
         bad = "threads must be at least 1";
+    else if (o->validate && (o->validate < LAPSE_VALIDATION_LAST_SNAPSHOT ||
+                             o->validate > LAPSE_VALIDATION_FILE))
+        bad = "unknown validation kind";
+    else if (!(o->holdout > 0 && o->holdout < 1))
+        bad = "the held-out share must lie between 0 and 1";
+    else if (o->validate == LAPSE_VALIDATION_FILE && !(o->holdout_file && o->holdout_file[0]))
+        bad = "--validate file: needs the held-out users' file";
+    else if (o->tiers != LAPSE_TIERS_PERCENTILE && o->tiers != LAPSE_TIERS_PROBABILITY)
+        bad = "unknown tier kind";
+    else if (!(o->tier_cuts[0] > 0 && o->tier_cuts[0] < o->tier_cuts[1] &&
+               o->tier_cuts[1] < o->tier_cuts[2] && o->tier_cuts[2] < 1))
+        bad = "tier cut-offs must increase strictly between 0 and 1";
     if (bad)
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "%s", bad);
     return 0;
-}
-
-/* The time split: *valid_asof is the latest labelled snapshot. Fills the row
- * numbers of training and validation rows (both in table order). */
-typedef struct {
-    size_t *train, *valid;
-    size_t n_train, n_valid, unlabelled, snapshots_train;
-    int64_t first_asof, valid_asof;
-} split;
-
-static int cmp_int64(const void *a, const void *b)
-{
-    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static int split_rows(split *s, const lapse_table *t, lapse_error *err)
-{
-    memset(s, 0, sizeof *s);
-    int have = 0;
-    for (size_t i = 0; i < t->n_rows; i++) {
-        if (t->labels[i] < 0) {
-            s->unlabelled++;
-            continue;
-        }
-        if (!have || t->asof[i] > s->valid_asof)
-            s->valid_asof = t->asof[i];
-        if (!have || t->asof[i] < s->first_asof)
-            s->first_asof = t->asof[i];
-        have = 1;
-    }
-    if (!have)
-        return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
-                               "no labelled rows: training needs labels from at least two "
-                               "snapshots (extract without --no-labels)");
-    if (s->first_asof == s->valid_asof) {
-        char d[32];
-        lapse_time_format_date(d, s->valid_asof);
-        return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
-                               "labelled rows from one snapshot only (%s): training needs at "
-                               "least two, the latest for validation and earlier ones to train "
-                               "on (extract with --asof DATE,DATE,...)",
-                               d);
-    }
-    s->train = malloc(t->n_rows * sizeof *s->train);
-    s->valid = malloc(t->n_rows * sizeof *s->valid);
-    if (!s->train || !s->valid)
-        return nomem(err);
-    for (size_t i = 0; i < t->n_rows; i++) {
-        if (t->labels[i] < 0)
-            continue;
-        if (t->asof[i] == s->valid_asof)
-            s->valid[s->n_valid++] = i;
-        else
-            s->train[s->n_train++] = i;
-    }
-    /* Distinct training snapshots, for the report. */
-    int64_t *dates = malloc(s->n_train * sizeof *dates);
-    if (!dates)
-        return nomem(err);
-    for (size_t i = 0; i < s->n_train; i++)
-        dates[i] = t->asof[s->train[i]];
-    qsort(dates, s->n_train, sizeof *dates, cmp_int64);
-    for (size_t i = 0; i < s->n_train; i++)
-        s->snapshots_train += i == 0 || dates[i] != dates[i - 1];
-    free(dates);
-    return 0;
-}
-
-static void split_free(split *s)
-{
-    free(s->train);
-    free(s->valid);
 }
 
 static int check_classes(const int *y, size_t n, const char *what, size_t *positives,
@@ -164,30 +103,6 @@ static int check_classes(const int *y, size_t n, const char *what, size_t *posit
                                "churners and others",
                                what, pos ? "churners" : "non-churners", n);
     return 0;
-}
-
-/* The held-out snapshot validates the model and fits its calibration: with
- * a handful of rows its figures are noise (or NaN) and would still be saved
- * as the model's. */
-static int check_validation(const int *y, const split *s, size_t *positives, lapse_error *err)
-{
-    size_t pos = 0;
-    for (size_t i = 0; i < s->n_valid; i++)
-        pos += y[i] != 0;
-    *positives = pos;
-    const size_t neg = s->n_valid - pos;
-    if (s->n_valid >= LAPSE_TRAIN_MIN_VALID_ROWS && pos >= LAPSE_TRAIN_MIN_VALID_CLASS &&
-        neg >= LAPSE_TRAIN_MIN_VALID_CLASS)
-        return 0;
-    char day[16];
-    lapse_time_format_date(day, s->valid_asof);
-    return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
-                           "the validation snapshot %s has %zu labelled rows (%zu churners, %zu "
-                           "others): too few to validate a model, which needs at least %d rows "
-                           "and %d of each class there (extract more users, or label a later "
-                           "snapshot)",
-                           day, s->n_valid, pos, neg, LAPSE_TRAIN_MIN_VALID_ROWS,
-                           LAPSE_TRAIN_MIN_VALID_CLASS);
 }
 
 /* Copies the chosen rows of the table into a dense matrix. */
@@ -251,8 +166,8 @@ static void dataset_free(dataset *ds)
     free(ds->fv);
 }
 
-static int gather_rows(dataset *ds, lapse_train_report *r, const lapse_table *t, const split *s,
-                       lapse_error *err)
+static int gather_rows(dataset *ds, lapse_train_report *r, const lapse_table *t,
+                       const train_split *s, lapse_error *err)
 {
     ds->xt = gather(t, s->train, s->n_train);
     ds->xv = gather(t, s->valid, s->n_valid);
@@ -265,10 +180,9 @@ static int gather_rows(dataset *ds, lapse_train_report *r, const lapse_table *t,
         ds->yt[i] = t->labels[s->train[i]] > 0;
     for (size_t i = 0; i < s->n_valid; i++)
         ds->yv[i] = t->labels[s->valid[i]] > 0;
-    int rc = check_classes(ds->yt, s->n_train, "training", &r->train_positives, err);
-    if (rc == 0)
-        rc = check_validation(ds->yv, s, &r->valid_positives, err);
-    return rc;
+    for (size_t i = 0; i < s->n_valid; i++)
+        r->valid_positives += (size_t)ds->yv[i];
+    return check_classes(ds->yt, s->n_train, "training", &r->train_positives, err);
 }
 
 /* The scaler's domain check over gathered rows x (table rows rows[0..n)),
@@ -289,8 +203,8 @@ static int check_domain(const lapse_scaler *sc, const lapse_table *t, const doub
 
 /* The model's scaler: the registry's transforms, fitted on the training rows
  * once every labelled row is in its domain. */
-static int fit_scaler(lapse_scaler *sc, const lapse_table *t, const split *s, const dataset *ds,
-                      lapse_error *err)
+static int fit_scaler(lapse_scaler *sc, size_t *constant, const lapse_table *t,
+                      const train_split *s, const dataset *ds, lapse_error *err)
 {
     const size_t d = t->n_features;
     if (lapse_scaler_alloc(sc, d) < 0)
@@ -308,6 +222,20 @@ static int fit_scaler(lapse_scaler *sc, const lapse_table *t, const split *s, co
                                "%s: the training values sum beyond a double (values near "
                                "1e308); no scale fits them",
                                t->feature_names[bad]);
+    /* A column constant over the training rows is dropped (see
+     * LAPSE_MODEL_SCALE_DROPPED), not scaled by 1. */
+    *constant = 0;
+    for (size_t j = 0; j < d; j++) {
+        const double first = lapse_scaler_transform(sc->transform[j], ds->xt[j]);
+        size_t i = 1;
+        while (i < s->n_train &&
+               lapse_scaler_transform(sc->transform[j], ds->xt[i * d + j]) == first)
+            i++;
+        if (i == s->n_train) {
+            sc->scale[j] = LAPSE_MODEL_SCALE_DROPPED;
+            ++*constant;
+        }
+    }
     return 0;
 }
 
@@ -332,20 +260,109 @@ static void segments_free(segments *g)
     free(g->names);
 }
 
-static int fit_segments(segments *g, const lapse_table *t, const double *raw, size_t n,
-                        const lapse_train_options *o, lapse_error *err)
+/* A model without segments: one segment, LAPSE_MODEL_NO_SEGMENT, holding
+ * every training row; why goes into the report (a static string). */
+static int no_segments(segments *g, lapse_train_report *r, size_t n, const char *why,
+                       lapse_error *err)
 {
-    const size_t d = t->n_features, k = o->k;
+    segments_free(g);
     memset(g, 0, sizeof *g);
-    g->k = k;
+    g->k = 1;
+    g->silhouette = NAN;
+    g->sizes = calloc(1, sizeof *g->sizes);
+    g->names = calloc(1, sizeof *g->names);
+    if (!g->sizes || !g->names)
+        return nomem(err);
+    g->sizes[0] = n;
+    snprintf(g->names[0], LAPSE_KMEANS_NAME_MAX, "%s", LAPSE_MODEL_NO_SEGMENT);
+    r->no_segments = why;
+    lapse_log(LAPSE_LOG_WARN, "no segments: %s; every user is in segment \"%s\"", why,
+              LAPSE_MODEL_NO_SEGMENT);
+    return 0;
+}
+
+/* A profile column whose transformed values spread less than this (sd,
+ * relative to max(1, |mean|)) holds no profile to segment on. */
+#define PROFILE_MIN_SD 1e-9
+
+/* Whether any profile column of z's source varies (population sd of the
+ * transformed values, two passes). */
+static int profile_varies(const lapse_scaler *ps, const double *raw, size_t n, size_t d,
+                          const uint32_t *profile, size_t p)
+{
+    for (size_t j = 0; j < p; j++) {
+        double mean = 0, ss = 0;
+        for (size_t i = 0; i < n; i++)
+            mean += lapse_scaler_transform(ps->transform[j], raw[i * d + profile[j]]);
+        mean /= (double)n;
+        for (size_t i = 0; i < n; i++) {
+            const double dev = lapse_scaler_transform(ps->transform[j], raw[i * d + profile[j]]) - mean;
+            ss += dev * dev;
+        }
+        if (sqrt(ss / (double)n) > PROFILE_MIN_SD * fmax(1.0, fabs(mean)))
+            return 1;
+    }
+    return 0;
+}
+
+/* --k auto: the k in LAPSE_TRAIN_K_AUTO_MIN..MAX (at most n) whose fit has
+ * the highest sampled silhouette (the smaller k on a tie); its centroids
+ * and labels are left in centroids and labels. */
+static int choose_k(size_t *k_out, double *centroids, int *labels, lapse_train_report *r,
+                    const double *z, size_t n, size_t p, const lapse_kmeans_options *base,
+                    const lapse_train_options *o, lapse_error *err)
+{
+    const size_t k_max = n < LAPSE_TRAIN_K_AUTO_MAX ? n : LAPSE_TRAIN_K_AUTO_MAX;
+    double *c = malloc(LAPSE_TRAIN_K_AUTO_MAX * p * sizeof *c);
+    int *l = malloc(n * sizeof *l);
+    double best = -INFINITY;
+    int rc = c && l ? 0 : nomem(err);
+    *k_out = 0;
+    for (size_t k = LAPSE_TRAIN_K_AUTO_MIN; rc == 0 && k <= k_max; k++) {
+        lapse_kmeans_options ko = *base;
+        ko.k = k;
+        if ((rc = lapse_kmeans_fit(c, l, NULL, z, n, p, &ko, err)) < 0)
+            break;
+        double sil;
+        lapse_error ignored = LAPSE_ERROR_INIT;
+        if (lapse_kmeans_silhouette(&sil, z, l, n, p, k, o->silhouette_sample, o->seed,
+                                    &ignored) < 0)
+            continue; /* fewer than two clusters in the sample: not a candidate */
+        r->k_silhouette[k] = sil;
+        if (sil > best) {
+            best = sil;
+            *k_out = k;
+            memcpy(centroids, c, k * p * sizeof *c);
+            memcpy(labels, l, n * sizeof *l);
+        }
+    }
+    if (rc == 0 && *k_out == 0)
+        rc = lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
+                             "--k auto: no k from %d to %d gave two segments with a silhouette "
+                             "(%zu training rows)",
+                             LAPSE_TRAIN_K_AUTO_MIN, LAPSE_TRAIN_K_AUTO_MAX, n);
+    free(c);
+    free(l);
+    return rc;
+}
+
+static int fit_segments(segments *g, lapse_train_report *r, const lapse_table *t,
+                        const double *raw, size_t n, const lapse_train_options *o,
+                        lapse_error *err)
+{
+    const size_t d = t->n_features;
+    const int auto_k = o->k == LAPSE_TRAIN_K_AUTO;
+    size_t k = auto_k ? LAPSE_TRAIN_K_AUTO_MAX : o->k;
+    memset(g, 0, sizeof *g);
     g->silhouette = NAN;
     for (size_t j = 0; j < d; j++)
         g->n_profile += (size_t)registry_profile(t->feature_names[j]);
     if (g->n_profile == 0)
-        return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
-                               "the table has no profile feature to segment users on (e.g. "
-                               "share_core, share_social: see lapse extract --features)");
-    if (n < k)
+        return no_segments(g, r, n,
+                           "the table has no profile feature (e.g. share_core, share_social: "
+                           "see lapse extract --features)",
+                           err);
+    if (!auto_k && n < k)
         return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
                                "%zu training rows cannot make %zu segments", n, k);
     const size_t p = g->n_profile;
@@ -355,11 +372,11 @@ static int fit_segments(segments *g, const lapse_table *t, const double *raw, si
     g->original = malloc(k * p * sizeof *g->original);
     g->sizes = calloc(k, sizeof *g->sizes);
     g->names = calloc(k, sizeof *g->names);
-    double *z = malloc(n * p * sizeof *z);
+    double *z = malloc(n * p * sizeof *z), *sd = malloc(p * sizeof *sd);
     int *labels = malloc(n * sizeof *labels);
     int rc = 0;
     if (!g->profile || no_scaler || !g->centroids || !g->original || !g->sizes || !g->names || !z ||
-        !labels) {
+        !sd || !labels) {
         rc = nomem(err);
         goto done;
     }
@@ -380,12 +397,19 @@ static int fit_segments(segments *g, const lapse_table *t, const double *raw, si
             roles.spend_per_purchase = (int)c;
         c++;
     }
+    if (!profile_varies(&g->scaler, raw, n, d, g->profile, p)) {
+        rc = no_segments(g, r, n, "the profile features have no variance over the training rows",
+                         err);
+        goto done;
+    }
     size_t unused;
     /* The rows and transforms of the model's scaler, which has refused a mean
      * that is not finite already. */
     (void)lapse_scaler_fit(&g->scaler, &unused, raw, n, d, g->profile, p);
-    for (size_t j = 0; j < p; j++)
+    for (size_t j = 0; j < p; j++) {
+        sd[j] = g->scaler.scale[j];
         g->scaler.scale[j] /= profile_weight(t->feature_names[g->profile[j]]);
+    }
     /* Standardized exactly as lapse_model_segment_rows will at scoring time. */
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < p; j++)
@@ -398,18 +422,21 @@ static int fit_segments(segments *g, const lapse_table *t, const double *raw, si
     /* One BLAS thread wherever a sum goes into the model: OpenBLAS splits
      * sums differently per thread count, and a model must not depend on -@. */
     ko.threads = 1;
-    rc = lapse_kmeans_fit(g->centroids, labels, NULL, z, n, p, &ko, err);
+    if (auto_k)
+        rc = choose_k(&k, g->centroids, labels, r, z, n, p, &ko, o, err);
+    else
+        rc = lapse_kmeans_fit(g->centroids, labels, NULL, z, n, p, &ko, err);
     if (rc < 0)
         goto done;
+    g->k = k;
     for (size_t i = 0; i < n; i++)
         g->sizes[labels[i]]++;
     /* Centroids in the transformed units first: the naming standardizes
-     * them with the data's mean and sd, which is exactly z. */
+     * them by the data's own mean and sd (without the distance weights). */
     memcpy(g->original, g->centroids, k * p * sizeof *g->original);
     lapse_kmeans_standardize_invert(g->original, k, p, g->scaler.mean, g->scaler.scale);
     if (roles.share_core >= 0 && roles.share_social >= 0 && roles.share_coupon_purchases >= 0) {
-        rc = lapse_kmeans_name(g->names, g->original, k, p, &roles, g->scaler.mean,
-                               g->scaler.scale, err);
+        rc = lapse_kmeans_name(g->names, g->original, k, p, &roles, g->scaler.mean, sd, err);
         if (rc < 0)
             goto done;
     } else {
@@ -421,15 +448,16 @@ static int fit_segments(segments *g, const lapse_table *t, const double *raw, si
             if (g->scaler.transform[j] == LAPSE_TRANSFORM_LOG1P)
                 g->original[c * p + j] = expm1(g->original[c * p + j]);
     if (k >= 2) {
-        double s;
+        double sil;
         lapse_error ignored = LAPSE_ERROR_INIT;
         /* Fewer than two clusters in the sample leaves the silhouette unmeasured. */
-        if (lapse_kmeans_silhouette(&s, z, labels, n, p, k, o->silhouette_sample, o->seed,
+        if (lapse_kmeans_silhouette(&sil, z, labels, n, p, k, o->silhouette_sample, o->seed,
                                     &ignored) == 0)
-            g->silhouette = s;
+            g->silhouette = sil;
     }
 done:
     free(z);
+    free(sd);
     free(labels);
     return rc;
 }
@@ -441,8 +469,11 @@ typedef struct {
     lapse_svm_model svm;      /* SVM */
 } classifier;
 
+/* active: the features that vary over the training rows, for the default
+ * RBF gamma 1 / active (the dropped ones are 0 in every row). */
 static int fit_classifier(classifier *c, lapse_train_report *r, const double *x, const int *y,
-                          size_t n, size_t d, const lapse_train_options *o, lapse_error *err)
+                          size_t n, size_t d, size_t active, const lapse_train_options *o,
+                          lapse_error *err)
 {
     const double start = now_seconds();
     lapse_svm_model blank = LAPSE_SVM_MODEL_INIT;
@@ -468,7 +499,7 @@ static int fit_classifier(classifier *c, lapse_train_report *r, const double *x,
         lapse_svm_options so = LAPSE_SVM_OPTIONS_INIT;
         so.kernel = o->kernel == LAPSE_KERNEL_LINEAR ? LAPSE_SVM_LINEAR : LAPSE_SVM_RBF;
         so.C = o->C;
-        so.gamma = o->kernel == LAPSE_KERNEL_LINEAR ? 0 : (o->gamma > 0 ? o->gamma : 1.0 / (double)d);
+        so.gamma = o->kernel == LAPSE_KERNEL_LINEAR ? 0 : (o->gamma > 0 ? o->gamma : 1.0 / (double)(active ? active : 1));
         so.seed = o->seed;
         so.max_train = o->max_train ? o->max_train : LAPSE_TRAIN_MAX_TRAIN_DEFAULT;
         if (o->grid) {
@@ -612,12 +643,12 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-void lapse_train_tiers(double *thr, double *p, size_t n)
+void lapse_train_tiers(double *thr, double *p, size_t n, const double *shares)
 {
     qsort(p, n, sizeof *p, cmp_double);
     double prev = 0;
     for (int q = 0; q < TIER_COUNT - 1; q++) {
-        size_t at = (size_t)ceil(tier_quantiles[q] * (double)n);
+        size_t at = (size_t)ceil(shares[q] * (double)n);
         if (at >= n)
             at = n - 1;
         double t = p[at];
@@ -667,8 +698,46 @@ static void options_text(char *buf, size_t size, const lapse_train_options *o,
                o->max_train ? o->max_train : (size_t)LAPSE_TRAIN_MAX_TRAIN_DEFAULT,
                r->classifier_rows, o->grid ? " grid" : "");
     }
-    append(buf, size, &len, " k=%zu restarts=%d calib_folds=%d seed=%llu", o->k,
-           o->kmeans_restarts, o->calib_folds, (unsigned long long)o->seed);
+    if (o->k == LAPSE_TRAIN_K_AUTO)
+        append(buf, size, &len, " k=auto");
+    else
+        append(buf, size, &len, " k=%zu", o->k);
+    char how[64];
+    train_split_describe(how, sizeof how, r->validation, o->holdout, "FILE");
+    append(buf, size, &len, " restarts=%d calib_folds=%d seed=%llu validate=%s%s tiers=%c:%g,%g,%g",
+           o->kmeans_restarts, o->calib_folds, (unsigned long long)o->seed, how,
+           o->refit ? " refit" : "", o->tiers == LAPSE_TIERS_PROBABILITY ? 'p' : 'q',
+           o->tier_cuts[0], o->tier_cuts[1], o->tier_cuts[2]);
+}
+
+/* The model's classifier becomes a copy of c (its arrays sized anew). */
+static int set_classifier(lapse_model *m, const classifier *c, lapse_error *err)
+{
+    const size_t d = m->n_features;
+    lapse_model_classifier *mc = &m->classifier;
+    free(mc->weights);
+    free(mc->sv);
+    free(mc->coef);
+    memset(mc, 0, sizeof *mc);
+    mc->kind = c->kind;
+    if (c->kind == LAPSE_CLASSIFIER_LOGISTIC) {
+        if (!(mc->weights = malloc(d * sizeof *mc->weights)))
+            return nomem(err);
+        memcpy(mc->weights, c->w, d * sizeof *c->w);
+        mc->bias = c->bias;
+        return 0;
+    }
+    mc->kernel = c->svm.kernel == LAPSE_SVM_LINEAR ? LAPSE_KERNEL_LINEAR : LAPSE_KERNEL_RBF;
+    mc->gamma = mc->kernel == LAPSE_KERNEL_RBF ? c->svm.gamma : 0;
+    mc->rho = c->svm.rho;
+    mc->n_sv = c->svm.n_sv;
+    mc->sv = malloc((c->svm.n_sv ? c->svm.n_sv : 1) * d * sizeof *mc->sv);
+    mc->coef = malloc((c->svm.n_sv ? c->svm.n_sv : 1) * sizeof *mc->coef);
+    if (!mc->sv || !mc->coef)
+        return nomem(err);
+    memcpy(mc->sv, c->svm.sv, c->svm.n_sv * d * sizeof *c->svm.sv);
+    memcpy(mc->coef, c->svm.coef, c->svm.n_sv * sizeof *c->svm.coef);
+    return 0;
 }
 
 /* A model of the right shape holding the features, scaler, segments and
@@ -692,31 +761,27 @@ static int build_model(lapse_model **out, const lapse_table *t, const lapse_scal
     memcpy(m->scaler.scale, sc->scale, d * sizeof *sc->scale);
 
     const size_t kp = g->k * g->n_profile;
-    memcpy(m->segments.profile, g->profile, g->n_profile * sizeof *g->profile);
-    memcpy(m->segments.transform, g->scaler.transform, g->n_profile);
-    memcpy(m->segments.mean, g->scaler.mean, g->n_profile * sizeof *g->scaler.mean);
-    memcpy(m->segments.scale, g->scaler.scale, g->n_profile * sizeof *g->scaler.scale);
-    memcpy(m->segments.centroids, g->centroids, kp * sizeof *g->centroids);
-    memcpy(m->segments.centroids_original, g->original, kp * sizeof *g->original);
+    if (g->n_profile) { /* none without segments */
+        memcpy(m->segments.profile, g->profile, g->n_profile * sizeof *g->profile);
+        memcpy(m->segments.transform, g->scaler.transform, g->n_profile);
+        memcpy(m->segments.mean, g->scaler.mean, g->n_profile * sizeof *g->scaler.mean);
+        memcpy(m->segments.scale, g->scaler.scale, g->n_profile * sizeof *g->scaler.scale);
+        memcpy(m->segments.centroids, g->centroids, kp * sizeof *g->centroids);
+        memcpy(m->segments.centroids_original, g->original, kp * sizeof *g->original);
+    }
     memcpy(m->segments.sizes, g->sizes, g->k * sizeof *g->sizes);
     m->segments.silhouette = g->silhouette;
     for (size_t i = 0; i < g->k; i++)
         if (!(m->segments.names[i] = dup_string(g->names[i])))
             goto nomem;
 
-    lapse_model_classifier *mc = &m->classifier;
-    if (c->kind == LAPSE_CLASSIFIER_LOGISTIC) {
-        memcpy(mc->weights, c->w, d * sizeof *c->w);
-        mc->bias = c->bias;
-    } else {
-        mc->kernel = c->svm.kernel == LAPSE_SVM_LINEAR ? LAPSE_KERNEL_LINEAR : LAPSE_KERNEL_RBF;
-        mc->gamma = mc->kernel == LAPSE_KERNEL_RBF ? c->svm.gamma : 0;
-        mc->rho = c->svm.rho;
-        memcpy(mc->sv, c->svm.sv, c->svm.n_sv * d * sizeof *c->svm.sv);
-        memcpy(mc->coef, c->svm.coef, c->svm.n_sv * sizeof *c->svm.coef);
-    }
     *out = m;
-    return 0;
+    rc = set_classifier(m, c, err);
+    if (rc < 0) {
+        lapse_model_free(m);
+        *out = NULL;
+    }
+    return rc;
 nomem:
     lapse_model_free(m);
     return nomem(err);
@@ -777,25 +842,72 @@ done:
     return rc;
 }
 
-/* Tier thresholds at quantiles of the calibrated validation probabilities
- * of the decisions f[0..n). */
-static int set_tiers(lapse_model *m, const double *f, size_t n, lapse_error *err)
+/* Tier thresholds: at shares of the calibrated validation probabilities
+ * of the decisions f[0..n), or at the probabilities asked for. */
+static int set_tiers(lapse_model *m, const double *f, size_t n, const lapse_train_options *o,
+                     lapse_error *err)
 {
-    double *p = malloc(n * sizeof *p);
-    if (!p)
-        return nomem(err);
-    for (size_t i = 0; i < n; i++)
-        p[i] = lapse_model_calibrate(m, f[i]);
-    lapse_train_tiers(m->tiers.thresholds, p, n);
-    free(p);
+    m->tiers.kind = o->tiers;
+    memcpy(m->tiers.cuts, o->tier_cuts, (TIER_COUNT - 1) * sizeof *o->tier_cuts);
+    if (o->tiers == LAPSE_TIERS_PROBABILITY) {
+        memcpy(m->tiers.thresholds, o->tier_cuts, (TIER_COUNT - 1) * sizeof *o->tier_cuts);
+    } else {
+        double *p = malloc(n * sizeof *p);
+        if (!p)
+            return nomem(err);
+        for (size_t i = 0; i < n; i++)
+            p[i] = lapse_model_calibrate(m, f[i]);
+        lapse_train_tiers(m->tiers.thresholds, p, n, o->tier_cuts);
+        free(p);
+    }
     for (int i = 0; i < TIER_COUNT; i++)
         if (!(m->tiers.names[i] = dup_string(tier_names[i])))
             return nomem(err);
     return 0;
 }
 
+/* Refit: the classifier again, with the parameters chosen (C, gamma; no
+ * grid), on every labelled row: the training rows (ds->xt, scaled already)
+ * and the held-out ones. Its decisions go through the calibration fitted
+ * on the first classifier's decisions, which the two share the scale of
+ * (same scaler, same penalty, a few more rows): bench/RESULTS.md
+ * ("Refit") measures what this does on later snapshots. */
+static int refit_classifier(lapse_model *m, lapse_train_report *r, const dataset *ds,
+                            const train_split *s, size_t active, const lapse_train_options *o,
+                            lapse_error *err)
+{
+    const size_t d = m->n_features, n = s->n_train + s->n_valid;
+    double *x = malloc(n * d * sizeof *x);
+    int *y = malloc(n * sizeof *y);
+    classifier c = { LAPSE_CLASSIFIER_LOGISTIC, NULL, 0, LAPSE_SVM_MODEL_INIT };
+    int rc = x && y ? 0 : nomem(err);
+    if (rc == 0) {
+        memcpy(x, ds->xt, s->n_train * d * sizeof *x);
+        lapse_scaler_apply(&m->scaler, d, ds->xv, s->n_valid, x + s->n_train * d);
+        memcpy(y, ds->yt, s->n_train * sizeof *y);
+        memcpy(y + s->n_train, ds->yv, s->n_valid * sizeof *y);
+        lapse_train_options again = *o;
+        again.grid = 0;
+        if (o->model == LAPSE_CLASSIFIER_SVM) {
+            again.C = r->C;
+            if (o->kernel == LAPSE_KERNEL_RBF)
+                again.gamma = r->gamma;
+        }
+        rc = fit_classifier(&c, r, x, y, n, d, active, &again, err);
+    }
+    if (rc == 0)
+        rc = set_classifier(m, &c, err);
+    if (rc == 0)
+        r->refit_rows = n;
+    lapse_svm_model_free(&c.svm);
+    free(c.w);
+    free(x);
+    free(y);
+    return rc;
+}
+
 /* What the model was trained on, with what, and how it validated. */
-static int record_training(lapse_model *m, const split *s, const lapse_train_options *o,
+static int record_training(lapse_model *m, const train_split *s, const lapse_train_options *o,
                            const lapse_train_report *r, lapse_error *err)
 {
     lapse_model_training *tr = &m->training;
@@ -815,6 +927,12 @@ static int record_training(lapse_model *m, const split *s, const lapse_train_opt
     tr->log_loss = r->valid.log_loss;
     tr->brier = r->valid.brier;
     tr->ece = r->valid.ece;
+    tr->auc_se = r->valid.auc_se;
+    tr->validation = s->kind;
+    tr->holdout = s->kind == LAPSE_VALIDATION_USERS || s->kind == LAPSE_VALIDATION_RANDOM
+                      ? o->holdout
+                      : NAN;
+    tr->refit = o->refit != 0;
     return 0;
 }
 
@@ -828,17 +946,22 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
     lapse_train_report *r = report ? report : &local;
     memset(r, 0, sizeof *r);
     r->grid_auc = r->platt_log_loss = r->isotonic_log_loss = NAN;
+    for (int k = 0; k <= LAPSE_TRAIN_K_AUTO_MAX; k++)
+        r->k_silhouette[k] = NAN;
     int rc = check_options(o, err);
     if (rc < 0)
         return rc;
 
-    split s;
+    train_split s;
     dataset ds = { 0 };
     lapse_scaler sc = { 0 };
     segments g = { 0 };
     classifier c = { LAPSE_CLASSIFIER_LOGISTIC, NULL, 0, LAPSE_SVM_MODEL_INIT };
     lapse_model *m = NULL;
-    rc = split_rows(&s, table, err);
+    rc = train_split_rows(&s, table, o, err);
+    r->validation = s.kind;
+    r->valid_users = s.valid_users;
+    r->holdout_file_unknown = s.file_unknown;
     if (rc < 0)
         goto done;
     r->train_rows = s.n_train;
@@ -847,15 +970,18 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
     r->train_snapshots = s.snapshots_train;
     r->valid_asof = s.valid_asof;
     if ((rc = gather_rows(&ds, r, table, &s, err)) < 0 ||
-        (rc = fit_scaler(&sc, table, &s, &ds, err)) < 0 ||
-        (rc = fit_segments(&g, table, ds.xt, s.n_train, o, err)) < 0)
+        (rc = fit_scaler(&sc, &r->constant_features, table, &s, &ds, err)) < 0 ||
+        (rc = fit_segments(&g, r, table, ds.xt, s.n_train, o, err)) < 0)
         goto done;
+    const size_t active = table->n_features - r->constant_features;
     /* The classifier sees the training rows scaled as score will scale rows. */
     lapse_scaler_apply(&sc, table->n_features, ds.xt, s.n_train, ds.xt);
-    if ((rc = fit_classifier(&c, r, ds.xt, ds.yt, s.n_train, table->n_features, o, err)) < 0 ||
+    if ((rc = fit_classifier(&c, r, ds.xt, ds.yt, s.n_train, table->n_features, active, o,
+                             err)) < 0 ||
         (rc = build_model(&m, table, &sc, &g, &c, err)) < 0 ||
         (rc = calibrate_model(m, r, &ds, s.n_valid, o, err)) < 0 ||
-        (rc = set_tiers(m, ds.fv, s.n_valid, err)) < 0 ||
+        (rc = set_tiers(m, ds.fv, s.n_valid, o, err)) < 0 ||
+        (o->refit && (rc = refit_classifier(m, r, &ds, &s, active, o, err)) < 0) ||
         (rc = record_training(m, &s, o, r, err)) < 0 || (rc = lapse_model_validate(m, err)) < 0)
         goto done;
     *out = m; /* now owned by the caller */
@@ -867,6 +993,6 @@ done:
     segments_free(&g);
     lapse_scaler_clear(&sc);
     dataset_free(&ds);
-    split_free(&s);
+    train_split_free(&s);
     return rc;
 }

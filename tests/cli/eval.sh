@@ -10,6 +10,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # Five labelled rows and one without a label (skipped). By hand:
 #   AUC: churners 0.9 and 0.7 against 0.8, 0.2, 0.1: 3 + 2 of 6 pairs = 0.8333
+#   its DeLong standard error: each churner's share of beaten others, 1 and
+#   2/3 (sample variance 1/18), each other's share of churners above it, 1/2,
+#   1 and 1 (sample variance 1/12): sqrt(1/18 / 2 + 1/12 / 3) = 0.2357
 #   PR-AUC: 0.5 * 1 + 0.5 * 2/3 = 0.8333
 #   log loss: -(ln .9 + ln .2 + ln .7 + ln .8 + ln .9) / 5 = 0.4800
 #   Brier: (.01 + .64 + .09 + .04 + .01) / 5 = 0.1580
@@ -26,7 +29,7 @@ f,2026-05-31,0.6,
 CSV
 "$LAPSE_BIN" eval scored.csv >out.txt
 grep -qx "rows:      5, 2 churners (40.00%)" out.txt || fail "rows: $(cat out.txt)"
-grep -qx "AUC-ROC:   0.8333" out.txt || fail "AUC: $(cat out.txt)"
+grep -qx "AUC-ROC:   0.8333 (standard error 0.2357, DeLong)" out.txt || fail "AUC: $(cat out.txt)"
 grep -qx "PR-AUC:    0.8333" out.txt || fail "PR-AUC"
 grep -qx "log loss:  0.4800" out.txt || fail "log loss"
 grep -qx "Brier:     0.1580" out.txt || fail "Brier"

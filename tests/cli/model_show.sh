@@ -42,11 +42,13 @@ classifier:   logistic regression, bias -0.125; largest weights (scaled features
   coupon_share                 +0.05
 calibration:  Platt, p = 1 / (1 + exp(-1.5 f + 0.25))
 risk tiers:   low < 0.2 <= medium < 0.4 <= high < 0.7 <= critical
+              (percentile tiers, at 50%, 80%, 95% of the validation probabilities)
 trained on:   snapshots 2026-01-01 to 2026-03-01; 150000 training rows, 40000 validation rows
+validated on: the last labelled snapshot held out (last-snapshot)
 options:      logistic l2=1
 seed:         42
 trained by:   lapse 0.1.0
-validation:   AUC 0.87, PR-AUC 0.61, log loss 0.33, Brier 0.1, ECE 0.012
+validation:   AUC 0.87 (standard error 0.011, DeLong), PR-AUC 0.61, log loss 0.33, Brier 0.1, ECE 0.012
 TXT
 
 "$LAPSE_BIN" model show svm.model >out.txt
@@ -54,10 +56,15 @@ grep -qxF 'classifier:   SVM, RBF kernel (gamma 0.05), 3 support vectors, rho -0
     fail "svm classifier line"
 grep -qxF 'calibration:  isotonic, 4 breakpoints: decision -2 .. 1.5 -> probability 0.05 .. 0.9' \
     out.txt || fail "isotonic calibration line"
+grep -qxF '              (probability tiers, at probabilities 0.2, 0.4, 0.7)' out.txt ||
+    fail "probability tiers line: $(cat out.txt)"
+grep -qxF 'validated on: a seeded 20% of users held out (users:0.2)' out.txt || fail "users line"
+grep -qxF 'refit:        classifier refitted on all 190000 labelled rows after validation' out.txt ||
+    fail "refit line"
 
 # Refusals name the file and the byte.
 head -c 100 logistic.model >cut.model
-expect 1 "lapse: model file truncated: it ends at byte 100 but its header declares 795 bytes (in cut.model, byte 100)" \
+expect 1 "lapse: model file truncated: it ends at byte 100 but its header declares 850 bytes (in cut.model, byte 100)" \
     model show cut.model
 cp logistic.model flipped.model
 byte=$(od -An -tu1 -j300 -N1 flipped.model | tr -d ' ')

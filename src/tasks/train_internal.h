@@ -1,0 +1,44 @@
+/* Internal to lapse_train: the split of a table into training rows and
+ * held-out rows (train_split.c). */
+#ifndef LAPSE_TRAIN_INTERNAL_H
+#define LAPSE_TRAIN_INTERNAL_H
+
+#include "lapse/train.h"
+#include "strmap.h"
+
+typedef struct {
+    size_t *train, *valid;    /* table row numbers, in table order */
+    size_t n_train, n_valid, unlabelled, snapshots_train;
+    size_t valid_users;       /* distinct users held out */
+    size_t file_unknown;      /* FILE: listed users with no labelled row */
+    lapse_validation_kind kind;
+    int64_t first_asof;       /* the first labelled snapshot */
+    int64_t valid_asof;       /* the last one (LAST_SNAPSHOT: the held-out one) */
+} train_split;
+
+/* Splits the labelled rows of t as o->validate says (its default resolved),
+ * and checks that the held-out part can validate: LAPSE_TRAIN_MIN_VALID_ROWS
+ * rows with LAPSE_TRAIN_MIN_VALID_CLASS of each class, else LAPSE_ERR_RANGE
+ * with the counts. Also LAPSE_ERR_RANGE for no labelled row, no training
+ * row, or one snapshot with --validate last-snapshot; the holdout file's
+ * errors (file, line); LAPSE_ERR_NOMEM. Free with train_split_free, also on
+ * failure. */
+int train_split_rows(train_split *s, const lapse_table *t, const lapse_train_options *o,
+                     lapse_error *err);
+
+void train_split_free(train_split *s);
+
+/* The held-out users' file of --validate file: (plain, gzip or zstd CSV):
+ * the first field of each row is a user id (1 to LAPSE_TABLE_USER_ID_MAX
+ * bytes), other fields are ignored, a first row "user_id" is a header. *out
+ * is a new map of the distinct ids (free with lapse_strmap_free). Returns
+ * 0, LAPSE_ERR_FORMAT (file, line, column: a bad id, a field over
+ * LAPSE_TABLE_FIELD_MAX bytes, malformed CSV, no id at all), the input
+ * layer's errors, or LAPSE_ERR_NOMEM. */
+int train_holdout_read(lapse_strmap **out, const char *path, lapse_error *err);
+
+/* "last-snapshot", "users:0.2", "random:0.1", "file:held.csv" into buf. */
+void train_split_describe(char *buf, size_t size, lapse_validation_kind kind, double holdout,
+                          const char *file);
+
+#endif
