@@ -296,7 +296,7 @@ static void bad_rows_name_file_line_column(void **state)
 {
     (void)state;
     expect_bad("u3,2026-13-01,login,", 2, "bad timestamp \"2026-13-01\"");
-    expect_bad("u3,2026-01-01,login,-1", 4, "bad amount \"-1\"");
+    expect_bad("u3,2026-01-01,login,-2e12", 4, "bad amount \"-2e12\" (expected a number from -1e+12");
     expect_bad("u3,2026-01-01,login,1e999", 4, "bad amount");
     expect_bad("u3,2026-01-01,login,nan", 4, "bad amount");
     expect_bad("u3,2026-01-01,login, 0x10", 4, "bad amount");

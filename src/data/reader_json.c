@@ -16,7 +16,8 @@
 #include <string.h>
 
 /* Keys tried in order when --col does not name one: lapse's own name, then
- * those of common exports (Segment, Firebase/GA, web servers). */
+ * those of common exports (Segment, Firebase/GA, web servers). The terms of
+ * an amount's product have none: they are read only when named. */
 static const char *const default_keys[LAPSE_COL_COUNT][READER_JSON_PATHS] = {
     { "user_id", "userId", "user" },
     { "ts", "timestamp", "time" },
@@ -24,10 +25,8 @@ static const char *const default_keys[LAPSE_COL_COUNT][READER_JSON_PATHS] = {
     { "amount", "revenue", "properties.revenue" },
     { "session_id", "sessionId", NULL },
     { "device_id", "deviceId", NULL },
-};
-
-static const char *const column_names[LAPSE_COL_COUNT] = {
-    "user_id", "ts", "event", "amount", "session_id", "device_id",
+    { NULL, NULL, NULL },
+    { NULL, NULL, NULL },
 };
 
 static int set_path(reader_json_path *path, const char *dotted)
@@ -55,9 +54,12 @@ int reader_json_columns(reader_columns *cols, const char *path, const lapse_read
     cols->delimiter = ',';
     cols->strict_users = opts->strict_users;
     cols->event = opts->event;
+    cols->product = opts->columns[LAPSE_COL_QTY] != NULL;
     for (int c = 0; c < LAPSE_COL_COUNT; c++) {
         if (c == LAPSE_COL_EVENT && opts->event)
             continue; /* every row's event is opts->event; the keys are not read */
+        if (c == LAPSE_COL_AMOUNT && cols->product)
+            continue; /* the amount is qty x price */
         for (int i = 0; i < READER_JSON_PATHS; i++) {
             const char *key = opts->columns[c] ? (i == 0 ? opts->columns[c] : NULL)
                                                : default_keys[c][i];
@@ -115,7 +117,8 @@ static void take_object(reader_parser *p, json_object *obj)
             char keys[128];
             keys_tried(keys, sizeof keys, cols, c);
             reader_mark_bad(p, 0, "%s (key %s) is a JSON %s, not a string or number",
-                            column_names[c], keys, json_type_to_name(type));
+                            lapse_reader_column_name((lapse_column)c), keys,
+                            json_type_to_name(type));
             return;
         }
         if (type == json_type_null) {
@@ -128,7 +131,8 @@ static void take_object(reader_parser *p, json_object *obj)
             if (c <= LAPSE_COL_EVENT) {
                 char keys[128];
                 keys_tried(keys, sizeof keys, cols, c);
-                reader_mark_bad(p, 0, "no %s (looked for key %s)", column_names[c], keys);
+                reader_mark_bad(p, 0, "no %s (looked for key %s)",
+                                lapse_reader_column_name((lapse_column)c), keys);
                 return;
             }
             continue;
