@@ -28,9 +28,9 @@ static void most_frequent(char *out, size_t size, const reader_names *const *nam
         const char *name = lapse_strmap_key(all.ids, (int64_t)top[i], &len);
         char shown[LAPSE_READER_NAME_SHOWN];
         reader_escape(shown, sizeof shown, name, len);
-        used += (size_t)snprintf(out + used, size - used, "%s\"%s\" (%lld rows)",
+        used += (size_t)snprintf(out + used, size - used, "%s\"%s\" (%lld row%s)",
                                  i ? ", " : "; its most frequent event names: ", shown,
-                                 (long long)all.rows[top[i]]);
+                                 (long long)all.rows[top[i]], all.rows[top[i]] == 1 ? "" : "s");
     }
     reader_names_free(&all);
 }
