@@ -183,6 +183,9 @@ static void print_report(const lapse_inspect_result *r)
     if (r->anonymous_rows)
         printf(", %lld rows without a user id skipped", (long long)r->anonymous_rows);
     printf(")  users: %lld\n", (long long)r->users);
+    if (r->refund_rows)
+        printf("refunds: %lld rows with a negative amount (purchases among them count as other)\n",
+               (long long)r->refund_rows);
     if (r->rows)
         print_time(r);
     print_names(r);

@@ -285,6 +285,7 @@ int lapse_inspect_run(lapse_inspect_result **out, const char *const *paths, size
     r->bad_rows = parser.stats.bad_rows;
     r->anonymous_rows = parser.stats.anonymous_rows;
     r->other_rows = parser.name_rows.other_rows;
+    r->refund_rows = parser.stats.refund_rows;
     memcpy(r->category_rows, parser.stats.category_rows, sizeof r->category_rows);
     if (list_names(r, &s, ropts.categories) != LAPSE_OK || fill_days(r, &s.days) != LAPSE_OK)
         status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
