@@ -22,7 +22,8 @@ u,2026-02-10,purchase,50
 u,2026-02-20,purchase,-30
 u,2026-02-25,cancel,-5
 CSV
-"$LAPSE_BIN" extract -q --no-labels --asof 2026-03-01 -o out.csv refunds.csv
+"$LAPSE_BIN" extract --no-labels --asof 2026-03-01 -o out.csv refunds.csv 2> err.txt
+grep -q '2 refunds (negative amounts): spend is net of them' err.txt || fail "summary: $(cat err.txt)"
 [ "$(value out.csv spend_90)" = 115 ] || fail "spend_90 net of refunds: $(value out.csv spend_90)"
 [ "$(value out.csv spend_total)" = 115 ] || fail "spend_total: $(value out.csv spend_total)"
 [ "$(value out.csv refunds_90)" = 2 ] || fail "refunds_90: $(value out.csv refunds_90)"
