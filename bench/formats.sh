@@ -2,8 +2,8 @@
 # Input formats (issue 12): lapse extract -@1 on one log as CSV.gz, CSV.zst,
 # JSON lines and JSONL.zst, against `gzip -dc` and `zstd -dc` alone, a
 # python json.loads loop over the JSON lines (what a data team would write
-# to convert them), and bench/json_floor.c (json-c's tokener alone on the
-# same lines: no reader built on json-c can beat it).
+# to convert them), and bench/json_floor.c (yajl's parser alone on the
+# same lines: the floor of lapse's JSON reader).
 #
 #   bench/formats.sh [USERS] [DAYS] [REPS]   (env: LAPSE_BIN, PYTHON)
 #
@@ -38,7 +38,7 @@ awk -F, 'NR > 1 { printf "{\"userId\":\"%s\",\"timestamp\":\"%s\",\"event\":\"%s
                   print "}" }' "$work/events.csv" > "$work/events.jsonl"
 zstd -q -3 -c "$work/events.jsonl" > "$work/events.jsonl.zst"
 asof=$(tail -n +2 "$work/events.csv" | cut -d, -f2 | cut -c1-10 | sort | tail -1)
-cc -O2 -Wall -Wextra "$here/json_floor.c" -ljson-c -o "$work/json_floor"
+cc -O2 -Wall -Wextra "$here/json_floor.c" -lyajl -o "$work/json_floor"
 cat > "$work/loads.py" <<'PY'
 import json, sys
 n = 0
@@ -52,10 +52,10 @@ PY
 csv_mb=$(stat -c %s "$work/events.csv")
 jsonl_mb=$(stat -c %s "$work/events.jsonl")
 cases=(lapse_csv_gz lapse_csv_zst lapse_jsonl lapse_jsonl_zst gzip_dc zstd_dc zstd_dc_jsonl python_json_loads
-       jsonc_tokener)
+       yajl_parser)
 declare -A size cmd times cpus
 for c in "${cases[@]}"; do size[$c]=$csv_mb; done
-for c in lapse_jsonl lapse_jsonl_zst zstd_dc_jsonl python_json_loads jsonc_tokener; do size[$c]=$jsonl_mb; done
+for c in lapse_jsonl lapse_jsonl_zst zstd_dc_jsonl python_json_loads yajl_parser; do size[$c]=$jsonl_mb; done
 x="$lapse extract -q -@1 --no-labels --asof $asof"
 cmd[lapse_csv_gz]="$x -o $work/out_csv_gz $work/events.csv.gz"
 cmd[lapse_csv_zst]="$x -o $work/out_csv_zst $work/events.csv.zst"
@@ -65,7 +65,7 @@ cmd[gzip_dc]="gzip -dc $work/events.csv.gz"
 cmd[zstd_dc]="zstd -q -dc $work/events.csv.zst"
 cmd[zstd_dc_jsonl]="zstd -q -dc $work/events.jsonl.zst"
 cmd[python_json_loads]="$python $work/loads.py $work/events.jsonl"
-cmd[jsonc_tokener]="$work/json_floor $work/events.jsonl"
+cmd[yajl_parser]="$work/json_floor $work/events.jsonl"
 
 for _ in $(seq "$reps"); do
   for c in "${cases[@]}"; do
@@ -94,5 +94,5 @@ for c in "${cases[@]}"; do
 done
 ratio() { awk -v a="${cpu[$1]}" -v b="${cpu[$2]}" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 0.001) }'; }
 echo "per core (CPU seconds): python json.loads / lapse extract JSONL = $(ratio python_json_loads lapse_jsonl)x;" \
-     "python / json-c tokener alone = $(ratio python_json_loads jsonc_tokener)x;" \
+     "python / yajl's parser alone = $(ratio python_json_loads yajl_parser)x;" \
      "extract CSV.gz / extract CSV.zst = $(ratio lapse_csv_gz lapse_csv_zst)x"

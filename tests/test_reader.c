@@ -198,6 +198,25 @@ static void json_lines(void **state)
             fail_msg("case %zu: line %lld column %d: %s", i, (long long)err.line, err.column,
                      err.message);
     }
+    /* A key twice: the last value counts; a null is absent (the next key is
+     * tried); a boolean is its text; keys inside arrays belong to no path. */
+    test_write_text("rj4.jsonl",
+                    "{\"user_id\":\"a\",\"user_id\":\"b\",\"ts\":null,\"timestamp\":2,"
+                    "\"event\":\"login\",\"x\":[{\"amount\":5}],\"session_id\":true}\n");
+    assert_int_equal(read_all("rj4.jsonl", NULL, ev, ids, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], "b");
+    assert_int_equal(ev[0].ts, 2);
+    assert_false(ev[0].has_amount);
+    assert_true(ev[0].has_session);
+    /* A path of more than 16 keys is refused before any row. */
+    lapse_reader_options deep = LAPSE_READER_OPTIONS_INIT;
+    char deep_cols[] = "user_id=a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q";
+    assert_int_equal(lapse_reader_parse_columns(&deep, deep_cols, &err), LAPSE_OK);
+    assert_int_equal(read_all("rj4.jsonl", &deep, ev, ids, &n, &err), LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "at most 16 keys"));
+    remove("rj4.jsonl");
+
     /* --max-bad-rows skips them as it does CSV rows. */
     opts = (lapse_reader_options)LAPSE_READER_OPTIONS_INIT;
     opts.max_bad_rows = 1;

@@ -17,11 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A JSON key path: the keys from the outside in, each NUL-terminated, one
- * after another ("properties\0revenue\0"). */
+/* A JSON key path: the keys from the outside in ("properties", "revenue"),
+ * in keys one after another, each NUL-terminated, and where each starts. */
+#define READER_JSON_DEPTH 16 /* keys in a path at most */
 typedef struct {
     char *keys;
     int depth;
+    const char *key[READER_JSON_DEPTH];
+    size_t len[READER_JSON_DEPTH];
 } reader_json_path;
 
 #define READER_JSON_PATHS 3 /* candidate keys per lapse column, tried in order */
@@ -162,7 +165,7 @@ typedef struct {
     size_t chunk_file;      /* its file's index */
     int status;             /* first fatal error, LAPSE_OK otherwise */
     lapse_error *err;
-    struct json_tokener *tok; /* JSON lines; created on the first one */
+    struct reader_json *json; /* JSON lines' parser state; created on the first one */
     char *squeezed;         /* the chunk with its blank runs squeezed (cols->squeeze) */
     size_t squeezed_capacity;
 
@@ -218,6 +221,8 @@ int reader_json_columns(reader_columns *cols, const char *path, const lapse_read
 
 /* Parses a chunk of JSON lines; as reader_parser_run. */
 int reader_json_run(reader_parser *p, const text_chunk *chunk);
+
+void reader_json_free(struct reader_json *json); /* accepts NULL */
 
 /* Copies text into out (cap bytes, NUL included) with control bytes (NUL,
  * CR, ESC...) as \\xNN, so it prints as one readable line; stops where the

@@ -13,7 +13,6 @@
 #include "rowset.h"
 #include "strmap.h"
 
-#include <json-c/json_tokener.h>
 
 #include <errno.h>
 #include <math.h>
@@ -363,9 +362,8 @@ void reader_parser_free(reader_parser *p)
     free(p->squeezed);
     p->squeezed = NULL;
     p->squeezed_capacity = 0;
-    if (p->tok)
-        json_tokener_free(p->tok);
-    p->tok = NULL;
+    reader_json_free(p->json);
+    p->json = NULL;
 }
 
 size_t reader_escape(char *out, size_t cap, const char *text, size_t len)
@@ -621,14 +619,16 @@ __attribute__((noinline)) static void bad_timestamp(reader_parser *p, int column
                     status == LAPSE_ERR_RANGE ? " (before 1970 or after 2199)" : "");
 }
 
-/* Probes up to 4 slots from the name's home slot; a name not there is
- * looked up in the map and put in the first empty slot, or the home slot
- * when all 4 are taken. */
+/* The name's id for the rows per name: its first bytes, as inspect shows. */
 static int32_t name_id(reader_parser *p, const char *text, size_t len)
 {
-    return reader_names_id(&p->name_rows, text, len < sizeof p->event_name ? len : sizeof p->event_name);
+    return reader_names_id(&p->name_rows, text,
+                           len < sizeof p->event_name ? len : sizeof p->event_name);
 }
 
+/* Probes up to 4 slots from the name's home slot; a name not there is
+ * looked up in the map (and given its id) and put in the first empty slot,
+ * or the home slot when all 4 are taken. */
 static lapse_category event_category(reader_parser *p, const char *text, size_t len, int *known)
 {
     if (len == 0 || len > sizeof p->names[0].name) {
