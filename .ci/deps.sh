@@ -3,7 +3,7 @@
 # Usage: .ci/deps.sh build|test
 set -euo pipefail
 
-packages=(cmake make gcc libsvm-dev libopenblas-dev libcsv-dev zlib1g-dev libzstd-dev libjson-c-dev
+packages=(cmake make gcc libsvm-dev libopenblas-dev libcsv-dev zlib1g-dev libzstd-dev libyajl-dev
           libnlopt-dev nettle-dev)
 if [ "${1:-build}" = test ]; then
   # cmocka runs the unit tests; libsvm-tools gives svm-train/svm-predict to

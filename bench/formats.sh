@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Input formats (issue 12): lapse extract -@1 on one log as CSV.gz, CSV.zst,
-# JSON lines and JSONL.zst, against `gzip -dc` and `zstd -dc` alone and a
+# JSON lines and JSONL.zst, against `gzip -dc` and `zstd -dc` alone, a
 # python json.loads loop over the JSON lines (what a data team would write
-# to convert them).
+# to convert them), and bench/json_floor.c (yajl's parser alone on the
+# same lines: the floor of lapse's JSON reader).
 #
 #   bench/formats.sh [USERS] [DAYS] [REPS]   (env: LAPSE_BIN, PYTHON)
 #
 # Simulates USERS (default 20000) over DAYS (120), converts the log, then
 # runs every case once per round, REPS rounds (default 3), alternating, and
-# prints the medians as MB/s of uncompressed input (each format's own text).
+# prints the medians of wall and of CPU (user + system) seconds, and MB/s of
+# uncompressed input (each format's own text) by CPU time: per core, and
+# fair on a machine shared with other work, where wall time also counts
+# waiting for a core.
 # The feature tables of the four lapse runs must match but for the meta line.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,6 +38,7 @@ awk -F, 'NR > 1 { printf "{\"userId\":\"%s\",\"timestamp\":\"%s\",\"event\":\"%s
                   print "}" }' "$work/events.csv" > "$work/events.jsonl"
 zstd -q -3 -c "$work/events.jsonl" > "$work/events.jsonl.zst"
 asof=$(tail -n +2 "$work/events.csv" | cut -d, -f2 | cut -c1-10 | sort | tail -1)
+cc -O2 -Wall -Wextra "$here/json_floor.c" -lyajl -o "$work/json_floor"
 cat > "$work/loads.py" <<'PY'
 import json, sys
 n = 0
@@ -46,10 +51,11 @@ PY
 
 csv_mb=$(stat -c %s "$work/events.csv")
 jsonl_mb=$(stat -c %s "$work/events.jsonl")
-cases=(lapse_csv_gz lapse_csv_zst lapse_jsonl lapse_jsonl_zst gzip_dc zstd_dc zstd_dc_jsonl python_json_loads)
-declare -A size cmd times
+cases=(lapse_csv_gz lapse_csv_zst lapse_jsonl lapse_jsonl_zst gzip_dc zstd_dc zstd_dc_jsonl python_json_loads
+       yajl_parser)
+declare -A size cmd times cpus
 for c in "${cases[@]}"; do size[$c]=$csv_mb; done
-for c in lapse_jsonl lapse_jsonl_zst zstd_dc_jsonl python_json_loads; do size[$c]=$jsonl_mb; done
+for c in lapse_jsonl lapse_jsonl_zst zstd_dc_jsonl python_json_loads yajl_parser; do size[$c]=$jsonl_mb; done
 x="$lapse extract -q -@1 --no-labels --asof $asof"
 cmd[lapse_csv_gz]="$x -o $work/out_csv_gz $work/events.csv.gz"
 cmd[lapse_csv_zst]="$x -o $work/out_csv_zst $work/events.csv.zst"
@@ -59,12 +65,15 @@ cmd[gzip_dc]="gzip -dc $work/events.csv.gz"
 cmd[zstd_dc]="zstd -q -dc $work/events.csv.zst"
 cmd[zstd_dc_jsonl]="zstd -q -dc $work/events.jsonl.zst"
 cmd[python_json_loads]="$python $work/loads.py $work/events.jsonl"
+cmd[yajl_parser]="$work/json_floor $work/events.jsonl"
 
 for _ in $(seq "$reps"); do
   for c in "${cases[@]}"; do
     # shellcheck disable=SC2086 # the command is split on spaces on purpose
-    /usr/bin/time -f %e -o "$work/t" ${cmd[$c]} > /dev/null 2>> "$work/stderr"
-    times[$c]="${times[$c]:-} $(cat "$work/t")"
+    /usr/bin/time -f '%e %U %S' -o "$work/t" ${cmd[$c]} > /dev/null 2>> "$work/stderr"
+    read -r wall user sys < "$work/t"
+    times[$c]="${times[$c]:-} $wall"
+    cpus[$c]="${cpus[$c]:-} $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')"
   done
 done
 for o in out_csv_zst out_jsonl out_jsonl_zst; do
@@ -73,9 +82,17 @@ done
 
 echo "# $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'); $users users, $days days:" \
      "CSV $((csv_mb >> 20)) MB, JSONL $((jsonl_mb >> 20)) MB uncompressed; medians of $reps alternating runs"
-printf '%-20s %8s %8s\n' case wall_s MB/s
+printf '%-20s %8s %8s %8s\n' case wall_s cpu_s MB/s_cpu
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( (reps + 1) / 2 ))p"; }
+declare -A cpu
 for c in "${cases[@]}"; do
   # shellcheck disable=SC2086
-  m=$(printf '%s\n' ${times[$c]} | sort -n | sed -n "$(( (reps + 1) / 2 ))p")
-  printf '%-20s %8s %8.1f\n' "$c" "$m" "$(awk -v s="${size[$c]}" -v t="$m" 'BEGIN { print s / 1048576 / (t > 0 ? t : 0.001) }')"
+  m=$(median ${times[$c]})
+  # shellcheck disable=SC2086
+  cpu[$c]=$(median ${cpus[$c]})
+  printf '%-20s %8s %8s %8.1f\n' "$c" "$m" "${cpu[$c]}" "$(awk -v s="${size[$c]}" -v t="${cpu[$c]}" 'BEGIN { print s / 1048576 / (t > 0 ? t : 0.001) }')"
 done
+ratio() { awk -v a="${cpu[$1]}" -v b="${cpu[$2]}" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 0.001) }'; }
+echo "per core (CPU seconds): python json.loads / lapse extract JSONL = $(ratio python_json_loads lapse_jsonl)x;" \
+     "python / yajl's parser alone = $(ratio python_json_loads yajl_parser)x;" \
+     "extract CSV.gz / extract CSV.zst = $(ratio lapse_csv_gz lapse_csv_zst)x"

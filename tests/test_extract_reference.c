@@ -30,7 +30,8 @@ typedef struct {
     int user;
     int64_t ts;
     int cat;
-    int64_t cents; /* -1: no amount */
+    int has_amount;
+    int64_t cents; /* < 0: a refund */
     int device;    /* -1: none */
     const char *name;
 } ref_event;
@@ -75,7 +76,14 @@ static void add_event(int user, int64_t ts)
     e->ts = ts;
     e->name = names[n].name;
     e->cat = names[n].cat;
-    e->cents = e->cat == LAPSE_CAT_PURCHASE || uniform(20) == 0 ? uniform(100000) : -1;
+    e->has_amount = e->cat == LAPSE_CAT_PURCHASE || uniform(20) == 0;
+    e->cents = e->has_amount ? uniform(100000) : 0;
+    /* Refunds, of purchases (then no purchase: other) and on other events. */
+    if (e->has_amount && uniform(8) == 0) {
+        e->cents = -1 - e->cents;
+        if (e->cat == LAPSE_CAT_PURCHASE)
+            e->cat = LAPSE_CAT_OTHER;
+    }
     e->device = uniform(3) ? (user * 7 + uniform(2)) % 50 : -1;
 }
 
@@ -126,9 +134,11 @@ static void format_row(char *buf, size_t size, const ref_event *e)
                  offset_min < 0 ? '-' : '+', a / 60, a % 60);
     }
     char amount[32] = "";
-    if (e->cents >= 0)
-        snprintf(amount, sizeof amount, "%lld.%02lld", (long long)(e->cents / 100),
-                 (long long)(e->cents % 100));
+    if (e->has_amount) {
+        const int64_t cents = e->cents < 0 ? -e->cents : e->cents;
+        snprintf(amount, sizeof amount, "%s%lld.%02lld", e->cents < 0 ? "-" : "",
+                 (long long)(cents / 100), (long long)(cents % 100));
+    }
     char device[16] = "";
     if (e->device >= 0)
         snprintf(device, sizeof device, "dev%d", e->device);
@@ -237,17 +247,34 @@ static double count_in(const user_events *u, int asof, int cat, int from_k, int 
     return n;
 }
 
+/* Net spend, at least 0: purchases less refunds (on any event). */
 static double spend_in(const user_events *u, int asof, int from_k, int to_k)
 {
     int64_t cents = 0;
     for (size_t i = 0; i < u->n; i++) {
-        const int64_t k = asof - day_of(u->list[i]);
+        const ref_event *e = u->list[i];
+        const int64_t k = asof - day_of(e);
         /* Amounts on other events (a viewed item's price) are not spend. */
-        if (k >= from_k && k <= to_k && u->list[i]->cents >= 0 &&
-            u->list[i]->cat == LAPSE_CAT_PURCHASE)
-            cents += u->list[i]->cents;
+        if (k >= from_k && k <= to_k && e->has_amount &&
+            (e->cat == LAPSE_CAT_PURCHASE || e->cents < 0))
+            cents += e->cents;
     }
-    return (double)(cents * 10000) / 1e6;
+    return cents > 0 ? (double)(cents * 10000) / 1e6 : 0;
+}
+
+/* Refunds in days [1, 90] before asof: how many, or how much. */
+static double refunds_in(const user_events *u, int asof, int amount)
+{
+    int64_t n = 0, cents = 0;
+    for (size_t i = 0; i < u->n; i++) {
+        const ref_event *e = u->list[i];
+        const int64_t k = asof - day_of(e);
+        if (k >= 1 && k <= 90 && e->has_amount && e->cents < 0) {
+            n++;
+            cents -= e->cents;
+        }
+    }
+    return amount ? (double)(cents * 10000) / 1e6 : (double)n;
 }
 
 static int active_day(const user_events *u, int asof, int k, int cat)
@@ -354,6 +381,10 @@ static double reference(const char *name, const user_events *u, int asof, unsign
         const double s = count_in(u, asof, LAPSE_CAT_ACTIVITY, 1, w);
         return s ? count_in(u, asof, -1, 1, w) / s : 0;
     }
+    if (strcmp(name, "refunds_90") == 0)
+        return refunds_in(u, asof, 0);
+    if (strcmp(name, "refund_amount_90") == 0)
+        return refunds_in(u, asof, 1);
     if (sscanf(name, "spend_%d", &w) == 1)
         return spend_in(u, asof, 1, w);
     if (strncmp(name, "events_", 7) == 0) {

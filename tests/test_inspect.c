@@ -142,6 +142,29 @@ static void names_cap(void **state)
     free(path);
 }
 
+static void refunds_and_product_columns(void **state)
+{
+    (void)state;
+    char *path = write_temp("user_id,ts,event,n,p,amount\na,2026-01-01,buy,2,3,1\n"
+                            "a,2026-01-02,buy,-1,3,1\n");
+    const char *paths[1] = { path };
+    lapse_inspect_options opts = LAPSE_INSPECT_OPTIONS_INIT;
+    char expr[] = "n*p";
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_reader_parse_amount_expr(&opts.reader, expr, &err), LAPSE_OK);
+    lapse_inspect_result *r = NULL;
+    assert_int_equal(lapse_inspect_run(&r, paths, 1, &opts, &err), LAPSE_OK);
+    assert_int_equal(r->refund_rows, 1);
+    assert_int_equal(r->files[0].column_of[LAPSE_COL_QTY], 3);
+    assert_int_equal(r->files[0].column_of[LAPSE_COL_PRICE], 4);
+    assert_int_equal(r->files[0].column_of[LAPSE_COL_AMOUNT], -1); /* not read: the product is */
+    assert_int_equal(r->category_rows[LAPSE_CAT_PURCHASE], 1);    /* the refund is no purchase */
+    assert_int_equal(r->names[0].rows, 2);
+    lapse_inspect_free(r);
+    unlink(path);
+    free(path);
+}
+
 static void guesses(void **state)
 {
     (void)state;
@@ -185,7 +208,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(counts_and_users), cmocka_unit_test(skewed_row),
         cmocka_unit_test(names_cap),        cmocka_unit_test(guesses),
-        cmocka_unit_test(mapping_comments),
+        cmocka_unit_test(mapping_comments), cmocka_unit_test(refunds_and_product_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -198,6 +198,25 @@ static void json_lines(void **state)
             fail_msg("case %zu: line %lld column %d: %s", i, (long long)err.line, err.column,
                      err.message);
     }
+    /* A key twice: the last value counts; a null is absent (the next key is
+     * tried); a boolean is its text; keys inside arrays belong to no path. */
+    test_write_text("rj4.jsonl",
+                    "{\"user_id\":\"a\",\"user_id\":\"b\",\"ts\":null,\"timestamp\":2,"
+                    "\"event\":\"login\",\"x\":[{\"amount\":5}],\"session_id\":true}\n");
+    assert_int_equal(read_all("rj4.jsonl", NULL, ev, ids, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], "b");
+    assert_int_equal(ev[0].ts, 2);
+    assert_false(ev[0].has_amount);
+    assert_true(ev[0].has_session);
+    /* A path of more than 16 keys is refused before any row. */
+    lapse_reader_options deep = LAPSE_READER_OPTIONS_INIT;
+    char deep_cols[] = "user_id=a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q";
+    assert_int_equal(lapse_reader_parse_columns(&deep, deep_cols, &err), LAPSE_OK);
+    assert_int_equal(read_all("rj4.jsonl", &deep, ev, ids, &n, &err), LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "at most 16 keys"));
+    remove("rj4.jsonl");
+
     /* --max-bad-rows skips them as it does CSV rows. */
     opts = (lapse_reader_options)LAPSE_READER_OPTIONS_INIT;
     opts.max_bad_rows = 1;
@@ -296,7 +315,7 @@ static void bad_rows_name_file_line_column(void **state)
 {
     (void)state;
     expect_bad("u3,2026-13-01,login,", 2, "bad timestamp \"2026-13-01\"");
-    expect_bad("u3,2026-01-01,login,-1", 4, "bad amount \"-1\"");
+    expect_bad("u3,2026-01-01,login,-2e12", 4, "bad amount \"-2e12\" (expected a number from -1e+12");
     expect_bad("u3,2026-01-01,login,1e999", 4, "bad amount");
     expect_bad("u3,2026-01-01,login,nan", 4, "bad amount");
     expect_bad("u3,2026-01-01,login, 0x10", 4, "bad amount");
@@ -555,6 +574,87 @@ static void anonymous_rows_and_fixed_event(void **state)
     remove("ra2.csv");
 }
 
+/* Negative amounts are refunds (a purchase's refund is no purchase); the
+ * amount as qty x price, in CSV and JSON lines, and the checks of both. */
+static void refunds_and_products(void **state)
+{
+    (void)state;
+    lapse_event ev[16];
+    char ids[16][32];
+    size_t n;
+    lapse_error err = LAPSE_ERROR_INIT;
+    test_write_text("rr.csv", "user_id,ts,event,amount\n"
+                              "u,2026-01-02,purchase,-12.5\n"
+                              "u,2026-01-02,cancel,-3\n"
+                              "u,2026-01-02,view_item,-1\n"
+                              "u,2026-01-02,purchase,4\n");
+    const char *paths[] = { "rr.csv" };
+    lapse_reader *r = NULL;
+    assert_int_equal(lapse_reader_open(&r, paths, 1, NULL, &err), LAPSE_OK);
+    lapse_category want[4] = { LAPSE_CAT_OTHER, LAPSE_CAT_CANCEL, LAPSE_CAT_CORE,
+                               LAPSE_CAT_PURCHASE };
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(lapse_reader_next(r, &ev[0], &err), 1);
+        assert_int_equal(ev[0].category, want[i]);
+    }
+    assert_float_equal(ev[0].amount, 4, 0);
+    lapse_reader_stats stats;
+    lapse_reader_get_stats(r, &stats);
+    assert_int_equal(stats.refund_rows, 3);
+    assert_int_equal(stats.amount_rows, 0); /* a refund on a view is no price */
+    assert_int_equal(stats.category_rows[LAPSE_CAT_PURCHASE], 1);
+    lapse_reader_free(r);
+
+    test_write_text("rq.csv", "user_id,ts,event,n,p,amount\n"
+                              "u,2026-01-02,purchase,3,2.5,7\n"
+                              "u,2026-01-02,purchase,-2,2.5,7\n"
+                              "u,2026-01-02,purchase,,2.5,7\n");
+    lapse_reader_options opts = LAPSE_READER_OPTIONS_INIT;
+    char expr[] = "n*p";
+    assert_int_equal(lapse_reader_parse_amount_expr(&opts, expr, &err), LAPSE_OK);
+    assert_int_equal(read_all("rq.csv", &opts, ev, ids, &n, &err), 0);
+    assert_int_equal(n, 3);
+    assert_float_equal(ev[0].amount, 7.5, 0);
+    assert_float_equal(ev[1].amount, -5, 0);
+    assert_int_equal(ev[1].category, LAPSE_CAT_OTHER);
+    assert_false(ev[2].has_amount); /* a term missing: no amount, not the amount column */
+
+    test_write_text("rq.jsonl", "{\"user_id\":\"u\",\"ts\":\"2026-01-02\",\"event\":\"buy\","
+                                "\"item\":{\"n\":2,\"p\":\"1.25\"},\"amount\":99}\n");
+    lapse_reader_options jopts = LAPSE_READER_OPTIONS_INIT;
+    char jexpr[] = "item.n*item.p";
+    assert_int_equal(lapse_reader_parse_amount_expr(&jopts, jexpr, &err), LAPSE_OK);
+    assert_int_equal(read_all("rq.jsonl", &jopts, ev, ids, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_float_equal(ev[0].amount, 2.5, 0);
+
+    /* A term that is no number, and a product beyond the limit, are bad rows. */
+    test_write_text("rb.csv", "user_id,ts,event,n,p\nu,2026-01-02,purchase,two,2\n");
+    assert_int_equal(read_all("rb.csv", &opts, ev, ids, &n, &err), LAPSE_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "bad qty \"two\""));
+    assert_int_equal(err.column, 4);
+    test_write_text("rb.csv", "user_id,ts,event,n,p\nu,2026-01-02,purchase,1e7,1e7\n");
+    assert_int_equal(read_all("rb.csv", &opts, ev, ids, &n, &err), LAPSE_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "is beyond"));
+    assert_int_equal(err.column, 5);
+
+    /* Bad expressions and contradictions. */
+    const char *bad[] = { "n", "n*", "*p", "a*b*c" };
+    for (size_t i = 0; i < 4; i++) {
+        lapse_reader_options o = LAPSE_READER_OPTIONS_INIT;
+        char text[16];
+        snprintf(text, sizeof text, "%s", bad[i]);
+        assert_int_equal(lapse_reader_parse_amount_expr(&o, text, &err), LAPSE_ERR_ARG);
+    }
+    char cols[] = "amount=x";
+    assert_int_equal(lapse_reader_parse_columns(&opts, cols, &err), LAPSE_ERR_ARG);
+    lapse_reader_options half = LAPSE_READER_OPTIONS_INIT;
+    char qty_only[] = "qty=n";
+    assert_int_equal(lapse_reader_parse_columns(&half, qty_only, &err), LAPSE_ERR_ARG);
+    const char *const rb[] = { "rb.csv" };
+    assert_int_equal(lapse_reader_open(&r, rb, 1, &half, &err), LAPSE_ERR_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -569,6 +669,7 @@ int main(void)
         cmocka_unit_test(gzip_members_and_damage),
         cmocka_unit_test(empty_file_and_header_only),
         cmocka_unit_test(repeated_rows_and_amounts),
+        cmocka_unit_test(refunds_and_products),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

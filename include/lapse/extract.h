@@ -11,14 +11,15 @@
  * (lapse_churn_cancelled) join the dormant set: they have left, and
  * labelling them would call them loyal.
  *
- * Memory grows with users, not events or threads: one accumulator (320
+ * Memory grows with users, not events or threads: one accumulator (336
  * bytes) per user and snapshot, shared by the threads, 16 bytes per user
  * and snapshot for the row index, and the interned ids (about 150 bytes a
  * user); each thread adds its parser, one chunk's pending events and the
  * chunks in flight (a few MB), and about 4 MB are fixed. In all about
- * users x (snapshots x 336 + 150) bytes plus a few MB per thread, e.g.
+ * users x (snapshots x 352 + 150) bytes plus a few MB per thread, e.g.
  * 216 MB at -@1 and 238 MB at -@8 for 134k users and 4 snapshots
- * (bench/extract_memory.sh).
+ * (bench/extract_memory.sh, measured with the 320-byte accumulator before
+ * the refund fields; 16 bytes more per user and snapshot now).
  *
  * With an asof file (asof_path) only its (user, date) pairs get rows.
  *

@@ -59,6 +59,7 @@ typedef struct {
     lapse_inspect_file *files;
     int64_t rows, bad_rows, users;
     int64_t anonymous_rows; /* rows without a user id, skipped (not in rows) */
+    int64_t refund_rows;    /* rows with a negative amount (among rows) */
     /* Times in UTC seconds; days as the UTC seconds of their midnight. All
      * 0 when there are no rows. */
     int64_t first_ts, last_ts;     /* the earliest and the latest event */

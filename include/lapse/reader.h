@@ -15,6 +15,13 @@
  * NUL byte in a field lapse reads (a row without a user id is skipped and
  * counted instead, unless strict_users). Messages show a field's control bytes as
  * \xNN.
+ *
+ * Amounts: the amount column, or with LAPSE_COL_QTY and LAPSE_COL_PRICE
+ * named the product of those two (a transactions table's quantity and unit
+ * price). A negative amount is a refund: it is counted (refund_rows), and a
+ * refund of a purchase-category event is an event of category other (a
+ * refund is no purchase; extract subtracts it from spend whatever its
+ * event, lapse/extract.h).
  * With max_bad_rows > 0 up to that many bad rows are skipped (the first few
  * are logged as warnings through lapse_log); one more is an error
  * (LAPSE_ERR_LIMIT). Broken quoting is always an error. A truncated or
@@ -55,6 +62,10 @@ typedef enum {
     LAPSE_COL_AMOUNT,     /* optional */
     LAPSE_COL_SESSION_ID, /* optional */
     LAPSE_COL_DEVICE_ID,  /* optional */
+    /* Read only when named (columns[] set; no default name): the amount is
+     * then quantity x price, and the amount column is not read. */
+    LAPSE_COL_QTY,
+    LAPSE_COL_PRICE,
     LAPSE_COL_COUNT
 } lapse_column;
 
@@ -65,8 +76,9 @@ typedef struct {
     size_t user_id_len;         /* 1..LAPSE_USER_ID_MAX */
     int64_t ts;                 /* UTC seconds */
     lapse_category category;
-    int has_amount;             /* 0 when the column is absent or the field empty */
-    double amount;              /* finite, 0..LAPSE_AMOUNT_MAX */
+    int has_amount;             /* 0 when the column is absent or the field empty (with
+                                   qty and price: either of them) */
+    double amount;              /* finite, -LAPSE_AMOUNT_MAX..LAPSE_AMOUNT_MAX; < 0 a refund */
     int has_session, has_device;
     uint64_t session_hash;      /* lapse_hash of the session_id bytes */
     uint64_t device_hash;       /* lapse_hash of the device_id bytes */
@@ -122,8 +134,8 @@ typedef struct {
     size_t unknown_examples; /* how many names below are set */
     /* A few such names, control bytes as \xNN, cut at 64 characters. */
     char unknown_names[LAPSE_READER_EXAMPLES][LAPSE_READER_NAME_SHOWN];
-    /* Rows of events other than purchases with a non-zero amount, and a few
-     * of their event names, as above. */
+    /* Rows of events other than purchases with a positive amount, and a
+     * few of their event names, as above. */
     int64_t amount_rows;
     size_t amount_examples;
     char amount_names[LAPSE_READER_EXAMPLES][LAPSE_READER_NAME_SHOWN];
@@ -131,10 +143,15 @@ typedef struct {
      * else among the events). The first of them in the log: its file (an
      * index into the paths read) and line, and those of the row it repeats;
      * lines are 0 when there is none. */
+    int64_t refund_rows; /* events with a negative amount */
     int64_t repeated_rows;
     size_t repeat_file, repeat_of_file;
     int64_t repeat_line, repeat_of_line;
 } lapse_reader_stats;
+
+/* lapse's name of a column ("user_id", ..., "qty", "price"), as --col
+ * takes it; NULL out of range. */
+const char *lapse_reader_column_name(lapse_column column);
 
 /* Parses "user_id=uid,ts=time" into opts->columns. The pointers point into
  * text, which must outlive the options. Returns 0 or LAPSE_ERR_ARG (with a
@@ -145,6 +162,16 @@ int lapse_reader_parse_columns(lapse_reader_options *opts, char *text, lapse_err
  * the two characters), "tab", " " or "space". Returns 0 or LAPSE_ERR_ARG
  * (with a message in err). */
 int lapse_reader_parse_delimiter(lapse_reader_options *opts, const char *text, lapse_error *err);
+
+/* Parses an --amount-expr value, "A*B" (two column names, or JSON key
+ * paths, joined by one '*'), into opts->columns[LAPSE_COL_QTY] = A and
+ * [LAPSE_COL_PRICE] = B. The pointers point into text, which is modified
+ * and must outlive the options. Returns 0 or LAPSE_ERR_ARG. */
+int lapse_reader_parse_amount_expr(lapse_reader_options *opts, char *text, lapse_error *err);
+
+/* LAPSE_ERR_ARG when the options contradict themselves: qty without price
+ * or the reverse, or an amount column named as well as qty and price. */
+int lapse_reader_check_options(const lapse_reader_options *opts, lapse_error *err);
 
 /* 64-bit hash used for session and device ids. */
 uint64_t lapse_hash(const void *data, size_t len);

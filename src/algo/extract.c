@@ -116,10 +116,13 @@ static void aggregate(const lapse_event *event, void *user)
             return;
         }
     }
-    /* Only purchases spend: an item view may carry the item's price. */
-    const int64_t micro = event->has_amount && event->category == LAPSE_CAT_PURCHASE
-                              ? llround(event->amount * 1e6)
-                              : 0;
+    /* Only purchases spend: an item view may carry the item's price. A
+     * refund (a negative amount) takes spend back whatever its event: a
+     * cancel may carry a prorated refund. */
+    const int64_t micro =
+        event->has_amount && (event->category == LAPSE_CAT_PURCHASE || event->amount < 0)
+            ? llround(event->amount * 1e6)
+            : 0;
     if (w->events_len == w->events_capacity && worker_grow_events(w) != 0) {
         w->nomem = 1;
         return;
@@ -438,7 +441,7 @@ static int validate(const lapse_extract_options *opts, lapse_error *err)
     if ((unsigned)opts->reader.dups > LAPSE_DUPS_KEEP)
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "unknown dups mode %d",
                                (int)opts->reader.dups);
-    return LAPSE_OK;
+    return lapse_reader_check_options(&opts->reader, err);
 }
 
 static int compare_days(const void *a, const void *b)
@@ -903,7 +906,10 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
         goto done;
     }
     merge_workers(x, pl.workers, opts->threads);
-    status = extract_check_keys(x, paths, count, err);
+    const reader_names *names[LAPSE_EXTRACT_MAX_THREADS];
+    for (int t = 0; t < opts->threads; t++)
+        names[t] = &pl.workers[t].parser.name_rows;
+    status = extract_check_keys(x, names, (size_t)opts->threads, paths, count, err);
     if (status == LAPSE_OK)
         status = merge_days(&pl, err);
     if (status == LAPSE_OK)

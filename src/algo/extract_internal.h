@@ -7,6 +7,7 @@
 #include "dayhist.h"
 #include "features_internal.h"
 #include "labelfile.h"
+#include "reader_internal.h"
 #include "strmap.h"
 
 /* Users are split by hash into EXTRACT_PARTS partitions, each with its own
@@ -57,9 +58,9 @@ int extract_check_time(lapse_extract *x, const day_hist *days, const char *const
                        size_t files, lapse_error *err);
 
 /* LAPSE_ERR_FORMAT when the log has events but none in a key category
- * (x->churn.key_mask), naming some event names and lapse inspect (and the
- * file, when there is one). */
-int extract_check_keys(const lapse_extract *x, const char *const *paths, size_t files,
-                       lapse_error *err);
+ * (x->churn.key_mask), naming the most frequent event names (from the n
+ * parsers' counts) and lapse inspect (and the file, when there is one). */
+int extract_check_keys(const lapse_extract *x, const reader_names *const *names, size_t n,
+                       const char *const *paths, size_t files, lapse_error *err);
 
 #endif

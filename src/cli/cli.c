@@ -97,6 +97,16 @@ int cli_parse_delimiter(const cli_opt *o, const char *command, const char *name,
     return cli_opt_bad_value(command, name, text, "needs ',', ';', '\\t' or ' '");
 }
 
+int cli_parse_amount_expr(const cli_opt *o, const char *command, const char *name,
+                          const char *text)
+{
+    lapse_error err = LAPSE_ERROR_INIT;
+    if (lapse_reader_parse_amount_expr(o->dest, (char *)text, &err) == LAPSE_OK)
+        return 0;
+    return cli_opt_bad_value(command, name, text,
+                             "needs COLUMN*COLUMN, the product of two columns (e.g. qty*price)");
+}
+
 /* The directory entry an output renames onto: the folder resolved, the
  * name kept (outfile replaces the entry, even a link). 0 or -1. */
 static int output_entry(char out[PATH_MAX], const char *path)

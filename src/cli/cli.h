@@ -45,6 +45,11 @@ int cli_parse_keys(const cli_opt *o, const char *command, const char *name, cons
 int cli_parse_delimiter(const cli_opt *o, const char *command, const char *name,
                         const char *text);
 
+/* --amount-expr's reader: lapse_reader_parse_amount_expr into o->dest (a
+ * lapse_reader_options), splitting the text in place (it is argv's). */
+int cli_parse_amount_expr(const cli_opt *o, const char *command, const char *name,
+                          const char *text);
+
 /* The options of how event logs are read, the same rows in every command
  * that reads them as its main input: the mapping file and the column names
  * into *events and *columns (strings), the rest into the
@@ -63,7 +68,15 @@ int cli_parse_delimiter(const cli_opt *o, const char *command, const char *name,
     CLI_OPT_FLAG(0, "skip-anonymous", &(reader)->strict_users, 0,                                  \
                  "skip rows with an empty user id, counted (the default)"),                        \
     CLI_OPT_FLAG(0, "strict", &(reader)->strict_users, 1,                                          \
-                 "rows with an empty user id are bad rows, not skipped")
+                 "rows with an empty user id are bad rows, not skipped"),                   \
+    CLI_OPT_AMOUNT_EXPR(reader)
+
+/* --amount-expr A*B: the amount as the product of two columns, into
+ * reader->columns' qty and price. */
+#define CLI_OPT_AMOUNT_EXPR(reader)                                                                \
+    CLI_OPT_CALL(0, "amount-expr", "A*B", reader, cli_parse_amount_expr,                           \
+                 "the amount as the product of two columns or keys\n"                             \
+                 "(qty*price; as --col qty=A,price=B); < 0 is a refund")
 
 /* --delim's help line, the same in every command that reads logs. */
 #define CLI_DELIM_HELP                                                                             \

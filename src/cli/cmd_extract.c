@@ -204,6 +204,9 @@ static void log_summary(const lapse_extract *x)
               (long long)stats.reader.events, (long long)stats.users,
               lapse_extract_count(x, LAPSE_EXTRACT_ACTIVE),
               lapse_extract_count(x, LAPSE_EXTRACT_DORMANT));
+    if (stats.reader.refund_rows)
+        lapse_log(LAPSE_LOG_INFO, "%lld refunds (negative amounts): spend is net of them",
+                  (long long)stats.reader.refund_rows);
 }
 
 /* Reads the logs, with progress on a terminal. */

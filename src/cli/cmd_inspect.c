@@ -93,9 +93,6 @@ static void print_sparkline(const lapse_inspect_result *r)
 
 static void print_files(const lapse_inspect_result *r)
 {
-    static const char *const lapse_names[LAPSE_COL_COUNT] = {
-        "user_id", "ts", "event", "amount", "session_id", "device_id",
-    };
     for (size_t f = 0; f < r->file_count; f++) {
         const lapse_inspect_file *file = &r->files[f];
         if (!file->column_count) {
@@ -108,7 +105,7 @@ static void print_files(const lapse_inspect_result *r)
         printf("  read:");
         for (int c = 0; c < LAPSE_COL_COUNT; c++)
             if (file->column_of[c] >= 0)
-                printf(" %s=%s", lapse_names[c], file->columns[file->column_of[c]]);
+                printf(" %s=%s", lapse_reader_column_name((lapse_column)c), file->columns[file->column_of[c]]);
         printf("\n  ignored:");
         int ignored = 0;
         for (size_t i = 0; i < file->column_count; i++) {
@@ -186,6 +183,9 @@ static void print_report(const lapse_inspect_result *r)
     if (r->anonymous_rows)
         printf(", %lld rows without a user id skipped", (long long)r->anonymous_rows);
     printf(")  users: %lld\n", (long long)r->users);
+    if (r->refund_rows)
+        printf("refunds: %lld rows with a negative amount (purchases among them count as other)\n",
+               (long long)r->refund_rows);
     if (r->rows)
         print_time(r);
     print_names(r);

@@ -17,7 +17,8 @@ typedef enum {
     K_TREND_SESSIONS, K_TREND_DEPTH, K_TREND_SPEND, K_TREND_CORE, K_CORE_DROP,
     K_LONGEST_GAP, K_GAP_MEAN, K_GAP_CV, K_SILENCE_VS_GAP, K_ACTIVE_SINCE_CORE, K_PAYMENT_STOPPED,
     K_SOCIAL_STOPPED, K_DEVICE_CHANGED,
-    K_SHARE, K_COUPON_SHARE, K_SPEND_PER_PURCHASE, K_REPEAT, K_T_LAST, K_AGE
+    K_SHARE, K_COUPON_SHARE, K_SPEND_PER_PURCHASE, K_REPEAT, K_T_LAST, K_AGE,
+    K_REFUNDS, K_REFUND_AMOUNT
 } feature_kind;
 
 typedef struct {
@@ -53,7 +54,9 @@ typedef struct {
       "interaction depth: events of any category per session in the last " #W                   \
       " days; 0 without sessions",                                                                \
       LOG, 0, K_PER_SESSION, WI, 0),                                                              \
-    F("spend_" #W, "money spent (sum of amount) in the last " #W " days", LOG, 0, K_SPEND, WI, 0)
+    F("spend_" #W,                                                                                \
+      "money spent (sum of amount) in the last " #W " days, net of refunds; at least 0", LOG, 0, \
+      K_SPEND, WI, 0)
 
 static const feature_def features[] = {
     F("days_silent",
@@ -74,12 +77,19 @@ static const feature_def features[] = {
     F("purchases_total",
       "RFM frequency: purchase events before asof (RFM recency is days_since_purchase)", LOG, 0,
       K_TOTAL, 0, LAPSE_CAT_PURCHASE),
-    F("spend_total", "RFM monetary: money spent (sum of amount) before asof", LOG, 0,
-      K_SPEND_TOTAL, 0, 0),
+    F("spend_total",
+      "RFM monetary: money spent (sum of amount) before asof, net of refunds; at least 0", LOG,
+      0, K_SPEND_TOTAL, 0, 0),
     WINDOW(7, ACC_W7),
     WINDOW(14, ACC_W14),
     WINDOW(30, ACC_W30),
     WINDOW(90, ACC_W90),
+    F("refunds_90",
+      "refunds in the last 90 days: events with a negative amount (a purchase's refund, or one "
+      "on any other event, such as a cancel's prorated refund)",
+      LOG, 0, K_REFUNDS, 0, 0),
+    F("refund_amount_90", "money refunded in the last 90 days (the negative amounts, as > 0)",
+      LOG, 0, K_REFUND_AMOUNT, 0, 0),
     F("trend_sessions_7", "trend of sessions, last 7 days vs the 7 before", NONE, 0,
       K_TREND_SESSIONS, ACC_W7, 0),
     F("trend_sessions_30", "trend of sessions, last 30 days vs the 30 before", NONE, 0,
@@ -217,9 +227,11 @@ static gap_stats gaps(const lapse_acc *a)
     return g;
 }
 
+/* Spend net of refunds is at least 0: refunds of purchases made before a
+ * window do not make it negative. */
 static double money(int64_t micro)
 {
-    return (double)micro / 1e6;
+    return micro > 0 ? (double)micro / 1e6 : 0;
 }
 
 void features_compute(const lapse_acc *a, const acc_snapshot *snap, double *out)
@@ -286,9 +298,13 @@ void features_compute(const lapse_acc *a, const acc_snapshot *snap, double *out)
             v = trend(recent, before);
             break;
         }
-        case K_TREND_SPEND:
-            v = trend(money(a->spend[w]), money(a->spend[wide] - a->spend[w]));
+        case K_TREND_SPEND: {
+            int64_t before; /* net spend in the period before, saturated */
+            if (__builtin_sub_overflow(a->spend[wide], a->spend[w], &before))
+                before = a->spend[wide] > 0 ? INT64_MAX : INT64_MIN;
+            v = trend(money(a->spend[w]), money(before));
             break;
+        }
         case K_TREND_CORE: {
             const double recent = a->count[w][LAPSE_CAT_CORE];
             v = trend(recent, a->count[wide][LAPSE_CAT_CORE] - recent);
@@ -338,6 +354,8 @@ void features_compute(const lapse_acc *a, const acc_snapshot *snap, double *out)
         case K_AGE:
             v = a->first_purchase_inv ? asof - (ACC_FIRST_BASE - a->first_purchase_inv) : 0;
             break;
+        case K_REFUNDS: v = a->refunds_90; break;
+        case K_REFUND_AMOUNT: v = money(a->refund_90); break;
         }
         out[i] = v;
     }

@@ -6,7 +6,8 @@
  * (a zeroed array is a set of empty accumulators): days are stored so that
  * "none" is 0 and later/earlier is a max. Money is summed in integer
  * micro-units (amount rounded to 1e-6), so sums are exact and independent of
- * the order of addition; they saturate at INT64_MAX. 320 bytes. */
+ * the order of addition; they saturate at INT64_MAX (or INT64_MIN). Spend is
+ * net of refunds (negative amounts). 336 bytes. */
 #ifndef LAPSE_FEATURES_INTERNAL_H
 #define LAPSE_FEATURES_INTERNAL_H
 
@@ -29,8 +30,10 @@ enum { ACC_W7, ACC_W14, ACC_W30, ACC_W60, ACC_W90, ACC_WINDOWS };
 typedef struct {
     uint32_t count[ACC_WINDOWS][LAPSE_CAT_COUNT]; /* events per window and category */
     uint32_t total[LAPSE_CAT_COUNT];              /* events before asof per category */
-    int64_t spend[ACC_WINDOWS];                   /* micro-units per window */
+    int64_t spend[ACC_WINDOWS];                   /* micro-units per window, net of refunds */
     int64_t spend_total;
+    int64_t refund_90;       /* micro-units refunded in the last 90 days (> 0) */
+    uint32_t refunds_90;     /* refunds (events with an amount < 0) in the last 90 days */
     uint64_t active_bits[2]; /* bit k-1: an event k days before asof (k = 1..128) */
     uint64_t core_bits[2];   /* the same for core events */
     int64_t device_ts1[2];   /* ts + 1 of the latest event with a device: [0] before asof,
@@ -54,7 +57,7 @@ typedef struct {
 static inline int64_t acc_sat_add(int64_t a, int64_t b)
 {
     int64_t r;
-    return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+    return __builtin_add_overflow(a, b, &r) ? (b > 0 ? INT64_MAX : INT64_MIN) : r;
 }
 
 static inline void acc_device(lapse_acc *a, int slot, int64_t ts1, uint64_t device)
@@ -85,6 +88,10 @@ static inline void acc_add(lapse_acc *a, const acc_snapshot *snap, const lapse_e
         for (int w = 0; w < ACC_WINDOWS; w++)
             if (k <= window_days[w])
                 a->spend[w] = acc_sat_add(a->spend[w], micro);
+        if (micro < 0 && k <= window_days[ACC_W90]) {
+            a->refunds_90++;
+            a->refund_90 = acc_sat_add(a->refund_90, -micro);
+        }
     }
     if (k <= ACC_BITMAP_DAYS) {
         const uint64_t bit = 1ull << ((k - 1) & 63);

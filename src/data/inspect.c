@@ -17,12 +17,9 @@
 
 typedef struct {
     lapse_inspect_result *r;
-    const reader_parser *parser;
-    size_t max_names;
-    lapse_strmap *names;
-    int64_t *rows, *users; /* per name id */
+    reader_parser *parser;  /* its name_rows count each name's rows */
+    int64_t *users;         /* per name id */
     size_t capacity;
-    int64_t last_id;       /* the previous row's name id: logs repeat names */
     lapse_rowset *seen_users, *seen_pairs; /* user hashes; (user, name) hashes */
     day_hist days;
     size_t file;
@@ -36,37 +33,27 @@ static uint64_t mix(uint64_t h)
     return h ^ h >> 33;
 }
 
-/* The id of the row's name, interning it while under max_names; -1 past. */
-static int64_t name_id(scan *s, const char *name, size_t len)
+/* Counts the user of a row of name id among the name's users. */
+static void count_name_user(scan *s, int32_t id, uint64_t user_hash)
 {
-    if (s->last_id >= 0) {
-        size_t last_len;
-        const char *last = lapse_strmap_key(s->names, s->last_id, &last_len);
-        if (last_len == len && memcmp(last, name, len) == 0)
-            return s->last_id;
-    }
-    int64_t id = lapse_strmap_find(s->names, name, len);
-    if (id < 0 && lapse_strmap_size(s->names) < s->max_names) {
-        id = lapse_strmap_intern(s->names, name, len, NULL);
-        if (id < 0)
-            return s->nomem = 1, -1;
-        if ((size_t)id >= s->capacity) {
-            const size_t capacity = s->capacity ? 2 * s->capacity : 64;
-            int64_t *rows = realloc(s->rows, capacity * sizeof *rows);
-            if (rows)
-                s->rows = rows;
-            int64_t *users = realloc(s->users, capacity * sizeof *users);
-            if (users)
-                s->users = users;
-            if (!rows || !users)
-                return s->nomem = 1, -1;
-            s->capacity = capacity;
+    if ((size_t)id >= s->capacity) {
+        size_t capacity = s->capacity ? 2 * s->capacity : 64;
+        while (capacity <= (size_t)id)
+            capacity *= 2;
+        int64_t *users = realloc(s->users, capacity * sizeof *users);
+        if (!users) {
+            s->nomem = 1;
+            return;
         }
-        s->rows[id] = s->users[id] = 0;
+        memset(users + s->capacity, 0, (capacity - s->capacity) * sizeof *users);
+        s->users = users;
+        s->capacity = capacity;
     }
-    if (id >= 0)
-        s->last_id = id;
-    return id;
+    uint64_t earliest;
+    const uint64_t pair = mix(user_hash ^ mix((uint64_t)id + 1));
+    const int pair_seen = lapse_rowset_add(s->seen_pairs, pair, 0, &earliest);
+    s->users[id] += pair_seen == 0;
+    s->nomem |= pair_seen < 0;
 }
 
 static void count_event(const lapse_event *event, void *user)
@@ -84,16 +71,8 @@ static void count_event(const lapse_event *event, void *user)
     const uint64_t user_hash = lapse_hash_bytes(event->user_id, event->user_id_len);
     const int seen = lapse_rowset_add(s->seen_users, user_hash, 0, &earliest);
     r->users += seen == 0;
-    const int64_t id = name_id(s, s->parser->event_name, s->parser->event_name_len);
-    if (id < 0) {
-        r->other_rows++;
-    } else {
-        s->rows[id]++;
-        const uint64_t pair = mix(user_hash ^ mix((uint64_t)id + 1));
-        const int pair_seen = lapse_rowset_add(s->seen_pairs, pair, 0, &earliest);
-        s->users[id] += pair_seen == 0;
-        s->nomem |= pair_seen < 0;
-    }
+    if (s->parser->name_id >= 0)
+        count_name_user(s, s->parser->name_id, user_hash);
     if (seen < 0 || day_hist_add(&s->days, (int32_t)lapse_day_of(event->ts)) != 0)
         s->nomem = 1;
 }
@@ -197,7 +176,7 @@ static int scan_file(scan *s, reader_parser *parser, const char *path,
     }
     while (status == LAPSE_OK && (status = source_next(src, &chunk, err)) > 0) {
         status = reader_parser_run(parser, &cols, &chunk, err);
-        if (status == LAPSE_OK && s->nomem)
+        if (status == LAPSE_OK && (s->nomem || parser->name_rows.nomem))
             status = lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
     }
     source_free(src);
@@ -218,14 +197,15 @@ static int by_rows(const void *a, const void *b)
 /* The names, their categories and guesses, most rows first. */
 static int list_names(lapse_inspect_result *r, const scan *s, const lapse_category_map *map)
 {
-    const size_t n = lapse_strmap_size(s->names);
+    const reader_names *names = &s->parser->name_rows;
+    const size_t n = lapse_strmap_size(names->ids);
     r->names = calloc(n ? n : 1, sizeof *r->names);
     if (!r->names)
         return LAPSE_ERR_NOMEM;
     for (size_t id = 0; id < n; id++) {
         lapse_inspect_name *e = &r->names[id];
         size_t len;
-        const char *key = lapse_strmap_key(s->names, (int64_t)id, &len);
+        const char *key = lapse_strmap_key(names->ids, (int64_t)id, &len);
         char *copy = malloc(len ? len : 1);
         if (!copy)
             return LAPSE_ERR_NOMEM;
@@ -233,8 +213,8 @@ static int list_names(lapse_inspect_result *r, const scan *s, const lapse_catego
         e->name = copy;
         e->len = len;
         r->name_count++;
-        e->rows = s->rows[id];
-        e->users = s->users[id];
+        e->rows = names->rows[id];
+        e->users = id < s->capacity ? s->users[id] : 0;
         e->category = lapse_category_lookup(map, copy, len, &e->known);
         e->guess = lapse_category_guess(copy, len);
     }
@@ -268,6 +248,9 @@ int lapse_inspect_run(lapse_inspect_result **out, const char *const *paths, size
     if (!opts || opts->max_names == 0 || opts->reader.max_bad_rows < 0)
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                "max_names must be >= 1, max_bad_rows >= 0");
+    const int checked = lapse_reader_check_options(&opts->reader, err);
+    if (checked != LAPSE_OK)
+        return checked;
     lapse_reader_options ropts = opts->reader;
     lapse_category_map *own_map = NULL;
     if (!ropts.categories)
@@ -277,22 +260,22 @@ int lapse_inspect_run(lapse_inspect_result **out, const char *const *paths, size
     atomic_init(&shared.listed, 0);
     reader_parser parser;
     int parser_ready = 0;
-    scan s = { .max_names = opts->max_names, .last_id = -1, .days = DAY_HIST_INIT };
+    scan s = { .days = DAY_HIST_INIT };
     lapse_inspect_result *r = calloc(1, sizeof *r);
     int status = LAPSE_OK;
     if (r)
         r->files = calloc(count ? count : 1, sizeof *r->files);
     s.r = r;
-    s.names = lapse_strmap_create();
     s.seen_users = lapse_rowset_create();
     s.seen_pairs = lapse_rowset_create();
-    if (!r || !r->files || !ropts.categories || !s.names || !s.seen_users || !s.seen_pairs ||
+    if (!r || !r->files || !ropts.categories || !s.seen_users || !s.seen_pairs ||
         reader_parser_init(&parser, ropts.categories, &shared, count_event, &s) != LAPSE_OK) {
         status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
         goto done;
     }
     parser_ready = 1;
     parser.hash_sessions = 0;
+    parser.name_rows.max = opts->max_names;
     s.parser = &parser;
     r->file_count = count;
     for (s.file = 0; s.file < count && status == LAPSE_OK; s.file++)
@@ -301,16 +284,16 @@ int lapse_inspect_run(lapse_inspect_result **out, const char *const *paths, size
         goto done;
     r->bad_rows = parser.stats.bad_rows;
     r->anonymous_rows = parser.stats.anonymous_rows;
+    r->other_rows = parser.name_rows.other_rows;
+    r->refund_rows = parser.stats.refund_rows;
     memcpy(r->category_rows, parser.stats.category_rows, sizeof r->category_rows);
     if (list_names(r, &s, ropts.categories) != LAPSE_OK || fill_days(r, &s.days) != LAPSE_OK)
         status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
 done:
     if (parser_ready)
         reader_parser_free(&parser);
-    lapse_strmap_free(s.names);
     lapse_rowset_free(s.seen_users);
     lapse_rowset_free(s.seen_pairs);
-    free(s.rows);
     free(s.users);
     day_hist_free(&s.days);
     lapse_category_map_free(own_map);

@@ -83,6 +83,11 @@ int lapse_reader_open(lapse_reader **out, const char *const *paths, size_t count
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                "max_bad_rows must be >= 0, dups a lapse_dups");
     }
+    const int status = lapse_reader_check_options(&r->opts, err);
+    if (status != LAPSE_OK) {
+        free(r);
+        return status;
+    }
     if (!r->opts.categories) {
         r->own_categories = lapse_category_map_default();
         r->opts.categories = r->own_categories;

@@ -17,11 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A JSON key path: the keys from the outside in, each NUL-terminated, one
- * after another ("properties\0revenue\0"). */
+/* A JSON key path: the keys from the outside in ("properties", "revenue"),
+ * in keys one after another, each NUL-terminated, and where each starts. */
+#define READER_JSON_DEPTH 16 /* keys in a path at most */
 typedef struct {
     char *keys;
     int depth;
+    const char *key[READER_JSON_DEPTH];
+    size_t len[READER_JSON_DEPTH];
 } reader_json_path;
 
 #define READER_JSON_PATHS 3 /* candidate keys per lapse column, tried in order */
@@ -38,6 +41,7 @@ typedef struct {
     int squeeze;          /* runs of spaces and tabs are one delimiter (squeeze_blanks) */
     int strict_users;     /* lapse_reader_options.strict_users */
     const char *event;    /* lapse_reader_options.event: every row's, no event column */
+    int product;          /* the amount is qty x price (LAPSE_COL_QTY and _PRICE named) */
 } reader_columns;
 
 void reader_columns_free(reader_columns *cols);
@@ -95,6 +99,34 @@ typedef struct {
 
 typedef void (*reader_emit_fn)(const lapse_event *event, void *user);
 
+/* Rows per event name as the parser emits them, for lapse inspect's table
+ * and extract's refusal of a log without key events. A name gets its id
+ * when it misses the name cache below (rare: a log has a few dozen names),
+ * so counting a row costs one increment. Names are cut at 256 bytes. */
+#define READER_NAMES_MAX 10000
+typedef struct {
+    struct lapse_strmap *ids; /* name -> id */
+    int64_t *rows;            /* [id] */
+    size_t capacity;
+    size_t max;               /* names given an id; rows of later ones are other_rows */
+    int64_t other_rows;
+    int nomem;                /* an id could not be given: its rows are other_rows */
+} reader_names;
+
+/* The name's id, given one while fewer than names->max have one; -1 past
+ * that, or out of memory (nomem set). */
+int32_t reader_names_id(reader_names *names, const char *name, size_t len);
+
+/* Adds src's rows per name into dst. Returns 0 or LAPSE_ERR_NOMEM. */
+int reader_names_merge(reader_names *dst, const reader_names *src);
+
+/* The ids of at most k names with the most rows, most first (ties by
+ * name); returns how many. */
+size_t reader_names_top(const reader_names *names, size_t *ids, size_t k);
+
+int reader_names_init(reader_names *names);
+void reader_names_free(reader_names *names);
+
 /* A direct-mapped cache of event names seen and their categories: a log has
  * a few dozen names in millions of rows, and the map's hash and probe cost
  * more than the whole rest of a field. Names up to 29 bytes are cached. */
@@ -104,6 +136,7 @@ typedef struct {
     uint8_t category;
     uint8_t known;
     char name[29];
+    int32_t id;           /* in reader_names; -1 none */
 } reader_name_slot;
 
 typedef struct {
@@ -116,6 +149,7 @@ typedef struct {
     int hash_sessions;      /* fill event.session_hash (1 after init) */
     lapse_reader_stats stats;
     reader_name_slot names[READER_NAME_CACHE];
+    reader_names name_rows;
 
     /* The chunk being parsed. */
     const reader_columns *cols;
@@ -131,7 +165,7 @@ typedef struct {
     size_t chunk_file;      /* its file's index */
     int status;             /* first fatal error, LAPSE_OK otherwise */
     lapse_error *err;
-    struct json_tokener *tok; /* JSON lines; created on the first one */
+    struct reader_json *json; /* JSON lines' parser state; created on the first one */
     char *squeezed;         /* the chunk with its blank runs squeezed (cols->squeeze) */
     size_t squeezed_capacity;
 
@@ -148,6 +182,11 @@ typedef struct {
      * long as the longest name a mapping file holds). */
     char event_name[256];
     size_t event_name_len;
+    int32_t name_id;       /* its id in name_rows, -1 none */
+    /* With cols->product: the quantity and price read so far, and the
+     * price's column for a message. */
+    double qty, price;
+    int has_qty, has_price, price_column;
     uint64_t row_hash;     /* of the fields read, when shared->rows is set */
     lapse_event event;
     char user_id[LAPSE_USER_ID_MAX];
@@ -182,6 +221,13 @@ int reader_json_columns(reader_columns *cols, const char *path, const lapse_read
 
 /* Parses a chunk of JSON lines; as reader_parser_run. */
 int reader_json_run(reader_parser *p, const text_chunk *chunk);
+
+void reader_json_free(struct reader_json *json); /* accepts NULL */
+
+/* Copies text into out (cap bytes, NUL included) with control bytes (NUL,
+ * CR, ESC...) as \\xNN, so it prints as one readable line; stops where the
+ * next byte would not fit. Returns the length written. */
+size_t reader_escape(char *out, size_t cap, const char *text, size_t len);
 
 /* Adds src's counts and examples into dst. */
 void reader_stats_merge(lapse_reader_stats *dst, const lapse_reader_stats *src);

@@ -1,22 +1,33 @@
-/* Chunks of JSON lines -> events, with json-c.
+/* Chunks of JSON lines -> events, with yajl's event parser (libyajl-dev).
  *
  * One object a line; lapse's columns are found by key, nested keys by a
  * dot-separated path (--col amount=properties.revenue). A value is its
- * string's bytes, or a number's text as written; null counts as absent.
- * The values then go through the same checks as CSV fields. A line that is
- * not one JSON object is a bad row located at the byte where json-c
- * stopped. Lines are always known here, so there is no careful pass. */
+ * string's bytes, or a number's text as written (a boolean "true" or
+ * "false"); null counts as absent. The values then go through the same
+ * checks as CSV fields. A line that is not one JSON object is a bad row
+ * located at the byte where parsing stopped. Lines are always known here, so
+ * there is no careful pass.
+ *
+ * yajl, not json-c: json-c builds a tree per line (a hash table per object,
+ * a string per value) and switches the thread's locale on every call; its
+ * tokener alone parsed JSON lines 2.6x as fast as python's json.loads, less
+ * than the 5x asked of the whole extract (bench/RESULTS.md). yajl calls back
+ * for each key and value with nothing allocated, and one handle reads every
+ * line of a chunk (as multiple values), so only the keys lapse maps are
+ * looked at and a line costs its bytes. Its upstream has made no release
+ * since 2.1.0 (2014); Debian carries its fixes (bookworm: 2.1.0-3+deb12u2,
+ * CVE-2023-33460), and that is the maintenance this reader relies on. */
 #define _GNU_SOURCE /* memmem */
 #include "reader_internal.h"
 
-#include <json-c/json_object.h>
-#include <json-c/json_util.h> /* json_type_to_name */
-#include <json-c/json_tokener.h>
+#include <yajl/yajl_parse.h>
+
 #include <stdlib.h>
 #include <string.h>
 
 /* Keys tried in order when --col does not name one: lapse's own name, then
- * those of common exports (Segment, Firebase/GA, web servers). */
+ * those of common exports (Segment, Firebase/GA, web servers). The terms of
+ * an amount's product have none: they are read only when named. */
 static const char *const default_keys[LAPSE_COL_COUNT][READER_JSON_PATHS] = {
     { "user_id", "userId", "user" },
     { "ts", "timestamp", "time" },
@@ -24,26 +35,34 @@ static const char *const default_keys[LAPSE_COL_COUNT][READER_JSON_PATHS] = {
     { "amount", "revenue", "properties.revenue" },
     { "session_id", "sessionId", NULL },
     { "device_id", "deviceId", NULL },
+    { NULL, NULL, NULL },
+    { NULL, NULL, NULL },
 };
 
-static const char *const column_names[LAPSE_COL_COUNT] = {
-    "user_id", "ts", "event", "amount", "session_id", "device_id",
-};
+/* Candidate k is paths[k / READER_JSON_PATHS][k % READER_JSON_PATHS]; sets
+ * of them are bit masks. */
+#define CANDIDATES (LAPSE_COL_COUNT * READER_JSON_PATHS)
+_Static_assert(CANDIDATES <= 32, "candidate masks are 32 bits");
 
 static int set_path(reader_json_path *path, const char *dotted)
 {
     const size_t len = strlen(dotted);
     path->keys = malloc(len + 1);
     if (!path->keys)
-        return -1;
+        return LAPSE_ERR_NOMEM;
     memcpy(path->keys, dotted, len + 1);
-    path->depth = 1;
-    for (size_t i = 0; i < len; i++)
-        if (path->keys[i] == '.') {
-            path->keys[i] = '\0';
-            path->depth++;
-        }
-    return 0;
+    path->depth = 0;
+    for (char *key = path->keys;; key++) {
+        if (path->depth == READER_JSON_DEPTH)
+            return LAPSE_ERR_ARG;
+        char *dot = strchr(key, '.');
+        path->key[path->depth] = key;
+        path->len[path->depth++] = dot ? (size_t)(dot - key) : strlen(key);
+        if (!dot)
+            return LAPSE_OK;
+        *dot = '\0';
+        key = dot;
+    }
 }
 
 int reader_json_columns(reader_columns *cols, const char *path, const lapse_reader_options *opts,
@@ -55,33 +74,225 @@ int reader_json_columns(reader_columns *cols, const char *path, const lapse_read
     cols->delimiter = ',';
     cols->strict_users = opts->strict_users;
     cols->event = opts->event;
+    cols->product = opts->columns[LAPSE_COL_QTY] != NULL;
     for (int c = 0; c < LAPSE_COL_COUNT; c++) {
         if (c == LAPSE_COL_EVENT && opts->event)
             continue; /* every row's event is opts->event; the keys are not read */
+        if (c == LAPSE_COL_AMOUNT && cols->product)
+            continue; /* the amount is qty x price */
         for (int i = 0; i < READER_JSON_PATHS; i++) {
             const char *key = opts->columns[c] ? (i == 0 ? opts->columns[c] : NULL)
                                                : default_keys[c][i];
-            if (key && set_path(&cols->paths[c][i], key) != 0) {
+            const int status = key ? set_path(&cols->paths[c][i], key) : LAPSE_OK;
+            if (status != LAPSE_OK) {
                 reader_columns_free(cols);
-                return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+                return status == LAPSE_ERR_ARG
+                           ? lapse_error_set(err, LAPSE_ERR_ARG, path, 0, 0, -1,
+                                             "--col %s=%s: a key path has at most %d keys",
+                                             lapse_reader_column_name((lapse_column)c), key,
+                                             READER_JSON_DEPTH)
+                           : lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1,
+                                             "out of memory");
             }
         }
     }
     return LAPSE_OK;
 }
 
-/* The value at path in obj, or NULL when a key is missing or a level is
- * not an object. */
-static json_object *find(json_object *obj, const reader_json_path *path)
+typedef enum { V_NONE, V_TEXT, V_OBJECT, V_ARRAY } value_kind;
+
+/* A line being read: where the parser is in it, and the values found. */
+struct reader_json {
+    yajl_handle yajl;
+    reader_parser *p;
+    int depth;             /* containers open: 1 inside the line's object */
+    uint64_t arrays;       /* bit d: the container at depth d is an array (d < 64) */
+    uint32_t live[READER_JSON_DEPTH + 1]; /* candidates that may match inside depth d */
+    uint32_t keyed;        /* candidates the last key matched, at the current depth */
+    int ended;             /* the line's object has ended */
+    const char *not_object; /* the line's value is no object: its JSON type */
+    int trailing;          /* a second value follows the object */
+    int nomem;
+    /* Per column: the candidate found (READER_JSON_PATHS: none yet), what it
+     * holds, and a value's text (NUL-terminated, in a buffer kept). */
+    int found[LAPSE_COL_COUNT];
+    value_kind kind[LAPSE_COL_COUNT];
+    char *text[LAPSE_COL_COUNT];
+    size_t len[LAPSE_COL_COUNT], capacity[LAPSE_COL_COUNT];
+};
+
+static uint32_t all_candidates(const reader_columns *cols)
 {
-    const char *key = path->keys;
-    for (int d = 0; d < path->depth; d++) {
-        if (!json_object_is_type(obj, json_type_object) ||
-            !json_object_object_get_ex(obj, key, &obj))
-            return NULL;
-        key += strlen(key) + 1;
+    uint32_t all = 0;
+    for (int k = 0; k < CANDIDATES; k++)
+        if (cols->paths[k / READER_JSON_PATHS][k % READER_JSON_PATHS].keys)
+            all |= 1u << k;
+    return all;
+}
+
+static const reader_json_path *candidate(const reader_columns *cols, int k)
+{
+    return &cols->paths[k / READER_JSON_PATHS][k % READER_JSON_PATHS];
+}
+
+static void record(struct reader_json *j, int k, value_kind kind, const char *text, size_t len)
+{
+    const int c = k / READER_JSON_PATHS, i = k % READER_JSON_PATHS;
+    if (i > j->found[c])
+        return; /* an earlier candidate of the column is present */
+    j->found[c] = i;
+    j->kind[c] = kind;
+    if (kind != V_TEXT)
+        return;
+    if (len + 1 > j->capacity[c]) {
+        char *grown = realloc(j->text[c], len + 1);
+        if (!grown) {
+            j->nomem = 1;
+            j->found[c] = READER_JSON_PATHS;
+            return;
+        }
+        j->text[c] = grown;
+        j->capacity[c] = len + 1;
     }
-    return obj;
+    memcpy(j->text[c], text, len);
+    j->text[c][len] = '\0';
+    j->len[c] = len;
+}
+
+/* A value at the current depth: the line's own, or a key's in its object
+ * (values inside arrays belong to no key). Returns 0 to stop yajl. */
+static int on_value(struct reader_json *j, value_kind kind, const char *json_type,
+                    const char *text, size_t len)
+{
+    if (j->depth == 0) {
+        if (j->ended) {
+            j->trailing = 1;
+            return 0;
+        }
+        if (kind != V_OBJECT) {
+            j->not_object = json_type;
+            return 0;
+        }
+        return 1;
+    }
+    if (kind == V_NONE || (j->depth < 64 && (j->arrays >> j->depth & 1u)))
+        return 1; /* null is absent; an array's items have no key */
+    const reader_columns *cols = j->p->cols;
+    for (uint32_t m = j->keyed; m; m &= m - 1) {
+        const int k = __builtin_ctz(m);
+        if (candidate(cols, k)->depth == j->depth)
+            record(j, k, kind, text, len);
+    }
+    return 1;
+}
+
+static int on_null(void *ctx)
+{
+    return on_value(ctx, V_NONE, "null", NULL, 0);
+}
+
+static int on_boolean(void *ctx, int value)
+{
+    return on_value(ctx, V_TEXT, "boolean", value ? "true" : "false", value ? 4 : 5);
+}
+
+static int on_number(void *ctx, const char *text, size_t len)
+{
+    return on_value(ctx, V_TEXT, "number", text, len);
+}
+
+static int on_string(void *ctx, const unsigned char *text, size_t len)
+{
+    return on_value(ctx, V_TEXT, "string", (const char *)text, len);
+}
+
+/* Opens a container at depth + 1; only an object's keys can lead on. */
+static int open_container(struct reader_json *j, int array)
+{
+    const int d = ++j->depth;
+    if (d < 64)
+        j->arrays = (j->arrays & ~(1ull << d)) | (uint64_t)array << d;
+    if (d > READER_JSON_DEPTH) {
+        j->keyed = 0;
+        return 1;
+    }
+    if (d == 1) {
+        j->live[1] = all_candidates(j->p->cols);
+    } else {
+        uint32_t deeper = 0;
+        for (uint32_t m = array ? 0 : j->keyed; m; m &= m - 1)
+            if (candidate(j->p->cols, __builtin_ctz(m))->depth >= d)
+                deeper |= m & -m;
+        j->live[d] = deeper;
+    }
+    j->keyed = 0;
+    return 1;
+}
+
+static int on_start_map(void *ctx)
+{
+    struct reader_json *j = ctx;
+    return on_value(j, V_OBJECT, "object", NULL, 0) && open_container(j, 0);
+}
+
+static int on_start_array(void *ctx)
+{
+    struct reader_json *j = ctx;
+    return on_value(j, V_ARRAY, "array", NULL, 0) && open_container(j, 1);
+}
+
+static int on_end(void *ctx)
+{
+    struct reader_json *j = ctx;
+    j->ended |= --j->depth == 0;
+    j->keyed = 0;
+    return 1;
+}
+
+static int on_map_key(void *ctx, const unsigned char *key, size_t len)
+{
+    struct reader_json *j = ctx;
+    const int d = j->depth;
+    j->keyed = 0;
+    if (d > READER_JSON_DEPTH)
+        return 1;
+    for (uint32_t m = j->live[d]; m; m &= m - 1) {
+        const reader_json_path *path = candidate(j->p->cols, __builtin_ctz(m));
+        if (path->len[d - 1] == len && memcmp(path->key[d - 1], key, len) == 0)
+            j->keyed |= m & -m;
+    }
+    return 1;
+}
+
+static const yajl_callbacks callbacks = {
+    on_null,      on_boolean, NULL,          NULL,   on_number, on_string,
+    on_start_map, on_map_key, on_end, on_start_array, on_end,
+};
+
+/* A fresh yajl handle: JSON as RFC 8259 has it, one value after another;
+ * strings' bytes are not checked as UTF-8 (lapse takes ids as bytes). */
+static int restart(struct reader_json *j)
+{
+    if (j->yajl)
+        yajl_free(j->yajl);
+    j->yajl = yajl_alloc(&callbacks, NULL, j);
+    if (!j->yajl)
+        return LAPSE_ERR_NOMEM;
+    yajl_config(j->yajl, yajl_allow_multiple_values, 1);
+    yajl_config(j->yajl, yajl_dont_validate_strings, 1);
+    j->depth = 0;
+    return LAPSE_OK;
+}
+
+void reader_json_free(struct reader_json *j)
+{
+    if (!j)
+        return;
+    if (j->yajl)
+        yajl_free(j->yajl);
+    for (int c = 0; c < LAPSE_COL_COUNT; c++)
+        free(j->text[c]);
+    free(j);
 }
 
 /* The keys a column was looked for under, for a message. */
@@ -92,33 +303,29 @@ static void keys_tried(char *out, size_t size, const reader_columns *cols, int c
     for (int i = 0; i < READER_JSON_PATHS && cols->paths[c][i].keys; i++) {
         const reader_json_path *path = &cols->paths[c][i];
         pos += (size_t)snprintf(out + pos, pos < size ? size - pos : 0, "%s", i ? ", " : "");
-        const char *key = path->keys;
-        for (int d = 0; d < path->depth; d++) {
+        for (int d = 0; d < path->depth; d++)
             pos += (size_t)snprintf(out + pos, pos < size ? size - pos : 0, "%s%s", d ? "." : "",
-                                    key);
-            key += strlen(key) + 1;
-        }
+                                    path->key[d]);
     }
 }
 
-static void take_object(reader_parser *p, json_object *obj)
+/* The line's object read: its values to the parser, in column order. */
+static void take_values(reader_parser *p, const struct reader_json *j)
 {
     const reader_columns *cols = p->cols;
     for (int c = 0; c < LAPSE_COL_COUNT; c++) {
         if (c == LAPSE_COL_EVENT && cols->event)
             continue;
-        json_object *value = NULL;
-        for (int i = 0; i < READER_JSON_PATHS && cols->paths[c][i].keys && !value; i++)
-            value = find(obj, &cols->paths[c][i]);
-        const json_type type = json_object_get_type(value); /* null for NULL */
-        if (type == json_type_object || type == json_type_array) {
+        const value_kind kind = j->found[c] < READER_JSON_PATHS ? j->kind[c] : V_NONE;
+        if (kind == V_OBJECT || kind == V_ARRAY) {
             char keys[128];
             keys_tried(keys, sizeof keys, cols, c);
             reader_mark_bad(p, 0, "%s (key %s) is a JSON %s, not a string or number",
-                            column_names[c], keys, json_type_to_name(type));
+                            lapse_reader_column_name((lapse_column)c), keys,
+                            kind == V_OBJECT ? "object" : "array");
             return;
         }
-        if (type == json_type_null) {
+        if (kind == V_NONE) {
             /* A row with no user key is an anonymous visitor's: skipped and
              * counted, or with strict_users bad. */
             if (c == LAPSE_COL_USER_ID && !cols->strict_users) {
@@ -128,29 +335,72 @@ static void take_object(reader_parser *p, json_object *obj)
             if (c <= LAPSE_COL_EVENT) {
                 char keys[128];
                 keys_tried(keys, sizeof keys, cols, c);
-                reader_mark_bad(p, 0, "no %s (looked for key %s)", column_names[c], keys);
+                reader_mark_bad(p, 0, "no %s (looked for key %s)",
+                                lapse_reader_column_name((lapse_column)c), keys);
                 return;
             }
             continue;
         }
-        /* A number's text is as written (json-c keeps a double's source). */
-        const char *text = json_object_get_string(value);
-        const size_t len = type == json_type_string ? (size_t)json_object_get_string_len(value)
-                                                    : strlen(text);
-        reader_take_field(p, (lapse_column)c, 0, text, len);
+        reader_take_field(p, (lapse_column)c, 0, j->text[c], j->len[c]);
     }
+}
+
+/* yajl's message for the error that stopped it, as one line. */
+static void mark_json_error(reader_parser *p, struct reader_json *j, const char *line,
+                            size_t len)
+{
+    const size_t at = yajl_get_bytes_consumed(j->yajl);
+    unsigned char *message = yajl_get_error(j->yajl, 0, (const unsigned char *)line, len);
+    char text[160] = "bad JSON";
+    if (message) {
+        size_t n = strcspn((const char *)message, "\n");
+        while (n > 0 && message[n - 1] == '.')
+            n--;
+        snprintf(text, sizeof text, "bad JSON: %.*s", (int)n, (const char *)message);
+        yajl_free_error(j->yajl, message);
+    }
+    /* yajl stops after the token it refuses: the column is its last byte. */
+    reader_mark_bad(p, (int)(at == 0 ? 1 : at <= len ? at : len + 1), "%s", text);
+}
+
+/* Feeds one line (len > 0 bytes, no line end) and marks the row bad unless
+ * it held exactly one object. Returns 0, or LAPSE_ERR_NOMEM. */
+static int read_line(reader_parser *p, struct reader_json *j, const char *line, size_t len)
+{
+    for (int c = 0; c < LAPSE_COL_COUNT; c++)
+        j->found[c] = READER_JSON_PATHS;
+    j->ended = j->trailing = 0;
+    j->not_object = NULL;
+    yajl_status status = yajl_parse(j->yajl, (const unsigned char *)line, len);
+    /* A number at the very end is complete only when something follows it. */
+    if (status == yajl_status_ok && !j->ended && j->depth == 0 && !j->not_object)
+        status = yajl_parse(j->yajl, (const unsigned char *)" ", 1);
+    if (j->nomem)
+        return LAPSE_ERR_NOMEM;
+    if (j->not_object)
+        reader_mark_bad(p, 1, "a JSON %s, not an object", j->not_object);
+    else if (j->trailing || (j->ended && status != yajl_status_ok))
+        reader_mark_bad(p, (int)yajl_get_bytes_consumed(j->yajl), "text after the JSON object");
+    else if (status != yajl_status_ok)
+        mark_json_error(p, j, line, len);
+    else if (!j->ended)
+        reader_mark_bad(p, 0, "bad JSON: the line ends inside a value");
+    else
+        take_values(p, j);
+    /* Between values again, or a new handle. */
+    return status == yajl_status_ok && j->ended ? LAPSE_OK : restart(j);
 }
 
 int reader_json_run(reader_parser *p, const text_chunk *chunk)
 {
-    if (!p->tok) {
-        if (!(p->tok = json_tokener_new()))
+    if (!p->json) {
+        p->json = calloc(1, sizeof *p->json);
+        if (!p->json || restart(p->json) != LAPSE_OK)
             return lapse_error_set(p->err, LAPSE_ERR_NOMEM, p->cols->path, 0, 0, -1,
                                    "out of memory");
-        /* JSON as RFC 8259 has it: no trailing commas, single quotes or
-         * bare words, which json-c accepts by default. */
-        json_tokener_set_flags(p->tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
     }
+    struct reader_json *j = p->json;
+    j->p = p;
     /* An escaped NUL (\u0000) reaches a value as a NUL byte. */
     p->chunk_has_nul = p->chunk_has_nul || memmem(chunk->data, chunk->len, "\\u0000", 6);
     p->careful = 1;
@@ -166,24 +416,9 @@ int reader_json_run(reader_parser *p, const text_chunk *chunk)
         if (len == 0)
             continue; /* blank lines are no records, as in CSV */
         p->record_line = line;
-        json_tokener_reset(p->tok);
-        json_object *obj = json_tokener_parse_ex(p->tok, start, (int)len);
-        const enum json_tokener_error jerr = json_tokener_get_error(p->tok);
-        size_t end = json_tokener_get_parse_end(p->tok);
-        while (obj && end < len && (start[end] == ' ' || start[end] == '\t'))
-            end++;
-        if (!obj)
-            reader_mark_bad(p, (int)end + 1, "bad JSON: %s",
-                            jerr == json_tokener_continue ? "the line ends inside a value"
-                                                          : json_tokener_error_desc(jerr));
-        else if (!json_object_is_type(obj, json_type_object))
-            reader_mark_bad(p, 1, "a JSON %s, not an object", json_type_to_name(
-                                                                  json_object_get_type(obj)));
-        else if (end < len)
-            reader_mark_bad(p, (int)end + 1, "text after the JSON object");
-        else
-            take_object(p, obj);
-        json_object_put(obj);
+        if (read_line(p, j, start, len) != LAPSE_OK)
+            return lapse_error_set(p->err, LAPSE_ERR_NOMEM, p->cols->path, line, 0, -1,
+                                   "out of memory");
         reader_end_row(p);
     }
     p->careful = 0;

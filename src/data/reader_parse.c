@@ -13,7 +13,6 @@
 #include "rowset.h"
 #include "strmap.h"
 
-#include <json-c/json_tokener.h>
 
 #include <errno.h>
 #include <math.h>
@@ -23,8 +22,13 @@
 #include <string.h>
 
 static const char *const column_names[LAPSE_COL_COUNT] = {
-    "user_id", "ts", "event", "amount", "session_id", "device_id",
+    "user_id", "ts", "event", "amount", "session_id", "device_id", "qty", "price",
 };
+
+const char *lapse_reader_column_name(lapse_column column)
+{
+    return (unsigned)column < LAPSE_COL_COUNT ? column_names[column] : NULL;
+}
 
 uint64_t lapse_hash(const void *data, size_t len)
 {
@@ -49,11 +53,40 @@ int lapse_reader_parse_columns(lapse_reader_options *opts, char *text, lapse_err
         if (found < 0)
             return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                    "--col: unknown column \"%s\" (expected user_id, ts, event, "
-                                   "amount, session_id or device_id)",
+                                   "amount, session_id, device_id, qty or price)",
                                    item);
         opts->columns[found] = eq + 1;
         item = next;
     }
+    return lapse_reader_check_options(opts, err);
+}
+
+int lapse_reader_parse_amount_expr(lapse_reader_options *opts, char *text, lapse_error *err)
+{
+    char *star = strchr(text, '*');
+    if (!star || star == text || star[1] == '\0' || strchr(star + 1, '*'))
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "--amount-expr: expected COLUMN*COLUMN, the product of two "
+                               "columns (e.g. qty*price), not \"%s\"",
+                               text);
+    *star = '\0';
+    opts->columns[LAPSE_COL_QTY] = text;
+    opts->columns[LAPSE_COL_PRICE] = star + 1;
+    return lapse_reader_check_options(opts, err);
+}
+
+int lapse_reader_check_options(const lapse_reader_options *opts, lapse_error *err)
+{
+    const int qty = opts->columns[LAPSE_COL_QTY] != NULL;
+    const int price = opts->columns[LAPSE_COL_PRICE] != NULL;
+    if (qty != price)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "--col %s needs %s too: the amount is their product",
+                               qty ? "qty" : "price", qty ? "price" : "qty");
+    if (qty && opts->columns[LAPSE_COL_AMOUNT])
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "the amount comes from one column (--col amount=...) or from "
+                               "qty x price (--amount-expr, --col qty=...,price=...), not both");
     return LAPSE_OK;
 }
 
@@ -200,6 +233,7 @@ int reader_columns_from_header(reader_columns *cols, const text_chunk *header, c
     memset(cols->paths, 0, sizeof cols->paths);
     cols->strict_users = opts->strict_users;
     cols->event = opts->event;
+    cols->product = opts->columns[LAPSE_COL_QTY] != NULL;
     cols->json = header->len > 0 && header->data[0] == '{';
     if (cols->json)
         return reader_json_columns(cols, path, opts, err);
@@ -240,6 +274,9 @@ int reader_columns_from_header(reader_columns *cols, const text_chunk *header, c
     }
     memset(cols->roles, LAPSE_COL_COUNT, (size_t)h.count);
     for (int c = 0; c < LAPSE_COL_COUNT; c++) {
+        const int named_only = c == LAPSE_COL_QTY || c == LAPSE_COL_PRICE;
+        if ((named_only && !opts->columns[c]) || (c == LAPSE_COL_AMOUNT && cols->product))
+            continue; /* not read: a product's terms only when named, its amount never */
         const char *want = opts->columns[c] ? opts->columns[c] : column_names[c];
         int at = -1;
         for (int i = 0; i < h.count; i++) {
@@ -272,6 +309,12 @@ int reader_columns_from_header(reader_columns *cols, const text_chunk *header, c
                                      "and event; --col maps other names%s)",
                                      want, c == LAPSE_COL_EVENT ? ", --event names one for every row" : "");
             goto done;
+        } else if (named_only) {
+            status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, 0, -1,
+                                     "no column \"%s\" in the header (named as the amount's %s "
+                                     "by --amount-expr or --col)",
+                                     want, column_names[c]);
+            goto done;
         }
     }
 done:
@@ -294,8 +337,15 @@ int reader_parser_init(reader_parser *p, const lapse_category_map *categories,
     p->emit = emit;
     p->emit_user = emit_user;
     p->hash_sessions = 1;
-    if (csv_start(&p->csv, ',') != 0)
+    p->name_id = -1;
+    for (size_t i = 0; i < READER_NAME_CACHE; i++)
+        p->names[i].id = -1;
+    if (reader_names_init(&p->name_rows) != LAPSE_OK)
         return LAPSE_ERR_NOMEM;
+    if (csv_start(&p->csv, ',') != 0) {
+        reader_names_free(&p->name_rows);
+        return LAPSE_ERR_NOMEM;
+    }
     p->csv_ready = 1;
     return LAPSE_OK;
 }
@@ -308,18 +358,15 @@ void reader_parser_free(reader_parser *p)
         csv_free(&p->csv);
         p->csv_ready = 0;
     }
+    reader_names_free(&p->name_rows);
     free(p->squeezed);
     p->squeezed = NULL;
     p->squeezed_capacity = 0;
-    if (p->tok)
-        json_tokener_free(p->tok);
-    p->tok = NULL;
+    reader_json_free(p->json);
+    p->json = NULL;
 }
 
-/* Copies text into out (cap bytes, NUL included) with control bytes (NUL,
- * CR, ESC...) as \\xNN, so it prints as one readable line; stops where the
- * next byte would not fit. Returns the length written. */
-static size_t escape_into(char *out, size_t cap, const char *text, size_t len)
+size_t reader_escape(char *out, size_t cap, const char *text, size_t len)
 {
     size_t pos = 0;
     for (size_t i = 0; i < len; i++) {
@@ -345,7 +392,7 @@ typedef char example_name[LAPSE_READER_NAME_SHOWN];
 static void keep_example(example_name *names, size_t *count, const char *name, size_t len)
 {
     example_name candidate;
-    escape_into(candidate, sizeof candidate, name, len);
+    reader_escape(candidate, sizeof candidate, name, len);
     size_t at = 0;
     int order = 1;
     while (at < *count && (order = strcmp(names[at], candidate)) < 0)
@@ -396,6 +443,7 @@ void reader_stats_merge(lapse_reader_stats *dst, const lapse_reader_stats *src)
         keep_example(dst->unknown_names, &dst->unknown_examples, src->unknown_names[i],
                      strlen(src->unknown_names[i]));
     dst->amount_rows += src->amount_rows;
+    dst->refund_rows += src->refund_rows;
     for (size_t i = 0; i < src->amount_examples; i++)
         keep_example(dst->amount_names, &dst->amount_examples, src->amount_names[i],
                      strlen(src->amount_names[i]));
@@ -429,44 +477,87 @@ void reader_mark_bad(reader_parser *p, int column, const char *fmt, ...)
 /* A field as messages show it: its first 64 bytes, escaped. */
 static const char *shown(char out[4 * 64 + 8], const char *text, size_t len)
 {
-    const size_t pos = escape_into(out, 4 * 64 + 1, text, len > 64 ? 64 : len);
+    const size_t pos = reader_escape(out, 4 * 64 + 1, text, len > 64 ? 64 : len);
     if (len > 64)
         memcpy(out + pos, "...", 4);
     return out;
 }
 
+static void hash_number(reader_parser *p, lapse_column column, double value)
+{
+    uint64_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    hash_field(p, column, bits);
+}
+
 /* Strict: digits, one optional fraction and exponent; strtod's spaces, hex,
- * inf and nan are refused before it sees them. text is NUL-terminated. Out
- * of line (as are the other paths with a message buffer) so on_field's
- * frame stays small. */
-__attribute__((noinline)) static int parse_amount(reader_parser *p, int column, const char *text, size_t len)
+ * inf and nan are refused before it sees them. what names the value in a
+ * message ("amount", "qty", "price"); its magnitude is at most
+ * LAPSE_AMOUNT_MAX (negative: a refund, or a returned quantity). text is
+ * NUL-terminated. Out of line (as are the other paths with a message
+ * buffer) so on_field's frame stays small. */
+__attribute__((noinline)) static int parse_number(reader_parser *p, int column, const char *what,
+                                                  const char *text, size_t len, double *out)
 {
     char show[4 * 64 + 8];
     for (size_t i = 0; i < len; i++) {
         const char c = text[i];
         if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' ||
               c == '-')) {
-            reader_mark_bad(p, column, "bad amount \"%s\"", shown(show, text, len));
+            reader_mark_bad(p, column, "bad %s \"%s\"", what, shown(show, text, len));
             return -1;
         }
     }
     char *end;
     errno = 0;
     const double value = strtod(text, &end);
-    if (errno || end != text + len || !isfinite(value) || value < 0 ||
-        value > LAPSE_AMOUNT_MAX) {
-        reader_mark_bad(p, column, "bad amount \"%s\" (expected a number from 0 to %g)",
-                        shown(show, text, len), LAPSE_AMOUNT_MAX);
+    if (errno || end != text + len || !isfinite(value) || fabs(value) > LAPSE_AMOUNT_MAX) {
+        reader_mark_bad(p, column, "bad %s \"%s\" (expected a number from -%g to %g)", what,
+                        shown(show, text, len), LAPSE_AMOUNT_MAX, LAPSE_AMOUNT_MAX);
         return -1;
     }
-    p->event.amount = value + 0.0; /* -0 becomes 0 */
-    p->event.has_amount = 1;
-    if (p->shared->rows) {
-        uint64_t bits;
-        memcpy(&bits, &p->event.amount, sizeof bits);
-        hash_field(p, LAPSE_COL_AMOUNT, bits);
-    }
+    *out = value + 0.0; /* -0 becomes 0 */
     return 0;
+}
+
+static void parse_amount(reader_parser *p, int column, const char *text, size_t len)
+{
+    if (parse_number(p, column, "amount", text, len, &p->event.amount) != 0)
+        return;
+    p->event.has_amount = 1;
+    if (p->shared->rows)
+        hash_number(p, LAPSE_COL_AMOUNT, p->event.amount);
+}
+
+/* One term of the amount's product (cols->product). */
+static void parse_term(reader_parser *p, lapse_column role, int column, const char *text,
+                       size_t len)
+{
+    const int qty = role == LAPSE_COL_QTY;
+    double value;
+    if (parse_number(p, column, column_names[role], text, len, &value) != 0)
+        return;
+    *(qty ? &p->qty : &p->price) = value;
+    *(qty ? &p->has_qty : &p->has_price) = 1;
+    if (!qty)
+        p->price_column = column;
+    if (p->shared->rows)
+        hash_number(p, role, value);
+}
+
+/* The amount as qty x price, when the row has both. */
+__attribute__((noinline)) static void take_product(reader_parser *p)
+{
+    if (!p->has_qty || !p->has_price)
+        return;
+    const double amount = p->qty * p->price + 0.0;
+    if (fabs(amount) > LAPSE_AMOUNT_MAX) {
+        reader_mark_bad(p, p->price_column, "amount qty x price = %g x %g is beyond %g", p->qty,
+                        p->price, LAPSE_AMOUNT_MAX);
+        return;
+    }
+    p->event.amount = amount;
+    p->event.has_amount = 1;
 }
 
 /* Text logs hold no NUL bytes; runs of them are what a crash leaves in a
@@ -528,13 +619,22 @@ __attribute__((noinline)) static void bad_timestamp(reader_parser *p, int column
                     status == LAPSE_ERR_RANGE ? " (before 1970 or after 2199)" : "");
 }
 
+/* The name's id for the rows per name: its first bytes, as inspect shows. */
+static int32_t name_id(reader_parser *p, const char *text, size_t len)
+{
+    return reader_names_id(&p->name_rows, text,
+                           len < sizeof p->event_name ? len : sizeof p->event_name);
+}
+
 /* Probes up to 4 slots from the name's home slot; a name not there is
- * looked up in the map and put in the first empty slot, or the home slot
- * when all 4 are taken. */
+ * looked up in the map (and given its id) and put in the first empty slot,
+ * or the home slot when all 4 are taken. */
 static lapse_category event_category(reader_parser *p, const char *text, size_t len, int *known)
 {
-    if (len == 0 || len > sizeof p->names[0].name)
+    if (len == 0 || len > sizeof p->names[0].name) {
+        p->name_id = name_id(p, text, len);
         return lapse_category_lookup(p->categories, text, len, known);
+    }
     const uint32_t key = (uint32_t)len | (uint32_t)(unsigned char)text[0] << 8 |
                          (uint32_t)(unsigned char)text[len - 1] << 16 |
                          (uint32_t)(unsigned char)text[len / 2] << 24;
@@ -548,6 +648,7 @@ static lapse_category event_category(reader_parser *p, const char *text, size_t 
         }
         if (s->len_plus_one == len + 1 && memcmp(s->name, text, len) == 0) {
             *known = s->known;
+            p->name_id = s->id;
             return (lapse_category)s->category;
         }
     }
@@ -557,6 +658,7 @@ static lapse_category event_category(reader_parser *p, const char *text, size_t 
     slot->len_plus_one = (uint8_t)(len + 1);
     slot->category = (uint8_t)category;
     slot->known = (uint8_t)*known;
+    slot->id = p->name_id = name_id(p, text, len);
     memcpy(slot->name, text, len);
     return category;
 }
@@ -625,6 +727,11 @@ static inline void take_field(reader_parser *p, int role, int column, const char
                 hash_field(p, LAPSE_COL_DEVICE_ID, p->event.device_hash);
         }
         return;
+    case LAPSE_COL_QTY:
+    case LAPSE_COL_PRICE:
+        if (len > 0)
+            parse_term(p, (lapse_column)role, field + 1, text, len);
+        return;
     default: return;
     }
 }
@@ -655,6 +762,8 @@ static void reset_row(reader_parser *p)
     p->event.amount = 0;
     p->event.session_hash = p->event.device_hash = 0;
     p->row_hash = 0;
+    p->has_qty = p->has_price = 0;
+    p->name_id = -1;
 }
 
 static void skip_bad_row(reader_parser *p)
@@ -686,16 +795,25 @@ static void emit_row(reader_parser *p)
     p->event.user_id = p->user_id;
     p->stats.events++;
     p->stats.unknown_rows += p->unknown_name;
-    p->stats.category_rows[p->event.category]++;
     /* Only rows that count give examples: a skipped bad row does not. */
     if (p->unknown_name)
         keep_example(p->stats.unknown_names, &p->stats.unknown_examples, p->unknown_text,
                      p->unknown_len);
-    if (p->event.has_amount && p->event.amount != 0 && p->event.category != LAPSE_CAT_PURCHASE) {
+    if (p->event.has_amount && p->event.amount < 0) {
+        p->stats.refund_rows++;
+        if (p->event.category == LAPSE_CAT_PURCHASE)
+            p->event.category = LAPSE_CAT_OTHER; /* a refund is no purchase */
+    } else if (p->event.has_amount && p->event.amount > 0 &&
+               p->event.category != LAPSE_CAT_PURCHASE) {
         p->stats.amount_rows++;
         keep_example(p->stats.amount_names, &p->stats.amount_examples, p->event_name,
                      p->event_name_len);
     }
+    p->stats.category_rows[p->event.category]++;
+    if (p->name_id >= 0)
+        p->name_rows.rows[p->name_id]++;
+    else
+        p->name_rows.other_rows++;
     p->emit(&p->event, p->emit_user);
 }
 
@@ -735,6 +853,8 @@ static void finish_row(reader_parser *p, int64_t row)
 {
     if (!p->bad && p->cols->event)
         take_field(p, LAPSE_COL_EVENT, 0, p->cols->event, strlen(p->cols->event));
+    if (!p->bad && p->cols->product)
+        take_product(p);
     if (!p->bad && p->anonymous) {
         p->stats.anonymous_rows++;
     } else if (!p->bad) {

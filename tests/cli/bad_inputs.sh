@@ -144,8 +144,8 @@ events | awk -F, 'NR == 1 || $2 >= "2026-03"' > mar_apr.csv
 cut -d, -f1-11,13- t_feat.csv > t_cut.csv
 awk -F, -v OFS=, 'NR > 1 { t = $11; $11 = $12; $12 = t } 1' t_feat.csv > t_swapped.csv
 sed '2s/,label$/,bonus,label/; 3,$s/,\([^,]*\)$/,0,\1/' t_feat.csv > t_extra.csv
-# The last feature (column 79, age_purchase_days) dropped, with a matching schema hash.
-cut -d, -f1-78,80 t_feat.csv | tail -n +2 > body.tmp
+# The last feature (column 81, age_purchase_days) dropped, with a matching schema hash.
+cut -d, -f1-80,82 t_feat.csv | tail -n +2 > body.tmp
 names=$(head -1 body.tmp | cut -d, -f3- | sed 's/,label$//')
 # shellcheck disable=SC2086 # one argument per name
 { sed -n 1p t_feat.csv | sed "s/schema=.*/schema=$(schema_hash ${names//,/ })/"; cat body.tmp; } > t_less.csv

@@ -1,6 +1,7 @@
 /* Fuzz helper: reads every event of one log and checks what any read must
  * hold: every event has a 1..256-byte id, a time in [1970, 2200), a valid
- * category and a finite amount in range; the stats count the events; a
+ * category and a finite amount in range (a refund, below 0, never a
+ * purchase); the stats count the events; a
  * refusal has a code, a message and the path. Aborts otherwise. Include from
  * one target file only. */
 #ifndef LAPSE_FUZZ_EVENTS_H
@@ -26,7 +27,8 @@ static void fuzz_read_all_events(const char *path, const lapse_reader_options *o
     while ((status = lapse_reader_next(r, &e, &err)) > 0) {
         if (e.user_id_len < 1 || e.user_id_len > LAPSE_USER_ID_MAX || e.ts < 0 ||
             e.ts >= LAPSE_TIME_MAX || (unsigned)e.category >= LAPSE_CAT_COUNT ||
-            (e.has_amount && !(isfinite(e.amount) && e.amount >= 0 && e.amount <= LAPSE_AMOUNT_MAX)))
+            (e.has_amount && !(fabs(e.amount) <= LAPSE_AMOUNT_MAX)) ||
+            (e.has_amount && e.amount < 0 && e.category == LAPSE_CAT_PURCHASE))
             abort();
         events++;
     }

@@ -7,6 +7,7 @@
  *   bit 2  zstd-compress the log, so mutations of the JSON reach the reader
  *          through the zstd stream
  *   bit 3  drop repeated rows
+ *   bit 4  the amount as q*p.price (--amount-expr; in place of bit 1's amount)
  * Beyond not crashing or leaking: what fuzz_events.h checks of every read. */
 #include "fuzz_events.h"
 #include "fuzz_file.h"
@@ -56,6 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lapse_error err = LAPSE_ERROR_INIT;
     if ((flags & 2) && lapse_reader_parse_columns(&opts, cols, &err) != LAPSE_OK)
         abort();
+    char expr[] = "q*p.price";
+    if (flags & 16) {
+        opts.columns[LAPSE_COL_AMOUNT] = NULL;
+        if (lapse_reader_parse_amount_expr(&opts, expr, &err) != LAPSE_OK)
+            abort();
+    }
     fuzz_read_all_events(path, &opts);
     free(packed);
     free(text);

@@ -11,7 +11,8 @@
  * Raw gzip inputs (truncated, corrupt) come from the seeds with bit 0 off.
  *
  * Beyond not crashing or leaking: every event has a 1..256-byte id, a time
- * in [1970, 2200), a valid category and a finite amount in range; the stats
+ * in [1970, 2200), a valid category and a finite amount in range (a refund,
+ * below 0, never a purchase); the stats
  * count the events; a refusal has a code, a message and the path. The
  * extract accepts exactly what the reader accepts (or fails with the same
  * code, on one thread; and refuses a log with events but none in a key
@@ -122,8 +123,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ev.user_id_len < 1 || ev.user_id_len > LAPSE_USER_ID_MAX || ev.ts < 0 ||
             ev.ts >= LAPSE_TIME_MAX || (unsigned)ev.category >= LAPSE_CAT_COUNT)
             abort();
-        if (ev.has_amount && !(ev.amount >= 0 && ev.amount <= LAPSE_AMOUNT_MAX))
+        if (ev.has_amount && !(fabs(ev.amount) <= LAPSE_AMOUNT_MAX))
             abort();
+        if (ev.has_amount && ev.amount < 0 && ev.category == LAPSE_CAT_PURCHASE)
+            abort(); /* a refund is no purchase */
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
             events = realloc(events, cap * sizeof *events);
