@@ -4,7 +4,7 @@
 #
 #   bash bench/public/run.sh NAME DATADIR [WORKDIR]
 #
-# NAME: cdnow | telco | bank. DATADIR holds the files as fetched (README.md). WORKDIR
+# NAME: cdnow | xuetangx | telco | bank. DATADIR holds the files as fetched (README.md). WORKDIR
 # (default /tmp/lapse-public/NAME) receives the tables, models and scores. LAPSE names the
 # binary (default build-rel/lapse, a Release build); peers run on Debian's /usr/bin/python3.
 # Progress goes to stderr; stdout ends with the result table (bench/public/peers.py explains it).
@@ -76,6 +76,19 @@ cdnow)
     log | run "$LAPSE" extract "${opts[@]}" --asof 2022-05-01 -o "$WORK/test.csv" -
     log_models
     ;;
+xuetangx)
+    # KDD Cup 2015 dropout, the per-day count copy: needs bench/public/xuetangx_prep.sh
+    # first (the conversion lapse cannot do yet). Labels are the official truth_train.csv;
+    # each enrollment is extracted at the day after its course's window (--asof-file).
+    [ -f "$DATA/lapse/events.csv.gz" ] || run bash bench/public/xuetangx_prep.sh "$DATA"
+    opts=(--events bench/public/xuetangx_map.csv --key activity,core,social,other
+          --labels "$DATA/lapse/labels.csv" -q)
+    run "$LAPSE" extract "${opts[@]}" --asof-file "$DATA/lapse/train_asof.csv" \
+        -o "$WORK/train.csv" "$DATA/lapse/events.csv.gz"
+    run "$LAPSE" extract "${opts[@]}" --asof-file "$DATA/lapse/test_asof.csv" \
+        -o "$WORK/test.csv" "$DATA/lapse/events.csv.gz"
+    log_models
+    ;;
 telco)
     table_models "$DATA/WA_Fn-UseC_-Telco-Customer-Churn.csv" customerID Churn Yes
     ;;
@@ -83,7 +96,7 @@ bank)
     table_models "$DATA/Churn_Modelling.csv" CustomerId Exited 1
     ;;
 *)
-    echo "run.sh: unknown data set \"$NAME\" (cdnow, telco, bank)" >&2
+    echo "run.sh: unknown data set \"$NAME\" (cdnow, xuetangx, telco, bank)" >&2
     exit 2
     ;;
 esac
