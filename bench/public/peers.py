@@ -209,7 +209,9 @@ def cmd_table(outdir, id_col, label_col, positive, seed, specs):
     rng = np.random.default_rng(seed + 1)
     val = np.zeros(len(train), dtype=bool)
     val[rng.permutation(len(train))[:len(train) // 5]] = True
-    runs = lapse_runs(specs, lambda h, r: r[h.index(id_col)], [r[ii] for r in test], None)
+    # lapse score names the id column user_id, or keeps the table's name for it
+    runs = lapse_runs(specs, lambda h, r: r[h.index(id_col) if id_col in h else h.index("user_id")],
+                      [r[ii] for r in test], None)
     out = fit_peers(x[~val], y[~val], x[val], y[val], tx, seed)
     dropped = [c for c, (k, _) in levels.items() if k == "drop"]
     print(f"# peers: {x.shape[1]} columns after one-hot; left out: {', '.join(dropped) or 'none'}")

@@ -81,6 +81,7 @@ xuetangx)
     # first (the conversion lapse cannot do yet). Labels are the official truth_train.csv;
     # each enrollment is extracted at the day after its course's window (--asof-file).
     [ -f "$DATA/lapse/events.csv.gz" ] || run bash bench/public/xuetangx_prep.sh "$DATA"
+    # shellcheck disable=SC2054 # the commas are --key's own list
     opts=(--events bench/public/xuetangx_map.csv --key activity,core,social,other
           --labels "$DATA/lapse/labels.csv" -q)
     run "$LAPSE" extract "${opts[@]}" --asof-file "$DATA/lapse/train_asof.csv" \
