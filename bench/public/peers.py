@@ -19,8 +19,10 @@ Run with Debian's python (/usr/bin/python3: python3-sklearn, python3-xgboost).
 
 Prints a tab-separated table, one line per model: rows it fitted on, validation
 rows, test rows, the test churn rate, the validation AUC (lapse's as it reported
-it; a peer's on the same validation rows) and the test AUC. Every AUC comes with its
-Hanley-McNeil (1982) standard error. The peers' settings are fixed, not tuned:
+it; a peer's on the same validation rows) and the test AUC. Every AUC comes with
+its Hanley-McNeil (1982) standard error and, in parentheses where the scores are
+at hand (not for the figure lapse reported, of which only the value is known),
+its DeLong (1988) standard error. The peers' settings are fixed, not tuned:
 LogisticRegression(C=1) on standardized columns; XGBoost with at most 2000
 trees of depth 4, learning rate 0.05, subsample 0.8, stopped early (50 rounds)
 on the validation rows (features: lapse's validation snapshot; tables: a seeded
@@ -30,6 +32,7 @@ import math
 import sys
 
 import numpy as np
+from scipy.stats import rankdata
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -64,12 +67,27 @@ def hanley_mcneil_se(a, npos, nneg):
     return math.sqrt(max(var, 0.0))
 
 
-def fmt(a, y):
-    if a is None:
-        return "-"
+def delong_se(y, p):
+    """DeLong et al. (1988) standard error of the AUC, from midranks (Sun & Xu 2014)."""
     y = np.asarray(y)
-    se = hanley_mcneil_se(a, int((y == 1).sum()), int((y == 0).sum()))
-    return f"{a:.4f} ± {se:.4f}"
+    p = np.asarray(p, dtype=float)
+    pos, neg = p[y == 1], p[y == 0]
+    n1, n0 = len(pos), len(neg)
+    r_all = rankdata(np.concatenate([pos, neg]))
+    v10 = (r_all[:n1] - rankdata(pos)) / n0
+    v01 = 1.0 - (r_all[n1:] - rankdata(neg)) / n1
+    return math.sqrt(v10.var(ddof=1) / n1 + v01.var(ddof=1) / n0)
+
+
+def fmt(y, p=None, a=None):
+    """AUC ± Hanley-McNeil SE (DeLong SE), of scores p or, for a figure lapse reported, of a."""
+    y = np.asarray(y)
+    if p is None and a is None:
+        return "-"
+    if p is not None:
+        a = auc(y, p)
+    hm = hanley_mcneil_se(a, int((y == 1).sum()), int((y == 0).sum()))
+    return f"{a:.4f} ± {hm:.4f}" + (f" ({delong_se(y, p):.4f})" if p is not None else "")
 
 
 def read_commented_csv(path):
@@ -109,10 +127,9 @@ def report(nfit, yval, ytest, lapse, lr_t, lr_v, xgb_t, xgb_v, trees):
     print(HEADER)
     common = [str(nfit), str(len(yval)), str(len(ytest)), f"{ytest.mean():.4f}"]
     for name, p, val_auc in lapse:
-        print("\t".join([name] + common + [fmt(val_auc, yval), fmt(auc(ytest, p), ytest)]))
-    print("\t".join(["sklearn-lr"] + common + [fmt(auc(yval, lr_v), yval), fmt(auc(ytest, lr_t), ytest)]))
-    print("\t".join([f"xgboost({trees} trees)"] + common +
-                     [fmt(auc(yval, xgb_v), yval), fmt(auc(ytest, xgb_t), ytest)]))
+        print("\t".join([name] + common + [fmt(yval, a=val_auc), fmt(ytest, p)]))
+    print("\t".join(["sklearn-lr"] + common + [fmt(yval, lr_v), fmt(ytest, lr_t)]))
+    print("\t".join([f"xgboost({trees} trees)"] + common + [fmt(yval, xgb_v), fmt(ytest, xgb_t)]))
 
 
 def lapse_runs(specs, key_of_row, keys, labels):
