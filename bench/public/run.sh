@@ -34,8 +34,7 @@ log_models() {
         run "$LAPSE" train --model "$kind" -q -o "$WORK/$kind.model" "$WORK/train.csv"
         run "$LAPSE" score -m "$WORK/$kind.model" -q -o "$WORK/test.$kind.csv" "$WORK/test.csv"
         echo "== lapse $kind: lapse eval on the test snapshot" >&2
-        "$LAPSE" eval "$WORK/test.$kind.csv" | head -1 >&2
-        "$LAPSE" eval "$WORK/test.$kind.csv" | sed -n 2p >&2
+        "$LAPSE" eval "$WORK/test.$kind.csv" | sed -n 1,2p >&2
     done
     echo "== $NAME"
     $PY $PEERS features "$WORK/train.csv" "$WORK/test.csv" $SEED \
