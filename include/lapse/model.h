@@ -6,8 +6,10 @@
  * calibration, the risk tiers, and what it was trained on and how well it
  * validated. The struct is plain data: train fills it, score reads it.
  *
- * File layout (format version 2; a model without a LABL section is written
- * as version 1, byte for byte as before, so older builds read it). Every integer is little-endian whatever
+ * File layout (format version 3). A model is written in the oldest format
+ * that holds it, so older builds read what they can: version 1 without LABL
+ * and ENCD (byte for byte as before), version 2 with LABL, version 3 with
+ * ENCD. Every integer is little-endian whatever
  * the host; a double is its IEEE-754 binary64 bit pattern as a u64 (NaN is
  * always written as 0x7ff8000000000000); a string is a u32 byte length and
  * that many bytes, without a terminator. Nothing else is written: no
@@ -23,8 +25,9 @@
  *
  * The magic and the version are the only fixed part: a reader checks them
  * first and refuses a newer version before it looks at anything else. Every
- * section below appears exactly once, in any order; an unknown tag is
- * refused (a newer writer bumps the version instead). Tags are four ASCII
+ * section below appears exactly once, in any order, except LABL and ENCD,
+ * as said at each; an unknown tag is refused (a newer writer bumps the
+ * version instead). Tags are four ASCII
  * letters read as a little-endian u32 ("META" is 0x4154454d). Payloads:
  *
  *   META  u32 table format version, u32 churn key mask, u32 silent days,
@@ -47,9 +50,16 @@
  *   TRAI  i64 first asof, i64 last asof, u64 train rows, u64 validation
  *         rows, u64 seed, string options, string lapse version, f64 AUC,
  *         f64 PR-AUC, f64 log loss, f64 Brier, f64 ECE
- *   LABL  (version 2 only, and there required) string: the sha256 of the
- *         label file the training labels came from (lapse extract --labels),
- *         64 lower-case hex digits
+ *   LABL  (version 2, and there required; version 3, at most once)
+ *         string: the sha256 of the label file the training labels came
+ *         from (lapse extract --labels), 64 lower-case hex digits
+ *   ENCD  (version 3, at most once) the foreign table the model was trained
+ *         on (lapse/foreign.h): u8 format (1 CSV, 2 libsvm), string id
+ *         column ("" for numbered rows), string label column, string
+ *         positive label value ("" for 0/1 labels), u32 n_columns, then per
+ *         column: string name, u8 kind (1 number, 2 levels, 3 dropped), u8
+ *         has_missing, f64 impute value, u32 n_levels, n_levels strings
+ *         (levels, in strcmp order). Its feature names must be FEAT's.
  *
  * A section whose payload is not consumed exactly is refused. After the
  * structure, the loader checks the contents with lapse_model_validate. */
@@ -57,6 +67,7 @@
 #define LAPSE_MODEL_H
 
 #include "lapse/error.h"
+#include "lapse/foreign.h"
 #include "lapse/scaler.h"
 #include "lapse/schema.h"
 
@@ -67,7 +78,7 @@
 extern "C" {
 #endif
 
-#define LAPSE_MODEL_FORMAT_VERSION 2
+#define LAPSE_MODEL_FORMAT_VERSION 3
 
 /* Longest feature, segment or tier name, and longest free text, in bytes. */
 #define LAPSE_MODEL_NAME_MAX LAPSE_FEATURE_NAME_MAX
@@ -158,6 +169,10 @@ typedef struct {
     lapse_model_calibration calibration;
     lapse_model_tiers tiers;
     lapse_model_training training;
+    /* Trained on a foreign table (lapse/foreign.h): how its columns become
+     * the features, whose names it makes; NULL for a lapse feature table.
+     * meta then holds the default churn definition, which means nothing. */
+    lapse_foreign_encoding *encoding;
 } lapse_model;
 
 /* The sizes lapse_model_create allocates for. n_sv is used only for an SVM,

@@ -23,23 +23,37 @@ enum { HEADER_SIZE = 20, CRC_SIZE = 4, SECTION_HEADER_SIZE = 12 };
  * needs only those before it). */
 enum {
     SEC_META, SEC_FEAT, SEC_SCAL, SEC_SEGM, SEC_CLSF, SEC_CALB, SEC_TIER, SEC_TRAI,
-    SEC_LABL, /* format 2 only */
+    SEC_LABL, /* format 2 (required) and 3 (optional) */
+    SEC_ENCD, /* format 3 (optional) */
     SEC_COUNT
 };
 static const uint32_t section_tags[SEC_COUNT] = {
     TAG('M', 'E', 'T', 'A'), TAG('F', 'E', 'A', 'T'), TAG('S', 'C', 'A', 'L'),
     TAG('S', 'E', 'G', 'M'), TAG('C', 'L', 'S', 'F'), TAG('C', 'A', 'L', 'B'),
     TAG('T', 'I', 'E', 'R'), TAG('T', 'R', 'A', 'I'), TAG('L', 'A', 'B', 'L'),
+    TAG('E', 'N', 'C', 'D'),
 };
 static const char *const section_names[SEC_COUNT] = { "META", "FEAT", "SCAL", "SEGM", "CLSF",
-                                                      "CALB", "TIER", "TRAI", "LABL" };
+                                                      "CALB", "TIER", "TRAI", "LABL", "ENCD" };
 
-/* The format a model is written as: 2 only when it holds what format 1
- * cannot (labels from a file), so every other model keeps format 1's bytes
- * and older builds still read it. */
+/* The format a model is written as: the oldest that holds it (3 for a
+ * foreign table's encoding, 2 for labels from a file), so every other model
+ * keeps format 1's bytes and older builds still read it. */
 static uint32_t format_of(const lapse_model *m)
 {
-    return m->meta.labels_sha256[0] ? 2 : 1;
+    return m->encoding ? 3 : m->meta.labels_sha256[0] ? 2 : 1;
+}
+
+/* A section format `version` may hold, and one it must. */
+static int section_allowed(uint32_t version, int section)
+{
+    return section < SEC_LABL || (section == SEC_LABL && version >= 2) ||
+           (section == SEC_ENCD && version >= 3);
+}
+
+static int section_required(uint32_t version, int section)
+{
+    return section < SEC_LABL || (section == SEC_LABL && version == 2);
 }
 
 static uint32_t crc_of(const unsigned char *data, size_t size)
@@ -159,6 +173,26 @@ static void end_section(writer *w, size_t at)
         store_u64(w->data + at, (uint64_t)(w->len - at - 8));
 }
 
+static void encode_encoding(writer *w, const lapse_foreign_encoding *e)
+{
+    const size_t at = begin_section(w, SEC_ENCD);
+    put_u8(w, (unsigned)e->format);
+    put_str(w, e->id_column);
+    put_str(w, e->label_column);
+    put_str(w, e->positive);
+    put_u32(w, (uint32_t)e->n_columns);
+    for (size_t i = 0; i < e->n_columns; i++) {
+        const lapse_foreign_column *c = &e->columns[i];
+        put_str(w, c->name);
+        put_u8(w, (unsigned)c->kind);
+        put_u8(w, (unsigned)c->has_missing);
+        put_f64(w, c->impute);
+        put_u32(w, (uint32_t)c->n_levels);
+        put_strs(w, c->levels, c->n_levels);
+    }
+    end_section(w, at);
+}
+
 static void encode_sections(writer *w, const lapse_model *m)
 {
     size_t at = begin_section(w, SEC_META);
@@ -253,11 +287,13 @@ static void encode_sections(writer *w, const lapse_model *m)
     put_f64(w, t->ece);
     end_section(w, at);
 
-    if (format_of(m) >= 2) {
+    if (m->meta.labels_sha256[0]) {
         at = begin_section(w, SEC_LABL);
         put_str(w, m->meta.labels_sha256);
         end_section(w, at);
     }
+    if (m->encoding)
+        encode_encoding(w, m->encoding);
 }
 
 /* The format stores counts as u32. */
@@ -676,10 +712,52 @@ static int decode_labels(reader *r, lapse_model *m)
               : MALFORMED(r, r->pos, "section LABL holds no sha256 (64 lower-case hex digits)");
 }
 
+/* ENCD: a foreign table's encoding (lapse/foreign.h). *m->encoding is set
+ * as soon as it exists, so a failure part-way leaves it for
+ * lapse_model_free; lapse_model_validate checks its contents. */
+static int decode_encoding(reader *r, lapse_model *m)
+{
+    lapse_foreign_encoding *e = m->encoding = calloc(1, sizeof *e);
+    if (!e)
+        return out_of_memory(r);
+    unsigned format;
+    uint32_t n;
+    TRY(get_u8(r, &format));
+    e->format = (lapse_foreign_format)format;
+    TRY(get_str(r, &e->id_column, LAPSE_MODEL_NAME_MAX, "the id column"));
+    TRY(get_str(r, &e->label_column, LAPSE_MODEL_NAME_MAX, "the label column"));
+    TRY(get_str(r, &e->positive, LAPSE_MODEL_NAME_MAX, "the positive label"));
+    TRY(get_u32(r, &n));
+    /* Each column takes at least 22 bytes. */
+    if (check_count(r, n, 22, "encoding columns"))
+        return LAPSE_ERR_FORMAT;
+    if (!(e->columns = alloc_zeroed(n, sizeof *e->columns)))
+        return out_of_memory(r);
+    for (size_t i = 0; i < n; i++) {
+        lapse_foreign_column *c = &e->columns[i];
+        unsigned kind, has_missing;
+        uint32_t levels;
+        e->n_columns++;
+        TRY(get_str(r, &c->name, LAPSE_MODEL_NAME_MAX, "an encoding column's name"));
+        TRY(get_u8(r, &kind));
+        TRY(get_u8(r, &has_missing));
+        TRY(get_f64(r, &c->impute));
+        TRY(get_u32(r, &levels));
+        c->kind = (lapse_column_kind)kind;
+        c->has_missing = has_missing != 0;
+        if (has_missing > 1)
+            return MALFORMED(r, r->pos - 13, "encoding column %zu's missing flag is %u", i + 1,
+                             has_missing);
+        TRY(get_strs(r, &c->levels, levels, "a level"));
+        c->n_levels = levels;
+    }
+    return LAPSE_OK;
+}
+
 static int (*const section_decoders[SEC_COUNT])(reader *, lapse_model *) = {
     decode_meta,     decode_features,   decode_scaler,      decode_segments,
     decode_classifier, decode_calibration, decode_tiers,     decode_training,
-    decode_labels,
+    decode_labels,   decode_encoding,
 };
 
 /* "META", or the four bytes in hex when they are not letters. */
@@ -754,7 +832,7 @@ static int index_sections(size_t starts[SEC_COUNT], size_t ends[SEC_COUNT],
                           lapse_error *err)
 {
     const size_t body_end = size - CRC_SIZE;
-    const int sections = load_u32(data + 8) >= 2 ? SEC_COUNT : SEC_LABL;
+    const uint32_t version = load_u32(data + 8);
     int seen[SEC_COUNT] = { 0 };
     size_t pos = HEADER_SIZE;
     while (pos < body_end) {
@@ -765,8 +843,8 @@ static int index_sections(size_t starts[SEC_COUNT], size_t ends[SEC_COUNT],
         const uint32_t tag = load_u32(data + pos);
         const uint64_t length = load_u64(data + pos + 4);
         int section = -1;
-        for (int i = 0; i < sections; i++)
-            if (section_tags[i] == tag)
+        for (int i = 0; i < SEC_COUNT; i++)
+            if (section_tags[i] == tag && section_allowed(version, i))
                 section = i;
         char tag_text[16];
         format_tag(tag_text, sizeof tag_text, tag);
@@ -786,8 +864,8 @@ static int index_sections(size_t starts[SEC_COUNT], size_t ends[SEC_COUNT],
         ends[section] = starts[section] + (size_t)length;
         pos = ends[section];
     }
-    for (int i = 0; i < sections; i++)
-        if (!seen[i])
+    for (int i = 0; i < SEC_COUNT; i++)
+        if (!seen[i] && section_required(version, i))
             return lapse_error_set(err, LAPSE_ERR_FORMAT, path, 0, 0, (int64_t)body_end,
                                    "model file has no %s section", section_names[i]);
     return LAPSE_OK;
@@ -801,7 +879,7 @@ int lapse_model_decode(lapse_model **out, const void *data, size_t size, const c
     int status = check_envelope(bytes, size, path, err);
     if (status)
         return status;
-    size_t starts[SEC_COUNT], ends[SEC_COUNT];
+    size_t starts[SEC_COUNT] = { 0 }, ends[SEC_COUNT] = { 0 };
     status = index_sections(starts, ends, bytes, size, path, err);
     if (status)
         return status;
@@ -810,8 +888,9 @@ int lapse_model_decode(lapse_model **out, const void *data, size_t size, const c
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
     /* Errors land in a local struct so that a NULL err still yields the code. */
     lapse_error local = LAPSE_ERROR_INIT;
-    const int sections = load_u32(bytes + 8) >= 2 ? SEC_COUNT : SEC_LABL;
-    for (int i = 0; i < sections && !status; i++) {
+    for (int i = 0; i < SEC_COUNT && !status; i++) {
+        if (!starts[i])
+            continue; /* an optional section this model lacks */
         reader r = { bytes, starts[i], ends[i], section_names[i], path, &local };
         status = section_decoders[i](&r, m);
         if (!status && r.pos != r.end)
