@@ -44,16 +44,16 @@ static uint32_t format_of(const lapse_model *m)
     return m->encoding ? 3 : m->meta.labels_sha256[0] ? 2 : 1;
 }
 
-/* A section format `version` may hold, and one it must. */
-static int section_allowed(uint32_t version, int section)
-{
-    return section < SEC_LABL || (section == SEC_LABL && version >= 2) ||
-           (section == SEC_ENCD && version >= 3);
-}
+/* Whether a section may appear in a file of a format version. */
+enum { SECTION_ABSENT, SECTION_OPTIONAL, SECTION_REQUIRED };
 
-static int section_required(uint32_t version, int section)
+static int section_rule(int section, uint32_t version)
 {
-    return section < SEC_LABL || (section == SEC_LABL && version == 2);
+    if (section == SEC_LABL)
+        return version == 1 ? SECTION_ABSENT : version == 2 ? SECTION_REQUIRED : SECTION_OPTIONAL;
+    if (section == SEC_ENCD)
+        return version >= 3 ? SECTION_OPTIONAL : SECTION_ABSENT;
+    return SECTION_REQUIRED;
 }
 
 static uint32_t crc_of(const unsigned char *data, size_t size)
@@ -826,14 +826,13 @@ static int check_envelope(const unsigned char *data, size_t size, const char *pa
 }
 
 /* Finds each section's payload [start, end) and refuses unknown, duplicate
- * and missing ones. */
-static int index_sections(size_t starts[SEC_COUNT], size_t ends[SEC_COUNT],
+ * and missing ones; seen[i] says whether section i is there. */
+static int index_sections(size_t starts[SEC_COUNT], size_t ends[SEC_COUNT], int seen[SEC_COUNT],
                           const unsigned char *data, size_t size, const char *path,
                           lapse_error *err)
 {
     const size_t body_end = size - CRC_SIZE;
     const uint32_t version = load_u32(data + 8);
-    int seen[SEC_COUNT] = { 0 };
     size_t pos = HEADER_SIZE;
     while (pos < body_end) {
         if (body_end - pos < SECTION_HEADER_SIZE)
@@ -844,7 +843,7 @@ static int index_sections(size_t starts[SEC_COUNT], size_t ends[SEC_COUNT],
         const uint64_t length = load_u64(data + pos + 4);
         int section = -1;
         for (int i = 0; i < SEC_COUNT; i++)
-            if (section_tags[i] == tag && section_allowed(version, i))
+            if (section_tags[i] == tag && section_rule(i, version) != SECTION_ABSENT)
                 section = i;
         char tag_text[16];
         format_tag(tag_text, sizeof tag_text, tag);
@@ -865,7 +864,7 @@ static int index_sections(size_t starts[SEC_COUNT], size_t ends[SEC_COUNT],
         pos = ends[section];
     }
     for (int i = 0; i < SEC_COUNT; i++)
-        if (!seen[i] && section_required(version, i))
+        if (!seen[i] && section_rule(i, version) == SECTION_REQUIRED)
             return lapse_error_set(err, LAPSE_ERR_FORMAT, path, 0, 0, (int64_t)body_end,
                                    "model file has no %s section", section_names[i]);
     return LAPSE_OK;
@@ -879,8 +878,9 @@ int lapse_model_decode(lapse_model **out, const void *data, size_t size, const c
     int status = check_envelope(bytes, size, path, err);
     if (status)
         return status;
-    size_t starts[SEC_COUNT] = { 0 }, ends[SEC_COUNT] = { 0 };
-    status = index_sections(starts, ends, bytes, size, path, err);
+    size_t starts[SEC_COUNT], ends[SEC_COUNT];
+    int seen[SEC_COUNT] = { 0 };
+    status = index_sections(starts, ends, seen, bytes, size, path, err);
     if (status)
         return status;
     lapse_model *m = calloc(1, sizeof *m);
@@ -889,8 +889,8 @@ int lapse_model_decode(lapse_model **out, const void *data, size_t size, const c
     /* Errors land in a local struct so that a NULL err still yields the code. */
     lapse_error local = LAPSE_ERROR_INIT;
     for (int i = 0; i < SEC_COUNT && !status; i++) {
-        if (!starts[i])
-            continue; /* an optional section this model lacks */
+        if (!seen[i])
+            continue;
         reader r = { bytes, starts[i], ends[i], section_names[i], path, &local };
         status = section_decoders[i](&r, m);
         if (!status && r.pos != r.end)
