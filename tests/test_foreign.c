@@ -306,54 +306,6 @@ static void scoring_matches_columns_by_name(void **state)
     lapse_table_free(t);
 }
 
-static void libsvm_files(void **state)
-{
-    (void)state;
-    lapse_foreign_options o = LAPSE_FOREIGN_OPTIONS_INIT;
-    o.format = LAPSE_FOREIGN_LIBSVM;
-    lapse_table *t = read_ok(test_write_text("foreign.svm", "+1 1:0.5 3:2\n-1 2:1\n0\n1 3:-4e1\n"),
-                             &o);
-    static const char *const names[] = { "f1", "f2", "f3" };
-    expect_names(t, names, 3);
-    static const double x[] = { 0.5, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, -40 };
-    assert_memory_equal(t->x, x, sizeof x);
-    assert_int_equal(t->labels[0], 1);
-    assert_int_equal(t->labels[1], 0);
-    assert_string_equal(t->user_ids[3], "4");
-    /* Scoring: an index the model never saw is an unexpected column. */
-    lapse_table_reader *r = NULL;
-    lapse_error err = LAPSE_ERROR_INIT;
-    test_write_text("foreign_score.svm", "0 1:1\n1 2:1 4:1\n");
-    assert_int_equal(lapse_table_reader_open_foreign(&r, "foreign_score.svm", t->encoding, &err),
-                     LAPSE_OK);
-    lapse_table_batch *b = lapse_table_batch_create(4, 3);
-    assert_int_equal(lapse_table_reader_next(r, b, &err), LAPSE_ERR_SCHEMA);
-    test_expect_location(&err, 2, 3, "feature f4 is not one the model was trained on");
-    lapse_table_batch_free(b);
-    lapse_table_reader_close(r);
-    lapse_table_free(t);
-
-    static const struct {
-        const char *text;
-        int64_t line;
-        int column;
-        const char *needle;
-    } bad[] = {
-        { "1 1:1\n2 1:1\n", 2, 1, "bad label \"2\"" },
-        { "1 1:1\n0 2:1 1:1\n", 2, 3, "indices must increase" },
-        { "1 1:1\n0 0:1\n", 2, 2, "bad entry \"0:1\"" },
-        { "1 1:1\n0 1:x\n", 2, 2, "bad value in \"1:x\"" },
-        { "1 1:1\n\n0 1:1\n", 2, 1, "empty line" },
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        lapse_table *none = NULL;
-        assert_int_equal(lapse_table_read_foreign(
-                             &none, test_write_text("foreign_bad.svm", bad[i].text), &o, &err),
-                         LAPSE_ERR_FORMAT);
-        test_expect_location(&err, bad[i].line, bad[i].column, bad[i].needle);
-    }
-}
-
 /* A model over a foreign table's features with its encoding: one segment
  * on the first feature, logistic weights, Platt calibration. */
 static lapse_model *foreign_model(const lapse_table *t)
@@ -381,6 +333,67 @@ static lapse_model *foreign_model(const lapse_table *t)
     m->encoding = lapse_foreign_copy(t->encoding);
     assert_non_null(m->encoding);
     return m;
+}
+
+static void libsvm_files(void **state)
+{
+    (void)state;
+    lapse_foreign_options o = LAPSE_FOREIGN_OPTIONS_INIT;
+    o.format = LAPSE_FOREIGN_LIBSVM;
+    lapse_table *t = read_ok(test_write_text("foreign.svm", "+1 1:0.5 3:2\n-1 2:1\n0\n1 3:-4e1\n"),
+                             &o);
+    static const char *const names[] = { "f1", "f2", "f3" };
+    expect_names(t, names, 3);
+    static const double x[] = { 0.5, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, -40 };
+    assert_memory_equal(t->x, x, sizeof x);
+    assert_int_equal(t->labels[0], 1);
+    assert_int_equal(t->labels[1], 0);
+    assert_string_equal(t->user_ids[3], "4");
+    /* Scoring: an index the model never saw is an unexpected column. */
+    lapse_table_reader *r = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+    test_write_text("foreign_score.svm", "0 1:1\n1 2:1 4:1\n");
+    assert_int_equal(lapse_table_reader_open_foreign(&r, "foreign_score.svm", t->encoding, &err),
+                     LAPSE_OK);
+    lapse_table_batch *b = lapse_table_batch_create(4, 3);
+    assert_int_equal(lapse_table_reader_next(r, b, &err), LAPSE_ERR_SCHEMA);
+    test_expect_location(&err, 2, 3, "feature f4 is not one the model was trained on");
+    lapse_table_batch_free(b);
+    lapse_table_reader_close(r);
+    /* A model keeps the libsvm encoding: short names, no levels. */
+    lapse_model *m = foreign_model(t);
+    unsigned char *bytes;
+    size_t size;
+    assert_int_equal(lapse_model_encode(&bytes, &size, m, &err), LAPSE_OK);
+    lapse_model *back = NULL;
+    assert_int_equal(lapse_model_decode(&back, bytes, size, "m", &err), LAPSE_OK);
+    assert_int_equal(back->encoding->format, LAPSE_FOREIGN_LIBSVM);
+    assert_int_equal(back->encoding->n_columns, 3);
+    assert_string_equal(back->encoding->columns[2].name, "f3");
+    free(bytes);
+    lapse_model_free(back);
+    lapse_model_free(m);
+    lapse_table_free(t);
+
+    static const struct {
+        const char *text;
+        int64_t line;
+        int column;
+        const char *needle;
+    } bad[] = {
+        { "1 1:1\n2 1:1\n", 2, 1, "bad label \"2\"" },
+        { "1 1:1\n0 2:1 1:1\n", 2, 3, "indices must increase" },
+        { "1 1:1\n0 0:1\n", 2, 2, "bad entry \"0:1\"" },
+        { "1 1:1\n0 1:x\n", 2, 2, "bad value in \"1:x\"" },
+        { "1 1:1\n\n0 1:1\n", 2, 1, "empty line" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        lapse_table *none = NULL;
+        assert_int_equal(lapse_table_read_foreign(
+                             &none, test_write_text("foreign_bad.svm", bad[i].text), &o, &err),
+                         LAPSE_ERR_FORMAT);
+        test_expect_location(&err, bad[i].line, bad[i].column, bad[i].needle);
+    }
 }
 
 /* The model keeps the encoding (format 3, section ENCD) and score reads a

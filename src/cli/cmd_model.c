@@ -174,8 +174,8 @@ static void print_encoding(const lapse_foreign_encoding *e)
     for (size_t i = 0; i < e->n_columns; i++)
         kinds[e->columns[i].kind]++;
     if (e->format == LAPSE_FOREIGN_LIBSVM) {
-        printf("table:        a libsvm file of your own (features f1 to f%zu; ids are row "
-               "numbers); no churn definition, no profile columns to segment on\n",
+        printf("table:        a libsvm file of your own: features f1 to f%zu, ids are row "
+               "numbers\n              (no churn definition, no profile columns to segment on)\n",
                e->n_columns);
         return;
     }
@@ -193,11 +193,11 @@ static void print_encoding(const lapse_foreign_encoding *e)
         if (c->kind == LAPSE_COLUMN_NUMBER)
             printf("number");
         else if (c->kind == LAPSE_COLUMN_LEVELS)
-            printf("text, %zu levels", c->n_levels);
+            printf("text, %zu level%s", c->n_levels, c->n_levels == 1 ? "" : "s");
         else
             printf("dropped (empty, or text with too many levels)");
         if (c->has_missing && c->kind == LAPSE_COLUMN_NUMBER)
-            printf("; empty cells: median %.17g, flagged in %s_missing", c->impute, c->name);
+            printf("; empty cells: median %.10g, flagged in %s_missing", c->impute, c->name);
         else if (c->has_missing)
             printf("; empty cells flagged in %s_missing", c->name);
         printf("\n");

@@ -728,8 +728,8 @@ static int decode_encoding(reader *r, lapse_model *m)
     TRY(get_str(r, &e->label_column, LAPSE_MODEL_NAME_MAX, "the label column"));
     TRY(get_str(r, &e->positive, LAPSE_MODEL_NAME_MAX, "the positive label"));
     TRY(get_u32(r, &n));
-    /* Each column takes at least 22 bytes. */
-    if (check_count(r, n, 22, "encoding columns"))
+    /* Each column takes at least 19 bytes: a one-byte name and no levels. */
+    if (check_count(r, n, 19, "encoding columns"))
         return LAPSE_ERR_FORMAT;
     if (!(e->columns = alloc_zeroed(n, sizeof *e->columns)))
         return out_of_memory(r);
