@@ -64,12 +64,12 @@ static const cli_opt options[] = {
                    "(0/1, empty = unlabelled); the other columns are features"),
     CLI_OPT_STRING(0, "id", "COL", &foreign.id,
                    "with --label: the id column (default: rows are numbered)"),
-    CLI_OPT_STRING(0, "positive", "VALUE", &foreign.positive,
-                   "with --label: the label value meaning churn (e.g. Yes);\n"
+    CLI_OPT_STRING(0, "positive", "V", &foreign.positive,
+                   "with --label: the label value V meaning churn (e.g. Yes);\n"
                    "any other non-empty value is 0"),
-    CLI_OPT_ENUM(0, "format", "csv|libsvm", &format, formats,
-                 "a table of your own as CSV (needs --label) or libsvm\n"
-                 "('label index:value ...', features f1..fN)"),
+    CLI_OPT_ENUM(0, "format", "F", &format, formats,
+                 "a table of your own: csv (needs --label) or libsvm\n"
+                 "('label index:value ...' rows; features f1..fN)"),
     CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no report (the report goes to stderr otherwise)"),
     CLI_OPT_HELP,
     CLI_OPT_END,

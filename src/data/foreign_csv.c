@@ -252,7 +252,7 @@ static int infer_field(const lapse_input_csv *csv, const char *text, size_t len,
         if (lapse__foreign_parse_label(text, len, s->o->positive, &label) != 0)
             return infer_fail(s, csv, LAPSE_ERR_FORMAT, col,
                               "bad label \"%.*s\" in column \"%.*s\" (expected 1, 0 or empty; "
-                              "--positive VALUE reads another value as 1)",
+                              "--positive V reads another value as 1)",
                               (int)(len > SHOWN ? SHOWN : len), text, SHOWN,
                               s->h.names[column]);
         s->positives += label == 1;
