@@ -455,8 +455,32 @@ static void model_keeps_encoding_and_scores(void **state)
     lapse_table_free(t);
 }
 
-int main(void)
+/* For tests/cli/foreign.sh: own.csv (the customers above) and own.model,
+ * a model over its encoding, in dir. */
+static int write_fixtures(const char *dir)
 {
+    char csv[512], model[512];
+    snprintf(csv, sizeof csv, "%s/own.csv", dir);
+    snprintf(model, sizeof model, "%s/own.model", dir);
+    FILE *f = fopen(csv, "wb");
+    if (!f || fputs(customers, f) < 0 || fclose(f) != 0)
+        return 1;
+    lapse_foreign_options o = csv_opts("churned", "customer");
+    lapse_table *t = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+    if (lapse_table_read_foreign(&t, csv, &o, &err) != LAPSE_OK)
+        return 1;
+    lapse_model *m = foreign_model(t);
+    const int status = lapse_model_save(m, model, &err);
+    lapse_model_free(m);
+    lapse_table_free(t);
+    return status != LAPSE_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--write-fixtures") == 0)
+        return write_fixtures(argv[2]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(one_hot_and_imputation, setup),
         cmocka_unit_test_setup(bom_gzip_and_numbered_rows, setup),
