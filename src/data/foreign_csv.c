@@ -110,7 +110,11 @@ typedef struct {
     int has_empty;
     double *values;         /* the numbers, while the column is numeric */
     size_t n_values, cap;
-    lapse_strmap *levels;   /* distinct non-empty cells, while at most max_levels */
+    /* Distinct non-empty cells while there are at most max_levels (a list:
+     * a map per column would cost 36 KB each, and tables may be wide). */
+    char **levels;
+    size_t n_levels;
+    int too_many;
     int64_t text_line;      /* the first cell that is not a number */
     char example[SHOWN + 1];
 } column_stats;
@@ -143,10 +147,41 @@ __attribute__((format(printf, 5, 6))) static int infer_fail(infer_state *s,
     return s->status;
 }
 
+static void free_levels(column_stats *c)
+{
+    for (size_t l = 0; l < c->n_levels; l++)
+        free(c->levels[l]);
+    free(c->levels);
+    c->levels = NULL;
+    c->n_levels = 0;
+}
+
 static void stats_free(column_stats *c)
 {
     free(c->values);
-    lapse_strmap_free(c->levels);
+    free_levels(c);
+}
+
+/* Adds a cell to the column's distinct values, or gives up past max_levels.
+ * Returns 0 or LAPSE_ERR_NOMEM. */
+static int add_level(column_stats *c, const char *text, size_t len, size_t max_levels)
+{
+    if (c->too_many)
+        return LAPSE_OK;
+    for (size_t l = 0; l < c->n_levels; l++)
+        if (strncmp(c->levels[l], text, len) == 0 && c->levels[l][len] == '\0')
+            return LAPSE_OK;
+    if (c->n_levels == max_levels) {
+        c->too_many = 1;
+        free_levels(c);
+        return LAPSE_OK;
+    }
+    if (!c->levels && !(c->levels = malloc(max_levels * sizeof *c->levels)))
+        return LAPSE_ERR_NOMEM;
+    if (!(c->levels[c->n_levels] = strndup(text, len)))
+        return LAPSE_ERR_NOMEM;
+    c->n_levels++;
+    return LAPSE_OK;
 }
 
 static int stats_add(infer_state *s, column_stats *c, const char *text, size_t len,
@@ -174,14 +209,8 @@ static int stats_add(infer_state *s, column_stats *c, const char *text, size_t l
         free(c->values);
         c->values = NULL;
     }
-    if (c->levels) {
-        if (lapse_strmap_intern(c->levels, text, len, NULL) < 0)
-            return infer_fail(s, csv, LAPSE_ERR_NOMEM, 0, "out of memory");
-        if (lapse_strmap_size(c->levels) > s->o->max_levels) {
-            lapse_strmap_free(c->levels);
-            c->levels = NULL;
-        }
-    }
+    if (add_level(c, text, len, s->o->max_levels) != LAPSE_OK)
+        return infer_fail(s, csv, LAPSE_ERR_NOMEM, 0, "out of memory");
     return LAPSE_OK;
 }
 
@@ -219,9 +248,6 @@ static int infer_header_done(infer_state *s, const lapse_input_csv *csv)
     s->cols = calloc(s->h.n, sizeof *s->cols);
     if (!s->cols)
         return infer_fail(s, csv, LAPSE_ERR_NOMEM, 0, "out of memory");
-    for (size_t i = 0; i < s->h.n; i++)
-        if (!(s->cols[i].levels = lapse_strmap_create()))
-            return infer_fail(s, csv, LAPSE_ERR_NOMEM, 0, "out of memory");
     return LAPSE_OK;
 }
 
@@ -312,7 +338,7 @@ static int make_column(lapse_foreign_column *out, column_stats *c, const char *n
                                       : c->values[mid - 1] / 2 + c->values[mid] / 2;
         return LAPSE_OK;
     }
-    if (!c->levels) {
+    if (c->too_many) {
         out->kind = LAPSE_COLUMN_DROPPED;
         out->has_missing = 0;
         lapse_log(LAPSE_LOG_WARN,
@@ -323,17 +349,12 @@ static int make_column(lapse_foreign_column *out, column_stats *c, const char *n
         return LAPSE_OK;
     }
     out->kind = LAPSE_COLUMN_LEVELS;
-    const size_t n = lapse_strmap_size(c->levels);
-    if (!(out->levels = calloc(n, sizeof *out->levels)))
-        return LAPSE_ERR_NOMEM;
-    for (size_t l = 0; l < n; l++) {
-        size_t len;
-        const char *key = lapse_strmap_key(c->levels, (int64_t)l, &len);
-        if (!(out->levels[l] = strndup(key, len)))
-            return LAPSE_ERR_NOMEM;
-        out->n_levels++;
-    }
-    qsort(out->levels, n, sizeof *out->levels, compare_strings);
+    /* now owned by the encoding */
+    out->levels = c->levels;
+    out->n_levels = c->n_levels;
+    c->levels = NULL;
+    c->n_levels = 0;
+    qsort(out->levels, out->n_levels, sizeof *out->levels, compare_strings);
     return LAPSE_OK;
 }
 
