@@ -107,6 +107,41 @@ static void one_hot_and_imputation(void **state)
     lapse_table_free(t);
 }
 
+static int compare_doubles(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The impute value is the median of the training values, by a selection
+ * checked here against a sort: odd and even counts, ties, a sorted run. */
+static void impute_is_the_median(void **state)
+{
+    (void)state;
+    const lapse_foreign_options o = csv_opts("y", NULL);
+    static const size_t counts[] = { 1, 2, 4, 5, 1000, 1001 };
+    srand(7);
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        const size_t n = counts[c];
+        double *v = malloc(n * sizeof *v);
+        FILE *f = fopen("foreign_median.csv", "wb");
+        assert_non_null(f);
+        fputs("x,y\n,1\n", f);
+        for (size_t i = 0; i < n; i++) {
+            /* Ties (a tenth of the range) and, in the second half, a sorted run. */
+            v[i] = i >= n / 2 && n > 100 ? (double)i : (double)(rand() % (n / 10 + 2));
+            fprintf(f, "%.17g,%zu\n", v[i], i % 2);
+        }
+        assert_int_equal(fclose(f), 0);
+        qsort(v, n, sizeof *v, compare_doubles);
+        const double median = n % 2 ? v[n / 2] : v[n / 2 - 1] / 2 + v[n / 2] / 2;
+        lapse_table *t = read_ok("foreign_median.csv", &o);
+        assert_true(t->encoding->columns[0].impute == median);
+        lapse_table_free(t);
+        free(v);
+    }
+}
+
 /* A byte-order mark, gzip, CRLF lines, spaces around a blank cell: the
  * same table. Without --id, rows are numbered. */
 static void bom_gzip_and_numbered_rows(void **state)
@@ -483,6 +518,7 @@ int main(int argc, char **argv)
         return write_fixtures(argv[2]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(one_hot_and_imputation, setup),
+        cmocka_unit_test_setup(impute_is_the_median, setup),
         cmocka_unit_test_setup(bom_gzip_and_numbered_rows, setup),
         cmocka_unit_test_setup(labels_are_checked, setup),
         cmocka_unit_test_setup(positive_label_value, setup),
