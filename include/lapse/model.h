@@ -9,7 +9,8 @@
  * File layout (format version 3; versions 1 and 2 still load). Every
  * section is required except LABL, as follows: version 1 has no LABL and
  * no VALD, version 2 requires LABL and has no VALD, version 3 requires
- * VALD and has LABL exactly when the labels came from a file. A model read
+ * VALD and has LABL exactly when the labels came from a file, ENCD exactly
+ * when it was trained on a table of one's own. A model read
  * from version 1 or 2 gets what VALD would say of it: validation on the last
  * snapshot, no refit, no AUC standard error, and percentile tiers at 0.5,
  * 0.8 and 0.95 when it has four tiers (as every trained one had), else
@@ -62,6 +63,13 @@
  *         AUC (DeLong; NaN when not measured), u8 tier kind, n_tiers-1 f64
  *         shares of percentile tiers (probability tiers: their thresholds
  *         again)
+ *   ENCD  (version 3, optional) the table of one's own the model was trained
+ *         on (lapse/foreign.h): u8 format (1 CSV, 2 libsvm), string id
+ *         column ("" for numbered rows), string label column, string
+ *         positive label value ("" for 0/1 labels), u32 n_columns, then per
+ *         column: string name, u8 kind (1 number, 2 levels, 3 dropped), u8
+ *         has_missing, f64 impute value, u32 n_levels, n_levels strings
+ *         (levels, in strcmp order). Its feature names must be FEAT's.
  *
  * A section whose payload is not consumed exactly is refused. After the
  * structure, the loader checks the contents with lapse_model_validate. */
@@ -69,6 +77,7 @@
 #define LAPSE_MODEL_H
 
 #include "lapse/error.h"
+#include "lapse/foreign.h"
 #include "lapse/scaler.h"
 #include "lapse/schema.h"
 
@@ -205,6 +214,10 @@ typedef struct {
     lapse_model_calibration calibration;
     lapse_model_tiers tiers;
     lapse_model_training training;
+    /* Trained on a foreign table (lapse/foreign.h): how its columns become
+     * the features, whose names it makes; NULL for a lapse feature table.
+     * meta then holds the default churn definition, which means nothing. */
+    lapse_foreign_encoding *encoding;
 } lapse_model;
 
 /* The sizes lapse_model_create allocates for. n_sv is used only for an SVM,

@@ -25,6 +25,7 @@
 #define LAPSE_TABLE_H
 
 #include "lapse/error.h"
+#include "lapse/foreign.h"
 #include "lapse/schema.h"
 
 #include <stddef.h>
@@ -39,6 +40,10 @@ extern "C" {
 #define LAPSE_TABLE_FIELD_MAX 65536    /* bytes in any one field (unquoted) */
 #define LAPSE_TABLE_HEADER_MAX 1048576 /* bytes in the header's names together */
 
+/* The asof of every row of a foreign table (lapse/foreign.h), which has no
+ * snapshot dates: 1970-01-01, never written out (score leaves it empty). */
+#define LAPSE_TABLE_NO_ASOF 0
+
 /* A whole table in memory. Every array is owned by the table; treat the
  * fields as read-only and free with lapse_table_free. */
 typedef struct {
@@ -51,6 +56,10 @@ typedef struct {
     char **user_ids;        /* n_rows NUL-terminated ids */
     int64_t *asof;          /* n_rows snapshot dates, UTC seconds of midnight */
     int8_t *labels;         /* n_rows labels: 1 churned, 0 stayed, -1 empty */
+    /* A foreign table's encoding (its features are the encoded columns,
+     * every asof LAPSE_TABLE_NO_ASOF, and meta holds the default churn
+     * definition and the hash of those names); NULL for a lapse table. */
+    lapse_foreign_encoding *encoding;
 } lapse_table;
 
 /* Reads n_paths (>= 1) files, in order, into one table (*out; NULL on
@@ -65,6 +74,13 @@ int lapse_table_read(lapse_table **out, const char *const *paths, size_t n_paths
                      lapse_error *err);
 
 void lapse_table_free(lapse_table *table); /* accepts NULL */
+
+/* Reads a foreign table (lapse/foreign.h): infers its encoding from the
+ * whole file, then reads its rows encoded into *out (NULL on failure),
+ * with table->encoding set. An id on two rows is LAPSE_ERR_FORMAT naming
+ * both lines. Errors as lapse_foreign_infer's and the reader's. */
+int lapse_table_read_foreign(lapse_table **out, const char *path,
+                             const lapse_foreign_options *opts, lapse_error *err);
 
 /* Checks a table's feature names against the ones a model expects.
  * Returns 0 when both lists are equal, else LAPSE_ERR_SCHEMA with a message
@@ -100,6 +116,15 @@ typedef struct lapse_table_reader lapse_table_reader;
  * checking that the header hashes to the meta's schema. Returns 0 with
  * *out set, or an error as listed at the top (*out is then NULL). */
 int lapse_table_reader_open(lapse_table_reader **out, const char *path, lapse_error *err);
+
+/* Opens a foreign table (lapse/foreign.h) to read its rows encoded as enc
+ * says (enc is borrowed: it must outlive the reader): its features are the
+ * encoding's, its meta that of lapse_table_read_foreign's tables. The
+ * header is matched to enc by name; errors as lapse/foreign.h says. The
+ * functions below work on it as on a lapse table's reader; closing it logs
+ * the warnings its rows called for. */
+int lapse_table_reader_open_foreign(lapse_table_reader **out, const char *path,
+                                    const lapse_foreign_encoding *enc, lapse_error *err);
 
 /* The meta line, feature count and names (n_features NUL-terminated
  * strings, owned by the reader, valid until it is closed). */

@@ -169,8 +169,12 @@ static void print_training(const lapse_model *m)
     char first[16], last[16];
     lapse_time_format_date(first, t->first_asof);
     lapse_time_format_date(last, t->last_asof);
-    printf("trained on:   snapshots %s to %s; %llu training rows, %llu validation rows\n", first,
-           last, (unsigned long long)t->train_rows, (unsigned long long)t->valid_rows);
+    if (m->encoding) /* a foreign table has no snapshot dates */
+        printf("trained on:   %llu training rows, %llu validation rows\n",
+               (unsigned long long)t->train_rows, (unsigned long long)t->valid_rows);
+    else
+        printf("trained on:   snapshots %s to %s; %llu training rows, %llu validation rows\n",
+               first, last, (unsigned long long)t->train_rows, (unsigned long long)t->valid_rows);
     char how[160];
     printf("validated on: %s\n", cli_describe_validation(how, sizeof how, m));
     if (t->refit)
@@ -189,6 +193,44 @@ static void print_training(const lapse_model *m)
            figure(f[4], sizeof f[4], t->ece));
 }
 
+/* A foreign table's columns: what each became, in place of a churn
+ * definition, which such a model does not have. */
+static void print_encoding(const lapse_foreign_encoding *e)
+{
+    size_t kinds[4] = { 0 };
+    for (size_t i = 0; i < e->n_columns; i++)
+        kinds[e->columns[i].kind]++;
+    if (e->format == LAPSE_FOREIGN_LIBSVM) {
+        printf("table:        a libsvm file of your own: features f1 to f%zu, ids are row "
+               "numbers\n              (no churn definition, no profile columns to segment on)\n",
+               e->n_columns);
+        return;
+    }
+    printf("table:        a CSV of your own: label column \"%s\"", e->label_column);
+    if (e->positive[0])
+        printf(" (1 where it is \"%s\")", e->positive);
+    printf(", %s%s%s\n              (no churn definition, no profile columns to segment on)\n",
+           e->id_column[0] ? "id column \"" : "ids are row numbers", e->id_column,
+           e->id_column[0] ? "\"" : "");
+    printf("columns:      %zu: %zu numbers, %zu text (one-hot), %zu dropped\n", e->n_columns,
+           kinds[LAPSE_COLUMN_NUMBER], kinds[LAPSE_COLUMN_LEVELS], kinds[LAPSE_COLUMN_DROPPED]);
+    for (size_t i = 0; i < e->n_columns; i++) {
+        const lapse_foreign_column *c = &e->columns[i];
+        printf("  %-24s ", c->name);
+        if (c->kind == LAPSE_COLUMN_NUMBER)
+            printf("number");
+        else if (c->kind == LAPSE_COLUMN_LEVELS)
+            printf("text, %zu level%s", c->n_levels, c->n_levels == 1 ? "" : "s");
+        else
+            printf("dropped (empty, or text with too many levels)");
+        if (c->has_missing && c->kind == LAPSE_COLUMN_NUMBER)
+            printf("; empty cells: median %.10g, flagged in %s_missing", c->impute, c->name);
+        else if (c->has_missing)
+            printf("; empty cells flagged in %s_missing", c->name);
+        printf("\n");
+    }
+}
+
 static int show(const char *path)
 {
     lapse_model *m;
@@ -198,9 +240,12 @@ static int show(const char *path)
     char keys[128];
     lapse_churn_format_keys(keys, sizeof keys, m->meta.churn.key_mask);
     printf("model:        %s\n", path);
-    printf("churn:        key=%s; silent_days=%d; horizon=%d; churn=%s\n", keys,
-           m->meta.churn.silent_days, m->meta.churn.horizon_days,
-           m->meta.churn.cancel_is_churn ? "cancel" : "silence");
+    if (m->encoding)
+        print_encoding(m->encoding);
+    else
+        printf("churn:        key=%s; silent_days=%d; horizon=%d; churn=%s\n", keys,
+               m->meta.churn.silent_days, m->meta.churn.horizon_days,
+               m->meta.churn.cancel_is_churn ? "cancel" : "silence");
     if (m->meta.labels_sha256[0])
         printf("labels:       from a file, sha256 %s\n", m->meta.labels_sha256);
     printf("schema:       %016llx (feature table format %d)\n",

@@ -88,7 +88,10 @@ static void usage(FILE *out)
             "\n"
             "Applies a model to every user of a feature table (from lapse extract; '-' or\n"
             "none for stdin) or of event logs (extracted on the fly with the model's churn\n"
-            "definition; dormant users included). Writes one CSV row per user:\n"
+            "definition; dormant users included). A model trained on a table of your own\n"
+            "(lapse train --label or --format libsvm) scores a table of the same kind, its\n"
+            "columns matched by name in any order; asof is then empty, and such a model has\n"
+            "no segments. Writes one CSV row per user:\n"
             "  " LAPSE_SCORE_HEADER "\n"
             "risk_tier is the model's tier of p_churn. response is the three-level recall\n"
             "response: warning (the two highest tiers), silent-7d, silent-14d (by days\n"
@@ -134,6 +137,10 @@ static int open_scorer(lapse_scorer **scorer, lapse_model **model, lapse_action_
                        lapse_error *err)
 {
     int status = lapse_model_load(model, model_path, err);
+    if (status == LAPSE_OK && logs && (*model)->encoding)
+        status = lapse_error_set(err, LAPSE_ERR_SCHEMA, model_path, 0, 0, -1,
+                                 "the model was trained on a table of your own: it scores such "
+                                 "a table, not event logs");
     if (status == LAPSE_OK && rules_path) {
         status = lapse_action_rules_load(rules, rules_path, err);
         so.rules = *rules;

@@ -29,6 +29,12 @@ static int model = -1, quiet;
 static const cli_opt_choice models[] = {
     { "svm", LAPSE_CLASSIFIER_SVM }, { "logistic", LAPSE_CLASSIFIER_LOGISTIC }, { NULL, 0 }
 };
+/* A table of your own (lapse/foreign.h); format 0: a lapse feature table. */
+static lapse_foreign_options foreign = LAPSE_FOREIGN_OPTIONS_INIT;
+static int format;
+static const cli_opt_choice formats[] = {
+    { "csv", LAPSE_FOREIGN_CSV }, { "libsvm", LAPSE_FOREIGN_LIBSVM }, { NULL, 0 }
+};
 static const cli_opt_choice kernels[] = {
     { "rbf", LAPSE_KERNEL_RBF }, { "linear", LAPSE_KERNEL_LINEAR }, { NULL, 0 }
 };
@@ -154,6 +160,17 @@ static const cli_opt options[] = {
     CLI_OPT_INT('@', "threads", "N", &opt.threads, 1, 256,
                 "threads for the SVM's validation scoring (default 1); BLAS\n"
                 "sums run on one thread, so the model is the same for any N"),
+    CLI_OPT_STRING(0, "label", "COL", &foreign.label,
+                   "a CSV of your own, one row per user: its label column\n"
+                   "(0/1, empty = unlabelled); the other columns are features"),
+    CLI_OPT_STRING(0, "id", "COL", &foreign.id,
+                   "with --label: the id column (default: rows are numbered)"),
+    CLI_OPT_STRING(0, "positive", "V", &foreign.positive,
+                   "with --label: the label value V meaning churn (e.g. Yes);\n"
+                   "any other non-empty value is 0"),
+    CLI_OPT_ENUM(0, "format", "F", &format, formats,
+                 "a table of your own: csv (needs --label) or libsvm\n"
+                 "('label index:value ...' rows; features f1..fN)"),
     CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no report (the report goes to stderr otherwise)"),
     CLI_OPT_HELP,
     CLI_OPT_END,
@@ -172,7 +189,12 @@ static void usage(FILE *out)
             "others; the AUC comes with its DeLong standard error. Risk tiers\n"
             "low/medium/high/critical start at the 50th, 80th and 95th percentiles of the\n"
             "held-out probabilities (--tiers). Then the classifier is refitted on every\n"
-            "labelled row (--no-refit: not). Same data, options and seed: same model bytes.\n\n"
+            "labelled row (--no-refit: not). Same data, options and seed: same model bytes.\n"
+            "With --label (or --format libsvm) FEATURES is one table of your own instead:\n"
+            "numeric columns are features, text columns with at most 50 values one-hot\n"
+            "encoded (more: dropped, with a warning), empty cells the training median and a\n"
+            "<col>_missing flag; the model keeps that encoding for score (datasets/README.md,\n"
+            "\"Your own table\").\n\n"
             "options:\n");
     cli_opt_print(out, options, 6, 23);
     fprintf(out, "\nexit codes: 0 ok, 1 bad input data, 2 usage error, 3 system error.\n");
@@ -191,6 +213,12 @@ static void print_report(const lapse_model *m, const lapse_train_report *r,
                 "churners; validation: %zu rows at %s; %zu unlabelled rows ignored\n",
                 r->train_rows, r->train_snapshots, first, last, churn, r->valid_rows, last,
                 r->unlabelled_rows);
+    else if (m->encoding) /* a table of one's own has no snapshots */
+        fprintf(stderr,
+                "lapse: training: %zu rows of a table of your own, %.2f%% churners; validation: "
+                "%zu rows of %zu users, %s; %zu unlabelled rows ignored\n",
+                r->train_rows, churn, r->valid_rows, r->valid_users,
+                cli_describe_validation(how, sizeof how, m), r->unlabelled_rows);
     else
         fprintf(stderr,
                 "lapse: training: %zu rows from %zu snapshots (%s to %s), %.2f%% churners; "
@@ -262,6 +290,17 @@ int cmd_train(int argc, char **argv)
         return cli_usage_error(CMD, "a model file is binary: redirect -o - or name a file");
     if (first >= argc)
         return cli_usage_error(CMD, "no feature table given");
+    const int own_table = foreign.label || foreign.id || foreign.positive || format;
+    if (format == LAPSE_FOREIGN_LIBSVM && (foreign.label || foreign.id || foreign.positive))
+        return cli_usage_error(CMD, "a libsvm file has no columns: --label, --id and --positive "
+                                    "go with CSV");
+    if (own_table && !foreign.label && format != LAPSE_FOREIGN_LIBSVM)
+        return cli_usage_error(CMD, "a CSV of your own needs --label COL");
+    if (own_table && argc - first != 1)
+        return cli_usage_error(CMD, "one table of your own at a time (got %d)", argc - first);
+    if (foreign.positive && strlen(foreign.positive) > LAPSE_FEATURE_NAME_MAX)
+        return cli_usage_error(CMD, "--positive: at most %d bytes", LAPSE_FEATURE_NAME_MAX);
+    foreign.format = format ? (lapse_foreign_format)format : LAPSE_FOREIGN_CSV;
     const cli_output model_file = { "-o", output };
     const int refused = cli_check_files(CMD, &model_file, 1, argv + first,
                                         (size_t)(argc - first), NULL, 0);
@@ -273,8 +312,9 @@ int cmd_train(int argc, char **argv)
     lapse_table *table = NULL;
     lapse_model *trained = NULL;
     lapse_train_report report;
-    int rc = lapse_table_read(&table, (const char *const *)argv + first, (size_t)(argc - first),
-                              &err);
+    int rc = own_table ? lapse_table_read_foreign(&table, argv[first], &foreign, &err)
+                       : lapse_table_read(&table, (const char *const *)argv + first,
+                                          (size_t)(argc - first), &err);
     if (rc == 0)
         rc = lapse_train(&trained, &report, table, &opt, &err);
     if (rc == 0)

@@ -47,6 +47,7 @@ void lapse_table_free(lapse_table *table)
     free(table->user_ids); /* one block: pointers, then the ids */
     free(table->asof);
     free(table->labels);
+    lapse_foreign_free(table->encoding);
     free(table);
 }
 
@@ -130,12 +131,15 @@ static int builder_add_batch(builder *b, const lapse_table_batch *batch, size_t 
         const size_t len = strlen(id);
         const size_t earlier = builder_claim(b, id, len, batch->asof[i], row);
         if (earlier != SIZE_MAX) {
-            char date[16];
-            lapse_time_format_date(date, batch->asof[i]);
-            return lapse_error_set(err, LAPSE_ERR_FORMAT, paths[file], batch->lines[i], 1, -1,
-                                   "duplicate row: user \"%.*s\" at asof %s is also on line "
-                                   "%lld of %s",
-                                   SHOWN_MAX, id, date, (long long)b->line[earlier],
+            /* A foreign table has no dates: its ids are its rows. */
+            char at[32] = "";
+            if (!t->encoding) {
+                memcpy(at, " at asof ", 9);
+                lapse_time_format_date(at + 9, batch->asof[i]);
+            }
+            return lapse_error_set(err, LAPSE_ERR_FORMAT, paths[file], batch->lines[i],
+                                   t->encoding ? 0 : 1, -1, "duplicate row: user \"%.*s\"%s is also on line %lld of %s",
+                                   SHOWN_MAX, id, at, (long long)b->line[earlier],
                                    paths[b->file[earlier]]);
         }
         if (b->ids_len + len + 1 > b->ids_capacity) {
@@ -217,6 +221,49 @@ static int check_same(const lapse_table *t, const char *first,
                            key, mine, theirs);
 }
 
+/* The table's meta and names from its first file, and a batch to read into. */
+static int start_table(builder *b, lapse_table_batch **batch, const lapse_table_reader *reader,
+                       lapse_error *err)
+{
+    lapse_table *t = b->table;
+    t->meta = *lapse_table_reader_meta(reader);
+    t->n_features = lapse_table_reader_feature_count(reader);
+    const char *const *names = lapse_table_reader_feature_names(reader);
+    size_t bytes = 0;
+    for (size_t j = 0; j < t->n_features; j++)
+        bytes += strlen(names[j]) + 1;
+    t->feature_names = pack_strings(names, NULL, NULL, t->n_features, bytes);
+    const size_t fit = READ_BATCH_BYTES / (t->n_features * sizeof(double));
+    *batch = lapse_table_batch_create(fit < 1 ? 1 : fit > READ_BATCH_ROWS ? READ_BATCH_ROWS : fit,
+                                      t->n_features);
+    if (!t->feature_names || !*batch || builder_reserve(b, 1) != LAPSE_OK)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, lapse_table_reader_path(reader), 0, 0, -1,
+                               "out of memory");
+    return LAPSE_OK;
+}
+
+/* Every row of reader (file number file of paths) into the table. */
+static int add_rows(builder *b, lapse_table_reader *reader, lapse_table_batch *batch,
+                    size_t file, const char *const *paths, lapse_error *err)
+{
+    int got;
+    while ((got = lapse_table_reader_next(reader, batch, err)) > 0) {
+        const int status = builder_add_batch(b, batch, file, paths, err);
+        if (status != LAPSE_OK)
+            return status;
+    }
+    return got;
+}
+
+/* The rows' ids, packed once every row is in. */
+static int finish_table(builder *b, const char *path, lapse_error *err)
+{
+    lapse_table *t = b->table;
+    t->user_ids = pack_strings(NULL, b->id_offset, b->ids, t->n_rows, b->ids_len);
+    return t->user_ids ? LAPSE_OK
+                       : lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+}
+
 int lapse_table_read(lapse_table **out, const char *const *paths, size_t n_paths,
                      lapse_error *err)
 {
@@ -232,49 +279,54 @@ int lapse_table_read(lapse_table **out, const char *const *paths, size_t n_paths
         status = lapse_error_set(err, LAPSE_ERR_NOMEM, paths[0], 0, 0, -1, "out of memory");
         goto done;
     }
-    lapse_table *t = b.table;
-    for (size_t file = 0; file < n_paths; file++) {
+    for (size_t file = 0; file < n_paths && status == LAPSE_OK; file++) {
         status = lapse_table_reader_open(&reader, paths[file], err);
-        if (status != LAPSE_OK)
-            goto done;
-        if (file == 0) {
-            t->meta = *lapse_table_reader_meta(reader);
-            t->n_features = lapse_table_reader_feature_count(reader);
-            const char *const *names = lapse_table_reader_feature_names(reader);
-            size_t bytes = 0;
-            for (size_t j = 0; j < t->n_features; j++)
-                bytes += strlen(names[j]) + 1;
-            t->feature_names = pack_strings(names, NULL, NULL, t->n_features, bytes);
-            const size_t fit = READ_BATCH_BYTES / (t->n_features * sizeof(double));
-            batch = lapse_table_batch_create(
-                fit < 1 ? 1 : fit > READ_BATCH_ROWS ? READ_BATCH_ROWS : fit, t->n_features);
-            if (!t->feature_names || !batch || builder_reserve(&b, 1) != LAPSE_OK) {
-                status = lapse_error_set(err, LAPSE_ERR_NOMEM, paths[file], 0, 0, -1,
-                                         "out of memory");
-                goto done;
-            }
-        } else if ((status = check_same(t, paths[0], reader, err)) != LAPSE_OK) {
-            goto done;
-        }
-        int got;
-        while ((got = lapse_table_reader_next(reader, batch, err)) > 0)
-            if ((status = builder_add_batch(&b, batch, file, paths, err)) != LAPSE_OK)
-                goto done;
-        if (got < 0) {
-            status = got;
-            goto done;
-        }
+        if (status == LAPSE_OK)
+            status = file == 0 ? start_table(&b, &batch, reader, err)
+                               : check_same(b.table, paths[0], reader, err);
+        if (status == LAPSE_OK)
+            status = add_rows(&b, reader, batch, file, paths, err);
         lapse_table_reader_close(reader);
         reader = NULL;
     }
-    t->user_ids = pack_strings(NULL, b.id_offset, b.ids, t->n_rows, b.ids_len);
-    if (!t->user_ids) {
-        status = lapse_error_set(err, LAPSE_ERR_NOMEM, paths[0], 0, 0, -1, "out of memory");
-        goto done;
-    }
+    if (status == LAPSE_OK)
+        status = finish_table(&b, paths[0], err);
 done:
+    lapse_table_batch_free(batch);
+    builder_free(&b);
+    if (status != LAPSE_OK) {
+        lapse_table_free(b.table);
+        return status;
+    }
+    *out = b.table;
+    return LAPSE_OK;
+}
+
+int lapse_table_read_foreign(lapse_table **out, const char *path,
+                             const lapse_foreign_options *opts, lapse_error *err)
+{
+    *out = NULL;
+    builder b = { 0 };
+    lapse_table_reader *reader = NULL;
+    lapse_table_batch *batch = NULL;
+    lapse_foreign_encoding *enc = NULL;
+    int status = lapse_foreign_infer(&enc, path, opts, err);
+    if (status == LAPSE_OK && !(b.table = calloc(1, sizeof *b.table)))
+        status = lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+    if (status == LAPSE_OK) {
+        b.table->encoding = enc; /* now owned by the table */
+        enc = NULL;
+        status = lapse_table_reader_open_foreign(&reader, path, b.table->encoding, err);
+    }
+    if (status == LAPSE_OK)
+        status = start_table(&b, &batch, reader, err);
+    if (status == LAPSE_OK)
+        status = add_rows(&b, reader, batch, 0, &path, err);
+    if (status == LAPSE_OK)
+        status = finish_table(&b, path, err);
     lapse_table_reader_close(reader);
     lapse_table_batch_free(batch);
+    lapse_foreign_free(enc);
     builder_free(&b);
     if (status != LAPSE_OK) {
         lapse_table_free(b.table);

@@ -6,6 +6,7 @@
 #include "lapse/schema.h"
 #include "lapse/timeparse.h"
 
+#include "foreign_internal.h"
 #include "input.h"
 
 #include <assert.h>
@@ -32,6 +33,7 @@ struct lapse_table_reader {
     lapse_table_batch *batch; /* being filled, during lapse_table_reader_next */
     int status;               /* once negative, the reader is spent */
     lapse_error error;        /* what spent it */
+    foreign_rows *foreign;    /* a foreign table: everything above unused but path */
 };
 
 /* Records an error at the current line; the first one sticks. */
@@ -59,7 +61,7 @@ static int report(const lapse_table_reader *r, lapse_error *err)
 
 /* A feature value: a finite decimal number. The character check keeps out
  * what strtod would also take: hex, inf, nan, leading spaces. */
-static int parse_value(const char *text, size_t len, double *out)
+int lapse__table_parse_number(const char *text, size_t len, double *out)
 {
     for (size_t i = 0; i < len; i++) {
         const char c = text[i];
@@ -299,7 +301,7 @@ static void row_field(lapse_table_reader *r, const char *text, size_t len, size_
         if (len == 0)
             fail(r, LAPSE_ERR_FORMAT, col, "empty value for feature \"%.*s\"", SHOWN_MAX,
                  name);
-        else if (parse_value(text, len, value) != 0)
+        else if (lapse__table_parse_number(text, len, value) != 0)
             fail(r, LAPSE_ERR_FORMAT, col,
                  "bad value \"%.*s\" for feature \"%.*s\" (expected a finite decimal number)",
                  shown, text, SHOWN_MAX, name);
@@ -383,7 +385,8 @@ static void read_meta(lapse_table_reader *r)
     if (len < prefix_len || memcmp(line, prefix, prefix_len) != 0) {
         fail(r, LAPSE_ERR_FORMAT, 1,
              "missing meta line: a feature table starts with \"%s%d; key=...; "
-             "silent_days=...; horizon=...; churn=...; schema=...\"",
+             "silent_days=...; horizon=...; churn=...; schema=...\" (a table of your own "
+             "trains with --label COL, and scores with the model trained on it)",
              prefix, LAPSE_TABLE_FORMAT_VERSION);
         return;
     }
@@ -409,6 +412,7 @@ void lapse_table_reader_close(lapse_table_reader *reader)
 {
     if (!reader)
         return;
+    lapse__foreign_rows_close(reader->foreign);
     lapse_input_csv_close(reader->csv);
     if (reader->names)
         for (size_t i = 0; i < reader->n_columns; i++)
@@ -450,19 +454,38 @@ done:
     return LAPSE_OK;
 }
 
+int lapse_table_reader_open_foreign(lapse_table_reader **out, const char *path,
+                                    const lapse_foreign_encoding *enc, lapse_error *err)
+{
+    *out = NULL;
+    lapse_table_reader *r = calloc(1, sizeof *r);
+    if (!r || !(r->path = strdup(path))) {
+        free(r);
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+    }
+    const int status = lapse__foreign_rows_open(&r->foreign, r->path, enc, err);
+    if (status != LAPSE_OK) {
+        lapse_table_reader_close(r);
+        return status;
+    }
+    *out = r;
+    return LAPSE_OK;
+}
+
 const lapse_table_meta *lapse_table_reader_meta(const lapse_table_reader *reader)
 {
-    return &reader->meta;
+    return reader->foreign ? lapse__foreign_rows_meta(reader->foreign) : &reader->meta;
 }
 
 size_t lapse_table_reader_feature_count(const lapse_table_reader *reader)
 {
-    return reader->n_features;
+    return reader->foreign ? lapse__foreign_rows_width(reader->foreign) : reader->n_features;
 }
 
 const char *const *lapse_table_reader_feature_names(const lapse_table_reader *reader)
 {
-    return (const char *const *)reader->names + 2;
+    return reader->foreign ? lapse__foreign_rows_names(reader->foreign)
+                           : (const char *const *)reader->names + 2;
 }
 
 const char *lapse_table_reader_path(const lapse_table_reader *reader)
@@ -473,6 +496,8 @@ const char *lapse_table_reader_path(const lapse_table_reader *reader)
 int lapse_table_reader_next(lapse_table_reader *reader, lapse_table_batch *batch,
                             lapse_error *err)
 {
+    if (reader->foreign)
+        return lapse__foreign_rows_next(reader->foreign, batch, err);
     if (reader->status != LAPSE_OK)
         return report(reader, err);
     if (batch->n_features != reader->n_features)

@@ -41,6 +41,7 @@ void lapse_model_free(lapse_model *model)
     free(model->tiers.thresholds);
     free(model->tiers.cuts);
     free_strings(model->tiers.names, model->tiers.n_tiers);
+    lapse_foreign_free(model->encoding);
     free(model->training.options);
     free(model->training.lapse_version);
     free(model);
@@ -415,6 +416,9 @@ int lapse_model_validate(const lapse_model *m, lapse_error *err)
     if (hash != m->meta.schema_hash)
         return INVALID("schema hash %016llx does not match the feature names (%016llx)",
                        (unsigned long long)m->meta.schema_hash, (unsigned long long)hash);
+    if (m->encoding)
+        CHECK(lapse_foreign_validate(m->encoding, (const char *const *)m->feature_names,
+                                     m->n_features, err));
     CHECK(check_transforms(m->scaler.transform, m->n_features, "scaled feature", err));
     CHECK(check_numbers(m->scaler.mean, m->n_features, "scaler mean", 0, err));
     CHECK(check_numbers(m->scaler.scale, m->n_features, "scaler scale", 1, err));

@@ -25,17 +25,18 @@ enum {
     SEC_META, SEC_FEAT, SEC_SCAL, SEC_SEGM, SEC_CLSF, SEC_CALB, SEC_TIER, SEC_TRAI,
     SEC_LABL, /* format 2 (required), 3 (optional) */
     SEC_VALD, /* format 3 */
+    SEC_ENCD, /* format 3 (optional) */
     SEC_COUNT
 };
 static const uint32_t section_tags[SEC_COUNT] = {
     TAG('M', 'E', 'T', 'A'), TAG('F', 'E', 'A', 'T'), TAG('S', 'C', 'A', 'L'),
     TAG('S', 'E', 'G', 'M'), TAG('C', 'L', 'S', 'F'), TAG('C', 'A', 'L', 'B'),
     TAG('T', 'I', 'E', 'R'), TAG('T', 'R', 'A', 'I'), TAG('L', 'A', 'B', 'L'),
-    TAG('V', 'A', 'L', 'D'),
+    TAG('V', 'A', 'L', 'D'), TAG('E', 'N', 'C', 'D'),
 };
 static const char *const section_names[SEC_COUNT] = { "META", "FEAT", "SCAL", "SEGM", "CLSF",
                                                       "CALB", "TIER", "TRAI", "LABL",
-                                                      "VALD" };
+                                                      "VALD", "ENCD" };
 
 /* Whether a section may appear in a file of a format version. */
 enum { SECTION_ABSENT, SECTION_OPTIONAL, SECTION_REQUIRED };
@@ -46,6 +47,8 @@ static int section_rule(int section, uint32_t version)
         return version == 1 ? SECTION_ABSENT : version == 2 ? SECTION_REQUIRED : SECTION_OPTIONAL;
     if (section == SEC_VALD)
         return version >= 3 ? SECTION_REQUIRED : SECTION_ABSENT;
+    if (section == SEC_ENCD)
+        return version >= 3 ? SECTION_OPTIONAL : SECTION_ABSENT;
     return SECTION_REQUIRED;
 }
 
@@ -166,6 +169,26 @@ static void end_section(writer *w, size_t at)
         store_u64(w->data + at, (uint64_t)(w->len - at - 8));
 }
 
+static void encode_encoding(writer *w, const lapse_foreign_encoding *e)
+{
+    const size_t at = begin_section(w, SEC_ENCD);
+    put_u8(w, (unsigned)e->format);
+    put_str(w, e->id_column);
+    put_str(w, e->label_column);
+    put_str(w, e->positive);
+    put_u32(w, (uint32_t)e->n_columns);
+    for (size_t i = 0; i < e->n_columns; i++) {
+        const lapse_foreign_column *c = &e->columns[i];
+        put_str(w, c->name);
+        put_u8(w, (unsigned)c->kind);
+        put_u8(w, (unsigned)c->has_missing);
+        put_f64(w, c->impute);
+        put_u32(w, (uint32_t)c->n_levels);
+        put_strs(w, c->levels, c->n_levels);
+    }
+    end_section(w, at);
+}
+
 static void encode_validation(writer *w, const lapse_model *m)
 {
     const lapse_model_training *t = &m->training;
@@ -280,6 +303,8 @@ static void encode_sections(writer *w, const lapse_model *m)
         end_section(w, at);
     }
     encode_validation(w, m);
+    if (m->encoding)
+        encode_encoding(w, m->encoding);
 }
 
 /* The format stores counts as u32. */
@@ -733,10 +758,52 @@ static int default_validation(lapse_model *m)
     return LAPSE_OK;
 }
 
+/* ENCD: a foreign table's encoding (lapse/foreign.h). *m->encoding is set
+ * as soon as it exists, so a failure part-way leaves it for
+ * lapse_model_free; lapse_model_validate checks its contents. */
+static int decode_encoding(reader *r, lapse_model *m)
+{
+    lapse_foreign_encoding *e = m->encoding = calloc(1, sizeof *e);
+    if (!e)
+        return out_of_memory(r);
+    unsigned format;
+    uint32_t n;
+    TRY(get_u8(r, &format));
+    e->format = (lapse_foreign_format)format;
+    TRY(get_str(r, &e->id_column, LAPSE_MODEL_NAME_MAX, "the id column"));
+    TRY(get_str(r, &e->label_column, LAPSE_MODEL_NAME_MAX, "the label column"));
+    TRY(get_str(r, &e->positive, LAPSE_MODEL_NAME_MAX, "the positive label"));
+    TRY(get_u32(r, &n));
+    /* Each column takes at least 19 bytes: a one-byte name and no levels. */
+    if (check_count(r, n, 19, "encoding columns"))
+        return LAPSE_ERR_FORMAT;
+    if (!(e->columns = alloc_zeroed(n, sizeof *e->columns)))
+        return out_of_memory(r);
+    for (size_t i = 0; i < n; i++) {
+        lapse_foreign_column *c = &e->columns[i];
+        unsigned kind, has_missing;
+        uint32_t levels;
+        e->n_columns++;
+        TRY(get_str(r, &c->name, LAPSE_MODEL_NAME_MAX, "an encoding column's name"));
+        TRY(get_u8(r, &kind));
+        TRY(get_u8(r, &has_missing));
+        TRY(get_f64(r, &c->impute));
+        TRY(get_u32(r, &levels));
+        c->kind = (lapse_column_kind)kind;
+        c->has_missing = has_missing != 0;
+        if (has_missing > 1)
+            return MALFORMED(r, r->pos - 13, "encoding column %zu's missing flag is %u", i + 1,
+                             has_missing);
+        TRY(get_strs(r, &c->levels, levels, "a level"));
+        c->n_levels = levels;
+    }
+    return LAPSE_OK;
+}
+
 static int (*const section_decoders[SEC_COUNT])(reader *, lapse_model *) = {
     decode_meta,     decode_features,   decode_scaler,      decode_segments,
     decode_classifier, decode_calibration, decode_tiers,     decode_training,
-    decode_labels,   decode_validation,
+    decode_labels,   decode_validation, decode_encoding,
 };
 
 /* "META", or the four bytes in hex when they are not letters. */

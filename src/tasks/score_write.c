@@ -104,7 +104,9 @@ static size_t format_line(char *line, const sink *k, size_t i)
     const lapse_score_result *r = &k->res[i];
     size_t n = csv_field(line, b->user_ids[i]);
     line[n++] = ',';
-    lapse_time_format_date(line + n, b->asof[i]);
+    line[n] = '\0';
+    if (!m->encoding) /* a foreign table has no dates */
+        lapse_time_format_date(line + n, b->asof[i]);
     n += strlen(line + n);
     n += (size_t)snprintf(line + n, 64, ",%.17g,", r->p_churn);
     n += csv_field(line + n, m->tiers.names[r->risk_tier]);
@@ -432,7 +434,9 @@ int lapse_score_table(lapse_scorer *s, const char *path, FILE *out,
     lapse_score_stats unused;
     sink k = { 0 }; /* freed on every path, set up or not */
     lapse_table_reader *reader = NULL;
-    int status = lapse_table_reader_open(&reader, path, err);
+    const lapse_foreign_encoding *foreign = lapse_score_model(s)->encoding;
+    int status = foreign ? lapse_table_reader_open_foreign(&reader, path, foreign, err)
+                         : lapse_table_reader_open(&reader, path, err);
     if (status == LAPSE_OK)
         status = sink_init(&k, s, opts, out, lapse_table_reader_meta(reader)->warnings,
                            stats ? stats : &unused, err);

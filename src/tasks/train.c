@@ -753,6 +753,9 @@ static int build_model(lapse_model **out, const lapse_table *t, const lapse_scal
     if (rc < 0)
         return rc;
     m->meta = t->meta;
+    /* A foreign table's encoding goes with the model, for score. */
+    if (t->encoding && !(m->encoding = lapse_foreign_copy(t->encoding)))
+        goto nomem;
     for (size_t j = 0; j < d; j++)
         if (!(m->feature_names[j] = dup_string(t->feature_names[j])))
             goto nomem;
