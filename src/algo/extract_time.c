@@ -129,6 +129,11 @@ static void warn_snapshots(lapse_extract *x, const day_range *log, const day_ran
     char start[11], end[11];
     format_day(start, log->start);
     format_day(end, log->end);
+    /* Short windows are said once for all the snapshots they cut: a cohort
+     * extract (--asof-file) has dozens of dates, and one line each would
+     * crowd the table's warnings out. */
+    size_t short_count = 0, short_first = 0, short_last = 0;
+    int32_t short_min = 0, short_max = 0;
     for (size_t s = 0; s < x->snapshots; s++) {
         const int32_t asof_day = x->snap[s].asof_day;
         char asof[11];
@@ -157,12 +162,28 @@ static void warn_snapshots(lapse_extract *x, const day_range *log, const day_ran
                                "snapshot %s is not after the log's first events (%s): no user "
                                "has any history before it",
                                asof, start);
-        else if (history < HISTORY_DAYS)
-            lapse_extract_warn(x,
-                               "snapshot %s is %d days after the log's first events (%s): its "
-                               "%d-day windows see only %d days",
-                               asof, history, start, HISTORY_DAYS, history);
+        else if (history < HISTORY_DAYS) {
+            if (!short_count++) {
+                short_first = s;
+                short_min = history;
+            }
+            short_last = s;
+            short_max = history; /* snapshots ascend, so history does too */
+        }
     }
+    char first[11], last[11];
+    lapse_time_format_date(first, x->snap[short_first].asof_ts);
+    lapse_time_format_date(last, x->snap[short_last].asof_ts);
+    if (short_count == 1)
+        lapse_extract_warn(x,
+                           "snapshot %s is %d days after the log's first events (%s): its "
+                           "%d-day windows see only %d days",
+                           first, short_min, start, HISTORY_DAYS, short_min);
+    else if (short_count > 1)
+        lapse_extract_warn(x,
+                           "%zu snapshots, %s to %s, are %d to %d days after the log's first "
+                           "events (%s): their %d-day windows see only that many days",
+                           short_count, first, last, short_min, short_max, start, HISTORY_DAYS);
 }
 
 int extract_check_time(lapse_extract *x, const day_hist *days, const char *const *paths,

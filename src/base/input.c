@@ -31,7 +31,7 @@ struct lapse_input {
     ZSTD_inBuffer zin;    /* over raw */
     int frame_open;       /* inside a zstd frame (EOF now = truncated) */
     int raw_eof;          /* zstd: the file has no more bytes */
-    unsigned char head[4]; /* the text's first bytes, held back to look for a BOM */
+    unsigned char head[48]; /* the text's first bytes, held back to look for a BOM and the like */
     size_t head_len, head_pos;
     int head_checked;
 };
@@ -297,9 +297,9 @@ static int read_text(lapse_input *in, unsigned char *into, size_t want, size_t *
  * CSV text has no NUL in its first bytes. */
 static const char *wide_text(const unsigned char *b, size_t len)
 {
-    if (len == 4 && b[0] == 0xff && b[1] == 0xfe && !b[2] && !b[3])
+    if (len >= 4 && b[0] == 0xff && b[1] == 0xfe && !b[2] && !b[3])
         return "UTF-32LE";
-    if (len == 4 && !b[0] && !b[1] && b[2] == 0xfe && b[3] == 0xff)
+    if (len >= 4 && !b[0] && !b[1] && b[2] == 0xfe && b[3] == 0xff)
         return "UTF-32BE";
     if (len >= 2 && b[0] == 0xff && b[1] == 0xfe)
         return "UTF-16LE";
@@ -334,6 +334,13 @@ int lapse_input_read(lapse_input *in, void *buf, size_t size, size_t *got, lapse
                                    "this is %s text; lapse reads UTF-8: convert it (iconv -f "
                                    "%s -t UTF-8)",
                                    wide, wide);
+        /* A clone without git-lfs holds this small text where the data
+         * should be; read as CSV it would be a puzzling header. */
+        static const char lfs[] = "version https://git-lfs.github.com/spec/";
+        if (in->head_len >= sizeof lfs - 1 && memcmp(in->head, lfs, sizeof lfs - 1) == 0)
+            return lapse_error_set(err, LAPSE_ERR_FORMAT, in->path, 0, 0, 0,
+                                   "this is a Git LFS pointer, not the data it stands for: fetch "
+                                   "the file itself (git lfs pull)");
         if (in->head_len >= sizeof bom && memcmp(in->head, bom, sizeof bom) == 0)
             in->head_pos = sizeof bom;
     }
