@@ -6,8 +6,9 @@
  * calibration, the risk tiers, and what it was trained on and how well it
  * validated. The struct is plain data: train fills it, score reads it.
  *
- * File layout (format version 2; a model without a LABL section is written
- * as version 1, byte for byte as before, so older builds read it). Every integer is little-endian whatever
+ * File layout (format version 3; a model without a LABL section is written
+ * as version 1, byte for byte as before, so older builds read it; version 3
+ * is a BTYD model, below). Every integer is little-endian whatever
  * the host; a double is its IEEE-754 binary64 bit pattern as a u64 (NaN is
  * always written as 0x7ff8000000000000); a string is a u32 byte length and
  * that many bytes, without a terminator. Nothing else is written: no
@@ -52,7 +53,21 @@
  *         64 lower-case hex digits
  *
  * A section whose payload is not consumed exactly is refused. After the
- * structure, the loader checks the contents with lapse_model_validate. */
+ * structure, the loader checks the contents with lapse_model_validate.
+ *
+ * A BTYD model (lapse/model_btyd.h: btyd set, no classifier) is format 3
+ * and holds only these sections, BTYD first, GGAM when Gamma-Gamma was
+ * fitted (0 and 1 are false and true; a NaN standard error was not
+ * estimable):
+ *
+ *   BTYD  u8 kind (0 BG/NBD, 1 Pareto/NBD), u32 unit days (1 or 7), u32
+ *         churn horizon days (0: fitted on a summary table), u64 customers,
+ *         4 f64 parameters (r, alpha, a, b or r, alpha, s, beta), 4 f64
+ *         standard errors, f64 log-likelihood, u32 objective evaluations,
+ *         u8 converged
+ *   GGAM  u64 repeat buyers used, 3 f64 parameters (p, q, v), 3 f64
+ *         standard errors, f64 log-likelihood, f64 correlation of frequency
+ *         and mean spend, u32 objective evaluations, u8 converged */
 #ifndef LAPSE_MODEL_H
 #define LAPSE_MODEL_H
 
@@ -67,11 +82,14 @@
 extern "C" {
 #endif
 
-#define LAPSE_MODEL_FORMAT_VERSION 2
+#define LAPSE_MODEL_FORMAT_VERSION 3
 
 /* Longest feature, segment or tier name, and longest free text, in bytes. */
 #define LAPSE_MODEL_NAME_MAX LAPSE_FEATURE_NAME_MAX
 #define LAPSE_MODEL_TEXT_MAX 4096
+
+/* A BTYD model's parameters (lapse/model_btyd.h). */
+typedef struct lapse_model_btyd lapse_model_btyd;
 
 typedef enum { LAPSE_CLASSIFIER_LOGISTIC = 1, LAPSE_CLASSIFIER_SVM = 2 } lapse_classifier_kind;
 
@@ -158,6 +176,7 @@ typedef struct {
     lapse_model_calibration calibration;
     lapse_model_tiers tiers;
     lapse_model_training training;
+    lapse_model_btyd *btyd; /* a BTYD model: set, and every part above empty; else NULL */
 } lapse_model;
 
 /* The sizes lapse_model_create allocates for. n_sv is used only for an SVM,
