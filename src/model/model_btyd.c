@@ -154,7 +154,7 @@ static int get_count(reader *r, int *out)
 
 static int decode_btyd(reader *r, lapse_model_btyd *b)
 {
-    int pareto;
+    int pareto = 0;
     if (get_flag(r, &pareto) || get_u32(r, &b->unit_days) || get_u32(r, &b->horizon_days) ||
         get_u64(r, &b->customers) || get_f64_array(r, b->fit.params, 4) ||
         get_f64_array(r, b->fit.se, 4) || get_f64(r, &b->fit.log_likelihood) ||

@@ -125,7 +125,7 @@ static int read_tables(btyd_input *in, const char *const *paths, size_t n_paths,
             in->other_snapshots++;
             continue;
         }
-        int keep;
+        int keep = 0;
         status = table_row(in, i, col, paths[0], &keep, err);
         if (status)
             return status;

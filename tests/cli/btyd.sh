@@ -120,3 +120,26 @@ expect 1 'user "c1" at 1997-10-01: a negative purchase count, recency or age' \
     score -q -m log.model -o x.csv negative.csv
 expect 2 'a BTYD model scores a feature table or a summary' score -q -m log.model --top 5 feat.csv
 [[ ! -e x.model && ! -e x.csv ]] || fail "a failed run left its output"
+
+# lapse simulate --btyd: a log from planted parameters that the fit
+# recovers (each estimate within 3 standard errors; bench/btyd_coverage.sh
+# measures the intervals' coverage over many seeds), and its refusals.
+"$LAPSE_BIN" simulate -q --btyd 0.243,4.414,0.793,2.426,6.25,3.74,15.44 --users 3000 --seed 4 \
+    -o sim
+[[ $(head -1 sim/truth.csv) == user_id,asof,horizon,lambda,p_dropout,alive,p_true,p_model,label ]] ||
+    fail "truth header $(head -1 sim/truth.csv)"
+"$LAPSE_BIN" extract -q --key purchase --silent-days 3650 --asof 2026-10-01 -o simfeat.csv \
+    sim/events.csv
+"$LAPSE_BIN" train -q --model bgnbd --gamma-gamma --time-unit weeks -o sim.model simfeat.csv
+"$LAPSE_BIN" model show sim.model > sim.txt
+awk '$1 == "r" { d = $2 - 0.243 } $1 == "alpha" { d = $2 - 4.414 } $1 == "a" { d = $2 - 0.793 }
+     $1 == "b" { d = $2 - 2.426 } /^  (r|alpha|a|b) / { if (d * d > 9 * $4 * $4) bad = bad " " $1 }
+     END { if (bad) { print "outside 3 SE:" bad; exit 1 } }' sim.txt || fail "$(cat sim.txt)"
+# Every user bought before the snapshot and is labelled: the labels are truth.csv's.
+"$LAPSE_BIN" score -q -m sim.model -o simscores.csv simfeat.csv
+cmp -s <(tail -n +2 simscores.csv | cut -d, -f1,8 | sort) \
+    <(tail -n +2 sim/truth.csv | cut -d, -f1,9 | sort) || fail "labels differ from the truth"
+expect 2 '--btyd needs 4 numbers (r,alpha,a,b) or 7 (and p,q,v)' simulate --btyd 1,2,3 -o x
+expect 2 '--mix does not go with --btyd' simulate --btyd 1,2,3,4 --mix price=1 -o x
+expect 2 '--cohort-days and --time-unit go with --btyd' simulate --cohort-days 30 -o x
+[[ ! -e x ]] || fail "a refused simulate made its folder"
