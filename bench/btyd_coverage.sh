@@ -2,7 +2,7 @@
 # Coverage of the BG/NBD fit's 95% intervals (estimate +- 1.96 SE, from the
 # observed information) through the command line: over many seeds, lapse
 # simulate --btyd plants CDNOW's parameters (weeks), lapse extract makes the
-# feature table (every buyer labelled: --silent-days beyond the log), lapse
+# feature table (every buyer labelled, from the truth: --silent-days beyond the log), lapse
 # train --model bgnbd fits it, and each parameter's interval is checked
 # against the planted value. Also the mean AUC of score's p_churn against
 # what happened, beside the oracles in the truth: p_model (BG/NBD at the
@@ -40,7 +40,10 @@ start=$(date +%s.%N)
 for ((s = 1; s <= seeds; s++)); do
     rm -rf sim
     "$bin" simulate -q --btyd "$(IFS=,; echo "${planted[*]}")" --users "$users" --seed "$s" -o sim
-    "$bin" extract -q --key purchase --silent-days 3650 --asof 2026-10-01 -o feat.csv sim/events.csv
+    # Labels from the truth (the same rule), since a small log may lack events on its last day.
+    cut -d, -f1,9 sim/truth.csv > labels.csv
+    "$bin" extract -q --key purchase --silent-days 3650 --asof 2026-10-01 --labels labels.csv \
+        -o feat.csv sim/events.csv
     "$bin" train -q --model bgnbd --time-unit weeks -o m.model feat.csv
     "$bin" score -q -m m.model -o scores.csv feat.csv
     { "$bin" model show m.model | awk '$1 == "r" || $1 == "alpha" || $1 == "a" || $1 == "b" { printf "%s %s ", $2, $4 }'
