@@ -4,7 +4,8 @@
 # simulate --btyd plants CDNOW's parameters (weeks), lapse extract makes the
 # feature table (every buyer labelled, from the truth: --silent-days beyond the log), lapse
 # train --model bgnbd fits it, and each parameter's interval is checked
-# against the planted value. Also the mean AUC of score's p_churn against
+# against the planted value (and the interval the same standard error gives
+# on the log scale, exp(log est +- 1.96 SE / est)). Also the mean AUC of score's p_churn against
 # what happened, beside the oracles in the truth: p_model (BG/NBD at the
 # planted parameters) and p_true (the hidden state).
 #
@@ -57,12 +58,16 @@ awk -v r="${planted[0]}" -v al="${planted[1]}" -v a="${planted[2]}" -v b="${plan
     { for (k = 1; k <= 4; k++) {
           est = $(2 * k - 1); se = $(2 * k)
           inside[k] += est - 1.96 * se <= truth[k] && truth[k] <= est + 1.96 * se
+          # The same standard error on the log scale (delta method): exp(log est +- 1.96 se / est).
+          inside_log[k] += est * exp(-1.96 * se / est) <= truth[k] && truth[k] <= est * exp(1.96 * se / est)
           sum[k] += est; low[k] += est < truth[k] }
       fit_auc += $9; model_auc += $10; true_auc += $11; n++ }
     END {
-        printf "%-6s %9s %9s %12s %14s\n", "param", "planted", "mean est", "coverage95", "share below"
+        printf "%-6s %9s %9s %12s %16s %14s\n", "param", "planted", "mean est", "coverage95",
+               "log-scale cov95", "share below"
         for (k = 1; k <= 4; k++)
-            printf "%-6s %9g %9.4f %12.3f %14.3f\n", name[k], truth[k], sum[k] / n, inside[k] / n, low[k] / n
+            printf "%-6s %9g %9.4f %12.3f %16.3f %14.3f\n", name[k], truth[k], sum[k] / n,
+                   inside[k] / n, inside_log[k] / n, low[k] / n
         printf "mean AUC of p_churn vs label: fitted %.4f, oracle p_model %.4f, hidden-state p_true %.4f\n",
                fit_auc / n, model_auc / n, true_auc / n
         printf "%d fits in %.1f s\n", n, seconds

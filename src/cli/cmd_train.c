@@ -137,6 +137,15 @@ int cmd_train(int argc, char **argv)
         return cli_usage_error(CMD, "--model svm or --model logistic is required");
     if (model < MODEL_BGNBD && (btyd.gamma_gamma || time_unit >= 0))
         return cli_usage_error(CMD, "--gamma-gamma and --time-unit go with bgnbd or pareto-nbd");
+    const lapse_train_options defaults = LAPSE_TRAIN_OPTIONS_INIT;
+    if (model >= MODEL_BGNBD &&
+        (opt.seed != defaults.seed || opt.k != defaults.k || opt.kernel != defaults.kernel ||
+         opt.C != defaults.C || opt.gamma != defaults.gamma || opt.grid ||
+         opt.max_train != defaults.max_train || opt.l2 != defaults.l2 ||
+         opt.threads != defaults.threads))
+        return cli_usage_error(CMD, "bgnbd and pareto-nbd take none of the classifiers' options "
+                                    "(--seed, --k, --kernel, -C, --gamma, --grid, --max-train, "
+                                    "--l2, -@)");
     opt.model = (lapse_classifier_kind)model;
     opt.version = LAPSE_VERSION_STRING;
     if (!output)
