@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Coverage of the BG/NBD fit's 95% intervals (estimate +- 1.96 SE, from the
-# observed information) through the command line: over many seeds, lapse
-# simulate --btyd plants CDNOW's parameters (weeks), lapse extract makes the
-# feature table (every buyer labelled, from the truth: --silent-days beyond the log), lapse
-# train --model bgnbd fits it, and each parameter's interval is checked
-# against the planted value (and the interval the same standard error gives
-# on the log scale, exp(log est +- 1.96 SE / est)). Also the mean AUC of score's p_churn against
-# what happened, beside the oracles in the truth: p_model (BG/NBD at the
-# planted parameters) and p_true (the hidden state).
+# Coverage of the BG/NBD fit's 95% intervals through the command line: the
+# symmetric one (estimate +- 1.96 SE, SE from the observed information) and
+# the one lapse model show prints (the same SE on the log scale). Over many
+# seeds, lapse simulate --btyd plants CDNOW's parameters (weeks), lapse
+# extract makes the feature table (every buyer labelled, from the truth;
+# --silent-days beyond the log), lapse train --model bgnbd fits it, and each
+# interval is checked against the planted value. Also the mean AUC of
+# score's p_churn against what happened, beside the oracles in the truth:
+# p_model (BG/NBD at the planted parameters) and p_true (the hidden state).
 #
 #   bench/btyd_coverage.sh [SEEDS] [USERS]     default: 200 seeds of 2357 users (CDNOW's size)
 set -euo pipefail
@@ -58,7 +58,7 @@ awk -v r="${planted[0]}" -v al="${planted[1]}" -v a="${planted[2]}" -v b="${plan
     { for (k = 1; k <= 4; k++) {
           est = $(2 * k - 1); se = $(2 * k)
           inside[k] += est - 1.96 * se <= truth[k] && truth[k] <= est + 1.96 * se
-          # The same standard error on the log scale (delta method): exp(log est +- 1.96 se / est).
+          # As model show prints it: exp(log est +- 1.96 se / est).
           inside_log[k] += est * exp(-1.96 * se / est) <= truth[k] && truth[k] <= est * exp(1.96 * se / est)
           sum[k] += est; low[k] += est < truth[k] }
       fit_auc += $9; model_auc += $10; true_auc += $11; n++ }

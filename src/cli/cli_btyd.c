@@ -19,8 +19,10 @@ static void print_params(FILE *out, const char *const *names, const double *v, c
         if (isnan(se[i]))
             fprintf(out, "  (standard error not estimable)\n");
         else
-            fprintf(out, "  SE %-10.4g 95%% interval %.6g .. %.6g\n", se[i], v[i] - 1.96 * se[i],
-                    v[i] + 1.96 * se[i]);
+            /* On the log scale (delta method): positive, and nominal where the
+             * symmetric interval under-covers a and b (bench/RESULTS.md). */
+            fprintf(out, "  SE %-10.4g 95%% interval %.6g .. %.6g\n", se[i],
+                    v[i] * exp(-1.96 * se[i] / v[i]), v[i] * exp(1.96 * se[i] / v[i]));
     }
 }
 

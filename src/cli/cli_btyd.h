@@ -18,8 +18,9 @@ int cli_train_btyd(const lapse_train_btyd_options *opts, const char *output, cha
 int cli_score_btyd(const lapse_model *model, const char *input, const char *output,
                    double horizon);
 
-/* The parameters with standard errors, log-likelihoods and Gamma-Gamma's
- * independence check, as lapse model show and the train report print them. */
+/* The parameters with standard errors and 95% intervals (exp(log est +-
+ * 1.96 SE / est)), log-likelihoods and Gamma-Gamma's independence check, as
+ * lapse model show and the train report print them. */
 void cli_print_btyd(FILE *out, const lapse_model *m);
 
 #endif
