@@ -478,7 +478,7 @@ static double reference(const char *name, const user_events *u, int asof, unsign
     if (strcmp(name, "t_last_purchase_days") == 0)
         return purchases ? (double)(last_day(u, asof, p) - first_day(u, asof, p)) : 0;
     if (strcmp(name, "age_purchase_days") == 0)
-        return purchases ? (double)(asof - first_day(u, asof, p)) : 0;
+        return purchases ? (double)(asof - 1 - first_day(u, asof, p)) : 0;
     fail_msg("the reference does not know feature %s", name);
     return 0;
 }

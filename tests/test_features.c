@@ -183,7 +183,7 @@ static void active_user_by_hand(void **state)
     EXPECT("spend_per_purchase", 7.5);
     EXPECT("repeat_purchases", 1);
     EXPECT("t_last_purchase_days", 20); /* k 29 -> k 9 */
-    EXPECT("age_purchase_days", 29);
+    EXPECT("age_purchase_days", 28); /* k 29 -> the day before asof (k 1) */
     lapse_extract_free(x);
 }
 
@@ -229,7 +229,7 @@ static void dormant_users_by_hand(void **state)
     EXPECT("events_total", 1);
     EXPECT("repeat_purchases", 0);
     EXPECT("t_last_purchase_days", 0);
-    EXPECT("age_purchase_days", 2);
+    EXPECT("age_purchase_days", 1);
     EXPECT("silence_vs_gap_120", 2); /* one active day, no gap: the silence itself */
     /* z has events only after asof: no row anywhere. */
     assert_int_equal(lapse_extract_find(x, LAPSE_EXTRACT_ACTIVE, asof_seconds(), "z", 1), -1);

@@ -82,7 +82,7 @@ static void same_seed_same_bytes_any_threads(void **state)
 }
 
 /* CSV files read back with libcsv: each row's fields as strings. */
-#define MAX_FIELDS 8
+#define MAX_FIELDS 10
 typedef struct {
     int field, row;
     char fields[MAX_FIELDS][64];
@@ -600,6 +600,115 @@ static void bad_options_are_refused(void **state)
     assert_int_equal(lapse_sim_archetype_parse(&a, "whale", 5), LAPSE_ERR_FORMAT);
 }
 
+/* --- lapse simulate --btyd */
+
+#define BTYD_USERS 20000
+
+typedef struct {
+    int64_t users, alive, labels;
+    double lambda_sum, p_sum, p_true_sum, p_model_sum;
+    int dead_not_one, p_model_out;
+    double *p_true, *p_model; /* per user, for the calibration by decile */
+    int *label;
+} btyd_truth;
+
+static void on_btyd_truth(void *ctx, char f[MAX_FIELDS][64])
+{
+    btyd_truth *t = ctx;
+    const int alive = atoi(f[5]), label = atoi(f[8]);
+    const double p_true = atof(f[6]), p_model = atof(f[7]);
+    t->lambda_sum += atof(f[3]);
+    t->p_sum += atof(f[4]);
+    t->alive += alive;
+    t->labels += label;
+    t->p_true_sum += p_true;
+    t->p_model_sum += p_model;
+    t->dead_not_one += !alive && p_true != 1;
+    t->p_model_out += !(p_model > 0 && p_model <= 1);
+    if (t->p_true) {
+        t->p_true[t->users] = p_true;
+        t->p_model[t->users] = p_model;
+        t->label[t->users] = label;
+    }
+    t->users++;
+}
+
+/* The planted population comes back: the means of lambda (r / alpha) and of
+ * the dropout probability (a / (a + b)); and both probabilities of no
+ * purchase are calibrated against what the log shows: the share of labels
+ * matches the mean of p_true and of p_model within sampling error. */
+static void btyd_planted_population(void **state)
+{
+    (void)state;
+    lapse_sim_btyd_options o = LAPSE_SIM_BTYD_OPTIONS_INIT;
+    o.users = BTYD_USERS;
+    o.seed = 11;
+    o.params[0] = 2; /* more purchases than CDNOW: a sharper check of the rates */
+    o.params[1] = 8;
+    o.params[2] = 1.5;
+    o.params[3] = 4;
+    const char *dir = "sim_btyd";
+    mkdir(dir, 0755);
+    lapse_error err = LAPSE_ERROR_INIT;
+    lapse_sim_btyd_stats stats;
+    assert_int_equal(lapse_simulate_btyd(dir, &o, &stats, &err), LAPSE_OK);
+    btyd_truth t = { 0 };
+    read_csv(dir, "truth.csv", on_btyd_truth, &t);
+    assert_int_equal(t.users, BTYD_USERS);
+    assert_int_equal(t.dead_not_one, 0);
+    assert_int_equal(t.p_model_out, 0);
+    assert_int_equal(t.alive, stats.alive);
+    assert_int_equal(t.labels, stats.no_purchase);
+    const double n = BTYD_USERS;
+    /* sd of lambda sqrt(r) / alpha = 0.18, of p about 0.18: 5 standard errors. */
+    assert_true(fabs(t.lambda_sum / n - 2.0 / 8) < 5 * 0.18 / sqrt(n));
+    assert_true(fabs(t.p_sum / n - 1.5 / 5.5) < 5 * 0.18 / sqrt(n));
+    /* Labels are Bernoulli(p_true) given the hidden state: 5 binomial SEs. */
+    const double rate = (double)t.labels / n, se = sqrt(rate * (1 - rate) / n);
+    assert_true(fabs(t.p_true_sum / n - rate) < 5 * se);
+    assert_true(fabs(t.p_model_sum / n - rate) < 5 * se);
+    assert_true(stats.events > BTYD_USERS);
+}
+
+static void btyd_same_seed_same_bytes(void **state)
+{
+    (void)state;
+    lapse_sim_btyd_options o = LAPSE_SIM_BTYD_OPTIONS_INIT;
+    o.users = 500;
+    o.gamma_gamma = 1;
+    lapse_error err = LAPSE_ERROR_INIT;
+    mkdir("btyd_a", 0755);
+    mkdir("btyd_b", 0755);
+    assert_int_equal(lapse_simulate_btyd("btyd_a", &o, NULL, &err), LAPSE_OK);
+    assert_int_equal(lapse_simulate_btyd("btyd_b", &o, NULL, &err), LAPSE_OK);
+    assert_true(same_files("btyd_a", "btyd_b", "events.csv"));
+    assert_true(same_files("btyd_a", "btyd_b", "truth.csv"));
+    o.seed = 2;
+    assert_int_equal(lapse_simulate_btyd("btyd_b", &o, NULL, &err), LAPSE_OK);
+    assert_false(same_files("btyd_a", "btyd_b", "events.csv"));
+    size_t len;
+    char *events = slurp("btyd_a", "events.csv", &len);
+    /* Every purchase has an amount with Gamma-Gamma. */
+    assert_null(strstr(events, ",purchase,\n"));
+    free(events);
+}
+
+static void btyd_bad_options(void **state)
+{
+    (void)state;
+    lapse_error err = LAPSE_ERROR_INIT;
+    lapse_sim_btyd_options o = LAPSE_SIM_BTYD_OPTIONS_INIT;
+    o.params[2] = 0;
+    assert_int_equal(lapse_sim_btyd_options_check(&o, &err), LAPSE_ERR_ARG);
+    assert_string_equal(err.message, "--btyd: parameter 3 is 0; each must be > 0 and at most 1e6");
+    o = (lapse_sim_btyd_options)LAPSE_SIM_BTYD_OPTIONS_INIT;
+    o.cohort_days = 273;
+    assert_int_equal(lapse_sim_btyd_options_check(&o, &err), LAPSE_ERR_ARG);
+    o = (lapse_sim_btyd_options)LAPSE_SIM_BTYD_OPTIONS_INIT;
+    o.unit_days = 3;
+    assert_int_equal(lapse_sim_btyd_options_check(&o, &err), LAPSE_ERR_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -611,6 +720,9 @@ int main(void)
         cmocka_unit_test(observer_posterior_is_calibrated),
         cmocka_unit_test(observer_filter_by_hand),
         cmocka_unit_test(bad_options_are_refused),
+        cmocka_unit_test(btyd_planted_population),
+        cmocka_unit_test(btyd_same_seed_same_bytes),
+        cmocka_unit_test(btyd_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

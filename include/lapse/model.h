@@ -10,7 +10,8 @@
  * section is required except LABL, as follows: version 1 has no LABL and
  * no VALD, version 2 requires LABL and has no VALD, version 3 requires
  * VALD and has LABL exactly when the labels came from a file, ENCD exactly
- * when it was trained on a table of one's own. A model read
+ * when it was trained on a table of one's own; a BTYD model is version 3
+ * with sections of its own (below). A model read
  * from version 1 or 2 gets what VALD would say of it: validation on the last
  * snapshot, no refit, no AUC standard error, and percentile tiers at 0.5,
  * 0.8 and 0.95 when it has four tiers (as every trained one had), else
@@ -72,7 +73,21 @@
  *         (levels, in strcmp order). Its feature names must be FEAT's.
  *
  * A section whose payload is not consumed exactly is refused. After the
- * structure, the loader checks the contents with lapse_model_validate. */
+ * structure, the loader checks the contents with lapse_model_validate.
+ *
+ * A BTYD model (lapse/model_btyd.h: btyd set, no classifier) is format 3
+ * and holds only these sections, BTYD first, GGAM when Gamma-Gamma was
+ * fitted (0 and 1 are false and true; a NaN standard error was not
+ * estimable):
+ *
+ *   BTYD  u8 kind (0 BG/NBD, 1 Pareto/NBD), u32 unit days (1 or 7), u32
+ *         churn horizon days (0: fitted on a summary table), u64 customers,
+ *         4 f64 parameters (r, alpha, a, b or r, alpha, s, beta), 4 f64
+ *         standard errors, f64 log-likelihood, u32 objective evaluations,
+ *         u8 converged
+ *   GGAM  u64 repeat buyers used, 3 f64 parameters (p, q, v), 3 f64
+ *         standard errors, f64 log-likelihood, f64 correlation of frequency
+ *         and mean spend, u32 objective evaluations, u8 converged */
 #ifndef LAPSE_MODEL_H
 #define LAPSE_MODEL_H
 
@@ -93,6 +108,9 @@ extern "C" {
 /* Longest feature, segment or tier name, and longest free text, in bytes. */
 #define LAPSE_MODEL_NAME_MAX LAPSE_FEATURE_NAME_MAX
 #define LAPSE_MODEL_TEXT_MAX 4096
+
+/* A BTYD model's parameters (lapse/model_btyd.h). */
+typedef struct lapse_model_btyd lapse_model_btyd;
 
 typedef enum { LAPSE_CLASSIFIER_LOGISTIC = 1, LAPSE_CLASSIFIER_SVM = 2 } lapse_classifier_kind;
 
@@ -218,6 +236,7 @@ typedef struct {
      * the features, whose names it makes; NULL for a lapse feature table.
      * meta then holds the default churn definition, which means nothing. */
     lapse_foreign_encoding *encoding;
+    lapse_model_btyd *btyd; /* a BTYD model: set, and every part above empty; else NULL */
 } lapse_model;
 
 /* The sizes lapse_model_create allocates for. n_sv is used only for an SVM,

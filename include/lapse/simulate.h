@@ -119,6 +119,66 @@ int lapse_sim_options_check(const lapse_sim_options *options, lapse_error *err);
 int lapse_simulate(const char *dir, const lapse_sim_options *options, lapse_sim_stats *stats,
                    lapse_error *err);
 
+/* The non-contractual mode (lapse simulate --btyd): purchase histories
+ * drawn from the BG/NBD generative process (lapse/btyd.h) with planted
+ * parameters, so that a fit can be checked against them. Each user
+ *   - first buys at a uniform moment of the first cohort_days days;
+ *   - has a purchase rate lambda ~ Gamma(r, alpha) per unit (alpha a rate)
+ *     and a dropout probability p ~ Beta(a, b);
+ *   - buys again after exponential waits of rate lambda, and after each
+ *     repeat purchase drops out for good with probability p;
+ *   - with Gamma-Gamma, has nu ~ Gamma(q, v) and spends Gamma(p_gg, nu) on
+ *     each purchase (mean p_gg / nu).
+ * The snapshot is asof = start + days - horizon_days; the log runs to the
+ * end of the horizon, so extract can label it. Writes, into dir:
+ *   events.csv   user_id,ts,event,amount: every purchase (unix seconds;
+ *                event "purchase"; amount empty without Gamma-Gamma)
+ *   truth.csv    user_id,asof,horizon,lambda,p_dropout,alive,p_true,
+ *                p_model,label: lambda per unit; alive at asof (0/1);
+ *                p_true = P(no purchase in [asof, asof + horizon) | lambda,
+ *                alive), exact (1 when dead, else exp(-lambda horizon));
+ *                p_model = BG/NBD's P(no purchase in the horizon) at the
+ *                planted parameters given the summary extract computes
+ *                (x = purchases before asof - 1, t_x and T in days over
+ *                the unit): the best a BTYD fit can rank by; label = 1
+ *                when the log holds no purchase in [asof, asof + horizon).
+ * The same options give the same bytes. */
+typedef struct {
+    uint64_t seed;
+    int64_t users;         /* 1 .. LAPSE_SIM_MAX_USERS */
+    int64_t start;         /* first day, UTC seconds at midnight */
+    int days;              /* log length, cohort_days + horizon_days < days <= LAPSE_SIM_MAX_DAYS */
+    int cohort_days;       /* first purchases fall in [start, start + cohort_days days) (84) */
+    int horizon_days;      /* the label horizon after asof (30) */
+    unsigned unit_days;    /* the unit the parameters are in: 1 or 7 (weeks) */
+    double params[4];      /* r, alpha, a, b: each finite and > 0 */
+    int gamma_gamma;       /* also draw spend */
+    double gg[3];          /* p, q, v: each finite and > 0 */
+} lapse_sim_btyd_options;
+
+/* CDNOW's estimates (weeks), 39 weeks to the snapshot and a 30-day horizon. */
+#define LAPSE_SIM_BTYD_OPTIONS_INIT                                                            \
+    { 1, 1000, INT64_C(1767225600), 303, 84, 30, 7, { 0.243, 4.414, 0.793, 2.426 }, 0,         \
+      { 6.25, 3.74, 15.44 } }
+
+typedef struct {
+    int64_t asof;           /* UTC seconds */
+    int64_t events;         /* purchases written */
+    int64_t repeat_buyers;  /* users with a repeat purchase before asof */
+    int64_t alive;          /* users alive at asof */
+    int64_t no_purchase;    /* users with label 1 */
+    double p_true_sum, p_model_sum;
+} lapse_sim_btyd_stats;
+
+/* Checks options before any work: 0 or LAPSE_ERR_ARG naming the option. */
+int lapse_sim_btyd_options_check(const lapse_sim_btyd_options *options, lapse_error *err);
+
+/* Writes events.csv and truth.csv into dir (which must exist), each
+ * atomically. stats may be NULL. Returns 0, LAPSE_ERR_ARG, LAPSE_ERR_IO or
+ * LAPSE_ERR_NOMEM. */
+int lapse_simulate_btyd(const char *dir, const lapse_sim_btyd_options *options,
+                        lapse_sim_btyd_stats *stats, lapse_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,6 +6,7 @@
 #include "input.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,11 +39,18 @@ typedef struct {
     lapse_error *err;
 } reader;
 
-static int fail(const lapse_input_csv *csv, reader *s, int column, const char *fmt,
-                const char *text)
+static int fail(const lapse_input_csv *csv, reader *s, int column, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail(const lapse_input_csv *csv, reader *s, int column, const char *fmt, ...)
 {
+    char message[LAPSE_ERROR_MESSAGE_MAX];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(message, sizeof message, fmt, args);
+    va_end(args);
     return lapse_error_set(s->err, LAPSE_ERR_FORMAT, lapse_input_csv_path(csv),
-                           lapse_input_csv_line(csv), column, -1, fmt, text);
+                           lapse_input_csv_line(csv), column, -1, "%s", message);
 }
 
 static int header_field(const lapse_input_csv *csv, reader *s, const char *text)
@@ -53,7 +61,8 @@ static int header_field(const lapse_input_csv *csv, reader *s, const char *text)
             if (strcmp(text, names[c][k]) != 0)
                 continue;
             if (s->col[c] >= 0)
-                return fail(csv, s, field + 1, "two columns hold the %s (\"%s\")", shown[c]);
+                return fail(csv, s, field + 1, "two columns hold the %s (\"%s\")", shown[c],
+                            text);
             s->col[c] = field;
         }
     return LAPSE_OK;
@@ -69,8 +78,9 @@ static int on_field(const lapse_input_csv *csv, const char *text, size_t len, vo
         if (s->col[c] != field)
             continue;
         if (c == COL_ID) {
-            if (len == 0 || len >= ID_MAX)
-                return fail(csv, s, field + 1, "the %s must be 1 to 255 bytes", shown[c]);
+            if (len == 0 || len >= ID_MAX || memchr(text, '\0', len))
+                return fail(csv, s, field + 1, "the %s must be 1 to 255 bytes, none of them NUL",
+                            shown[c]);
             memcpy(s->id, text, len + 1);
             return LAPSE_OK;
         }
@@ -81,12 +91,13 @@ static int on_field(const lapse_input_csv *csv, const char *text, size_t len, vo
         char buf[NUMBER_MAX];
         char *end;
         if (len == 0 || len >= sizeof buf)
-            return fail(csv, s, field + 1, "bad %s \"%s\": want a number", shown[c]);
+            return fail(csv, s, field + 1, "bad %s \"%.*s\": want a number", shown[c],
+                        (int)(len < sizeof buf ? len : sizeof buf), text);
         memcpy(buf, text, len + 1);
         errno = 0;
         const double v = strtod(buf, &end);
         if (*end || errno || !isfinite(v))
-            return fail(csv, s, field + 1, "bad %s \"%s\": want a number", shown[c]);
+            return fail(csv, s, field + 1, "bad %s \"%s\": want a number", shown[c], buf);
         s->v[c] = v;
     }
     return LAPSE_OK;

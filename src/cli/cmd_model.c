@@ -1,5 +1,6 @@
 /* lapse model show FILE: a model file in readable form. */
 #include "cli.h"
+#include "cli_btyd.h"
 #include "cli_opt.h"
 #include "report.h"
 
@@ -237,6 +238,12 @@ static int show(const char *path)
     lapse_error err = LAPSE_ERROR_INIT;
     if (lapse_model_load(&m, path, &err) != LAPSE_OK)
         return cli_report(&err);
+    if (m->btyd) {
+        printf("model:        %s\n", path);
+        cli_print_btyd(stdout, m);
+        lapse_model_free(m);
+        return fflush(stdout) == 0 ? EXIT_OK : EXIT_SYSTEM;
+    }
     char keys[128];
     lapse_churn_format_keys(keys, sizeof keys, m->meta.churn.key_mask);
     printf("model:        %s\n", path);

@@ -1,6 +1,7 @@
 /* lapse score: a saved model applied to every user, with a reason and an
  * action each. */
 #include "cli.h"
+#include "cli_btyd.h"
 #include "cli_opt.h"
 
 #include "lapse/actions.h"
@@ -21,6 +22,7 @@ static const char *model_path, *output = "-", *rules_path;
 static int logs, quiet;
 static lapse_reader_options ropts = LAPSE_READER_OPTIONS_INIT;
 static int64_t asof = -1;
+static double horizon; /* BTYD models; 0: the model's */
 static double value_rule[3] = { -1 }; /* -1: the default rule */
 static lapse_score_options so = LAPSE_SCORE_OPTIONS_INIT;
 static lapse_score_output oo = LAPSE_SCORE_OUTPUT_INIT;
@@ -73,6 +75,9 @@ static const cli_opt options[] = {
     CLI_OPT_CALL(0, "stages", "A,B,C", &so.stages, parse_stages,
                  "days silent for warning (at risk), silent-7d and\n"
                  "silent-14d (default 0,7,14)"),
+    CLI_OPT_DOUBLE(0, "horizon", "N", &horizon, 1e-9, 1e6,
+                   "BTYD models: the horizon in the model's time unit (default\n"
+                   "its churn horizon, or 30 days)"),
     CLI_OPT_INT('@', "threads", "N", &so.threads, 0, LAPSE_SCORE_MAX_THREADS,
                 "threads (default 1; 0 = one per CPU)"),
     CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no summary on stderr"),
@@ -137,6 +142,8 @@ static int open_scorer(lapse_scorer **scorer, lapse_model **model, lapse_action_
                        lapse_error *err)
 {
     int status = lapse_model_load(model, model_path, err);
+    if (status == LAPSE_OK && (*model)->btyd)
+        return status; /* scored by cli_score_btyd */
     if (status == LAPSE_OK && logs && (*model)->encoding)
         status = lapse_error_set(err, LAPSE_ERR_SCHEMA, model_path, 0, 0, -1,
                                  "the model was trained on a table of your own: it scores such "
@@ -202,10 +209,23 @@ int cmd_score(int argc, char **argv)
     lapse_action_rules *rules = NULL;
     lapse_scorer *scorer = NULL;
     lapse_score_stats stats;
+    int code = EXIT_OK;
     status = open_scorer(&scorer, &model, &rules, &err);
+    if (status == LAPSE_OK && (model->btyd || horizon > 0)) {
+        code = !model->btyd ? cli_usage_error(name, "--horizon goes with a BTYD model")
+               : logs || oo.top || oo.order || rules_path
+                   ? cli_usage_error(name, "a BTYD model scores a feature table or a summary: "
+                                           "--logs, --top, --sort and --rules do not apply")
+               : first == argc ? cli_usage_error(name, "a BTYD model needs its input named, "
+                                                       "not read from stdin")
+                               : cli_score_btyd(model, argv[first], output, horizon);
+        lapse_score_free(scorer);
+        lapse_action_rules_free(rules);
+        lapse_model_free(model);
+        return code;
+    }
     if (status == LAPSE_OK)
         status = score_into_output(scorer, argv + first, argc - first, &stats, &err);
-    int code = EXIT_OK;
     if (status != LAPSE_OK) {
         code = cli_report(&err);
     } else {

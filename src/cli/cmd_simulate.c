@@ -6,6 +6,7 @@
 #include "lapse/simulate.h"
 #include "lapse/timeparse.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +48,39 @@ static int parse_mix(const cli_opt *o, const char *command, const char *option,
     return 0;
 }
 
+/* --btyd r,alpha,a,b[,p,q,v]: BG/NBD's parameters, and Gamma-Gamma's. */
+static int parse_btyd(const cli_opt *o, const char *command, const char *option,
+                      const char *text)
+{
+    lapse_sim_btyd_options *b = o->dest;
+    double v[8];
+    int n = 0;
+    const char *p = text;
+    while (n < 8) {
+        char *end;
+        errno = 0;
+        v[n++] = strtod(p, &end);
+        if (end == p || errno || (*end && *end != ','))
+            return cli_opt_bad_value(command, option, text,
+                                     "needs r,alpha,a,b or r,alpha,a,b,p,q,v (numbers > 0)");
+        if (!*end)
+            break;
+        p = end + 1;
+    }
+    if (n != 4 && n != 7)
+        return cli_opt_bad_value(command, option, text,
+                                 "needs 4 numbers (r,alpha,a,b) or 7 (and p,q,v)");
+    memcpy(b->params, v, sizeof b->params);
+    b->gamma_gamma = n == 7;
+    if (n == 7)
+        memcpy(b->gg, v + 4, sizeof b->gg);
+    return 0;
+}
+
 static lapse_sim_options opt = LAPSE_SIM_OPTIONS_INIT;
+static lapse_sim_btyd_options btyd = LAPSE_SIM_BTYD_OPTIONS_INIT;
+static int cohort_days = -1, time_unit = 7;
+static const cli_opt_choice time_units[] = { { "days", 1 }, { "weeks", 7 }, { NULL, 0 } };
 static int64_t snapshots[LAPSE_SIM_MAX_SNAPSHOTS];
 static const char *dir;
 static int quiet;
@@ -87,6 +120,13 @@ static const cli_opt options[] = {
                  "also write p_observed: the same probability given only the\n"
                  "user's traits and log before asof (the best any model of\n"
                  "the log can rank by); about 3x slower"),
+    CLI_OPT_CALL(0, "btyd", "r,alpha,a,b[,p,q,v]", &btyd, parse_btyd,
+                 "a purchase log from BG/NBD (and Gamma-Gamma) instead, with\n"
+                 "these planted parameters: DIR/events.csv, DIR/truth.csv"),
+    CLI_OPT_INT(0, "cohort-days", "N", &cohort_days, 1, LAPSE_SIM_MAX_DAYS,
+                "--btyd: first purchases in the first N days (default 84)"),
+    CLI_OPT_ENUM(0, "time-unit", "U", &time_unit, time_units,
+                 "--btyd: the parameters' unit, days or weeks (default)"),
     CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no summary on stderr"),
     CLI_OPT_HELP,
     /* Seen before parsing, since the campaign simulator has options of its
@@ -104,6 +144,11 @@ static void usage(FILE *out)
             "churn and return dates) and DIR/truth_snapshots.csv (for each snapshot and user:\n"
             "p_true, the exact probability of no key event within the horizon given the hidden\n"
             "state, and label, what happened). The same options give the same bytes.\n\n"
+            "With --btyd (lapse/simulate.h has the process): DIR/events.csv, one purchase a\n"
+            "row, and DIR/truth.csv with each user's lambda, dropout probability, whether\n"
+            "alive at the snapshot (the horizon before the end; --days 303 by default),\n"
+            "p_true (no purchase in the horizon, given the hidden state), p_model (the same\n"
+            "under BG/NBD at the planted parameters, given the log) and label.\n\n"
             "options:\n");
     cli_opt_print(out, options, 6, 23);
 }
@@ -125,6 +170,56 @@ static void print_summary(const lapse_sim_stats *stats)
     }
 }
 
+/* Options given by name, for refusing the ones --btyd does not take. */
+static int given(char **argv, int first, const char *name)
+{
+    const size_t len = strlen(name);
+    const int is_short = name[1] != '-'; /* "-@4" too */
+    for (int i = 1; i < first; i++)
+        if (strncmp(argv[i], name, len) == 0 &&
+            (is_short || argv[i][len] == '\0' || argv[i][len] == '='))
+            return 1;
+    return 0;
+}
+
+static int simulate_btyd(char **argv, int first)
+{
+    static const char *const classifier_only[] = { "--mix",     "--snapshots", "--key",
+                                                   "--silent-days", "--files", "--level",
+                                                   "--observer", "--threads", "-@" };
+    for (size_t i = 0; i < sizeof classifier_only / sizeof *classifier_only; i++)
+        if (given(argv, first, classifier_only[i]))
+            return cli_usage_error(CMD, "%s does not go with --btyd", classifier_only[i]);
+    btyd.seed = opt.seed;
+    btyd.users = opt.users;
+    btyd.start = opt.start;
+    btyd.days = given(argv, first, "--days") ? opt.days : btyd.days;
+    btyd.horizon_days = opt.churn.horizon_days;
+    btyd.cohort_days = cohort_days > 0 ? cohort_days : btyd.cohort_days;
+    btyd.unit_days = (unsigned)time_unit;
+    lapse_error err = LAPSE_ERROR_INIT;
+    if (lapse_sim_btyd_options_check(&btyd, &err) != LAPSE_OK)
+        return cli_usage_error(CMD, "%s", err.message);
+    if (cli_make_folder(dir, &err) != LAPSE_OK)
+        return cli_report(&err);
+    lapse_sim_btyd_stats stats;
+    if (lapse_simulate_btyd(dir, &btyd, &stats, &err) != LAPSE_OK)
+        return cli_report(&err);
+    if (!quiet) {
+        char date[16];
+        lapse_time_format_date(date, stats.asof);
+        const double n = (double)btyd.users;
+        fprintf(stderr,
+                "lapse: %" PRId64 " customers, %" PRId64 " purchases in %s/; snapshot %s: %" PRId64
+                " repeat buyers, %.1f%% alive, %.1f%% without a purchase within %d days (mean "
+                "p_true %.1f%%, p_model %.1f%%)\n",
+                btyd.users, stats.events, dir, date, stats.repeat_buyers, 100 * stats.alive / n,
+                100 * stats.no_purchase / n, btyd.horizon_days, 100 * stats.p_true_sum / n,
+                100 * stats.p_model_sum / n);
+    }
+    return EXIT_OK;
+}
+
 int cmd_simulate(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) /* the campaign mode lives in cmd_campaign.c */
@@ -138,6 +233,10 @@ int cmd_simulate(int argc, char **argv)
         return cli_usage_error(CMD, "unexpected argument \"%s\"", argv[first]);
     if (!dir)
         return cli_usage_error(CMD, "-o DIR is required");
+    if (given(argv, first, "--btyd"))
+        return simulate_btyd(argv, first);
+    if (cohort_days > 0 || time_unit != 7)
+        return cli_usage_error(CMD, "--cohort-days and --time-unit go with --btyd");
     if (opt.n_snapshots)
         opt.snapshots = snapshots;
     lapse_error err = LAPSE_ERROR_INIT;

@@ -1,6 +1,7 @@
 /* lapse train: feature tables -> one model file (segments, classifier,
  * calibration, risk tiers), with the validation report. */
 #include "cli.h"
+#include "cli_btyd.h"
 #include "cli_opt.h"
 #include "report.h"
 
@@ -25,9 +26,13 @@
 static lapse_train_options opt = LAPSE_TRAIN_OPTIONS_INIT;
 static const char *output;
 static int model = -1, quiet;
+static lapse_train_btyd_options btyd = LAPSE_TRAIN_BTYD_OPTIONS_INIT;
 
+/* BTYD kinds after the classifiers' values. */
+enum { MODEL_BGNBD = 100, MODEL_PARETO };
 static const cli_opt_choice models[] = {
-    { "svm", LAPSE_CLASSIFIER_SVM }, { "logistic", LAPSE_CLASSIFIER_LOGISTIC }, { NULL, 0 }
+    { "svm", LAPSE_CLASSIFIER_SVM }, { "logistic", LAPSE_CLASSIFIER_LOGISTIC },
+    { "bgnbd", MODEL_BGNBD }, { "pareto-nbd", MODEL_PARETO }, { NULL, 0 }
 };
 /* A table of your own (lapse/foreign.h); format 0: a lapse feature table. */
 static lapse_foreign_options foreign = LAPSE_FOREIGN_OPTIONS_INIT;
@@ -35,6 +40,8 @@ static int format;
 static const cli_opt_choice formats[] = {
     { "csv", LAPSE_FOREIGN_CSV }, { "libsvm", LAPSE_FOREIGN_LIBSVM }, { NULL, 0 }
 };
+static const cli_opt_choice time_units[] = { { "days", 1 }, { "weeks", 7 }, { NULL, 0 } };
+static int time_unit = -1;
 static const cli_opt_choice kernels[] = {
     { "rbf", LAPSE_KERNEL_RBF }, { "linear", LAPSE_KERNEL_LINEAR }, { NULL, 0 }
 };
@@ -129,7 +136,12 @@ static int parse_k(const cli_opt *o, const char *command, const char *name, cons
 static const cli_opt options[] = {
     CLI_OPT_STRING('o', "output", "MODEL", &output, "write the model here (atomically)"),
     CLI_OPT_ENUM(0, "model", "KIND", &model, models,
-                 "svm (libsvm C-SVC) or logistic (L2, all rows); required"),
+                 "svm (libsvm C-SVC) or logistic (L2, all rows); or bgnbd,\n"
+                 "pareto-nbd (BTYD, on purchases: lapse model show); required"),
+    CLI_OPT_FLAG(0, "gamma-gamma", &btyd.gamma_gamma, 1,
+                 "bgnbd, pareto-nbd: also fit Gamma-Gamma on mean spend"),
+    CLI_OPT_ENUM(0, "time-unit", "U", &time_unit, time_units,
+                 "bgnbd, pareto-nbd: days (default) or weeks"),
     CLI_OPT_INT(0, "seed", "N", &opt.seed, 0, INT64_MAX,
                 "seed for k-means, subsample, grid and folds (default 1)"),
     CLI_OPT_CALL(0, "k", "K", NULL, parse_k,
@@ -282,6 +294,17 @@ int cmd_train(int argc, char **argv)
         return parsed;
     if (model < 0)
         return cli_usage_error(CMD, "--model svm or --model logistic is required");
+    if (model < MODEL_BGNBD && (btyd.gamma_gamma || time_unit >= 0))
+        return cli_usage_error(CMD, "--gamma-gamma and --time-unit go with bgnbd or pareto-nbd");
+    const lapse_train_options defaults = LAPSE_TRAIN_OPTIONS_INIT;
+    if (model >= MODEL_BGNBD &&
+        (opt.seed != defaults.seed || opt.k != defaults.k || opt.kernel != defaults.kernel ||
+         opt.C != defaults.C || opt.gamma != defaults.gamma || opt.grid ||
+         opt.max_train != defaults.max_train || opt.l2 != defaults.l2 ||
+         opt.threads != defaults.threads))
+        return cli_usage_error(CMD, "bgnbd and pareto-nbd take none of the classifiers' options "
+                                    "(--seed, --k, --kernel, -C, --gamma, --grid, --max-train, "
+                                    "--l2, -@)");
     opt.model = (lapse_classifier_kind)model;
     opt.version = lapse_version();
     if (!output)
@@ -307,6 +330,11 @@ int cmd_train(int argc, char **argv)
     if (refused != EXIT_OK)
         return refused;
     cli_log_to_stderr(quiet);
+    if (model >= MODEL_BGNBD) {
+        btyd.kind = model == MODEL_BGNBD ? LAPSE_BTYD_BGNBD : LAPSE_BTYD_PARETO;
+        btyd.unit_days = time_unit > 0 ? (unsigned)time_unit : 1;
+        return cli_train_btyd(&btyd, output, argv + first, argc - first, quiet);
+    }
 
     lapse_error err = LAPSE_ERROR_INIT;
     lapse_table *table = NULL;

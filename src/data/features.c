@@ -153,8 +153,10 @@ static const feature_def features[] = {
       LOG, 0, K_REPEAT, 0, 0),
     F("t_last_purchase_days", "t_x: days from the first purchase to the last; 0 without",
       LOG, 0, K_T_LAST, 0, 0),
-    F("age_purchase_days", "T: days from the first purchase to asof; 0 without purchases", LOG,
-      0, K_AGE, 0, 0),
+    F("age_purchase_days",
+      "T: days from the first purchase to the day before asof (the last day observed); 0 "
+      "without purchases",
+      LOG, 0, K_AGE, 0, 0),
 };
 
 #define FEATURE_COUNT (sizeof features / sizeof features[0])
@@ -352,7 +354,7 @@ void features_compute(const lapse_acc *a, const acc_snapshot *snap, double *out)
                                       : 0;
             break;
         case K_AGE:
-            v = a->first_purchase_inv ? asof - (ACC_FIRST_BASE - a->first_purchase_inv) : 0;
+            v = a->first_purchase_inv ? (asof - 1) - (ACC_FIRST_BASE - a->first_purchase_inv) : 0;
             break;
         case K_REFUNDS: v = a->refunds_90; break;
         case K_REFUND_AMOUNT: v = money(a->refund_90); break;

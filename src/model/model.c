@@ -1,6 +1,7 @@
 /* The model struct: allocation, validation, and comparison with a feature
  * table. The file format lives in model_io.c. */
 #include "lapse/model.h"
+#include "lapse/model_btyd.h"
 #include "lapse/timeparse.h"
 
 #include <math.h>
@@ -22,6 +23,7 @@ void lapse_model_free(lapse_model *model)
 {
     if (!model)
         return;
+    free(model->btyd);
     free_strings(model->feature_names, model->n_features);
     lapse_scaler_clear(&model->scaler);
     lapse_model_segments *s = &model->segments;
@@ -398,6 +400,8 @@ static int validate_training(const lapse_model_training *t, lapse_error *err)
 
 int lapse_model_validate(const lapse_model *m, lapse_error *err)
 {
+    if (m->btyd)
+        return lapse_model_btyd_validate(m->btyd, err);
     if (m->meta.version < 1 || m->meta.version > LAPSE_TABLE_FORMAT_VERSION)
         return INVALID("feature table format %d is not one this build knows (1 to %d)",
                        m->meta.version, LAPSE_TABLE_FORMAT_VERSION);

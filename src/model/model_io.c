@@ -2,7 +2,10 @@
  * include/lapse/model.h. Bytes are assembled one by one, so the file is the
  * same on every host and for every run. */
 #include "lapse/model.h"
+#include "lapse/model_btyd.h"
 #include "lapse/outfile.h"
+
+#include "model_io_internal.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -59,12 +62,6 @@ static uint32_t crc_of(const unsigned char *data, size_t size)
 
 /* ---- writing ---- */
 
-typedef struct {
-    unsigned char *data;
-    size_t len, cap;
-    int failed;
-} writer;
-
 static unsigned char *reserve(writer *w, size_t n)
 {
     if (w->failed)
@@ -105,28 +102,28 @@ static void put_bytes(writer *w, const void *bytes, size_t n)
         memcpy(p, bytes, n);
 }
 
-static void put_u8(writer *w, unsigned v)
+void put_u8(writer *w, unsigned v)
 {
     unsigned char *p = reserve(w, 1);
     if (p)
         *p = (unsigned char)v;
 }
 
-static void put_u32(writer *w, uint32_t v)
+void put_u32(writer *w, uint32_t v)
 {
     unsigned char *p = reserve(w, 4);
     if (p)
         store_u32(p, v);
 }
 
-static void put_u64(writer *w, uint64_t v)
+void put_u64(writer *w, uint64_t v)
 {
     unsigned char *p = reserve(w, 8);
     if (p)
         store_u64(p, v);
 }
 
-static void put_f64(writer *w, double v)
+void put_f64(writer *w, double v)
 {
     uint64_t bits = 0x7ff8000000000000ull; /* one NaN, whatever payload v carries */
     if (!isnan(v))
@@ -134,7 +131,7 @@ static void put_f64(writer *w, double v)
     put_u64(w, bits);
 }
 
-static void put_f64s(writer *w, const double *v, size_t n)
+void put_f64s(writer *w, const double *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         put_f64(w, v[i]);
@@ -205,6 +202,10 @@ static void encode_validation(writer *w, const lapse_model *m)
 
 static void encode_sections(writer *w, const lapse_model *m)
 {
+    if (m->btyd) {
+        model_btyd_encode(w, m->btyd);
+        return;
+    }
     size_t at = begin_section(w, SEC_META);
     put_u32(w, (uint32_t)m->meta.version);
     put_u32(w, m->meta.churn.key_mask);
@@ -370,17 +371,6 @@ int lapse_model_save(const lapse_model *model, const char *path, lapse_error *er
 
 /* ---- reading ---- */
 
-typedef struct {
-    const unsigned char *data; /* the whole file, so offsets are file offsets */
-    size_t pos, end;           /* the section being read: [pos, end) */
-    const char *section;
-    const char *path;
-    lapse_error *err;
-} reader;
-
-#define MALFORMED(r, offset, ...)                                                              \
-    lapse_error_set((r)->err, LAPSE_ERR_FORMAT, (r)->path, 0, 0, (int64_t)(offset), __VA_ARGS__)
-
 static uint32_t load_u32(const unsigned char *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -407,7 +397,7 @@ static int need(reader *r, size_t n)
     return LAPSE_OK;
 }
 
-static int get_u8(reader *r, unsigned *out)
+int get_u8(reader *r, unsigned *out)
 {
     if (need(r, 1))
         return LAPSE_ERR_FORMAT;
@@ -415,7 +405,7 @@ static int get_u8(reader *r, unsigned *out)
     return LAPSE_OK;
 }
 
-static int get_u32(reader *r, uint32_t *out)
+int get_u32(reader *r, uint32_t *out)
 {
     if (need(r, 4))
         return LAPSE_ERR_FORMAT;
@@ -424,7 +414,7 @@ static int get_u32(reader *r, uint32_t *out)
     return LAPSE_OK;
 }
 
-static int get_u64(reader *r, uint64_t *out)
+int get_u64(reader *r, uint64_t *out)
 {
     if (need(r, 8))
         return LAPSE_ERR_FORMAT;
@@ -443,7 +433,7 @@ static int get_i64(reader *r, int64_t *out)
     return LAPSE_OK;
 }
 
-static int get_f64(reader *r, double *out)
+int get_f64(reader *r, double *out)
 {
     uint64_t bits;
     if (get_u64(r, &bits))
@@ -924,6 +914,8 @@ int lapse_model_decode(lapse_model **out, const void *data, size_t size, const c
     int status = check_envelope(bytes, size, path, err);
     if (status)
         return status;
+    if (model_btyd_is_file(bytes, HEADER_SIZE, size - CRC_SIZE))
+        return model_btyd_decode(out, bytes, HEADER_SIZE, size - CRC_SIZE, path, err);
     size_t starts[SEC_COUNT], ends[SEC_COUNT];
     int seen[SEC_COUNT] = { 0 };
     status = index_sections(starts, ends, seen, bytes, size, path, err);
