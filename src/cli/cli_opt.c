@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The largest table; commands have about twenty options. */
 #define MAX_OPTIONS 40
@@ -53,6 +54,20 @@ static int parse_enum(const cli_opt *o, const char *command, const char *name, c
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
                  i == 0 ? "" : i + 1 < n ? ", " : " or ", o->choices[i].name);
     return cli_opt_bad_value(command, name, text, "must be %s", list);
+}
+
+int cli_parse_threads(const cli_opt *o, const char *command, const char *name, const char *text)
+{
+    long long n;
+    if (cli_parse_integer(command, name, text, 0, o->imax, &n))
+        return EXIT_USAGE;
+    if (n == 0) {
+        const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cpus < 1 ? 1 : cpus > o->imax ? o->imax : cpus;
+    }
+    const int threads = (int)n;
+    memcpy(o->dest, &threads, sizeof threads);
+    return 0;
 }
 
 /* Comma-separated items, each read by one of the two scalar kinds. */

@@ -89,6 +89,11 @@ struct cli_opt {
 #define CLI_OPT_CALL(s, l, v, d, fn, h)                                                        \
     { .kind = CLI_OPT_CALL, .short_name = (s), .long_name = (l), .value_name = (v),           \
       .dest = (d), .parse = (fn), .help = (h) }
+/* -@, --threads N: N threads, at most hi; 0 means one per online CPU (at
+ * most hi), so an int that holds at least 1 is stored. */
+#define CLI_OPT_THREADS(d, hi, h)                                                                \
+    { .kind = CLI_OPT_CALL, .short_name = '@', .long_name = "threads", .value_name = "N",     \
+      .dest = (d), .imax = (hi), .parse = cli_parse_threads, .help = (h) }
 #define CLI_OPT_SECTION(h) { .kind = CLI_OPT_GROUP, .help = (h) }
 #define CLI_OPT_HELP { .kind = CLI_OPT_HELP_KIND, .short_name = 'h', .long_name = "help", \
                        .help = "this help" }
@@ -110,6 +115,9 @@ int cli_opt_parse(int *first, const char *command, const cli_opt *opts,
  * spaces then "--seed N" for a long-only option, padded to column (at least
  * one space) and the help text; headings as they are. */
 void cli_opt_print(FILE *out, const cli_opt *opts, int long_indent, int column);
+
+/* CLI_OPT_THREADS' reader. */
+int cli_parse_threads(const cli_opt *o, const char *command, const char *name, const char *text);
 
 /* The one wording of a bad value, a usage error:
  *   lapse COMMAND: NAME needs a number from 0 to 1, not "TEXT"

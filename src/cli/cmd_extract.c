@@ -70,9 +70,10 @@ static const cli_opt options[] = {
                  "libsvm: 'label idx:value' rows, no header; unlabelled rows\n"
                  "get label 0"),
     CLI_OPT_FLAG(0, "features", &features, 1, "list the features with their meanings and exit"),
-    CLI_OPT_INT('@', "threads", "N", &opts.threads, 1, LAPSE_EXTRACT_MAX_THREADS,
-                "threads (default 1): several files at once, or one gzip\n"
-                "file pipelined (one thread inflates, others parse)"),
+    CLI_OPT_THREADS(&opts.threads, LAPSE_EXTRACT_MAX_THREADS,
+                    "threads (default 1; 0 = one per CPU): several files at\n"
+                    "once, or one gzip file pipelined (one thread inflates,\n"
+                    "others parse)"),
     CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no progress or summary on stderr"),
     CLI_OPT_HELP,
     CLI_OPT_END,

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char *const name = "score";
 
@@ -52,6 +51,7 @@ static const cli_opt options[] = {
                  "with --logs: field separator (as lapse extract --delim)"),
     CLI_OPT_STRING(0, "event", "NAME", &ropts.event,
                    "with --logs: every row's event (as lapse extract --event)"),
+    CLI_OPT_AMOUNT_EXPR(&ropts),
     CLI_OPT_FLAG(0, "strict", &ropts.strict_users, 1,
                  "with --logs: rows with an empty user id are bad rows\n"
                  "(by default they are skipped and counted)"),
@@ -78,8 +78,7 @@ static const cli_opt options[] = {
     CLI_OPT_DOUBLE(0, "horizon", "N", &horizon, 1e-9, 1e6,
                    "BTYD models: the horizon in the model's time unit (default\n"
                    "its churn horizon, or 30 days)"),
-    CLI_OPT_INT('@', "threads", "N", &so.threads, 0, LAPSE_SCORE_MAX_THREADS,
-                "threads (default 1; 0 = one per CPU)"),
+    CLI_OPT_THREADS(&so.threads, LAPSE_SCORE_MAX_THREADS, "threads (default 1; 0 = one per CPU)"),
     CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no summary on stderr"),
     CLI_OPT_HELP,
     CLI_OPT_END,
@@ -130,6 +129,8 @@ static int check_options(int n_args)
         return cli_usage_error(name, "--delim goes with --logs");
     if (ropts.event && !logs)
         return cli_usage_error(name, "--event goes with --logs");
+    if (ropts.columns[LAPSE_COL_QTY] && !logs)
+        return cli_usage_error(name, "--amount-expr goes with --logs");
     if (ropts.strict_users && !logs)
         return cli_usage_error(name, "--strict goes with --logs");
     if (value_rule[0] >= 0)
@@ -164,10 +165,8 @@ static int score_into_output(lapse_scorer *scorer, char **args, int n_args,
     lapse_outfile *out = NULL;
     int status = lapse_outfile_open(&out, output, err);
     if (status == LAPSE_OK && logs) {
-        const long cpus = so.threads ? so.threads : sysconf(_SC_NPROCESSORS_ONLN);
-        const int extract_threads = (int)(cpus < 1                           ? 1
-                                          : cpus > LAPSE_EXTRACT_MAX_THREADS ? LAPSE_EXTRACT_MAX_THREADS
-                                                                             : cpus);
+        const int extract_threads =
+            so.threads > LAPSE_EXTRACT_MAX_THREADS ? LAPSE_EXTRACT_MAX_THREADS : so.threads;
         status = lapse_score_logs(scorer, (const char *const *)args, (size_t)n_args, asof, &ropts,
                                   extract_threads, lapse_outfile_stream(out), &oo, stats, err);
     } else if (status == LAPSE_OK) {

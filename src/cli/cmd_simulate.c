@@ -108,8 +108,8 @@ static const cli_opt options[] = {
     CLI_OPT_INT(0, "silent-days", "N", &opt.churn.silent_days, 1, LAPSE_SIM_MAX_DAYS,
                 "'active at asof' for the summary: a key event in the last N\n"
                 "days (default 30)"),
-    CLI_OPT_INT('@', "threads", "N", &opt.threads, 1, 256,
-                "worker threads (default 1); output does not depend on it"),
+    CLI_OPT_THREADS(&opt.threads, 256,
+                    "worker threads (default 1; 0 = one per CPU); output does not\ndepend on it"),
     CLI_OPT_INT(0, "files", "N", &opt.files, 1, LAPSE_SIM_MAX_FILES,
                 "write the log as N files DIR/events-0.csv.gz ... (numbered\n"
                 "from 0, zero-padded), the users split among them in blocks\n"

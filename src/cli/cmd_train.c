@@ -169,9 +169,10 @@ static const cli_opt options[] = {
                 "svm: train on a stratified subsample of at most N rows\n"
                 "(default " NUMBER_TEXT(LAPSE_TRAIN_MAX_TRAIN_DEFAULT) ")"),
     CLI_OPT_DOUBLE(0, "l2", "L", &opt.l2, 0, 1e9, "logistic: penalty on the weights (default 1)"),
-    CLI_OPT_INT('@', "threads", "N", &opt.threads, 1, 256,
-                "threads for the SVM's validation scoring (default 1); BLAS\n"
-                "sums run on one thread, so the model is the same for any N"),
+    CLI_OPT_THREADS(&opt.threads, 256,
+                    "threads for the SVM's validation scoring (default 1; 0 =\n"
+                    "one per CPU); BLAS sums run on one thread, so the model is\n"
+                    "the same for any N"),
     CLI_OPT_STRING(0, "label", "COL", &foreign.label,
                    "a CSV of your own, one row per user: its label column\n"
                    "(0/1, empty = unlabelled); the other columns are features"),

@@ -87,4 +87,20 @@ set +e; "$LAPSE_BIN" extract -q -@ 2 --no-labels --asof 2026-03-01 -o x.csv noke
 grep -q 'most frequent event names: "tap" (3 rows), "zoom" (2 rows), "AppOpen" (1 row)' err.txt \
   || fail "most frequent names: $(cat err.txt)"
 grep -q "lapse inspect -o map.csv" err.txt || fail "the refusal points to inspect"
+# score --logs takes --amount-expr as extract does: the same users, the same
+# value at risk as scoring extract's table.
+cat > qp.csv <<'CSV'
+user_id,ts,event,qty,price
+u1,2026-02-20,login,,
+u1,2026-02-21,purchase,2,40
+u2,2026-02-25,login,,
+u2,2026-02-26,purchase,-1,10
+CSV
+model="$LAPSE_SOURCE_DIR/models/default.model"
+"$LAPSE_BIN" extract -q --no-labels --amount-expr 'qty*price' --asof 2026-03-01 -o qp_table.csv qp.csv
+"$LAPSE_BIN" score -q -m "$model" -o qp_table_scores.csv qp_table.csv
+"$LAPSE_BIN" score -q -m "$model" --logs --amount-expr 'qty*price' --asof 2026-03-01 -o qp_logs_scores.csv qp.csv
+cmp <(grep -v '^#' qp_table_scores.csv) <(grep -v '^#' qp_logs_scores.csv) ||
+    fail "score --logs --amount-expr differs from extract then score"
+[ "$(grep '^u1,' qp_logs_scores.csv | cut -d, -f9)" != "0.00" ] || fail "u1's 80 spent is not at risk"
 echo ok

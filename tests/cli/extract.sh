@@ -30,6 +30,8 @@ grep -q 'Mystery' err.txt || fail "unknown names are summarised"
 gzip -c "$log" > log.gz
 "$LAPSE_BIN" extract -q -@ 3 --asof 2026-03-01 -o out3.csv log.gz
 cmp out.csv out3.csv || fail "-@ 3 and gzip differ"
+"$LAPSE_BIN" extract -q -@ 0 --asof 2026-03-01 -o out0.csv log.gz
+cmp out.csv out0.csv || fail "-@ 0 (one thread per CPU) differs"
 "$LAPSE_BIN" extract -q --asof 2026-03-01 - < "$log" > out_stdin.csv
 cmp out.csv out_stdin.csv || fail "stdin differs"
 
