@@ -39,7 +39,7 @@ const char *report_fmt_fig(char *buf, size_t size, double v)
     if (isnan(v))
         snprintf(buf, size, "\xe2\x80\x93");
     else
-        snprintf(buf, size, "%.3f", v == 0 ? 0 : v); /* no "-0.000" */
+        snprintf(buf, size, "%.3f", fabs(v) < 0.0005 ? 0 : v); /* never "-0.000" */
     return buf;
 }
 
