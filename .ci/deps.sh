@@ -7,8 +7,9 @@ packages=(cmake make gcc libsvm-dev libopenblas-dev libcsv-dev zlib1g-dev libzst
           libnlopt-dev nettle-dev)
 if [ "${1:-build}" = test ]; then
   # cmocka runs the unit tests; libsvm-tools gives svm-train/svm-predict to
-  # compare against; clang and its runtime build the libFuzzer targets.
-  packages+=(libcmocka-dev libsvm-tools zstd clang libclang-rt-14-dev)
+  # compare against; clang and its runtime build the libFuzzer targets;
+  # chromium renders lapse report's page in the browser test.
+  packages+=(libcmocka-dev libsvm-tools zstd clang libclang-rt-14-dev chromium)
 fi
 
 missing=()
