@@ -17,14 +17,16 @@ static lapse_report_inputs inputs = LAPSE_REPORT_INPUTS_INIT;
 
 static const cli_opt options[] = {
     CLI_OPT_STRING('o', "output", "FILE", &output,
-                   "write the HTML page here, atomically ('-' for stdout); required"),
+                   "write the page here, atomically; required"),
     CLI_OPT_STRING('m', "model", "FILE", &inputs.model,
-                   "the model that made the scores: its summary and segment centres"),
+                   "the model that made the scores: its summary,\n"
+                   "calibration and segment centres"),
     CLI_OPT_STRING(0, "previous-scores", "FILE", &inputs.previous_scores,
-                   "last month's model's scores of the same users: both AUCs on\n"
-                   "the same labelled rows (joined by user_id, asof), score PSI"),
+                   "last month's model's scores of the same users:\n"
+                   "both AUCs on the labelled rows in both files\n"
+                   "(joined by user_id, asof), and the score PSI"),
     CLI_OPT_STRING(0, "previous-model", "FILE", &inputs.previous_model,
-                   "last month's model: refused for the comparison when it\n"
+                   "last month's model: no comparison when it\n"
                    "defines churn otherwise than --model"),
     CLI_OPT_STRING(0, "title", "TEXT", &inputs.title, "the page's title (default \"lapse report\")"),
     CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no summary on stderr"),
@@ -44,7 +46,7 @@ static void usage(FILE *out)
             "(--previous-scores). Without labels in the file the label-dependent parts are\n"
             "left out, and it says so.\n\n"
             "options:\n");
-    cli_opt_print(out, options, 6, 24);
+    cli_opt_print(out, options, 6, 30);
     fprintf(out, "\nexit codes: 0 ok, 1 bad input data, 2 usage error, 3 system error.\n");
 }
 
