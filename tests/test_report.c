@@ -13,6 +13,7 @@
 #include "lapse/campaign.h"
 #include "lapse/metrics.h"
 #include "lapse/report.h"
+#include "lapse/schema.h"
 #include "lapse/scored.h"
 #include "report_internal.h"
 
@@ -432,6 +433,60 @@ static void bad_scored_file_names_its_place(void **state)
     test_expect_location(&err, 3, 0, "appears twice");
 }
 
+/* A feature table of two snapshots: feature a the same in both, c moved
+ * above every earlier value. */
+static const char *write_two_snapshots(void)
+{
+    const char *names[] = { "a", "c" };
+    lapse_table_meta meta = { .version = LAPSE_TABLE_FORMAT_VERSION,
+                              .churn = LAPSE_CHURN_DEF_INIT,
+                              .schema_hash = lapse_schema_hash(names, 2) };
+    char line[LAPSE_TABLE_META_LINE_MAX];
+    assert_int_equal(lapse_table_meta_format(line, sizeof line, &meta), 0);
+    FILE *f = fopen("report_table.csv", "wb");
+    assert_non_null(f);
+    fprintf(f, "%s\nuser_id,asof,a,c,label\n", line);
+    for (int i = 0; i < 100; i++)
+        fprintf(f, "u%d,2026-04-01,%d,%d,0\n", i, i, i);
+    for (int i = 0; i < 100; i++)
+        fprintf(f, "u%d,2026-05-01,%d,1000,\n", i, i);
+    assert_int_equal(fclose(f), 0);
+    return "report_table.csv";
+}
+
+static void drift_by_hand(void **state)
+{
+    (void)state;
+    lapse_report_inputs in = LAPSE_REPORT_INPUTS_INIT;
+    in.scored = test_write_text("report_in.csv", scored_text);
+    in.table = write_two_snapshots();
+    lapse_report_summary summary;
+    char *html;
+    assert_int_equal(write_report(&summary, &in, &html) & LAPSE_REPORT_FEATURES,
+                     LAPSE_REPORT_FEATURES);
+    /* Earlier deciles of 0..99 put ten values in each group. a: the same
+     * shares, PSI 0. c: every later row in the top group, the other nine
+     * empty (floored at 1e-4). */
+    const double want_c = 9 * (1e-4 - 0.1) * log(1e-4 / 0.1) + (1 - 0.1) * log(1 / 0.1);
+    char row[160];
+    snprintf(row, sizeof row, "<tr><td>c</td><td>49.500</td><td>1000.000</td><td>%.3f</td>"
+             "<td>drifted</td></tr>", want_c);
+    if (!strstr(html, row))
+        fail_msg("no row %s", row);
+    assert_non_null(strstr(html, "<tr><td>a</td><td>49.500</td><td>49.500</td><td>0.000</td>"
+                                 "<td></td></tr>"));
+    assert_non_null(strstr(html, "1 of 2 features"));
+    assert_non_null(strstr(html, "snapshot 2026-05-01, 100 rows"));
+    free(html);
+    /* Standard input cannot be read twice. */
+    in.table = "-";
+    FILE *out = fopen("report_out.html", "wb");
+    assert_non_null(out);
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_report_write(NULL, out, &in, &err), LAPSE_ERR_ARG);
+    fclose(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -445,6 +500,7 @@ int main(void)
         cmocka_unit_test(without_labels_says_so_once),
         cmocka_unit_test(names_are_escaped),
         cmocka_unit_test(bad_scored_file_names_its_place),
+        cmocka_unit_test(drift_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

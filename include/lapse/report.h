@@ -11,6 +11,9 @@
  *   reasons   how often each reason appears, overall and by tier
  *   training  the model's churn definition, validation figures, calibration
  *             and tiers (the model given)
+ *   features  drift of each feature as PSI: a feature table's latest snapshot
+ *             (the scored period) against its earlier ones (the training
+ *             period), over the deciles of the earlier values
  *   compare   this month against last: both AUCs on the same labelled rows
  *             (joined by user_id and asof) with DeLong's paired interval,
  *             and the PSI of the two score distributions
@@ -18,8 +21,9 @@
  * and the page says so once (and a warning is logged).
  *
  * Memory is flat in the scored file's rows (1,000-bin histograms for the
- * curves, exact counts for the tables) except for the comparison, which
- * holds last month's keys and the joined labelled rows. */
+ * curves, exact counts for the tables) and in the feature table's (a
+ * sample of 4,000 rows for the deciles, then counts), except for the
+ * comparison, which holds last month's keys and the joined labelled rows. */
 #ifndef LAPSE_REPORT_H
 #define LAPSE_REPORT_H
 
@@ -37,10 +41,12 @@ typedef struct {
     const char *model;           /* the model that scored it; NULL: no training section */
     const char *previous_scores; /* last month's model's scores; NULL: no comparison */
     const char *previous_model;  /* last month's model; NULL: its churn definition unchecked */
+    const char *table;           /* a feature table with the training snapshots and the scored
+                                  * one; NULL: no drift section. Read twice: not "-" */
     const char *title;           /* the page's title; NULL: "lapse report" */
 } lapse_report_inputs;
 
-#define LAPSE_REPORT_INPUTS_INIT { NULL, NULL, NULL, NULL, NULL }
+#define LAPSE_REPORT_INPUTS_INIT { NULL, NULL, NULL, NULL, NULL, NULL }
 
 /* Bits of lapse_report_summary.sections. */
 enum {
@@ -48,7 +54,8 @@ enum {
     LAPSE_REPORT_SEGMENTS = 1u << 1,
     LAPSE_REPORT_REASONS = 1u << 2,
     LAPSE_REPORT_TRAINING = 1u << 3,
-    LAPSE_REPORT_COMPARE = 1u << 4
+    LAPSE_REPORT_COMPARE = 1u << 4,
+    LAPSE_REPORT_FEATURES = 1u << 5
 };
 
 typedef struct {

@@ -26,6 +26,7 @@ static const char style[] =
     "figcaption{font-size:.85em;color:#555;max-width:360px}\n"
     "svg text{font-family:sans-serif;font-size:11px;fill:#333}\n"
     "svg text.axis{font-size:12px;fill:#222}\n"
+    "svg text.value{paint-order:stroke;stroke:#fff;stroke-width:3px}\n"
     ".frame{fill:none;stroke:#888}.grid{stroke:#e4e4e4}\n"
     ".s0,.s1,.ref{fill:none;stroke-width:2}.s0{stroke:#1f6fb4}.s1{stroke:#d9541e}\n"
     ".ref{stroke:#999;stroke-width:1.2;stroke-dasharray:5 3}\n"
@@ -110,6 +111,7 @@ static void page_head(FILE *out, const lapse_report_inputs *in, const report_sco
     put_input(out, "model", in->model);
     put_input(out, "last month's scores", in->previous_scores);
     put_input(out, "last month's model", in->previous_model);
+    put_input(out, "feature table", in->table);
     fputs("</table>\n", out);
     if (s->warnings[0]) {
         fputs("<p class=\"warn\">The scores carry their input's warnings: ", out);
@@ -137,6 +139,7 @@ int lapse_report_write(lapse_report_summary *out, FILE *html, const lapse_report
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "no scored file to report on");
     lapse_model *model = NULL, *previous = NULL;
     report_compare *compare = NULL;
+    report_drift *drift = NULL;
     report_scores *scores = report_scores_create();
     char why[512];
     const char *refused = NULL;
@@ -151,6 +154,8 @@ int lapse_report_write(lapse_report_summary *out, FILE *html, const lapse_report
         lapse_log(LAPSE_LOG_WARN, "comparison refused: %s", refused);
     if (status == LAPSE_OK && in->previous_scores && !refused)
         status = report_compare_create(&compare, in->previous_scores, err);
+    if (status == LAPSE_OK && in->table)
+        status = report_drift_create(&drift, in->table, err);
     if (status == LAPSE_OK) {
         reading r = { scores, compare };
         lapse_scored_info info;
@@ -179,6 +184,10 @@ int lapse_report_write(lapse_report_summary *out, FILE *html, const lapse_report
         report_section_training(html, &ctx);
         summary.sections |= LAPSE_REPORT_TRAINING;
     }
+    if (drift) {
+        report_section_drift(html, drift);
+        summary.sections |= LAPSE_REPORT_FEATURES;
+    }
     if (in->previous_scores) {
         status = report_section_compare(html, compare, &ctx, previous, refused, err);
         summary.sections |= LAPSE_REPORT_COMPARE;
@@ -193,6 +202,7 @@ done:
     if (out)
         *out = summary;
     report_compare_free(compare);
+    report_drift_free(drift);
     report_scores_free(scores);
     lapse_model_free(model);
     lapse_model_free(previous);

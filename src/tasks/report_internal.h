@@ -86,6 +86,10 @@ double report_curve_ap(const report_point *pts, size_t n);
  * at the deciles of expected (at bin edges); shares floored at 1e-4. */
 double report_psi(const uint64_t *expected, const uint64_t *actual, size_t bins);
 
+/* PSI of row counts already grouped: sum of (a - e) ln(a / e) over the
+ * groups' shares, each floored at 1e-4. NaN when either side is empty. */
+double report_psi_groups(const double *expected, const double *actual, size_t groups);
+
 /* DeLong's test for two correlated AUCs on the same rows (a[i], b[i]
  * scores, y[i] labels). */
 typedef struct {
@@ -148,10 +152,12 @@ void report_chart_legend(report_chart *c, const char *const *names, const char *
                          size_t n);
 void report_chart_end(report_chart *c);
 
-/* A horizontal bar chart of n named values in [0, max] (percent axis when
- * percent): one row per name, the value printed at the bar's end. */
+/* A horizontal bar chart of n named values in [0, max] (percentages when
+ * percent): one row per name, the value printed at the bar's end, and a
+ * dashed line at mark (a threshold; NaN for none). */
 void report_hbars(FILE *out, const char *title, const char *const *names, const size_t *lens,
-                  const double *values, size_t n, int percent, const char *axis_label);
+                  const double *values, size_t n, int percent, const char *axis_label,
+                  double mark);
 
 /* ---- sections ---- */
 
@@ -187,5 +193,16 @@ int report_compare_add(report_compare *c, const lapse_scored_row *row, lapse_err
  * (then only that is said). */
 int report_section_compare(FILE *out, report_compare *c, const report_context *ctx,
                            const lapse_model *previous, const char *refused, lapse_error *err);
+
+/* ---- feature drift (report_drift.c) ---- */
+
+typedef struct report_drift report_drift;
+
+/* Reads the feature table twice (not standard input): its latest snapshot
+ * against the earlier ones, PSI per feature. Returns 0, LAPSE_ERR_ARG for
+ * "-", or the table reader's error. */
+int report_drift_create(report_drift **out, const char *table, lapse_error *err);
+void report_drift_free(report_drift *d); /* accepts NULL */
+void report_section_drift(FILE *out, const report_drift *d);
 
 #endif

@@ -421,11 +421,11 @@ void report_section_segments(FILE *out, const report_context *ctx)
     }
     fputs("<div class=\"figures\">\n", out);
     figure_open(out);
-    report_hbars(out, "segment sizes", names, lens, size, n, 1, "share of users");
+    report_hbars(out, "segment sizes", names, lens, size, n, 1, "share of users", NAN);
     figure_close(out, "Size: share of the scored users in each segment.");
     figure_open(out);
     report_hbars(out, labelled(s) ? "churn rate by segment" : "mean p_churn by segment", names,
-                 lens, churn, n, 1, labelled(s) ? "churn rate" : "mean p_churn");
+                 lens, churn, n, 1, labelled(s) ? "churn rate" : "mean p_churn", NAN);
     figure_close(out, labelled(s) ? "Churn rate: share of each segment's labelled users who "
                                     "churned."
                                   : "Risk: mean p_churn of each segment.");
@@ -507,7 +507,7 @@ void report_section_reasons(FILE *out, const report_context *ctx)
     fputs("<div class=\"figures\">\n", out);
     figure_open(out);
     report_hbars(out, "most frequent reasons", names, lens, share, n, 1,
-                 "share of users with the reason among their three");
+                 "share of users with the reason among their three", NAN);
     figure_close(out, "Reasons: how often each feature is among a user's three strongest "
                       "pushes towards churn (the most frequent).");
     fputs("</div>\n", out);

@@ -186,33 +186,40 @@ double report_curve_ap(const report_point *pts, size_t n)
     return ap;
 }
 
-double report_psi(const uint64_t *expected, const uint64_t *actual, size_t bins)
+double report_psi_groups(const double *expected, const double *actual, size_t groups)
 {
-    enum { GROUPS = 10 };
     double n_e = 0, n_a = 0;
-    for (size_t b = 0; b < bins; b++) {
-        n_e += (double)expected[b];
-        n_a += (double)actual[b];
+    for (size_t g = 0; g < groups; g++) {
+        n_e += expected[g];
+        n_a += actual[g];
     }
     if (n_e == 0 || n_a == 0)
         return NAN;
-    double psi = 0, e = 0, a = 0, seen = 0;
-    int group = 1;
+    double psi = 0;
+    for (size_t g = 0; g < groups; g++) {
+        const double pe = fmax(expected[g] / n_e, 1e-4), pa = fmax(actual[g] / n_a, 1e-4);
+        psi += (pa - pe) * log(pa / pe);
+    }
+    return psi;
+}
+
+double report_psi(const uint64_t *expected, const uint64_t *actual, size_t bins)
+{
+    enum { GROUPS = 10 };
+    double e[GROUPS] = { 0 }, a[GROUPS] = { 0 }, n_e = 0, seen = 0;
+    for (size_t b = 0; b < bins; b++)
+        n_e += (double)expected[b];
+    size_t group = 0;
     for (size_t b = 0; b < bins; b++) {
-        e += (double)expected[b];
-        a += (double)actual[b];
+        e[group] += (double)expected[b];
+        a[group] += (double)actual[b];
         seen += (double)expected[b];
         /* Close a group at the first bin edge past its decile (the last
          * group takes the rest). */
-        if (b + 1 == bins || (group < GROUPS && seen >= n_e * group / GROUPS)) {
-            const double pe = fmax(e / n_e, 1e-4), pa = fmax(a / n_a, 1e-4);
-            psi += (pa - pe) * log(pa / pe);
-            e = a = 0;
-            while (group < GROUPS && seen >= n_e * group / GROUPS)
-                group++;
-        }
+        while (group + 1 < GROUPS && seen >= n_e * (double)(group + 1) / GROUPS && b + 1 < bins)
+            group++;
     }
-    return psi;
+    return report_psi_groups(e, a, GROUPS);
 }
 
 /* A value and its row, sorted together (no global state: the library may

@@ -238,18 +238,33 @@ void report_chart_end(report_chart *c)
 }
 
 void report_hbars(FILE *out, const char *title, const char *const *names, const size_t *lens,
-                  const double *values, size_t n, int percent, const char *axis_label)
+                  const double *values, size_t n, int percent, const char *axis_label,
+                  double mark)
 {
     enum { NAME_CHARS = 30 };
     const double row = 18, label_w = 8 + CHAR_W * NAME_CHARS, value_w = 56, w = 560;
-    const double top = 8, h = top + row * (double)n + 40;
+    const double top = 8, h = top + row * (double)n + 46;
     double max = 0;
     for (size_t i = 0; i < n; i++)
         max = fmax(max, values[i]);
+    if (isfinite(mark))
+        max = fmax(max, mark);
     if (!(max > 0))
         max = 1;
     const double bar_w = w - label_w - value_w;
     svg_open(out, "bars", w, h, title);
+    /* The threshold first, so the values' halos cover it. */
+    const double axis_y = top + row * (double)n + 4;
+    if (isfinite(mark)) {
+        const double x = label_w + bar_w * mark / max;
+        char value[32];
+        fprintf(out, "<line class=\"ref\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
+                x, top, x, axis_y);
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x,
+                axis_y + 11,
+                percent ? report_fmt_pct(value, sizeof value, mark)
+                        : report_fmt_fig(value, sizeof value, mark));
+    }
     for (size_t i = 0; i < n; i++) {
         const double y = top + row * (double)i;
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", label_w - 6,
@@ -269,14 +284,13 @@ void report_hbars(FILE *out, const char *title, const char *const *names, const 
             report_fmt_pct(value, sizeof value, values[i]);
         else
             report_fmt_fig(value, sizeof value, values[i]);
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", label_w + bw + 4, y + row - 5,
-                value);
+        fprintf(out, "<text class=\"value\" x=\"%.1f\" y=\"%.1f\">%s</text>\n", label_w + bw + 4,
+                y + row - 5, value);
     }
-    const double axis_y = top + row * (double)n + 4;
     fprintf(out, "<line class=\"frame\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
             label_w, axis_y, label_w + bar_w, axis_y);
     fprintf(out, "<text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
-            label_w + bar_w / 2, axis_y + 22);
+            label_w + bar_w / 2, axis_y + 30);
     report_puts(out, axis_label);
     fputs("</text>\n</svg>\n", out);
 }

@@ -88,6 +88,15 @@ grep -qF "Comparison refused: last month&#39;s model defines churn otherwise (ho
 grep -qF "lapse: warning: comparison refused" err.txt || fail "refusal on stderr: $(cat err.txt)"
 grep -qF "AUC last month" rr.html && fail "a refused comparison still shows AUCs"
 
+# A feature table of two snapshots: the drift section.
+"$LAPSE_BIN" simulate -q --users 300 --days 120 --seed 3 -o sim/
+"$LAPSE_BIN" extract -q --asof 2026-03-01,2026-04-01 -o table.csv sim/events.csv.gz 2>/dev/null
+"$LAPSE_BIN" report -q --table table.csv -o rt.html scored.csv 2>/dev/null
+[[ $(sections rt.html) == "model segments reasons features " ]] || fail "--table: $(sections rt.html)"
+grep -qF "scored period</th><td>snapshot 2026-04-01" rt.html || fail "the latest snapshot"
+charts_drawn rt.html
+expect 2 "--table is read twice" report -o x.html --table - scored.csv
+
 # No labels: the label-dependent parts left out, said once in each place.
 sed 's/,[01]$/,/' scored.csv >nolabels.csv
 "$LAPSE_BIN" report -o rn.html nolabels.csv 2>err.txt
