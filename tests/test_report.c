@@ -487,6 +487,43 @@ static void drift_by_hand(void **state)
     fclose(out);
 }
 
+static void campaign_by_hand(void **state)
+{
+    (void)state;
+    lapse_report_inputs in = LAPSE_REPORT_INPUTS_INIT;
+    in.scored = test_write_text("report_in.csv", scored_text);
+    in.campaign = test_write_text(
+        "report_campaign.csv",
+        "channel,variant,sent,recall_rate,control_rate,uplift,ci_low,ci_high,p_value,"
+        "cost_per_recalled,test\n"
+        "coupon,A,1200,0.2,0.1,0.1,0.05,0.15,0.0004,2.5,z\n"
+        "phone,B,30,0.1,0.1,0,,,,,fisher\n");
+    lapse_report_summary summary;
+    char *html;
+    assert_int_equal(write_report(&summary, &in, &html) & LAPSE_REPORT_CAMPAIGN,
+                     LAPSE_REPORT_CAMPAIGN);
+    assert_non_null(strstr(html, "<tr><td>coupon</td><td>A</td><td>1,200</td><td>20.0%</td>"
+                                 "<td>10.0%</td><td>10.0% <span class=\"ci\">(5.0% to 15.0%)"
+                                 "</span></td><td>&lt; 0.001</td><td>2.500</td></tr>"));
+    /* Undefined figures are dashes, and the row draws a dot but no interval. */
+    assert_non_null(strstr(html, "<td>phone</td><td>B</td><td>30</td>"));
+    const char *section = strstr(html, "<section id=\"campaign\">");
+    assert_non_null(section);
+    assert_int_equal(count(section, "<circle class=\"s0 dot\""), 2);
+    assert_int_equal(count(section, "<line class=\"s0\""), 1);
+    free(html);
+    in.campaign = test_write_text("report_campaign_bad.csv",
+                                  "channel,variant,sent,recall_rate,control_rate,uplift,ci_low,"
+                                  "ci_high,p_value,cost_per_recalled\n"
+                                  "coupon,A,12,0.2,0.1,lots,0.05,0.15,0.0004,2.5\n");
+    FILE *out = fopen("report_out.html", "wb");
+    assert_non_null(out);
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_report_write(NULL, out, &in, &err), LAPSE_ERR_FORMAT);
+    fclose(out);
+    test_expect_location(&err, 2, 6, "bad number \"lots\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -501,6 +538,7 @@ int main(void)
         cmocka_unit_test(names_are_escaped),
         cmocka_unit_test(bad_scored_file_names_its_place),
         cmocka_unit_test(drift_by_hand),
+        cmocka_unit_test(campaign_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,8 @@
  *   features  drift of each feature as PSI: a feature table's latest snapshot
  *             (the scored period) against its earlier ones (the training
  *             period), over the deciles of the earlier values
+ *   campaign  uplift per channel and variant with its interval, recall rates
+ *             and cost per recalled user, from lapse campaign eval's report
  *   compare   this month against last: both AUCs on the same labelled rows
  *             (joined by user_id and asof) with DeLong's paired interval,
  *             and the PSI of the two score distributions
@@ -43,10 +45,11 @@ typedef struct {
     const char *previous_model;  /* last month's model; NULL: its churn definition unchecked */
     const char *table;           /* a feature table with the training snapshots and the scored
                                   * one; NULL: no drift section. Read twice: not "-" */
+    const char *campaign;        /* lapse campaign eval's -o report; NULL: no campaign section */
     const char *title;           /* the page's title; NULL: "lapse report" */
 } lapse_report_inputs;
 
-#define LAPSE_REPORT_INPUTS_INIT { NULL, NULL, NULL, NULL, NULL, NULL }
+#define LAPSE_REPORT_INPUTS_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /* Bits of lapse_report_summary.sections. */
 enum {
@@ -55,7 +58,8 @@ enum {
     LAPSE_REPORT_REASONS = 1u << 2,
     LAPSE_REPORT_TRAINING = 1u << 3,
     LAPSE_REPORT_COMPARE = 1u << 4,
-    LAPSE_REPORT_FEATURES = 1u << 5
+    LAPSE_REPORT_FEATURES = 1u << 5,
+    LAPSE_REPORT_CAMPAIGN = 1u << 6
 };
 
 typedef struct {

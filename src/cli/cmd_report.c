@@ -31,6 +31,9 @@ static const cli_opt options[] = {
     CLI_OPT_STRING(0, "table", "FILE", &inputs.table,
                    "a feature table with the training snapshots and\n"
                    "the scored one: each feature's drift (PSI)"),
+    CLI_OPT_STRING(0, "campaign", "FILE", &inputs.campaign,
+                   "lapse campaign eval's -o report: uplift per\n"
+                   "channel and variant, cost per recalled user"),
     CLI_OPT_STRING(0, "title", "TEXT", &inputs.title, "the page's title (default \"lapse report\")"),
     CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no summary on stderr"),
     CLI_OPT_HELP,
@@ -45,9 +48,10 @@ static void usage(FILE *out)
             "gzip or zstd, '-' for stdin), its charts drawn inline as SVG: nothing is\n"
             "fetched, it reads offline and prints. Sections: model quality (ROC,\n"
             "precision-recall, cumulative gain, lift, reliability, score histogram, risk\n"
-            "tiers), segments, reasons, the model (--model), feature drift (--table) and\n"
-            "this month against last (--previous-scores). Without labels in the file the\n"
-            "label-dependent parts are left out, and it says so.\n\n"
+            "tiers), segments, reasons, the model (--model), feature drift (--table), a\n"
+            "campaign's uplifts (--campaign) and this month against last\n"
+            "(--previous-scores). Without labels in the file the label-dependent parts are\n"
+            "left out, and it says so.\n\n"
             "options:\n");
     cli_opt_print(out, options, 6, 30);
     fprintf(out, "\nexit codes: 0 ok, 1 bad input data, 2 usage error, 3 system error.\n");
@@ -72,8 +76,8 @@ int cmd_report(int argc, char **argv)
     if (inputs.table && !strcmp(inputs.table, "-"))
         return cli_usage_error(name, "--table is read twice: it cannot be standard input");
     const char *const files[] = { inputs.model, inputs.previous_scores, inputs.previous_model,
-                                  inputs.table };
-    status = cli_check_files(name, &out, 1, argv + first, 1, files, 4);
+                                  inputs.table, inputs.campaign };
+    status = cli_check_files(name, &out, 1, argv + first, 1, files, 5);
     if (status != EXIT_OK)
         return status;
 

@@ -112,6 +112,7 @@ static void page_head(FILE *out, const lapse_report_inputs *in, const report_sco
     put_input(out, "last month's scores", in->previous_scores);
     put_input(out, "last month's model", in->previous_model);
     put_input(out, "feature table", in->table);
+    put_input(out, "campaign eval report", in->campaign);
     fputs("</table>\n", out);
     if (s->warnings[0]) {
         fputs("<p class=\"warn\">The scores carry their input's warnings: ", out);
@@ -140,6 +141,7 @@ int lapse_report_write(lapse_report_summary *out, FILE *html, const lapse_report
     lapse_model *model = NULL, *previous = NULL;
     report_compare *compare = NULL;
     report_drift *drift = NULL;
+    report_campaign *campaign = NULL;
     report_scores *scores = report_scores_create();
     char why[512];
     const char *refused = NULL;
@@ -156,6 +158,8 @@ int lapse_report_write(lapse_report_summary *out, FILE *html, const lapse_report
         status = report_compare_create(&compare, in->previous_scores, err);
     if (status == LAPSE_OK && in->table)
         status = report_drift_create(&drift, in->table, err);
+    if (status == LAPSE_OK && in->campaign)
+        status = report_campaign_create(&campaign, in->campaign, err);
     if (status == LAPSE_OK) {
         reading r = { scores, compare };
         lapse_scored_info info;
@@ -188,6 +192,10 @@ int lapse_report_write(lapse_report_summary *out, FILE *html, const lapse_report
         report_section_drift(html, drift);
         summary.sections |= LAPSE_REPORT_FEATURES;
     }
+    if (campaign) {
+        report_section_campaign(html, campaign);
+        summary.sections |= LAPSE_REPORT_CAMPAIGN;
+    }
     if (in->previous_scores) {
         status = report_section_compare(html, compare, &ctx, previous, refused, err);
         summary.sections |= LAPSE_REPORT_COMPARE;
@@ -203,6 +211,7 @@ done:
         *out = summary;
     report_compare_free(compare);
     report_drift_free(drift);
+    report_campaign_free(campaign);
     report_scores_free(scores);
     lapse_model_free(model);
     lapse_model_free(previous);

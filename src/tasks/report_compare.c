@@ -289,10 +289,10 @@ int report_section_compare(FILE *out, report_compare *c, const report_context *c
                     report_fmt_fig(a, sizeof a, dl.auc_b));
             char p[48];
             fprintf(out, "<tr><th>difference (DeLong 95%% interval)</th><td>%s (%s to %s), "
-                         "p %s %s</td></tr>\n",
+                         "p %s%s</td></tr>\n",
                     report_fmt_fig(a, sizeof a, dl.diff), report_fmt_fig(b, sizeof b, dl.lo),
-                    report_fmt_fig(d, sizeof d, dl.hi), dl.p_value < 0.001 ? "&lt;" : "=",
-                    report_fmt_fig(p, sizeof p, fmax(dl.p_value, 0.001)));
+                    report_fmt_fig(d, sizeof d, dl.hi), dl.p_value < 0.001 ? "" : "= ",
+                    report_fmt_p(p, sizeof p, dl.p_value));
         }
         fputs("</table>\n", out);
         if (!have_auc) {

@@ -111,6 +111,8 @@ int report_delong_paired(report_delong *out, const double *a, const double *b, c
 const char *report_fmt_count(char *buf, size_t size, uint64_t n);
 const char *report_fmt_pct(char *buf, size_t size, double share);
 const char *report_fmt_fig(char *buf, size_t size, double v);
+/* A p-value for HTML: three decimals, "&lt; 0.001" below that. */
+const char *report_fmt_p(char *buf, size_t size, double p);
 
 /* Writes text[0..len) with &, <, >, " escaped. */
 void report_put_text(FILE *out, const char *text, size_t len);
@@ -159,6 +161,12 @@ void report_hbars(FILE *out, const char *title, const char *const *names, const 
                   const double *values, size_t n, int percent, const char *axis_label,
                   double mark);
 
+/* A forest plot: one row per name, a dot at est[i] and a line over its
+ * interval [lo[i], hi[i]] (NaN: left out), on a percent axis through 0. */
+void report_forest(FILE *out, const char *title, const char *const *names, const size_t *lens,
+                   const double *est, const double *lo, const double *hi, size_t n,
+                   const char *axis_label);
+
 /* ---- sections ---- */
 
 typedef struct {
@@ -204,5 +212,15 @@ typedef struct report_drift report_drift;
 int report_drift_create(report_drift **out, const char *table, lapse_error *err);
 void report_drift_free(report_drift *d); /* accepts NULL */
 void report_section_drift(FILE *out, const report_drift *d);
+
+/* ---- campaign (report_campaign.c) ---- */
+
+typedef struct report_campaign report_campaign;
+
+/* Reads the -o report of lapse campaign eval. Returns 0 or an error naming
+ * the file, line and column. */
+int report_campaign_create(report_campaign **out, const char *path, lapse_error *err);
+void report_campaign_free(report_campaign *c); /* accepts NULL */
+void report_section_campaign(FILE *out, const report_campaign *c);
 
 #endif

@@ -294,3 +294,75 @@ void report_hbars(FILE *out, const char *title, const char *const *names, const 
     report_puts(out, axis_label);
     fputs("</text>\n</svg>\n", out);
 }
+
+const char *report_fmt_p(char *buf, size_t size, double p)
+{
+    if (isnan(p))
+        snprintf(buf, size, "\xe2\x80\x93");
+    else if (p < 0.001)
+        snprintf(buf, size, "&lt; 0.001");
+    else
+        snprintf(buf, size, "%.3f", p);
+    return buf;
+}
+
+void report_forest(FILE *out, const char *title, const char *const *names, const size_t *lens,
+                   const double *est, const double *lo, const double *hi, size_t n,
+                   const char *axis_label)
+{
+    enum { NAME_CHARS = 30 };
+    const double row = 20, label_w = 8 + CHAR_W * NAME_CHARS, w = 560, right = w - 24;
+    const double top = 8, axis_y = top + row * (double)n + 4, h = axis_y + 46;
+    double min = 0, max = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double v[3] = { est[i], lo[i], hi[i] };
+        for (int k = 0; k < 3; k++)
+            if (isfinite(v[k])) {
+                min = fmin(min, v[k]);
+                max = fmax(max, v[k]);
+            }
+    }
+    if (!(max > min))
+        max = min + 0.01;
+    const double step = nice_step(max - min, 5);
+    min = floor(min / step - 1e-9) * step;
+    max = ceil(max / step + 1e-9) * step;
+#define FOREST_X(v) (label_w + ((v) - min) / (max - min) * (right - label_w))
+    svg_open(out, "bars", w, h, title);
+    char label[32];
+    for (double t = min; t <= max + step * 1e-9; t += step) {
+        const double x = FOREST_X(t);
+        fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x,
+                top, x, axis_y);
+        tick_label(label, sizeof label, t, step, AXIS_PERCENT);
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x,
+                axis_y + 14, label);
+    }
+    fprintf(out, "<line class=\"ref\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+            FOREST_X(0.0), top, FOREST_X(0.0), axis_y);
+    for (size_t i = 0; i < n; i++) {
+        const double y = top + row * (double)i + row / 2;
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", label_w - 6, y + 4);
+        if (lens[i] > NAME_CHARS) {
+            report_put_text(out, names[i], NAME_CHARS - 1);
+            fputs("\xe2\x80\xa6", out);
+        } else {
+            report_put_text(out, names[i], lens[i]);
+        }
+        fputs("</text>", out);
+        if (isfinite(lo[i]) && isfinite(hi[i]))
+            fprintf(out, "<line class=\"s0\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
+                    FOREST_X(lo[i]), y, FOREST_X(hi[i]), y);
+        if (isfinite(est[i]))
+            fprintf(out, "<circle class=\"s0 dot\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\"/>",
+                    FOREST_X(est[i]), y);
+        fputc('\n', out);
+    }
+#undef FOREST_X
+    fprintf(out, "<line class=\"frame\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
+            label_w, axis_y, right, axis_y);
+    fprintf(out, "<text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
+            (label_w + right) / 2, axis_y + 34);
+    report_puts(out, axis_label);
+    fputs("</text>\n</svg>\n", out);
+}

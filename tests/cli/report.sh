@@ -97,6 +97,14 @@ grep -qF "scored period</th><td>snapshot 2026-04-01" rt.html || fail "the latest
 charts_drawn rt.html
 expect 2 "--table is read twice" report -o x.html --table - scored.csv
 
+# A campaign eval report: the campaign section.
+printf 'channel,variant,sent,recall_rate,control_rate,uplift,ci_low,ci_high,p_value,cost_per_recalled\ncoupon,A,1200,0.2,0.1,0.1,0.05,0.15,0.0004,2.5\n' >camp.csv
+"$LAPSE_BIN" report -q --campaign camp.csv -o rk.html scored.csv
+[[ $(sections rk.html) == "model segments reasons campaign " ]] || fail "--campaign: $(sections rk.html)"
+charts_drawn rk.html
+printf 'channel,variant,sent\ncoupon,A,1\n' >camp_bad.csv
+expect 1 "the header has no recall_rate column" report -o x.html --campaign camp_bad.csv scored.csv
+
 # No labels: the label-dependent parts left out, said once in each place.
 sed 's/,[01]$/,/' scored.csv >nolabels.csv
 "$LAPSE_BIN" report -o rn.html nolabels.csv 2>err.txt

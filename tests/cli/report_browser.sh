@@ -2,7 +2,7 @@
 # lapse report in a real browser: the report of the shipped sample (features
 # with labels at 2026-05-31 as in models/README.md, scored by
 # models/default.model, compared with a model trained a month earlier, the
-# features' drift from the training snapshots) is
+# features' drift from the training snapshots, and a simulated campaign) is
 # rendered by headless Chromium. The page must log nothing to the console,
 # fetch nothing, and hold every section with charts that draw; the DOM is
 # checked as the browser parsed it. A screenshot is kept as a CI artifact:
@@ -45,8 +45,12 @@ sample="$LAPSE_SOURCE_DIR/datasets/sample/events.csv.gz"
 "$LAPSE_BIN" train -q --model logistic --seed 1 -o previous.model before.csv 2>/dev/null
 "$LAPSE_BIN" score -q -m previous.model -o previous.csv now.csv 2>/dev/null
 "$LAPSE_BIN" extract -q --asof 2026-03-02,2026-04-01,2026-05-01,2026-05-31 -o all.csv "$sample" 2>/dev/null
+# A campaign and its measurement (simulated: the sample has no sends).
+"$LAPSE_BIN" simulate -q --campaign -o camp/
+"$LAPSE_BIN" campaign eval -q --sends camp/sends.csv --clicks camp/clicks.csv -o campaign.csv \
+    camp/events.csv 2>/dev/null
 "$LAPSE_BIN" report -q -m "$LAPSE_SOURCE_DIR/models/default.model" --previous-model previous.model \
-    --previous-scores previous.csv --table all.csv --title "lapse report: the shipped sample" \
+    --previous-scores previous.csv --table all.csv --campaign campaign.csv --title "lapse report: the shipped sample" \
     -o report.html scored.csv 2>/dev/null
 cp report.html "$artifacts/report_sample.html"
 
@@ -105,7 +109,7 @@ class Page(HTMLParser):
 
 page = Page()
 page.feed(open(sys.argv[1], encoding="utf-8").read())
-want = ["model", "segments", "reasons", "training", "features", "compare"]
+want = ["model", "segments", "reasons", "training", "features", "campaign", "compare"]
 got = [s[0] for s in page.sections]
 if got != want:
     sys.exit(f"FAIL: sections {got}, expected {want}")
@@ -118,7 +122,7 @@ print("sections:", ", ".join(f"{s} ({c} charts)" for s, c, _ in page.sections))
 PY
 
 rm -f "$artifacts/report_sample.png"
-browse --screenshot="$artifacts/report_sample.png" --window-size=1200,5400 --hide-scrollbars \
+browse --screenshot="$artifacts/report_sample.png" --window-size=1200,6000 --hide-scrollbars \
     "file://$work/report.html" >/dev/null 2>shot.log || fail "screenshot: $(tail -5 shot.log)"
 [[ $(head -c 8 "$artifacts/report_sample.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] ||
     fail "no PNG screenshot"
