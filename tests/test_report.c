@@ -434,7 +434,7 @@ static void bad_scored_file_names_its_place(void **state)
 }
 
 /* A feature table of two snapshots: feature a the same in both, c moved
- * above every earlier value. */
+ * above every earlier value; in the earlier one the upper half churned. */
 static const char *write_two_snapshots(void)
 {
     const char *names[] = { "a", "c" };
@@ -447,7 +447,7 @@ static const char *write_two_snapshots(void)
     assert_non_null(f);
     fprintf(f, "%s\nuser_id,asof,a,c,label\n", line);
     for (int i = 0; i < 100; i++)
-        fprintf(f, "u%d,2026-04-01,%d,%d,0\n", i, i, i);
+        fprintf(f, "u%d,2026-04-01,%d,%d,%d\n", i, i, i, i >= 50);
     for (int i = 0; i < 100; i++)
         fprintf(f, "u%d,2026-05-01,%d,1000,\n", i, i);
     assert_int_equal(fclose(f), 0);
@@ -476,6 +476,14 @@ static void drift_by_hand(void **state)
     assert_non_null(strstr(html, "<tr><td>a</td><td>49.500</td><td>49.500</td><td>0.000</td>"
                                  "<td></td></tr>"));
     assert_non_null(strstr(html, "1 of 2 features"));
+    /* By label (labelled rows: the earlier snapshot): the lower five groups
+     * hold every stayer, the upper five every churner, 0.2 of a class each;
+     * the empty side floored at 1e-4. */
+    const double want_iv = 10 * (0.2 - 1e-4) * log(0.2 / 1e-4);
+    snprintf(row, sizeof row, "a by label (information value %.3f)", want_iv);
+    if (!strstr(html, row))
+        fail_msg("no chart titled %s", row);
+    assert_int_equal(count(strstr(html, "<section id=\"features\">"), "<svg"), 3);
     assert_non_null(strstr(html, "snapshot 2026-05-01, 100 rows"));
     free(html);
     /* Standard input cannot be read twice. */

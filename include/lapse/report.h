@@ -13,7 +13,9 @@
  *             and tiers (the model given)
  *   features  drift of each feature as PSI: a feature table's latest snapshot
  *             (the scored period) against its earlier ones (the training
- *             period), over the deciles of the earlier values
+ *             period), over the deciles of the earlier values; and the
+ *             distributions by label of the features that separate
+ *             churners best (information value)
  *   campaign  uplift per channel and variant with its interval, recall rates
  *             and cost per recalled user, from lapse campaign eval's report
  *   compare   this month against last: both AUCs on the same labelled rows

@@ -1,8 +1,11 @@
-/* Feature drift: a feature table's latest snapshot (the scored period)
- * against its earlier ones (the training period), as PSI per feature over
- * the deciles of the earlier values. Two passes over the table in fixed
- * memory: the first keeps a seeded uniform sample of rows (for the decile
- * edges) and finds the latest snapshot, the second counts every row. */
+/* Features: a feature table's latest snapshot (the scored period) against
+ * its earlier ones (the training period), as PSI per feature over the
+ * deciles of the earlier values; and each feature's distribution by label
+ * over the same groups, the features that separate churners best first
+ * (by information value, the PSI of churners against stayers). Two passes
+ * over the table in fixed memory: the first keeps a seeded uniform sample
+ * of rows (for the decile edges) and finds the latest snapshot, the second
+ * counts every row. */
 #include "report_internal.h"
 
 #include "lapse/table.h"
@@ -17,6 +20,7 @@
 #define MAX_SNAPSHOTS 1024
 #define GROUPS 10
 #define TOP_FEATURES 15
+#define TOP_BY_LABEL 6
 
 struct report_drift {
     const char *path;
@@ -28,9 +32,12 @@ struct report_drift {
     uint64_t rows[2];                 /* [0] earlier snapshots, [1] the latest */
     double *edges;                    /* [n_features * (GROUPS - 1)] */
     size_t *n_edges;                  /* [n_features] distinct edges */
-    uint64_t *counts;                 /* [n_features * 2 * GROUPS] */
+    uint64_t *counts;                 /* [n_features * 2 * GROUPS] by period */
+    uint64_t *by_label;               /* [n_features * 2 * GROUPS] labelled rows by label */
+    uint64_t labelled[2];             /* labelled rows: stayed, churned */
     double *sums;                     /* [n_features * 2] */
     double *psi;                      /* [n_features] */
+    double *iv;                       /* [n_features] information value */
 };
 
 /* splitmix64: the same sample, and so the same page, every run. */
@@ -76,10 +83,12 @@ static int alloc_arrays(report_drift *d, const char *const *names, size_t n, dou
     d->edges = calloc(n * (GROUPS - 1), sizeof *d->edges);
     d->n_edges = calloc(n, sizeof *d->n_edges);
     d->counts = calloc(n * 2 * GROUPS, sizeof *d->counts);
+    d->by_label = calloc(n * 2 * GROUPS, sizeof *d->by_label);
+    d->iv = calloc(n, sizeof *d->iv);
     d->sums = calloc(n * 2, sizeof *d->sums);
     d->psi = calloc(n, sizeof *d->psi);
     if (!d->names || !d->names[n - 1] || !*sample || !d->edges || !d->n_edges || !d->counts ||
-        !d->sums || !d->psi)
+        !d->by_label || !d->iv || !d->sums || !d->psi)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, d->path, 0, 0, -1, "out of memory");
     return LAPSE_OK;
 }
@@ -168,7 +177,10 @@ static int count_rows(report_drift *d, lapse_error *err)
     while (status == LAPSE_OK && (got = lapse_table_reader_next(reader, batch, err)) > 0) {
         for (size_t i = 0; i < batch->n_rows; i++) {
             const int period = batch->asof[i] == d->latest;
+            const int label = batch->labels[i];
             d->rows[period]++;
+            if (label >= 0)
+                d->labelled[label]++;
             for (size_t j = 0; j < d->n_features; j++) {
                 const double v = batch->x[i * d->n_features + j];
                 const double *edges = d->edges + j * (GROUPS - 1);
@@ -176,6 +188,8 @@ static int count_rows(report_drift *d, lapse_error *err)
                 while (g < d->n_edges[j] && v > edges[g])
                     g++;
                 d->counts[(j * 2 + (size_t)period) * GROUPS + g]++;
+                if (label >= 0)
+                    d->by_label[(j * 2 + (size_t)label) * GROUPS + g]++;
                 d->sums[j * 2 + (size_t)period] += v;
             }
         }
@@ -197,6 +211,8 @@ void report_drift_free(report_drift *d)
     free(d->edges);
     free(d->n_edges);
     free(d->counts);
+    free(d->by_label);
+    free(d->iv);
     free(d->sums);
     free(d->psi);
     free(d);
@@ -238,6 +254,11 @@ int report_drift_create(report_drift **out, const char *table, lapse_error *err)
                 a[g] = (double)d->counts[(j * 2 + 1) * GROUPS + g];
             }
             d->psi[j] = report_psi_groups(e, a, GROUPS);
+            for (size_t g = 0; g < GROUPS; g++) {
+                e[g] = (double)d->by_label[(j * 2) * GROUPS + g];
+                a[g] = (double)d->by_label[(j * 2 + 1) * GROUPS + g];
+            }
+            d->iv[j] = report_psi_groups(e, a, GROUPS);
         }
     free(sample);
     free(sample_asof);
@@ -260,10 +281,53 @@ static int by_psi(const void *pa, const void *pb)
     return a->psi < b->psi ? 1 : a->psi > b->psi ? -1 : (a->j > b->j) - (a->j < b->j);
 }
 
+/* The features that separate churners from stayers best (order is
+ * scratch): each one's decile groups, as shares of either class. */
+static void by_label(FILE *out, const report_drift *d, ranked_feature *order)
+{
+    for (size_t j = 0; j < d->n_features; j++)
+        order[j] = (ranked_feature){ j, isfinite(d->iv[j]) ? d->iv[j] : -1 };
+    qsort(order, d->n_features, sizeof *order, by_psi);
+    const size_t n = d->n_features < TOP_BY_LABEL ? d->n_features : TOP_BY_LABEL;
+    fputs("<h3>Distributions by label</h3>\n<div class=\"figures\">\n", out);
+    for (size_t i = 0; i < n; i++) {
+        const size_t j = order[i].j, groups = d->n_edges[j] + 1;
+        double x0[GROUPS], x1[GROUPS], share[2][GROUPS], max = 0;
+        for (size_t g = 0; g < groups; g++) {
+            x0[g] = (double)g + 0.6;
+            x1[g] = (double)g + 1.4;
+            for (int y = 0; y < 2; y++) {
+                share[y][g] = (double)d->by_label[(j * 2 + (size_t)y) * GROUPS + g] /
+                              (double)d->labelled[y];
+                max = fmax(max, share[y][g]);
+            }
+        }
+        char title[LAPSE_FEATURE_NAME_MAX + 64], axis[LAPSE_FEATURE_NAME_MAX + 64], iv[32];
+        snprintf(title, sizeof title, "%s by label (information value %s)", d->names[j],
+                 report_fmt_fig(iv, sizeof iv, d->iv[j]));
+        snprintf(axis, sizeof axis, "decile group of %.40s%s", d->names[j],
+                 strlen(d->names[j]) > 40 ? "\xe2\x80\xa6" : "");
+        report_chart c;
+        fputs("<figure>\n", out);
+        report_chart_begin(&c, out, title, &(report_axis){ 0.5, (double)groups + 0.5, AXIS_NUMBER, axis },
+                           &(report_axis){ 0, max > 0 ? max * 1.1 : 1, AXIS_PERCENT, "share of the class" });
+        report_chart_bars(&c, x0, x1, share[0], groups, "b0");
+        report_chart_bars(&c, x0, x1, share[1], groups, "b1");
+        report_chart_legend(&c, (const char *const[]){ "stayed", "churned" },
+                            (const char *const[]){ "b0", "b1" }, 2);
+        report_chart_end(&c);
+        fputs("<figcaption>", out);
+        report_puts(out, d->names[j]);
+        fprintf(out, ": its decile groups among stayers and churners (information value %s).</figcaption></figure>\n",
+                iv);
+    }
+    fputs("</div>\n", out);
+}
+
 void report_section_drift(FILE *out, const report_drift *d)
 {
     char a[48], b[48], date[16];
-    report_section_open(out, "features", "Feature drift");
+    report_section_open(out, "features", "Features");
     fputs("<table class=\"facts\">\n<tr><th>feature table</th><td>", out);
     report_puts(out, d->path);
     fputs("</td></tr>\n", out);
@@ -328,8 +392,11 @@ void report_section_drift(FILE *out, const report_drift *d)
         fprintf(out, "<td>%s</td><td>%s</td></tr>\n", report_fmt_fig(a, sizeof a, d->psi[j]),
                 d->psi[j] > 0.2 ? "drifted" : "");
     }
-    fputs("</table>\n<p class=\"note\">Groups are the deciles of the earlier values (from a "
-          "sample of 4,000 rows; tied deciles merge); counts are over every row.</p>\n",
+    fputs("</table>\n", out);
+    if (d->labelled[0] && d->labelled[1])
+        by_label(out, d, order);
+    fputs("<p class=\"note\">Groups are the deciles of the earlier values (from a sample of "
+          "4,000 rows; tied deciles merge); counts are over every row.</p>\n",
           out);
     free(order);
     report_section_close(out);

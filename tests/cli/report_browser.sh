@@ -122,7 +122,7 @@ print("sections:", ", ".join(f"{s} ({c} charts)" for s, c, _ in page.sections))
 PY
 
 rm -f "$artifacts/report_sample.png"
-browse --screenshot="$artifacts/report_sample.png" --window-size=1200,6000 --hide-scrollbars \
+browse --screenshot="$artifacts/report_sample.png" --window-size=1200,7200 --hide-scrollbars \
     "file://$work/report.html" >/dev/null 2>shot.log || fail "screenshot: $(tail -5 shot.log)"
 [[ $(head -c 8 "$artifacts/report_sample.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] ||
     fail "no PNG screenshot"
