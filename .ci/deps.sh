@@ -9,8 +9,10 @@ if [ "${1:-build}" = test ]; then
   # cmocka runs the unit tests; libsvm-tools gives svm-train/svm-predict to
   # compare against; clang and its runtime build the libFuzzer targets;
   # help2man and pkg-config for the man pages and the install test; pandas
-  # reads a table as datasets/README.md says a data team would.
-  packages+=(libcmocka-dev libsvm-tools zstd clang libclang-rt-14-dev help2man pkg-config python3-pandas)
+  # reads a table as datasets/README.md says a data team would; chromium
+  # renders lapse report's page in the browser test.
+  packages+=(libcmocka-dev libsvm-tools zstd clang libclang-rt-14-dev help2man pkg-config python3-pandas
+             chromium)
 fi
 
 missing=()

@@ -70,6 +70,12 @@ int lapse_table_meta_format(char *buf, size_t size, const lapse_table_meta *meta
  * Returns 0, or LAPSE_ERR_ARG when buf is too small. */
 int lapse_warnings_format(char *buf, size_t size, const char *warnings);
 
+/* Reads a warnings value as lapse_warnings_format escapes it (the text after
+ * "warnings=", len bytes) back into out, newline-joined. Returns 0, or
+ * LAPSE_ERR_FORMAT for a bad escape, a control character, an empty or too
+ * long value. */
+int lapse_warnings_parse(char out[LAPSE_TABLE_WARNINGS_MAX], const char *text, size_t len);
+
 /* Parses line[0..len) (without its newline). Returns 0, LAPSE_ERR_FORMAT
  * for anything that is not such a line (an unknown or repeated key, a bad
  * escape, an empty or too long warnings value, a labels value other than

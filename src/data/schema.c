@@ -78,8 +78,7 @@ static int hex_digit(char c)
     return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-/* Unescapes a warnings value (see lapse/schema.h) into out. */
-static int parse_warnings(char out[LAPSE_TABLE_WARNINGS_MAX], const char *text, size_t len)
+int lapse_warnings_parse(char out[LAPSE_TABLE_WARNINGS_MAX], const char *text, size_t len)
 {
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
@@ -213,7 +212,7 @@ int lapse_table_meta_parse(lapse_table_meta *out, const char *line, size_t len)
             status = parse_labels(meta.labels_sha256, value, value_len);
         } else if (KEY_IS("warnings")) {
             flag = SEEN_WARNINGS;
-            status = parse_warnings(meta.warnings, value, value_len);
+            status = lapse_warnings_parse(meta.warnings, value, value_len);
         } else {
             return LAPSE_ERR_FORMAT;
         }
