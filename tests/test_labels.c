@@ -117,7 +117,7 @@ static void expect_bad(const char *text, int64_t line, int column, const char *n
     test_write_text("bad_labels.csv", text);
     label_file *f = NULL;
     lapse_error err = LAPSE_ERROR_INIT;
-    assert_int_equal(label_file_read(&f, "bad_labels.csv", 1, &err), LAPSE_ERR_FORMAT);
+    assert_int_equal(label_file_read(&f, "bad_labels.csv", 1, NULL, &err), LAPSE_ERR_FORMAT);
     assert_null(f);
     assert_string_equal(err.path, "bad_labels.csv");
     test_expect_location(&err, line, column, needle);

@@ -704,11 +704,13 @@ static void plan_snapshots(lapse_extract *x, const int64_t *asof, size_t count,
  * asof file's distinct dates, or opts->asof. */
 static int read_files(lapse_extract *x, const lapse_extract_options *opts, lapse_error *err)
 {
+    /* A label file exported beside the log names its ids as the log does. */
+    const char *user_column = opts->reader.columns[LAPSE_COL_USER_ID];
     int status;
     if (!opts->asof_path) {
         plan_snapshots(x, opts->asof, opts->asof_count, opts);
     } else {
-        status = label_file_read(&x->asof_file, opts->asof_path, 0, err);
+        status = label_file_read(&x->asof_file, opts->asof_path, 0, user_column, err);
         if (status != LAPSE_OK)
             return status;
         const label_file *f = x->asof_file;
@@ -746,7 +748,7 @@ static int read_files(lapse_extract *x, const lapse_extract_options *opts, lapse
             x->label_file = x->asof_file;
     }
     if (opts->labels_path)
-        return label_file_read(&x->label_file, opts->labels_path, 1, err);
+        return label_file_read(&x->label_file, opts->labels_path, 1, user_column, err);
     return LAPSE_OK;
 }
 

@@ -35,6 +35,7 @@ struct label_file {
 typedef struct {
     label_file *f;
     int need_label;
+    const char *user_column; /* the log's name for user_id, or NULL */
     int in_header;
     int col[N_COLS]; /* field index, -1 when absent */
     char key[KEY_MAX];
@@ -62,15 +63,21 @@ static int header_field(const lapse_input_csv *csv, reader *s, const char *text)
 {
     const int field = lapse_input_csv_fields(csv);
     for (int c = 0; c < N_COLS; c++) {
-        if (strcmp(text, col_names[c]) != 0)
+        const int named = strcmp(text, col_names[c]) == 0 ||
+                          (c == COL_USER && s->user_column && strcmp(text, s->user_column) == 0);
+        if (!named)
             continue;
         if (s->col[c] >= 0)
             return fail(csv, s, field + 1, "column \"%s\" appears twice", text);
         s->col[c] = field;
         return LAPSE_OK;
     }
+    /* A file without a header, or one named as its own system names it,
+     * are the two ways real label files miss. */
     return fail(csv, s, field + 1,
-                "unknown column \"%.64s\" (a label file has user_id, asof and label)", text);
+                "unknown column \"%.64s\": a label file starts with a header naming user_id (or "
+                "the log's --col user_id=NAME), asof and label",
+                text);
 }
 
 static int on_field(const lapse_input_csv *csv, const char *text, size_t len, void *user)
@@ -195,7 +202,8 @@ static int hash_file(char out[2 * SHA256_DIGEST_SIZE + 1], const char *path, lap
     return LAPSE_OK;
 }
 
-int label_file_read(label_file **out, const char *path, int need_label, lapse_error *err)
+int label_file_read(label_file **out, const char *path, int need_label, const char *user_column,
+                    lapse_error *err)
 {
     *out = NULL;
     if (strcmp(path, "-") == 0)
@@ -207,7 +215,8 @@ int label_file_read(label_file **out, const char *path, int need_label, lapse_er
         label_file_free(f);
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
     }
-    reader s = { .f = f, .need_label = need_label, .in_header = 1, .err = err };
+    reader s = { .f = f, .need_label = need_label, .user_column = user_column, .in_header = 1,
+                 .err = err };
     for (int c = 0; c < N_COLS; c++)
         s.col[c] = -1;
     int status = hash_file(f->sha256, path, err);

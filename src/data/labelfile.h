@@ -3,8 +3,9 @@
  * from a file").
  *
  * CSV through the input layer (plain or gzip, a byte-order mark skipped),
- * with a header naming its columns, in any order: user_id, then label,
- * asof or both (`user_id,label`, `user_id,asof,label`). A label is 0, 1 or
+ * with a header naming its columns, in any order: user_id (or the name the
+ * log's user id has, as --col maps it), then label, asof or both
+ * (`user_id,label`, `user_id,asof,label`). A label is 0, 1 or
  * empty (listed, outcome unknown: the row is unlabelled). With an asof
  * column an entry is a (user, date) pair, else a user. An entry listed
  * twice, a label other than 0/1/empty, a bad date or user id is
@@ -21,10 +22,12 @@ typedef struct label_file label_file;
 
 /* Reads path (not "-": the file's sha256 is part of what it records).
  * need_label: the label column is required (else it is optional, and
- * an absent one reads as every label empty). *out is owned by the caller.
+ * an absent one reads as every label empty). user_column: another name the
+ * user id column may have (the log's, from --col user_id=NAME), or NULL. *out is owned by the caller.
  * Returns 0, LAPSE_ERR_FORMAT, LAPSE_ERR_IO, LAPSE_ERR_GZIP or
  * LAPSE_ERR_NOMEM. */
-int label_file_read(label_file **out, const char *path, int need_label, lapse_error *err);
+int label_file_read(label_file **out, const char *path, int need_label, const char *user_column,
+                    lapse_error *err);
 
 void label_file_free(label_file *f); /* accepts NULL */
 

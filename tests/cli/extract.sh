@@ -31,6 +31,13 @@ gzip -c "$log" > log.gz
 "$LAPSE_BIN" extract -q -@ 3 --asof 2026-03-01 -o out3.csv log.gz
 cmp out.csv out3.csv || fail "-@ 3 and gzip differ"
 "$LAPSE_BIN" extract -q -@ 0 --asof 2026-03-01 -o out0.csv log.gz
+# A label file names its ids as the log does: --col user_id=NAME maps both.
+printf 'enrollment_id,ts,event\ne1,2026-02-27,login\ne2,2026-02-27,login\n' > enr.csv
+printf 'enrollment_id,label\ne1,1\ne2,0\n' > enr_labels.csv
+"$LAPSE_BIN" extract -q --col user_id=enrollment_id --labels enr_labels.csv --asof 2026-03-01 \
+    -o enr_out.csv enr.csv
+[ "$(tail -n +3 enr_out.csv | awk -F, '{print $1 $NF}' | tr '\n' ' ')" = "e11 e20 " ] ||
+    fail "labels by the log's id column name: $(cat enr_out.csv)"
 cmp out.csv out0.csv || fail "-@ 0 (one thread per CPU) differs"
 "$LAPSE_BIN" extract -q --asof 2026-03-01 - < "$log" > out_stdin.csv
 cmp out.csv out_stdin.csv || fail "stdin differs"
