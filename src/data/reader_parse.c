@@ -227,6 +227,22 @@ static void header_row(int terminator, void *user)
     ((header_fields *)user)->rows++;
 }
 
+/* A header line of which some field is a number: exports without a header
+ * (CDNOW's "00001 19970101 1 11.77") start with data, and no column is ever
+ * called 19970101. */
+static int header_is_data(const header_fields *h)
+{
+    for (int i = 0; i < h->count; i++) {
+        const char *name = h->names[i];
+        size_t digits = 0, len = strlen(name);
+        for (size_t j = 0; j < len; j++)
+            digits += name[j] >= '0' && name[j] <= '9';
+        if (len > 0 && digits * 2 > len)
+            return 1;
+    }
+    return 0;
+}
+
 int reader_columns_from_header(reader_columns *cols, const text_chunk *header, const char *path,
                                const lapse_reader_options *opts, lapse_error *err)
 {
@@ -306,8 +322,12 @@ int reader_columns_from_header(reader_columns *cols, const text_chunk *header, c
         } else if (c < LAPSE_COL_EVENT || (c == LAPSE_COL_EVENT && !opts->event)) {
             status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, 0, -1,
                                      "no column \"%s\" in the header (the log needs user_id, ts "
-                                     "and event; --col maps other names%s)",
-                                     want, c == LAPSE_COL_EVENT ? ", --event names one for every row" : "");
+                                     "and event; --col maps other names%s)%s",
+                                     want, c == LAPSE_COL_EVENT ? ", --event names one for every row" : "",
+                                     header_is_data(&h) ? ". The first line looks like data, not "
+                                                         "a header: put one in front of the log "
+                                                         "({ echo 'user_id,ts,event'; cat LOG; } "
+                                                         "| lapse ... -)" : "");
             goto done;
         } else if (named_only) {
             status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, 0, -1,
