@@ -118,6 +118,235 @@ static void channels(void **state)
     assert_int_equal(lapse_campaign_parse_channels(v, "phone=1x", 0, 10, &err), LAPSE_ERR_ARG);
 }
 
+/* The built-in table keeps the five old channels first, with their costs
+ * and uplifts, and the rest at uplift 0. */
+static void channel_table_builtin(void **state)
+{
+    (void)state;
+    static lapse_channel_table t;
+    lapse_channel_table_default(&t);
+    static const char *const old[] = { "sms_email", "push_feature", "coupon", "phone",
+                                       "community" };
+    static const double cost[] = { 0.05, 0, 0.5, 2.0, 0.02 }, uplift[] = { 0.02, 0.03, 0.06,
+                                                                            0.15, 0.03 };
+    for (int c = 0; c < LAPSE_CHANNELS; c++) {
+        assert_string_equal(t.channel[c].name, old[c]);
+        assert_string_equal(lapse_channel_name((lapse_channel)c), old[c]);
+        assert_true(t.channel[c].cost == cost[c] && t.channel[c].uplift == uplift[c]);
+        assert_int_equal(t.channel[c].capacity, -1);
+    }
+    for (size_t c = LAPSE_CHANNELS; c < t.n; c++)
+        assert_true(t.channel[c].uplift == 0);
+    static const char *const listed[] = { "sms", "email", "push", "wechat", "phone", "gift",
+                                          "coupon", "cash", "trial", "event" };
+    for (size_t i = 0; i < sizeof listed / sizeof listed[0]; i++)
+        assert_true(lapse_channel_find(&t, listed[i], strlen(listed[i])) >= 0);
+    assert_int_equal(lapse_channel_find(&t, "fax", 3), -1);
+    /* Conditions of the built-in table read as written. */
+    assert_int_equal(t.channel[LAPSE_CHANNEL_PHONE].n_terms, 1);
+    assert_true(lapse_condition_term_holds(&t.channel[LAPSE_CHANNEL_PHONE].terms[0], "high"));
+    assert_false(lapse_condition_term_holds(&t.channel[LAPSE_CHANNEL_PHONE].terms[0], "low"));
+    assert_true(lapse_condition_term_holds(&t.channel[LAPSE_CHANNEL_PUSH_FEATURE].terms[0], "1"));
+    assert_false(lapse_condition_term_holds(&t.channel[LAPSE_CHANNEL_PUSH_FEATURE].terms[0],
+                                            NULL));
+}
+
+static void channel_conditions(void **state)
+{
+    (void)state;
+    lapse_channel_def ch;
+    lapse_error err = LAPSE_ERROR_INIT;
+    const char *text = "value_tier = high and p_churn>=0.5 and segment != mixed-1";
+    assert_int_equal(lapse_channel_condition_parse(&ch, text, strlen(text), &err), LAPSE_OK);
+    assert_int_equal(ch.n_terms, 3);
+    assert_string_equal(ch.terms[1].column, "p_churn");
+    assert_int_equal(ch.terms[1].op, LAPSE_OP_GE);
+    assert_true(lapse_condition_term_holds(&ch.terms[1], "0.5"));
+    assert_true(lapse_condition_term_holds(&ch.terms[1], "7e-1"));
+    assert_false(lapse_condition_term_holds(&ch.terms[1], "0.49"));
+    assert_false(lapse_condition_term_holds(&ch.terms[1], "n/a"));
+    assert_true(lapse_condition_term_holds(&ch.terms[2], "mixed-2"));
+    assert_false(lapse_condition_term_holds(&ch.terms[2], "mixed-1"));
+    /* numbers compare as numbers, text as text */
+    assert_int_equal(lapse_channel_condition_parse(&ch, "has_app = 1", 11, &err), LAPSE_OK);
+    assert_true(lapse_condition_term_holds(&ch.terms[0], "1.0"));
+    assert_false(lapse_condition_term_holds(&ch.terms[0], "yes"));
+    assert_int_equal(lapse_channel_condition_parse(&ch, "", 0, &err), LAPSE_OK);
+    assert_int_equal(ch.n_terms, 0);
+    static const struct {
+        const char *text, *needle;
+    } bad[] = {
+        { "has_app", "an operator expected at byte 8" },
+        { "has_app = ", "a value expected at byte 11" },
+        { "= 1", "a column name (a-z, 0-9, _) expected at byte 1" },
+        { "tier < high", "< <= > >= need a number at byte 8" },
+        { "a = 1 or b = 2", "\" and \" or the end expected at byte 7" },
+        { "a = 1 and ", "a term expected after \"and\" at byte 11" },
+        { "a = 1 and b = 2 and c = 3 and d = 4 and e = 5", "more than 4 terms at byte 41" },
+        { "a == 1", "a value expected at byte 4" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(lapse_channel_condition_parse(&ch, bad[i].text, strlen(bad[i].text),
+                                                       &err),
+                         LAPSE_ERR_FORMAT);
+        if (!strstr(err.message, bad[i].needle))
+            fail_msg("\"%s\": \"%s\" lacks \"%s\"", bad[i].text, err.message, bad[i].needle);
+    }
+}
+
+static void channel_overrides(void **state)
+{
+    (void)state;
+    static lapse_channel_table t;
+    lapse_channel_table_default(&t);
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_channel_table_set(&t, LAPSE_CHANNEL_COST, "phone=3,sms=0.01", &err),
+                     LAPSE_OK);
+    assert_true(t.channel[LAPSE_CHANNEL_PHONE].cost == 3);
+    assert_int_equal(lapse_channel_table_set(&t, LAPSE_CHANNEL_CAPACITY, "phone=200", &err),
+                     LAPSE_OK);
+    assert_int_equal(t.channel[LAPSE_CHANNEL_PHONE].capacity, 200);
+    assert_int_equal(lapse_channel_table_set(&t, LAPSE_CHANNEL_CAPACITY, "phone=none", &err),
+                     LAPSE_OK);
+    assert_int_equal(t.channel[LAPSE_CHANNEL_PHONE].capacity, -1);
+    assert_int_equal(lapse_channel_table_set(&t, LAPSE_CHANNEL_UPLIFT, "fax=0.1", &err),
+                     LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "\"fax=0.1\" is not channel=value with a channel among "
+                                        "sms_email, push_feature"));
+    assert_int_equal(lapse_channel_table_set(&t, LAPSE_CHANNEL_UPLIFT, "sms=1.5", &err),
+                     LAPSE_ERR_ARG);
+    assert_int_equal(lapse_channel_table_set(&t, LAPSE_CHANNEL_CAPACITY, "phone=1.5", &err),
+                     LAPSE_ERR_ARG);
+    assert_int_equal(lapse_channel_table_set(&t, LAPSE_CHANNEL_COST, "phone=-1", &err),
+                     LAPSE_ERR_ARG);
+}
+
+static void channel_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lapse_channels_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], copy[256];
+    snprintf(path, sizeof path, "%s/channels.csv", dir);
+    snprintf(copy, sizeof copy, "%s/copy.csv", dir);
+    write_file(path, "\xef\xbb\xbfname,cost,uplift,condition,capacity\n"
+                     "phone,2.5,0.2,value_tier = high,100\n"
+                     "wechat,0.01,0.05,\"wechat = 1 and p_churn > 0.3\",\n");
+    static lapse_channel_table t, back;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_channel_table_load(&t, path, &err), LAPSE_OK);
+    assert_int_equal(t.n, 2);
+    assert_int_equal(t.channel[0].capacity, 100);
+    assert_int_equal(t.channel[1].capacity, -1);
+    assert_int_equal(t.channel[1].n_terms, 2);
+    /* written and read back the same */
+    FILE *f = fopen(copy, "w");
+    assert_non_null(f);
+    lapse_channel_table_write(f, &t);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(lapse_channel_table_load(&back, copy, &err), LAPSE_OK);
+    assert_memory_equal(&t, &back, sizeof t);
+    static const struct {
+        const char *text;
+        int line, column;
+        const char *needle;
+    } bad[] = {
+        { "name,cost,uplift,condition\nsms,1,0,\n", 1, 4, "5 fields" },
+        { "name,cost,uplift,when,capacity\n", 1, 4, "the channels header is" },
+        { "name,cost,uplift,condition,capacity\nsms,1,0,,\nsms,2,0,,\n", 3, 1,
+          "channel \"sms\" is listed twice" },
+        { "name,cost,uplift,condition,capacity\nSMS!,1,0,,\n", 2, 1, "channel name \"SMS!\"" },
+        { "name,cost,uplift,condition,capacity\nsms,-1,0,,\n", 2, 2, "bad cost \"-1\"" },
+        { "name,cost,uplift,condition,capacity\nsms,1,2,,\n", 2, 3, "bad uplift \"2\"" },
+        { "name,cost,uplift,condition,capacity\nsms,1,0,has_app 1,\n", 2, 4,
+          "bad condition: an operator expected at byte 9" },
+        { "name,cost,uplift,condition,capacity\nsms,1,0,,1.5\n", 2, 5, "bad capacity \"1.5\"" },
+        { "name,cost,uplift,condition,capacity\n", 1, 0, "at least one channel" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_file(path, bad[i].text);
+        lapse_error_clear(&err);
+        assert_int_equal(lapse_channel_table_load(&t, path, &err), LAPSE_ERR_FORMAT);
+        assert_int_equal(err.line, bad[i].line);
+        assert_int_equal(err.column, bad[i].column);
+        assert_string_equal(err.path, path);
+        if (!strstr(err.message, bad[i].needle))
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err.message, bad[i].needle);
+    }
+    unlink(path);
+    unlink(copy);
+    rmdir(dir);
+}
+
+/* 60 high-value users over two send days, phone the best option for all:
+ * a phone capacity of 7 a day lets 7 a day through, the rest keep the
+ * option below phone on their hull; capacity 0 sends none. */
+static void plan_capacity(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lapse_capacity_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char in[256], out[256];
+    snprintf(in, sizeof in, "%s/scored.csv", dir);
+    snprintf(out, sizeof out, "%s/sends.csv", dir);
+    FILE *f = fopen(in, "w");
+    assert_non_null(f);
+    fputs("user_id,asof,p_churn,risk_tier,value_tier,value_at_risk,action,wechat\n", f);
+    for (int i = 0; i < 60; i++)
+        fprintf(f, "u%02d,2026-03-0%d,0.%d,high,high,%d,phone,%d\n", i, 1 + i % 2, 10 + i, 50 + i,
+                i % 3 == 0);
+    assert_int_equal(fclose(f), 0);
+    static lapse_channel_table t;
+    lapse_channel_table_default(&t);
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_channel_table_set(&t, LAPSE_CHANNEL_CAPACITY, "phone=7", &err),
+                     LAPSE_OK);
+    assert_int_equal(lapse_channel_table_set(&t, LAPSE_CHANNEL_UPLIFT, "wechat=0.1", &err),
+                     LAPSE_OK);
+    lapse_campaign_plan_options o = LAPSE_CAMPAIGN_PLAN_OPTIONS_INIT;
+    o.channels = &t;
+    o.budget = 1000;
+    lapse_campaign_plan_stats st;
+    assert_int_equal(lapse_campaign_plan(in, out, &o, &st, &err), LAPSE_OK);
+    const int phone = LAPSE_CHANNEL_PHONE, wechat = lapse_channel_find(&t, "wechat", 6);
+    assert_int_equal(st.chosen[phone], 14);
+    assert_true(st.capacity_blocked > 0);
+    assert_true(st.chosen_cost <= o.budget);
+    /* per day, from the send list itself: phone at most 7; wechat only to
+     * users with wechat = 1 (every third) */
+    char *text = read_all(out);
+    int per_day[2] = { 0 }, rows = 0;
+    for (char *line = strchr(text, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
+        int user;
+        char channel[32], day;
+        assert_int_equal(sscanf(line, "u%d,%31[^,],2026-03-0%c", &user, channel, &day), 3);
+        if (strcmp(channel, "phone") == 0)
+            per_day[day - '1']++;
+        if (strcmp(channel, "wechat") == 0)
+            assert_int_equal(user % 3, 0);
+        rows++;
+    }
+    assert_int_equal(per_day[0], 7);
+    assert_int_equal(per_day[1], 7);
+    assert_int_equal(rows, 60);
+    assert_true(st.chosen[wechat] > 0);
+    /* capacity 0: a team that is off sends none */
+    assert_int_equal(lapse_channel_table_set(&t, LAPSE_CHANNEL_CAPACITY, "phone=0", &err),
+                     LAPSE_OK);
+    assert_int_equal(lapse_campaign_plan(in, out, &o, &st, &err), LAPSE_OK);
+    assert_int_equal(st.chosen[phone], 0);
+    assert_null(strstr(read_all(out), ",phone,"));
+    /* a condition on a column the file lacks reaches nobody */
+    t.channel[wechat].terms[0] = t.channel[LAPSE_CHANNEL_PHONE].terms[0];
+    snprintf(t.channel[wechat].terms[0].column, sizeof t.channel[wechat].terms[0].column, "%s",
+             "seed_user");
+    assert_int_equal(lapse_campaign_plan(in, out, &o, &st, &err), LAPSE_OK);
+    assert_int_equal(st.chosen[wechat], 0);
+    unlink(in);
+    unlink(out);
+    rmdir(dir);
+}
+
 static void stratified_assign(void **state)
 {
     (void)state;
@@ -393,7 +622,9 @@ int main(void)
         cmocka_unit_test(normal_and_wilson), cmocka_unit_test(two_proportions),
         cmocka_unit_test(srm_and_mde),       cmocka_unit_test(channels),
         cmocka_unit_test(stratified_assign), cmocka_unit_test(plan_knapsack),
-        cmocka_unit_test(eval_hand),
+        cmocka_unit_test(eval_hand),         cmocka_unit_test(channel_table_builtin),
+        cmocka_unit_test(channel_conditions), cmocka_unit_test(channel_overrides),
+        cmocka_unit_test(channel_file),      cmocka_unit_test(plan_capacity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

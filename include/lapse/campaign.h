@@ -1,8 +1,9 @@
 /* Recall campaigns: plan whom to contact through which channel within a
  * budget, with a held-out control group; afterwards measure what it did.
  *
- * Channels are the action names of actions.h: sms_email, push_feature,
- * coupon, phone, community.
+ * Channels come from a channel table (lapse/channels.h): the built-in one,
+ * whose first five are the actions lapse score suggests (sms_email,
+ * push_feature, coupon, phone, community), or a channels file.
  *
  * Plan (lapse_campaign_plan) reads a scored file (lapse score's CSV, columns
  * found by name) and writes a send list:
@@ -13,16 +14,18 @@
  * value is
  *   uplift[c] * (c == action ? match : 1) * (value_at_risk + p_churn * base_value)
  * (value_at_risk is p_churn times the 90-day spend; an empty one counts 0;
- * base_value is what any recalled user is worth). Channel rules: phone only
- * for value_tier high; push_feature only for users with the app: the
- * scored file's has_app column (1/0) where it has one, otherwise users
- * whose suggested action is push_feature (the scorer suggests it to
- * feature-dependent users, the ones using the app's core feature; the
- * scored file holds no device data). Choice: the greedy solution of the
+ * base_value is what any recalled user is worth). A user may get a channel
+ * when its condition holds on their scored row (lapse/channels.h; built in:
+ * phone only for value_tier high, push_feature only with has_app = 1, where
+ * a file without has_app counts the users whose suggested action is
+ * push_feature). Choice: the greedy solution of the
  * LP relaxation of the multiple-choice knapsack (each user at most one
  * channel): per user the upper convex hull of (cost, value) options, then
  * every hull step over all users in order of value per cost, taken while
- * it fits the budget. The budget covers every chosen user; the control
+ * it fits the budget and the step's channel has room left on the send's UTC
+ * day (its capacity counts every chosen user, control too: a user whose next
+ * step needs a full channel keeps the option they hold). The budget covers
+ * every chosen user; the control
  * group is then drawn from them (within each channel x risk_tier stratum,
  * round(n * control) users in seeded hash order) and not sent, so the
  * spend is about (1 - control) of the budget. Treatment users get the
@@ -58,6 +61,7 @@
 #define LAPSE_CAMPAIGN_H
 
 #include "lapse/category.h"
+#include "lapse/channels.h"
 #include "lapse/error.h"
 
 #include <stddef.h>
@@ -68,6 +72,8 @@
 extern "C" {
 #endif
 
+/* The five channels lapse score suggests: the first five of the built-in
+ * channel table, and the ones the campaign simulator sends. */
 typedef enum {
     LAPSE_CHANNEL_SMS_EMAIL,
     LAPSE_CHANNEL_PUSH_FEATURE,
@@ -128,8 +134,7 @@ double lapse_mde(double p, int64_t n_t, int64_t n_c);
 
 typedef struct {
     double budget;                  /* total cost allowed, >= 0 */
-    double cost[LAPSE_CHANNELS];    /* per message, >= 0 */
-    double uplift[LAPSE_CHANNELS];  /* assumed recall uplift, 0..1 */
+    const lapse_channel_table *channels; /* borrowed; NULL = the built-in table */
     double match;                   /* uplift factor for the suggested action, >= 0 */
     double base_value;              /* worth of any recalled user, >= 0 */
     double control;                 /* control share, 0..0.9 */
@@ -140,13 +145,13 @@ typedef struct {
 } lapse_campaign_plan_options;
 
 #define LAPSE_CAMPAIGN_PLAN_OPTIONS_INIT                                                         \
-    { 0, { 0.05, 0, 0.5, 2.0, 0.02 }, { 0.02, 0.03, 0.06, 0.15, 0.03 }, 1.5, 1.0, 0.1, 1, -1,   \
-      NULL, 0 }
+    { 0, NULL, 1.5, 1.0, 0.1, 1, -1, NULL, 0 }
 
 typedef struct {
     int64_t users;                        /* rows in the scored file */
-    int64_t chosen[LAPSE_CHANNELS];       /* users chosen per channel (both groups) */
-    int64_t control[LAPSE_CHANNELS];      /* of them, held out */
+    int64_t chosen[LAPSE_CHANNELS_MAX];   /* users chosen per channel of the table (both groups) */
+    int64_t control[LAPSE_CHANNELS_MAX];  /* of them, held out */
+    int64_t capacity_blocked;             /* steps not taken because a channel's day was full */
     double spend;                         /* cost of the treatment sends */
     double chosen_cost;                   /* cost of all chosen, <= budget */
     double expected_value;                /* expected recalled value of the treatment sends */
@@ -171,16 +176,17 @@ typedef struct {
     double control;                        /* planned control share, for the SRM check */
     const lapse_category_map *categories;  /* borrowed; NULL = built-in */
     int64_t max_bad_rows;                  /* bad log rows to skip (reader.h) */
+    const lapse_channel_table *channels;   /* borrowed; NULL = the built-in table */
 } lapse_campaign_eval_options;
 
-#define LAPSE_CAMPAIGN_EVAL_OPTIONS_INIT { 1u, 86400, 0.1, NULL, 0 }
+#define LAPSE_CAMPAIGN_EVAL_OPTIONS_INIT { 1u, 86400, 0.1, NULL, 0, NULL }
 
 #define LAPSE_VARIANT_MAX 32
 
 /* One row of the report: a channel and variant's treatment against the
  * channel's whole control group ("all"/"all" for every channel together). */
 typedef struct {
-    char channel[16];
+    char channel[LAPSE_CHANNEL_NAME_MAX + 1];
     char variant[LAPSE_VARIANT_MAX + 1];
     int64_t sent, clicked, recalled; /* clicked is -1 without click logs */
     double cost;

@@ -49,6 +49,10 @@ static int quiet;
 
 static lapse_campaign_plan_options plan = LAPSE_CAMPAIGN_PLAN_OPTIONS_INIT;
 static double budget = -1; /* -1: not given */
+static const char *channels_file;
+/* --cost, --uplift and --capacity, applied to the channel table once it is read */
+static const char *overrides[3];
+static lapse_channel_table channels;
 static const char *variants[MAX_VARIANTS];
 
 static int parse_send_at(const cli_opt *o, const char *command, const char *option,
@@ -86,12 +90,16 @@ static const cli_opt plan_options[] = {
                    "send list (default -: stdout), written atomically"),
     CLI_OPT_DOUBLE(0, "budget", "B", &budget, 0, 1e15,
                    "total cost of the chosen users (required)"),
-    CAMPAIGN_OPT("cost", "SPEC", plan.cost, parse_channels, 0, 1e9,
-                 "per-message costs, default sms_email=0.05,push_feature=0,\n"
-                 "coupon=0.5,phone=2,community=0.02 (names left out keep theirs)"),
-    CAMPAIGN_OPT("uplift", "SPEC", plan.uplift, parse_channels, 0, 1,
-                 "assumed recall uplift per channel, default sms_email=0.02,\n"
-                 "push_feature=0.03,coupon=0.06,phone=0.15,community=0.03"),
+    CLI_OPT_STRING(0, "channels", "FILE", &channels_file,
+                   "channels file: name,cost,uplift,condition,capacity\n"
+                   "(default: the built-in table, lapse campaign channels)"),
+    CLI_OPT_STRING(0, "cost", "SPEC", &overrides[LAPSE_CHANNEL_COST],
+                   "per-message costs, e.g. sms_email=0.05,phone=2 (channels\n"
+                   "left out keep the table's)"),
+    CLI_OPT_STRING(0, "uplift", "SPEC", &overrides[LAPSE_CHANNEL_UPLIFT],
+                   "assumed recall uplift per channel, 0 to 1, e.g. sms=0.02"),
+    CLI_OPT_STRING(0, "capacity", "SPEC", &overrides[LAPSE_CHANNEL_CAPACITY],
+                   "messages per UTC day per channel, e.g. phone=200 (none: no limit)"),
     CLI_OPT_DOUBLE(0, "match", "F", &plan.match, 0, 1e6,
                    "uplift factor for the suggested action (default 1.5)"),
     CLI_OPT_DOUBLE(0, "base-value", "V", &plan.base_value, 0, 1e15,
@@ -142,6 +150,9 @@ static const cli_opt eval_options[] = {
     CLI_OPT_STRING('o', "output", "FILE", &output, "report (default -: stdout)"),
     CLI_OPT_STRING(0, "sends", "FILE", &sends,
                    "the send list: user_id,channel,sent_at,group,cost,variant"),
+    CLI_OPT_STRING(0, "channels", "FILE", &channels_file,
+                   "channels file naming the send list's channels (default:\n"
+                   "the built-in table)"),
     CLI_OPT_CALL(0, "clicks", "FILE", NULL, add_clicks,
                  "a click log (event-log format; every row is a click); may\n"
                  "repeat. Without one, clicked is empty"),
@@ -162,21 +173,38 @@ static const cli_opt eval_options[] = {
     CLI_OPT_END,
 };
 
+/* ---- channels ---- */
+
+static const cli_opt channels_options[] = {
+    CLI_OPT_STRING('o', "output", "FILE", &output, "channels file (default -: stdout)"),
+    CLI_OPT_STRING(0, "channels", "FILE", &channels_file, "start from this file"),
+    CLI_OPT_STRING(0, "cost", "SPEC", &overrides[LAPSE_CHANNEL_COST], "costs to set"),
+    CLI_OPT_STRING(0, "uplift", "SPEC", &overrides[LAPSE_CHANNEL_UPLIFT], "uplifts to set"),
+    CLI_OPT_STRING(0, "capacity", "SPEC", &overrides[LAPSE_CHANNEL_CAPACITY],
+                   "capacities to set"),
+    { .kind = CLI_OPT_FLAG, .short_name = 'q', .long_name = "quiet", .dest = &quiet,
+      .size = sizeof quiet, .imax = 1, .hidden = 1 },
+    { .kind = CLI_OPT_HELP_KIND, .short_name = 'h', .long_name = "help", .hidden = 1 },
+    CLI_OPT_END,
+};
+
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: lapse campaign plan --budget B [options] SCORED.csv\n"
-            "       lapse campaign eval --sends SENDS.csv [options] LOG...\n\n"
-            "plan: choose users and channels (sms_email, push_feature, coupon, phone,\n"
-            "community: the action names of lapse score) maximising the expected recalled value\n"
+            "       lapse campaign eval --sends SENDS.csv [options] LOG...\n"
+            "       lapse campaign channels [options]\n\n"
+            "plan: choose users and channels maximising the expected recalled value\n"
             "  uplift[channel] * (match if the channel is the suggested action) *\n"
             "  (value_at_risk + p_churn * base_value)\n"
             "within the budget (greedy by value per cost over each user's convex hull of\n"
-            "options, one channel per user). Phone only for value_tier high; push_feature only\n"
-            "for users with the app (column has_app = 1 where the scored file has it, else users\n"
-            "whose suggested action is push_feature). A control share is held out of the chosen\n"
-            "users, stratified by channel and risk_tier, in seeded order; it is not sent, so the\n"
-            "spend is about (1 - control) x budget. Writes\n"
+            "options, one channel per user) and each channel's capacity per UTC day. A user\n"
+            "may get a channel when its condition holds on their scored row (built in: phone\n"
+            "only for value_tier = high; push_feature only for has_app = 1, and a scored file\n"
+            "without has_app counts users whose suggested action is push_feature). A control\n"
+            "share is held out of the chosen users, stratified by channel and risk_tier, in\n"
+            "seeded order; it is not sent, so the spend is about (1 - control) x budget.\n"
+            "Writes\n"
             "  user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier\n\n");
     cli_opt_print(out, plan_options, 6, 23);
     fprintf(out,
@@ -188,7 +216,38 @@ static void usage(FILE *out)
             "retention of recalled users (a key event 1-7 and 8-30 days after the recall).\n"
             "Writes one CSV row per channel and variant and a total row.\n\n");
     cli_opt_print(out, eval_options, 6, 23);
+    fprintf(out,
+            "\n"
+            "channels: writes the channel table plan and eval use, as a channels file to edit:\n"
+            "  name,cost,uplift,condition,capacity\n"
+            "a condition is terms `column op value` joined by \" and \" (op = != < <= > >=) on\n"
+            "the scored file's columns, empty for everyone; capacity is per UTC day, empty for\n"
+            "no limit. An uplift of 0 means no assumption yet: plan does not choose it.\n\n");
+    cli_opt_print(out, channels_options, 6, 23);
     fprintf(out, "exit codes: 0 ok, 1 bad data (file:line, column), 2 usage, 3 system error\n");
+}
+
+/* The channel table: the file, or the built-in one, then --cost, --uplift
+ * and --capacity over it. A bad override is a usage error (2), a bad file
+ * a data error (1). */
+static int read_channels(lapse_error *err, int *usage)
+{
+    *usage = 0;
+    if (channels_file) {
+        if (lapse_channel_table_load(&channels, channels_file, err) != LAPSE_OK)
+            return err->code;
+    } else {
+        lapse_channel_table_default(&channels);
+    }
+    for (int f = 0; f < 3; f++) {
+        if (overrides[f] &&
+            lapse_channel_table_set(&channels, (lapse_channel_field)f, overrides[f], err) !=
+                LAPSE_OK) {
+            *usage = 1;
+            return err->code;
+        }
+    }
+    return LAPSE_OK;
 }
 
 static int campaign_plan_command(int argc, char **argv)
@@ -206,10 +265,15 @@ static int campaign_plan_command(int argc, char **argv)
     if (lapse_campaign_plan_check(&plan, &err) != LAPSE_OK)
         return cli_usage_error(CMD, "%s", err.message);
     const cli_output send_list = { "-o", output };
-    const int refused = cli_check_files(CMD, &send_list, 1, argv + first, 1, NULL, 0);
+    const char *named[] = { channels_file };
+    const int refused = cli_check_files(CMD, &send_list, 1, argv + first, 1, named, 1);
     if (refused != EXIT_OK)
         return refused;
     cli_log_to_stderr(quiet);
+    int usage_error;
+    if (read_channels(&err, &usage_error) != LAPSE_OK)
+        return usage_error ? cli_usage_error(CMD, "%s", err.message) : cli_report(&err);
+    plan.channels = &channels;
     lapse_campaign_plan_stats st;
     if (lapse_campaign_plan(argv[first], output, &plan, &st, &err) != LAPSE_OK)
         return cli_report(&err);
@@ -217,10 +281,14 @@ static int campaign_plan_command(int argc, char **argv)
         fprintf(stderr, "lapse: %lld scored users; chosen cost %.2f of budget %.2f; spend %.2f "
                 "on treatment; expected recalled value %.2f\n",
                 (long long)st.users, st.chosen_cost, plan.budget, st.spend, st.expected_value);
-        for (int c = 0; c < LAPSE_CHANNELS; c++)
+        for (size_t c = 0; c < channels.n; c++)
             if (st.chosen[c])
                 fprintf(stderr, "lapse:   %-12s %lld users (%lld control)\n",
-                        lapse_channel_name(c), (long long)st.chosen[c], (long long)st.control[c]);
+                        channels.channel[c].name, (long long)st.chosen[c],
+                        (long long)st.control[c]);
+        if (st.capacity_blocked)
+            fprintf(stderr, "lapse: %lld choices left out because a channel's day was full\n",
+                    (long long)st.capacity_blocked);
     }
     return EXIT_OK;
 }
@@ -268,12 +336,13 @@ static int campaign_eval_command(int argc, char **argv)
         return cli_usage_error(CMD, "eval needs --sends FILE");
     if (first == argc)
         return cli_usage_error(CMD, "eval needs the event log after the sends");
-    /* The files named by options: the sends, the map and the click logs. */
-    const char *named[MAX_FILES + 2] = { sends, events };
-    memcpy(named + 2, clicks, n_clicks * sizeof *clicks);
+    /* The files named by options: the sends, the map, the channels and the
+     * click logs. */
+    const char *named[MAX_FILES + 3] = { sends, events, channels_file };
+    memcpy(named + 3, clicks, n_clicks * sizeof *clicks);
     const cli_output report_file = { "-o", output };
     const int refused = cli_check_files(CMD, &report_file, 1, argv + first,
-                                        (size_t)(argc - first), named, n_clicks + 2);
+                                        (size_t)(argc - first), named, n_clicks + 3);
     if (refused != EXIT_OK)
         return refused;
     lapse_error err = LAPSE_ERROR_INIT;
@@ -284,6 +353,12 @@ static int campaign_eval_command(int argc, char **argv)
     if (events && lapse_category_map_load(&map, events, &err) != LAPSE_OK)
         return cli_report(&err);
     eval.categories = map;
+    int usage_error;
+    if (read_channels(&err, &usage_error) != LAPSE_OK) {
+        lapse_category_map_free(map);
+        return cli_report(&err);
+    }
+    eval.channels = &channels;
     lapse_campaign_report *report = NULL;
     int rc = EXIT_OK;
     if (lapse_campaign_eval(&report, sends, (const char *const *)argv + first,
@@ -295,6 +370,32 @@ static int campaign_eval_command(int argc, char **argv)
     lapse_campaign_report_free(report);
     lapse_category_map_free(map);
     return rc;
+}
+
+static int campaign_channels_command(int argc, char **argv)
+{
+    int first;
+    const int parsed = cli_opt_parse(&first, CMD, channels_options, usage, argc, argv);
+    if (parsed != CLI_OPT_GO_ON)
+        return parsed;
+    if (first < argc)
+        return cli_usage_error(CMD, "channels takes no file argument (--channels FILE)");
+    const cli_output table_file = { "-o", output };
+    const char *named[] = { channels_file };
+    const int refused = cli_check_files(CMD, &table_file, 1, NULL, 0, named, 1);
+    if (refused != EXIT_OK)
+        return refused;
+    lapse_error err = LAPSE_ERROR_INIT;
+    int usage_error;
+    if (read_channels(&err, &usage_error) != LAPSE_OK)
+        return usage_error ? cli_usage_error(CMD, "%s", err.message) : cli_report(&err);
+    lapse_outfile *file = NULL;
+    if (lapse_outfile_open(&file, output, &err) != LAPSE_OK)
+        return cli_report(&err);
+    lapse_channel_table_write(lapse_outfile_stream(file), &channels);
+    if (lapse_outfile_commit(file, &err) != LAPSE_OK)
+        return cli_report(&err);
+    return EXIT_OK;
 }
 
 int cmd_campaign(int argc, char **argv)
@@ -311,7 +412,9 @@ int cmd_campaign(int argc, char **argv)
         return campaign_plan_command(argc - 1, argv + 1);
     if (strcmp(argv[1], "eval") == 0)
         return campaign_eval_command(argc - 1, argv + 1);
-    return cli_usage_error(CMD, "unknown subcommand \"%s\" (plan, eval)", argv[1]);
+    if (strcmp(argv[1], "channels") == 0)
+        return campaign_channels_command(argc - 1, argv + 1);
+    return cli_usage_error(CMD, "unknown subcommand \"%s\" (plan, eval, channels)", argv[1]);
 }
 
 /* ---- simulate --campaign ---- */

@@ -11,19 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const channel_names[LAPSE_CHANNELS] = {
-    "sms_email", "push_feature", "coupon", "phone", "community",
-};
-
 const char *lapse_channel_name(lapse_channel channel)
 {
-    return (unsigned)channel < LAPSE_CHANNELS ? channel_names[channel] : NULL;
+    return (unsigned)channel < LAPSE_CHANNELS ? lapse_channel_builtin(channel)->name : NULL;
 }
 
 int lapse_channel_parse(lapse_channel *out, const char *name, size_t len)
 {
     for (int c = 0; c < LAPSE_CHANNELS; c++) {
-        if (strlen(channel_names[c]) == len && memcmp(channel_names[c], name, len) == 0) {
+        const char *known = lapse_channel_name((lapse_channel)c);
+        if (strlen(known) == len && memcmp(known, name, len) == 0) {
             *out = (lapse_channel)c;
             return LAPSE_OK;
         }
@@ -118,7 +115,7 @@ int campaign_assign(size_t n, const uint32_t *stratum, const uint64_t *hash, dou
 
 /* ---- CSV by column name ---- */
 
-#define CSV_MAX_COLUMNS 16
+#define CSV_MAX_COLUMNS CAMPAIGN_CSV_MAX_COLUMNS
 
 typedef struct {
     const campaign_column *columns;

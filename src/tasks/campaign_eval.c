@@ -37,6 +37,7 @@ typedef struct {
 
 typedef struct {
     const char *path;
+    const lapse_channel_table *ch;
     lapse_strmap *users, *variants;
     send *sends;
     size_t n, cap;
@@ -53,12 +54,13 @@ static int eval_row(void *user, const char *const *f, const size_t *len, const i
     if (len[COL_USER] == 0 || len[COL_USER] > LAPSE_USER_ID_MAX)
         return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_USER], -1,
                                "user_id must be 1 to %d bytes", LAPSE_USER_ID_MAX);
-    lapse_channel channel;
-    if (lapse_channel_parse(&channel, f[COL_CHANNEL], len[COL_CHANNEL]) != LAPSE_OK)
+    const int channel = lapse_channel_find(s->ch, f[COL_CHANNEL], len[COL_CHANNEL]);
+    if (channel < 0) {
+        char names[1024];
+        lapse_channel_list(names, sizeof names, s->ch);
         return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_CHANNEL], -1,
-                               "unknown channel \"%s\" (sms_email, push_feature, coupon, phone, "
-                               "community)",
-                               f[COL_CHANNEL]);
+                               "unknown channel \"%s\" (%s)", f[COL_CHANNEL], names);
+    }
     row.channel = (unsigned char)channel;
     const int t = lapse_time_parse(&row.sent_at, f[COL_SENT], len[COL_SENT]);
     if (t != LAPSE_OK)
@@ -240,10 +242,10 @@ static void tally_add(tally *sum, const tally *t)
 typedef struct {
     size_t n_var;
     tally *treated;             /* [channel][variant], n_var + 1 variants a channel */
-    int64_t n_c[LAPSE_CHANNELS]; /* control sends */
-    int64_t x_c[LAPSE_CHANNELS]; /* control sends recalled */
-    int64_t n_t[LAPSE_CHANNELS]; /* treatment sends */
-    int64_t cen_c[LAPSE_CHANNELS]; /* control sends censored (not in n_c) */
+    int64_t n_c[LAPSE_CHANNELS_MAX]; /* control sends */
+    int64_t x_c[LAPSE_CHANNELS_MAX]; /* control sends recalled */
+    int64_t n_t[LAPSE_CHANNELS_MAX]; /* treatment sends */
+    int64_t cen_c[LAPSE_CHANNELS_MAX]; /* control sends censored (not in n_c) */
 } eval_tallies;
 
 static void finish_row(lapse_campaign_row *row, const char *channel, const char *variant,
@@ -362,7 +364,7 @@ static int tally_sends(eval_tallies *t, const log_pass *p, int64_t log_end, laps
 {
     const eval_state *s = p->s;
     t->n_var = lapse_strmap_size(s->variants);
-    t->treated = calloc(LAPSE_CHANNELS * (t->n_var + 1), sizeof *t->treated);
+    t->treated = calloc(s->ch->n * (t->n_var + 1), sizeof *t->treated);
     if (!t->treated)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     size_t k = 0;
@@ -402,15 +404,16 @@ static int tally_sends(eval_tallies *t, const log_pass *p, int64_t log_end, laps
 /* A row per channel and variant sent (a control-only row for a channel with
  * no treatment), then the "all" row. */
 static int report_rows(lapse_campaign_report *rep, const eval_tallies *t,
-                       const lapse_strmap *variants, int clicks, double control,
-                       lapse_error *err)
+                       const eval_state *s, int clicks, double control, lapse_error *err)
 {
-    rep->rows = calloc(LAPSE_CHANNELS * (t->n_var + 1) + 1, sizeof *rep->rows);
+    const lapse_strmap *variants = s->variants;
+    const int n_ch = (int)s->ch->n;
+    rep->rows = calloc((size_t)n_ch * (t->n_var + 1) + 1, sizeof *rep->rows);
     if (!rep->rows)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     tally all = { 0 };
     int64_t all_c = 0, all_x = 0, all_cen = 0;
-    for (int c = 0; c < LAPSE_CHANNELS; c++) {
+    for (int c = 0; c < n_ch; c++) {
         all_c += t->n_c[c];
         all_x += t->x_c[c];
         all_cen += t->cen_c[c];
@@ -420,7 +423,7 @@ static int report_rows(lapse_campaign_report *rep, const eval_tallies *t,
                        t->treated[c * (t->n_var + 1) + v].censored;
         if (treated == 0 && t->n_c[c] + t->cen_c[c] > 0) {
             const tally none = { 0 };
-            finish_row(&rep->rows[rep->n_rows++], lapse_channel_name(c), "-", &none, t->n_c[c],
+            finish_row(&rep->rows[rep->n_rows++], s->ch->channel[c].name, "-", &none, t->n_c[c],
                        t->x_c[c], t->cen_c[c], 0, clicks, control);
         }
         for (size_t v = 0; v < t->n_var; v++) {
@@ -432,7 +435,7 @@ static int report_rows(lapse_campaign_report *rep, const eval_tallies *t,
             const char *key = lapse_strmap_key(variants, (int64_t)v, &len);
             memcpy(name, key, len);
             name[len] = '\0';
-            finish_row(&rep->rows[rep->n_rows++], lapse_channel_name(c), name, tv, t->n_c[c],
+            finish_row(&rep->rows[rep->n_rows++], s->ch->channel[c].name, name, tv, t->n_c[c],
                        t->x_c[c], t->cen_c[c], t->n_t[c], clicks, control);
             tally_add(&all, tv);
         }
@@ -452,14 +455,21 @@ int lapse_campaign_eval(lapse_campaign_report **out, const char *sends_path,
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                "eval needs a window > 0, a control share in (0, 1), key "
                                "categories and at least one log");
-    eval_state s = { .path = sends_path };
+    eval_state s = { .path = sends_path, .ch = opts->channels };
     log_pass p = { .s = &s, .opts = opts };
     eval_tallies t = { 0 };
     lapse_campaign_report *rep = calloc(1, sizeof *rep);
+    lapse_channel_table *builtin = NULL;
     int status;
+    if (!s.ch) {
+        builtin = malloc(sizeof *builtin);
+        if (builtin)
+            lapse_channel_table_default(builtin);
+        s.ch = builtin;
+    }
     s.users = lapse_strmap_create();
     s.variants = lapse_strmap_create();
-    if (!rep || !s.users || !s.variants) {
+    if (!rep || !s.users || !s.variants || !s.ch) {
         status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
         goto done;
     }
@@ -484,7 +494,7 @@ int lapse_campaign_eval(lapse_campaign_report **out, const char *sends_path,
     status = tally_sends(&t, &p, rep->log_end, err);
     if (status != LAPSE_OK)
         goto done;
-    status = report_rows(rep, &t, s.variants, n_clicks > 0, opts->control, err);
+    status = report_rows(rep, &t, &s, n_clicks > 0, opts->control, err);
 done:
     if (status != LAPSE_OK) {
         lapse_campaign_report_free(rep);
@@ -496,6 +506,7 @@ done:
     free(s.sends);
     free(p.keys);
     free(t.treated);
+    free(builtin);
     return status;
 }
 

@@ -19,6 +19,8 @@ typedef struct {
     int required;
 } campaign_column;
 
+#define CAMPAIGN_CSV_MAX_COLUMNS 48
+
 /* Reads path ("-" = stdin; plain or gzip, through the input layer): a header
  * row naming the columns (any order, others ignored), then rows with as many
  * fields as the header. Errors name path, line and column. */

@@ -52,6 +52,48 @@ printf 'user_id,ts,event\na,2026-02-20,login\na,2026-03-01T10:00:00Z,login\nc,20
 "$LAPSE_BIN" campaign eval -q --sends plan.csv -o plan_report.csv log.csv
 grep -q '^phone,A,1,,1,1,2,2,0,0,,' plan_report.csv || fail "plan report: $(cat plan_report.csv)"
 
+# Channels as configuration: the built-in table round-trips, a file adds a
+# channel with a condition and a daily capacity, eval reads the same file.
+"$LAPSE_BIN" campaign channels -o channels.csv
+head -1 channels.csv | grep -qx 'name,cost,uplift,condition,capacity' || fail "channels header"
+grep -qx 'phone,2,0.15,value_tier = high,' channels.csv || fail "built-in phone: $(cat channels.csv)"
+for c in sms email push wechat gift coupon cash trial event; do
+    grep -q "^$c," channels.csv || fail "built-in table lacks $c"
+done
+"$LAPSE_BIN" campaign plan -q --budget 2.1 --control 0 --send-at 2026-03-01T09:00:00Z \
+    --channels channels.csv -o plan_file.csv scored.csv
+cmp plan.csv plan_file.csv || fail "the built-in table as a file plans the same"
+printf 'name,cost,uplift,condition,capacity\nvoice_bot,0.1,0.3,p_churn >= 0.5,1\nsms_email,0.05,0.02,,\n' > mine.csv
+"$LAPSE_BIN" campaign plan -q --budget 10 --control 0 --channels mine.csv -o plan_mine.csv scored.csv
+# a and c pass p_churn >= 0.5, but voice_bot's capacity is 1 a day: one of them
+[ "$(grep -c ',voice_bot,' plan_mine.csv)" -eq 1 ] || fail "capacity 1: $(cat plan_mine.csv)"
+grep -q '^b,sms_email,' plan_mine.csv || fail "b (p 0.2) gets sms_email: $(cat plan_mine.csv)"
+"$LAPSE_BIN" campaign plan -q --budget 10 --control 0 --channels mine.csv --capacity voice_bot=none \
+    -o plan_mine2.csv scored.csv
+[ "$(grep -c ',voice_bot,' plan_mine2.csv)" -eq 2 ] || fail "no limit: $(cat plan_mine2.csv)"
+"$LAPSE_BIN" campaign eval -q --channels mine.csv --sends plan_mine.csv -o mine_report.csv log.csv
+grep -q '^voice_bot,A,1,' mine_report.csv || fail "eval by the channels file: $(cat mine_report.csv)"
+set +e
+"$LAPSE_BIN" campaign eval -q --sends plan_mine.csv -o out.csv log.csv 2> err.txt; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q 'unknown channel "voice_bot" (sms_email, push_feature, coupon, phone, community, sms, .*(in plan_mine.csv:2, column 2)' err.txt ||
+    fail "unknown channel without the file ($rc): $(cat err.txt)"
+printf 'name,cost,uplift,condition,capacity\nvoice_bot,0.1,0.3,p_churn => 0.5,1\n' > badch.csv
+set +e
+"$LAPSE_BIN" campaign plan -q --budget 10 --channels badch.csv -o out.csv scored.csv 2> err.txt; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -qF 'bad condition: a value expected at byte 10' err.txt &&
+    grep -qF '(in badch.csv:2, column 4)' err.txt || fail "bad condition ($rc): $(cat err.txt)"
+[ ! -e out.csv ] || fail "plan left behind"
+set +e
+"$LAPSE_BIN" campaign plan -q --budget 10 --uplift voice_bot=0.1 -o out.csv scored.csv 2> err.txt; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q '"voice_bot=0.1" is not channel=value' err.txt || fail "unknown channel in --uplift ($rc)"
+# a channel the plan could choose whose column the scored file lacks: said
+"$LAPSE_BIN" campaign plan --budget 10 --uplift wechat=0.1 -o plan_wechat.csv scored.csv 2> err.txt
+grep -q 'warning: scored.csv has no column "wechat": nobody may get channel wechat' err.txt ||
+    fail "missing column warning: $(cat err.txt)"
+
 # Bad send lists: located errors, exit 1, no report left behind.
 printf 'user_id,channel,sent_at,group,cost,variant\na,sms_email,2026-03-01,treatment,0.05,A\nb,fax,2026-03-01,treatment,1,A\n' > bad.csv
 set +e
