@@ -99,7 +99,8 @@ static const cli_opt plan_options[] = {
     CLI_OPT_STRING(0, "uplift", "SPEC", &overrides[LAPSE_CHANNEL_UPLIFT],
                    "assumed recall uplift per channel, 0 to 1, e.g. sms=0.02"),
     CLI_OPT_STRING(0, "capacity", "SPEC", &overrides[LAPSE_CHANNEL_CAPACITY],
-                   "messages per UTC day per channel, e.g. phone=200 (none: no limit)"),
+                   "messages a UTC day per channel, e.g. phone=200 (none:\n"
+                   "no limit)"),
     CLI_OPT_DOUBLE(0, "match", "F", &plan.match, 0, 1e6,
                    "uplift factor for the suggested action (default 1.5)"),
     CLI_OPT_DOUBLE(0, "base-value", "V", &plan.base_value, 0, 1e15,
