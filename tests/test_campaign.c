@@ -616,6 +616,212 @@ static void eval_hand(void **state)
     rmdir(dir);
 }
 
+static void sequence_parse(void **state)
+{
+    (void)state;
+    static lapse_channel_table t;
+    lapse_channel_table_default(&t);
+    lapse_campaign_step steps[LAPSE_SEQUENCE_MAX];
+    size_t n;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_campaign_sequence_parse(steps, &n, "push@0h,sms@24,phone@2d", &t, &err),
+                     LAPSE_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(steps[0].channel, lapse_channel_find(&t, "push", 4));
+    assert_int_equal(steps[1].offset, 24 * 3600);
+    assert_int_equal(steps[2].offset, 48 * 3600);
+    assert_int_equal(steps[2].channel, LAPSE_CHANNEL_PHONE);
+    static const struct {
+        const char *text, *needle;
+    } bad[] = {
+        { "push@24h,sms@0h", "step \"sms@0h\" is not after the step before it: a sequence "
+                             "cannot go back in time" },
+        { "push@0h,sms@0h", "cannot go back in time" },
+        { "push@0h,fax@24h", "step \"fax@24h\" is not channel@hours with a channel among" },
+        { "push", "is not channel@hours" },
+        { "push@", "the offset is hours" },
+        { "push@-1h", "the offset is hours" },
+        { "push@1x", "the offset is hours" },
+        { "sms@0,sms@1,sms@2,sms@3,sms@4,sms@5,sms@6,sms@7,sms@8", "at most 8 steps" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(lapse_campaign_sequence_parse(steps, &n, bad[i].text, &t, &err),
+                         LAPSE_ERR_ARG);
+        if (!strstr(err.message, bad[i].needle))
+            fail_msg("\"%s\": \"%s\" lacks \"%s\"", bad[i].text, err.message, bad[i].needle);
+    }
+}
+
+/* u1 (high value, app): push 0.03 at 0, sms not for high value (skipped),
+ * phone 0.225 (suggested) after; worth 100.5: push 3.015, phone reaches
+ * 0.97: 0.97 x 0.225 x 100.5 = 21.934125; expected cost 0.97 x 2. u2 (low,
+ * no app): push skipped, sms 0.02 x 0.2 = 0.004 at 0.03, phone skipped. u3
+ * (medium, app; push_feature suggested, not push): push 0.03 x 10.9 = 0.327,
+ * sms 0.97 x 0.02 x 10.9 = 0.21146. */
+static void plan_sequence(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lapse_sequence_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char in[256], out[256];
+    snprintf(in, sizeof in, "%s/scored.csv", dir);
+    snprintf(out, sizeof out, "%s/sends.csv", dir);
+    write_file(in, scored);
+    static lapse_channel_table t;
+    lapse_channel_table_default(&t);
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_channel_table_set(&t, LAPSE_CHANNEL_UPLIFT, "push=0.03,sms=0.02", &err),
+                     LAPSE_OK);
+    lapse_campaign_step steps[LAPSE_SEQUENCE_MAX];
+    lapse_campaign_plan_options o = LAPSE_CAMPAIGN_PLAN_OPTIONS_INIT;
+    assert_int_equal(lapse_campaign_sequence_parse(steps, &o.n_steps, "push@0h,sms@24h,phone@48h",
+                                                   &t, &err),
+                     LAPSE_OK);
+    o.steps = steps;
+    o.channels = &t;
+    o.control = 0;
+    o.budget = 100;
+    o.send_at = 1772355600; /* 2026-03-01T09:00:00Z */
+    lapse_campaign_plan_stats st;
+    assert_int_equal(lapse_campaign_plan(in, out, &o, &st, &err), LAPSE_OK);
+    assert_string_equal(
+        read_all(out),
+        "user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier,step,start\n"
+        "u1,push,2026-03-01T09:00:00Z,treatment,0,A,3.015,high,1,2026-03-01T09:00:00Z\n"
+        "u1,phone,2026-03-03T09:00:00Z,treatment,2,A,21.9341,high,3,2026-03-01T09:00:00Z\n"
+        "u2,sms,2026-03-02T09:00:00Z,treatment,0.03,A,0.004,low,2,2026-03-01T09:00:00Z\n"
+        "u3,push,2026-03-01T09:00:00Z,treatment,0,A,0.327,high,1,2026-03-01T09:00:00Z\n"
+        "u3,sms,2026-03-02T09:00:00Z,treatment,0.03,A,0.21146,high,2,2026-03-01T09:00:00Z\n");
+    assert_int_equal(st.skipped_steps, 4);
+    near(st.spend, 0.97 * 2 + 0.03 + 0.97 * 0.03, 1e-12);
+    near(st.expected_value, 3.015 + 21.934125 + 0.004 + 0.327 + 0.21146, 1e-9);
+    /* The budget counts expected costs: u3's 0.0291 (best value per cost),
+     * u1's 1.94; u2's 0.03 no longer fits in 1.97. */
+    o.budget = 1.97;
+    assert_int_equal(lapse_campaign_plan(in, out, &o, &st, &err), LAPSE_OK);
+    near(st.chosen_cost, 0.97 * 0.03 + 0.97 * 2, 1e-12);
+    assert_null(strstr(read_all(out), "u2,"));
+    /* Capacity counts touches per day over the steps: phone 1 a day lets
+     * one sequence with phone through. */
+    write_file(in, "user_id,asof,p_churn,risk_tier,value_tier,value_at_risk,action\n"
+                   "v1,2026-03-01,0.5,high,high,100,phone\n"
+                   "v2,2026-03-01,0.6,high,high,100,phone\n"
+                   "v3,2026-03-01,0.7,high,high,100,phone\n");
+    assert_int_equal(lapse_channel_table_set(&t, LAPSE_CHANNEL_CAPACITY, "phone=1", &err),
+                     LAPSE_OK);
+    o.budget = 100;
+    assert_int_equal(lapse_campaign_plan(in, out, &o, &st, &err), LAPSE_OK);
+    assert_int_equal(st.chosen[LAPSE_CHANNEL_PHONE], 1);
+    assert_int_equal(st.capacity_blocked, 2);
+    assert_non_null(strstr(read_all(out), "v3,phone,2026-03-03T09:00:00Z,"));
+    /* A sequence that needs a channel with no capacity at all: an error. */
+    assert_int_equal(lapse_channel_table_set(&t, LAPSE_CHANNEL_CAPACITY, "phone=0", &err),
+                     LAPSE_OK);
+    assert_int_equal(lapse_campaign_plan(in, out, &o, &st, &err), LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "step 3 needs phone, whose capacity is 0"));
+    /* Steps out of time order given directly: refused. */
+    steps[1].offset = 0;
+    assert_int_equal(lapse_campaign_plan_check(&o, &err), LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "cannot go back in time"));
+    unlink(in);
+    unlink(out);
+    rmdir(dir);
+}
+
+/* next: u1 came back 11 h after the start and gets nothing more; u2 only
+ * before the start (still away); control u4 gets nothing; --since drops
+ * what an earlier run wrote. */
+static void next_touches(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lapse_next_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char plan_path[256], log[256], out[256];
+    snprintf(plan_path, sizeof plan_path, "%s/plan.csv", dir);
+    snprintf(log, sizeof log, "%s/log.csv", dir);
+    snprintf(out, sizeof out, "%s/due.csv", dir);
+    const char *head = "user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier,step,"
+                       "start\n";
+    char text[2048];
+    snprintf(text, sizeof text,
+             "%s"
+             "u1,push,2026-03-01T09:00:00Z,treatment,0,A,1,high,1,2026-03-01T09:00:00Z\n"
+             "u1,sms,2026-03-02T09:00:00Z,treatment,0.03,A,1,high,2,2026-03-01T09:00:00Z\n"
+             "u2,sms,2026-03-02T09:00:00Z,treatment,0.03,B,1,high,2,2026-03-01T09:00:00Z\n"
+             "u2,phone,2026-03-03T09:00:00Z,treatment,2,B,1,high,3,2026-03-01T09:00:00Z\n"
+             "u4,push,2026-03-01T09:00:00Z,control,0,-,1,high,1,2026-03-01T09:00:00Z\n",
+             head);
+    write_file(plan_path, text);
+    write_file(log, "user_id,ts,event\n"
+                    "u1,2026-02-27T10:00:00Z,login\n"
+                    "u1,2026-03-01T20:00:00Z,login\n"
+                    "u2,2026-02-28T10:00:00Z,login\n"
+                    "u4,2026-03-01T10:00:00Z,login\n"
+                    "z,2026-03-02T12:00:00Z,login\n");
+    const char *logs[] = { log };
+    lapse_campaign_next_options o = LAPSE_CAMPAIGN_NEXT_OPTIONS_INIT;
+    lapse_campaign_next_stats st;
+    lapse_error err = LAPSE_ERROR_INIT;
+    o.now = 1772355600 + 3600; /* 2026-03-01T10:00:00Z */
+    assert_int_equal(lapse_campaign_next(plan_path, logs, 1, out, &o, &st, &err), LAPSE_OK);
+    assert_string_equal(read_all(out), "user_id,channel,step,sent_at,cost,variant\n"
+                                       "u1,push,1,2026-03-01T09:00:00Z,0,A\n");
+    assert_int_equal(st.control_due, 1);
+    assert_int_equal(st.users, 2);
+    assert_int_equal(st.returned, 0);
+    /* a day later: u1 is back (20:00), u2 gets the sms */
+    o.since = o.now;
+    o.now += 24 * 3600;
+    assert_int_equal(lapse_campaign_next(plan_path, logs, 1, out, &o, &st, &err), LAPSE_OK);
+    assert_string_equal(read_all(out), "user_id,channel,step,sent_at,cost,variant\n"
+                                       "u2,sms,2,2026-03-02T09:00:00Z,0.03,B\n");
+    assert_int_equal(st.returned, 1);
+    assert_int_equal(st.unseen, 0);
+    /* the phone step is due after the log's last event: written and counted */
+    o.since = o.now;
+    o.now += 24 * 3600;
+    assert_int_equal(lapse_campaign_next(plan_path, logs, 1, out, &o, &st, &err), LAPSE_OK);
+    assert_string_equal(read_all(out), "user_id,channel,step,sent_at,cost,variant\n"
+                                       "u2,phone,3,2026-03-03T09:00:00Z,2,B\n");
+    assert_int_equal(st.unseen, 1);
+    /* bad plans: located errors */
+    static const struct {
+        const char *rows;
+        int line, column;
+        const char *needle;
+    } bad[] = {
+        { "u1,push,2026-03-01T09:00:00Z,treatment,0,A,1,high,2,2026-03-01T09:00:00Z\n"
+          "u1,sms,2026-03-02T09:00:00Z,treatment,0,A,1,high,1,2026-03-01T09:00:00Z\n",
+          3, 9, "step 1 of user \"u1\" does not follow their step 2" },
+        { "u1,fax,2026-03-01T09:00:00Z,treatment,0,A,1,high,1,2026-03-01T09:00:00Z\n", 2, 2,
+          "unknown channel \"fax\"" },
+        { "u1,push,2026-03-01T09:00:00Z,treatment,0,A,1,high,1,2026-03-02T09:00:00Z\n", 2, 10,
+          "bad start" },
+        { "u1,push,2026-03-01T09:00:00Z,treatment,0,A,1,high,0,2026-03-01T09:00:00Z\n", 2, 9,
+          "bad step \"0\"" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(text, sizeof text, "%s%s", head, bad[i].rows);
+        write_file(plan_path, text);
+        lapse_error_clear(&err);
+        assert_int_equal(lapse_campaign_next(plan_path, logs, 1, out, &o, &st, &err),
+                         LAPSE_ERR_FORMAT);
+        assert_int_equal(err.line, bad[i].line);
+        assert_int_equal(err.column, bad[i].column);
+        if (!strstr(err.message, bad[i].needle))
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err.message, bad[i].needle);
+    }
+    write_file(plan_path, "user_id,channel,sent_at,group,cost,variant\n"
+                          "u1,push,2026-03-01T09:00:00Z,treatment,0,A\n");
+    assert_int_equal(lapse_campaign_next(plan_path, logs, 1, out, &o, &st, &err),
+                     LAPSE_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "the header has no \"step\" column"));
+    unlink(plan_path);
+    unlink(log);
+    unlink(out);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -625,6 +831,8 @@ int main(void)
         cmocka_unit_test(eval_hand),         cmocka_unit_test(channel_table_builtin),
         cmocka_unit_test(channel_conditions), cmocka_unit_test(channel_overrides),
         cmocka_unit_test(channel_file),      cmocka_unit_test(plan_capacity),
+        cmocka_unit_test(sequence_parse),    cmocka_unit_test(plan_sequence),
+        cmocka_unit_test(next_touches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,6 +32,20 @@
  * variants in turn (in the same hash order); control rows have variant "-"
  * and cost 0.
  *
+ * With a touch sequence (steps), each chosen user gets every step whose
+ * channel's condition they pass (the others are skipped and counted), at
+ * their send time plus the step's offset; a later step goes only to users
+ * who have not returned (lapse_campaign_next). Step k recalls with
+ * u_k = min(1, uplift x (match when it is the suggested action)) of those it
+ * reaches, and reaches r_k = (1 - u_1) ... (1 - u_{k-1}) of the users, so
+ * the sequence's expected value is sum_k r_k u_k x worth, and its expected
+ * cost, which the budget counts, sum_k r_k cost_k. Capacities count every
+ * scheduled touch on its own UTC day, as if each were sent. The send list
+ * gains a step column (1-based, in the sequence as given) and a start
+ * column (the user's send time, where offsets count from) and has a row per
+ * touch, control users' too (cost 0: they are not sent); expected_value is
+ * the step's share r_k u_k x worth.
+ *
  * Eval (lapse_campaign_eval) reads a send list (columns user_id, channel,
  * sent_at, group, cost, variant by name; others ignored) and the event log
  * after the sends. Recalled: a key event in [sent_at, sent_at + window);
@@ -132,6 +146,23 @@ double lapse_mde(double p, int64_t n_t, int64_t n_c);
 
 /* ---- plan ---- */
 
+#define LAPSE_SEQUENCE_MAX 8
+
+/* One touch of a sequence: a channel of the table, offset seconds after
+ * the user's send time. */
+typedef struct {
+    int channel;
+    int64_t offset;
+} lapse_campaign_step;
+
+/* Parses "push@0h,sms@24h,phone@48h" (hours; "2d" for days) against the
+ * table into steps[0..*n). Returns 0 or LAPSE_ERR_ARG naming the step: a
+ * channel not in the table, a step not after the one before it (a
+ * sequence cannot go back in time), more than LAPSE_SEQUENCE_MAX steps. */
+int lapse_campaign_sequence_parse(lapse_campaign_step steps[LAPSE_SEQUENCE_MAX], size_t *n,
+                                  const char *text, const lapse_channel_table *table,
+                                  lapse_error *err);
+
 typedef struct {
     double budget;                  /* total cost allowed, >= 0 */
     const lapse_channel_table *channels; /* borrowed; NULL = the built-in table */
@@ -142,15 +173,20 @@ typedef struct {
     int64_t send_at;                /* UTC seconds; -1 = each row's asof at midnight */
     const char *const *variants;    /* names (1..32 bytes); NULL = { "A" } */
     size_t n_variants;
+    const lapse_campaign_step *steps; /* a touch sequence per user; NULL = one message */
+    size_t n_steps;                   /* 1..LAPSE_SEQUENCE_MAX with steps */
 } lapse_campaign_plan_options;
 
 #define LAPSE_CAMPAIGN_PLAN_OPTIONS_INIT                                                         \
-    { 0, NULL, 1.5, 1.0, 0.1, 1, -1, NULL, 0 }
+    { 0, NULL, 1.5, 1.0, 0.1, 1, -1, NULL, 0, NULL, 0 }
 
 typedef struct {
     int64_t users;                        /* rows in the scored file */
-    int64_t chosen[LAPSE_CHANNELS_MAX];   /* users chosen per channel of the table (both groups) */
+    int64_t chosen[LAPSE_CHANNELS_MAX];   /* users (with a sequence: touches) chosen per
+                                             channel of the table, both groups */
     int64_t control[LAPSE_CHANNELS_MAX];  /* of them, held out */
+    int64_t skipped_steps;                /* sequence steps of chosen users left out: the
+                                             channel's condition fails for the user */
     int64_t capacity_blocked;             /* steps not taken because a channel's day was full */
     double spend;                         /* cost of the treatment sends */
     double chosen_cost;                   /* cost of all chosen, <= budget */
@@ -167,6 +203,46 @@ int lapse_campaign_plan_check(const lapse_campaign_plan_options *opts, lapse_err
 int lapse_campaign_plan(const char *scored_path, const char *out_path,
                         const lapse_campaign_plan_options *opts, lapse_campaign_plan_stats *stats,
                         lapse_error *err);
+
+/* ---- next: the touches due now ---- */
+
+typedef struct {
+    int64_t now;                           /* UTC seconds */
+    int64_t since;                         /* touches due after this; INT64_MIN = any */
+    unsigned key_mask;                     /* key categories: what counts as a return */
+    const lapse_category_map *categories;  /* borrowed; NULL = built-in */
+    int64_t max_bad_rows;                  /* bad log rows to skip (reader.h) */
+    const lapse_channel_table *channels;   /* borrowed; NULL = the built-in table */
+} lapse_campaign_next_options;
+
+#define LAPSE_CAMPAIGN_NEXT_OPTIONS_INIT { 0, INT64_MIN, 1u, NULL, 0, NULL }
+
+typedef struct {
+    int64_t users;       /* treatment users in the plan */
+    int64_t returned;    /* of them, back (a key event) since their first touch */
+    int64_t due;         /* touches written */
+    int64_t control_due; /* control users' touches due: never written */
+    int64_t unseen;      /* written touches due after the log's last event: their user
+                            may have come back without the log showing it */
+    int64_t log_events;
+    int64_t log_last;    /* the last event's time */
+} lapse_campaign_next_stats;
+
+/* Reads a sequence plan (lapse_campaign_plan with steps) and the event
+ * log so far, and writes to out_path the touches due now (columns user_id,
+ * channel, sent_at, group, cost, variant, step and start by name):
+ *   user_id,channel,step,sent_at,cost,variant
+ * every treatment touch with since < sent_at <= now whose user has no key
+ * event from the sequence's start up to now (a user who came back gets
+ * nothing more). Control users get none. Touches due after the log's last
+ * event are written, counted and warned about: the log cannot show a
+ * return just before them. Errors name the file, line and column: a
+ * malformed row, an unknown channel, a plan without the step column, a
+ * user's touches out of step order. Returns 0, LAPSE_ERR_FORMAT,
+ * LAPSE_ERR_ARG, LAPSE_ERR_IO or LAPSE_ERR_NOMEM. stats may be NULL. */
+int lapse_campaign_next(const char *plan_path, const char *const *log_paths, size_t n_logs,
+                        const char *out_path, const lapse_campaign_next_options *opts,
+                        lapse_campaign_next_stats *stats, lapse_error *err);
 
 /* ---- eval ---- */
 

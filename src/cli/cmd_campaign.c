@@ -53,6 +53,8 @@ static const char *channels_file;
 /* --cost, --uplift and --capacity, applied to the channel table once it is read */
 static const char *overrides[3];
 static lapse_channel_table channels;
+static const char *sequence;
+static lapse_campaign_step steps[LAPSE_SEQUENCE_MAX];
 static const char *variants[MAX_VARIANTS];
 
 static int parse_send_at(const cli_opt *o, const char *command, const char *option,
@@ -112,6 +114,9 @@ static const cli_opt plan_options[] = {
                  "sent_at for every row (default: each row's asof, midnight)"),
     CLI_OPT_CALL(0, "variants", "A,B", NULL, parse_variants,
                  "treatment variants, assigned in turn (default A)"),
+    CLI_OPT_STRING(0, "sequence", "SPEC", &sequence,
+                   "a touch sequence per user instead of one message, e.g.\n"
+                   "push@0h,sms@24h,phone@48h (hours after the send time)"),
     { .kind = CLI_OPT_FLAG, .short_name = 'q', .long_name = "quiet", .dest = &quiet,
       .size = sizeof quiet, .imax = 1, .hidden = 1 },
     { .kind = CLI_OPT_HELP_KIND, .short_name = 'h', .long_name = "help", .hidden = 1 },
@@ -189,11 +194,39 @@ static const cli_opt channels_options[] = {
     CLI_OPT_END,
 };
 
+/* ---- next ---- */
+
+static lapse_campaign_next_options next = LAPSE_CAMPAIGN_NEXT_OPTIONS_INIT;
+static const char *plan_file;
+
+static const cli_opt next_options[] = {
+    CLI_OPT_STRING('o', "output", "FILE", &output, "touches due (default -: stdout)"),
+    CLI_OPT_STRING(0, "plan", "FILE", &plan_file, "the sequence plan (campaign plan --sequence)"),
+    CLI_OPT_CALL(0, "now", "TIME", &next.now, parse_send_at, "the time of this run (required)"),
+    CLI_OPT_CALL(0, "since", "TIME", &next.since, parse_send_at,
+                 "the previous run: only touches due after it (default:\n"
+                 "every touch due by now)"),
+    CLI_OPT_CALL(0, "preset", "NAME", &next.key_mask, parse_preset,
+                 "key events of a churn preset (game, app, ecommerce, finance)"),
+    CLI_OPT_CALL(0, "key", "CATS", &next.key_mask, cli_parse_keys,
+                 "key categories, '+'-separated (default activity)"),
+    CLI_OPT_STRING(0, "events", "FILE", &events, "event name -> category map (datasets/README.md)"),
+    CLI_OPT_INT(0, "max-bad-rows", "N", &next.max_bad_rows, 0, INT64_MAX,
+                "skip up to N bad log rows (default 0)"),
+    CLI_OPT_STRING(0, "channels", "FILE", &channels_file,
+                   "channels file naming the plan's channels"),
+    { .kind = CLI_OPT_FLAG, .short_name = 'q', .long_name = "quiet", .dest = &quiet,
+      .size = sizeof quiet, .imax = 1, .hidden = 1 },
+    { .kind = CLI_OPT_HELP_KIND, .short_name = 'h', .long_name = "help", .hidden = 1 },
+    CLI_OPT_END,
+};
+
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: lapse campaign plan --budget B [options] SCORED.csv\n"
             "       lapse campaign eval --sends SENDS.csv [options] LOG...\n"
+            "       lapse campaign next --plan PLAN.csv --now TIME [options] LOG...\n"
             "       lapse campaign channels [options]\n\n"
             "plan: choose users and channels maximising the expected recalled value\n"
             "  uplift[channel] * (match if the channel is the suggested action) *\n"
@@ -217,6 +250,13 @@ static void usage(FILE *out)
             "retention of recalled users (a key event 1-7 and 8-30 days after the recall).\n"
             "Writes one CSV row per channel and variant and a total row.\n\n");
     cli_opt_print(out, eval_options, 6, 23);
+    fprintf(out,
+            "\n"
+            "next: the touches of a sequence plan due now (since < sent_at <= now) for\n"
+            "treatment users with no key event since the sequence started; control users get\n"
+            "none. Run it every few hours with --since the previous run. Writes\n"
+            "  user_id,channel,step,sent_at,cost,variant\n\n");
+    cli_opt_print(out, next_options, 6, 23);
     fprintf(out,
             "\n"
             "channels: writes the channel table plan and eval use, as a channels file to edit:\n"
@@ -275,6 +315,12 @@ static int campaign_plan_command(int argc, char **argv)
     if (read_channels(&err, &usage_error) != LAPSE_OK)
         return usage_error ? cli_usage_error(CMD, "%s", err.message) : cli_report(&err);
     plan.channels = &channels;
+    if (sequence) {
+        if (lapse_campaign_sequence_parse(steps, &plan.n_steps, sequence, &channels, &err) !=
+            LAPSE_OK)
+            return cli_usage_error(CMD, "--sequence: %s", err.message);
+        plan.steps = steps;
+    }
     lapse_campaign_plan_stats st;
     if (lapse_campaign_plan(argv[first], output, &plan, &st, &err) != LAPSE_OK)
         return cli_report(&err);
@@ -284,9 +330,13 @@ static int campaign_plan_command(int argc, char **argv)
                 (long long)st.users, st.chosen_cost, plan.budget, st.spend, st.expected_value);
         for (size_t c = 0; c < channels.n; c++)
             if (st.chosen[c])
-                fprintf(stderr, "lapse:   %-12s %lld users (%lld control)\n",
+                fprintf(stderr, "lapse:   %-12s %lld %s (%lld control)\n",
                         channels.channel[c].name, (long long)st.chosen[c],
+                        sequence ? "touches" : "users",
                         (long long)st.control[c]);
+        if (st.skipped_steps)
+            fprintf(stderr, "lapse: %lld sequence steps skipped: the user may not get the "
+                    "channel\n", (long long)st.skipped_steps);
         if (st.capacity_blocked)
             fprintf(stderr, "lapse: %lld choices left out because a channel's day was full\n",
                     (long long)st.capacity_blocked);
@@ -373,6 +423,51 @@ static int campaign_eval_command(int argc, char **argv)
     return rc;
 }
 
+static int campaign_next_command(int argc, char **argv)
+{
+    int first;
+    next.now = INT64_MIN;
+    const int parsed = cli_opt_parse(&first, CMD, next_options, usage, argc, argv);
+    if (parsed != CLI_OPT_GO_ON)
+        return parsed;
+    if (!plan_file)
+        return cli_usage_error(CMD, "next needs --plan FILE");
+    if (next.now == INT64_MIN)
+        return cli_usage_error(CMD, "next needs --now TIME");
+    if (next.since != INT64_MIN && next.since >= next.now)
+        return cli_usage_error(CMD, "--since must be before --now");
+    if (first == argc)
+        return cli_usage_error(CMD, "next needs the event log so far");
+    const char *named[] = { plan_file, events, channels_file };
+    const cli_output touches = { "-o", output };
+    const int refused = cli_check_files(CMD, &touches, 1, argv + first, (size_t)(argc - first),
+                                        named, 3);
+    if (refused != EXIT_OK)
+        return refused;
+    cli_log_to_stderr(quiet);
+    lapse_error err = LAPSE_ERROR_INIT;
+    int usage_error;
+    if (read_channels(&err, &usage_error) != LAPSE_OK)
+        return cli_report(&err);
+    next.channels = &channels;
+    lapse_category_map *map = NULL;
+    if (events && lapse_category_map_load(&map, events, &err) != LAPSE_OK)
+        return cli_report(&err);
+    next.categories = map;
+    lapse_campaign_next_stats st;
+    const int status = lapse_campaign_next(plan_file, (const char *const *)argv + first,
+                                           (size_t)(argc - first), output, &next, &st, &err);
+    lapse_category_map_free(map);
+    if (status != LAPSE_OK)
+        return cli_report(&err);
+    if (!quiet)
+        fprintf(stderr, "lapse: %lld touches due; %lld of %lld treatment users came back and get "
+                "no more; %lld control touches held back\n",
+                (long long)st.due, (long long)st.returned, (long long)st.users,
+                (long long)st.control_due);
+    return EXIT_OK;
+}
+
 static int campaign_channels_command(int argc, char **argv)
 {
     int first;
@@ -413,9 +508,12 @@ int cmd_campaign(int argc, char **argv)
         return campaign_plan_command(argc - 1, argv + 1);
     if (strcmp(argv[1], "eval") == 0)
         return campaign_eval_command(argc - 1, argv + 1);
+    if (strcmp(argv[1], "next") == 0)
+        return campaign_next_command(argc - 1, argv + 1);
     if (strcmp(argv[1], "channels") == 0)
         return campaign_channels_command(argc - 1, argv + 1);
-    return cli_usage_error(CMD, "unknown subcommand \"%s\" (plan, eval, channels)", argv[1]);
+    return cli_usage_error(CMD, "unknown subcommand \"%s\" (plan, eval, next, channels)",
+                           argv[1]);
 }
 
 /* ---- simulate --campaign ---- */

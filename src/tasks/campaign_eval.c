@@ -126,35 +126,6 @@ static int key_event_cmp(const void *a, const void *b)
     return (x->ts > y->ts) - (x->ts < y->ts);
 }
 
-/* Reads logs; calls back per event of a listed user. */
-typedef int (*event_fn)(void *user, uint32_t send, const lapse_event *event, lapse_error *err);
-
-static int read_logs(const char *const *paths, size_t n, const lapse_campaign_eval_options *opts,
-                     const lapse_strmap *users, event_fn fn, void *user, int64_t *events,
-                     int64_t *first, int64_t *last, lapse_error *err)
-{
-    lapse_reader_options ropts = LAPSE_READER_OPTIONS_INIT;
-    ropts.categories = opts->categories;
-    ropts.max_bad_rows = opts->max_bad_rows;
-    lapse_reader *reader = NULL;
-    int status = lapse_reader_open(&reader, paths, n, &ropts, err);
-    if (status != LAPSE_OK)
-        return status;
-    lapse_event e;
-    while ((status = lapse_reader_next(reader, &e, err)) > 0) {
-        ++*events;
-        if (e.ts < *first)
-            *first = e.ts;
-        if (e.ts > *last)
-            *last = e.ts;
-        const int64_t id = lapse_strmap_find(users, e.user_id, e.user_id_len);
-        if (id >= 0 && (status = fn(user, (uint32_t)id, &e, err)) != LAPSE_OK)
-            break;
-    }
-    lapse_reader_free(reader);
-    return status < 0 ? status : LAPSE_OK;
-}
-
 typedef struct {
     eval_state *s;
     const lapse_campaign_eval_options *opts;
@@ -279,8 +250,9 @@ static int read_event_logs(lapse_campaign_report *rep, log_pass *p, const char *
                            lapse_error *err)
 {
     int64_t first = INT64_MAX, last = INT64_MIN;
-    int status = read_logs(log_paths, n_logs, p->opts, p->s->users, on_log_event, p,
-                           &rep->log_events, &first, &last, err);
+    int status = campaign_read_logs(log_paths, n_logs, p->opts->categories,
+                                    p->opts->max_bad_rows, p->s->users, on_log_event, p,
+                                    &rep->log_events, &first, &last, err);
     if (status != LAPSE_OK)
         return status;
     if (rep->log_events == 0)
@@ -288,8 +260,9 @@ static int read_event_logs(lapse_campaign_report *rep, log_pass *p, const char *
                                "the log has no events");
     if (n_clicks) {
         int64_t clicks_events = 0, clicks_first = INT64_MAX, clicks_last = INT64_MIN;
-        status = read_logs(click_paths, n_clicks, p->opts, p->s->users, on_click, p,
-                           &clicks_events, &clicks_first, &clicks_last, err);
+        status = campaign_read_logs(click_paths, n_clicks, p->opts->categories,
+                                    p->opts->max_bad_rows, p->s->users, on_click, p,
+                                    &clicks_events, &clicks_first, &clicks_last, err);
         if (status != LAPSE_OK)
             return status;
     }

@@ -3,6 +3,9 @@
 #define LAPSE_CAMPAIGN_INTERNAL_H
 
 #include "lapse/campaign.h"
+#include "lapse/reader.h"
+
+#include "strmap.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +29,19 @@ typedef struct {
  * fields as the header. Errors name path, line and column. */
 int campaign_csv_read(const char *path, const campaign_column *columns, int n_columns,
                       campaign_row_fn row, void *user, lapse_error *err);
+
+/* Called per event of a listed user (id in users). Returns 0 or <0 with
+ * err set, which stops the read. */
+typedef int (*campaign_event_fn)(void *user, uint32_t id, const lapse_event *event,
+                                 lapse_error *err);
+
+/* Reads the logs through the event reader, counting every event and its
+ * time range into *events, *first and *last, and calls fn for the events
+ * of users in the map. */
+int campaign_read_logs(const char *const *paths, size_t n, const lapse_category_map *categories,
+                       int64_t max_bad_rows, const lapse_strmap *users, campaign_event_fn fn,
+                       void *user, int64_t *events, int64_t *first, int64_t *last,
+                       lapse_error *err);
 
 /* A 64-bit mix of a user id and the seed: the order control and variants
  * are drawn in, independent of row order. */

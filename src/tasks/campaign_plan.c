@@ -26,7 +26,6 @@ typedef struct {
     double p, var;
     uint64_t eligible; /* bit c: the user passes channel c's condition */
     uint32_t risk;
-    uint32_t day;      /* index of the send's UTC day among the plan's days */
     int action;        /* the suggested action's channel, or -1 */
 } scored_user;
 
@@ -194,6 +193,15 @@ int lapse_campaign_plan_check(const lapse_campaign_plan_options *o, lapse_error 
                                "match and base value must be >= 0");
     if (!(o->control >= 0 && o->control <= 0.9))
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "control must be in 0..0.9");
+    if (o->steps && (o->n_steps < 1 || o->n_steps > LAPSE_SEQUENCE_MAX))
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "1 to %d sequence steps",
+                               LAPSE_SEQUENCE_MAX);
+    for (size_t k = 0; o->steps && k < o->n_steps; k++)
+        if (o->steps[k].offset < 0 || (k > 0 && o->steps[k].offset <= o->steps[k - 1].offset))
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                   "sequence step %zu is not after the step before it: a "
+                                   "sequence cannot go back in time",
+                                   k + 1);
     if (o->variants && (o->n_variants < 1 || o->n_variants > 26))
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "1 to 26 variants");
     for (size_t v = 0; o->variants && v < o->n_variants; v++) {
@@ -246,9 +254,55 @@ static double slope(const option *a, const option *b)
 
 /* The upper convex hull of (cost, value) options from (0, 0): hull[0] is
  * "no message". Returns the number of points. */
+#define SEQUENCE (-2) /* an option's channel when it is the whole sequence */
+
+/* Step k's recall of those it reaches (campaign.h). */
+static double step_uplift(const lapse_channel_table *ch, const scored_user *u, int channel,
+                          const lapse_campaign_plan_options *o)
+{
+    const double v = ch->channel[channel].uplift * (channel == u->action ? o->match : 1.0);
+    return v < 1 ? v : 1;
+}
+
+/* The sequence's steps the user may get, as a bit mask over the steps. */
+static unsigned sequence_steps(const scored_user *u, const lapse_campaign_plan_options *o)
+{
+    unsigned mask = 0;
+    for (size_t k = 0; k < o->n_steps; k++)
+        if (u->eligible >> o->steps[k].channel & 1)
+            mask |= 1u << k;
+    return mask;
+}
+
+/* Hull of a sequence plan: nothing, or the whole sequence at its expected
+ * cost and value. */
+static int sequence_hull(option hull[2], const scored_user *u, const lapse_channel_table *ch,
+                         const lapse_campaign_plan_options *o)
+{
+    const unsigned mask = sequence_steps(u, o);
+    const double worth = u->var + u->p * o->base_value;
+    double reach = 1, cost = 0, value = 0;
+    for (size_t k = 0; k < o->n_steps; k++) {
+        if (!(mask >> k & 1))
+            continue;
+        const int c = o->steps[k].channel;
+        const double up = step_uplift(ch, u, c, o);
+        cost += reach * ch->channel[c].cost;
+        value += reach * up * worth;
+        reach *= 1 - up;
+    }
+    hull[0] = (option){ 0, 0, -1 };
+    if (!(value > 0))
+        return 1;
+    hull[1] = (option){ cost, value, SEQUENCE };
+    return 2;
+}
+
 static int user_hull(option hull[LAPSE_CHANNELS_MAX + 1], const scored_user *u,
                      const lapse_channel_table *ch, const lapse_campaign_plan_options *o)
 {
+    if (o->steps)
+        return sequence_hull(hull, u, ch, o);
     option opt[LAPSE_CHANNELS_MAX];
     int n = 0;
     for (size_t c = 0; c < ch->n; c++) {
@@ -280,7 +334,9 @@ typedef struct {
     option *hull;
     size_t *hull_at;
     unsigned char *level; /* per user: the hull point bought, 0 for none */
-    size_t n_days;        /* distinct send days */
+    lapse_strmap *slots;  /* (channel, UTC day) -> index into used */
+    int64_t *used;        /* touches scheduled per slot */
+    size_t used_cap;
     size_t *chosen;       /* users given a message, in file order */
     int *variant;         /* per chosen user: a variant, or -1 for control */
     size_t n_chosen;
@@ -301,34 +357,72 @@ static int64_t day_of(int64_t t)
     return t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
 }
 
-static int int64_cmp(const void *a, const void *b)
+/* The index in used of the touches of channel on a UTC day; -1 when out
+ * of memory. */
+static int64_t slot(plan *pl, int channel, int64_t day)
 {
-    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
+    struct {
+        int64_t day;
+        int64_t channel;
+    } key = { day, channel };
+    const int64_t id = lapse_strmap_intern(pl->slots, (const char *)&key, sizeof key, NULL);
+    if (id < 0)
+        return -1;
+    if ((size_t)id >= pl->used_cap) {
+        const size_t cap = pl->used_cap ? 2 * pl->used_cap : 64;
+        int64_t *grown = realloc(pl->used, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        memset(grown + pl->used_cap, 0, (cap - pl->used_cap) * sizeof *grown);
+        pl->used = grown;
+        pl->used_cap = cap;
+    }
+    return id;
 }
 
-/* Numbers each user's send day among the distinct days, for capacities. */
-static int number_days(plan *pl, const lapse_campaign_plan_options *opts, lapse_error *err)
+/* Takes the hull point `to` for user i in place of `from` when every
+ * touch it adds has room on its day: 1 taken, 0 blocked by a capacity,
+ * LAPSE_ERR_NOMEM. */
+static int take_option(plan *pl, size_t i, const option *to, const option *from)
 {
-    const size_t n = pl->r.n;
-    int64_t *days = malloc((n ? n : 1) * sizeof *days);
-    if (!days)
-        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
-    for (size_t i = 0; i < n; i++)
-        days[i] = day_of(send_time(&pl->r.rows[i], opts));
-    qsort(days, n, sizeof *days, int64_cmp);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (k == 0 || days[i] != days[k - 1])
-            days[k++] = days[i];
-    pl->n_days = k;
-    for (size_t i = 0; i < n; i++) {
-        const int64_t d = day_of(send_time(&pl->r.rows[i], opts));
-        const int64_t *at = bsearch(&d, days, k, sizeof *days, int64_cmp);
-        pl->r.rows[i].day = (uint32_t)(at - days);
+    const lapse_campaign_plan_options *o = pl->r.opts;
+    const lapse_channel_table *ch = pl->r.ch;
+    const scored_user *u = &pl->r.rows[i];
+    const int64_t t = send_time(u, o);
+    int channel[LAPSE_SEQUENCE_MAX];
+    int64_t id[LAPSE_SEQUENCE_MAX];
+    size_t n = 0;
+    if (to->channel == SEQUENCE) {
+        const unsigned mask = sequence_steps(u, o);
+        for (size_t k = 0; k < o->n_steps; k++)
+            if (mask >> k & 1) {
+                channel[n] = o->steps[k].channel;
+                id[n++] = slot(pl, o->steps[k].channel, day_of(t + o->steps[k].offset));
+            }
+    } else {
+        channel[n] = to->channel;
+        id[n++] = slot(pl, to->channel, day_of(t));
     }
-    free(days);
-    return LAPSE_OK;
+    const int64_t was = from->channel >= 0 ? slot(pl, from->channel, day_of(t)) : 0;
+    for (size_t k = 0; k < n; k++)
+        if (id[k] < 0)
+            return LAPSE_ERR_NOMEM;
+    if (was < 0)
+        return LAPSE_ERR_NOMEM;
+    /* touches of one channel on one day within the sequence count together */
+    for (size_t k = 0; k < n; k++) {
+        int64_t need = 0;
+        for (size_t j = 0; j < n; j++)
+            need += id[j] == id[k];
+        const int64_t capacity = ch->channel[channel[k]].capacity;
+        if (capacity >= 0 && pl->used[id[k]] + need > capacity)
+            return 0;
+    }
+    for (size_t k = 0; k < n; k++)
+        pl->used[id[k]]++;
+    if (from->channel >= 0)
+        pl->used[was]--;
+    return 1;
 }
 
 /* Each user's hull, and the steps from one hull point to the next, best
@@ -376,12 +470,10 @@ static int collect_steps(step **out, size_t *n_out, plan *pl,
 }
 
 /* Greedy over the sorted steps: each user climbs their hull while the
- * budget lasts and the step's channel has room on the user's send day
- * (used[day * channels + channel] counts the users holding it). */
-static void spend_budget(plan *pl, const step *steps, size_t n_steps, double budget,
-                         int64_t *used, int64_t *blocked)
+ * budget lasts and the step's touches have room on their days. */
+static int spend_budget(plan *pl, const step *steps, size_t n_steps, double budget,
+                        int64_t *blocked)
 {
-    const size_t n_ch = pl->r.ch->n;
     double left = budget;
     for (size_t s = 0; s < n_steps; s++) {
         const step *t = &steps[s];
@@ -389,19 +481,17 @@ static void spend_budget(plan *pl, const step *steps, size_t n_steps, double bud
         if (pl->level[t->user] + 1 != t->level || !(t->dc <= left * (1 + 1e-12)))
             continue;
         const option *hull = pl->hull + pl->hull_at[t->user];
-        const size_t day = pl->r.rows[t->user].day * n_ch;
-        const int to = hull[t->level].channel, from = hull[t->level - 1].channel;
-        const int64_t capacity = pl->r.ch->channel[to].capacity;
-        if (capacity >= 0 && used[day + (size_t)to] >= capacity) {
+        const int taken = take_option(pl, t->user, &hull[t->level], &hull[t->level - 1]);
+        if (taken < 0)
+            return taken;
+        if (!taken) {
             (*blocked)++;
             continue;
         }
-        used[day + (size_t)to]++;
-        if (from >= 0)
-            used[day + (size_t)from]--;
         pl->level[t->user] = t->level;
         left -= t->dc;
     }
+    return LAPSE_OK;
 }
 
 /* Which message, if any, each user gets within the budget and capacities. */
@@ -411,21 +501,16 @@ static int choose_levels(plan *pl, const lapse_campaign_plan_options *opts, int6
     const size_t n = pl->r.n;
     step *steps = NULL;
     size_t n_steps = 0;
-    int status = number_days(pl, opts, err);
-    if (status == LAPSE_OK)
-        status = collect_steps(&steps, &n_steps, pl, opts, err);
+    int status = collect_steps(&steps, &n_steps, pl, opts, err);
     if (status != LAPSE_OK)
         return status;
     pl->level = calloc(n ? n : 1, 1);
-    int64_t *used = calloc(pl->n_days * pl->r.ch->n + 1, sizeof *used);
-    if (!pl->level || !used) {
-        free(steps);
-        free(used);
-        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
-    }
-    spend_budget(pl, steps, n_steps, opts->budget, used, blocked);
+    pl->slots = lapse_strmap_create();
+    if (pl->level && pl->slots)
+        status = spend_budget(pl, steps, n_steps, opts->budget, blocked);
     free(steps);
-    free(used);
+    if (!pl->level || !pl->slots || status != LAPSE_OK)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     return LAPSE_OK;
 }
 
@@ -450,7 +535,11 @@ static int assign_groups(plan *pl, const lapse_campaign_plan_options *opts, int 
         const option *o = bought(pl, i);
         size_t len;
         const char *id = lapse_strmap_key(pl->r.users, (int64_t)i, &len);
-        stratum[pl->n_chosen] = (uint32_t)o->channel * (uint32_t)lapse_strmap_size(pl->r.tiers) +
+        /* a sequence's stratum is its first touch's channel */
+        int channel = o->channel;
+        if (channel == SEQUENCE)
+            channel = opts->steps[__builtin_ctz(sequence_steps(&pl->r.rows[i], opts))].channel;
+        stratum[pl->n_chosen] = (uint32_t)channel * (uint32_t)lapse_strmap_size(pl->r.tiers) +
                                 pl->r.rows[i].risk;
         hash[pl->n_chosen] = campaign_user_hash(opts->seed, id, len);
         pl->chosen[pl->n_chosen++] = i;
@@ -465,25 +554,63 @@ done:
     return status;
 }
 
-/* Line k of the send list. */
-static void write_send(FILE *out, const plan *pl, size_t k, const lapse_campaign_plan_options *opts,
-                       const char *const *variants)
+/* One line of the send list: chosen user k's touch through channel at time
+ * t, worth value (number: the sequence step, 1-based, or 0 without one;
+ * then the sequence's start follows). */
+static void write_send(FILE *out, const plan *pl, size_t k, const char *const *variants,
+                       int channel, int64_t t, double value, size_t number)
 {
     const size_t i = pl->chosen[k];
     const scored_user *u = &pl->r.rows[i];
-    const option *o = bought(pl, i);
     const int treat = pl->variant[k] >= 0;
     size_t len, tlen;
     const char *id = lapse_strmap_key(pl->r.users, (int64_t)i, &len);
     const char *tier = lapse_strmap_key(pl->r.tiers, u->risk, &tlen);
     char when[32];
-    lapse_time_format_iso(when, send_time(u, opts));
+    lapse_time_format_iso(when, t);
     lapse_outfile_put_field(out, id, len);
-    fprintf(out, ",%s,%s,%s,%.10g,%s,%.6g,", pl->r.ch->channel[o->channel].name, when,
-            treat ? "treatment" : "control", treat ? o->cost : 0.0,
-            treat ? variants[pl->variant[k]] : "-", o->value);
+    fprintf(out, ",%s,%s,%s,%.10g,%s,%.6g,", pl->r.ch->channel[channel].name, when,
+            treat ? "treatment" : "control", treat ? pl->r.ch->channel[channel].cost : 0.0,
+            treat ? variants[pl->variant[k]] : "-", value);
     lapse_outfile_put_field(out, tier, tlen);
+    if (number) {
+        lapse_time_format_iso(when, send_time(u, pl->r.opts));
+        fprintf(out, ",%zu,%s", number, when);
+    }
     fputc('\n', out);
+}
+
+/* Chosen user k's touches, one line each, counted into st. */
+static void write_user(FILE *out, const plan *pl, size_t k, const char *const *variants,
+                       lapse_campaign_plan_stats *st)
+{
+    const lapse_campaign_plan_options *o = pl->r.opts;
+    const size_t i = pl->chosen[k];
+    const scored_user *u = &pl->r.rows[i];
+    const option *bought_option = bought(pl, i);
+    const int treat = pl->variant[k] >= 0;
+    const int64_t t = send_time(u, o);
+    if (bought_option->channel != SEQUENCE) {
+        write_send(out, pl, k, variants, bought_option->channel, t, bought_option->value, 0);
+        st->chosen[bought_option->channel]++;
+        st->control[bought_option->channel] += !treat;
+        return;
+    }
+    const unsigned mask = sequence_steps(u, o);
+    const double worth = u->var + u->p * o->base_value;
+    double reach = 1;
+    for (size_t s = 0; s < o->n_steps; s++) {
+        const int c = o->steps[s].channel;
+        if (!(mask >> s & 1)) {
+            st->skipped_steps++;
+            continue;
+        }
+        const double up = step_uplift(pl->r.ch, u, c, o);
+        write_send(out, pl, k, variants, c, t + o->steps[s].offset, reach * up * worth, s + 1);
+        reach *= 1 - up;
+        st->chosen[c]++;
+        st->control[c] += !treat;
+    }
 }
 
 /* Writes the send list (replacing out_path only when complete) and counts
@@ -497,21 +624,39 @@ static int write_plan(const plan *pl, const char *out_path,
     if (status != LAPSE_OK)
         return status;
     FILE *out = lapse_outfile_stream(file);
-    fputs("user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier\n", out);
+    fputs(opts->steps ? "user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier,step,"
+                      "start\n"
+                      : "user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier\n",
+          out);
     for (size_t k = 0; k < pl->n_chosen; k++) {
-        write_send(out, pl, k, opts, variants);
-        const size_t i = pl->chosen[k];
-        const option *o = bought(pl, i);
-        st->chosen[o->channel]++;
+        write_user(out, pl, k, variants, st);
+        const option *o = bought(pl, pl->chosen[k]);
         st->chosen_cost += o->cost;
         if (pl->variant[k] >= 0) {
             st->spend += o->cost;
             st->expected_value += o->value;
-        } else {
-            st->control[o->channel]++;
         }
     }
     return lapse_outfile_commit(file, err);
+}
+
+/* A sequence's channels against the table: each one in it, none that can
+ * send nothing. */
+static int check_sequence(const lapse_channel_table *ch, const lapse_campaign_plan_options *o,
+                          lapse_error *err)
+{
+    for (size_t k = 0; o->steps && k < o->n_steps; k++) {
+        const int c = o->steps[k].channel;
+        if (c < 0 || (size_t)c >= ch->n)
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                   "sequence step %zu: no channel %d in the table", k + 1, c);
+        if (ch->channel[c].capacity == 0)
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                   "sequence step %zu needs %s, whose capacity is 0 a day: no "
+                                   "user could get the sequence",
+                                   k + 1, ch->channel[c].name);
+    }
+    return LAPSE_OK;
 }
 
 int lapse_campaign_plan(const char *scored_path, const char *out_path,
@@ -540,7 +685,9 @@ int lapse_campaign_plan(const char *scored_path, const char *out_path,
         status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
         goto done;
     }
-    status = plan_columns_for(&pl.r, err);
+    status = check_sequence(pl.r.ch, opts, err);
+    if (status == LAPSE_OK)
+        status = plan_columns_for(&pl.r, err);
     if (status == LAPSE_OK)
         status = campaign_csv_read(scored_path, pl.r.columns, pl.r.n_columns, plan_row, &pl.r,
                                    err);
@@ -563,6 +710,8 @@ done:
     free(pl.hull);
     free(pl.hull_at);
     free(pl.level);
+    lapse_strmap_free(pl.slots);
+    free(pl.used);
     free(builtin);
     free(pl.chosen);
     free(pl.variant);

@@ -94,6 +94,51 @@ set -e
 grep -q 'warning: scored.csv has no column "wechat": nobody may get channel wechat' err.txt ||
     fail "missing column warning: $(cat err.txt)"
 
+# Sequences: plan a push, an sms a day later and a call at 48 h; next, run
+# as the hours pass, sends only to users not back yet, never to control.
+printf 'user_id,asof,p_churn,risk_tier,value_tier,value_at_risk,action,has_app\nu1,2026-03-01,0.5,high,high,100,phone,1\nu2,2026-03-01,0.6,high,low,0,sms_email,0\nu3,2026-03-01,0.7,high,medium,20,coupon,1\n' > seq_scored.csv
+"$LAPSE_BIN" campaign plan --budget 100 --control 0 --uplift push=0.03,sms=0.02 --send-at 2026-03-01T09:00:00Z \
+    --sequence push@0h,sms@24h,phone@48h -o seq.csv seq_scored.csv 2> err.txt
+head -1 seq.csv | grep -qx 'user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier,step,start' || fail "sequence header"
+[ "$(cut -d, -f1,2,9 seq.csv | tail -n +2 | tr '\n' ' ')" = "u1,push,1 u1,phone,3 u2,sms,2 u3,push,1 u3,sms,2 " ] ||
+    fail "sequence steps: $(cat seq.csv)"
+grep -q '4 sequence steps skipped' err.txt || fail "skipped steps: $(cat err.txt)"
+printf 'user_id,ts,event\nu1,2026-02-25,login\nu2,2026-02-25,login\nu3,2026-02-25,login\nu3,2026-03-01T15:00:00Z,login\nz,2026-03-02T12:00:00Z,login\n' > seq_log.csv
+"$LAPSE_BIN" campaign next -q --plan seq.csv --now 2026-03-01T12:00:00Z -o due1.csv seq_log.csv
+[ "$(tail -n +2 due1.csv | cut -d, -f1-3 | tr '\n' ' ')" = "u1,push,1 u3,push,1 " ] || fail "first run: $(cat due1.csv)"
+"$LAPSE_BIN" campaign next --plan seq.csv --now 2026-03-02T12:00:00Z --since 2026-03-01T12:00:00Z \
+    -o due2.csv seq_log.csv 2> err.txt
+[ "$(tail -n +2 due2.csv | cut -d, -f1-3 | tr '\n' ' ')" = "u2,sms,2 " ] || fail "second run (u3 is back): $(cat due2.csv)"
+grep -q '1 touches due; 1 of 3 treatment users came back' err.txt || fail "next summary: $(cat err.txt)"
+# the call is due after the log's last event: written, with a counted warning
+"$LAPSE_BIN" campaign next --plan seq.csv --now 2026-03-03T12:00:00Z --since 2026-03-02T12:00:00Z \
+    -o due3.csv seq_log.csv 2> err.txt
+grep -q '^u1,phone,3,' due3.csv || fail "third run: $(cat due3.csv)"
+grep -q "warning: 1 touches are due after the log's last event (2026-03-02T12:00:00Z)" err.txt || fail "unseen warning: $(cat err.txt)"
+# control users get no touch
+"$LAPSE_BIN" campaign plan -q --budget 100 --control 0.9 --uplift push=0.03,sms=0.02 --send-at 2026-03-01T09:00:00Z \
+    --sequence push@0h,sms@24h,phone@48h -o seq_c.csv seq_scored.csv
+"$LAPSE_BIN" campaign next --plan seq_c.csv --now 2026-03-03T12:00:00Z -o due_c.csv seq_log.csv 2> err.txt
+[ "$(wc -l < due_c.csv)" -eq 1 ] && grep -q 'control touches held back' err.txt || fail "control got touches: $(cat due_c.csv)"
+# bad sequences: exit 2 with the reason
+expect_usage() { set +e; "$LAPSE_BIN" campaign plan -q --budget 100 "$@" -o out_seq.csv seq_scored.csv 2> err.txt; rc=$?; set -e
+    [ $rc -eq 2 ] || fail "plan $* exited $rc"; }
+expect_usage --sequence push@24h,sms@0h
+grep -q 'cannot go back in time' err.txt || fail "back in time: $(cat err.txt)"
+expect_usage --sequence push@0h,fax@24h
+grep -q 'step "fax@24h" is not channel@hours' err.txt || fail "unknown step channel: $(cat err.txt)"
+expect_usage --capacity phone=0 --sequence push@0h,phone@48h
+grep -q 'step 2 needs phone, whose capacity is 0' err.txt || fail "capacity 0: $(cat err.txt)"
+[ ! -e out_seq.csv ] || fail "plan left behind"
+set +e
+"$LAPSE_BIN" campaign next -q --plan seq.csv --now 2026-03-01T12:00:00Z --since 2026-03-02T00:00:00Z seq_log.csv 2> err.txt; rc=$?
+set -e
+[ $rc -eq 2 ] || fail "--since after --now exited $rc"
+set +e
+"$LAPSE_BIN" campaign next -q --plan plan.csv --now 2026-03-01T12:00:00Z seq_log.csv 2> err.txt; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q 'the header has no "step" column (in plan.csv:1)' err.txt || fail "next on a one-message plan ($rc): $(cat err.txt)"
+
 # Bad send lists: located errors, exit 1, no report left behind.
 printf 'user_id,channel,sent_at,group,cost,variant\na,sms_email,2026-03-01,treatment,0.05,A\nb,fax,2026-03-01,treatment,1,A\n' > bad.csv
 set +e
