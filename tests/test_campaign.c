@@ -822,6 +822,119 @@ static void next_touches(void **state)
     rmdir(dir);
 }
 
+/* A sequence plan by hand (push at 09:00, sms 24 h later, 24 h windows):
+ * t1 back at 15:00 after a click on the push; t2 back 3 h after the sms;
+ * t3 stopped before the sms, back that evening; t4 never; control c1 back
+ * at 12:00 on day one, c2 never. */
+static void eval_sequence(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lapse_seqeval_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sends[256], log[256], clicks[256];
+    snprintf(sends, sizeof sends, "%s/plan.csv", dir);
+    snprintf(log, sizeof log, "%s/log.csv", dir);
+    snprintf(clicks, sizeof clicks, "%s/clicks.csv", dir);
+    const char *start = "2026-03-01T09:00:00Z";
+    char text[4096];
+    size_t n = (size_t)snprintf(text, sizeof text,
+                                "user_id,channel,sent_at,group,cost,variant,step,start\n");
+    static const struct {
+        const char *user, *sms_group;
+    } users[] = { { "t1", "treatment" }, { "t2", "treatment" }, { "t3", "control" },
+                  { "t4", "treatment" }, { "c1", "control" },   { "c2", "control" } };
+    for (size_t i = 0; i < 6; i++) {
+        const int control = users[i].user[0] == 'c';
+        const int sms_sent = strcmp(users[i].sms_group, "treatment") == 0;
+        n += (size_t)snprintf(text + n, sizeof text - n,
+                              "%s,push,2026-03-01T09:00:00Z,%s,0,%s,1,%s\n"
+                              "%s,sms,2026-03-02T09:00:00Z,%s,%s,%s,2,%s\n",
+                              users[i].user, control ? "control" : "treatment",
+                              control ? "-" : "A", start, users[i].user, users[i].sms_group,
+                              sms_sent ? "0.03" : "0", sms_sent ? "A" : "-", start);
+    }
+    write_file(sends, text);
+    const char *events = "user_id,ts,event\n"
+                         "t1,2026-02-25,login\nt2,2026-02-25,login\nt3,2026-02-25,login\n"
+                         "t4,2026-02-25,login\nc1,2026-02-25,login\nc2,2026-02-25,login\n"
+                         "t1,2026-03-01T15:00:00Z,login\n"
+                         "c1,2026-03-01T12:00:00Z,login\n"
+                         "t2,2026-03-02T12:00:00Z,login\n"
+                         "t3,2026-03-02T20:00:00Z,login\n"
+                         "t2,2026-03-05T12:00:00Z,login\n";
+    snprintf(text, sizeof text, "%sz,2026-04-15,login\n", events);
+    write_file(log, text);
+    write_file(clicks, "user_id,ts,event\nt1,2026-03-01T10:00:00Z,click\n");
+    const char *logs[] = { log }, *click_logs[] = { clicks };
+    lapse_campaign_eval_options o = LAPSE_CAMPAIGN_EVAL_OPTIONS_INIT;
+    lapse_campaign_report *r = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_campaign_eval(&r, sends, logs, 1, click_logs, 1, &o, &err), LAPSE_OK);
+    assert_true(r->sequence);
+    assert_int_equal(r->n_rows, 3);
+    const lapse_campaign_row *push = &r->rows[0], *sms = &r->rows[1], *all = &r->rows[2];
+    assert_string_equal(push->channel, "push");
+    assert_int_equal(push->step, 1);
+    assert_int_equal(push->sent, 4);
+    assert_int_equal(push->clicked, 1);
+    assert_int_equal(push->recalled, 1);
+    assert_int_equal(push->recalled_direct, 0);
+    assert_int_equal(push->control, 2);
+    assert_int_equal(push->control_recalled, 1);
+    near(push->cmp.diff, 0.25 - 0.5, 1e-12);
+    assert_true(push->cmp.ci_lo < push->cmp.diff && push->cmp.diff < push->cmp.ci_hi);
+    /* t1 was back before the sms: not sent; t2 and t4 were; t3 stopped */
+    assert_string_equal(sms->channel, "sms");
+    assert_int_equal(sms->step, 2);
+    assert_int_equal(sms->sent, 2);
+    assert_int_equal(sms->recalled, 1);
+    assert_int_equal(sms->recalled_direct, 1);
+    assert_int_equal(sms->clicked, 0);
+    near(sms->cost, 0.06, 1e-12);
+    assert_int_equal(sms->control, 1);
+    assert_int_equal(sms->control_recalled, 1);
+    /* t2 came back 3 days after the sms's recall too: kept at 7 days */
+    assert_int_equal(sms->retention_n[0], 1);
+    assert_int_equal(sms->retained[0], 1);
+    /* the whole sequence: t1, t2, t3 back within it, t4 not; c1 of 2 */
+    assert_int_equal(all->step, 0);
+    assert_int_equal(all->sent, 4);
+    assert_int_equal(all->recalled, 3);
+    near(all->cost, 0.06, 1e-12);
+    assert_int_equal(all->control, 2);
+    assert_int_equal(all->control_recalled, 1);
+    lapse_campaign_report_free(r);
+
+    /* A log that ends before the sms's window: those touches are censored,
+     * the push rows still measured. */
+    snprintf(text, sizeof text, "%.*sz,2026-03-02T11:00:00Z,login\n",
+             (int)(strstr(events, "t2,2026-03-02T12") - events), events);
+    write_file(log, text);
+    r = NULL;
+    assert_int_equal(lapse_campaign_eval(&r, sends, logs, 1, NULL, 0, &o, &err), LAPSE_OK);
+    assert_int_equal(r->rows[0].sent, 4);
+    assert_int_equal(r->rows[1].censored, 2);
+    assert_int_equal(r->rows[1].control_censored, 1);
+    assert_int_equal(r->rows[1].sent, 0);
+    assert_int_equal(r->rows[0].recalled_direct, -1);
+    assert_true(r->censored > 0);
+    lapse_campaign_report_free(r);
+
+    /* Touches out of order: an error at the later line. */
+    write_file(sends, "user_id,channel,sent_at,group,cost,variant,step,start\n"
+                      "u,push,2026-03-01T09:00:00Z,control,0,-,1,2026-03-01T09:00:00Z\n"
+                      "u,sms,2026-03-02T09:00:00Z,treatment,0,A,2,2026-03-01T09:00:00Z\n");
+    r = NULL;
+    assert_int_equal(lapse_campaign_eval(&r, sends, logs, 1, NULL, 0, &o, &err),
+                     LAPSE_ERR_FORMAT);
+    assert_int_equal(err.line, 3);
+    assert_non_null(strstr(err.message, "no treatment after control"));
+    unlink(sends);
+    unlink(log);
+    unlink(clicks);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -832,7 +945,7 @@ int main(void)
         cmocka_unit_test(channel_conditions), cmocka_unit_test(channel_overrides),
         cmocka_unit_test(channel_file),      cmocka_unit_test(plan_capacity),
         cmocka_unit_test(sequence_parse),    cmocka_unit_test(plan_sequence),
-        cmocka_unit_test(next_touches),
+        cmocka_unit_test(next_touches),      cmocka_unit_test(eval_sequence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,7 +44,11 @@
  * gains a step column (1-based, in the sequence as given) and a start
  * column (the user's send time, where offsets count from) and has a row per
  * touch, control users' too (cost 0: they are not sent); expected_value is
- * the step's share r_k u_k x worth.
+ * the step's share r_k u_k x worth. To measure what each later step adds,
+ * step_holdout stops a share of the treatment users before each step after
+ * their first (seeded by user and step): that touch and the user's later
+ * ones become control rows, not sent (group is per touch). The budget
+ * counts the sequences in full.
  *
  * Eval (lapse_campaign_eval) reads a send list (columns user_id, channel,
  * sent_at, group, cost, variant by name; others ignored) and the event log
@@ -61,6 +65,23 @@
  * A send before the log's first day is an error; a send whose window closes
  * after the last event is censored: left out of every count and rate, and
  * counted per row (censored, control_censored) and in the report.
+ *
+ * A sequence plan (columns step and start, lapse_campaign_plan with steps)
+ * is measured per step, channel and variant. A user's return is their first
+ * key event at or after the sequence's start. Touch k at t_k has the window
+ * [t_k, e_k), e_k = min(t_k + window, the user's next touch time): a
+ * treatment touch is sent when its user has not returned before t_k, and
+ * recalls when the return falls in its window (recall goes to the last
+ * touch before the return; a click is a click-log row in the window, and a
+ * recall without one is "direct"). A control touch whose user had not
+ * returned before t_k, and whose user's touch before it (if any) was sent,
+ * is stopping before step k: its recalls in the same window make the
+ * comparison, so each row's uplift is what step k adds over stopping before
+ * it (for a first step, over the control group). A touch whose window
+ * closes after the log's last event is censored. The "all" row (step 0) is
+ * the whole sequence: treatment users (first touch sent) against control
+ * users, recalled from the start to their last touch's time + window. The
+ * report gains the columns step and recalled_without_click.
  *
  * Statistics per channel and variant, treatment vs the channel's control:
  * the difference of recall rates with Newcombe's hybrid score interval
@@ -175,10 +196,11 @@ typedef struct {
     size_t n_variants;
     const lapse_campaign_step *steps; /* a touch sequence per user; NULL = one message */
     size_t n_steps;                   /* 1..LAPSE_SEQUENCE_MAX with steps */
+    double step_holdout;              /* share stopped before each later step, 0..0.9 */
 } lapse_campaign_plan_options;
 
 #define LAPSE_CAMPAIGN_PLAN_OPTIONS_INIT                                                         \
-    { 0, NULL, 1.5, 1.0, 0.1, 1, -1, NULL, 0, NULL, 0 }
+    { 0, NULL, 1.5, 1.0, 0.1, 1, -1, NULL, 0, NULL, 0, 0 }
 
 typedef struct {
     int64_t users;                        /* rows in the scored file */
@@ -187,6 +209,7 @@ typedef struct {
     int64_t control[LAPSE_CHANNELS_MAX];  /* of them, held out */
     int64_t skipped_steps;                /* sequence steps of chosen users left out: the
                                              channel's condition fails for the user */
+    int64_t held_out_steps;               /* treatment sequences stopped early (step_holdout) */
     int64_t capacity_blocked;             /* steps not taken because a channel's day was full */
     double spend;                         /* cost of the treatment sends */
     double chosen_cost;                   /* cost of all chosen, <= budget */
@@ -234,7 +257,8 @@ typedef struct {
  *   user_id,channel,step,sent_at,cost,variant
  * every treatment touch with since < sent_at <= now whose user has no key
  * event from the sequence's start up to now (a user who came back gets
- * nothing more). Control users get none. Touches due after the log's last
+ * nothing more). Control touches (control users', and those of sequences
+ * stopped by the step holdout) are never written. Touches due after the log's last
  * event are written, counted and warned about: the log cannot show a
  * return just before them. Errors name the file, line and column: a
  * malformed row, an unknown channel, a plan without the step column, a
@@ -272,6 +296,9 @@ typedef struct {
     double mde;
     int64_t retention_n[2], retained[2]; /* [0]: 7 days, [1]: 30 days */
     int64_t censored, control_censored;  /* sends left out: window past the log */
+    int step;                            /* sequences: 1-based; 0 for the whole sequence */
+    int64_t recalled_direct;             /* sequences: recalled without a click (-1: no
+                                            click logs) */
 } lapse_campaign_row;
 
 typedef struct {
@@ -283,6 +310,7 @@ typedef struct {
     int64_t log_events;
     int64_t log_first, log_end; /* [midnight of the first event's day, last event + 1 s) */
     int64_t censored;           /* sends whose window closes after the last event */
+    int sequence;               /* a sequence plan: rows per step (step, recalled_direct) */
 } lapse_campaign_report;
 
 /* Measures the send list against the logs (click_paths may be NULL with

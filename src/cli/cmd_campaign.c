@@ -117,6 +117,9 @@ static const cli_opt plan_options[] = {
     CLI_OPT_STRING(0, "sequence", "SPEC", &sequence,
                    "a touch sequence per user instead of one message, e.g.\n"
                    "push@0h,sms@24h,phone@48h (hours after the send time)"),
+    CLI_OPT_DOUBLE(0, "step-holdout", "F", &plan.step_holdout, 0, 0.9,
+                   "share of treatment sequences stopped before each later\n"
+                   "step, to measure what it adds (default 0)"),
     { .kind = CLI_OPT_FLAG, .short_name = 'q', .long_name = "quiet", .dest = &quiet,
       .size = sizeof quiet, .imax = 1, .hidden = 1 },
     { .kind = CLI_OPT_HELP_KIND, .short_name = 'h', .long_name = "help", .hidden = 1 },
@@ -253,8 +256,8 @@ static void usage(FILE *out)
     fprintf(out,
             "\n"
             "next: the touches of a sequence plan due now (since < sent_at <= now) for\n"
-            "treatment users with no key event since the sequence started; control users get\n"
-            "none. Run it every few hours with --since the previous run. Writes\n"
+            "treatment users with no key event since the sequence started; control\n"
+            "users get none. Run it every few hours with --since the previous run. Writes\n"
             "  user_id,channel,step,sent_at,cost,variant\n\n");
     cli_opt_print(out, next_options, 6, 23);
     fprintf(out,
@@ -337,6 +340,9 @@ static int campaign_plan_command(int argc, char **argv)
         if (st.skipped_steps)
             fprintf(stderr, "lapse: %lld sequence steps skipped: the user may not get the "
                     "channel\n", (long long)st.skipped_steps);
+        if (st.held_out_steps)
+            fprintf(stderr, "lapse: %lld treatment sequences stopped early to measure their "
+                    "later steps\n", (long long)st.held_out_steps);
         if (st.capacity_blocked)
             fprintf(stderr, "lapse: %lld choices left out because a channel's day was full\n",
                     (long long)st.capacity_blocked);
@@ -365,7 +371,10 @@ static void print_eval_summary(const lapse_campaign_report *report)
             (long long)report->unknown_users, (long long)report->log_events);
     for (size_t i = 0; i < report->n_rows; i++) {
         const lapse_campaign_row *r = &report->rows[i];
-        fprintf(stderr, "lapse:   %-12s %-4s sent %lld, recalled %.2f%% vs control %.2f%% "
+        fputs("lapse:   ", stderr);
+        if (report->sequence)
+            fprintf(stderr, r->step ? "step %d  " : "sequence ", r->step);
+        fprintf(stderr, "%-12s %-4s sent %lld, recalled %.2f%% vs control %.2f%% "
                 "(n %lld): uplift %+.2f%% [%+.2f%%, %+.2f%%], p %.3g, SRM p %.3g",
                 r->channel, r->variant, (long long)r->sent, 100 * r->cmp.rate_t,
                 100 * r->cmp.rate_c, (long long)r->control, 100 * r->cmp.diff,

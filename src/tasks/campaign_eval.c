@@ -16,11 +16,13 @@
 #define DAY INT64_C(86400)
 #define RETENTION_END (31 * DAY) /* last retention period ends 31 days after the recall */
 
-enum { COL_USER, COL_CHANNEL, COL_SENT, COL_GROUP, COL_COST, COL_VARIANT, N_COLS };
+enum { COL_USER, COL_CHANNEL, COL_SENT, COL_GROUP, COL_COST, COL_VARIANT, COL_STEP, COL_START,
+       N_COLS };
 
+/* step and start: a sequence plan, a row per touch */
 static const campaign_column eval_columns[N_COLS] = {
-    { "user_id", 1 }, { "channel", 1 }, { "sent_at", 1 },
-    { "group", 1 },   { "cost", 1 },    { "variant", 1 },
+    { "user_id", 1 }, { "channel", 1 }, { "sent_at", 1 }, { "group", 1 },
+    { "cost", 1 },    { "variant", 1 }, { "step", 0 },    { "start", 0 },
 };
 
 typedef struct {
@@ -41,9 +43,45 @@ typedef struct {
     lapse_strmap *users, *variants;
     send *sends;
     size_t n, cap;
+    campaign_touch *touches; /* a sequence plan's rows */
+    size_t n_touches, cap_touches;
     int64_t duplicates;
     int sent_col; /* position of sent_at, for range errors */
 } eval_state;
+
+/* A row of a sequence plan: a touch, of which a user has several. */
+static int sequence_row(eval_state *s, const send *row, uint32_t user, const char *const *f,
+                        const size_t *len, const int *col, int64_t line, lapse_error *err)
+{
+    if (!f[COL_START])
+        return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_STEP], -1,
+                               "a sequence plan (a step column) needs a start column");
+    campaign_touch t = { .sent_at = row->sent_at, .line = line, .cost = row->cost,
+                         .user = user, .variant = row->variant, .channel = row->channel };
+    char *end;
+    errno = 0;
+    const long step = strtol(f[COL_STEP], &end, 10);
+    if (errno || end == f[COL_STEP] || *end || step < 1 || step > LAPSE_SEQUENCE_MAX)
+        return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_STEP], -1,
+                               "bad step \"%s\": 1 to %d", f[COL_STEP], LAPSE_SEQUENCE_MAX);
+    t.step = (int)step;
+    if (lapse_time_parse(&t.start, f[COL_START], len[COL_START]) != LAPSE_OK ||
+        t.start > t.sent_at)
+        return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_START], -1,
+                               "bad start \"%s\": the time the sequence starts, at or before "
+                               "sent_at",
+                               f[COL_START]);
+    if (s->n_touches == s->cap_touches) {
+        const size_t cap = s->cap_touches ? 2 * s->cap_touches : 1024;
+        campaign_touch *grown = realloc(s->touches, cap * sizeof *grown);
+        if (!grown)
+            return lapse_error_set(err, LAPSE_ERR_NOMEM, s->path, 0, 0, -1, "out of memory");
+        s->touches = grown;
+        s->cap_touches = cap;
+    }
+    s->touches[s->n_touches++] = t;
+    return LAPSE_OK;
+}
 
 static int eval_row(void *user, const char *const *f, const size_t *len, const int *col,
                     int64_t line, lapse_error *err)
@@ -91,6 +129,8 @@ static int eval_row(void *user, const char *const *f, const size_t *len, const i
     const int64_t id = lapse_strmap_intern(s->users, f[COL_USER], len[COL_USER], &added);
     if (id < 0)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, s->path, 0, 0, -1, "out of memory");
+    if (f[COL_STEP])
+        return sequence_row(s, &row, (uint32_t)id, f, len, col, line, err);
     if (!added) {
         const send *first = &s->sends[id];
         if (first->channel == row.channel && first->sent_at == row.sent_at &&
@@ -234,13 +274,21 @@ static void finish_row(lapse_campaign_row *row, const char *channel, const char 
     row->control_recalled = x_c;
     row->censored = t->censored;
     row->control_censored = cen_c;
-    lapse_compare_proportions(&row->cmp, t->recalled, t->sent, x_c, n_c);
-    lapse_srm(&row->srm_chi2, &row->srm_p, n_c, n_c + channel_sent, control);
-    row->mde = lapse_mde(n_c > 0 ? (double)x_c / (double)n_c : NAN, t->sent, n_c);
+    campaign_row_stats(row, channel_sent, control);
     for (int p = 0; p < 2; p++) {
         row->retention_n[p] = t->ret_n[p];
         row->retained[p] = t->ret_k[p];
     }
+}
+
+void campaign_row_stats(lapse_campaign_row *row, int64_t channel_sent, double share)
+{
+    const int64_t n_c = row->control, x_c = row->control_recalled;
+    lapse_compare_proportions(&row->cmp, row->recalled, row->sent, x_c, n_c);
+    row->srm_chi2 = row->srm_p = NAN;
+    if (share > 0)
+        lapse_srm(&row->srm_chi2, &row->srm_p, n_c, n_c + channel_sent, share);
+    row->mde = lapse_mde(n_c > 0 ? (double)x_c / (double)n_c : NAN, row->sent, n_c);
 }
 
 /* Reads the log, keeping the key events of listed users, then the click log
@@ -449,6 +497,12 @@ int lapse_campaign_eval(lapse_campaign_report **out, const char *sends_path,
     status = campaign_csv_read(sends_path, eval_columns, N_COLS, eval_row, &s, err);
     if (status != LAPSE_OK)
         goto done;
+    if (s.n_touches) {
+        status = campaign_sequence_eval(rep, sends_path, s.sent_col, s.touches, s.n_touches,
+                                        s.users, s.variants, s.ch, log_paths, n_logs,
+                                        click_paths, n_clicks, opts, err);
+        goto done;
+    }
     if (s.n == 0) {
         status = lapse_error_set(err, LAPSE_ERR_FORMAT, sends_path, 0, 0, -1, "no sends listed");
         goto done;
@@ -477,6 +531,7 @@ done:
     lapse_strmap_free(s.users);
     lapse_strmap_free(s.variants);
     free(s.sends);
+    free(s.touches);
     free(p.keys);
     free(t.treated);
     free(builtin);
@@ -504,8 +559,9 @@ int lapse_campaign_report_write(FILE *out, const lapse_campaign_report *report)
     fputs("channel,variant,sent,clicked,recalled,recall_rate,total_cost,cost_per_recalled,"
           "control,control_recalled,control_rate,uplift,ci_low,ci_high,p_value,test,srm_chi2,"
           "srm_p,mde,retention_7d_n,retained_7d,retention_30d_n,retained_30d,censored,"
-          "control_censored\n",
+          "control_censored",
           out);
+    fputs(report->sequence ? ",step,recalled_without_click\n" : "\n", out);
     for (size_t i = 0; i < report->n_rows; i++) {
         const lapse_campaign_row *r = &report->rows[i];
         fprintf(out, "%s,%s,%lld,", r->channel, r->variant, (long long)r->sent);
@@ -530,7 +586,13 @@ int lapse_campaign_report_write(FILE *out, const lapse_campaign_report *report)
             put_number(out, r->retention_n[q] ? (double)r->retained[q] / (double)r->retention_n[q]
                                               : NAN);
         }
-        fprintf(out, ",%lld,%lld\n", (long long)r->censored, (long long)r->control_censored);
+        fprintf(out, ",%lld,%lld", (long long)r->censored, (long long)r->control_censored);
+        if (report->sequence) {
+            fprintf(out, ",%d,", r->step);
+            if (r->recalled_direct >= 0)
+                fprintf(out, "%lld", (long long)r->recalled_direct);
+        }
+        fputc('\n', out);
     }
     return ferror(out) ? LAPSE_ERR_IO : LAPSE_OK;
 }

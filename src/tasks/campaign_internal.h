@@ -43,6 +43,29 @@ int campaign_read_logs(const char *const *paths, size_t n, const lapse_category_
                        void *user, int64_t *events, int64_t *first, int64_t *last,
                        lapse_error *err);
 
+/* One touch of a sequence plan as eval reads it. */
+typedef struct {
+    int64_t sent_at, start, line;
+    double cost;
+    uint32_t user;   /* id in the users map */
+    int32_t variant; /* id in the variants map; -1 for a control touch */
+    int channel, step;
+} campaign_touch;
+
+/* Measures a sequence plan's touches (any order) against the logs into
+ * rep (campaign.h, "sequences"); sent_col is sent_at's column, for errors. */
+int campaign_sequence_eval(lapse_campaign_report *rep, const char *path, int sent_col,
+                           campaign_touch *touches, size_t n, const lapse_strmap *users,
+                           const lapse_strmap *variants, const lapse_channel_table *ch,
+                           const char *const *log_paths, size_t n_logs,
+                           const char *const *click_paths, size_t n_clicks,
+                           const lapse_campaign_eval_options *opts, lapse_error *err);
+
+/* The statistics of a report row: treatment x of n against control x_c of
+ * n_c, the SRM check against the planned control share (NAN when share is
+ * not positive) and the minimum detectable uplift. */
+void campaign_row_stats(lapse_campaign_row *row, int64_t channel_sent, double share);
+
 /* A 64-bit mix of a user id and the seed: the order control and variants
  * are drawn in, independent of row order. */
 uint64_t campaign_user_hash(uint64_t seed, const char *user_id, size_t len);

@@ -32,7 +32,8 @@ typedef struct {
     int64_t last_sent;   /* the user's latest touch so far, for the order check */
     int64_t last_step;   /* the step number of the user's latest row, for the order check */
     int64_t returned_at; /* the first key event at or after start; INT64_MAX: none */
-    unsigned char control;
+    unsigned char control;      /* the first touch is control: a control user */
+    unsigned char last_control; /* the latest touch so far is */
 } next_user;
 
 typedef struct {
@@ -107,18 +108,20 @@ static int next_row(void *arg, const char *const *f, const size_t *len, const in
             s->per_user = grown;
             s->cap_users = cap;
         }
-        s->per_user[id] = (next_user){ start, t.sent_at, 0, INT64_MAX, t.control };
+        s->per_user[id] = (next_user){ start, t.sent_at, 0, INT64_MAX, t.control, t.control };
     }
     next_user *u = &s->per_user[id];
-    /* A user's touches come in step order, each after the one before, in one
-     * group from one start. */
+    /* A user's touches come in step order, each after the one before, from
+     * one start; a sequence stopped (control) does not resume. */
     if (t.step <= u->last_step || t.sent_at < u->last_sent || start != u->start ||
-        t.control != u->control)
+        (u->last_control && !t.control))
         return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_STEP], -1,
                                "step %d of user \"%s\" does not follow their step %lld (a "
-                               "later step, a later time, the same start and group)",
+                               "later step, a later time, the same start; no treatment after "
+                               "control)",
                                t.step, f[COL_USER], (long long)u->last_step);
     u->last_step = t.step;
+    u->last_control = t.control;
     u->last_sent = t.sent_at;
     if (s->n == s->cap) {
         const size_t cap = s->cap ? 2 * s->cap : 1024;

@@ -202,6 +202,9 @@ int lapse_campaign_plan_check(const lapse_campaign_plan_options *o, lapse_error 
                                    "sequence step %zu is not after the step before it: a "
                                    "sequence cannot go back in time",
                                    k + 1);
+    if (!(o->step_holdout >= 0 && o->step_holdout <= 0.9))
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "step holdout must be in 0..0.9");
     if (o->variants && (o->n_variants < 1 || o->n_variants > 26))
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "1 to 26 variants");
     for (size_t v = 0; o->variants && v < o->n_variants; v++) {
@@ -558,11 +561,10 @@ done:
  * t, worth value (number: the sequence step, 1-based, or 0 without one;
  * then the sequence's start follows). */
 static void write_send(FILE *out, const plan *pl, size_t k, const char *const *variants,
-                       int channel, int64_t t, double value, size_t number)
+                       int channel, int64_t t, double value, size_t number, int treat)
 {
     const size_t i = pl->chosen[k];
     const scored_user *u = &pl->r.rows[i];
-    const int treat = pl->variant[k] >= 0;
     size_t len, tlen;
     const char *id = lapse_strmap_key(pl->r.users, (int64_t)i, &len);
     const char *tier = lapse_strmap_key(pl->r.tiers, u->risk, &tlen);
@@ -591,7 +593,8 @@ static void write_user(FILE *out, const plan *pl, size_t k, const char *const *v
     const int treat = pl->variant[k] >= 0;
     const int64_t t = send_time(u, o);
     if (bought_option->channel != SEQUENCE) {
-        write_send(out, pl, k, variants, bought_option->channel, t, bought_option->value, 0);
+        write_send(out, pl, k, variants, bought_option->channel, t, bought_option->value, 0,
+                   treat);
         st->chosen[bought_option->channel]++;
         st->control[bought_option->channel] += !treat;
         return;
@@ -599,17 +602,28 @@ static void write_user(FILE *out, const plan *pl, size_t k, const char *const *v
     const unsigned mask = sequence_steps(u, o);
     const double worth = u->var + u->p * o->base_value;
     double reach = 1;
+    size_t len;
+    const char *id = lapse_strmap_key(pl->r.users, (int64_t)i, &len);
+    int sending = treat, first = 1;
     for (size_t s = 0; s < o->n_steps; s++) {
         const int c = o->steps[s].channel;
         if (!(mask >> s & 1)) {
             st->skipped_steps++;
             continue;
         }
+        /* a share of the users still in the sequence stops before each later step */
+        const uint64_t h = campaign_user_hash(o->seed ^ (0x5eed0000u + s), id, len);
+        if (sending && !first && (double)(h >> 11) * 0x1p-53 < o->step_holdout) {
+            sending = 0;
+            st->held_out_steps++;
+        }
+        first = 0;
         const double up = step_uplift(pl->r.ch, u, c, o);
-        write_send(out, pl, k, variants, c, t + o->steps[s].offset, reach * up * worth, s + 1);
+        write_send(out, pl, k, variants, c, t + o->steps[s].offset, reach * up * worth, s + 1,
+                   sending);
         reach *= 1 - up;
         st->chosen[c]++;
-        st->control[c] += !treat;
+        st->control[c] += !sending;
     }
 }
 

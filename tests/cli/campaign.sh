@@ -120,6 +120,19 @@ grep -q "warning: 1 touches are due after the log's last event (2026-03-02T12:00
     --sequence push@0h,sms@24h,phone@48h -o seq_c.csv seq_scored.csv
 "$LAPSE_BIN" campaign next --plan seq_c.csv --now 2026-03-03T12:00:00Z -o due_c.csv seq_log.csv 2> err.txt
 [ "$(wc -l < due_c.csv)" -eq 1 ] && grep -q 'control touches held back' err.txt || fail "control got touches: $(cat due_c.csv)"
+# eval of the sequence: a row per step and channel, recall to the last touch
+printf 'user_id,ts,event\nu1,2026-02-25,login\nu2,2026-02-25,login\nu3,2026-02-25,login\nu3,2026-03-01T15:00:00Z,login\nu2,2026-03-02T10:00:00Z,login\nz,2026-04-15,login\n' > seq_after.csv
+"$LAPSE_BIN" campaign eval --sends seq.csv -o seq_report.csv seq_after.csv 2> err.txt
+head -1 seq_report.csv | grep -q ',censored,control_censored,step,recalled_without_click$' || fail "sequence report header"
+[ "$(cut -d, -f1,3,5,26 seq_report.csv | tail -n +2 | tr '\n' ' ')" = "push,2,1,1 sms,1,1,2 phone,1,0,3 all,3,2,0 " ] ||
+    fail "sequence report: $(cat seq_report.csv)"
+grep -q 'step 2  sms' err.txt || fail "sequence summary: $(cat err.txt)"
+# a step holdout stops some sequences before their later steps: control rows
+"$LAPSE_BIN" campaign plan --budget 100 --control 0 --step-holdout 0.9 --seed 4 --uplift push=0.03,sms=0.02 \
+    --send-at 2026-03-01T09:00:00Z --sequence push@0h,sms@24h,phone@48h -o seq_h.csv seq_scored.csv 2> err.txt
+grep -q 'sequences stopped early' err.txt || fail "holdout summary: $(cat err.txt)"
+grep -q ',control,0,-,.*,[23],2026' seq_h.csv || fail "no held-out step: $(cat seq_h.csv)"
+
 # bad sequences: exit 2 with the reason
 expect_usage() { set +e; "$LAPSE_BIN" campaign plan -q --budget 100 "$@" -o out_seq.csv seq_scored.csv 2> err.txt; rc=$?; set -e
     [ $rc -eq 2 ] || fail "plan $* exited $rc"; }
