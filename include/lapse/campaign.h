@@ -341,11 +341,17 @@ typedef struct {
     double control;                    /* share, 0.01..0.9 */
     int variants;                      /* 1..8, named A, B, ... with the same uplift */
     int64_t window;                    /* seconds */
+    /* A touch sequence instead of one message (channels of the built-in
+     * table), with a planted uplift per step and a step holdout as plan's. */
+    const lapse_campaign_step *steps;  /* NULL = one message per user */
+    size_t n_steps;
+    double step_uplift[LAPSE_SEQUENCE_MAX];
+    double step_holdout;               /* 0..0.9 */
 } lapse_campaign_sim_options;
 
 #define LAPSE_CAMPAIGN_SIM_OPTIONS_INIT                                                         \
     { 1, 20000, INT64_C(1772323200) /* 2026-03-01 */, { 0.02, 0.04, 0.08, 0.15, 0.0 },          \
-      { 0.15, 0.08, 0.04 }, 0.1, 1, 86400 }
+      { 0.15, 0.08, 0.04 }, 0.1, 1, 86400, NULL, 0, { 0 }, 0 }
 
 int lapse_campaign_sim_check(const lapse_campaign_sim_options *opts, lapse_error *err);
 
@@ -358,8 +364,16 @@ int lapse_campaign_sim_check(const lapse_campaign_sim_options *opts, lapse_error
  *   clicks.csv  clicks on messages (treatment only)
  *   truth.csv   channel,variant,uplift
  * Channels and risk tiers are drawn uniformly; control is stratified by
- * channel and tier as in plan. Returns 0, LAPSE_ERR_ARG, LAPSE_ERR_IO or
- * LAPSE_ERR_NOMEM. */
+ * channel and tier as in plan.
+ * With steps, sends.csv is a sequence plan (a row per touch, columns step
+ * and start, every user gets every step) and truth.csv is
+ * step,channel,variant,uplift. Control is stratified by tier; a treatment
+ * sequence stops before each later step with probability step_holdout.
+ * Touch k's window is [t_k, e_k), e_k = min(t_k + window, t_{k+1}) (as eval
+ * reads it): a user not back by t_k returns in it (uniformly) with
+ * probability base[tier] + step_uplift[k] when the touch is sent, base[tier]
+ * when not, and nowhere between e_k and t_{k+1}.
+ * Returns 0, LAPSE_ERR_ARG, LAPSE_ERR_IO or LAPSE_ERR_NOMEM. */
 int lapse_campaign_simulate(const char *dir, const lapse_campaign_sim_options *opts,
                             lapse_error *err);
 

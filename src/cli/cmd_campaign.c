@@ -528,7 +528,7 @@ int cmd_campaign(int argc, char **argv)
 /* ---- simulate --campaign ---- */
 
 static lapse_campaign_sim_options sim = LAPSE_CAMPAIGN_SIM_OPTIONS_INIT;
-static const char *dir;
+static const char *dir, *sim_step_uplift;
 
 static const cli_opt sim_options[] = {
     /* What sent the command here (cmd_simulate): accepted, nothing to store. */
@@ -549,6 +549,15 @@ static const cli_opt sim_options[] = {
                 "treatment variants A, B, ... with the same uplift (default 1)"),
     CAMPAIGN_OPT("window", "HOURS", &sim.window, parse_hours, 1, 168,
                  "recall window (default 24)"),
+    CLI_OPT_STRING(0, "sequence", "SPEC", &sequence,
+                   "a touch sequence per user (as campaign plan's), e.g.\n"
+                   "push@0h,sms@24h,phone@48h"),
+    CLI_OPT_STRING(0, "step-uplift", "U1,U2", &sim_step_uplift,
+                   "planted uplift of each step over stopping before it\n"
+                   "(default 0.03 each)"),
+    CLI_OPT_DOUBLE(0, "step-holdout", "F", &sim.step_holdout, 0, 0.9,
+                   "share of treatment sequences stopped before each later\n"
+                   "step (default 0)"),
     CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no summary"),
     CLI_OPT_HELP,
     CLI_OPT_END,
@@ -578,6 +587,26 @@ int cmd_campaign_simulate(int argc, char **argv)
     if (!dir)
         return cli_usage_error(name, "-o DIR is required");
     lapse_error err = LAPSE_ERROR_INIT;
+    if (sim_step_uplift && !sequence)
+        return cli_usage_error(name, "--step-uplift needs --sequence");
+    if (sequence) {
+        lapse_channel_table_default(&channels);
+        if (lapse_campaign_sequence_parse(steps, &sim.n_steps, sequence, &channels, &err) !=
+            LAPSE_OK)
+            return cli_usage_error(name, "--sequence: %s", err.message);
+        sim.steps = steps;
+        for (size_t k = 0; k < sim.n_steps; k++)
+            sim.step_uplift[k] = 0.03;
+        const char *p = sim_step_uplift;
+        for (size_t k = 0; p && k < sim.n_steps; k++) {
+            char *end;
+            sim.step_uplift[k] = strtod(p, &end);
+            if (end == p || *end != (k + 1 < sim.n_steps ? ',' : '\0'))
+                return cli_usage_error(name, "--step-uplift needs %zu numbers, one a step",
+                                       sim.n_steps);
+            p = end + 1;
+        }
+    }
     if (lapse_campaign_sim_check(&sim, &err) != LAPSE_OK)
         return cli_usage_error(name, "%s", err.message);
     if (cli_make_folder(dir, &err) != LAPSE_OK ||

@@ -34,6 +34,27 @@ awk -F, 'NR > 1 && !($19 > 0) { exit 1 }' report.csv || fail "mde"
     --uplift sms_email=0.03,push_feature=0.05,coupon=0.1,phone=0.2,community=-0.02 --variants 2
 cmp sim/events.csv sim2/events.csv && cmp sim/sends.csv sim2/sends.csv || fail "simulate is not reproducible"
 
+# Sequences in the simulator: each step's planted uplift (over stopping
+# before it) inside its interval; the same seed gives the same bytes.
+"$LAPSE_BIN" simulate --campaign -q -o simseq --users 20000 --seed 5 --control 0.2 \
+    --sequence push@0h,sms@24h,phone@48h --step-uplift 0.03,0.05,0.1 --step-holdout 0.3
+"$LAPSE_BIN" campaign eval -q --sends simseq/sends.csv --clicks simseq/clicks.csv --control 0.2 \
+    -o seq_sim_report.csv simseq/events.csv
+awk -F, 'NR == FNR { if (FNR > 1) truth[$1] = $4; next }
+         FNR > 1 && $1 != "all" {
+             n++
+             if (!($13 <= truth[$26] && truth[$26] <= $14)) { print "step " $26 ": " truth[$26] " outside [" $13 ", " $14 "]"; bad = 1 }
+             if ($27 == "" || $27 + 0 > $5 + 0) { print "step " $26 ": recalled without click " $27; bad = 1 }
+         }
+         END { exit bad || n != 3 }' simseq/truth.csv seq_sim_report.csv || fail "planted step uplift outside its interval"
+"$LAPSE_BIN" simulate --campaign -q -o simseq2 --users 20000 --seed 5 --control 0.2 \
+    --sequence push@0h,sms@24h,phone@48h --step-uplift 0.03,0.05,0.1 --step-holdout 0.3
+cmp simseq/events.csv simseq2/events.csv && cmp simseq/sends.csv simseq2/sends.csv || fail "sequence simulation is not reproducible"
+set +e
+"$LAPSE_BIN" simulate --campaign -q -o simbad --sequence push@0h,sms@24h --step-uplift 0.03 2> err.txt; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q 'step-uplift needs 2 numbers' err.txt || fail "short --step-uplift ($rc): $(cat err.txt)"
+
 # plan -> eval: the send list plan writes is what eval reads.
 cat > scored.csv <<'EOF'
 user_id,asof,p_churn,risk_tier,segment,days_silent,value_tier,value_at_risk,reason_1,reason_2,reason_3,action,label
