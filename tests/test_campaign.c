@@ -714,6 +714,21 @@ static void plan_sequence(void **state)
     assert_int_equal(st.chosen[LAPSE_CHANNEL_PHONE], 1);
     assert_int_equal(st.capacity_blocked, 2);
     assert_non_null(strstr(read_all(out), "v3,phone,2026-03-03T09:00:00Z,"));
+    /* With the app, a full phone day drops only v1's call (v2, worth 100.6 x 0.97 x
+     * 0.225 = 21.9559 for the call, comes first): v1's push stays. */
+    write_file(in, "user_id,asof,p_churn,risk_tier,value_tier,value_at_risk,action,has_app\n"
+                   "v1,2026-03-01,0.5,high,high,100,phone,1\n"
+                   "v2,2026-03-01,0.6,high,high,100,phone,1\n");
+    assert_int_equal(lapse_campaign_plan(in, out, &o, &st, &err), LAPSE_OK);
+    assert_int_equal(st.chosen[LAPSE_CHANNEL_PHONE], 1);
+    assert_int_equal(st.capacity_dropped_steps, 1);
+    assert_int_equal(st.capacity_blocked, 0);
+    assert_string_equal(
+        read_all(out),
+        "user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier,step,start\n"
+        "v1,push,2026-03-01T09:00:00Z,treatment,0,A,3.015,high,1,2026-03-01T09:00:00Z\n"
+        "v2,push,2026-03-01T09:00:00Z,treatment,0,A,3.018,high,1,2026-03-01T09:00:00Z\n"
+        "v2,phone,2026-03-03T09:00:00Z,treatment,2,A,21.9559,high,3,2026-03-01T09:00:00Z\n");
     /* A sequence that needs a channel with no capacity at all: an error. */
     assert_int_equal(lapse_channel_table_set(&t, LAPSE_CHANNEL_CAPACITY, "phone=0", &err),
                      LAPSE_OK);

@@ -40,7 +40,9 @@
  * reaches, and reaches r_k = (1 - u_1) ... (1 - u_{k-1}) of the users, so
  * the sequence's expected value is sum_k r_k u_k x worth, and its expected
  * cost, which the budget counts, sum_k r_k cost_k. Capacities count every
- * scheduled touch on its own UTC day, as if each were sent. The send list
+ * scheduled touch on its own UTC day, as if each were sent: a step whose
+ * channel's day is full is left out of the user's sequence (counted), and a
+ * sequence none of whose steps has room is not taken. The send list
  * gains a step column (1-based, in the sequence as given) and a start
  * column (the user's send time, where offsets count from) and has a row per
  * touch, control users' too (cost 0: they are not sent); expected_value is
@@ -210,7 +212,10 @@ typedef struct {
     int64_t skipped_steps;                /* sequence steps of chosen users left out: the
                                              channel's condition fails for the user */
     int64_t held_out_steps;               /* treatment sequences stopped early (step_holdout) */
-    int64_t capacity_blocked;             /* steps not taken because a channel's day was full */
+    int64_t capacity_blocked;             /* choices not taken because a channel's day was
+                                             full */
+    int64_t capacity_dropped_steps;       /* sequence steps left out of chosen users' sequences
+                                             because their channel's day was full */
     double spend;                         /* cost of the treatment sends */
     double chosen_cost;                   /* cost of all chosen, <= budget */
     double expected_value;                /* expected recalled value of the treatment sends */

@@ -343,6 +343,9 @@ static int campaign_plan_command(int argc, char **argv)
         if (st.held_out_steps)
             fprintf(stderr, "lapse: %lld treatment sequences stopped early to measure their "
                     "later steps\n", (long long)st.held_out_steps);
+        if (st.capacity_dropped_steps)
+            fprintf(stderr, "lapse: %lld sequence steps left out: their channel's day was "
+                    "full\n", (long long)st.capacity_dropped_steps);
         if (st.capacity_blocked)
             fprintf(stderr, "lapse: %lld choices left out because a channel's day was full\n",
                     (long long)st.capacity_blocked);
@@ -365,9 +368,10 @@ static int write_report(const lapse_campaign_report *report, lapse_error *err)
 
 static void print_eval_summary(const lapse_campaign_report *report)
 {
-    fprintf(stderr, "lapse: %lld sends (%lld duplicate rows, %lld users not in the log), "
+    fprintf(stderr, "lapse: %lld %s (%lld duplicate rows, %lld users not in the log), "
             "%lld log events\n",
-            (long long)report->sends, (long long)report->duplicate_rows,
+            (long long)report->sends, report->sequence ? "touches" : "sends",
+            (long long)report->duplicate_rows,
             (long long)report->unknown_users, (long long)report->log_events);
     for (size_t i = 0; i < report->n_rows; i++) {
         const lapse_campaign_row *r = &report->rows[i];

@@ -337,6 +337,7 @@ typedef struct {
     option *hull;
     size_t *hull_at;
     unsigned char *level; /* per user: the hull point bought, 0 for none */
+    unsigned char *steps_kept; /* per user with a sequence: the steps scheduled, a bit each */
     lapse_strmap *slots;  /* (channel, UTC day) -> index into used */
     int64_t *used;        /* touches scheduled per slot */
     size_t used_cap;
@@ -383,48 +384,59 @@ static int64_t slot(plan *pl, int channel, int64_t day)
     return id;
 }
 
-/* Takes the hull point `to` for user i in place of `from` when every
- * touch it adds has room on its day: 1 taken, 0 blocked by a capacity,
+/* Takes a single channel `to` for user i in place of `from` when it has
+ * room on the send day: 1 taken, 0 blocked by its capacity,
  * LAPSE_ERR_NOMEM. */
-static int take_option(plan *pl, size_t i, const option *to, const option *from)
+static int take_channel(plan *pl, size_t i, const option *to, const option *from)
 {
-    const lapse_campaign_plan_options *o = pl->r.opts;
-    const lapse_channel_table *ch = pl->r.ch;
-    const scored_user *u = &pl->r.rows[i];
-    const int64_t t = send_time(u, o);
-    int channel[LAPSE_SEQUENCE_MAX];
-    int64_t id[LAPSE_SEQUENCE_MAX];
-    size_t n = 0;
-    if (to->channel == SEQUENCE) {
-        const unsigned mask = sequence_steps(u, o);
-        for (size_t k = 0; k < o->n_steps; k++)
-            if (mask >> k & 1) {
-                channel[n] = o->steps[k].channel;
-                id[n++] = slot(pl, o->steps[k].channel, day_of(t + o->steps[k].offset));
-            }
-    } else {
-        channel[n] = to->channel;
-        id[n++] = slot(pl, to->channel, day_of(t));
-    }
+    const int64_t t = send_time(&pl->r.rows[i], pl->r.opts);
+    const int64_t id = slot(pl, to->channel, day_of(t));
     const int64_t was = from->channel >= 0 ? slot(pl, from->channel, day_of(t)) : 0;
-    for (size_t k = 0; k < n; k++)
-        if (id[k] < 0)
-            return LAPSE_ERR_NOMEM;
-    if (was < 0)
+    if (id < 0 || was < 0)
         return LAPSE_ERR_NOMEM;
-    /* touches of one channel on one day within the sequence count together */
-    for (size_t k = 0; k < n; k++) {
-        int64_t need = 0;
-        for (size_t j = 0; j < n; j++)
-            need += id[j] == id[k];
-        const int64_t capacity = ch->channel[channel[k]].capacity;
-        if (capacity >= 0 && pl->used[id[k]] + need > capacity)
-            return 0;
-    }
-    for (size_t k = 0; k < n; k++)
-        pl->used[id[k]]++;
+    const int64_t capacity = pl->r.ch->channel[to->channel].capacity;
+    if (capacity >= 0 && pl->used[id] >= capacity)
+        return 0;
+    pl->used[id]++;
     if (from->channel >= 0)
         pl->used[was]--;
+    return 1;
+}
+
+/* Takes user i's sequence: each step whose channel has room on its day
+ * (a full one is dropped and counted); 1 taken, 0 when no step has room,
+ * LAPSE_ERR_NOMEM. */
+static int take_sequence(plan *pl, size_t i, int64_t *dropped)
+{
+    const lapse_campaign_plan_options *o = pl->r.opts;
+    const scored_user *u = &pl->r.rows[i];
+    const int64_t t = send_time(u, o);
+    const unsigned eligible = sequence_steps(u, o);
+    int64_t id[LAPSE_SEQUENCE_MAX];
+    unsigned kept = 0;
+    for (size_t k = 0; k < o->n_steps; k++) {
+        if (!(eligible >> k & 1))
+            continue;
+        id[k] = slot(pl, o->steps[k].channel, day_of(t + o->steps[k].offset));
+        if (id[k] < 0)
+            return LAPSE_ERR_NOMEM;
+        /* this sequence's earlier touches on the same channel and day count too */
+        int64_t mine = 0;
+        for (size_t j = 0; j < k; j++)
+            mine += (kept >> j & 1) && id[j] == id[k];
+        const int64_t capacity = pl->r.ch->channel[o->steps[k].channel].capacity;
+        if (capacity < 0 || pl->used[id[k]] + mine < capacity)
+            kept |= 1u << k;
+    }
+    if (!kept)
+        return 0;
+    for (size_t k = 0; k < o->n_steps; k++) {
+        if (kept >> k & 1)
+            pl->used[id[k]]++;
+        else if (eligible >> k & 1)
+            ++*dropped;
+    }
+    pl->steps_kept[i] = (unsigned char)kept;
     return 1;
 }
 
@@ -475,7 +487,7 @@ static int collect_steps(step **out, size_t *n_out, plan *pl,
 /* Greedy over the sorted steps: each user climbs their hull while the
  * budget lasts and the step's touches have room on their days. */
 static int spend_budget(plan *pl, const step *steps, size_t n_steps, double budget,
-                        int64_t *blocked)
+                        int64_t *blocked, int64_t *dropped)
 {
     double left = budget;
     for (size_t s = 0; s < n_steps; s++) {
@@ -484,7 +496,9 @@ static int spend_budget(plan *pl, const step *steps, size_t n_steps, double budg
         if (pl->level[t->user] + 1 != t->level || !(t->dc <= left * (1 + 1e-12)))
             continue;
         const option *hull = pl->hull + pl->hull_at[t->user];
-        const int taken = take_option(pl, t->user, &hull[t->level], &hull[t->level - 1]);
+        const int taken = hull[t->level].channel == SEQUENCE
+                              ? take_sequence(pl, t->user, dropped)
+                              : take_channel(pl, t->user, &hull[t->level], &hull[t->level - 1]);
         if (taken < 0)
             return taken;
         if (!taken) {
@@ -499,7 +513,7 @@ static int spend_budget(plan *pl, const step *steps, size_t n_steps, double budg
 
 /* Which message, if any, each user gets within the budget and capacities. */
 static int choose_levels(plan *pl, const lapse_campaign_plan_options *opts, int64_t *blocked,
-                         lapse_error *err)
+                         int64_t *dropped, lapse_error *err)
 {
     const size_t n = pl->r.n;
     step *steps = NULL;
@@ -508,11 +522,12 @@ static int choose_levels(plan *pl, const lapse_campaign_plan_options *opts, int6
     if (status != LAPSE_OK)
         return status;
     pl->level = calloc(n ? n : 1, 1);
+    pl->steps_kept = calloc(n ? n : 1, 1);
     pl->slots = lapse_strmap_create();
-    if (pl->level && pl->slots)
-        status = spend_budget(pl, steps, n_steps, opts->budget, blocked);
+    if (pl->level && pl->steps_kept && pl->slots)
+        status = spend_budget(pl, steps, n_steps, opts->budget, blocked, dropped);
     free(steps);
-    if (!pl->level || !pl->slots || status != LAPSE_OK)
+    if (!pl->level || !pl->steps_kept || !pl->slots || status != LAPSE_OK)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     return LAPSE_OK;
 }
@@ -541,7 +556,7 @@ static int assign_groups(plan *pl, const lapse_campaign_plan_options *opts, int 
         /* a sequence's stratum is its first touch's channel */
         int channel = o->channel;
         if (channel == SEQUENCE)
-            channel = opts->steps[__builtin_ctz(sequence_steps(&pl->r.rows[i], opts))].channel;
+            channel = opts->steps[__builtin_ctz(pl->steps_kept[i])].channel;
         stratum[pl->n_chosen] = (uint32_t)channel * (uint32_t)lapse_strmap_size(pl->r.tiers) +
                                 pl->r.rows[i].risk;
         hash[pl->n_chosen] = campaign_user_hash(opts->seed, id, len);
@@ -599,7 +614,7 @@ static void write_user(FILE *out, const plan *pl, size_t k, const char *const *v
         st->control[bought_option->channel] += !treat;
         return;
     }
-    const unsigned mask = sequence_steps(u, o);
+    const unsigned eligible = sequence_steps(u, o), mask = pl->steps_kept[i];
     const double worth = u->var + u->p * o->base_value;
     double reach = 1;
     size_t len;
@@ -608,7 +623,7 @@ static void write_user(FILE *out, const plan *pl, size_t k, const char *const *v
     for (size_t s = 0; s < o->n_steps; s++) {
         const int c = o->steps[s].channel;
         if (!(mask >> s & 1)) {
-            st->skipped_steps++;
+            st->skipped_steps += !(eligible >> s & 1);
             continue;
         }
         /* a share of the users still in the sequence stops before each later step */
@@ -708,7 +723,7 @@ int lapse_campaign_plan(const char *scored_path, const char *out_path,
     if (status != LAPSE_OK)
         goto done;
     st.users = (int64_t)pl.r.n;
-    status = choose_levels(&pl, opts, &st.capacity_blocked, err);
+    status = choose_levels(&pl, opts, &st.capacity_blocked, &st.capacity_dropped_steps, err);
     if (status != LAPSE_OK)
         goto done;
     status = assign_groups(&pl, opts, n_variants, err);
@@ -724,6 +739,7 @@ done:
     free(pl.hull);
     free(pl.hull_at);
     free(pl.level);
+    free(pl.steps_kept);
     lapse_strmap_free(pl.slots);
     free(pl.used);
     free(builtin);
