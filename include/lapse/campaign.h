@@ -79,11 +79,15 @@
  * returned before t_k, and whose user's touch before it (if any) was sent,
  * is stopping before step k: its recalls in the same window make the
  * comparison, so each row's uplift is what step k adds over stopping before
- * it (for a first step, over the control group). A touch whose window
+ * it (for a first step, over the control group). Touches that open their
+ * user's sequence (compared with the control group) and touches that follow
+ * one (compared with the sequences stopped just before them) are separate
+ * rows, so each compares like with like when some users skip steps. A
+ * touch whose window
  * closes after the log's last event is censored. The "all" row (step 0) is
  * the whole sequence: treatment users (first touch sent) against control
  * users, recalled from the start to their last touch's time + window. The
- * report gains the columns step and recalled_without_click.
+ * report gains the columns step, recalled_without_click and opening.
  *
  * Statistics per channel and variant, treatment vs the channel's control:
  * the difference of recall rates with Newcombe's hybrid score interval
@@ -302,6 +306,10 @@ typedef struct {
     int64_t retention_n[2], retained[2]; /* [0]: 7 days, [1]: 30 days */
     int64_t censored, control_censored;  /* sends left out: window past the log */
     int step;                            /* sequences: 1-based; 0 for the whole sequence */
+    int opening;                         /* sequences: 1 when the touch opens its users'
+                                            sequences (compared with the control group),
+                                            0 when it follows a touch (compared with the
+                                            sequences stopped before it) */
     int64_t recalled_direct;             /* sequences: recalled without a click (-1: no
                                             click logs) */
 } lapse_campaign_row;

@@ -376,8 +376,10 @@ static void print_eval_summary(const lapse_campaign_report *report)
     for (size_t i = 0; i < report->n_rows; i++) {
         const lapse_campaign_row *r = &report->rows[i];
         fputs("lapse:   ", stderr);
-        if (report->sequence)
-            fprintf(stderr, r->step ? "step %d  " : "sequence ", r->step);
+        if (report->sequence && r->step == 0)
+            fputs("sequence ", stderr);
+        else if (report->sequence)
+            fprintf(stderr, "step %d%s  ", r->step, r->step > 1 && r->opening ? " (opening)" : "");
         fprintf(stderr, "%-12s %-4s sent %lld, recalled %.2f%% vs control %.2f%% "
                 "(n %lld): uplift %+.2f%% [%+.2f%%, %+.2f%%], p %.3g, SRM p %.3g",
                 r->channel, r->variant, (long long)r->sent, 100 * r->cmp.rate_t,

@@ -561,7 +561,7 @@ int lapse_campaign_report_write(FILE *out, const lapse_campaign_report *report)
           "srm_p,mde,retention_7d_n,retained_7d,retention_30d_n,retained_30d,censored,"
           "control_censored",
           out);
-    fputs(report->sequence ? ",step,recalled_without_click\n" : "\n", out);
+    fputs(report->sequence ? ",step,recalled_without_click,opening\n" : "\n", out);
     for (size_t i = 0; i < report->n_rows; i++) {
         const lapse_campaign_row *r = &report->rows[i];
         fprintf(out, "%s,%s,%lld,", r->channel, r->variant, (long long)r->sent);
@@ -591,6 +591,7 @@ int lapse_campaign_report_write(FILE *out, const lapse_campaign_report *report)
             fprintf(out, ",%d,", r->step);
             if (r->recalled_direct >= 0)
                 fprintf(out, "%lld", (long long)r->recalled_direct);
+            fprintf(out, ",%d", r->opening);
         }
         fputc('\n', out);
     }

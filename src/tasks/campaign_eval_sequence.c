@@ -90,17 +90,20 @@ typedef struct {
     int64_t n, recalled, censored;
 } seq_control;
 
+/* Cells are (step, channel, opening): a touch that opens the user's
+ * sequence is compared with the control group, a later one with the
+ * sequences stopped just before it, so each cell compares like with like. */
 typedef struct {
     size_t n_var, n_ch;
-    seq_tally *treated;   /* [step][channel][variant] */
-    seq_control *stopped; /* [step][channel] */
+    seq_tally *treated;   /* [cell][variant] */
+    seq_control *stopped; /* [cell] */
     seq_tally all;        /* whole sequences of treatment users */
     seq_control all_control;
 } seq_tallies;
 
-static size_t cell(const seq_tallies *t, int step, int channel)
+static size_t cell(const seq_tallies *t, int step, int channel, int opening)
 {
-    return (size_t)(step - 1) * t->n_ch + (size_t)channel;
+    return ((size_t)(step - 1) * t->n_ch + (size_t)channel) * 2 + (size_t)opening;
 }
 
 /* Whether the user has an event of list in [from, to); list sorted by user
@@ -153,8 +156,9 @@ static void judge_user(seq_tallies *t, const seq_pass *p, uint32_t u, const user
         const int at_risk = r >= d->sent_at, recalled = at_risk && r < end;
         const int censored = end > log_end;
         const int sent = d->variant >= 0;
+        const int opening = k == 0;
         if (sent && at_risk) {
-            seq_tally *v = &t->treated[cell(t, d->step, d->channel) * (t->n_var + 1) +
+            seq_tally *v = &t->treated[cell(t, d->step, d->channel, opening) * (t->n_var + 1) +
                                        (size_t)d->variant];
             if (censored) {
                 v->censored++;
@@ -169,7 +173,7 @@ static void judge_user(seq_tallies *t, const seq_pass *p, uint32_t u, const user
                     retention(v, keys, ka, kb, r, log_end);
             }
         } else if (!sent && at_risk && prev_sent) {
-            seq_control *c = &t->stopped[cell(t, d->step, d->channel)];
+            seq_control *c = &t->stopped[cell(t, d->step, d->channel, opening)];
             if (censored) {
                 c->censored++;
             } else {
@@ -209,13 +213,14 @@ static void judge_user(seq_tallies *t, const seq_pass *p, uint32_t u, const user
 }
 
 static void put_row(lapse_campaign_row *row, const char *channel, const char *variant, int step,
-                    const seq_tally *v, const seq_control *c, int64_t channel_sent,
-                    double share, int clicks)
+                    int opening, const seq_tally *v, const seq_control *c,
+                    int64_t channel_sent, double share, int clicks)
 {
     memset(row, 0, sizeof *row);
     snprintf(row->channel, sizeof row->channel, "%s", channel);
     snprintf(row->variant, sizeof row->variant, "%s", variant);
     row->step = step;
+    row->opening = opening;
     row->sent = v->sent;
     row->clicked = clicks ? v->clicked : -1;
     row->recalled = v->recalled;
@@ -232,46 +237,54 @@ static void put_row(lapse_campaign_row *row, const char *channel, const char *va
     campaign_row_stats(row, channel_sent, share);
 }
 
+/* The rows of one cell: a row per variant sent, or a control-only row. */
+static void cell_rows(lapse_campaign_report *rep, const seq_tallies *t,
+                      const lapse_channel_table *ch, const lapse_strmap *variants, int clicks,
+                      double control, int step, size_t c, int opening)
+{
+    const size_t at = cell(t, step, (int)c, opening);
+    const seq_control *stopped = &t->stopped[at];
+    int64_t sent = 0;
+    for (size_t v = 0; v < t->n_var; v++)
+        sent += t->treated[at * (t->n_var + 1) + v].sent;
+    /* the planned share is known for the control group only */
+    const double share = opening ? control : 0;
+    int rows = 0;
+    for (size_t v = 0; v < t->n_var; v++) {
+        const seq_tally *tv = &t->treated[at * (t->n_var + 1) + v];
+        if (tv->sent + tv->censored == 0)
+            continue;
+        size_t len;
+        char name[LAPSE_VARIANT_MAX + 1];
+        const char *key = lapse_strmap_key(variants, (int64_t)v, &len);
+        memcpy(name, key, len);
+        name[len] = '\0';
+        put_row(&rep->rows[rep->n_rows++], ch->channel[c].name, name, step, opening, tv,
+                stopped, sent, share, clicks);
+        rows++;
+    }
+    if (!rows && stopped->n + stopped->censored > 0) {
+        const seq_tally none = { 0 };
+        put_row(&rep->rows[rep->n_rows++], ch->channel[c].name, "-", step, opening, &none,
+                stopped, 0, share, clicks);
+    }
+}
+
+/* Step by step; within a step, channel by channel, the opening touches
+ * first; then the whole sequence. */
 static int report_rows(lapse_campaign_report *rep, const seq_tallies *t,
                        const lapse_channel_table *ch, const lapse_strmap *variants, int clicks,
                        double control, lapse_error *err)
 {
-    const size_t cells = LAPSE_SEQUENCE_MAX * t->n_ch;
-    rep->rows = calloc(cells * (t->n_var + 1) + 1, sizeof *rep->rows);
+    rep->rows = calloc(LAPSE_SEQUENCE_MAX * t->n_ch * 2 * (t->n_var + 1) + 1, sizeof *rep->rows);
     if (!rep->rows)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
-    for (int step = 1; step <= LAPSE_SEQUENCE_MAX; step++) {
-        for (size_t c = 0; c < t->n_ch; c++) {
-            const size_t at = cell(t, step, (int)c);
-            const seq_control *stopped = &t->stopped[at];
-            int64_t sent = 0;
-            for (size_t v = 0; v < t->n_var; v++)
-                sent += t->treated[at * (t->n_var + 1) + v].sent;
-            /* the planned control share is known for the first step only */
-            const double share = step == 1 ? control : 0;
-            int rows = 0;
-            for (size_t v = 0; v < t->n_var; v++) {
-                const seq_tally *tv = &t->treated[at * (t->n_var + 1) + v];
-                if (tv->sent + tv->censored == 0)
-                    continue;
-                size_t len;
-                char name[LAPSE_VARIANT_MAX + 1];
-                const char *key = lapse_strmap_key(variants, (int64_t)v, &len);
-                memcpy(name, key, len);
-                name[len] = '\0';
-                put_row(&rep->rows[rep->n_rows++], ch->channel[c].name, name, step, tv, stopped,
-                        sent, share, clicks);
-                rows++;
-            }
-            if (!rows && stopped->n + stopped->censored > 0) {
-                const seq_tally none = { 0 };
-                put_row(&rep->rows[rep->n_rows++], ch->channel[c].name, "-", step, &none,
-                        stopped, 0, share, clicks);
-            }
-        }
-    }
-    put_row(&rep->rows[rep->n_rows++], "all", "all", 0, &t->all, &t->all_control, t->all.sent,
-            control, clicks);
+    for (int step = 1; step <= LAPSE_SEQUENCE_MAX; step++)
+        for (size_t c = 0; c < t->n_ch; c++)
+            for (int opening = 1; opening >= 0; opening--)
+                cell_rows(rep, t, ch, variants, clicks, control, step, c, opening);
+    put_row(&rep->rows[rep->n_rows++], "all", "all", 0, 1, &t->all, &t->all_control,
+            t->all.sent, control, clicks);
     return LAPSE_OK;
 }
 
@@ -353,8 +366,8 @@ int campaign_sequence_eval(lapse_campaign_report *rep, const char *path, int sen
     seq_pass p = { .opts = opts, .touches = touches, .first = first, .count = count,
                    .seen = calloc(n_users + 1, 1) };
     seq_tallies t = { .n_var = lapse_strmap_size(variants), .n_ch = ch->n };
-    t.treated = calloc(LAPSE_SEQUENCE_MAX * t.n_ch * (t.n_var + 1), sizeof *t.treated);
-    t.stopped = calloc(LAPSE_SEQUENCE_MAX * t.n_ch, sizeof *t.stopped);
+    t.treated = calloc(LAPSE_SEQUENCE_MAX * t.n_ch * 2 * (t.n_var + 1), sizeof *t.treated);
+    t.stopped = calloc(LAPSE_SEQUENCE_MAX * t.n_ch * 2, sizeof *t.stopped);
     if (!first || !count || !p.seen || !t.treated || !t.stopped) {
         status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
         goto done;

@@ -144,10 +144,12 @@ grep -q "warning: 1 touches are due after the log's last event (2026-03-02T12:00
 # eval of the sequence: a row per step and channel, recall to the last touch
 printf 'user_id,ts,event\nu1,2026-02-25,login\nu2,2026-02-25,login\nu3,2026-02-25,login\nu3,2026-03-01T15:00:00Z,login\nu2,2026-03-02T10:00:00Z,login\nz,2026-04-15,login\n' > seq_after.csv
 "$LAPSE_BIN" campaign eval --sends seq.csv -o seq_report.csv seq_after.csv 2> err.txt
-head -1 seq_report.csv | grep -q ',censored,control_censored,step,recalled_without_click$' || fail "sequence report header"
+head -1 seq_report.csv | grep -q ',censored,control_censored,step,recalled_without_click,opening$' || fail "sequence report header"
 [ "$(cut -d, -f1,3,5,26 seq_report.csv | tail -n +2 | tr '\n' ' ')" = "push,2,1,1 sms,1,1,2 phone,1,0,3 all,3,2,0 " ] ||
     fail "sequence report: $(cat seq_report.csv)"
-grep -q 'step 2  sms' err.txt || fail "sequence summary: $(cat err.txt)"
+grep -q 'step 2 (opening)  sms' err.txt || fail "sequence summary: $(cat err.txt)"
+# u2 cannot get the push: its sms opens its sequence, compared with the control group
+[ "$(cut -d, -f1,26,28 seq_report.csv | tr '\n' ' ')" = "channel,step,opening push,1,1 sms,2,1 phone,3,0 all,0,1 " ] || fail "opening column: $(cat seq_report.csv)"
 # a step holdout stops some sequences before their later steps: control rows
 "$LAPSE_BIN" campaign plan --budget 100 --control 0 --step-holdout 0.9 --seed 4 --uplift push=0.03,sms=0.02 \
     --send-at 2026-03-01T09:00:00Z --sequence push@0h,sms@24h,phone@48h -o seq_h.csv seq_scored.csv 2> err.txt
