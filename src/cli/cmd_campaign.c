@@ -251,7 +251,12 @@ static void usage(FILE *out)
             "interval, z-test p (Fisher's exact below 5 expected), sample-ratio chi-square vs\n"
             "--control, the 80%%-power minimum detectable uplift, cost per recalled user, and\n"
             "retention of recalled users (a key event 1-7 and 8-30 days after the recall).\n"
-            "Writes one CSV row per channel and variant and a total row.\n\n");
+            "Writes one CSV row per channel and variant and a total row. A sequence plan\n"
+            "(columns step and start) is measured per step: a touch is sent when its user\n"
+            "has not returned before it, a return goes to the last touch before it, and each\n"
+            "step is compared with stopping before it (the control group for a touch that\n"
+            "opens the sequence, else the sequences --step-holdout stopped); the total row\n"
+            "is the whole sequence against control.\n\n");
     cli_opt_print(out, eval_options, 6, 23);
     fprintf(out,
             "\n"
