@@ -6,8 +6,13 @@
 # Also the share of seeds whose SRM p is below 0.05 (control is stratified,
 # so it should be about 0) and the run time.
 #
+# Then the same for touch sequences (push@0h,sms@24h,phone@48h with a
+# planted uplift per step over stopping before it, step holdout 0.3): how
+# often each step's interval holds its step's planted uplift.
+#
 #   bench/campaign_coverage.sh [SEEDS] [USERS...]     default: 200 seeds, 20000 and 2000 users
 #   LAPSE_BIN=build-rel/lapse bench/campaign_coverage.sh 200 20000
+#   SEQUENCE_ONLY=1 bench/campaign_coverage.sh 200 20000    only the sequences
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${LAPSE_BIN:-$root/build-rel/lapse}
@@ -26,6 +31,7 @@ trap 'rm -rf "$work"' EXIT
 echo "machine: $(nproc) cores, $(lscpu | grep 'Model name' | sed 's/.*: *//')"
 echo "planted uplift: $uplift; base recall 0.15/0.08/0.04 by tier; control 0.2; window 24 h"
 for users in "${sizes[@]}"; do
+    [ -z "${SEQUENCE_ONLY:-}" ] || break
     : > "$work/all.csv"
     start=$(date +%s.%N)
     for seed in $(seq 1 "$seeds"); do
@@ -59,4 +65,33 @@ for users in "${sizes[@]}"; do
                 printf "  %-12s Newcombe %.3f  Wald %.3f  mean width %.4f\n", k, cov[k] / n[k], wcov[k] / n[k], width[k] / n[k]
         }' "$work/all.csv"
     echo "  md5 of all rows: $(md5sum < "$work/all.csv" | cut -c1-32)"
+done
+
+sequence=push@0h,sms@24h,phone@48h
+step_uplift=0.03,0.05,0.10
+echo "sequence $sequence, planted step uplift $step_uplift; step holdout 0.3; control 0.2; window 24 h"
+for users in "${sizes[@]}"; do
+    : > "$work/seq.csv"
+    start=$(date +%s.%N)
+    for seed in $(seq 1 "$seeds"); do
+        "$bin" simulate --campaign -q -o "$work/seq" --users "$users" --seed "$seed" --control 0.2 \
+            --sequence "$sequence" --step-uplift "$step_uplift" --step-holdout 0.3
+        "$bin" campaign eval -q --sends "$work/seq/sends.csv" --control 0.2 \
+            -o "$work/seq_report.csv" "$work/seq/events.csv"
+        # truth: step,channel,variant,uplift; report: step in column 26
+        awk -F, -v seed="$seed" 'NR == FNR { if (FNR > 1) t[$1] = $4; next }
+            FNR > 1 && $1 != "all" { print seed "," $26 "," t[$26] "," $13 "," $14 "," $14 - $13 }' \
+            "$work/seq/truth.csv" "$work/seq_report.csv" >> "$work/seq.csv"
+    done
+    end=$(date +%s.%N)
+    # fields: seed, step, truth, ci_low, ci_high, width
+    awk -F, -v users="$users" -v seeds="$seeds" -v secs="$(echo "$end - $start" | bc)" '
+        { n[$2]++; all++; c = ($4 <= $3 && $3 <= $5); cov[$2] += c; call += c; w[$2] += $6 }
+        END {
+            printf "sequence, users %d, %d seeds (%.1f s): Newcombe covers %.3f of %d step intervals\n",
+                users, seeds, secs, call / all, all
+            for (k = 1; k in n; k++)
+                printf "  step %d  covers %.3f  mean width %.4f\n", k, cov[k] / n[k], w[k] / n[k]
+        }' "$work/seq.csv"
+    echo "  md5 of all rows: $(md5sum < "$work/seq.csv" | cut -c1-32)"
 done

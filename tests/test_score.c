@@ -559,15 +559,15 @@ static void table_to_csv(void **state)
     char va[32];
     snprintf(va, sizeof va, "%.2f", 120 * pa);
     char want[256];
-    snprintf(want, sizeof want, "u1,2026-03-01,P,low,,price-sensitive,1,high,%s,,,,phone,0", va);
+    snprintf(want, sizeof want, "u1,2026-03-01,P,low,,price-sensitive,1,high,%s,,,,,phone,0", va);
     check_line(out, "u1", want, pa);
     check_line(out, "\"u,2\"",
                "\"u,2\",2026-03-01,P,high,silent-7d,social-driven,8,medium,0.00,days_since_purchase:high,"
-               "sessions_7:low,days_silent:high,community,1",
+               "sessions_7:low,days_silent:high,,community,1",
                pb);
     check_line(out, "u3",
                "u3,2026-03-01,P,high,silent-14d,social-driven,20,low,0.00,days_since_purchase:high,"
-               "days_silent:high,sessions_7:low,community,",
+               "days_silent:high,sessions_7:low,,community,",
                pc);
     free(out);
 

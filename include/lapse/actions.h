@@ -9,11 +9,14 @@
  *   social-driven       *      community      (a community or friend message)
  *   *                   *      sms_email      (an SMS or e-mail)
  * The first matching row wins. A rules file (CSV `segment,value,action`,
- * `*` matching anything) replaces the table. Its segments are the names
- * segments get (price-sensitive, feature-dependent, social-driven, mixed-N)
- * or `*`; its values low, medium, high or `*`; its actions the channels of
- * campaign plan or `none`. Any other name is an error: a misspelled one
- * would match nobody or be sent as written. */
+ * or `trigger,segment,value,action` to choose by the warning trigger that
+ * fired as well; `*` matching anything) replaces the table. Its triggers
+ * are those of lapse/triggers.h, `none` (no trigger fired) or `*`; its
+ * segments the names segments get (price-sensitive, feature-dependent,
+ * social-driven, mixed-N) or `*`; its values low, medium, high or `*`; its
+ * actions the built-in channels of campaign plan (lapse/channels.h) or
+ * `none`. Any other name is an error naming the line and column: a
+ * misspelled one would match nobody or be sent as written. */
 #ifndef LAPSE_ACTIONS_H
 #define LAPSE_ACTIONS_H
 
@@ -75,10 +78,11 @@ int lapse_action_rules_load(lapse_action_rules **out, const char *path, lapse_er
 
 void lapse_action_rules_free(lapse_action_rules *rules); /* accepts NULL */
 
-/* The action for a segment name and value tier: the first matching rule's,
- * or "none" when no rule matches. Read-only: threads may share the rules. */
-const char *lapse_action_choose(const lapse_action_rules *rules, const char *segment,
-                                lapse_value_tier value);
+/* The action for a trigger (a lapse_trigger, or -1 when none fired), a
+ * segment name and a value tier: the first matching rule's, or "none" when
+ * no rule matches. Read-only: threads may share the rules. */
+const char *lapse_action_choose(const lapse_action_rules *rules, int trigger,
+                                const char *segment, lapse_value_tier value);
 
 #ifdef __cplusplus
 }

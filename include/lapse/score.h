@@ -23,8 +23,11 @@
  *     mean. It is computed in single precision per block of rows: one SGEMM
  *     for the kernel values and one for sum_i coef_i K_i sv_i; reasons are a
  *     ranking, and rounding can only reorder near-ties;
+ *   - the warning trigger (lapse/triggers.h): the strongest of the named
+ *     changes in behaviour (payment stopped, social gone, logins falling,
+ *     ...) that fires on x, if any;
  *   - the suggested action: the action rules (lapse/actions.h) applied to
- *     the segment's name and the value tier.
+ *     the trigger, the segment's name and the value tier.
  * A model without the days_silent, value or spend_90 features leaves the
  * matching outputs unknown (NaN, -1) and picks the action for a low value.
  *
@@ -39,6 +42,7 @@
 #include "lapse/error.h"
 #include "lapse/extract.h"
 #include "lapse/model.h"
+#include "lapse/triggers.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -54,7 +58,7 @@ extern "C" {
 /* The CSV header of lapse_score_table and lapse_score_logs output. */
 #define LAPSE_SCORE_HEADER                                                                       \
     "user_id,asof,p_churn,risk_tier,response,segment,days_silent,value_tier,value_at_risk,"     \
-    "reason_1,reason_2,reason_3,action,label"
+    "reason_1,reason_2,reason_3,trigger,action,label"
 
 typedef struct {
     int threads;          /* worker threads; 0 = one per online CPU; 1 */
@@ -82,6 +86,7 @@ typedef struct {
     int value_tier;     /* a lapse_value_tier, or -1 when the model lacks its features */
     double value_at_risk; /* p_churn x spend_90; NaN without spend_90 */
     int reason[LAPSE_SCORE_REASONS]; /* feature indices, largest push first; -1 = none */
+    int trigger;        /* a lapse_trigger, or -1 when none fires */
     const char *action;
 } lapse_score_result;
 
@@ -135,7 +140,7 @@ typedef struct {
  * needs to be), asof (YYYY-MM-DD), p_churn (%.17g), the risk tier name, the
  * response level, the segment name, days_silent, the value tier name,
  * value_at_risk (%.2f), reasons as feature:high or feature:low (the value
- * above or below the training mean), action, label (1, 0 or
+ * above or below the training mean), the trigger's name, action, label (1, 0 or
  * empty). Unknown values are empty fields. Memory is bounded by the batch
  * size (and top) except for an order other than INPUT without top, which
  * holds every output line until the end. A table whose meta line or

@@ -1,5 +1,8 @@
 #include "lapse/actions.h"
 
+#include "lapse/channels.h"
+#include "lapse/triggers.h"
+
 #include "input.h"
 
 #include <errno.h>
@@ -61,7 +64,11 @@ int lapse_silence_stages_parse(lapse_silence_stages *out, const char *text)
 
 #define RULE_FIELD_MAX 64
 
+#define TRIGGER_ANY (-2)  /* "*" */
+#define TRIGGER_NONE (-1) /* "none": no trigger fired */
+
 typedef struct {
+    int trigger;                  /* a lapse_trigger, TRIGGER_ANY or TRIGGER_NONE */
     char segment[RULE_FIELD_MAX]; /* "*" matches any */
     int value;                    /* lapse_value_tier, or -1 for any */
     char action[RULE_FIELD_MAX];
@@ -72,7 +79,7 @@ struct lapse_action_rules {
     size_t count, capacity;
 };
 
-static int rules_add(lapse_action_rules *rules, const char *segment, int value,
+static int rules_add(lapse_action_rules *rules, int trigger, const char *segment, int value,
                      const char *action)
 {
     if (rules->count == rules->capacity) {
@@ -84,6 +91,7 @@ static int rules_add(lapse_action_rules *rules, const char *segment, int value,
         rules->capacity = capacity;
     }
     action_rule *rule = &rules->rules[rules->count++];
+    rule->trigger = trigger;
     snprintf(rule->segment, sizeof rule->segment, "%s", segment);
     rule->value = value;
     snprintf(rule->action, sizeof rule->action, "%s", action);
@@ -115,8 +123,8 @@ lapse_action_rules *lapse_action_rules_default(void)
     if (!rules)
         return NULL;
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
-        if (rules_add(rules, defaults[i].segment, defaults[i].value, defaults[i].action) !=
-            LAPSE_OK) {
+        if (rules_add(rules, TRIGGER_ANY, defaults[i].segment, defaults[i].value,
+                      defaults[i].action) != LAPSE_OK) {
             lapse_action_rules_free(rules);
             return NULL;
         }
@@ -124,24 +132,27 @@ lapse_action_rules *lapse_action_rules_default(void)
     return rules;
 }
 
-const char *lapse_action_choose(const lapse_action_rules *rules, const char *segment,
-                                lapse_value_tier value)
+const char *lapse_action_choose(const lapse_action_rules *rules, int trigger,
+                                const char *segment, lapse_value_tier value)
 {
     for (size_t i = 0; i < rules->count; i++) {
         const action_rule *rule = &rules->rules[i];
-        if ((rule->value < 0 || rule->value == (int)value) &&
+        if ((rule->trigger == TRIGGER_ANY || rule->trigger == (trigger < 0 ? TRIGGER_NONE : trigger)) &&
+            (rule->value < 0 || rule->value == (int)value) &&
             (strcmp(rule->segment, "*") == 0 || strcmp(rule->segment, segment) == 0))
             return rule->action;
     }
     return "none";
 }
 
-/* State of one pass over a rules file. */
+/* State of one pass over a rules file: 3 fields (segment,value,action) or
+ * 4 (trigger first), as the header says. */
 typedef struct {
     lapse_action_rules *rules;
     lapse_error *err;
     int saw_header;
-    char fields[3][RULE_FIELD_MAX];
+    int n_fields;
+    char fields[4][RULE_FIELD_MAX];
 } rules_parse;
 
 static int parse_value_field(const char *text, int *out)
@@ -159,13 +170,19 @@ static int parse_value_field(const char *text, int *out)
     return LAPSE_ERR_FORMAT;
 }
 
-/* The segment names lapse_kmeans_name gives (and mixed-N, N >= 1), and the
- * actions campaign plan can send (its channels) or "none": a misspelled name
- * would match no user, or be sent as written. */
+static int parse_trigger_field(const char *text, int *out)
+{
+    *out = strcmp(text, "*") == 0 ? TRIGGER_ANY
+           : strcmp(text, "none") == 0 ? TRIGGER_NONE
+                                       : lapse_trigger_find(text);
+    return *out == -1 && strcmp(text, "none") != 0 ? LAPSE_ERR_FORMAT : LAPSE_OK;
+}
+
+/* The segment names train gives: the archetypes, mixed and mixed-N (N >= 1),
+ * and none (a model without segments). A misspelled name would match no
+ * user. */
 static const char *const segment_names[] = { "price-sensitive", "feature-dependent",
                                              "social-driven", "mixed", "none" };
-static const char *const action_names[] = { "sms_email", "push_feature", "coupon", "phone",
-                                            "community", "none" };
 
 static int known_segment(const char *text)
 {
@@ -181,8 +198,10 @@ static int known_segment(const char *text)
 
 static int known_action(const char *text)
 {
-    for (size_t i = 0; i < sizeof action_names / sizeof action_names[0]; i++)
-        if (strcmp(text, action_names[i]) == 0)
+    if (strcmp(text, "none") == 0)
+        return 1;
+    for (size_t i = 0; lapse_channel_builtin(i); i++)
+        if (strcmp(text, lapse_channel_builtin(i)->name) == 0)
             return 1;
     return 0;
 }
@@ -193,14 +212,30 @@ static int rules_field(const lapse_input_csv *csv, const char *text, size_t len,
     const char *path = lapse_input_csv_path(csv);
     const int64_t row = lapse_input_csv_line(csv);
     const int column = lapse_input_csv_fields(csv) + 1;
-    if (column > 3)
+    const int most = p->saw_header ? p->n_fields : 4;
+    if (column > most)
         return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, column, -1,
-                               "rules rows have 3 fields (segment,value,action)");
+                               "rules rows have %d fields (%s)", most,
+                               most == 4 ? "trigger,segment,value,action" : "segment,value,action");
     if (len == 0 || len >= RULE_FIELD_MAX)
         return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, column, -1,
                                "fields must be 1 to %d bytes", RULE_FIELD_MAX - 1);
     memcpy(p->fields[column - 1], text, len);
     p->fields[column - 1][len] = '\0';
+    return LAPSE_OK;
+}
+
+static int rules_header(rules_parse *p, const char *path, int64_t row, int fields)
+{
+    static const char *const names[] = { "trigger", "segment", "value", "action" };
+    const char *const *want = fields == 4 ? names : names + 1;
+    for (int f = 0; f < fields; f++)
+        if (fields < 3 || strcmp(p->fields[f], want[f]) != 0)
+            return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, f + 1, -1,
+                                   "rules header must be \"segment,value,action\" or "
+                                   "\"trigger,segment,value,action\"");
+    p->n_fields = fields;
+    p->saw_header = 1;
     return LAPSE_OK;
 }
 
@@ -210,35 +245,45 @@ static int rules_row(const lapse_input_csv *csv, void *user)
     const char *path = lapse_input_csv_path(csv);
     const int64_t row = lapse_input_csv_line(csv);
     const int fields = lapse_input_csv_fields(csv);
-    if (fields != 3)
+    if (lapse_input_csv_records(csv) == 0)
+        return rules_header(p, path, row, fields);
+    if (fields != p->n_fields)
         return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, fields + 1, -1,
-                               "rules rows have 3 fields (segment,value,action), this one "
-                               "has %d",
-                               fields);
-    if (lapse_input_csv_records(csv) == 0) {
-        if (strcmp(p->fields[0], "segment") || strcmp(p->fields[1], "value") ||
-            strcmp(p->fields[2], "action"))
-            return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, 1, -1,
-                                   "rules header must be \"segment,value,action\"");
-        p->saw_header = 1;
-        return LAPSE_OK;
-    }
-    int value;
-    if (!known_segment(p->fields[0]))
+                               "rules rows have %d fields, as the header, this one has %d",
+                               p->n_fields, fields);
+    /* without a trigger column every rule holds for any trigger */
+    const int at = p->n_fields - 3;
+    const char *segment = p->fields[at], *value_text = p->fields[at + 1],
+               *action = p->fields[at + 2];
+    int trigger = TRIGGER_ANY, value;
+    if (at && parse_trigger_field(p->fields[0], &trigger) != LAPSE_OK) {
+        char names[256];
+        size_t n = 0;
+        for (int t = 0; t < LAPSE_TRIGGERS; t++)
+            n += (size_t)snprintf(names + n, sizeof names - n, "%s, ", lapse_trigger_name(t));
         return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, 1, -1,
+                               "unknown trigger \"%s\" (expected %snone or *)", p->fields[0],
+                               names);
+    }
+    if (!known_segment(segment))
+        return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, at + 1, -1,
                                "unknown segment \"%s\" (expected price-sensitive, "
-                               "feature-dependent, social-driven, mixed-1, mixed-2, ... or *)",
-                               p->fields[0]);
-    if (parse_value_field(p->fields[1], &value) != LAPSE_OK)
-        return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, 2, -1,
-                               "value must be low, medium, high or *, not \"%s\"",
-                               p->fields[1]);
-    if (!known_action(p->fields[2]))
-        return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, 3, -1,
-                               "unknown action \"%s\" (expected sms_email, push_feature, coupon, "
-                               "phone, community or none)",
-                               p->fields[2]);
-    if (rules_add(p->rules, p->fields[0], value, p->fields[2]) != LAPSE_OK)
+                               "feature-dependent, social-driven, mixed, mixed-1, mixed-2, ..., none "
+                               "or *)",
+                               segment);
+    if (parse_value_field(value_text, &value) != LAPSE_OK)
+        return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, at + 2, -1,
+                               "value must be low, medium, high or *, not \"%s\"", value_text);
+    if (!known_action(action)) {
+        lapse_channel_table builtin;
+        char names[1024];
+        lapse_channel_table_default(&builtin);
+        lapse_channel_list(names, sizeof names, &builtin);
+        return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, at + 3, -1,
+                               "unknown action \"%s\" (expected a channel: %s; or none)", action,
+                               names);
+    }
+    if (rules_add(p->rules, trigger, segment, value, action) != LAPSE_OK)
         return lapse_error_set(p->err, LAPSE_ERR_NOMEM, path, row, 0, -1, "out of memory");
     return LAPSE_OK;
 }

@@ -68,7 +68,7 @@ static const cli_opt options[] = {
     CLI_OPT_FLAG(0, "no-reasons", &so.reasons, 0,
                  "leave the reason columns empty (faster for RBF SVMs)"),
     CLI_OPT_STRING(0, "rules", "FILE", &rules_path,
-                   "action rules, CSV segment,value,action ('*' = any)"),
+                   "action rules, CSV [trigger,]segment,value,action ('*' = any)"),
     CLI_OPT_NUMBERS(0, "value-rule", "D,P,S", value_rule, 3, 0, 1e15,
                     "high value: last purchase at most D days ago, at least P\n"
                     "purchases and S spent (default 30,2,200)"),

@@ -2,6 +2,8 @@
  * draw shared by campaign plan, eval and simulation. */
 #include "campaign_internal.h"
 
+#include "lapse/reader.h"
+
 #include "input.h"
 #include "strmap.h"
 
@@ -11,19 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const channel_names[LAPSE_CHANNELS] = {
-    "sms_email", "push_feature", "coupon", "phone", "community",
-};
-
 const char *lapse_channel_name(lapse_channel channel)
 {
-    return (unsigned)channel < LAPSE_CHANNELS ? channel_names[channel] : NULL;
+    return (unsigned)channel < LAPSE_CHANNELS ? lapse_channel_builtin(channel)->name : NULL;
 }
 
 int lapse_channel_parse(lapse_channel *out, const char *name, size_t len)
 {
     for (int c = 0; c < LAPSE_CHANNELS; c++) {
-        if (strlen(channel_names[c]) == len && memcmp(channel_names[c], name, len) == 0) {
+        const char *known = lapse_channel_name((lapse_channel)c);
+        if (strlen(known) == len && memcmp(known, name, len) == 0) {
             *out = (lapse_channel)c;
             return LAPSE_OK;
         }
@@ -61,6 +60,57 @@ int lapse_campaign_parse_channels(double values[LAPSE_CHANNELS], const char *tex
                                    "\"%.*s\" needs a number from %g to %g", (int)len, p, min,
                                    max);
         values[channel] = v;
+        if (!p[len])
+            return LAPSE_OK;
+        p += len + 1;
+    }
+}
+
+int lapse_campaign_sequence_parse(lapse_campaign_step steps[LAPSE_SEQUENCE_MAX], size_t *n,
+                                  const char *text, const lapse_channel_table *table,
+                                  lapse_error *err)
+{
+    *n = 0;
+    for (const char *p = text;;) {
+        const size_t len = strcspn(p, ",");
+        const char *at = memchr(p, '@', len);
+        if (*n == LAPSE_SEQUENCE_MAX)
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                   "a sequence has at most %d steps", LAPSE_SEQUENCE_MAX);
+        const int c = at ? lapse_channel_find(table, p, (size_t)(at - p)) : -1;
+        if (c < 0) {
+            char names[1024];
+            lapse_channel_list(names, sizeof names, table);
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                   "step \"%.*s\" is not channel@hours with a channel among %s",
+                                   (int)len, p, names);
+        }
+        char number[32];
+        const size_t vlen = len - (size_t)(at + 1 - p);
+        double hours = NAN;
+        if (vlen > 0 && vlen < sizeof number) {
+            memcpy(number, at + 1, vlen);
+            number[vlen] = '\0';
+            char *end;
+            errno = 0;
+            hours = strtod(number, &end);
+            if (*end == 'd' && end[1] == '\0')
+                hours *= 24;
+            else if (!(*end == '\0' || (*end == 'h' && end[1] == '\0')) || errno || end == number)
+                hours = NAN;
+        }
+        if (!(hours >= 0 && hours <= 24 * 365))
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                   "step \"%.*s\": the offset is hours (24h) or days (2d), "
+                                   "0 to a year",
+                                   (int)len, p);
+        const int64_t offset = (int64_t)llround(hours * 3600);
+        if (*n > 0 && offset <= steps[*n - 1].offset)
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                   "step \"%.*s\" is not after the step before it: a sequence "
+                                   "cannot go back in time",
+                                   (int)len, p);
+        steps[(*n)++] = (lapse_campaign_step){ c, offset };
         if (!p[len])
             return LAPSE_OK;
         p += len + 1;
@@ -116,9 +166,38 @@ int campaign_assign(size_t n, const uint32_t *stratum, const uint64_t *hash, dou
     return LAPSE_OK;
 }
 
+/* ---- event logs ---- */
+
+int campaign_read_logs(const char *const *paths, size_t n, const lapse_category_map *categories,
+                       int64_t max_bad_rows, const lapse_strmap *users, campaign_event_fn fn,
+                       void *user, int64_t *events, int64_t *first, int64_t *last,
+                       lapse_error *err)
+{
+    lapse_reader_options ropts = LAPSE_READER_OPTIONS_INIT;
+    ropts.categories = categories;
+    ropts.max_bad_rows = max_bad_rows;
+    lapse_reader *reader = NULL;
+    int status = lapse_reader_open(&reader, paths, n, &ropts, err);
+    if (status != LAPSE_OK)
+        return status;
+    lapse_event e;
+    while ((status = lapse_reader_next(reader, &e, err)) > 0) {
+        ++*events;
+        if (e.ts < *first)
+            *first = e.ts;
+        if (e.ts > *last)
+            *last = e.ts;
+        const int64_t id = lapse_strmap_find(users, e.user_id, e.user_id_len);
+        if (id >= 0 && (status = fn(user, (uint32_t)id, &e, err)) != LAPSE_OK)
+            break;
+    }
+    lapse_reader_free(reader);
+    return status < 0 ? status : LAPSE_OK;
+}
+
 /* ---- CSV by column name ---- */
 
-#define CSV_MAX_COLUMNS 16
+#define CSV_MAX_COLUMNS CAMPAIGN_CSV_MAX_COLUMNS
 
 typedef struct {
     const campaign_column *columns;

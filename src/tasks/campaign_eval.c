@@ -16,11 +16,13 @@
 #define DAY INT64_C(86400)
 #define RETENTION_END (31 * DAY) /* last retention period ends 31 days after the recall */
 
-enum { COL_USER, COL_CHANNEL, COL_SENT, COL_GROUP, COL_COST, COL_VARIANT, N_COLS };
+enum { COL_USER, COL_CHANNEL, COL_SENT, COL_GROUP, COL_COST, COL_VARIANT, COL_STEP, COL_START,
+       N_COLS };
 
+/* step and start: a sequence plan, a row per touch */
 static const campaign_column eval_columns[N_COLS] = {
-    { "user_id", 1 }, { "channel", 1 }, { "sent_at", 1 },
-    { "group", 1 },   { "cost", 1 },    { "variant", 1 },
+    { "user_id", 1 }, { "channel", 1 }, { "sent_at", 1 }, { "group", 1 },
+    { "cost", 1 },    { "variant", 1 }, { "step", 0 },    { "start", 0 },
 };
 
 typedef struct {
@@ -37,12 +39,49 @@ typedef struct {
 
 typedef struct {
     const char *path;
+    const lapse_channel_table *ch;
     lapse_strmap *users, *variants;
     send *sends;
     size_t n, cap;
+    campaign_touch *touches; /* a sequence plan's rows */
+    size_t n_touches, cap_touches;
     int64_t duplicates;
     int sent_col; /* position of sent_at, for range errors */
 } eval_state;
+
+/* A row of a sequence plan: a touch, of which a user has several. */
+static int sequence_row(eval_state *s, const send *row, uint32_t user, const char *const *f,
+                        const size_t *len, const int *col, int64_t line, lapse_error *err)
+{
+    if (!f[COL_START])
+        return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_STEP], -1,
+                               "a sequence plan (a step column) needs a start column");
+    campaign_touch t = { .sent_at = row->sent_at, .line = line, .cost = row->cost,
+                         .user = user, .variant = row->variant, .channel = row->channel };
+    char *end;
+    errno = 0;
+    const long step = strtol(f[COL_STEP], &end, 10);
+    if (errno || end == f[COL_STEP] || *end || step < 1 || step > LAPSE_SEQUENCE_MAX)
+        return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_STEP], -1,
+                               "bad step \"%s\": 1 to %d", f[COL_STEP], LAPSE_SEQUENCE_MAX);
+    t.step = (int)step;
+    if (lapse_time_parse(&t.start, f[COL_START], len[COL_START]) != LAPSE_OK ||
+        t.start > t.sent_at)
+        return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_START], -1,
+                               "bad start \"%s\": the time the sequence starts, at or before "
+                               "sent_at",
+                               f[COL_START]);
+    if (s->n_touches == s->cap_touches) {
+        const size_t cap = s->cap_touches ? 2 * s->cap_touches : 1024;
+        campaign_touch *grown = realloc(s->touches, cap * sizeof *grown);
+        if (!grown)
+            return lapse_error_set(err, LAPSE_ERR_NOMEM, s->path, 0, 0, -1, "out of memory");
+        s->touches = grown;
+        s->cap_touches = cap;
+    }
+    s->touches[s->n_touches++] = t;
+    return LAPSE_OK;
+}
 
 static int eval_row(void *user, const char *const *f, const size_t *len, const int *col,
                     int64_t line, lapse_error *err)
@@ -53,12 +92,13 @@ static int eval_row(void *user, const char *const *f, const size_t *len, const i
     if (len[COL_USER] == 0 || len[COL_USER] > LAPSE_USER_ID_MAX)
         return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_USER], -1,
                                "user_id must be 1 to %d bytes", LAPSE_USER_ID_MAX);
-    lapse_channel channel;
-    if (lapse_channel_parse(&channel, f[COL_CHANNEL], len[COL_CHANNEL]) != LAPSE_OK)
+    const int channel = lapse_channel_find(s->ch, f[COL_CHANNEL], len[COL_CHANNEL]);
+    if (channel < 0) {
+        char names[1024];
+        lapse_channel_list(names, sizeof names, s->ch);
         return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_CHANNEL], -1,
-                               "unknown channel \"%s\" (sms_email, push_feature, coupon, phone, "
-                               "community)",
-                               f[COL_CHANNEL]);
+                               "unknown channel \"%s\" (%s)", f[COL_CHANNEL], names);
+    }
     row.channel = (unsigned char)channel;
     const int t = lapse_time_parse(&row.sent_at, f[COL_SENT], len[COL_SENT]);
     if (t != LAPSE_OK)
@@ -89,6 +129,8 @@ static int eval_row(void *user, const char *const *f, const size_t *len, const i
     const int64_t id = lapse_strmap_intern(s->users, f[COL_USER], len[COL_USER], &added);
     if (id < 0)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, s->path, 0, 0, -1, "out of memory");
+    if (f[COL_STEP])
+        return sequence_row(s, &row, (uint32_t)id, f, len, col, line, err);
     if (!added) {
         const send *first = &s->sends[id];
         if (first->channel == row.channel && first->sent_at == row.sent_at &&
@@ -122,35 +164,6 @@ static int key_event_cmp(const void *a, const void *b)
     if (x->send != y->send)
         return x->send < y->send ? -1 : 1;
     return (x->ts > y->ts) - (x->ts < y->ts);
-}
-
-/* Reads logs; calls back per event of a listed user. */
-typedef int (*event_fn)(void *user, uint32_t send, const lapse_event *event, lapse_error *err);
-
-static int read_logs(const char *const *paths, size_t n, const lapse_campaign_eval_options *opts,
-                     const lapse_strmap *users, event_fn fn, void *user, int64_t *events,
-                     int64_t *first, int64_t *last, lapse_error *err)
-{
-    lapse_reader_options ropts = LAPSE_READER_OPTIONS_INIT;
-    ropts.categories = opts->categories;
-    ropts.max_bad_rows = opts->max_bad_rows;
-    lapse_reader *reader = NULL;
-    int status = lapse_reader_open(&reader, paths, n, &ropts, err);
-    if (status != LAPSE_OK)
-        return status;
-    lapse_event e;
-    while ((status = lapse_reader_next(reader, &e, err)) > 0) {
-        ++*events;
-        if (e.ts < *first)
-            *first = e.ts;
-        if (e.ts > *last)
-            *last = e.ts;
-        const int64_t id = lapse_strmap_find(users, e.user_id, e.user_id_len);
-        if (id >= 0 && (status = fn(user, (uint32_t)id, &e, err)) != LAPSE_OK)
-            break;
-    }
-    lapse_reader_free(reader);
-    return status < 0 ? status : LAPSE_OK;
 }
 
 typedef struct {
@@ -240,10 +253,10 @@ static void tally_add(tally *sum, const tally *t)
 typedef struct {
     size_t n_var;
     tally *treated;             /* [channel][variant], n_var + 1 variants a channel */
-    int64_t n_c[LAPSE_CHANNELS]; /* control sends */
-    int64_t x_c[LAPSE_CHANNELS]; /* control sends recalled */
-    int64_t n_t[LAPSE_CHANNELS]; /* treatment sends */
-    int64_t cen_c[LAPSE_CHANNELS]; /* control sends censored (not in n_c) */
+    int64_t n_c[LAPSE_CHANNELS_MAX]; /* control sends */
+    int64_t x_c[LAPSE_CHANNELS_MAX]; /* control sends recalled */
+    int64_t n_t[LAPSE_CHANNELS_MAX]; /* treatment sends */
+    int64_t cen_c[LAPSE_CHANNELS_MAX]; /* control sends censored (not in n_c) */
 } eval_tallies;
 
 static void finish_row(lapse_campaign_row *row, const char *channel, const char *variant,
@@ -261,13 +274,21 @@ static void finish_row(lapse_campaign_row *row, const char *channel, const char 
     row->control_recalled = x_c;
     row->censored = t->censored;
     row->control_censored = cen_c;
-    lapse_compare_proportions(&row->cmp, t->recalled, t->sent, x_c, n_c);
-    lapse_srm(&row->srm_chi2, &row->srm_p, n_c, n_c + channel_sent, control);
-    row->mde = lapse_mde(n_c > 0 ? (double)x_c / (double)n_c : NAN, t->sent, n_c);
+    campaign_row_stats(row, channel_sent, control);
     for (int p = 0; p < 2; p++) {
         row->retention_n[p] = t->ret_n[p];
         row->retained[p] = t->ret_k[p];
     }
+}
+
+void campaign_row_stats(lapse_campaign_row *row, int64_t channel_sent, double share)
+{
+    const int64_t n_c = row->control, x_c = row->control_recalled;
+    lapse_compare_proportions(&row->cmp, row->recalled, row->sent, x_c, n_c);
+    row->srm_chi2 = row->srm_p = NAN;
+    if (share > 0)
+        lapse_srm(&row->srm_chi2, &row->srm_p, n_c, n_c + channel_sent, share);
+    row->mde = lapse_mde(n_c > 0 ? (double)x_c / (double)n_c : NAN, row->sent, n_c);
 }
 
 /* Reads the log, keeping the key events of listed users, then the click log
@@ -277,8 +298,9 @@ static int read_event_logs(lapse_campaign_report *rep, log_pass *p, const char *
                            lapse_error *err)
 {
     int64_t first = INT64_MAX, last = INT64_MIN;
-    int status = read_logs(log_paths, n_logs, p->opts, p->s->users, on_log_event, p,
-                           &rep->log_events, &first, &last, err);
+    int status = campaign_read_logs(log_paths, n_logs, p->opts->categories,
+                                    p->opts->max_bad_rows, p->s->users, on_log_event, p,
+                                    &rep->log_events, &first, &last, err);
     if (status != LAPSE_OK)
         return status;
     if (rep->log_events == 0)
@@ -286,8 +308,9 @@ static int read_event_logs(lapse_campaign_report *rep, log_pass *p, const char *
                                "the log has no events");
     if (n_clicks) {
         int64_t clicks_events = 0, clicks_first = INT64_MAX, clicks_last = INT64_MIN;
-        status = read_logs(click_paths, n_clicks, p->opts, p->s->users, on_click, p,
-                           &clicks_events, &clicks_first, &clicks_last, err);
+        status = campaign_read_logs(click_paths, n_clicks, p->opts->categories,
+                                    p->opts->max_bad_rows, p->s->users, on_click, p,
+                                    &clicks_events, &clicks_first, &clicks_last, err);
         if (status != LAPSE_OK)
             return status;
     }
@@ -362,7 +385,7 @@ static int tally_sends(eval_tallies *t, const log_pass *p, int64_t log_end, laps
 {
     const eval_state *s = p->s;
     t->n_var = lapse_strmap_size(s->variants);
-    t->treated = calloc(LAPSE_CHANNELS * (t->n_var + 1), sizeof *t->treated);
+    t->treated = calloc(s->ch->n * (t->n_var + 1), sizeof *t->treated);
     if (!t->treated)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     size_t k = 0;
@@ -402,15 +425,16 @@ static int tally_sends(eval_tallies *t, const log_pass *p, int64_t log_end, laps
 /* A row per channel and variant sent (a control-only row for a channel with
  * no treatment), then the "all" row. */
 static int report_rows(lapse_campaign_report *rep, const eval_tallies *t,
-                       const lapse_strmap *variants, int clicks, double control,
-                       lapse_error *err)
+                       const eval_state *s, int clicks, double control, lapse_error *err)
 {
-    rep->rows = calloc(LAPSE_CHANNELS * (t->n_var + 1) + 1, sizeof *rep->rows);
+    const lapse_strmap *variants = s->variants;
+    const int n_ch = (int)s->ch->n;
+    rep->rows = calloc((size_t)n_ch * (t->n_var + 1) + 1, sizeof *rep->rows);
     if (!rep->rows)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     tally all = { 0 };
     int64_t all_c = 0, all_x = 0, all_cen = 0;
-    for (int c = 0; c < LAPSE_CHANNELS; c++) {
+    for (int c = 0; c < n_ch; c++) {
         all_c += t->n_c[c];
         all_x += t->x_c[c];
         all_cen += t->cen_c[c];
@@ -420,7 +444,7 @@ static int report_rows(lapse_campaign_report *rep, const eval_tallies *t,
                        t->treated[c * (t->n_var + 1) + v].censored;
         if (treated == 0 && t->n_c[c] + t->cen_c[c] > 0) {
             const tally none = { 0 };
-            finish_row(&rep->rows[rep->n_rows++], lapse_channel_name(c), "-", &none, t->n_c[c],
+            finish_row(&rep->rows[rep->n_rows++], s->ch->channel[c].name, "-", &none, t->n_c[c],
                        t->x_c[c], t->cen_c[c], 0, clicks, control);
         }
         for (size_t v = 0; v < t->n_var; v++) {
@@ -432,7 +456,7 @@ static int report_rows(lapse_campaign_report *rep, const eval_tallies *t,
             const char *key = lapse_strmap_key(variants, (int64_t)v, &len);
             memcpy(name, key, len);
             name[len] = '\0';
-            finish_row(&rep->rows[rep->n_rows++], lapse_channel_name(c), name, tv, t->n_c[c],
+            finish_row(&rep->rows[rep->n_rows++], s->ch->channel[c].name, name, tv, t->n_c[c],
                        t->x_c[c], t->cen_c[c], t->n_t[c], clicks, control);
             tally_add(&all, tv);
         }
@@ -452,20 +476,33 @@ int lapse_campaign_eval(lapse_campaign_report **out, const char *sends_path,
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                "eval needs a window > 0, a control share in (0, 1), key "
                                "categories and at least one log");
-    eval_state s = { .path = sends_path };
+    eval_state s = { .path = sends_path, .ch = opts->channels };
     log_pass p = { .s = &s, .opts = opts };
     eval_tallies t = { 0 };
     lapse_campaign_report *rep = calloc(1, sizeof *rep);
+    lapse_channel_table *builtin = NULL;
     int status;
+    if (!s.ch) {
+        builtin = malloc(sizeof *builtin);
+        if (builtin)
+            lapse_channel_table_default(builtin);
+        s.ch = builtin;
+    }
     s.users = lapse_strmap_create();
     s.variants = lapse_strmap_create();
-    if (!rep || !s.users || !s.variants) {
+    if (!rep || !s.users || !s.variants || !s.ch) {
         status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
         goto done;
     }
     status = campaign_csv_read(sends_path, eval_columns, N_COLS, eval_row, &s, err);
     if (status != LAPSE_OK)
         goto done;
+    if (s.n_touches) {
+        status = campaign_sequence_eval(rep, sends_path, s.sent_col, s.touches, s.n_touches,
+                                        s.users, s.variants, s.ch, log_paths, n_logs,
+                                        click_paths, n_clicks, opts, err);
+        goto done;
+    }
     if (s.n == 0) {
         status = lapse_error_set(err, LAPSE_ERR_FORMAT, sends_path, 0, 0, -1, "no sends listed");
         goto done;
@@ -484,7 +521,7 @@ int lapse_campaign_eval(lapse_campaign_report **out, const char *sends_path,
     status = tally_sends(&t, &p, rep->log_end, err);
     if (status != LAPSE_OK)
         goto done;
-    status = report_rows(rep, &t, s.variants, n_clicks > 0, opts->control, err);
+    status = report_rows(rep, &t, &s, n_clicks > 0, opts->control, err);
 done:
     if (status != LAPSE_OK) {
         lapse_campaign_report_free(rep);
@@ -494,8 +531,10 @@ done:
     lapse_strmap_free(s.users);
     lapse_strmap_free(s.variants);
     free(s.sends);
+    free(s.touches);
     free(p.keys);
     free(t.treated);
+    free(builtin);
     return status;
 }
 
@@ -520,8 +559,9 @@ int lapse_campaign_report_write(FILE *out, const lapse_campaign_report *report)
     fputs("channel,variant,sent,clicked,recalled,recall_rate,total_cost,cost_per_recalled,"
           "control,control_recalled,control_rate,uplift,ci_low,ci_high,p_value,test,srm_chi2,"
           "srm_p,mde,retention_7d_n,retained_7d,retention_30d_n,retained_30d,censored,"
-          "control_censored\n",
+          "control_censored",
           out);
+    fputs(report->sequence ? ",step,recalled_without_click,opening\n" : "\n", out);
     for (size_t i = 0; i < report->n_rows; i++) {
         const lapse_campaign_row *r = &report->rows[i];
         fprintf(out, "%s,%s,%lld,", r->channel, r->variant, (long long)r->sent);
@@ -546,7 +586,14 @@ int lapse_campaign_report_write(FILE *out, const lapse_campaign_report *report)
             put_number(out, r->retention_n[q] ? (double)r->retained[q] / (double)r->retention_n[q]
                                               : NAN);
         }
-        fprintf(out, ",%lld,%lld\n", (long long)r->censored, (long long)r->control_censored);
+        fprintf(out, ",%lld,%lld", (long long)r->censored, (long long)r->control_censored);
+        if (report->sequence) {
+            fprintf(out, ",%d,", r->step);
+            if (r->recalled_direct >= 0)
+                fprintf(out, "%lld", (long long)r->recalled_direct);
+            fprintf(out, ",%d", r->opening);
+        }
+        fputc('\n', out);
     }
     return ferror(out) ? LAPSE_ERR_IO : LAPSE_OK;
 }

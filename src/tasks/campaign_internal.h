@@ -3,6 +3,9 @@
 #define LAPSE_CAMPAIGN_INTERNAL_H
 
 #include "lapse/campaign.h"
+#include "lapse/reader.h"
+
+#include "strmap.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -19,11 +22,49 @@ typedef struct {
     int required;
 } campaign_column;
 
+#define CAMPAIGN_CSV_MAX_COLUMNS 48
+
 /* Reads path ("-" = stdin; plain or gzip, through the input layer): a header
  * row naming the columns (any order, others ignored), then rows with as many
  * fields as the header. Errors name path, line and column. */
 int campaign_csv_read(const char *path, const campaign_column *columns, int n_columns,
                       campaign_row_fn row, void *user, lapse_error *err);
+
+/* Called per event of a listed user (id in users). Returns 0 or <0 with
+ * err set, which stops the read. */
+typedef int (*campaign_event_fn)(void *user, uint32_t id, const lapse_event *event,
+                                 lapse_error *err);
+
+/* Reads the logs through the event reader, counting every event and its
+ * time range into *events, *first and *last, and calls fn for the events
+ * of users in the map. */
+int campaign_read_logs(const char *const *paths, size_t n, const lapse_category_map *categories,
+                       int64_t max_bad_rows, const lapse_strmap *users, campaign_event_fn fn,
+                       void *user, int64_t *events, int64_t *first, int64_t *last,
+                       lapse_error *err);
+
+/* One touch of a sequence plan as eval reads it. */
+typedef struct {
+    int64_t sent_at, start, line;
+    double cost;
+    uint32_t user;   /* id in the users map */
+    int32_t variant; /* id in the variants map; -1 for a control touch */
+    int channel, step;
+} campaign_touch;
+
+/* Measures a sequence plan's touches (any order) against the logs into
+ * rep (campaign.h, "sequences"); sent_col is sent_at's column, for errors. */
+int campaign_sequence_eval(lapse_campaign_report *rep, const char *path, int sent_col,
+                           campaign_touch *touches, size_t n, const lapse_strmap *users,
+                           const lapse_strmap *variants, const lapse_channel_table *ch,
+                           const char *const *log_paths, size_t n_logs,
+                           const char *const *click_paths, size_t n_clicks,
+                           const lapse_campaign_eval_options *opts, lapse_error *err);
+
+/* The statistics of a report row: treatment x of n against control x_c of
+ * n_c, the SRM check against the planned control share (NAN when share is
+ * not positive) and the minimum detectable uplift. */
+void campaign_row_stats(lapse_campaign_row *row, int64_t channel_sent, double share);
 
 /* A 64-bit mix of a user id and the seed: the order control and variants
  * are drawn in, independent of row order. */

@@ -36,6 +36,7 @@ struct lapse_scorer {
     int threads;
     /* Feature columns the outputs read; -1 when the model lacks one. */
     long f_silent, f_recency, f_purchases, f_spend, f_spend90;
+    lapse_trigger_columns triggers;
     lapse_svm_scorer *svm; /* SVM decisions */
     /* The gradient of a linear decision (logistic weights, or the folded
      * weights of a linear SVM); NULL for RBF. */
@@ -201,6 +202,8 @@ int lapse_score_create(lapse_scorer **out, const lapse_model *model,
     s->f_purchases = find_feature(model, "purchases_total");
     s->f_spend = find_feature(model, "spend_total");
     s->f_spend90 = find_feature(model, "spend_90");
+    lapse_trigger_columns_find(&s->triggers, (const char *const *)model->feature_names,
+                               model->n_features);
 
     const lapse_model_classifier *c = &model->classifier;
     if (c->kind == LAPSE_CLASSIFIER_LOGISTIC) {
@@ -384,7 +387,8 @@ static int finish_block(void *arg, int thread, size_t r0, size_t rows, lapse_err
         else
             r->value_tier = -1;
         r->value_at_risk = s->f_spend90 >= 0 ? r->p_churn * x[s->f_spend90] : NAN;
-        r->action = lapse_action_choose(s->rules, m->segments.names[r->segment],
+        r->trigger = lapse_trigger_fire(&s->triggers, x);
+        r->action = lapse_action_choose(s->rules, r->trigger, m->segments.names[r->segment],
                                         r->value_tier < 0 ? LAPSE_VALUE_LOW
                                                           : (lapse_value_tier)r->value_tier);
         for (int q = 0; q < LAPSE_SCORE_REASONS; q++)

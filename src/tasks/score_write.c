@@ -141,6 +141,9 @@ static size_t format_line(char *line, const sink *k, size_t i)
         n += csv_field(line + n, reason);
     }
     line[n++] = ',';
+    if (r->trigger >= 0)
+        n += csv_field(line + n, lapse_trigger_name(r->trigger));
+    line[n++] = ',';
     n += csv_field(line + n, r->action);
     line[n++] = ',';
     if (b->labels[i] >= 0)

@@ -61,6 +61,25 @@ int lapse_campaign_sim_check(const lapse_campaign_sim_options *o, lapse_error *e
     if (o->start < 14 * DAY || o->start % DAY || o->start > LAPSE_TIME_MAX - 60 * DAY)
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                "start must be a date from 1970-01-15 to 2199");
+    if (o->steps && (o->n_steps < 1 || o->n_steps > LAPSE_SEQUENCE_MAX))
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "1 to %d sequence steps",
+                               LAPSE_SEQUENCE_MAX);
+    for (size_t k = 0; o->steps && k < o->n_steps; k++) {
+        if (!lapse_channel_builtin((size_t)o->steps[k].channel) || o->steps[k].offset < 0 ||
+            (k && o->steps[k].offset <= o->steps[k - 1].offset) || o->steps[k].offset > 365 * DAY)
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                   "sequence step %zu: a built-in channel, after the step "
+                                   "before it, within a year",
+                                   k + 1);
+        for (int t = 0; t < 3; t++)
+            if (!(o->base[t] + o->step_uplift[k] >= 0 && o->base[t] + o->step_uplift[k] <= 1))
+                return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                       "base %g + step %zu's uplift %g is not a probability",
+                                       o->base[t], k + 1, o->step_uplift[k]);
+    }
+    if (!(o->step_holdout >= 0 && o->step_holdout <= 0.9))
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "step holdout must be in 0..0.9");
     for (int t = 0; t < 3; t++)
         for (int c = 0; c < LAPSE_CHANNELS; c++)
             if (!(o->base[t] >= 0 && o->uplift[c] >= -o->base[t] &&
@@ -86,6 +105,56 @@ static void put_event(FILE *out, const char *user, int64_t ts, const char *event
     fprintf(out, "%s,%s,%s\n", user, when, event);
 }
 
+/* A user's return after it: kept a week, kept a month (fixed rates). */
+static void put_return(FILE *fe, rng *r, const char *id, int64_t t)
+{
+    put_event(fe, id, t, "app_open");
+    put_event(fe, id, t + rng_below(r, HOUR), "view_item");
+    if (rng_unit(r) < P_KEEP_7)
+        put_event(fe, id, t + DAY + rng_below(r, 7 * DAY), "login");
+    if (rng_unit(r) < P_KEEP_30)
+        put_event(fe, id, t + 8 * DAY + rng_below(r, 23 * DAY), "login");
+}
+
+/* One user of a sequence campaign: their touches in fs, their events in fe,
+ * their clicks in fc (layout in campaign.h). */
+static void simulate_sequence_user(FILE *fs, FILE *fe, FILE *fc, const char *id, int tier,
+                                   int variant, const lapse_campaign_sim_options *o, rng *r)
+{
+    const int64_t start = o->start + 8 * HOUR + rng_below(r, 10 * HOUR);
+    char when[32], began[32];
+    lapse_time_format_iso(began, start);
+    const int history = 1 + (int)rng_below(r, 3);
+    for (int h = 0; h < history; h++)
+        put_event(fe, id, o->start - 14 * DAY + rng_below(r, 11 * DAY), "login");
+    int sending = variant >= 0, back = 0;
+    for (size_t k = 0; k < o->n_steps; k++) {
+        const int64_t t = start + o->steps[k].offset;
+        const int64_t next = k + 1 < o->n_steps ? start + o->steps[k + 1].offset : INT64_MAX;
+        const int64_t end = t + o->window < next ? t + o->window : next;
+        if (sending && k > 0 && rng_unit(r) < o->step_holdout)
+            sending = 0;
+        const lapse_channel_def *ch = lapse_channel_builtin((size_t)o->steps[k].channel);
+        lapse_time_format_iso(when, t);
+        fprintf(fs, "%s,%s,%s,%s,%.10g,%c,%s,%zu,%s\n", id, ch->name, when,
+                sending ? "treatment" : "control", sending ? ch->cost : 0.0,
+                sending ? 'A' + variant : '-', tier_names[tier], k + 1, began);
+        if (back)
+            continue;
+        const double p = o->base[tier] + (sending ? o->step_uplift[k] : 0);
+        back = rng_unit(r) < p;
+        if (back)
+            put_return(fe, r, id, t + rng_below(r, end - t));
+        const double click = back ? P_CLICK_RECALLED : P_CLICK_OTHER;
+        if (sending && rng_unit(r) < click)
+            put_event(fc, id, t + rng_below(r, end - t < 2 * HOUR ? end - t : 2 * HOUR),
+                      "message_click");
+    }
+    if (!back && rng_unit(r) < P_LATE)
+        put_event(fe, id, start + o->steps[o->n_steps - 1].offset + o->window + HOUR +
+                              rng_below(r, 20 * DAY), "login");
+}
+
 int lapse_campaign_simulate(const char *dir, const lapse_campaign_sim_options *o,
                             lapse_error *err)
 {
@@ -108,7 +177,8 @@ int lapse_campaign_simulate(const char *dir, const lapse_campaign_sim_options *o
         rng r = { o->seed * 0xd1342543de82ef95u + i };
         channel[i] = (unsigned char)rng_below(&r, LAPSE_CHANNELS);
         tier[i] = (unsigned char)rng_below(&r, 3);
-        stratum[i] = channel[i] * 3u + tier[i];
+        /* a sequence's users all get the same steps: strata are the tiers */
+        stratum[i] = o->steps ? tier[i] : channel[i] * 3u + tier[i];
         const int len = snprintf(id, sizeof id, "c%07zu", i);
         hash[i] = campaign_user_hash(o->seed, id, (size_t)len);
     }
@@ -124,17 +194,28 @@ int lapse_campaign_simulate(const char *dir, const lapse_campaign_sim_options *o
         goto done;
     FILE *fs = lapse_outfile_stream(sends), *fe = lapse_outfile_stream(events),
          *fc = lapse_outfile_stream(clicks), *ft = lapse_outfile_stream(truth);
-    fputs("user_id,channel,sent_at,group,cost,variant,risk_tier\n", fs);
+    fputs(o->steps ? "user_id,channel,sent_at,group,cost,variant,risk_tier,step,start\n"
+                   : "user_id,channel,sent_at,group,cost,variant,risk_tier\n",
+          fs);
     fputs("user_id,ts,event\n", fe);
     fputs("user_id,ts,event\n", fc);
-    fputs("channel,variant,uplift\n", ft);
-    for (int c = 0; c < LAPSE_CHANNELS; c++)
+    fputs(o->steps ? "step,channel,variant,uplift\n" : "channel,variant,uplift\n", ft);
+    for (size_t k = 0; o->steps && k < o->n_steps; k++)
+        for (int v = 0; v < o->variants; v++)
+            fprintf(ft, "%zu,%s,%c,%.10g\n", k + 1,
+                    lapse_channel_builtin((size_t)o->steps[k].channel)->name, 'A' + v,
+                    o->step_uplift[k]);
+    for (int c = 0; !o->steps && c < LAPSE_CHANNELS; c++)
         for (int v = 0; v < o->variants; v++)
             fprintf(ft, "%s,%c,%.10g\n", lapse_channel_name(c), 'A' + v, o->uplift[c]);
     for (size_t i = 0; i < n; i++) {
         /* a second stream per user, so the draws above never shift these */
         rng r = { (o->seed * 0xd1342543de82ef95u + i) ^ 0x5851f42d4c957f2du };
         snprintf(id, sizeof id, "c%07zu", i);
+        if (o->steps) {
+            simulate_sequence_user(fs, fe, fc, id, tier[i], variant[i], o, &r);
+            continue;
+        }
         const int treat = variant[i] >= 0;
         const int64_t sent = o->start + 8 * HOUR + rng_below(&r, 10 * HOUR);
         char when[32];
@@ -148,13 +229,7 @@ int lapse_campaign_simulate(const char *dir, const lapse_campaign_sim_options *o
         const double p = o->base[tier[i]] + (treat ? o->uplift[channel[i]] : 0);
         const int recalled = rng_unit(&r) < p;
         if (recalled) {
-            const int64_t t = sent + rng_below(&r, o->window);
-            put_event(fe, id, t, "app_open");
-            put_event(fe, id, t + rng_below(&r, HOUR), "view_item");
-            if (rng_unit(&r) < P_KEEP_7)
-                put_event(fe, id, t + DAY + rng_below(&r, 7 * DAY), "login");
-            if (rng_unit(&r) < P_KEEP_30)
-                put_event(fe, id, t + 8 * DAY + rng_below(&r, 23 * DAY), "login");
+            put_return(fe, &r, id, sent + rng_below(&r, o->window));
         } else if (rng_unit(&r) < P_LATE) {
             put_event(fe, id, sent + o->window + HOUR + rng_below(&r, 20 * DAY), "login");
         }
@@ -162,7 +237,10 @@ int lapse_campaign_simulate(const char *dir, const lapse_campaign_sim_options *o
             put_event(fc, id, sent + rng_below(&r, 2 * HOUR), "message_click");
     }
     /* the log's last day: every 31-day retention period fits in it */
-    put_event(fe, "c_end", o->start + o->window + 32 * DAY, "login");
+    put_event(fe, "c_end",
+              o->start + (o->steps ? o->steps[o->n_steps - 1].offset + DAY : 0) + o->window +
+                  32 * DAY,
+              "login");
     lapse_outfile *files[4] = { sends, events, clicks, truth };
     sends = events = clicks = truth = NULL; /* now owned by files[] */
     if (status == LAPSE_OK)

@@ -34,6 +34,27 @@ awk -F, 'NR > 1 && !($19 > 0) { exit 1 }' report.csv || fail "mde"
     --uplift sms_email=0.03,push_feature=0.05,coupon=0.1,phone=0.2,community=-0.02 --variants 2
 cmp sim/events.csv sim2/events.csv && cmp sim/sends.csv sim2/sends.csv || fail "simulate is not reproducible"
 
+# Sequences in the simulator: each step's planted uplift (over stopping
+# before it) inside its interval; the same seed gives the same bytes.
+"$LAPSE_BIN" simulate --campaign -q -o simseq --users 20000 --seed 5 --control 0.2 \
+    --sequence push@0h,sms@24h,phone@48h --step-uplift 0.03,0.05,0.1 --step-holdout 0.3
+"$LAPSE_BIN" campaign eval -q --sends simseq/sends.csv --clicks simseq/clicks.csv --control 0.2 \
+    -o seq_sim_report.csv simseq/events.csv
+awk -F, 'NR == FNR { if (FNR > 1) truth[$1] = $4; next }
+         FNR > 1 && $1 != "all" {
+             n++
+             if (!($13 <= truth[$26] && truth[$26] <= $14)) { print "step " $26 ": " truth[$26] " outside [" $13 ", " $14 "]"; bad = 1 }
+             if ($27 == "" || $27 + 0 > $5 + 0) { print "step " $26 ": recalled without click " $27; bad = 1 }
+         }
+         END { exit bad || n != 3 }' simseq/truth.csv seq_sim_report.csv || fail "planted step uplift outside its interval"
+"$LAPSE_BIN" simulate --campaign -q -o simseq2 --users 20000 --seed 5 --control 0.2 \
+    --sequence push@0h,sms@24h,phone@48h --step-uplift 0.03,0.05,0.1 --step-holdout 0.3
+cmp simseq/events.csv simseq2/events.csv && cmp simseq/sends.csv simseq2/sends.csv || fail "sequence simulation is not reproducible"
+set +e
+"$LAPSE_BIN" simulate --campaign -q -o simbad --sequence push@0h,sms@24h --step-uplift 0.03 2> err.txt; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q 'step-uplift needs 2 numbers' err.txt || fail "short --step-uplift ($rc): $(cat err.txt)"
+
 # plan -> eval: the send list plan writes is what eval reads.
 cat > scored.csv <<'EOF'
 user_id,asof,p_churn,risk_tier,segment,days_silent,value_tier,value_at_risk,reason_1,reason_2,reason_3,action,label
@@ -51,6 +72,108 @@ grep -q '^a,coupon,' plan2.csv || fail "--cost phone=50 moves a to coupon: $(cat
 printf 'user_id,ts,event\na,2026-02-20,login\na,2026-03-01T10:00:00Z,login\nc,2026-03-05,login\nz,2026-04-15,login\n' > log.csv
 "$LAPSE_BIN" campaign eval -q --sends plan.csv -o plan_report.csv log.csv
 grep -q '^phone,A,1,,1,1,2,2,0,0,,' plan_report.csv || fail "plan report: $(cat plan_report.csv)"
+
+# Channels as configuration: the built-in table round-trips, a file adds a
+# channel with a condition and a daily capacity, eval reads the same file.
+"$LAPSE_BIN" campaign channels -o channels.csv
+head -1 channels.csv | grep -qx 'name,cost,uplift,condition,capacity' || fail "channels header"
+grep -qx 'phone,2,0.15,value_tier = high,' channels.csv || fail "built-in phone: $(cat channels.csv)"
+for c in sms email push wechat gift coupon cash trial event; do
+    grep -q "^$c," channels.csv || fail "built-in table lacks $c"
+done
+"$LAPSE_BIN" campaign plan -q --budget 2.1 --control 0 --send-at 2026-03-01T09:00:00Z \
+    --channels channels.csv -o plan_file.csv scored.csv
+cmp plan.csv plan_file.csv || fail "the built-in table as a file plans the same"
+printf 'name,cost,uplift,condition,capacity\nvoice_bot,0.1,0.3,p_churn >= 0.5,1\nsms_email,0.05,0.02,,\n' > mine.csv
+"$LAPSE_BIN" campaign plan -q --budget 10 --control 0 --channels mine.csv -o plan_mine.csv scored.csv
+# a and c pass p_churn >= 0.5, but voice_bot's capacity is 1 a day: one of them
+[ "$(grep -c ',voice_bot,' plan_mine.csv)" -eq 1 ] || fail "capacity 1: $(cat plan_mine.csv)"
+grep -q '^b,sms_email,' plan_mine.csv || fail "b (p 0.2) gets sms_email: $(cat plan_mine.csv)"
+"$LAPSE_BIN" campaign plan -q --budget 10 --control 0 --channels mine.csv --capacity voice_bot=none \
+    -o plan_mine2.csv scored.csv
+[ "$(grep -c ',voice_bot,' plan_mine2.csv)" -eq 2 ] || fail "no limit: $(cat plan_mine2.csv)"
+"$LAPSE_BIN" campaign eval -q --channels mine.csv --sends plan_mine.csv -o mine_report.csv log.csv
+grep -q '^voice_bot,A,1,' mine_report.csv || fail "eval by the channels file: $(cat mine_report.csv)"
+set +e
+"$LAPSE_BIN" campaign eval -q --sends plan_mine.csv -o out.csv log.csv 2> err.txt; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q 'unknown channel "voice_bot" (sms_email, push_feature, coupon, phone, community, sms, .*(in plan_mine.csv:2, column 2)' err.txt ||
+    fail "unknown channel without the file ($rc): $(cat err.txt)"
+printf 'name,cost,uplift,condition,capacity\nvoice_bot,0.1,0.3,p_churn => 0.5,1\n' > badch.csv
+set +e
+"$LAPSE_BIN" campaign plan -q --budget 10 --channels badch.csv -o out.csv scored.csv 2> err.txt; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -qF 'bad condition: a value expected at byte 10' err.txt &&
+    grep -qF '(in badch.csv:2, column 4)' err.txt || fail "bad condition ($rc): $(cat err.txt)"
+[ ! -e out.csv ] || fail "plan left behind"
+set +e
+"$LAPSE_BIN" campaign plan -q --budget 10 --uplift voice_bot=0.1 -o out.csv scored.csv 2> err.txt; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q '"voice_bot=0.1" is not channel=value' err.txt || fail "unknown channel in --uplift ($rc)"
+# a channel the plan could choose whose column the scored file lacks: said
+"$LAPSE_BIN" campaign plan --budget 10 --uplift wechat=0.1 -o plan_wechat.csv scored.csv 2> err.txt
+grep -q 'warning: scored.csv has no column "wechat": nobody may get channel wechat' err.txt ||
+    fail "missing column warning: $(cat err.txt)"
+
+# Sequences: plan a push, an sms a day later and a call at 48 h; next, run
+# as the hours pass, sends only to users not back yet, never to control.
+printf 'user_id,asof,p_churn,risk_tier,value_tier,value_at_risk,action,has_app\nu1,2026-03-01,0.5,high,high,100,phone,1\nu2,2026-03-01,0.6,high,low,0,sms_email,0\nu3,2026-03-01,0.7,high,medium,20,coupon,1\n' > seq_scored.csv
+"$LAPSE_BIN" campaign plan --budget 100 --control 0 --uplift push=0.03,sms=0.02 --send-at 2026-03-01T09:00:00Z \
+    --sequence push@0h,sms@24h,phone@48h -o seq.csv seq_scored.csv 2> err.txt
+head -1 seq.csv | grep -qx 'user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier,step,start' || fail "sequence header"
+[ "$(cut -d, -f1,2,9 seq.csv | tail -n +2 | tr '\n' ' ')" = "u1,push,1 u1,phone,3 u2,sms,2 u3,push,1 u3,sms,2 " ] ||
+    fail "sequence steps: $(cat seq.csv)"
+grep -q '4 sequence steps skipped' err.txt || fail "skipped steps: $(cat err.txt)"
+printf 'user_id,ts,event\nu1,2026-02-25,login\nu2,2026-02-25,login\nu3,2026-02-25,login\nu3,2026-03-01T15:00:00Z,login\nz,2026-03-02T12:00:00Z,login\n' > seq_log.csv
+"$LAPSE_BIN" campaign next -q --plan seq.csv --now 2026-03-01T12:00:00Z -o due1.csv seq_log.csv
+[ "$(tail -n +2 due1.csv | cut -d, -f1-3 | tr '\n' ' ')" = "u1,push,1 u3,push,1 " ] || fail "first run: $(cat due1.csv)"
+"$LAPSE_BIN" campaign next --plan seq.csv --now 2026-03-02T12:00:00Z --since 2026-03-01T12:00:00Z \
+    -o due2.csv seq_log.csv 2> err.txt
+[ "$(tail -n +2 due2.csv | cut -d, -f1-3 | tr '\n' ' ')" = "u2,sms,2 " ] || fail "second run (u3 is back): $(cat due2.csv)"
+grep -q '1 touches due; 1 of 3 treatment users came back' err.txt || fail "next summary: $(cat err.txt)"
+# the call is due after the log's last event: written, with a counted warning
+"$LAPSE_BIN" campaign next --plan seq.csv --now 2026-03-03T12:00:00Z --since 2026-03-02T12:00:00Z \
+    -o due3.csv seq_log.csv 2> err.txt
+grep -q '^u1,phone,3,' due3.csv || fail "third run: $(cat due3.csv)"
+grep -q "warning: 1 touches are due after the log's last event (2026-03-02T12:00:00Z)" err.txt || fail "unseen warning: $(cat err.txt)"
+# control users get no touch
+"$LAPSE_BIN" campaign plan -q --budget 100 --control 0.9 --uplift push=0.03,sms=0.02 --send-at 2026-03-01T09:00:00Z \
+    --sequence push@0h,sms@24h,phone@48h -o seq_c.csv seq_scored.csv
+"$LAPSE_BIN" campaign next --plan seq_c.csv --now 2026-03-03T12:00:00Z -o due_c.csv seq_log.csv 2> err.txt
+[ "$(wc -l < due_c.csv)" -eq 1 ] && grep -q 'control touches held back' err.txt || fail "control got touches: $(cat due_c.csv)"
+# eval of the sequence: a row per step and channel, recall to the last touch
+printf 'user_id,ts,event\nu1,2026-02-25,login\nu2,2026-02-25,login\nu3,2026-02-25,login\nu3,2026-03-01T15:00:00Z,login\nu2,2026-03-02T10:00:00Z,login\nz,2026-04-15,login\n' > seq_after.csv
+"$LAPSE_BIN" campaign eval --sends seq.csv -o seq_report.csv seq_after.csv 2> err.txt
+head -1 seq_report.csv | grep -q ',censored,control_censored,step,recalled_without_click,opening$' || fail "sequence report header"
+[ "$(cut -d, -f1,3,5,26 seq_report.csv | tail -n +2 | tr '\n' ' ')" = "push,2,1,1 sms,1,1,2 phone,1,0,3 all,3,2,0 " ] ||
+    fail "sequence report: $(cat seq_report.csv)"
+grep -q 'step 2 (opening)  sms' err.txt || fail "sequence summary: $(cat err.txt)"
+# u2 cannot get the push: its sms opens its sequence, compared with the control group
+[ "$(cut -d, -f1,26,28 seq_report.csv | tr '\n' ' ')" = "channel,step,opening push,1,1 sms,2,1 phone,3,0 all,0,1 " ] || fail "opening column: $(cat seq_report.csv)"
+# a step holdout stops some sequences before their later steps: control rows
+"$LAPSE_BIN" campaign plan --budget 100 --control 0 --step-holdout 0.9 --seed 4 --uplift push=0.03,sms=0.02 \
+    --send-at 2026-03-01T09:00:00Z --sequence push@0h,sms@24h,phone@48h -o seq_h.csv seq_scored.csv 2> err.txt
+grep -q 'sequences stopped early' err.txt || fail "holdout summary: $(cat err.txt)"
+grep -q ',control,0,-,.*,[23],2026' seq_h.csv || fail "no held-out step: $(cat seq_h.csv)"
+
+# bad sequences: exit 2 with the reason
+expect_usage() { set +e; "$LAPSE_BIN" campaign plan -q --budget 100 "$@" -o out_seq.csv seq_scored.csv 2> err.txt; rc=$?; set -e
+    [ $rc -eq 2 ] || fail "plan $* exited $rc"; }
+expect_usage --sequence push@24h,sms@0h
+grep -q 'cannot go back in time' err.txt || fail "back in time: $(cat err.txt)"
+expect_usage --sequence push@0h,fax@24h
+grep -q 'step "fax@24h" is not channel@hours' err.txt || fail "unknown step channel: $(cat err.txt)"
+expect_usage --capacity phone=0 --sequence push@0h,phone@48h
+grep -q 'step 2 needs phone, whose capacity is 0' err.txt || fail "capacity 0: $(cat err.txt)"
+[ ! -e out_seq.csv ] || fail "plan left behind"
+set +e
+"$LAPSE_BIN" campaign next -q --plan seq.csv --now 2026-03-01T12:00:00Z --since 2026-03-02T00:00:00Z seq_log.csv 2> err.txt; rc=$?
+set -e
+[ $rc -eq 2 ] || fail "--since after --now exited $rc"
+set +e
+"$LAPSE_BIN" campaign next -q --plan plan.csv --now 2026-03-01T12:00:00Z seq_log.csv 2> err.txt; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q 'the header has no "step" column (in plan.csv:1)' err.txt || fail "next on a one-message plan ($rc): $(cat err.txt)"
 
 # Bad send lists: located errors, exit 1, no report left behind.
 printf 'user_id,channel,sent_at,group,cost,variant\na,sms_email,2026-03-01,treatment,0.05,A\nb,fax,2026-03-01,treatment,1,A\n' > bad.csv

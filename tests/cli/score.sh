@@ -24,7 +24,7 @@ expect() {
     grep -qF -- "$text" err.txt || fail "lapse $*: stderr lacks \"$text\": $(cat err.txt)"
 }
 
-header=user_id,asof,p_churn,risk_tier,response,segment,days_silent,value_tier,value_at_risk,reason_1,reason_2,reason_3,action,label
+header=user_id,asof,p_churn,risk_tier,response,segment,days_silent,value_tier,value_at_risk,reason_1,reason_2,reason_3,trigger,action,label
 
 # The hand-worked users; p_churn cut to 6 digits here (test_score checks it
 # to 1e-12).
@@ -32,9 +32,9 @@ header=user_id,asof,p_churn,risk_tier,response,segment,days_silent,value_tier,va
 sed -E 's/(,2026-03-01,0\.[0-9]{6})[0-9]*,/\1,/' out.csv >cut.csv
 diff -u - cut.csv <<CSV || fail "hand-worked scores differ"
 $header
-u1,2026-03-01,0.006910,low,,price-sensitive,1,high,0.83,,,,phone,0
-"u,2",2026-03-01,0.769844,high,silent-7d,social-driven,8,medium,0.00,days_since_purchase:high,sessions_7:low,days_silent:high,community,1
-u3,2026-03-01,0.999996,high,silent-14d,social-driven,20,low,0.00,days_since_purchase:high,days_silent:high,sessions_7:low,community,
+u1,2026-03-01,0.006910,low,,price-sensitive,1,high,0.83,,,,,phone,0
+"u,2",2026-03-01,0.769844,high,silent-7d,social-driven,8,medium,0.00,days_since_purchase:high,sessions_7:low,days_silent:high,,community,1
+u3,2026-03-01,0.999996,high,silent-14d,social-driven,20,low,0.00,days_since_purchase:high,days_silent:high,sessions_7:low,,community,
 CSV
 
 # stdin, '-' and -o give the same bytes.

@@ -104,6 +104,23 @@ golden_campaign() {
     run campaign plan -q --budget 40 --seed 2 --control 0.2 --send-at 2026-05-10T09:00:00Z -o sends2.csv now_scored.csv
     run campaign eval --sends sends2.csv -o sends2_report.csv sim/events.csv.gz
     SHOW_LINES=20 show sends2_report.csv
+    # warnings answered by their own response; a phone team of 3 calls a day
+    printf 'trigger,segment,value,action\n*,*,high,phone\npayment_stopped,*,*,coupon\nsocial_gone,*,*,community\nlogin_falling,*,*,in_app\ndevice_changed,*,*,sms\n*,*,*,sms_email\n' >trigger_rules.csv
+    run score -q -m log.model --rules trigger_rules.csv -o trigger_scored.csv now.csv
+    SHOW_LINES=12 show trigger_scored.csv
+    run campaign plan --budget 40 --seed 2 --capacity phone=3 --uplift sms=0.02,in_app=0.01 --send-at 2026-05-30T09:00:00Z -o sends3.csv trigger_scored.csv
+    show sends3.csv
+    # a 48-hour sequence: plan, the touches due at two runs, eval per step
+    run campaign plan --budget 40 --seed 2 --uplift push=0.03,sms=0.02 --step-holdout 0.3 --send-at 2026-05-10T09:00:00Z --sequence push@0h,sms@24h,phone@48h -o seq.csv now_scored.csv
+    show seq.csv
+    run campaign next --plan seq.csv --now 2026-05-10T12:00:00Z -o due1.csv sim/events.csv.gz
+    run campaign next --plan seq.csv --now 2026-05-11T12:00:00Z --since 2026-05-10T12:00:00Z -o due2.csv sim/events.csv.gz
+    show due1.csv due2.csv
+    run campaign eval --sends seq.csv -o seq_report.csv sim/events.csv.gz
+    SHOW_LINES=20 show seq_report.csv
+    run simulate --campaign --users 3000 --seed 11 --control 0.2 --sequence push@0h,sms@24h --step-uplift 0.05,0.05 --step-holdout 0.3 -o campseq
+    run campaign eval --sends campseq/sends.csv --clicks campseq/clicks.csv --control 0.2 -o seqsim.csv campseq/events.csv
+    show seqsim.csv campseq/truth.csv
     run simulate --campaign --users 3000 --seed 11 --control 0.2 -o camp
     show camp/sends.csv camp/truth.csv
     run campaign eval --sends camp/sends.csv --clicks camp/clicks.csv --control 0.2 -o report.csv camp/events.csv
