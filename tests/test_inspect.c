@@ -178,6 +178,12 @@ static void guesses(void **state)
         { "cancel_order", LAPSE_CAT_CANCEL }, { "Unsubscribe", LAPSE_CAT_CANCEL },
         { "friendRequest", LAPSE_CAT_SOCIAL }, { "send message", LAPSE_CAT_SOCIAL },
         { "reorder", -1 },                    { "scroll", -1 },
+        /* A MOOC's log (XuetangX) and a music service's (Sparkify). */
+        { "video", LAPSE_CAT_CORE },          { "problem", LAPSE_CAT_CORE },
+        { "discussion", LAPSE_CAT_SOCIAL },   { "access", LAPSE_CAT_ACTIVITY },
+        { "navigate", LAPSE_CAT_ACTIVITY },   { "page_close", -1 },
+        { "NextSong", LAPSE_CAT_CORE },       { "Thumbs Up", -1 },
+        { "replay", -1 },                     { "display", -1 },
         { "", -1 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)

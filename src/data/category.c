@@ -124,15 +124,21 @@ lapse_category lapse_category_lookup(const lapse_category_map *map, const char *
     return id >= 0 ? (lapse_category)map->categories[id] : LAPSE_CAT_OTHER;
 }
 
-/* Keywords of lapse_category_guess, the first category first. */
+/* Keywords of lapse_category_guess, the first category first. The core
+ * words are what learning, media and game logs call their product's use
+ * (a MOOC's video and problem, a music service's NextSong); the activity
+ * words after login are visits that say no more than "was here". */
 static const struct {
     lapse_category category;
-    const char *words[6];
+    const char *words[10];
 } guess_rules[] = {
     { LAPSE_CAT_CANCEL, { "cancel", "unsubscribe" } },
     { LAPSE_CAT_PURCHASE, { "buy", "order", "pay", "checkout", "purchase" } },
-    { LAPSE_CAT_SOCIAL, { "share", "like", "comment", "friend", "message" } },
-    { LAPSE_CAT_ACTIVITY, { "login", "open", "session" } },
+    { LAPSE_CAT_SOCIAL,
+      { "share", "like", "comment", "friend", "message", "discussion", "forum", "follow", "invite" } },
+    { LAPSE_CAT_CORE,
+      { "video", "watch", "play", "song", "listen", "problem", "quiz", "lesson", "level" } },
+    { LAPSE_CAT_ACTIVITY, { "login", "open", "session", "access", "navigate", "visit", "launch" } },
 };
 
 /* Whether the word name[at..] starts with keyword (ignoring case). */
