@@ -117,6 +117,7 @@ int cmd_train(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_campaign(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 /* lapse simulate --campaign: the campaign simulator behind the simulate command. */

@@ -25,6 +25,7 @@ static const command commands[] = {
     { "train", cmd_train, "feature tables -> a model file with segments and calibrated churn risk" },
     { "score", cmd_score, "apply a model: churn risk, reasons and an action per user" },
     { "eval", cmd_eval, "figures for scored rows with labels: AUC, calibration, lift" },
+    { "bench", cmd_bench, "scorer throughput in memory, per thread count, beside a reference" },
     { "report", cmd_report, "an HTML page with charts about scored rows and their model" },
     { "campaign", cmd_campaign, "plan a recall campaign within a budget; measure its uplift" },
     { "model", cmd_model, "show a model file in readable form" },

@@ -8,7 +8,7 @@ golden_help() {
     run --help
     run
     run nosuch
-    for c in simulate extract train score eval report campaign model; do run "$c" --help; done
+    for c in simulate extract train score eval report bench campaign model; do run "$c" --help; done
     run campaign plan --help
     run campaign eval --help
     run simulate --campaign --help

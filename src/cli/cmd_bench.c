@@ -1,0 +1,289 @@
+/* lapse bench: scorer throughput in memory, per thread count, beside the
+ * plain tool's decision on the same rows (lapse/bench.h). */
+#include "cli.h"
+#include "cli_opt.h"
+
+#include "lapse/bench.h"
+#include "lapse/model.h"
+#include "lapse/table.h"
+#include "lapse/version.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+
+#define MAX_THREAD_COUNTS 16
+
+static const char *const name = "bench";
+
+static const char *model_path;
+static long long rows = 100000;
+static int reps = 5, json;
+static long long seed = 1;
+static int threads[MAX_THREAD_COUNTS] = { 1 };
+static size_t n_threads = 1;
+
+/* -@ 1,2,4: thread counts, each 0 (one per CPU) to 256. */
+static int parse_thread_list(const cli_opt *o, const char *command, const char *option,
+                             const char *text)
+{
+    (void)o;
+    n_threads = 0;
+    for (const char *p = text;;) {
+        const size_t len = strcspn(p, ",");
+        char one[16];
+        if (len == 0 || len >= sizeof one || n_threads == MAX_THREAD_COUNTS)
+            return cli_opt_bad_value(command, option, text,
+                                     "needs up to %d thread counts, e.g. 1,2,4", MAX_THREAD_COUNTS);
+        memcpy(one, p, len);
+        one[len] = '\0';
+        long long n;
+        if (cli_parse_integer(command, option, one, 0, 256, &n))
+            return EXIT_USAGE;
+        const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        threads[n_threads++] = n ? (int)n : cpus < 1 ? 1 : cpus > 256 ? 256 : (int)cpus;
+        if (!p[len])
+            return 0;
+        p += len + 1;
+    }
+}
+
+static const cli_opt options[] = {
+    CLI_OPT_STRING('m', "model", "FILE", &model_path, "the model to score with; required"),
+    CLI_OPT_INT(0, "rows", "N", &rows, 1, 100000000LL,
+                "rows synthesised from the model's training statistics\n"
+                "when no table is given (default 100000)"),
+    CLI_OPT_CALL('@', "threads", "N,N,...", NULL, parse_thread_list,
+                 "thread counts to measure, e.g. 1,2,4 (default 1; 0 = one per CPU)"),
+    CLI_OPT_INT(0, "reps", "R", &reps, 1, 1000, "repetitions per thread count (default 5)"),
+    CLI_OPT_INT(0, "seed", "S", &seed, 0, INT64_MAX, "seed of the synthesised rows (default 1)"),
+    CLI_OPT_FLAG(0, "json", &json, 1, "the figures as JSON on stdout"),
+    CLI_OPT_HELP,
+    CLI_OPT_END,
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: lapse bench -m MODEL [options] [FEATURES]\n\n"
+            "Measures the scorer in memory: every output of lapse score (calibration, tier,\n"
+            "segment, value, reasons, action) for each row, rows per second per thread count\n"
+            "(median, min and max of the repetitions), and in the same run the plain tool's\n"
+            "bare decision on one thread (a dot product for logistic, libsvm's\n"
+            "svm_predict_values for an SVM), with the largest difference between the two\n"
+            "decisions. Rows come from FEATURES (a lapse feature table) or are synthesised.\n\n"
+            "options:\n");
+    cli_opt_print(out, options, 6, 23);
+    fprintf(out, "\nexit codes: 0 ok, 1 bad input data, 2 usage error, 3 system error.\n");
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median, min and max of n rates (sorted in place). */
+static void spread(double out[3], double *rate, int n)
+{
+    qsort(rate, (size_t)n, sizeof *rate, compare_double);
+    out[0] = n % 2 ? rate[n / 2] : 0.5 * (rate[n / 2 - 1] + rate[n / 2]);
+    out[1] = rate[0];
+    out[2] = rate[n - 1];
+}
+
+static double max_difference(const double *a, const double *b, size_t n)
+{
+    double worst = 0;
+    for (size_t i = 0; i < n; i++)
+        worst = fmax(worst, fabs(a[i] - b[i]));
+    return worst;
+}
+
+typedef struct {
+    const lapse_model *model;
+    size_t n;
+    const char *source; /* the table, or NULL when synthesised */
+    double scorer[MAX_THREAD_COUNTS][3];
+    double reference[3];
+    const char *reference_name;
+    double difference;
+} results;
+
+static const char *kind_of(const lapse_model *m)
+{
+    return m->classifier.kind == LAPSE_CLASSIFIER_SVM ? "svm" : "logistic";
+}
+
+static void print_text(const results *r)
+{
+    printf("lapse bench: %s model, %zu features; %zu rows %s%s, %d repetitions\n",
+           kind_of(r->model), r->model->n_features, r->n, r->source ? "from " : "synthesised",
+           r->source ? r->source : "", reps);
+    printf("%-8s %14s %14s %14s %9s\n", "threads", "rows/s median", "min", "max", "speed-up");
+    for (size_t t = 0; t < n_threads; t++)
+        printf("%-8d %14.0f %14.0f %14.0f %8.2fx\n", threads[t], r->scorer[t][0], r->scorer[t][1],
+               r->scorer[t][2], r->scorer[t][0] / r->scorer[0][0]);
+    printf("reference, 1 thread: %s: %.0f rows/s median (min %.0f, max %.0f)\n",
+           r->reference_name, r->reference[0], r->reference[1], r->reference[2]);
+    printf("lapse at %d thread%s against the reference: %.2fx (lapse computes every output; the "
+           "reference the decision)\n",
+           threads[0], threads[0] == 1 ? "" : "s", r->scorer[0][0] / r->reference[0]);
+    printf("decisions: largest |lapse - reference| %.3g over %zu rows\n", r->difference, r->n);
+}
+
+static void gen_key(yajl_gen g, const char *key)
+{
+    yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+}
+
+static void gen_text(yajl_gen g, const char *key, const char *value)
+{
+    gen_key(g, key);
+    yajl_gen_string(g, (const unsigned char *)value, strlen(value));
+}
+
+static void gen_spread(yajl_gen g, const double s[3])
+{
+    gen_key(g, "rows_per_second");
+    yajl_gen_map_open(g);
+    gen_key(g, "median");
+    yajl_gen_double(g, s[0]);
+    gen_key(g, "min");
+    yajl_gen_double(g, s[1]);
+    gen_key(g, "max");
+    yajl_gen_double(g, s[2]);
+    yajl_gen_map_close(g);
+}
+
+static int print_json(const results *r)
+{
+    yajl_gen g = yajl_gen_alloc(NULL);
+    if (!g)
+        return EXIT_SYSTEM;
+    yajl_gen_config(g, yajl_gen_beautify, 1);
+    yajl_gen_map_open(g);
+    gen_text(g, "format", "lapse-bench");
+    gen_key(g, "version");
+    yajl_gen_integer(g, 1);
+    gen_text(g, "lapse", lapse_version());
+    gen_text(g, "model", model_path);
+    gen_text(g, "kind", kind_of(r->model));
+    gen_key(g, "features");
+    yajl_gen_integer(g, (long long)r->model->n_features);
+    gen_key(g, "rows");
+    yajl_gen_integer(g, (long long)r->n);
+    gen_text(g, "rows_from", r->source ? r->source : "synthesised");
+    gen_key(g, "repetitions");
+    yajl_gen_integer(g, reps);
+    gen_key(g, "scorer");
+    yajl_gen_array_open(g);
+    for (size_t t = 0; t < n_threads; t++) {
+        yajl_gen_map_open(g);
+        gen_key(g, "threads");
+        yajl_gen_integer(g, threads[t]);
+        gen_spread(g, r->scorer[t]);
+        yajl_gen_map_close(g);
+    }
+    yajl_gen_array_close(g);
+    gen_key(g, "reference");
+    yajl_gen_map_open(g);
+    gen_text(g, "what", r->reference_name);
+    gen_key(g, "threads");
+    yajl_gen_integer(g, 1);
+    gen_spread(g, r->reference);
+    yajl_gen_map_close(g);
+    gen_key(g, "max_decision_difference");
+    yajl_gen_double(g, r->difference);
+    yajl_gen_map_close(g);
+    const unsigned char *text;
+    size_t len;
+    yajl_gen_get_buf(g, &text, &len);
+    const int ok = fwrite(text, 1, len, stdout) == len;
+    yajl_gen_free(g);
+    return ok ? EXIT_OK : EXIT_SYSTEM;
+}
+
+/* The rows: the table's, checked against the model, or synthesised. */
+static int load_rows(double **x, size_t *n, lapse_table **table, const lapse_model *model,
+                     const char *path, lapse_error *err)
+{
+    if (!path) {
+        *n = (size_t)rows;
+        return lapse_bench_rows(x, model, *n, (uint64_t)seed, err);
+    }
+    int status = lapse_table_read(table, &path, 1, err);
+    if (status == LAPSE_OK)
+        status = lapse_model_check_meta(model, &(*table)->meta, err);
+    if (status == LAPSE_OK)
+        status = lapse_model_check_features(model, (const char *const *)(*table)->feature_names,
+                                            (*table)->n_features, err);
+    if (status == LAPSE_OK) {
+        *x = (*table)->x;
+        *n = (*table)->n_rows;
+    }
+    return status;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    int first;
+    int status = cli_opt_parse(&first, name, options, usage, argc, argv);
+    if (status != CLI_OPT_GO_ON)
+        return status;
+    if (!model_path)
+        return cli_usage_error(name, "no model: give -m MODEL");
+    if (argc - first > 1)
+        return cli_usage_error(name, "one feature table at a time");
+    const char *table_path = first < argc ? argv[first] : NULL;
+    status = cli_check_files(name, NULL, 0, table_path ? argv + first : NULL, table_path ? 1 : 0,
+                             (const char *const[]){ model_path }, 1);
+    if (status != EXIT_OK)
+        return status;
+
+    cli_log_to_stderr(json);
+    lapse_error err = LAPSE_ERROR_INIT;
+    lapse_model *model = NULL;
+    lapse_table *table = NULL;
+    double *x = NULL, *mine = NULL, *theirs = NULL;
+    double rate[1000];
+    results r = { .source = table_path };
+    int rc = lapse_model_load(&model, model_path, &err);
+    if (rc == LAPSE_OK && model->encoding && table_path)
+        rc = lapse_error_set(&err, LAPSE_ERR_ARG, table_path, 0, 0, -1,
+                             "the model was trained on a table of your own: bench it on "
+                             "synthesised rows (no FEATURES)");
+    if (rc == LAPSE_OK)
+        rc = load_rows(&x, &r.n, &table, model, table_path, &err);
+    if (rc == LAPSE_OK) {
+        r.model = model;
+        mine = malloc((r.n ? r.n : 1) * sizeof *mine);
+        theirs = malloc((r.n ? r.n : 1) * sizeof *theirs);
+        if (!mine || !theirs)
+            rc = lapse_error_set(&err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    }
+    for (size_t t = 0; rc == LAPSE_OK && t < n_threads; t++) {
+        rc = lapse_bench_scorer(rate, reps, model, x, r.n, threads[t], mine, &err);
+        if (rc == LAPSE_OK)
+            spread(r.scorer[t], rate, reps);
+    }
+    if (rc == LAPSE_OK)
+        rc = lapse_bench_reference(rate, reps, model, x, r.n, theirs, &r.reference_name, &err);
+    if (rc == LAPSE_OK) {
+        spread(r.reference, rate, reps);
+        r.difference = max_difference(mine, theirs, r.n);
+        rc = json ? print_json(&r) : (print_text(&r), EXIT_OK);
+    } else {
+        rc = cli_report(&err);
+    }
+    if (!table)
+        free(x);
+    free(mine);
+    free(theirs);
+    lapse_table_free(table);
+    lapse_model_free(model);
+    return rc;
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# lapse bench measures the scorer beside the plain tool's decision on the
+# same rows, and says how far apart the two decisions are, which is
+# within rounding (blocked sums against one DGEMV; libsvm's kernel sums).
+set -euo pipefail
+: "${LAPSE_BIN:?LAPSE_BIN must point at the lapse binary}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+py=/usr/bin/python3
+
+"$LAPSE_BIN" simulate -q --seed 6 --users 300 --days 120 -o sim
+"$LAPSE_BIN" extract -q --asof 2026-03-02,2026-03-20 -o table.csv sim/events.csv.gz 2>/dev/null
+"$LAPSE_BIN" train -q --model logistic -o lr.model table.csv 2>/dev/null
+"$LAPSE_BIN" train -q --model svm --max-train 200 -o svm.model table.csv 2>/dev/null
+
+"$LAPSE_BIN" bench -m lr.model --rows 500 -@ 1,2 --reps 2 > lr.txt
+grep -q '^lapse bench: logistic model, [0-9]* features; 500 rows synthesised, 2 repetitions$' lr.txt ||
+    fail "header: $(head -1 lr.txt)"
+grep -q '^2 ' lr.txt || fail "no line for 2 threads"
+diff=$(sed -n 's/^decisions: largest |lapse - reference| \(.*\) over 500 rows$/\1/p' lr.txt)
+awk -v d="$diff" 'BEGIN { exit !(d != "" && d + 0 < 1e-9) }' || fail "logistic decisions differ: $(tail -1 lr.txt)"
+
+"$LAPSE_BIN" bench -m svm.model --json table.csv 2>/dev/null > svm.json
+"$py" - svm.json "$(($(wc -l < table.csv) - 2))" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["format"] == "lapse-bench" and r["version"] == 1 and r["kind"] == "svm", r
+assert r["rows"] == int(sys.argv[2]) and r["rows_from"] == "table.csv", r
+assert r["reference"]["what"].startswith("libsvm"), r["reference"]
+assert r["scorer"][0]["rows_per_second"]["median"] > 0
+assert r["max_decision_difference"] < 1e-9, r["max_decision_difference"]
+PY
+
+# Refusals: a BTYD-free model kind check is in the library; here, usage.
+set +e
+"$LAPSE_BIN" bench --rows 10 2> err.txt; rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q 'no model' err.txt || fail "no -m: exit $rc, $(cat err.txt)"
+set +e
+"$LAPSE_BIN" bench -m lr.model -@ 1,x 2> err.txt; rc=$?
+set -e
+[ "$rc" = 2 ] || fail "-@ 1,x: exit $rc"
+echo "ok: lapse bench"
