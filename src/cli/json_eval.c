@@ -16,13 +16,27 @@
 
 static const char *const group_keys[LAPSE_EVAL_GROUPS] = { "tiers", "segments" };
 
-void cli_eval_json(lapse_json *json, const cli_eval_figures *f)
+static void lift_rows(lapse_json *json, const char *key, const lapse_metrics_lift *lifts, int n)
 {
-    const lapse_metrics_report *r = f->metrics;
-    lapse_json_object_open(json);
-    lapse_json_member_string(json, "format", EVAL_FORMAT);
-    lapse_json_member_int(json, "version", EVAL_VERSION);
+    lapse_json_key(json, key);
+    lapse_json_array_open(json);
+    for (int i = 0; i < n; i++) {
+        const lapse_metrics_lift *l = &lifts[i];
+        lapse_json_object_open(json);
+        lapse_json_member_double(json, "fraction", l->fraction);
+        lapse_json_member_uint(json, "rows", l->rows);
+        lapse_json_member_double(json, "churners", l->churners);
+        lapse_json_member_double(json, "rate", l->rate);
+        lapse_json_member_double(json, "lift", l->lift);
+        lapse_json_member_double(json, "capture", l->capture);
+        lapse_json_object_close(json);
+    }
+    lapse_json_array_close(json);
+}
 
+/* The members both documents share: metrics, confusion, calibration. */
+static void metrics_members(lapse_json *json, const lapse_metrics_report *r)
+{
     lapse_json_key(json, "metrics");
     lapse_json_object_open(json);
     lapse_json_member_uint(json, "rows", r->n);
@@ -50,21 +64,6 @@ void cli_eval_json(lapse_json *json, const cli_eval_figures *f)
     lapse_json_member_double(json, "accuracy", c->accuracy);
     lapse_json_object_close(json);
 
-    lapse_json_key(json, "deciles");
-    lapse_json_array_open(json);
-    for (int i = 0; i < CLI_EVAL_FRACTIONS; i++) {
-        const lapse_metrics_lift *l = &f->top[i];
-        lapse_json_object_open(json);
-        lapse_json_member_double(json, "fraction", l->fraction);
-        lapse_json_member_uint(json, "rows", l->rows);
-        lapse_json_member_double(json, "churners", l->churners);
-        lapse_json_member_double(json, "rate", l->rate);
-        lapse_json_member_double(json, "lift", l->lift);
-        lapse_json_member_double(json, "capture", l->capture);
-        lapse_json_object_close(json);
-    }
-    lapse_json_array_close(json);
-
     lapse_json_key(json, "calibration");
     lapse_json_array_open(json);
     for (int b = 0; b < LAPSE_METRICS_BINS; b++) {
@@ -80,6 +79,23 @@ void cli_eval_json(lapse_json *json, const cli_eval_figures *f)
         lapse_json_object_close(json);
     }
     lapse_json_array_close(json);
+}
+
+void cli_metrics_json(lapse_json *json, const lapse_metrics_report *r)
+{
+    lapse_json_object_open(json);
+    metrics_members(json, r);
+    lift_rows(json, "top", r->lift, LAPSE_METRICS_LIFTS);
+    lapse_json_object_close(json);
+}
+
+void cli_eval_json(lapse_json *json, const cli_eval_figures *f)
+{
+    lapse_json_object_open(json);
+    lapse_json_member_string(json, "format", EVAL_FORMAT);
+    lapse_json_member_int(json, "version", EVAL_VERSION);
+    metrics_members(json, f->metrics);
+    lift_rows(json, "deciles", f->top, CLI_EVAL_FRACTIONS);
 
     lapse_json_key(json, "roc");
     lapse_json_array_open(json);

@@ -57,9 +57,23 @@ void cli_eval_json(lapse_json *json, const cli_eval_figures *f);
  * as one. 0 or the error. */
 int cli_eval_csv(const char *dir, const cli_eval_figures *f, lapse_error *err);
 
-/* The parts of the "lapse-model" document: the model's members (what lapse
- * model show prints) into an open object. */
+/* An object of a metrics report: its metrics, confusion, calibration and
+ * top (5, 10, 20%) members, as in the "lapse-eval" document. */
+void cli_metrics_json(lapse_json *json, const lapse_metrics_report *r);
+
+/* The model's members (what lapse model show prints) into an open object. */
 void cli_model_json_members(lapse_json *json, const lapse_model *m);
+
+/* The "lapse-model" document of the model loaded from path. */
+void cli_model_json(lapse_json *json, const lapse_model *m, const char *path);
+
+/* The "lapse-train-report" document: the model's members, the fit's
+ * figures, and the validation report. */
+void cli_train_report_json(lapse_json *json, const lapse_model *m, const lapse_train_report *r);
+
+/* That document written atomically to path. 0 or the error. */
+int cli_train_report_save(const char *path, const lapse_model *m, const lapse_train_report *r,
+                          lapse_error *err);
 
 /* A finished document to path ("-": stdout) through an outfile. */
 int cli_json_save(lapse_json *json, const char *path, lapse_error *err);
