@@ -21,11 +21,12 @@ static const cli_opt options[] = {
     CLI_OPT_DOUBLE('t', "threshold", "T", &threshold, 0, 1,
                    "predict churn when p_churn >= T (default 0.5)"),
     CLI_OPT_FLAG(0, "json", &json, 1,
-                 "write the figures as one \"lapse-eval\" JSON document, to stdout in place\n"
-                 "of the text, or to -o FILE"),
+                 "write the figures as JSON (\"lapse-eval\"): to stdout\n"
+                 "in place of the text, or to -o FILE"),
     CLI_OPT_STRING('o', "output", "FILE", &output, "with --json: write the JSON here, atomically"),
     CLI_OPT_STRING(0, "csv", "DIR", &csv_dir,
-                   "also write the tables as CSV files into DIR (created if missing)"),
+                   "also write the tables as CSV files into DIR (created if\n"
+                   "missing)"),
     CLI_OPT_HELP,
     CLI_OPT_END,
 };

@@ -137,7 +137,7 @@ static int parse_k(const cli_opt *o, const char *command, const char *name, cons
 static const cli_opt options[] = {
     CLI_OPT_STRING('o', "output", "MODEL", &output, "write the model here (atomically)"),
     CLI_OPT_STRING(0, "report", "FILE", &report_path,
-                   "also write the report as a \"lapse-train-report\" JSON document"),
+                   "also write the report as JSON (\"lapse-train-report\")"),
     CLI_OPT_ENUM(0, "model", "KIND", &model, models,
                  "svm (libsvm C-SVC) or logistic (L2, all rows); or bgnbd,\n"
                  "pareto-nbd (BTYD, on purchases: lapse model show); required"),
