@@ -1,5 +1,6 @@
 /* Reading scored files for lapse eval (lapse_eval_read_scored): columns by
- * name, '#' lines, CRLF, refused files with their place, gzip and a BOM. */
+ * name, '#' lines, CRLF, refused files with their place, gzip and a BOM;
+ * the tier and segment columns (lapse_eval_read), and the ROC points. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,9 @@
 
 #include "lapse/eval.h"
 
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <zlib.h>
 
 static void read_scored(void **state)
@@ -92,11 +95,81 @@ static void read_scored_gzip_bom(void **state)
     free(y);
 }
 
+static void read_groups(void **state)
+{
+    (void)state;
+    /* Both files have risk_tier (in other places); only the first has
+     * segment, so segments are left out. The unlabelled row is skipped. */
+    const char *paths[2] = {
+        test_write_text("eval_groups1.csv", "p_churn,label,risk_tier,segment\n0.9,1,high,s1\n"
+                                            "0.2,0,low,s2\n0.5,,high,s2\n"),
+        test_write_text("eval_groups2.csv", "risk_tier,p_churn,label\nlow,0.1,0\n,0.3,1\n"),
+    };
+    lapse_eval_rows rows;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_eval_read(&rows, paths, 2, &err), LAPSE_OK);
+    assert_int_equal(rows.n, 4);
+    const lapse_eval_group *tiers = &rows.group[LAPSE_EVAL_RISK_TIER];
+    assert_non_null(tiers->id);
+    assert_int_equal(tiers->n_names, 3);
+    assert_string_equal(tiers->names[0], "high");
+    assert_string_equal(tiers->names[1], "low");
+    assert_string_equal(tiers->names[2], "");
+    const uint32_t want[4] = { 0, 1, 1, 2 };
+    for (size_t i = 0; i < rows.n; i++)
+        assert_int_equal(tiers->id[i], want[i]);
+    assert_null(rows.group[LAPSE_EVAL_SEGMENT].id);
+    assert_true(rows.p[3] == 0.3 && rows.y[3] == 1);
+    lapse_eval_rows_free(&rows);
+
+    /* A column named twice is refused at its place. */
+    const char *twice[1] = { test_write_text("eval_groups3.csv",
+                                             "p_churn,label,segment,segment\n0.5,1,a,b\n") };
+    assert_int_equal(lapse_eval_read(&rows, twice, 1, &err), LAPSE_ERR_FORMAT);
+    assert_int_equal(err.line, 1);
+    assert_int_equal(err.column, 4);
+    lapse_eval_rows_free(&rows);
+}
+
+static void roc_points(void **state)
+{
+    (void)state;
+    /* Tied scores enter together: 0.8 holds a churner and a non-churner. */
+    const double p[5] = { 0.9, 0.8, 0.8, 0.3, 0.1 };
+    const int y[5] = { 1, 1, 0, 0, 0 };
+    lapse_eval_roc_point *roc;
+    size_t n;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_eval_roc(&roc, &n, 200, p, y, 5, &err), LAPSE_OK);
+    const double want[5][3] = { { INFINITY, 0, 0 }, { 0.9, 0, 0.5 }, { 0.8, 1.0 / 3, 1 },
+                                { 0.3, 2.0 / 3, 1 }, { 0.1, 1, 1 } };
+    assert_int_equal(n, 5);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(roc[i].threshold == want[i][0]);
+        assert_true(roc[i].fpr == want[i][1]);
+        assert_true(roc[i].tpr == want[i][2]);
+    }
+    free(roc);
+
+    /* Thinned to 3: the first, the middle and the last. */
+    assert_int_equal(lapse_eval_roc(&roc, &n, 3, p, y, 5, &err), LAPSE_OK);
+    assert_int_equal(n, 3);
+    assert_true(isinf(roc[0].threshold) && roc[1].threshold == 0.8 && roc[2].threshold == 0.1);
+    free(roc);
+
+    const int one_class[5] = { 0, 0, 0, 0, 0 };
+    assert_int_equal(lapse_eval_roc(&roc, &n, 200, p, one_class, 5, &err), LAPSE_ERR_RANGE);
+    assert_null(roc);
+    assert_int_equal(lapse_eval_roc(&roc, &n, 1, p, y, 5, &err), LAPSE_ERR_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(read_scored),
         cmocka_unit_test(read_scored_gzip_bom),
+        cmocka_unit_test(read_groups),
+        cmocka_unit_test(roc_points),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,17 +16,22 @@
 #define SHOW_NAMES 8
 #define SHOW_WEIGHTS 10
 
+static int json;
+
 static const cli_opt options[] = {
+    CLI_OPT_FLAG(0, "json", &json, 1,
+                 "print one \"lapse-model\" JSON document in place of the text"),
     CLI_OPT_HELP,
     CLI_OPT_END,
 };
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: lapse model show FILE\n\n"
+    fprintf(out, "usage: lapse model show [--json] FILE\n\n"
                  "Prints a model file ('-' for stdin) in readable form: churn definition,\n"
                  "features, scaler, segments, classifier, calibration, risk tiers, training data\n"
-                 "and validation.\n\n"
+                 "and validation. --json prints the same, and every weight and breakpoint, for\n"
+                 "programs (datasets/README.md, \"Figures for programs\").\n\n"
                  "options:\n");
     cli_opt_print(out, options, 6, 15);
     fprintf(out, "\nexit codes: 0 ok, 1 the file is not a valid model, 2 usage, 3 cannot read it\n");
@@ -238,6 +243,18 @@ static int show(const char *path)
     lapse_error err = LAPSE_ERROR_INIT;
     if (lapse_model_load(&m, path, &err) != LAPSE_OK)
         return cli_report(&err);
+    if (json) {
+        lapse_json *doc = lapse_json_new();
+        int status = doc ? LAPSE_OK
+                         : lapse_error_set(&err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+        if (doc) {
+            cli_model_json(doc, m, path);
+            status = cli_json_save(doc, "-", &err);
+        }
+        lapse_json_free(doc);
+        lapse_model_free(m);
+        return status == LAPSE_OK ? EXIT_OK : cli_report(&err);
+    }
     if (m->btyd) {
         printf("model:        %s\n", path);
         cli_print_btyd(stdout, m);

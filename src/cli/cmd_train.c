@@ -25,6 +25,7 @@
 
 static lapse_train_options opt = LAPSE_TRAIN_OPTIONS_INIT;
 static const char *output;
+static const char *report_path; /* --report: the report as JSON */
 static int model = -1, quiet;
 static lapse_train_btyd_options btyd = LAPSE_TRAIN_BTYD_OPTIONS_INIT;
 
@@ -135,6 +136,8 @@ static int parse_k(const cli_opt *o, const char *command, const char *name, cons
 
 static const cli_opt options[] = {
     CLI_OPT_STRING('o', "output", "MODEL", &output, "write the model here (atomically)"),
+    CLI_OPT_STRING(0, "report", "FILE", &report_path,
+                   "also write the report as JSON (\"lapse-train-report\")"),
     CLI_OPT_ENUM(0, "model", "KIND", &model, models,
                  "svm (libsvm C-SVC) or logistic (L2, all rows); or bgnbd,\n"
                  "pareto-nbd (BTYD, on purchases: lapse model show); required"),
@@ -325,13 +328,16 @@ int cmd_train(int argc, char **argv)
     if (foreign.positive && strlen(foreign.positive) > LAPSE_FEATURE_NAME_MAX)
         return cli_usage_error(CMD, "--positive: at most %d bytes", LAPSE_FEATURE_NAME_MAX);
     foreign.format = format ? (lapse_foreign_format)format : LAPSE_FOREIGN_CSV;
-    const cli_output model_file = { "-o", output };
-    const int refused = cli_check_files(CMD, &model_file, 1, argv + first,
+    const cli_output outputs[] = { { "-o", output }, { "--report", report_path } };
+    const int refused = cli_check_files(CMD, outputs, 2, argv + first,
                                         (size_t)(argc - first), NULL, 0);
     if (refused != EXIT_OK)
         return refused;
     cli_log_to_stderr(quiet);
     if (model >= MODEL_BGNBD) {
+        if (report_path)
+            return cli_usage_error(CMD, "--report goes with svm and logistic (lapse model show "
+                                        "--json reads a BTYD model)");
         btyd.kind = model == MODEL_BGNBD ? LAPSE_BTYD_BGNBD : LAPSE_BTYD_PARETO;
         btyd.unit_days = time_unit > 0 ? (unsigned)time_unit : 1;
         return cli_train_btyd(&btyd, output, argv + first, argc - first, quiet);
@@ -348,6 +354,8 @@ int cmd_train(int argc, char **argv)
         rc = lapse_train(&trained, &report, table, &opt, &err);
     if (rc == 0)
         rc = lapse_model_save(trained, output, &err);
+    if (rc == 0 && report_path)
+        rc = cli_train_report_save(report_path, trained, &report, &err);
     int status = EXIT_OK;
     if (rc < 0)
         status = cli_report(&err);

@@ -81,6 +81,6 @@ expect 2 "unknown action \"frob\"" model frob logistic.model
 expect 2 "needs exactly one model file" model show
 expect 2 "needs exactly one model file" model show logistic.model svm.model
 expect 2 "unrecognized option '--frob'" model show --frob logistic.model
-"$LAPSE_BIN" model --help | grep -q '^usage: lapse model show FILE' || fail "model --help"
-"$LAPSE_BIN" model show --help | grep -q '^usage: lapse model show FILE' || fail "model show --help"
+"$LAPSE_BIN" model --help | grep -q '^usage: lapse model show \[--json\] FILE' || fail "model --help"
+"$LAPSE_BIN" model show --help | grep -q '^usage: lapse model show \[--json\] FILE' || fail "model show --help"
 echo ok
