@@ -4,6 +4,7 @@
 #include "cli_opt.h"
 
 #include "lapse/bench.h"
+#include "lapse/jsonout.h"
 #include "lapse/model.h"
 #include "lapse/table.h"
 #include "lapse/version.h"
@@ -13,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 
 #define MAX_THREAD_COUNTS 16
 
@@ -135,76 +135,51 @@ static void print_text(const results *r)
     printf("decisions: largest |lapse - reference| %.3g over %zu rows\n", r->difference, r->n);
 }
 
-static void gen_key(yajl_gen g, const char *key)
+static void json_spread(lapse_json *j, const double s[3])
 {
-    yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+    lapse_json_key(j, "rows_per_second");
+    lapse_json_object_open(j);
+    lapse_json_member_double(j, "median", s[0]);
+    lapse_json_member_double(j, "min", s[1]);
+    lapse_json_member_double(j, "max", s[2]);
+    lapse_json_object_close(j);
 }
 
-static void gen_text(yajl_gen g, const char *key, const char *value)
+static int print_json(const results *r, lapse_error *err)
 {
-    gen_key(g, key);
-    yajl_gen_string(g, (const unsigned char *)value, strlen(value));
-}
-
-static void gen_spread(yajl_gen g, const double s[3])
-{
-    gen_key(g, "rows_per_second");
-    yajl_gen_map_open(g);
-    gen_key(g, "median");
-    yajl_gen_double(g, s[0]);
-    gen_key(g, "min");
-    yajl_gen_double(g, s[1]);
-    gen_key(g, "max");
-    yajl_gen_double(g, s[2]);
-    yajl_gen_map_close(g);
-}
-
-static int print_json(const results *r)
-{
-    yajl_gen g = yajl_gen_alloc(NULL);
-    if (!g)
-        return EXIT_SYSTEM;
-    yajl_gen_config(g, yajl_gen_beautify, 1);
-    yajl_gen_map_open(g);
-    gen_text(g, "format", "lapse-bench");
-    gen_key(g, "version");
-    yajl_gen_integer(g, 1);
-    gen_text(g, "lapse", lapse_version());
-    gen_text(g, "model", model_path);
-    gen_text(g, "kind", kind_of(r->model));
-    gen_key(g, "features");
-    yajl_gen_integer(g, (long long)r->model->n_features);
-    gen_key(g, "rows");
-    yajl_gen_integer(g, (long long)r->n);
-    gen_text(g, "rows_from", r->source ? r->source : "synthesised");
-    gen_key(g, "repetitions");
-    yajl_gen_integer(g, reps);
-    gen_key(g, "scorer");
-    yajl_gen_array_open(g);
+    lapse_json *j = lapse_json_new();
+    if (!j)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    lapse_json_object_open(j);
+    lapse_json_member_string(j, "format", "lapse-bench");
+    lapse_json_member_int(j, "version", 1);
+    lapse_json_member_string(j, "lapse", lapse_version());
+    lapse_json_member_string(j, "model", model_path);
+    lapse_json_member_string(j, "kind", kind_of(r->model));
+    lapse_json_member_uint(j, "features", r->model->n_features);
+    lapse_json_member_uint(j, "rows", r->n);
+    lapse_json_member_string(j, "rows_from", r->source ? r->source : "synthesised");
+    lapse_json_member_int(j, "repetitions", reps);
+    lapse_json_key(j, "scorer");
+    lapse_json_array_open(j);
     for (size_t t = 0; t < n_threads; t++) {
-        yajl_gen_map_open(g);
-        gen_key(g, "threads");
-        yajl_gen_integer(g, threads[t]);
-        gen_spread(g, r->scorer[t]);
-        yajl_gen_map_close(g);
+        lapse_json_object_open(j);
+        lapse_json_member_int(j, "threads", threads[t]);
+        json_spread(j, r->scorer[t]);
+        lapse_json_object_close(j);
     }
-    yajl_gen_array_close(g);
-    gen_key(g, "reference");
-    yajl_gen_map_open(g);
-    gen_text(g, "what", r->reference_name);
-    gen_key(g, "threads");
-    yajl_gen_integer(g, 1);
-    gen_spread(g, r->reference);
-    yajl_gen_map_close(g);
-    gen_key(g, "max_decision_difference");
-    yajl_gen_double(g, r->difference);
-    yajl_gen_map_close(g);
-    const unsigned char *text;
-    size_t len;
-    yajl_gen_get_buf(g, &text, &len);
-    const int ok = fwrite(text, 1, len, stdout) == len;
-    yajl_gen_free(g);
-    return ok ? EXIT_OK : EXIT_SYSTEM;
+    lapse_json_array_close(j);
+    lapse_json_key(j, "reference");
+    lapse_json_object_open(j);
+    lapse_json_member_string(j, "what", r->reference_name);
+    lapse_json_member_int(j, "threads", 1);
+    json_spread(j, r->reference);
+    lapse_json_object_close(j);
+    lapse_json_member_double(j, "max_decision_difference", r->difference);
+    lapse_json_object_close(j);
+    const int status = lapse_json_write(j, stdout, "stdout", err);
+    lapse_json_free(j);
+    return status;
 }
 
 /* The rows: the table's, checked against the model, or synthesised. */
@@ -275,10 +250,12 @@ int cmd_bench(int argc, char **argv)
     if (rc == LAPSE_OK) {
         spread(r.reference, rate, reps);
         r.difference = max_difference(mine, theirs, r.n);
-        rc = json ? print_json(&r) : (print_text(&r), EXIT_OK);
-    } else {
-        rc = cli_report(&err);
+        if (json)
+            rc = print_json(&r, &err);
+        else
+            print_text(&r);
     }
+    rc = rc == LAPSE_OK ? EXIT_OK : cli_report(&err);
     if (!table)
         free(x);
     free(mine);
