@@ -11,6 +11,7 @@
 
 #include "lapse/churn.h"
 #include "lapse/extract.h"
+#include "lapse/features.h"
 #include "lapse/table.h"
 #include "lapse/timeparse.h"
 
@@ -141,11 +142,24 @@ static void extract_rows(void **state)
         const char *user;
         int label, day;
     } want[] = { { "a", 1, 22 }, { "b", 0, 0 }, { "c", 1, 2 }, { "e", 1, 30 }, { "s", 0, 0 } };
+    /* For a churned row the day is known at the snapshot: silent_days + 1 -
+     * days_since_activity (its key category). Only whether is uncertain. */
+    const int since = lapse_feature_find("days_since_activity");
+    assert_true(since >= 0);
+    double *features = malloc(lapse_feature_count() * sizeof *features);
+    assert_non_null(features);
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         const lapse_extract_row row = row_of(x, want[i].user);
         assert_int_equal(row.label, want[i].label);
         assert_int_equal(row.days_to_churn, want[i].day);
+        const int64_t at = lapse_extract_find(x, LAPSE_EXTRACT_ACTIVE, asof_seconds(),
+                                              want[i].user, strlen(want[i].user));
+        assert_int_equal(lapse_extract_get(x, LAPSE_EXTRACT_ACTIVE, (size_t)at, NULL, features),
+                         LAPSE_OK);
+        if (want[i].day)
+            assert_int_equal(want[i].day, 31 - (int)features[since]);
     }
+    free(features);
     lapse_extract_free(x);
     /* Churn = a cancel: the day of the first cancel in the window. */
     x = extract(1, NULL);

@@ -105,6 +105,11 @@ int lapse_churn_cancelled(const lapse_churn_def *def, int64_t last_cancel_day,
  * capped at horizon_days. A user who makes a key event in the window has
  * not churned within it (label 0), even if a silence begins after it: the
  * label would call them stayed, and days_to_churn <= horizon must be it.
+ * So the day is known at the snapshot, from the days since the last key
+ * event k: min(horizon, silent_days + 1 - k); only whether the user stays
+ * away is not. Any "within h" that grows with h and is the label at the
+ * horizon holds only rows labelled 1, none of whom made a key event after
+ * the snapshot, so no such day can depend on what happens after it.
  *
  * Cancel (cancel_is_churn): the window day of the first cancel event in it,
  * first_cancel_day (LAPSE_CHURN_NEVER: none, label 0). */
