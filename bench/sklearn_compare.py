@@ -38,13 +38,14 @@ def read_table(path):
             f.seek(0)
         r = csv.reader(f)
         header = next(r)
-        names = header[2:-1]
+        at = header.index("label")  # days_to_churn may follow it
+        names = header[2:at]
         users, asof, label, rows = [], [], [], []
         for row in r:
             users.append(row[0])
             asof.append(row[1])
-            label.append(int(row[-1]) if row[-1] != "" else -1)
-            rows.append(row[2:-1])
+            label.append(int(row[at]) if row[at] != "" else -1)
+            rows.append(row[2:at])
     return np.array(asof), np.array(label), np.array(rows, dtype=float), names, users
 
 

@@ -99,11 +99,12 @@ def read_commented_csv(path):
 
 def read_features(path):
     header, rows = read_commented_csv(path)
-    assert header[0] == "user_id" and header[1] == "asof" and header[-1] == "label", path
+    assert header[0] == "user_id" and header[1] == "asof" and "label" in header, path
+    at = header.index("label")  # days_to_churn may follow it
     keys = [(r[0], r[1]) for r in rows]
     asof = np.array([r[1] for r in rows])
-    label = np.array([int(r[-1]) if r[-1] != "" else -1 for r in rows])
-    x = np.array([r[2:-1] for r in rows], dtype=float)
+    label = np.array([int(r[at]) if r[at] != "" else -1 for r in rows])
+    x = np.array([r[2:at] for r in rows], dtype=float)
     return keys, asof, label, x
 
 

@@ -7,7 +7,12 @@
  * that window, and users who cancelled before the snapshot and have not
  * purchased since are left out of the labelled set (lapse_churn_cancelled).
  * The definition travels with feature tables and models, so a
- * model is never applied to users defined another way. */
+ * model is never applied to users defined another way.
+ *
+ * When: days_to_churn (lapse_churn_days_to_churn) is the day of the
+ * window, 1..horizon_days, on which a churned row churned, and nothing for
+ * every other row. "Churned within h days" is days_to_churn <= h: it grows
+ * with h and at h = horizon_days is the label itself. */
 #ifndef LAPSE_CHURN_H
 #define LAPSE_CHURN_H
 
@@ -85,6 +90,31 @@ int lapse_churn_active(const lapse_churn_def *def, int64_t last_key_day, int64_t
  * however active. Always 0 for other definitions. */
 int lapse_churn_cancelled(const lapse_churn_def *def, int64_t last_cancel_day,
                           int64_t last_purchase_day);
+
+/* The day of the window [asof_day, asof_day + horizon_days) on which a
+ * row labelled 1 from the events churned, counted from 1 (the snapshot
+ * day); 0 for a row not churned within the horizon.
+ *
+ * Silence: the user made no key event in the window (key_in_window 0), and
+ * their last one before it fell on last_key_day. They go silent on the day
+ * their silence reaches silent_days days: day last_key_day + silent_days,
+ * which is window day last_key_day + silent_days - asof_day + 1 (at least 1,
+ * as an active user's last key event lies within silent_days days of the
+ * snapshot). When silent_days exceeds the horizon that day may lie beyond
+ * the window; the label still calls a silent window churn, so the day is
+ * capped at horizon_days. A user who makes a key event in the window has
+ * not churned within it (label 0), even if a silence begins after it: the
+ * label would call them stayed, and days_to_churn <= horizon must be it.
+ * So the day is known at the snapshot, from the days since the last key
+ * event k: min(horizon, silent_days + 1 - k); only whether the user stays
+ * away is not. Any "within h" that grows with h and is the label at the
+ * horizon holds only rows labelled 1, none of whom made a key event after
+ * the snapshot, so no such day can depend on what happens after it.
+ *
+ * Cancel (cancel_is_churn): the window day of the first cancel event in it,
+ * first_cancel_day (LAPSE_CHURN_NEVER: none, label 0). */
+int lapse_churn_days_to_churn(const lapse_churn_def *def, int64_t asof_day, int64_t last_key_day,
+                              int key_in_window, int64_t first_cancel_day);
 
 #ifdef __cplusplus
 }

@@ -108,6 +108,9 @@ typedef struct {
     size_t user_id_len;
     int64_t asof;        /* UTC seconds */
     int label;           /* 0 or 1; -1 unlabelled */
+    int days_to_churn;   /* 1..horizon for a label 1 from the events (lapse/churn.h's
+                            lapse_churn_days_to_churn); 0 otherwise, also for a label
+                            from a label file, which says no day */
 } lapse_extract_row;
 
 typedef struct {
@@ -140,7 +143,8 @@ int64_t lapse_extract_find(const lapse_extract *x, lapse_extract_set set, int64_
                            const char *user_id, size_t len);
 
 /* Writes a set. CSV: the table-meta line, the header
- * `user_id,asof,<features>,label`, then rows; integers print exactly, other
+ * `user_id,asof,<features>,label,days_to_churn`, then rows (days_to_churn
+ * empty when 0); integers print exactly, other
  * values with %.17g. LIBSVM: `label index:value ...` rows (1-based indices,
  * zeros left out, no header; unlabelled rows get label 0). Returns 0 or
  * LAPSE_ERR_IO. */

@@ -1,7 +1,7 @@
 /* Feature tables: what `lapse extract` writes and train, score and eval read.
  *
  *   # lapse-features 1; key=activity; silent_days=30; horizon=30; churn=silence; schema=...
- *   user_id,asof,<feature 1>,...,<feature n>,label
+ *   user_id,asof,<feature 1>,...,<feature n>,label[,days_to_churn]
  *   u000017,2026-03-01,3,0.5,...,1
  *
  * (datasets/README.md, "Feature tables", is the contract.) Files may be
@@ -15,7 +15,9 @@
  *
  * Every row is checked: the field count, user_id (1 to 256 bytes, no NUL),
  * asof (YYYY-MM-DD), each feature (a finite decimal number: digits, sign,
- * '.', exponent; no hex, inf, nan or spaces) and label (1, 0 or empty).
+ * '.', exponent; no hex, inf, nan or spaces), label (1, 0 or empty) and,
+ * in tables that have the column (lapse/churn.h; older ones do not),
+ * days_to_churn (empty, or 1 to the meta line's horizon on a row labelled 1).
  * Errors are LAPSE_ERR_FORMAT with the file, line and 1-based column;
  * lines count '\n' from 1 (the meta line), and a row's line is the one its
  * last field ends on. A gzip stream that is cut short or corrupt is
@@ -56,6 +58,9 @@ typedef struct {
     char **user_ids;        /* n_rows NUL-terminated ids */
     int64_t *asof;          /* n_rows snapshot dates, UTC seconds of midnight */
     int8_t *labels;         /* n_rows labels: 1 churned, 0 stayed, -1 empty */
+    /* n_rows days_to_churn (1..horizon; 0 none), or NULL when a file lacks
+     * the column (a table from before it, or a foreign table). */
+    int16_t *days_to_churn;
     /* A foreign table's encoding (its features are the encoded columns,
      * every asof LAPSE_TABLE_NO_ASOF, and meta holds the default churn
      * definition and the hash of those names); NULL for a lapse table. */
@@ -101,6 +106,7 @@ typedef struct {
     char (*user_ids)[LAPSE_TABLE_USER_ID_MAX + 1]; /* NUL-terminated ids */
     int64_t *asof;     /* snapshot dates, UTC seconds of midnight */
     int8_t *labels;    /* 1 churned, 0 stayed, -1 empty */
+    int16_t *days_to_churn; /* 1..horizon, 0 none; only where the reader has the column */
     int64_t *lines;    /* the line each row ends on, for messages */
 } lapse_table_batch;
 
@@ -131,6 +137,9 @@ int lapse_table_reader_open_foreign(lapse_table_reader **out, const char *path,
 const lapse_table_meta *lapse_table_reader_meta(const lapse_table_reader *reader);
 size_t lapse_table_reader_feature_count(const lapse_table_reader *reader);
 const char *const *lapse_table_reader_feature_names(const lapse_table_reader *reader);
+
+/* 1 when the table has the days_to_churn column (never a foreign one). */
+int lapse_table_reader_has_days_to_churn(const lapse_table_reader *reader);
 
 /* The path given to open, for messages. */
 const char *lapse_table_reader_path(const lapse_table_reader *reader);

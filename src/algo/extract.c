@@ -571,6 +571,20 @@ static int active_label(const lapse_extract *x, const extract_row *r, const laps
     return label_file_entry(x->label_file, (size_t)i).label;
 }
 
+/* An active row's days_to_churn (lapse_extract_row): only a label from
+ * the events says when. */
+static int active_days_to_churn(const lapse_extract *x, const acc_snapshot *snap,
+                                const lapse_acc *a, int label)
+{
+    if (label != 1 || x->label_file)
+        return 0;
+    const int64_t first_cancel =
+        a->cancel_first_inv ? (int64_t)snap->horizon_end - a->cancel_first_inv : LAPSE_CHURN_NEVER;
+    return lapse_churn_days_to_churn(&x->churn, snap->asof_day,
+                                     day_or_never(acc_last_key1(a, x->churn.key_mask)),
+                                     a->label & 1, first_cancel);
+}
+
 /* The snapshot of a day, or -1. */
 static int64_t snapshot_of(const lapse_extract *x, int32_t day)
 {
@@ -975,6 +989,7 @@ int lapse_extract_get(const lapse_extract *x, lapse_extract_set set, size_t i,
         row->user_id = lapse_strmap_key(x->parts[r.part].users, r.user, &row->user_id_len);
         row->asof = snap->asof_ts;
         row->label = set == LAPSE_EXTRACT_ACTIVE ? active_label(x, &r, a) : -1;
+        row->days_to_churn = active_days_to_churn(x, snap, a, row->label);
     }
     if (features)
         features_compute(a, snap, features);

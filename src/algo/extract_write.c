@@ -121,7 +121,7 @@ int lapse_extract_write(const lapse_extract *x, lapse_extract_set set, lapse_tab
         }
         for (size_t f = 0; f < nf; f++)
             fprintf(out, ",%s", lapse_feature_get(f)->name);
-        if (fputs(",label\n", out) < 0) {
+        if (fputs(",label,days_to_churn\n", out) < 0) {
             status = write_failed(err);
             goto done;
         }
@@ -154,6 +154,9 @@ int lapse_extract_write(const lapse_extract *x, lapse_extract_set set, lapse_tab
             line[pos++] = ',';
             if (row.label >= 0)
                 line[pos++] = (char)('0' + row.label);
+            line[pos++] = ',';
+            if (row.days_to_churn > 0)
+                pos += format_number(line + pos, row.days_to_churn);
         } else {
             line[pos++] = (char)('0' + (row.label > 0));
             for (size_t f = 0; f < nf; f++) {

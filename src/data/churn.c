@@ -116,3 +116,19 @@ int lapse_churn_cancelled(const lapse_churn_def *def, int64_t last_cancel_day,
     return def->cancel_is_churn && last_cancel_day != LAPSE_CHURN_NEVER &&
            last_cancel_day >= last_purchase_day;
 }
+
+int lapse_churn_days_to_churn(const lapse_churn_def *def, int64_t asof_day, int64_t last_key_day,
+                              int key_in_window, int64_t first_cancel_day)
+{
+    const int64_t horizon = def->horizon_days;
+    if (def->cancel_is_churn) {
+        const int64_t day = first_cancel_day == LAPSE_CHURN_NEVER
+                                ? 0
+                                : first_cancel_day - asof_day + 1;
+        return day >= 1 && day <= horizon ? (int)day : 0;
+    }
+    if (key_in_window || !lapse_churn_active(def, last_key_day, asof_day))
+        return 0;
+    const int64_t day = last_key_day + def->silent_days - asof_day + 1;
+    return (int)(day > horizon ? horizon : day); /* >= 1: the user is active */
+}

@@ -43,6 +43,7 @@ typedef struct {
     int32_t first_purchase_inv; /* ACC_FIRST_BASE - first purchase day; 0 none */
     int32_t last1[LAPSE_CAT_COUNT]; /* 1 + last day per category; 0 none */
     uint8_t label;              /* after asof: bit 0 a key event in the horizon, bit 1 a cancel */
+    uint16_t cancel_first_inv;  /* horizon_end - day of the first cancel in the horizon; 0 none */
 } lapse_acc;
 
 /* One snapshot as the hot path needs it. */
@@ -74,8 +75,12 @@ static inline void acc_add(lapse_acc *a, const acc_snapshot *snap, const lapse_e
 {
     const int c = event->category;
     if (day >= snap->asof_day) {
-        if (day < snap->horizon_end)
+        if (day < snap->horizon_end) {
             a->label |= (uint8_t)(((snap->key_mask >> c) & 1u) | (c == LAPSE_CAT_CANCEL) << 1);
+            const uint16_t cancel_inv = (uint16_t)(snap->horizon_end - day); /* <= 3650 */
+            if (c == LAPSE_CAT_CANCEL && cancel_inv > a->cancel_first_inv)
+                a->cancel_first_inv = cancel_inv;
+        }
         return;
     }
     static const int32_t window_days[ACC_WINDOWS] = ACC_WINDOW_DAYS;

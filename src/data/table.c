@@ -27,6 +27,7 @@ typedef struct {
     size_t *file;
     size_t *slots;      /* open addressing over (user id, asof): row + 1, 0 empty */
     size_t slot_mask;
+    int days_to_churn;  /* every file so far has the column: else the table lacks it */
 } builder;
 
 static void builder_free(builder *b)
@@ -47,6 +48,7 @@ void lapse_table_free(lapse_table *table)
     free(table->user_ids); /* one block: pointers, then the ids */
     free(table->asof);
     free(table->labels);
+    free(table->days_to_churn);
     lapse_foreign_free(table->encoding);
     free(table);
 }
@@ -80,6 +82,7 @@ static int builder_reserve(builder *b, size_t rows)
         grow((void **)&t->x, capacity * t->n_features, sizeof *t->x) ||
         grow((void **)&t->asof, capacity, sizeof *t->asof) ||
         grow((void **)&t->labels, capacity, sizeof *t->labels) ||
+        grow((void **)&t->days_to_churn, capacity, sizeof *t->days_to_churn) ||
         grow((void **)&b->id_offset, capacity, sizeof *b->id_offset) ||
         grow((void **)&b->line, capacity, sizeof *b->line) ||
         grow((void **)&b->file, capacity, sizeof *b->file))
@@ -156,6 +159,7 @@ static int builder_add_batch(builder *b, const lapse_table_batch *batch, size_t 
         b->ids_len += len + 1;
         t->asof[row] = batch->asof[i];
         t->labels[row] = batch->labels[i];
+        t->days_to_churn[row] = b->days_to_churn ? batch->days_to_churn[i] : 0;
         b->line[row] = batch->lines[i];
         b->file[row] = file;
         t->n_rows++;
@@ -259,6 +263,10 @@ static int add_rows(builder *b, lapse_table_reader *reader, lapse_table_batch *b
 static int finish_table(builder *b, const char *path, lapse_error *err)
 {
     lapse_table *t = b->table;
+    if (!b->days_to_churn) {
+        free(t->days_to_churn);
+        t->days_to_churn = NULL;
+    }
     t->user_ids = pack_strings(NULL, b->id_offset, b->ids, t->n_rows, b->ids_len);
     return t->user_ids ? LAPSE_OK
                        : lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
@@ -281,6 +289,9 @@ int lapse_table_read(lapse_table **out, const char *const *paths, size_t n_paths
     }
     for (size_t file = 0; file < n_paths && status == LAPSE_OK; file++) {
         status = lapse_table_reader_open(&reader, paths[file], err);
+        if (status == LAPSE_OK)
+            b.days_to_churn = lapse_table_reader_has_days_to_churn(reader) &&
+                              (file == 0 || b.days_to_churn);
         if (status == LAPSE_OK)
             status = file == 0 ? start_table(&b, &batch, reader, err)
                                : check_same(b.table, paths[0], reader, err);

@@ -25,8 +25,10 @@ struct lapse_table_reader {
     lapse_input_csv *csv;
     int finished; /* the input has no more records */
     lapse_table_meta meta;
-    char **names; /* every header column; features are names[2 .. n_columns-2] */
+    char **names; /* every header column; features are names[2 .. 2 + n_features) */
     size_t n_columns, names_capacity;
+    size_t label_column;   /* 0-based: the last column, or the one before days_to_churn */
+    int has_days_to_churn; /* the header ends label,days_to_churn */
     size_t header_bytes;
     size_t n_features;
     int in_header;
@@ -134,7 +136,7 @@ static int by_name_then_column(const void *a, const void *b)
  * O(n log n) without a hash table per open. */
 static void check_duplicates(lapse_table_reader *r)
 {
-    const size_t n = r->n_columns - 3;
+    const size_t n = r->n_features;
     named_column *sorted = malloc(n * sizeof *sorted);
     if (!sorted) {
         fail(r, LAPSE_ERR_NOMEM, 0, "out of memory");
@@ -209,16 +211,20 @@ static void header_done(lapse_table_reader *r)
              SHOWN_MAX, n < 2 ? "" : names[1]);
         return;
     }
-    if (strcmp(names[n - 1], "label") != 0) {
-        fail(r, LAPSE_ERR_FORMAT, (int)n, "bad header: the last column must be label, not \"%.*s\"",
-             SHOWN_MAX, names[n - 1]);
+    /* days_to_churn is a second label column: tables from before it have none. */
+    r->has_days_to_churn = n > 2 && strcmp(names[n - 1], "days_to_churn") == 0;
+    r->label_column = n - 1 - (size_t)r->has_days_to_churn;
+    if (strcmp(names[r->label_column], "label") != 0) {
+        fail(r, LAPSE_ERR_FORMAT, (int)r->label_column + 1,
+             "bad header: the last column must be label (or label,days_to_churn), not \"%.*s\"",
+             SHOWN_MAX, names[r->label_column]);
         return;
     }
-    if (n < 4) {
+    if (r->label_column < 3) {
         fail(r, LAPSE_ERR_FORMAT, 3, "bad header: no feature columns between asof and label");
         return;
     }
-    for (size_t i = 2; i + 1 < n; i++) {
+    for (size_t i = 2; i < r->label_column; i++) {
         if (names[i][0] == '\0') {
             fail(r, LAPSE_ERR_FORMAT, (int)i + 1, "bad header: empty feature name");
             return;
@@ -236,16 +242,16 @@ static void header_done(lapse_table_reader *r)
             return;
         }
         if (strcmp(names[i], "user_id") == 0 || strcmp(names[i], "asof") == 0 ||
-            strcmp(names[i], "label") == 0) {
+            strcmp(names[i], "label") == 0 || strcmp(names[i], "days_to_churn") == 0) {
             fail(r, LAPSE_ERR_FORMAT, (int)i + 1, "bad header: \"%s\" is not a feature name",
                  names[i]);
             return;
         }
     }
+    r->n_features = r->label_column - 2;
     check_duplicates(r);
     if (r->status != LAPSE_OK)
         return;
-    r->n_features = n - 3;
     const uint64_t hash =
         lapse_schema_hash((const char *const *)names + 2, r->n_features);
     /* A table of this build's format: name the column, not the hashes. */
@@ -258,6 +264,27 @@ static void header_done(lapse_table_reader *r)
              "%016llx, line 1 says %016llx",
              r->n_features, (unsigned long long)hash,
              (unsigned long long)r->meta.schema_hash);
+}
+
+/* A row's days_to_churn (after its label): empty, or a day of the horizon
+ * for a churned row (lapse/churn.h). */
+static void days_to_churn_field(lapse_table_reader *r, const char *text, size_t len, int col)
+{
+    lapse_table_batch *batch = r->batch;
+    const size_t row = batch->n_rows;
+    const int horizon = r->meta.churn.horizon_days;
+    int day = 0;
+    for (size_t i = 0; i < len && day <= horizon; i++)
+        day = text[i] >= '0' && text[i] <= '9' ? day * 10 + (text[i] - '0') : horizon + 1;
+    if (len > 0 && (day < 1 || day > horizon))
+        fail(r, LAPSE_ERR_FORMAT, col,
+             "bad days_to_churn \"%.*s\" (expected a day from 1 to the horizon, %d, or empty)",
+             (int)(len > SHOWN_MAX ? SHOWN_MAX : len), text, horizon);
+    else if (len > 0 && batch->labels[row] != 1)
+        fail(r, LAPSE_ERR_FORMAT, col,
+             "days_to_churn %d on a row whose label is not 1 (only a churned row has one)", day);
+    else
+        batch->days_to_churn[row] = (int16_t)day;
 }
 
 static void row_field(lapse_table_reader *r, const char *text, size_t len, size_t column)
@@ -287,7 +314,9 @@ static void row_field(lapse_table_reader *r, const char *text, size_t len, size_
                  shown, text);
         else
             batch->asof[row] = day;
-    } else if (column == r->n_columns - 1) {
+    } else if (column == r->label_column + 1) {
+        days_to_churn_field(r, text, len, col);
+    } else if (column == r->label_column) {
         if (len == 0)
             batch->labels[row] = -1;
         else if (len == 1 && (text[0] == '0' || text[0] == '1'))
@@ -488,6 +517,11 @@ const char *const *lapse_table_reader_feature_names(const lapse_table_reader *re
                            : (const char *const *)reader->names + 2;
 }
 
+int lapse_table_reader_has_days_to_churn(const lapse_table_reader *reader)
+{
+    return !reader->foreign && reader->has_days_to_churn;
+}
+
 const char *lapse_table_reader_path(const lapse_table_reader *reader)
 {
     return reader->path;
@@ -530,8 +564,10 @@ lapse_table_batch *lapse_table_batch_create(size_t capacity, size_t n_features)
     batch->user_ids = malloc(capacity * sizeof *batch->user_ids);
     batch->asof = malloc(capacity * sizeof *batch->asof);
     batch->labels = malloc(capacity * sizeof *batch->labels);
+    batch->days_to_churn = calloc(capacity, sizeof *batch->days_to_churn);
     batch->lines = malloc(capacity * sizeof *batch->lines);
-    if (!batch->x || !batch->user_ids || !batch->asof || !batch->labels || !batch->lines) {
+    if (!batch->x || !batch->user_ids || !batch->asof || !batch->labels || !batch->days_to_churn ||
+        !batch->lines) {
         lapse_table_batch_free(batch);
         return NULL;
     }
@@ -546,6 +582,7 @@ void lapse_table_batch_free(lapse_table_batch *batch)
     free(batch->user_ids);
     free(batch->asof);
     free(batch->labels);
+    free(batch->days_to_churn);
     free(batch->lines);
     free(batch);
 }

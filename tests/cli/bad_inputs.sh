@@ -138,15 +138,18 @@ events | awk -F, 'NR == 1 || $2 >= "2026-03"' > mar_apr.csv
 { head -2 t_feat.csv; sed -n 3p t_feat.csv | sed 's/^\([^,]*,[^,]*,[^,]*\),[^,]*,/\1,-29,/'
   tail -n +4 t_feat.csv; } > t_negative.csv
 { head -3 t_feat.csv; tail -n +3 t_feat.csv; } > t_dup.csv
+# days_to_churn (column 83, after label) past the horizon, and on a row that stayed.
+{ head -2 t_feat.csv; sed -n 3p t_feat.csv | sed 's/,[^,]*,[^,]*$/,1,31/'; tail -n +4 t_feat.csv; } > t_dtc_range.csv
+{ head -2 t_feat.csv; sed -n 3p t_feat.csv | sed 's/,[^,]*,[^,]*$/,0,7/'; tail -n +4 t_feat.csv; } > t_dtc_stayed.csv
 { head -1 t_feat.csv; sed -n 2p t_feat.csv | sed 's/,tenure_days,/,tenure,/'; tail -n +3 t_feat.csv; } > t_renamed.csv
 # Hand-edited tables that keep this build's meta line: column 12 (days_since_other)
 # cut, columns 11 and 12 swapped, a column "bonus" added before label.
 cut -d, -f1-11,13- t_feat.csv > t_cut.csv
 awk -F, -v OFS=, 'NR > 1 { t = $11; $11 = $12; $12 = t } 1' t_feat.csv > t_swapped.csv
-sed '2s/,label$/,bonus,label/; 3,$s/,\([^,]*\)$/,0,\1/' t_feat.csv > t_extra.csv
+sed '2s/,label,days_to_churn$/,bonus,label,days_to_churn/; 3,$s/,\([^,]*,[^,]*\)$/,0,\1/' t_feat.csv > t_extra.csv
 # The last feature (column 81, age_purchase_days) dropped, with a matching schema hash.
-cut -d, -f1-80,82 t_feat.csv | tail -n +2 > body.tmp
-names=$(head -1 body.tmp | cut -d, -f3- | sed 's/,label$//')
+cut -d, -f1-80,82,83 t_feat.csv | tail -n +2 > body.tmp
+names=$(head -1 body.tmp | cut -d, -f3- | sed 's/,label,days_to_churn$//')
 # shellcheck disable=SC2086 # one argument per name
 { sed -n 1p t_feat.csv | sed "s/schema=.*/schema=$(schema_hash ${names//,/ })/"; cat body.tmp; } > t_less.csv
 rm body.tmp
@@ -154,7 +157,7 @@ gzip -n -c t_feat.csv | head -c 3000 > t_trunc.csv.gz
 # The validation snapshot (2026-04-01, the latest) cut to $1 churners and $2 others.
 few_valid() {
     awk -F, -v p="$1" -v n="$2" \
-        '$2 != "2026-04-01" || ($NF == 1 && p-- > 0) || ($NF == 0 && n-- > 0)' t_feat.csv
+        '$2 != "2026-04-01" || ($(NF - 1) == 1 && p-- > 0) || ($(NF - 1) == 0 && n-- > 0)' t_feat.csv
 }
 few_valid 1 1 > t_valid2.csv
 few_valid 3 57 > t_valid_3pos.csv
@@ -247,8 +250,8 @@ done < <(cat "$bad"/*.tsv)
 # nothing key until 04-05: churned), u2 (in 02-25, back 03-10: stayed), u3
 # (core_use only: no key event at all, so dormant); u4 silent since 01-02.
 [[ $(sed -n '3p' clean.out | cut -d, -f1-3) == u1,2026-03-01,9 ]] || fail "clean: row u1: $(sed -n 3p clean.out)"
-[[ $(sed -n '3p' clean.out | awk -F, '{print $NF}') == 1 ]] || fail "clean: u1 churned"
-[[ $(sed -n '4p' clean.out | awk -F, '{print $1, $NF}') == "u2 0" ]] || fail "clean: u2 stayed"
+[[ $(sed -n '3p' clean.out | awk -F, '{print $(NF - 1)}') == 1 ]] || fail "clean: u1 churned"
+[[ $(sed -n '4p' clean.out | awk -F, '{print $1, $(NF - 1)}') == "u2 0" ]] || fail "clean: u2 stayed"
 [[ $(sed -n '3p' clean.dormant | cut -d, -f1) == u3 ]] || fail "clean: dormant u3"
 [[ $(sed -n '4p' clean.dormant | cut -d, -f1-3) == u4,2026-03-01,58 ]] || fail "clean: dormant u4"
 

@@ -15,11 +15,12 @@ grep -q '^days_silent ' features.txt || fail "--features lists days_silent"
 
 "$LAPSE_BIN" extract -q --asof 2026-03-01 --dormant dormant.csv -o out.csv "$log" 2> err.txt
 head -1 out.csv | grep -q '^# lapse-features 1; key=activity; silent_days=30; horizon=30; churn=silence; schema=' || fail "meta line"
-sed -n 2p out.csv | grep -q '^user_id,asof,days_silent,tenure_days,.*,label$' || fail "header"
-# a logged in the day before asof, nothing key after: label 1; c logged in on 03-03: label 0.
+sed -n 2p out.csv | grep -q '^user_id,asof,days_silent,tenure_days,.*,label,days_to_churn$' || fail "header"
+# a logged in the day before asof, nothing key after: label 1, silent 30 days on day 30 of the
+# window; c logged in on 03-03: label 0, no days_to_churn.
 [ "$(sed -n 3p out.csv | cut -d, -f1-4)" = "a,2026-03-01,1,9" ] || fail "row a: $(sed -n 3p out.csv)"
-[ "$(sed -n 3p out.csv | awk -F, '{print $NF}')" = "1" ] || fail "label a"
-[ "$(sed -n 4p out.csv | awk -F, '{print $1, $NF}')" = "c 0" ] || fail "label c"
+[ "$(sed -n 3p out.csv | awk -F, '{print $(NF - 1), $NF}')" = "1 30" ] || fail "label a"
+[ "$(sed -n 4p out.csv | awk -F, '{print $1, $(NF - 1), $NF}')" = "c 0 " ] || fail "label c"
 [ "$(wc -l < out.csv)" -eq 4 ] || fail "two active rows"
 # b went silent 59 days before asof: dormant, empty label.
 [ "$(sed -n 3p dormant.csv | cut -d, -f1-3)" = "b,2026-03-01,59" ] || fail "dormant b"
@@ -36,7 +37,7 @@ printf 'enrollment_id,ts,event\ne1,2026-02-27,login\ne2,2026-02-27,login\n' > en
 printf 'enrollment_id,label\ne1,1\ne2,0\n' > enr_labels.csv
 "$LAPSE_BIN" extract -q --col user_id=enrollment_id --labels enr_labels.csv --asof 2026-03-01 \
     -o enr_out.csv enr.csv
-[ "$(tail -n +3 enr_out.csv | awk -F, '{print $1 $NF}' | tr '\n' ' ')" = "e11 e20 " ] ||
+[ "$(tail -n +3 enr_out.csv | awk -F, '{print $1 $(NF - 1) $NF}' | tr '\n' ' ')" = "e11 e20 " ] ||
     fail "labels by the log's id column name: $(cat enr_out.csv)"
 cmp out.csv out0.csv || fail "-@ 0 (one thread per CPU) differs"
 "$LAPSE_BIN" extract -q --asof 2026-03-01 - < "$log" > out_stdin.csv
@@ -69,7 +70,7 @@ set -e
 grep -q 'last event is on 2026-04-15' err.txt || fail "horizon message: $(cat err.txt)"
 [ ! -e late.csv ] || fail "output left behind"
 "$LAPSE_BIN" extract -q --no-labels --asof 2026-04-01 -o late.csv "$log"
-[ "$(sed -n 3p late.csv | awk -F, '{print $NF}')" = "" ] || fail "no-labels leaves labels empty"
+[ "$(sed -n 3p late.csv | awk -F, '{print $(NF - 1) $NF}')" = "" ] || fail "no-labels leaves labels empty"
 
 # Truncated gzip: exit 1 with the byte offset.
 head -c 60 log.gz > cut.gz

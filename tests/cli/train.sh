@@ -42,7 +42,7 @@ expect 2 "--threshold" eval --threshold 2 f.csv
 # trains; one churner fewer is refused with the counts, and writes nothing.
 valid_cut() {
     awk -F, -v p="$1" -v n="$2" \
-        '$2 != "2026-05-31" || ($NF == 1 && p-- > 0) || ($NF == 0 && n-- > 0)' feat.csv > cut.csv
+        '$2 != "2026-05-31" || ($(NF - 1) == 1 && p-- > 0) || ($(NF - 1) == 0 && n-- > 0)' feat.csv > cut.csv
 }
 valid_cut 10 40
 "$LAPSE_BIN" train -q --model logistic -o cut.model cut.csv || fail "50 validation rows, 10 churners"
@@ -152,7 +152,7 @@ else
     awk -F, 'NR == FNR { if (FNR > 1) p[$1 "," $2] = $4; next }
              FNR == 1 { next }
              FNR == 2 { print "user_id,asof,p_churn,label"; next }
-             { print $1 "," $2 "," p[$1 "," $2] "," $NF }' sim/truth_snapshots.csv feat.csv >scored.csv
+             { print $1 "," $2 "," p[$1 "," $2] "," $(NF - 1) }' sim/truth_snapshots.csv feat.csv >scored.csv
 fi
 "$LAPSE_BIN" eval scored.csv >eval.txt
 for key in "AUC-ROC:" "PR-AUC:" "log loss:" "Brier:" "ECE:" "calibration (10 bins" "confusion at p_churn >= 0.5"; do
