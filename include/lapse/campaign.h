@@ -354,17 +354,19 @@ typedef struct {
     double control;                    /* share, 0.01..0.9 */
     int variants;                      /* 1..8, named A, B, ... with the same uplift */
     int64_t window;                    /* seconds */
-    /* A touch sequence instead of one message (channels of the built-in
-     * table), with a planted uplift per step and a step holdout as plan's. */
+    /* A touch sequence instead of one message (channels of the table), with
+     * a planted uplift per step and a step holdout as plan's. */
     const lapse_campaign_step *steps;  /* NULL = one message per user */
     size_t n_steps;
     double step_uplift[LAPSE_SEQUENCE_MAX];
     double step_holdout;               /* 0..0.9 */
+    const lapse_channel_table *channels; /* borrowed, with steps: the steps' channels,
+                                            costs and daily capacities; NULL = built-in */
 } lapse_campaign_sim_options;
 
 #define LAPSE_CAMPAIGN_SIM_OPTIONS_INIT                                                         \
     { 1, 20000, INT64_C(1772323200) /* 2026-03-01 */, { 0.02, 0.04, 0.08, 0.15, 0.0 },          \
-      { 0.15, 0.08, 0.04 }, 0.1, 1, 86400, NULL, 0, { 0 }, 0 }
+      { 0.15, 0.08, 0.04 }, 0.1, 1, 86400, NULL, 0, { 0 }, 0, NULL }
 
 int lapse_campaign_sim_check(const lapse_campaign_sim_options *opts, lapse_error *err);
 
@@ -378,10 +380,14 @@ int lapse_campaign_sim_check(const lapse_campaign_sim_options *opts, lapse_error
  *   truth.csv   channel,variant,uplift
  * Channels and risk tiers are drawn uniformly; control is stratified by
  * channel and tier as in plan.
- * With steps, sends.csv is a sequence plan (a row per touch, columns step
- * and start, every user gets every step) and truth.csv is
- * step,channel,variant,uplift. Control is stratified by tier; a treatment
- * sequence stops before each later step with probability step_holdout.
+ * With steps, sends.csv is a sequence plan (a row per touch, columns step,
+ * start and step_holdout) and truth.csv is step,channel,variant,uplift.
+ * Every user gets every step whose channel has room on its UTC day: as in
+ * plan, a channel's capacity counts every touch scheduled on a day (control
+ * too), users in id order, and a step whose day is full is left out of the
+ * user's sequence, so later users skip it. Control is stratified by tier; a
+ * treatment sequence stops before each later step it has with probability
+ * step_holdout.
  * Touch k's window is [t_k, e_k), e_k = min(t_k + window, t_{k+1}) (as eval
  * reads it): a user not back by t_k returns in it (uniformly) with
  * probability base[tier] + step_uplift[k] when the touch is sent, base[tier]

@@ -50,6 +50,33 @@ awk -F, 'NR == FNR { if (FNR > 1) truth[$1] = $4; next }
 "$LAPSE_BIN" simulate --campaign -q -o simseq2 --users 20000 --seed 5 --control 0.2 \
     --sequence push@0h,sms@24h,phone@48h --step-uplift 0.03,0.05,0.1 --step-holdout 0.3
 cmp simseq/events.csv simseq2/events.csv && cmp simseq/sends.csv simseq2/sends.csv || fail "sequence simulation is not reproducible"
+# With capacities: no channel's day holds more touches than its capacity;
+# later users skip full steps (some open at sms), and each step's planted
+# uplift is still inside its intervals (opening and following rows).
+"$LAPSE_BIN" simulate --campaign -q -o simcap --users 20000 --seed 5 --control 0.2 \
+    --sequence push@0h,sms@24h,phone@48h --step-uplift 0.03,0.05,0.1 --step-holdout 0.3 \
+    --capacity push=10000,sms=15000,phone=5000
+awk -F, 'FNR > 1 { n[$2 "," substr($3, 1, 10)]++ }
+         END { cap["push"] = 10000; cap["sms"] = 15000; cap["phone"] = 5000
+               for (k in n) { split(k, a, ","); if (n[k] > cap[a[1]]) { print k ": " n[k]; bad = 1 }
+                              if (n[k] != cap[a[1]]) { print k ": " n[k] " below a full day"; bad = 1 } }
+               exit bad || length(n) != 3 }' simcap/sends.csv || fail "simulated capacities"
+"$LAPSE_BIN" campaign eval -q --sends simcap/sends.csv --control 0.2 -o cap_report.csv simcap/events.csv
+awk -F, 'NR == FNR { if (FNR > 1) truth[$1] = $4; next }
+         FNR > 1 && $1 != "all" {
+             n++; opening[$26 "," $28] = 1
+             if (!($13 <= truth[$26] && truth[$26] <= $14)) { print "step " $26 ": " truth[$26] " outside [" $13 ", " $14 "]"; bad = 1 }
+         }
+         END { exit bad || n != 4 || !(("2,1") in opening) }' simcap/truth.csv cap_report.csv ||
+    fail "capacities: planted step uplift outside its interval: $(cat cap_report.csv)"
+set +e
+"$LAPSE_BIN" simulate --campaign -q -o simbad --capacity phone=3 2> err.txt; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q 'need --sequence' err.txt || fail "--capacity without --sequence ($rc): $(cat err.txt)"
+set +e
+"$LAPSE_BIN" simulate --campaign -q -o simbad --sequence push@0h,phone@24h --capacity phone=0 2> err.txt; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q 'capacity is 0' err.txt || fail "capacity 0 ($rc): $(cat err.txt)"
 set +e
 "$LAPSE_BIN" simulate --campaign -q -o simbad --sequence push@0h,sms@24h --step-uplift 0.03 2> err.txt; rc=$?
 set -e
