@@ -14,7 +14,10 @@
  * value is
  *   uplift[c] * (c == action ? match : 1) * (value_at_risk + p_churn * base_value)
  * (value_at_risk is p_churn times the 90-day spend; an empty one counts 0;
- * base_value is what any recalled user is worth). A user may get a channel
+ * base_value is what any recalled user is worth). Scores of a model trained
+ * on a table of one's own have an empty asof, planned only with send_at
+ * (else an error says so), and may have an empty value_tier, which passes
+ * no value_tier condition. A user may get a channel
  * when its condition holds on their scored row (lapse/channels.h; built in:
  * phone only for value_tier high, push_feature only with has_app = 1, where
  * a file without has_app counts the users whose suggested action is

@@ -136,7 +136,14 @@ static int plan_row(void *user, const char *const *f, const size_t *len, const i
         return lapse_error_set(err, LAPSE_ERR_FORMAT, r->path, line, col[COL_USER], -1,
                                "user \"%s\" is listed twice: plan one snapshot (asof) at a time",
                                f[COL_USER]);
-    if (lapse_date_parse(&u->asof, f[COL_ASOF], len[COL_ASOF]) != LAPSE_OK)
+    /* A model trained on a table of one's own scores without a snapshot
+     * date: the send time must come from the options. */
+    if (len[COL_ASOF] == 0 && r->opts->send_at < 0)
+        return lapse_error_set(err, LAPSE_ERR_FORMAT, r->path, line, col[COL_ASOF], -1,
+                               "empty asof (scores of a model trained on a table of your own): "
+                               "give the send time (--send-at)");
+    u->asof = -1;
+    if (len[COL_ASOF] && lapse_date_parse(&u->asof, f[COL_ASOF], len[COL_ASOF]) != LAPSE_OK)
         return lapse_error_set(err, LAPSE_ERR_FORMAT, r->path, line, col[COL_ASOF], -1,
                                "bad asof \"%s\"", f[COL_ASOF]);
     if (parse_number(&u->p, f[COL_P]) != LAPSE_OK || u->p < 0 || u->p > 1)
@@ -150,10 +157,11 @@ static int plan_row(void *user, const char *const *f, const size_t *len, const i
     if (tier < 0)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, r->path, 0, 0, -1, "out of memory");
     u->risk = (uint32_t)tier;
-    if (strcmp(f[COL_VALUE_TIER], "high") && strcmp(f[COL_VALUE_TIER], "medium") &&
-        strcmp(f[COL_VALUE_TIER], "low"))
+    /* empty in scores of a table of one's own: no value_tier condition holds */
+    if (len[COL_VALUE_TIER] && strcmp(f[COL_VALUE_TIER], "high") &&
+        strcmp(f[COL_VALUE_TIER], "medium") && strcmp(f[COL_VALUE_TIER], "low"))
         return lapse_error_set(err, LAPSE_ERR_FORMAT, r->path, line, col[COL_VALUE_TIER], -1,
-                               "bad value_tier \"%s\": low, medium or high",
+                               "bad value_tier \"%s\": low, medium or high (or empty)",
                                f[COL_VALUE_TIER]);
     u->action = lapse_channel_find(r->ch, f[COL_ACTION], len[COL_ACTION]);
     if (f[COL_HAS_APP] && strcmp(f[COL_HAS_APP], "0") && strcmp(f[COL_HAS_APP], "1"))
