@@ -701,6 +701,19 @@ static void plan_sequence(void **state)
     assert_int_equal(lapse_campaign_plan(in, out, &o, &st, &err), LAPSE_OK);
     near(st.chosen_cost, 0.97 * 0.03 + 0.97 * 2, 1e-12);
     assert_null(strstr(read_all(out), "u2,"));
+    /* A step the holdout stops is not counted: u2's sms opens its sequence
+     * and is always sent; u1's phone and u3's sms cost only when sent. */
+    o.budget = 100;
+    o.step_holdout = 0.9;
+    assert_int_equal(lapse_campaign_plan(in, out, &o, &st, &err), LAPSE_OK);
+    const char *held = read_all(out);
+    const int u1_phone = strstr(held, "u1,phone,2026-03-03T09:00:00Z,treatment") != NULL,
+              u3_sms = strstr(held, "u3,sms,2026-03-02T09:00:00Z,treatment") != NULL;
+    assert_true(st.held_out_steps >= 1 && st.held_out_steps == 2 - u1_phone - u3_sms);
+    near(st.chosen_cost, 0.03 + u1_phone * 0.97 * 2 + u3_sms * 0.97 * 0.03, 1e-12);
+    near(st.expected_value, 3.015 + 0.004 + 0.327 + u1_phone * 21.934125 + u3_sms * 0.21146,
+         1e-9);
+    o.step_holdout = 0;
     /* Capacity counts touches per day over the steps: phone 1 a day lets
      * one sequence with phone through. */
     write_file(in, "user_id,asof,p_churn,risk_tier,value_tier,value_at_risk,action\n"
@@ -723,6 +736,9 @@ static void plan_sequence(void **state)
     assert_int_equal(st.chosen[LAPSE_CHANNEL_PHONE], 1);
     assert_int_equal(st.capacity_dropped_steps, 1);
     assert_int_equal(st.capacity_blocked, 0);
+    /* the budget counts the steps planned: v1's push alone costs 0 */
+    near(st.chosen_cost, 0.97 * 2, 1e-12);
+    near(st.expected_value, 3.015 + 3.018 + 0.97 * 0.225 * 100.6, 1e-9);
     assert_string_equal(
         read_all(out),
         "user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier,step,start\n"

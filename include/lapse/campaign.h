@@ -42,18 +42,24 @@
  * u_k = min(1, uplift x (match when it is the suggested action)) of those it
  * reaches, and reaches r_k = (1 - u_1) ... (1 - u_{k-1}) of the users, so
  * the sequence's expected value is sum_k r_k u_k x worth, and its expected
- * cost, which the budget counts, sum_k r_k cost_k. Capacities count every
- * scheduled touch on its own UTC day, as if each were sent: a step whose
- * channel's day is full is left out of the user's sequence (counted), and a
- * sequence none of whose steps has room is not taken. The send list
+ * cost sum_k r_k cost_k, both over the steps a treatment user is sent.
+ * Capacities count every scheduled touch on its own UTC day, as if each
+ * were sent: a step whose channel's day is full is left out of the user's
+ * sequence (counted), and a sequence none of whose steps has room is not
+ * taken. The budget counts each chosen sequence's expected cost over the
+ * steps actually planned: without those left out (condition or capacity)
+ * and, with a step holdout, without the touches from the step where it
+ * would stop a treatment sequence on (the sequences are ranked by their
+ * value per cost before capacities; one whose cost grows past what is left
+ * of the budget when a step is dropped is not taken). The send list
  * gains a step column (1-based, in the sequence as given) and a start
  * column (the user's send time, where offsets count from) and has a row per
  * touch, control users' too (cost 0: they are not sent); expected_value is
  * the step's share r_k u_k x worth. To measure what each later step adds,
  * step_holdout stops a share of the treatment users before each step after
  * their first (seeded by user and step): that touch and the user's later
- * ones become control rows, not sent (group is per touch). The budget
- * counts the sequences in full.
+ * ones become control rows, not sent (group is per touch), and the
+ * budget does not count them.
  *
  * Eval (lapse_campaign_eval) reads a send list (columns user_id, channel,
  * sent_at, group, cost, variant by name; others ignored) and the event log
