@@ -52,9 +52,9 @@
  * would stop a treatment sequence on (the sequences are ranked by their
  * value per cost before capacities; one whose cost grows past what is left
  * of the budget when a step is dropped is not taken). The send list
- * gains a step column (1-based, in the sequence as given) and a start
- * column (the user's send time, where offsets count from) and has a row per
- * touch, control users' too (cost 0: they are not sent); expected_value is
+ * gains a step column (1-based, in the sequence as given), a start column
+ * (the user's send time, where offsets count from) and a step_holdout
+ * column (the share below, the same on every row) and has a row per touch, control users' too (cost 0: they are not sent); expected_value is
  * the step's share r_k u_k x worth. To measure what each later step adds,
  * step_holdout stops a share of the treatment users before each step after
  * their first (seeded by user and step): that touch and the user's later
@@ -93,7 +93,9 @@
  * one (compared with the sequences stopped just before them) are separate
  * rows, so each compares like with like when some users skip steps. A
  * touch whose window
- * closes after the log's last event is censored. The "all" row (step 0) is
+ * closes after the log's last event is censored. The sample-ratio check of
+ * an opening row is against the control share, of a following row against
+ * the plan's step_holdout column (none without it). The "all" row (step 0) is
  * the whole sequence: treatment users (first touch sent) against control
  * users, recalled from the start to their last touch's time + window. The
  * report gains the columns step, recalled_without_click and opening.

@@ -619,7 +619,7 @@ done:
 
 /* One line of the send list: chosen user k's touch through channel at time
  * t, worth value (number: the sequence step, 1-based, or 0 without one;
- * then the sequence's start follows). */
+ * then the sequence's start and the step holdout follow). */
 static void write_send(FILE *out, const plan *pl, size_t k, const char *const *variants,
                        int channel, int64_t t, double value, size_t number, int treat)
 {
@@ -637,7 +637,7 @@ static void write_send(FILE *out, const plan *pl, size_t k, const char *const *v
     lapse_outfile_put_field(out, tier, tlen);
     if (number) {
         lapse_time_format_iso(when, send_time(u, pl->r.opts));
-        fprintf(out, ",%zu,%s", number, when);
+        fprintf(out, ",%zu,%s,%.10g", number, when, pl->r.opts->step_holdout);
     }
     fputc('\n', out);
 }
@@ -693,7 +693,7 @@ static int write_plan(const plan *pl, const char *out_path,
         return status;
     FILE *out = lapse_outfile_stream(file);
     fputs(opts->steps ? "user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier,step,"
-                      "start\n"
+                      "start,step_holdout\n"
                       : "user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier\n",
           out);
     for (size_t k = 0; k < pl->n_chosen; k++) {

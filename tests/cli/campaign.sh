@@ -45,6 +45,8 @@ awk -F, 'NR == FNR { if (FNR > 1) truth[$1] = $4; next }
              n++
              if (!($13 <= truth[$26] && truth[$26] <= $14)) { print "step " $26 ": " truth[$26] " outside [" $13 ", " $14 "]"; bad = 1 }
              if ($27 == "" || $27 + 0 > $5 + 0) { print "step " $26 ": recalled without click " $27; bad = 1 }
+             # later steps too: against the plan'"'"'s step_holdout column
+             if ($18 == "" || $18 < 0.001) { print "step " $26 ": SRM p " $18; bad = 1 }
          }
          END { exit bad || n != 3 }' simseq/truth.csv seq_sim_report.csv || fail "planted step uplift outside its interval"
 "$LAPSE_BIN" simulate --campaign -q -o simseq2 --users 20000 --seed 5 --control 0.2 \
@@ -147,7 +149,7 @@ grep -q 'warning: scored.csv has no column "wechat": nobody may get channel wech
 printf 'user_id,asof,p_churn,risk_tier,value_tier,value_at_risk,action,has_app\nu1,2026-03-01,0.5,high,high,100,phone,1\nu2,2026-03-01,0.6,high,low,0,sms_email,0\nu3,2026-03-01,0.7,high,medium,20,coupon,1\n' > seq_scored.csv
 "$LAPSE_BIN" campaign plan --budget 100 --control 0 --uplift push=0.03,sms=0.02 --send-at 2026-03-01T09:00:00Z \
     --sequence push@0h,sms@24h,phone@48h -o seq.csv seq_scored.csv 2> err.txt
-head -1 seq.csv | grep -qx 'user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier,step,start' || fail "sequence header"
+head -1 seq.csv | grep -qx 'user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier,step,start,step_holdout' || fail "sequence header"
 [ "$(cut -d, -f1,2,9 seq.csv | tail -n +2 | tr '\n' ' ')" = "u1,push,1 u1,phone,3 u2,sms,2 u3,push,1 u3,sms,2 " ] ||
     fail "sequence steps: $(cat seq.csv)"
 grep -q '4 sequence steps skipped' err.txt || fail "skipped steps: $(cat err.txt)"
