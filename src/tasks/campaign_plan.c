@@ -173,7 +173,8 @@ static int plan_row(void *user, const char *const *f, const size_t *len, const i
         warn_missing_columns(r, f);
     u->eligible = eligible_channels(r, f);
     u->held = 0;
-    for (size_t k = 0; r->opts->steps && k < r->opts->n_steps; k++) {
+    for (size_t k = 0; r->opts->steps && r->opts->step_holdout > 0 && k < r->opts->n_steps;
+         k++) {
         const uint64_t h = campaign_user_hash(r->opts->seed ^ (0x5eed0000u + k), f[COL_USER],
                                               len[COL_USER]);
         u->held |= (unsigned)((double)(h >> 11) * 0x1p-53 < r->opts->step_holdout) << k;
