@@ -421,7 +421,8 @@ static int tally_sends(eval_tallies *t, const log_pass *p, int64_t log_end, laps
             continue;
         }
         outcome o;
-        judge(&o, d, p->keys + k0, k - k0, p->opts->window, log_end);
+        /* no key event at all: keys is NULL, and NULL + 0 is undefined */
+        judge(&o, d, k > k0 ? p->keys + k0 : NULL, k - k0, p->opts->window, log_end);
         if (d->control) {
             t->n_c[d->channel]++;
             t->x_c[d->channel] += o.recalled;
