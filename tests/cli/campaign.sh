@@ -71,6 +71,13 @@ awk -F, 'NR == FNR { if (FNR > 1) truth[$1] = $4; next }
          }
          END { exit bad || n != 4 || !(("2,1") in opening) }' simcap/truth.csv cap_report.csv ||
     fail "capacities: planted step uplift outside its interval: $(cat cap_report.csv)"
+# A channels file names the sequence's channels, costs and capacities.
+printf 'name,cost,uplift,condition,capacity\nvip_call,3,0.2,,300\nsms,0.03,0.02,,\n' > sim_channels.csv
+"$LAPSE_BIN" simulate --campaign -q -o simfile --users 1000 --sequence sms@0h,vip_call@24h \
+    --step-uplift 0.03,0.1 --channels sim_channels.csv
+awk -F, 'FNR > 1 { n[$2]++; if ($2 == "vip_call" && $4 == "treatment" && $5 != 3) bad = 1 }
+         END { exit bad || n["sms"] != 1000 || n["vip_call"] != 300 }' simfile/sends.csv ||
+    fail "simulate --channels: $(head -5 simfile/sends.csv)"
 set +e
 "$LAPSE_BIN" simulate --campaign -q -o simbad --capacity phone=3 2> err.txt; rc=$?
 set -e
