@@ -100,6 +100,34 @@ static void rules_file(void **state)
     lapse_action_rules_free(rules);
 }
 
+/* With a channels file's table, the rules name its channels, and only those. */
+static void rules_file_channels(void **state)
+{
+    (void)state;
+    lapse_channel_table table;
+    lapse_error err = LAPSE_ERROR_INIT;
+    const char *channels = test_write_text("rules_channels.csv",
+                                           "name,cost,uplift,condition,capacity\n"
+                                           "vip_call,3,0.2,,10\nsms,0.03,0.02,,\n");
+    assert_int_equal(lapse_channel_table_load(&table, channels, &err), LAPSE_OK);
+    const char *path = test_write_text("rules_own.csv", "segment,value,action\n"
+                                                    "*,high,vip_call\n*,*,sms\n");
+    lapse_action_rules *rules = NULL;
+    assert_int_equal(lapse_action_rules_load(&rules, path, &err), LAPSE_ERR_FORMAT);
+    test_expect_location(&err, 2, 3, "unknown action \"vip_call\"");
+    assert_int_equal(lapse_action_rules_load_channels(&rules, path, &table, &err), LAPSE_OK);
+    assert_string_equal(lapse_action_choose(rules, -1, "mixed", LAPSE_VALUE_HIGH), "vip_call");
+    assert_string_equal(lapse_action_choose(rules, -1, "mixed", LAPSE_VALUE_LOW), "sms");
+    lapse_action_rules_free(rules);
+    rules = NULL;
+    path = test_write_text("rules_own_bad.csv", "segment,value,action\n*,*,phone\n");
+    err = (lapse_error)LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_action_rules_load_channels(&rules, path, &table, &err),
+                     LAPSE_ERR_FORMAT);
+    assert_null(rules);
+    test_expect_location(&err, 2, 3, "expected a channel: vip_call, sms; or none");
+}
+
 static void expect_error(const char *text, int line, int column, const char *needle)
 {
     const char *path = test_write_text("rules_bad.csv", text);
@@ -220,7 +248,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(value_tiers),  cmocka_unit_test(silence_stages),
         cmocka_unit_test(default_rules), cmocka_unit_test(rules_file),
-        cmocka_unit_test(rules_file_errors), cmocka_unit_test(trigger_rules),
+        cmocka_unit_test(rules_file_errors), cmocka_unit_test(rules_file_channels), cmocka_unit_test(trigger_rules),
         cmocka_unit_test(triggers_fire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

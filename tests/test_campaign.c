@@ -686,12 +686,12 @@ static void plan_sequence(void **state)
     assert_int_equal(lapse_campaign_plan(in, out, &o, &st, &err), LAPSE_OK);
     assert_string_equal(
         read_all(out),
-        "user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier,step,start\n"
-        "u1,push,2026-03-01T09:00:00Z,treatment,0,A,3.015,high,1,2026-03-01T09:00:00Z\n"
-        "u1,phone,2026-03-03T09:00:00Z,treatment,2,A,21.9341,high,3,2026-03-01T09:00:00Z\n"
-        "u2,sms,2026-03-02T09:00:00Z,treatment,0.03,A,0.004,low,2,2026-03-01T09:00:00Z\n"
-        "u3,push,2026-03-01T09:00:00Z,treatment,0,A,0.327,high,1,2026-03-01T09:00:00Z\n"
-        "u3,sms,2026-03-02T09:00:00Z,treatment,0.03,A,0.21146,high,2,2026-03-01T09:00:00Z\n");
+        "user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier,step,start,step_holdout\n"
+        "u1,push,2026-03-01T09:00:00Z,treatment,0,A,3.015,high,1,2026-03-01T09:00:00Z,0\n"
+        "u1,phone,2026-03-03T09:00:00Z,treatment,2,A,21.9341,high,3,2026-03-01T09:00:00Z,0\n"
+        "u2,sms,2026-03-02T09:00:00Z,treatment,0.03,A,0.004,low,2,2026-03-01T09:00:00Z,0\n"
+        "u3,push,2026-03-01T09:00:00Z,treatment,0,A,0.327,high,1,2026-03-01T09:00:00Z,0\n"
+        "u3,sms,2026-03-02T09:00:00Z,treatment,0.03,A,0.21146,high,2,2026-03-01T09:00:00Z,0\n");
     assert_int_equal(st.skipped_steps, 4);
     near(st.spend, 0.97 * 2 + 0.03 + 0.97 * 0.03, 1e-12);
     near(st.expected_value, 3.015 + 21.934125 + 0.004 + 0.327 + 0.21146, 1e-9);
@@ -701,6 +701,19 @@ static void plan_sequence(void **state)
     assert_int_equal(lapse_campaign_plan(in, out, &o, &st, &err), LAPSE_OK);
     near(st.chosen_cost, 0.97 * 0.03 + 0.97 * 2, 1e-12);
     assert_null(strstr(read_all(out), "u2,"));
+    /* A step the holdout stops is not counted: u2's sms opens its sequence
+     * and is always sent; u1's phone and u3's sms cost only when sent. */
+    o.budget = 100;
+    o.step_holdout = 0.9;
+    assert_int_equal(lapse_campaign_plan(in, out, &o, &st, &err), LAPSE_OK);
+    const char *held = read_all(out);
+    const int u1_phone = strstr(held, "u1,phone,2026-03-03T09:00:00Z,treatment") != NULL,
+              u3_sms = strstr(held, "u3,sms,2026-03-02T09:00:00Z,treatment") != NULL;
+    assert_true(st.held_out_steps >= 1 && st.held_out_steps == 2 - u1_phone - u3_sms);
+    near(st.chosen_cost, 0.03 + u1_phone * 0.97 * 2 + u3_sms * 0.97 * 0.03, 1e-12);
+    near(st.expected_value, 3.015 + 0.004 + 0.327 + u1_phone * 21.934125 + u3_sms * 0.21146,
+         1e-9);
+    o.step_holdout = 0;
     /* Capacity counts touches per day over the steps: phone 1 a day lets
      * one sequence with phone through. */
     write_file(in, "user_id,asof,p_churn,risk_tier,value_tier,value_at_risk,action\n"
@@ -723,12 +736,15 @@ static void plan_sequence(void **state)
     assert_int_equal(st.chosen[LAPSE_CHANNEL_PHONE], 1);
     assert_int_equal(st.capacity_dropped_steps, 1);
     assert_int_equal(st.capacity_blocked, 0);
+    /* the budget counts the steps planned: v1's push alone costs 0 */
+    near(st.chosen_cost, 0.97 * 2, 1e-12);
+    near(st.expected_value, 3.015 + 3.018 + 0.97 * 0.225 * 100.6, 1e-9);
     assert_string_equal(
         read_all(out),
-        "user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier,step,start\n"
-        "v1,push,2026-03-01T09:00:00Z,treatment,0,A,3.015,high,1,2026-03-01T09:00:00Z\n"
-        "v2,push,2026-03-01T09:00:00Z,treatment,0,A,3.018,high,1,2026-03-01T09:00:00Z\n"
-        "v2,phone,2026-03-03T09:00:00Z,treatment,2,A,21.9559,high,3,2026-03-01T09:00:00Z\n");
+        "user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier,step,start,step_holdout\n"
+        "v1,push,2026-03-01T09:00:00Z,treatment,0,A,3.015,high,1,2026-03-01T09:00:00Z,0\n"
+        "v2,push,2026-03-01T09:00:00Z,treatment,0,A,3.018,high,1,2026-03-01T09:00:00Z,0\n"
+        "v2,phone,2026-03-03T09:00:00Z,treatment,2,A,21.9559,high,3,2026-03-01T09:00:00Z,0\n");
     /* A sequence that needs a channel with no capacity at all: an error. */
     assert_int_equal(lapse_channel_table_set(&t, LAPSE_CHANNEL_CAPACITY, "phone=0", &err),
                      LAPSE_OK);
@@ -918,7 +934,44 @@ static void eval_sequence(void **state)
     near(all->cost, 0.06, 1e-12);
     assert_int_equal(all->control, 2);
     assert_int_equal(all->control_recalled, 1);
+    /* the plan does not say its step holdout: no sample-ratio check after the opening */
+    assert_true(isnan(sms->srm_p));
     lapse_campaign_report_free(r);
+
+    /* With the plan's step_holdout column, the sms row's check is of its 1
+     * stopped of 3 against 0.25. */
+    char held[256], held_text[4096];
+    snprintf(held, sizeof held, "%s/held.csv", dir);
+    size_t m = 0;
+    const char *plan_text = read_all(sends);
+    for (const char *line = plan_text; *line;) {
+        const char *eol = strchr(line, '\n');
+        m += (size_t)snprintf(held_text + m, sizeof held_text - m, "%.*s,%s\n",
+                              (int)(eol - line), line, line == plan_text ? "step_holdout" : "0.25");
+        line = eol + 1;
+    }
+    write_file(held, held_text);
+    r = NULL;
+    assert_int_equal(lapse_campaign_eval(&r, held, logs, 1, NULL, 0, &o, &err), LAPSE_OK);
+    near(r->rows[1].srm_chi2, 0.25 * 0.25 / 0.75 + 0.25 * 0.25 / 2.25, 1e-12);
+    assert_false(isnan(r->rows[0].srm_p));
+    lapse_campaign_report_free(r);
+    /* one plan, one share; a share out of 0..0.9 */
+    char *second = strchr(strchr(held_text, '\n') + 1, '\n') + 1;
+    memcpy(strchr(second, '\n') - 4, "0.30", 4);
+    write_file(held, held_text);
+    r = NULL;
+    assert_int_equal(lapse_campaign_eval(&r, held, logs, 1, NULL, 0, &o, &err), LAPSE_ERR_FORMAT);
+    assert_int_equal(err.line, 3);
+    assert_int_equal(err.column, 9);
+    assert_non_null(strstr(err.message, "step_holdout 0.30 differs from line 2's 0.25"));
+    write_file(held, "user_id,channel,sent_at,group,cost,variant,step,start,step_holdout\n"
+                     "u,push,2026-03-01T09:00:00Z,control,0,-,1,2026-03-01T09:00:00Z,0.95\n");
+    assert_int_equal(lapse_campaign_eval(&r, held, logs, 1, NULL, 0, &o, &err), LAPSE_ERR_FORMAT);
+    assert_int_equal(err.line, 2);
+    assert_int_equal(err.column, 9);
+    assert_non_null(strstr(err.message, "bad step_holdout \"0.95\""));
+    unlink(held);
 
     /* A log that ends before the sms's window: those touches are censored,
      * the push rows still measured. */

@@ -14,12 +14,13 @@
  * are those of lapse/triggers.h, `none` (no trigger fired) or `*`; its
  * segments the names segments get (price-sensitive, feature-dependent,
  * social-driven, mixed-N) or `*`; its values low, medium, high or `*`; its
- * actions the built-in channels of campaign plan (lapse/channels.h) or
- * `none`. Any other name is an error naming the line and column: a
+ * actions the channels of campaign plan's table (lapse/channels.h: the
+ * built-in one, or a channels file's) or `none`. Any other name is an error naming the line and column: a
  * misspelled one would match nobody or be sent as written. */
 #ifndef LAPSE_ACTIONS_H
 #define LAPSE_ACTIONS_H
 
+#include "lapse/channels.h"
 #include "lapse/error.h"
 
 #include <stddef.h>
@@ -72,9 +73,14 @@ typedef struct lapse_action_rules lapse_action_rules;
 /* The default table above. NULL when out of memory. */
 lapse_action_rules *lapse_action_rules_default(void);
 
-/* Loads a rules file; errors (LAPSE_ERR_FORMAT) name the file, line and
+/* Loads a rules file against the built-in channel table; errors (LAPSE_ERR_FORMAT) name the file, line and
  * column, and an unknown segment, value or action lists the valid ones. */
 int lapse_action_rules_load(lapse_action_rules **out, const char *path, lapse_error *err);
+
+/* The same, its actions the channels of a table (a channels file's; NULL =
+ * the built-in table). */
+int lapse_action_rules_load_channels(lapse_action_rules **out, const char *path,
+                                     const lapse_channel_table *channels, lapse_error *err);
 
 void lapse_action_rules_free(lapse_action_rules *rules); /* accepts NULL */
 

@@ -14,7 +14,10 @@
  * value is
  *   uplift[c] * (c == action ? match : 1) * (value_at_risk + p_churn * base_value)
  * (value_at_risk is p_churn times the 90-day spend; an empty one counts 0;
- * base_value is what any recalled user is worth). A user may get a channel
+ * base_value is what any recalled user is worth). Scores of a model trained
+ * on a table of one's own have an empty asof, planned only with send_at
+ * (else an error says so), and may have an empty value_tier, which passes
+ * no value_tier condition. A user may get a channel
  * when its condition holds on their scored row (lapse/channels.h; built in:
  * phone only for value_tier high, push_feature only with has_app = 1, where
  * a file without has_app counts the users whose suggested action is
@@ -39,18 +42,24 @@
  * u_k = min(1, uplift x (match when it is the suggested action)) of those it
  * reaches, and reaches r_k = (1 - u_1) ... (1 - u_{k-1}) of the users, so
  * the sequence's expected value is sum_k r_k u_k x worth, and its expected
- * cost, which the budget counts, sum_k r_k cost_k. Capacities count every
- * scheduled touch on its own UTC day, as if each were sent: a step whose
- * channel's day is full is left out of the user's sequence (counted), and a
- * sequence none of whose steps has room is not taken. The send list
- * gains a step column (1-based, in the sequence as given) and a start
- * column (the user's send time, where offsets count from) and has a row per
- * touch, control users' too (cost 0: they are not sent); expected_value is
+ * cost sum_k r_k cost_k, both over the steps a treatment user is sent.
+ * Capacities count every scheduled touch on its own UTC day, as if each
+ * were sent: a step whose channel's day is full is left out of the user's
+ * sequence (counted), and a sequence none of whose steps has room is not
+ * taken. The budget counts each chosen sequence's expected cost over the
+ * steps actually planned: without those left out (condition or capacity)
+ * and, with a step holdout, without the touches from the step where it
+ * would stop a treatment sequence on (the sequences are ranked by their
+ * value per cost before capacities; one whose cost grows past what is left
+ * of the budget when a step is dropped is not taken). The send list
+ * gains a step column (1-based, in the sequence as given), a start column
+ * (the user's send time, where offsets count from) and a step_holdout
+ * column (the share below, the same on every row) and has a row per touch, control users' too (cost 0: they are not sent); expected_value is
  * the step's share r_k u_k x worth. To measure what each later step adds,
  * step_holdout stops a share of the treatment users before each step after
  * their first (seeded by user and step): that touch and the user's later
- * ones become control rows, not sent (group is per touch). The budget
- * counts the sequences in full.
+ * ones become control rows, not sent (group is per touch), and the
+ * budget does not count them.
  *
  * Eval (lapse_campaign_eval) reads a send list (columns user_id, channel,
  * sent_at, group, cost, variant by name; others ignored) and the event log
@@ -84,7 +93,9 @@
  * one (compared with the sequences stopped just before them) are separate
  * rows, so each compares like with like when some users skip steps. A
  * touch whose window
- * closes after the log's last event is censored. The "all" row (step 0) is
+ * closes after the log's last event is censored. The sample-ratio check of
+ * an opening row is against the control share, of a following row against
+ * the plan's step_holdout column (none without it). The "all" row (step 0) is
  * the whole sequence: treatment users (first touch sent) against control
  * users, recalled from the start to their last touch's time + window. The
  * report gains the columns step, recalled_without_click and opening.
@@ -354,17 +365,19 @@ typedef struct {
     double control;                    /* share, 0.01..0.9 */
     int variants;                      /* 1..8, named A, B, ... with the same uplift */
     int64_t window;                    /* seconds */
-    /* A touch sequence instead of one message (channels of the built-in
-     * table), with a planted uplift per step and a step holdout as plan's. */
+    /* A touch sequence instead of one message (channels of the table), with
+     * a planted uplift per step and a step holdout as plan's. */
     const lapse_campaign_step *steps;  /* NULL = one message per user */
     size_t n_steps;
     double step_uplift[LAPSE_SEQUENCE_MAX];
     double step_holdout;               /* 0..0.9 */
+    const lapse_channel_table *channels; /* borrowed, with steps: the steps' channels,
+                                            costs and daily capacities; NULL = built-in */
 } lapse_campaign_sim_options;
 
 #define LAPSE_CAMPAIGN_SIM_OPTIONS_INIT                                                         \
     { 1, 20000, INT64_C(1772323200) /* 2026-03-01 */, { 0.02, 0.04, 0.08, 0.15, 0.0 },          \
-      { 0.15, 0.08, 0.04 }, 0.1, 1, 86400, NULL, 0, { 0 }, 0 }
+      { 0.15, 0.08, 0.04 }, 0.1, 1, 86400, NULL, 0, { 0 }, 0, NULL }
 
 int lapse_campaign_sim_check(const lapse_campaign_sim_options *opts, lapse_error *err);
 
@@ -378,10 +391,14 @@ int lapse_campaign_sim_check(const lapse_campaign_sim_options *opts, lapse_error
  *   truth.csv   channel,variant,uplift
  * Channels and risk tiers are drawn uniformly; control is stratified by
  * channel and tier as in plan.
- * With steps, sends.csv is a sequence plan (a row per touch, columns step
- * and start, every user gets every step) and truth.csv is
- * step,channel,variant,uplift. Control is stratified by tier; a treatment
- * sequence stops before each later step with probability step_holdout.
+ * With steps, sends.csv is a sequence plan (a row per touch, columns step,
+ * start and step_holdout) and truth.csv is step,channel,variant,uplift.
+ * Every user gets every step whose channel has room on its UTC day: as in
+ * plan, a channel's capacity counts every touch scheduled on a day (control
+ * too), users in id order, and a step whose day is full is left out of the
+ * user's sequence, so later users skip it. Control is stratified by tier; a
+ * treatment sequence stops before each later step it has with probability
+ * step_holdout.
  * Touch k's window is [t_k, e_k), e_k = min(t_k + window, t_{k+1}) (as eval
  * reads it): a user not back by t_k returns in it (uniformly) with
  * probability base[tier] + step_uplift[k] when the touch is sent, base[tier]

@@ -149,6 +149,7 @@ const char *lapse_action_choose(const lapse_action_rules *rules, int trigger,
  * 4 (trigger first), as the header says. */
 typedef struct {
     lapse_action_rules *rules;
+    const lapse_channel_table *channels; /* the actions a rule may name */
     lapse_error *err;
     int saw_header;
     int n_fields;
@@ -196,14 +197,9 @@ static int known_segment(const char *text)
     return strspn(text + 6, "0123456789") == strlen(text + 6);
 }
 
-static int known_action(const char *text)
+static int known_action(const lapse_channel_table *channels, const char *text)
 {
-    if (strcmp(text, "none") == 0)
-        return 1;
-    for (size_t i = 0; lapse_channel_builtin(i); i++)
-        if (strcmp(text, lapse_channel_builtin(i)->name) == 0)
-            return 1;
-    return 0;
+    return strcmp(text, "none") == 0 || lapse_channel_find(channels, text, strlen(text)) >= 0;
 }
 
 static int rules_field(const lapse_input_csv *csv, const char *text, size_t len, void *user)
@@ -274,11 +270,9 @@ static int rules_row(const lapse_input_csv *csv, void *user)
     if (parse_value_field(value_text, &value) != LAPSE_OK)
         return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, at + 2, -1,
                                "value must be low, medium, high or *, not \"%s\"", value_text);
-    if (!known_action(action)) {
-        lapse_channel_table builtin;
+    if (!known_action(p->channels, action)) {
         char names[1024];
-        lapse_channel_table_default(&builtin);
-        lapse_channel_list(names, sizeof names, &builtin);
+        lapse_channel_list(names, sizeof names, p->channels);
         return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, row, at + 3, -1,
                                "unknown action \"%s\" (expected a channel: %s; or none)", action,
                                names);
@@ -290,11 +284,24 @@ static int rules_row(const lapse_input_csv *csv, void *user)
 
 int lapse_action_rules_load(lapse_action_rules **out, const char *path, lapse_error *err)
 {
+    return lapse_action_rules_load_channels(out, path, NULL, err);
+}
+
+int lapse_action_rules_load_channels(lapse_action_rules **out, const char *path,
+                                     const lapse_channel_table *channels, lapse_error *err)
+{
     lapse_action_rules *rules = calloc(1, sizeof *rules);
-    if (!rules)
+    lapse_channel_table *builtin = channels ? NULL : malloc(sizeof *builtin);
+    if (!rules || (!channels && !builtin)) {
+        free(rules);
+        free(builtin);
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
-    rules_parse p = { .rules = rules, .err = err };
+    }
+    if (builtin)
+        lapse_channel_table_default(builtin);
+    rules_parse p = { .rules = rules, .channels = channels ? channels : builtin, .err = err };
     int status = lapse_input_csv_read(path, NULL, rules_field, rules_row, &p, err);
+    free(builtin);
     if (status == LAPSE_OK && rules->count == 0)
         status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, p.saw_header ? 2 : 1, 0, -1,
                                  "a rules file needs the header and at least one rule");

@@ -569,6 +569,12 @@ static const cli_opt sim_options[] = {
     CLI_OPT_DOUBLE(0, "step-holdout", "F", &sim.step_holdout, 0, 0.9,
                    "share of treatment sequences stopped before each later\n"
                    "step (default 0)"),
+    CLI_OPT_STRING(0, "channels", "FILE", &channels_file,
+                   "channels file the sequence's channels, costs and daily\n"
+                   "capacities come from (default: the built-in table)"),
+    CLI_OPT_STRING(0, "capacity", "SPEC", &overrides[LAPSE_CHANNEL_CAPACITY],
+                   "touches per UTC day, e.g. phone=500 (as campaign plan's):\n"
+                   "a step whose day is full is left out of the user's sequence"),
     CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no summary"),
     CLI_OPT_HELP,
     CLI_OPT_END,
@@ -600,8 +606,13 @@ int cmd_campaign_simulate(int argc, char **argv)
     lapse_error err = LAPSE_ERROR_INIT;
     if (sim_step_uplift && !sequence)
         return cli_usage_error(name, "--step-uplift needs --sequence");
+    if ((channels_file || overrides[LAPSE_CHANNEL_CAPACITY]) && !sequence)
+        return cli_usage_error(name, "--channels and --capacity need --sequence");
     if (sequence) {
-        lapse_channel_table_default(&channels);
+        int usage_error;
+        if (read_channels(&err, &usage_error) != LAPSE_OK)
+            return usage_error ? cli_usage_error(name, "%s", err.message) : cli_report(&err);
+        sim.channels = &channels;
         if (lapse_campaign_sequence_parse(steps, &sim.n_steps, sequence, &channels, &err) !=
             LAPSE_OK)
             return cli_usage_error(name, "--sequence: %s", err.message);

@@ -17,7 +17,7 @@
 
 static const char *const name = "score";
 
-static const char *model_path, *output = "-", *rules_path;
+static const char *model_path, *output = "-", *rules_path, *channels_path;
 static int logs, quiet;
 static lapse_reader_options ropts = LAPSE_READER_OPTIONS_INIT;
 static int64_t asof = -1;
@@ -69,6 +69,9 @@ static const cli_opt options[] = {
                  "leave the reason columns empty (faster for RBF SVMs)"),
     CLI_OPT_STRING(0, "rules", "FILE", &rules_path,
                    "action rules, CSV [trigger,]segment,value,action ('*' = any)"),
+    CLI_OPT_STRING(0, "channels", "FILE", &channels_path,
+                   "channels file whose channels the rules' actions may name\n"
+                   "(default: the built-in table, lapse campaign channels)"),
     CLI_OPT_NUMBERS(0, "value-rule", "D,P,S", value_rule, 3, 0, 1e15,
                     "high value: last purchase at most D days ago, at least P\n"
                     "purchases and S spent (default 30,2,200)"),
@@ -150,7 +153,14 @@ static int open_scorer(lapse_scorer **scorer, lapse_model **model, lapse_action_
                                  "the model was trained on a table of your own: it scores such "
                                  "a table, not event logs");
     if (status == LAPSE_OK && rules_path) {
-        status = lapse_action_rules_load(rules, rules_path, err);
+        lapse_channel_table *channels = channels_path ? malloc(sizeof *channels) : NULL;
+        if (channels_path && !channels)
+            status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+        if (status == LAPSE_OK && channels)
+            status = lapse_channel_table_load(channels, channels_path, err);
+        if (status == LAPSE_OK)
+            status = lapse_action_rules_load_channels(rules, rules_path, channels, err);
+        free(channels);
         so.rules = *rules;
     }
     if (status == LAPSE_OK)
@@ -195,10 +205,14 @@ int cmd_score(int argc, char **argv)
     status = check_options(argc - first);
     if (status != EXIT_OK)
         return status;
+    if (channels_path && !rules_path)
+        return cli_usage_error(name, "--channels names the channels a --rules file may use: "
+                                     "give --rules too");
     const cli_output scores = { "-o", output };
     /* No operand: the table is standard input. */
-    const char *const files[] = { model_path, rules_path, first == argc ? "-" : NULL };
-    status = cli_check_files(name, &scores, 1, argv + first, (size_t)(argc - first), files, 3);
+    const char *const files[] = { model_path, rules_path, channels_path,
+                                  first == argc ? "-" : NULL };
+    status = cli_check_files(name, &scores, 1, argv + first, (size_t)(argc - first), files, 4);
     if (status != EXIT_OK)
         return status;
 

@@ -17,12 +17,14 @@
 #define RETENTION_END (31 * DAY) /* last retention period ends 31 days after the recall */
 
 enum { COL_USER, COL_CHANNEL, COL_SENT, COL_GROUP, COL_COST, COL_VARIANT, COL_STEP, COL_START,
-       N_COLS };
+       COL_HOLDOUT, N_COLS };
 
-/* step and start: a sequence plan, a row per touch */
+/* step and start: a sequence plan, a row per touch; step_holdout: its
+ * planned share stopped before each later step */
 static const campaign_column eval_columns[N_COLS] = {
     { "user_id", 1 }, { "channel", 1 }, { "sent_at", 1 }, { "group", 1 },
     { "cost", 1 },    { "variant", 1 }, { "step", 0 },    { "start", 0 },
+    { "step_holdout", 0 },
 };
 
 typedef struct {
@@ -47,6 +49,8 @@ typedef struct {
     size_t n_touches, cap_touches;
     int64_t duplicates;
     int sent_col; /* position of sent_at, for range errors */
+    double step_holdout;   /* the plan's share stopped before each later step */
+    int64_t holdout_line;  /* where it was first read; 0: the plan does not say */
 } eval_state;
 
 /* A row of a sequence plan: a touch, of which a user has several. */
@@ -65,6 +69,21 @@ static int sequence_row(eval_state *s, const send *row, uint32_t user, const cha
         return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_STEP], -1,
                                "bad step \"%s\": 1 to %d", f[COL_STEP], LAPSE_SEQUENCE_MAX);
     t.step = (int)step;
+    if (f[COL_HOLDOUT]) {
+        errno = 0;
+        const double share = strtod(f[COL_HOLDOUT], &end);
+        if (errno || end == f[COL_HOLDOUT] || *end || !(share >= 0 && share <= 0.9))
+            return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_HOLDOUT], -1,
+                                   "bad step_holdout \"%s\": a share in 0..0.9",
+                                   f[COL_HOLDOUT]);
+        if (s->holdout_line && share != s->step_holdout)
+            return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_HOLDOUT], -1,
+                                   "step_holdout %s differs from line %lld's %.10g: one plan "
+                                   "has one",
+                                   f[COL_HOLDOUT], (long long)s->holdout_line, s->step_holdout);
+        s->step_holdout = share;
+        s->holdout_line = line;
+    }
     if (lapse_time_parse(&t.start, f[COL_START], len[COL_START]) != LAPSE_OK ||
         t.start > t.sent_at)
         return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_START], -1,
@@ -402,7 +421,8 @@ static int tally_sends(eval_tallies *t, const log_pass *p, int64_t log_end, laps
             continue;
         }
         outcome o;
-        judge(&o, d, p->keys + k0, k - k0, p->opts->window, log_end);
+        /* no key event at all: keys is NULL, and NULL + 0 is undefined */
+        judge(&o, d, k > k0 ? p->keys + k0 : NULL, k - k0, p->opts->window, log_end);
         if (d->control) {
             t->n_c[d->channel]++;
             t->x_c[d->channel] += o.recalled;
@@ -499,8 +519,8 @@ int lapse_campaign_eval(lapse_campaign_report **out, const char *sends_path,
         goto done;
     if (s.n_touches) {
         status = campaign_sequence_eval(rep, sends_path, s.sent_col, s.touches, s.n_touches,
-                                        s.users, s.variants, s.ch, log_paths, n_logs,
-                                        click_paths, n_clicks, opts, err);
+                                        s.users, s.variants, s.ch, s.step_holdout, log_paths,
+                                        n_logs, click_paths, n_clicks, opts, err);
         goto done;
     }
     if (s.n == 0) {

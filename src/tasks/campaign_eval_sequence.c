@@ -240,15 +240,15 @@ static void put_row(lapse_campaign_row *row, const char *channel, const char *va
 /* The rows of one cell: a row per variant sent, or a control-only row. */
 static void cell_rows(lapse_campaign_report *rep, const seq_tallies *t,
                       const lapse_channel_table *ch, const lapse_strmap *variants, int clicks,
-                      double control, int step, size_t c, int opening)
+                      double control, double step_holdout, int step, size_t c, int opening)
 {
     const size_t at = cell(t, step, (int)c, opening);
     const seq_control *stopped = &t->stopped[at];
     int64_t sent = 0;
     for (size_t v = 0; v < t->n_var; v++)
         sent += t->treated[at * (t->n_var + 1) + v].sent;
-    /* the planned share is known for the control group only */
-    const double share = opening ? control : 0;
+    /* the planned share: of the control group, or of the step holdout */
+    const double share = opening ? control : step_holdout;
     int rows = 0;
     for (size_t v = 0; v < t->n_var; v++) {
         const seq_tally *tv = &t->treated[at * (t->n_var + 1) + v];
@@ -274,7 +274,7 @@ static void cell_rows(lapse_campaign_report *rep, const seq_tallies *t,
  * first; then the whole sequence. */
 static int report_rows(lapse_campaign_report *rep, const seq_tallies *t,
                        const lapse_channel_table *ch, const lapse_strmap *variants, int clicks,
-                       double control, lapse_error *err)
+                       double control, double step_holdout, lapse_error *err)
 {
     rep->rows = calloc(LAPSE_SEQUENCE_MAX * t->n_ch * 2 * (t->n_var + 1) + 1, sizeof *rep->rows);
     if (!rep->rows)
@@ -282,7 +282,7 @@ static int report_rows(lapse_campaign_report *rep, const seq_tallies *t,
     for (int step = 1; step <= LAPSE_SEQUENCE_MAX; step++)
         for (size_t c = 0; c < t->n_ch; c++)
             for (int opening = 1; opening >= 0; opening--)
-                cell_rows(rep, t, ch, variants, clicks, control, step, c, opening);
+                cell_rows(rep, t, ch, variants, clicks, control, step_holdout, step, c, opening);
     put_row(&rep->rows[rep->n_rows++], "all", "all", 0, 1, &t->all, &t->all_control,
             t->all.sent, control, clicks);
     return LAPSE_OK;
@@ -352,7 +352,7 @@ static int check_range(lapse_campaign_report *rep, const campaign_touch *touches
 int campaign_sequence_eval(lapse_campaign_report *rep, const char *path, int sent_col,
                            campaign_touch *touches, size_t n, const lapse_strmap *users,
                            const lapse_strmap *variants, const lapse_channel_table *ch,
-                           const char *const *log_paths, size_t n_logs,
+                           double step_holdout, const char *const *log_paths, size_t n_logs,
                            const char *const *click_paths, size_t n_clicks,
                            const lapse_campaign_eval_options *opts, lapse_error *err)
 {
@@ -416,7 +416,7 @@ int campaign_sequence_eval(lapse_campaign_report *rep, const char *path, int sen
     if (rep->unknown_users)
         lapse_log(LAPSE_LOG_WARN, "%lld listed users have no event in the log; they count as "
                   "not recalled", (long long)rep->unknown_users);
-    status = report_rows(rep, &t, ch, variants, n_clicks > 0, opts->control, err);
+    status = report_rows(rep, &t, ch, variants, n_clicks > 0, opts->control, step_holdout, err);
 done:
     free(first);
     free(count);

@@ -53,10 +53,13 @@ typedef struct {
 } campaign_touch;
 
 /* Measures a sequence plan's touches (any order) against the logs into
- * rep (campaign.h, "sequences"); sent_col is sent_at's column, for errors. */
+ * rep (campaign.h, "sequences"); sent_col is sent_at's column, for errors;
+ * step_holdout the plan's share stopped before each later step, for the
+ * SRM check of the rows that follow a touch (0: unknown, no check). */
 int campaign_sequence_eval(lapse_campaign_report *rep, const char *path, int sent_col,
                            campaign_touch *touches, size_t n, const lapse_strmap *users,
                            const lapse_strmap *variants, const lapse_channel_table *ch,
+                           double step_holdout,
                            const char *const *log_paths, size_t n_logs,
                            const char *const *click_paths, size_t n_clicks,
                            const lapse_campaign_eval_options *opts, lapse_error *err);

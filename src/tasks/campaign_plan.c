@@ -25,6 +25,8 @@ typedef struct {
     int64_t line;
     double p, var;
     uint64_t eligible; /* bit c: the user passes channel c's condition */
+    unsigned held;     /* bit k: a treatment sequence still going stops before step k
+                          (step_holdout, seeded by user and step) */
     uint32_t risk;
     int action;        /* the suggested action's channel, or -1 */
 } scored_user;
@@ -136,7 +138,14 @@ static int plan_row(void *user, const char *const *f, const size_t *len, const i
         return lapse_error_set(err, LAPSE_ERR_FORMAT, r->path, line, col[COL_USER], -1,
                                "user \"%s\" is listed twice: plan one snapshot (asof) at a time",
                                f[COL_USER]);
-    if (lapse_date_parse(&u->asof, f[COL_ASOF], len[COL_ASOF]) != LAPSE_OK)
+    /* A model trained on a table of one's own scores without a snapshot
+     * date: the send time must come from the options. */
+    if (len[COL_ASOF] == 0 && r->opts->send_at < 0)
+        return lapse_error_set(err, LAPSE_ERR_FORMAT, r->path, line, col[COL_ASOF], -1,
+                               "empty asof (scores of a model trained on a table of your own): "
+                               "give the send time (--send-at)");
+    u->asof = -1;
+    if (len[COL_ASOF] && lapse_date_parse(&u->asof, f[COL_ASOF], len[COL_ASOF]) != LAPSE_OK)
         return lapse_error_set(err, LAPSE_ERR_FORMAT, r->path, line, col[COL_ASOF], -1,
                                "bad asof \"%s\"", f[COL_ASOF]);
     if (parse_number(&u->p, f[COL_P]) != LAPSE_OK || u->p < 0 || u->p > 1)
@@ -150,10 +159,11 @@ static int plan_row(void *user, const char *const *f, const size_t *len, const i
     if (tier < 0)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, r->path, 0, 0, -1, "out of memory");
     u->risk = (uint32_t)tier;
-    if (strcmp(f[COL_VALUE_TIER], "high") && strcmp(f[COL_VALUE_TIER], "medium") &&
-        strcmp(f[COL_VALUE_TIER], "low"))
+    /* empty in scores of a table of one's own: no value_tier condition holds */
+    if (len[COL_VALUE_TIER] && strcmp(f[COL_VALUE_TIER], "high") &&
+        strcmp(f[COL_VALUE_TIER], "medium") && strcmp(f[COL_VALUE_TIER], "low"))
         return lapse_error_set(err, LAPSE_ERR_FORMAT, r->path, line, col[COL_VALUE_TIER], -1,
-                               "bad value_tier \"%s\": low, medium or high",
+                               "bad value_tier \"%s\": low, medium or high (or empty)",
                                f[COL_VALUE_TIER]);
     u->action = lapse_channel_find(r->ch, f[COL_ACTION], len[COL_ACTION]);
     if (f[COL_HAS_APP] && strcmp(f[COL_HAS_APP], "0") && strcmp(f[COL_HAS_APP], "1"))
@@ -162,6 +172,13 @@ static int plan_row(void *user, const char *const *f, const size_t *len, const i
     if (r->n == 0)
         warn_missing_columns(r, f);
     u->eligible = eligible_channels(r, f);
+    u->held = 0;
+    for (size_t k = 0; r->opts->steps && r->opts->step_holdout > 0 && k < r->opts->n_steps;
+         k++) {
+        const uint64_t h = campaign_user_hash(r->opts->seed ^ (0x5eed0000u + k), f[COL_USER],
+                                              len[COL_USER]);
+        u->held |= (unsigned)((double)(h >> 11) * 0x1p-53 < r->opts->step_holdout) << k;
+    }
     u->line = line;
     r->n++;
     return LAPSE_OK;
@@ -277,23 +294,42 @@ static unsigned sequence_steps(const scored_user *u, const lapse_campaign_plan_o
     return mask;
 }
 
-/* Hull of a sequence plan: nothing, or the whole sequence at its expected
- * cost and value. */
-static int sequence_hull(option hull[2], const scored_user *u, const lapse_channel_table *ch,
-                         const lapse_campaign_plan_options *o)
+/* Of the steps in mask, those a treatment user is sent: up to the first
+ * after their first that the step holdout stops. */
+static unsigned planned_steps(unsigned mask, unsigned held)
 {
-    const unsigned mask = sequence_steps(u, o);
+    const unsigned later = mask & (mask - 1); /* all but the first */
+    const unsigned stops = later & held;
+    return stops ? mask & ((stops & -stops) - 1) : mask;
+}
+
+/* The expected cost and value of the steps of mask that a treatment user
+ * is sent (campaign.h): what the budget counts. */
+static void sequence_worth(double *cost, double *value, const scored_user *u, unsigned mask,
+                           const lapse_channel_table *ch, const lapse_campaign_plan_options *o)
+{
+    const unsigned sent = planned_steps(mask, u->held);
     const double worth = u->var + u->p * o->base_value;
-    double reach = 1, cost = 0, value = 0;
+    double reach = 1;
+    *cost = *value = 0;
     for (size_t k = 0; k < o->n_steps; k++) {
-        if (!(mask >> k & 1))
+        if (!(sent >> k & 1))
             continue;
         const int c = o->steps[k].channel;
         const double up = step_uplift(ch, u, c, o);
-        cost += reach * ch->channel[c].cost;
-        value += reach * up * worth;
+        *cost += reach * ch->channel[c].cost;
+        *value += reach * up * worth;
         reach *= 1 - up;
     }
+}
+
+/* Hull of a sequence plan: nothing, or the sequence at its expected cost
+ * and value (before capacities). */
+static int sequence_hull(option hull[2], const scored_user *u, const lapse_channel_table *ch,
+                         const lapse_campaign_plan_options *o)
+{
+    double cost, value;
+    sequence_worth(&cost, &value, u, sequence_steps(u, o), ch, o);
     hull[0] = (option){ 0, 0, -1 };
     if (!(value > 0))
         return 1;
@@ -404,9 +440,11 @@ static int take_channel(plan *pl, size_t i, const option *to, const option *from
 }
 
 /* Takes user i's sequence: each step whose channel has room on its day
- * (a full one is dropped and counted); 1 taken, 0 when no step has room,
+ * (a full one is dropped and counted), when the expected cost of what is
+ * left fits in left; 1 taken, with the bought option's cost and value set
+ * to what is left, 0 when no step has room or it does not fit,
  * LAPSE_ERR_NOMEM. */
-static int take_sequence(plan *pl, size_t i, int64_t *dropped)
+static int take_sequence(plan *pl, size_t i, double left, int64_t *dropped)
 {
     const lapse_campaign_plan_options *o = pl->r.opts;
     const scored_user *u = &pl->r.rows[i];
@@ -430,6 +468,11 @@ static int take_sequence(plan *pl, size_t i, int64_t *dropped)
     }
     if (!kept)
         return 0;
+    /* a dropped step lets the later ones reach more users: the cost may grow */
+    double cost, value;
+    sequence_worth(&cost, &value, u, kept, pl->r.ch, o);
+    if (!(cost <= left * (1 + 1e-12)))
+        return 0;
     for (size_t k = 0; k < o->n_steps; k++) {
         if (kept >> k & 1)
             pl->used[id[k]]++;
@@ -437,6 +480,9 @@ static int take_sequence(plan *pl, size_t i, int64_t *dropped)
             ++*dropped;
     }
     pl->steps_kept[i] = (unsigned char)kept;
+    option *sequence = &pl->hull[pl->hull_at[i] + 1];
+    sequence->cost = cost;
+    sequence->value = value;
     return 1;
 }
 
@@ -496,9 +542,9 @@ static int spend_budget(plan *pl, const step *steps, size_t n_steps, double budg
         if (pl->level[t->user] + 1 != t->level || !(t->dc <= left * (1 + 1e-12)))
             continue;
         const option *hull = pl->hull + pl->hull_at[t->user];
-        const int taken = hull[t->level].channel == SEQUENCE
-                              ? take_sequence(pl, t->user, dropped)
-                              : take_channel(pl, t->user, &hull[t->level], &hull[t->level - 1]);
+        const int sequence = hull[t->level].channel == SEQUENCE;
+        const int taken = sequence ? take_sequence(pl, t->user, left, dropped)
+                                   : take_channel(pl, t->user, &hull[t->level], &hull[t->level - 1]);
         if (taken < 0)
             return taken;
         if (!taken) {
@@ -506,7 +552,7 @@ static int spend_budget(plan *pl, const step *steps, size_t n_steps, double budg
             continue;
         }
         pl->level[t->user] = t->level;
-        left -= t->dc;
+        left -= sequence ? hull[t->level].cost : t->dc; /* a sequence's cost after capacities */
     }
     return LAPSE_OK;
 }
@@ -574,7 +620,7 @@ done:
 
 /* One line of the send list: chosen user k's touch through channel at time
  * t, worth value (number: the sequence step, 1-based, or 0 without one;
- * then the sequence's start follows). */
+ * then the sequence's start and the step holdout follow). */
 static void write_send(FILE *out, const plan *pl, size_t k, const char *const *variants,
                        int channel, int64_t t, double value, size_t number, int treat)
 {
@@ -592,7 +638,7 @@ static void write_send(FILE *out, const plan *pl, size_t k, const char *const *v
     lapse_outfile_put_field(out, tier, tlen);
     if (number) {
         lapse_time_format_iso(when, send_time(u, pl->r.opts));
-        fprintf(out, ",%zu,%s", number, when);
+        fprintf(out, ",%zu,%s,%.10g", number, when, pl->r.opts->step_holdout);
     }
     fputc('\n', out);
 }
@@ -617,22 +663,16 @@ static void write_user(FILE *out, const plan *pl, size_t k, const char *const *v
     const unsigned eligible = sequence_steps(u, o), mask = pl->steps_kept[i];
     const double worth = u->var + u->p * o->base_value;
     double reach = 1;
-    size_t len;
-    const char *id = lapse_strmap_key(pl->r.users, (int64_t)i, &len);
-    int sending = treat, first = 1;
+    /* a share of the treatment sequences stops before each later step */
+    const unsigned sent = treat ? planned_steps(mask, u->held) : 0;
+    st->held_out_steps += treat && sent != mask;
     for (size_t s = 0; s < o->n_steps; s++) {
         const int c = o->steps[s].channel;
         if (!(mask >> s & 1)) {
             st->skipped_steps += !(eligible >> s & 1);
             continue;
         }
-        /* a share of the users still in the sequence stops before each later step */
-        const uint64_t h = campaign_user_hash(o->seed ^ (0x5eed0000u + s), id, len);
-        if (sending && !first && (double)(h >> 11) * 0x1p-53 < o->step_holdout) {
-            sending = 0;
-            st->held_out_steps++;
-        }
-        first = 0;
+        const int sending = sent >> s & 1;
         const double up = step_uplift(pl->r.ch, u, c, o);
         write_send(out, pl, k, variants, c, t + o->steps[s].offset, reach * up * worth, s + 1,
                    sending);
@@ -654,7 +694,7 @@ static int write_plan(const plan *pl, const char *out_path,
         return status;
     FILE *out = lapse_outfile_stream(file);
     fputs(opts->steps ? "user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier,step,"
-                      "start\n"
+                      "start,step_holdout\n"
                       : "user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier\n",
           out);
     for (size_t k = 0; k < pl->n_chosen; k++) {

@@ -45,6 +45,16 @@ static int64_t rng_below(rng *r, int64_t n)
     return (int64_t)(rng_unit(r) * (double)n);
 }
 
+/* Channel c of the sequence's table, or NULL. */
+static const lapse_channel_def *sim_channel(const lapse_campaign_sim_options *o, int c)
+{
+    if (c < 0)
+        return NULL;
+    if (o->channels)
+        return (size_t)c < o->channels->n ? &o->channels->channel[c] : NULL;
+    return lapse_channel_builtin((size_t)c);
+}
+
 int lapse_campaign_sim_check(const lapse_campaign_sim_options *o, lapse_error *err)
 {
     if (o->users < 1 || o->users > SIM_MAX_USERS)
@@ -64,13 +74,20 @@ int lapse_campaign_sim_check(const lapse_campaign_sim_options *o, lapse_error *e
     if (o->steps && (o->n_steps < 1 || o->n_steps > LAPSE_SEQUENCE_MAX))
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "1 to %d sequence steps",
                                LAPSE_SEQUENCE_MAX);
+    if (o->channels && !o->steps)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "a channel table (capacities) needs a sequence");
     for (size_t k = 0; o->steps && k < o->n_steps; k++) {
-        if (!lapse_channel_builtin((size_t)o->steps[k].channel) || o->steps[k].offset < 0 ||
+        if (!sim_channel(o, o->steps[k].channel) || o->steps[k].offset < 0 ||
             (k && o->steps[k].offset <= o->steps[k - 1].offset) || o->steps[k].offset > 365 * DAY)
             return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
-                                   "sequence step %zu: a built-in channel, after the step "
+                                   "sequence step %zu: a channel of the table, after the step "
                                    "before it, within a year",
                                    k + 1);
+        if (sim_channel(o, o->steps[k].channel)->capacity == 0)
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                   "sequence step %zu needs %s, whose capacity is 0 a day",
+                                   k + 1, sim_channel(o, o->steps[k].channel)->name);
         for (int t = 0; t < 3; t++)
             if (!(o->base[t] + o->step_uplift[k] >= 0 && o->base[t] + o->step_uplift[k] <= 1))
                 return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
@@ -116,10 +133,32 @@ static void put_return(FILE *fe, rng *r, const char *id, int64_t t)
         put_event(fe, id, t + 8 * DAY + rng_below(r, 23 * DAY), "login");
 }
 
+/* Touches scheduled per channel and UTC day since the start (capacity). */
+#define SIM_DAYS 368
+
+/* The steps user gets: each whose channel has room on its day, counted. */
+static unsigned schedule_steps(int64_t *used, const lapse_campaign_sim_options *o, int64_t start)
+{
+    unsigned kept = 0;
+    for (size_t k = 0; k < o->n_steps; k++) {
+        const int c = o->steps[k].channel;
+        int64_t *slot = &used[(size_t)c * SIM_DAYS +
+                              (size_t)((start + o->steps[k].offset - o->start) / DAY)];
+        const int64_t capacity = sim_channel(o, c)->capacity;
+        if (capacity >= 0 && *slot >= capacity)
+            continue;
+        ++*slot;
+        kept |= 1u << k;
+    }
+    return kept;
+}
+
 /* One user of a sequence campaign: their touches in fs, their events in fe,
- * their clicks in fc (layout in campaign.h). */
+ * their clicks in fc (layout in campaign.h); used counts the touches per
+ * channel and day. */
 static void simulate_sequence_user(FILE *fs, FILE *fe, FILE *fc, const char *id, int tier,
-                                   int variant, const lapse_campaign_sim_options *o, rng *r)
+                                   int variant, const lapse_campaign_sim_options *o, rng *r,
+                                   int64_t *used)
 {
     const int64_t start = o->start + 8 * HOUR + rng_below(r, 10 * HOUR);
     char when[32], began[32];
@@ -127,18 +166,28 @@ static void simulate_sequence_user(FILE *fs, FILE *fe, FILE *fc, const char *id,
     const int history = 1 + (int)rng_below(r, 3);
     for (int h = 0; h < history; h++)
         put_event(fe, id, o->start - 14 * DAY + rng_below(r, 11 * DAY), "login");
-    int sending = variant >= 0, back = 0;
+    const unsigned kept = schedule_steps(used, o, start);
+    int sending = variant >= 0, back = 0, first = 1;
+    size_t last = 0;
     for (size_t k = 0; k < o->n_steps; k++) {
+        if (!(kept >> k & 1))
+            continue;
+        last = k;
+        size_t after = k + 1;
+        while (after < o->n_steps && !(kept >> after & 1))
+            after++;
         const int64_t t = start + o->steps[k].offset;
-        const int64_t next = k + 1 < o->n_steps ? start + o->steps[k + 1].offset : INT64_MAX;
+        const int64_t next = after < o->n_steps ? start + o->steps[after].offset : INT64_MAX;
         const int64_t end = t + o->window < next ? t + o->window : next;
-        if (sending && k > 0 && rng_unit(r) < o->step_holdout)
+        if (sending && !first && rng_unit(r) < o->step_holdout)
             sending = 0;
-        const lapse_channel_def *ch = lapse_channel_builtin((size_t)o->steps[k].channel);
+        first = 0;
+        const lapse_channel_def *ch = sim_channel(o, o->steps[k].channel);
         lapse_time_format_iso(when, t);
-        fprintf(fs, "%s,%s,%s,%s,%.10g,%c,%s,%zu,%s\n", id, ch->name, when,
+        fprintf(fs, "%s,%s,%s,%s,%.10g,%c,%s,%zu,%s,%.10g\n", id, ch->name, when,
                 sending ? "treatment" : "control", sending ? ch->cost : 0.0,
-                sending ? 'A' + variant : '-', tier_names[tier], k + 1, began);
+                sending ? 'A' + variant : '-', tier_names[tier], k + 1, began,
+                o->step_holdout);
         if (back)
             continue;
         const double p = o->base[tier] + (sending ? o->step_uplift[k] : 0);
@@ -151,7 +200,7 @@ static void simulate_sequence_user(FILE *fs, FILE *fe, FILE *fc, const char *id,
                       "message_click");
     }
     if (!back && rng_unit(r) < P_LATE)
-        put_event(fe, id, start + o->steps[o->n_steps - 1].offset + o->window + HOUR +
+        put_event(fe, id, start + o->steps[last].offset + o->window + HOUR +
                               rng_below(r, 20 * DAY), "login");
 }
 
@@ -167,8 +216,10 @@ int lapse_campaign_simulate(const char *dir, const lapse_campaign_sim_options *o
     uint32_t *stratum = malloc(n * sizeof *stratum);
     uint64_t *hash = malloc(n * sizeof *hash);
     int *variant = malloc(n * sizeof *variant);
+    const size_t n_channels = o->channels ? o->channels->n : LAPSE_CHANNELS;
+    int64_t *used = o->steps ? calloc(n_channels * SIM_DAYS, sizeof *used) : NULL;
     lapse_outfile *sends = NULL, *events = NULL, *clicks = NULL, *truth = NULL;
-    if (!channel || !tier || !stratum || !hash || !variant) {
+    if (!channel || !tier || !stratum || !hash || !variant || (o->steps && !used)) {
         status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
         goto done;
     }
@@ -194,7 +245,7 @@ int lapse_campaign_simulate(const char *dir, const lapse_campaign_sim_options *o
         goto done;
     FILE *fs = lapse_outfile_stream(sends), *fe = lapse_outfile_stream(events),
          *fc = lapse_outfile_stream(clicks), *ft = lapse_outfile_stream(truth);
-    fputs(o->steps ? "user_id,channel,sent_at,group,cost,variant,risk_tier,step,start\n"
+    fputs(o->steps ? "user_id,channel,sent_at,group,cost,variant,risk_tier,step,start,step_holdout\n"
                    : "user_id,channel,sent_at,group,cost,variant,risk_tier\n",
           fs);
     fputs("user_id,ts,event\n", fe);
@@ -203,7 +254,7 @@ int lapse_campaign_simulate(const char *dir, const lapse_campaign_sim_options *o
     for (size_t k = 0; o->steps && k < o->n_steps; k++)
         for (int v = 0; v < o->variants; v++)
             fprintf(ft, "%zu,%s,%c,%.10g\n", k + 1,
-                    lapse_channel_builtin((size_t)o->steps[k].channel)->name, 'A' + v,
+                    sim_channel(o, o->steps[k].channel)->name, 'A' + v,
                     o->step_uplift[k]);
     for (int c = 0; !o->steps && c < LAPSE_CHANNELS; c++)
         for (int v = 0; v < o->variants; v++)
@@ -213,7 +264,7 @@ int lapse_campaign_simulate(const char *dir, const lapse_campaign_sim_options *o
         rng r = { (o->seed * 0xd1342543de82ef95u + i) ^ 0x5851f42d4c957f2du };
         snprintf(id, sizeof id, "c%07zu", i);
         if (o->steps) {
-            simulate_sequence_user(fs, fe, fc, id, tier[i], variant[i], o, &r);
+            simulate_sequence_user(fs, fe, fc, id, tier[i], variant[i], o, &r, used);
             continue;
         }
         const int treat = variant[i] >= 0;
@@ -257,5 +308,6 @@ done:
     free(stratum);
     free(hash);
     free(variant);
+    free(used);
     return status;
 }

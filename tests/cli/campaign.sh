@@ -45,11 +45,47 @@ awk -F, 'NR == FNR { if (FNR > 1) truth[$1] = $4; next }
              n++
              if (!($13 <= truth[$26] && truth[$26] <= $14)) { print "step " $26 ": " truth[$26] " outside [" $13 ", " $14 "]"; bad = 1 }
              if ($27 == "" || $27 + 0 > $5 + 0) { print "step " $26 ": recalled without click " $27; bad = 1 }
+             # later steps too: against the plan'"'"'s step_holdout column
+             if ($18 == "" || $18 < 0.001) { print "step " $26 ": SRM p " $18; bad = 1 }
          }
          END { exit bad || n != 3 }' simseq/truth.csv seq_sim_report.csv || fail "planted step uplift outside its interval"
 "$LAPSE_BIN" simulate --campaign -q -o simseq2 --users 20000 --seed 5 --control 0.2 \
     --sequence push@0h,sms@24h,phone@48h --step-uplift 0.03,0.05,0.1 --step-holdout 0.3
 cmp simseq/events.csv simseq2/events.csv && cmp simseq/sends.csv simseq2/sends.csv || fail "sequence simulation is not reproducible"
+# With capacities: no channel's day holds more touches than its capacity;
+# later users skip full steps (some open at sms), and each step's planted
+# uplift is still inside its intervals (opening and following rows).
+"$LAPSE_BIN" simulate --campaign -q -o simcap --users 20000 --seed 5 --control 0.2 \
+    --sequence push@0h,sms@24h,phone@48h --step-uplift 0.03,0.05,0.1 --step-holdout 0.3 \
+    --capacity push=10000,sms=15000,phone=5000
+awk -F, 'FNR > 1 { n[$2 "," substr($3, 1, 10)]++ }
+         END { cap["push"] = 10000; cap["sms"] = 15000; cap["phone"] = 5000
+               for (k in n) { split(k, a, ","); if (n[k] > cap[a[1]]) { print k ": " n[k]; bad = 1 }
+                              if (n[k] != cap[a[1]]) { print k ": " n[k] " below a full day"; bad = 1 } }
+               exit bad || length(n) != 3 }' simcap/sends.csv || fail "simulated capacities"
+"$LAPSE_BIN" campaign eval -q --sends simcap/sends.csv --control 0.2 -o cap_report.csv simcap/events.csv
+awk -F, 'NR == FNR { if (FNR > 1) truth[$1] = $4; next }
+         FNR > 1 && $1 != "all" {
+             n++; opening[$26 "," $28] = 1
+             if (!($13 <= truth[$26] && truth[$26] <= $14)) { print "step " $26 ": " truth[$26] " outside [" $13 ", " $14 "]"; bad = 1 }
+         }
+         END { exit bad || n != 4 || !(("2,1") in opening) }' simcap/truth.csv cap_report.csv ||
+    fail "capacities: planted step uplift outside its interval: $(cat cap_report.csv)"
+# A channels file names the sequence's channels, costs and capacities.
+printf 'name,cost,uplift,condition,capacity\nvip_call,3,0.2,,300\nsms,0.03,0.02,,\n' > sim_channels.csv
+"$LAPSE_BIN" simulate --campaign -q -o simfile --users 1000 --sequence sms@0h,vip_call@24h \
+    --step-uplift 0.03,0.1 --channels sim_channels.csv
+awk -F, 'FNR > 1 { n[$2]++; if ($2 == "vip_call" && $4 == "treatment" && $5 != 3) bad = 1 }
+         END { exit bad || n["sms"] != 1000 || n["vip_call"] != 300 }' simfile/sends.csv ||
+    fail "simulate --channels: $(head -5 simfile/sends.csv)"
+set +e
+"$LAPSE_BIN" simulate --campaign -q -o simbad --capacity phone=3 2> err.txt; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q 'need --sequence' err.txt || fail "--capacity without --sequence ($rc): $(cat err.txt)"
+set +e
+"$LAPSE_BIN" simulate --campaign -q -o simbad --sequence push@0h,phone@24h --capacity phone=0 2> err.txt; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q 'capacity is 0' err.txt || fail "capacity 0 ($rc): $(cat err.txt)"
 set +e
 "$LAPSE_BIN" simulate --campaign -q -o simbad --sequence push@0h,sms@24h --step-uplift 0.03 2> err.txt; rc=$?
 set -e
@@ -120,7 +156,7 @@ grep -q 'warning: scored.csv has no column "wechat": nobody may get channel wech
 printf 'user_id,asof,p_churn,risk_tier,value_tier,value_at_risk,action,has_app\nu1,2026-03-01,0.5,high,high,100,phone,1\nu2,2026-03-01,0.6,high,low,0,sms_email,0\nu3,2026-03-01,0.7,high,medium,20,coupon,1\n' > seq_scored.csv
 "$LAPSE_BIN" campaign plan --budget 100 --control 0 --uplift push=0.03,sms=0.02 --send-at 2026-03-01T09:00:00Z \
     --sequence push@0h,sms@24h,phone@48h -o seq.csv seq_scored.csv 2> err.txt
-head -1 seq.csv | grep -qx 'user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier,step,start' || fail "sequence header"
+head -1 seq.csv | grep -qx 'user_id,channel,sent_at,group,cost,variant,expected_value,risk_tier,step,start,step_holdout' || fail "sequence header"
 [ "$(cut -d, -f1,2,9 seq.csv | tail -n +2 | tr '\n' ' ')" = "u1,push,1 u1,phone,3 u2,sms,2 u3,push,1 u3,sms,2 " ] ||
     fail "sequence steps: $(cat seq.csv)"
 grep -q '4 sequence steps skipped' err.txt || fail "skipped steps: $(cat err.txt)"
