@@ -199,9 +199,10 @@ static void score_is_xgboost_prediction(void **state)
     lapse_table_free(t);
 }
 
-/* Booster bytes XGBoost refuses, or trees that do not match the recorded
- * rounds or features, never load: from memory (validate) and from a file
- * whose checksum was made right again (decode). */
+/* Booster bytes that do not match their sha256, bytes XGBoost refuses
+ * (with a matching sha256), or trees that do not match the recorded rounds
+ * never load: from memory (validate) and from a file whose checksum was
+ * made right again (decode). */
 static void corrupt_booster_refused(void **state)
 {
     (void)state;
@@ -218,11 +219,18 @@ static void corrupt_booster_refused(void **state)
             at = bytes + i;
     assert_non_null(at);
 
-    /* Cut the trees in half, or garble their first bytes. */
+    /* Cut the trees in half: refused by the sha256, then by the check. */
     const size_t full = c->booster_size;
+    unsigned char kept[LAPSE_GBDT_DIGEST_SIZE];
+    memcpy(kept, c->booster_sha256, sizeof kept);
     c->booster_size = full / 2;
     assert_int_equal(lapse_model_validate(m, &err), LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "sha256"));
+    lapse_gbdt_digest(c->booster_sha256, c->booster, c->booster_size);
+    assert_int_equal(lapse_model_validate(m, &err), LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "not well-formed JSON"));
     c->booster_size = full;
+    memcpy(c->booster_sha256, kept, sizeof kept);
     c->best_iteration++;
     assert_int_equal(lapse_model_validate(m, &err), LAPSE_ERR_ARG);
     assert_non_null(strstr(err.message, "rounds"));
@@ -236,10 +244,58 @@ static void corrupt_booster_refused(void **state)
     lapse_model *back = NULL;
     assert_int_equal(lapse_model_decode(&back, bytes, size, "bad.model", &err), LAPSE_ERR_FORMAT);
     assert_null(back);
-    assert_non_null(strstr(err.message, "XGBoost"));
+    assert_non_null(strstr(err.message, "sha256"));
     free(bytes);
     lapse_model_free(m);
     lapse_table_free(t);
+}
+
+static void expect_refusal(const char *json, size_t d, const char *needle)
+{
+    lapse_error err = LAPSE_ERROR_INIT;
+    const int rc = lapse_gbdt_check((const unsigned char *)json, strlen(json), d, &err);
+    if (!needle) {
+        if (rc != 0)
+            fail_msg("%s refused: %s", json, err.message);
+        return;
+    }
+    assert_int_equal(rc, LAPSE_ERR_FORMAT);
+    if (!strstr(err.message, needle))
+        fail_msg("%s: \"%s\" lacks \"%s\"", json, err.message, needle);
+}
+
+/* The check that stands before XGBoost's loader, rule by rule. */
+static void check_rules(void **state)
+{
+    (void)state;
+    expect_refusal("{\"t\":{\"left_children\":[1,-1,-1],\"right_children\":[2,-1,-1],"
+                 "\"split_indices\":[2,0,0],\"split_type\":[0,0,0],"
+                 "\"tree_param\":{\"num_nodes\":\"3\"}}}", 3, NULL);
+    expect_refusal("{\"t\":{\"left_children\":[1,0,-1]}}", 3, "backwards (a cycle)");
+    expect_refusal("{\"t\":{\"left_children\":[0]}}", 3, "backwards (a cycle)");
+    expect_refusal("{\"t\":{\"right_children\":[3,-1,-1]}}", 3, "past its nodes");
+    expect_refusal("{\"t\":{\"left_children\":[1.5,-1]}}", 3, "non-integer");
+    expect_refusal("{\"t\":{\"split_indices\":[3]}}", 3, "feature the model does not have");
+    expect_refusal("{\"t\":{\"split_indices\":[-1]}}", 3, "feature the model does not have");
+    expect_refusal("{\"t\":{\"split_type\":[1]}}", 3, "categorical split");
+    expect_refusal("{\"num_nodes\":\"99999999999999999999999\"}", 3, "count larger");
+    expect_refusal("{\"num_nodes\":\"4000\"}", 3, "count larger");
+    expect_refusal("{\"a\":1", 3, "not well-formed JSON");
+    expect_refusal("{\"a\":1} {}", 3, "not well-formed JSON");
+    expect_refusal(" {\"a\":1}", 3, "not XGBoost's JSON");
+    expect_refusal("[1]", 3, "not XGBoost's JSON");
+    char deep[200] = "{\"a\":";
+    for (int i = 0; i < 40; i++)
+        strcat(deep, "[");
+    expect_refusal(deep, 3, "nests too deep");
+    /* Well-formed but not a model: the check lets it by, XGBoost refuses. */
+    lapse_gbdt *g = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+    const char *empty = "{\"learner\":{}}";
+    assert_int_equal(lapse_gbdt_load(&g, NULL, (const unsigned char *)empty, strlen(empty), 3, 1,
+                                     &err), LAPSE_ERR_FORMAT);
+    assert_null(g);
+    assert_non_null(strstr(err.message, "XGBoost"));
 }
 
 static int write_fixtures(const char *dir)
@@ -266,6 +322,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(same_bytes_and_round_trip),
         cmocka_unit_test(score_is_xgboost_prediction),
         cmocka_unit_test(corrupt_booster_refused),
+        cmocka_unit_test(check_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

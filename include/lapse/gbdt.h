@@ -7,10 +7,12 @@
  * rounds run out) the booster is cut back to the best round. Without
  * validation rows it grows exactly `trees` rounds.
  *
- * A model is XGBoost's own Universal Binary JSON serialization
- * (XGBoosterSaveModelToBuffer, format "ubj"): binary, so doubles and
- * floats round-trip bit for bit, and about half the size of its JSON; it
- * is what lapse's model file embeds (lapse/model.h, CLSF kind GBDT). The
+ * A model is XGBoost's own JSON serialization (XGBoosterSaveModelToBuffer,
+ * format "json"; its floats are written so they read back bit for bit).
+ * JSON rather than XGBoost's binary UBJ, though that is half the size,
+ * because lapse can check JSON with yajl before XGBoost reads it
+ * (lapse_gbdt_check): XGBoost's readers trust their bytes. It is what
+ * lapse's model file embeds (lapse/model.h, CLSF kind GBDT). The
  * decision value is the margin (log-odds before the sigmoid), in float as
  * XGBoost computes it. NaN in a row is a missing value: the tree sends it
  * down the default direction it learned. */
@@ -27,6 +29,15 @@ extern "C" {
 #endif
 
 #define LAPSE_GBDT_EARLY_STOP 20 /* rounds without a better validation log loss */
+
+/* A model file keeps the sha256 of the booster bytes beside them: a
+ * corrupted copy is refused with that reason before anything parses the
+ * bytes. A file made to match (as a fuzzer does) meets lapse_gbdt_check. */
+#define LAPSE_GBDT_DIGEST_SIZE 32
+
+/* The sha256 of n model bytes. */
+void lapse_gbdt_digest(unsigned char digest[LAPSE_GBDT_DIGEST_SIZE], const unsigned char *model,
+                       size_t n);
 
 typedef struct {
     size_t trees;  /* boosting rounds at most, >= 1 (300) */
@@ -45,7 +56,7 @@ typedef struct {
 
 /* Trains on n rows x (row-major, d wide, NaN missing) with 0/1 labels y;
  * xv, yv, nv the validation rows for early stopping (nv 0: none). *model
- * is a malloc'd UBJ buffer of *size bytes. Returns 0, LAPSE_ERR_ARG for bad
+ * is a malloc'd JSON buffer of *size bytes. Returns 0, LAPSE_ERR_ARG for bad
  * options, LAPSE_ERR_RANGE when XGBoost fails (its message), or
  * LAPSE_ERR_NOMEM. */
 int lapse_gbdt_train(unsigned char **model, size_t *size, lapse_gbdt_info *info, const double *x,
@@ -55,10 +66,16 @@ int lapse_gbdt_train(unsigned char **model, size_t *size, lapse_gbdt_info *info,
 /* A booster loaded for prediction. */
 typedef struct lapse_gbdt lapse_gbdt;
 
-/* Loads a UBJ model and checks it is a binary:logistic gbtree on d
- * features. Returns 0 or LAPSE_ERR_FORMAT (XGBoost's message) for bytes
- * XGBoost refuses or a model of another shape; *rounds (may be NULL) gets
- * its boosted rounds. threads: XGBoost's nthread for predictions (>= 1). */
+/* Refuses a model XGBoost must not read (src/algo/gbdt_check.c has the
+ * rules: well-formed JSON, counts bounded by the size, child links forward
+ * and inside each tree, splits on features below d, numerical splits).
+ * Returns 0 or LAPSE_ERR_FORMAT with the byte it concerns. */
+int lapse_gbdt_check(const unsigned char *model, size_t size, size_t d, lapse_error *err);
+
+/* Checks (lapse_gbdt_check) and loads a model on d features. Returns 0
+ * or LAPSE_ERR_FORMAT (the check's or XGBoost's message) for bytes refused
+ * or a model of another feature count; *rounds (may be NULL) gets its
+ * boosted rounds. threads: XGBoost's nthread for predictions (>= 1). */
 int lapse_gbdt_load(lapse_gbdt **out, size_t *rounds, const unsigned char *model, size_t size,
                     size_t d, int threads, lapse_error *err);
 

@@ -51,9 +51,11 @@
  *         (row-major), n_sv f64 coefficients; for GBDT: u32 n_features,
  *         u32 trees (the most rounds asked for), u32 depth, f64 eta, u32
  *         best iteration (0-based: the booster holds rounds 0 to it), u64
- *         n bytes, n bytes of XGBoost's own model (lapse/gbdt.h: its UBJ
- *         serialization, kept verbatim; a booster XGBoost refuses, or one
- *         of another feature count or round count, is refused)
+ *         n bytes, n bytes of XGBoost's own model (lapse/gbdt.h: its JSON
+ *         serialization, kept verbatim), 32 bytes: their sha256. Trees
+ *         whose sha256 differs are refused; then trees lapse_gbdt_check
+ *         refuses (before XGBoost reads them), trees XGBoost refuses, and
+ *         trees of another feature or round count
  *   CALB  u8 kind, then for PLATT: f64 A, f64 B; for ISOTONIC: u32 n,
  *         n f64 x, n f64 y
  *   TIER  u32 n_tiers, n_tiers-1 f64 thresholds, n_tiers strings
@@ -187,11 +189,12 @@ typedef struct {
     size_t n_sv;         /* SVM: >= 1 */
     double *sv;          /* SVM: [n_sv * n_features], scaled space, row-major */
     double *coef;        /* SVM: [n_sv] */
-    unsigned char *booster; /* GBDT: [booster_size] XGBoost UBJ bytes */
+    unsigned char *booster; /* GBDT: [booster_size] XGBoost JSON bytes */
     size_t booster_size;    /* GBDT: >= 1 */
     uint32_t trees, depth;  /* GBDT: rounds asked for, max depth */
     uint32_t best_iteration; /* GBDT: 0-based, < trees */
     double eta;             /* GBDT: learning rate */
+    unsigned char booster_sha256[32]; /* GBDT: of the booster bytes */
 } lapse_model_classifier;
 
 /* Decision f -> calibrated churn probability p.

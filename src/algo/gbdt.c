@@ -2,6 +2,7 @@
  * XGBoost's C API. */
 #include "lapse/gbdt.h"
 
+#include <nettle/sha2.h>
 #include <xgboost/c_api.h>
 
 #include <inttypes.h>
@@ -10,6 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+void lapse_gbdt_digest(unsigned char digest[LAPSE_GBDT_DIGEST_SIZE], const unsigned char *model,
+                       size_t n)
+{
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    sha256_update(&ctx, n, model);
+    sha256_digest(&ctx, LAPSE_GBDT_DIGEST_SIZE, digest);
+}
 
 struct lapse_gbdt {
     BoosterHandle booster;
@@ -162,7 +172,7 @@ int lapse_gbdt_train(unsigned char **model, size_t *size, lapse_gbdt_info *info,
     if (rc == 0) {
         bst_ulong len = 0;
         const char *bytes = NULL;
-        if (XGBoosterSaveModelToBuffer(best, "{\"format\": \"ubj\"}", &len, &bytes) != 0) {
+        if (XGBoosterSaveModelToBuffer(best, "{\"format\": \"json\"}", &len, &bytes) != 0) {
             rc = xgb_error(err, LAPSE_ERR_RANGE, "could not serialize the model");
         } else if (!(*model = malloc(len))) {
             rc = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
@@ -188,6 +198,9 @@ int lapse_gbdt_load(lapse_gbdt **out, size_t *rounds, const unsigned char *model
 {
     *out = NULL;
     quiet();
+    int rc = lapse_gbdt_check(model, size, d, err);
+    if (rc < 0)
+        return rc;
     lapse_gbdt *g = calloc(1, sizeof *g);
     if (!g)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
@@ -196,7 +209,6 @@ int lapse_gbdt_load(lapse_gbdt **out, size_t *rounds, const unsigned char *model
     snprintf(nthread, sizeof nthread, "%d", threads > 0 ? threads : 1);
     bst_ulong nf = 0;
     int r = 0;
-    int rc = 0;
     if (XGBoosterCreate(NULL, 0, &g->booster) != 0 ||
         XGBoosterLoadModelFromBuffer(g->booster, model, size) != 0 ||
         XGBoosterGetNumFeature(g->booster, &nf) != 0 || XGBoosterBoostedRounds(g->booster, &r) != 0 ||

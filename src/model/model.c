@@ -310,6 +310,10 @@ static int validate_gbdt(const lapse_model *m, lapse_error *err)
                        "must be 1..16, eta in (0, 1], the best iteration below the trees",
                        (unsigned long)c->depth, c->eta, (unsigned long)c->best_iteration,
                        (unsigned long)c->trees);
+    unsigned char digest[LAPSE_GBDT_DIGEST_SIZE];
+    lapse_gbdt_digest(digest, c->booster, c->booster_size);
+    if (memcmp(digest, c->booster_sha256, sizeof digest) != 0)
+        return INVALID("the boosted trees do not match their sha256: the model file is corrupt");
     lapse_gbdt *g = NULL;
     size_t rounds = 0;
     lapse_error why = LAPSE_ERROR_INIT;

@@ -260,6 +260,7 @@ static void encode_sections(writer *w, const lapse_model *m)
         put_u32(w, c->best_iteration);
         put_u64(w, c->booster_size);
         put_bytes(w, c->booster, c->booster_size);
+        put_bytes(w, c->booster_sha256, sizeof c->booster_sha256);
     } else {
         put_u8(w, (unsigned)c->kernel);
         put_f64(w, c->gamma);
@@ -649,7 +650,12 @@ static int decode_classifier(reader *r, lapse_model *m)
                                         "for %zu",
                              (unsigned long long)bytes, r->end - r->pos);
         c->booster_size = (size_t)bytes;
-        return get_bytes(r, &c->booster, c->booster_size, "boosted trees");
+        TRY(get_bytes(r, &c->booster, c->booster_size, "boosted trees"));
+        if (need(r, sizeof c->booster_sha256))
+            return LAPSE_ERR_FORMAT;
+        memcpy(c->booster_sha256, r->data + r->pos, sizeof c->booster_sha256);
+        r->pos += sizeof c->booster_sha256;
+        return LAPSE_OK;
     }
     if (kind != LAPSE_CLASSIFIER_SVM)
         return MALFORMED(r, r->pos - 1, "unknown classifier kind %u", kind);

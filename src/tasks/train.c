@@ -472,7 +472,7 @@ typedef struct {
     lapse_classifier_kind kind;
     double *w, bias;          /* logistic */
     lapse_svm_model svm;      /* SVM */
-    unsigned char *booster;   /* GBDT: XGBoost UBJ bytes */
+    unsigned char *booster;   /* GBDT: XGBoost JSON bytes */
     size_t booster_size, best_iteration, trees;
     int depth;
     double eta;
@@ -770,6 +770,7 @@ static int set_classifier(lapse_model *m, const classifier *c, lapse_error *err)
             return nomem(err);
         memcpy(mc->booster, c->booster, c->booster_size);
         mc->booster_size = c->booster_size;
+        lapse_gbdt_digest(mc->booster_sha256, mc->booster, mc->booster_size);
         mc->trees = (uint32_t)c->trees;
         mc->depth = (uint32_t)c->depth;
         mc->eta = c->eta;
