@@ -62,6 +62,8 @@ static int check_options(const lapse_train_options *o, lapse_error *err)
     else if (o->trees < 1 || o->trees > 100000 || o->depth < 1 || o->depth > 16 ||
              !(o->eta > 0 && o->eta <= 1))
         bad = "gbdt needs 1..100000 trees, depth 1..16 and eta in (0, 1]";
+    else if (o->model == LAPSE_CLASSIFIER_GBDT && o->grid)
+        bad = "--grid searches an SVM's C and gamma; gbdt has no grid";
     else if (o->k > 64)
         bad = "k must be within 1..64, or LAPSE_TRAIN_K_AUTO";
     else if (o->kmeans_restarts < 1)
