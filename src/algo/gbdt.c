@@ -157,7 +157,7 @@ int lapse_gbdt_train(unsigned char **model, size_t *size, lapse_gbdt_info *info,
             best_iter = it;
             continue;
         }
-        double loss;
+        double loss = NAN;
         if ((rc = valid_logloss(b, (int)it, dv, &loss, err)) < 0)
             break;
         if (isnan(best_loss) || loss < best_loss) {

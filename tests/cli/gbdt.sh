@@ -23,11 +23,11 @@ expect 2 "--depth" train --model gbdt --depth 0 -o m f.csv
 expect 2 "--eta" train --model gbdt --eta 2 -o m f.csv
 expect 2 "--trees" train --model gbdt --trees 0 -o m f.csv
 expect 2 "take none of the classifiers' options" train --model bgnbd --trees 5 -o m f.csv
-expect 2 "gbdt has no grid" train --model gbdt --grid -o m f.csv
 
 "$LAPSE_BIN" simulate -q --seed 5 --users 800 --days 180 -o sim
 "$LAPSE_BIN" extract -q --asof 2026-03-02,2026-04-01,2026-05-01,2026-05-31 -o feat.csv \
     sim/events.csv.gz
+expect 2 "gbdt has no grid" train --model gbdt --grid -o m feat.csv
 
 "$LAPSE_BIN" train --model gbdt --trees 60 --depth 3 -o a.model feat.csv 2>train.txt ||
     fail "train gbdt: $(cat train.txt)"
