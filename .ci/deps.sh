@@ -4,15 +4,16 @@
 set -euo pipefail
 
 packages=(cmake make gcc libsvm-dev libopenblas-dev libcsv-dev zlib1g-dev libzstd-dev libyajl-dev
-          libnlopt-dev nettle-dev)
+          libnlopt-dev nettle-dev libxgboost-dev)
 if [ "${1:-build}" = test ]; then
   # cmocka runs the unit tests; libsvm-tools gives svm-train/svm-predict to
   # compare against; clang and its runtime build the libFuzzer targets;
   # help2man and pkg-config for the man pages and the install test; pandas
   # reads a table as datasets/README.md says a data team would; chromium
-  # renders lapse report's page in the browser test.
+  # renders lapse report's page in the browser test; python3-xgboost is the
+  # peer bench/gbdt.sh compares lapse gbdt with.
   packages+=(libcmocka-dev libsvm-tools zstd clang libclang-rt-14-dev help2man pkg-config python3-pandas
-             chromium)
+             chromium python3-xgboost)
 fi
 
 missing=()

@@ -41,7 +41,7 @@ lapse=$prefix/bin/lapse
     fail "lapse --version and lapse.pc disagree"
 # The rest of --version depends on the machine (OpenBLAS names its kernels),
 # so it is checked here by name rather than in a golden transcript.
-for dep in libsvm OpenBLAS zlib libcsv zstd yajl nlopt nettle; do
+for dep in libsvm OpenBLAS zlib libcsv zstd yajl nlopt nettle xgboost; do
     "$lapse" --version | grep -q "^$dep [0-9]" || fail "lapse --version does not name $dep"
 done
 "$lapse" extract -q --no-labels --asof 2026-06-01 -o "$work/now.csv" \

@@ -2,7 +2,7 @@
  *
  * A model bundles the feature schema and churn definition it was trained on,
  * the per-feature scaler, the segments (k-means centroids with names), the
- * churn classifier (logistic regression or an SVM), the probability
+ * churn classifier (logistic regression, an SVM or boosted trees), the probability
  * calibration, the risk tiers, and what it was trained on and how well it
  * validated. The struct is plain data: train fills it, score reads it.
  *
@@ -48,7 +48,14 @@
  *   CLSF  u8 kind, then for LOGISTIC: u32 n_features, n_features f64
  *         weights, f64 bias; for SVM: u8 kernel, f64 gamma, f64 rho,
  *         u32 n_sv, u32 n_features, n_sv*n_features f64 support vectors
- *         (row-major), n_sv f64 coefficients
+ *         (row-major), n_sv f64 coefficients; for GBDT: u32 n_features,
+ *         u32 trees (the most rounds asked for), u32 depth, f64 eta, u32
+ *         best iteration (0-based: the booster holds rounds 0 to it), u64
+ *         n bytes, n bytes of XGBoost's own model (lapse/gbdt.h: its JSON
+ *         serialization, kept verbatim), 32 bytes: their sha256. Trees
+ *         whose sha256 differs are refused; then trees lapse_gbdt_check
+ *         refuses (before XGBoost reads them), trees XGBoost refuses, and
+ *         trees of another feature or round count
  *   CALB  u8 kind, then for PLATT: f64 A, f64 B; for ISOTONIC: u32 n,
  *         n f64 x, n f64 y
  *   TIER  u32 n_tiers, n_tiers-1 f64 thresholds, n_tiers strings
@@ -112,7 +119,11 @@ extern "C" {
 /* A BTYD model's parameters (lapse/model_btyd.h). */
 typedef struct lapse_model_btyd lapse_model_btyd;
 
-typedef enum { LAPSE_CLASSIFIER_LOGISTIC = 1, LAPSE_CLASSIFIER_SVM = 2 } lapse_classifier_kind;
+typedef enum {
+    LAPSE_CLASSIFIER_LOGISTIC = 1,
+    LAPSE_CLASSIFIER_SVM = 2,
+    LAPSE_CLASSIFIER_GBDT = 3 /* gradient-boosted trees (lapse/gbdt.h) */
+} lapse_classifier_kind;
 
 typedef enum {
     LAPSE_KERNEL_LINEAR = 0, /* K(u, v) = u.v */
@@ -166,7 +177,8 @@ typedef struct {
 
 /* The decision f(x') on the scaled row; f > 0 means churn.
  *   LOGISTIC: f = weights . x' + bias
- *   SVM:      f = sum_i coef[i] K(sv_i, x') - rho */
+ *   SVM:      f = sum_i coef[i] K(sv_i, x') - rho
+ *   GBDT:     f = the trees' margin (log-odds) on x' */
 typedef struct {
     lapse_classifier_kind kind;
     double *weights; /* LOGISTIC: [n_features]; NULL for SVM */
@@ -177,6 +189,12 @@ typedef struct {
     size_t n_sv;         /* SVM: >= 1 */
     double *sv;          /* SVM: [n_sv * n_features], scaled space, row-major */
     double *coef;        /* SVM: [n_sv] */
+    unsigned char *booster; /* GBDT: [booster_size] XGBoost JSON bytes */
+    size_t booster_size;    /* GBDT: >= 1 */
+    uint32_t trees, depth;  /* GBDT: rounds asked for, max depth */
+    uint32_t best_iteration; /* GBDT: 0-based, < trees */
+    double eta;             /* GBDT: learning rate */
+    unsigned char booster_sha256[32]; /* GBDT: of the booster bytes */
 } lapse_model_classifier;
 
 /* Decision f -> calibrated churn probability p.

@@ -3,8 +3,9 @@
  * For each raw feature row x (a feature table's columns, in the model's
  * order) lapse_score_rows computes:
  *   - x' = the model's scaler applied to x, and the decision f(x') of its
- *     classifier (logistic, or an SVM through lapse/svmscore.h: one GEMM per
- *     block of rows against all support vectors);
+ *     classifier (logistic, an SVM through lapse/svmscore.h: one GEMM per
+ *     block of rows against all support vectors, or boosted trees through
+ *     XGBoost's predictor on the scorer's threads, lapse/gbdt.h);
  *   - p_churn = the model's calibration of f, and its risk tier;
  *   - the segment (nearest k-means centroid on the profile features);
  *   - days_silent (the `days_silent` feature) and the response level
@@ -23,6 +24,8 @@
  *     mean. It is computed in single precision per block of rows: one SGEMM
  *     for the kernel values and one for sum_i coef_i K_i sv_i; reasons are a
  *     ranking, and rounding can only reorder near-ties;
+ *     for boosted trees, c_j is XGBoost's exact TreeSHAP contribution of
+ *     feature j to the margin (pred_contribs), in float;
  *   - the warning trigger (lapse/triggers.h): the strongest of the named
  *     changes in behaviour (payment stopped, social gone, logins falling,
  *     ...) that fires on x, if any;

@@ -35,8 +35,10 @@
  *      over the training rows, there are no segments (one segment
  *      LAPSE_MODEL_NO_SEGMENT; a warning and report.no_segments say why);
  *   4. fits the classifier on the scaled training rows: L2 logistic
- *      regression on every row, or an SVM (lapse/svm.h) on a stratified
- *      subsample of at most max_train rows, optionally after a grid search;
+ *      regression on every row, an SVM (lapse/svm.h) on a stratified
+ *      subsample of at most max_train rows, optionally after a grid search,
+ *      or boosted trees (lapse/gbdt.h) on every row, stopping early on the
+ *      held-out part's log loss (refit then grows the rounds kept);
  *   5. calibrates on the held-out part: decision values of its rows, Platt
  *      or isotonic (lapse_calibrate_choose). The validation figures are
  *      honest: each of calib_folds folds of the held-out rows is predicted
@@ -91,7 +93,7 @@ extern "C" {
 #define LAPSE_TRAIN_K_AUTO_MAX 6
 
 typedef struct {
-    lapse_classifier_kind model; /* LOGISTIC or SVM */
+    lapse_classifier_kind model; /* LOGISTIC, SVM or GBDT */
     uint64_t seed;               /* k-means, subsample, grid, folds and held-out users */
     size_t k;                    /* segments, 1..64 (3), or LAPSE_TRAIN_K_AUTO */
     int kmeans_restarts;         /* k-means++ seedings (4) */
@@ -116,12 +118,16 @@ typedef struct {
     lapse_tier_kind tiers;       /* PERCENTILE (default) or PROBABILITY */
     double tier_cuts[3];         /* strictly increasing in (0, 1): shares (0.5, 0.8, 0.95)
                                     or probabilities */
+    /* GBDT (lapse/gbdt.h): early stopping on the held-out part */
+    size_t trees;                /* boosting rounds at most, 1..100000 (300) */
+    int depth;                   /* max tree depth, 1..16 (6) */
+    double eta;                  /* learning rate, in (0, 1] (0.1) */
 } lapse_train_options;
 
 #define LAPSE_TRAIN_OPTIONS_INIT                                                                 \
     { LAPSE_CLASSIFIER_LOGISTIC, 1, 3, 4, 2000, LAPSE_KERNEL_RBF, 1.0, 0.0, 0, 0, 1.0, 5, 1,     \
       NULL, 0, LAPSE_TRAIN_HOLDOUT_DEFAULT, NULL, 1, LAPSE_TIERS_PERCENTILE,                     \
-      { 0.50, 0.80, 0.95 } }
+      { 0.50, 0.80, 0.95 }, 300, 6, 0.1 }
 
 /* What training did, beyond what the model holds. */
 typedef struct {
@@ -143,6 +149,8 @@ typedef struct {
     size_t holdout_file_unknown;    /* FILE: listed users with no labelled row */
     size_t refit_rows;              /* rows of the refitted classifier; 0 without refit */
     size_t constant_features;       /* features constant over the training rows (dropped) */
+    size_t gbdt_rounds;             /* GBDT: rounds grown before early stopping */
+    size_t gbdt_best_iteration;     /* GBDT: 0-based round kept (validation log loss) */
     const char *no_segments;        /* why the model has no segments; NULL when it has */
     double k_silhouette[LAPSE_TRAIN_K_AUTO_MAX + 1]; /* --k auto: silhouette of each k
                                        tried (NaN for others) */

@@ -7,6 +7,7 @@
 #include <nlopt.h>
 #include <stdio.h>
 #include <svm.h>
+#include <xgboost/c_api.h>
 #include <yajl/yajl_version.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -21,17 +22,20 @@ size_t lapse_version_dependencies(char *buf, size_t size)
     int nlopt_major, nlopt_minor, nlopt_bugfix;
     nlopt_version(&nlopt_major, &nlopt_minor, &nlopt_bugfix);
     const int yajl = yajl_version();
+    int xgb_major, xgb_minor, xgb_patch;
+    XGBoostVersion(&xgb_major, &xgb_minor, &xgb_patch);
     /* libsvm counts its version as 324 for 3.24, yajl as 20100 for 2.1.0;
      * openblas_get_config says "OpenBLAS 0.3.21 DYNAMIC_ARCH ... Haswell
      * MAX_THREADS=64", kernels included, which is what a slow run's report
      * needs. */
     const int n = snprintf(buf, size,
                            "libsvm %d.%d\n%s\nzlib %s\nlibcsv %d.%d.%d (headers)\nzstd %s\n"
-                           "yajl %d.%d.%d\nnlopt %d.%d.%d\nnettle %d.%d\n",
+                           "yajl %d.%d.%d\nnlopt %d.%d.%d\nnettle %d.%d\nxgboost %d.%d.%d\n",
                            libsvm_version / 100, libsvm_version % 100, openblas_get_config(),
                            zlibVersion(), CSV_MAJOR, CSV_MINOR, CSV_RELEASE, ZSTD_versionString(),
                            yajl / 10000, yajl / 100 % 100, yajl % 100, nlopt_major, nlopt_minor,
                            nlopt_bugfix,
-                           nettle_version_major(), nettle_version_minor());
+                           nettle_version_major(), nettle_version_minor(), xgb_major, xgb_minor,
+                           xgb_patch);
     return n < 0 ? 0 : (size_t)n;
 }

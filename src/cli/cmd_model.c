@@ -118,6 +118,13 @@ static int by_magnitude(const void *a, const void *b)
 static int print_classifier(const lapse_model *m)
 {
     const lapse_model_classifier *c = &m->classifier;
+    if (c->kind == LAPSE_CLASSIFIER_GBDT) {
+        printf("classifier:   boosted trees (XGBoost), %lu rounds kept (best iteration %lu of at "
+               "most %lu trees), depth %lu, eta %.6g, %zu bytes\n",
+               (unsigned long)c->best_iteration + 1, (unsigned long)c->best_iteration,
+               (unsigned long)c->trees, (unsigned long)c->depth, c->eta, c->booster_size);
+        return 0;
+    }
     if (c->kind == LAPSE_CLASSIFIER_SVM) {
         if (c->kernel == LAPSE_KERNEL_RBF)
             printf("classifier:   SVM, RBF kernel (gamma %.6g), %zu support vectors, rho %.6g\n",

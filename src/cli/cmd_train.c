@@ -33,6 +33,7 @@ static lapse_train_btyd_options btyd = LAPSE_TRAIN_BTYD_OPTIONS_INIT;
 enum { MODEL_BGNBD = 100, MODEL_PARETO };
 static const cli_opt_choice models[] = {
     { "svm", LAPSE_CLASSIFIER_SVM }, { "logistic", LAPSE_CLASSIFIER_LOGISTIC },
+    { "gbdt", LAPSE_CLASSIFIER_GBDT },
     { "bgnbd", MODEL_BGNBD }, { "pareto-nbd", MODEL_PARETO }, { NULL, 0 }
 };
 /* A table of your own (lapse/foreign.h); format 0: a lapse feature table. */
@@ -139,7 +140,8 @@ static const cli_opt options[] = {
     CLI_OPT_STRING(0, "report", "FILE", &report_path,
                    "also write the report as JSON (\"lapse-train-report\")"),
     CLI_OPT_ENUM(0, "model", "KIND", &model, models,
-                 "svm (libsvm C-SVC) or logistic (L2, all rows); or bgnbd,\n"
+                 "svm (libsvm C-SVC), logistic (L2, all rows) or gbdt\n"
+                 "(XGBoost boosted trees, hist); or bgnbd,\n"
                  "pareto-nbd (BTYD, on purchases: lapse model show); required"),
     CLI_OPT_FLAG(0, "gamma-gamma", &btyd.gamma_gamma, 1,
                  "bgnbd, pareto-nbd: also fit Gamma-Gamma on mean spend"),
@@ -172,6 +174,11 @@ static const cli_opt options[] = {
                 "svm: train on a stratified subsample of at most N rows\n"
                 "(default " NUMBER_TEXT(LAPSE_TRAIN_MAX_TRAIN_DEFAULT) ")"),
     CLI_OPT_DOUBLE(0, "l2", "L", &opt.l2, 0, 1e9, "logistic: penalty on the weights (default 1)"),
+    CLI_OPT_INT(0, "trees", "N", &opt.trees, 1, 100000,
+                "gbdt: boosting rounds at most (default 300); stops early\n"
+                "after 20 without a better held-out log loss"),
+    CLI_OPT_INT(0, "depth", "D", &opt.depth, 1, 16, "gbdt: max tree depth (default 6)"),
+    CLI_OPT_DOUBLE(0, "eta", "E", &opt.eta, 1e-6, 1, "gbdt: learning rate (default 0.1)"),
     CLI_OPT_THREADS(&opt.threads, 256,
                     "threads for the SVM's validation scoring (default 1; 0 =\n"
                     "one per CPU); BLAS sums run on one thread, so the model is\n"
@@ -195,7 +202,7 @@ static const cli_opt options[] = {
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: lapse train --model svm|logistic -o MODEL [options] FEATURES...\n\n"
+            "usage: lapse train --model svm|logistic|gbdt -o MODEL [options] FEATURES...\n\n"
             "Trains a churn model on feature tables (the output of lapse extract, with labels).\n"
             "Rows with an empty label are ignored. The labelled rows are split (--validate):\n"
             "by default the latest labelled snapshot is held out and earlier ones train; a\n"
@@ -264,6 +271,10 @@ static void print_report(const lapse_model *m, const lapse_train_report *r,
                 m->classifier.n_sv, r->classifier_rows, rows,
                 r->classifier_rows < rows ? " (stratified subsample, --max-train)" : "",
                 r->classifier_seconds);
+    } else if (o->model == LAPSE_CLASSIFIER_GBDT) {
+        fprintf(stderr, "classifier: gbdt, depth %d, eta %g, best round %zu of %zu grown (at most "
+                "%zu) on %zu rows in %.1f s\n", o->depth, o->eta, r->gbdt_best_iteration + 1,
+                r->gbdt_rounds, o->trees, r->classifier_rows, r->classifier_seconds);
     } else {
         fprintf(stderr, "classifier: logistic, l2 %g, %d Newton steps on %zu rows in %.1f s\n",
                 o->l2, r->logistic_iterations, r->classifier_rows, r->classifier_seconds);
@@ -297,7 +308,7 @@ int cmd_train(int argc, char **argv)
     if (parsed != CLI_OPT_GO_ON)
         return parsed;
     if (model < 0)
-        return cli_usage_error(CMD, "--model svm or --model logistic is required");
+        return cli_usage_error(CMD, "--model svm, logistic or gbdt is required");
     if (model < MODEL_BGNBD && (btyd.gamma_gamma || time_unit >= 0))
         return cli_usage_error(CMD, "--gamma-gamma and --time-unit go with bgnbd or pareto-nbd");
     const lapse_train_options defaults = LAPSE_TRAIN_OPTIONS_INIT;
@@ -305,10 +316,11 @@ int cmd_train(int argc, char **argv)
         (opt.seed != defaults.seed || opt.k != defaults.k || opt.kernel != defaults.kernel ||
          opt.C != defaults.C || opt.gamma != defaults.gamma || opt.grid ||
          opt.max_train != defaults.max_train || opt.l2 != defaults.l2 ||
-         opt.threads != defaults.threads))
+         opt.threads != defaults.threads || opt.trees != defaults.trees ||
+         opt.depth != defaults.depth || opt.eta != defaults.eta))
         return cli_usage_error(CMD, "bgnbd and pareto-nbd take none of the classifiers' options "
                                     "(--seed, --k, --kernel, -C, --gamma, --grid, --max-train, "
-                                    "--l2, -@)");
+                                    "--l2, --trees, --depth, --eta, -@)");
     opt.model = (lapse_classifier_kind)model;
     opt.version = lapse_version();
     if (!output)

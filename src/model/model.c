@@ -1,6 +1,7 @@
 /* The model struct: allocation, validation, and comparison with a feature
  * table. The file format lives in model_io.c. */
 #include "lapse/model.h"
+#include "lapse/gbdt.h"
 #include "lapse/model_btyd.h"
 #include "lapse/timeparse.h"
 
@@ -38,6 +39,7 @@ void lapse_model_free(lapse_model *model)
     free(model->classifier.weights);
     free(model->classifier.sv);
     free(model->classifier.coef);
+    free(model->classifier.booster);
     free(model->calibration.x);
     free(model->calibration.y);
     free(model->tiers.thresholds);
@@ -66,7 +68,8 @@ int lapse_model_create(lapse_model **out, const lapse_model_shape *shape, lapse_
         return INVALID("a model needs at least one feature, segment and tier");
     if (shape->n_profile == 0 && shape->k != 1)
         return INVALID("a model without profile features has one segment, not %zu", shape->k);
-    if (shape->classifier != LAPSE_CLASSIFIER_LOGISTIC && shape->classifier != LAPSE_CLASSIFIER_SVM)
+    if (shape->classifier != LAPSE_CLASSIFIER_LOGISTIC && shape->classifier != LAPSE_CLASSIFIER_SVM &&
+        shape->classifier != LAPSE_CLASSIFIER_GBDT)
         return INVALID("unknown classifier kind %d", (int)shape->classifier);
     if (shape->classifier == LAPSE_CLASSIFIER_SVM && shape->n_sv == 0)
         return INVALID("an SVM needs at least one support vector");
@@ -106,7 +109,7 @@ int lapse_model_create(lapse_model **out, const lapse_model_shape *shape, lapse_
     c->kind = shape->classifier;
     if (c->kind == LAPSE_CLASSIFIER_LOGISTIC) {
         c->weights = alloc_array(nf, sizeof(double), &failed);
-    } else {
+    } else if (c->kind == LAPSE_CLASSIFIER_SVM) { /* GBDT: the trainer sets the booster */
         c->kernel = LAPSE_KERNEL_RBF;
         c->n_sv = shape->n_sv;
         c->sv = alloc_array(shape->n_sv * nf, sizeof(double), &failed);
@@ -295,6 +298,35 @@ static int validate_segments(const lapse_model *m, lapse_error *err)
     return LAPSE_OK;
 }
 
+/* The booster must load, on the model's features, with the rounds kept. */
+static int validate_gbdt(const lapse_model *m, lapse_error *err)
+{
+    const lapse_model_classifier *c = &m->classifier;
+    if (!c->booster || c->booster_size == 0)
+        return INVALID("the boosted trees are missing");
+    if (c->depth < 1 || c->depth > 16 || !(c->eta > 0 && c->eta <= 1) ||
+        c->best_iteration >= c->trees)
+        return INVALID("boosted trees with depth %lu, eta %g, best iteration %lu of %lu: depth "
+                       "must be 1..16, eta in (0, 1], the best iteration below the trees",
+                       (unsigned long)c->depth, c->eta, (unsigned long)c->best_iteration,
+                       (unsigned long)c->trees);
+    unsigned char digest[LAPSE_GBDT_DIGEST_SIZE];
+    lapse_gbdt_digest(digest, c->booster, c->booster_size);
+    if (memcmp(digest, c->booster_sha256, sizeof digest) != 0)
+        return INVALID("the boosted trees do not match their sha256: the model file is corrupt");
+    lapse_gbdt *g = NULL;
+    size_t rounds = 0;
+    lapse_error why = LAPSE_ERROR_INIT;
+    int rc = lapse_gbdt_load(&g, &rounds, c->booster, c->booster_size, m->n_features, 1, &why);
+    lapse_gbdt_free(g);
+    if (rc < 0)
+        return INVALID("%s", why.message);
+    if (rounds != (size_t)c->best_iteration + 1)
+        return INVALID("the boosted trees hold %zu rounds; the best iteration says %lu", rounds,
+                       (unsigned long)c->best_iteration + 1);
+    return LAPSE_OK;
+}
+
 static int validate_classifier(const lapse_model *m, lapse_error *err)
 {
     const lapse_model_classifier *c = &m->classifier;
@@ -303,6 +335,8 @@ static int validate_classifier(const lapse_model *m, lapse_error *err)
         CHECK(check_scalar(c->bias, "the logistic bias", err));
         return LAPSE_OK;
     }
+    if (c->kind == LAPSE_CLASSIFIER_GBDT)
+        return validate_gbdt(m, err);
     if (c->kind != LAPSE_CLASSIFIER_SVM)
         return INVALID("unknown classifier kind %d", (int)c->kind);
     if (c->kernel != LAPSE_KERNEL_LINEAR && c->kernel != LAPSE_KERNEL_RBF)

@@ -252,6 +252,15 @@ static void encode_sections(writer *w, const lapse_model *m)
         put_u32(w, (uint32_t)nf);
         put_f64s(w, c->weights, nf);
         put_f64(w, c->bias);
+    } else if (c->kind == LAPSE_CLASSIFIER_GBDT) {
+        put_u32(w, (uint32_t)nf);
+        put_u32(w, c->trees);
+        put_u32(w, c->depth);
+        put_f64(w, c->eta);
+        put_u32(w, c->best_iteration);
+        put_u64(w, c->booster_size);
+        put_bytes(w, c->booster, c->booster_size);
+        put_bytes(w, c->booster_sha256, sizeof c->booster_sha256);
     } else {
         put_u8(w, (unsigned)c->kernel);
         put_f64(w, c->gamma);
@@ -626,6 +635,27 @@ static int decode_classifier(reader *r, lapse_model *m)
         TRY(get_feature_count(r, nf));
         TRY(get_f64s(r, &c->weights, nf, "weights"));
         return get_f64(r, &c->bias);
+    }
+    if (kind == LAPSE_CLASSIFIER_GBDT) {
+        c->kind = LAPSE_CLASSIFIER_GBDT;
+        uint64_t bytes;
+        TRY(get_feature_count(r, nf));
+        TRY(get_u32(r, &c->trees));
+        TRY(get_u32(r, &c->depth));
+        TRY(get_f64(r, &c->eta));
+        TRY(get_u32(r, &c->best_iteration));
+        TRY(get_u64(r, &bytes));
+        if (bytes > r->end - r->pos)
+            return MALFORMED(r, r->pos, "section CLSF declares %llu bytes of trees but has room "
+                                        "for %zu",
+                             (unsigned long long)bytes, r->end - r->pos);
+        c->booster_size = (size_t)bytes;
+        TRY(get_bytes(r, &c->booster, c->booster_size, "boosted trees"));
+        if (need(r, sizeof c->booster_sha256))
+            return LAPSE_ERR_FORMAT;
+        memcpy(c->booster_sha256, r->data + r->pos, sizeof c->booster_sha256);
+        r->pos += sizeof c->booster_sha256;
+        return LAPSE_OK;
     }
     if (kind != LAPSE_CLASSIFIER_SVM)
         return MALFORMED(r, r->pos - 1, "unknown classifier kind %u", kind);

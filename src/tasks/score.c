@@ -2,6 +2,7 @@
  * reasons and action, over blocks of rows on a few threads. */
 #include "lapse/score.h"
 
+#include "lapse/gbdt.h"
 #include "lapse/logistic.h"
 #include "lapse/svm.h"
 #include "lapse/svmscore.h"
@@ -38,6 +39,8 @@ struct lapse_scorer {
     long f_silent, f_recency, f_purchases, f_spend, f_spend90;
     lapse_trigger_columns triggers;
     lapse_svm_scorer *svm; /* SVM decisions */
+    lapse_gbdt *gbdt;      /* GBDT decisions, and reasons from its contributions */
+    double *ones;          /* GBDT: d unit weights, to rank contributions as reasons */
     /* The gradient of a linear decision (logistic weights, or the folded
      * weights of a linear SVM); NULL for RBF. */
     double *grad;
@@ -51,6 +54,7 @@ struct lapse_scorer {
     size_t cap;
     double *xs;   /* cap x d scaled rows */
     double *dec;  /* cap decisions */
+    double *contrib; /* GBDT reasons: cap x (d + 1) contributions */
     size_t *seg;  /* cap segments */
 };
 
@@ -88,6 +92,9 @@ void lapse_score_free(lapse_scorer *s)
         }
     free(s->scratch);
     lapse_svm_scorer_free(s->svm);
+    lapse_gbdt_free(s->gbdt);
+    free(s->ones);
+    free(s->contrib);
     lapse_action_rules_free(s->own_rules);
     free(s->grad);
     free(s->mu);
@@ -211,6 +218,17 @@ int lapse_score_create(lapse_scorer **out, const lapse_model *model,
         if (!s->grad)
             goto nomem;
         memcpy(s->grad, c->weights, s->d * sizeof *s->grad);
+    } else if (c->kind == LAPSE_CLASSIFIER_GBDT) {
+        status = lapse_gbdt_load(&s->gbdt, NULL, c->booster, c->booster_size, s->d, s->threads,
+                                 err);
+        if (status != LAPSE_OK) {
+            lapse_score_free(s);
+            return status;
+        }
+        if (!(s->ones = malloc(s->d * sizeof *s->ones)))
+            goto nomem;
+        for (size_t j = 0; j < s->d; j++)
+            s->ones[j] = 1.0;
     } else {
         lapse_svm_model view = svm_view(model);
         lapse_svm_scorer_options so = LAPSE_SVM_SCORER_OPTIONS_INIT;
@@ -395,8 +413,10 @@ static int finish_block(void *arg, int thread, size_t r0, size_t rows, lapse_err
             r->reason[q] = -1;
         if (k > 0 && s->grad)
             top_reasons(r->reason, k, s->xs + i * d, s->grad, d);
+        else if (k > 0 && s->gbdt)
+            top_reasons(r->reason, k, s->contrib + i * (d + 1), s->ones, d);
     }
-    if (k > 0 && !s->grad)
+    if (k > 0 && s->svm && !s->grad)
         rbf_reasons(s, &s->scratch[thread], c->out + r0, s->xs + r0 * d, rows);
     return LAPSE_OK;
 }
@@ -408,11 +428,17 @@ static int reserve(lapse_scorer *s, size_t n, lapse_error *err)
     free(s->xs);
     free(s->dec);
     free(s->seg);
+    free(s->contrib);
+    s->contrib = NULL;
     s->cap = 0;
     s->xs = n <= SIZE_MAX / sizeof(double) / s->d ? malloc(n * s->d * sizeof *s->xs) : NULL;
     s->dec = malloc(n * sizeof *s->dec);
     s->seg = malloc(n * sizeof *s->seg);
-    if (!s->xs || !s->dec || !s->seg)
+    if (s->gbdt && s->opts.reasons > 0)
+        s->contrib = n <= SIZE_MAX / sizeof(double) / (s->d + 1)
+                         ? malloc(n * (s->d + 1) * sizeof *s->contrib)
+                         : NULL;
+    if (!s->xs || !s->dec || !s->seg || (s->gbdt && s->opts.reasons > 0 && !s->contrib))
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1,
                                "out of memory for scoring %zu rows", n);
     s->cap = n;
@@ -431,6 +457,10 @@ int lapse_score_rows(lapse_scorer *s, lapse_score_result *out, const double *raw
     status = lapse_parallel_for(s->threads, n, s->block, prepare_block, &c, err);
     if (status == LAPSE_OK && s->svm)
         status = lapse_svm_scorer_decision(s->svm, s->dec, s->xs, n, err);
+    if (status == LAPSE_OK && s->gbdt) /* XGBoost runs its own -@ threads */
+        status = lapse_gbdt_margin(s->gbdt, s->dec, s->xs, n, err);
+    if (status == LAPSE_OK && s->gbdt && s->opts.reasons > 0)
+        status = lapse_gbdt_contribs(s->gbdt, s->contrib, s->xs, n, err);
     if (status == LAPSE_OK)
         status = lapse_parallel_for(s->threads, n, s->block, finish_block, &c, err);
     return status;

@@ -4,6 +4,7 @@
 
 #include "lapse/calibrate.h"
 #include "lapse/features.h"
+#include "lapse/gbdt.h"
 #include "lapse/kmeans.h"
 #include "lapse/logistic.h"
 #include "lapse/scaler.h"
@@ -55,8 +56,14 @@ static int nomem(lapse_error *err)
 static int check_options(const lapse_train_options *o, lapse_error *err)
 {
     const char *bad = NULL;
-    if (o->model != LAPSE_CLASSIFIER_LOGISTIC && o->model != LAPSE_CLASSIFIER_SVM)
-        bad = "model must be logistic or svm";
+    if (o->model != LAPSE_CLASSIFIER_LOGISTIC && o->model != LAPSE_CLASSIFIER_SVM &&
+        o->model != LAPSE_CLASSIFIER_GBDT)
+        bad = "model must be logistic, svm or gbdt";
+    else if (o->trees < 1 || o->trees > 100000 || o->depth < 1 || o->depth > 16 ||
+             !(o->eta > 0 && o->eta <= 1))
+        bad = "gbdt needs 1..100000 trees, depth 1..16 and eta in (0, 1]";
+    else if (o->model == LAPSE_CLASSIFIER_GBDT && o->grid)
+        bad = "--grid searches an SVM's C and gamma; gbdt has no grid";
     else if (o->k > 64)
         bad = "k must be within 1..64, or LAPSE_TRAIN_K_AUTO";
     else if (o->kmeans_restarts < 1)
@@ -467,21 +474,51 @@ typedef struct {
     lapse_classifier_kind kind;
     double *w, bias;          /* logistic */
     lapse_svm_model svm;      /* SVM */
+    unsigned char *booster;   /* GBDT: XGBoost JSON bytes */
+    size_t booster_size, best_iteration, trees;
+    int depth;
+    double eta;
 } classifier;
 
+/* Boosted trees, stopping early on the scaled validation rows xv (nv 0:
+ * exactly o->trees rounds). */
+static int fit_gbdt(classifier *c, lapse_train_report *r, const double *x, const int *y,
+                    size_t n, size_t d, const double *xv, const int *yv, size_t nv,
+                    const lapse_train_options *o, lapse_error *err)
+{
+    lapse_gbdt_options go = { o->trees, o->depth, o->eta, o->seed };
+    lapse_gbdt_info info;
+    int rc = lapse_gbdt_train(&c->booster, &c->booster_size, &info, x, y, n, d, xv, yv, nv, &go,
+                              err);
+    c->best_iteration = info.best_iteration;
+    c->trees = o->trees;
+    c->depth = o->depth;
+    c->eta = o->eta;
+    r->classifier_rows = n;
+    r->gbdt_rounds = info.rounds;
+    r->gbdt_best_iteration = info.best_iteration;
+    r->C = r->gamma = NAN;
+    return rc;
+}
+
 /* active: the features that vary over the training rows, for the default
- * RBF gamma 1 / active (the dropped ones are 0 in every row). */
+ * RBF gamma 1 / active (the dropped ones are 0 in every row). xv, yv, nv:
+ * the scaled validation rows, for early stopping (GBDT only). */
 static int fit_classifier(classifier *c, lapse_train_report *r, const double *x, const int *y,
-                          size_t n, size_t d, size_t active, const lapse_train_options *o,
-                          lapse_error *err)
+                          size_t n, size_t d, size_t active, const double *xv, const int *yv,
+                          size_t nv, const lapse_train_options *o, lapse_error *err)
 {
     const double start = now_seconds();
     lapse_svm_model blank = LAPSE_SVM_MODEL_INIT;
     c->kind = o->model;
     c->w = NULL;
     c->svm = blank;
+    c->booster = NULL;
     int rc;
-    if (o->model == LAPSE_CLASSIFIER_LOGISTIC) {
+    if (o->model == LAPSE_CLASSIFIER_GBDT) {
+        if ((rc = fit_gbdt(c, r, x, y, n, d, xv, yv, nv, o, err)) < 0)
+            return rc;
+    } else if (o->model == LAPSE_CLASSIFIER_LOGISTIC) {
         c->w = malloc(d * sizeof *c->w);
         if (!c->w)
             return nomem(err);
@@ -539,6 +576,12 @@ int lapse_train_decision(double *out, const lapse_model *model, const double *ra
     int rc = 0;
     if (c->kind == LAPSE_CLASSIFIER_LOGISTIC) {
         lapse_logistic_decision(out, x, n, d, c->weights, c->bias);
+    } else if (c->kind == LAPSE_CLASSIFIER_GBDT) {
+        lapse_gbdt *g = NULL;
+        rc = lapse_gbdt_load(&g, NULL, c->booster, c->booster_size, d, threads, err);
+        if (rc == 0)
+            rc = lapse_gbdt_margin(g, out, x, n, err);
+        lapse_gbdt_free(g);
     } else {
         /* A view of the model's arrays: the scorer copies what it needs. */
         lapse_svm_model view = LAPSE_SVM_MODEL_INIT;
@@ -689,6 +732,9 @@ static void options_text(char *buf, size_t size, const lapse_train_options *o,
     buf[0] = '\0';
     if (o->model == LAPSE_CLASSIFIER_LOGISTIC) {
         append(buf, size, &len, "logistic l2=%.17g", o->l2);
+    } else if (o->model == LAPSE_CLASSIFIER_GBDT) {
+        append(buf, size, &len, "gbdt hist trees=%zu depth=%d eta=%g rounds=%zu best=%zu",
+               o->trees, o->depth, o->eta, r->gbdt_rounds, r->gbdt_best_iteration);
     } else {
         append(buf, size, &len, "svm %s C=%.17g", o->kernel == LAPSE_KERNEL_LINEAR ? "linear" : "rbf",
                r->C);
@@ -718,8 +764,21 @@ static int set_classifier(lapse_model *m, const classifier *c, lapse_error *err)
     free(mc->weights);
     free(mc->sv);
     free(mc->coef);
+    free(mc->booster);
     memset(mc, 0, sizeof *mc);
     mc->kind = c->kind;
+    if (c->kind == LAPSE_CLASSIFIER_GBDT) {
+        if (!(mc->booster = malloc(c->booster_size)))
+            return nomem(err);
+        memcpy(mc->booster, c->booster, c->booster_size);
+        mc->booster_size = c->booster_size;
+        lapse_gbdt_digest(mc->booster_sha256, mc->booster, mc->booster_size);
+        mc->trees = (uint32_t)c->trees;
+        mc->depth = (uint32_t)c->depth;
+        mc->eta = c->eta;
+        mc->best_iteration = (uint32_t)c->best_iteration;
+        return 0;
+    }
     if (c->kind == LAPSE_CLASSIFIER_LOGISTIC) {
         if (!(mc->weights = malloc(d * sizeof *mc->weights)))
             return nomem(err);
@@ -882,7 +941,7 @@ static int refit_classifier(lapse_model *m, lapse_train_report *r, const dataset
     const size_t d = m->n_features, n = s->n_train + s->n_valid;
     double *x = malloc(n * d * sizeof *x);
     int *y = malloc(n * sizeof *y);
-    classifier c = { LAPSE_CLASSIFIER_LOGISTIC, NULL, 0, LAPSE_SVM_MODEL_INIT };
+    classifier c = { LAPSE_CLASSIFIER_LOGISTIC, NULL, 0, LAPSE_SVM_MODEL_INIT, NULL, 0, 0, 0, 0, 0 };
     int rc = x && y ? 0 : nomem(err);
     if (rc == 0) {
         memcpy(x, ds->xt, s->n_train * d * sizeof *x);
@@ -891,18 +950,22 @@ static int refit_classifier(lapse_model *m, lapse_train_report *r, const dataset
         memcpy(y + s->n_train, ds->yv, s->n_valid * sizeof *y);
         lapse_train_options again = *o;
         again.grid = 0;
+        again.trees = r->gbdt_best_iteration + 1; /* GBDT: the rounds validation chose */
         if (o->model == LAPSE_CLASSIFIER_SVM) {
             again.C = r->C;
             if (o->kernel == LAPSE_KERNEL_RBF)
                 again.gamma = r->gamma;
         }
-        rc = fit_classifier(&c, r, x, y, n, d, active, &again, err);
+        const size_t grown = r->gbdt_rounds; /* before early stopping, kept for the report */
+        rc = fit_classifier(&c, r, x, y, n, d, active, NULL, NULL, 0, &again, err);
+        r->gbdt_rounds = grown;
     }
-    if (rc == 0)
-        rc = set_classifier(m, &c, err);
+    if (rc == 0 && (rc = set_classifier(m, &c, err)) == 0 && c.kind == LAPSE_CLASSIFIER_GBDT)
+        m->classifier.trees = (uint32_t)o->trees;
     if (rc == 0)
         r->refit_rows = n;
     lapse_svm_model_free(&c.svm);
+    free(c.booster);
     free(c.w);
     free(x);
     free(y);
@@ -959,8 +1022,9 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
     dataset ds = { 0 };
     lapse_scaler sc = { 0 };
     segments g = { 0 };
-    classifier c = { LAPSE_CLASSIFIER_LOGISTIC, NULL, 0, LAPSE_SVM_MODEL_INIT };
+    classifier c = { LAPSE_CLASSIFIER_LOGISTIC, NULL, 0, LAPSE_SVM_MODEL_INIT, NULL, 0, 0, 0, 0, 0 };
     lapse_model *m = NULL;
+    double *xvs = NULL; /* GBDT: scaled validation rows */
     rc = train_split_rows(&s, table, o, err);
     r->validation = s.kind;
     r->valid_users = s.valid_users;
@@ -979,8 +1043,16 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
     const size_t active = table->n_features - r->constant_features;
     /* The classifier sees the training rows scaled as score will scale rows. */
     lapse_scaler_apply(&sc, table->n_features, ds.xt, s.n_train, ds.xt);
-    if ((rc = fit_classifier(&c, r, ds.xt, ds.yt, s.n_train, table->n_features, active, o,
-                             err)) < 0 ||
+    /* Boosted trees stop early on the validation rows, scaled the same way. */
+    if (o->model == LAPSE_CLASSIFIER_GBDT) {
+        if (!(xvs = malloc((s.n_valid ? s.n_valid : 1) * table->n_features * sizeof *xvs))) {
+            rc = nomem(err);
+            goto done;
+        }
+        lapse_scaler_apply(&sc, table->n_features, ds.xv, s.n_valid, xvs);
+    }
+    if ((rc = fit_classifier(&c, r, ds.xt, ds.yt, s.n_train, table->n_features, active, xvs,
+                             ds.yv, xvs ? s.n_valid : 0, o, err)) < 0 ||
         (rc = build_model(&m, table, &sc, &g, &c, err)) < 0 ||
         (rc = calibrate_model(m, r, &ds, s.n_valid, o, err)) < 0 ||
         (rc = set_tiers(m, ds.fv, s.n_valid, o, err)) < 0 ||
@@ -992,6 +1064,8 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
 done:
     lapse_model_free(m);
     lapse_svm_model_free(&c.svm);
+    free(c.booster);
+    free(xvs);
     free(c.w);
     segments_free(&g);
     lapse_scaler_clear(&sc);

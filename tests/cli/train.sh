@@ -21,8 +21,8 @@ expect() {
 "$LAPSE_BIN" train --help | grep -q "usage: lapse train" || fail "train --help"
 "$LAPSE_BIN" eval --help | grep -q "usage: lapse eval" || fail "eval --help"
 
-expect 2 "--model svm or --model logistic is required" train -o m f.csv
-expect 2 "--model must be svm, logistic, bgnbd or pareto-nbd, not \"tree\"" train --model tree -o m f.csv
+expect 2 "--model svm, logistic or gbdt is required" train -o m f.csv
+expect 2 "--model must be svm, logistic, gbdt, bgnbd or pareto-nbd, not \"tree\"" train --model tree -o m f.csv
 expect 2 "-o MODEL is required" train --model svm f.csv
 expect 2 "no feature table given" train --model svm -o m
 expect 2 "--k" train --model svm --k 0 -o m f.csv

@@ -7,7 +7,9 @@
  * decoding that encoding must give the same bytes again.
  *
  * Seeds in tests/fuzz/corpus/model/: the two models of tests/test_model.c
- * (`test_model --write-fixtures DIR`) and the first 400 bytes of one. */
+ * (`test_model --write-fixtures DIR`), the first 400 bytes of one, and a
+ * small boosted-trees model (`test_gbdt --write-fixtures DIR`), whose
+ * embedded XGBoost bytes the mutations reach as well. */
 #include "lapse/model.h"
 
 #include <stdint.h>

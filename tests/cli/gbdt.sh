@@ -1,0 +1,64 @@
+# lapse train --model gbdt from the command line: its options refused out of
+# range, the same model bytes twice, model show's line, scores that do not
+# depend on -@, reasons filled, and a model whose trees were garbled
+# refused with exit 1.
+set -euo pipefail
+: "${LAPSE_BIN:?LAPSE_BIN must name the lapse program}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+expect() {
+    local code=$1 want=$2; shift 2
+    local rc=0
+    "$LAPSE_BIN" "$@" >out.txt 2>err.txt || rc=$?
+    [ "$rc" -eq "$code" ] || fail "$* exited $rc, not $code: $(cat err.txt)"
+    grep -qF -- "$want" err.txt || fail "$*: no \"$want\" in: $(cat err.txt)"
+}
+
+"$LAPSE_BIN" train --help | grep -q -- "--trees N" || fail "train --help lacks --trees"
+expect 2 "--depth" train --model gbdt --depth 0 -o m f.csv
+expect 2 "--eta" train --model gbdt --eta 2 -o m f.csv
+expect 2 "--trees" train --model gbdt --trees 0 -o m f.csv
+expect 2 "take none of the classifiers' options" train --model bgnbd --trees 5 -o m f.csv
+
+"$LAPSE_BIN" simulate -q --seed 5 --users 800 --days 180 -o sim
+"$LAPSE_BIN" extract -q --asof 2026-03-02,2026-04-01,2026-05-01,2026-05-31 -o feat.csv \
+    sim/events.csv.gz
+expect 2 "gbdt has no grid" train --model gbdt --grid -o m feat.csv
+
+"$LAPSE_BIN" train --model gbdt --trees 60 --depth 3 -o a.model feat.csv 2>train.txt ||
+    fail "train gbdt: $(cat train.txt)"
+grep -q "^classifier: gbdt, depth 3, eta 0.1, best round" train.txt || fail "train report: $(cat train.txt)"
+"$LAPSE_BIN" train -q --model gbdt --trees 60 --depth 3 -o b.model feat.csv
+cmp -s a.model b.model || fail "two gbdt trainings gave different bytes"
+
+"$LAPSE_BIN" model show a.model >show.txt
+grep -q "^classifier:   boosted trees (XGBoost), [0-9]* rounds kept (best iteration [0-9]* of at most 60 trees), depth 3, eta 0.1" show.txt ||
+    fail "model show: $(grep classifier show.txt)"
+grep -q "^options:      gbdt hist trees=60 depth=3 eta=0.1 " show.txt || fail "options: $(grep options show.txt)"
+
+"$LAPSE_BIN" score -q -m a.model -@ 1 -o s1.csv feat.csv
+"$LAPSE_BIN" score -q -m a.model -@ 2 -o s2.csv feat.csv
+cmp -s s1.csv s2.csv || fail "gbdt scores depend on the thread count"
+# Reasons come from the trees' contributions: most rows have one.
+with_reason=$(awk -F, 'NR > 1 && $1 !~ /^#/ && $10 != "" { n++ } END { print n + 0 }' s1.csv)
+rows=$(awk -F, 'NR > 1 && $1 !~ /^#/ { n++ } END { print n + 0 }' s1.csv)
+[ "$with_reason" -gt $((rows / 2)) ] || fail "only $with_reason of $rows rows have a reason"
+
+# Garble bytes inside the embedded trees and make the file's checksum right
+# again: refused with exit 1 by the trees' own sha256, never a crash.
+python3 - a.model bad.model <<'EOF'
+import sys, zlib
+data = bytearray(open(sys.argv[1], "rb").read())
+at = data.find(b"{\"learner\"")  # the start of XGBoost's JSON
+assert at > 0
+data[at:at + 16] = b"x" * 16
+data[-4:] = zlib.crc32(bytes(data[:-4])).to_bytes(4, "little")
+open(sys.argv[2], "wb").write(bytes(data))
+EOF
+expect 1 "do not match their sha256" score -m bad.model feat.csv
+expect 1 "do not match their sha256" model show bad.model
+echo "gbdt: ok"
