@@ -8,8 +8,10 @@
  * (calibration, tier, segment, value, reasons, action), per thread count;
  * the reference is the bare decision as the plain tool computes it, on one
  * thread: a dot product (OpenBLAS DGEMV over the scaled rows) for logistic
- * regression, libsvm's svm_predict_values for an SVM. Both decisions are
- * compared, so a fast wrong run shows. */
+ * regression, libsvm's svm_predict_values for an SVM, XGBoost's predictor
+ * (the one lapse scores trees with, so the ratio is the cost of lapse's
+ * outputs) for gradient-boosted trees. Both decisions are compared, so a
+ * fast wrong run shows. */
 #ifndef LAPSE_BENCH_H
 #define LAPSE_BENCH_H
 

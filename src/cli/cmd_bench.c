@@ -73,7 +73,8 @@ static void usage(FILE *out)
             "segment, value, reasons, action) for each row, rows per second per thread count\n"
             "(median, min and max of the repetitions), and in the same run the plain tool's\n"
             "bare decision on one thread (a dot product for logistic, libsvm's\n"
-            "svm_predict_values for an SVM), with the largest difference between the two\n"
+            "svm_predict_values for an SVM, XGBoost's predictor for trees), with the\n"
+            "largest difference between the two\n"
             "decisions. Rows come from FEATURES (a lapse feature table) or are synthesised.\n\n"
             "options:\n");
     cli_opt_print(out, options, 6, 23);
@@ -115,7 +116,11 @@ typedef struct {
 
 static const char *kind_of(const lapse_model *m)
 {
-    return m->classifier.kind == LAPSE_CLASSIFIER_SVM ? "svm" : "logistic";
+    switch (m->classifier.kind) {
+    case LAPSE_CLASSIFIER_SVM: return "svm";
+    case LAPSE_CLASSIFIER_GBDT: return "gbdt";
+    default: return "logistic";
+    }
 }
 
 static void print_text(const results *r)
@@ -129,7 +134,7 @@ static void print_text(const results *r)
                r->scorer[t][2], r->scorer[t][0] / r->scorer[0][0]);
     printf("reference, 1 thread: %s: %.0f rows/s median (min %.0f, max %.0f)\n",
            r->reference_name, r->reference[0], r->reference[1], r->reference[2]);
-    printf("lapse at %d thread%s against the reference: %.2fx (lapse computes every output; the "
+    printf("lapse at %d thread%s against the reference: %.3gx (lapse computes every output; the "
            "reference the decision)\n",
            threads[0], threads[0] == 1 ? "" : "s", r->scorer[0][0] / r->reference[0]);
     printf("decisions: largest |lapse - reference| %.3g over %zu rows\n", r->difference, r->n);

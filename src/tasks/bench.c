@@ -1,6 +1,7 @@
 /* lapse bench: the scorer's rows per second beside the plain tool's. */
 #include "lapse/bench.h"
 
+#include "lapse/gbdt.h"
 #include "lapse/score.h"
 #include "lapse/svm.h"
 #include "learn_rng.h"
@@ -152,6 +153,18 @@ int lapse_bench_reference(double *rate, int reps, const lapse_model *model, cons
         *name = "libsvm svm_predict_values on sparse scaled rows";
         lapse_scaler_apply(&model->scaler, d, raw, n, xs);
         status = svm_reference(rate, reps, model, xs, n, decision, err);
+    } else if (c->kind == LAPSE_CLASSIFIER_GBDT) {
+        /* The library lapse scores trees with: what lapse's outputs cost. */
+        *name = "XGBoost's predictor (margin, one thread) on scaled rows";
+        lapse_scaler_apply(&model->scaler, d, raw, n, xs);
+        lapse_gbdt *g = NULL;
+        status = lapse_gbdt_load(&g, NULL, c->booster, c->booster_size, d, 1, err);
+        for (int r = 0; !status && r < reps; r++) {
+            const double start = now();
+            status = lapse_gbdt_margin(g, decision, xs, n, err);
+            rate[r] = (double)n / (now() - start);
+        }
+        lapse_gbdt_free(g);
     } else {
         status = lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                  "no reference scorer for this classifier kind");

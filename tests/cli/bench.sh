@@ -33,7 +33,12 @@ assert r["scorer"][0]["rows_per_second"]["median"] > 0
 assert r["max_decision_difference"] < 1e-9, r["max_decision_difference"]
 PY
 
-# Refusals: a BTYD-free model kind check is in the library; here, usage.
+"$LAPSE_BIN" train -q --model gbdt --trees 20 -o gb.model table.csv 2>/dev/null
+"$LAPSE_BIN" bench -m gb.model --rows 300 --reps 1 > gb.txt
+grep -q "XGBoost's predictor" gb.txt || fail "gbdt reference: $(cat gb.txt)"
+grep -q 'largest |lapse - reference| 0 over 300 rows' gb.txt || fail "gbdt decisions differ: $(tail -1 gb.txt)"
+
+# Usage errors.
 set +e
 "$LAPSE_BIN" bench --rows 10 2> err.txt; rc=$?
 set -e
