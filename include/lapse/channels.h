@@ -81,6 +81,15 @@ int lapse_channel_find(const lapse_channel_table *table, const char *name, size_
 /* The names, ", "-separated, into buf (cut short to fit size). */
 void lapse_channel_list(char *buf, size_t size, const lapse_channel_table *table);
 
+/* One item of an option's list, CHANNEL then sep then a value ("sms=0.02",
+ * "push@24h"): the channel's index, with the value's text copied into value
+ * (NUL-terminated; "" when it does not fit in size bytes), or -1 with err
+ * set (LAPSE_ERR_ARG): '<noun>"<item>" is not <form> with a channel among
+ * <the table's channels>' (noun e.g. "step ", or ""). */
+int lapse_channel_item(char *value, size_t size, const lapse_channel_table *table,
+                       const char *item, size_t len, char sep, const char *noun,
+                       const char *form, lapse_error *err);
+
 /* Parses a condition (see above) into ch's terms. On an error
  * (LAPSE_ERR_FORMAT) err's message says what is wrong, at which byte of
  * text (1-based); the caller sets where the text is. */

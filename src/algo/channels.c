@@ -69,6 +69,29 @@ void lapse_channel_list(char *buf, size_t size, const lapse_channel_table *table
     }
 }
 
+int lapse_channel_item(char *value, size_t size, const lapse_channel_table *table,
+                       const char *item, size_t len, char sep, const char *noun,
+                       const char *form, lapse_error *err)
+{
+    const char *at = memchr(item, sep, len);
+    const int c = at ? lapse_channel_find(table, item, (size_t)(at - item)) : -1;
+    if (c < 0) {
+        char names[1024];
+        lapse_channel_list(names, sizeof names, table);
+        lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                        "%s\"%.*s\" is not %s with a channel among %s", noun, (int)len, item, form,
+                        names);
+        return -1;
+    }
+    const size_t n = len - (size_t)(at + 1 - item);
+    value[0] = '\0';
+    if (n < size) {
+        memcpy(value, at + 1, n);
+        value[n] = '\0';
+    }
+    return c;
+}
+
 /* ---- conditions ---- */
 
 static int parse_number(double *out, const char *text)
@@ -232,21 +255,13 @@ int lapse_channel_table_set(lapse_channel_table *table, lapse_channel_field fiel
     static const double max[] = { 1e9, 1, 1e12 };
     for (const char *p = spec;;) {
         const size_t len = strcspn(p, ",");
-        const char *eq = memchr(p, '=', len);
-        const int c = eq ? lapse_channel_find(table, p, (size_t)(eq - p)) : -1;
-        if (c < 0) {
-            char names[1024];
-            lapse_channel_list(names, sizeof names, table);
-            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
-                                   "\"%.*s\" is not channel=value with a channel among %s",
-                                   (int)len, p, names);
-        }
         char number[64];
-        const size_t vlen = len - (size_t)(eq + 1 - p);
+        const int c = lapse_channel_item(number, sizeof number, table, p, len, '=', "",
+                                         "channel=value", err);
+        if (c < 0)
+            return LAPSE_ERR_ARG;
         double v = NAN;
-        if (vlen > 0 && vlen < sizeof number) {
-            memcpy(number, eq + 1, vlen);
-            number[vlen] = '\0';
+        if (number[0]) {
             if (field == LAPSE_CHANNEL_CAPACITY && strcmp(number, "none") == 0)
                 v = -1;
             else if (parse_number(&v, number) != LAPSE_OK ||

@@ -73,24 +73,16 @@ int lapse_campaign_sequence_parse(lapse_campaign_step steps[LAPSE_SEQUENCE_MAX],
     *n = 0;
     for (const char *p = text;;) {
         const size_t len = strcspn(p, ",");
-        const char *at = memchr(p, '@', len);
         if (*n == LAPSE_SEQUENCE_MAX)
             return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                    "a sequence has at most %d steps", LAPSE_SEQUENCE_MAX);
-        const int c = at ? lapse_channel_find(table, p, (size_t)(at - p)) : -1;
-        if (c < 0) {
-            char names[1024];
-            lapse_channel_list(names, sizeof names, table);
-            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
-                                   "step \"%.*s\" is not channel@hours with a channel among %s",
-                                   (int)len, p, names);
-        }
         char number[32];
-        const size_t vlen = len - (size_t)(at + 1 - p);
+        const int c = lapse_channel_item(number, sizeof number, table, p, len, '@', "step ",
+                                         "channel@hours", err);
+        if (c < 0)
+            return LAPSE_ERR_ARG;
         double hours = NAN;
-        if (vlen > 0 && vlen < sizeof number) {
-            memcpy(number, at + 1, vlen);
-            number[vlen] = '\0';
+        if (number[0]) {
             char *end;
             errno = 0;
             hours = strtod(number, &end);
