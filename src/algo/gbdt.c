@@ -98,9 +98,9 @@ static int valid_logloss(BoosterHandle b, int iter, DMatrixHandle dv, double *ou
     const char *colon = strrchr(text, ':');
     char *end = NULL;
     *out = colon ? strtod(colon + 1, &end) : NAN;
-    if (!colon || end == colon + 1)
+    if (!colon || end == colon + 1 || !isfinite(*out)) /* NaN would never stop early */
         return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
-                               "XGBoost's evaluation \"%s\" has no log loss", text);
+                               "XGBoost's evaluation \"%s\" has no finite log loss", text);
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* lapse_train: split, scale, segment, fit, calibrate, tier, refit. */
 #include "lapse/train.h"
 #include "train_internal.h"
+#include "learn_rng.h"
 
 #include "lapse/calibrate.h"
 #include "lapse/features.h"
@@ -482,31 +483,67 @@ typedef struct {
 
 /* Boosted trees, stopping early on the scaled validation rows xv (nv 0:
  * exactly o->trees rounds). */
+/* Early stopping needs rows of its own: the held-out rows judge the model
+ * (calibration, tiers, the reported figures), so letting them pick the
+ * round would flatter it. A seeded fifth of the training rows chooses the
+ * round on trees grown from the rest; the trees are then grown again on
+ * every training row for that many rounds. */
+#define GBDT_STOP_SHARE 0.2
+#define GBDT_STOP_MIN_ROWS 20
+
 static int fit_gbdt(classifier *c, lapse_train_report *r, const double *x, const int *y,
-                    size_t n, size_t d, const double *xv, const int *yv, size_t nv,
-                    const lapse_train_options *o, lapse_error *err)
+                    size_t n, size_t d, int stop_early, const lapse_train_options *o,
+                    lapse_error *err)
 {
     lapse_gbdt_options go = { o->trees, o->depth, o->eta, o->seed };
-    lapse_gbdt_info info;
-    int rc = lapse_gbdt_train(&c->booster, &c->booster_size, &info, x, y, n, d, xv, yv, nv, &go,
+    lapse_gbdt_info info = { 0, o->trees - 1, NAN };
+    int rc = 0;
+    if (stop_early) {
+        double *xi = malloc(n * d * sizeof *xi), *xs = malloc(n * d * sizeof *xs);
+        int *yi = malloc(n * sizeof *yi), *ys = malloc(n * sizeof *ys);
+        size_t ni = 0, ns = 0;
+        uint64_t state = o->seed ^ 0x9e3779b97f4a7c15ull;
+        rc = xi && xs && yi && ys ? 0 : nomem(err);
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            const int stop = learn_rng_uniform(&state) < GBDT_STOP_SHARE;
+            memcpy((stop ? xs + ns * d : xi + ni * d), x + i * d, d * sizeof *x);
+            if (stop)
+                ys[ns++] = y[i];
+            else
+                yi[ni++] = y[i];
+        }
+        unsigned char *probe = NULL;
+        size_t probe_size = 0;
+        if (rc == 0 && ns >= GBDT_STOP_MIN_ROWS && ni > 0)
+            rc = lapse_gbdt_train(&probe, &probe_size, &info, xi, yi, ni, d, xs, ys, ns, &go, err);
+        free(probe);
+        free(xi);
+        free(xs);
+        free(yi);
+        free(ys);
+        go.trees = info.best_iteration + 1;
+    }
+    lapse_gbdt_info grown;
+    if (rc == 0)
+        rc = lapse_gbdt_train(&c->booster, &c->booster_size, &grown, x, y, n, d, NULL, NULL, 0, &go,
                               err);
-    c->best_iteration = info.best_iteration;
+    c->best_iteration = go.trees - 1;
     c->trees = o->trees;
     c->depth = o->depth;
     c->eta = o->eta;
     r->classifier_rows = n;
-    r->gbdt_rounds = info.rounds;
-    r->gbdt_best_iteration = info.best_iteration;
+    r->gbdt_rounds = stop_early ? info.rounds : grown.rounds;
+    r->gbdt_best_iteration = c->best_iteration;
     r->C = r->gamma = NAN;
     return rc;
 }
 
 /* active: the features that vary over the training rows, for the default
- * RBF gamma 1 / active (the dropped ones are 0 in every row). xv, yv, nv:
- * the scaled validation rows, for early stopping (GBDT only). */
+ * RBF gamma 1 / active (the dropped ones are 0 in every row). stop_early:
+ * GBDT chooses its rounds (fit_gbdt), else grows o->trees. */
 static int fit_classifier(classifier *c, lapse_train_report *r, const double *x, const int *y,
-                          size_t n, size_t d, size_t active, const double *xv, const int *yv,
-                          size_t nv, const lapse_train_options *o, lapse_error *err)
+                          size_t n, size_t d, size_t active, int stop_early,
+                          const lapse_train_options *o, lapse_error *err)
 {
     const double start = now_seconds();
     lapse_svm_model blank = LAPSE_SVM_MODEL_INIT;
@@ -516,7 +553,7 @@ static int fit_classifier(classifier *c, lapse_train_report *r, const double *x,
     c->booster = NULL;
     int rc;
     if (o->model == LAPSE_CLASSIFIER_GBDT) {
-        if ((rc = fit_gbdt(c, r, x, y, n, d, xv, yv, nv, o, err)) < 0)
+        if ((rc = fit_gbdt(c, r, x, y, n, d, stop_early, o, err)) < 0)
             return rc;
     } else if (o->model == LAPSE_CLASSIFIER_LOGISTIC) {
         c->w = malloc(d * sizeof *c->w);
@@ -957,7 +994,7 @@ static int refit_classifier(lapse_model *m, lapse_train_report *r, const dataset
                 again.gamma = r->gamma;
         }
         const size_t grown = r->gbdt_rounds; /* before early stopping, kept for the report */
-        rc = fit_classifier(&c, r, x, y, n, d, active, NULL, NULL, 0, &again, err);
+        rc = fit_classifier(&c, r, x, y, n, d, active, 0, &again, err);
         r->gbdt_rounds = grown;
     }
     if (rc == 0 && (rc = set_classifier(m, &c, err)) == 0 && c.kind == LAPSE_CLASSIFIER_GBDT)
@@ -1024,7 +1061,6 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
     segments g = { 0 };
     classifier c = { LAPSE_CLASSIFIER_LOGISTIC, NULL, 0, LAPSE_SVM_MODEL_INIT, NULL, 0, 0, 0, 0, 0 };
     lapse_model *m = NULL;
-    double *xvs = NULL; /* GBDT: scaled validation rows */
     rc = train_split_rows(&s, table, o, err);
     r->validation = s.kind;
     r->valid_users = s.valid_users;
@@ -1043,16 +1079,8 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
     const size_t active = table->n_features - r->constant_features;
     /* The classifier sees the training rows scaled as score will scale rows. */
     lapse_scaler_apply(&sc, table->n_features, ds.xt, s.n_train, ds.xt);
-    /* Boosted trees stop early on the validation rows, scaled the same way. */
-    if (o->model == LAPSE_CLASSIFIER_GBDT) {
-        if (!(xvs = malloc((s.n_valid ? s.n_valid : 1) * table->n_features * sizeof *xvs))) {
-            rc = nomem(err);
-            goto done;
-        }
-        lapse_scaler_apply(&sc, table->n_features, ds.xv, s.n_valid, xvs);
-    }
-    if ((rc = fit_classifier(&c, r, ds.xt, ds.yt, s.n_train, table->n_features, active, xvs,
-                             ds.yv, xvs ? s.n_valid : 0, o, err)) < 0 ||
+    if ((rc = fit_classifier(&c, r, ds.xt, ds.yt, s.n_train, table->n_features, active, 1, o,
+                             err)) < 0 ||
         (rc = build_model(&m, table, &sc, &g, &c, err)) < 0 ||
         (rc = calibrate_model(m, r, &ds, s.n_valid, o, err)) < 0 ||
         (rc = set_tiers(m, ds.fv, s.n_valid, o, err)) < 0 ||
@@ -1065,7 +1093,6 @@ done:
     lapse_model_free(m);
     lapse_svm_model_free(&c.svm);
     free(c.booster);
-    free(xvs);
     free(c.w);
     segments_free(&g);
     lapse_scaler_clear(&sc);
