@@ -185,10 +185,25 @@ static int add_level(column_stats *c, const char *text, size_t len, size_t max_l
     return LAPSE_OK;
 }
 
+/* The text exports write for a missing value, as pandas reads them
+ * (read_csv's default na_values), beside the empty cell: a single "NA"
+ * would otherwise turn a number column into text. */
+static int missing_cell(const char *text, size_t len)
+{
+    static const char *const markers[] = { "NA",  "N/A",  "n/a", "#N/A", "NaN",  "nan", "-NaN",
+                                           "-nan", "null", "NULL", "None", "<NA>", "#NA" };
+    if (len == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++)
+        if (strlen(markers[i]) == len && memcmp(markers[i], text, len) == 0)
+            return 1;
+    return 0;
+}
+
 static int stats_add(infer_state *s, column_stats *c, const char *text, size_t len,
                      const lapse_input_csv *csv)
 {
-    if (len == 0) {
+    if (missing_cell(text, len)) {
         c->has_empty = 1;
         return LAPSE_OK;
     }
@@ -630,7 +645,7 @@ static void feature_cell(foreign_rows *f, size_t c, const char *text, size_t len
                          double *x)
 {
     const lapse_foreign_column *column = &f->enc->columns[c];
-    if (len == 0) {
+    if (missing_cell(text, len)) {
         empty_cell(f, c, x);
     } else if (column->kind == LAPSE_COLUMN_NUMBER) {
         if (lapse__table_parse_number(text, len, x + f->offset[c]) != 0)

@@ -86,4 +86,11 @@ grep -qF 'no segments' e2e.err || fail "train does not say there are no segments
 [ "$(tail -n +2 e2e.csv | cut -d, -f6 | sort -u)" = none ] || fail "a segment other than none"
 [ "$(tail -n +2 e2e.csv | wc -l)" -eq 600 ] || fail "not every customer scored"
 "$LAPSE_BIN" eval e2e.csv 2>&1 | grep -q 'AUC-ROC' || fail "eval of the scores"
+# "NA" (and pandas' other missing-value markers) is a missing cell, not text:
+# the number column stays a number column with a _missing flag.
+sed 's/^\(c[0-9]*1\),[^,]*,/\1,NA,/' customers.csv > customers_na.csv
+grep -q ',NA,' customers_na.csv || fail "no NA cell made"
+"$LAPSE_BIN" train -q --model logistic --label churned --id customer -o na.model customers_na.csv 2>/dev/null
+"$LAPSE_BIN" model show na.model | grep -q 'spend  *number; empty cells: median' ||
+    fail "NA turned spend into text: $("$LAPSE_BIN" model show na.model | grep spend)"
 echo "ok: scoring a table of your own"
