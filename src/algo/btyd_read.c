@@ -4,6 +4,7 @@
 #include "lapse/btyd.h"
 
 #include "input.h"
+#include "strmap.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -36,6 +37,7 @@ typedef struct {
     char id[ID_MAX];
     lapse_btyd_data *d;
     size_t cap;
+    lapse_strmap *seen; /* ids read so far: a customer twice would count twice */
     lapse_error *err;
 } reader;
 
@@ -176,6 +178,13 @@ static int on_row(const lapse_input_csv *csv, void *user)
     if (d->n == s->cap && grow(s, csv) != LAPSE_OK)
         return LAPSE_ERR_NOMEM;
     if (d->ids) {
+        int added;
+        const int64_t at = lapse_strmap_intern(s->seen, s->id, strlen(s->id), &added);
+        if (at < 0)
+            return lapse_error_set(s->err, LAPSE_ERR_NOMEM, path, line, 0, -1, "out of memory");
+        if (!added)
+            return fail(csv, s, s->col[COL_ID] + 1,
+                        "customer \"%s\" is listed twice: each customer is one row", s->id);
         d->ids[d->n] = strdup(s->id);
         if (!d->ids[d->n])
             return lapse_error_set(s->err, LAPSE_ERR_NOMEM, path, line, 0, -1, "out of memory");
@@ -199,9 +208,14 @@ int lapse_btyd_summary_read(lapse_btyd_data **out, const char *path, lapse_error
         s.col[c] = -1;
     s.err = err;
     s.d = calloc(1, sizeof *s.d);
-    if (!s.d)
+    s.seen = lapse_strmap_create();
+    if (!s.d || !s.seen) {
+        free(s.d);
+        lapse_strmap_free(s.seen);
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+    }
     int status = lapse_input_csv_read(path, NULL, on_field, on_row, &s, err);
+    lapse_strmap_free(s.seen);
     if (status == LAPSE_OK && s.in_header)
         status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 1, 0, -1,
                                  "no header: the file is empty");
