@@ -2,6 +2,7 @@
  * plain tool's decision on the same rows (lapse/bench.h). */
 #include "cli.h"
 #include "cli_opt.h"
+#include "report.h"
 
 #include "lapse/bench.h"
 #include "lapse/jsonout.h"
@@ -20,9 +21,11 @@
 static const char *const name = "bench";
 
 static const char *model_path;
-static long long rows = 100000;
+/* -1: not given (the defaults, 100000 rows and seed 1, are for synthesised
+ * rows, and either given with a table is a usage error). */
+static long long rows = -1;
 static int reps = 5, json;
-static long long seed = 1;
+static long long seed = -1;
 static int threads[MAX_THREAD_COUNTS] = { 1 };
 static size_t n_threads = 1;
 
@@ -99,8 +102,11 @@ static void spread(double out[3], double *rate, int n)
 static double max_difference(const double *a, const double *b, size_t n)
 {
     double worst = 0;
-    for (size_t i = 0; i < n; i++)
-        worst = fmax(worst, fabs(a[i] - b[i]));
+    for (size_t i = 0; i < n; i++) {
+        const double d = fabs(a[i] - b[i]);
+        if (!(d <= worst)) /* a NaN on either side shows as NaN */
+            worst = d;
+    }
     return worst;
 }
 
@@ -182,7 +188,7 @@ static int print_json(const results *r, lapse_error *err)
     lapse_json_object_close(j);
     lapse_json_member_double(j, "max_decision_difference", r->difference);
     lapse_json_object_close(j);
-    const int status = lapse_json_write(j, stdout, "stdout", err);
+    const int status = cli_json_save(j, "-", err);
     lapse_json_free(j);
     return status;
 }
@@ -192,8 +198,8 @@ static int load_rows(double **x, size_t *n, lapse_table **table, const lapse_mod
                      const char *path, lapse_error *err)
 {
     if (!path) {
-        *n = (size_t)rows;
-        return lapse_bench_rows(x, model, *n, (uint64_t)seed, err);
+        *n = rows < 0 ? 100000 : (size_t)rows;
+        return lapse_bench_rows(x, model, *n, seed < 0 ? 1 : (uint64_t)seed, err);
     }
     int status = lapse_table_read(table, &path, 1, err);
     if (status == LAPSE_OK)
@@ -219,6 +225,8 @@ int cmd_bench(int argc, char **argv)
     if (argc - first > 1)
         return cli_usage_error(name, "one feature table at a time");
     const char *table_path = first < argc ? argv[first] : NULL;
+    if (table_path && (rows >= 0 || seed >= 0))
+        return cli_usage_error(name, "--rows and --seed go with synthesised rows (no FEATURES)");
     status = cli_check_files(name, NULL, 0, table_path ? argv + first : NULL, table_path ? 1 : 0,
                              (const char *const[]){ model_path }, 1);
     if (status != EXIT_OK)
@@ -259,6 +267,8 @@ int cmd_bench(int argc, char **argv)
             rc = print_json(&r, &err);
         else
             print_text(&r);
+        if (rc == LAPSE_OK && fflush(stdout) != 0)
+            rc = lapse_error_set(&err, LAPSE_ERR_IO, "stdout", 0, 0, -1, "cannot write");
     }
     rc = rc == LAPSE_OK ? EXIT_OK : cli_report(&err);
     if (!table)

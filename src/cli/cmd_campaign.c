@@ -309,6 +309,8 @@ static int campaign_plan_command(int argc, char **argv)
         return cli_usage_error(CMD, "plan needs --budget");
     if (argc - first != 1)
         return cli_usage_error(CMD, "plan reads one scored file");
+    if (plan.step_holdout > 0 && !sequence)
+        return cli_usage_error(CMD, "--step-holdout needs --sequence");
     plan.budget = budget;
     lapse_error err = LAPSE_ERROR_INIT;
     if (lapse_campaign_plan_check(&plan, &err) != LAPSE_OK)
@@ -604,6 +606,8 @@ int cmd_campaign_simulate(int argc, char **argv)
     if (!dir)
         return cli_usage_error(name, "-o DIR is required");
     lapse_error err = LAPSE_ERROR_INIT;
+    if (sim.step_holdout > 0 && !sequence)
+        return cli_usage_error(name, "--step-holdout needs --sequence");
     if (sim_step_uplift && !sequence)
         return cli_usage_error(name, "--step-uplift needs --sequence");
     if ((channels_file || overrides[LAPSE_CHANNEL_CAPACITY]) && !sequence)

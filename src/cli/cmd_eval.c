@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #define CMD "eval"
@@ -150,7 +151,9 @@ int cmd_eval(int argc, char **argv)
     cli_eval_figures figures = { .metrics = &report };
     if (rc == 0 && (json || csv_dir))
         rc = figures_for_programs(&figures, &rows, &err);
-    if (rc == 0 && (!json || output))
+    /* With --json on stdout (no -o, or -o -) the text report would break it. */
+    const int json_on_stdout = json && (!output || strcmp(output, "-") == 0);
+    if (rc == 0 && !json_on_stdout)
         cli_print_metrics(stdout, &report);
     if (rc == 0)
         rc = write_figures(&figures, &err);

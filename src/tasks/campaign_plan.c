@@ -392,11 +392,6 @@ static int64_t send_time(const scored_user *u, const lapse_campaign_plan_options
     return o->send_at >= 0 ? o->send_at : u->asof;
 }
 
-static int64_t day_of(int64_t t)
-{
-    return t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-}
-
 /* The index in used of the touches of channel on a UTC day; -1 when out
  * of memory. */
 static int64_t slot(plan *pl, int channel, int64_t day)
@@ -426,8 +421,8 @@ static int64_t slot(plan *pl, int channel, int64_t day)
 static int take_channel(plan *pl, size_t i, const option *to, const option *from)
 {
     const int64_t t = send_time(&pl->r.rows[i], pl->r.opts);
-    const int64_t id = slot(pl, to->channel, day_of(t));
-    const int64_t was = from->channel >= 0 ? slot(pl, from->channel, day_of(t)) : 0;
+    const int64_t id = slot(pl, to->channel, lapse_day_of(t));
+    const int64_t was = from->channel >= 0 ? slot(pl, from->channel, lapse_day_of(t)) : 0;
     if (id < 0 || was < 0)
         return LAPSE_ERR_NOMEM;
     const int64_t capacity = pl->r.ch->channel[to->channel].capacity;
@@ -455,7 +450,7 @@ static int take_sequence(plan *pl, size_t i, double left, int64_t *dropped)
     for (size_t k = 0; k < o->n_steps; k++) {
         if (!(eligible >> k & 1))
             continue;
-        id[k] = slot(pl, o->steps[k].channel, day_of(t + o->steps[k].offset));
+        id[k] = slot(pl, o->steps[k].channel, lapse_day_of(t + o->steps[k].offset));
         if (id[k] < 0)
             return LAPSE_ERR_NOMEM;
         /* this sequence's earlier touches on the same channel and day count too */

@@ -96,7 +96,7 @@ int lapse_score_btyd(const lapse_model *model, const char *path, double horizon,
     int status = btyd_input_read(&in, &path, 1, b->unit_days, 0, with_spend, err);
     if (status)
         return status;
-    lapse_btyd_prediction *pred = malloc(in.data->n * sizeof *pred);
+    lapse_btyd_prediction *pred = malloc((in.data->n ? in.data->n : 1) * sizeof *pred);
     if (!pred)
         status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     if (status == LAPSE_OK) {

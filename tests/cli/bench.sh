@@ -47,4 +47,8 @@ set +e
 "$LAPSE_BIN" bench -m lr.model -@ 1,x 2> err.txt; rc=$?
 set -e
 [ "$rc" = 2 ] || fail "-@ 1,x: exit $rc"
+set +e
+"$LAPSE_BIN" bench -m lr.model --rows 10 table.csv 2> err.txt; rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q 'go with synthesised rows' err.txt || fail "--rows with a table: exit $rc, $(cat err.txt)"
 echo "ok: lapse bench"

@@ -241,4 +241,9 @@ set +e
 "$LAPSE_BIN" campaign launch 2> /dev/null; [ $? -eq 2 ] || fail "unknown subcommand"
 "$LAPSE_BIN" campaign eval --sends missing.csv log.csv 2> /dev/null; [ $? -eq 3 ] || fail "missing file"
 set -e
+set +e
+"$LAPSE_BIN" campaign plan --budget 10 --step-holdout 0.2 -o step.csv scores.csv 2> step_err.txt; rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q -- '--step-holdout needs --sequence' step_err.txt ||
+    fail "--step-holdout without --sequence: exit $rc, $(cat step_err.txt)"
 echo ok

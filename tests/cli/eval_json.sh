@@ -28,6 +28,9 @@ CSV
 "$LAPSE_BIN" eval --json -o eval.json --csv figures scored.csv >text_too.txt
 cmp -s text.txt text_too.txt || fail "with -o the text report still goes to stdout"
 cmp -s stdout.json eval.json || fail "--json to stdout and to -o differ"
+# -o - is stdout too: the JSON alone, no text report mixed in.
+"$LAPSE_BIN" eval --json -o - scored.csv >dash.json
+cmp -s stdout.json dash.json || fail "--json -o - differs from --json to stdout"
 for f in metrics deciles calibration roc tiers segments; do
     [ -s "figures/$f.csv" ] || fail "--csv wrote no $f.csv"
 done
