@@ -2,18 +2,18 @@
  * lifetimes' summary_data_from_transaction_data (ID,frequency,recency,T,
  * monetary_value) and of BTYD's and Hardie's spreadsheets (x, t_x, T, zbar). */
 #include "lapse/btyd.h"
+#include "lapse/numtext.h"
 
+#include "fieldnum.h"
 #include "input.h"
 #include "strmap.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NUMBER_MAX 64
 #define ID_MAX 256
 
 enum { COL_ID, COL_X, COL_TX, COL_T, COL_M, N_COLS };
@@ -90,25 +90,18 @@ static int on_field(const lapse_input_csv *csv, const char *text, size_t len, vo
             s->v[c] = NAN; /* checked with the frequency at the end of the row */
             return LAPSE_OK;
         }
-        char buf[NUMBER_MAX];
-        char *end;
-        if (len == 0 || len >= sizeof buf)
+        if (lapse_field_number(text, len, &s->v[c]))
             return fail(csv, s, field + 1, "bad %s \"%.*s\": want a number", shown[c],
-                        (int)(len < sizeof buf ? len : sizeof buf), text);
-        memcpy(buf, text, len + 1);
-        errno = 0;
-        const double v = strtod(buf, &end);
-        if (*end || errno || !isfinite(v))
-            return fail(csv, s, field + 1, "bad %s \"%s\": want a number", shown[c], buf);
-        s->v[c] = v;
+                        (int)(len < LAPSE_FIELDNUM_MAX ? len : LAPSE_FIELDNUM_MAX), text);
     }
     return LAPSE_OK;
 }
 
 static int row_value_fail(const lapse_input_csv *csv, reader *s, int c, const char *what)
 {
-    char text[NUMBER_MAX + 64];
-    snprintf(text, sizeof text, "%.17g", s->v[c]);
+    char text[LAPSE_NUMTEXT_MAX];
+    if (!lapse_numtext_double(text, s->v[c]))
+        strcpy(text, "(empty)"); /* only monetary_value may be empty */
     return lapse_error_set(s->err, LAPSE_ERR_FORMAT, lapse_input_csv_path(csv),
                            lapse_input_csv_line(csv), s->col[c] + 1, -1, "bad %s %s: %s",
                            shown[c], text, what);

@@ -4,10 +4,10 @@
 
 #include "lapse/outfile.h"
 
+#include "fieldnum.h"
 #include "input.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,17 +94,6 @@ int lapse_channel_item(char *value, size_t size, const lapse_channel_table *tabl
 
 /* ---- conditions ---- */
 
-static int parse_number(double *out, const char *text)
-{
-    char *end;
-    errno = 0;
-    const double v = strtod(text, &end);
-    if (errno || end == text || *end || !isfinite(v))
-        return LAPSE_ERR_FORMAT;
-    *out = v;
-    return LAPSE_OK;
-}
-
 static int is_column_byte(char c)
 {
     return isalnum((unsigned char)c) || c == '_';
@@ -170,7 +159,7 @@ int lapse_channel_condition_parse(lapse_channel_def *ch, const char *text, size_
         if (status != LAPSE_OK)
             return status;
         t->number = NAN;
-        parse_number(&t->number, t->value);
+        lapse_field_number(t->value, strlen(t->value), &t->number);
         if (t->op != LAPSE_OP_EQ && t->op != LAPSE_OP_NE && isnan(t->number))
             return condition_error(err, p, "< <= > >= need a number");
         n++;
@@ -194,7 +183,7 @@ int lapse_condition_term_holds(const lapse_condition_term *t, const char *field)
     if (!field)
         return 0;
     double v;
-    const int numeric = !isnan(t->number) && parse_number(&v, field) == LAPSE_OK;
+    const int numeric = !isnan(t->number) && !lapse_field_number(field, strlen(field), &v);
     if (!numeric) {
         if (t->op != LAPSE_OP_EQ && t->op != LAPSE_OP_NE)
             return 0; /* an order on text that is not a number */
@@ -264,7 +253,7 @@ int lapse_channel_table_set(lapse_channel_table *table, lapse_channel_field fiel
         if (number[0]) {
             if (field == LAPSE_CHANNEL_CAPACITY && strcmp(number, "none") == 0)
                 v = -1;
-            else if (parse_number(&v, number) != LAPSE_OK ||
+            else if (lapse_field_number(number, strlen(number), &v) != LAPSE_OK ||
                      (field == LAPSE_CHANNEL_CAPACITY && v != floor(v)))
                 v = NAN;
         }
@@ -358,10 +347,10 @@ static int channels_row(const lapse_input_csv *csv, void *user)
     lapse_channel_def ch;
     memset(&ch, 0, sizeof ch);
     memcpy(ch.name, name, nlen);
-    if (parse_number(&ch.cost, p->field[F_COST]) != LAPSE_OK || ch.cost < 0)
+    if (lapse_field_number(p->field[F_COST], p->len[F_COST], &ch.cost) || ch.cost < 0)
         return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, line, F_COST + 1, -1,
                                "bad cost \"%s\": a number >= 0", p->field[F_COST]);
-    if (parse_number(&ch.uplift, p->field[F_UPLIFT]) != LAPSE_OK || ch.uplift < 0 ||
+    if (lapse_field_number(p->field[F_UPLIFT], p->len[F_UPLIFT], &ch.uplift) || ch.uplift < 0 ||
         ch.uplift > 1)
         return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, line, F_UPLIFT + 1, -1,
                                "bad uplift \"%s\": a number from 0 to 1", p->field[F_UPLIFT]);
@@ -374,8 +363,8 @@ static int channels_row(const lapse_input_csv *csv, void *user)
     }
     double capacity = -1;
     if (p->len[F_CAPACITY] &&
-        (parse_number(&capacity, p->field[F_CAPACITY]) != LAPSE_OK || capacity < 0 ||
-         capacity != floor(capacity) || capacity > 1e12))
+        (lapse_field_number(p->field[F_CAPACITY], p->len[F_CAPACITY], &capacity) ||
+         capacity < 0 || capacity != floor(capacity) || capacity > 1e12))
         return lapse_error_set(p->err, LAPSE_ERR_FORMAT, path, line, F_CAPACITY + 1, -1,
                                "bad capacity \"%s\": a whole number of messages a day, or "
                                "empty for no limit",

@@ -3,14 +3,13 @@
  * handed over as one lapse_scored_row. */
 #include "lapse/scored.h"
 
+#include "fieldnum.h"
 #include "input.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NUMBER_MAX 64
 #define WARNINGS_KEY "# lapse-scores; warnings="
 
 /* The columns read, in the order of their LAPSE_SCORED_* bits; the three
@@ -101,16 +100,9 @@ static int keep_text(reader *r, const lapse_input_csv *csv, int c, const char *t
 
 static int parse_p(reader *r, const lapse_input_csv *csv, const char *text, size_t len)
 {
-    char buf[NUMBER_MAX];
-    char *end;
-    if (len == 0 || len >= sizeof buf || memchr(text, ' ', len))
-        return fail(csv, r, "bad p_churn \"%s\": want a probability",
-                    len < sizeof buf ? text : "(too long)");
-    memcpy(buf, text, len + 1);
-    errno = 0;
-    const double v = strtod(buf, &end);
-    if (*end || errno || !isfinite(v) || v < 0 || v > 1)
-        return fail(csv, r, "bad p_churn \"%s\": want a probability in [0, 1]", buf);
+    double v;
+    if (lapse_field_number(text, len, &v) || v < 0 || v > 1)
+        return fail(csv, r, "bad p_churn \"%.64s\": want a probability in [0, 1]", text);
     r->p = v;
     return LAPSE_OK;
 }

@@ -4,6 +4,7 @@
 
 #include "lapse/reader.h"
 
+#include "fieldnum.h"
 #include "input.h"
 #include "strmap.h"
 
@@ -43,18 +44,8 @@ int lapse_campaign_parse_channels(double values[LAPSE_CHANNELS], const char *tex
                                    "\"%.*s\" is not channel=value with a channel among "
                                    "sms_email, push_feature, coupon, phone, community",
                                    (int)len, p);
-        char number[64];
-        const size_t vlen = len - (size_t)(eq + 1 - p);
-        char *end = number;
         double v = NAN;
-        if (vlen > 0 && vlen < sizeof number) {
-            memcpy(number, eq + 1, vlen);
-            number[vlen] = '\0';
-            errno = 0;
-            v = strtod(number, &end);
-            if (errno || *end)
-                v = NAN;
-        }
+        lapse_field_number(eq + 1, len - (size_t)(eq + 1 - p), &v);
         if (!(v >= min && v <= max))
             return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                    "\"%.*s\" needs a number from %g to %g", (int)len, p, min,
@@ -64,6 +55,19 @@ int lapse_campaign_parse_channels(double values[LAPSE_CHANNELS], const char *tex
             return LAPSE_OK;
         p += len + 1;
     }
+}
+
+int campaign_step_field(int *step, const char *text, const char *path, int64_t line, int column,
+                        lapse_error *err)
+{
+    char *end;
+    errno = 0;
+    const long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < 1 || v > LAPSE_SEQUENCE_MAX)
+        return lapse_error_set(err, LAPSE_ERR_FORMAT, path, line, column, -1,
+                               "bad step \"%s\": 1 to %d", text, LAPSE_SEQUENCE_MAX);
+    *step = (int)v;
+    return LAPSE_OK;
 }
 
 int lapse_campaign_sequence_parse(lapse_campaign_step steps[LAPSE_SEQUENCE_MAX], size_t *n,
@@ -82,15 +86,11 @@ int lapse_campaign_sequence_parse(lapse_campaign_step steps[LAPSE_SEQUENCE_MAX],
         if (c < 0)
             return LAPSE_ERR_ARG;
         double hours = NAN;
-        if (number[0]) {
-            char *end;
-            errno = 0;
-            hours = strtod(number, &end);
-            if (*end == 'd' && end[1] == '\0')
-                hours *= 24;
-            else if (!(*end == '\0' || (*end == 'h' && end[1] == '\0')) || errno || end == number)
-                hours = NAN;
-        }
+        size_t digits = strlen(number);
+        const char unit = digits ? number[digits - 1] : 0;
+        digits -= unit == 'h' || unit == 'd';
+        if (!lapse_field_number(number, digits, &hours) && unit == 'd')
+            hours *= 24;
         if (!(hours >= 0 && hours <= 24 * 365))
             return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                    "step \"%.*s\": the offset is hours (24h) or days (2d), "

@@ -6,9 +6,9 @@
 #include "lapse/reader.h"
 #include "lapse/timeparse.h"
 
+#include "fieldnum.h"
 #include "strmap.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,17 +62,12 @@ static int sequence_row(eval_state *s, const send *row, uint32_t user, const cha
                                "a sequence plan (a step column) needs a start column");
     campaign_touch t = { .sent_at = row->sent_at, .line = line, .cost = row->cost,
                          .user = user, .variant = row->variant, .channel = row->channel };
-    char *end;
-    errno = 0;
-    const long step = strtol(f[COL_STEP], &end, 10);
-    if (errno || end == f[COL_STEP] || *end || step < 1 || step > LAPSE_SEQUENCE_MAX)
-        return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_STEP], -1,
-                               "bad step \"%s\": 1 to %d", f[COL_STEP], LAPSE_SEQUENCE_MAX);
-    t.step = (int)step;
+    if (campaign_step_field(&t.step, f[COL_STEP], s->path, line, col[COL_STEP], err) != LAPSE_OK)
+        return LAPSE_ERR_FORMAT;
     if (f[COL_HOLDOUT]) {
-        errno = 0;
-        const double share = strtod(f[COL_HOLDOUT], &end);
-        if (errno || end == f[COL_HOLDOUT] || *end || !(share >= 0 && share <= 0.9))
+        double share = NAN;
+        lapse_field_number(f[COL_HOLDOUT], len[COL_HOLDOUT], &share);
+        if (!(share >= 0 && share <= 0.9))
             return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_HOLDOUT], -1,
                                    "bad step_holdout \"%s\": a share in 0..0.9",
                                    f[COL_HOLDOUT]);
@@ -128,10 +123,7 @@ static int eval_row(void *user, const char *const *f, const size_t *len, const i
     else if (strcmp(f[COL_GROUP], "treatment") != 0)
         return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_GROUP], -1,
                                "group must be treatment or control, not \"%s\"", f[COL_GROUP]);
-    char *end;
-    errno = 0;
-    row.cost = strtod(f[COL_COST], &end);
-    if (errno || end == f[COL_COST] || *end || !isfinite(row.cost) || row.cost < 0)
+    if (lapse_field_number(f[COL_COST], len[COL_COST], &row.cost) || row.cost < 0)
         return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_COST], -1,
                                "bad cost \"%s\": a number >= 0", f[COL_COST]);
     row.variant = -1;
@@ -249,16 +241,12 @@ static void judge(outcome *o, const send *s, const key_event *k, size_t n, int64
     }
 }
 
-typedef struct {
-    int64_t sent, clicked, recalled, ret_n[2], ret_k[2], censored;
-    double cost;
-} tally;
-
-static void tally_add(tally *sum, const tally *t)
+void campaign_tally_add(campaign_tally *sum, const campaign_tally *t)
 {
     sum->sent += t->sent;
     sum->clicked += t->clicked;
     sum->recalled += t->recalled;
+    sum->direct += t->direct;
     sum->cost += t->cost;
     sum->censored += t->censored;
     for (int q = 0; q < 2; q++) {
@@ -271,16 +259,14 @@ static void tally_add(tally *sum, const tally *t)
  * per channel. */
 typedef struct {
     size_t n_var;
-    tally *treated;             /* [channel][variant], n_var + 1 variants a channel */
-    int64_t n_c[LAPSE_CHANNELS_MAX]; /* control sends */
-    int64_t x_c[LAPSE_CHANNELS_MAX]; /* control sends recalled */
+    campaign_tally *treated; /* [channel][variant], n_var + 1 variants a channel */
+    campaign_control control[LAPSE_CHANNELS_MAX];
     int64_t n_t[LAPSE_CHANNELS_MAX]; /* treatment sends */
-    int64_t cen_c[LAPSE_CHANNELS_MAX]; /* control sends censored (not in n_c) */
 } eval_tallies;
 
-static void finish_row(lapse_campaign_row *row, const char *channel, const char *variant,
-                       const tally *t, int64_t n_c, int64_t x_c, int64_t cen_c,
-                       int64_t channel_sent, int clicks, double control)
+void campaign_row_fill(lapse_campaign_row *row, const char *channel, const char *variant,
+                       const campaign_tally *t, const campaign_control *c,
+                       int64_t channel_sent, double share, int clicks)
 {
     memset(row, 0, sizeof *row);
     snprintf(row->channel, sizeof row->channel, "%s", channel);
@@ -288,26 +274,29 @@ static void finish_row(lapse_campaign_row *row, const char *channel, const char 
     row->sent = t->sent;
     row->clicked = clicks ? t->clicked : -1;
     row->recalled = t->recalled;
+    row->recalled_direct = clicks ? t->direct : -1;
     row->cost = t->cost;
-    row->control = n_c;
-    row->control_recalled = x_c;
+    row->control = c->n;
+    row->control_recalled = c->recalled;
     row->censored = t->censored;
-    row->control_censored = cen_c;
-    campaign_row_stats(row, channel_sent, control);
-    for (int p = 0; p < 2; p++) {
-        row->retention_n[p] = t->ret_n[p];
-        row->retained[p] = t->ret_k[p];
+    row->control_censored = c->censored;
+    for (int q = 0; q < 2; q++) {
+        row->retention_n[q] = t->ret_n[q];
+        row->retained[q] = t->ret_k[q];
     }
-}
-
-void campaign_row_stats(lapse_campaign_row *row, int64_t channel_sent, double share)
-{
-    const int64_t n_c = row->control, x_c = row->control_recalled;
-    lapse_compare_proportions(&row->cmp, row->recalled, row->sent, x_c, n_c);
+    lapse_compare_proportions(&row->cmp, row->recalled, row->sent, c->recalled, c->n);
     row->srm_chi2 = row->srm_p = NAN;
     if (share > 0)
-        lapse_srm(&row->srm_chi2, &row->srm_p, n_c, n_c + channel_sent, share);
-    row->mde = lapse_mde(n_c > 0 ? (double)x_c / (double)n_c : NAN, row->sent, n_c);
+        lapse_srm(&row->srm_chi2, &row->srm_p, c->n, c->n + channel_sent, share);
+    row->mde = lapse_mde(c->n > 0 ? (double)c->recalled / (double)c->n : NAN, row->sent, c->n);
+}
+
+void campaign_variant_name(char *name, const lapse_strmap *variants, size_t v)
+{
+    size_t len;
+    const char *key = lapse_strmap_key(variants, (int64_t)v, &len);
+    memcpy(name, key, len);
+    name[len] = '\0';
 }
 
 /* Reads the log, keeping the key events of listed users, then the click log
@@ -415,7 +404,7 @@ static int tally_sends(eval_tallies *t, const log_pass *p, int64_t log_end, laps
         const send *d = &s->sends[i];
         if (d->censored) {
             if (d->control)
-                t->cen_c[d->channel]++;
+                t->control[d->channel].censored++;
             else
                 t->treated[d->channel * (t->n_var + 1) + (size_t)d->variant].censored++;
             continue;
@@ -424,12 +413,12 @@ static int tally_sends(eval_tallies *t, const log_pass *p, int64_t log_end, laps
         /* no key event at all: keys is NULL, and NULL + 0 is undefined */
         judge(&o, d, k > k0 ? p->keys + k0 : NULL, k - k0, p->opts->window, log_end);
         if (d->control) {
-            t->n_c[d->channel]++;
-            t->x_c[d->channel] += o.recalled;
+            t->control[d->channel].n++;
+            t->control[d->channel].recalled += o.recalled;
             continue;
         }
         t->n_t[d->channel]++;
-        tally *v = &t->treated[d->channel * (t->n_var + 1) + (size_t)d->variant];
+        campaign_tally *v = &t->treated[d->channel * (t->n_var + 1) + (size_t)d->variant];
         v->sent++;
         v->clicked += d->clicked;
         v->recalled += o.recalled;
@@ -452,37 +441,35 @@ static int report_rows(lapse_campaign_report *rep, const eval_tallies *t,
     rep->rows = calloc((size_t)n_ch * (t->n_var + 1) + 1, sizeof *rep->rows);
     if (!rep->rows)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
-    tally all = { 0 };
-    int64_t all_c = 0, all_x = 0, all_cen = 0;
+    campaign_tally all = { 0 };
+    campaign_control all_control = { 0 };
     for (int c = 0; c < n_ch; c++) {
-        all_c += t->n_c[c];
-        all_x += t->x_c[c];
-        all_cen += t->cen_c[c];
+        const campaign_control *control_c = &t->control[c];
+        all_control.n += control_c->n;
+        all_control.recalled += control_c->recalled;
+        all_control.censored += control_c->censored;
         int64_t treated = 0; /* sends of the channel's variants, censored or not */
         for (size_t v = 0; v < t->n_var; v++)
             treated += t->treated[c * (t->n_var + 1) + v].sent +
                        t->treated[c * (t->n_var + 1) + v].censored;
-        if (treated == 0 && t->n_c[c] + t->cen_c[c] > 0) {
-            const tally none = { 0 };
-            finish_row(&rep->rows[rep->n_rows++], s->ch->channel[c].name, "-", &none, t->n_c[c],
-                       t->x_c[c], t->cen_c[c], 0, clicks, control);
+        if (treated == 0 && control_c->n + control_c->censored > 0) {
+            const campaign_tally none = { 0 };
+            campaign_row_fill(&rep->rows[rep->n_rows++], s->ch->channel[c].name, "-", &none,
+                              control_c, 0, control, clicks);
         }
         for (size_t v = 0; v < t->n_var; v++) {
-            const tally *tv = &t->treated[c * (t->n_var + 1) + v];
+            const campaign_tally *tv = &t->treated[c * (t->n_var + 1) + v];
             if (tv->sent + tv->censored == 0)
                 continue;
-            size_t len;
             char name[LAPSE_VARIANT_MAX + 1];
-            const char *key = lapse_strmap_key(variants, (int64_t)v, &len);
-            memcpy(name, key, len);
-            name[len] = '\0';
-            finish_row(&rep->rows[rep->n_rows++], s->ch->channel[c].name, name, tv, t->n_c[c],
-                       t->x_c[c], t->cen_c[c], t->n_t[c], clicks, control);
-            tally_add(&all, tv);
+            campaign_variant_name(name, variants, v);
+            campaign_row_fill(&rep->rows[rep->n_rows++], s->ch->channel[c].name, name, tv,
+                              control_c, t->n_t[c], control, clicks);
+            campaign_tally_add(&all, tv);
         }
     }
-    finish_row(&rep->rows[rep->n_rows++], "all", "all", &all, all_c, all_x, all_cen, all.sent,
-               clicks, control);
+    campaign_row_fill(&rep->rows[rep->n_rows++], "all", "all", &all, &all_control, all.sent,
+                      control, clicks);
     return LAPSE_OK;
 }
 

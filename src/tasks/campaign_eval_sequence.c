@@ -79,26 +79,15 @@ static int on_click(void *arg, uint32_t id, const lapse_event *e, lapse_error *e
     return push(&p->clicks, &p->n_clicks, &p->cap_clicks, id, e->ts, err);
 }
 
-/* Sums per (step, channel, variant) of treatment touches sent, and per
- * (step, channel) of control touches that stop the sequence. */
-typedef struct {
-    int64_t sent, clicked, recalled, direct, censored, ret_n[2], ret_k[2];
-    double cost;
-} seq_tally;
-
-typedef struct {
-    int64_t n, recalled, censored;
-} seq_control;
-
 /* Cells are (step, channel, opening): a touch that opens the user's
  * sequence is compared with the control group, a later one with the
  * sequences stopped just before it, so each cell compares like with like. */
 typedef struct {
     size_t n_var, n_ch;
-    seq_tally *treated;   /* [cell][variant] */
-    seq_control *stopped; /* [cell] */
-    seq_tally all;        /* whole sequences of treatment users */
-    seq_control all_control;
+    campaign_tally *treated;   /* [cell][variant]: treatment touches sent */
+    campaign_control *stopped; /* [cell]: control touches that stop the sequence */
+    campaign_tally all;        /* whole sequences of treatment users */
+    campaign_control all_control;
 } seq_tallies;
 
 static size_t cell(const seq_tallies *t, int step, int channel, int opening)
@@ -128,7 +117,7 @@ static void user_range(const user_event *list, size_t n, size_t *at, uint32_t u,
     *b = *at;
 }
 
-static void retention(seq_tally *v, const user_event *keys, size_t a, size_t b, int64_t r,
+static void retention(campaign_tally *v, const user_event *keys, size_t a, size_t b, int64_t r,
                       int64_t log_end)
 {
     const int64_t from[2] = { r + DAY, r + 8 * DAY }, to[2] = { r + 8 * DAY, r + 31 * DAY };
@@ -158,7 +147,7 @@ static void judge_user(seq_tallies *t, const seq_pass *p, uint32_t u, const user
         const int sent = d->variant >= 0;
         const int opening = k == 0;
         if (sent && at_risk) {
-            seq_tally *v = &t->treated[cell(t, d->step, d->channel, opening) * (t->n_var + 1) +
+            campaign_tally *v = &t->treated[cell(t, d->step, d->channel, opening) * (t->n_var + 1) +
                                        (size_t)d->variant];
             if (censored) {
                 v->censored++;
@@ -173,7 +162,7 @@ static void judge_user(seq_tallies *t, const seq_pass *p, uint32_t u, const user
                     retention(v, keys, ka, kb, r, log_end);
             }
         } else if (!sent && at_risk && prev_sent) {
-            seq_control *c = &t->stopped[cell(t, d->step, d->channel, opening)];
+            campaign_control *c = &t->stopped[cell(t, d->step, d->channel, opening)];
             if (censored) {
                 c->censored++;
             } else {
@@ -187,7 +176,7 @@ static void judge_user(seq_tallies *t, const seq_pass *p, uint32_t u, const user
     const int64_t end = touch[n - 1].sent_at + window;
     const int recalled = r < end;
     if (touch[0].variant >= 0) {
-        seq_tally *v = &t->all;
+        campaign_tally *v = &t->all;
         if (end > log_end) {
             v->censored++;
             return;
@@ -212,29 +201,14 @@ static void judge_user(seq_tallies *t, const seq_pass *p, uint32_t u, const user
     }
 }
 
+/* A report row of the sequence's step (0: the whole sequence). */
 static void put_row(lapse_campaign_row *row, const char *channel, const char *variant, int step,
-                    int opening, const seq_tally *v, const seq_control *c,
+                    int opening, const campaign_tally *v, const campaign_control *c,
                     int64_t channel_sent, double share, int clicks)
 {
-    memset(row, 0, sizeof *row);
-    snprintf(row->channel, sizeof row->channel, "%s", channel);
-    snprintf(row->variant, sizeof row->variant, "%s", variant);
+    campaign_row_fill(row, channel, variant, v, c, channel_sent, share, clicks);
     row->step = step;
     row->opening = opening;
-    row->sent = v->sent;
-    row->clicked = clicks ? v->clicked : -1;
-    row->recalled = v->recalled;
-    row->recalled_direct = clicks ? v->direct : -1;
-    row->cost = v->cost;
-    row->control = c->n;
-    row->control_recalled = c->recalled;
-    row->censored = v->censored;
-    row->control_censored = c->censored;
-    for (int q = 0; q < 2; q++) {
-        row->retention_n[q] = v->ret_n[q];
-        row->retained[q] = v->ret_k[q];
-    }
-    campaign_row_stats(row, channel_sent, share);
 }
 
 /* The rows of one cell: a row per variant sent, or a control-only row. */
@@ -243,7 +217,7 @@ static void cell_rows(lapse_campaign_report *rep, const seq_tallies *t,
                       double control, double step_holdout, int step, size_t c, int opening)
 {
     const size_t at = cell(t, step, (int)c, opening);
-    const seq_control *stopped = &t->stopped[at];
+    const campaign_control *stopped = &t->stopped[at];
     int64_t sent = 0;
     for (size_t v = 0; v < t->n_var; v++)
         sent += t->treated[at * (t->n_var + 1) + v].sent;
@@ -251,20 +225,17 @@ static void cell_rows(lapse_campaign_report *rep, const seq_tallies *t,
     const double share = opening ? control : step_holdout;
     int rows = 0;
     for (size_t v = 0; v < t->n_var; v++) {
-        const seq_tally *tv = &t->treated[at * (t->n_var + 1) + v];
+        const campaign_tally *tv = &t->treated[at * (t->n_var + 1) + v];
         if (tv->sent + tv->censored == 0)
             continue;
-        size_t len;
         char name[LAPSE_VARIANT_MAX + 1];
-        const char *key = lapse_strmap_key(variants, (int64_t)v, &len);
-        memcpy(name, key, len);
-        name[len] = '\0';
+        campaign_variant_name(name, variants, v);
         put_row(&rep->rows[rep->n_rows++], ch->channel[c].name, name, step, opening, tv,
                 stopped, sent, share, clicks);
         rows++;
     }
     if (!rows && stopped->n + stopped->censored > 0) {
-        const seq_tally none = { 0 };
+        const campaign_tally none = { 0 };
         put_row(&rep->rows[rep->n_rows++], ch->channel[c].name, "-", step, opening, &none,
                 stopped, 0, share, clicks);
     }

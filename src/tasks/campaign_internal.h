@@ -64,10 +64,37 @@ int campaign_sequence_eval(lapse_campaign_report *rep, const char *path, int sen
                            const char *const *click_paths, size_t n_clicks,
                            const lapse_campaign_eval_options *opts, lapse_error *err);
 
-/* The statistics of a report row: treatment x of n against control x_c of
- * n_c, the SRM check against the planned control share (NAN when share is
- * not positive) and the minimum detectable uplift. */
-void campaign_row_stats(lapse_campaign_row *row, int64_t channel_sent, double share);
+/* What the treated sends of one report row add up to: recalled, clicked,
+ * recalled without a click (sequences), cost, censored (the outcome window
+ * not yet over), and per retention period users observed and kept. */
+typedef struct {
+    int64_t sent, clicked, recalled, direct, censored, ret_n[2], ret_k[2];
+    double cost;
+} campaign_tally;
+
+/* The control sends a row is measured against. */
+typedef struct {
+    int64_t n, recalled, censored; /* censored sends are not in n */
+} campaign_control;
+
+void campaign_tally_add(campaign_tally *sum, const campaign_tally *t);
+
+/* Writes a report row: its names, treatment t against control c, the SRM
+ * check of c against the planned share of c plus channel_sent (no check
+ * when share is not positive) and the minimum detectable uplift. Without
+ * clicks the click figures are -1 (unknown). */
+void campaign_row_fill(lapse_campaign_row *row, const char *channel, const char *variant,
+                       const campaign_tally *t, const campaign_control *c,
+                       int64_t channel_sent, double share, int clicks);
+
+/* A step column's value: 1 to LAPSE_SEQUENCE_MAX, else LAPSE_ERR_FORMAT
+ * naming path, line and column. */
+int campaign_step_field(int *step, const char *text, const char *path, int64_t line, int column,
+                        lapse_error *err);
+
+/* Variant v's name in variants, NUL-terminated, into name
+ * (LAPSE_VARIANT_MAX + 1 bytes). */
+void campaign_variant_name(char *name, const lapse_strmap *variants, size_t v);
 
 /* A 64-bit mix of a user id and the seed: the order control and variants
  * are drawn in, independent of row order. */

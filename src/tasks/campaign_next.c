@@ -5,7 +5,6 @@
 #include "lapse/outfile.h"
 #include "lapse/timeparse.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,13 +74,8 @@ static int next_row(void *arg, const char *const *f, const size_t *len, const in
     if (!t.control && strcmp(f[COL_GROUP], "treatment") != 0)
         return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_GROUP], -1,
                                "group must be treatment or control, not \"%s\"", f[COL_GROUP]);
-    char *end;
-    errno = 0;
-    const long step = strtol(f[COL_STEP], &end, 10);
-    if (errno || end == f[COL_STEP] || *end || step < 1 || step > LAPSE_SEQUENCE_MAX)
-        return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_STEP], -1,
-                               "bad step \"%s\": 1 to %d", f[COL_STEP], LAPSE_SEQUENCE_MAX);
-    t.step = (int)step;
+    if (campaign_step_field(&t.step, f[COL_STEP], s->path, line, col[COL_STEP], err) != LAPSE_OK)
+        return LAPSE_ERR_FORMAT;
     int64_t start;
     if (lapse_time_parse(&start, f[COL_START], len[COL_START]) != LAPSE_OK || start > t.sent_at)
         return lapse_error_set(err, LAPSE_ERR_FORMAT, s->path, line, col[COL_START], -1,

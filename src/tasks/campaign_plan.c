@@ -5,9 +5,9 @@
 #include "lapse/outfile.h"
 #include "lapse/timeparse.h"
 
+#include "fieldnum.h"
 #include "strmap.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,17 +43,6 @@ typedef struct {
     int n_columns;
     unsigned char term_column[LAPSE_CHANNELS_MAX][LAPSE_CONDITION_TERMS];
 } plan_read;
-
-static int parse_number(double *out, const char *text)
-{
-    char *end;
-    errno = 0;
-    const double v = strtod(text, &end);
-    if (errno || end == text || *end || !isfinite(v))
-        return LAPSE_ERR_FORMAT;
-    *out = v;
-    return LAPSE_OK;
-}
 
 /* The columns to read: the plan's, then each one a condition names. */
 static int plan_columns_for(plan_read *r, lapse_error *err)
@@ -148,11 +137,11 @@ static int plan_row(void *user, const char *const *f, const size_t *len, const i
     if (len[COL_ASOF] && lapse_date_parse(&u->asof, f[COL_ASOF], len[COL_ASOF]) != LAPSE_OK)
         return lapse_error_set(err, LAPSE_ERR_FORMAT, r->path, line, col[COL_ASOF], -1,
                                "bad asof \"%s\"", f[COL_ASOF]);
-    if (parse_number(&u->p, f[COL_P]) != LAPSE_OK || u->p < 0 || u->p > 1)
+    if (lapse_field_number(f[COL_P], len[COL_P], &u->p) || u->p < 0 || u->p > 1)
         return lapse_error_set(err, LAPSE_ERR_FORMAT, r->path, line, col[COL_P], -1,
                                "bad p_churn \"%s\": a probability", f[COL_P]);
     u->var = 0;
-    if (len[COL_VAR] && (parse_number(&u->var, f[COL_VAR]) != LAPSE_OK || u->var < 0))
+    if (len[COL_VAR] && (lapse_field_number(f[COL_VAR], len[COL_VAR], &u->var) || u->var < 0))
         return lapse_error_set(err, LAPSE_ERR_FORMAT, r->path, line, col[COL_VAR], -1,
                                "bad value_at_risk \"%s\"", f[COL_VAR]);
     const int64_t tier = lapse_strmap_intern(r->tiers, f[COL_RISK], len[COL_RISK], NULL);

@@ -3,9 +3,9 @@
  * their intervals and a table with the cost per recalled user. */
 #include "report_internal.h"
 
+#include "fieldnum.h"
 #include "input.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,12 +75,8 @@ static int on_field(const lapse_input_csv *csv, const char *text, size_t len, vo
         r->row.v[c] = NAN; /* campaign eval leaves undefined figures empty */
         return LAPSE_OK;
     }
-    char *end;
-    errno = 0;
-    const double v = strtod(text, &end);
-    if (*end || errno || !isfinite(v) || memchr(text, ' ', len))
+    if (lapse_field_number(text, len, &r->row.v[c]))
         return fail(csv, r, "bad number \"%.40s\"", text);
-    r->row.v[c] = v;
     return LAPSE_OK;
 }
 

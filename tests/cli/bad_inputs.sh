@@ -180,6 +180,8 @@ printf '%s\n' "$sends_head" 'a,sms_email,2026-02-19T23:00:00Z,treatment,0.05,A' 
 gzip -n -c s_all.csv | head -c 3000 > s_trunc.csv.gz
 sed '5s/,[^,]*$//' s_one.csv > s_short.csv
 sed '5s/^\([^,]*,[^,]*\),[^,]*,/\1,NaN,/' s_one.csv > s_nan.csv
+# strtod reads hex and leading spaces; a scored file's number has neither
+sed '5s/^\([^,]*,[^,]*\),[^,]*,/\1,0x1p-1,/' s_one.csv > s_hex.csv
 "$LAPSE_BIN" campaign plan -q --budget 5 -o plan.csv s_one.csv
 # A byte-order mark (Excel, Notepad) or gzip on tables, scored files and send lists.
 { printf '\xef\xbb\xbf'; cat t_feat.csv; } > t_bom.csv
