@@ -97,6 +97,11 @@ struct cli_opt {
 #define CLI_OPT_SECTION(h) { .kind = CLI_OPT_GROUP, .help = (h) }
 #define CLI_OPT_HELP { .kind = CLI_OPT_HELP_KIND, .short_name = 'h', .long_name = "help", \
                        .help = "this help" }
+/* -q and -h for a command whose usage text describes them itself. */
+#define CLI_OPT_QUIET_UNLISTED(d)                                                              \
+    { .kind = CLI_OPT_FLAG, .short_name = 'q', .long_name = "quiet", .dest = (d),             \
+      .size = sizeof *(d), .imax = 1, .hidden = 1 },                                           \
+    { .kind = CLI_OPT_HELP_KIND, .short_name = 'h', .long_name = "help", .hidden = 1 }
 #define CLI_OPT_END { .kind = CLI_OPT_END_KIND }
 
 /* cli_opt_parse's answer when the command should go on with its work. */

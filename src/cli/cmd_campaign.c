@@ -120,9 +120,7 @@ static const cli_opt plan_options[] = {
     CLI_OPT_DOUBLE(0, "step-holdout", "F", &plan.step_holdout, 0, 0.9,
                    "share of treatment sequences stopped before each later\n"
                    "step, to measure what it adds (default 0)"),
-    { .kind = CLI_OPT_FLAG, .short_name = 'q', .long_name = "quiet", .dest = &quiet,
-      .size = sizeof quiet, .imax = 1, .hidden = 1 },
-    { .kind = CLI_OPT_HELP_KIND, .short_name = 'h', .long_name = "help", .hidden = 1 },
+    CLI_OPT_QUIET_UNLISTED(&quiet),
     CLI_OPT_END,
 };
 
@@ -191,9 +189,7 @@ static const cli_opt channels_options[] = {
     CLI_OPT_STRING(0, "uplift", "SPEC", &overrides[LAPSE_CHANNEL_UPLIFT], "uplifts to set"),
     CLI_OPT_STRING(0, "capacity", "SPEC", &overrides[LAPSE_CHANNEL_CAPACITY],
                    "capacities to set"),
-    { .kind = CLI_OPT_FLAG, .short_name = 'q', .long_name = "quiet", .dest = &quiet,
-      .size = sizeof quiet, .imax = 1, .hidden = 1 },
-    { .kind = CLI_OPT_HELP_KIND, .short_name = 'h', .long_name = "help", .hidden = 1 },
+    CLI_OPT_QUIET_UNLISTED(&quiet),
     CLI_OPT_END,
 };
 
@@ -218,9 +214,7 @@ static const cli_opt next_options[] = {
                 "skip up to N bad log rows (default 0)"),
     CLI_OPT_STRING(0, "channels", "FILE", &channels_file,
                    "channels file naming the plan's channels"),
-    { .kind = CLI_OPT_FLAG, .short_name = 'q', .long_name = "quiet", .dest = &quiet,
-      .size = sizeof quiet, .imax = 1, .hidden = 1 },
-    { .kind = CLI_OPT_HELP_KIND, .short_name = 'h', .long_name = "help", .hidden = 1 },
+    CLI_OPT_QUIET_UNLISTED(&quiet),
     CLI_OPT_END,
 };
 
