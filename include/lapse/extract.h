@@ -30,6 +30,7 @@
 
 #include "lapse/churn.h"
 #include "lapse/error.h"
+#include "lapse/progress.h"
 #include "lapse/reader.h"
 
 #include <stddef.h>
@@ -43,10 +44,6 @@ extern "C" {
 typedef enum { LAPSE_EXTRACT_ACTIVE, LAPSE_EXTRACT_DORMANT } lapse_extract_set;
 typedef enum { LAPSE_TABLE_CSV, LAPSE_TABLE_LIBSVM } lapse_table_format;
 
-/* Called now and then from a worker thread (never two at once) with the
- * input bytes read so far and their total (-1 when unknown, e.g. stdin). */
-typedef void (*lapse_progress_fn)(int64_t bytes_done, int64_t bytes_total, void *user);
-
 #define LAPSE_EXTRACT_MAX_SNAPSHOTS 64
 #define LAPSE_EXTRACT_MAX_THREADS 256
 
@@ -57,7 +54,7 @@ typedef struct {
     int labels;           /* 1: label the active rows; every horizon must end within the data */
     int threads;          /* 1..LAPSE_EXTRACT_MAX_THREADS */
     lapse_reader_options reader;
-    lapse_progress_fn progress;
+    lapse_progress_fn progress; /* input bytes read of their total (-1: stdin), or NULL */
     void *progress_user;
     /* A label file (CSV user_id,label or user_id,asof,label; plain or gzip;
      * not "-"), or NULL. The active rows take their label from it, not from

@@ -32,6 +32,7 @@
 #define LAPSE_REPORT_H
 
 #include "lapse/error.h"
+#include "lapse/progress.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -49,9 +50,11 @@ typedef struct {
                                   * one; NULL: no drift section. Read twice: not "-" */
     const char *campaign;        /* lapse campaign eval's -o report; NULL: no campaign section */
     const char *title;           /* the page's title; NULL: "lapse report" */
+    lapse_progress_fn progress;  /* rows of the scored file read (total -1); or NULL */
+    void *progress_user;
 } lapse_report_inputs;
 
-#define LAPSE_REPORT_INPUTS_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define LAPSE_REPORT_INPUTS_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /* Bits of lapse_report_summary.sections. */
 enum {

@@ -45,6 +45,7 @@
 #include "lapse/error.h"
 #include "lapse/extract.h"
 #include "lapse/model.h"
+#include "lapse/progress.h"
 #include "lapse/triggers.h"
 
 #include <stddef.h>
@@ -127,9 +128,11 @@ typedef struct {
      * bounded heap; 0 = every row. */
     size_t top;
     size_t batch_rows; /* rows read and scored at a time; 0 = 16384 */
+    lapse_progress_fn progress; /* rows scored so far (total -1), per batch; or NULL */
+    void *progress_user;
 } lapse_score_output;
 
-#define LAPSE_SCORE_OUTPUT_INIT { LAPSE_SCORE_ORDER_INPUT, 0, 0 }
+#define LAPSE_SCORE_OUTPUT_INIT { LAPSE_SCORE_ORDER_INPUT, 0, 0, NULL, NULL }
 
 typedef struct {
     uint64_t rows;    /* rows scored */

@@ -31,6 +31,7 @@
 
 #include "lapse/churn.h"
 #include "lapse/error.h"
+#include "lapse/progress.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -83,11 +84,13 @@ typedef struct {
      * more split the users among that many files, so that a reader can
      * inflate them in parallel. The rows are the same bytes either way. */
     int files;
+    lapse_progress_fn progress; /* users written of users, block by block; or NULL */
+    void *progress_user;
 } lapse_sim_options;
 
 #define LAPSE_SIM_OPTIONS_INIT                                                            \
     { 1, 1000, 180, INT64_C(1767225600) /* 2026-01-01 */, { 0.3, 0.3, 0.25, 0.15 }, NULL, \
-      0, LAPSE_CHURN_DEF_INIT, 1, 1, 0, 1 }
+      0, LAPSE_CHURN_DEF_INIT, 1, 1, 0, 1, NULL, NULL }
 
 /* Per-snapshot figures over the users active at asof (lapse_churn_active):
  * the set a churn model is scored on. */

@@ -738,6 +738,11 @@ static int take_block(void *arg, size_t block, lapse_error *err)
         (rc = write_all(o->snaps, &slot->snaps, o->dir, "truth_snapshots.csv", err)))
         return rc;
     merge_stats(&r->total, &slot->stats, r->plan->n_snap);
+    const lapse_sim_options *opt = &r->plan->opt;
+    if (opt->progress) {
+        const int64_t done = ((int64_t)block + 1) * SIM_BLOCK_USERS;
+        opt->progress(done < opt->users ? done : opt->users, opt->users, opt->progress_user);
+    }
     return LAPSE_OK;
 }
 

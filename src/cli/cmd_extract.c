@@ -1,6 +1,7 @@
 /* lapse extract: event logs -> one row of features per user and snapshot. */
 #include "cli.h"
 #include "cli_opt.h"
+#include "cli_progress.h"
 
 #include "lapse/category.h"
 #include "lapse/churn.h"
@@ -13,8 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 static const char *const name = "extract";
 
@@ -99,34 +98,6 @@ static void list_features(void)
         const lapse_feature_info *f = lapse_feature_get(i);
         printf("%-24s %s\n", f->name, f->meaning);
     }
-}
-
-typedef struct {
-    struct timespec start, last;
-    int shown;
-} progress_state;
-
-static double seconds_between(const struct timespec *a, const struct timespec *b)
-{
-    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
-static void show_progress(int64_t done, int64_t total, void *user)
-{
-    progress_state *p = user;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (p->shown && seconds_between(&p->last, &now) < 0.25)
-        return;
-    p->last = now;
-    p->shown = 1;
-    const double elapsed = seconds_between(&p->start, &now);
-    const double rate = elapsed > 0 ? (double)done / elapsed : 0;
-    if (total > 0 && rate > 0)
-        fprintf(stderr, "\rlapse: read %.1f of %.1f MB (%.1f MB/s, %.0f s left)   ", done / 1e6,
-                total / 1e6, rate / 1e6, (double)(total - done) / rate);
-    else
-        fprintf(stderr, "\rlapse: read %.1f MB (%.1f MB/s)   ", done / 1e6, rate / 1e6);
 }
 
 /* A failed write (a full disk) is reported by the library without a file
@@ -214,15 +185,11 @@ static void log_summary(const lapse_extract *x)
 static int run_extract(lapse_extract **x, const char *const *logs, size_t n_logs,
                        lapse_error *err)
 {
-    progress_state progress = { 0 };
-    if (!quiet && isatty(STDERR_FILENO)) {
-        clock_gettime(CLOCK_MONOTONIC, &progress.start);
-        opts.progress = show_progress;
-        opts.progress_user = &progress;
-    }
+    cli_progress progress;
+    opts.progress = cli_progress_start(&progress, quiet, "read", "MB", 1e6);
+    opts.progress_user = &progress;
     const int status = lapse_extract_run(x, logs, n_logs, &opts, err);
-    if (progress.shown)
-        fputc('\n', stderr);
+    cli_progress_end(&progress);
     opts.progress = NULL;
     return status;
 }

@@ -1,6 +1,7 @@
 /* lapse report: one self-contained HTML page about a scored file. */
 #include "cli.h"
 #include "cli_opt.h"
+#include "cli_progress.h"
 
 #include "lapse/outfile.h"
 #include "lapse/report.h"
@@ -35,7 +36,7 @@ static const cli_opt options[] = {
                    "lapse campaign eval's -o report: uplift per\n"
                    "channel and variant, cost per recalled user"),
     CLI_OPT_STRING(0, "title", "TEXT", &inputs.title, "the page's title (default \"lapse report\")"),
-    CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no summary on stderr"),
+    CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no progress or summary on stderr"),
     CLI_OPT_HELP,
     CLI_OPT_END,
 };
@@ -85,9 +86,13 @@ int cmd_report(int argc, char **argv)
     lapse_error err = LAPSE_ERROR_INIT;
     lapse_outfile *file = NULL;
     lapse_report_summary summary;
+    cli_progress progress;
+    inputs.progress = cli_progress_start(&progress, quiet, "read", "rows", 1);
+    inputs.progress_user = &progress;
     int rc = lapse_outfile_open(&file, output, &err);
     if (rc == LAPSE_OK)
         rc = lapse_report_write(&summary, lapse_outfile_stream(file), &inputs, &err);
+    cli_progress_end(&progress);
     if (rc == LAPSE_OK) {
         rc = lapse_outfile_commit(file, &err);
         file = NULL;

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "cli_btyd.h"
 #include "cli_opt.h"
+#include "cli_progress.h"
 
 #include "lapse/actions.h"
 #include "lapse/model.h"
@@ -82,7 +83,7 @@ static const cli_opt options[] = {
                    "BTYD models: the horizon in the model's time unit (default\n"
                    "its churn horizon, or 30 days)"),
     CLI_OPT_THREADS(&so.threads, LAPSE_SCORE_MAX_THREADS, "threads (default 1; 0 = one per CPU)"),
-    CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no summary on stderr"),
+    CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no progress or summary on stderr"),
     CLI_OPT_HELP,
     CLI_OPT_END,
 };
@@ -173,6 +174,9 @@ static int score_into_output(lapse_scorer *scorer, char **args, int n_args,
                              lapse_score_stats *stats, lapse_error *err)
 {
     lapse_outfile *out = NULL;
+    cli_progress progress;
+    oo.progress = cli_progress_start(&progress, quiet, "scored", "rows", 1);
+    oo.progress_user = &progress;
     int status = lapse_outfile_open(&out, output, err);
     if (status == LAPSE_OK && logs) {
         const int extract_threads =
@@ -183,6 +187,7 @@ static int score_into_output(lapse_scorer *scorer, char **args, int n_args,
         status = lapse_score_table(scorer, n_args ? args[0] : "-", lapse_outfile_stream(out),
                                    &oo, stats, err);
     }
+    cli_progress_end(&progress);
     if (status == LAPSE_OK) {
         status = lapse_outfile_commit(out, err);
         out = NULL;

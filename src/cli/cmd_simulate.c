@@ -1,6 +1,7 @@
 /* lapse simulate: a synthetic event log with exact ground truth. */
 #include "cli.h"
 #include "cli_opt.h"
+#include "cli_progress.h"
 
 #include "lapse/category.h"
 #include "lapse/simulate.h"
@@ -127,7 +128,7 @@ static const cli_opt options[] = {
                 "--btyd: first purchases in the first N days (default 84)"),
     CLI_OPT_ENUM(0, "time-unit", "U", &time_unit, time_units,
                  "--btyd: the parameters' unit, days or weeks (default)"),
-    CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no summary on stderr"),
+    CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no progress or summary on stderr"),
     CLI_OPT_HELP,
     /* Seen before parsing, since the campaign simulator has options of its
      * own (cmd_campaign.c); listed here for --help. */
@@ -245,7 +246,12 @@ int cmd_simulate(int argc, char **argv)
     if (cli_make_folder(dir, &err) != LAPSE_OK)
         return cli_report(&err);
     lapse_sim_stats stats;
-    if (lapse_simulate(dir, &opt, &stats, &err) != LAPSE_OK)
+    cli_progress progress;
+    opt.progress = cli_progress_start(&progress, quiet, "simulated", "users", 1);
+    opt.progress_user = &progress;
+    const int status = lapse_simulate(dir, &opt, &stats, &err);
+    cli_progress_end(&progress);
+    if (status != LAPSE_OK)
         return cli_report(&err);
     if (!quiet)
         print_summary(&stats);

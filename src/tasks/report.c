@@ -45,7 +45,12 @@ static const char style[] =
 typedef struct {
     report_scores *scores;
     report_compare *compare;
+    const lapse_report_inputs *in;
+    int64_t rows;
 } reading;
+
+/* Rows between progress calls: the callback is cheap, not free. */
+#define PROGRESS_ROWS 65536
 
 static int on_row(const lapse_scored_row *row, void *user, lapse_error *err)
 {
@@ -53,6 +58,8 @@ static int on_row(const lapse_scored_row *row, void *user, lapse_error *err)
     int status = report_scores_add(r->scores, row, err);
     if (status == LAPSE_OK && r->compare)
         status = report_compare_add(r->compare, row, err);
+    if (++r->rows % PROGRESS_ROWS == 0 && r->in->progress)
+        r->in->progress(r->rows, -1, r->in->progress_user);
     return status;
 }
 
@@ -161,7 +168,7 @@ int lapse_report_write(lapse_report_summary *out, FILE *html, const lapse_report
     if (status == LAPSE_OK && in->campaign)
         status = report_campaign_create(&campaign, in->campaign, err);
     if (status == LAPSE_OK) {
-        reading r = { scores, compare };
+        reading r = { scores, compare, in, 0 };
         lapse_scored_info info;
         status = lapse_scored_read(&info, in->scored, on_row, &r, err);
         scores->columns = info.columns;

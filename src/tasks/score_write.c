@@ -267,6 +267,8 @@ static int sink_batch(sink *k, lapse_error *err)
     k->stats->rows += n;
     for (size_t i = 0; i < n; i++)
         k->stats->responded += k->res[i].response != NULL;
+    if (k->opts.progress)
+        k->opts.progress((int64_t)k->stats->rows, -1, k->opts.progress_user);
     if (k->opts.order == LAPSE_SCORE_ORDER_INPUT && !k->opts.top) {
         for (size_t b = 0; b * FORMAT_BLOCK < n; b++)
             if (fwrite(k->blocks[b].p, 1, k->blocks[b].len, k->out) != k->blocks[b].len)
