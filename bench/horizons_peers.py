@@ -126,14 +126,14 @@ def main():
     sm_ph = 1 - np.cumprod(1 - hazard, axis=1)
 
     print(f"rows {len(later)} (labelled, measured snapshot); person-periods for statsmodels {len(ys)}")
-    print("h  churners  lapse-AUC  ECE     separate-AUC  p_observed-AUC  lapse/p_obs  sklearn-AUC  ECE     statsmodels-AUC  ECE")
+    print("h  churners  lapse-AUC  ECE     separate-AUC  ECE     p_observed-AUC  ECE     lapse/p_obs  sklearn-AUC  ECE     statsmodels-AUC  ECE")
     for k, h in enumerate(horizons):
         y = within(ylat, dlat, h)
         sep = scored(f"{sep_prefix}{h}.csv", "p_churn")
         pobs = truth[f"p_observed_{h}"].to_numpy()
         a = lambda p: roc_auc_score(y, p)
         print(f"{h:<2} {y.sum():>9}  {a(lapse_ph[:, k]):.4f}     {ece(lapse_ph[:, k], y):.4f}  "
-              f"{a(sep):.4f}        {a(pobs):.4f}          {a(lapse_ph[:, k]) / a(pobs):.4f}       "
+              f"{a(sep):.4f}        {ece(sep, y):.4f}  {a(pobs):.4f}          {ece(pobs, y):.4f}  {a(lapse_ph[:, k]) / a(pobs):.4f}       "
               f"{a(sk_ph[:, k]):.4f}       {ece(sk_ph[:, k], y):.4f}  {a(sm_ph[:, k]):.4f}           "
               f"{ece(sm_ph[:, k], y):.4f}")
     bad = lambda ph: int((np.diff(ph, axis=1) < 0).any(axis=1).sum())
