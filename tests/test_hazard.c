@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_files.h"
+
 #include "lapse/eval.h"
 #include "lapse/hazard.h"
 #include "lapse/model.h"
@@ -361,12 +363,56 @@ static void concordance(void **state)
     lapse_eval_rows_free(&r);
 }
 
+/* eval's reader: p_<days> and days_to_churn read per row; files that name
+ * other horizons, and a file without days_to_churn, as lapse/eval.h says. */
+static void eval_reads_horizons(void **state)
+{
+    (void)state;
+    const char *a = test_write_text("hazard_a.csv", "user_id,asof,p_churn,label,p_7,p_30,churn_by,"
+                                                    "days_to_churn\nu1,d,0.5,1,0.2,0.5,9,9\n"
+                                                    "u2,d,0.1,0,0,0.1,,\nu3,d,0.3,,0,0.3,,\n");
+    const char *b = test_write_text("hazard_b.csv", "# lapse-scores; warnings=x\nuser_id,asof,"
+                                                    "p_churn,label,p_7,p_30\nu4,d,0.4,1,0.4,0.4\n");
+    const char *c = test_write_text("hazard_c.csv", "user_id,asof,p_churn,label,p_14,p_30,"
+                                                    "days_to_churn\nu5,d,0.4,1,0.1,0.4,20\n");
+    lapse_eval_rows r;
+    lapse_error err = LAPSE_ERROR_INIT;
+    const char *one[1] = { a };
+    assert_int_equal(lapse_eval_read(&r, one, 1, &err), LAPSE_OK);
+    assert_int_equal(r.n, 2); /* the unlabelled row is skipped */
+    assert_int_equal(r.n_horizons, 2);
+    assert_int_equal(r.horizons[0], 7);
+    assert_int_equal(r.horizons[1], 30);
+    assert_true(r.p_horizon[0] == 0.2 && r.p_horizon[1] == 0.5 && r.p_horizon[3] == 0.1);
+    assert_non_null(r.days_to_churn);
+    assert_int_equal(r.days_to_churn[0], 9);
+    assert_int_equal(r.days_to_churn[1], 0);
+    lapse_eval_rows_free(&r);
+    /* Same horizons, but the second file has no days_to_churn: none for all. */
+    const char *two[2] = { a, b };
+    assert_int_equal(lapse_eval_read(&r, two, 2, &err), LAPSE_OK);
+    assert_int_equal(r.n, 3);
+    assert_null(r.days_to_churn);
+    double conc;
+    uint64_t pairs;
+    assert_int_equal(lapse_eval_concordance(&conc, &pairs, &r, &err), LAPSE_ERR_ARG);
+    lapse_eval_rows_free(&r);
+    const char *other[2] = { a, c };
+    assert_int_equal(lapse_eval_read(&r, other, 2, &err), LAPSE_ERR_FORMAT);
+    test_expect_location(&err, 1, 0, "differ from the first file's");
+    lapse_eval_rows_free(&r);
+    remove(a);
+    remove(b);
+    remove(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parse_lists), cmocka_unit_test(bands_by_hand),
         cmocka_unit_test(fit_silence), cmocka_unit_test(fit_cancel),
         cmocka_unit_test(refused),     cmocka_unit_test(concordance),
+        cmocka_unit_test(eval_reads_horizons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
