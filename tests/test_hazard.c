@@ -286,6 +286,14 @@ static void refused(void **state)
     assert_non_null(strstr(err.message, "days_to_churn"));
     free_table(no_days);
     lapse_table *t = make_table(600, 0, 1, 14);
+    /* A churned row without its day (labels from a file): refused, named. */
+    size_t churned = 0;
+    while (t->labels[churned] != 1)
+        churned++;
+    t->days_to_churn[churned] = 0;
+    assert_int_equal(lapse_train(&m, NULL, t, &o, &err), LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "labelled 1 without days_to_churn"));
+    t->days_to_churn[churned] = (int16_t)(31 - (int)t->x[churned * 2]);
     assert_int_equal(lapse_hazard_parse(&o.horizons, "7,31", &err), LAPSE_OK);
     assert_int_equal(lapse_train(&m, NULL, t, &o, &err), LAPSE_ERR_ARG);
     assert_non_null(strstr(err.message, "beyond the table's label horizon"));

@@ -47,7 +47,9 @@ typedef struct {
     size_t n_horizons;                        /* 0: no p_<days> column */
     int horizons[LAPSE_EVAL_HORIZONS_MAX];
     double *p_horizon;   /* [n * n_horizons], row-major; NULL without */
-    int *days_to_churn;  /* [n], 0 when empty; NULL without horizons or when a file lacks it */
+    int *days_to_churn;  /* [n], 0 when empty; NULL without horizons, when a file lacks it, or
+                            when a row labelled 1 has none (labels from a file: whether, not
+                            when) */
 } lapse_eval_rows;
 
 /* As lapse_eval_read_scored, and also the risk_tier and segment columns

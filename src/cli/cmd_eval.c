@@ -217,8 +217,9 @@ int cmd_eval(int argc, char **argv)
         if (horizons.n)
             cli_print_horizons(stdout, &horizons);
         else if (rows.n_horizons)
-            printf("by horizon: the files have p_<days> columns but no days_to_churn (score a "
-                   "table from lapse extract to measure each horizon)\n");
+            printf("by horizon: the files have p_<days> columns but no days_to_churn for every "
+                   "churned row (score a table whose labels lapse extract made to measure each "
+                   "horizon)\n");
     }
     if (rc == 0)
         rc = write_figures(&figures, &err);

@@ -34,6 +34,7 @@ typedef struct {
     long days_col;
     int days_in_all;
     size_t files;        /* files read before this one */
+    int days_missing;    /* a churned row without its day (labels from a file) */
     int day;             /* 0: empty */
     double *phs;         /* [cap * first_n_horizons] */
     int *days;           /* [cap] */
@@ -247,6 +248,7 @@ static int on_row(const lapse_input_csv *csv, void *ctx)
     for (size_t h = 0; h < s->n_horizons; h++)
         s->phs[s->n * s->n_horizons + h] = s->horizon_p[h];
     s->days[s->n] = s->day;
+    s->days_missing |= s->label == 1 && s->day == 0;
     s->ps[s->n] = s->p;
     s->ys[s->n++] = s->label;
     return LAPSE_OK;
@@ -342,7 +344,7 @@ int lapse_eval_read(lapse_eval_rows *out, const char *const *paths, size_t n_pat
     out->n_horizons = s.first_n_horizons;
     memcpy(out->horizons, s.first_horizons, sizeof out->horizons);
     out->p_horizon = s.phs;
-    if (s.days_in_all && s.first_n_horizons) {
+    if (s.days_in_all && !s.days_missing && s.first_n_horizons) {
         out->days_to_churn = s.days;
         s.days = NULL;
     }

@@ -6,6 +6,7 @@
 #include "lapse/calibrate.h"
 #include "lapse/logistic.h"
 #include "lapse/metrics.h"
+#include "lapse/timeparse.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -30,6 +31,16 @@ int train_hazard_prepare(lapse_hazard *hz, const lapse_table *t, const lapse_tra
                                "horizon %d is beyond the table's label horizon of %d days "
                                "(its labels say nothing past it)",
                                last, t->meta.churn.horizon_days);
+    for (size_t i = 0; i < t->n_rows; i++)
+        if (t->labels[i] == 1 && t->days_to_churn[i] < 1) {
+            char date[16] = "";
+            lapse_time_format_date(date, t->asof[i]);
+            return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                   "--horizons needs the day each churned row churned: user "
+                                   "\"%s\" at %s is labelled 1 without days_to_churn (labels "
+                                   "from a file say whether, not when)",
+                                   t->user_ids[i], date);
+        }
     memset(hz, 0, sizeof *hz);
     hz->n_bands = o->horizons.n_bands;
     memcpy(hz->horizons, o->horizons.horizons, sizeof hz->horizons);
