@@ -1,28 +1,37 @@
 #!/usr/bin/env bash
-# Churn within 7, 14 and 30 days from days_to_churn (issue 15): on the
-# simulator (USERS users x 240 days, seeds SEEDS; key activity, 30 silent
-# days, horizon 30), extract four monthly labelled snapshots to train on and
-# a fifth to measure on, and
+# Churn within 7, 14 and 30 days (issue 15): on the simulator (USERS users x
+# 240 days, seeds SEEDS; key activity, 30 silent days, horizon 30, with the
+# observer and its p_observed_h), extract four monthly labelled snapshots to
+# train on and a fifth (2026-07-01) to measure on, and
 #   1. check the column over every row: days_to_churn is set exactly on the
 #      rows labelled 1, and equals min(30, 31 - days_since_activity) there
 #      (the day is known at the snapshot; datasets/README.md);
-#   2. for each h, "churned within h" on the fifth snapshot scored two ways:
-#      gated, the 30-day logistic model's p_churn where the user's silence
-#      can reach 30 days by day h (days_since_activity >= 31 - h), else 0;
-#      separate, a logistic model trained on the label days_to_churn <= h.
-#      AUC and ECE from lapse eval, and the rows where gated p_7 > p_14 or
-#      p_14 > p_30 (none, by construction).
+#   2. train one hazard model (lapse train --horizons 7,14,30), score the
+#      fifth snapshot, and take lapse eval's per-horizon AUC, ECE and
+#      concordance; count rows where p_7 > p_14 or p_14 > p_30;
+#   3. for each h, a separate lapse logistic model trained on the label
+#      days_to_churn <= h, scored on the same rows;
+#   4. bench/horizons_peers.py on the same rows: p_observed_h's AUC, and the
+#      peers fitted in this run (scikit-learn, one logistic regression per
+#      horizon; statsmodels, a discrete-time logit hazard on person-periods);
+#   5. scoring cost: lapse score -@1 of SCORE_ROWS rows (the fifth snapshot's
+#      rows repeated under new ids) with the hazard model and with the 30-day
+#      logistic model, medians of 5 runs each.
 #
-#   bench/horizons.sh [USERS] [WORKDIR] [SEEDS]   (defaults 5000, a temp dir, "7 8 9")
+#   bench/horizons.sh [USERS] [WORKDIR] [SEEDS] [SCORE_ROWS]
+#   (defaults 5000, a temp dir, "7 8 9", 200000)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 users=${1:-5000}
 work=${2:-$(mktemp -d)}
 seeds=${3:-7 8 9}
+score_rows=${4:-200000}
 bin=$root/build-rel/lapse
+py=/usr/bin/python3 # Debian's, with python3-sklearn and python3-statsmodels
 cmake -S "$root" -B "$root/build-rel" -DCMAKE_BUILD_TYPE=Release -DLAPSE_TESTS=OFF >/dev/null
 cmake --build "$root/build-rel" -j2 >/dev/null
-echo "machine: $(nproc) cores, $(lscpu | grep 'Model name' | sed 's/.*: *//')"
+echo "machine: $(nproc) cores, $(lscpu | grep 'Model name' | sed 's/.*: *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "peers: $($py -c 'import sklearn, statsmodels; print("scikit-learn", sklearn.__version__, "statsmodels", statsmodels.__version__)')"
 mkdir -p "$work"
 cd "$work"
 
@@ -33,59 +42,63 @@ relabel() {
         NR == 2 { sub(/,days_to_churn$/, ""); print; next }
         { d = $NF; NF--; if ($NF != "") $NF = (d != "" && d + 0 <= h) ? 1 : 0; print }' "$1"
 }
-# user_id,asof,p_churn,label for horizon $3 from a scored file $1 and its
-# table $2: the label days_to_churn <= $3, and p_churn gated when $4 is 1.
-scored_for() {
-    awk -F, -v h="$3" -v gate="$4" '
-        FNR == 1 { file++ }
-        file == 1 && FNR == 2 { for (i = 1; i <= NF; i++) { if ($i == "days_since_activity") a = i
-                                                              if ($i == "days_to_churn") d = i }
-                                next }
-        file == 1 && FNR > 2 { since[$1 "," $2] = $a; day[$1 "," $2] = $d; next }
-        file == 2 && /^#/ { next }
-        file == 2 && !p { for (i = 1; i <= NF; i++) { if ($i == "p_churn") p = i
-                                                      if ($i == "label") l = i }
-                          print "user_id,asof,p_churn,label"; next }
-        file == 2 { k = $1 "," $2; q = $p
-          if (gate && since[k] < 31 - h) q = 0
-          y = $l == "" ? "" : (day[k] != "" && day[k] + 0 <= h) ? 1 : 0
-          print k "," q "," y }' "$2" "$1"
-}
-figures() { # AUC ECE of an eval on $1
-    "$bin" eval "$1" 2>/dev/null >e.txt
-    printf '%s %s' "$(sed -n 's/^AUC-ROC: *\([0-9.]*\).*/\1/p' e.txt)" "$(sed -n 's/^ECE: *//p' e.txt)"
-}
 
-printf '%-5s %8s %10s %12s %3s %9s %8s %9s %8s\n' seed rows churned "day = rule" h \
-    "gated AUC" ECE "sep. AUC" ECE
 for seed in $seeds; do
-    "$bin" simulate -q --seed "$seed" --users "$users" --days 240 --start 2026-01-01 -o "sim$seed"
+    echo "== seed $seed"
+    "$bin" simulate -q --seed "$seed" --users "$users" --days 240 --start 2026-01-01 --observer \
+        --horizons 7,14,30 --snapshots 2026-03-01,2026-04-01,2026-05-01,2026-06-01,2026-07-01 \
+        -o "sim$seed"
     "$bin" extract -q --asof 2026-03-01,2026-04-01,2026-05-01,2026-06-01 -o "fit$seed.csv" \
         "sim$seed/events.csv.gz" 2>/dev/null
     "$bin" extract -q --asof 2026-07-01 -o "later$seed.csv" "sim$seed/events.csv.gz" 2>/dev/null
-    check=$(awk -F, 'FNR == 1 { next }
+    awk -F, 'FNR == 1 { next }
         FNR == 2 { for (i = 1; i <= NF; i++) { if ($i == "days_since_activity") a = i
                                                if ($i == "label") l = i; if ($i == "days_to_churn") d = i }
                    next }
         { n++; if (($l == 1) != ($d != "")) bad++
           if ($d != "") { c++; want = 31 - $a; if (want > 30) want = 30; if ($d == want) ok++ } }
-        END { printf "%d %d %d", n, c, ok - bad }' "fit$seed.csv" "later$seed.csv")
-    read -r rows churned rule <<<"$check"
-    "$bin" train -q --model logistic --seed "$seed" -o m30.model "fit$seed.csv" 2>/dev/null
-    "$bin" score -q -m m30.model -o s30.csv "later$seed.csv" 2>/dev/null
+        END { printf "rows %d, churned %d, day = rule on %d of them\n", n, c, ok - bad }' \
+        "fit$seed.csv" "later$seed.csv"
+
+    "$bin" train -q --model logistic --seed "$seed" --horizons 7,14,30 -o "hz$seed.model" \
+        "fit$seed.csv" 2>/dev/null
+    "$bin" model show --json "hz$seed.model" >"hz$seed.json"
+    "$bin" score -q -m "hz$seed.model" -o "hz$seed.csv" "later$seed.csv" 2>/dev/null
+    "$bin" eval --json "hz$seed.csv" 2>/dev/null | $py -c '
+import json, sys
+h = json.load(sys.stdin)["horizons"]
+print("lapse eval: " + "  ".join("h=%d AUC %.4f ECE %.4f" % (r["days"], r["auc"], r["ece"])
+                                 for r in h["by_horizon"])
+      + "  C_td %.4f over %d pairs" % (h["concordance"], h["pairs"]))'
+    awk -F, '/^#/ { next } !c { for (i = 1; i <= NF; i++) { if ($i == "p_7") a = i; if ($i == "p_14") b = i
+                                                         if ($i == "p_30") z = i; if ($i == "p_churn") p = i }
+                          c = 1; next }
+        { n++; if ($a > $b || $b > $z) bad++; if ($z != $p) diff++ }
+        END { printf "rows scored %d: p_7 > p_14 or p_14 > p_30 on %d, p_30 != p_churn on %d\n", n, bad, diff }' \
+        "hz$seed.csv"
     for h in 7 14 30; do
-        scored_for s30.csv "later$seed.csv" "$h" 1 >"gated$h.csv"
-        gated=$(figures "gated$h.csv")
         relabel "fit$seed.csv" "$h" >fit_h.csv
         relabel "later$seed.csv" "$h" >later_h.csv
-        "$bin" train -q --model logistic --seed "$seed" -o mh.model fit_h.csv 2>/dev/null
-        "$bin" score -q -m mh.model -o sh.csv later_h.csv 2>/dev/null
-        scored_for sh.csv "later$seed.csv" "$h" 0 >"sep$h.csv"
-        sep=$(figures "sep$h.csv")
-        # shellcheck disable=SC2086 # two figures each
-        printf '%-5s %8s %10s %12s %3s %9s %8s %9s %8s\n' "$seed" "$rows" "$churned" \
-            "$rule/$churned" "$h" $gated $sep
+        "$bin" train -q --model logistic --seed "$seed" -o "m$h.model" fit_h.csv 2>/dev/null
+        "$bin" score -q -m "m$h.model" -o "sep$seed-$h.csv" later_h.csv 2>/dev/null
     done
-    paste -d, gated7.csv gated14.csv gated30.csv | awk -F, 'NR > 1 && ($3 > $7 || $7 > $11) { bad++ }
-        END { printf "      rows with p_7 > p_14 or p_14 > p_30 (gated): %d\n", bad + 0 }'
+    $py "$root/bench/horizons_peers.py" "fit$seed.csv" "later$seed.csv" \
+        "sim$seed/truth_snapshots.csv" "hz$seed.json" "hz$seed.csv" "sep$seed-" 7,14,30
 done
+
+# Scoring cost, on the last seed's tables: its rows repeated under new ids.
+echo "== scoring cost: $score_rows rows, -@1, median of 5"
+awk -F, -v OFS=, -v want="$score_rows" '
+    NR <= 2 { print; next } { row[++n] = $0 }
+    END { for (k = 0; k < want; k++) { r = row[k % n + 1]; sub(/^[^,]*/, "x" k, r); print r } }' \
+    "later$seed.csv" >big.csv
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+for m in "m30.model" "hz$seed.model"; do
+    for rep in 1 2 3 4 5; do
+        start=$(date +%s.%N)
+        "$bin" score -q -@1 -m "$m" -o scored_big.csv big.csv 2>/dev/null
+        echo "$(date +%s.%N) - $start" | bc
+    done | median >"time_$m"
+    printf '%-16s %8.3f s\n' "$m" "$(cat "time_$m")"
+done
+echo "ratio hazard / one horizon: $(echo "$(cat "time_hz$seed.model") / $(cat time_m30.model)" | bc -l | cut -c1-5)"

@@ -6,11 +6,14 @@
  * calibration, the risk tiers, and what it was trained on and how well it
  * validated. The struct is plain data: train fills it, score reads it.
  *
- * File layout (format version 3; versions 1 and 2 still load). Every
+ * File layout (format version 4; versions 1 to 3 still load). Every
  * section is required except LABL, as follows: version 1 has no LABL and
- * no VALD, version 2 requires LABL and has no VALD, version 3 requires
- * VALD and has LABL exactly when the labels came from a file, ENCD exactly
- * when it was trained on a table of one's own; a BTYD model is version 3
+ * no VALD, version 2 requires LABL and has no VALD, versions 3 and 4
+ * require VALD and have LABL exactly when the labels came from a file, ENCD
+ * exactly when it was trained on a table of one's own; version 4 has HRZN
+ * exactly when the model answers several horizons, and the writer uses
+ * version 4 only then (a model without horizons is written as version 3,
+ * so older builds still read it); a BTYD model is version 3
  * with sections of its own (below). A model read
  * from version 1 or 2 gets what VALD would say of it: validation on the last
  * snapshot, no refit, no AUC standard error, and percentile tiers at 0.5,
@@ -78,6 +81,14 @@
  *         column: string name, u8 kind (1 number, 2 levels, 3 dropped), u8
  *         has_missing, f64 impute value, u32 n_levels, n_levels strings
  *         (levels, in strcmp order). Its feature names must be FEAT's.
+ *   HRZN  (version 4, optional) the horizons of a discrete-time hazard
+ *         model (lapse/hazard.h; CLSF then LOGISTIC, CALB the hazard's
+ *         calibration): u32 n_bands, n_bands u32 horizons (days,
+ *         increasing, the last at most META's horizon), n_bands f64 band
+ *         intercepts (the first 0), u8 risk rule (0 every band at risk,
+ *         1 silence), then for silence: u32 silent days, u32 label
+ *         horizon, u32 n_key, n_key u32 feature indices (days since the
+ *         last event of each key category)
  *
  * A section whose payload is not consumed exactly is refused. After the
  * structure, the loader checks the contents with lapse_model_validate.
@@ -100,6 +111,7 @@
 
 #include "lapse/error.h"
 #include "lapse/foreign.h"
+#include "lapse/hazard.h"
 #include "lapse/scaler.h"
 #include "lapse/schema.h"
 
@@ -110,7 +122,7 @@
 extern "C" {
 #endif
 
-#define LAPSE_MODEL_FORMAT_VERSION 3
+#define LAPSE_MODEL_FORMAT_VERSION 4
 
 /* Longest feature, segment or tier name, and longest free text, in bytes. */
 #define LAPSE_MODEL_NAME_MAX LAPSE_FEATURE_NAME_MAX
@@ -255,6 +267,11 @@ typedef struct {
      * meta then holds the default churn definition, which means nothing. */
     lapse_foreign_encoding *encoding;
     lapse_model_btyd *btyd; /* a BTYD model: set, and every part above empty; else NULL */
+    /* Several horizons (lapse train --horizons): the bands, their intercepts
+     * and who is at risk in them (lapse/hazard.h); the classifier's decision
+     * is shared by every band and the calibration gives each band's hazard.
+     * NULL for a model of one horizon. */
+    lapse_hazard *hazard;
 } lapse_model;
 
 /* The sizes lapse_model_create allocates for. n_sv is used only for an SVM,
@@ -345,6 +362,13 @@ size_t lapse_model_tier(const lapse_model *model, double probability);
 /* The calibrated churn probability of a decision value (see
  * lapse_model_calibration). */
 double lapse_model_calibrate(const lapse_model *model, double decision);
+
+/* A model with horizons (model->hazard set): the hazard of each band
+ * (hazard, OUT, n_bands) of a raw row whose decision is given: the
+ * calibration of decision + the band's intercept where the row is at risk,
+ * else 0 (lapse/hazard.h). lapse_hazard_curve turns them into p_h. */
+void lapse_model_hazards(const lapse_model *model, double *hazard, const double *raw_row,
+                         double decision);
 
 #ifdef __cplusplus
 }

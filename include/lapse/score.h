@@ -6,7 +6,14 @@
  *     classifier (logistic, an SVM through lapse/svmscore.h: one GEMM per
  *     block of rows against all support vectors, or boosted trees through
  *     XGBoost's predictor on the scorer's threads, lapse/gbdt.h);
- *   - p_churn = the model's calibration of f, and its risk tier;
+ *   - p_churn = the model's calibration of f, and its risk tier; for a model
+ *     with horizons (lapse/hazard.h) the risk p_h within each horizon,
+ *     p_churn = p_H the last one, and churn_by: the first day on which the
+ *     cumulative risk reaches the warning threshold, the lower bound of the
+ *     second-highest risk tier (so churn_by is set exactly on the rows given
+ *     the response "warning" by their tier): with churn = silence the day the
+ *     user's silence reaches silent_days, else spread as a constant daily
+ *     hazard within each band (lapse_hazard_churn_by);
  *   - the segment (nearest k-means centroid on the profile features);
  *   - days_silent (the `days_silent` feature) and the response level
  *     (lapse/actions.h: warning for users in the two highest risk tiers,
@@ -92,6 +99,12 @@ typedef struct {
     int reason[LAPSE_SCORE_REASONS]; /* feature indices, largest push first; -1 = none */
     int trigger;        /* a lapse_trigger, or -1 when none fires */
     const char *action;
+    /* A model with horizons (lapse/hazard.h): p_h for each horizon, the
+     * last equal to p_churn, and churn_by: the first day on which the
+     * cumulative risk reaches the warning threshold (0: not within the last
+     * horizon). Unset for other models. */
+    double p_horizon[LAPSE_HAZARD_MAX_BANDS];
+    int churn_by;
 } lapse_score_result;
 
 typedef struct lapse_scorer lapse_scorer;
@@ -147,7 +160,9 @@ typedef struct {
  * response level, the segment name, days_silent, the value tier name,
  * value_at_risk (%.2f), reasons as feature:high or feature:low (the value
  * above or below the training mean), the trigger's name, action, label (1, 0 or
- * empty). Unknown values are empty fields. Memory is bounded by the batch
+ * empty); a model with horizons adds p_<h> for each horizon h (%.17g),
+ * churn_by (empty when none) and, when the table has days_to_churn, that
+ * column (for lapse eval's horizons). Unknown values are empty fields. Memory is bounded by the batch
  * size (and top) except for an order other than INPUT without top, which
  * holds every output line until the end. A table whose meta line or
  * features differ from the model's is LAPSE_ERR_SCHEMA naming the first

@@ -12,7 +12,14 @@
  *                          who left before it started; empty if never) and
  *                          the first day back after it (empty if none)
  *   truth_snapshots.csv    user_id,asof,horizon,p_true,label (with the
- *                          observer: user_id,asof,horizon,p_true,p_observed,label)
+ *                          observer: user_id,asof,horizon,p_true,p_observed,label),
+ *                          then for each of the horizons asked for, h:
+ *                          p_true_h (and p_observed_h), the probability that
+ *                          the row churns within h days as lapse counts it
+ *                          (days_to_churn <= h, lapse/churn.h): the label's
+ *                          probability when the day its silence reaches
+ *                          silent_days, known at asof, is day h or before,
+ *                          else 0
  * Each user follows a hidden day-by-day Markov chain (engaged, a temporary
  * dip, declining for a fixed number of days, churned, sometimes back after a
  * gap); the events of a day are drawn from the user's traits and phase. For a
@@ -60,6 +67,7 @@ int lapse_sim_archetype_parse(lapse_sim_archetype *out, const char *name, size_t
 #define LAPSE_SIM_MAX_DAYS 3660
 #define LAPSE_SIM_MAX_USERS INT64_C(100000000)
 #define LAPSE_SIM_MAX_FILES 256
+#define LAPSE_SIM_MAX_HORIZONS 16
 
 typedef struct {
     uint64_t seed;
@@ -84,13 +92,17 @@ typedef struct {
      * more split the users among that many files, so that a reader can
      * inflate them in parallel. The rows are the same bytes either way. */
     int files;
+    /* Horizons for the truth's p_true_h columns: 0 .. LAPSE_SIM_MAX_HORIZONS,
+     * increasing, the last at most the label horizon. */
+    size_t n_horizons;
+    int horizons[LAPSE_SIM_MAX_HORIZONS];
     lapse_progress_fn progress; /* users written of users, block by block; or NULL */
     void *progress_user;
 } lapse_sim_options;
 
 #define LAPSE_SIM_OPTIONS_INIT                                                            \
     { 1, 1000, 180, INT64_C(1767225600) /* 2026-01-01 */, { 0.3, 0.3, 0.25, 0.15 }, NULL, \
-      0, LAPSE_CHURN_DEF_INIT, 1, 1, 0, 1, NULL, NULL }
+      0, LAPSE_CHURN_DEF_INIT, 1, 1, 0, 1, 0, { 0 }, NULL, NULL }
 
 /* Per-snapshot figures over the users active at asof (lapse_churn_active):
  * the set a churn model is scored on. */

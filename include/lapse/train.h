@@ -57,11 +57,24 @@
  *   8. fills the model: meta and feature names from the table, the parts
  *      above, and training metadata (snapshot range, row counts, seed,
  *      options text, validation figures and how they were made).
+ * With horizons (options.horizons.n_bands > 0; logistic only) steps 4, 5
+ * and 7 fit a discrete-time hazard model (lapse/hazard.h) instead: each
+ * labelled row becomes one person-period per band it is at risk in, up to
+ * the band it churned in (its days_to_churn, which the table must have),
+ * with the row's scaled features and one 0/1 column per band after the
+ * first; one logistic regression (same penalty, the band columns
+ * penalised like the features) fits them, and its band weights become the
+ * band intercepts. Step 5 calibrates the hazard on the held-out rows'
+ * person-periods (cross-fitted there, so a user's periods may sit in
+ * different folds), and the figures and tiers are those of p_H, the risk
+ * within the last horizon, against "churned within it". Bands a row cannot
+ * churn in (lapse_hazard_set_risk) are not fitted: its hazard there is 0. 
  * The same table, options and thread count give a byte-identical model. */
 #ifndef LAPSE_TRAIN_H
 #define LAPSE_TRAIN_H
 
 #include "lapse/error.h"
+#include "lapse/hazard.h"
 #include "lapse/metrics.h"
 #include "lapse/model.h"
 #include "lapse/table.h"
@@ -122,12 +135,16 @@ typedef struct {
     size_t trees;                /* boosting rounds at most, 1..100000 (300) */
     int depth;                   /* max tree depth, 1..16 (6) */
     double eta;                  /* learning rate, in (0, 1] (0.1) */
+    /* Several horizons: a hazard model (see above). n_bands 0 (the
+     * default): one horizon, the table's label. Only horizons and n_bands
+     * are read; the last horizon must not pass the table's. */
+    lapse_hazard horizons;
 } lapse_train_options;
 
 #define LAPSE_TRAIN_OPTIONS_INIT                                                                 \
     { LAPSE_CLASSIFIER_LOGISTIC, 1, 3, 4, 2000, LAPSE_KERNEL_RBF, 1.0, 0.0, 0, 0, 1.0, 5, 1,     \
       NULL, 0, LAPSE_TRAIN_HOLDOUT_DEFAULT, NULL, 1, LAPSE_TIERS_PERCENTILE,                     \
-      { 0.50, 0.80, 0.95 }, 300, 6, 0.1 }
+      { 0.50, 0.80, 0.95 }, 300, 6, 0.1, { 0 } }
 
 /* What training did, beyond what the model holds. */
 typedef struct {
@@ -151,6 +168,9 @@ typedef struct {
     size_t constant_features;       /* features constant over the training rows (dropped) */
     size_t gbdt_rounds;             /* GBDT: rounds grown before early stopping */
     size_t gbdt_best_iteration;     /* GBDT: 0-based round kept (validation log loss) */
+    size_t hazard_periods;          /* horizons: person-periods the hazard was fitted on */
+    size_t hazard_structural;       /* horizons: training rows' bands left out as
+                                       structural zeros (lapse/hazard.h, at risk) */
     const char *no_segments;        /* why the model has no segments; NULL when it has */
     double k_silhouette[LAPSE_TRAIN_K_AUTO_MAX + 1]; /* --k auto: silhouette of each k
                                        tried (NaN for others) */
@@ -158,7 +178,9 @@ typedef struct {
 
 /* Trains a model on table (see above). *out is a new model (free with
  * lapse_model_free), NULL on failure; report may be NULL. Returns 0, or
- *   LAPSE_ERR_ARG    bad options
+ *   LAPSE_ERR_ARG    bad options; horizons with another model than
+ *                    logistic, on a table without days_to_churn, or past
+ *                    the table's label horizon
  *   LAPSE_ERR_RANGE  data training cannot use: no labelled row, one
  *                    labelled snapshot with validate LAST_SNAPSHOT, a
  *                    held-out part too small (with the counts), a part

@@ -94,6 +94,15 @@ int lapse_sim_options_check(const lapse_sim_options *o, lapse_error *err)
     if (o->files < 1 || o->files > LAPSE_SIM_MAX_FILES)
         return lapse_error_set(err, code, NULL, 0, 0, -1, "--files must be 1 to %d",
                                LAPSE_SIM_MAX_FILES);
+    if (o->n_horizons > LAPSE_SIM_MAX_HORIZONS)
+        return lapse_error_set(err, code, NULL, 0, 0, -1, "at most %d horizons",
+                               LAPSE_SIM_MAX_HORIZONS);
+    for (size_t h = 0; h < o->n_horizons; h++)
+        if (o->horizons[h] < (h ? o->horizons[h - 1] + 1 : 1) ||
+            o->horizons[h] > o->churn.horizon_days)
+            return lapse_error_set(err, code, NULL, 0, 0, -1,
+                                   "--horizons must increase from 1 to the label horizon (%d)",
+                                   o->churn.horizon_days);
     if (o->n_snapshots > LAPSE_SIM_MAX_SNAPSHOTS || (o->n_snapshots && !o->snapshots))
         return lapse_error_set(err, code, NULL, 0, 0, -1, "at most %d snapshots",
                                LAPSE_SIM_MAX_SNAPSHOTS);
@@ -418,7 +427,7 @@ static void simulate_user(const sim_plan *plan, sim_worker *w, sim_slot *slot, i
             ss->active_churned += label;
             ss->active_p_true += p_true[si];
         }
-        p = buf_reserve(&slot->snaps, 160);
+        p = buf_reserve(&slot->snaps, 160 + 64 * o->n_horizons);
         if (!p)
             continue;
         char *q = put_uid(p, (uint64_t)index);
@@ -430,7 +439,16 @@ static void simulate_user(const sim_plan *plan, sim_worker *w, sim_slot *slot, i
         q += snprintf(q, 40, ",%.17g", p_true[si]);
         if (observer)
             q += snprintf(q, 40, ",%.17g", p_observed[si]);
-        q += snprintf(q, 8, ",%d\n", label);
+        q += snprintf(q, 8, ",%d", label);
+        for (size_t h = 0; h < o->n_horizons; h++) {
+            q += snprintf(q, 40, ",%.17g",
+                          sim_p_within(p_true[si], &o->churn, last_key, asof, o->horizons[h]));
+            if (observer)
+                q += snprintf(q, 40, ",%.17g",
+                              sim_p_within(p_observed[si], &o->churn, last_key, asof,
+                                           o->horizons[h]));
+        }
+        *q++ = '\n';
         slot->snaps.len += (size_t)(q - p);
     }
 }
@@ -673,9 +691,16 @@ static int outputs_open(sim_outputs *o, const char *dir, const lapse_sim_options
     if (rc)
         return rc;
     fputs("user_id,archetype,churn_date,return_date\n", lapse_outfile_stream(o->truth));
-    fputs(options->observer ? "user_id,asof,horizon,p_true,p_observed,label\n"
-                            : "user_id,asof,horizon,p_true,label\n",
-          lapse_outfile_stream(o->snaps));
+    FILE *snaps = lapse_outfile_stream(o->snaps);
+    fputs(options->observer ? "user_id,asof,horizon,p_true,p_observed,label"
+                            : "user_id,asof,horizon,p_true,label",
+          snaps);
+    for (size_t h = 0; h < options->n_horizons; h++) {
+        fprintf(snaps, ",p_true_%d", options->horizons[h]);
+        if (options->observer)
+            fprintf(snaps, ",p_observed_%d", options->horizons[h]);
+    }
+    fputc('\n', snaps);
     return LAPSE_OK;
 }
 

@@ -505,3 +505,11 @@ int sim_mc_label(const sim_user *user, const sim_state *state, int circle_quiet,
     }
     return 1;
 }
+
+double sim_p_within(double p, const lapse_churn_def *def, int64_t last_key, int64_t asof, int h)
+{
+    if (h >= def->horizon_days)
+        return p;
+    const int day = lapse_churn_days_to_churn(def, asof, last_key, 0, LAPSE_CHURN_NEVER);
+    return day >= 1 && day <= h ? p : 0.0;
+}

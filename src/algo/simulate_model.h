@@ -206,6 +206,12 @@ double sim_p_silent(const sim_user *user, const double live[2][SIM_LIVE_PHASES],
 double sim_p_true(const sim_user *user, const sim_state *state, int circle_quiet, int64_t asof,
                   int horizon, unsigned key_mask, const sim_calendar *calendar);
 
+/* P(days_to_churn <= h) from p = P(label 1) of a row whose last key event
+ * before asof fell on last_key (LAPSE_CHURN_NEVER: none): with silence churn
+ * the day is known at asof (lapse_churn_days_to_churn), so it is p when that
+ * day is h or before (or h is the label horizon), else 0. */
+double sim_p_within(double p, const lapse_churn_def *def, int64_t last_key, int64_t asof, int h);
+
 /* What the log shows of one active day, in the sufficient statistics of the
  * emission: the phase and circle change only these (sums over sessions). */
 typedef struct {

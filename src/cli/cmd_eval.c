@@ -44,7 +44,10 @@ static void usage(FILE *out)
             "matrix at the threshold. --json and --csv give programs the same figures and\n"
             "more (each top decile, ROC points, each risk tier and segment when the files\n"
             "have those columns), numbers as the shortest decimal that reads back exactly;\n"
-            "datasets/README.md, \"Figures for programs\", documents them.\n\n"
+            "datasets/README.md, \"Figures for programs\", documents them. Scores of a model\n"
+            "with horizons (lapse train --horizons) on a table with days_to_churn add each\n"
+            "horizon's AUC, ECE and lift (churned within h days) and a time-dependent\n"
+            "concordance index.\n\n"
             "options:\n");
     cli_opt_print(out, options, 6, 22);
     fprintf(out, "\nexit codes: 0 ok, 1 bad input data, 2 usage error, 3 system error.\n");
@@ -84,6 +87,59 @@ static int group_figures(cli_eval_group_row **out, const lapse_eval_rows *rows,
     }
     *out = figures;
     return LAPSE_OK;
+}
+
+int cli_eval_horizon_figures(cli_eval_horizons *out, const lapse_eval_rows *rows,
+                             lapse_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->concordance = NAN;
+    if (!rows->n_horizons || !rows->days_to_churn)
+        return LAPSE_OK;
+    const size_t n = rows->n, k = rows->n_horizons;
+    double *p = malloc((n ? n : 1) * sizeof *p);
+    int *y = malloc((n ? n : 1) * sizeof *y);
+    int status = p && y ? LAPSE_OK
+                        : lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    for (size_t h = 0; h < k && status == LAPSE_OK; h++) {
+        cli_eval_horizon *e = &out->h[h];
+        e->days = rows->horizons[h];
+        e->rows = n;
+        for (size_t i = 0; i < n; i++) {
+            const int d = rows->days_to_churn[i];
+            p[i] = rows->p_horizon[i * k + h];
+            y[i] = rows->y[i] == 1 && d >= 1 && d <= e->days; /* churned within h days */
+            e->churners += (size_t)y[i];
+        }
+        e->ece = lapse_metrics_calibration(NULL, p, y, n);
+        e->auc = e->top10.lift = e->top10.capture = NAN;
+        if (e->churners > 0 && e->churners < n &&
+            (status = lapse_metrics_auc(&e->auc, p, y, n, err)) == LAPSE_OK)
+            status = lapse_metrics_lift_at(&e->top10, 0.1, p, y, n, err);
+    }
+    if (status == LAPSE_OK)
+        status = lapse_eval_concordance(&out->concordance, &out->pairs, rows, err);
+    if (status == LAPSE_OK)
+        out->n = k;
+    free(p);
+    free(y);
+    return status;
+}
+
+void cli_print_horizons(FILE *out, const cli_eval_horizons *h)
+{
+    fprintf(out, "by horizon (churned within h days: days_to_churn <= h; p_h's figures):\n");
+    fprintf(out, "  %-6s %8s %9s %8s %8s %12s\n", "h", "rows", "churners", "AUC", "ECE",
+            "lift top 10%");
+    for (size_t i = 0; i < h->n; i++) {
+        const cli_eval_horizon *e = &h->h[i];
+        fprintf(out, "  %-6d %8zu %9zu %8.4f %8.4f %12.2f\n", e->days, e->rows, e->churners,
+                e->auc, e->ece, e->top10.lift);
+    }
+    fprintf(out,
+            "time-dependent concordance (Antolini): %.4f over %llu pairs (a churner against "
+            "every row still there on its day)\n",
+            h->concordance, (unsigned long long)h->pairs);
 }
 
 /* The figures --json and --csv write, beyond those of the text report. */
@@ -148,13 +204,23 @@ int cmd_eval(int argc, char **argv)
                              "no labelled rows to evaluate (every label is empty)");
     if (rc == 0)
         rc = lapse_metrics_evaluate(&report, rows.p, rows.y, rows.n, threshold, &err);
-    cli_eval_figures figures = { .metrics = &report };
+    cli_eval_horizons horizons;
+    if (rc == 0)
+        rc = cli_eval_horizon_figures(&horizons, &rows, &err);
+    cli_eval_figures figures = { .metrics = &report, .horizons = &horizons };
     if (rc == 0 && (json || csv_dir))
         rc = figures_for_programs(&figures, &rows, &err);
     /* With --json on stdout (no -o, or -o -) the text report would break it. */
     const int json_on_stdout = json && (!output || strcmp(output, "-") == 0);
-    if (rc == 0 && !json_on_stdout)
+    if (rc == 0 && !json_on_stdout) {
         cli_print_metrics(stdout, &report);
+        if (horizons.n)
+            cli_print_horizons(stdout, &horizons);
+        else if (rows.n_horizons)
+            printf("by horizon: the files have p_<days> columns but no days_to_churn for every "
+                   "churned row (score a table whose labels lapse extract made to measure each "
+                   "horizon)\n");
+    }
     if (rc == 0)
         rc = write_figures(&figures, &err);
     const int status = rc < 0 ? cli_report(&err) : EXIT_OK;

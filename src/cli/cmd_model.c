@@ -288,6 +288,20 @@ static int show(const char *path)
     int status = print_classifier(m);
     if (status == 0) {
         print_calibration(m);
+        if (m->hazard) {
+            const lapse_hazard *hz = m->hazard;
+            char list[LAPSE_HAZARD_MAX_BANDS * 8];
+            lapse_hazard_format(list, sizeof list, hz);
+            printf("horizons:     %s days (discrete-time hazard; score writes p_<days> and "
+                   "churn_by); band intercepts",
+                   list);
+            for (size_t b = 0; b < hz->n_bands; b++)
+                printf(" %.6g", hz->offset[b]);
+            printf("; %s\n", hz->risk == LAPSE_HAZARD_RISK_SILENCE
+                                 ? "at risk only in the band where the silence reaches "
+                                   "silent_days"
+                                 : "every band at risk");
+        }
         print_tiers(m);
         print_training(m);
     }

@@ -4,6 +4,7 @@
 #include "cli_progress.h"
 
 #include "lapse/category.h"
+#include "lapse/hazard.h"
 #include "lapse/simulate.h"
 #include "lapse/timeparse.h"
 
@@ -86,6 +87,22 @@ static int64_t snapshots[LAPSE_SIM_MAX_SNAPSHOTS];
 static const char *dir;
 static int quiet;
 
+/* --horizons 7,14,30: lapse train's list (lapse/hazard.h). */
+static int parse_horizons(const cli_opt *o, const char *command, const char *option,
+                          const char *text)
+{
+    (void)o;
+    lapse_hazard hz;
+    lapse_error err = LAPSE_ERROR_INIT;
+    if (lapse_hazard_parse(&hz, text, &err) != LAPSE_OK)
+        return cli_opt_bad_value(command, option, text,
+                                 "needs increasing whole days, e.g. 7,14,30 (%s)", err.message);
+    opt.n_horizons = hz.n_bands;
+    for (size_t h = 0; h < hz.n_bands; h++)
+        opt.horizons[h] = hz.horizons[h];
+    return 0;
+}
+
 static const cli_opt options[] = {
     CLI_OPT_STRING('o', "output", "DIR", &dir, "folder for the three files (created if missing)"),
     CLI_OPT_INT(0, "seed", "S", &opt.seed, 0, INT64_MAX, "random seed (default 1)"),
@@ -117,6 +134,9 @@ static const cli_opt options[] = {
                 "of 256, each file with a header (default 1: events.csv.gz)"),
     CLI_OPT_INT(0, "level", "1-9", &opt.level, 1, 9,
                 "gzip level (default 1: fastest; 9 for the smallest file)"),
+    CLI_OPT_CALL(0, "horizons", "LIST", NULL, parse_horizons,
+                 "also write p_true_h (and p_observed_h) for each horizon h,\n"
+                 "e.g. 7,14,30: churned within h days (days_to_churn <= h)"),
     CLI_OPT_FLAG(0, "observer", &opt.observer, 1,
                  "also write p_observed: the same probability given only the\n"
                  "user's traits and log before asof (the best any model of\n"

@@ -135,6 +135,18 @@ static int parse_k(const cli_opt *o, const char *command, const char *name, cons
     return 0;
 }
 
+/* --horizons 7,14,30 (lapse/hazard.h says what is refused) */
+static int parse_horizons(const cli_opt *o, const char *command, const char *name,
+                          const char *text)
+{
+    (void)o;
+    lapse_error err = LAPSE_ERROR_INIT;
+    if (lapse_hazard_parse(&opt.horizons, text, &err) != LAPSE_OK)
+        return cli_opt_bad_value(command, name, text,
+                                 "needs increasing whole days, e.g. 7,14,30 (%s)", err.message);
+    return 0;
+}
+
 static const cli_opt options[] = {
     CLI_OPT_STRING('o', "output", "MODEL", &output, "write the model here (atomically)"),
     CLI_OPT_STRING(0, "report", "FILE", &report_path,
@@ -174,6 +186,11 @@ static const cli_opt options[] = {
                 "svm: train on a stratified subsample of at most N rows\n"
                 "(default " NUMBER_TEXT(LAPSE_TRAIN_MAX_TRAIN_DEFAULT) ")"),
     CLI_OPT_DOUBLE(0, "l2", "L", &opt.l2, 0, 1e9, "logistic: penalty on the weights (default 1)"),
+    CLI_OPT_CALL(0, "horizons", "LIST", NULL, parse_horizons,
+                 "logistic: churn within each of these days, e.g. 7,14,30\n"
+                 "(increasing, the last at most the table's horizon): one\n"
+                 "discrete-time hazard model; score writes p_7,p_14,p_30\n"
+                 "and churn_by (needs days_to_churn in the table)"),
     CLI_OPT_INT(0, "trees", "N", &opt.trees, 1, 100000,
                 "gbdt: boosting rounds at most (default 300); stops early\n"
                 "after 20 without a better held-out log loss"),
@@ -275,6 +292,17 @@ static void print_report(const lapse_model *m, const lapse_train_report *r,
         fprintf(stderr, "classifier: gbdt, depth %d, eta %g, best round %zu of %zu grown (at most "
                 "%zu) on %zu rows in %.1f s\n", o->depth, o->eta, r->gbdt_best_iteration + 1,
                 r->gbdt_rounds, o->trees, r->classifier_rows, r->classifier_seconds);
+    } else if (m->hazard) {
+        char list[LAPSE_HAZARD_MAX_BANDS * 8];
+        lapse_hazard_format(list, sizeof list, m->hazard);
+        fprintf(stderr,
+                "classifier: logistic hazard, horizons %s, l2 %g, %d Newton steps on %zu "
+                "person-periods in %.1f s; %s\n",
+                list, o->l2, r->logistic_iterations, r->classifier_rows, r->classifier_seconds,
+                m->hazard->risk == LAPSE_HAZARD_RISK_SILENCE
+                    ? "with churn = silence a row is at risk only in the band of the day its "
+                      "silence reaches silent_days"
+                    : "every row at risk in every band");
     } else {
         fprintf(stderr, "classifier: logistic, l2 %g, %d Newton steps on %zu rows in %.1f s\n",
                 o->l2, r->logistic_iterations, r->classifier_rows, r->classifier_seconds);
@@ -294,10 +322,17 @@ static void print_report(const lapse_model *m, const lapse_train_report *r,
             fprintf(stderr, " | %.4f |", m->tiers.thresholds[i - 1]);
         fprintf(stderr, " %s", m->tiers.names[i]);
     }
+    char within[64] = "";
+    if (m->hazard)
+        snprintf(within, sizeof within, " of churn within %d days",
+                 m->hazard->horizons[m->hazard->n_bands - 1]);
     if (r->validation == LAPSE_VALIDATION_LAST_SNAPSHOT)
-        fprintf(stderr, "\nvalidation %s (cross-fitted calibrated probabilities):\n", last);
+        fprintf(stderr, "\nvalidation %s (cross-fitted calibrated probabilities%s):\n", last,
+                within);
     else
-        fprintf(stderr, "\nvalidation, held-out rows (cross-fitted calibrated probabilities):\n");
+        fprintf(stderr,
+                "\nvalidation, held-out rows (cross-fitted calibrated probabilities%s):\n",
+                within);
     cli_print_metrics(stderr, &r->valid);
 }
 
@@ -321,6 +356,9 @@ int cmd_train(int argc, char **argv)
         return cli_usage_error(CMD, "bgnbd and pareto-nbd take none of the classifiers' options "
                                     "(--seed, --k, --kernel, -C, --gamma, --grid, --max-train, "
                                     "--l2, --trees, --depth, --eta, -@)");
+    if (opt.horizons.n_bands && model != LAPSE_CLASSIFIER_LOGISTIC)
+        return cli_usage_error(CMD, "--horizons fits a logistic hazard model: use --model "
+                                    "logistic");
     opt.model = (lapse_classifier_kind)model;
     opt.version = lapse_version();
     if (!output)
@@ -335,6 +373,9 @@ int cmd_train(int argc, char **argv)
                                     "go with CSV");
     if (own_table && !foreign.label && format != LAPSE_FOREIGN_LIBSVM)
         return cli_usage_error(CMD, "a CSV of your own needs --label COL");
+    if (own_table && opt.horizons.n_bands)
+        return cli_usage_error(CMD, "--horizons needs days_to_churn, which a table of your own "
+                                    "does not have");
     if (own_table && argc - first != 1)
         return cli_usage_error(CMD, "one table of your own at a time (got %d)", argc - first);
     if (foreign.positive && strlen(foreign.positive) > LAPSE_FEATURE_NAME_MAX)

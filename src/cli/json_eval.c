@@ -12,7 +12,7 @@
 #include <string.h>
 
 #define EVAL_FORMAT "lapse-eval"
-#define EVAL_VERSION 1
+#define EVAL_VERSION 2 /* 2: "horizons" */
 
 static const char *const group_keys[LAPSE_EVAL_GROUPS] = { "tiers", "segments" };
 
@@ -89,6 +89,35 @@ void cli_metrics_json(lapse_json *json, const lapse_metrics_report *r)
     lapse_json_object_close(json);
 }
 
+/* "horizons": null, or the concordance and one object per horizon. */
+static void horizons_json(lapse_json *json, const cli_eval_horizons *h)
+{
+    lapse_json_key(json, "horizons");
+    if (!h || !h->n) {
+        lapse_json_null(json);
+        return;
+    }
+    lapse_json_object_open(json);
+    lapse_json_member_double(json, "concordance", h->concordance);
+    lapse_json_member_uint(json, "pairs", h->pairs);
+    lapse_json_key(json, "by_horizon");
+    lapse_json_array_open(json);
+    for (size_t i = 0; i < h->n; i++) {
+        const cli_eval_horizon *e = &h->h[i];
+        lapse_json_object_open(json);
+        lapse_json_member_int(json, "days", e->days);
+        lapse_json_member_uint(json, "rows", e->rows);
+        lapse_json_member_uint(json, "churners", e->churners);
+        lapse_json_member_double(json, "auc", e->auc);
+        lapse_json_member_double(json, "ece", e->ece);
+        lapse_json_member_double(json, "lift_10", e->top10.lift);
+        lapse_json_member_double(json, "capture_10", e->top10.capture);
+        lapse_json_object_close(json);
+    }
+    lapse_json_array_close(json);
+    lapse_json_object_close(json);
+}
+
 void cli_eval_json(lapse_json *json, const cli_eval_figures *f)
 {
     lapse_json_object_open(json);
@@ -128,6 +157,7 @@ void cli_eval_json(lapse_json *json, const cli_eval_figures *f)
         }
         lapse_json_array_close(json);
     }
+    horizons_json(json, f->horizons);
     lapse_json_object_close(json);
 }
 
@@ -241,18 +271,41 @@ static void group_csv(FILE *out, const cli_eval_group_row *rows, size_t n)
     }
 }
 
-enum { CSV_METRICS, CSV_DECILES, CSV_CALIBRATION, CSV_ROC, CSV_TIERS, CSV_SEGMENTS, CSV_FILES };
+/* The concordance is of every horizon together: the same on each row. */
+static void horizons_csv(FILE *out, const cli_eval_horizons *h)
+{
+    HEADER(out, "days", "rows", "churners", "auc", "ece", "lift_10", "capture_10", "concordance",
+           "pairs");
+    for (size_t i = 0; i < h->n; i++) {
+        const cli_eval_horizon *e = &h->h[i];
+        put_count(out, (size_t)e->days, 0);
+        put_count(out, e->rows, 0);
+        put_count(out, e->churners, 0);
+        put_double(out, e->auc, 0);
+        put_double(out, e->ece, 0);
+        put_double(out, e->top10.lift, 0);
+        put_double(out, e->top10.capture, 0);
+        put_double(out, h->concordance, 0);
+        put_count(out, (size_t)h->pairs, 1);
+    }
+}
+
+enum {
+    CSV_METRICS, CSV_DECILES, CSV_CALIBRATION, CSV_ROC, CSV_TIERS, CSV_SEGMENTS, CSV_HORIZONS,
+    CSV_FILES
+};
 
 static const char *const csv_names[CSV_FILES] = { "metrics.csv", "deciles.csv",
                                                   "calibration.csv", "roc.csv",
-                                                  "tiers.csv", "segments.csv" };
+                                                  "tiers.csv", "segments.csv", "horizons.csv" };
 
 int cli_eval_csv(const char *dir, const cli_eval_figures *f, lapse_error *err)
 {
     lapse_outfile *files[CSV_FILES] = { NULL };
     int status = cli_make_folder(dir, err);
     for (int i = 0; i < CSV_FILES && status == LAPSE_OK; i++) {
-        if (i >= CSV_TIERS && !f->groups[i - CSV_TIERS])
+        if (i == CSV_HORIZONS ? !(f->horizons && f->horizons->n)
+                              : i >= CSV_TIERS && !f->groups[i - CSV_TIERS])
             continue; /* no such column in the scored files */
         char path[4096];
         if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, csv_names[i]) >= sizeof path) {
@@ -275,6 +328,9 @@ int cli_eval_csv(const char *dir, const cli_eval_figures *f, lapse_error *err)
             break;
         case CSV_ROC:
             roc_csv(out, f);
+            break;
+        case CSV_HORIZONS:
+            horizons_csv(out, f->horizons);
             break;
         default:
             group_csv(out, f->groups[i - CSV_TIERS], f->n_groups[i - CSV_TIERS]);

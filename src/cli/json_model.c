@@ -211,6 +211,20 @@ static void classifier_members(lapse_json *json, const lapse_model *m)
         lapse_json_member_string(json, "kind", "logistic");
         lapse_json_member_double(json, "bias", c->bias); /* weights: under "features" */
     }
+    if (m->hazard) { /* lapse/hazard.h */
+        const lapse_hazard *hz = m->hazard;
+        lapse_json_key(json, "horizons");
+        lapse_json_object_open(json);
+        lapse_json_key(json, "days");
+        lapse_json_array_open(json);
+        for (size_t b = 0; b < hz->n_bands; b++)
+            lapse_json_int(json, hz->horizons[b]);
+        lapse_json_array_close(json);
+        doubles(json, "intercepts", hz->offset, hz->n_bands);
+        lapse_json_member_string(json, "at_risk",
+                                 hz->risk == LAPSE_HAZARD_RISK_SILENCE ? "silence" : "all");
+        lapse_json_object_close(json);
+    }
     lapse_json_object_close(json);
 
     const lapse_model_calibration *cal = &m->calibration;

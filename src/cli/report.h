@@ -39,6 +39,31 @@ typedef struct {
     double auc; /* NaN when the group holds one class */
 } cli_eval_group_row;
 
+/* One horizon of a model with horizons: its rows are every labelled row,
+ * its churners those with days_to_churn <= days. */
+typedef struct {
+    int days;
+    size_t rows, churners;
+    double auc, ece;           /* AUC NaN with one class */
+    lapse_metrics_lift top10;  /* lift and capture at the top 10% by p_<days> (NaN, one class) */
+} cli_eval_horizon;
+
+/* Per-horizon figures and Antolini's concordance (lapse_eval_concordance). */
+typedef struct {
+    size_t n;                  /* 0: none (no p_<days> or no days_to_churn column) */
+    cli_eval_horizon h[LAPSE_EVAL_HORIZONS_MAX];
+    double concordance;
+    uint64_t pairs;
+} cli_eval_horizons;
+
+/* The horizons' figures of rows (n 0 when it has no p_<days> columns or no
+ * days_to_churn). 0 or the error. */
+int cli_eval_horizon_figures(cli_eval_horizons *out, const lapse_eval_rows *rows,
+                             lapse_error *err);
+
+/* Their text table. */
+void cli_print_horizons(FILE *out, const cli_eval_horizons *h);
+
 /* What lapse eval --json and --csv write. */
 typedef struct {
     const lapse_metrics_report *metrics;
@@ -47,14 +72,15 @@ typedef struct {
     size_t n_roc;
     cli_eval_group_row *groups[LAPSE_EVAL_GROUPS]; /* NULL when the column is absent */
     size_t n_groups[LAPSE_EVAL_GROUPS];
+    const cli_eval_horizons *horizons; /* n 0: none */
 } cli_eval_figures;
 
 /* The "lapse-eval" JSON document of f into json. */
 void cli_eval_json(lapse_json *json, const cli_eval_figures *f);
 
-/* metrics.csv, deciles.csv, calibration.csv, roc.csv, and tiers.csv and
- * segments.csv when those columns exist, into the folder dir, all committed
- * as one. 0 or the error. */
+/* metrics.csv, deciles.csv, calibration.csv, roc.csv, and tiers.csv,
+ * segments.csv and horizons.csv when those columns exist, into the folder
+ * dir, all committed as one. 0 or the error. */
 int cli_eval_csv(const char *dir, const cli_eval_figures *f, lapse_error *err);
 
 /* An object of a metrics report: its metrics, confusion, calibration and

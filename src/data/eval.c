@@ -24,6 +24,20 @@ typedef struct {
     uint32_t group_id[LAPSE_EVAL_GROUPS];
     double *ps;
     int *ys;
+    /* A hazard model's columns (lapse/eval.h): p_<h> and days_to_churn. */
+    size_t n_horizons;   /* this file's p_<h> columns */
+    int horizons[LAPSE_EVAL_HORIZONS_MAX];
+    long horizon_col[LAPSE_EVAL_HORIZONS_MAX];
+    double horizon_p[LAPSE_EVAL_HORIZONS_MAX];
+    size_t first_n_horizons; /* the first file's, which every file must repeat */
+    int first_horizons[LAPSE_EVAL_HORIZONS_MAX];
+    long days_col;
+    int days_in_all;
+    size_t files;        /* files read before this one */
+    int days_missing;    /* a churned row without its day (labels from a file) */
+    int day;             /* 0: empty */
+    double *phs;         /* [cap * first_n_horizons] */
+    int *days;           /* [cap] */
     uint32_t *groups[LAPSE_EVAL_GROUPS];
     lapse_strmap *names[LAPSE_EVAL_GROUPS];
     size_t n, cap;
@@ -39,6 +53,34 @@ static int fail(const lapse_input_csv *csv, scored *s, const char *fmt, const ch
                            text);
 }
 
+/* "p_<days>" (days 1 to LAPSE_EVAL_HORIZON_MAX_DAYS, no leading zero): the
+ * days, else 0. */
+static int horizon_of(const char *text, size_t len)
+{
+    if (len < 3 || len > 6 || text[0] != 'p' || text[1] != '_' || text[2] == '0')
+        return 0;
+    int days = 0;
+    for (size_t i = 2; i < len; i++) {
+        if (text[i] < '0' || text[i] > '9')
+            return 0;
+        days = 10 * days + (text[i] - '0');
+    }
+    return days <= LAPSE_EVAL_HORIZON_MAX_DAYS ? days : 0;
+}
+
+static int horizon_header(const lapse_input_csv *csv, scored *s, const char *text, int days)
+{
+    if (s->n_horizons == LAPSE_EVAL_HORIZONS_MAX)
+        return fail(csv, s, "more than 16 horizon columns (at \"%s\")", text);
+    if (s->n_horizons && days <= s->horizons[s->n_horizons - 1])
+        return fail(csv, s, "horizon column \"%s\" does not follow a shorter one: p_<days> "
+                            "columns must come in increasing order",
+                    text);
+    s->horizons[s->n_horizons] = days;
+    s->horizon_col[s->n_horizons++] = lapse_input_csv_fields(csv);
+    return LAPSE_OK;
+}
+
 static int header_field(const lapse_input_csv *csv, scored *s, const char *text, size_t len)
 {
     const int col = lapse_input_csv_fields(csv);
@@ -46,6 +88,15 @@ static int header_field(const lapse_input_csv *csv, scored *s, const char *text,
         s->comment = 1;
     if (s->comment)
         return LAPSE_OK;
+    const int days = horizon_of(text, len);
+    if (days)
+        return horizon_header(csv, s, text, days);
+    if (!strcmp(text, "days_to_churn")) {
+        if (s->days_col >= 0)
+            return fail(csv, s, "column \"%s\" appears twice in the header", text);
+        s->days_col = col;
+        return LAPSE_OK;
+    }
     long *slot = !strcmp(text, "p_churn") ? &s->p_col : !strcmp(text, "label") ? &s->label_col
                                                                                   : NULL;
     for (int g = 0; g < LAPSE_EVAL_GROUPS && !slot; g++)
@@ -58,24 +109,53 @@ static int header_field(const lapse_input_csv *csv, scored *s, const char *text,
     return LAPSE_OK;
 }
 
+/* A p_churn or p_<h> field: a probability in [0, 1]. */
+static int probability(double *out, const lapse_input_csv *csv, scored *s, const char *text,
+                       size_t len)
+{
+    char buf[NUMBER_MAX];
+    char *end;
+    const char *name = "p_churn";
+    char horizon[16];
+    for (size_t h = 0; h < s->n_horizons; h++)
+        if (out == &s->horizon_p[h]) {
+            snprintf(horizon, sizeof horizon, "p_%d", s->horizons[h]);
+            name = horizon;
+        }
+    if (len == 0 || len >= sizeof buf || memchr(text, ' ', len))
+        return lapse_error_set(s->err, LAPSE_ERR_FORMAT, lapse_input_csv_path(csv),
+                               lapse_input_csv_line(csv), lapse_input_csv_fields(csv) + 1, -1,
+                               "bad %s \"%s\": want a probability", name,
+                               len < sizeof buf ? text : "(too long)");
+    memcpy(buf, text, len + 1);
+    errno = 0;
+    const double v = strtod(buf, &end);
+    if (*end || errno || !isfinite(v) || v < 0 || v > 1)
+        return lapse_error_set(s->err, LAPSE_ERR_FORMAT, lapse_input_csv_path(csv),
+                               lapse_input_csv_line(csv), lapse_input_csv_fields(csv) + 1, -1,
+                               "bad %s \"%s\": want a probability in [0, 1]", name, buf);
+    *out = v;
+    return LAPSE_OK;
+}
+
 static int on_field(const lapse_input_csv *csv, const char *text, size_t len, void *ctx)
 {
     scored *s = ctx;
     if (s->in_header)
         return header_field(csv, s, text, len);
     const long col = lapse_input_csv_fields(csv);
+    for (size_t h = 0; h < s->n_horizons; h++)
+        if (col == s->horizon_col[h])
+            return probability(&s->horizon_p[h], csv, s, text, len);
     if (col == s->p_col) {
-        char buf[NUMBER_MAX];
+        return probability(&s->p, csv, s, text, len);
+    } else if (col == s->days_col) {
         char *end;
-        if (len == 0 || len >= sizeof buf || memchr(text, ' ', len))
-            return fail(csv, s, "bad p_churn \"%s\": want a probability",
-                        len < sizeof buf ? text : "(too long)");
-        memcpy(buf, text, len + 1);
-        errno = 0;
-        const double v = strtod(buf, &end);
-        if (*end || errno || !isfinite(v) || v < 0 || v > 1)
-            return fail(csv, s, "bad p_churn \"%s\": want a probability in [0, 1]", buf);
-        s->p = v;
+        const long day = len ? strtol(text, &end, 10) : 0;
+        if (len && (*end || day < 1 || day > LAPSE_EVAL_HORIZON_MAX_DAYS || text[0] == '+'))
+            return fail(csv, s, "bad days_to_churn \"%s\": want a day from 1 or empty",
+                        len < 32 ? text : "(too long)");
+        s->day = (int)day;
     } else if (col == s->label_col) {
         if (len == 0)
             s->label = -1;
@@ -117,6 +197,15 @@ static int on_row(const lapse_input_csv *csv, void *ctx)
                                    "the header has no %s column (eval wants the output of "
                                    "lapse score on a labelled table)",
                                    s->p_col < 0 ? "p_churn" : "label");
+        if (s->files == 0) {
+            s->first_n_horizons = s->n_horizons;
+            memcpy(s->first_horizons, s->horizons, sizeof s->horizons);
+        }
+        if (s->n_horizons != s->first_n_horizons ||
+            memcmp(s->horizons, s->first_horizons, s->n_horizons * sizeof *s->horizons) != 0)
+            return lapse_error_set(s->err, LAPSE_ERR_FORMAT, path, line, 0, -1,
+                                   "the header's p_<days> columns differ from the first "
+                                   "file's: every file must hold the same horizons");
         return LAPSE_OK;
     }
     if (fields != s->n_columns)
@@ -133,6 +222,16 @@ static int on_row(const lapse_input_csv *csv, void *ctx)
         if (ys)
             s->ys = ys;
         int grown = ys != NULL;
+        int *days = grown ? realloc(s->days, cap * sizeof *days) : NULL;
+        if (days)
+            s->days = days;
+        grown = days != NULL;
+        double *phs = grown && s->first_n_horizons
+                          ? realloc(s->phs, cap * s->first_n_horizons * sizeof *phs)
+                          : NULL;
+        if (phs)
+            s->phs = phs;
+        grown = grown && (phs || !s->first_n_horizons);
         for (int g = 0; g < LAPSE_EVAL_GROUPS && grown; g++) {
             uint32_t *ids = realloc(s->groups[g], cap * sizeof *ids);
             if (ids)
@@ -146,6 +245,10 @@ static int on_row(const lapse_input_csv *csv, void *ctx)
     }
     for (int g = 0; g < LAPSE_EVAL_GROUPS; g++)
         s->groups[g][s->n] = s->group_id[g];
+    for (size_t h = 0; h < s->n_horizons; h++)
+        s->phs[s->n * s->n_horizons + h] = s->horizon_p[h];
+    s->days[s->n] = s->day;
+    s->days_missing |= s->label == 1 && s->day == 0;
     s->ps[s->n] = s->p;
     s->ys[s->n++] = s->label;
     return LAPSE_OK;
@@ -157,7 +260,9 @@ static int read_one(scored *s, const char *path)
     const lapse_input_csv_options opts = { .delimiter = ',', .keep_spaces = 1 };
     s->in_header = 1;
     s->comment = 0;
-    s->p_col = s->label_col = -1;
+    s->p_col = s->label_col = s->days_col = -1;
+    s->n_horizons = 0;
+    s->day = 0;
     for (int g = 0; g < LAPSE_EVAL_GROUPS; g++) {
         s->group_col[g] = -1;
         s->group_id[g] = 0;
@@ -165,6 +270,7 @@ static int read_one(scored *s, const char *path)
     const int status = lapse_input_csv_read(path, &opts, on_field, on_row, s, s->err);
     for (int g = 0; g < LAPSE_EVAL_GROUPS; g++)
         s->group_in_all[g] &= s->group_col[g] >= 0;
+    s->days_in_all &= s->days_col >= 0;
     if (status == LAPSE_OK && s->in_header)
         return lapse_error_set(s->err, LAPSE_ERR_FORMAT, path, 1, 0, -1,
                                "no header: the file is empty");
@@ -175,6 +281,8 @@ static void free_scored(scored *s)
 {
     free(s->ps);
     free(s->ys);
+    free(s->phs);
+    free(s->days);
     for (int g = 0; g < LAPSE_EVAL_GROUPS; g++) {
         free(s->groups[g]);
         lapse_strmap_free(s->names[g]);
@@ -207,6 +315,7 @@ int lapse_eval_read(lapse_eval_rows *out, const char *const *paths, size_t n_pat
     scored s;
     memset(&s, 0, sizeof s);
     s.err = err;
+    s.days_in_all = 1;
     int status = LAPSE_OK;
     for (int g = 0; g < LAPSE_EVAL_GROUPS; g++) {
         s.group_in_all[g] = 1;
@@ -214,7 +323,7 @@ int lapse_eval_read(lapse_eval_rows *out, const char *const *paths, size_t n_pat
         if (!s.names[g])
             status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     }
-    for (size_t i = 0; i < n_paths && status == LAPSE_OK; i++)
+    for (size_t i = 0; i < n_paths && status == LAPSE_OK; i++, s.files++)
         status = read_one(&s, paths[i]);
     for (int g = 0; g < LAPSE_EVAL_GROUPS && status == LAPSE_OK; g++) {
         if (!s.group_in_all[g])
@@ -232,8 +341,16 @@ int lapse_eval_read(lapse_eval_rows *out, const char *const *paths, size_t n_pat
     out->p = s.ps; /* now owned by out */
     out->y = s.ys;
     out->n = s.n;
+    out->n_horizons = s.first_n_horizons;
+    memcpy(out->horizons, s.first_horizons, sizeof out->horizons);
+    out->p_horizon = s.phs;
+    if (s.days_in_all && !s.days_missing && s.first_n_horizons) {
+        out->days_to_churn = s.days;
+        s.days = NULL;
+    }
     s.ps = NULL;
     s.ys = NULL;
+    s.phs = NULL;
     free_scored(&s);
     return LAPSE_OK;
 }
@@ -242,6 +359,8 @@ void lapse_eval_rows_free(lapse_eval_rows *rows)
 {
     free(rows->p);
     free(rows->y);
+    free(rows->p_horizon);
+    free(rows->days_to_churn);
     for (int g = 0; g < LAPSE_EVAL_GROUPS; g++) {
         lapse_eval_group *group = &rows->group[g];
         free(group->id);
@@ -321,5 +440,112 @@ int lapse_eval_roc(lapse_eval_roc_point **out, size_t *n_out, size_t max_points,
     }
     *out = all;
     *n_out = n_all;
+    return LAPSE_OK;
+}
+
+typedef struct {
+    double score;
+    size_t row;
+} ranked;
+
+static int by_score(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* A Fenwick tree over ranks 1..n: counts of rows added. */
+static void fenwick_add(uint64_t *tree, size_t n, size_t rank)
+{
+    for (; rank <= n; rank += rank & -rank)
+        tree[rank]++;
+}
+
+static uint64_t fenwick_sum(const uint64_t *tree, size_t rank)
+{
+    uint64_t sum = 0;
+    for (; rank > 0; rank -= rank & -rank)
+        sum += tree[rank];
+    return sum;
+}
+
+int lapse_eval_concordance(double *c, uint64_t *pairs, const lapse_eval_rows *rows,
+                           lapse_error *err)
+{
+    *c = NAN;
+    *pairs = 0;
+    const size_t n = rows->n, k = rows->n_horizons;
+    if (!k || !rows->days_to_churn)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "concordance needs p_<days> columns and days_to_churn");
+    const int last = rows->horizons[k - 1];
+    ranked *order = malloc((n ? n : 1) * sizeof *order);
+    size_t *rank = malloc((n ? n : 1) * sizeof *rank);
+    uint64_t *tree = malloc((n + 1) * sizeof *tree);
+    /* Rows by event time: start[t] .. start[t + 1] hold T = t, t in 1..last + 1. */
+    size_t *start = calloc((size_t)last + 3, sizeof *start), *by_time = malloc((n ? n : 1) * sizeof *by_time);
+    int *time = malloc((n ? n : 1) * sizeof *time);
+    if (!order || !rank || !tree || !start || !by_time || !time) {
+        free(order);
+        free(rank);
+        free(tree);
+        free(start);
+        free(by_time);
+        free(time);
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        const int d = rows->days_to_churn[i];
+        time[i] = rows->y[i] == 1 && d >= 1 && d <= last ? d : last + 1;
+        start[time[i] + 1]++;
+    }
+    for (int t = 1; t <= last + 1; t++)
+        start[t + 1] += start[t];
+    size_t *fill = calloc((size_t)last + 2, sizeof *fill);
+    for (size_t i = 0; fill && i < n; i++)
+        by_time[start[time[i]] + fill[time[i]]++] = i;
+    double concordant = 0;
+    uint64_t comparable = 0;
+    for (size_t h = 0; fill && h < k; h++) {
+        const int lo = h ? rows->horizons[h - 1] : 0, hi = rows->horizons[h];
+        for (size_t i = 0; i < n; i++)
+            order[i] = (ranked){ rows->p_horizon[i * k + h], i };
+        qsort(order, n, sizeof *order, by_score);
+        size_t r = 0;
+        for (size_t q = 0; q < n; q++) {
+            if (q == 0 || order[q].score != order[q - 1].score)
+                r++;
+            rank[order[q].row] = r;
+        }
+        memset(tree, 0, (n + 1) * sizeof *tree);
+        uint64_t added = 0;
+        for (size_t q = start[hi + 1]; q < start[last + 2]; q++, added++)
+            fenwick_add(tree, n, rank[by_time[q]]);
+        for (int t = hi; t > lo; t--) {
+            for (size_t q = start[t]; q < start[t + 1]; q++) {
+                const size_t ri = rank[by_time[q]];
+                const uint64_t below = fenwick_sum(tree, ri - 1);
+                const uint64_t tied = fenwick_sum(tree, ri) - below;
+                concordant += (double)below + 0.5 * (double)tied;
+                comparable += added;
+            }
+            for (size_t q = start[t]; q < start[t + 1]; q++, added++)
+                fenwick_add(tree, n, rank[by_time[q]]);
+        }
+    }
+    const int ok = fill != NULL;
+    free(fill);
+    free(order);
+    free(rank);
+    free(tree);
+    free(start);
+    free(by_time);
+    free(time);
+    if (!ok)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    *pairs = comparable;
+    *c = comparable ? concordant / (double)comparable : NAN;
     return LAPSE_OK;
 }

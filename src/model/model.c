@@ -46,6 +46,7 @@ void lapse_model_free(lapse_model *model)
     free(model->tiers.cuts);
     free_strings(model->tiers.names, model->tiers.n_tiers);
     lapse_foreign_free(model->encoding);
+    free(model->hazard);
     free(model->training.options);
     free(model->training.lapse_version);
     free(model);
@@ -464,6 +465,11 @@ int lapse_model_validate(const lapse_model *m, lapse_error *err)
     CHECK(validate_classifier(m, err));
     CHECK(validate_calibration(&m->calibration, err));
     CHECK(validate_tiers(&m->tiers, err));
+    if (m->hazard) {
+        if (m->classifier.kind != LAPSE_CLASSIFIER_LOGISTIC)
+            return INVALID("a model of several horizons has a logistic classifier");
+        CHECK(lapse_hazard_validate(m->hazard, m->meta.churn.horizon_days, m->n_features, err));
+    }
     return validate_training(&m->training, err);
 }
 

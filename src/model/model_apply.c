@@ -1,5 +1,6 @@
 /* Applying the parts of a model that are the same for every classifier:
- * the segments and the calibration (the scaler is lapse_scaler_apply). */
+ * the segments and the calibration, and a hazard model's bands (the scaler
+ * is lapse_scaler_apply). */
 #include "lapse/model.h"
 
 #include "lapse/calibrate.h"
@@ -42,4 +43,15 @@ double lapse_model_calibrate(const lapse_model *model, double decision)
     double probability;
     lapse_calibrate_apply(&probability, &view, &decision, 1);
     return probability;
+}
+
+void lapse_model_hazards(const lapse_model *model, double *hazard, const double *raw_row,
+                         double decision)
+{
+    const lapse_hazard *hz = model->hazard;
+    size_t first, last;
+    lapse_hazard_at_risk(&first, &last, hz, raw_row);
+    for (size_t b = 0; b < hz->n_bands; b++)
+        hazard[b] = b >= first && b < last ? lapse_model_calibrate(model, decision + hz->offset[b])
+                                           : 0.0;
 }

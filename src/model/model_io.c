@@ -29,17 +29,18 @@ enum {
     SEC_LABL, /* format 2 (required), 3 (optional) */
     SEC_VALD, /* format 3 */
     SEC_ENCD, /* format 3 (optional) */
+    SEC_HRZN, /* format 4 (optional) */
     SEC_COUNT
 };
 static const uint32_t section_tags[SEC_COUNT] = {
     TAG('M', 'E', 'T', 'A'), TAG('F', 'E', 'A', 'T'), TAG('S', 'C', 'A', 'L'),
     TAG('S', 'E', 'G', 'M'), TAG('C', 'L', 'S', 'F'), TAG('C', 'A', 'L', 'B'),
     TAG('T', 'I', 'E', 'R'), TAG('T', 'R', 'A', 'I'), TAG('L', 'A', 'B', 'L'),
-    TAG('V', 'A', 'L', 'D'), TAG('E', 'N', 'C', 'D'),
+    TAG('V', 'A', 'L', 'D'), TAG('E', 'N', 'C', 'D'), TAG('H', 'R', 'Z', 'N'),
 };
 static const char *const section_names[SEC_COUNT] = { "META", "FEAT", "SCAL", "SEGM", "CLSF",
                                                       "CALB", "TIER", "TRAI", "LABL",
-                                                      "VALD", "ENCD" };
+                                                      "VALD", "ENCD", "HRZN" };
 
 /* Whether a section may appear in a file of a format version. */
 enum { SECTION_ABSENT, SECTION_OPTIONAL, SECTION_REQUIRED };
@@ -52,6 +53,8 @@ static int section_rule(int section, uint32_t version)
         return version >= 3 ? SECTION_REQUIRED : SECTION_ABSENT;
     if (section == SEC_ENCD)
         return version >= 3 ? SECTION_OPTIONAL : SECTION_ABSENT;
+    if (section == SEC_HRZN)
+        return version >= 4 ? SECTION_OPTIONAL : SECTION_ABSENT;
     return SECTION_REQUIRED;
 }
 
@@ -200,6 +203,24 @@ static void encode_validation(writer *w, const lapse_model *m)
     end_section(w, at);
 }
 
+static void encode_hazard(writer *w, const lapse_hazard *hz)
+{
+    const size_t at = begin_section(w, SEC_HRZN);
+    put_u32(w, (uint32_t)hz->n_bands);
+    for (size_t b = 0; b < hz->n_bands; b++)
+        put_u32(w, (uint32_t)hz->horizons[b]);
+    put_f64s(w, hz->offset, hz->n_bands);
+    put_u8(w, (unsigned)hz->risk);
+    if (hz->risk == LAPSE_HAZARD_RISK_SILENCE) {
+        put_u32(w, (uint32_t)hz->silent_days);
+        put_u32(w, (uint32_t)hz->label_horizon);
+        put_u32(w, (uint32_t)hz->n_key);
+        for (size_t i = 0; i < hz->n_key; i++)
+            put_u32(w, hz->key_columns[i]);
+    }
+    end_section(w, at);
+}
+
 static void encode_sections(writer *w, const lapse_model *m)
 {
     if (m->btyd) {
@@ -315,6 +336,8 @@ static void encode_sections(writer *w, const lapse_model *m)
     encode_validation(w, m);
     if (m->encoding)
         encode_encoding(w, m->encoding);
+    if (m->hazard)
+        encode_hazard(w, m->hazard);
 }
 
 /* The format stores counts as u32. */
@@ -338,7 +361,9 @@ int lapse_model_encode(unsigned char **out, size_t *size, const lapse_model *mod
                                "a count exceeds what the model file stores (2^32 - 1)");
     writer w = { NULL, 0, 0, 0 };
     put_bytes(&w, model_magic, sizeof model_magic);
-    put_u32(&w, LAPSE_MODEL_FORMAT_VERSION);
+    /* The lowest version that holds the model: one without horizons stays
+     * readable by builds that know format 3. */
+    put_u32(&w, model->hazard ? LAPSE_MODEL_FORMAT_VERSION : 3);
     put_u64(&w, 0); /* the size, once known */
     encode_sections(&w, model);
     unsigned char *crc = reserve(&w, CRC_SIZE);
@@ -820,10 +845,50 @@ static int decode_encoding(reader *r, lapse_model *m)
     return LAPSE_OK;
 }
 
+/* HRZN: the horizons of a hazard model (lapse/hazard.h); the loader's
+ * lapse_model_validate checks them against META and FEAT. */
+static int decode_hazard(reader *r, lapse_model *m)
+{
+    lapse_hazard *hz = m->hazard = calloc(1, sizeof *hz);
+    if (!hz)
+        return out_of_memory(r);
+    uint32_t n, v;
+    unsigned risk;
+    TRY(get_u32(r, &n));
+    if (n < 1 || n > LAPSE_HAZARD_MAX_BANDS)
+        return MALFORMED(r, r->pos - 4, "section HRZN has %lu horizons: want 1 to %d",
+                         (unsigned long)n, LAPSE_HAZARD_MAX_BANDS);
+    hz->n_bands = n;
+    for (size_t b = 0; b < n; b++) {
+        TRY(get_u32(r, &v));
+        if (v > LAPSE_CHURN_MAX_DAYS)
+            return MALFORMED(r, r->pos - 4, "horizon %lu is out of range", (unsigned long)v);
+        hz->horizons[b] = (int)v;
+    }
+    for (size_t b = 0; b < n; b++)
+        TRY(get_f64(r, &hz->offset[b]));
+    TRY(get_u8(r, &risk));
+    hz->risk = (lapse_hazard_risk)risk;
+    if (risk == LAPSE_HAZARD_RISK_ALL)
+        return LAPSE_OK;
+    if (risk != LAPSE_HAZARD_RISK_SILENCE)
+        return MALFORMED(r, r->pos - 1, "section HRZN has an unknown risk rule %u", risk);
+    TRY(get_int(r, &hz->silent_days, "the silent days"));
+    TRY(get_int(r, &hz->label_horizon, "the label horizon"));
+    TRY(get_u32(r, &n));
+    if (n < 1 || n > LAPSE_CAT_COUNT)
+        return MALFORMED(r, r->pos - 4, "section HRZN has %lu key columns: want 1 to %d",
+                         (unsigned long)n, LAPSE_CAT_COUNT);
+    hz->n_key = n;
+    for (size_t i = 0; i < n; i++)
+        TRY(get_u32(r, &hz->key_columns[i]));
+    return LAPSE_OK;
+}
+
 static int (*const section_decoders[SEC_COUNT])(reader *, lapse_model *) = {
     decode_meta,     decode_features,   decode_scaler,      decode_segments,
     decode_classifier, decode_calibration, decode_tiers,     decode_training,
-    decode_labels,   decode_validation, decode_encoding,
+    decode_labels,   decode_validation, decode_encoding,    decode_hazard,
 };
 
 /* "META", or the four bytes in hex when they are not letters. */

@@ -37,6 +37,7 @@ struct lapse_scorer {
     int threads;
     /* Feature columns the outputs read; -1 when the model lacks one. */
     long f_silent, f_recency, f_purchases, f_spend, f_spend90;
+    double warning; /* churn_by's threshold: the second-highest tier's lower bound */
     lapse_trigger_columns triggers;
     lapse_svm_scorer *svm; /* SVM decisions */
     lapse_gbdt *gbdt;      /* GBDT decisions, and reasons from its contributions */
@@ -205,6 +206,10 @@ int lapse_score_create(lapse_scorer **out, const lapse_model *model,
         s->rules = s->own_rules;
     }
     s->f_silent = find_feature(model, "days_silent");
+    const lapse_model_tiers *tiers = &model->tiers;
+    s->warning = tiers->n_tiers >= 3   ? tiers->thresholds[tiers->n_tiers - 3]
+                 : tiers->n_tiers == 2 ? 0.0 /* both tiers are warned about */
+                                       : INFINITY;
     s->f_recency = find_feature(model, "days_since_purchase");
     s->f_purchases = find_feature(model, "purchases_total");
     s->f_spend = find_feature(model, "spend_total");
@@ -390,7 +395,16 @@ static int finish_block(void *arg, int thread, size_t r0, size_t rows, lapse_err
         lapse_score_result *r = &c->out[i];
         const double *x = c->raw + i * d;
         r->decision = s->dec[i];
-        r->p_churn = lapse_model_calibrate(m, r->decision);
+        r->churn_by = 0;
+        if (m->hazard) {
+            double hazard[LAPSE_HAZARD_MAX_BANDS];
+            lapse_model_hazards(m, hazard, x, r->decision);
+            lapse_hazard_curve(r->p_horizon, m->hazard, hazard);
+            r->p_churn = r->p_horizon[m->hazard->n_bands - 1];
+            r->churn_by = lapse_hazard_churn_by(m->hazard, x, hazard, s->warning);
+        } else {
+            r->p_churn = lapse_model_calibrate(m, r->decision);
+        }
         r->risk_tier = lapse_model_tier(m, r->p_churn);
         r->segment = s->seg[i];
         r->days_silent = s->f_silent >= 0 ? x[s->f_silent] : NAN;

@@ -77,6 +77,7 @@ typedef struct {
     entry *kept;
     size_t n_kept, cap_kept;
     uint64_t next_index;
+    int days_to_churn; /* a hazard model on a table with the column: write it */
 } sink;
 
 static size_t csv_field(char *dst, const char *s)
@@ -148,6 +149,18 @@ static size_t format_line(char *line, const sink *k, size_t i)
     line[n++] = ',';
     if (b->labels[i] >= 0)
         line[n++] = (char)('0' + b->labels[i]);
+    if (m->hazard) {
+        for (size_t h = 0; h < m->hazard->n_bands; h++)
+            n += (size_t)snprintf(line + n, 64, ",%.17g", r->p_horizon[h]);
+        line[n++] = ',';
+        if (r->churn_by > 0)
+            n += (size_t)snprintf(line + n, 16, "%d", r->churn_by);
+        if (k->days_to_churn) {
+            line[n++] = ',';
+            if (b->labels[i] == 1 && b->days_to_churn[i] > 0)
+                n += (size_t)snprintf(line + n, 16, "%d", b->days_to_churn[i]);
+        }
+    }
     line[n++] = '\n';
     return n;
 }
@@ -324,8 +337,25 @@ static int write_warnings(FILE *out, const char *warnings, lapse_error *err)
     return fprintf(out, "%s\n", line) < 0 ? write_error(err) : LAPSE_OK;
 }
 
+/* LAPSE_SCORE_HEADER, and a hazard model's columns after it. */
+static int write_header(const sink *k, lapse_error *err)
+{
+    const lapse_hazard *hz = k->m->hazard;
+    if (fputs(LAPSE_SCORE_HEADER, k->out) == EOF)
+        return write_error(err);
+    for (size_t h = 0; hz && h < hz->n_bands; h++)
+        if (fprintf(k->out, ",p_%d", hz->horizons[h]) < 0)
+            return write_error(err);
+    if (hz && fputs(k->days_to_churn ? ",churn_by,days_to_churn" : ",churn_by", k->out) == EOF)
+        return write_error(err);
+    return fputc('\n', k->out) == EOF ? write_error(err) : LAPSE_OK;
+}
+
+/* days_to_churn: the input has the column (with a hazard model, it is
+ * written beside label, for lapse eval's horizons). */
 static int sink_init(sink *k, lapse_scorer *s, const lapse_score_output *opts, FILE *out,
-                     const char *warnings, lapse_score_stats *stats, lapse_error *err)
+                     const char *warnings, int days_to_churn, lapse_score_stats *stats,
+                     lapse_error *err)
 {
     lapse_score_output defaults = LAPSE_SCORE_OUTPUT_INIT;
     memset(k, 0, sizeof *k);
@@ -336,6 +366,7 @@ static int sink_init(sink *k, lapse_scorer *s, const lapse_score_output *opts, F
         k->opts.order = LAPSE_SCORE_ORDER_RISK;
     k->out = out;
     k->stats = stats;
+    k->days_to_churn = days_to_churn && k->m->hazard;
     *stats = (lapse_score_stats){ 0, 0, 0, -1 };
     if (k->opts.batch_rows > (1u << 24))
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
@@ -352,11 +383,7 @@ static int sink_init(sink *k, lapse_scorer *s, const lapse_score_output *opts, F
         return nomem_error(err);
     }
     const int status = write_warnings(out, warnings, err);
-    if (status != LAPSE_OK)
-        return status;
-    if (fputs(LAPSE_SCORE_HEADER "\n", out) == EOF)
-        return write_error(err);
-    return 0;
+    return status != LAPSE_OK ? status : write_header(k, err);
 }
 
 /* Places a model check's failure in the table (the checks name no file):
@@ -444,7 +471,8 @@ int lapse_score_table(lapse_scorer *s, const char *path, FILE *out,
                          : lapse_table_reader_open(&reader, path, err);
     if (status == LAPSE_OK)
         status = sink_init(&k, s, opts, out, lapse_table_reader_meta(reader)->warnings,
-                           stats ? stats : &unused, err);
+                           lapse_table_reader_has_days_to_churn(reader), stats ? stats : &unused,
+                           err);
     if (status == LAPSE_OK) {
         /* Names first: a different feature list is named column by column,
          * where the meta line's schema hash could only say they differ. */
@@ -589,7 +617,7 @@ int lapse_score_logs(lapse_scorer *s, const char *const *paths, size_t n_paths, 
         snprintf(warnings + used, sizeof warnings - used, "%s%s", i ? "\n" : "",
                  lapse_extract_warning(x, i));
     }
-    status = sink_init(&k, s, opts, out, warnings, stats ? stats : &unused, err);
+    status = sink_init(&k, s, opts, out, warnings, 0, stats ? stats : &unused, err);
     k.stats->asof = asof;
     /* Both sets are sorted by user id (one snapshot): merge them. */
     size_t n_active = lapse_extract_count(x, LAPSE_EXTRACT_ACTIVE);

@@ -93,8 +93,12 @@ static int check_options(const lapse_train_options *o, lapse_error *err)
     else if (!(o->tier_cuts[0] > 0 && o->tier_cuts[0] < o->tier_cuts[1] &&
                o->tier_cuts[1] < o->tier_cuts[2] && o->tier_cuts[2] < 1))
         bad = "tier cut-offs must increase strictly between 0 and 1";
+    else if (o->horizons.n_bands && o->model != LAPSE_CLASSIFIER_LOGISTIC)
+        bad = "--horizons fits a logistic hazard model: it does not go with --model svm or gbdt";
     if (bad)
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "%s", bad);
+    if (o->horizons.n_bands)
+        return lapse_hazard_validate(&o->horizons, LAPSE_CHURN_MAX_DAYS, 0, err);
     return 0;
 }
 
@@ -671,10 +675,8 @@ static void assign_folds(int *fold, const int *y, size_t n, int folds, uint64_t 
     free(order);
 }
 
-/* Cross-fitted probabilities: fold f predicted by a calibration chosen and
- * fitted on the other folds. */
-static int cross_fit(double *p, const double *f, const int *y, size_t n, int folds, uint64_t seed,
-                     lapse_error *err)
+int train_cross_fit(double *p, const double *f, const int *y, size_t n, int folds, uint64_t seed,
+                    lapse_error *err)
 {
     int *fold = malloc(n * sizeof *fold);
     double *fx = malloc(n * sizeof *fx), *fo = malloc(n * sizeof *fo);
@@ -781,6 +783,11 @@ static void options_text(char *buf, size_t size, const lapse_train_options *o,
                o->max_train ? o->max_train : (size_t)LAPSE_TRAIN_MAX_TRAIN_DEFAULT,
                r->classifier_rows, o->grid ? " grid" : "");
     }
+    if (o->horizons.n_bands) {
+        char list[LAPSE_HAZARD_MAX_BANDS * 8];
+        lapse_hazard_format(list, sizeof list, &o->horizons);
+        append(buf, size, &len, " horizons=%s", list);
+    }
     if (o->k == LAPSE_TRAIN_K_AUTO)
         append(buf, size, &len, " k=auto");
     else
@@ -886,11 +893,38 @@ nomem:
     return nomem(err);
 }
 
+int train_set_calibration(lapse_model *m, const lapse_calibration *cal, lapse_error *err)
+{
+    lapse_model_calibration *mcal = &m->calibration;
+    if (cal->kind == LAPSE_CALIBRATE_ISOTONIC) {
+        double *cx = malloc(cal->points * sizeof *cx), *cy = malloc(cal->points * sizeof *cy);
+        if (!cx || !cy) {
+            free(cx);
+            free(cy);
+            return nomem(err);
+        }
+        memcpy(cx, cal->x, cal->points * sizeof *cx);
+        memcpy(cy, cal->y, cal->points * sizeof *cy);
+        free(mcal->x);
+        free(mcal->y);
+        mcal->kind = LAPSE_CALIBRATION_ISOTONIC;
+        mcal->n = cal->points;
+        mcal->x = cx; /* now owned by the model */
+        mcal->y = cy;
+    } else {
+        mcal->kind = LAPSE_CALIBRATION_PLATT;
+        mcal->a = cal->a;
+        mcal->b = cal->b;
+    }
+    return 0;
+}
+
 /* Validation: the model's decisions on the validation rows (into ds->fv) as
  * score will compute them, the report's figures from cross-fitted
- * probabilities, and the calibration chosen on all of them. */
+ * probabilities, the calibration chosen on all of them, and pv (OUT) each
+ * row's probability under it. */
 static int calibrate_model(lapse_model *m, lapse_train_report *r, const dataset *ds, size_t n,
-                           const lapse_train_options *o, lapse_error *err)
+                           double *pv, const lapse_train_options *o, lapse_error *err)
 {
     lapse_calibration cal = LAPSE_CALIBRATION_INIT;
     double *p = malloc(n * sizeof *p);
@@ -898,7 +932,7 @@ static int calibrate_model(lapse_model *m, lapse_train_report *r, const dataset 
         return nomem(err);
     int rc = lapse_train_decision(ds->fv, m, ds->xv, n, o->threads, err);
     if (rc == 0)
-        rc = cross_fit(p, ds->fv, ds->yv, n, o->calib_folds, o->seed, err);
+        rc = train_cross_fit(p, ds->fv, ds->yv, n, o->calib_folds, o->seed, err);
     if (rc == 0)
         rc = lapse_metrics_evaluate(&r->valid, p, ds->yv, n, 0.5, err);
     free(p);
@@ -914,51 +948,25 @@ static int calibrate_model(lapse_model *m, lapse_train_report *r, const dataset 
         goto done;
     r->platt_log_loss = choice.platt_log_loss;
     r->isotonic_log_loss = choice.isotonic_log_loss;
-    lapse_model_calibration *mcal = &m->calibration;
-    if (cal.kind == LAPSE_CALIBRATE_ISOTONIC) {
-        double *cx = malloc(cal.points * sizeof *cx), *cy = malloc(cal.points * sizeof *cy);
-        if (!cx || !cy) {
-            free(cx);
-            free(cy);
-            rc = nomem(err);
-            goto done;
-        }
-        memcpy(cx, cal.x, cal.points * sizeof *cx);
-        memcpy(cy, cal.y, cal.points * sizeof *cy);
-        free(mcal->x);
-        free(mcal->y);
-        mcal->kind = LAPSE_CALIBRATION_ISOTONIC;
-        mcal->n = cal.points;
-        mcal->x = cx; /* now owned by the model */
-        mcal->y = cy;
-    } else {
-        mcal->kind = LAPSE_CALIBRATION_PLATT;
-        mcal->a = cal.a;
-        mcal->b = cal.b;
-    }
+    rc = train_set_calibration(m, &cal, err);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        pv[i] = lapse_model_calibrate(m, ds->fv[i]);
 done:
     lapse_calibrate_clear(&cal);
     return rc;
 }
 
 /* Tier thresholds: at shares of the calibrated validation probabilities
- * of the decisions f[0..n), or at the probabilities asked for. */
-static int set_tiers(lapse_model *m, const double *f, size_t n, const lapse_train_options *o,
+ * p[0..n) (sorted here), or at the probabilities asked for. */
+static int set_tiers(lapse_model *m, double *p, size_t n, const lapse_train_options *o,
                      lapse_error *err)
 {
     m->tiers.kind = o->tiers;
     memcpy(m->tiers.cuts, o->tier_cuts, (TIER_COUNT - 1) * sizeof *o->tier_cuts);
-    if (o->tiers == LAPSE_TIERS_PROBABILITY) {
+    if (o->tiers == LAPSE_TIERS_PROBABILITY)
         memcpy(m->tiers.thresholds, o->tier_cuts, (TIER_COUNT - 1) * sizeof *o->tier_cuts);
-    } else {
-        double *p = malloc(n * sizeof *p);
-        if (!p)
-            return nomem(err);
-        for (size_t i = 0; i < n; i++)
-            p[i] = lapse_model_calibrate(m, f[i]);
+    else
         lapse_train_tiers(m->tiers.thresholds, p, n, o->tier_cuts);
-        free(p);
-    }
     for (int i = 0; i < TIER_COUNT; i++)
         if (!(m->tiers.names[i] = dup_string(tier_names[i])))
             return nomem(err);
@@ -972,17 +980,29 @@ static int set_tiers(lapse_model *m, const double *f, size_t n, const lapse_trai
  * (same scaler, same penalty, a few more rows): bench/RESULTS.md
  * ("Refit") measures what this does on later snapshots. */
 static int refit_classifier(lapse_model *m, lapse_train_report *r, const dataset *ds,
-                            const train_split *s, size_t active, const lapse_train_options *o,
-                            lapse_error *err)
+                            const train_split *s, const lapse_table *t, size_t active,
+                            const lapse_train_options *o, lapse_error *err)
 {
     const size_t d = m->n_features, n = s->n_train + s->n_valid;
     double *x = malloc(n * d * sizeof *x);
     int *y = malloc(n * sizeof *y);
+    size_t *rows = malloc(n * sizeof *rows);
     classifier c = { LAPSE_CLASSIFIER_LOGISTIC, NULL, 0, LAPSE_SVM_MODEL_INIT, NULL, 0, 0, 0, 0, 0 };
-    int rc = x && y ? 0 : nomem(err);
+    int rc = x && y && rows ? 0 : nomem(err);
     if (rc == 0) {
         memcpy(x, ds->xt, s->n_train * d * sizeof *x);
         lapse_scaler_apply(&m->scaler, d, ds->xv, s->n_valid, x + s->n_train * d);
+    }
+    if (rc == 0 && m->hazard) { /* the person-periods of every labelled row */
+        memcpy(rows, s->train, s->n_train * sizeof *rows);
+        memcpy(rows + s->n_train, s->valid, s->n_valid * sizeof *rows);
+        rc = train_hazard_fit(m->classifier.weights, &m->classifier.bias, m->hazard, r, t, rows,
+                              x, n, o, err);
+        if (rc == 0)
+            r->refit_rows = n;
+        goto done;
+    }
+    if (rc == 0) {
         memcpy(y, ds->yt, s->n_train * sizeof *y);
         memcpy(y + s->n_train, ds->yv, s->n_valid * sizeof *y);
         lapse_train_options again = *o;
@@ -1001,11 +1021,13 @@ static int refit_classifier(lapse_model *m, lapse_train_report *r, const dataset
         m->classifier.trees = (uint32_t)o->trees;
     if (rc == 0)
         r->refit_rows = n;
+done:
     lapse_svm_model_free(&c.svm);
     free(c.booster);
     free(c.w);
     free(x);
     free(y);
+    free(rows);
     return rc;
 }
 
@@ -1072,6 +1094,10 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
     r->unlabelled_rows = s.unlabelled;
     r->train_snapshots = s.snapshots_train;
     r->valid_asof = s.valid_asof;
+    const int hazard = o->horizons.n_bands > 0;
+    lapse_hazard hz;
+    if (hazard && (rc = train_hazard_prepare(&hz, table, o, err)) < 0)
+        goto done;
     if ((rc = gather_rows(&ds, r, table, &s, err)) < 0 ||
         (rc = fit_scaler(&sc, &r->constant_features, table, &s, &ds, err)) < 0 ||
         (rc = fit_segments(&g, r, table, ds.xt, s.n_train, o, err)) < 0)
@@ -1079,12 +1105,28 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
     const size_t active = table->n_features - r->constant_features;
     /* The classifier sees the training rows scaled as score will scale rows. */
     lapse_scaler_apply(&sc, table->n_features, ds.xt, s.n_train, ds.xt);
-    if ((rc = fit_classifier(&c, r, ds.xt, ds.yt, s.n_train, table->n_features, active, 1, o,
-                             err)) < 0 ||
-        (rc = build_model(&m, table, &sc, &g, &c, err)) < 0 ||
-        (rc = calibrate_model(m, r, &ds, s.n_valid, o, err)) < 0 ||
-        (rc = set_tiers(m, ds.fv, s.n_valid, o, err)) < 0 ||
-        (o->refit && (rc = refit_classifier(m, r, &ds, &s, active, o, err)) < 0) ||
+    if (hazard) {
+        c.w = malloc(table->n_features * sizeof *c.w);
+        rc = c.w ? train_hazard_fit(c.w, &c.bias, &hz, r, table, s.train, ds.xt, s.n_train, o, err)
+                 : nomem(err);
+    } else {
+        rc = fit_classifier(&c, r, ds.xt, ds.yt, s.n_train, table->n_features, active, 1, o, err);
+    }
+    if (rc < 0 || (rc = build_model(&m, table, &sc, &g, &c, err)) < 0)
+        goto done;
+    if (hazard) {
+        if (!(m->hazard = malloc(sizeof *m->hazard))) {
+            rc = nomem(err);
+            goto done;
+        }
+        *m->hazard = hz;
+        rc = train_hazard_validate(m, r, table, s.valid, ds.xv, s.n_valid, ds.fv, o, err);
+    } else {
+        rc = calibrate_model(m, r, &ds, s.n_valid, ds.fv, o, err);
+    }
+    /* ds.fv now holds the validation rows' probabilities, for the tiers. */
+    if (rc < 0 || (rc = set_tiers(m, ds.fv, s.n_valid, o, err)) < 0 ||
+        (o->refit && (rc = refit_classifier(m, r, &ds, &s, table, active, o, err)) < 0) ||
         (rc = record_training(m, &s, o, r, err)) < 0 || (rc = lapse_model_validate(m, err)) < 0)
         goto done;
     *out = m; /* now owned by the caller */

@@ -3,6 +3,7 @@
 #ifndef LAPSE_TRAIN_INTERNAL_H
 #define LAPSE_TRAIN_INTERNAL_H
 
+#include "lapse/calibrate.h"
 #include "lapse/train.h"
 #include "strmap.h"
 
@@ -40,5 +41,41 @@ int train_holdout_read(lapse_strmap **out, const char *path, lapse_error *err);
 /* "last-snapshot", "users:0.2", "random:0.1", "file:held.csv" into buf. */
 void train_split_describe(char *buf, size_t size, lapse_validation_kind kind, double holdout,
                           const char *file);
+
+/* Cross-fitted probabilities of n decisions f with labels y (train.c):
+ * fold k predicted by a calibration chosen and fitted on the other folds
+ * (stratified folds drawn with the seed). Returns 0, lapse_calibrate_choose's
+ * errors or LAPSE_ERR_NOMEM. */
+int train_cross_fit(double *p, const double *f, const int *y, size_t n, int folds, uint64_t seed,
+                    lapse_error *err);
+
+/* The model's calibration becomes a copy of cal (train.c). */
+int train_set_calibration(lapse_model *m, const lapse_calibration *cal, lapse_error *err);
+
+/* The hazard model of --horizons (train_hazard.c; lapse/train.h says what
+ * it fits). */
+
+/* The horizons of o, their risk rule set from t's churn definition and
+ * features, intercepts 0. LAPSE_ERR_ARG when t has no days_to_churn or the
+ * last horizon passes t's label horizon. */
+int train_hazard_prepare(lapse_hazard *hz, const lapse_table *t, const lapse_train_options *o,
+                         lapse_error *err);
+
+/* Fits the hazard on the person-periods of the table rows rows[0..n),
+ * whose scaled features are x (n x t->n_features, in that order): the
+ * shared weights w (t->n_features, OUT) and *bias, and hz->offset. Sets
+ * the report's person-period counts and Newton steps. LAPSE_ERR_RANGE when
+ * the person-periods hold one class, the logistic fit's errors, NOMEM. */
+int train_hazard_fit(double *w, double *bias, lapse_hazard *hz, lapse_train_report *r,
+                     const lapse_table *t, const size_t *rows, const double *x, size_t n,
+                     const lapse_train_options *o, lapse_error *err);
+
+/* Validation of a hazard model m (classifier and m->hazard set) on the
+ * held-out table rows rows[0..n) with raw features raw: the report's
+ * figures from cross-fitted hazards, the calibration chosen on all their
+ * person-periods into m, and p (OUT, n) each row's p_H under it. */
+int train_hazard_validate(lapse_model *m, lapse_train_report *r, const lapse_table *t,
+                          const size_t *rows, const double *raw, size_t n, double *p,
+                          const lapse_train_options *o, lapse_error *err);
 
 #endif

@@ -93,7 +93,7 @@ awk 'BEGIN { print "user_id,ts,event"
     gzip -1 -n > names100k.csv.gz
 "$writer" --write-fixtures . >/dev/null
 model_size=$(stat -c %s logistic.model)
-cp logistic.model newer.model && set_byte newer.model 8 4
+cp logistic.model newer.model && set_byte newer.model 8 5
 cp logistic.model version0.model && set_byte version0.model 8 0
 : > empty.model
 { cat logistic.model; printf 'x'; } > trailing.model
@@ -142,6 +142,7 @@ events | awk -F, 'NR == 1 || $2 >= "2026-03"' > mar_apr.csv
 { head -2 t_feat.csv; sed -n 3p t_feat.csv | sed 's/,[^,]*,[^,]*$/,1,31/'; tail -n +4 t_feat.csv; } > t_dtc_range.csv
 { head -2 t_feat.csv; sed -n 3p t_feat.csv | sed 's/,[^,]*,[^,]*$/,0,7/'; tail -n +4 t_feat.csv; } > t_dtc_stayed.csv
 { head -1 t_feat.csv; sed -n 2p t_feat.csv | sed 's/,tenure_days,/,tenure,/'; tail -n +3 t_feat.csv; } > t_renamed.csv
+sed 's/,[^,]*$//' t_feat.csv > t_nodtc.csv # a table from before days_to_churn (horizons.tsv)
 # Hand-edited tables that keep this build's meta line: column 12 (days_since_other)
 # cut, columns 11 and 12 swapped, a column "bonus" added before label.
 cut -d, -f1-11,13- t_feat.csv > t_cut.csv

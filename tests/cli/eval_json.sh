@@ -43,7 +43,8 @@ folder = sys.argv[3]
 def check(cond, what):
     if not cond:
         sys.exit("FAIL: " + what)
-check(doc["format"] == "lapse-eval" and doc["version"] == 1, "format and version")
+check(doc["format"] == "lapse-eval" and doc["version"] == 2, "format and version")
+check(doc["horizons"] is None, "no horizons without p_<days> columns")
 m = doc["metrics"]
 # Each figure agrees with the text report to the precision it shows.
 shown = {

@@ -3,7 +3,9 @@
  *
  * Beyond not crashing or leaking: a refusal has a code and a message; rows
  * read have p in [0, 1], labels 0 or 1, and group ids inside their names;
- * the ROC curve runs from (0, 0) to (1, 1), rising, within its bound. */
+ * the ROC curve runs from (0, 0) to (1, 1), rising, within its bound; the
+ * horizons' columns (p_<days>, days_to_churn) hold increasing horizons and
+ * probabilities, and their concordance lies in [0, 1] (or is NaN). */
 #include "fuzz_file.h"
 
 #include "lapse/eval.h"
@@ -34,6 +36,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (int g = 0; g < LAPSE_EVAL_GROUPS; g++)
             if (rows.group[g].id && rows.group[g].id[i] >= rows.group[g].n_names)
                 abort();
+    }
+    for (size_t h = 1; h < rows.n_horizons; h++)
+        if (rows.horizons[h] <= rows.horizons[h - 1])
+            abort();
+    for (size_t i = 0; rows.p_horizon && i < rows.n * rows.n_horizons; i++)
+        if (!(rows.p_horizon[i] >= 0 && rows.p_horizon[i] <= 1))
+            abort();
+    if (rows.days_to_churn) {
+        double c;
+        uint64_t pairs;
+        for (size_t i = 0; i < rows.n; i++)
+            if (rows.days_to_churn[i] < 0)
+                abort();
+        if (lapse_eval_concordance(&c, &pairs, &rows, &err) != LAPSE_OK ||
+            (pairs ? !(c >= 0 && c <= 1) : !isnan(c)))
+            abort();
     }
     if (positives > 0 && positives < rows.n) {
         lapse_eval_roc_point *roc;

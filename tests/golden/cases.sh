@@ -126,3 +126,20 @@ golden_campaign() {
     run campaign eval --sends camp/sends.csv --clicks camp/clicks.csv --control 0.2 -o report.csv camp/events.csv
     SHOW_LINES=20 show report.csv
 }
+
+case_ horizons
+golden_horizons() {
+    # one hazard model for 7, 14 and 30 days (issue 15): train, show, score, eval
+    run train --model logistic --seed 3 --horizons 7,14,30 -o hz.model feat.csv
+    show hz.model
+    run model show hz.model
+    run score -q -m hz.model -o hz_scored.csv feat.csv
+    SHOW_LINES=4 show hz_scored.csv
+    run eval hz_scored.csv
+    run eval --csv hz_eval hz_scored.csv
+    show hz_eval/horizons.csv
+    run simulate -q --seed 5 --users 100 --days 150 --observer --horizons 7,14,30 -o simh
+    SHOW_LINES=3 show simh/truth_snapshots.csv
+    run train -q --model logistic --horizons 14,7 -o x.model feat.csv
+    run train -q --model logistic --horizons 7,45 -o x.model feat.csv
+}
