@@ -2,15 +2,13 @@
  * CSV, through the input layer. */
 #include "lapse/eval.h"
 
+#include "fieldnum.h"
 #include "input.h"
 #include "strmap.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define NUMBER_MAX 64
 
 typedef struct {
     int in_header;       /* no header read yet */
@@ -113,8 +111,6 @@ static int header_field(const lapse_input_csv *csv, scored *s, const char *text,
 static int probability(double *out, const lapse_input_csv *csv, scored *s, const char *text,
                        size_t len)
 {
-    char buf[NUMBER_MAX];
-    char *end;
     const char *name = "p_churn";
     char horizon[16];
     for (size_t h = 0; h < s->n_horizons; h++)
@@ -122,18 +118,11 @@ static int probability(double *out, const lapse_input_csv *csv, scored *s, const
             snprintf(horizon, sizeof horizon, "p_%d", s->horizons[h]);
             name = horizon;
         }
-    if (len == 0 || len >= sizeof buf || memchr(text, ' ', len))
+    double v;
+    if (lapse_field_number(text, len, &v) || v < 0 || v > 1)
         return lapse_error_set(s->err, LAPSE_ERR_FORMAT, lapse_input_csv_path(csv),
                                lapse_input_csv_line(csv), lapse_input_csv_fields(csv) + 1, -1,
-                               "bad %s \"%s\": want a probability", name,
-                               len < sizeof buf ? text : "(too long)");
-    memcpy(buf, text, len + 1);
-    errno = 0;
-    const double v = strtod(buf, &end);
-    if (*end || errno || !isfinite(v) || v < 0 || v > 1)
-        return lapse_error_set(s->err, LAPSE_ERR_FORMAT, lapse_input_csv_path(csv),
-                               lapse_input_csv_line(csv), lapse_input_csv_fields(csv) + 1, -1,
-                               "bad %s \"%s\": want a probability in [0, 1]", name, buf);
+                               "bad %s \"%.64s\": want a probability in [0, 1]", name, text);
     *out = v;
     return LAPSE_OK;
 }
@@ -152,7 +141,8 @@ static int on_field(const lapse_input_csv *csv, const char *text, size_t len, vo
     } else if (col == s->days_col) {
         char *end;
         const long day = len ? strtol(text, &end, 10) : 0;
-        if (len && (*end || day < 1 || day > LAPSE_EVAL_HORIZON_MAX_DAYS || text[0] == '+'))
+        if (len && (*end || day < 1 || day > LAPSE_EVAL_HORIZON_MAX_DAYS || text[0] < '0' ||
+                    text[0] > '9'))
             return fail(csv, s, "bad days_to_churn \"%s\": want a day from 1 or empty",
                         len < 32 ? text : "(too long)");
         s->day = (int)day;
