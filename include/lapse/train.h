@@ -77,6 +77,7 @@
 #include "lapse/hazard.h"
 #include "lapse/metrics.h"
 #include "lapse/model.h"
+#include "lapse/progress.h"
 #include "lapse/table.h"
 
 #include <stddef.h>
@@ -139,12 +140,16 @@ typedef struct {
      * default): one horizon, the table's label. Only horizons and n_bands
      * are read; the last horizon must not pass the table's. */
     lapse_hazard horizons;
+    /* Steps done of the run's steps (segments, the fit, calibration, the
+     * refit), after each; or NULL. */
+    lapse_progress_fn progress;
+    void *progress_user;
 } lapse_train_options;
 
 #define LAPSE_TRAIN_OPTIONS_INIT                                                                 \
     { LAPSE_CLASSIFIER_LOGISTIC, 1, 3, 4, 2000, LAPSE_KERNEL_RBF, 1.0, 0.0, 0, 0, 1.0, 5, 1,     \
       NULL, 0, LAPSE_TRAIN_HOLDOUT_DEFAULT, NULL, 1, LAPSE_TIERS_PERCENTILE,                     \
-      { 0.50, 0.80, 0.95 }, 300, 6, 0.1, { 0 } }
+      { 0.50, 0.80, 0.95 }, 300, 6, 0.1, { 0 }, NULL, NULL }
 
 /* What training did, beyond what the model holds. */
 typedef struct {

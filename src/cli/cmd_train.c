@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "cli_btyd.h"
 #include "cli_opt.h"
+#include "cli_progress.h"
 #include "report.h"
 
 #include "lapse/model.h"
@@ -211,7 +212,7 @@ static const cli_opt options[] = {
     CLI_OPT_ENUM(0, "format", "F", &format, formats,
                  "a table of your own: csv (needs --label) or libsvm\n"
                  "('label index:value ...' rows; features f1..fN)"),
-    CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no report (the report goes to stderr otherwise)"),
+    CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no progress or report (the report goes to stderr otherwise)"),
     CLI_OPT_HELP,
     CLI_OPT_END,
 };
@@ -403,8 +404,12 @@ int cmd_train(int argc, char **argv)
     int rc = own_table ? lapse_table_read_foreign(&table, argv[first], &foreign, &err)
                        : lapse_table_read(&table, (const char *const *)argv + first,
                                           (size_t)(argc - first), &err);
+    cli_progress progress;
+    opt.progress = cli_progress_start(&progress, quiet, "done", "steps", 1);
+    opt.progress_user = &progress;
     if (rc == 0)
         rc = lapse_train(&trained, &report, table, &opt, &err);
+    cli_progress_end(&progress);
     if (rc == 0)
         rc = lapse_model_save(trained, output, &err);
     if (rc == 0 && report_path)

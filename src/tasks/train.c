@@ -1061,6 +1061,12 @@ static int record_training(lapse_model *m, const train_split *s, const lapse_tra
     return 0;
 }
 
+static void step_done(const lapse_train_options *o, int64_t done, int64_t steps)
+{
+    if (o->progress)
+        o->progress(done, steps, o->progress_user);
+}
+
 int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table *table,
                 const lapse_train_options *opts, lapse_error *err)
 {
@@ -1098,10 +1104,12 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
     lapse_hazard hz;
     if (hazard && (rc = train_hazard_prepare(&hz, table, o, err)) < 0)
         goto done;
+    const int64_t steps = 3 + (o->refit != 0);
     if ((rc = gather_rows(&ds, r, table, &s, err)) < 0 ||
         (rc = fit_scaler(&sc, &r->constant_features, table, &s, &ds, err)) < 0 ||
         (rc = fit_segments(&g, r, table, ds.xt, s.n_train, o, err)) < 0)
         goto done;
+    step_done(o, 1, steps);
     const size_t active = table->n_features - r->constant_features;
     /* The classifier sees the training rows scaled as score will scale rows. */
     lapse_scaler_apply(&sc, table->n_features, ds.xt, s.n_train, ds.xt);
@@ -1114,6 +1122,7 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
     }
     if (rc < 0 || (rc = build_model(&m, table, &sc, &g, &c, err)) < 0)
         goto done;
+    step_done(o, 2, steps);
     if (hazard) {
         if (!(m->hazard = malloc(sizeof *m->hazard))) {
             rc = nomem(err);
@@ -1125,10 +1134,13 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
         rc = calibrate_model(m, r, &ds, s.n_valid, ds.fv, o, err);
     }
     /* ds.fv now holds the validation rows' probabilities, for the tiers. */
-    if (rc < 0 || (rc = set_tiers(m, ds.fv, s.n_valid, o, err)) < 0 ||
-        (o->refit && (rc = refit_classifier(m, r, &ds, &s, table, active, o, err)) < 0) ||
+    if (rc < 0 || (rc = set_tiers(m, ds.fv, s.n_valid, o, err)) < 0)
+        goto done;
+    step_done(o, 3, steps);
+    if ((o->refit && (rc = refit_classifier(m, r, &ds, &s, table, active, o, err)) < 0) ||
         (rc = record_training(m, &s, o, r, err)) < 0 || (rc = lapse_model_validate(m, err)) < 0)
         goto done;
+    step_done(o, steps, steps);
     *out = m; /* now owned by the caller */
     m = NULL;
 done:

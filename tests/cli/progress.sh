@@ -1,4 +1,4 @@
-# Progress on a terminal: extract, score, simulate and report rewrite one
+# Progress on a terminal: extract, train, score, simulate and report rewrite one
 # line on stderr when it is a terminal (script(1) gives them one), and stay
 # silent under -q or when stderr is a file.
 set -euo pipefail
@@ -42,7 +42,11 @@ on_terminal extractq.txt extract -q --asof 2026-03-01 -o tq.csv sim/events.csv.g
 expect extractq.txt "read " none
 cmp t.csv tq.csv || fail "progress changed extract's output"
 
-"$LAPSE_BIN" train -q --model logistic -o m.model t.csv
+on_terminal train.txt train --model logistic -o m.model t.csv
+expect train.txt "done 1 of 4 steps"
+on_terminal trainq.txt train -q --model logistic -o mq.model t.csv
+expect trainq.txt "done " none
+cmp m.model mq.model || fail "progress changed the model"
 on_terminal score.txt score -m m.model -o s.csv t.csv
 expect score.txt "scored "
 # stderr to a file: no progress, the summary only
