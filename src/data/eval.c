@@ -471,20 +471,21 @@ int lapse_eval_concordance(double *c, uint64_t *pairs, const lapse_eval_rows *ro
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                "concordance needs p_<days> columns and days_to_churn");
     const int last = rows->horizons[k - 1];
-    ranked *order = malloc((n ? n : 1) * sizeof *order);
-    size_t *rank = malloc((n ? n : 1) * sizeof *rank);
+    const size_t rows_n = n ? n : 1;
+    ranked *order = malloc(rows_n * sizeof *order);
+    size_t *rank = malloc(rows_n * sizeof *rank);
     uint64_t *tree = malloc((n + 1) * sizeof *tree);
     /* Rows by event time: start[t] .. start[t + 1] hold T = t, t in 1..last + 1. */
-    size_t *start = calloc((size_t)last + 3, sizeof *start), *by_time = malloc((n ? n : 1) * sizeof *by_time);
-    int *time = malloc((n ? n : 1) * sizeof *time);
-    if (!order || !rank || !tree || !start || !by_time || !time) {
-        free(order);
-        free(rank);
-        free(tree);
-        free(start);
-        free(by_time);
-        free(time);
-        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    size_t *start = calloc((size_t)last + 3, sizeof *start);
+    size_t *fill = calloc((size_t)last + 2, sizeof *fill);
+    size_t *by_time = malloc(rows_n * sizeof *by_time);
+    int *time = malloc(rows_n * sizeof *time);
+    double concordant = 0;
+    uint64_t comparable = 0;
+    int status = LAPSE_OK;
+    if (!order || !rank || !tree || !start || !fill || !by_time || !time) {
+        status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+        goto done;
     }
     for (size_t i = 0; i < n; i++) {
         const int d = rows->days_to_churn[i];
@@ -493,12 +494,9 @@ int lapse_eval_concordance(double *c, uint64_t *pairs, const lapse_eval_rows *ro
     }
     for (int t = 1; t <= last + 1; t++)
         start[t + 1] += start[t];
-    size_t *fill = calloc((size_t)last + 2, sizeof *fill);
-    for (size_t i = 0; fill && i < n; i++)
+    for (size_t i = 0; i < n; i++)
         by_time[start[time[i]] + fill[time[i]]++] = i;
-    double concordant = 0;
-    uint64_t comparable = 0;
-    for (size_t h = 0; fill && h < k; h++) {
+    for (size_t h = 0; h < k; h++) {
         const int lo = h ? rows->horizons[h - 1] : 0, hi = rows->horizons[h];
         for (size_t i = 0; i < n; i++)
             order[i] = (ranked){ rows->p_horizon[i * k + h], i };
@@ -525,7 +523,9 @@ int lapse_eval_concordance(double *c, uint64_t *pairs, const lapse_eval_rows *ro
                 fenwick_add(tree, n, rank[by_time[q]]);
         }
     }
-    const int ok = fill != NULL;
+    *pairs = comparable;
+    *c = comparable ? concordant / (double)comparable : NAN;
+done:
     free(fill);
     free(order);
     free(rank);
@@ -533,9 +533,5 @@ int lapse_eval_concordance(double *c, uint64_t *pairs, const lapse_eval_rows *ro
     free(start);
     free(by_time);
     free(time);
-    if (!ok)
-        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
-    *pairs = comparable;
-    *c = comparable ? concordant / (double)comparable : NAN;
-    return LAPSE_OK;
+    return status;
 }
