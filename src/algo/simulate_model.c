@@ -206,6 +206,26 @@ static void push(sim_events *out, uint32_t t, uint32_t user, uint32_t session, i
                                           (uint8_t)event };
 }
 
+/* A day's events stay in that day: a session that runs past midnight moves
+ * earlier as a whole, keeping its events' order and spacing (clamping them
+ * to 23:59:59 instead made exact repeats of one another). Its events are
+ * out->items[first..], from second start to second end of the day that
+ * starts at base; one longer than the day (never drawn in practice) is cut
+ * at its end. */
+static void keep_in_day(sim_events *out, size_t first, uint32_t base, uint32_t start,
+                        uint32_t end)
+{
+    if (end < SECONDS_PER_DAY)
+        return;
+    const uint32_t over = end - (SECONDS_PER_DAY - 1);
+    const uint32_t shift = over < start ? over : start;
+    const uint32_t last = base + SECONDS_PER_DAY - 1;
+    for (size_t i = first; i < out->len; i++) {
+        const uint32_t t = out->items[i].t - shift;
+        out->items[i].t = t < last ? t : last;
+    }
+}
+
 static int pick_hour(sim_rng *rng)
 {
     double u = sim_rng_uniform(rng) * HOUR_WEIGHT_TOTAL;
@@ -229,6 +249,8 @@ unsigned sim_emit_day(const sim_user *user, const sim_emit *emit, int64_t day, i
     for (int s = 0; s < n; s++) {
         const uint32_t id = ++*session;
         uint32_t sec = (uint32_t)pick_hour(rng) * 3600 + (uint32_t)(sim_rng_uniform(rng) * 3600);
+        const uint32_t start = sec;
+        const size_t first = out ? out->len : 0;
         const int opener = (int)(sim_rng_uniform(rng) * 3); /* app_open, session_start, login */
         const int core = sim_rng_uniform(rng) < emit->core_p ? 1 + poisson(emit->core_depth, rng) : 0;
         const int social =
@@ -259,15 +281,11 @@ unsigned sim_emit_day(const sim_user *user, const sim_emit *emit, int64_t day, i
                                                              : SIM_EV_NOTIFICATION_OPEN;
             }
             sec += 2 + (uint32_t)(sim_rng_uniform(rng) * 90);
-            if (sec >= SECONDS_PER_DAY)
-                sec = SECONDS_PER_DAY - 1; /* a day's events stay in that day */
             if (out)
                 push(out, base + sec, user_no, id, device, event, 0);
         }
         if (coupon) {
             sec += 5 + (uint32_t)(sim_rng_uniform(rng) * 60);
-            if (sec >= SECONDS_PER_DAY)
-                sec = SECONDS_PER_DAY - 1;
             if (out)
                 push(out, base + sec, user_no, id, device, SIM_EV_COUPON_USE, 0);
         }
@@ -276,11 +294,11 @@ unsigned sim_emit_day(const sim_user *user, const sim_emit *emit, int64_t day, i
             double cents = floor(amount * 100.0 + 0.5);
             cents = clamp(cents, 50, 5e8);
             sec += 5 + (uint32_t)(sim_rng_uniform(rng) * 120);
-            if (sec >= SECONDS_PER_DAY)
-                sec = SECONDS_PER_DAY - 1;
             if (out)
                 push(out, base + sec, user_no, id, device, SIM_EV_PURCHASE, (uint32_t)cents);
         }
+        if (out)
+            keep_in_day(out, first, base, start, sec);
         mask |= (core ? 1u << LAPSE_CAT_CORE : 0) | (social ? 1u << LAPSE_CAT_SOCIAL : 0) |
                 (other ? 1u << LAPSE_CAT_OTHER : 0) | (purchase ? 1u << LAPSE_CAT_PURCHASE : 0) |
                 (coupon ? 1u << LAPSE_CAT_COUPON : 0);
