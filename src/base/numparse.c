@@ -27,6 +27,47 @@ static u128 pow10_u128(int k)
     return k <= 19 ? pow10_u64[k] : (u128)pow10_u64[19] * pow10_u64[k - 19];
 }
 
+/* Eight digits at once (SWAR, as in fast_float): a little-endian load of
+ * 8 bytes; whether all are ASCII digits, and their value. */
+static uint64_t load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+static int eight_digits(uint64_t v)
+{
+    return ((v & 0xf0f0f0f0f0f0f0f0ull) |
+            (((v + 0x0606060606060606ull) & 0xf0f0f0f0f0f0f0f0ull) >> 4)) == 0x3333333333333333ull;
+}
+
+static uint64_t eight_digits_value(uint64_t v)
+{
+    v -= 0x3030303030303030ull;
+    v = v * 10 + (v >> 8); /* pairs */
+    return ((v & 0x000000ff000000ffull) * (100 + (1000000ull << 32)) +
+            ((v >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32))) >> 32;
+}
+
+/* Reads digits from p into *m (m * 10 + digit each, wrapping past 19
+ * digits: the caller counts them). Returns the first byte after them. */
+static const char *read_digits(const char *p, const char *end, uint64_t *m)
+{
+    uint64_t v = *m;
+    while (end - p >= 8 && eight_digits(load8(p))) {
+        v = v * 100000000u + eight_digits_value(load8(p));
+        p += 8;
+    }
+    while (p < end && (unsigned char)(*p - '0') < 10)
+        v = v * 10 + (uint64_t)(*p++ - '0');
+    *m = v;
+    return p;
+}
+
 static int bit_length(u128 v)
 {
     const uint64_t hi = (uint64_t)(v >> 64), lo = (uint64_t)v;
@@ -93,12 +134,14 @@ static int round_ratio(u128 n, u128 d, double v, double *out)
     return 0;
 }
 
-int lapse_numparse_decimal(const char *text, size_t len, double *out)
+/* The digits of a decimal with more than 19 of them, some possibly zeros
+ * that fit: from p (after the sign) to the first byte that is neither a
+ * digit nor the first '.'. Sets *m (at most 19 significant digits), *q
+ * (m's power of ten) and *seen (digits read). Returns the end, or NULL
+ * when the significant digits do not fit m. */
+static const char *long_digits(const char *p, const char *end, uint64_t *m_out, int *q_out,
+                               int *seen_out)
 {
-    const char *p = text, *const end = text + len;
-    const int negative = p < end && *p == '-';
-    if (p < end && (*p == '-' || *p == '+'))
-        p++;
     uint64_t m = 0;
     /* Significant digits in m, zeros read after them but not yet in m
      * (trailing zeros never are), digits read, and m's power of ten. */
@@ -112,19 +155,46 @@ int lapse_numparse_decimal(const char *text, size_t len, double *out)
         if (p == end || *p < '0' || *p > '9')
             break;
         if (++seen > 4096) /* bounds q; strtod takes longer texts */
-            return 0;
+            return NULL;
         q -= in_fraction;
         if (*p == '0') {
             zeros += m != 0; /* leading zeros are not significant */
             continue;
         }
         if (digits + zeros >= 19)
-            return 0;
+            return NULL;
         m = m * pow10_u64[zeros + 1] + (uint64_t)(*p - '0');
         digits += zeros + 1;
         zeros = 0;
     }
-    q += zeros;
+    *m_out = m;
+    *q_out = q + zeros;
+    *seen_out = seen;
+    return p;
+}
+
+int lapse_numparse_decimal(const char *text, size_t len, double *out)
+{
+    const char *p = text, *const end = text + len;
+    const int negative = p < end && *p == '-';
+    if (p < end && (*p == '-' || *p == '+'))
+        p++;
+    /* Most values have at most 19 digits: read them straight into m. */
+    const char *const digits_start = p;
+    uint64_t m = 0;
+    p = read_digits(p, end, &m);
+    int seen = (int)(p - digits_start), q = 0;
+    if (p < end && *p == '.') {
+        const char *const fraction = ++p;
+        p = read_digits(p, end, &m);
+        q = -(int)(p - fraction);
+        seen -= q;
+    }
+    if (seen > 19) {
+        p = long_digits(digits_start, end, &m, &q, &seen);
+        if (!p)
+            return 0;
+    }
     if (seen == 0)
         return 0;
     if (p < end && (*p == 'e' || *p == 'E')) {
