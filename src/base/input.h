@@ -43,7 +43,11 @@ int lapse_input_open(lapse_input **out, const char *path, lapse_error *err);
 
 /* lapse_input_open with gzip inflated by inflater (ISA-L falls back to zlib
  * in a build without it). lapse_input_open picks ISA-L when the build has
- * it, unless the environment has LAPSE_INFLATE=zlib. */
+ * it, unless the environment has LAPSE_INFLATE=zlib. When igzip refuses a
+ * member of a file, zlib reads that member again and decides, so text,
+ * errors and offsets are zlib's; on standard input, which cannot seek back,
+ * igzip's refusal stands: the same code and kind, the same offset for a cut
+ * and for bytes after the end, its own words for a corrupt stream. */
 int lapse_input_open_inflater(lapse_input **out, const char *path, lapse_input_inflater inflater,
                               lapse_error *err);
 
