@@ -29,14 +29,26 @@ static void write_file(const char *path, const void *bytes, size_t len)
         abort();
 }
 
-/* The folder the two files live in, made once per process. */
+static char dir[64]; /* the folder the two files live in, made once per process */
+
+/* Leaves nothing behind in /tmp. */
+static void remove_folder(void)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/t.npy", dir);
+    remove(path);
+    snprintf(path, sizeof path, "%s/t.rows.csv", dir);
+    remove(path);
+    rmdir(dir);
+}
+
 static const char *folder(void)
 {
-    static char dir[64];
     if (!dir[0]) {
         snprintf(dir, sizeof dir, "/tmp/lapse-fuzz-npy-XXXXXX");
         if (!mkdtemp(dir))
             abort();
+        atexit(remove_folder);
     }
     return dir;
 }
