@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of lapse extract against its peers, on one gzip event log.
 #
-#   bench/extract.sh [LOG.gz] [REPS]      (env: LAPSE_BIN, ASOF, LOG10, BEFORE_BIN)
+#   bench/extract.sh [LOG.gz] [REPS]      (env: LAPSE_BIN, ASOF, LOG10, BEFORE_BIN, NO_PANDAS)
 #
 # LOG defaults to one made with `lapse simulate --users 100000 --days 180`
 # when that command exists. Runs, REPS times each (default 3), and reports
@@ -11,7 +11,10 @@
 # python3 has pandas. Prints MB/s of uncompressed bytes, events/s, ratios to
 # gzip -dc, peak RSS and bytes per user. With LOG10 (the same users with 10x
 # the events) it also compares peak RSS of the two. Outputs are checked to
-# be identical across thread counts (a fast but wrong run is caught). With
+# be identical across thread counts (a fast but wrong run is caught). Where
+# libisal-dev is installed, `floor --inflate-isal` (ISA-L's igzip alone) and
+# extract with LAPSE_INFLATE=zlib ("zlib-@N": the reference inflater, in the
+# same loop as the default ISA-L one) are rows too, with the same output. With
 # BEFORE_BIN (another build of lapse, e.g. main's) its extract rows run in
 # the same loop as "before-@N", and its output must be the same bytes.
 set -euo pipefail
@@ -36,7 +39,15 @@ fi
 asof=${ASOF:-}
 # FLOOR_BIN: a prebuilt floor (a machine without a compiler or the -dev packages).
 floor=${FLOOR_BIN:-$work/floor}
-[ -n "${FLOOR_BIN:-}" ] || cc -O2 -Wall -Wextra "$here/floor.c" -lz -lcsv -o "$floor"
+isal=0
+[ -e /usr/include/isa-l/igzip_lib.h ] && isal=1
+if [ -z "${FLOOR_BIN:-}" ]; then
+  if [ "$isal" = 1 ]; then
+    cc -O2 -Wall -Wextra -DFLOOR_ISAL "$here/floor.c" -lz -lcsv -lisal -o "$floor"
+  else
+    cc -O2 -Wall -Wextra "$here/floor.c" -lz -lcsv -o "$floor"
+  fi
+fi
 # THREADS: the thread counts to run extract with (default "1 2").
 threads=${THREADS:-1 2}
 
@@ -57,19 +68,26 @@ results=$work/results
 {
   run "gzip-dc" gzip -dc "$log"
   run "inflate" "$floor" --inflate "$log"
+  [ "$isal" = 1 ] && run "inflate-isal" "$floor" --inflate-isal "$log"
   run "floor" "$floor" "$log"
   for t in $threads; do
     run "extract-@$t" "$lapse" extract -q --no-labels --asof "$asof" -@ "$t" -o "$work/out$t.csv" "$log"
+    if [ "$isal" = 1 ]; then
+      LAPSE_INFLATE=zlib run "zlib-@$t" "$lapse" extract -q --no-labels --asof "$asof" -@ "$t" -o "$work/zlib$t.csv" "$log"
+    fi
     if [ -n "${BEFORE_BIN:-}" ]; then
       run "before-@$t" "$BEFORE_BIN" extract -q --no-labels --asof "$asof" -@ "$t" -o "$work/before$t.csv" "$log"
     fi
   done
-  if python3 -c 'import pandas' 2> /dev/null; then
+  if [ -z "${NO_PANDAS:-}" ] && python3 -c 'import pandas' 2> /dev/null; then
     run "pandas" python3 -c "import pandas as pd, sys; d = pd.read_csv(sys.argv[1]); d.groupby(['user_id', 'event']).size()" "$log"
   fi
 } > "$results"
 for t in $threads; do
   cmp "$work/out1.csv" "$work/out$t.csv" || { echo "-@1 and -@$t outputs differ" >&2; exit 1; }
+  if [ "$isal" = 1 ]; then
+    cmp "$work/out1.csv" "$work/zlib$t.csv" || { echo "zlib -@$t output differs" >&2; exit 1; }
+  fi
   if [ -n "${BEFORE_BIN:-}" ]; then
     cmp "$work/out1.csv" "$work/before$t.csv" || { echo "before -@$t output differs" >&2; exit 1; }
   fi

@@ -1,4 +1,5 @@
-/* The input layer (src/base/input.h): plain, gzip, concatenated gzip members,
+/* The input layer (src/base/input.h): plain, gzip, concatenated gzip members
+ * (through zlib and through ISA-L, alike),
  * zstd frames (skippable ones among them) and a byte-order mark give the
  * same text; truncated and corrupt zstd located; standard input; the CSV loop's
  * records, lines and located errors. */
@@ -174,6 +175,189 @@ static int open_and_read(const char *path, lapse_error *err)
         status = lapse_input_read(in, buf, sizeof buf, &got, err);
     lapse_input_close(in);
     return status;
+}
+
+/* What reading all of path with inflater in steps of step bytes gave: the
+ * text (NULL when refused), its length, the status and the error. */
+typedef struct {
+    char *text;
+    size_t len;
+    int status;
+    lapse_error err;
+    lapse_input_inflater used;
+} inflated;
+
+static inflated inflate_all(const char *path, lapse_input_inflater inflater, size_t step)
+{
+    inflated r = { NULL, 0, LAPSE_OK, LAPSE_ERROR_INIT, LAPSE_INFLATE_ZLIB };
+    lapse_input *in = NULL;
+    assert_int_equal(lapse_input_open_inflater(&in, path, inflater, &r.err), LAPSE_OK);
+    r.used = lapse_input_inflater_of(in);
+    r.text = malloc(1 << 21);
+    size_t got = 1;
+    while (r.status == LAPSE_OK && got > 0) {
+        assert_true(r.len + step <= 1 << 21);
+        r.status = lapse_input_read(in, r.text + r.len, step, &got, &r.err);
+        r.len += got;
+    }
+    lapse_input_close(in);
+    return r;
+}
+
+/* Writes the raw deflate stream of text with a gzip header and trailer
+ * around it; flags goes into the header's FLG byte, crc_xor into the CRC. */
+static size_t gzip_member(unsigned char *out, size_t cap, const char *body, size_t len,
+                          unsigned char flags, uint32_t crc_xor)
+{
+    z_stream z = { 0 };
+    assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    memcpy(out, "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);
+    out[3] = flags;
+    z.next_in = (unsigned char *)body;
+    z.avail_in = (uInt)len;
+    z.next_out = out + 10;
+    z.avail_out = (uInt)(cap - 18);
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    size_t n = 10 + (cap - 18 - z.avail_out);
+    deflateEnd(&z);
+    const uint32_t crc = (uint32_t)crc32(0, (const unsigned char *)body, (uInt)len) ^ crc_xor;
+    for (int i = 0; i < 4; i++)
+        out[n + (size_t)i] = (unsigned char)(crc >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        out[n + 4 + (size_t)i] = (unsigned char)((uint32_t)len >> (8 * i));
+    return n + 8;
+}
+
+/* zlib and ISA-L (where the build has it) give the same text, and refuse
+ * the same streams with the same errors at the same offsets: members
+ * concatenated, a text longer than a read of the file and than the
+ * window, bytes after the end, a cut, a wrong CRC, reserved header flags. */
+static void gzip_inflaters_agree(void **state)
+{
+    (void)state;
+    /* 600 kB of log lines that repeat at distances up to the window's. */
+    const size_t long_len = 600000;
+    char *long_text = malloc(long_len + 1);
+    uint32_t x = 7;
+    for (size_t i = 0; i < long_len; i++) {
+        x = x * 1103515245u + 12345u;
+        long_text[i] = i % 40 == 39 ? '\n' : (char)('a' + (x >> 16) % 7);
+    }
+    long_text[long_len] = '\0';
+    unsigned char *gz = malloc(2 * long_len);
+    const size_t cap = 2 * long_len;
+    const char small[] = "user_id,n\nu1,1\n";
+    const size_t small_len = strlen(small);
+
+    const size_t long_gz = gzip_member(gz, cap, long_text, long_len, 0, 0);
+    write_bytes("input_long.gz", gz, long_gz);
+    size_t n = gzip_member(gz, cap, small, small_len, 0, 0);
+    const size_t one_member = n;
+    n += gzip_member(gz + n, cap - n, small, small_len, 0, 0);
+    write_bytes("input_two.gz", gz, n);
+    memcpy(gz + one_member, "junk\n", 5);
+    write_bytes("input_junk.gz", gz, one_member + 5);
+    write_bytes("input_cut.gz", gz, one_member - 3);
+    gzip_member(gz, cap, small, small_len, 0, 0x10);
+    write_bytes("input_crc.gz", gz, one_member);
+    gzip_member(gz, cap, small, small_len, 0x20, 0);
+    write_bytes("input_flags.gz", gz, one_member);
+
+    const struct {
+        const char *path;
+        const char *text;     /* NULL: refused */
+        const char *message;  /* the start of the refusal */
+        int64_t offset;       /* of the refusal; -1: not checked */
+    } cases[] = {
+        { "input_long.gz", long_text, NULL, 0 },
+        { "input_two.gz", "user_id,n\nu1,1\nuser_id,n\nu1,1\n", NULL, 0 },
+        { "input_junk.gz", NULL, "data after the end of the gzip stream is not gzip (incorrect header check)",
+          (int64_t)one_member },
+        { "input_cut.gz", NULL, "truncated gzip stream", (int64_t)one_member - 3 },
+        { "input_crc.gz", NULL, "corrupt gzip stream (incorrect data check)", -1 },
+        { "input_flags.gz", NULL, "corrupt gzip stream (unknown header flags set)", -1 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        for (size_t step = 7; step <= 70000; step *= 100) {
+            const inflated z = inflate_all(cases[i].path, LAPSE_INFLATE_ZLIB, step);
+            const inflated isal = inflate_all(cases[i].path, LAPSE_INFLATE_ISAL, step);
+            assert_int_equal(z.used, LAPSE_INFLATE_ZLIB);
+            if (cases[i].text) {
+                assert_int_equal(z.status, LAPSE_OK);
+                assert_int_equal(isal.status, LAPSE_OK);
+                /* ISA-L read it all: no refusal handed it to zlib. */
+                assert_int_equal(isal.used, lapse_input_have_isal() ? LAPSE_INFLATE_ISAL
+                                                                    : LAPSE_INFLATE_ZLIB);
+                assert_int_equal(z.len, strlen(cases[i].text));
+                assert_int_equal(isal.len, z.len);
+                assert_memory_equal(z.text, cases[i].text, z.len);
+                assert_memory_equal(isal.text, cases[i].text, z.len);
+            } else {
+                assert_int_equal(z.status, LAPSE_ERR_GZIP);
+                assert_int_equal(isal.status, LAPSE_ERR_GZIP);
+                if (strncmp(z.err.message, cases[i].message, strlen(cases[i].message)) != 0)
+                    fail_msg("%s: zlib says \"%s\"", cases[i].path, z.err.message);
+                assert_string_equal(isal.err.message, z.err.message);
+                assert_int_equal(isal.err.offset, z.err.offset);
+                if (cases[i].offset >= 0)
+                    assert_int_equal(z.err.offset, cases[i].offset);
+            }
+            free(z.text);
+            free(isal.text);
+        }
+        /* Standard input cannot seek back for zlib to confirm a refusal:
+         * igzip's own stands, with the same code and kind, and the same
+         * offset for a cut and for bytes after the end. */
+        FILE *file = fopen(cases[i].path, "rb");
+        assert_non_null(file);
+        const int saved = dup(STDIN_FILENO);
+        assert_int_equal(dup2(fileno(file), STDIN_FILENO), STDIN_FILENO);
+        fclose(file);
+        const inflated isal = inflate_all("-", LAPSE_INFLATE_ISAL, 4096);
+        assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+        close(saved);
+        clearerr(stdin);
+        const inflated z = inflate_all(cases[i].path, LAPSE_INFLATE_ZLIB, 4096);
+        assert_int_equal(isal.status, z.status);
+        if (z.status == LAPSE_OK) {
+            assert_int_equal(isal.len, z.len);
+            assert_memory_equal(isal.text, z.text, z.len);
+        } else {
+            const size_t kind = strcspn(z.err.message, "(");
+            if (strncmp(isal.err.message, z.err.message, kind) != 0)
+                fail_msg("%s on stdin: \"%s\" where zlib says \"%s\"", cases[i].path,
+                         isal.err.message, z.err.message);
+            if (!strstr(z.err.message, "corrupt"))
+                assert_int_equal(isal.err.offset, z.err.offset);
+        }
+        free(z.text);
+        free(isal.text);
+    }
+    free(gz);
+    free(long_text);
+}
+
+/* LAPSE_INFLATE=zlib makes lapse_input_open use the reference; without it,
+ * ISA-L where the build has it. Plain text has no inflater but zlib's name. */
+static void inflater_chosen(void **state)
+{
+    (void)state;
+    const char *one[1] = { text };
+    write_gzip("input_choice.gz", one, 1);
+    lapse_input *in = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(setenv("LAPSE_INFLATE", "zlib", 1), 0);
+    assert_int_equal(lapse_input_open(&in, "input_choice.gz", &err), LAPSE_OK);
+    assert_int_equal(lapse_input_inflater_of(in), LAPSE_INFLATE_ZLIB);
+    lapse_input_close(in);
+    assert_int_equal(unsetenv("LAPSE_INFLATE"), 0);
+    assert_int_equal(lapse_input_open(&in, "input_choice.gz", &err), LAPSE_OK);
+    assert_int_equal(lapse_input_inflater_of(in),
+                     lapse_input_have_isal() ? LAPSE_INFLATE_ISAL : LAPSE_INFLATE_ZLIB);
+    lapse_input_close(in);
+    assert_int_equal(lapse_input_open(&in, test_write_text("input_choice.csv", text), &err), LAPSE_OK);
+    assert_int_equal(lapse_input_inflater_of(in), LAPSE_INFLATE_ZLIB);
+    lapse_input_close(in);
 }
 
 /* Compressions lapse does not read and wide text encodings are refused by
@@ -404,6 +588,8 @@ int main(void)
         cmocka_unit_test(same_text_every_format),
         cmocka_unit_test(standard_input),
         cmocka_unit_test(open_and_gzip_errors),
+        cmocka_unit_test(gzip_inflaters_agree),
+        cmocka_unit_test(inflater_chosen),
         cmocka_unit_test(other_formats_named),
         cmocka_unit_test(zstd_errors_located),
         cmocka_unit_test(csv_records_and_lines),

@@ -148,6 +148,13 @@ int64_t lapse_extract_find(const lapse_extract *x, lapse_extract_set set, int64_
 int lapse_extract_write(const lapse_extract *x, lapse_extract_set set, lapse_table_format format,
                         FILE *out, lapse_error *err);
 
+/* Writes a set as a binary table (lapse/table.h, lapse_table_write_npy):
+ * the values as NumPy's .npy float64 matrix to npy, the meta line and
+ * user_id,asof,label,days_to_churn to rows. Returns 0, LAPSE_ERR_IO or
+ * LAPSE_ERR_NOMEM. */
+int lapse_extract_write_npy(const lapse_extract *x, lapse_extract_set set, FILE *npy, FILE *rows,
+                            lapse_error *err);
+
 void lapse_extract_get_stats(const lapse_extract *x, lapse_extract_stats *out);
 
 /* Warns through lapse_log and keeps the warning with the extract: tables

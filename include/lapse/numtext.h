@@ -20,6 +20,13 @@ extern "C" {
  * field). */
 size_t lapse_numtext_double(char buf[LAPSE_NUMTEXT_MAX], double v);
 
+/* Writes v into buf exactly as snprintf's "%.17g" does in the C locale (17
+ * significant digits, correctly rounded, trailing zeros dropped), several
+ * times faster for the values scores hold: whole numbers below 2^53 and
+ * magnitudes from 1e-6 to 1e17 take an integer path, the rest snprintf.
+ * Returns its length. */
+size_t lapse_numtext_g17(char buf[LAPSE_NUMTEXT_MAX], double v);
+
 #ifdef __cplusplus
 }
 #endif

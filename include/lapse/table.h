@@ -11,7 +11,9 @@
  * Two ways in: lapse_table_read loads whole files into one matrix (train,
  * eval); lapse_table_reader streams batches of rows into caller-owned
  * buffers (score), with memory bounded by the batch size whatever the file
- * size.
+ * size. Both also read a binary table (lapse_table_write_npy): the values
+ * from its .npy, streamed, each one finite, the other columns from its
+ * rows file, checked as below.
  *
  * Every row is checked: the field count, user_id (1 to 256 bytes, no NUL),
  * asof (YYYY-MM-DD), each feature (a finite decimal number: digits, sign,
@@ -92,6 +94,20 @@ int lapse_table_read_foreign(lapse_table **out, const char *path,
  * naming the first position where they differ, with the expected and the
  * found name, or, when one list is a prefix of the other, both counts. path
  * (may be NULL) is the table's file, for the message. */
+/* Writes t as a binary table (datasets/README.md, "Binary tables"): path
+ * (ending in .npy) gets the values as NumPy's .npy float64 matrix, and
+ * T.rows.csv beside it the meta line and user_id,asof,label,days_to_churn;
+ * both appear whole or neither does (lapse/outfile.h). Only a table of
+ * this lapse's feature schema (not a foreign one) is written: else, or
+ * for another path, LAPSE_ERR_ARG. Also LAPSE_ERR_IO, LAPSE_ERR_NOMEM. */
+int lapse_table_write_npy(const lapse_table *t, const char *path, lapse_error *err);
+
+/* The rows file of a binary table: "T.npy" gives "T.rows.csv" in out
+ * (size bytes). Returns 0, or -1 when path does not end in ".npy" or out is
+ * too short. lapse_table_reader_open and lapse_table_read take a binary
+ * table by its .npy path (told by NumPy's magic, not the name). */
+int lapse_table_npy_rows_path(char *out, size_t size, const char *path);
+
 int lapse_table_check_names(const char *const *names, size_t count,
                             const char *const *expected, size_t expected_count,
                             const char *path, lapse_error *err);

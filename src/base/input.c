@@ -10,6 +10,9 @@
 #include <zlib.h>
 #include <zstd.h>
 #include <zstd_errors.h>
+#ifdef LAPSE_HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
 
 /* Compressed bytes per read; plain reads go straight into the caller's buffer. */
 #define RAW_BYTES (256u * 1024u)
@@ -22,8 +25,15 @@ struct lapse_input {
     unsigned char *raw;   /* gzip, zstd: compressed input; plain: the sniffed first bytes */
     size_t raw_len;       /* plain: sniffed bytes not yet delivered */
     int64_t consumed;     /* bytes read from the file */
+    lapse_input_inflater inflater; /* gzip: who inflates it */
     z_stream z;
     int z_ready;
+#ifdef LAPSE_HAVE_ISAL
+    struct inflate_state *isal; /* about 50 KiB: allocated for gzip input only */
+    unsigned char member_head[4]; /* ISA-L: a member's first bytes, checked as zlib does */
+    int member_seen;              /* ... and how many of them igzip has taken */
+    int64_t member_out;           /* ISA-L: bytes the member has inflated to so far */
+#endif
     int member_open;      /* inside a gzip member (EOF now = truncated) */
     int64_t members_done; /* gzip members read to their end */
     int64_t member_start; /* file offset where the last member ended */
@@ -55,6 +65,9 @@ void lapse_input_close(lapse_input *in)
         fclose(in->file);
     if (in->z_ready)
         inflateEnd(&in->z);
+#ifdef LAPSE_HAVE_ISAL
+    free(in->isal);
+#endif
     ZSTD_freeDStream(in->zd);
     free(in->raw);
     free(in);
@@ -102,12 +115,64 @@ static int is_zstd(const unsigned char *b, size_t len)
            ((b[0] & 0xf0) == 0x50 && b[1] == 0x2a && b[2] == 0x4d && b[3] == 0x18);
 }
 
+int lapse_input_have_isal(void)
+{
+#ifdef LAPSE_HAVE_ISAL
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/* ISA-L where it is built in, unless LAPSE_INFLATE=zlib asks for the
+ * reference (to compare the two, or to rule ISA-L out). */
+static lapse_input_inflater default_inflater(void)
+{
+    const char *forced = getenv("LAPSE_INFLATE");
+    if (forced && strcmp(forced, "zlib") == 0)
+        return LAPSE_INFLATE_ZLIB;
+    return lapse_input_have_isal() ? LAPSE_INFLATE_ISAL : LAPSE_INFLATE_ZLIB;
+}
+
+static int start_gzip(lapse_input *in, lapse_error *err)
+{
+#ifdef LAPSE_HAVE_ISAL
+    if (in->inflater == LAPSE_INFLATE_ISAL) {
+        in->isal = malloc(sizeof *in->isal);
+        if (!in->isal)
+            return lapse_error_set(err, LAPSE_ERR_NOMEM, in->path, 0, 0, -1, "out of memory");
+        isal_inflate_init(in->isal);
+        in->isal->crc_flag = ISAL_GZIP; /* header parsed, CRC32 and length checked */
+        in->isal->next_in = in->raw;
+        in->isal->avail_in = (uint32_t)in->raw_len;
+        in->raw_len = 0;
+        in->member_open = 1;
+        return LAPSE_OK;
+    }
+#endif
+    if (inflateInit2(&in->z, 15 + 16) != Z_OK)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, in->path, 0, 0, -1, "out of memory");
+    in->z_ready = 1;
+    in->z.next_in = in->raw;
+    in->z.avail_in = (uInt)in->raw_len;
+    in->raw_len = 0;
+    in->member_open = 1;
+    return LAPSE_OK;
+}
+
 int lapse_input_open(lapse_input **out, const char *path, lapse_error *err)
+{
+    return lapse_input_open_inflater(out, path, default_inflater(), err);
+}
+
+int lapse_input_open_inflater(lapse_input **out, const char *path, lapse_input_inflater inflater,
+                              lapse_error *err)
 {
     lapse_input *in = calloc(1, sizeof *in);
     if (!in)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
     in->path = path;
+    in->inflater = lapse_input_have_isal() ? inflater : LAPSE_INFLATE_ZLIB;
     in->is_stdin = strcmp(path, "-") == 0;
     in->file = in->is_stdin ? stdin : fopen(path, "rb");
     int status = LAPSE_OK;
@@ -134,15 +199,7 @@ int lapse_input_open(lapse_input **out, const char *path, lapse_error *err)
         goto done;
     if (in->raw_len >= 2 && in->raw[0] == 0x1f && in->raw[1] == 0x8b) {
         in->format = LAPSE_INPUT_GZIP;
-        if (inflateInit2(&in->z, 15 + 16) != Z_OK) {
-            status = lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
-            goto done;
-        }
-        in->z_ready = 1;
-        in->z.next_in = in->raw;
-        in->z.avail_in = (uInt)in->raw_len;
-        in->raw_len = 0;
-        in->member_open = 1;
+        status = start_gzip(in, err);
     } else if (is_zstd(in->raw, in->raw_len)) {
         in->format = LAPSE_INPUT_ZSTD;
         in->zd = ZSTD_createDStream();
@@ -225,6 +282,160 @@ static int read_gzip(lapse_input *in, unsigned char *into, size_t want, size_t *
     return LAPSE_OK;
 }
 
+#ifdef LAPSE_HAVE_ISAL
+/* zlib's words for what ISA-L found, so both inflaters say the same. */
+static const char *isal_error_text(int ret)
+{
+    switch (ret) {
+    case ISAL_INVALID_BLOCK: return "invalid block";
+    case ISAL_INVALID_SYMBOL: return "invalid code";
+    case ISAL_INVALID_LOOKBACK: return "invalid distance too far back";
+    case ISAL_INVALID_WRAPPER: return "bad gzip header";
+    case ISAL_UNSUPPORTED_METHOD: return "unknown compression method";
+    case ISAL_INCORRECT_CHECKSUM: return "incorrect data check";
+    default: return "bad data";
+    }
+}
+
+/* zlib's checks of a member's magic, method and flags, with its words and
+ * at the bytes it makes them (the magic once two bytes are in, method and
+ * flags once four are): igzip waits for the whole header first and ignores
+ * reserved flags. next_in holds the next avail bytes of the member, after
+ * the member_seen it has taken. Returns NULL or what is wrong. */
+static const char *gzip_head_check(lapse_input *in, const unsigned char *next_in, uint32_t avail)
+{
+    if (in->member_seen >= 4)
+        return NULL;
+    int known = in->member_seen;
+    for (uint32_t i = 0; known < 4 && i < avail; i++)
+        in->member_head[known++] = next_in[i];
+    const unsigned char *h = in->member_head;
+    if (known >= 2 && (h[0] != 0x1f || h[1] != 0x8b))
+        return "incorrect header check";
+    if (known >= 4 && h[2] != 8)
+        return "unknown compression method";
+    if (known >= 4 && (h[3] & 0xe0))
+        return "unknown header flags set";
+    return NULL;
+}
+
+/* igzip refused the member that starts at member_start, with *err saying
+ * why. zlib is the reference for refusals (its words, its offsets, and the
+ * few streams igzip reads differently, such as a CRC that is wrong before
+ * a length cut short): when the file can seek back, zlib inflates the member
+ * again, skips the skip bytes of it already handed out, and reads on from
+ * there into into, giving its own error or text. */
+static int isal_refused(lapse_input *in, unsigned char *into, size_t want, size_t *got,
+                        int64_t skip, lapse_error *err)
+{
+    if (in->is_stdin || fseeko(in->file, (off_t)in->member_start, SEEK_SET) != 0)
+        return LAPSE_ERR_GZIP;
+    free(in->isal);
+    in->isal = NULL;
+    if (inflateInit2(&in->z, 15 + 16) != Z_OK)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, in->path, 0, 0, -1, "out of memory");
+    in->z_ready = 1;
+    in->consumed = in->member_start;
+    in->member_open = 1;
+    while (skip > 0) {
+        const size_t chunk = (uint64_t)skip < want ? (size_t)skip : want;
+        size_t n;
+        const int status = read_gzip(in, into, chunk, &n, err);
+        if (status != LAPSE_OK)
+            return status;
+        if (n == 0)
+            break;
+        skip -= (int64_t)n;
+    }
+    return read_gzip(in, into, want, got, err);
+}
+
+/* read_gzip's twin over ISA-L's igzip: the same members, and every refusal
+ * handed to zlib to confirm (isal_refused). The differential fuzz target
+ * fuzz_inflate holds the two to the same text and the same errors. */
+static int read_gzip_isal(lapse_input *in, unsigned char *into, size_t want, size_t *got,
+                          lapse_error *err)
+{
+    struct inflate_state *s = in->isal;
+    s->next_out = into;
+    s->avail_out = (uint32_t)(want < UINT32_MAX ? want : UINT32_MAX);
+    const uint32_t asked = s->avail_out;
+    const char *refusal = NULL;
+    int64_t refused_at = 0;
+    while (s->avail_out > 0) {
+        if (s->avail_in == 0) {
+            size_t n;
+            const int status = read_file(in, in->raw, RAW_BYTES, &n, err);
+            if (status != LAPSE_OK)
+                return status;
+            if (n == 0) {
+                if (in->member_open) {
+                    lapse_error_set(err, LAPSE_ERR_GZIP, in->path, 0, 0, in->consumed,
+                                    "truncated gzip stream (it ends inside a member)");
+                    goto refused;
+                }
+                break;
+            }
+            s->next_in = in->raw;
+            s->avail_in = (uint32_t)n;
+        }
+        if (!in->member_open) {
+            isal_inflate_reset(s);
+            s->crc_flag = ISAL_GZIP;
+            in->member_open = 1;
+            in->member_seen = 0;
+            in->member_out = 0;
+        }
+        refusal = gzip_head_check(in, s->next_in, s->avail_in);
+        refused_at = in->consumed - (int64_t)s->avail_in;
+        if (refusal)
+            break;
+        const uint32_t out_before = s->avail_out, in_before = s->avail_in;
+        const int ret = isal_inflate(s);
+        if (in->member_seen < 4)
+            in->member_seen += (int)(in_before - s->avail_in);
+        in->member_out += out_before - s->avail_out;
+        refused_at = in->consumed - (int64_t)s->avail_in;
+        if (ret < 0) {
+            refusal = isal_error_text(ret);
+            break;
+        }
+        if (s->block_state == ISAL_BLOCK_FINISH) {
+            in->member_open = 0;
+            in->members_done++;
+            in->member_start = in->consumed - (int64_t)s->avail_in;
+        } else if (s->avail_in > 0 && s->avail_out == out_before && s->avail_in == in_before) {
+            /* No progress with input and room left: never expected, but
+             * never a loop either. */
+            refusal = "bad data";
+            break;
+        }
+    }
+    if (refusal) {
+        /* As read_gzip: bytes after a complete member that do not start another one. */
+        if (in->members_done > 0 && in->member_out == 0)
+            lapse_error_set(err, LAPSE_ERR_GZIP, in->path, 0, 0, in->member_start,
+                            "data after the end of the gzip stream is not gzip (%s)", refusal);
+        else
+            lapse_error_set(err, LAPSE_ERR_GZIP, in->path, 0, 0, refused_at,
+                            "corrupt gzip stream (%s)", refusal);
+        goto refused;
+    }
+    *got = asked - s->avail_out;
+    return LAPSE_OK;
+refused:;
+    /* This call's bytes of earlier members are kept; those of the refused
+     * member handed out by earlier calls are skipped in zlib's reading. */
+    const int64_t written = asked - s->avail_out;
+    const int64_t of_member = written < in->member_out ? written : in->member_out;
+    size_t more = 0;
+    const int status = isal_refused(in, into + (written - of_member), want - (size_t)(written - of_member),
+                                    &more, in->member_out - of_member, err);
+    *got = (size_t)(written - of_member) + more;
+    return status;
+}
+#endif
+
 /* Frames follow one another (zstd a b > c); skippable frames give no
  * text. The stream holds decoded bytes it has not handed out yet, so at the
  * end of the file it is called again until it has nothing more. */
@@ -277,8 +488,14 @@ static int read_text(lapse_input *in, unsigned char *into, size_t want, size_t *
     while (*got < want) {
         size_t n = 0;
         int status;
-        if (in->format == LAPSE_INPUT_GZIP)
-            status = read_gzip(in, into + *got, want - *got, &n, err);
+        if (in->format == LAPSE_INPUT_GZIP) {
+#ifdef LAPSE_HAVE_ISAL
+            if (in->isal)
+                status = read_gzip_isal(in, into + *got, want - *got, &n, err);
+            else
+#endif
+                status = read_gzip(in, into + *got, want - *got, &n, err);
+        }
         else if (in->format == LAPSE_INPUT_ZSTD)
             status = read_zstd(in, into + *got, want - *got, &n, err);
         else
@@ -353,6 +570,16 @@ int lapse_input_read(lapse_input *in, void *buf, size_t size, size_t *got, lapse
     return status;
 }
 
+lapse_input_inflater lapse_input_inflater_of(const lapse_input *in)
+{
+#ifdef LAPSE_HAVE_ISAL
+    if (in->isal)
+        return LAPSE_INFLATE_ISAL;
+#endif
+    (void)in;
+    return LAPSE_INFLATE_ZLIB;
+}
+
 lapse_input_format lapse_input_format_of(const lapse_input *in)
 {
     return in->format;
@@ -361,7 +588,12 @@ lapse_input_format lapse_input_format_of(const lapse_input *in)
 int64_t lapse_input_bytes_read(const lapse_input *in)
 {
     switch (in->format) {
-    case LAPSE_INPUT_GZIP: return in->consumed - (int64_t)in->z.avail_in;
+    case LAPSE_INPUT_GZIP:
+#ifdef LAPSE_HAVE_ISAL
+        if (in->isal)
+            return in->consumed - (int64_t)in->isal->avail_in;
+#endif
+        return in->consumed - (int64_t)in->z.avail_in;
     case LAPSE_INPUT_ZSTD: return in->consumed - (int64_t)(in->zin.size - in->zin.pos);
     default: return in->consumed - (int64_t)in->raw_len;
     }

@@ -26,11 +26,33 @@ typedef enum { LAPSE_INPUT_PLAIN, LAPSE_INPUT_GZIP, LAPSE_INPUT_ZSTD } lapse_inp
 
 typedef struct lapse_input lapse_input;
 
+/* Who inflates gzip input. zlib is the reference; ISA-L's igzip (Debian
+ * libisal-dev, used when CMake finds it) inflates about 3x faster
+ * (bench/RESULTS.md) and must give the same bytes and the same refusals
+ * (tests/fuzz/fuzz_inflate.c compares them). */
+typedef enum { LAPSE_INFLATE_ZLIB, LAPSE_INFLATE_ISAL } lapse_input_inflater;
+
+/* 1 when this build has ISA-L. */
+int lapse_input_have_isal(void);
+
 /* Opens path ("-" = standard input, which close leaves open) and sniffs its
  * format. path is not copied: it must outlive the source. Returns 0, or
  * LAPSE_ERR_IO ("cannot open: ..."), LAPSE_ERR_FORMAT (a compression lapse
  * does not read: "this is xz data; ..."), LAPSE_ERR_NOMEM. */
 int lapse_input_open(lapse_input **out, const char *path, lapse_error *err);
+
+/* lapse_input_open with gzip inflated by inflater (ISA-L falls back to zlib
+ * in a build without it). lapse_input_open picks ISA-L when the build has
+ * it, unless the environment has LAPSE_INFLATE=zlib. When igzip refuses a
+ * member of a file, zlib reads that member again and decides, so text,
+ * errors and offsets are zlib's; on standard input, which cannot seek back,
+ * igzip's refusal stands: the same code and kind, the same offset for a cut
+ * and for bytes after the end, its own words for a corrupt stream. */
+int lapse_input_open_inflater(lapse_input **out, const char *path, lapse_input_inflater inflater,
+                              lapse_error *err);
+
+/* The inflater gzip input goes through (zlib for any other format). */
+lapse_input_inflater lapse_input_inflater_of(const lapse_input *in);
 
 /* Reads up to size bytes of text into buf; *got is short only at the end of
  * the input and 0 there. Returns 0, or LAPSE_ERR_IO, LAPSE_ERR_GZIP (a

@@ -1,7 +1,8 @@
-/* The shortest round-trip decimal of a double (numtext.h). */
+/* The shortest round-trip decimal of a double, and %.17g fast (numtext.h). */
 #include "lapse/numtext.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,4 +21,118 @@ size_t lapse_numtext_double(char buf[LAPSE_NUMTEXT_MAX], double v)
             break;
     }
     return (size_t)len;
+}
+
+__extension__ typedef unsigned __int128 u128;
+
+/* Writes the decimal digits of u (at most 20) to buf; returns how many. */
+static size_t put_digits(char *buf, uint64_t u)
+{
+    char digits[20];
+    size_t len = 0;
+    do {
+        digits[len++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    for (size_t i = 0; i < len; i++)
+        buf[i] = digits[len - 1 - i];
+    return len;
+}
+
+/* floor(x * 10^k) and round(x * 10^k), ties to even, for x = mant *
+ * 2^-shift (k <= 22, shift in 1..127, mant < 2^53): exact in 128 bits.
+ * Returns 0 when it would not fit. */
+static int scaled_digits(uint64_t *floor_out, uint64_t *out, uint64_t mant, int shift, int k)
+{
+    static const uint64_t p10[23] = {
+        1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+        100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+        10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+        100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+    };
+    if (k < 0 || k > 22 || shift < 1 || shift > 127)
+        return 0;
+    /* 10^k as p10[min(k,19)] * 10^(k-19): mant * 10^k < 2^53 * 2^74 */
+    u128 n = (u128)mant * p10[k < 19 ? k : 19];
+    for (int i = 19; i < k; i++)
+        n *= 10;
+    const u128 q = n >> shift, r = n & (((u128)1 << shift) - 1), half = (u128)1 << (shift - 1);
+    if (q >> 64)
+        return 0;
+    *floor_out = (uint64_t)q;
+    *out = (uint64_t)q + (r > half || (r == half && (q & 1)));
+    return 1;
+}
+
+size_t lapse_numtext_g17(char buf[LAPSE_NUMTEXT_MAX], double v)
+{
+    size_t n = 0;
+    if (v == 0 || !isfinite(v) || fabs(v) < 1e-6 || fabs(v) >= 1e17)
+        return (size_t)snprintf(buf, LAPSE_NUMTEXT_MAX, "%.17g", v);
+    if (v < 0)
+        buf[n++] = '-';
+    const double a = fabs(v);
+    if (a < 9007199254740992.0 && a == (double)(uint64_t)a) {
+        n += put_digits(buf + n, (uint64_t)a);
+        buf[n] = '\0';
+        return n;
+    }
+    /* Here 1e-6 <= a < 2^53, not whole. */
+    int exp2;
+    const double frac = frexp(a, &exp2); /* a = frac * 2^exp2, frac in [0.5, 1) */
+    const uint64_t mant = (uint64_t)ldexp(frac, 53);
+    const int shift = 53 - exp2; /* a = mant * 2^-shift; a < 2^53 here, so shift >= 1 */
+    /* 17 digits: d = round(a * 10^(16 - x)), x the decimal exponent
+     * (10^x <= a < 10^(x+1), exactly: floor(a * 10^(16 - x)) has 17
+     * digits), found from log10 and corrected. Rounding up to 10^17 makes
+     * the digits 1 at the next exponent. */
+    int x = (int)floor(log10(a));
+    uint64_t t, d;
+    for (int tries = 0;; tries++) {
+        if (tries == 3 || !scaled_digits(&t, &d, mant, shift, 16 - x))
+            return (size_t)snprintf(buf, LAPSE_NUMTEXT_MAX, "%.17g", v);
+        if (t >= 100000000000000000ull)
+            x++;
+        else if (t < 10000000000000000ull)
+            x--;
+        else
+            break;
+    }
+    if (d == 100000000000000000ull) {
+        d = 10000000000000000ull;
+        x++;
+    }
+    char digits[17];
+    put_digits(digits, d);
+    int last = 16; /* %g drops trailing zeros */
+    while (last > 0 && digits[last] == '0')
+        last--;
+    if (x < -4) { /* d.ddde-05 */
+        buf[n++] = digits[0];
+        if (last > 0) {
+            buf[n++] = '.';
+            memcpy(buf + n, digits + 1, (size_t)last);
+            n += (size_t)last;
+        }
+        n += (size_t)snprintf(buf + n, 8, "e-%02d", -x);
+        return n;
+    }
+    if (x < 0) { /* 0.000ddd */
+        buf[n++] = '0';
+        buf[n++] = '.';
+        for (int z = -1; z > x; z--)
+            buf[n++] = '0';
+        memcpy(buf + n, digits, (size_t)last + 1);
+        n += (size_t)last + 1;
+    } else { /* ddd.ddd: x <= 16 here */
+        memcpy(buf + n, digits, (size_t)x + 1);
+        n += (size_t)x + 1;
+        if (last > x) {
+            buf[n++] = '.';
+            memcpy(buf + n, digits + x + 1, (size_t)(last - x));
+            n += (size_t)(last - x);
+        }
+    }
+    buf[n] = '\0';
+    return n;
 }

@@ -9,6 +9,7 @@
 #include "lapse/features.h"
 #include "lapse/outfile.h"
 #include "lapse/paths.h"
+#include "lapse/table.h"
 #include "lapse/timeparse.h"
 
 #include <stdio.h>
@@ -24,8 +25,11 @@ static unsigned keys; /* 0: the preset's */
 static int silent_days = -1, quiet, features;
 static int format = LAPSE_TABLE_CSV;
 
+/* A binary table (lapse_extract_write_npy) is two files, not a lapse_table_format. */
+#define FORMAT_NPY (LAPSE_TABLE_LIBSVM + 1)
+
 static const cli_opt_choice formats[] = {
-    { "csv", LAPSE_TABLE_CSV }, { "libsvm", LAPSE_TABLE_LIBSVM }, { NULL, 0 }
+    { "csv", LAPSE_TABLE_CSV }, { "libsvm", LAPSE_TABLE_LIBSVM }, { "npy", FORMAT_NPY }, { NULL, 0 }
 };
 
 /* --preset and --key are applied after parsing, the preset first, so that
@@ -65,9 +69,10 @@ static const cli_opt options[] = {
                  "do not look for repeated rows (saves that memory)"),
     CLI_OPT_SECTION("output:"),
     CLI_OPT_STRING('o', "output", "FILE", &output, "write here, atomically (default stdout)"),
-    CLI_OPT_ENUM(0, "format", "csv|libsvm", &format, formats,
-                 "libsvm: 'label idx:value' rows, no header; unlabelled rows\n"
-                 "get label 0"),
+    CLI_OPT_ENUM(0, "format", "FORMAT", &format, formats,
+                 "csv (default); libsvm: 'label idx:value' rows, no header,\n"
+                 "unlabelled rows get label 0; npy: -o T.npy gets the values\n"
+                 "as NumPy's .npy (float64), T.rows.csv the rest"),
     CLI_OPT_FLAG(0, "features", &features, 1, "list the features with their meanings and exit"),
     CLI_OPT_THREADS(&opts.threads, LAPSE_EXTRACT_MAX_THREADS,
                     "threads (default 1; 0 = one per CPU): several files at\n"
@@ -141,11 +146,42 @@ static int check_options(int n_logs)
     return EXIT_OK;
 }
 
+/* write_tables for --format npy: four files, placed together or not at all. */
+static int write_npy_tables(const lapse_extract *x, lapse_error *err)
+{
+    const char *paths[2] = { output, dormant_path };
+    char rows[2][4096];
+    lapse_outfile *files[4] = { NULL, NULL, NULL, NULL }; /* npy, rows; dormant npy, rows */
+    int status = LAPSE_OK;
+    for (int set = 0; set < 2 && status == LAPSE_OK && paths[set]; set++) {
+        if (lapse_table_npy_rows_path(rows[set], sizeof rows[set], paths[set]) != 0) {
+            status = lapse_error_set(err, LAPSE_ERR_ARG, paths[set], 0, 0, -1,
+                                     "--format npy writes to a file named T.npy (and T.rows.csv)");
+            break;
+        }
+        status = lapse_outfile_open(&files[2 * set], paths[set], err);
+        if (status == LAPSE_OK)
+            status = lapse_outfile_open(&files[2 * set + 1], rows[set], err);
+        if (status == LAPSE_OK)
+            status = lapse_extract_write_npy(x, set ? LAPSE_EXTRACT_DORMANT : LAPSE_EXTRACT_ACTIVE,
+                                             lapse_outfile_stream(files[2 * set]),
+                                             lapse_outfile_stream(files[2 * set + 1]), err);
+        name_output(err, paths[set]);
+    }
+    if (status == LAPSE_OK)
+        return lapse_outfile_commit_all(files, 4, err);
+    for (int i = 0; i < 4; i++)
+        lapse_outfile_abort(files[i]);
+    return status;
+}
+
 /* Writes the active rows to output and, with --dormant, the dormant ones;
  * both files are placed, or neither (a failure placing the second puts the
  * first back). */
 static int write_tables(const lapse_extract *x, lapse_error *err)
 {
+    if (format == FORMAT_NPY)
+        return write_npy_tables(x, err);
     lapse_outfile *files[2] = { NULL, NULL }; /* output, dormant */
     int status = lapse_outfile_open(&files[0], output, err);
     if (status == LAPSE_OK && dormant_path)

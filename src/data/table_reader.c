@@ -1,5 +1,6 @@
 /* Streaming feature-table reader: records from the input layer (gzip or
- * plain, libcsv), rows into caller-owned batches. */
+ * plain, libcsv), rows into caller-owned batches; or a binary table
+ * (table_npy.h): values from the .npy, the rest from its rows file. */
 #include "lapse/table.h"
 
 #include "lapse/features.h"
@@ -8,6 +9,8 @@
 
 #include "foreign_internal.h"
 #include "input.h"
+#include "numparse.h"
+#include "table_npy.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define SHOWN_MAX 48 /* bytes of a bad value quoted in a message */
 
@@ -36,6 +40,11 @@ struct lapse_table_reader {
     int status;               /* once negative, the reader is spent */
     lapse_error error;        /* what spent it */
     foreign_rows *foreign;    /* a foreign table: everything above unused but path */
+    char *csv_path;           /* the CSV read: path, or a binary table's rows file */
+    FILE *npy;                /* a binary table's values; NULL for a CSV table */
+    lapse_npy_shape npy_shape;
+    uint64_t npy_read;        /* rows of values read */
+    const char **npy_names;   /* the schema's feature names (strings not owned) */
 };
 
 /* Records an error at the current line; the first one sticks. */
@@ -50,7 +59,8 @@ __attribute__((format(printf, 4, 5))) static int fail(lapse_table_reader *r, int
     vsnprintf(message, sizeof message, fmt, args);
     va_end(args);
     const int64_t line = r->csv ? lapse_input_csv_line(r->csv) : 0;
-    r->status = lapse_error_set(&r->error, code, r->path, line, column, -1, "%s", message);
+    r->status = lapse_error_set(&r->error, code, r->csv_path ? r->csv_path : r->path, line,
+                                column, -1, "%s", message);
     return r->status;
 }
 
@@ -61,10 +71,14 @@ static int report(const lapse_table_reader *r, lapse_error *err)
     return r->status;
 }
 
-/* A feature value: a finite decimal number. The character check keeps out
- * what strtod would also take: hex, inf, nan, leading spaces. */
+/* A feature value: a finite decimal number. Plain decimals, nearly every
+ * value a table holds, go through numparse.h's exact fast path; the rest
+ * to strtod, behind a character check that keeps out what strtod would also
+ * take: hex, inf, nan, leading spaces. */
 int lapse__table_parse_number(const char *text, size_t len, double *out)
 {
+    if (lapse_numparse_decimal(text, len, out))
+        return 0;
     for (size_t i = 0; i < len; i++) {
         const char c = text[i];
         if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' ||
@@ -196,9 +210,33 @@ static int name_differing_column(lapse_table_reader *r)
     return 0;
 }
 
+/* A binary table's rows file has these columns; the features are the
+ * schema's, which its meta line names by hash. */
+static void npy_header_done(lapse_table_reader *r)
+{
+    static const char *const want[] = { "user_id", "asof", "label", "days_to_churn" };
+    for (size_t i = 0; i < 4; i++)
+        if (i >= r->n_columns || strcmp(r->names[i], want[i]) != 0) {
+            fail(r, LAPSE_ERR_FORMAT, (int)i + 1,
+                 "bad header: a binary table's rows file has user_id,asof,label,days_to_churn");
+            return;
+        }
+    if (r->n_columns > 4) {
+        fail(r, LAPSE_ERR_FORMAT, 5, "row has more than 4 fields (the header has 4)");
+        return;
+    }
+    r->label_column = 2;
+    r->has_days_to_churn = 1;
+    r->n_features = lapse_feature_count();
+}
+
 /* The header row is complete: check its shape and its hash. */
 static void header_done(lapse_table_reader *r)
 {
+    if (r->npy) {
+        npy_header_done(r);
+        return;
+    }
     char **names = r->names;
     const size_t n = r->n_columns;
     if (n == 0 || strcmp(names[0], "user_id") != 0) {
@@ -443,12 +481,109 @@ void lapse_table_reader_close(lapse_table_reader *reader)
         return;
     lapse__foreign_rows_close(reader->foreign);
     lapse_input_csv_close(reader->csv);
+    if (reader->npy)
+        fclose(reader->npy);
+    free(reader->npy_names);
+    if (reader->csv_path != reader->path)
+        free(reader->csv_path);
     if (reader->names)
         for (size_t i = 0; i < reader->n_columns; i++)
             free(reader->names[i]);
     free(reader->names);
     free(reader->path);
     free(reader);
+}
+
+/* A regular file that starts with NumPy's magic is a binary table: its
+ * header is checked against the file's size and this lapse's schema, and
+ * the CSV read becomes its rows file. Standard input and pipes are CSV
+ * (sniffing would eat their first bytes). */
+static int open_npy(lapse_table_reader *r)
+{
+    struct stat st;
+    if (strcmp(r->path, "-") == 0 || stat(r->path, &st) != 0 || !S_ISREG(st.st_mode))
+        return LAPSE_OK;
+    FILE *file = fopen(r->path, "rb");
+    if (!file)
+        return LAPSE_OK; /* the CSV open names the error */
+    unsigned char head[4096];
+    const size_t got = fread(head, 1, sizeof head, file);
+    if (got < LAPSE_NPY_MAGIC_LEN || memcmp(head, LAPSE_NPY_MAGIC, LAPSE_NPY_MAGIC_LEN) != 0) {
+        fclose(file);
+        return LAPSE_OK;
+    }
+    r->npy = file;
+    char why[LAPSE_ERROR_MESSAGE_MAX];
+    if (lapse__npy_header_parse(head, got, &r->npy_shape, why, sizeof why) != 0)
+        return lapse_error_set(&r->error, LAPSE_ERR_FORMAT, r->path, 0, 0, 0, "%s", why);
+    const size_t d = lapse_feature_count();
+    if (r->npy_shape.columns != d)
+        return lapse_error_set(&r->error, LAPSE_ERR_SCHEMA, r->path, 0, 0, 0,
+                               ".npy has %llu feature columns, this lapse's tables %zu",
+                               (unsigned long long)r->npy_shape.columns, d);
+    const uint64_t want = r->npy_shape.data_offset + r->npy_shape.rows * d * sizeof(double);
+    if (fstat(fileno(file), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size != want)
+        return lapse_error_set(&r->error, LAPSE_ERR_TRUNCATED, r->path, 0, 0, (int64_t)st.st_size,
+                               ".npy holds %lld bytes; its header says %llu (%llu rows of %zu)",
+                               (long long)st.st_size, (unsigned long long)want,
+                               (unsigned long long)r->npy_shape.rows, d);
+    if (fseeko(file, (off_t)r->npy_shape.data_offset, SEEK_SET) != 0)
+        return lapse_error_set(&r->error, LAPSE_ERR_IO, r->path, 0, 0, -1, "cannot seek: %s",
+                               strerror(errno));
+    r->npy_names = malloc(d * sizeof *r->npy_names);
+    char rows_path[4096];
+    if (!r->npy_names)
+        return lapse_error_set(&r->error, LAPSE_ERR_NOMEM, r->path, 0, 0, -1, "out of memory");
+    for (size_t i = 0; i < d; i++)
+        r->npy_names[i] = lapse_feature_get(i)->name;
+    if (lapse_table_npy_rows_path(rows_path, sizeof rows_path, r->path) != 0)
+        return lapse_error_set(&r->error, LAPSE_ERR_ARG, r->path, 0, 0, -1,
+                               "a binary table's name ends in .npy (its rows are in "
+                               "T.rows.csv beside it)");
+    r->csv_path = strdup(rows_path);
+    if (!r->csv_path) {
+        r->csv_path = r->path;
+        return lapse_error_set(&r->error, LAPSE_ERR_NOMEM, r->path, 0, 0, -1, "out of memory");
+    }
+    return LAPSE_OK;
+}
+
+/* The values of the rows just read from a binary table's rows file: as
+ * many from the .npy, every one finite; at the end, no more than it has. */
+static void read_npy_values(lapse_table_reader *r, lapse_table_batch *batch)
+{
+    const size_t d = r->n_features, n = batch->n_rows;
+    if (n > r->npy_shape.rows - r->npy_read ||
+        (n && fread(batch->x, sizeof *batch->x, n * d, r->npy) != n * d)) {
+        r->status = lapse_error_set(&r->error, LAPSE_ERR_TRUNCATED, r->path, 0, 0, -1,
+                                    ".npy holds %llu rows; %s has more",
+                                    (unsigned long long)r->npy_shape.rows, r->csv_path);
+        return;
+    }
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    for (size_t k = 0; k < n * d; k++) {
+        uint64_t b;
+        memcpy(&b, &batch->x[k], sizeof b);
+        b = __builtin_bswap64(b);
+        memcpy(&batch->x[k], &b, sizeof b);
+    }
+#endif
+    for (size_t k = 0; k < n * d; k++)
+        if (!isfinite(batch->x[k])) {
+            const uint64_t row = r->npy_read + k / d;
+            r->status = lapse_error_set(
+                &r->error, LAPSE_ERR_FORMAT, r->path, 0, (int)(k % d) + 1,
+                (int64_t)(r->npy_shape.data_offset + (row * d + k % d) * sizeof(double)),
+                "bad value %g for feature \"%s\" in row %llu (expected a finite number)",
+                batch->x[k], r->npy_names[k % d], (unsigned long long)row + 1);
+            return;
+        }
+    r->npy_read += n;
+    if (r->finished && r->npy_read != r->npy_shape.rows)
+        r->status = lapse_error_set(&r->error, LAPSE_ERR_FORMAT, r->path, 0, 0, -1,
+                                    ".npy holds %llu rows; %s has %llu",
+                                    (unsigned long long)r->npy_shape.rows, r->csv_path,
+                                    (unsigned long long)r->npy_read);
 }
 
 int lapse_table_reader_open(lapse_table_reader **out, const char *path, lapse_error *err)
@@ -464,11 +599,21 @@ int lapse_table_reader_open(lapse_table_reader **out, const char *path, lapse_er
         free(r);
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
     }
+    r->csv_path = r->path;
+    r->status = open_npy(r);
+    if (r->status != LAPSE_OK)
+        goto done;
     const lapse_input_csv_options opts = { .delimiter = ',', .keep_spaces = 1 };
-    r->status = lapse_input_csv_open(&r->csv, r->path, &opts, on_field, on_row, r, &r->error);
+    r->status = lapse_input_csv_open(&r->csv, r->csv_path, &opts, on_field, on_row, r, &r->error);
     if (r->status != LAPSE_OK)
         goto done;
     read_meta(r);
+    if (r->status == LAPSE_OK && r->npy && r->meta.schema_hash != lapse_feature_schema_hash())
+        fail(r, LAPSE_ERR_SCHEMA, 1,
+             "a binary table of another feature schema (%016llx; this lapse has %016llx): "
+             "extract it again",
+             (unsigned long long)r->meta.schema_hash,
+             (unsigned long long)lapse_feature_schema_hash());
     while (r->status == LAPSE_OK && r->in_header && !r->finished)
         feed(r);
     if (r->status == LAPSE_OK && r->in_header)
@@ -513,6 +658,8 @@ size_t lapse_table_reader_feature_count(const lapse_table_reader *reader)
 
 const char *const *lapse_table_reader_feature_names(const lapse_table_reader *reader)
 {
+    if (reader->npy)
+        return reader->npy_names;
     return reader->foreign ? lapse__foreign_rows_names(reader->foreign)
                            : (const char *const *)reader->names + 2;
 }
@@ -543,6 +690,8 @@ int lapse_table_reader_next(lapse_table_reader *reader, lapse_table_batch *batch
     while (reader->status == LAPSE_OK && !reader->finished && batch->n_rows < batch->capacity)
         feed(reader);
     reader->batch = NULL;
+    if (reader->npy && reader->status == LAPSE_OK)
+        read_npy_values(reader, batch);
     if (reader->status != LAPSE_OK) {
         batch->n_rows = 0;
         return report(reader, err);

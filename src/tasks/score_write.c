@@ -3,6 +3,7 @@
 #include "lapse/score.h"
 
 #include "lapse/features.h"
+#include "lapse/numtext.h"
 #include "lapse/reader.h"
 #include "lapse/table.h"
 #include "lapse/timeparse.h"
@@ -109,7 +110,9 @@ static size_t format_line(char *line, const sink *k, size_t i)
     if (!m->encoding) /* a foreign table has no dates */
         lapse_time_format_date(line + n, b->asof[i]);
     n += strlen(line + n);
-    n += (size_t)snprintf(line + n, 64, ",%.17g,", r->p_churn);
+    line[n++] = ',';
+    n += lapse_numtext_g17(line + n, r->p_churn); /* %.17g, without printf's cost */
+    line[n++] = ',';
     n += csv_field(line + n, m->tiers.names[r->risk_tier]);
     line[n++] = ',';
     if (r->response)
@@ -118,7 +121,7 @@ static size_t format_line(char *line, const sink *k, size_t i)
     n += csv_field(line + n, m->segments.names[r->segment]);
     line[n++] = ',';
     if (!isnan(r->days_silent))
-        n += (size_t)snprintf(line + n, 64, "%.17g", r->days_silent);
+        n += lapse_numtext_g17(line + n, r->days_silent);
     line[n++] = ',';
     if (r->value_tier >= 0)
         n += csv_field(line + n, lapse_value_tier_name((lapse_value_tier)r->value_tier));

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Logistic scoring from a feature table, end to end (file in, scored CSV
+# out), per thread: this build from the CSV table, from the same table as a
+# binary table (--format npy, NPY=T.npy or made here), and another build
+# (BEFORE_BIN, e.g. main's) from the CSV, in the same loop, same model.
+#
+#   bench/score_csv.sh [TABLE MODEL] [REPS]   (env: LAPSE_BIN, BEFORE_BIN, NPY, THREADS, USERS)
+#
+# Without TABLE and MODEL: `lapse simulate --users $USERS` (default 100000),
+# extract at three snapshots (CSV and npy), train logistic. Prints median
+# wall and CPU seconds, rows/s (by wall and by CPU: the machine may be
+# shared) and the CPU ratio to BEFORE_BIN at the same -@; every scored file
+# must be the same bytes.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+lapse=${LAPSE_BIN:-$root/build-rel/lapse}
+before=${BEFORE_BIN:-}
+threads=${THREADS:-1}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+table=${1:-} model=${2:-}
+reps=${3:-5}
+if [ -z "$table" ]; then
+  "$lapse" simulate -q --users "${USERS:-100000}" --days 180 -o "$work/sim"
+  "$lapse" extract -q --preset app --asof 2026-04-01,2026-05-01,2026-05-31 -o "$work/features.csv" "$work/sim/events.csv.gz" 2> /dev/null
+  "$lapse" extract -q --preset app --asof 2026-04-01,2026-05-01,2026-05-31 --format npy -o "$work/features.npy" "$work/sim/events.csv.gz" 2> /dev/null
+  "$lapse" train -q --model logistic -o "$work/lr.model" "$work/features.csv" 2> /dev/null
+  table=$work/features.csv model=$work/lr.model NPY=${NPY:-$work/features.npy}
+fi
+npy=${NPY:-}
+source "$here/run_median.sh"
+rows=$(( $(wc -l < "$table") - 2 ))
+echo "machine: $(nproc) cores, $(lscpu | grep 'Model name' | sed 's/.*: *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "table: $table ($rows rows, $(( $(stat -c %s "$table") / 1000000 )) MB), model $model, $reps reps"
+results=$work/results
+{
+  for t in $threads; do
+    run "score-@$t" "$lapse" score -q -@ "$t" -m "$model" -o "$work/after$t.csv" "$table"
+    [ -z "$npy" ] || run "npy-@$t" "$lapse" score -q -@ "$t" -m "$model" -o "$work/npy$t.csv" "$npy"
+    [ -z "$before" ] || run "before-@$t" "$before" score -q -@ "$t" -m "$model" -o "$work/before$t.csv" "$table"
+  done
+} > "$results"
+for t in $threads; do
+  [ -z "$before" ] || cmp "$work/after$t.csv" "$work/before$t.csv" || { echo "before -@$t output differs" >&2; exit 1; }
+  [ -z "$npy" ] || cmp "$work/after$t.csv" "$work/npy$t.csv" || { echo "npy -@$t output differs" >&2; exit 1; }
+done
+echo "scored: sha256 $(sha256sum < "$work/after${threads%% *}.csv" | cut -c1-16)"
+printf '%-12s %8s %8s %12s %12s %10s\n' run wall_s cpu_s rows/s cpu_rows/s x_before
+while read -r name wall rss cpu; do
+  peer=$(awk -v n="before-@${name#*-@}" '$1 == n {print $4}' "$results")
+  awk -v n="$name" -v w="$wall" -v c="$cpu" -v r="$rows" -v p="${peer:-0}" \
+    'BEGIN { printf "%-12s %8.2f %8.2f %12.0f %12.0f %10s\n", n, w, c, r / w, r / c, (p > 0 ? sprintf("%.2f", p / c) : "-") }'
+done < "$results"
