@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 /* Longest text read as a number; longer is refused. */
-#define LAPSE_FIELDNUM_MAX 64
+#define LAPSE_FIELDNUM_MAX 256
 
 /* Reads text[0..len) (no NUL needed) into *out. Returns 0, or -1 when it
  * is not such a number (then *out is untouched). */

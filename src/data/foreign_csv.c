@@ -34,7 +34,7 @@ int lapse__foreign_parse_label(const char *text, size_t len, const char *positiv
         return 0;
     }
     double v;
-    if (lapse__table_parse_number(text, len, &v) != 0 || (v != 0 && v != 1))
+    if (lapse_field_number(text, len, &v) != 0 || (v != 0 && v != 1))
         return -1;
     *out = (int8_t)v;
     return 0;
@@ -208,7 +208,7 @@ static int stats_add(infer_state *s, column_stats *c, const char *text, size_t l
         return LAPSE_OK;
     }
     double v;
-    if (!c->text && lapse__table_parse_number(text, len, &v) == 0) {
+    if (!c->text && lapse_field_number(text, len, &v) == 0) {
         if (c->n_values == c->cap) {
             const size_t cap = c->cap ? 2 * c->cap : 256;
             double *values = realloc(c->values, cap * sizeof *values);
@@ -648,7 +648,7 @@ static void feature_cell(foreign_rows *f, size_t c, const char *text, size_t len
     if (missing_cell(text, len)) {
         empty_cell(f, c, x);
     } else if (column->kind == LAPSE_COLUMN_NUMBER) {
-        if (lapse__table_parse_number(text, len, x + f->offset[c]) != 0)
+        if (lapse_field_number(text, len, x + f->offset[c]) != 0)
             rows_fail(f, LAPSE_ERR_FORMAT, col,
                       "bad value \"%.*s\" in column \"%.*s\" (a number column in training)",
                       (int)(len > SHOWN ? SHOWN : len), text, SHOWN, column->name);

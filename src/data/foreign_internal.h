@@ -7,16 +7,13 @@
 #include "lapse/foreign.h"
 #include "lapse/table.h"
 
+#include "fieldnum.h"
 #include "input.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
 #define FOREIGN_SHOWN_MAX 48 /* bytes of a bad value quoted in a message */
-
-/* A feature value: a finite decimal number (no hex, inf, nan or spaces);
- * text is NUL-terminated at len. Returns 0 with *out set, or -1. */
-int lapse__table_parse_number(const char *text, size_t len, double *out);
 
 /* A label cell: with positive NULL or "", 0 or 1 as a number (also 1.0) or
  * empty (-1); with positive, 1 when equal to it, empty -1, else 0. Returns

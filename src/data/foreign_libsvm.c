@@ -146,7 +146,7 @@ static int parse_line(libsvm_rows *r, int8_t *label, double *x, lapse_error *err
         const char saved = p[len];
         p[len] = '\0';
         double v;
-        const int bad = lapse__table_parse_number(colon + 1, (size_t)(p + len - colon - 1), &v);
+        const int bad = lapse_field_number(colon + 1, (size_t)(p + len - colon - 1), &v);
         p[len] = saved;
         if (bad)
             return BAD(field, "bad value in \"%.*s\" (expected a finite decimal number)", shown,

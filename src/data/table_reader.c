@@ -9,7 +9,7 @@
 
 #include "foreign_internal.h"
 #include "input.h"
-#include "numparse.h"
+#include "fieldnum.h"
 #include "table_npy.h"
 
 #include <assert.h>
@@ -69,30 +69,6 @@ static int report(const lapse_table_reader *r, lapse_error *err)
     if (err)
         *err = r->error;
     return r->status;
-}
-
-/* A feature value: a finite decimal number. Plain decimals, nearly every
- * value a table holds, go through numparse.h's exact fast path; the rest
- * to strtod, behind a character check that keeps out what strtod would also
- * take: hex, inf, nan, leading spaces. */
-int lapse__table_parse_number(const char *text, size_t len, double *out)
-{
-    if (lapse_numparse_decimal(text, len, out))
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        const char c = text[i];
-        if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' ||
-              c == '-'))
-            return -1;
-    }
-    char *end;
-    errno = 0;
-    const double value = strtod(text, &end); /* text is NUL-terminated (CSV_APPEND_NULL) */
-    /* Overflow gives inf (refused); underflow a tiny finite value (kept). */
-    if (end != text + len || !isfinite(value))
-        return -1;
-    *out = value;
-    return 0;
 }
 
 static void header_field(lapse_table_reader *r, const char *text, size_t len)
@@ -368,7 +344,7 @@ static void row_field(lapse_table_reader *r, const char *text, size_t len, size_
         if (len == 0)
             fail(r, LAPSE_ERR_FORMAT, col, "empty value for feature \"%.*s\"", SHOWN_MAX,
                  name);
-        else if (lapse__table_parse_number(text, len, value) != 0)
+        else if (lapse_field_number(text, len, value) != 0)
             fail(r, LAPSE_ERR_FORMAT, col,
                  "bad value \"%.*s\" for feature \"%.*s\" (expected a finite decimal number)",
                  shown, text, SHOWN_MAX, name);
