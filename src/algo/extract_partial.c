@@ -9,9 +9,11 @@
 
 #include "lapse/timeparse.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 /* A row's hash and its earliest position (file << 44 | line). */
@@ -116,6 +118,12 @@ static int write_partials(const lapse_extract *x, partial_meta *m, const prows *
         row_order[row_start[partial_bucket_of(rows->p[i].hash, buckets)]++] = rows->p[i];
     /* The starts moved to the ends: each bucket now begins where the
      * previous one ends. */
+    /* Made only now: a run that fails leaves no folder. */
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        status = lapse_error_set(err, LAPSE_ERR_IO, dir, 0, 0, -1,
+                                 "cannot create the folder: %s", strerror(errno));
+        goto done;
+    }
     const uint32_t id = map_id(m);
     size_t user_at = 0, row_at = 0;
     for (unsigned b = 0; b < buckets && status == LAPSE_OK; b++) {

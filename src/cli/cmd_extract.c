@@ -319,10 +319,8 @@ int cmd_extract(int argc, char **argv)
     }
     const char *const *operands = (const char *const *)argv + first;
     const size_t n_operands = (size_t)(argc - first);
-    status = partial ? cli_make_folder(output, &err) : LAPSE_OK;
-    if (status == LAPSE_OK)
-        status = merge ? run_merge(&x, operands, n_operands, &err)
-                       : run_extract(&x, operands, n_operands, &err);
+    status = merge ? run_merge(&x, operands, n_operands, &err)
+                   : run_extract(&x, operands, n_operands, &err);
     if (status == LAPSE_OK && x)
         status = write_tables(x, &err);
     int code = EXIT_OK;
