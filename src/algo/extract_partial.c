@@ -593,6 +593,8 @@ static int compare_rows(const void *a, const void *b)
 static void count_repeats(merge *g)
 {
     prows *r = &g->rows;
+    if (!r->len)
+        return;
     qsort(r->p, r->len, sizeof *r->p, compare_rows);
     size_t kept = 0;
     for (size_t i = 0; i < r->len;) {

@@ -16,7 +16,7 @@
 
 void pbuf_put(pbuf *b, const void *data, size_t len)
 {
-    if (b->nomem)
+    if (b->nomem || len == 0)
         return;
     if (b->cap - b->len < len) {
         size_t cap = b->cap ? b->cap : 4096;
