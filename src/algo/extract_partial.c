@@ -497,9 +497,9 @@ static void globalize_repeat(lapse_reader_stats *s, const input *in)
 static int acc_plausible(const lapse_acc *a, const acc_snapshot *snap)
 {
     const int32_t asof = snap->asof_day;
-    if ((a->first_inv && (a->first_inv > ACC_FIRST_BASE || ACC_FIRST_BASE - a->first_inv >= asof)) ||
-        (a->first_purchase_inv && (a->first_purchase_inv > ACC_FIRST_BASE ||
-                                   ACC_FIRST_BASE - a->first_purchase_inv >= asof)) ||
+    /* A first day (ACC_FIRST_BASE - the field) from 0 to asof - 1. */
+    if ((a->first_inv && a->first_inv <= ACC_FIRST_BASE - asof) ||
+        (a->first_purchase_inv && a->first_purchase_inv <= ACC_FIRST_BASE - asof) ||
         a->label > 3 || a->cancel_first_inv > snap->horizon_end - asof)
         return 0;
     for (int c = 0; c < LAPSE_CAT_COUNT; c++) {
