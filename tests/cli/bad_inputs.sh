@@ -205,6 +205,13 @@ map pd 3 --asof 2026-03-02 mar_apr.csv
 map pe 2 --asof 2026-03-02 jan_feb.csv mar_apr.csv
 map pl 2 --asof 2026-04-20 jan_feb.csv
 map pm 2 --asof 2026-04-20 mar_apr.csv
+# Some sessions of users ending in 3 or 7 made cancels, in both halves.
+for half in jan_feb mar_apr; do
+    awk -F, -v OFS=, 'NR > 1 && $1 ~ /[37]$/ && $3 == "session_start" && ++n % 4 == 0 { $3 = "cancel" } 1' \
+        "$half.csv" > "${half}_c.csv"
+done
+map ps 3 --preset subscription --asof 2026-02-10,2026-03-02 jan_feb_c.csv
+map pt 3 --preset subscription --asof 2026-02-10,2026-03-02 mar_apr_c.csv
 cp pa0.part pa0_copy.part
 cp pa0.part pver.part && printf '0.0.9\0\0' | dd of=pver.part bs=1 seek=12 conv=notrunc 2>/dev/null
 head -c -9 pa0.part > ptrunc.part
