@@ -41,7 +41,8 @@ extern "C" {
  * identity) with opts and writes dir/map-<id>.bucket-<b>-of-<buckets>
  * (b and buckets with four digits at least; id: 8 hex digits from the
  * sorted paths, so a map run again writes the same names), each
- * atomically; dir is created when missing, once the read succeeded. Not with a label file, an asof file or LAPSE_DUPS_DROP
+ * atomically; dir (and the folders above it) is created when missing,
+ * once the read succeeded. Not with a label file, an asof file or LAPSE_DUPS_DROP
  * (which copy of a repeated row to drop needs every file in one process):
  * LAPSE_ERR_ARG. stats (may be NULL) gets the map's users and reader
  * counts. */

@@ -74,6 +74,26 @@ typedef struct {
     uint16_t part;
 } user_ref;
 
+/* dir and the folders above it, as mkdir -p makes them. */
+static int make_folders(const char *dir, lapse_error *err)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return lapse_error_set(err, LAPSE_ERR_ARG, dir, 0, 0, -1, "folder name too long");
+    for (char *p = path + 1;; p++) {
+        const char c = *p;
+        if (c != '/' && c != '\0')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+            return lapse_error_set(err, LAPSE_ERR_IO, path, 0, 0, -1,
+                                   "cannot create the folder: %s", strerror(errno));
+        *p = c;
+        if (!c)
+            return LAPSE_OK;
+    }
+}
+
 /* Writes one partial file per bucket (every one, or those wanted[b] says)
  * of m: x's users of the bucket and the rows whose hash falls in it, with
  * bucket_stats[b] (or none) as the bucket's repeats. */
@@ -119,11 +139,9 @@ static int write_partials(const lapse_extract *x, partial_meta *m, const prows *
     /* The starts moved to the ends: each bucket now begins where the
      * previous one ends. */
     /* Made only now: a run that fails leaves no folder. */
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        status = lapse_error_set(err, LAPSE_ERR_IO, dir, 0, 0, -1,
-                                 "cannot create the folder: %s", strerror(errno));
+    status = make_folders(dir, err);
+    if (status != LAPSE_OK)
         goto done;
-    }
     const uint32_t id = map_id(m);
     size_t user_at = 0, row_at = 0;
     for (unsigned b = 0; b < buckets && status == LAPSE_OK; b++) {

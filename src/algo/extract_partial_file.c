@@ -121,27 +121,73 @@ uint64_t pcur_u64(pcursor *c)
     U8(label);                                                                                     \
     U16(cancel_first_inv)
 
+/* Little-endian stores and loads at q, which moves on; compilers make each
+ * one move on little-endian machines. */
+static inline uint8_t *st16(uint8_t *q, uint16_t v)
+{
+    q[0] = (uint8_t)v;
+    q[1] = (uint8_t)(v >> 8);
+    return q + 2;
+}
+
+static inline uint8_t *st32(uint8_t *q, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        q[i] = (uint8_t)(v >> 8 * i);
+    return q + 4;
+}
+
+static inline uint8_t *st64(uint8_t *q, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        q[i] = (uint8_t)(v >> 8 * i);
+    return q + 8;
+}
+
+static inline uint16_t ld16(const uint8_t *q)
+{
+    return (uint16_t)(q[0] | q[1] << 8);
+}
+
+static inline uint32_t ld32(const uint8_t *q)
+{
+    return (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+}
+
+static inline uint64_t ld64(const uint8_t *q)
+{
+    return (uint64_t)ld32(q) | (uint64_t)ld32(q + 4) << 32;
+}
+
 void pbuf_put_acc(pbuf *b, const lapse_acc *a)
 {
-#define PUT16(f) pbuf_u16(b, a->f)
-#define PUT32(f) pbuf_u32(b, (uint32_t)a->f)
-#define PUT64(f) pbuf_u64(b, (uint64_t)a->f)
-#define PUT8(f) pbuf_put(b, &a->f, 1)
+    uint8_t bytes[PARTIAL_ACC_BYTES], *q = bytes;
+#define PUT16(f) q = st16(q, a->f)
+#define PUT32(f) q = st32(q, (uint32_t)a->f)
+#define PUT64(f) q = st64(q, (uint64_t)a->f)
+#define PUT8(f) *q++ = a->f
     ACC_FIELDS(PUT16, PUT32, PUT64, PUT32, PUT64, PUT8);
 #undef PUT16
 #undef PUT32
 #undef PUT64
 #undef PUT8
+    pbuf_put(b, bytes, sizeof bytes);
 }
 
 void pcur_acc(pcursor *cur, lapse_acc *a)
 {
-#define GET16(f) a->f = pcur_u16(cur)
-#define GETU32(f) a->f = pcur_u32(cur)
-#define GETU64(f) a->f = pcur_u64(cur)
-#define GETI32(f) a->f = (int32_t)pcur_u32(cur)
-#define GETI64(f) a->f = (int64_t)pcur_u64(cur)
-#define GET8(f) pcur_get(cur, &a->f, 1)
+    if (cur->failed || cur->len - cur->at < PARTIAL_ACC_BYTES) {
+        cur->failed = 1;
+        memset(a, 0, sizeof *a);
+        return;
+    }
+    const uint8_t *q = cur->p + cur->at;
+#define GET16(f) (a->f = ld16(q), q += 2)
+#define GETU32(f) (a->f = ld32(q), q += 4)
+#define GETU64(f) (a->f = ld64(q), q += 8)
+#define GETI32(f) (a->f = (int32_t)ld32(q), q += 4)
+#define GETI64(f) (a->f = (int64_t)ld64(q), q += 8)
+#define GET8(f) (a->f = *q++)
     ACC_FIELDS(GET16, GETU32, GETU64, GETI32, GETI64, GET8);
 #undef GET16
 #undef GETU32
@@ -149,6 +195,7 @@ void pcur_acc(pcursor *cur, lapse_acc *a)
 #undef GETI32
 #undef GETI64
 #undef GET8
+    cur->at += PARTIAL_ACC_BYTES;
 }
 
 void partial_meta_free(partial_meta *m)

@@ -43,6 +43,10 @@
 #define PARTIAL_MAX_FILES (1u << 20)
 #define PARTIAL_MAX_DAYS 80000 /* days from 1970 to the year 2189: past LAPSE_TIME_MAX's */
 #define PARTIAL_LINE_BITS 44
+/* An accumulator's bytes: put_acc's fields (lapse_acc's, in order). */
+#define PARTIAL_ACC_BYTES                                                                          \
+    (4 * (ACC_WINDOWS * LAPSE_CAT_COUNT + LAPSE_CAT_COUNT) + 8 * ACC_WINDOWS + 8 + 8 + 4 +         \
+     2 * (8 + 8 + 8 + 8) + 4 + 4 + 4 * LAPSE_CAT_COUNT + 1 + 2)
 
 /* A growing byte buffer; nomem once a growth failed. */
 typedef struct {
