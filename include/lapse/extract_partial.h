@@ -15,14 +15,17 @@
  * and gives the extract of the log made of the maps' files in sorted path
  * order, for the users of the buckets given: the same rows, features and
  * labels, byte for byte, as lapse_extract_run over those files. With every
- * bucket it is that extract exactly, warnings included; with some buckets,
+ * bucket it is that extract exactly, warnings included; with one bucket,
  * the counts in warnings about rows (repeated rows across maps, users who
- * cancelled) cover the users and rows of those buckets only.
+ * cancelled) cover the users and rows of that bucket only. A table merges
+ * one bucket or all of them (any other set is a bucket lost on the way);
+ * a combine (lapse_extract_merge_partial) takes any.
  *
  * Refused, naming the file: another lapse version or file format, other
  * extract options (churn definition, snapshots, labels, category map,
  * columns, repeat handling: everything that changes a feature), another
- * bucket count, a bucket one map gives and another lacks, the same map's
+ * bucket count, a bucket one map gives and another lacks (or, for a table,
+ * some buckets but not all), the same map's
  * bucket twice or a log file read by two maps, a truncated file, and a
  * checksum (CRC-32) that does not match. */
 #ifndef LAPSE_EXTRACT_PARTIAL_H

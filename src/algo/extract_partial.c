@@ -709,11 +709,31 @@ static int merge_read(merge *g, const char *const *partials, size_t count, lapse
     return LAPSE_OK;
 }
 
+/* A table takes one bucket or every one: some but not all is a bucket
+ * lost on the way (a glob that missed, a failed copy), not a table. */
+static int check_one_or_all(const merge *g, lapse_error *err)
+{
+    unsigned given = 0, missing = 0;
+    for (unsigned b = g->buckets; b-- > 0;) {
+        given += g->wanted[b];
+        if (!g->wanted[b])
+            missing = b;
+    }
+    if (given == 1 || given == g->buckets)
+        return LAPSE_OK;
+    return lapse_error_set(err, LAPSE_ERR_FORMAT, g->in[0].path, 0, 0, -1,
+                           "%u of its %u buckets are given, and bucket %u is missing: a table "
+                           "merges one bucket or all of them",
+                           given, g->buckets, missing);
+}
+
 int lapse_extract_merge(lapse_extract **out, const char *const *partials, size_t count,
                         lapse_error *err)
 {
     merge g = { 0 };
     int status = merge_read(&g, partials, count, err);
+    if (status == LAPSE_OK)
+        status = check_one_or_all(&g, err);
     if (status == LAPSE_OK)
         status = extract_finish(g.x, g.paths, g.files, g.days, NULL, g.in[0].meta.dups, err);
     if (status == LAPSE_OK) {
