@@ -36,4 +36,16 @@ paste -d'\n' single_rows.txt bucket_scores.txt | awk -F, -v OFS=, '
 /usr/bin/python3 "$driver" extract --lapse "$LAPSE_BIN" --buckets 3 -o features2.csv -q \
     "${extract_args[@]}" logs/*.gz
 cmp single.csv features2.csv || fail "lapse-dask extract differs from one extract"
+# A bad row fails its map once (no retries of a failure that would repeat),
+# and lapse-dask exits with lapse's code and message, naming the file.
+mkdir badlogs
+cp logs/day-2026-01-0[1-3].csv.gz badlogs/
+printf 'user_id,ts,event\nu1,2026-01-02T25:00:00Z,login\n' | gzip -n > badlogs/day-2026-01-04.csv.gz
+rc=0
+/usr/bin/python3 "$driver" extract --lapse "$LAPSE_BIN" --buckets 2 -o bad.csv -q --asof 2026-01-03 \
+    badlogs/*.gz 2>bad.err || rc=$?
+[ "$rc" -eq 1 ] || fail "a bad row: lapse-dask exited $rc, not 1: $(cat bad.err)"
+grep -q "lapse-dask: .*badlogs/day-2026-01-04.csv.gz" bad.err || fail "the message names no file: $(cat bad.err)"
+[ "$(grep -c 'Compute Failed' bad.err)" -le 1 ] || fail "the failing map ran more than once"
+[ ! -e bad.csv ] || fail "a failed run left its output"
 echo "ok: $files daily files, $spanning users spanning them"
