@@ -37,6 +37,8 @@
 
 #include "lapse/extract_partial.h"
 
+#include <string.h>
+
 #define PARTIAL_HEADER_BYTES 64
 #define PARTIAL_MAGIC "LAPSEPRT"
 #define PARTIAL_VERSION_BYTES 16
@@ -116,6 +118,37 @@ int partial_bulk_read(uint8_t **bulk, const partial_meta *m, const char *path, l
 
 /* Writes a partial file: m's header and meta fields, then bulk. */
 int partial_write(const char *path, const partial_meta *m, const pbuf *bulk, lapse_error *err);
+
+/* A row's hash and its earliest position (file << 44 | line). */
+typedef struct {
+    uint64_t hash, pos;
+} prow;
+
+typedef struct {
+    prow *p;
+    size_t len, cap;
+    int nomem;
+} prows;
+
+void prows_push(prows *r, uint64_t hash, uint64_t pos);
+
+/* Writes one partial file per bucket of m (every one, or those wanted[b]
+ * says) into dir, made when missing: x's users of the bucket and the rows
+ * whose hash falls in it, with bucket_stats[b] (or none) as the bucket's
+ * repeats across maps. */
+int partial_write_buckets(const lapse_extract *x, partial_meta *m, const prows *rows,
+                          const lapse_reader_stats *bucket_stats, const unsigned char *wanted,
+                          const char *dir, lapse_error *err);
+
+static inline int partial_compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static inline int partial_no_memory(lapse_error *err)
+{
+    return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+}
 
 /* The bucket of a user id's or a row's 64-bit hash. */
 static inline unsigned partial_bucket_of(uint64_t hash, unsigned buckets)
