@@ -14,7 +14,8 @@ cmp single.csv features.csv || fail "the gathered table differs from one extract
 cmp single_dormant.csv dormant.csv || fail "the gathered dormant table differs"
 cmp single_scores.csv scores.csv || fail "the gathered scores differ from one lapse score's"
 
-[ "$(find w/maps -type f | wc -l)" -eq $(((files + 7) / 8 * 4)) ] || fail "not 4 partial files per map"
+maps=$(((files + 7) / 8))
+[ "$(find w/maps -type f | wc -l)" -eq $((maps * 4)) ] || fail "not 4 partial files per map"
 # The buckets' rows, together, are the single table's rows, each once.
 for b in w/tables/bucket-*.csv; do
     head -2 "$b" | tail -1 | cmp - <(sed -n 2p single.csv) || fail "$b has another header"
