@@ -13,10 +13,12 @@ if [ "${1:-build}" = test ]; then
   # compare against; clang and its runtime build the libFuzzer targets;
   # help2man and pkg-config for the man pages and the install test; pandas
   # reads a table as datasets/README.md says a data team would; chromium
-  # renders lapse report's page in the browser test. (The benchmarks'
-  # python peers, python3-sklearn and python3-xgboost, are not the tests'.)
+  # renders lapse report's page in the browser test; python3-distributed
+  # (Dask's scheduler and workers) runs tools/lapse-dask in the dask tests.
+  # (The benchmarks' python peers, python3-sklearn and python3-xgboost, are
+  # not the tests'.)
   packages+=(libcmocka-dev libsvm-tools zstd clang libclang-rt-14-dev help2man pkg-config python3-pandas
-             chromium)
+             chromium python3-distributed)
 fi
 
 missing=()

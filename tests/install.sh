@@ -14,7 +14,7 @@ prefix=$work/prefix
 cmake --install "$LAPSE_BUILD_DIR" --prefix "$prefix" >/dev/null
 libdir=$(sed -n 's/^libdir=\${prefix}\///p' "$prefix"/lib*/pkgconfig/lapse.pc)
 major=$(sed -n 's/^#define LAPSE_VERSION_MAJOR //p' "$LAPSE_SOURCE_DIR/include/lapse/version.h")
-for f in bin/lapse "$libdir/liblapse.so.$major" "$libdir/liblapse.so" include/lapse/score.h \
+for f in bin/lapse bin/lapse-dask "$libdir/liblapse.so.$major" "$libdir/liblapse.so" include/lapse/score.h \
          include/lapse/version.h "$libdir/pkgconfig/lapse.pc" share/doc/lapse/LICENSE; do
     [[ -e $prefix/$f ]] || fail "$f not installed"
 done

@@ -47,6 +47,11 @@ int lapse_category_map_load(lapse_category_map **out, const char *path, lapse_er
 
 void lapse_category_map_free(lapse_category_map *map); /* accepts NULL */
 
+/* A fingerprint of the mapping (its names and their categories, in any
+ * order): extract --partial records it, so that states read with
+ * different maps are not merged. */
+uint64_t lapse_category_map_hash(const lapse_category_map *map);
+
 /* The category of an event name, or LAPSE_CAT_OTHER when it is not listed
  * (*known is then 0; known may be NULL). Matching is exact: names are
  * case-sensitive. Read-only: several threads may look up at once. */

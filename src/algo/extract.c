@@ -140,7 +140,7 @@ static void aggregate(const lapse_event *event, void *user)
 /* Room in part for user (just added), its accumulators zeroed. Zeroing
  * users as they come, not the whole growth, leaves the spare capacity
  * untouched: pages the system need not back. */
-static int part_make_room(extract_part *part, size_t snapshots, size_t user)
+int extract_part_make_room(extract_part *part, size_t snapshots, size_t user)
 {
     if (user >= part->capacity) {
         size_t capacity = part->capacity ? part->capacity : 64;
@@ -170,7 +170,7 @@ static int part_add(lapse_extract *x, unsigned part_index, worker *w)
             int added;
             user = lapse_strmap_intern_hash(part->users, p->hash, p->event.user_id,
                                             p->event.user_id_len, &added);
-            if (user < 0 || (added && part_make_room(part, x->snapshots, (size_t)user) != 0))
+            if (user < 0 || (added && extract_part_make_room(part, x->snapshots, (size_t)user) != 0))
                 return -1;
             user_id = p->id;
         }
@@ -467,14 +467,17 @@ static int compare_users(const void *a, const void *b)
     return (x->len > y->len) - (x->len < y->len);
 }
 
-/* The workers' counts into x's stats. */
-static void merge_workers(lapse_extract *x, const worker *workers, int threads)
+/* The workers' counts into x's stats, and their event names into names. */
+static int merge_workers(lapse_extract *x, const worker *workers, int threads,
+                         reader_names *names)
 {
     for (int t = 1; t < threads; t++)
         reader_stats_merge(&x->stats.reader, &workers[t].parser.stats);
     reader_stats_merge(&x->stats.reader, &workers[0].parser.stats);
-    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
-        x->stats.users += (int64_t)lapse_strmap_size(x->parts[p].users);
+    for (int t = 0; t < threads; t++)
+        if (reader_names_merge(names, &workers[t].parser.name_rows) != LAPSE_OK)
+            return LAPSE_ERR_NOMEM;
+    return LAPSE_OK;
 }
 
 static const lapse_acc *acc_of(const lapse_extract *x, unsigned part, uint32_t user,
@@ -540,12 +543,12 @@ static void warn_about_rows(lapse_extract *x, const char *const *paths, lapse_du
 }
 
 /* Each file's day counts, summed over the workers into worker 0's. */
-static int merge_days(pipeline *pl, lapse_error *err)
+static int merge_days(pipeline *pl)
 {
     for (int t = 1; t < pl->opts->threads; t++)
         for (size_t f = 0; f < pl->files; f++)
             if (day_hist_merge(&pl->workers[0].days[f], &pl->workers[t].days[f]) != 0)
-                return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+                return LAPSE_ERR_NOMEM;
     return LAPSE_OK;
 }
 
@@ -872,9 +875,6 @@ static int pipeline_init(pipeline *pl, lapse_extract *x, const char *const *path
         pl->reader.categories = pl->own_categories = lapse_category_map_default();
     if (!pl->workers || !pl->cols || !pl->queue || !pl->spare || !pl->reader.categories)
         return LAPSE_ERR_NOMEM;
-    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
-        if (!(x->parts[p].users = lapse_strmap_create()))
-            return LAPSE_ERR_NOMEM;
     for (int t = 0; t < threads; t++) {
         worker *w = &pl->workers[t];
         w->first_part = (unsigned)((size_t)t * EXTRACT_PARTS / (size_t)threads);
@@ -888,28 +888,42 @@ static int pipeline_init(pipeline *pl, lapse_extract *x, const char *const *path
     return LAPSE_OK;
 }
 
-int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t count,
-                      const lapse_extract_options *opts, lapse_error *err)
+int extract_new(lapse_extract **out, const lapse_extract_options *opts, lapse_error *err)
 {
     int status = validate(opts, err);
     if (status != LAPSE_OK)
         return status;
-    if (count == 0)
-        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "no input files");
     lapse_extract *x = calloc(1, sizeof *x);
     if (!x)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     x->churn = opts->churn;
     x->labels = opts->labels;
+    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
+        if (!(x->parts[p].users = lapse_strmap_create())) {
+            lapse_extract_free(x);
+            return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+        }
     /* Before the log: a bad asof or label file fails fast. */
     status = read_files(x, opts, err);
     if (status != LAPSE_OK) {
         lapse_extract_free(x);
         return status;
     }
+    *out = x;
+    return LAPSE_OK;
+}
 
+int extract_read(lapse_extract *x, const char *const *paths, size_t count,
+                 const lapse_extract_options *opts, extract_seen *seen, lapse_error *err)
+{
+    if (count == 0)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "no input files");
+    *seen = (extract_seen){ 0 };
     pipeline pl = { 0 };
-    status = pipeline_init(&pl, x, paths, count, opts);
+    int status = reader_names_init(&seen->names) == LAPSE_OK ? LAPSE_OK : LAPSE_ERR_NOMEM;
+    seen->names_ready = status == LAPSE_OK;
+    if (status == LAPSE_OK)
+        status = pipeline_init(&pl, x, paths, count, opts);
     if (status != LAPSE_OK) {
         status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
         goto done;
@@ -921,25 +935,67 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
         status = pl.err.code ? pl.err.code : LAPSE_ERR_NOMEM;
         goto done;
     }
-    merge_workers(x, pl.workers, opts->threads);
-    const reader_names *names[LAPSE_EXTRACT_MAX_THREADS];
-    for (int t = 0; t < opts->threads; t++)
-        names[t] = &pl.workers[t].parser.name_rows;
-    status = extract_check_keys(x, names, (size_t)opts->threads, paths, count, err);
+    if (merge_workers(x, pl.workers, opts->threads, &seen->names) != LAPSE_OK ||
+        merge_days(&pl) != LAPSE_OK) {
+        status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+        goto done;
+    }
+    /* Worker 0 holds the sums; the caller keeps them and the rows seen. */
+    seen->days = pl.workers[0].days;
+    pl.workers[0].days = NULL;
+    seen->rows = pl.shared.rows;
+    pl.shared.rows = NULL;
+done:
+    pipeline_free(&pl);
+    if (status != LAPSE_OK)
+        extract_seen_free(seen, count);
+    return status;
+}
+
+void extract_seen_free(extract_seen *seen, size_t files)
+{
+    for (size_t f = 0; seen->days && f < files; f++)
+        day_hist_free(&seen->days[f]);
+    free(seen->days);
+    lapse_rowset_free(seen->rows);
+    if (seen->names_ready)
+        reader_names_free(&seen->names);
+    *seen = (extract_seen){ 0 };
+}
+
+int extract_finish(lapse_extract *x, const char *const *paths, size_t files, const day_hist *days,
+                   const reader_names *names, lapse_dups dups, lapse_error *err)
+{
+    x->stats.users = 0;
+    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
+        x->stats.users += (int64_t)lapse_strmap_size(x->parts[p].users);
+    int status = extract_check_keys(x, &names, names ? 1 : 0, paths, files, err);
     if (status == LAPSE_OK)
-        status = merge_days(&pl, err);
-    if (status == LAPSE_OK)
-        status = extract_check_time(x, pl.workers[0].days, paths, count, err);
+        status = extract_check_time(x, days, paths, files, err);
     if (status == LAPSE_OK)
         status = build_rows(x, err);
     if (status == LAPSE_OK)
-        warn_about_rows(x, paths, opts->reader.dups);
+        warn_about_rows(x, paths, dups);
     if (status == LAPSE_OK && x->asof_file)
         count_asof_file(x);
     if (status == LAPSE_OK && x->label_file)
         warn_about_labels(x);
-done:
-    pipeline_free(&pl);
+    return status;
+}
+
+int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t count,
+                      const lapse_extract_options *opts, lapse_error *err)
+{
+    lapse_extract *x = NULL;
+    int status = extract_new(&x, opts, err);
+    if (status != LAPSE_OK)
+        return status;
+    extract_seen seen;
+    status = extract_read(x, paths, count, opts, &seen, err);
+    if (status == LAPSE_OK) {
+        status = extract_finish(x, paths, count, seen.days, &seen.names, opts->reader.dups, err);
+        extract_seen_free(&seen, count);
+    }
     if (status != LAPSE_OK) {
         lapse_extract_free(x);
         return status;

@@ -30,6 +30,10 @@ typedef struct {
     size_t capacity; /* users with room in accs */
 } extract_part;
 
+/* Room in part for user (just added), its accumulators zeroed. Returns 0
+ * or -1 (out of memory). */
+int extract_part_make_room(extract_part *part, size_t snapshots, size_t user);
+
 typedef struct {
     uint32_t user;     /* dense id in part's users */
     uint16_t part;     /* index into parts */
@@ -50,6 +54,33 @@ struct lapse_extract {
     char **warnings; /* lapse_extract_warn, each owned */
     size_t warning_count;
 };
+
+/* lapse_extract_run in three steps, which the partial map and merge
+ * (extract_partial.c) share: an empty extract, the read of a log into it,
+ * and the checks, rows and warnings of the whole log. */
+
+/* Validates opts; plans the snapshots; reads the asof and label files. */
+int extract_new(lapse_extract **out, const lapse_extract_options *opts, lapse_error *err);
+
+/* What a read saw beside the users' accumulators. */
+typedef struct {
+    day_hist *days;             /* [files]: events per day of each file */
+    struct lapse_rowset *rows;  /* the rows seen, by hash (NULL with LAPSE_DUPS_KEEP) */
+    reader_names names;         /* rows per event name */
+    int names_ready;
+} extract_seen;
+
+/* Reads the files into x's partitions and x->stats.reader. */
+int extract_read(lapse_extract *x, const char *const *paths, size_t count,
+                 const lapse_extract_options *opts, extract_seen *seen, lapse_error *err);
+void extract_seen_free(extract_seen *seen, size_t files);
+
+/* The rest of lapse_extract_run once the accumulators are complete: the
+ * key and time checks, the rows, and the warnings. days[f] counts the
+ * events of paths[f] per day; names may be NULL (the key check's refusal
+ * then names no event). */
+int extract_finish(lapse_extract *x, const char *const *paths, size_t files, const day_hist *days,
+                   const reader_names *names, lapse_dups dups, lapse_error *err);
 
 /* The time checks of lapse_extract_run (lapse/extract.h): the label
  * guard, then the warnings; sets the stats' time fields. days[f] counts

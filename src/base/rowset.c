@@ -104,3 +104,14 @@ int lapse_rowset_add(lapse_rowset *set, uint64_t hash, uint64_t pos, uint64_t *e
     pthread_mutex_unlock(&s->lock);
     return found;
 }
+
+void lapse_rowset_each(const lapse_rowset *set, void (*fn)(uint64_t hash, uint64_t pos, void *user),
+                       void *user)
+{
+    for (size_t i = 0; i < SHARDS; i++) {
+        const shard *s = &set->shards[i].s;
+        for (size_t k = 0; k < s->capacity; k++)
+            if (s->keys[k])
+                fn(s->keys[k], s->pos[k], user);
+    }
+}

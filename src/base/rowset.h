@@ -25,4 +25,9 @@ void lapse_rowset_free(lapse_rowset *set); /* accepts NULL */
  * out of memory. Safe to call from several threads at once. */
 int lapse_rowset_add(lapse_rowset *set, uint64_t hash, uint64_t pos, uint64_t *earliest);
 
+/* Calls fn with every hash kept and its earliest position, in no set
+ * order (extract --partial writes them out). Not while adding. */
+void lapse_rowset_each(const lapse_rowset *set, void (*fn)(uint64_t hash, uint64_t pos, void *user),
+                       void *user);
+
 #endif

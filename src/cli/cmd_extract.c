@@ -6,6 +6,7 @@
 #include "lapse/category.h"
 #include "lapse/churn.h"
 #include "lapse/extract.h"
+#include "lapse/extract_partial.h"
 #include "lapse/features.h"
 #include "lapse/outfile.h"
 #include "lapse/paths.h"
@@ -23,6 +24,7 @@ static int64_t asof[LAPSE_EXTRACT_MAX_SNAPSHOTS];
 static const char *preset, *dormant_path, *events_path, *columns, *output = "-";
 static unsigned keys; /* 0: the preset's */
 static int silent_days = -1, quiet, features;
+static int partial, merge, buckets;
 static int format = LAPSE_TABLE_CSV;
 
 /* A binary table (lapse_extract_write_npy) is two files, not a lapse_table_format. */
@@ -67,6 +69,15 @@ static const cli_opt options[] = {
                  "21-43 bytes per distinct row (0.8 GB for 25M rows)"),
     CLI_OPT_FLAG(0, "no-repeat-check", &opts.reader.dups, LAPSE_DUPS_KEEP,
                  "do not look for repeated rows (saves that memory)"),
+    CLI_OPT_SECTION("map and merge (README.md, \"Beyond one machine\"):"),
+    CLI_OPT_FLAG(0, "partial", &partial, 1,
+                 "map: write the users' mergeable state, one file per\n"
+                 "bucket of user ids, to the folder -o DIR"),
+    CLI_OPT_INT(0, "buckets", "R", &buckets, 1, LAPSE_PARTIAL_MAX_BUCKETS,
+                "the number of buckets of --partial"),
+    CLI_OPT_FLAG(0, "merge", &merge, 1,
+                 "the operands are partial files: merge them into the\n"
+                 "table (with --partial: into one partial file per bucket)"),
     CLI_OPT_SECTION("output:"),
     CLI_OPT_STRING('o', "output", "FILE", &output, "write here, atomically (default stdout)"),
     CLI_OPT_ENUM(0, "format", "FORMAT", &format, formats,
@@ -88,6 +99,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: lapse extract --asof DATE[,DATE...] [options] LOG...\n"
             "       lapse extract --asof-file FILE [options] LOG...\n"
+            "       lapse extract --partial --buckets R --asof DATE... [options] -o DIR LOG...\n"
+            "       lapse extract --merge [--partial] [-o FILE|DIR] PARTIAL...\n"
             "\n"
             "Reads event logs (CSV, gzip or plain, '-' for stdin; see datasets/README.md) and\n"
             "writes one row of features per active user and snapshot, with a churn label.\n"
@@ -115,9 +128,39 @@ static void name_output(lapse_error *err, const char *path)
 
 /* Checks what parsing cannot: operands, required options, presets and
  * names; completes opts. EXIT_OK or a usage error. */
+/* --partial and --merge: what they need and what they take from elsewhere. */
+static int check_map_merge(int n_logs)
+{
+    if (buckets && !partial)
+        return cli_usage_error(name, "--buckets goes with --partial");
+    if (partial && !merge && !buckets)
+        return cli_usage_error(name, "--partial needs --buckets R");
+    if (partial && merge && buckets)
+        return cli_usage_error(name, "--merge --partial keeps the maps' buckets: no --buckets");
+    if (partial && strcmp(output, "-") == 0)
+        return cli_usage_error(name, "--partial writes files into a folder: give -o DIR");
+    if (partial && (dormant_path || format != LAPSE_TABLE_CSV))
+        return cli_usage_error(name, "--partial writes states, not tables: --dormant and "
+                                     "--format go with the merge");
+    if (!merge)
+        return EXIT_OK;
+    if (n_logs == 0)
+        return cli_usage_error(name, "no partial files given");
+    const lapse_churn_def defaults = LAPSE_CHURN_DEF_INIT;
+    if (opts.asof_count || opts.asof_path || opts.labels_path || !opts.labels || preset || keys ||
+        silent_days > 0 || opts.churn.horizon_days != defaults.horizon_days || events_path ||
+        columns || opts.reader.dups != LAPSE_DUPS_COUNT)
+        return cli_usage_error(name, "--merge takes the churn definition, snapshots and log "
+                                     "options from the partial files: give them to the maps");
+    return EXIT_OK;
+}
+
 static int check_options(int n_logs)
 {
     lapse_error err = LAPSE_ERROR_INIT;
+    const int map_merge = check_map_merge(n_logs);
+    if (map_merge != EXIT_OK || merge)
+        return map_merge;
     if (n_logs == 0)
         return cli_usage_error(name, "no event logs given");
     if (opts.asof_count == 0 && !opts.asof_path)
@@ -217,16 +260,35 @@ static void log_summary(const lapse_extract *x)
                   (long long)stats.reader.refund_rows);
 }
 
-/* Reads the logs, with progress on a terminal. */
+/* Reads the logs, with progress on a terminal: into *x, or with
+ * --partial into the bucket files. */
 static int run_extract(lapse_extract **x, const char *const *logs, size_t n_logs,
                        lapse_error *err)
 {
     cli_progress progress;
     opts.progress = cli_progress_start(&progress, quiet, "read", "MB", 1e6);
     opts.progress_user = &progress;
-    const int status = lapse_extract_run(x, logs, n_logs, &opts, err);
+    lapse_extract_stats stats;
+    const int status =
+        partial ? lapse_extract_partial(logs, n_logs, &opts, (unsigned)buckets, output, &stats, err)
+                : lapse_extract_run(x, logs, n_logs, &opts, err);
     cli_progress_end(&progress);
     opts.progress = NULL;
+    if (status == LAPSE_OK && partial)
+        lapse_log(LAPSE_LOG_INFO, "%lld events, %lld users: %d bucket files in %s",
+                  (long long)stats.reader.events, (long long)stats.users, buckets, output);
+    return status;
+}
+
+/* --merge: the partial files into a table (x), or with --partial into one
+ * partial file per bucket. */
+static int run_merge(lapse_extract **x, const char *const *partials, size_t n, lapse_error *err)
+{
+    if (!partial)
+        return lapse_extract_merge(x, partials, n, err);
+    const int status = lapse_extract_merge_partial(partials, n, output, err);
+    if (status == LAPSE_OK)
+        lapse_log(LAPSE_LOG_INFO, "merged %zu partial files into %s", n, output);
     return status;
 }
 
@@ -258,13 +320,16 @@ int cmd_extract(int argc, char **argv)
             return cli_report(&err);
         opts.reader.categories = categories;
     }
-    status = run_extract(&x, (const char *const *)argv + first, (size_t)(argc - first), &err);
-    if (status == LAPSE_OK)
+    const char *const *operands = (const char *const *)argv + first;
+    const size_t n_operands = (size_t)(argc - first);
+    status = merge ? run_merge(&x, operands, n_operands, &err)
+                   : run_extract(&x, operands, n_operands, &err);
+    if (status == LAPSE_OK && x)
         status = write_tables(x, &err);
     int code = EXIT_OK;
     if (status != LAPSE_OK)
         code = cli_report(&err);
-    else
+    else if (x)
         log_summary(x);
     lapse_extract_free(x);
     lapse_category_map_free(categories);

@@ -124,6 +124,17 @@ lapse_category lapse_category_lookup(const lapse_category_map *map, const char *
     return id >= 0 ? (lapse_category)map->categories[id] : LAPSE_CAT_OTHER;
 }
 
+uint64_t lapse_category_map_hash(const lapse_category_map *map)
+{
+    uint64_t sum = 0; /* a sum of one hash per entry: any order gives the same */
+    for (size_t id = 0; id < lapse_strmap_size(map->names); id++) {
+        size_t len;
+        const char *name = lapse_strmap_key(map->names, (int64_t)id, &len);
+        sum += lapse_hash_bytes(name, len) * (2u * map->categories[id] + 1u);
+    }
+    return sum;
+}
+
 /* Keywords of lapse_category_guess, the first category first. The core
  * words are what learning, media and game logs call their product's use
  * (a MOOC's video and problem, a music service's NextSong); the activity

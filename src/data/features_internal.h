@@ -118,6 +118,38 @@ static inline void acc_add(lapse_acc *a, const acc_snapshot *snap, const lapse_e
     }
 }
 
+/* Adds the events b holds to a: the result is the accumulator of both sets
+ * of events, whatever the split (extract --merge, extract_partial.c). */
+static inline void acc_merge(lapse_acc *a, const lapse_acc *b)
+{
+    for (int w = 0; w < ACC_WINDOWS; w++) {
+        for (int c = 0; c < LAPSE_CAT_COUNT; c++)
+            a->count[w][c] += b->count[w][c];
+        a->spend[w] = acc_sat_add(a->spend[w], b->spend[w]);
+    }
+    for (int c = 0; c < LAPSE_CAT_COUNT; c++) {
+        a->total[c] += b->total[c];
+        if (b->last1[c] > a->last1[c])
+            a->last1[c] = b->last1[c];
+    }
+    a->spend_total = acc_sat_add(a->spend_total, b->spend_total);
+    a->refund_90 = acc_sat_add(a->refund_90, b->refund_90);
+    a->refunds_90 += b->refunds_90;
+    for (int i = 0; i < 2; i++) {
+        a->active_bits[i] |= b->active_bits[i];
+        a->core_bits[i] |= b->core_bits[i];
+        if (b->device_ts1[i])
+            acc_device(a, i, b->device_ts1[i], b->device[i]);
+    }
+    if (b->first_inv > a->first_inv)
+        a->first_inv = b->first_inv;
+    if (b->first_purchase_inv > a->first_purchase_inv)
+        a->first_purchase_inv = b->first_purchase_inv;
+    a->label |= b->label;
+    if (b->cancel_first_inv > a->cancel_first_inv)
+        a->cancel_first_inv = b->cancel_first_inv;
+}
+
 /* The user had an event before asof. */
 static inline int acc_seen(const lapse_acc *a)
 {

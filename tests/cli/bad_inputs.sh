@@ -190,6 +190,35 @@ sed '5s/^\([^,]*,[^,]*\),[^,]*,/\1,0x1p-1,/' s_one.csv > s_hex.csv
 gzip -n -c s_one.csv > s_one.csv.gz
 { printf '\xef\xbb\xbf'; cat plan.csv; } > plan_bom.csv
 gzip -n -c plan.csv > plan.csv.gz
+# Partial extract states (partial.tsv): two maps of the time split, bucket
+# files renamed NAME<bucket>.part; other options, bucket counts, versions, cuts.
+map() { # map NAME BUCKETS ARGS...
+    local out=$1 buckets=$2 f
+    shift 2
+    "${x[@]}" --partial --buckets "$buckets" -o "$out.d" "$@"
+    for f in "$out".d/*; do
+        mv "$f" "$out$(echo "$f" | sed 's/.*bucket-0*\([0-9][0-9]*\)-of.*/\1/').part"
+    done
+    rmdir "$out.d"
+}
+map pa 2 --asof 2026-03-02 jan_feb.csv
+map pb 2 --asof 2026-03-02 mar_apr.csv
+map pc 2 --asof 2026-03-02 --horizon 14 mar_apr.csv
+map pd 3 --asof 2026-03-02 mar_apr.csv
+map pe 2 --asof 2026-03-02 jan_feb.csv mar_apr.csv
+map pl 2 --asof 2026-04-20 jan_feb.csv
+map pm 2 --asof 2026-04-20 mar_apr.csv
+# Some sessions of users ending in 3 or 7 made cancels, in both halves.
+for half in jan_feb mar_apr; do
+    awk -F, -v OFS=, 'NR > 1 && $1 ~ /[37]$/ && $3 == "session_start" && ++n % 4 == 0 { $3 = "cancel" } 1' \
+        "$half.csv" > "${half}_c.csv"
+done
+map ps 3 --preset subscription --asof 2026-02-10,2026-03-02 jan_feb_c.csv
+map pt 3 --preset subscription --asof 2026-02-10,2026-03-02 mar_apr_c.csv
+cp pa0.part pa0_copy.part
+cp pa0.part pver.part && printf '0.0.9\0\0' | dd of=pver.part bs=1 seek=12 conv=notrunc 2>/dev/null
+head -c -9 pa0.part > ptrunc.part
+cp pa0.part pcrc.part && set_byte pcrc.part $(($(wc -c < pa0.part) - 3)) 7
 
 # --- the corpus
 leftovers() { ls -d out.csv out.model dormant.csv sim ./*.tmp.* clean.csv/sim 2>/dev/null || true; }
