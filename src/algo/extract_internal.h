@@ -3,6 +3,7 @@
 #define LAPSE_EXTRACT_INTERNAL_H
 
 #include "lapse/extract.h"
+#include "lapse/schema.h"
 
 #include "dayhist.h"
 #include "features_internal.h"
@@ -93,5 +94,9 @@ int extract_check_time(lapse_extract *x, const day_hist *days, const char *const
  * parsers' counts) and lapse inspect (and the file, when there is one). */
 int extract_check_keys(const lapse_extract *x, const reader_names *const *names, size_t n,
                        const char *const *paths, size_t files, lapse_error *err);
+
+/* The meta line of x's tables (lapse/schema.h), without a newline: the one
+ * place it is composed, for the CSV and the npy writers. */
+void extract_meta_line(char line[LAPSE_TABLE_META_LINE_MAX], const lapse_extract *x);
 
 #endif

@@ -7,38 +7,13 @@
 #include "lapse/schema.h"
 #include "lapse/timeparse.h"
 
+#include "extract_internal.h"
 #include "table_npy.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The meta line lapse_extract_write writes (it alone composes it): the
- * start of its CSV output into a small buffer, which ends the write early
- * (a write error past the buffer, expected and ignored). */
-static int meta_line(const lapse_extract *x, lapse_extract_set set, char *line, size_t size,
-                     lapse_error *err)
-{
-    char *buf = calloc(1, size + 1);
-    FILE *mem = buf ? fmemopen(buf, size, "w") : NULL;
-    if (!mem) {
-        free(buf);
-        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
-    }
-    setvbuf(mem, NULL, _IONBF, 0);
-    lapse_extract_write(x, set, LAPSE_TABLE_CSV, mem, NULL);
-    fclose(mem);
-    const size_t len = strcspn(buf, "\n");
-    const int whole = buf[len] == '\n';
-    if (whole) {
-        memcpy(line, buf, len);
-        line[len] = '\0';
-    }
-    free(buf);
-    return whole ? LAPSE_OK
-                 : lapse_error_set(err, LAPSE_ERR_LIMIT, NULL, 0, 0, -1, "meta line too long");
-}
 
 int lapse_extract_write_npy(const lapse_extract *x, lapse_extract_set set, FILE *npy, FILE *rows,
                             lapse_error *err)
@@ -48,15 +23,11 @@ int lapse_extract_write_npy(const lapse_extract *x, lapse_extract_set set, FILE 
                            ".npy tables are little-endian; this machine is not");
 #endif
     const size_t d = lapse_feature_count(), n = lapse_extract_count(x, set);
-    char meta[LAPSE_TABLE_META_LINE_MAX + 1];
-    int status = meta_line(x, set, meta, LAPSE_TABLE_META_LINE_MAX + 1, err);
+    char meta[LAPSE_TABLE_META_LINE_MAX];
+    extract_meta_line(meta, x);
     double *values = malloc(d * sizeof *values);
-    if (status == LAPSE_OK && !values)
-        status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
-    if (status != LAPSE_OK) {
-        free(values);
-        return status;
-    }
+    if (!values)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     unsigned char header[128];
     fwrite(header, 1, lapse__npy_header_format(header, n, d), npy);
     fprintf(rows, "%s\nuser_id,asof,label,days_to_churn\n", meta);

@@ -92,6 +92,17 @@ static int write_failed(lapse_error *err)
                            strerror(errno));
 }
 
+void extract_meta_line(char line[LAPSE_TABLE_META_LINE_MAX], const lapse_extract *x)
+{
+    lapse_table_meta meta = { LAPSE_TABLE_FORMAT_VERSION, x->churn, lapse_feature_schema_hash(),
+                              "", "" };
+    meta_warnings(meta.warnings, x);
+    if (x->label_file)
+        snprintf(meta.labels_sha256, sizeof meta.labels_sha256, "%s",
+                 label_file_sha256(x->label_file));
+    lapse_table_meta_format(line, LAPSE_TABLE_META_LINE_MAX, &meta);
+}
+
 int lapse_extract_write(const lapse_extract *x, lapse_extract_set set, lapse_table_format format,
                         FILE *out, lapse_error *err)
 {
@@ -108,13 +119,7 @@ int lapse_extract_write(const lapse_extract *x, lapse_extract_set set, lapse_tab
     int status = LAPSE_OK;
     if (format == LAPSE_TABLE_CSV) {
         char meta_line[LAPSE_TABLE_META_LINE_MAX];
-        lapse_table_meta meta = { LAPSE_TABLE_FORMAT_VERSION, x->churn,
-                                  lapse_feature_schema_hash(), "", "" };
-        meta_warnings(meta.warnings, x);
-        if (x->label_file)
-            snprintf(meta.labels_sha256, sizeof meta.labels_sha256, "%s",
-                     label_file_sha256(x->label_file));
-        lapse_table_meta_format(meta_line, sizeof meta_line, &meta);
+        extract_meta_line(meta_line, x);
         if (fprintf(out, "%s\nuser_id,asof", meta_line) < 0) {
             status = write_failed(err);
             goto done;
