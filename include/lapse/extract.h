@@ -142,7 +142,7 @@ int64_t lapse_extract_find(const lapse_extract *x, lapse_extract_set set, int64_
 /* Writes a set. CSV: the table-meta line, the header
  * `user_id,asof,<features>,label,days_to_churn`, then rows (days_to_churn
  * empty when 0); integers print exactly, other
- * values with %.17g. LIBSVM: `label index:value ...` rows (1-based indices,
+ * values as the shortest decimal that reads back the same (lapse/numtext.h). LIBSVM: `label index:value ...` rows (1-based indices,
  * zeros left out, no header; unlabelled rows get label 0). Returns 0 or
  * LAPSE_ERR_IO. */
 int lapse_extract_write(const lapse_extract *x, lapse_extract_set set, lapse_table_format format,

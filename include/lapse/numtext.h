@@ -1,7 +1,9 @@
-/* Numbers as text for outputs programs read (JSON, the CSV figures of lapse
- * eval --csv): one float policy, the shortest decimal that reads back to the
- * same double, so a reader gets exactly the value lapse computed and no
- * figure carries digits that mean nothing (0.1, not 0.10000000000000001). */
+/* Numbers as text, for every output that carries a computed figure in full
+ * (feature tables, scored files, the simulator's truth, JSON, the CSV
+ * figures of lapse eval --csv): one float policy, the shortest decimal that
+ * reads back to the same double, so a reader gets exactly the value lapse
+ * computed and no figure carries digits that mean nothing (0.1, not
+ * 0.10000000000000001). */
 #ifndef LAPSE_NUMTEXT_H
 #define LAPSE_NUMTEXT_H
 
@@ -15,17 +17,11 @@ extern "C" {
 
 /* Writes v into buf as the first of %.15g, %.16g and %.17g that strtod reads
  * back to the same bits (%.17g always does), e.g. "0.1", "0.8333333333333334",
- * "1e+300", "-0". Returns its length. A NaN or an infinity has no such
- * decimal: buf gets "" and the return is 0 (JSON writes null, CSV an empty
- * field). */
+ * "1e+300", "-0", without printf or strtod for the magnitudes figures have
+ * (1e-6 to 1e14: exact integer arithmetic). Returns its length. A NaN or an
+ * infinity has no such decimal: buf gets "" and the return is 0 (JSON
+ * writes null, CSV an empty field). */
 size_t lapse_numtext_double(char buf[LAPSE_NUMTEXT_MAX], double v);
-
-/* Writes v into buf exactly as snprintf's "%.17g" does in the C locale (17
- * significant digits, correctly rounded, trailing zeros dropped), several
- * times faster for the values scores hold: whole numbers below 2^53 and
- * magnitudes from 1e-6 to 1e17 take an integer path, the rest snprintf.
- * Returns its length. */
-size_t lapse_numtext_g17(char buf[LAPSE_NUMTEXT_MAX], double v);
 
 #ifdef __cplusplus
 }

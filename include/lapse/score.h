@@ -156,11 +156,11 @@ typedef struct {
 
 /* Reads the feature table at path ("-": stdin) in batches and writes one CSV
  * line per row to out: LAPSE_SCORE_HEADER, then user_id (quoted when it
- * needs to be), asof (YYYY-MM-DD), p_churn (%.17g), the risk tier name, the
+ * needs to be), asof (YYYY-MM-DD), p_churn (lapse/numtext.h), the risk tier name, the
  * response level, the segment name, days_silent, the value tier name,
  * value_at_risk (%.2f), reasons as feature:high or feature:low (the value
  * above or below the training mean), the trigger's name, action, label (1, 0 or
- * empty); a model with horizons adds p_<h> for each horizon h (%.17g),
+ * empty); a model with horizons adds p_<h> for each horizon h (lapse/numtext.h),
  * churn_by (empty when none) and, when the table has days_to_churn, that
  * column (for lapse eval's horizons). Unknown values are empty fields. Memory is bounded by the batch
  * size (and top) except for an order other than INPUT without top, which

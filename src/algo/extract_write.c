@@ -2,6 +2,7 @@
  * warnings an extract keeps for their meta line. */
 #include "extract_internal.h"
 
+#include "lapse/numtext.h"
 #include "lapse/schema.h"
 
 #include <errno.h>
@@ -12,7 +13,8 @@
 #include <string.h>
 
 /* Whole numbers print exactly and fast (most values are counts); the rest
- * with %.17g, which round-trips. Returns the length written. */
+ * as the shortest decimal that reads back the same (lapse/numtext.h).
+ * Returns the length written. */
 static size_t format_number(char *buf, double v)
 {
     if (v == 0)
@@ -34,7 +36,7 @@ static size_t format_number(char *buf, double v)
             buf[pos++] = digits[--len];
         return pos;
     }
-    return (size_t)snprintf(buf, 32, "%.17g", v);
+    return lapse_numtext_double(buf, v);
 }
 
 int lapse_extract_warn(lapse_extract *x, const char *fmt, ...)

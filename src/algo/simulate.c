@@ -5,6 +5,7 @@
  * in memory at once. With several event files, block b goes to file
  * b mod files. */
 #include "lapse/simulate.h"
+#include "lapse/numtext.h"
 
 #include "lapse/category.h"
 #include "lapse/outfile.h"
@@ -196,6 +197,13 @@ static char *put_u64(char *p, uint64_t v)
     while (n)
         *p++ = tmp[--n];
     return p;
+}
+
+/* ",v" as the shortest decimal that reads back the same. */
+static char *put_number(char *p, double v)
+{
+    *p++ = ',';
+    return p + lapse_numtext_double(p, v);
 }
 
 static char *put_uid(char *p, uint64_t index)
@@ -436,17 +444,15 @@ static void simulate_user(const sim_plan *plan, sim_worker *w, sim_slot *slot, i
         q += 10;
         *q++ = ',';
         q = put_u64(q, (uint64_t)o->churn.horizon_days);
-        q += snprintf(q, 40, ",%.17g", p_true[si]);
+        q = put_number(q, p_true[si]);
         if (observer)
-            q += snprintf(q, 40, ",%.17g", p_observed[si]);
+            q = put_number(q, p_observed[si]);
         q += snprintf(q, 8, ",%d", label);
         for (size_t h = 0; h < o->n_horizons; h++) {
-            q += snprintf(q, 40, ",%.17g",
-                          sim_p_within(p_true[si], &o->churn, last_key, asof, o->horizons[h]));
+            q = put_number(q, sim_p_within(p_true[si], &o->churn, last_key, asof, o->horizons[h]));
             if (observer)
-                q += snprintf(q, 40, ",%.17g",
-                              sim_p_within(p_observed[si], &o->churn, last_key, asof,
-                                           o->horizons[h]));
+                q = put_number(q, sim_p_within(p_observed[si], &o->churn, last_key, asof,
+                                               o->horizons[h]));
         }
         *q++ = '\n';
         slot->snaps.len += (size_t)(q - p);

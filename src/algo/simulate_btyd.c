@@ -1,6 +1,7 @@
 /* lapse simulate --btyd: purchase histories from the BG/NBD (and
  * Gamma-Gamma) generative process with planted parameters. */
 #include "lapse/btyd.h"
+#include "lapse/numtext.h"
 #include "lapse/outfile.h"
 #include "lapse/simulate.h"
 #include "lapse/timeparse.h"
@@ -142,8 +143,12 @@ static int simulate_user(const lapse_sim_btyd_options *o, int64_t index, int64_t
         return status;
     char date[16];
     lapse_time_format_date(date, asof);
-    fprintf(out->tr, "%s,%s,%d,%.17g,%.17g,%d,%.17g,%.17g,%d\n", id, date, o->horizon_days,
-            lambda, p, alive_at_asof, p_true, pred.p_none, !bought_in_horizon);
+    char text[4][LAPSE_NUMTEXT_MAX];
+    const double figures[4] = { lambda, p, p_true, pred.p_none };
+    for (int f = 0; f < 4; f++)
+        lapse_numtext_double(text[f], figures[f]);
+    fprintf(out->tr, "%s,%s,%d,%s,%s,%d,%s,%s,%d\n", id, date, o->horizon_days, text[0], text[1],
+            alive_at_asof, text[2], text[3], !bought_in_horizon);
     stats->repeat_buyers += purchases_before > 1;
     stats->alive += alive_at_asof;
     stats->no_purchase += !bought_in_horizon;

@@ -1,27 +1,13 @@
-/* The shortest round-trip decimal of a double, and %.17g fast (numtext.h). */
+/* The shortest round-trip decimal of a double, fast (numtext.h). */
 #include "lapse/numtext.h"
+
+#include "numparse.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-size_t lapse_numtext_double(char buf[LAPSE_NUMTEXT_MAX], double v)
-{
-    buf[0] = '\0';
-    if (!isfinite(v))
-        return 0;
-    /* %g drops trailing zeros, so %.15g is already as short as the value
-     * allows when 15 digits are enough; 17 are enough for every double. */
-    int len = 0;
-    for (int digits = 15; digits <= 17; digits++) {
-        len = snprintf(buf, LAPSE_NUMTEXT_MAX, "%.*g", digits, v);
-        if (strtod(buf, NULL) == v && signbit(strtod(buf, NULL)) == signbit(v))
-            break;
-    }
-    return (size_t)len;
-}
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -64,47 +50,59 @@ static int scaled_digits(uint64_t *floor_out, uint64_t *out, uint64_t mant, int 
     return 1;
 }
 
-size_t lapse_numtext_g17(char buf[LAPSE_NUMTEXT_MAX], double v)
+/* %.{p}g of v (p 15 to 17) in the C locale, as snprintf writes it, for 1e-6
+ * <= |v| < 10^(p-1): whole numbers below 2^53 and every other magnitude
+ * there take an exact integer path (digits = round(|v| * 10^(p-1-x)), ties
+ * to even, x the decimal exponent); returns 0 where it does not decide
+ * (then the caller asks snprintf). */
+static size_t format_g(char buf[LAPSE_NUMTEXT_MAX], double v, int p)
 {
+    static const uint64_t pow10[18] = {
+        1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+        100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+        10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+        100000000000000000ull,
+    };
+    const double a = fabs(v);
+    if (!(a >= 1e-6 && a < (double)pow10[p - 1]))
+        return 0;
     size_t n = 0;
-    if (v == 0 || !isfinite(v) || fabs(v) < 1e-6 || fabs(v) >= 1e17)
-        return (size_t)snprintf(buf, LAPSE_NUMTEXT_MAX, "%.17g", v);
     if (v < 0)
         buf[n++] = '-';
-    const double a = fabs(v);
     if (a < 9007199254740992.0 && a == (double)(uint64_t)a) {
-        n += put_digits(buf + n, (uint64_t)a);
+        n += put_digits(buf + n, (uint64_t)a); /* at most p digits here */
         buf[n] = '\0';
         return n;
     }
-    /* Here 1e-6 <= a < 2^53, not whole. */
     int exp2;
     const double frac = frexp(a, &exp2); /* a = frac * 2^exp2, frac in [0.5, 1) */
     const uint64_t mant = (uint64_t)ldexp(frac, 53);
     const int shift = 53 - exp2; /* a = mant * 2^-shift; a < 2^53 here, so shift >= 1 */
-    /* 17 digits: d = round(a * 10^(16 - x)), x the decimal exponent
-     * (10^x <= a < 10^(x+1), exactly: floor(a * 10^(16 - x)) has 17
-     * digits), found from log10 and corrected. Rounding up to 10^17 makes
+    /* p digits: d = round(a * 10^(p - 1 - x)), x the decimal exponent
+     * (10^x <= a < 10^(x+1), exactly: floor(a * 10^(p - 1 - x)) has p
+     * digits), found from log10 and corrected. Rounding up to 10^p makes
      * the digits 1 at the next exponent. */
     int x = (int)floor(log10(a));
     uint64_t t, d;
     for (int tries = 0;; tries++) {
-        if (tries == 3 || !scaled_digits(&t, &d, mant, shift, 16 - x))
-            return (size_t)snprintf(buf, LAPSE_NUMTEXT_MAX, "%.17g", v);
-        if (t >= 100000000000000000ull)
+        if (tries == 3 || !scaled_digits(&t, &d, mant, shift, p - 1 - x))
+            return 0;
+        if (t >= pow10[p])
             x++;
-        else if (t < 10000000000000000ull)
+        else if (t < pow10[p - 1])
             x--;
         else
             break;
     }
-    if (d == 100000000000000000ull) {
-        d = 10000000000000000ull;
+    if (d == pow10[p]) {
+        d = pow10[p - 1];
         x++;
     }
+    if (x >= p) /* %g's exponent form for the large: left to snprintf */
+        return 0;
     char digits[17];
     put_digits(digits, d);
-    int last = 16; /* %g drops trailing zeros */
+    int last = p - 1; /* %g drops trailing zeros */
     while (last > 0 && digits[last] == '0')
         last--;
     if (x < -4) { /* d.ddde-05 */
@@ -124,7 +122,7 @@ size_t lapse_numtext_g17(char buf[LAPSE_NUMTEXT_MAX], double v)
             buf[n++] = '0';
         memcpy(buf + n, digits, (size_t)last + 1);
         n += (size_t)last + 1;
-    } else { /* ddd.ddd: x <= 16 here */
+    } else { /* ddd.ddd */
         memcpy(buf + n, digits, (size_t)x + 1);
         n += (size_t)x + 1;
         if (last > x) {
@@ -135,4 +133,31 @@ size_t lapse_numtext_g17(char buf[LAPSE_NUMTEXT_MAX], double v)
     }
     buf[n] = '\0';
     return n;
+}
+
+/* Whether text reads back as exactly v (the sign of zero too). */
+static int reads_back(const char *text, size_t len, double v)
+{
+    double r;
+    if (!lapse_numparse_decimal(text, len, &r))
+        r = strtod(text, NULL);
+    return r == v && signbit(r) == signbit(v);
+}
+
+size_t lapse_numtext_double(char buf[LAPSE_NUMTEXT_MAX], double v)
+{
+    buf[0] = '\0';
+    if (!isfinite(v))
+        return 0;
+    /* %g drops trailing zeros, so %.15g is already as short as the value
+     * allows when 15 digits are enough; 17 are enough for every double. */
+    size_t len = 0;
+    for (int digits = 15; digits <= 17; digits++) {
+        len = format_g(buf, v, digits);
+        if (!len)
+            len = (size_t)snprintf(buf, LAPSE_NUMTEXT_MAX, "%.*g", digits, v);
+        if (digits == 17 || reads_back(buf, len, v))
+            break;
+    }
+    return len;
 }

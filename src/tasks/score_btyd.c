@@ -1,6 +1,8 @@
 /* lapse score with a BTYD model: per-customer predictions as CSV. */
 #include "lapse/score_btyd.h"
+
 #include "lapse/model_btyd.h"
+#include "lapse/numtext.h"
 #include "lapse/outfile.h"
 #include "lapse/schema.h"
 #include "lapse/timeparse.h"
@@ -67,9 +69,12 @@ static int write_rows(FILE *out, const btyd_input *in, const lapse_btyd_predicti
             fprintf(out, ",%s", day);
         }
         const lapse_btyd_prediction *p = pred + i;
-        fprintf(out, ",%.17g,%.17g,%.17g", p->p_alive, p->expected, p->p_none);
-        if (with_spend)
-            fprintf(out, ",%.17g,%.17g", p->spend, p->value);
+        const double figures[] = { p->p_alive, p->expected, p->p_none, p->spend, p->value };
+        for (size_t f = 0; f < (with_spend ? 5u : 3u); f++) {
+            char text[LAPSE_NUMTEXT_MAX];
+            lapse_numtext_double(text, figures[f]);
+            fprintf(out, ",%s", text);
+        }
         if (in->table) {
             const int label = in->table->labels[in->row[i]];
             fputs(label < 0 ? "," : label ? ",1" : ",0", out);

@@ -111,7 +111,7 @@ static size_t format_line(char *line, const sink *k, size_t i)
         lapse_time_format_date(line + n, b->asof[i]);
     n += strlen(line + n);
     line[n++] = ',';
-    n += lapse_numtext_g17(line + n, r->p_churn); /* %.17g, without printf's cost */
+    n += lapse_numtext_double(line + n, r->p_churn);
     line[n++] = ',';
     n += csv_field(line + n, m->tiers.names[r->risk_tier]);
     line[n++] = ',';
@@ -121,7 +121,7 @@ static size_t format_line(char *line, const sink *k, size_t i)
     n += csv_field(line + n, m->segments.names[r->segment]);
     line[n++] = ',';
     if (!isnan(r->days_silent))
-        n += lapse_numtext_g17(line + n, r->days_silent);
+        n += lapse_numtext_double(line + n, r->days_silent);
     line[n++] = ',';
     if (r->value_tier >= 0)
         n += csv_field(line + n, lapse_value_tier_name((lapse_value_tier)r->value_tier));
@@ -129,8 +129,9 @@ static size_t format_line(char *line, const sink *k, size_t i)
     /* Money in cents; a sum too large for that (a table may hold any finite
      * spend) keeps its digits in %g form, so the field stays short. */
     if (!isnan(r->value_at_risk))
-        n += (size_t)snprintf(line + n, 64, fabs(r->value_at_risk) < 1e15 ? "%.2f" : "%.17g",
-                              r->value_at_risk);
+        n += fabs(r->value_at_risk) < 1e15
+                 ? (size_t)snprintf(line + n, 64, "%.2f", r->value_at_risk)
+                 : lapse_numtext_double(line + n, r->value_at_risk);
     /* A reason pushes risk up by being above the training mean (":high") or
      * below it (":low"): the sign of the scaled value. */
     for (int q = 0; q < LAPSE_SCORE_REASONS; q++) {
@@ -153,8 +154,10 @@ static size_t format_line(char *line, const sink *k, size_t i)
     if (b->labels[i] >= 0)
         line[n++] = (char)('0' + b->labels[i]);
     if (m->hazard) {
-        for (size_t h = 0; h < m->hazard->n_bands; h++)
-            n += (size_t)snprintf(line + n, 64, ",%.17g", r->p_horizon[h]);
+        for (size_t h = 0; h < m->hazard->n_bands; h++) {
+            line[n++] = ',';
+            n += lapse_numtext_double(line + n, r->p_horizon[h]);
+        }
         line[n++] = ',';
         if (r->churn_by > 0)
             n += (size_t)snprintf(line + n, 16, "%d", r->churn_by);
