@@ -102,6 +102,7 @@
 #include "lapse/foreign.h"
 #include "lapse/scaler.h"
 #include "lapse/schema.h"
+#include "lapse/trees.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -110,7 +111,7 @@
 extern "C" {
 #endif
 
-#define LAPSE_MODEL_FORMAT_VERSION 3
+#define LAPSE_MODEL_FORMAT_VERSION 4
 
 /* Longest feature, segment or tier name, and longest free text, in bytes. */
 #define LAPSE_MODEL_NAME_MAX LAPSE_FEATURE_NAME_MAX
@@ -189,8 +190,10 @@ typedef struct {
     size_t n_sv;         /* SVM: >= 1 */
     double *sv;          /* SVM: [n_sv * n_features], scaled space, row-major */
     double *coef;        /* SVM: [n_sv] */
-    unsigned char *booster; /* GBDT: [booster_size] XGBoost JSON bytes */
-    size_t booster_size;    /* GBDT: >= 1 */
+    lapse_trees forest;     /* GBDT: the trees in lapse's own layout, what scores */
+    unsigned char *booster; /* GBDT: [booster_size] XGBoost's JSON of the same trees, for
+                               export; NULL when absent */
+    size_t booster_size;    /* GBDT: 0 when absent */
     uint32_t trees, depth;  /* GBDT: rounds asked for, max depth */
     uint32_t best_iteration; /* GBDT: 0-based, < trees */
     double eta;             /* GBDT: learning rate */
