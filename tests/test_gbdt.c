@@ -220,10 +220,10 @@ static void forest_is_xgboost(void **state)
     assert_true(lapse_forest_has_fast(f));
     double *margin = malloc(n * sizeof *margin), *fast = malloc(n * sizeof *fast);
     double *contrib = malloc(n * (d + 1) * sizeof *contrib);
-    void *scratch = malloc(lapse_forest_contribs_scratch(f));
+    void *scratch = malloc(lapse_forest_scratch(f));
     assert_true(margin && fast && contrib && scratch);
-    lapse_forest_margin(f, margin, xs, n, 0);
-    lapse_forest_margin(f, fast, xs, n, 1);
+    lapse_forest_margin(f, margin, xs, n, 0, scratch);
+    lapse_forest_margin(f, fast, xs, n, 1, scratch);
     lapse_forest_contribs(f, contrib, xs, n, scratch);
     size_t exact = 0;
     for (size_t i = 0; i < n; i++) {
@@ -249,7 +249,7 @@ static void forest_is_xgboost(void **state)
     double *plain = malloc(t->n_rows * d * sizeof *plain);
     assert_non_null(plain);
     lapse_scaler_apply(&m->scaler, d, t->x, t->n_rows, plain);
-    lapse_forest_margin(f, margin, plain, t->n_rows, 0);
+    lapse_forest_margin(f, margin, plain, t->n_rows, 0, scratch);
     lapse_forest_contribs(f, contrib, plain, t->n_rows, scratch);
     int reasons = 0;
     for (size_t i = 0; i < t->n_rows; i++) {
@@ -443,9 +443,12 @@ static void format3_converts(void **state)
     xgboost_predict(c->booster, c->booster_size, xs, n, d, &want, &want_contrib);
     lapse_forest *f = NULL;
     assert_int_equal(lapse_forest_compile(&f, &c->forest, d, &err), 0);
-    lapse_forest_margin(f, margin, xs, n, 0);
+    void *scratch = malloc(lapse_forest_scratch(f));
+    assert_non_null(scratch);
+    lapse_forest_margin(f, margin, xs, n, 0, scratch);
     for (size_t i = 0; i < n; i++)
         assert_true(margin[i] == (double)want[i]);
+    free(scratch);
     assert_int_equal(lapse_gbdt_matches(c->booster, c->booster_size, d, &c->forest, &err), 0);
     unsigned char *bytes;
     size_t size;

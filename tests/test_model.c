@@ -346,7 +346,7 @@ static void layout_is_documented(void **state)
     size_t size;
     encode(m, &bytes, &size);
     assert_memory_equal(bytes, "\x89LPSMDL\n", 8);
-    assert_int_equal(le32(bytes + 8), 3);
+    assert_int_equal(le32(bytes + 8), LAPSE_MODEL_FORMAT_VERSION);
     assert_true(le64(bytes + 12) == size);
     assert_memory_equal(bytes + 20, "META", 4);
     assert_true(le64(bytes + 24) == 4 * 4 + 1 + 8);
@@ -479,12 +479,12 @@ static void newer_version_and_wrong_magic(void **state)
     size_t size;
     encode(m, &bytes, &size);
     lapse_error err;
-    put_le32(bytes + 8, 4);
+    put_le32(bytes + 8, LAPSE_MODEL_FORMAT_VERSION + 1);
     fix_crc(bytes, size);
     assert_int_equal(decode_status(bytes, size, &err), LAPSE_ERR_VERSION);
     assert_string_equal(err.message,
-                        "model written by format 4; this build reads up to 3: use a newer lapse");
-    put_le32(bytes + 8, 3);
+                        "model written by format 5; this build reads up to 4: use a newer lapse");
+    put_le32(bytes + 8, LAPSE_MODEL_FORMAT_VERSION);
     fix_crc(bytes, size);
     assert_int_equal(decode_status(bytes, size, &err), LAPSE_OK);
 
@@ -516,12 +516,12 @@ static void older_formats_load(void **state)
     unsigned char *plain, *labelled;
     size_t size_plain, size_labelled;
     encode(m, &plain, &size_plain);
-    assert_int_equal(plain[8], 3);
+    assert_int_equal(plain[8], LAPSE_MODEL_FORMAT_VERSION);
     assert_int_equal(find_section(plain, size_plain, "VALD") > 0, 1);
     memset(m->meta.labels_sha256, 'a', 64);
     check_round_trip(m, "model_labels.model");
     encode(m, &labelled, &size_labelled);
-    assert_int_equal(labelled[8], 3);
+    assert_int_equal(labelled[8], LAPSE_MODEL_FORMAT_VERSION);
     find_section(labelled, size_labelled, "LABL");
     lapse_error err;
     /* Format 1: the plain model without VALD. */

@@ -95,22 +95,23 @@ int lapse_forest_compile(lapse_forest **out, const lapse_trees *t, size_t d, lap
 
 void lapse_forest_free(lapse_forest *f); /* accepts NULL */
 
-/* 1 when every threshold has a float32 copy giving the same decisions (and
- * every leaf value is a float32), so --fast may be used. */
+/* 1 when every threshold has a float32 copy giving the same decisions, so
+ * --fast may be used. */
 int lapse_forest_has_fast(const lapse_forest *f);
+
+/* The scratch lapse_forest_margin and lapse_forest_contribs need, in bytes:
+ * each thread its own. */
+size_t lapse_forest_scratch(const lapse_forest *f);
 
 /* Margins of n rows (row-major, d wide, NaN missing) into out[n], on the
  * calling thread (callers split rows over threads). fast: rows rounded to
  * float32 and compared with the float32 thresholds (the same decisions; only
  * when lapse_forest_has_fast, else the double path runs). */
-void lapse_forest_margin(const lapse_forest *f, double *out, const double *x, size_t n, int fast);
-
-/* The most scratch lapse_forest_contribs needs per thread, in bytes. */
-size_t lapse_forest_contribs_scratch(const lapse_forest *f);
+void lapse_forest_margin(const lapse_forest *f, double *out, const double *x, size_t n, int fast,
+                         void *scratch);
 
 /* TreeSHAP contributions of n rows into out (n rows of d + 1: d features,
- * then the bias), each row summing to its margin up to rounding. scratch:
- * lapse_forest_contribs_scratch bytes of the calling thread's own. */
+ * then the bias), each row summing to its margin up to rounding. */
 void lapse_forest_contribs(const lapse_forest *f, double *out, const double *x, size_t n,
                            void *scratch);
 

@@ -69,7 +69,7 @@ int lapse_trees_check(const lapse_trees *t, size_t d, lapse_error *err)
         return BAD("the forest has no trees");
     if (!isfinite(t->base_margin))
         return BAD("the forest's base margin is %g: it must be finite", t->base_margin);
-    if (d == 0 || d > FOREST_FEATURE_MASK)
+    if (d == 0 || d >= FOREST_FEATURE_MASK)
         return BAD("the forest has %zu features", d);
     size_t at = 0, largest = 0;
     for (size_t k = 0; k < t->n_trees; k++) {
@@ -184,7 +184,7 @@ static double expected_value(const lapse_tree_node *nodes, uint32_t i)
 }
 
 /* Lays out one tree breadth first, so each split's right child follows its
- * left one; leaves point at themselves. */
+ * left one; leaves point at themselves and read the NaN column. */
 static void lay_out(lapse_forest *f, const lapse_tree_node *nodes, uint32_t base, uint32_t *order)
 {
     uint32_t filled = 1;
@@ -194,14 +194,14 @@ static void lay_out(lapse_forest *f, const lapse_tree_node *nodes, uint32_t base
         forest_node *c = &f->nodes[base + q];
         if (n->left == 0) {
             c->threshold = n->value;
-            c->feature = FOREST_LEAF;
+            c->feature = (uint32_t)f->d; /* the NaN column */
             c->next = base + q;
             continue;
         }
         order[filled++] = n->left;
         order[filled++] = n->right;
         c->threshold = n->value;
-        c->feature = n->feature | (n->default_left ? FOREST_DEFAULT_LEFT : 0);
+        c->feature = n->feature | (n->default_left ? 0 : FOREST_MISSING_RIGHT);
         c->next = base + filled - 2;
     }
 }
@@ -237,6 +237,8 @@ int lapse_forest_compile(lapse_forest **out, const lapse_trees *t, size_t d, lap
     if (!f->root || !f->steps || !f->nodes || !f->fast)
         goto nomem;
     f->bias = t->base_margin;
+    for (int k = 1; k < LAPSE_TREES_MAX_DEPTH + 3; k++)
+        f->inverse[k] = 1.0 / k;
     f->base = (float)t->base_margin;
     size_t at = 0;
     for (size_t k = 0; k < t->n_trees; k++) {
@@ -255,7 +257,7 @@ int lapse_forest_compile(lapse_forest **out, const lapse_trees *t, size_t d, lap
         forest_node32 *c32 = &f->fast[i];
         c32->feature = c->feature;
         c32->next = c->next;
-        if (c->feature & FOREST_LEAF)
+        if (c->feature == f->d) /* a leaf */
             c32->threshold = (float)c->threshold;
         else if (!float_copy(c->threshold, &c32->threshold))
             f->has_fast = 0;
@@ -286,49 +288,62 @@ int lapse_forest_has_fast(const lapse_forest *f)
     return f->has_fast;
 }
 
-/* One level for every row of a block: right when not x < threshold, unless
- * x is missing and goes left by default; a leaf stays where it is. */
-#define FOREST_STEP(node_type, value_type)                                                      \
+/* One level for every row of a block, from its copy with a NaN column
+ * after the features: right when x >= threshold, or when x is missing and
+ * the split sends missing values right. A leaf reads the NaN column and
+ * stays where it is. */
+#define FOREST_STEP(node_type)                                                                   \
     for (size_t r = 0; r < rows; r++) {                                                          \
         const node_type *c = &nodes[at[r]];                                                      \
-        const value_type v = (value_type)x[r * d + (c->feature & FOREST_FEATURE_MASK)];         \
-        const uint32_t right = !(v < c->threshold) &                                             \
-                               !((v != v) & ((c->feature & FOREST_DEFAULT_LEFT) != 0)) &         \
-                               !(c->feature & FOREST_LEAF);                                      \
-        at[r] = c->next + right;                                                                 \
+        const uint32_t feature = c->feature;                                                     \
+        const value_type v = xb[r * stride + (feature & FOREST_FEATURE_MASK)];                  \
+        at[r] = c->next + ((v >= c->threshold) | ((v != v) & (feature >> 31)));                  \
     }
 
-static void block_double(const lapse_forest *f, float *sum, const double *x, size_t rows)
+/* The block's rows, each with the NaN column, then every tree in turn. */
+#define FOREST_BLOCK(node_type)                                                                  \
+    const size_t d = f->d, stride = d + 1;                                                       \
+    value_type *xb = scratch;                                                                    \
+    for (size_t r = 0; r < rows; r++) {                                                          \
+        for (size_t j = 0; j < d; j++)                                                           \
+            xb[r * stride + j] = (value_type)x[r * d + j];                                       \
+        xb[r * stride + d] = NAN;                                                                \
+    }                                                                                            \
+    uint32_t at[LAPSE_FOREST_BLOCK];                                                             \
+    for (size_t k = 0; k < f->trees.n_trees; k++) {                                              \
+        for (size_t r = 0; r < rows; r++)                                                        \
+            at[r] = f->root[k];                                                                  \
+        for (uint32_t s = 0; s < f->steps[k]; s++)                                               \
+            FOREST_STEP(node_type)                                                               \
+        for (size_t r = 0; r < rows; r++)                                                        \
+            sum[r] += (float)nodes[at[r]].threshold;                                             \
+    }
+
+static void block_double(const lapse_forest *f, float *sum, const double *x, size_t rows,
+                         void *scratch)
 {
+    typedef double value_type;
     const forest_node *nodes = f->nodes;
-    const size_t d = f->d;
-    uint32_t at[LAPSE_FOREST_BLOCK];
-    for (size_t k = 0; k < f->trees.n_trees; k++) {
-        for (size_t r = 0; r < rows; r++)
-            at[r] = f->root[k];
-        for (uint32_t s = 0; s < f->steps[k]; s++)
-            FOREST_STEP(forest_node, double)
-        for (size_t r = 0; r < rows; r++)
-            sum[r] += (float)nodes[at[r]].threshold;
-    }
+    FOREST_BLOCK(forest_node)
 }
 
-static void block_float(const lapse_forest *f, float *sum, const double *x, size_t rows)
+static void block_float(const lapse_forest *f, float *sum, const double *x, size_t rows,
+                        void *scratch)
 {
+    typedef float value_type;
     const forest_node32 *nodes = f->fast;
-    const size_t d = f->d;
-    uint32_t at[LAPSE_FOREST_BLOCK];
-    for (size_t k = 0; k < f->trees.n_trees; k++) {
-        for (size_t r = 0; r < rows; r++)
-            at[r] = f->root[k];
-        for (uint32_t s = 0; s < f->steps[k]; s++)
-            FOREST_STEP(forest_node32, float)
-        for (size_t r = 0; r < rows; r++)
-            sum[r] += nodes[at[r]].threshold;
-    }
+    FOREST_BLOCK(forest_node32)
 }
 
-void lapse_forest_margin(const lapse_forest *f, double *out, const double *x, size_t n, int fast)
+size_t lapse_forest_scratch(const lapse_forest *f)
+{
+    const size_t rows = LAPSE_FOREST_BLOCK * (f->d + 1) * sizeof(double);
+    const size_t shap = lapse__forest_shap_scratch(f);
+    return rows > shap ? rows : shap;
+}
+
+void lapse_forest_margin(const lapse_forest *f, double *out, const double *x, size_t n, int fast,
+                         void *scratch)
 {
     float sum[LAPSE_FOREST_BLOCK];
     for (size_t r0 = 0; r0 < n; r0 += LAPSE_FOREST_BLOCK) {
@@ -336,9 +351,9 @@ void lapse_forest_margin(const lapse_forest *f, double *out, const double *x, si
         for (size_t r = 0; r < rows; r++)
             sum[r] = f->base;
         if (fast && f->has_fast)
-            block_float(f, sum, x + r0 * f->d, rows);
+            block_float(f, sum, x + r0 * f->d, rows, scratch);
         else
-            block_double(f, sum, x + r0 * f->d, rows);
+            block_double(f, sum, x + r0 * f->d, rows, scratch);
         for (size_t r = 0; r < rows; r++)
             out[r0 + r] = sum[r];
     }

@@ -8,12 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FOREST_LEAF 0x80000000u         /* a leaf: it points at itself */
-#define FOREST_DEFAULT_LEFT 0x40000000u /* a missing value goes left */
-#define FOREST_FEATURE_MASK 0x3fffffffu
+#define FOREST_MISSING_RIGHT 0x80000000u /* a missing value goes right */
+#define FOREST_FEATURE_MASK 0x7fffffffu
 
 /* A node in 16 bytes: a split's threshold or a leaf's value, the feature
- * with the flags above, and the left child (the right one is next to it). */
+ * with the flag above (a leaf's feature is d, the NaN column the evaluator
+ * adds), and the left child (the right one is next to it; a leaf's own
+ * position). */
 typedef struct {
     double threshold;
     uint32_t feature;
@@ -38,6 +39,10 @@ struct lapse_forest {
     int has_fast;         /* every threshold has its float32 copy */
     float base;           /* the base margin as summed */
     double bias;          /* the base margin plus every tree's expected value */
+    double inverse[LAPSE_TREES_MAX_DEPTH + 3]; /* 1 / k, for TreeSHAP */
 };
+
+/* The TreeSHAP scratch (treeshap.c), part of lapse_forest_scratch. */
+size_t lapse__forest_shap_scratch(const lapse_forest *f);
 
 #endif

@@ -41,7 +41,7 @@ struct lapse_scorer {
     lapse_svm_scorer *svm; /* SVM decisions */
     lapse_forest *forest;  /* GBDT decisions, and reasons from its contributions */
     int fast_trees;        /* GBDT: float32 thresholds (--fast, when they exist) */
-    void **shap;           /* GBDT reasons: [threads] TreeSHAP scratch */
+    void **shap;           /* GBDT: [threads] the evaluator's scratch */
     double *ones;          /* GBDT: d unit weights, to rank contributions as reasons */
     /* The gradient of a linear decision (logistic weights, or the folded
      * weights of a linear SVM); NULL for RBF. */
@@ -237,8 +237,8 @@ int lapse_score_create(lapse_scorer **out, const lapse_model *model,
         if (!(s->ones = malloc(s->d * sizeof *s->ones)) ||
             !(s->shap = calloc((size_t)s->threads, sizeof *s->shap)))
             goto nomem;
-        for (int t = 0; t < s->threads && o->reasons > 0; t++)
-            if (!(s->shap[t] = lapse_parallel_scratch(lapse_forest_contribs_scratch(s->forest))))
+        for (int t = 0; t < s->threads; t++)
+            if (!(s->shap[t] = lapse_parallel_scratch(lapse_forest_scratch(s->forest))))
                 goto nomem;
         for (size_t j = 0; j < s->d; j++)
             s->ones[j] = 1.0;
@@ -400,7 +400,8 @@ static int finish_block(void *arg, int thread, size_t r0, size_t rows, lapse_err
     const size_t d = s->d;
     const int k = s->opts.reasons;
     if (s->forest) {
-        lapse_forest_margin(s->forest, s->dec + r0, s->xs + r0 * d, rows, s->fast_trees);
+        lapse_forest_margin(s->forest, s->dec + r0, s->xs + r0 * d, rows, s->fast_trees,
+                            s->shap[thread]);
         if (k > 0)
             lapse_forest_contribs(s->forest, s->contrib + r0 * (d + 1), s->xs + r0 * d, rows,
                                   s->shap[thread]);
@@ -462,6 +463,16 @@ static int reserve(lapse_scorer *s, size_t n, lapse_error *err)
                                "out of memory for scoring %zu rows", n);
     s->cap = n;
     return 0;
+}
+
+int lapse__score_has_contribs(const lapse_scorer *s)
+{
+    return s->forest && s->opts.reasons > 0;
+}
+
+const double *lapse_score_contribs(const lapse_scorer *s)
+{
+    return s->contrib;
 }
 
 int lapse_score_rows(lapse_scorer *s, lapse_score_result *out, const double *raw, size_t n,
