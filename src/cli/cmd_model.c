@@ -44,7 +44,7 @@ static void usage(FILE *out)
                  "trees): xgboost.Booster(model_file=OUT) predicts the margins lapse scores, on\n"
                  "rows the model's scaler has standardized.\n\n"
                  "options:\n");
-    cli_opt_print(out, options, 6, 15);
+    cli_opt_print(out, options, 6, 21);
     fprintf(out, "\nexit codes: 0 ok, 1 the file is not a valid model, 2 usage, 3 cannot read it\n");
 }
 
