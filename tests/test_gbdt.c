@@ -199,7 +199,7 @@ static double *edge_rows(const lapse_model *m, const lapse_table *t, size_t *n)
 
 /* lapse's own evaluator gives XGBoost's margins (to 1e-6; in fact bit for
  * bit) on every row, with and without float32 thresholds, on rows sitting
- * on every split's edge and on missing values; its TreeSHAP gives XGBoost's
+ * on every split's edge and on missing values, and on rows without any; its TreeSHAP gives XGBoost's
  * pred_contribs to 1e-5, summing to the margin; the scorer's decisions on
  * two threads are those margins and its first reason the largest
  * contribution. */
@@ -251,8 +251,13 @@ static void forest_is_xgboost(void **state)
     lapse_scaler_apply(&m->scaler, d, t->x, t->n_rows, plain);
     lapse_forest_margin(f, margin, plain, t->n_rows, 0, scratch);
     lapse_forest_contribs(f, contrib, plain, t->n_rows, scratch);
+    /* Blocks without a missing value take the evaluator's other path. */
+    float *want_plain = NULL, *want_plain_contrib = NULL;
+    xgboost_predict(m->classifier.booster, m->classifier.booster_size, plain, t->n_rows, d,
+                    &want_plain, &want_plain_contrib);
     int reasons = 0;
     for (size_t i = 0; i < t->n_rows; i++) {
+        assert_true(margin[i] == (double)want_plain[i]);
         assert_true(res[i].decision == margin[i]);
         if (res[i].reason[0] >= 0) {
             reasons++;
@@ -262,6 +267,8 @@ static void forest_is_xgboost(void **state)
         }
     }
     assert_true(reasons > 0);
+    free(want_plain);
+    free(want_plain_contrib);
     free(plain);
     free(res);
     lapse_score_free(s);
