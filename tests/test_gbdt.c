@@ -371,6 +371,37 @@ static void bad_forests_refused(void **state)
     expect_bad_forest(&f, "tree 0 has 0 nodes");
 }
 
+/* A threshold that is no float32 boundary (0.5 is a float itself, not a
+ * midpoint between two) has no float32 copy: --fast then walks the double
+ * thresholds, with the same margins; the boundary of 0.5f has one. Missing
+ * values go the default way. */
+static void fast_needs_float_boundaries(void **state)
+{
+    (void)state;
+    lapse_trees t = small_forest();
+    lapse_forest *f = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+    const double x[] = { 0.5, 0, nextafter(0.5, 0), 0, NAN, 0, 0.75, NAN };
+    double fast[4], plain[4];
+    assert_int_equal(lapse_forest_compile(&f, &t, 2, &err), 0);
+    assert_false(lapse_forest_has_fast(f));
+    void *scratch = malloc(lapse_forest_scratch(f));
+    assert_non_null(scratch);
+    lapse_forest_margin(f, plain, x, 4, 0, scratch);
+    lapse_forest_margin(f, fast, x, 4, 1, scratch);
+    const double want[4] = { 0.75, -0.25, -0.25, 0.75 }; /* NaN goes left: default_left */
+    for (int i = 0; i < 4; i++) {
+        assert_true(plain[i] == want[i]);
+        assert_true(fast[i] == want[i]);
+    }
+    free(scratch);
+    lapse_forest_free(f);
+    small_nodes[0].value = lapse_trees_boundary(0.5f);
+    assert_int_equal(lapse_forest_compile(&f, &t, 2, &err), 0);
+    assert_true(lapse_forest_has_fast(f));
+    lapse_forest_free(f);
+}
+
 /* In a model file: the path, the section and the node are named. */
 static void bad_forest_file_refused(void **state)
 {
@@ -604,6 +635,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(forest_is_xgboost),
         cmocka_unit_test(boundary_decides_as_float),
         cmocka_unit_test(bad_forests_refused),
+        cmocka_unit_test(fast_needs_float_boundaries),
         cmocka_unit_test(bad_forest_file_refused),
         cmocka_unit_test(format3_converts),
         cmocka_unit_test(corrupt_booster_refused),

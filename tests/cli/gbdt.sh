@@ -102,4 +102,31 @@ open(sys.argv[2], "wb").write(bytes(data))
 EOF
 expect 1 "do not match their sha256" score -m bad.model feat.csv
 expect 1 "do not match their sha256" model show bad.model
+
+# The flat trees (model.h, CLSF): a NaN threshold, a child link back to its
+# own node (a cycle), a child past the tree and a feature past the model's
+# are refused by the file's name and the section, checksum made right.
+python3 - a.model <<'EOF'
+import struct, sys, zlib
+data = bytearray(open(sys.argv[1], "rb").read())
+pos = 20
+while data[pos:pos + 4] != b"CLSF":
+    pos += 12 + struct.unpack_from("<Q", data, pos + 4)[0]
+at = pos + 12 + 1 + 4 * 4 + 8            # kind, features, trees, depth, best; eta
+n_trees = struct.unpack_from("<I", data, at + 8)[0]
+root = at + 8 + 4 + 4 * n_trees            # base margin, tree count, node counts
+for name, offset, value in [("nan", 13, struct.pack("<d", float("nan"))),
+                            ("cycle", 0, struct.pack("<I", 0)),
+                            ("past", 4, struct.pack("<I", 1 << 20)),
+                            ("feature", 8, struct.pack("<I", 999))]:
+    bad = bytearray(data)
+    bad[root + offset:root + offset + len(value)] = value
+    bad[-4:] = zlib.crc32(bytes(bad[:-4])).to_bytes(4, "little")
+    open(name + ".model", "wb").write(bytes(bad))
+EOF
+expect 1 "nan.model" score -m nan.model feat.csv
+expect 1 "section CLSF: tree 0 node 0 has a NaN threshold" score -m nan.model feat.csv
+expect 1 "section CLSF: tree 0 node 0 links to nodes 0 and" model show cycle.model
+expect 1 "of a tree of" model show past.model
+expect 1 "tree 0 node 0 splits on feature 999 of" score -m feature.model feat.csv
 echo "gbdt: ok"
