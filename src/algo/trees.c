@@ -56,8 +56,9 @@ static int check_tree(const lapse_tree_node *nodes, uint32_t size, size_t tree, 
             return BAD("tree %zu split %lu has cover 0", tree, (unsigned long)i);
         if (depth[i] + 1 > LAPSE_TREES_MAX_DEPTH)
             return BAD("tree %zu is deeper than %d levels", tree, LAPSE_TREES_MAX_DEPTH);
-        parents[n->left]++;
-        parents[n->right] = (unsigned char)(parents[n->right] + 1);
+        /* Counted up to 2: a shared child is refused when its turn comes. */
+        parents[n->left] = parents[n->left] ? 2 : 1;
+        parents[n->right] = parents[n->right] ? 2 : 1;
         depth[n->left] = depth[n->right] = (unsigned char)(depth[i] + 1);
     }
     return 0;
