@@ -364,6 +364,9 @@ static void bad_forests_refused(void **state)
     small_nodes[0].cover = 0;
     expect_bad_forest(&f, "cover 0");
     f = small_forest();
+    small_nodes[2].cover = 1e59;
+    expect_bad_forest(&f, "must be its children's sum");
+    f = small_forest();
     f.n_nodes = 4;
     expect_bad_forest(&f, "the trees hold 3 nodes");
     f = small_forest();

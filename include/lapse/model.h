@@ -69,7 +69,8 @@
  *         lapse_trees_check refuses them: a NaN or infinite threshold, a
  *         child link backwards (a cycle), outside its tree or to a node
  *         with another parent, a feature out of range, a non-finite value
- *         or cover, a tree deeper than 64; and when their count is not the
+ *         or cover, a split's cover not its children's sum, a tree deeper
+ *         than 64; and when their count is not the
  *         best iteration + 1, or XGBoost's bytes differ from their sha256.
  *         The float32 thresholds of score --fast are not stored: they are
  *         found at load (lapse_forest_compile)

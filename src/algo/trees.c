@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* How far a split's cover may be from its children's sum, relative:
+ * XGBoost stores each as its own float32 sum of the same rows. */
+#define COVER_TOLERANCE 1e-3
+
 #define BAD(...) lapse_error_set(err, LAPSE_ERR_FORMAT, NULL, 0, 0, -1, __VA_ARGS__)
 
 /* Depth of each node, from the root (parents come first). */
@@ -54,6 +58,14 @@ static int check_tree(const lapse_tree_node *nodes, uint32_t size, size_t tree, 
                        (unsigned long)i, (unsigned)n->default_left);
         if (!(n->cover > 0))
             return BAD("tree %zu split %lu has cover 0", tree, (unsigned long)i);
+        /* TreeSHAP weighs each side by its share of the cover: shares that
+         * do not add up to 1 make contributions that do not add up either. */
+        const double children = nodes[n->left].cover + nodes[n->right].cover;
+        if (!(fabs(children - n->cover) <= COVER_TOLERANCE * n->cover))
+            return BAD("tree %zu split %lu has cover %g, its children %g and %g: a split's cover "
+                       "must be its children's sum",
+                       tree, (unsigned long)i, n->cover, nodes[n->left].cover,
+                       nodes[n->right].cover);
         if (depth[i] + 1 > LAPSE_TREES_MAX_DEPTH)
             return BAD("tree %zu is deeper than %d levels", tree, LAPSE_TREES_MAX_DEPTH);
         /* Counted up to 2: a shared child is refused when its turn comes. */
