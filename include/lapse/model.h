@@ -68,10 +68,12 @@
  *         XGBoost). Trees are refused, naming the tree and node, when
  *         lapse_trees_check refuses them: a NaN or infinite threshold, a
  *         child link backwards (a cycle), outside its tree or to a node
- *         with another parent, a feature out of range, a non-finite value
- *         or cover, a split's cover not its children's sum, a tree deeper
- *         than 64; and when their count is not the
- *         best iteration + 1, or XGBoost's bytes differ from their sha256.
+ *         with another parent, a feature out of range, a leaf value or
+ *         base margin beyond float32 (the margin is a float32 sum, as
+ *         XGBoost's), a cover that is not finite, a split's cover not its
+ *         children's sum, a tree deeper than 64; and when their count is
+ *         not the best iteration + 1, or XGBoost's bytes differ from their
+ *         sha256.
  *         The float32 thresholds of score --fast are not stored: they are
  *         found at load (lapse_forest_compile)
  *   CALB  u8 kind, then for PLATT: f64 A, f64 B; for ISOTONIC: u32 n,

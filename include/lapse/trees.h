@@ -66,7 +66,8 @@ typedef struct {
  * nodes or too many, a child link backwards, outside its tree or shared by
  * two parents (so a cycle or a stray node), a leaf with children, a split
  * on a feature >= d or with a threshold that is not a finite number, a
- * leaf value, cover or base margin that is not finite, a split whose cover
+ * leaf value or base margin that is not a finite float32 (margins are
+ * float32 sums), a cover that is not finite, a split whose cover
  * is not positive or not its children's sum (to 1e-3, relative), a tree deeper than LAPSE_TREES_MAX_DEPTH. Returns 0 or
  * LAPSE_ERR_FORMAT naming the tree and node. */
 int lapse_trees_check(const lapse_trees *t, size_t d, lapse_error *err);

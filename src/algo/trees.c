@@ -4,6 +4,7 @@
 
 #include "trees_internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,8 @@ static int check_tree(const lapse_tree_node *nodes, uint32_t size, size_t tree, 
             return BAD("tree %zu node %lu has cover %g: it must be a finite number >= 0", tree,
                        (unsigned long)i, n->cover);
         if (n->left == 0 && n->right == 0) {
-            if (!isfinite(n->value))
-                return BAD("tree %zu leaf %lu has value %g: it must be a finite number", tree,
+            if (!(fabs(n->value) <= FLT_MAX)) /* summed in float32 */
+                return BAD("tree %zu leaf %lu has value %g: it must be a finite float32", tree,
                            (unsigned long)i, n->value);
             if (n->feature != 0 || n->default_left != 0)
                 return BAD("tree %zu leaf %lu has a feature or a default direction", tree,
@@ -80,8 +81,9 @@ int lapse_trees_check(const lapse_trees *t, size_t d, lapse_error *err)
 {
     if (t->n_trees == 0 || !t->sizes || !t->nodes)
         return BAD("the forest has no trees");
-    if (!isfinite(t->base_margin))
-        return BAD("the forest's base margin is %g: it must be finite", t->base_margin);
+    if (!(fabs(t->base_margin) <= FLT_MAX))
+        return BAD("the forest's base margin is %g: it must be a finite float32",
+                   t->base_margin);
     if (d == 0 || d >= FOREST_FEATURE_MASK)
         return BAD("the forest has %zu features", d);
     size_t at = 0, largest = 0;
