@@ -63,7 +63,7 @@ typedef struct {
 } lapse_trees;
 
 /* Refuses a forest the evaluator must not walk: no trees, a tree without
- * nodes or too many, a child link backwards, outside its tree or shared by
+ * nodes or too many (or 2^31 nodes in all), a child link backwards, outside its tree or shared by
  * two parents (so a cycle or a stray node), a leaf with children, a split
  * on a feature >= d or with a threshold that is not a finite number, a
  * leaf value or base margin that is not a finite float32 (margins are

@@ -13,6 +13,8 @@
  * XGBoost stores each as its own float32 sum of the same rows. */
 #define COVER_TOLERANCE 1e-3
 
+#define FOREST_MAX_NODES 0x7fffffffu
+
 #define BAD(...) lapse_error_set(err, LAPSE_ERR_FORMAT, NULL, 0, 0, -1, __VA_ARGS__)
 
 /* Depth of each node, from the root (parents come first). */
@@ -86,6 +88,9 @@ int lapse_trees_check(const lapse_trees *t, size_t d, lapse_error *err)
                    t->base_margin);
     if (d == 0 || d >= FOREST_FEATURE_MASK)
         return BAD("the forest has %zu features", d);
+    if (t->n_nodes > FOREST_MAX_NODES) /* the evaluator numbers nodes in 32 bits */
+        return BAD("the forest has %zu nodes: at most %lu", t->n_nodes,
+                   (unsigned long)FOREST_MAX_NODES);
     size_t at = 0, largest = 0;
     for (size_t k = 0; k < t->n_trees; k++) {
         if (t->sizes[k] == 0 || t->sizes[k] > LAPSE_TREES_MAX_NODES)
