@@ -12,18 +12,22 @@
  * starts to reach t (lapse_trees_boundary): x < it exactly when float32(x)
  * < t, for every double x. The float32 copies --fast compares against are
  * found again at load (lapse_forest_compile): a threshold that is not such a
- * boundary has none, and then --fast is refused for that forest.
+ * boundary has none, and then --fast walks the double thresholds instead
+ * (the scorer warns).
  *
- * The evaluator (lapse_forest_margin) walks rows in blocks of
- * LAPSE_FOREST_BLOCK through one tree at a time, every row of the block one
- * level per step, for as many steps as the tree is deep: nodes of 16 bytes
- * (threshold, feature with flags, first child; the right child is the next
- * node), leaves pointing at themselves, and the step computed without a
- * branch (next = first child + went_right). Branch-light traversal rather
- * than QuickScorer's bit vectors: trees of depth 6 and more have 64+ leaves,
- * past QuickScorer's one-word bitvectors, while the level-synchronous walk
- * keeps a block's rows (block x features doubles) and one tree in cache and
- * lets the CPU overlap the rows' independent loads.
+ * The evaluator (lapse_forest_margin) copies rows in blocks of
+ * LAPSE_FOREST_BLOCK, each with a NaN column added, and walks the block
+ * through one tree at a time, 16 rows together one level per step (their
+ * node numbers in registers), for as many steps as the tree is deep: nodes
+ * of 16 bytes (threshold, feature with the missing-value flag, first child;
+ * the right child is the next node), leaves reading the NaN column and
+ * pointing at themselves, and the step computed without a branch (next =
+ * first child + went_right; the missing-value test only in blocks that have
+ * a NaN). Branch-light traversal rather than QuickScorer's bit vectors:
+ * trees of depth 6 and more have 64+ leaves, past QuickScorer's one-word
+ * bitvectors, while the level-synchronous walk keeps a block's rows (block x
+ * features values) and one tree in cache and lets the CPU overlap the rows'
+ * independent loads.
  *
  * Contributions (lapse_forest_contribs) are exact TreeSHAP (Lundberg, Erion
  * and Lee 2018, Algorithm 2, as XGBoost's pred_contribs computes it, in

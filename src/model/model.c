@@ -110,7 +110,7 @@ int lapse_model_create(lapse_model **out, const lapse_model_shape *shape, lapse_
     c->kind = shape->classifier;
     if (c->kind == LAPSE_CLASSIFIER_LOGISTIC) {
         c->weights = alloc_array(nf, sizeof(double), &failed);
-    } else if (c->kind == LAPSE_CLASSIFIER_SVM) { /* GBDT: the trainer sets the booster */
+    } else if (c->kind == LAPSE_CLASSIFIER_SVM) { /* GBDT: the trainer sets the trees */
         c->kernel = LAPSE_KERNEL_RBF;
         c->n_sv = shape->n_sv;
         c->sv = alloc_array(shape->n_sv * nf, sizeof(double), &failed);
