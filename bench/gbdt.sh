@@ -9,13 +9,17 @@
 #   - the Telco table (/work/data/public/telco), 20% of customers held out
 #     by a seeded list both sides use (--validate file).
 # Prints validation AUCs, train wall times and scoring rows/s (lapse score,
-# -@ 1, median of 3) for gbdt and logistic.
+# -@ 1, median of 3) for gbdt and logistic, and lapse bench on the gbdt model
+# and the simulator's rows: the scorer at 1 and 2 threads, lapse's tree
+# evaluator and XGBoost's predictor taking turns (margins, --fast, and with
+# reasons TreeSHAP against XGBoost's pred_contribs), REPS repetitions.
 #
-#   bench/gbdt.sh [USERS] [WORKDIR]
+#   bench/gbdt.sh [USERS] [WORKDIR] [REPS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 users=${1:-20000}
 work=${2:-$(mktemp -d)}
+reps=${3:-9}
 bin=$root/build-rel/lapse
 py=/usr/bin/python3 # Debian's, with python3-xgboost
 cmake -S "$root" -B "$root/build-rel" -DCMAKE_BUILD_TYPE=Release -DLAPSE_TESTS=OFF >/dev/null
@@ -53,6 +57,11 @@ for m in gbdt logistic; do
     echo "lapse score $m, -@ 1: $(rows_per_s "$m.model" features.csv "$rows") rows/s," \
          "--no-reasons $(rows_per_s "$m.model" features.csv "$rows" --no-reasons) rows/s ($rows rows)"
 done
+
+echo "== lapse bench, gbdt model, the $rows rows; machine load: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$bin" bench -m gbdt.model --no-reasons -@ 1,2 --reps "$reps" features.csv 2>/dev/null
+"$bin" bench -m gbdt.model --no-reasons --fast -@ 1,2 --reps "$reps" features.csv 2>/dev/null
+"$bin" bench -m gbdt.model -@ 1,2 --reps "$reps" features.csv 2>/dev/null
 
 telco=/work/data/public/telco/WA_Fn-UseC_-Telco-Customer-Churn.csv
 if [ -s "$telco" ]; then

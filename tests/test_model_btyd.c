@@ -87,7 +87,7 @@ static void round_trip(void **state)
         size_t size;
         encode(&b, &bytes, &size);
         assert_int_equal(size, 20 + 12 + 94 + (with_gamma ? 12 + 77 : 0) + 4);
-        assert_int_equal(bytes[8], 3); /* format 3 */
+        assert_int_equal(bytes[8], 3); /* BTYD sections came with format 3 */
         assert_memory_equal(bytes + 20, "BTYD", 4);
         lapse_model *m;
         lapse_error err = LAPSE_ERROR_INIT;

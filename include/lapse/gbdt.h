@@ -7,19 +7,24 @@
  * rounds run out) the booster is cut back to the best round. Without
  * validation rows it grows exactly `trees` rounds.
  *
- * A model is XGBoost's own JSON serialization (XGBoosterSaveModelToBuffer,
+ * XGBoost's model is its own JSON serialization (XGBoosterSaveModelToBuffer,
  * format "json"; its floats are written so they read back bit for bit).
  * JSON rather than XGBoost's binary UBJ, though that is half the size,
  * because lapse can check JSON with yajl before XGBoost reads it
- * (lapse_gbdt_check): XGBoost's readers trust their bytes. It is what
- * lapse's model file embeds (lapse/model.h, CLSF kind GBDT). The
- * decision value is the margin (log-odds before the sigmoid), in float as
- * XGBoost computes it. NaN in a row is a missing value: the tree sends it
- * down the default direction it learned. */
+ * (lapse_gbdt_check): XGBoost's readers trust their bytes. lapse scores
+ * with its own flat trees (lapse/trees.h), converted from that JSON by
+ * lapse_gbdt_import without XGBoost; the JSON rides along in the model file
+ * for `lapse model export --xgboost`. XGBoost itself serves training, that
+ * export's round trip, and the reference lapse's evaluator is measured and
+ * tested against (lapse_gbdt_margin, lapse_gbdt_contribs). The decision
+ * value is the margin (log-odds before the sigmoid), in float as XGBoost
+ * computes it. NaN in a row is a missing value: the tree sends it down the
+ * default direction it learned. */
 #ifndef LAPSE_GBDT_H
 #define LAPSE_GBDT_H
 
 #include "lapse/error.h"
+#include "lapse/trees.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -62,6 +67,22 @@ typedef struct {
 int lapse_gbdt_train(unsigned char **model, size_t *size, lapse_gbdt_info *info, const double *x,
                      const int *y, size_t n, size_t d, const double *xv, const int *yv, size_t nv,
                      const lapse_gbdt_options *opts, lapse_error *err);
+
+/* XGBoost's JSON (lapse_gbdt_check'd first) as lapse's flat trees in *out
+ * (lapse_trees_free releases them): a gbtree binary:logistic model on d
+ * features; thresholds become lapse_trees_boundary of XGBoost's float32
+ * ones, nodes are renumbered breadth first from each root (nodes XGBoost
+ * deleted are dropped), the base margin is XGBoost's ProbToMargin of its
+ * base_score. Returns 0, LAPSE_ERR_FORMAT naming the tree and node, or
+ * LAPSE_ERR_NOMEM. */
+int lapse_gbdt_import(lapse_trees *out, const unsigned char *model, size_t size, size_t d,
+                      lapse_error *err);
+
+/* Whether XGBoost's JSON converts (lapse_gbdt_import) to exactly the trees
+ * t, as it must before it is exported. Returns 0, LAPSE_ERR_FORMAT or
+ * LAPSE_ERR_NOMEM. */
+int lapse_gbdt_matches(const unsigned char *model, size_t size, size_t d, const lapse_trees *t,
+                       lapse_error *err);
 
 /* A booster loaded for prediction. */
 typedef struct lapse_gbdt lapse_gbdt;

@@ -10,11 +10,12 @@
  * section is required except LABL, as follows: version 1 has no LABL and
  * no VALD, version 2 requires LABL and has no VALD, versions 3 and 4
  * require VALD and have LABL exactly when the labels came from a file, ENCD
- * exactly when it was trained on a table of one's own; version 4 has HRZN
- * exactly when the model answers several horizons, and the writer uses
- * version 4 only then (a model without horizons is written as version 3,
- * so older builds still read it); a BTYD model is version 3
- * with sections of its own (below). A model read
+ * exactly when it was trained on a table of one's own; version 4 has flat
+ * trees in a GBDT classifier's payload (CLSF below) and may have HRZN (a
+ * model that answers several horizons); the writer uses version 4 only for
+ * those (any other model is written as version 3, so older builds still
+ * read it); a BTYD model is version 3 with sections of its own (below). A
+ * model read
  * from version 1 or 2 gets what VALD would say of it: validation on the last
  * snapshot, no refit, no AUC standard error, and percentile tiers at 0.5,
  * 0.8 and 0.95 when it has four tiers (as every trained one had), else
@@ -53,12 +54,31 @@
  *         u32 n_sv, u32 n_features, n_sv*n_features f64 support vectors
  *         (row-major), n_sv f64 coefficients; for GBDT: u32 n_features,
  *         u32 trees (the most rounds asked for), u32 depth, f64 eta, u32
- *         best iteration (0-based: the booster holds rounds 0 to it), u64
- *         n bytes, n bytes of XGBoost's own model (lapse/gbdt.h: its JSON
- *         serialization, kept verbatim), 32 bytes: their sha256. Trees
- *         whose sha256 differs are refused; then trees lapse_gbdt_check
- *         refuses (before XGBoost reads them), trees XGBoost refuses, and
- *         trees of another feature or round count
+ *         best iteration (0-based: the model holds rounds 0 to it), then
+ *         (version 4) lapse's flat trees (lapse/trees.h): f64 base margin,
+ *         u32 n_trees (best iteration + 1), n_trees u32 node counts, then
+ *         every tree's nodes, root first, each: u32 left, u32 right (node
+ *         numbers within the tree, after the node's own; 0 and 0 for a
+ *         leaf), u32 feature, u8 default_left (1: a missing value goes
+ *         left), f64 value (a split's threshold: left when x' < it; a
+ *         leaf's value), f64 cover (the training hessian sum at the node,
+ *         TreeSHAP's weights); then u64 n bytes (0 when absent), n bytes
+ *         of XGBoost's own JSON model of the same trees (lapse/gbdt.h,
+ *         kept for lapse model export, which checks they convert to
+ *         exactly these trees), 32 bytes: their sha256. Version 3 has no
+ *         flat trees: its XGBoost bytes, checked against their sha256,
+ *         are converted to them on load (lapse_gbdt_import, without
+ *         XGBoost). Trees are refused, naming the tree and node, when
+ *         lapse_trees_check refuses them: a NaN or infinite threshold, a
+ *         child link backwards (a cycle), outside its tree or to a node
+ *         with another parent, a feature out of range, a leaf value or
+ *         base margin beyond float32 (the margin is a float32 sum, as
+ *         XGBoost's), a cover that is not finite, a split's cover not its
+ *         children's sum, a tree deeper than 64; and when their count is
+ *         not the best iteration + 1, or XGBoost's bytes differ from their
+ *         sha256.
+ *         The float32 thresholds of score --fast are not stored: they are
+ *         found at load (lapse_forest_compile)
  *   CALB  u8 kind, then for PLATT: f64 A, f64 B; for ISOTONIC: u32 n,
  *         n f64 x, n f64 y
  *   TIER  u32 n_tiers, n_tiers-1 f64 thresholds, n_tiers strings
@@ -114,6 +134,7 @@
 #include "lapse/hazard.h"
 #include "lapse/scaler.h"
 #include "lapse/schema.h"
+#include "lapse/trees.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -201,8 +222,10 @@ typedef struct {
     size_t n_sv;         /* SVM: >= 1 */
     double *sv;          /* SVM: [n_sv * n_features], scaled space, row-major */
     double *coef;        /* SVM: [n_sv] */
-    unsigned char *booster; /* GBDT: [booster_size] XGBoost JSON bytes */
-    size_t booster_size;    /* GBDT: >= 1 */
+    lapse_trees forest;     /* GBDT: the trees in lapse's own layout, what scores */
+    unsigned char *booster; /* GBDT: [booster_size] XGBoost's JSON of the same trees, for
+                               export; NULL when absent */
+    size_t booster_size;    /* GBDT: 0 when absent */
     uint32_t trees, depth;  /* GBDT: rounds asked for, max depth */
     uint32_t best_iteration; /* GBDT: 0-based, < trees */
     double eta;             /* GBDT: learning rate */

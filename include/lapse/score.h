@@ -5,7 +5,7 @@
  *   - x' = the model's scaler applied to x, and the decision f(x') of its
  *     classifier (logistic, an SVM through lapse/svmscore.h: one GEMM per
  *     block of rows against all support vectors, or boosted trees through
- *     XGBoost's predictor on the scorer's threads, lapse/gbdt.h);
+ *     lapse's own evaluator on the scorer's threads, lapse/trees.h);
  *   - p_churn = the model's calibration of f, and its risk tier; for a model
  *     with horizons (lapse/hazard.h) the risk p_h within each horizon,
  *     p_churn = p_H the last one, and churn_by: the first day on which the
@@ -31,8 +31,8 @@
  *     mean. It is computed in single precision per block of rows: one SGEMM
  *     for the kernel values and one for sum_i coef_i K_i sv_i; reasons are a
  *     ranking, and rounding can only reorder near-ties;
- *     for boosted trees, c_j is XGBoost's exact TreeSHAP contribution of
- *     feature j to the margin (pred_contribs), in float;
+ *     for boosted trees, c_j is the exact TreeSHAP contribution of feature
+ *     j to the margin (lapse/trees.h; XGBoost's pred_contribs to 1e-5);
  *   - the warning trigger (lapse/triggers.h): the strongest of the named
  *     changes in behaviour (payment stopped, social gone, logins falling,
  *     ...) that fires on x, if any;
@@ -73,7 +73,8 @@ extern "C" {
 
 typedef struct {
     int threads;          /* worker threads; 0 = one per online CPU; 1 */
-    int single_precision; /* SVM kernel in single precision (--fast); 0 */
+    int single_precision; /* --fast: SVM kernel in single precision; trees' float32
+                             thresholds, the same decisions (else, warned, double); 0 */
     int reasons;          /* reasons per row, 0..LAPSE_SCORE_REASONS; 3 */
     size_t block_rows;    /* rows per work block; 0 = 256 */
     lapse_value_rule value;
@@ -121,6 +122,12 @@ void lapse_score_free(lapse_scorer *scorer); /* accepts NULL */
 /* The model a scorer was made with. */
 const lapse_model *lapse_score_model(const lapse_scorer *scorer);
 
+/* The contributions of the last lapse_score_rows call's rows: n rows of
+ * n_features + 1 (the features, then the bias), summing to the decision.
+ * NULL unless the model is boosted trees scored with reasons. Valid until
+ * the next call. */
+const double *lapse_score_contribs(const lapse_scorer *scorer);
+
 /* Scores n raw rows (row-major, model->n_features wide) into out[0..n), in
  * input order. One scorer serves one call at a time. Returns 0 or
  * LAPSE_ERR_NOMEM (scratch grows with n; a caller streaming batches of a
@@ -141,11 +148,16 @@ typedef struct {
      * bounded heap; 0 = every row. */
     size_t top;
     size_t batch_rows; /* rows read and scored at a time; 0 = 16384 */
+    /* Boosted trees with reasons: after the usual columns, every feature's
+     * TreeSHAP contribution to the decision (contrib_NAME, in the model's
+     * feature order) and the bias (contrib_bias), as numbers
+     * (lapse/numtext.h); they sum to the margin. 0 */
+    int contribs;
     lapse_progress_fn progress; /* rows scored so far (total -1), per batch; or NULL */
     void *progress_user;
 } lapse_score_output;
 
-#define LAPSE_SCORE_OUTPUT_INIT { LAPSE_SCORE_ORDER_INPUT, 0, 0, NULL, NULL }
+#define LAPSE_SCORE_OUTPUT_INIT { LAPSE_SCORE_ORDER_INPUT, 0, 0, 0, NULL, NULL }
 
 typedef struct {
     uint64_t rows;    /* rows scored */

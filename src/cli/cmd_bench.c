@@ -24,7 +24,7 @@ static const char *model_path;
 /* -1: not given (the defaults, 100000 rows and seed 1, are for synthesised
  * rows, and either given with a table is a usage error). */
 static long long rows = -1;
-static int reps = 5, json;
+static int reps = 5, json, no_reasons, fast;
 static long long seed = -1;
 static int threads[MAX_THREAD_COUNTS] = { 1 };
 static size_t n_threads = 1;
@@ -63,6 +63,10 @@ static const cli_opt options[] = {
                  "thread counts to measure, e.g. 1,2,4 (default 1; 0 = one per CPU)"),
     CLI_OPT_INT(0, "reps", "R", &reps, 1, 1000, "repetitions per thread count (default 5)"),
     CLI_OPT_INT(0, "seed", "S", &seed, 0, INT64_MAX, "seed of the synthesised rows (default 1)"),
+    CLI_OPT_FLAG(0, "no-reasons", &no_reasons, 1,
+                 "score without reasons (for trees the reference is then\n"
+                 "XGBoost's margin, else its pred_contribs)"),
+    CLI_OPT_FLAG(0, "fast", &fast, 1, "score as lapse score --fast does"),
     CLI_OPT_FLAG(0, "json", &json, 1, "the figures as JSON on stdout"),
     CLI_OPT_HELP,
     CLI_OPT_END,
@@ -76,8 +80,8 @@ static void usage(FILE *out)
             "segment, value, reasons, action) for each row, rows per second per thread count\n"
             "(median, min and max of the repetitions), and in the same run the plain tool's\n"
             "bare decision on one thread (a dot product for logistic, libsvm's\n"
-            "svm_predict_values for an SVM, XGBoost's predictor for trees), with the\n"
-            "largest difference between the two\n"
+            "svm_predict_values for an SVM, XGBoost's predictor for trees, or with reasons\n"
+            "its TreeSHAP pred_contribs), with the largest difference between the two\n"
             "decisions. Rows come from FEATURES (a lapse feature table) or are synthesised.\n\n"
             "options:\n");
     cli_opt_print(out, options, 6, 23);
@@ -118,6 +122,10 @@ typedef struct {
     double reference[3];
     const char *reference_name;
     double difference;
+    int has_trees;   /* boosted trees: the bare evaluator was measured too */
+    double trees[3]; /* its rows/s, one thread */
+    double trees_ratio[3]; /* its rows/s over the reference's, repetition by repetition */
+    double trees_difference;
 } results;
 
 static const char *kind_of(const lapse_model *m)
@@ -131,9 +139,10 @@ static const char *kind_of(const lapse_model *m)
 
 static void print_text(const results *r)
 {
-    printf("lapse bench: %s model, %zu features; %zu rows %s%s, %d repetitions\n",
+    printf("lapse bench: %s model, %zu features; %zu rows %s%s, %d repetitions%s%s\n",
            kind_of(r->model), r->model->n_features, r->n, r->source ? "from " : "synthesised",
-           r->source ? r->source : "", reps);
+           r->source ? r->source : "", reps, no_reasons ? "; no reasons" : "",
+           fast ? "; --fast" : "");
     printf("%-8s %14s %14s %14s %9s\n", "threads", "rows/s median", "min", "max", "speed-up");
     for (size_t t = 0; t < n_threads; t++)
         printf("%-8d %14.0f %14.0f %14.0f %8.2fx\n", threads[t], r->scorer[t][0], r->scorer[t][1],
@@ -143,6 +152,13 @@ static void print_text(const results *r)
     printf("lapse at %d thread%s against the reference: %.3gx (lapse computes every output; the "
            "reference the decision)\n",
            threads[0], threads[0] == 1 ? "" : "s", r->scorer[0][0] / r->reference[0]);
+    if (r->has_trees)
+        printf("lapse's tree evaluator alone, 1 thread (%s), taking turns with the reference: "
+               "%.0f rows/s median (min %.0f, max %.0f): %.3gx the reference (median of the "
+               "repetitions' ratios; from %.3gx to %.3gx); largest |evaluator - reference| %.3g\n",
+               no_reasons ? "margins" : "TreeSHAP contributions", r->trees[0], r->trees[1],
+               r->trees[2], r->trees_ratio[0], r->trees_ratio[1], r->trees_ratio[2],
+               r->trees_difference);
     printf("decisions: largest |lapse - reference| %.3g over %zu rows\n", r->difference, r->n);
 }
 
@@ -171,6 +187,8 @@ static int print_json(const results *r, lapse_error *err)
     lapse_json_member_uint(j, "rows", r->n);
     lapse_json_member_string(j, "rows_from", r->source ? r->source : "synthesised");
     lapse_json_member_int(j, "repetitions", reps);
+    lapse_json_member_bool(j, "reasons", !no_reasons);
+    lapse_json_member_bool(j, "fast", fast);
     lapse_json_key(j, "scorer");
     lapse_json_array_open(j);
     for (size_t t = 0; t < n_threads; t++) {
@@ -186,6 +204,20 @@ static int print_json(const results *r, lapse_error *err)
     lapse_json_member_int(j, "threads", 1);
     json_spread(j, r->reference);
     lapse_json_object_close(j);
+    if (r->has_trees) {
+        lapse_json_key(j, "tree_evaluator");
+        lapse_json_object_open(j);
+        lapse_json_member_int(j, "threads", 1);
+        json_spread(j, r->trees);
+        lapse_json_key(j, "ratio_to_reference");
+        lapse_json_object_open(j);
+        lapse_json_member_double(j, "median", r->trees_ratio[0]);
+        lapse_json_member_double(j, "min", r->trees_ratio[1]);
+        lapse_json_member_double(j, "max", r->trees_ratio[2]);
+        lapse_json_object_close(j);
+        lapse_json_member_double(j, "max_decision_difference", r->trees_difference);
+        lapse_json_object_close(j);
+    }
     lapse_json_member_double(j, "max_decision_difference", r->difference);
     lapse_json_object_close(j);
     const int status = cli_json_save(j, "-", err);
@@ -239,6 +271,7 @@ int cmd_bench(int argc, char **argv)
     double *x = NULL, *mine = NULL, *theirs = NULL;
     double rate[1000];
     results r = { .source = table_path };
+    const lapse_bench_options bo = { no_reasons ? 0 : 3, fast };
     int rc = lapse_model_load(&model, model_path, &err);
     if (rc == LAPSE_OK && model->encoding && table_path)
         rc = lapse_error_set(&err, LAPSE_ERR_ARG, table_path, 0, 0, -1,
@@ -254,15 +287,39 @@ int cmd_bench(int argc, char **argv)
             rc = lapse_error_set(&err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     }
     for (size_t t = 0; rc == LAPSE_OK && t < n_threads; t++) {
-        rc = lapse_bench_scorer(rate, reps, model, x, r.n, threads[t], mine, &err);
+        rc = lapse_bench_scorer(rate, reps, model, x, r.n, threads[t], &bo, mine, &err);
         if (rc == LAPSE_OK)
             spread(r.scorer[t], rate, reps);
     }
-    if (rc == LAPSE_OK)
-        rc = lapse_bench_reference(rate, reps, model, x, r.n, theirs, &r.reference_name, &err);
-    if (rc == LAPSE_OK) {
+    r.has_trees = rc == LAPSE_OK && model->classifier.kind == LAPSE_CLASSIFIER_GBDT;
+    if (rc == LAPSE_OK && !r.has_trees) {
+        rc = lapse_bench_reference(rate, reps, model, x, r.n, &bo, theirs, &r.reference_name,
+                                   &err);
+        if (rc == LAPSE_OK) {
+            spread(r.reference, rate, reps);
+            r.difference = max_difference(mine, theirs, r.n);
+        }
+    }
+    /* Trees: the reference and lapse's bare evaluator take turns, one
+     * repetition each, so that a busy machine slows both alike; the ratio of
+     * each pair is kept. */
+    double trees_rate[1000], ratio[1000];
+    for (int k = 0; r.has_trees && rc == LAPSE_OK && k < reps; k++) {
+        rc = lapse_bench_reference(&rate[k], 1, model, x, r.n, &bo, theirs, &r.reference_name,
+                                   &err);
+        if (rc == LAPSE_OK && k == 0)
+            r.difference = max_difference(mine, theirs, r.n);
+        if (rc == LAPSE_OK)
+            rc = lapse_bench_trees(&trees_rate[k], 1, model, x, r.n, &bo, mine, &err);
+        ratio[k] = trees_rate[k] / rate[k];
+    }
+    if (r.has_trees && rc == LAPSE_OK) {
+        r.trees_difference = max_difference(mine, theirs, r.n);
         spread(r.reference, rate, reps);
-        r.difference = max_difference(mine, theirs, r.n);
+        spread(r.trees, trees_rate, reps);
+        spread(r.trees_ratio, ratio, reps);
+    }
+    if (rc == LAPSE_OK) {
         if (json)
             rc = print_json(&r, &err);
         else

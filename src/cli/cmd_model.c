@@ -1,10 +1,13 @@
-/* lapse model show FILE: a model file in readable form. */
+/* lapse model show FILE: a model file in readable form; lapse model export
+ * --xgboost OUT FILE: a boosted-trees model as XGBoost loads it. */
 #include "cli.h"
 #include "cli_btyd.h"
 #include "cli_opt.h"
 #include "report.h"
 
+#include "lapse/gbdt.h"
 #include "lapse/model.h"
+#include "lapse/outfile.h"
 #include "lapse/timeparse.h"
 
 #include <math.h>
@@ -17,23 +20,31 @@
 #define SHOW_WEIGHTS 10
 
 static int json;
+static const char *xgboost_path;
 
 static const cli_opt options[] = {
     CLI_OPT_FLAG(0, "json", &json, 1,
-                 "print one \"lapse-model\" JSON document in place of the text"),
+                 "show: print one \"lapse-model\" JSON document in place of the text"),
+    CLI_OPT_STRING(0, "xgboost", "OUT", &xgboost_path,
+                   "export: write the boosted trees as XGBoost's JSON model to OUT"),
     CLI_OPT_HELP,
     CLI_OPT_END,
 };
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: lapse model show [--json] FILE\n\n"
-                 "Prints a model file ('-' for stdin) in readable form: churn definition,\n"
+    fprintf(out, "usage: lapse model show [--json] FILE\n"
+                 "       lapse model export --xgboost OUT FILE\n\n"
+                 "show prints a model file ('-' for stdin) in readable form: churn definition,\n"
                  "features, scaler, segments, classifier, calibration, risk tiers, training data\n"
                  "and validation. --json prints the same, and every weight and breakpoint, for\n"
-                 "programs (datasets/README.md, \"Figures for programs\").\n\n"
+                 "programs (datasets/README.md, \"Figures for programs\").\n"
+                 "export writes a boosted-trees model's trees as XGBoost's own JSON model (the\n"
+                 "bytes XGBoost trained, kept in the model file and checked to hold the same\n"
+                 "trees): xgboost.Booster(model_file=OUT) predicts the margins lapse scores, on\n"
+                 "rows the model's scaler has standardized.\n\n"
                  "options:\n");
-    cli_opt_print(out, options, 6, 15);
+    cli_opt_print(out, options, 6, 21);
     fprintf(out, "\nexit codes: 0 ok, 1 the file is not a valid model, 2 usage, 3 cannot read it\n");
 }
 
@@ -120,9 +131,10 @@ static int print_classifier(const lapse_model *m)
     const lapse_model_classifier *c = &m->classifier;
     if (c->kind == LAPSE_CLASSIFIER_GBDT) {
         printf("classifier:   boosted trees (XGBoost), %lu rounds kept (best iteration %lu of at "
-               "most %lu trees), depth %lu, eta %.6g, %zu bytes\n",
+               "most %lu trees), depth %lu, eta %.6g, %zu nodes; XGBoost's JSON: %zu bytes\n",
                (unsigned long)c->best_iteration + 1, (unsigned long)c->best_iteration,
-               (unsigned long)c->trees, (unsigned long)c->depth, c->eta, c->booster_size);
+               (unsigned long)c->trees, (unsigned long)c->depth, c->eta, c->forest.n_nodes,
+               c->booster_size);
         return 0;
     }
     if (c->kind == LAPSE_CLASSIFIER_SVM) {
@@ -313,6 +325,43 @@ static int show(const char *path)
     return fflush(stdout) == 0 ? EXIT_OK : EXIT_SYSTEM;
 }
 
+/* XGBoost's bytes of a boosted-trees model, once they are checked to hold
+ * the model's own trees. */
+static int export_xgboost(const char *path)
+{
+    lapse_model *m;
+    lapse_error err = LAPSE_ERROR_INIT;
+    if (lapse_model_load(&m, path, &err) != LAPSE_OK)
+        return cli_report(&err);
+    const lapse_model_classifier *c = &m->classifier;
+    int status = LAPSE_OK;
+    if (m->btyd || c->kind != LAPSE_CLASSIFIER_GBDT || !c->booster)
+        status = lapse_error_set(&err, LAPSE_ERR_ARG, path, 0, 0, -1,
+                                 "--xgboost exports boosted trees trained by lapse; this model "
+                                 "has none, or not XGBoost's bytes of them");
+    if (status == LAPSE_OK &&
+        (status = lapse_gbdt_matches(c->booster, c->booster_size, m->n_features, &c->forest,
+                                     &err)) != LAPSE_OK) {
+        char why[LAPSE_ERROR_MESSAGE_MAX];
+        snprintf(why, sizeof why, "%s", err.message);
+        lapse_error_set(&err, status, path, 0, 0, -1, "section CLSF: %s", why);
+    }
+    const char *inputs[] = { path };
+    if (status == LAPSE_OK)
+        status = lapse_outfile_refuse_inputs(xgboost_path, inputs, 1, &err);
+    lapse_outfile *out = NULL;
+    if (status == LAPSE_OK && (status = lapse_outfile_open(&out, xgboost_path, &err)) == LAPSE_OK) {
+        if (fwrite(c->booster, 1, c->booster_size, lapse_outfile_stream(out)) != c->booster_size)
+            status = lapse_error_set(&err, LAPSE_ERR_IO, xgboost_path, 0, 0, -1, "cannot write");
+        if (status == LAPSE_OK)
+            status = lapse_outfile_commit(out, &err);
+        else
+            lapse_outfile_abort(out);
+    }
+    lapse_model_free(m);
+    return status == LAPSE_OK ? EXIT_OK : cli_report(&err);
+}
+
 int cmd_model(int argc, char **argv)
 {
     /* Options may stand before or after the action: "model --help",
@@ -323,9 +372,16 @@ int cmd_model(int argc, char **argv)
         return parsed;
     if (first >= argc)
         return cli_usage_error("model", "missing action: lapse model show FILE");
-    if (strcmp(argv[first], "show") != 0)
-        return cli_usage_error("model", "unknown action \"%s\"; the action is show", argv[first]);
+    const int exporting = strcmp(argv[first], "export") == 0;
+    if (!exporting && strcmp(argv[first], "show") != 0)
+        return cli_usage_error("model", "unknown action \"%s\"; the actions are show and export",
+                               argv[first]);
     if (argc - first != 2)
-        return cli_usage_error("model show", "needs exactly one model file");
-    return show(argv[first + 1]);
+        return cli_usage_error(exporting ? "model export" : "model show",
+                               "needs exactly one model file");
+    if (exporting && (!xgboost_path || json))
+        return cli_usage_error("model export", "needs --xgboost OUT (and no --json)");
+    if (!exporting && xgboost_path)
+        return cli_usage_error("model show", "--xgboost goes with export");
+    return exporting ? export_xgboost(argv[first + 1]) : show(argv[first + 1]);
 }

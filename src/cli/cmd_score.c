@@ -65,7 +65,12 @@ static const cli_opt options[] = {
                  "order by p_churn or value_at_risk, highest first\n"
                  "(without --top, holds the output in memory)"),
     CLI_OPT_FLAG(0, "fast", &so.single_precision, 1,
-                 "single-precision SVM kernel (probabilities within 1e-5)"),
+                 "single-precision SVM kernel (probabilities within 1e-5);\n"
+                 "trees: float32 thresholds, the same decisions"),
+    CLI_OPT_FLAG(0, "contribs", &oo.contribs, 1,
+                 "boosted trees: every feature's TreeSHAP contribution in\n"
+                 "columns contrib_NAME, then contrib_bias (they sum to the\n"
+                 "margin)"),
     CLI_OPT_FLAG(0, "no-reasons", &so.reasons, 0,
                  "leave the reason columns empty (faster for RBF SVMs)"),
     CLI_OPT_STRING(0, "rules", "FILE", &rules_path,
@@ -137,6 +142,8 @@ static int check_options(int n_args)
         return cli_usage_error(name, "--amount-expr goes with --logs");
     if (ropts.strict_users && !logs)
         return cli_usage_error(name, "--strict goes with --logs");
+    if (oo.contribs && so.reasons == 0)
+        return cli_usage_error(name, "--contribs are the reasons' figures: not with --no-reasons");
     if (value_rule[0] >= 0)
         so.value = (lapse_value_rule){ value_rule[0], value_rule[1], value_rule[2] };
     return EXIT_OK;
@@ -229,6 +236,13 @@ int cmd_score(int argc, char **argv)
     lapse_score_stats stats;
     int code = EXIT_OK;
     status = open_scorer(&scorer, &model, &rules, &err);
+    if (status == LAPSE_OK && oo.contribs &&
+        (model->btyd || model->classifier.kind != LAPSE_CLASSIFIER_GBDT)) {
+        lapse_score_free(scorer);
+        lapse_action_rules_free(rules);
+        lapse_model_free(model);
+        return cli_usage_error(name, "--contribs goes with a boosted-trees (gbdt) model");
+    }
     if (status == LAPSE_OK && (model->btyd || horizon > 0)) {
         code = !model->btyd ? cli_usage_error(name, "--horizon goes with a BTYD model")
                : logs || oo.top || oo.order || rules_path

@@ -40,6 +40,7 @@ void lapse_model_free(lapse_model *model)
     free(model->classifier.sv);
     free(model->classifier.coef);
     free(model->classifier.booster);
+    lapse_trees_free(&model->classifier.forest);
     free(model->calibration.x);
     free(model->calibration.y);
     free(model->tiers.thresholds);
@@ -110,7 +111,7 @@ int lapse_model_create(lapse_model **out, const lapse_model_shape *shape, lapse_
     c->kind = shape->classifier;
     if (c->kind == LAPSE_CLASSIFIER_LOGISTIC) {
         c->weights = alloc_array(nf, sizeof(double), &failed);
-    } else if (c->kind == LAPSE_CLASSIFIER_SVM) { /* GBDT: the trainer sets the booster */
+    } else if (c->kind == LAPSE_CLASSIFIER_SVM) { /* GBDT: the trainer sets the trees */
         c->kernel = LAPSE_KERNEL_RBF;
         c->n_sv = shape->n_sv;
         c->sv = alloc_array(shape->n_sv * nf, sizeof(double), &failed);
@@ -299,32 +300,34 @@ static int validate_segments(const lapse_model *m, lapse_error *err)
     return LAPSE_OK;
 }
 
-/* The booster must load, on the model's features, with the rounds kept. */
+/* The trees must be safe to walk (lapse_trees_check), one per round kept;
+ * XGBoost's bytes, when they ride along, must match their sha256 (export
+ * checks that they hold the same trees). */
 static int validate_gbdt(const lapse_model *m, lapse_error *err)
 {
     const lapse_model_classifier *c = &m->classifier;
-    if (!c->booster || c->booster_size == 0)
-        return INVALID("the boosted trees are missing");
     if (c->depth < 1 || c->depth > 16 || !(c->eta > 0 && c->eta <= 1) ||
         c->best_iteration >= c->trees)
         return INVALID("boosted trees with depth %lu, eta %g, best iteration %lu of %lu: depth "
                        "must be 1..16, eta in (0, 1], the best iteration below the trees",
                        (unsigned long)c->depth, c->eta, (unsigned long)c->best_iteration,
                        (unsigned long)c->trees);
-    unsigned char digest[LAPSE_GBDT_DIGEST_SIZE];
-    lapse_gbdt_digest(digest, c->booster, c->booster_size);
-    if (memcmp(digest, c->booster_sha256, sizeof digest) != 0)
-        return INVALID("the boosted trees do not match their sha256: the model file is corrupt");
-    lapse_gbdt *g = NULL;
-    size_t rounds = 0;
     lapse_error why = LAPSE_ERROR_INIT;
-    int rc = lapse_gbdt_load(&g, &rounds, c->booster, c->booster_size, m->n_features, 1, &why);
-    lapse_gbdt_free(g);
-    if (rc < 0)
-        return INVALID("%s", why.message);
-    if (rounds != (size_t)c->best_iteration + 1)
-        return INVALID("the boosted trees hold %zu rounds; the best iteration says %lu", rounds,
-                       (unsigned long)c->best_iteration + 1);
+    if (lapse_trees_check(&c->forest, m->n_features, &why) < 0)
+        return INVALID("section CLSF: %s", why.message);
+    if (c->forest.n_trees != (size_t)c->best_iteration + 1)
+        return INVALID("section CLSF: the boosted trees hold %zu rounds; the best iteration says "
+                       "%lu",
+                       c->forest.n_trees, (unsigned long)c->best_iteration + 1);
+    if ((c->booster_size == 0) != (c->booster == NULL))
+        return INVALID("section CLSF: XGBoost's bytes are missing");
+    if (c->booster_size) {
+        unsigned char digest[LAPSE_GBDT_DIGEST_SIZE];
+        lapse_gbdt_digest(digest, c->booster, c->booster_size);
+        if (memcmp(digest, c->booster_sha256, sizeof digest) != 0)
+            return INVALID("section CLSF: XGBoost's bytes do not match their sha256: the model "
+                           "file is corrupt");
+    }
     return LAPSE_OK;
 }
 

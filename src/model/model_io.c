@@ -2,6 +2,7 @@
  * include/lapse/model.h. Bytes are assembled one by one, so the file is the
  * same on every host and for every run. */
 #include "lapse/model.h"
+#include "lapse/gbdt.h"
 #include "lapse/model_btyd.h"
 #include "lapse/outfile.h"
 
@@ -138,6 +139,24 @@ void put_f64s(writer *w, const double *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         put_f64(w, v[i]);
+}
+
+/* The flat trees of a GBDT classifier (lapse/model.h, CLSF). */
+static void encode_forest(writer *w, const lapse_trees *t)
+{
+    put_f64(w, t->base_margin);
+    put_u32(w, (uint32_t)t->n_trees);
+    for (size_t k = 0; k < t->n_trees; k++)
+        put_u32(w, t->sizes[k]);
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        const lapse_tree_node *n = &t->nodes[i];
+        put_u32(w, n->left);
+        put_u32(w, n->right);
+        put_u32(w, n->feature);
+        put_u8(w, n->default_left);
+        put_f64(w, n->value);
+        put_f64(w, n->cover);
+    }
 }
 
 /* Validation bounds every string well below 4 GiB. */
@@ -279,6 +298,7 @@ static void encode_sections(writer *w, const lapse_model *m)
         put_u32(w, c->depth);
         put_f64(w, c->eta);
         put_u32(w, c->best_iteration);
+        encode_forest(w, &c->forest);
         put_u64(w, c->booster_size);
         put_bytes(w, c->booster, c->booster_size);
         put_bytes(w, c->booster_sha256, sizeof c->booster_sha256);
@@ -361,9 +381,10 @@ int lapse_model_encode(unsigned char **out, size_t *size, const lapse_model *mod
                                "a count exceeds what the model file stores (2^32 - 1)");
     writer w = { NULL, 0, 0, 0 };
     put_bytes(&w, model_magic, sizeof model_magic);
-    /* The lowest version that holds the model: one without horizons stays
-     * readable by builds that know format 3. */
-    put_u32(&w, model->hazard ? LAPSE_MODEL_FORMAT_VERSION : 3);
+    /* The lowest version that holds the model: one without horizons or
+     * flat trees stays readable by builds that know format 3. */
+    const int needs_4 = model->hazard || model->classifier.kind == LAPSE_CLASSIFIER_GBDT;
+    put_u32(&w, needs_4 ? LAPSE_MODEL_FORMAT_VERSION : 3);
     put_u64(&w, 0); /* the size, once known */
     encode_sections(&w, model);
     unsigned char *crc = reserve(&w, CRC_SIZE);
@@ -649,6 +670,62 @@ static int decode_segments(reader *r, lapse_model *m)
     return get_f64(r, &s->silhouette);
 }
 
+/* The flat trees (encode_forest); lapse_model_validate checks them. */
+static int decode_forest(reader *r, lapse_trees *t)
+{
+    enum { NODE_BYTES = 3 * 4 + 1 + 2 * 8 };
+    uint32_t n_trees;
+    TRY(get_f64(r, &t->base_margin));
+    TRY(get_u32(r, &n_trees));
+    TRY(check_count(r, n_trees, 4 + NODE_BYTES, "trees"));
+    t->sizes = alloc_zeroed(n_trees, sizeof *t->sizes);
+    if (!t->sizes)
+        return out_of_memory(r);
+    t->n_trees = n_trees;
+    size_t nodes = 0;
+    for (size_t k = 0; k < n_trees; k++) {
+        TRY(get_u32(r, &t->sizes[k]));
+        nodes += t->sizes[k];
+    }
+    TRY(check_count(r, nodes, NODE_BYTES, "tree nodes"));
+    t->nodes = alloc_zeroed(nodes, sizeof *t->nodes);
+    if (!t->nodes)
+        return out_of_memory(r);
+    t->n_nodes = nodes;
+    for (size_t i = 0; i < nodes; i++) {
+        lapse_tree_node *n = &t->nodes[i];
+        unsigned dflt;
+        get_u32(r, &n->left);
+        get_u32(r, &n->right);
+        get_u32(r, &n->feature);
+        get_u8(r, &dflt);
+        n->default_left = (uint8_t)dflt;
+        get_f64(r, &n->value);
+        get_f64(r, &n->cover);
+    }
+    return LAPSE_OK;
+}
+
+/* Format 3 kept only XGBoost's bytes: checked against their sha256, they
+ * become the flat trees here, without XGBoost. */
+static int forest_from_xgboost(reader *r, lapse_model_classifier *c, size_t nf)
+{
+    const size_t at = r->pos - sizeof c->booster_sha256 - c->booster_size;
+    unsigned char digest[LAPSE_GBDT_DIGEST_SIZE];
+    lapse_gbdt_digest(digest, c->booster, c->booster_size);
+    if (memcmp(digest, c->booster_sha256, sizeof digest) != 0)
+        return MALFORMED(r, at, "section CLSF: the boosted trees do not match their sha256: the "
+                                "model file is corrupt");
+    lapse_error why = LAPSE_ERROR_INIT;
+    const int rc = lapse_gbdt_import(&c->forest, c->booster, c->booster_size, nf, &why);
+    if (rc == LAPSE_ERR_NOMEM)
+        return out_of_memory(r);
+    if (rc < 0)
+        return MALFORMED(r, why.offset >= 0 ? at + (size_t)why.offset : at,
+                         "section CLSF: %s", why.message);
+    return LAPSE_OK;
+}
+
 static int decode_classifier(reader *r, lapse_model *m)
 {
     lapse_model_classifier *c = &m->classifier;
@@ -669,6 +746,9 @@ static int decode_classifier(reader *r, lapse_model *m)
         TRY(get_u32(r, &c->depth));
         TRY(get_f64(r, &c->eta));
         TRY(get_u32(r, &c->best_iteration));
+        const uint32_t version = load_u32(r->data + 8); /* r->data is the whole file */
+        if (version >= 4)
+            TRY(decode_forest(r, &c->forest));
         TRY(get_u64(r, &bytes));
         if (bytes > r->end - r->pos)
             return MALFORMED(r, r->pos, "section CLSF declares %llu bytes of trees but has room "
@@ -680,7 +760,7 @@ static int decode_classifier(reader *r, lapse_model *m)
             return LAPSE_ERR_FORMAT;
         memcpy(c->booster_sha256, r->data + r->pos, sizeof c->booster_sha256);
         r->pos += sizeof c->booster_sha256;
-        return LAPSE_OK;
+        return version >= 4 ? LAPSE_OK : forest_from_xgboost(r, c, nf);
     }
     if (kind != LAPSE_CLASSIFIER_SVM)
         return MALFORMED(r, r->pos - 1, "unknown classifier kind %u", kind);

@@ -4,6 +4,7 @@
 #include "lapse/gbdt.h"
 #include "lapse/score.h"
 #include "lapse/svm.h"
+#include "lapse/trees.h"
 #include "learn_rng.h"
 
 #include <cblas.h>
@@ -62,13 +63,19 @@ int lapse_bench_rows(double **out, const lapse_model *model, size_t n, uint64_t 
 }
 
 int lapse_bench_scorer(double *rate, int reps, const lapse_model *model, const double *raw,
-                       size_t n, int threads, double *decision, lapse_error *err)
+                       size_t n, int threads, const lapse_bench_options *bench,
+                       double *decision, lapse_error *err)
 {
     int status = no_classifier(model, err);
     if (status)
         return status;
+    const lapse_bench_options defaults = LAPSE_BENCH_OPTIONS_INIT;
+    if (!bench)
+        bench = &defaults;
     lapse_score_options opts = LAPSE_SCORE_OPTIONS_INIT;
     opts.threads = threads;
+    opts.reasons = bench->reasons;
+    opts.single_precision = bench->fast;
     lapse_scorer *scorer = NULL;
     lapse_score_result *res = malloc((n ? n : 1) * sizeof *res);
     if (!res)
@@ -127,12 +134,93 @@ static int svm_reference(double *rate, int reps, const lapse_model *model, const
     return status;
 }
 
+int lapse_bench_trees(double *rate, int reps, const lapse_model *model, const double *raw,
+                      size_t n, const lapse_bench_options *bench, double *decision,
+                      lapse_error *err)
+{
+    const lapse_bench_options defaults = LAPSE_BENCH_OPTIONS_INIT;
+    if (!bench)
+        bench = &defaults;
+    if (model->btyd || model->classifier.kind != LAPSE_CLASSIFIER_GBDT)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "the bare tree evaluator is for boosted trees");
+    const size_t d = model->n_features;
+    const int reasons = bench->reasons > 0;
+    lapse_forest *f = NULL;
+    int status = lapse_forest_compile(&f, &model->classifier.forest, d, err);
+    if (status)
+        return status;
+    double *xs = malloc((n ? n : 1) * d * sizeof *xs);
+    double *contrib = reasons ? malloc((n ? n : 1) * (d + 1) * sizeof *contrib) : NULL;
+    void *scratch = malloc(lapse_forest_scratch(f));
+    if (!xs || !scratch || (reasons && !contrib))
+        status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    if (!status)
+        lapse_scaler_apply(&model->scaler, d, raw, n, xs);
+    for (int r = 0; !status && r < reps; r++) {
+        const double start = now();
+        if (reasons)
+            lapse_forest_contribs(f, contrib, xs, n, scratch);
+        else
+            lapse_forest_margin(f, decision, xs, n, bench->fast, scratch);
+        rate[r] = (double)n / (now() - start);
+    }
+    for (size_t i = 0; !status && reasons && i < n; i++) {
+        decision[i] = 0;
+        for (size_t j = 0; j <= d; j++)
+            decision[i] += contrib[i * (d + 1) + j];
+    }
+    free(xs);
+    free(contrib);
+    free(scratch);
+    lapse_forest_free(f);
+    return status;
+}
+
+/* XGBoost's predictor on the model's own XGBoost bytes, one thread: margins,
+ * or with reasons pred_contribs (whose rows sum to the margin). */
+static int gbdt_reference(double *rate, int reps, const lapse_model *model, const double *xs,
+                          size_t n, int reasons, double *decision, const char **name,
+                          lapse_error *err)
+{
+    const lapse_model_classifier *c = &model->classifier;
+    const size_t d = model->n_features;
+    *name = reasons ? "XGBoost's pred_contribs (TreeSHAP, one thread) on scaled rows"
+                    : "XGBoost's predictor (margin, one thread) on scaled rows";
+    if (!c->booster)
+        return lapse_error_set(err, LAPSE_ERR_FORMAT, NULL, 0, 0, -1,
+                               "the model does not carry XGBoost's bytes to compare with");
+    double *contrib = reasons ? malloc((n ? n : 1) * (d + 1) * sizeof *contrib) : NULL;
+    if (reasons && !contrib)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
+    lapse_gbdt *g = NULL;
+    int status = lapse_gbdt_load(&g, NULL, c->booster, c->booster_size, d, 1, err);
+    for (int r = 0; !status && r < reps; r++) {
+        const double start = now();
+        status = reasons ? lapse_gbdt_contribs(g, contrib, xs, n, err)
+                         : lapse_gbdt_margin(g, decision, xs, n, err);
+        rate[r] = (double)n / (now() - start);
+    }
+    for (size_t i = 0; !status && reasons && i < n; i++) {
+        decision[i] = 0;
+        for (size_t j = 0; j <= d; j++)
+            decision[i] += contrib[i * (d + 1) + j];
+    }
+    lapse_gbdt_free(g);
+    free(contrib);
+    return status;
+}
+
 int lapse_bench_reference(double *rate, int reps, const lapse_model *model, const double *raw,
-                          size_t n, double *decision, const char **name, lapse_error *err)
+                          size_t n, const lapse_bench_options *bench, double *decision,
+                          const char **name, lapse_error *err)
 {
     int status = no_classifier(model, err);
     if (status)
         return status;
+    const lapse_bench_options defaults = LAPSE_BENCH_OPTIONS_INIT;
+    if (!bench)
+        bench = &defaults;
     const size_t d = model->n_features;
     double *xs = malloc((n ? n : 1) * d * sizeof *xs);
     if (!xs)
@@ -154,17 +242,8 @@ int lapse_bench_reference(double *rate, int reps, const lapse_model *model, cons
         lapse_scaler_apply(&model->scaler, d, raw, n, xs);
         status = svm_reference(rate, reps, model, xs, n, decision, err);
     } else if (c->kind == LAPSE_CLASSIFIER_GBDT) {
-        /* The library lapse scores trees with: what lapse's outputs cost. */
-        *name = "XGBoost's predictor (margin, one thread) on scaled rows";
         lapse_scaler_apply(&model->scaler, d, raw, n, xs);
-        lapse_gbdt *g = NULL;
-        status = lapse_gbdt_load(&g, NULL, c->booster, c->booster_size, d, 1, err);
-        for (int r = 0; !status && r < reps; r++) {
-            const double start = now();
-            status = lapse_gbdt_margin(g, decision, xs, n, err);
-            rate[r] = (double)n / (now() - start);
-        }
-        lapse_gbdt_free(g);
+        status = gbdt_reference(rate, reps, model, xs, n, bench->reasons > 0, decision, name, err);
     } else {
         status = lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                  "no reference scorer for this classifier kind");

@@ -2,7 +2,7 @@
  * reasons and action, over blocks of rows on a few threads. */
 #include "lapse/score.h"
 
-#include "lapse/gbdt.h"
+#include "lapse/trees.h"
 #include "lapse/logistic.h"
 #include "lapse/svm.h"
 #include "lapse/svmscore.h"
@@ -40,7 +40,9 @@ struct lapse_scorer {
     double warning; /* churn_by's threshold: the second-highest tier's lower bound */
     lapse_trigger_columns triggers;
     lapse_svm_scorer *svm; /* SVM decisions */
-    lapse_gbdt *gbdt;      /* GBDT decisions, and reasons from its contributions */
+    lapse_forest *forest;  /* GBDT decisions, and reasons from its contributions */
+    int fast_trees;        /* GBDT: float32 thresholds (--fast, when they exist) */
+    void **shap;           /* GBDT: [threads] the evaluator's scratch */
     double *ones;          /* GBDT: d unit weights, to rank contributions as reasons */
     /* The gradient of a linear decision (logistic weights, or the folded
      * weights of a linear SVM); NULL for RBF. */
@@ -93,7 +95,11 @@ void lapse_score_free(lapse_scorer *s)
         }
     free(s->scratch);
     lapse_svm_scorer_free(s->svm);
-    lapse_gbdt_free(s->gbdt);
+    if (s->shap)
+        for (int t = 0; t < s->threads; t++)
+            free(s->shap[t]);
+    free(s->shap);
+    lapse_forest_free(s->forest);
     free(s->ones);
     free(s->contrib);
     lapse_action_rules_free(s->own_rules);
@@ -224,14 +230,21 @@ int lapse_score_create(lapse_scorer **out, const lapse_model *model,
             goto nomem;
         memcpy(s->grad, c->weights, s->d * sizeof *s->grad);
     } else if (c->kind == LAPSE_CLASSIFIER_GBDT) {
-        status = lapse_gbdt_load(&s->gbdt, NULL, c->booster, c->booster_size, s->d, s->threads,
-                                 err);
+        status = lapse_forest_compile(&s->forest, &c->forest, s->d, err);
         if (status != LAPSE_OK) {
             lapse_score_free(s);
             return status;
         }
-        if (!(s->ones = malloc(s->d * sizeof *s->ones)))
+        s->fast_trees = o->single_precision && lapse_forest_has_fast(s->forest);
+        if (o->single_precision && !s->fast_trees)
+            lapse_log(LAPSE_LOG_WARN, "--fast: a threshold of the trees has no float32 copy "
+                                      "with the same decisions; scoring in double");
+        if (!(s->ones = malloc(s->d * sizeof *s->ones)) ||
+            !(s->shap = calloc((size_t)s->threads, sizeof *s->shap)))
             goto nomem;
+        for (int t = 0; t < s->threads; t++)
+            if (!(s->shap[t] = lapse_parallel_scratch(lapse_forest_scratch(s->forest))))
+                goto nomem;
         for (size_t j = 0; j < s->d; j++)
             s->ones[j] = 1.0;
     } else {
@@ -391,6 +404,13 @@ static int finish_block(void *arg, int thread, size_t r0, size_t rows, lapse_err
     const lapse_model *m = s->model;
     const size_t d = s->d;
     const int k = s->opts.reasons;
+    if (s->forest) {
+        lapse_forest_margin(s->forest, s->dec + r0, s->xs + r0 * d, rows, s->fast_trees,
+                            s->shap[thread]);
+        if (k > 0)
+            lapse_forest_contribs(s->forest, s->contrib + r0 * (d + 1), s->xs + r0 * d, rows,
+                                  s->shap[thread]);
+    }
     for (size_t i = r0; i < r0 + rows; i++) {
         lapse_score_result *r = &c->out[i];
         const double *x = c->raw + i * d;
@@ -427,7 +447,7 @@ static int finish_block(void *arg, int thread, size_t r0, size_t rows, lapse_err
             r->reason[q] = -1;
         if (k > 0 && s->grad)
             top_reasons(r->reason, k, s->xs + i * d, s->grad, d);
-        else if (k > 0 && s->gbdt)
+        else if (k > 0 && s->forest)
             top_reasons(r->reason, k, s->contrib + i * (d + 1), s->ones, d);
     }
     if (k > 0 && s->svm && !s->grad)
@@ -448,15 +468,25 @@ static int reserve(lapse_scorer *s, size_t n, lapse_error *err)
     s->xs = n <= SIZE_MAX / sizeof(double) / s->d ? malloc(n * s->d * sizeof *s->xs) : NULL;
     s->dec = malloc(n * sizeof *s->dec);
     s->seg = malloc(n * sizeof *s->seg);
-    if (s->gbdt && s->opts.reasons > 0)
+    if (s->forest && s->opts.reasons > 0)
         s->contrib = n <= SIZE_MAX / sizeof(double) / (s->d + 1)
                          ? malloc(n * (s->d + 1) * sizeof *s->contrib)
                          : NULL;
-    if (!s->xs || !s->dec || !s->seg || (s->gbdt && s->opts.reasons > 0 && !s->contrib))
+    if (!s->xs || !s->dec || !s->seg || (s->forest && s->opts.reasons > 0 && !s->contrib))
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1,
                                "out of memory for scoring %zu rows", n);
     s->cap = n;
     return 0;
+}
+
+int lapse__score_has_contribs(const lapse_scorer *s)
+{
+    return s->forest && s->opts.reasons > 0;
+}
+
+const double *lapse_score_contribs(const lapse_scorer *s)
+{
+    return s->contrib;
 }
 
 int lapse_score_rows(lapse_scorer *s, lapse_score_result *out, const double *raw, size_t n,
@@ -471,10 +501,6 @@ int lapse_score_rows(lapse_scorer *s, lapse_score_result *out, const double *raw
     status = lapse_parallel_for(s->threads, n, s->block, prepare_block, &c, err);
     if (status == LAPSE_OK && s->svm)
         status = lapse_svm_scorer_decision(s->svm, s->dec, s->xs, n, err);
-    if (status == LAPSE_OK && s->gbdt) /* XGBoost runs its own -@ threads */
-        status = lapse_gbdt_margin(s->gbdt, s->dec, s->xs, n, err);
-    if (status == LAPSE_OK && s->gbdt && s->opts.reasons > 0)
-        status = lapse_gbdt_contribs(s->gbdt, s->contrib, s->xs, n, err);
     if (status == LAPSE_OK)
         status = lapse_parallel_for(s->threads, n, s->block, finish_block, &c, err);
     return status;

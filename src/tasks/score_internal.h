@@ -6,4 +6,7 @@
 struct lapse_scorer;
 int lapse__score_threads(const struct lapse_scorer *scorer);
 
+/* Whether lapse_score_rows gives contributions (lapse_score_contribs). */
+int lapse__score_has_contribs(const struct lapse_scorer *scorer);
+
 #endif

@@ -4,6 +4,7 @@
 
 #include "lapse/features.h"
 #include "lapse/numtext.h"
+#include "lapse/outfile.h"
 #include "lapse/reader.h"
 #include "lapse/table.h"
 #include "lapse/timeparse.h"
@@ -167,6 +168,14 @@ static size_t format_line(char *line, const sink *k, size_t i)
                 n += (size_t)snprintf(line + n, 16, "%d", b->days_to_churn[i]);
         }
     }
+    if (k->opts.contribs) {
+        const size_t width = m->n_features + 1;
+        const double *c = lapse_score_contribs(k->s) + i * width;
+        for (size_t j = 0; j < width; j++) {
+            line[n++] = ',';
+            n += lapse_numtext_double(line + n, c[j]);
+        }
+    }
     line[n++] = '\n';
     return n;
 }
@@ -176,21 +185,31 @@ static int nomem_error(lapse_error *err)
     return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
 }
 
+/* Room for a line: the usual fields, and the contributions when asked. */
+static size_t line_bytes(const sink *k)
+{
+    return LINE_MAX_BYTES + (k->opts.contribs ? (k->m->n_features + 1) * LAPSE_NUMTEXT_MAX : 0);
+}
+
 static int format_block(void *arg, int thread, size_t r0, size_t rows, lapse_error *err)
 {
     (void)thread;
     sink *k = arg;
     text *t = &k->blocks[r0 / FORMAT_BLOCK];
     t->len = 0;
-    char line[LINE_MAX_BYTES];
-    for (size_t i = r0; i < r0 + rows; i++) {
+    char *line = malloc(line_bytes(k));
+    if (!line)
+        return nomem_error(err);
+    int status = LAPSE_OK;
+    for (size_t i = r0; status == LAPSE_OK && i < r0 + rows; i++) {
         size_t n = format_line(line, k, i);
         k->off[i] = t->len;
         k->len[i] = n;
         if (text_append(t, line, n) != 0)
-            return nomem_error(err);
+            status = nomem_error(err);
     }
-    return LAPSE_OK;
+    free(line);
+    return status;
 }
 
 static double key_of(const sink *k, const lapse_score_result *r)
@@ -354,7 +373,14 @@ static int write_header(const sink *k, lapse_error *err)
             return write_error(err);
     if (hz && fputs(k->days_to_churn ? ",churn_by,days_to_churn" : ",churn_by", k->out) == EOF)
         return write_error(err);
-    return fputc('\n', k->out) == EOF ? write_error(err) : LAPSE_OK;
+    for (size_t j = 0; k->opts.contribs && j <= k->m->n_features; j++) {
+        const char *feature = j < k->m->n_features ? k->m->feature_names[j] : "bias";
+        char column[LAPSE_MODEL_NAME_MAX + 16];
+        const int len = snprintf(column, sizeof column, "contrib_%s", feature);
+        fputc(',', k->out);
+        lapse_outfile_put_field(k->out, column, (size_t)len);
+    }
+    return fputc('\n', k->out) == EOF || ferror(k->out) ? write_error(err) : LAPSE_OK;
 }
 
 /* days_to_churn: the input has the column (with a hazard model, it is
@@ -389,7 +415,12 @@ static int sink_init(sink *k, lapse_scorer *s, const lapse_score_output *opts, F
         return nomem_error(err);
     }
     const int status = write_warnings(out, warnings, err);
-    return status != LAPSE_OK ? status : write_header(k, err);
+    if (status != LAPSE_OK)
+        return status;
+    if (k->opts.contribs && !lapse__score_has_contribs(s))
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "contributions are a boosted-trees model's, scored with reasons");
+    return write_header(k, err);
 }
 
 /* Places a model check's failure in the table (the checks name no file):

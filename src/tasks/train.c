@@ -809,6 +809,7 @@ static int set_classifier(lapse_model *m, const classifier *c, lapse_error *err)
     free(mc->sv);
     free(mc->coef);
     free(mc->booster);
+    lapse_trees_free(&mc->forest);
     memset(mc, 0, sizeof *mc);
     mc->kind = c->kind;
     if (c->kind == LAPSE_CLASSIFIER_GBDT) {
@@ -817,6 +818,9 @@ static int set_classifier(lapse_model *m, const classifier *c, lapse_error *err)
         memcpy(mc->booster, c->booster, c->booster_size);
         mc->booster_size = c->booster_size;
         lapse_gbdt_digest(mc->booster_sha256, mc->booster, mc->booster_size);
+        const int rc = lapse_gbdt_import(&mc->forest, mc->booster, mc->booster_size, d, err);
+        if (rc < 0)
+            return rc;
         mc->trees = (uint32_t)c->trees;
         mc->depth = (uint32_t)c->depth;
         mc->eta = c->eta;

@@ -34,9 +34,23 @@ assert r["max_decision_difference"] < 1e-9, r["max_decision_difference"]
 PY
 
 "$LAPSE_BIN" train -q --model gbdt --trees 20 -o gb.model table.csv 2>/dev/null
-"$LAPSE_BIN" bench -m gb.model --rows 300 --reps 1 > gb.txt
+# Trees: lapse's own evaluator beside XGBoost's predictor, equal margins;
+# with reasons, beside XGBoost's pred_contribs, whose sums are the margins
+# up to float rounding.
+"$LAPSE_BIN" bench -m gb.model --rows 300 --reps 1 --no-reasons --fast > gb.txt
 grep -q "XGBoost's predictor" gb.txt || fail "gbdt reference: $(cat gb.txt)"
 grep -q 'largest |lapse - reference| 0 over 300 rows' gb.txt || fail "gbdt decisions differ: $(tail -1 gb.txt)"
+grep -q "^lapse's tree evaluator alone, 1 thread (margins), taking turns .*largest |evaluator - reference| 0$" gb.txt ||
+    fail "gbdt evaluator: $(cat gb.txt)"
+"$LAPSE_BIN" bench -m gb.model --rows 300 --reps 1 --json > gb.json
+"$py" - gb.json <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["reasons"] is True and r["fast"] is False, r
+assert "pred_contribs" in r["reference"]["what"], r["reference"]
+assert r["max_decision_difference"] < 1e-5, r["max_decision_difference"]
+assert r["tree_evaluator"]["max_decision_difference"] < 1e-5, r["tree_evaluator"]
+PY
 
 # Usage errors.
 set +e

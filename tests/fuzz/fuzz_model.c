@@ -6,11 +6,23 @@
  * validation behind the checksum. Whatever decodes must re-encode, and
  * decoding that encoding must give the same bytes again.
  *
+ * A decoded boosted-trees model is also walked: lapse's evaluator and
+ * TreeSHAP on rows of zeros, of NaN (missing) and of each split's own
+ * threshold, whose contributions must sum to the margin; a forest the
+ * loader let through must never be walked out of bounds (ASan) or forever.
+ *
  * Seeds in tests/fuzz/corpus/model/: the two models of tests/test_model.c
- * (`test_model --write-fixtures DIR`), the first 400 bytes of one, and a
- * small boosted-trees model (`test_gbdt --write-fixtures DIR`), whose
- * embedded XGBoost bytes the mutations reach as well. */
+ * (`test_model --write-fixtures DIR`), the first 400 bytes of one, a small
+ * boosted-trees model in format 4 (`test_gbdt --write-fixtures DIR`: flat
+ * trees, then XGBoost's bytes), the same kind in format 3 (gbdt3.model:
+ * XGBoost's JSON only, converted on load), whose JSON the mutations reach
+ * as well, and the first two findings' shapes, refused since:
+ * gbdt_cover.model (a leaf's cover 1e59 times its parent's) and
+ * gbdt_leaf.model (a leaf of 7e223, past float32). */
 #include "lapse/model.h"
+#include "lapse/trees.h"
+
+#include <math.h>
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,6 +37,50 @@ static void store_le(unsigned char *p, uint64_t v, int bytes)
         p[i] = (unsigned char)(v >> (8 * i));
 }
 
+static void walk_trees(const lapse_model *m)
+{
+    const lapse_trees *t = &m->classifier.forest;
+    const size_t d = m->n_features, n = 2 + (t->n_nodes < 64 ? t->n_nodes : 64);
+    lapse_forest *f = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+    if (lapse_forest_compile(&f, t, d, &err) != LAPSE_OK)
+        abort(); /* the loader checked these trees */
+    double *x = calloc(n * d, sizeof *x), *margin = malloc(n * sizeof *margin);
+    double *fast = malloc(n * sizeof *fast), *contrib = malloc(n * (d + 1) * sizeof *contrib);
+    void *scratch = malloc(lapse_forest_scratch(f));
+    if (!x || !margin || !fast || !contrib || !scratch)
+        abort();
+    for (size_t j = 0; j < d; j++)
+        x[d + j] = NAN;
+    for (size_t r = 2; r < n; r++)
+        if (t->nodes[r - 2].left)
+            x[r * d + t->nodes[r - 2].feature] = t->nodes[r - 2].value;
+    lapse_forest_margin(f, margin, x, n, 0, scratch);
+    lapse_forest_margin(f, fast, x, n, 1, scratch);
+    lapse_forest_contribs(f, contrib, x, n, scratch);
+    for (size_t r = 0; r < n; r++) {
+        if (lapse_forest_has_fast(f) && fast[r] != margin[r])
+            abort();
+        double sum = 0, scale = 1 + fabs(t->base_margin);
+        for (size_t j = 0; j <= d; j++) {
+            sum += contrib[r * (d + 1) + j];
+            scale += fabs(contrib[r * (d + 1) + j]);
+        }
+        for (size_t i = 0; i < t->n_nodes; i++)
+            scale += fabs(t->nodes[i].value);
+        /* Sums in float32 against exact ones: a relative tolerance; large
+         * leaves may overflow the float32 margin, which scoring refuses. */
+        if (isfinite(sum) && isfinite(margin[r]) && !(fabs(sum - margin[r]) <= 1e-4 * scale))
+            abort();
+    }
+    free(x);
+    free(margin);
+    free(fast);
+    free(contrib);
+    free(scratch);
+    lapse_forest_free(f);
+}
+
 static void decode_and_check(const unsigned char *data, size_t size)
 {
     lapse_model *model;
@@ -35,6 +91,8 @@ static void decode_and_check(const unsigned char *data, size_t size)
             abort();
         return;
     }
+    if (!model->btyd && model->classifier.kind == LAPSE_CLASSIFIER_GBDT)
+        walk_trees(model);
     unsigned char *first, *second;
     size_t first_size, second_size;
     if (lapse_model_encode(&first, &first_size, model, &err) != LAPSE_OK)
