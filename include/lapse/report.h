@@ -49,12 +49,15 @@ typedef struct {
     const char *table;           /* a feature table with the training snapshots and the scored
                                   * one; NULL: no drift section. Read twice: not "-" */
     const char *campaign;        /* lapse campaign eval's -o report; NULL: no campaign section */
+    const char *const *logs;     /* event logs (lapse inspect's reading, default columns and
+                                  * event map); n_logs 0: no data section */
+    size_t n_logs;
     const char *title;           /* the page's title; NULL: "lapse report" */
     lapse_progress_fn progress;  /* rows of the scored file read (total -1); or NULL */
     void *progress_user;
 } lapse_report_inputs;
 
-#define LAPSE_REPORT_INPUTS_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define LAPSE_REPORT_INPUTS_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL }
 
 /* Bits of lapse_report_summary.sections. */
 enum {
@@ -64,7 +67,8 @@ enum {
     LAPSE_REPORT_TRAINING = 1u << 3,
     LAPSE_REPORT_COMPARE = 1u << 4,
     LAPSE_REPORT_FEATURES = 1u << 5,
-    LAPSE_REPORT_CAMPAIGN = 1u << 6
+    LAPSE_REPORT_CAMPAIGN = 1u << 6,
+    LAPSE_REPORT_DATA = 1u << 7
 };
 
 typedef struct {

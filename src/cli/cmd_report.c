@@ -16,6 +16,20 @@ static const char *output;
 static int quiet;
 static lapse_report_inputs inputs = LAPSE_REPORT_INPUTS_INIT;
 
+#define MAX_LOGS 64
+static const char *logs[MAX_LOGS];
+
+/* --log FILE, once per file. */
+static int add_log(const cli_opt *o, const char *command, const char *option, const char *text)
+{
+    (void)o;
+    if (inputs.n_logs == MAX_LOGS)
+        return cli_opt_bad_value(command, option, text, "is given at most %d times", MAX_LOGS);
+    logs[inputs.n_logs++] = text;
+    inputs.logs = logs;
+    return 0;
+}
+
 static const cli_opt options[] = {
     CLI_OPT_STRING('o', "output", "FILE", &output,
                    "write the page here, atomically; required"),
@@ -35,6 +49,9 @@ static const cli_opt options[] = {
     CLI_OPT_STRING(0, "campaign", "FILE", &inputs.campaign,
                    "lapse campaign eval's -o report: uplift per\n"
                    "channel and variant, cost per recalled user"),
+    CLI_OPT_CALL(0, "log", "FILE", NULL, add_log,
+                 "an event log (once per file): events per day,\n"
+                 "users and the event mix, as lapse inspect reads it"),
     CLI_OPT_STRING(0, "title", "TEXT", &inputs.title, "the page's title (default \"lapse report\")"),
     CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no progress or summary on stderr"),
     CLI_OPT_HELP,
@@ -47,7 +64,7 @@ static void usage(FILE *out)
             "usage: lapse report -o report.html [options] SCORED\n\n"
             "Writes one HTML page about a scored file (the output of lapse score; plain,\n"
             "gzip or zstd, '-' for stdin), its charts drawn inline as SVG: nothing is\n"
-            "fetched, it reads offline and prints. Sections: model quality (ROC,\n"
+            "fetched, it reads offline and prints. Sections: the data (--log), model quality (ROC,\n"
             "precision-recall, cumulative gain, lift, reliability, score histogram, risk\n"
             "tiers), segments, reasons, the model (--model), feature drift (--table), a\n"
             "campaign's uplifts (--campaign) and this month against last\n"
@@ -76,9 +93,11 @@ int cmd_report(int argc, char **argv)
     const cli_output out = { "-o", output };
     if (inputs.table && !strcmp(inputs.table, "-"))
         return cli_usage_error(name, "--table is read twice: it cannot be standard input");
-    const char *const files[] = { inputs.model, inputs.previous_scores, inputs.previous_model,
-                                  inputs.table, inputs.campaign };
-    status = cli_check_files(name, &out, 1, argv + first, 1, files, 5);
+    const char *files[5 + MAX_LOGS] = { inputs.model, inputs.previous_scores,
+                                        inputs.previous_model, inputs.table, inputs.campaign };
+    for (size_t i = 0; i < inputs.n_logs; i++)
+        files[5 + i] = logs[i];
+    status = cli_check_files(name, &out, 1, argv + first, 1, files, 5 + inputs.n_logs);
     if (status != EXIT_OK)
         return status;
 

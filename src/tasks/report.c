@@ -120,6 +120,8 @@ static void page_head(FILE *out, const lapse_report_inputs *in, const report_sco
     put_input(out, "last month's model", in->previous_model);
     put_input(out, "feature table", in->table);
     put_input(out, "campaign eval report", in->campaign);
+    for (size_t i = 0; i < in->n_logs; i++)
+        put_input(out, "event log", in->logs[i]);
     fputs("</table>\n", out);
     if (s->warnings[0]) {
         fputs("<p class=\"warn\">The scores carry their input's warnings: ", out);
@@ -149,6 +151,7 @@ int lapse_report_write(lapse_report_summary *out, FILE *html, const lapse_report
     report_compare *compare = NULL;
     report_drift *drift = NULL;
     report_campaign *campaign = NULL;
+    lapse_inspect_result *log = NULL;
     report_scores *scores = report_scores_create();
     char why[512];
     const char *refused = NULL;
@@ -167,6 +170,10 @@ int lapse_report_write(lapse_report_summary *out, FILE *html, const lapse_report
         status = report_drift_create(&drift, in->table, err);
     if (status == LAPSE_OK && in->campaign)
         status = report_campaign_create(&campaign, in->campaign, err);
+    if (status == LAPSE_OK && in->n_logs) {
+        const lapse_inspect_options read = LAPSE_INSPECT_OPTIONS_INIT;
+        status = lapse_inspect_run(&log, in->logs, in->n_logs, &read, err);
+    }
     if (status == LAPSE_OK) {
         reading r = { scores, compare, in, 0 };
         lapse_scored_info info;
@@ -181,6 +188,10 @@ int lapse_report_write(lapse_report_summary *out, FILE *html, const lapse_report
 
     const report_context ctx = { scores, model, in->model };
     page_head(html, in, scores);
+    if (log) {
+        report_section_data(html, log);
+        summary.sections |= LAPSE_REPORT_DATA;
+    }
     report_section_model(html, &ctx);
     summary.sections |= LAPSE_REPORT_MODEL;
     if (report_tally_size(&scores->segments)) {
@@ -219,6 +230,7 @@ done:
     report_compare_free(compare);
     report_drift_free(drift);
     report_campaign_free(campaign);
+    lapse_inspect_free(log);
     report_scores_free(scores);
     lapse_model_free(model);
     lapse_model_free(previous);

@@ -7,6 +7,7 @@
 #define LAPSE_REPORT_INTERNAL_H
 
 #include "lapse/error.h"
+#include "lapse/inspect.h"
 #include "lapse/model.h"
 #include "lapse/scored.h"
 #include "strmap.h"
@@ -179,6 +180,14 @@ void report_section_model(FILE *out, const report_context *ctx);
 void report_section_segments(FILE *out, const report_context *ctx);
 void report_section_reasons(FILE *out, const report_context *ctx);
 void report_section_training(FILE *out, const report_context *ctx);
+
+/* A chart's frame: <figure> ... <figcaption>caption</figcaption></figure>. */
+void report_figure_open(FILE *out);
+void report_figure_close(FILE *out, const char *caption);
+
+/* The data section: what the event logs hold (lapse inspect's reading):
+ * rows, users, days, events per day and the event mix. */
+void report_section_data(FILE *out, const lapse_inspect_result *log);
 
 /* A section's frame: <section id=...><h2>title</h2> ... </section>. */
 void report_section_open(FILE *out, const char *id, const char *title);

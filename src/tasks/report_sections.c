@@ -24,12 +24,12 @@ void report_section_close(FILE *out)
     fputs("</section>\n", out);
 }
 
-static void figure_open(FILE *out)
+void report_figure_open(FILE *out)
 {
     fputs("<figure>\n", out);
 }
 
-static void figure_close(FILE *out, const char *caption)
+void report_figure_close(FILE *out, const char *caption)
 {
     fputs("<figcaption>", out);
     report_puts(out, caption);
@@ -156,7 +156,7 @@ static void roc_pr_gain_lift(FILE *out, const report_point *pts, size_t n, doubl
         x[i] = pts[i].fpr;
         y[i] = pts[i].tpr;
     }
-    figure_open(out);
+    report_figure_open(out);
     report_chart_begin(&c, out, "ROC curve", &(report_axis){ 0, 1, AXIS_PERCENT, "false positive rate (stayers flagged)" },
                        &(report_axis){ 0, 1, AXIS_PERCENT, "true positive rate (churners caught)" });
     report_chart_line(&c, diag, diag, 2, "ref");
@@ -164,13 +164,13 @@ static void roc_pr_gain_lift(FILE *out, const report_point *pts, size_t n, doubl
     report_chart_legend(&c, (const char *const[]){ "model", "random" },
                         (const char *const[]){ "s0", "ref" }, 2);
     report_chart_end(&c);
-    figure_close(out, "ROC: churners caught against stayers flagged, as the threshold falls.");
+    report_figure_close(out, "ROC: churners caught against stayers flagged, as the threshold falls.");
 
     for (size_t i = 0; i < n; i++) {
         x[i] = pts[i].tpr;
         y[i] = pts[i].precision;
     }
-    figure_open(out);
+    report_figure_open(out);
     report_chart_begin(&c, out, "precision-recall curve", &(report_axis){ 0, 1, AXIS_PERCENT, "recall (churners caught)" },
                        &(report_axis){ 0, 1, AXIS_PERCENT, "precision (flagged who churn)" });
     report_chart_line(&c, (const double[]){ 0, 1 }, (const double[]){ base_rate, base_rate }, 2,
@@ -179,14 +179,14 @@ static void roc_pr_gain_lift(FILE *out, const report_point *pts, size_t n, doubl
     report_chart_legend(&c, (const char *const[]){ "model", "churn rate" },
                         (const char *const[]){ "s0", "ref" }, 2);
     report_chart_end(&c);
-    figure_close(out, "Precision-recall: how many of those flagged churn, for each share of "
+    report_figure_close(out, "Precision-recall: how many of those flagged churn, for each share of "
                       "churners caught.");
 
     for (size_t i = 0; i < n; i++) {
         x[i] = pts[i].share;
         y[i] = pts[i].tpr;
     }
-    figure_open(out);
+    report_figure_open(out);
     report_chart_begin(&c, out, "cumulative gain", &(report_axis){ 0, 1, AXIS_PERCENT, "users contacted, highest risk first" },
                        &(report_axis){ 0, 1, AXIS_PERCENT, "churners reached" });
     report_chart_line(&c, diag, diag, 2, "ref");
@@ -194,7 +194,7 @@ static void roc_pr_gain_lift(FILE *out, const report_point *pts, size_t n, doubl
     report_chart_legend(&c, (const char *const[]){ "model", "random order" },
                         (const char *const[]){ "s0", "ref" }, 2);
     report_chart_end(&c);
-    figure_close(out, "Cumulative gain: share of all churners reached by contacting the top "
+    report_figure_close(out, "Cumulative gain: share of all churners reached by contacting the top "
                       "share of users.");
 
     double max_lift = 1;
@@ -205,7 +205,7 @@ static void roc_pr_gain_lift(FILE *out, const report_point *pts, size_t n, doubl
         if (isfinite(y[i]))
             max_lift = fmax(max_lift, y[i]);
     }
-    figure_open(out);
+    report_figure_open(out);
     report_chart_begin(&c, out, "lift", &(report_axis){ 0, 1, AXIS_PERCENT, "users contacted, highest risk first" },
                        &(report_axis){ 0, ceil(max_lift), AXIS_NUMBER, "lift (churn rate / overall)" });
     report_chart_line(&c, (const double[]){ 0, 1 }, (const double[]){ 1, 1 }, 2, "ref");
@@ -213,7 +213,7 @@ static void roc_pr_gain_lift(FILE *out, const report_point *pts, size_t n, doubl
     report_chart_legend(&c, (const char *const[]){ "model", "no model" },
                         (const char *const[]){ "s0", "ref" }, 2);
     report_chart_end(&c);
-    figure_close(out, "Lift: churn rate among the users contacted over the overall rate.");
+    report_figure_close(out, "Lift: churn rate among the users contacted over the overall rate.");
     free(x);
     free(y);
 }
@@ -233,7 +233,7 @@ static void reliability(FILE *out, const report_scores *s)
     }
     report_chart c;
     const double diag[2] = { 0, 1 };
-    figure_open(out);
+    report_figure_open(out);
     report_chart_begin(&c, out, "reliability diagram", &(report_axis){ 0, 1, AXIS_PERCENT, "predicted churn probability (bin mean)" },
                        &(report_axis){ 0, 1, AXIS_PERCENT, "observed churn rate" });
     report_chart_line(&c, diag, diag, 2, "ref");
@@ -241,7 +241,7 @@ static void reliability(FILE *out, const report_scores *s)
     report_chart_legend(&c, (const char *const[]){ "observed, 95% interval", "perfect" },
                         (const char *const[]){ "s0", "ref" }, 2);
     report_chart_end(&c);
-    figure_close(out, "Reliability: observed churn rate per tenth of p_churn, with Wilson 95% "
+    report_figure_close(out, "Reliability: observed churn rate per tenth of p_churn, with Wilson 95% "
                       "intervals; on the diagonal when calibrated.");
 }
 
@@ -268,7 +268,7 @@ static void histogram(FILE *out, const report_scores *s)
                 max = fmax(max, h[k][b]);
     }
     report_chart c;
-    figure_open(out);
+    report_figure_open(out);
     report_chart_begin(&c, out, "score histogram", &(report_axis){ 0, 1, AXIS_PERCENT, "p_churn" },
                        &(report_axis){ 0, max > 0 ? max * 1.1 : 1, AXIS_PERCENT,
                                        with_labels ? "share of the class" : "share of users" });
@@ -283,7 +283,7 @@ static void histogram(FILE *out, const report_scores *s)
                             (const char *const[]){ "b0" }, 1);
     }
     report_chart_end(&c);
-    figure_close(out, with_labels ? "Score histogram: p_churn of those who stayed and of those "
+    report_figure_close(out, with_labels ? "Score histogram: p_churn of those who stayed and of those "
                                     "who churned, each as a share of its class."
                                   : "Score histogram: p_churn of every user.");
 }
@@ -420,13 +420,13 @@ void report_section_segments(FILE *out, const report_context *ctx)
         churn[i] = labelled(s) ? rate(c->positives, c->labelled) : c->sum_p / (double)c->n;
     }
     fputs("<div class=\"figures\">\n", out);
-    figure_open(out);
+    report_figure_open(out);
     report_hbars(out, "segment sizes", names, lens, size, n, 1, "share of users", NAN);
-    figure_close(out, "Size: share of the scored users in each segment.");
-    figure_open(out);
+    report_figure_close(out, "Size: share of the scored users in each segment.");
+    report_figure_open(out);
     report_hbars(out, labelled(s) ? "churn rate by segment" : "mean p_churn by segment", names,
                  lens, churn, n, 1, labelled(s) ? "churn rate" : "mean p_churn", NAN);
-    figure_close(out, labelled(s) ? "Churn rate: share of each segment's labelled users who "
+    report_figure_close(out, labelled(s) ? "Churn rate: share of each segment's labelled users who "
                                     "churned."
                                   : "Risk: mean p_churn of each segment.");
     fputs("</div>\n", out);
@@ -505,10 +505,10 @@ void report_section_reasons(FILE *out, const report_context *ctx)
         share[i] = rate(t->counts[ids[i]].n, s->rows);
     }
     fputs("<div class=\"figures\">\n", out);
-    figure_open(out);
+    report_figure_open(out);
     report_hbars(out, "most frequent reasons", names, lens, share, n, 1,
                  "share of users with the reason among their three", NAN);
-    figure_close(out, "Reasons: how often each feature is among a user's three strongest "
+    report_figure_close(out, "Reasons: how often each feature is among a user's three strongest "
                       "pushes towards churn (the most frequent).");
     fputs("</div>\n", out);
 
@@ -563,7 +563,7 @@ static void calibration_map(FILE *out, const lapse_model *m)
         p[i] = lapse_model_calibrate(m, f[i]);
     }
     report_chart c;
-    figure_open(out);
+    report_figure_open(out);
     report_chart_begin(&c, out, "calibration map", &(report_axis){ -6, 6, AXIS_NUMBER, "classifier decision f (> 0 leans to churn)" },
                        &(report_axis){ 0, 1, AXIS_PERCENT, "calibrated p_churn" });
     for (size_t k = 0; k + 1 < m->tiers.n_tiers; k++) {
@@ -575,7 +575,7 @@ static void calibration_map(FILE *out, const lapse_model *m)
     report_chart_legend(&c, (const char *const[]){ "p_churn of f", "tier threshold" },
                         (const char *const[]){ "s0", "ref" }, 2);
     report_chart_end(&c);
-    figure_close(out, "Calibration: the probability the model gives each decision value, with "
+    report_figure_close(out, "Calibration: the probability the model gives each decision value, with "
                       "the thresholds of its risk tiers.");
 }
 

@@ -50,7 +50,7 @@ sample="$LAPSE_SOURCE_DIR/datasets/sample/events.csv.gz"
 "$LAPSE_BIN" campaign eval -q --sends camp/sends.csv --clicks camp/clicks.csv -o campaign.csv \
     camp/events.csv 2>/dev/null
 "$LAPSE_BIN" report -q -m "$LAPSE_SOURCE_DIR/models/default.model" --previous-model previous.model \
-    --previous-scores previous.csv --table all.csv --campaign campaign.csv --title "lapse report: the shipped sample" \
+    --previous-scores previous.csv --table all.csv --campaign campaign.csv --log "$sample" --title "lapse report: the shipped sample" \
     -o report.html scored.csv 2>/dev/null
 cp report.html "$artifacts/report_sample.html"
 
@@ -109,7 +109,7 @@ class Page(HTMLParser):
 
 page = Page()
 page.feed(open(sys.argv[1], encoding="utf-8").read())
-want = ["model", "segments", "reasons", "training", "features", "campaign", "compare"]
+want = ["data", "model", "segments", "reasons", "training", "features", "campaign", "compare"]
 got = [s[0] for s in page.sections]
 if got != want:
     sys.exit(f"FAIL: sections {got}, expected {want}")
