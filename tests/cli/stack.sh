@@ -90,6 +90,17 @@ check(checked == len(scored) and checked > 300 and 0 < filled < checked,
       "%d rows checked of %d scored, %d filled" % (checked, len(scored), filled))
 PY
 
+# score --logs computes the feature from the purchases it extracts itself:
+# the same p_churn as scoring the extracted table.
+"$LAPSE_BIN" extract -q --no-labels --asof 2026-06-01 -o now.csv sim/events.csv.gz 2>/dev/null
+"$LAPSE_BIN" score -q -m st.model -o a.csv now.csv 2>/dev/null
+"$LAPSE_BIN" score -q -m st.model --logs --asof 2026-06-01 -o b.csv sim/events.csv.gz 2>/dev/null
+pairs() { grep -v '^#' "$1" | tail -n +2 | cut -d, -f1,3 | sort; }
+n_table=$(pairs a.csv | wc -l)
+n_same=$(join -t, <(pairs a.csv) <(pairs b.csv) | awk -F, '$2 == $3' | wc -l)
+[[ $n_table -gt 300 && $n_same -eq $n_table ]] ||
+    fail "score --logs agrees with the table on $n_same of $n_table users"
+
 # A table without the purchase columns (a valid one: its schema hash, FNV-1a
 # of the names joined by ',', redone) cannot be scored with the model.
 "$python" - <<'PY'
