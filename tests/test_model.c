@@ -10,6 +10,8 @@
 #include <cmocka.h>
 
 #include "lapse/model.h"
+#include "lapse/model_btyd.h"
+#include "lapse/schema.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -208,6 +210,21 @@ static void assert_same_model(const lapse_model *a, const lapse_model *b)
     assert_int_equal(a->tiers.kind, b->tiers.kind);
     if (a->tiers.kind == LAPSE_TIERS_PERCENTILE)
         assert_same_doubles(a->tiers.cuts, b->tiers.cuts, a->tiers.n_tiers - 1);
+    assert_int_equal(a->stack != NULL, b->stack != NULL);
+    if (a->stack) {
+        const lapse_model_stack *x = a->stack, *y = b->stack;
+        assert_int_equal(x->btyd.fit.kind, y->btyd.fit.kind);
+        assert_same_doubles(x->btyd.fit.params, y->btyd.fit.params, 4);
+        assert_same_doubles(x->btyd.fit.se, y->btyd.fit.se, 4);
+        assert_true(x->btyd.unit_days == y->btyd.unit_days &&
+                    x->btyd.horizon_days == y->btyd.horizon_days &&
+                    x->btyd.customers == y->btyd.customers);
+        const double fx[4] = { x->btyd.fit.log_likelihood, x->fill, x->auc_without,
+                               x->auc_se_without };
+        const double fy[4] = { y->btyd.fit.log_likelihood, y->fill, y->auc_without,
+                               y->auc_se_without };
+        assert_same_doubles(fx, fy, 4);
+    }
 }
 
 /* encode -> decode -> equal -> encode again gives the same bytes; and the
@@ -255,6 +272,48 @@ static void round_trip_svm_isotonic(void **state)
     lapse_model *m = build_svm();
     m->training.auc = NAN; /* not measured survives the trip */
     check_round_trip(m, "model_svm.model");
+    lapse_model_free(m);
+}
+
+/* A classifier stacked on a BTYD model (lapse train --with-btyd): the STCK
+ * section round-trips, makes the file format 4, and the hash is that of the
+ * table's features, without btyd_p_no_purchase. */
+static void round_trip_stacked(void **state)
+{
+    (void)state;
+    static const char *const names[N_FEATURES] = { "purchases_total", "repeat_purchases",
+                                                   "t_last_purchase_days", "age_purchase_days",
+                                                   LAPSE_BTYD_FEATURE };
+    lapse_model *m = build_logistic();
+    for (size_t i = 0; i < N_FEATURES; i++) {
+        free(m->feature_names[i]);
+        m->feature_names[i] = copy_text(names[i]);
+    }
+    m->meta.schema_hash = lapse_schema_hash(names, N_FEATURES);
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_model_validate(m, &err), LAPSE_OK); /* no stack: a plain feature */
+    m->stack = calloc(1, sizeof *m->stack);
+    assert_non_null(m->stack);
+    lapse_model_btyd *b = &m->stack->btyd;
+    b->fit = (lapse_btyd_fit_result){ LAPSE_BTYD_PARETO, { 0.5, 10, 0.7, 3 },
+                                      { 0.1, NAN, 0.2, 0.3 }, -100.5, 42, 1 };
+    b->unit_days = 7;
+    b->horizon_days = (uint32_t)m->meta.churn.horizon_days;
+    b->customers = 123;
+    m->stack->fill = 0.4;
+    m->stack->auc_without = 0.81;
+    m->stack->auc_se_without = NAN;
+    assert_int_equal(lapse_model_validate(m, &err), LAPSE_ERR_ARG); /* the hash of all five */
+    m->meta.schema_hash = lapse_schema_hash(names, N_FEATURES - 1);
+    check_round_trip(m, "model_stacked.model");
+    unsigned char *bytes;
+    size_t size;
+    encode(m, &bytes, &size);
+    assert_int_equal(bytes[8], 4);
+    free(bytes);
+    assert_int_equal(lapse_model_input_features(m), N_FEATURES - 1);
+    m->stack->btyd.horizon_days++;
+    assert_int_equal(lapse_model_validate(m, &err), LAPSE_ERR_ARG);
     lapse_model_free(m);
 }
 
@@ -916,6 +975,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip_logistic_platt),
         cmocka_unit_test(round_trip_without_segments),
+        cmocka_unit_test(round_trip_stacked),
         cmocka_unit_test(applying_scaler_and_segments),
         cmocka_unit_test(short_tier_names_load),
         cmocka_unit_test(round_trip_svm_isotonic),

@@ -11,11 +11,11 @@
  * no VALD, version 2 requires LABL and has no VALD, versions 3 and 4
  * require VALD and have LABL exactly when the labels came from a file, ENCD
  * exactly when it was trained on a table of one's own; version 4 has flat
- * trees in a GBDT classifier's payload (CLSF below) and may have HRZN (a
- * model that answers several horizons); the writer uses version 4 only for
- * those (any other model is written as version 3, so older builds still
- * read it); a BTYD model is version 3 with sections of its own (below). A
- * model read
+ * trees in a GBDT classifier's payload (CLSF below), HRZN exactly when the
+ * model answers several horizons and STCK exactly when it is stacked on a
+ * BTYD model; the writer uses version 4 only for those (any other model is
+ * written as version 3, so older builds still read it); a BTYD model is
+ * version 3 with sections of its own (below). A model read
  * from version 1 or 2 gets what VALD would say of it: validation on the last
  * snapshot, no refit, no AUC standard error, and percentile tiers at 0.5,
  * 0.8 and 0.95 when it has four tiers (as every trained one had), else
@@ -109,6 +109,13 @@
  *         1 silence), then for silence: u32 silent days, u32 label
  *         horizon, u32 n_key, n_key u32 feature indices (days since the
  *         last event of each key category)
+ *   STCK  (version 4, optional) a classifier stacked on a BTYD model
+ *         (lapse train --with-btyd; lapse/model_btyd.h): the payload of a
+ *         BTYD section (below; its horizon is META's), then f64 fill (the
+ *         feature where the model gives no prediction), f64 validation AUC
+ *         without the feature and f64 its DeLong standard error (NaN: not
+ *         measured). FEAT's last name is btyd_p_no_purchase, and META's
+ *         schema hash is that of the other names
  *
  * A section whose payload is not consumed exactly is refused. After the
  * structure, the loader checks the contents with lapse_model_validate.
@@ -151,6 +158,8 @@ extern "C" {
 
 /* A BTYD model's parameters (lapse/model_btyd.h). */
 typedef struct lapse_model_btyd lapse_model_btyd;
+/* A classifier's stacked BTYD feature (lapse/model_btyd.h). */
+typedef struct lapse_model_stack lapse_model_stack;
 
 typedef enum {
     LAPSE_CLASSIFIER_LOGISTIC = 1,
@@ -295,6 +304,11 @@ typedef struct {
      * is shared by every band and the calibration gives each band's hazard.
      * NULL for a model of one horizon. */
     lapse_hazard *hazard;
+    /* Stacked on a BTYD model (lapse train --with-btyd): the last feature is
+     * the BTYD probability of no purchase, computed at scoring time
+     * (lapse/model_btyd.h); meta's schema hash is that of the other
+     * features, the table's. NULL otherwise. */
+    lapse_model_stack *stack;
 } lapse_model;
 
 /* The sizes lapse_model_create allocates for. n_sv is used only for an SVM,

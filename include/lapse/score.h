@@ -129,7 +129,8 @@ const lapse_model *lapse_score_model(const lapse_scorer *scorer);
 const double *lapse_score_contribs(const lapse_scorer *scorer);
 
 /* Scores n raw rows (row-major, model->n_features wide) into out[0..n), in
- * input order. One scorer serves one call at a time. Returns 0 or
+ * input order. A stacked model's last column is its BTYD feature, which the
+ * caller fills (lapse_model_stack_fill); score's table and log paths do. One scorer serves one call at a time. Returns 0 or
  * LAPSE_ERR_NOMEM (scratch grows with n; a caller streaming batches of a
  * fixed size allocates once). */
 int lapse_score_rows(lapse_scorer *scorer, lapse_score_result *out, const double *raw, size_t n,

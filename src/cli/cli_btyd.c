@@ -56,6 +56,38 @@ void cli_print_btyd(FILE *out, const lapse_model *m)
                                     : "");
 }
 
+void cli_print_stack(FILE *out, const lapse_model *m)
+{
+    static const char *const bgnbd[] = { "r", "alpha", "a", "b" };
+    static const char *const pareto[] = { "r", "alpha", "s", "beta" };
+    const lapse_model_stack *st = m->stack;
+    const lapse_model_btyd *b = &st->btyd;
+    const int is_bgnbd = b->fit.kind == LAPSE_BTYD_BGNBD;
+    fprintf(out, "stacked BTYD: feature %s = %s P(no purchase in %lu days), time unit %s; fitted "
+                 "on %llu training customers, log-likelihood %.6f%s; %.6g where it has no "
+                 "prediction\n",
+            LAPSE_BTYD_FEATURE, is_bgnbd ? "BG/NBD" : "Pareto/NBD",
+            (unsigned long)b->horizon_days, b->unit_days == 7 ? "weeks" : "days",
+            (unsigned long long)b->customers, b->fit.log_likelihood,
+            b->fit.converged ? "" : " (NOT converged)", st->fill);
+    print_params(out, is_bgnbd ? bgnbd : pareto, b->fit.params, b->fit.se, 4);
+    if (isnan(st->auc_without))
+        return;
+    /* The unpaired SE of the difference: both AUCs are on the same rows, so
+     * the paired one is smaller and the verdict errs towards "no clear
+     * difference". */
+    const double diff = m->training.auc - st->auc_without;
+    const double se = sqrt(m->training.auc_se * m->training.auc_se +
+                           st->auc_se_without * st->auc_se_without);
+    fprintf(out,
+            "  validation AUC with it %.4f (SE %.4f), without it %.4f (SE %.4f): %+.4f, "
+            "unpaired SE %.4f: %s\n",
+            m->training.auc, m->training.auc_se, st->auc_without, st->auc_se_without, diff, se,
+            diff > 1.96 * se    ? "it helped"
+            : diff < -1.96 * se ? "it hurt"
+                                : "no clear difference (within 1.96 SE)");
+}
+
 int cli_train_btyd(const lapse_train_btyd_options *opts, const char *output, char *const *args,
                    int n_args, int quiet)
 {

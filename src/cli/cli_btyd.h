@@ -23,4 +23,8 @@ int cli_score_btyd(const lapse_model *model, const char *input, const char *outp
  * lapse model show and the train report print them. */
 void cli_print_btyd(FILE *out, const lapse_model *m);
 
+/* A classifier stacked on a BTYD model (m->stack): its BTYD fit and fill
+ * value, and the validation AUC with the feature against without it. */
+void cli_print_stack(FILE *out, const lapse_model *m);
+
 #endif

@@ -147,6 +147,7 @@ static void to_getopt(const cli_opt *opts, struct option *longs, char *shorts)
         const cli_opt *o = &opts[i];
         const int has_arg =
             o->kind == CLI_OPT_FLAG || o->kind == CLI_OPT_HELP_KIND ? no_argument
+            : o->optional                                           ? optional_argument
                                                                      : required_argument;
         if (o->kind == CLI_OPT_GROUP)
             continue;
@@ -247,7 +248,7 @@ void cli_opt_print(FILE *out, const cli_opt *opts, int long_indent, int column)
         else
             width = fprintf(out, "%*s--%s", long_indent, "", o->long_name);
         if (o->value_name)
-            width += fprintf(out, " %s", o->value_name);
+            width += fprintf(out, o->optional ? "[=%s]" : " %s", o->value_name);
         fprintf(out, "%*s", width < column ? column - width : 1, "");
         /* Continuation lines start under the first. */
         for (const char *p = o->help;;) {

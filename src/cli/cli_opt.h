@@ -59,6 +59,8 @@ struct cli_opt {
     int (*parse)(const cli_opt *o, const char *command, const char *name, const char *text);
     const char *help; /* --help line; '\n' continues it under the column */
     int hidden;       /* parsed, but not listed in --help */
+    int optional;     /* CALL: the value may be left out (--name or --name=V); parse
+                       * then gets NULL */
 };
 
 #define CLI_OPT_FLAG(s, l, d, set, h)                                                          \
@@ -89,6 +91,10 @@ struct cli_opt {
 #define CLI_OPT_CALL(s, l, v, d, fn, h)                                                        \
     { .kind = CLI_OPT_CALL, .short_name = (s), .long_name = (l), .value_name = (v),           \
       .dest = (d), .parse = (fn), .help = (h) }
+/* --name[=V]: a CALL whose value may be left out. */
+#define CLI_OPT_CALL_OPTIONAL(l, v, d, fn, h)                                                  \
+    { .kind = CLI_OPT_CALL, .long_name = (l), .value_name = (v), .dest = (d), .parse = (fn), \
+      .help = (h), .optional = 1 }
 /* -@, --threads N: N threads, at most hi; 0 means one per online CPU (at
  * most hi), so an int that holds at least 1 is stored. */
 #define CLI_OPT_THREADS(d, hi, h)                                                                \

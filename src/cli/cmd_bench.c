@@ -233,6 +233,10 @@ static int load_rows(double **x, size_t *n, lapse_table **table, const lapse_mod
         *n = rows < 0 ? 100000 : (size_t)rows;
         return lapse_bench_rows(x, model, *n, seed < 0 ? 1 : (uint64_t)seed, err);
     }
+    if (model->stack) /* the table lacks the model's BTYD column */
+        return lapse_error_set(err, LAPSE_ERR_ARG, path, 0, 0, -1,
+                               "a model stacked on BTYD (train --with-btyd) is measured on "
+                               "synthesised rows: leave the table out");
     int status = lapse_table_read(table, &path, 1, err);
     if (status == LAPSE_OK)
         status = lapse_model_check_meta(model, &(*table)->meta, err);

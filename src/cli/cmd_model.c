@@ -314,6 +314,8 @@ static int show(const char *path)
                                    "silent_days"
                                  : "every band at risk");
         }
+        if (m->stack)
+            cli_print_stack(stdout, m);
         print_tiers(m);
         print_training(m);
     }

@@ -11,6 +11,7 @@
 #include "lapse/table.h"
 #include "lapse/timeparse.h"
 #include "lapse/train.h"
+#include "lapse/train_stack.h"
 #include "lapse/version.h"
 
 #include <math.h>
@@ -29,6 +30,8 @@ static const char *output;
 static const char *report_path; /* --report: the report as JSON */
 static int model = -1, quiet;
 static lapse_train_btyd_options btyd = LAPSE_TRAIN_BTYD_OPTIONS_INIT;
+static int with_btyd; /* --with-btyd: stack the classifier on a BTYD feature */
+static lapse_train_stack_options stack = LAPSE_TRAIN_STACK_OPTIONS_INIT;
 
 /* BTYD kinds after the classifiers' values. */
 enum { MODEL_BGNBD = 100, MODEL_PARETO };
@@ -136,6 +139,21 @@ static int parse_k(const cli_opt *o, const char *command, const char *name, cons
     return 0;
 }
 
+/* --with-btyd[=bgnbd|pareto-nbd] */
+static int parse_with_btyd(const cli_opt *o, const char *command, const char *name,
+                           const char *text)
+{
+    (void)o;
+    with_btyd = 1;
+    if (!text || strcmp(text, "bgnbd") == 0)
+        stack.kind = LAPSE_BTYD_BGNBD;
+    else if (strcmp(text, "pareto-nbd") == 0)
+        stack.kind = LAPSE_BTYD_PARETO;
+    else
+        return cli_opt_bad_value(command, name, text, "needs bgnbd or pareto-nbd");
+    return 0;
+}
+
 /* --horizons 7,14,30 (lapse/hazard.h says what is refused) */
 static int parse_horizons(const cli_opt *o, const char *command, const char *name,
                           const char *text)
@@ -159,7 +177,12 @@ static const cli_opt options[] = {
     CLI_OPT_FLAG(0, "gamma-gamma", &btyd.gamma_gamma, 1,
                  "bgnbd, pareto-nbd: also fit Gamma-Gamma on mean spend"),
     CLI_OPT_ENUM(0, "time-unit", "U", &time_unit, time_units,
-                 "bgnbd, pareto-nbd: days (default) or weeks"),
+                 "bgnbd, pareto-nbd, --with-btyd: days (default) or weeks"),
+    CLI_OPT_CALL_OPTIONAL("with-btyd", "KIND", NULL, parse_with_btyd,
+                          "svm, logistic, gbdt: add the BTYD probability of no\n"
+                          "purchase in the label horizon as a feature (bgnbd, the\n"
+                          "default, or pareto-nbd), fitted on the training rows;\n"
+                          "the report compares with the classifier without it"),
     CLI_OPT_INT(0, "seed", "N", &opt.seed, 0, INT64_MAX,
                 "seed for k-means, subsample, grid and folds (default 1)"),
     CLI_OPT_CALL(0, "k", "K", NULL, parse_k,
@@ -345,8 +368,15 @@ int cmd_train(int argc, char **argv)
         return parsed;
     if (model < 0)
         return cli_usage_error(CMD, "--model svm, logistic or gbdt is required");
-    if (model < MODEL_BGNBD && (btyd.gamma_gamma || time_unit >= 0))
-        return cli_usage_error(CMD, "--gamma-gamma and --time-unit go with bgnbd or pareto-nbd");
+    if (with_btyd && model >= MODEL_BGNBD)
+        return cli_usage_error(CMD, "--with-btyd stacks a classifier (svm, logistic or gbdt) "
+                                    "on a BTYD feature");
+    if (model < MODEL_BGNBD && (btyd.gamma_gamma || (time_unit >= 0 && !with_btyd)))
+        return cli_usage_error(CMD, "--gamma-gamma and --time-unit go with bgnbd or pareto-nbd "
+                                    "(--time-unit also with --with-btyd)");
+    if (with_btyd && opt.horizons.n_bands)
+        return cli_usage_error(CMD, "--with-btyd stacks on one horizon, the table's: not with "
+                                    "--horizons");
     const lapse_train_options defaults = LAPSE_TRAIN_OPTIONS_INIT;
     if (model >= MODEL_BGNBD &&
         (opt.seed != defaults.seed || opt.k != defaults.k || opt.kernel != defaults.kernel ||
@@ -377,6 +407,9 @@ int cmd_train(int argc, char **argv)
     if (own_table && opt.horizons.n_bands)
         return cli_usage_error(CMD, "--horizons needs days_to_churn, which a table of your own "
                                     "does not have");
+    if (own_table && with_btyd)
+        return cli_usage_error(CMD, "--with-btyd needs a lapse feature table's purchase "
+                                    "columns: not a table of your own");
     if (own_table && argc - first != 1)
         return cli_usage_error(CMD, "one table of your own at a time (got %d)", argc - first);
     if (foreign.positive && strlen(foreign.positive) > LAPSE_FEATURE_NAME_MAX)
@@ -401,13 +434,17 @@ int cmd_train(int argc, char **argv)
     lapse_table *table = NULL;
     lapse_model *trained = NULL;
     lapse_train_report report;
+    lapse_train_stack_report stack_report;
     int rc = own_table ? lapse_table_read_foreign(&table, argv[first], &foreign, &err)
                        : lapse_table_read(&table, (const char *const *)argv + first,
                                           (size_t)(argc - first), &err);
     cli_progress progress;
     opt.progress = cli_progress_start(&progress, quiet, "done", "steps", 1);
     opt.progress_user = &progress;
-    if (rc == 0)
+    stack.unit_days = time_unit > 0 ? (unsigned)time_unit : 1;
+    if (rc == 0 && with_btyd)
+        rc = lapse_train_stacked(&trained, &report, &stack_report, table, &opt, &stack, &err);
+    else if (rc == 0)
         rc = lapse_train(&trained, &report, table, &opt, &err);
     cli_progress_end(&progress);
     if (rc == 0)
@@ -419,6 +456,14 @@ int cmd_train(int argc, char **argv)
         status = cli_report(&err);
     else if (!quiet)
         print_report(trained, &report, &opt);
+    if (rc == 0 && !quiet && with_btyd) {
+        char date[32];
+        lapse_time_format_date(date, stack_report.fit_asof);
+        fprintf(stderr, "BTYD feature: fitted on %zu training rows at %s; %zu rows without a "
+                        "prediction got the fill value\n",
+                stack_report.customers, date, stack_report.filled_rows);
+        cli_print_stack(stderr, trained);
+    }
     lapse_model_free(trained);
     lapse_table_free(table);
     return status;

@@ -88,6 +88,29 @@ static void btyd_members(lapse_json *json, const lapse_model_btyd *b)
     lapse_json_object_close(json);
 }
 
+/* A classifier stacked on a BTYD model (lapse train --with-btyd). */
+static void stack_members(lapse_json *json, const lapse_model_stack *st)
+{
+    static const char *const bgnbd[] = { "r", "alpha", "a", "b" };
+    static const char *const pareto[] = { "r", "alpha", "s", "beta" };
+    const lapse_model_btyd *b = &st->btyd;
+    const int is_bgnbd = b->fit.kind == LAPSE_BTYD_BGNBD;
+    lapse_json_key(json, "stacked_btyd");
+    lapse_json_object_open(json);
+    lapse_json_member_string(json, "feature", LAPSE_BTYD_FEATURE);
+    lapse_json_member_string(json, "kind", is_bgnbd ? "bgnbd" : "pareto-nbd");
+    lapse_json_member_uint(json, "unit_days", b->unit_days);
+    lapse_json_member_uint(json, "horizon_days", b->horizon_days);
+    lapse_json_member_uint(json, "customers", b->customers);
+    lapse_json_member_double(json, "log_likelihood", b->fit.log_likelihood);
+    lapse_json_member_bool(json, "converged", b->fit.converged);
+    btyd_params(json, is_bgnbd ? bgnbd : pareto, b->fit.params, b->fit.se, 4);
+    lapse_json_member_double(json, "fill", st->fill);
+    lapse_json_member_double(json, "validation_auc_without", st->auc_without);
+    lapse_json_member_double(json, "validation_auc_se_without", st->auc_se_without);
+    lapse_json_object_close(json);
+}
+
 static const char *const column_kinds[] = { "", "number", "levels", "dropped" };
 
 static void encoding_members(lapse_json *json, const lapse_foreign_encoding *e)
@@ -300,6 +323,8 @@ void cli_model_json_members(lapse_json *json, const lapse_model *m)
     scaler_members(json, m);
     segments_members(json, m);
     classifier_members(json, m);
+    if (m->stack)
+        stack_members(json, m->stack);
     training_members(json, m);
 }
 

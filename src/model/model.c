@@ -48,6 +48,7 @@ void lapse_model_free(lapse_model *model)
     free_strings(model->tiers.names, model->tiers.n_tiers);
     lapse_foreign_free(model->encoding);
     free(model->hazard);
+    free(model->stack);
     free(model->training.options);
     free(model->training.lapse_version);
     free(model);
@@ -453,8 +454,9 @@ int lapse_model_validate(const lapse_model *m, lapse_error *err)
     if (m->n_features == 0)
         return INVALID("the model has no features");
     CHECK(check_names(m->feature_names, m->n_features, "feature", 1, err));
-    const uint64_t hash =
-        lapse_schema_hash((const char *const *)m->feature_names, m->n_features);
+    /* A stacked model's own feature is no table column: the hash is the table's. */
+    const uint64_t hash = lapse_schema_hash((const char *const *)m->feature_names,
+                                            lapse_model_input_features(m));
     if (hash != m->meta.schema_hash)
         return INVALID("schema hash %016llx does not match the feature names (%016llx)",
                        (unsigned long long)m->meta.schema_hash, (unsigned long long)hash);
@@ -473,6 +475,11 @@ int lapse_model_validate(const lapse_model *m, lapse_error *err)
             return INVALID("a model of several horizons has a logistic classifier");
         CHECK(lapse_hazard_validate(m->hazard, m->meta.churn.horizon_days, m->n_features, err));
     }
+    if (m->stack) {
+        if (m->encoding || m->hazard)
+            return INVALID("a stacked BTYD feature needs a lapse feature table and one horizon");
+        CHECK(lapse_model_stack_validate(m, err));
+    }
     return validate_training(&m->training, err);
 }
 
@@ -481,19 +488,20 @@ int lapse_model_validate(const lapse_model *m, lapse_error *err)
 int lapse_model_check_features(const lapse_model *model, const char *const *names, size_t n,
                                lapse_error *err)
 {
-    const size_t common = n < model->n_features ? n : model->n_features;
+    const size_t want = lapse_model_input_features(model);
+    const size_t common = n < want ? n : want;
     for (size_t i = 0; i < common; i++)
         if (strcmp(names[i], model->feature_names[i]) != 0)
             return MISMATCH("feature %zu is \"%s\" in the table but the model expects \"%s\"",
                             i + 1, names[i], model->feature_names[i]);
-    if (n < model->n_features)
+    if (n < want)
         return MISMATCH("the table has %zu features and the model %zu: feature %zu \"%s\" is "
                         "missing",
-                        n, model->n_features, n + 1, model->feature_names[n]);
-    if (n > model->n_features)
+                        n, want, n + 1, model->feature_names[n]);
+    if (n > want)
         return MISMATCH("the table has %zu features and the model %zu: feature %zu \"%s\" is "
                         "not in the model",
-                        n, model->n_features, model->n_features + 1, names[model->n_features]);
+                        n, want, want + 1, names[want]);
     return LAPSE_OK;
 }
 

@@ -88,10 +88,8 @@ int lapse_model_btyd_create(lapse_model **out, const lapse_model_btyd *btyd, lap
     return LAPSE_OK;
 }
 
-void model_btyd_encode(writer *w, const lapse_model_btyd *b)
+void model_btyd_put(writer *w, const lapse_model_btyd *b)
 {
-    put_u32(w, tag_btyd);
-    put_u64(w, BTYD_PAYLOAD);
     put_u8(w, b->fit.kind == LAPSE_BTYD_PARETO);
     put_u32(w, b->unit_days);
     put_u32(w, b->horizon_days);
@@ -101,6 +99,13 @@ void model_btyd_encode(writer *w, const lapse_model_btyd *b)
     put_f64(w, b->fit.log_likelihood);
     put_u32(w, (uint32_t)b->fit.iterations);
     put_u8(w, b->fit.converged != 0);
+}
+
+void model_btyd_encode(writer *w, const lapse_model_btyd *b)
+{
+    put_u32(w, tag_btyd);
+    put_u64(w, BTYD_PAYLOAD);
+    model_btyd_put(w, b);
     if (!b->has_gamma_gamma)
         return;
     const lapse_gammagamma_fit_result *g = &b->gamma_gamma;
@@ -152,7 +157,7 @@ static int get_count(reader *r, int *out)
     return LAPSE_OK;
 }
 
-static int decode_btyd(reader *r, lapse_model_btyd *b)
+int model_btyd_get(reader *r, lapse_model_btyd *b)
 {
     int pareto = 0;
     if (get_flag(r, &pareto) || get_u32(r, &b->unit_days) || get_u32(r, &b->horizon_days) ||
@@ -207,7 +212,7 @@ static int decode_sections(lapse_model_btyd *b, reader *list)
                              list->end - list->pos);
         reader r = { list->data, list->pos, list->pos + (size_t)length,
                      is_btyd ? "BTYD" : "GGAM", list->path, list->err };
-        const int status = is_btyd ? decode_btyd(&r, b) : decode_ggam(&r, b);
+        const int status = is_btyd ? model_btyd_get(&r, b) : decode_ggam(&r, b);
         if (status)
             return status;
         if (r.pos != r.end)

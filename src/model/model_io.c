@@ -31,6 +31,7 @@ enum {
     SEC_VALD, /* format 3 */
     SEC_ENCD, /* format 3 (optional) */
     SEC_HRZN, /* format 4 (optional) */
+    SEC_STCK, /* format 4 (optional) */
     SEC_COUNT
 };
 static const uint32_t section_tags[SEC_COUNT] = {
@@ -38,10 +39,11 @@ static const uint32_t section_tags[SEC_COUNT] = {
     TAG('S', 'E', 'G', 'M'), TAG('C', 'L', 'S', 'F'), TAG('C', 'A', 'L', 'B'),
     TAG('T', 'I', 'E', 'R'), TAG('T', 'R', 'A', 'I'), TAG('L', 'A', 'B', 'L'),
     TAG('V', 'A', 'L', 'D'), TAG('E', 'N', 'C', 'D'), TAG('H', 'R', 'Z', 'N'),
+    TAG('S', 'T', 'C', 'K'),
 };
 static const char *const section_names[SEC_COUNT] = { "META", "FEAT", "SCAL", "SEGM", "CLSF",
                                                       "CALB", "TIER", "TRAI", "LABL",
-                                                      "VALD", "ENCD", "HRZN" };
+                                                      "VALD", "ENCD", "HRZN", "STCK" };
 
 /* Whether a section may appear in a file of a format version. */
 enum { SECTION_ABSENT, SECTION_OPTIONAL, SECTION_REQUIRED };
@@ -54,7 +56,7 @@ static int section_rule(int section, uint32_t version)
         return version >= 3 ? SECTION_REQUIRED : SECTION_ABSENT;
     if (section == SEC_ENCD)
         return version >= 3 ? SECTION_OPTIONAL : SECTION_ABSENT;
-    if (section == SEC_HRZN)
+    if (section == SEC_HRZN || section == SEC_STCK)
         return version >= 4 ? SECTION_OPTIONAL : SECTION_ABSENT;
     return SECTION_REQUIRED;
 }
@@ -358,6 +360,14 @@ static void encode_sections(writer *w, const lapse_model *m)
         encode_encoding(w, m->encoding);
     if (m->hazard)
         encode_hazard(w, m->hazard);
+    if (m->stack) {
+        at = begin_section(w, SEC_STCK);
+        model_btyd_put(w, &m->stack->btyd);
+        put_f64(w, m->stack->fill);
+        put_f64(w, m->stack->auc_without);
+        put_f64(w, m->stack->auc_se_without);
+        end_section(w, at);
+    }
 }
 
 /* The format stores counts as u32. */
@@ -381,9 +391,11 @@ int lapse_model_encode(unsigned char **out, size_t *size, const lapse_model *mod
                                "a count exceeds what the model file stores (2^32 - 1)");
     writer w = { NULL, 0, 0, 0 };
     put_bytes(&w, model_magic, sizeof model_magic);
-    /* The lowest version that holds the model: one without horizons or
-     * flat trees stays readable by builds that know format 3. */
-    const int needs_4 = model->hazard || model->classifier.kind == LAPSE_CLASSIFIER_GBDT;
+    /* The lowest version that holds the model: one without horizons, a
+     * stacked feature or flat trees stays readable by builds that know
+     * format 3. */
+    const int needs_4 = model->hazard || model->stack ||
+                        model->classifier.kind == LAPSE_CLASSIFIER_GBDT;
     put_u32(&w, needs_4 ? LAPSE_MODEL_FORMAT_VERSION : 3);
     put_u64(&w, 0); /* the size, once known */
     encode_sections(&w, model);
@@ -965,10 +977,24 @@ static int decode_hazard(reader *r, lapse_model *m)
     return LAPSE_OK;
 }
 
+/* STCK: a stacked BTYD feature (lapse/model_btyd.h); lapse_model_validate
+ * checks it against META and FEAT. */
+static int decode_stack(reader *r, lapse_model *m)
+{
+    lapse_model_stack *st = m->stack = calloc(1, sizeof *st);
+    if (!st)
+        return out_of_memory(r);
+    TRY(model_btyd_get(r, &st->btyd));
+    TRY(get_f64(r, &st->fill));
+    TRY(get_f64(r, &st->auc_without));
+    return get_f64(r, &st->auc_se_without);
+}
+
 static int (*const section_decoders[SEC_COUNT])(reader *, lapse_model *) = {
     decode_meta,     decode_features,   decode_scaler,      decode_segments,
     decode_classifier, decode_calibration, decode_tiers,     decode_training,
     decode_labels,   decode_validation, decode_encoding,    decode_hazard,
+    decode_stack,
 };
 
 /* "META", or the four bytes in hex when they are not letters. */

@@ -44,6 +44,9 @@ int get_f64(reader *r, double *out);
  * classifier's; whether a file's first section (at body) is BTYD; and the
  * decoding of the sections in [body, body_end) into a new model. */
 void model_btyd_encode(writer *w, const lapse_model_btyd *btyd);
+/* A BTYD section's payload alone (a STCK section starts with it). */
+void model_btyd_put(writer *w, const lapse_model_btyd *btyd);
+int model_btyd_get(reader *r, lapse_model_btyd *btyd);
 int model_btyd_is_file(const unsigned char *data, size_t body, size_t body_end);
 int model_btyd_decode(lapse_model **out, const unsigned char *data, size_t body, size_t body_end,
                       const char *path, lapse_error *err);

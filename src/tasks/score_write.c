@@ -3,6 +3,7 @@
 #include "lapse/score.h"
 
 #include "lapse/features.h"
+#include "lapse/model_btyd.h"
 #include "lapse/numtext.h"
 #include "lapse/outfile.h"
 #include "lapse/reader.h"
@@ -80,6 +81,7 @@ typedef struct {
     size_t n_kept, cap_kept;
     uint64_t next_index;
     int days_to_churn; /* a hazard model on a table with the column: write it */
+    size_t stack_columns[4]; /* a stacked model: its purchase features' columns */
 } sink;
 
 static size_t csv_field(char *dst, const char *s)
@@ -403,6 +405,13 @@ static int sink_init(sink *k, lapse_scorer *s, const lapse_score_output *opts, F
     if (k->opts.batch_rows > (1u << 24))
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                "batch of %zu rows: at most %u", k->opts.batch_rows, 1u << 24);
+    if (k->m->stack) {
+        const int status = lapse_model_stack_columns(
+            k->stack_columns, (const char *const *)k->m->feature_names,
+            lapse_model_input_features(k->m), err);
+        if (status != LAPSE_OK)
+            return status;
+    }
     size_t cap = k->opts.batch_rows ? k->opts.batch_rows : 16384;
     k->batch = lapse_table_batch_create(cap, k->m->n_features);
     k->res = malloc(cap * sizeof *k->res);
@@ -464,10 +473,40 @@ static int check_decisions(const sink *k, const char *path, lapse_error *err)
     return LAPSE_OK;
 }
 
+/* A stacked model's batches are filled at the table's width (the reader
+ * and the extract know no BTYD feature): narrow says so before they are
+ * filled, and widen spreads the rows in place to the model's width and
+ * computes the feature (lapse/model_btyd.h). */
+static void narrow(lapse_table_batch *b, const lapse_model *m)
+{
+    b->n_features = lapse_model_input_features(m);
+}
+
+static int widen(const sink *k, const char *path, lapse_error *err)
+{
+    lapse_table_batch *b = k->batch;
+    const size_t d = k->m->n_features, d_in = b->n_features;
+    if (d_in == d)
+        return LAPSE_OK;
+    for (size_t i = b->n_rows; i-- > 0;) /* backwards: a row moves only to a later place */
+        memmove(b->x + i * d, b->x + i * d_in, d_in * sizeof *b->x);
+    b->n_features = d;
+    size_t bad;
+    const int status =
+        lapse_model_stack_fill(k->m->stack, k->stack_columns, b->x, b->n_rows, d, &bad, err);
+    if (status != LAPSE_OK && err && bad < b->n_rows) {
+        err->line = b->lines[bad];
+        snprintf(err->path, sizeof err->path, "%s", path ? path : "");
+    }
+    return status;
+}
+
 /* Checks and scores the rows in k->batch. */
 static int score_batch(sink *k, const char *path, lapse_error *err)
 {
-    int status = check_log1p_domain(k, path, err);
+    int status = widen(k, path, err);
+    if (status == LAPSE_OK)
+        status = check_log1p_domain(k, path, err);
     if (status == LAPSE_OK)
         status = lapse_score_rows(k->s, k->res, k->batch->x, k->batch->n_rows, err);
     if (status == LAPSE_OK)
@@ -493,6 +532,7 @@ static int score_and_read(void *arg, int thread, size_t task, size_t count, laps
     score_step *p = arg;
     if (task == 0)
         return score_batch(p->k, p->path, err);
+    narrow(p->next, p->k->m);
     p->rows = lapse_table_reader_next(p->reader, p->next, err);
     return p->rows < 0 ? p->rows : LAPSE_OK;
 }
@@ -534,6 +574,8 @@ int lapse_score_table(lapse_scorer *s, const char *path, FILE *out,
         if (!step.next)
             status = nomem_error(err);
     }
+    if (status == LAPSE_OK)
+        narrow(k.batch, k.m);
     int n = status == LAPSE_OK ? lapse_table_reader_next(reader, k.batch, err) : status;
     while (n > 0) {
         status = lapse_parallel_for(lapse__score_threads(s), 2, 1, score_and_read, &step, err);
@@ -663,6 +705,7 @@ int lapse_score_logs(lapse_scorer *s, const char *const *paths, size_t n_paths, 
     lapse_extract_row ra, rd;
     while (status == LAPSE_OK && (ia < n_active || id < n_dormant)) {
         lapse_table_batch *b = k.batch;
+        narrow(b, m);
         b->n_rows = 0;
         while (b->n_rows < b->capacity && (ia < n_active || id < n_dormant)) {
             if (ia < n_active)

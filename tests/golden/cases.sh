@@ -143,3 +143,14 @@ golden_horizons() {
     run train -q --model logistic --horizons 14,7 -o x.model feat.csv
     run train -q --model logistic --horizons 7,45 -o x.model feat.csv
 }
+
+case_ stack
+golden_stack() {
+    # a classifier stacked on the BG/NBD probability of no purchase (issue 14)
+    run train --model logistic --seed 3 --with-btyd -o st.model feat.csv
+    show st.model
+    run model show st.model
+    run score -q -m st.model --top 5 now.csv
+    run train -q --model svm --with-btyd --time-unit weeks --max-train 300 -o st2.model feat.csv
+    run model show st2.model
+}
