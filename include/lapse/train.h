@@ -116,7 +116,10 @@ typedef struct {
     lapse_kernel kernel;         /* RBF */
     double C;                    /* > 0 (1) */
     double gamma;                /* RBF width; 0: 1 / n_features */
-    int grid;                    /* nonzero: choose C and gamma by cross-validation */
+    int grid;                    /* nonzero: choose an SVM's C and gamma by cross-validation,
+                                    or a GBDT's depth and eta (LAPSE_GBDT_GRID_DEPTHS x
+                                    LAPSE_GBDT_GRID_ETAS) by the log loss on the early-
+                                    stopping rows */
     size_t max_train;            /* training subsample; 0: LAPSE_TRAIN_MAX_TRAIN_DEFAULT */
     /* logistic */
     double l2;                   /* penalty on the weights, >= 0 (1) */
@@ -146,6 +149,10 @@ typedef struct {
     void *progress_user;
 } lapse_train_options;
 
+/* The GBDT grid (--grid): every depth with every learning rate. */
+#define LAPSE_GBDT_GRID_DEPTHS { 2, 4, 6, 8 }
+#define LAPSE_GBDT_GRID_ETAS { 0.05, 0.1, 0.3 }
+
 #define LAPSE_TRAIN_OPTIONS_INIT                                                                 \
     { LAPSE_CLASSIFIER_LOGISTIC, 1, 3, 4, 2000, LAPSE_KERNEL_RBF, 1.0, 0.0, 0, 0, 1.0, 5, 1,     \
       NULL, 0, LAPSE_TRAIN_HOLDOUT_DEFAULT, NULL, 1, LAPSE_TIERS_PERCENTILE,                     \
@@ -173,6 +180,10 @@ typedef struct {
     size_t constant_features;       /* features constant over the training rows (dropped) */
     size_t gbdt_rounds;             /* GBDT: rounds grown before early stopping */
     size_t gbdt_best_iteration;     /* GBDT: 0-based round kept (validation log loss) */
+    int gbdt_depth;                 /* GBDT: the depth and learning rate used (after --grid) */
+    double gbdt_eta;
+    double grid_logloss;            /* GBDT --grid: the chosen pair's log loss on the early-
+                                       stopping rows; NaN without grid */
     size_t hazard_periods;          /* horizons: person-periods the hazard was fitted on */
     size_t hazard_structural;       /* horizons: training rows' bands left out as
                                        structural zeros (lapse/hazard.h, at risk) */

@@ -205,7 +205,9 @@ static const cli_opt options[] = {
                    "svm rbf: width (default 1 / features)"),
     CLI_OPT_FLAG(0, "grid", &opt.grid, 1,
                  "svm: choose C and gamma by 3-fold cross-validation on a\n"
-                 "4000-row subsample"),
+                 "4000-row subsample; gbdt: choose depth (2, 4, 6, 8) and\n"
+                 "--eta (0.05, 0.1, 0.3) by the log loss on the\n"
+                 "early-stopping rows"),
     CLI_OPT_INT(0, "max-train", "N", &opt.max_train, 2, INT64_MAX,
                 "svm: train on a stratified subsample of at most N rows\n"
                 "(default " NUMBER_TEXT(LAPSE_TRAIN_MAX_TRAIN_DEFAULT) ")"),
@@ -313,9 +315,13 @@ static void print_report(const lapse_model *m, const lapse_train_report *r,
                 r->classifier_rows < rows ? " (stratified subsample, --max-train)" : "",
                 r->classifier_seconds);
     } else if (o->model == LAPSE_CLASSIFIER_GBDT) {
-        fprintf(stderr, "classifier: gbdt, depth %d, eta %g, best round %zu of %zu grown (at most "
-                "%zu) on %zu rows in %.1f s\n", o->depth, o->eta, r->gbdt_best_iteration + 1,
-                r->gbdt_rounds, o->trees, r->classifier_rows, r->classifier_seconds);
+        fprintf(stderr, "classifier: gbdt, depth %d, eta %g", r->gbdt_depth, r->gbdt_eta);
+        if (!isnan(r->grid_logloss))
+            fprintf(stderr, " (grid search, log loss %.4f on the early-stopping rows)",
+                    r->grid_logloss);
+        fprintf(stderr, ", best round %zu of %zu grown (at most %zu) on %zu rows in %.1f s\n",
+                r->gbdt_best_iteration + 1, r->gbdt_rounds, o->trees, r->classifier_rows,
+                r->classifier_seconds);
     } else if (m->hazard) {
         char list[LAPSE_HAZARD_MAX_BANDS * 8];
         lapse_hazard_format(list, sizeof list, m->hazard);

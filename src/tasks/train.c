@@ -56,6 +56,7 @@ static int nomem(lapse_error *err)
 
 static int check_options(const lapse_train_options *o, lapse_error *err)
 {
+    const lapse_train_options defaults = LAPSE_TRAIN_OPTIONS_INIT;
     const char *bad = NULL;
     if (o->model != LAPSE_CLASSIFIER_LOGISTIC && o->model != LAPSE_CLASSIFIER_SVM &&
         o->model != LAPSE_CLASSIFIER_GBDT)
@@ -63,8 +64,6 @@ static int check_options(const lapse_train_options *o, lapse_error *err)
     else if (o->trees < 1 || o->trees > 100000 || o->depth < 1 || o->depth > 16 ||
              !(o->eta > 0 && o->eta <= 1))
         bad = "gbdt needs 1..100000 trees, depth 1..16 and eta in (0, 1]";
-    else if (o->model == LAPSE_CLASSIFIER_GBDT && o->grid)
-        bad = "--grid searches an SVM's C and gamma; gbdt has no grid";
     else if (o->k > 64)
         bad = "k must be within 1..64, or LAPSE_TRAIN_K_AUTO";
     else if (o->kmeans_restarts < 1)
@@ -77,6 +76,9 @@ static int check_options(const lapse_train_options *o, lapse_error *err)
         bad = "gamma must be 0 (1 / features) or positive";
     else if (!(o->l2 >= 0) || !isfinite(o->l2))
         bad = "l2 must be at least 0";
+    else if (o->model == LAPSE_CLASSIFIER_GBDT && o->grid &&
+             (o->depth != defaults.depth || o->eta != defaults.eta))
+        bad = "--grid chooses gbdt's --depth and --eta: give the grid or them, not both";
     else if (o->calib_folds < 2)
         bad = "calibration folds must be at least 2";
     else if (o->threads < 1)
@@ -516,11 +518,37 @@ static int fit_gbdt(classifier *c, lapse_train_report *r, const double *x, const
             else
                 yi[ni++] = y[i];
         }
-        unsigned char *probe = NULL;
-        size_t probe_size = 0;
-        if (rc == 0 && ns >= GBDT_STOP_MIN_ROWS && ni > 0)
-            rc = lapse_gbdt_train(&probe, &probe_size, &info, xi, yi, ni, d, xs, ys, ns, &go, err);
-        free(probe);
+        if (rc == 0 && o->grid && !(ns >= GBDT_STOP_MIN_ROWS && ni > 0))
+            rc = lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                                 "--grid needs at least %d training rows held for early stopping "
+                                 "(a fifth of them): %zu here",
+                                 GBDT_STOP_MIN_ROWS, ns);
+        static const int depths[] = LAPSE_GBDT_GRID_DEPTHS;
+        static const double etas[] = LAPSE_GBDT_GRID_ETAS;
+        const size_t pairs = o->grid ? (sizeof depths / sizeof *depths) * (sizeof etas / sizeof *etas)
+                                     : 1;
+        lapse_gbdt_options chosen = go;
+        for (size_t g = 0; rc == 0 && g < pairs && ns >= GBDT_STOP_MIN_ROWS && ni > 0; g++) {
+            lapse_gbdt_options try = go;
+            if (o->grid) {
+                try.depth = depths[g / (sizeof etas / sizeof *etas)];
+                try.eta = etas[g % (sizeof etas / sizeof *etas)];
+            }
+            unsigned char *probe = NULL;
+            size_t probe_size = 0;
+            lapse_gbdt_info tried;
+            rc = lapse_gbdt_train(&probe, &probe_size, &tried, xi, yi, ni, d, xs, ys, ns, &try,
+                                  err);
+            free(probe);
+            /* the lowest held-out log loss; the first of equals */
+            if (rc == 0 && (g == 0 || tried.best_logloss < info.best_logloss)) {
+                info = tried;
+                chosen = try;
+            }
+        }
+        go = chosen;
+        if (o->grid)
+            r->grid_logloss = info.best_logloss;
         free(xi);
         free(xs);
         free(yi);
@@ -533,8 +561,10 @@ static int fit_gbdt(classifier *c, lapse_train_report *r, const double *x, const
                               err);
     c->best_iteration = go.trees - 1;
     c->trees = o->trees;
-    c->depth = o->depth;
-    c->eta = o->eta;
+    c->depth = go.depth;
+    c->eta = go.eta;
+    r->gbdt_depth = go.depth;
+    r->gbdt_eta = go.eta;
     r->classifier_rows = n;
     r->gbdt_rounds = stop_early ? info.rounds : grown.rounds;
     r->gbdt_best_iteration = c->best_iteration;
@@ -772,8 +802,9 @@ static void options_text(char *buf, size_t size, const lapse_train_options *o,
     if (o->model == LAPSE_CLASSIFIER_LOGISTIC) {
         append(buf, size, &len, "logistic l2=%.17g", o->l2);
     } else if (o->model == LAPSE_CLASSIFIER_GBDT) {
-        append(buf, size, &len, "gbdt hist trees=%zu depth=%d eta=%g rounds=%zu best=%zu",
-               o->trees, o->depth, o->eta, r->gbdt_rounds, r->gbdt_best_iteration);
+        append(buf, size, &len, "gbdt hist trees=%zu depth=%d eta=%g rounds=%zu best=%zu%s",
+               o->trees, r->gbdt_depth, r->gbdt_eta, r->gbdt_rounds, r->gbdt_best_iteration,
+               o->grid ? " grid" : "");
     } else {
         append(buf, size, &len, "svm %s C=%.17g", o->kernel == LAPSE_KERNEL_LINEAR ? "linear" : "rbf",
                r->C);
@@ -1011,7 +1042,9 @@ static int refit_classifier(lapse_model *m, lapse_train_report *r, const dataset
         memcpy(y + s->n_train, ds->yv, s->n_valid * sizeof *y);
         lapse_train_options again = *o;
         again.grid = 0;
-        again.trees = r->gbdt_best_iteration + 1; /* GBDT: the rounds validation chose */
+        again.trees = r->gbdt_best_iteration + 1; /* GBDT: what validation chose */
+        again.depth = r->gbdt_depth;
+        again.eta = r->gbdt_eta;
         if (o->model == LAPSE_CLASSIFIER_SVM) {
             again.C = r->C;
             if (o->kernel == LAPSE_KERNEL_RBF)
@@ -1080,7 +1113,7 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
     lapse_train_report local;
     lapse_train_report *r = report ? report : &local;
     memset(r, 0, sizeof *r);
-    r->grid_auc = r->platt_log_loss = r->isotonic_log_loss = NAN;
+    r->grid_auc = r->grid_logloss = r->platt_log_loss = r->isotonic_log_loss = NAN;
     for (int k = 0; k <= LAPSE_TRAIN_K_AUTO_MAX; k++)
         r->k_silhouette[k] = NAN;
     int rc = check_options(o, err);
