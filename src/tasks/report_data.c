@@ -56,7 +56,7 @@ static void per_day(FILE *out, const lapse_inspect_result *log)
         report_figure_open(out);
         report_chart_begin(&c, out, "events per day", &(report_axis){ 0, (double)n, AXIS_NUMBER, label },
                            &(report_axis){ 0, top * 1.05, AXIS_COUNT, "events" });
-        report_chart_bars(&c, x0, x1, y, n, "s0");
+        report_chart_bars(&c, x0, x1, y, n, "b0");
         report_chart_end(&c);
         report_figure_close(out, "Events per day over the log's range: a gap or a step is an export "
                                  "problem before it is a churn signal.");

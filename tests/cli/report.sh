@@ -97,6 +97,15 @@ grep -qF "scored period</th><td>snapshot 2026-04-01" rt.html || fail "the latest
 charts_drawn rt.html
 expect 2 "--table is read twice" report -o x.html --table - scored.csv
 
+# The event log: the data section first, with its three charts and its counts.
+"$LAPSE_BIN" report -q --log sim/events.csv.gz -o rl.html scored.csv
+[[ $(sections rl.html) == "data model segments reasons " ]] || fail "--log: $(sections rl.html)"
+events=$(($(gzip -dc sim/events.csv.gz | wc -l) - 1))
+grouped=$(sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$events") # 47070 -> 47,070, as the page writes counts
+grep -qF "$grouped events of " rl.html || fail "--log: no count of $grouped events"
+charts_drawn rl.html
+[[ $(grep -o '<svg' rl.html | wc -l) == 12 ]] || fail "--log: 12 charts expected"
+
 # A campaign eval report: the campaign section.
 printf 'channel,variant,sent,recall_rate,control_rate,uplift,ci_low,ci_high,p_value,cost_per_recalled\ncoupon,A,1200,0.2,0.1,0.1,0.05,0.15,0.0004,2.5\n' >camp.csv
 "$LAPSE_BIN" report -q --campaign camp.csv -o rk.html scored.csv
@@ -132,6 +141,11 @@ printf 'user_id,asof,p_churn\na,d,0.5\na,d,0.6\n' >twice.csv
 expect 1 "(in twice.csv:3)" report -o x.html --previous-scores twice.csv scored.csv
 expect 1 "not a lapse model (it does not start with the model magic) (in scored.csv, byte 0)" report -o x.html -m scored.csv scored.csv
 expect 3 "cannot open" report -o x.html no_such_file.csv
+# --log: the data section's log, read as lapse inspect reads it; its errors name the file
+printf 'user_id,ts,event\nu1,notatime,login\n' >badlog.csv
+expect 1 'bad timestamp "notatime" (in badlog.csv:2, column 2)' report -o x.html --log badlog.csv scored.csv
+expect 1 'no column "user_id" in the header' report -o x.html --log scored.csv scored.csv
+[[ ! -e x.html ]] || fail "a failed report left x.html"
 expect 2 "no output" report scored.csv
 expect 2 "no scored file" report -o x.html
 expect 2 "one scored file at a time" report -o x.html scored.csv scored.csv
