@@ -365,6 +365,13 @@ void cli_train_report_json(lapse_json *json, const lapse_model *m, const lapse_t
     lapse_json_member_double(json, "C", r->C);
     lapse_json_member_double(json, "gamma", r->gamma);
     lapse_json_member_double(json, "grid_auc", r->grid_auc);
+    lapse_json_member_double(json, "grid_logloss", r->grid_logloss);
+    if (m->classifier.kind == LAPSE_CLASSIFIER_GBDT) {
+        lapse_json_member_int(json, "gbdt_depth", r->gbdt_depth);
+        lapse_json_member_double(json, "gbdt_eta", r->gbdt_eta);
+        lapse_json_member_uint(json, "gbdt_rounds", r->gbdt_rounds);
+        lapse_json_member_uint(json, "gbdt_best_iteration", r->gbdt_best_iteration);
+    }
     lapse_json_member_int(json, "logistic_iterations", r->logistic_iterations);
     lapse_json_member_double(json, "classifier_seconds", r->classifier_seconds);
     lapse_json_member_double(json, "platt_log_loss", r->platt_log_loss);

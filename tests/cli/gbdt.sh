@@ -31,13 +31,15 @@ expect 2 "give the grid or them, not both" train --model gbdt --grid --depth 3 -
 
 # --grid: each depth with each learning rate, the lowest held-out log loss
 # chosen, and the refit and the model keep the pair
-"$LAPSE_BIN" train --model gbdt --grid --trees 40 -o g.model feat.csv 2>grid.txt ||
+"$LAPSE_BIN" train --model gbdt --grid --trees 40 --report g.json -o g.model feat.csv 2>grid.txt ||
     fail "train gbdt --grid: $(cat grid.txt)"
 grep -Eq "^classifier: gbdt, depth [2468], eta (0.05|0.1|0.3) \(grid search, log loss 0\.[0-9]+ on the early-stopping rows\)" grid.txt ||
     fail "grid report: $(grep classifier grid.txt)"
 pair=$(sed -n 's/^classifier: gbdt, depth \([0-9]*\), eta \([0-9.]*\) .*/depth \1, eta \2/p' grid.txt)
 "$LAPSE_BIN" model show g.model | grep -q "$pair" || fail "model show lacks the grid's $pair"
 "$LAPSE_BIN" model show g.model | grep -q "^options:.* grid" || fail "options do not say grid"
+grep -Eq '"grid_logloss": 0\.[0-9]+' g.json || fail "--report lacks grid_logloss: $(grep grid g.json)"
+grep -Eq '"gbdt_depth": [2468],' g.json || fail "--report lacks the chosen depth"
 
 "$LAPSE_BIN" train --model gbdt --trees 60 --depth 3 -o a.model feat.csv 2>train.txt ||
     fail "train gbdt: $(cat train.txt)"
