@@ -33,6 +33,7 @@
 
 #include "lapse/error.h"
 #include "lapse/progress.h"
+#include "lapse/reader.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -49,15 +50,17 @@ typedef struct {
     const char *table;           /* a feature table with the training snapshots and the scored
                                   * one; NULL: no drift section. Read twice: not "-" */
     const char *campaign;        /* lapse campaign eval's -o report; NULL: no campaign section */
-    const char *const *logs;     /* event logs (lapse inspect's reading, default columns and
-                                  * event map); n_logs 0: no data section */
+    const char *const *logs;     /* event logs, read as lapse inspect reads them with
+                                  * log_reader; n_logs 0: no data section */
     size_t n_logs;
+    lapse_reader_options log_reader;
     const char *title;           /* the page's title; NULL: "lapse report" */
     lapse_progress_fn progress;  /* rows of the scored file read (total -1); or NULL */
     void *progress_user;
 } lapse_report_inputs;
 
-#define LAPSE_REPORT_INPUTS_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL }
+#define LAPSE_REPORT_INPUTS_INIT                                                                   \
+    { NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, LAPSE_READER_OPTIONS_INIT, NULL, NULL, NULL }
 
 /* Bits of lapse_report_summary.sections. */
 enum {

@@ -3,6 +3,7 @@
 #include "cli_opt.h"
 #include "cli_progress.h"
 
+#include "lapse/category.h"
 #include "lapse/outfile.h"
 #include "lapse/report.h"
 
@@ -15,6 +16,7 @@ static const char *const name = "report";
 static const char *output;
 static int quiet;
 static lapse_report_inputs inputs = LAPSE_REPORT_INPUTS_INIT;
+static const char *events_path, *columns; /* how --log files are read */
 
 #define MAX_LOGS 64
 static const char *logs[MAX_LOGS];
@@ -52,6 +54,9 @@ static const cli_opt options[] = {
     CLI_OPT_CALL(0, "log", "FILE", NULL, add_log,
                  "an event log (once per file): events per day,\n"
                  "users and the event mix, as lapse inspect reads it"),
+    CLI_OPT_SECTION("reading the --log files (as lapse inspect and extract do):"),
+    CLI_OPT_LOG_READING(&events_path, &columns, &inputs.log_reader),
+    CLI_OPT_SECTION(""),
     CLI_OPT_STRING(0, "title", "TEXT", &inputs.title, "the page's title (default \"lapse report\")"),
     CLI_OPT_FLAG('q', "quiet", &quiet, 1, "no progress or summary on stderr"),
     CLI_OPT_HELP,
@@ -93,16 +98,27 @@ int cmd_report(int argc, char **argv)
     const cli_output out = { "-o", output };
     if (inputs.table && !strcmp(inputs.table, "-"))
         return cli_usage_error(name, "--table is read twice: it cannot be standard input");
-    const char *files[5 + MAX_LOGS] = { inputs.model, inputs.previous_scores,
-                                        inputs.previous_model, inputs.table, inputs.campaign };
+    const char *files[6 + MAX_LOGS] = { inputs.model,    inputs.previous_scores,
+                                        inputs.previous_model, inputs.table,
+                                        inputs.campaign, events_path };
     for (size_t i = 0; i < inputs.n_logs; i++)
-        files[5 + i] = logs[i];
-    status = cli_check_files(name, &out, 1, argv + first, 1, files, 5 + inputs.n_logs);
+        files[6 + i] = logs[i];
+    status = cli_check_files(name, &out, 1, argv + first, 1, files, 6 + inputs.n_logs);
     if (status != EXIT_OK)
         return status;
 
     cli_log_to_stderr(quiet);
     lapse_error err = LAPSE_ERROR_INIT;
+    /* The names are kept in place: the text is argv's, ours to change. */
+    if (columns &&
+        lapse_reader_parse_columns(&inputs.log_reader, (char *)columns, &err) != LAPSE_OK)
+        return cli_usage_error(name, "%s", err.message);
+    lapse_category_map *categories = NULL;
+    if (events_path) {
+        if (lapse_category_map_load(&categories, events_path, &err) != LAPSE_OK)
+            return cli_report(&err);
+        inputs.log_reader.categories = categories;
+    }
     lapse_outfile *file = NULL;
     lapse_report_summary summary;
     cli_progress progress;
@@ -112,6 +128,7 @@ int cmd_report(int argc, char **argv)
     if (rc == LAPSE_OK)
         rc = lapse_report_write(&summary, lapse_outfile_stream(file), &inputs, &err);
     cli_progress_end(&progress);
+    lapse_category_map_free(categories);
     if (rc == LAPSE_OK) {
         rc = lapse_outfile_commit(file, &err);
         file = NULL;

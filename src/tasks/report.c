@@ -171,7 +171,8 @@ int lapse_report_write(lapse_report_summary *out, FILE *html, const lapse_report
     if (status == LAPSE_OK && in->campaign)
         status = report_campaign_create(&campaign, in->campaign, err);
     if (status == LAPSE_OK && in->n_logs) {
-        const lapse_inspect_options read = LAPSE_INSPECT_OPTIONS_INIT;
+        lapse_inspect_options read = LAPSE_INSPECT_OPTIONS_INIT;
+        read.reader = in->log_reader;
         status = lapse_inspect_run(&log, in->logs, in->n_logs, &read, err);
     }
     if (status == LAPSE_OK) {

@@ -105,6 +105,14 @@ grouped=$(sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$events") # 47070 -> 47,070, as t
 grep -qF "$grouped events of " rl.html || fail "--log: no count of $grouped events"
 charts_drawn rl.html
 [[ $(grep -o '<svg' rl.html | wc -l) == 12 ]] || fail "--log: 12 charts expected"
+# A log as a real export comes: blank-separated, no event column (a purchase
+# history, as CDNOW's); the log-reading options of extract and inspect apply.
+printf 'user_id ts quantity amount\n1 1997-01-01 1 11.77\n2 1997-01-12 5 77.00\n1 1997-01-20 2 30.10\n' >cdnow.txt
+"$LAPSE_BIN" report -q --log cdnow.txt --delim ' ' --event purchase -o rc.html scored.csv
+grep -qF "<p>3 events of 2 users, 1997-01-01 to 1997-01-20 (20 days)" rc.html ||
+    fail "--log with --delim and --event: $(grep -o '<p>[0-9][^<]*' rc.html)"
+grep -qF ">purchase<" rc.html || fail "--event purchase: no purchase in the event mix"
+expect 1 'no column "event"' report -o x.html --log cdnow.txt --delim ' ' scored.csv
 
 # A campaign eval report: the campaign section.
 printf 'channel,variant,sent,recall_rate,control_rate,uplift,ci_low,ci_high,p_value,cost_per_recalled\ncoupon,A,1200,0.2,0.1,0.1,0.05,0.15,0.0004,2.5\n' >camp.csv
