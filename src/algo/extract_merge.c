@@ -367,6 +367,10 @@ static int merge_read(merge *g, const char *const *partials, size_t count, lapse
 {
     if (count == 0)
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "no partial files");
+    if (count > PARTIAL_MAX_INPUTS)
+        return lapse_error_set(err, LAPSE_ERR_LIMIT, NULL, 0, 0, -1,
+                               "%zu partial files: a merge takes at most %u (combine some first)",
+                               count, PARTIAL_MAX_INPUTS);
     if (!(g->in = calloc(count, sizeof *g->in)))
         return partial_no_memory(err);
     g->n_in = count;

@@ -314,7 +314,7 @@ static int get_names(pcursor *c, size_t *count, char (*names)[LAPSE_READER_NAME_
 static int64_t get_count(pcursor *c)
 {
     const uint64_t v = pcur_u64(c);
-    if (v > INT64_MAX)
+    if (v > (uint64_t)PARTIAL_MAX_COUNT)
         c->failed = 1;
     return (int64_t)v;
 }

@@ -43,6 +43,11 @@
 #define PARTIAL_MAGIC "LAPSEPRT"
 #define PARTIAL_VERSION_BYTES 16
 #define PARTIAL_MAX_FILES (1u << 20)
+/* A reader count in a partial file is at most 2^47 rows (a hundred trillion)
+ * and a merge takes at most 2^15 partial files, so their sums stay far from
+ * int64's limit whatever bytes a file holds. */
+#define PARTIAL_MAX_COUNT (INT64_C(1) << 47)
+#define PARTIAL_MAX_INPUTS (1u << 15)
 #define PARTIAL_MAX_DAYS 80000 /* days from 1970 to the year 2189: past LAPSE_TIME_MAX's */
 #define PARTIAL_LINE_BITS 44
 /* An accumulator's bytes: put_acc's fields (lapse_acc's, in order). */
