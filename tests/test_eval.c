@@ -95,6 +95,31 @@ static void read_scored_gzip_bom(void **state)
     free(y);
 }
 
+/* A scored file with every contribution beside it (score --contribs) may
+ * name p_churn and label after its 64th column. */
+static void read_wide(void **state)
+{
+    (void)state;
+    char text[4096];
+    size_t at = 0;
+    for (int c = 0; c < 100; c++)
+        at += (size_t)snprintf(text + at, sizeof text - at, "c%d,", c);
+    at += (size_t)snprintf(text + at, sizeof text - at, "p_churn,label\n");
+    for (int c = 0; c < 100; c++)
+        at += (size_t)snprintf(text + at, sizeof text - at, "%d,", c);
+    snprintf(text + at, sizeof text - at, "0.125,1\n");
+    const char *paths[1] = { test_write_text("eval_scored_wide.csv", text) };
+    double *p;
+    int *y;
+    size_t n;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_eval_read_scored(&p, &y, &n, paths, 1, &err), LAPSE_OK);
+    assert_int_equal(n, 1);
+    assert_true(p[0] == 0.125 && y[0] == 1);
+    free(p);
+    free(y);
+}
+
 static void read_groups(void **state)
 {
     (void)state;
@@ -168,6 +193,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(read_scored),
         cmocka_unit_test(read_scored_gzip_bom),
+        cmocka_unit_test(read_wide),
         cmocka_unit_test(read_groups),
         cmocka_unit_test(roc_points),
     };

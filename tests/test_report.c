@@ -58,7 +58,7 @@ static void reads_columns_by_name(void **state)
     rows_seen seen = { 0 };
     lapse_scored_info info;
     lapse_error err = LAPSE_ERROR_INIT;
-    assert_int_equal(lapse_scored_read(&info, path, keep_row, &seen, &err), 0);
+    assert_int_equal(lapse_scored_read(&info, path, 0, keep_row, &seen, &err), 0);
     assert_int_equal(seen.n, 3);
     assert_int_equal(info.rows, 3);
     assert_int_equal(info.labelled, 2);
@@ -99,7 +99,7 @@ static void refuses_bad_rows_with_their_place(void **state)
         rows_seen seen = { 0 };
         lapse_scored_info info;
         lapse_error err = LAPSE_ERROR_INIT;
-        assert_int_equal(lapse_scored_read(&info, path, keep_row, &seen, &err),
+        assert_int_equal(lapse_scored_read(&info, path, 0, keep_row, &seen, &err),
                          LAPSE_ERR_FORMAT);
         assert_string_equal(err.path, "report_bad.csv");
         test_expect_location(&err, cases[i].line, cases[i].column, cases[i].message);

@@ -4,6 +4,7 @@
 #define LAPSE_EVAL_H
 
 #include "lapse/error.h"
+#include "lapse/scored.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -14,9 +15,10 @@ extern "C" {
 
 /* Reads the p_churn and label columns of scored CSV files (the output of
  * lapse score on a labelled table: any columns, in any order, a header
- * naming p_churn and label, optionally after lines starting with '#'), plain
- * or gzip, "-" for standard input, a UTF-8 byte-order mark skipped; rows
- * with an empty label are skipped. On success *p and *y (malloc'd, the
+ * naming p_churn and label, optionally after lines starting with '#'), plain,
+ * gzip or zstd, "-" for standard input, a UTF-8 byte-order mark skipped,
+ * read by lapse_scored_read (lapse/scored.h); rows with an empty label are
+ * skipped. On success *p and *y (malloc'd, the
  * caller frees both) hold the *n labelled rows in file order. Errors name
  * the file, line and column: LAPSE_ERR_FORMAT (no such column, a p_churn
  * that is not a number in [0, 1], a label other than 1, 0 or empty, a row
@@ -34,8 +36,8 @@ typedef struct {
     size_t n_names;
 } lapse_eval_group;
 
-#define LAPSE_EVAL_HORIZONS_MAX 16
-#define LAPSE_EVAL_HORIZON_MAX_DAYS 3650
+#define LAPSE_EVAL_HORIZONS_MAX LAPSE_SCORED_HORIZONS_MAX
+#define LAPSE_EVAL_HORIZON_MAX_DAYS LAPSE_SCORED_HORIZON_MAX_DAYS
 
 typedef struct {
     double *p;

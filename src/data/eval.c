@@ -1,9 +1,7 @@
-/* Reading scored files for lapse eval: the p_churn and label columns of any
- * CSV, through the input layer. */
+/* Reading scored files for lapse eval: the labelled rows of scored files,
+ * read by lapse_scored_read, gathered into arrays. */
 #include "lapse/eval.h"
 
-#include "fieldnum.h"
-#include "input.h"
 #include "strmap.h"
 
 #include <math.h>
@@ -11,271 +9,128 @@
 #include <string.h>
 
 typedef struct {
-    int in_header;       /* no header read yet */
-    int comment;         /* the current pre-header record starts with '#' */
-    long p_col, label_col;
-    long group_col[LAPSE_EVAL_GROUPS]; /* risk_tier, segment; -1 when absent */
-    int group_in_all[LAPSE_EVAL_GROUPS]; /* every file so far has the column */
-    size_t n_columns;
-    double p;
-    int label;           /* -1 empty */
-    uint32_t group_id[LAPSE_EVAL_GROUPS];
+    const lapse_scored_info *info; /* the file being read */
+    int checked;                   /* its header checked against the first file's */
+    size_t files;                  /* files read before this one */
+    size_t n_horizons;             /* the first file's, which every file must repeat */
+    int horizons[LAPSE_EVAL_HORIZONS_MAX];
+    int days_missing;    /* a churned row without its day (labels from a file) */
+    int days_in_all;     /* every file has days_to_churn */
+    int group_in_all[LAPSE_EVAL_GROUPS]; /* every file has the column */
     double *ps;
     int *ys;
-    /* A hazard model's columns (lapse/eval.h): p_<h> and days_to_churn. */
-    size_t n_horizons;   /* this file's p_<h> columns */
-    int horizons[LAPSE_EVAL_HORIZONS_MAX];
-    long horizon_col[LAPSE_EVAL_HORIZONS_MAX];
-    double horizon_p[LAPSE_EVAL_HORIZONS_MAX];
-    size_t first_n_horizons; /* the first file's, which every file must repeat */
-    int first_horizons[LAPSE_EVAL_HORIZONS_MAX];
-    long days_col;
-    int days_in_all;
-    size_t files;        /* files read before this one */
-    int days_missing;    /* a churned row without its day (labels from a file) */
-    int day;             /* 0: empty */
-    double *phs;         /* [cap * first_n_horizons] */
+    double *phs;         /* [cap * n_horizons] */
     int *days;           /* [cap] */
     uint32_t *groups[LAPSE_EVAL_GROUPS];
     lapse_strmap *names[LAPSE_EVAL_GROUPS];
     size_t n, cap;
-    lapse_error *err;
-} scored;
+} gathered;
 
-static const char *const group_columns[LAPSE_EVAL_GROUPS] = { "risk_tier", "segment" };
+static const unsigned group_columns[LAPSE_EVAL_GROUPS] = { LAPSE_SCORED_RISK_TIER,
+                                                           LAPSE_SCORED_SEGMENT };
 
-static int fail(const lapse_input_csv *csv, scored *s, const char *fmt, const char *text)
+/* The header's horizons against the first file's. */
+static int check_header(gathered *g, const char *path, lapse_error *err)
 {
-    return lapse_error_set(s->err, LAPSE_ERR_FORMAT, lapse_input_csv_path(csv),
-                           lapse_input_csv_line(csv), lapse_input_csv_fields(csv) + 1, -1, fmt,
-                           text);
-}
-
-/* "p_<days>" (days 1 to LAPSE_EVAL_HORIZON_MAX_DAYS, no leading zero): the
- * days, else 0. */
-static int horizon_of(const char *text, size_t len)
-{
-    if (len < 3 || len > 6 || text[0] != 'p' || text[1] != '_' || text[2] == '0')
-        return 0;
-    int days = 0;
-    for (size_t i = 2; i < len; i++) {
-        if (text[i] < '0' || text[i] > '9')
-            return 0;
-        days = 10 * days + (text[i] - '0');
+    const lapse_scored_info *info = g->info;
+    g->checked = 1;
+    if (g->files == 0) {
+        g->n_horizons = info->n_horizons;
+        memcpy(g->horizons, info->horizons, sizeof g->horizons);
     }
-    return days <= LAPSE_EVAL_HORIZON_MAX_DAYS ? days : 0;
-}
-
-static int horizon_header(const lapse_input_csv *csv, scored *s, const char *text, int days)
-{
-    if (s->n_horizons == LAPSE_EVAL_HORIZONS_MAX)
-        return fail(csv, s, "more than 16 horizon columns (at \"%s\")", text);
-    if (s->n_horizons && days <= s->horizons[s->n_horizons - 1])
-        return fail(csv, s, "horizon column \"%s\" does not follow a shorter one: p_<days> "
-                            "columns must come in increasing order",
-                    text);
-    s->horizons[s->n_horizons] = days;
-    s->horizon_col[s->n_horizons++] = lapse_input_csv_fields(csv);
+    if (info->n_horizons != g->n_horizons ||
+        memcmp(info->horizons, g->horizons, g->n_horizons * sizeof *g->horizons) != 0)
+        return lapse_error_set(err, LAPSE_ERR_FORMAT, path, info->header_line, 0, -1,
+                               "the header's p_<days> columns differ from the first "
+                               "file's: every file must hold the same horizons");
     return LAPSE_OK;
 }
 
-static int header_field(const lapse_input_csv *csv, scored *s, const char *text, size_t len)
+static int grow(gathered *g)
 {
-    const int col = lapse_input_csv_fields(csv);
-    if (col == 0 && len > 0 && text[0] == '#')
-        s->comment = 1;
-    if (s->comment)
-        return LAPSE_OK;
-    const int days = horizon_of(text, len);
+    const size_t cap = g->cap ? 2 * g->cap : 4096;
+    double *ps = realloc(g->ps, cap * sizeof *ps);
+    if (ps)
+        g->ps = ps;
+    int *ys = ps ? realloc(g->ys, cap * sizeof *ys) : NULL;
+    if (ys)
+        g->ys = ys;
+    int *days = ys ? realloc(g->days, cap * sizeof *days) : NULL;
     if (days)
-        return horizon_header(csv, s, text, days);
-    if (!strcmp(text, "days_to_churn")) {
-        if (s->days_col >= 0)
-            return fail(csv, s, "column \"%s\" appears twice in the header", text);
-        s->days_col = col;
-        return LAPSE_OK;
+        g->days = days;
+    int grown = days != NULL;
+    double *phs = grown && g->n_horizons ? realloc(g->phs, cap * g->n_horizons * sizeof *phs)
+                                         : NULL;
+    if (phs)
+        g->phs = phs;
+    grown = grown && (phs || !g->n_horizons);
+    for (int k = 0; k < LAPSE_EVAL_GROUPS && grown; k++) {
+        uint32_t *ids = realloc(g->groups[k], cap * sizeof *ids);
+        if (ids)
+            g->groups[k] = ids;
+        grown = ids != NULL;
     }
-    long *slot = !strcmp(text, "p_churn") ? &s->p_col : !strcmp(text, "label") ? &s->label_col
-                                                                                  : NULL;
-    for (int g = 0; g < LAPSE_EVAL_GROUPS && !slot; g++)
-        if (!strcmp(text, group_columns[g]))
-            slot = &s->group_col[g];
-    if (slot && *slot >= 0)
-        return fail(csv, s, "column \"%s\" appears twice in the header", text);
-    if (slot)
-        *slot = col;
-    return LAPSE_OK;
+    if (grown)
+        g->cap = cap;
+    return grown ? 0 : -1;
 }
 
-/* A p_churn or p_<h> field: a probability in [0, 1]. */
-static int probability(double *out, const lapse_input_csv *csv, scored *s, const char *text,
-                       size_t len)
+static int on_row(const lapse_scored_row *row, void *user, lapse_error *err)
 {
-    const char *name = "p_churn";
-    char horizon[16];
-    for (size_t h = 0; h < s->n_horizons; h++)
-        if (out == &s->horizon_p[h]) {
-            snprintf(horizon, sizeof horizon, "p_%d", s->horizons[h]);
-            name = horizon;
-        }
-    double v;
-    if (lapse_field_number(text, len, &v) || v < 0 || v > 1)
-        return lapse_error_set(s->err, LAPSE_ERR_FORMAT, lapse_input_csv_path(csv),
-                               lapse_input_csv_line(csv), lapse_input_csv_fields(csv) + 1, -1,
-                               "bad %s \"%.64s\": want a probability in [0, 1]", name, text);
-    *out = v;
-    return LAPSE_OK;
-}
-
-static int on_field(const lapse_input_csv *csv, const char *text, size_t len, void *ctx)
-{
-    scored *s = ctx;
-    if (s->in_header)
-        return header_field(csv, s, text, len);
-    const long col = lapse_input_csv_fields(csv);
-    for (size_t h = 0; h < s->n_horizons; h++)
-        if (col == s->horizon_col[h])
-            return probability(&s->horizon_p[h], csv, s, text, len);
-    if (col == s->p_col) {
-        return probability(&s->p, csv, s, text, len);
-    } else if (col == s->days_col) {
-        char *end;
-        const long day = len ? strtol(text, &end, 10) : 0;
-        if (len && (*end || day < 1 || day > LAPSE_EVAL_HORIZON_MAX_DAYS || text[0] < '0' ||
-                    text[0] > '9'))
-            return fail(csv, s, "bad days_to_churn \"%s\": want a day from 1 or empty",
-                        len < 32 ? text : "(too long)");
-        s->day = (int)day;
-    } else if (col == s->label_col) {
-        if (len == 0)
-            s->label = -1;
-        else if (len == 1 && (text[0] == '0' || text[0] == '1'))
-            s->label = text[0] - '0';
-        else
-            return fail(csv, s, "bad label \"%s\": want 1, 0 or empty",
-                        len < 32 ? text : "(too long)");
-    } else {
-        for (int g = 0; g < LAPSE_EVAL_GROUPS; g++)
-            if (col == s->group_col[g]) {
-                int added;
-                const int64_t id = lapse_strmap_intern(s->names[g], text, len, &added);
-                if (id < 0)
-                    return lapse_error_set(s->err, LAPSE_ERR_NOMEM, lapse_input_csv_path(csv),
-                                           lapse_input_csv_line(csv), 0, -1,
-                                           "out of memory reading scored rows");
-                s->group_id[g] = (uint32_t)id;
-            }
+    gathered *g = user;
+    if (!g->checked) {
+        const int status = check_header(g, row->path, err);
+        if (status != LAPSE_OK)
+            return status;
     }
-    return LAPSE_OK;
-}
-
-static int on_row(const lapse_input_csv *csv, void *ctx)
-{
-    scored *s = ctx;
-    const char *path = lapse_input_csv_path(csv);
-    const int64_t line = lapse_input_csv_line(csv);
-    const size_t fields = (size_t)lapse_input_csv_fields(csv);
-    if (s->in_header) {
-        if (s->comment) {
-            s->comment = 0;
-            return LAPSE_OK;
-        }
-        s->in_header = 0;
-        s->n_columns = fields;
-        if (s->p_col < 0 || s->label_col < 0)
-            return lapse_error_set(s->err, LAPSE_ERR_FORMAT, path, line, 0, -1,
-                                   "the header has no %s column (eval wants the output of "
-                                   "lapse score on a labelled table)",
-                                   s->p_col < 0 ? "p_churn" : "label");
-        if (s->files == 0) {
-            s->first_n_horizons = s->n_horizons;
-            memcpy(s->first_horizons, s->horizons, sizeof s->horizons);
-        }
-        if (s->n_horizons != s->first_n_horizons ||
-            memcmp(s->horizons, s->first_horizons, s->n_horizons * sizeof *s->horizons) != 0)
-            return lapse_error_set(s->err, LAPSE_ERR_FORMAT, path, line, 0, -1,
-                                   "the header's p_<days> columns differ from the first "
-                                   "file's: every file must hold the same horizons");
+    if (row->label < 0)
         return LAPSE_OK;
-    }
-    if (fields != s->n_columns)
-        return lapse_error_set(s->err, LAPSE_ERR_FORMAT, path, line, (int)fields, -1,
-                               "row has %zu fields, the header has %zu", fields, s->n_columns);
-    if (s->label < 0)
-        return LAPSE_OK;
-    if (s->n == s->cap) {
-        const size_t cap = s->cap ? 2 * s->cap : 4096;
-        double *ps = realloc(s->ps, cap * sizeof *ps);
-        if (ps)
-            s->ps = ps;
-        int *ys = ps ? realloc(s->ys, cap * sizeof *ys) : NULL;
-        if (ys)
-            s->ys = ys;
-        int grown = ys != NULL;
-        int *days = grown ? realloc(s->days, cap * sizeof *days) : NULL;
-        if (days)
-            s->days = days;
-        grown = days != NULL;
-        double *phs = grown && s->first_n_horizons
-                          ? realloc(s->phs, cap * s->first_n_horizons * sizeof *phs)
-                          : NULL;
-        if (phs)
-            s->phs = phs;
-        grown = grown && (phs || !s->first_n_horizons);
-        for (int g = 0; g < LAPSE_EVAL_GROUPS && grown; g++) {
-            uint32_t *ids = realloc(s->groups[g], cap * sizeof *ids);
-            if (ids)
-                s->groups[g] = ids;
-            grown = ids != NULL;
-        }
-        if (!grown)
-            return lapse_error_set(s->err, LAPSE_ERR_NOMEM, path, line, 0, -1,
+    if (g->n == g->cap && grow(g) < 0)
+        return lapse_error_set(err, LAPSE_ERR_NOMEM, row->path, row->line, 0, -1,
+                               "out of memory reading scored rows");
+    const char *group_text[LAPSE_EVAL_GROUPS] = { row->risk_tier, row->segment };
+    for (int k = 0; k < LAPSE_EVAL_GROUPS; k++) {
+        int added;
+        const int64_t id =
+            lapse_strmap_intern(g->names[k], group_text[k], strlen(group_text[k]), &added);
+        if (id < 0)
+            return lapse_error_set(err, LAPSE_ERR_NOMEM, row->path, row->line, 0, -1,
                                    "out of memory reading scored rows");
-        s->cap = cap;
+        g->groups[k][g->n] = (uint32_t)id;
     }
-    for (int g = 0; g < LAPSE_EVAL_GROUPS; g++)
-        s->groups[g][s->n] = s->group_id[g];
-    for (size_t h = 0; h < s->n_horizons; h++)
-        s->phs[s->n * s->n_horizons + h] = s->horizon_p[h];
-    s->days[s->n] = s->day;
-    s->days_missing |= s->label == 1 && s->day == 0;
-    s->ps[s->n] = s->p;
-    s->ys[s->n++] = s->label;
+    if (g->n_horizons)
+        memcpy(&g->phs[g->n * g->n_horizons], row->p_horizon, g->n_horizons * sizeof *g->phs);
+    g->days[g->n] = row->days_to_churn;
+    g->days_missing |= row->label == 1 && row->days_to_churn == 0;
+    g->ps[g->n] = row->p_churn;
+    g->ys[g->n++] = row->label;
     return LAPSE_OK;
 }
 
 /* One file: header (after any '#' lines), then rows. */
-static int read_one(scored *s, const char *path)
+static int read_one(gathered *g, const char *path, lapse_error *err)
 {
-    const lapse_input_csv_options opts = { .delimiter = ',', .keep_spaces = 1 };
-    s->in_header = 1;
-    s->comment = 0;
-    s->p_col = s->label_col = s->days_col = -1;
-    s->n_horizons = 0;
-    s->day = 0;
-    for (int g = 0; g < LAPSE_EVAL_GROUPS; g++) {
-        s->group_col[g] = -1;
-        s->group_id[g] = 0;
-    }
-    const int status = lapse_input_csv_read(path, &opts, on_field, on_row, s, s->err);
-    for (int g = 0; g < LAPSE_EVAL_GROUPS; g++)
-        s->group_in_all[g] &= s->group_col[g] >= 0;
-    s->days_in_all &= s->days_col >= 0;
-    if (status == LAPSE_OK && s->in_header)
-        return lapse_error_set(s->err, LAPSE_ERR_FORMAT, path, 1, 0, -1,
-                               "no header: the file is empty");
+    lapse_scored_info info;
+    g->info = &info;
+    g->checked = 0;
+    int status = lapse_scored_read(&info, path, LAPSE_SCORED_LABEL, on_row, g, err);
+    if (status == LAPSE_OK && !g->checked)
+        status = check_header(g, path, err);
+    for (int k = 0; k < LAPSE_EVAL_GROUPS; k++)
+        g->group_in_all[k] &= (info.columns & group_columns[k]) != 0;
+    g->days_in_all &= (info.columns & LAPSE_SCORED_DAYS_TO_CHURN) != 0;
     return status;
 }
 
-static void free_scored(scored *s)
+static void free_gathered(gathered *g)
 {
-    free(s->ps);
-    free(s->ys);
-    free(s->phs);
-    free(s->days);
-    for (int g = 0; g < LAPSE_EVAL_GROUPS; g++) {
-        free(s->groups[g]);
-        lapse_strmap_free(s->names[g]);
+    free(g->ps);
+    free(g->ys);
+    free(g->phs);
+    free(g->days);
+    for (int k = 0; k < LAPSE_EVAL_GROUPS; k++) {
+        free(g->groups[k]);
+        lapse_strmap_free(g->names[k]);
     }
 }
 
@@ -302,46 +157,45 @@ int lapse_eval_read(lapse_eval_rows *out, const char *const *paths, size_t n_pat
     memset(out, 0, sizeof *out);
     if (n_paths == 0)
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "no file to read");
-    scored s;
-    memset(&s, 0, sizeof s);
-    s.err = err;
-    s.days_in_all = 1;
+    gathered g;
+    memset(&g, 0, sizeof g);
+    g.days_in_all = 1;
     int status = LAPSE_OK;
-    for (int g = 0; g < LAPSE_EVAL_GROUPS; g++) {
-        s.group_in_all[g] = 1;
-        s.names[g] = lapse_strmap_create();
-        if (!s.names[g])
+    for (int k = 0; k < LAPSE_EVAL_GROUPS; k++) {
+        g.group_in_all[k] = 1;
+        g.names[k] = lapse_strmap_create();
+        if (!g.names[k])
             status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     }
-    for (size_t i = 0; i < n_paths && status == LAPSE_OK; i++, s.files++)
-        status = read_one(&s, paths[i]);
-    for (int g = 0; g < LAPSE_EVAL_GROUPS && status == LAPSE_OK; g++) {
-        if (!s.group_in_all[g])
+    for (size_t i = 0; i < n_paths && status == LAPSE_OK; i++, g.files++)
+        status = read_one(&g, paths[i], err);
+    for (int k = 0; k < LAPSE_EVAL_GROUPS && status == LAPSE_OK; k++) {
+        if (!g.group_in_all[k])
             continue;
-        out->group[g].id = s.groups[g];
-        s.groups[g] = NULL; /* now owned by out */
-        if (take_names(&out->group[g], s.names[g]) < 0)
+        out->group[k].id = g.groups[k];
+        g.groups[k] = NULL; /* now owned by out */
+        if (take_names(&out->group[k], g.names[k]) < 0)
             status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     }
     if (status != LAPSE_OK) {
-        free_scored(&s);
+        free_gathered(&g);
         lapse_eval_rows_free(out);
         return status;
     }
-    out->p = s.ps; /* now owned by out */
-    out->y = s.ys;
-    out->n = s.n;
-    out->n_horizons = s.first_n_horizons;
-    memcpy(out->horizons, s.first_horizons, sizeof out->horizons);
-    out->p_horizon = s.phs;
-    if (s.days_in_all && !s.days_missing && s.first_n_horizons) {
-        out->days_to_churn = s.days;
-        s.days = NULL;
+    out->p = g.ps; /* now owned by out */
+    out->y = g.ys;
+    out->n = g.n;
+    out->n_horizons = g.n_horizons;
+    memcpy(out->horizons, g.horizons, sizeof out->horizons);
+    out->p_horizon = g.phs;
+    if (g.days_in_all && !g.days_missing && g.n_horizons) {
+        out->days_to_churn = g.days;
+        g.days = NULL;
     }
-    s.ps = NULL;
-    s.ys = NULL;
-    s.phs = NULL;
-    free_scored(&s);
+    g.ps = NULL;
+    g.ys = NULL;
+    g.phs = NULL;
+    free_gathered(&g);
     return LAPSE_OK;
 }
 

@@ -178,7 +178,7 @@ int lapse_report_write(lapse_report_summary *out, FILE *html, const lapse_report
     if (status == LAPSE_OK) {
         reading r = { scores, compare, in, 0 };
         lapse_scored_info info;
-        status = lapse_scored_read(&info, in->scored, on_row, &r, err);
+        status = lapse_scored_read(&info, in->scored, 0, on_row, &r, err);
         scores->columns = info.columns;
         memcpy(scores->warnings, info.warnings, sizeof scores->warnings);
     }

@@ -86,7 +86,7 @@ int report_compare_create(report_compare **out, const char *previous_scores, lap
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     }
     c->path = previous_scores;
-    const int status = lapse_scored_read(&c->info, previous_scores, on_previous, c, err);
+    const int status = lapse_scored_read(&c->info, previous_scores, 0, on_previous, c, err);
     if (status != LAPSE_OK) {
         report_compare_free(c);
         return status;
