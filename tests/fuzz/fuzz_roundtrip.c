@@ -80,8 +80,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             x[i * n_features + j] = value_of(r[1 + j]);
     }
     lapse_table table = {
-        .meta = { LAPSE_TABLE_FORMAT_VERSION, LAPSE_CHURN_DEF_INIT,
-                  lapse_schema_hash(names, n_features) },
+        .meta = { .version = LAPSE_TABLE_FORMAT_VERSION,
+                  .churn = LAPSE_CHURN_DEF_INIT,
+                  .schema_hash = lapse_schema_hash(names, n_features) },
         .n_features = n_features,
         .feature_names = (char **)names,
         .n_rows = n_rows,
