@@ -325,6 +325,12 @@ static void bad_options(void **state)
     o.validate = LAPSE_VALIDATION_FILE; /* without a file */
     assert_int_equal(lapse_train(&m, NULL, t, &o, &err), LAPSE_ERR_ARG);
     o = (lapse_train_options)LAPSE_TRAIN_OPTIONS_INIT;
+    o.validate = LAPSE_VALIDATION_ROLLING;
+    o.rolling_folds = 1;
+    assert_int_equal(lapse_train(&m, NULL, t, &o, &err), LAPSE_ERR_ARG);
+    o.rolling_folds = LAPSE_MODEL_ROLLING_MAX + 1;
+    assert_int_equal(lapse_train(&m, NULL, t, &o, &err), LAPSE_ERR_ARG);
+    o = (lapse_train_options)LAPSE_TRAIN_OPTIONS_INIT;
     o.tier_cuts[1] = 0.4; /* not increasing */
     assert_int_equal(lapse_train(&m, NULL, t, &o, &err), LAPSE_ERR_ARG);
     o = (lapse_train_options)LAPSE_TRAIN_OPTIONS_INIT;
@@ -458,6 +464,55 @@ static void validate_users(void **state)
     lapse_model_free(m);
     lapse_model_free(m2);
     lapse_model_free(m3);
+    lapse_table_free(t);
+}
+
+/* --validate rolling:2 on three labelled snapshots: fold 1 holds out the
+ * second and trains on the first, fold 2 is the last-snapshot split, whose
+ * calibration and tiers the model keeps; the summary is the folds' mean
+ * and the next-period SE. rolling:3 leaves nothing to train fold 1 on. */
+static void validate_rolling(void **state)
+{
+    (void)state;
+    lapse_table *t = standard_table();
+    lapse_train_options o = LAPSE_TRAIN_OPTIONS_INIT;
+    o.validate = LAPSE_VALIDATION_ROLLING;
+    o.rolling_folds = 2;
+    lapse_train_report r, last;
+    lapse_model *m = train_ok(&r, t, &o);
+    lapse_model *plain = train_ok(&last, t, NULL);
+    assert_int_equal(r.validation, LAPSE_VALIDATION_ROLLING);
+    assert_int_equal(r.rolling_folds, 2);
+    assert_true(r.folds[0].asof == asof_secs[1] && r.folds[1].asof == asof_secs[2]);
+    assert_int_equal(r.folds[0].train_rows, 150);
+    assert_int_equal(r.folds[0].valid_rows, 150);
+    assert_int_equal(r.folds[1].train_rows, 300);
+    assert_int_equal(r.folds[1].valid_rows, 150);
+    assert_true(r.folds[1].auc == last.valid.auc && r.folds[1].auc_se == last.valid.auc_se);
+    const double a = r.folds[0].auc, b = r.folds[1].auc, mean = (a + b) / 2;
+    const double sd = fabs(a - b) / sqrt(2);
+    const double s2 = (r.folds[0].auc_se * r.folds[0].auc_se + r.folds[1].auc_se * r.folds[1].auc_se) / 2;
+    assert_float_equal(r.rolling_auc, mean, 1e-15);
+    assert_float_equal(r.rolling_sd, sd, 1e-15);
+    assert_float_equal(r.rolling_sampling_se, sqrt(s2), 1e-15);
+    assert_float_equal(r.rolling_se, sqrt(fmax(sd * sd, s2) * 1.5), 1e-15);
+    assert_int_equal(m->training.validation, LAPSE_VALIDATION_ROLLING);
+    assert_true(m->training.holdout == 2);
+    assert_true(m->training.auc == r.rolling_auc && m->training.auc_se == r.rolling_se);
+    assert_true(m->calibration.kind == plain->calibration.kind &&
+                m->calibration.a == plain->calibration.a && m->calibration.b == plain->calibration.b);
+    assert_memory_equal(m->tiers.thresholds, plain->tiers.thresholds, 3 * sizeof(double));
+    assert_memory_equal(m->classifier.weights, plain->classifier.weights, N_FEAT * sizeof(double));
+    lapse_model_free(m);
+    lapse_model_free(plain);
+
+    lapse_error err = LAPSE_ERROR_INIT;
+    o.rolling_folds = 3;
+    m = (lapse_model *)1;
+    assert_int_equal(lapse_train(&m, NULL, t, &o, &err), LAPSE_ERR_RANGE);
+    assert_null(m);
+    assert_non_null(strstr(err.message, "labelled rows from 3 snapshots: --validate rolling:3"));
+    assert_non_null(strstr(err.message, "at most rolling:2"));
     lapse_table_free(t);
 }
 
@@ -675,6 +730,7 @@ int main(void)
         cmocka_unit_test(tiers_from_validation),
         cmocka_unit_test(tier_rule),
         cmocka_unit_test(validate_users),
+        cmocka_unit_test(validate_rolling),
         cmocka_unit_test(validate_file),
         cmocka_unit_test(refit_on_all_rows),
         cmocka_unit_test(probability_tiers),

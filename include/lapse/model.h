@@ -88,10 +88,12 @@
  *   LABL  (version 2 only, and there required) string: the sha256 of the
  *         label file the training labels came from (lapse extract --labels),
  *         64 lower-case hex digits
- *   VALD  (version 3, required) u8 validation kind, f64 held-out share
- *         (users and random; NaN otherwise), u8 refit (1: the classifier
- *         was refitted on every labelled row), f64 standard error of the
- *         AUC (DeLong; NaN when not measured), u8 tier kind, n_tiers-1 f64
+ *   VALD  (version 3, required) u8 validation kind (1 last snapshot, 2
+ *         users, 3 random, 4 file, 5 rolling), f64 held-out share (users
+ *         and random; rolling: the folds K; NaN otherwise), u8 refit (1:
+ *         the classifier was refitted on every labelled row), f64 standard
+ *         error of the AUC (DeLong, rolling: next-period, see
+ *         lapse/train.h; NaN when not measured), u8 tier kind, n_tiers-1 f64
  *         shares of percentile tiers (probability tiers: their thresholds
  *         again)
  *   ENCD  (version 3, optional) the table of one's own the model was trained
@@ -156,6 +158,10 @@ extern "C" {
 #define LAPSE_MODEL_NAME_MAX LAPSE_FEATURE_NAME_MAX
 #define LAPSE_MODEL_TEXT_MAX 4096
 
+/* Most folds of a rolling-origin validation (lapse train --validate
+ * rolling:K): two years of monthly snapshots. */
+#define LAPSE_MODEL_ROLLING_MAX 24
+
 /* A BTYD model's parameters (lapse/model_btyd.h). */
 typedef struct lapse_model_btyd lapse_model_btyd;
 /* A classifier's stacked BTYD feature (lapse/model_btyd.h). */
@@ -179,7 +185,8 @@ typedef enum {
     LAPSE_VALIDATION_LAST_SNAPSHOT = 1, /* the latest labelled snapshot */
     LAPSE_VALIDATION_USERS = 2,         /* a seeded share of users, all their snapshots */
     LAPSE_VALIDATION_RANDOM = 3,        /* a seeded share of rows */
-    LAPSE_VALIDATION_FILE = 4           /* the users a file lists */
+    LAPSE_VALIDATION_FILE = 4,          /* the users a file lists */
+    LAPSE_VALIDATION_ROLLING = 5        /* the last K snapshots in turn, each on those before */
 } lapse_validation_kind;
 
 /* How the tier thresholds were set (lapse train --tiers). */
@@ -268,7 +275,10 @@ typedef struct {
 
 /* What the model was trained on and how it validated. The figures are
  * cross-fitted on the held-out rows; NaN when not measured. With refit the
- * classifier saw train_rows + valid_rows rows, else train_rows. */
+ * classifier saw train_rows + valid_rows rows, else train_rows. ROLLING:
+ * auc is the mean of the K folds' AUCs and auc_se its next-period standard
+ * error (lapse/train.h), the other figures and the row counts the latest
+ * fold's (the one that chose calibration and tiers). */
 typedef struct {
     int64_t first_asof, last_asof; /* snapshot range, UTC seconds */
     uint64_t train_rows, valid_rows; /* the training and the held-out part */
@@ -278,7 +288,8 @@ typedef struct {
     double auc, pr_auc, log_loss, brier, ece;
     double auc_se;                    /* DeLong standard error of auc */
     lapse_validation_kind validation; /* which rows were held out */
-    double holdout;                   /* USERS and RANDOM: the share; NaN otherwise */
+    double holdout;                   /* USERS and RANDOM: the share; ROLLING: the folds K
+                                         (2 or more); NaN otherwise */
     int refit;                        /* 1: classifier refitted on all labelled rows */
 } lapse_model_training;
 

@@ -14,7 +14,26 @@
  *                       lapse's own);
  *        RANDOM         the same draw per (user, snapshot) row;
  *        FILE           the users listed in the first column of a CSV file
- *                       (plain, gzip or zstd; a header user_id is skipped).
+ *                       (plain, gzip or zstd; a header user_id is skipped);
+ *        ROLLING        rolling origin over the last rolling_folds (K)
+ *                       labelled snapshots: fold i holds out snapshot S_i
+ *                       and trains on every labelled row before it (rows
+ *                       after it take no part), steps 2 to 6 run on each
+ *                       fold, and the latest fold (the LAST_SNAPSHOT split)
+ *                       gives the model its calibration, tiers and figures
+ *                       but the AUC: the model's AUC is the mean of the K
+ *                       fold AUCs, and its standard error the next-period
+ *                       one, sqrt(max(sd^2, s^2) (1 + 1/K)), with sd the
+ *                       fold AUCs' sample standard deviation and s^2 the
+ *                       mean of their squared DeLong SEs: how far the
+ *                       next snapshot's AUC may lie from the mean, its own
+ *                       sampling and the period-to-period spread included
+ *                       (sd^2 estimates both; it cannot be below the
+ *                       sampling part, hence the max), plus the mean's own
+ *                       uncertainty (the 1/K). A user appears in several
+ *                       snapshots: a fold validates on users it also
+ *                       trained on at earlier dates, never on a training
+ *                       row, which is what scoring next month does.
  *      The held-out part needs LAPSE_TRAIN_MIN_VALID_ROWS rows with
  *      LAPSE_TRAIN_MIN_VALID_CLASS churners and as many others;
  *   2. fits the scaler on the training rows: each feature's transform from
@@ -147,6 +166,9 @@ typedef struct {
      * refit), after each; or NULL. */
     lapse_progress_fn progress;
     void *progress_user;
+    /* ROLLING: the folds K, 2..LAPSE_MODEL_ROLLING_MAX and at most the
+     * labelled snapshots less one (3) */
+    size_t rolling_folds;
 } lapse_train_options;
 
 /* The GBDT grid (--grid): every depth with every learning rate. */
@@ -156,7 +178,15 @@ typedef struct {
 #define LAPSE_TRAIN_OPTIONS_INIT                                                                 \
     { LAPSE_CLASSIFIER_LOGISTIC, 1, 3, 4, 2000, LAPSE_KERNEL_RBF, 1.0, 0.0, 0, 0, 1.0, 5, 1,     \
       NULL, 0, LAPSE_TRAIN_HOLDOUT_DEFAULT, NULL, 1, LAPSE_TIERS_PERCENTILE,                     \
-      { 0.50, 0.80, 0.95 }, 300, 6, 0.1, { 0 }, NULL, NULL }
+      { 0.50, 0.80, 0.95 }, 300, 6, 0.1, { 0 }, NULL, NULL, 3 }
+
+/* One fold of a rolling-origin validation: its held-out snapshot, its
+ * rows and its cross-fitted AUC with the DeLong standard error. */
+typedef struct {
+    int64_t asof;
+    size_t train_rows, valid_rows, valid_positives;
+    double auc, auc_se;
+} lapse_train_fold;
 
 /* What training did, beyond what the model holds. */
 typedef struct {
@@ -190,6 +220,13 @@ typedef struct {
     const char *no_segments;        /* why the model has no segments; NULL when it has */
     double k_silhouette[LAPSE_TRAIN_K_AUTO_MAX + 1]; /* --k auto: silhouette of each k
                                        tried (NaN for others) */
+    /* ROLLING (else rolling_folds 0): the folds, oldest first (the last is
+     * the split of the fields above), and the summary: mean AUC, the
+     * next-period standard error (see ROLLING above), the fold AUCs'
+     * sample standard deviation and the root mean square of their SEs */
+    size_t rolling_folds;
+    lapse_train_fold folds[LAPSE_MODEL_ROLLING_MAX];
+    double rolling_auc, rolling_se, rolling_sd, rolling_sampling_se;
 } lapse_train_report;
 
 /* Trains a model on table (see above). *out is a new model (free with
@@ -198,7 +235,8 @@ typedef struct {
  *                    logistic, on a table without days_to_churn, or past
  *                    the table's label horizon
  *   LAPSE_ERR_RANGE  data training cannot use: no labelled row, one
- *                    labelled snapshot with validate LAST_SNAPSHOT, a
+ *                    labelled snapshot with validate LAST_SNAPSHOT,
+ *                    fewer than rolling_folds + 1 with ROLLING, a
  *                    held-out part too small (with the counts), a part
  *                    with a single class, fewer training rows than k, or
  *                    a classifier that could not be fitted

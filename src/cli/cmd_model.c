@@ -210,8 +210,9 @@ static void print_training(const lapse_model *m)
     printf("trained by:   lapse %s\n", t->lapse_version);
     char f[6][32], se[64] = "";
     if (!isnan(t->auc_se))
-        snprintf(se, sizeof se, " (standard error %s, DeLong)",
-                 figure(f[5], sizeof f[5], t->auc_se));
+        snprintf(se, sizeof se, " (standard error %s, %s)", figure(f[5], sizeof f[5], t->auc_se),
+                 t->validation == LAPSE_VALIDATION_ROLLING ? "next-period: mean of the folds"
+                                                          : "DeLong");
     printf("validation:   AUC %s%s, PR-AUC %s, log loss %s, Brier %s, ECE %s\n",
            figure(f[0], sizeof f[0], t->auc), se, figure(f[1], sizeof f[1], t->pr_auc),
            figure(f[2], sizeof f[2], t->log_loss), figure(f[3], sizeof f[3], t->brier),

@@ -63,7 +63,18 @@ static int parse_share(double *out, const char *text)
     return 0;
 }
 
-/* --validate last-snapshot | users[:F] | random[:F] | file:FILE */
+/* Rolling folds, 2 to LAPSE_MODEL_ROLLING_MAX. */
+static int parse_folds(size_t *out, const char *text)
+{
+    char *end;
+    const long k = strtol(text, &end, 10);
+    if (end == text || *end || k < 2 || k > LAPSE_MODEL_ROLLING_MAX)
+        return -1;
+    *out = (size_t)k;
+    return 0;
+}
+
+/* --validate last-snapshot | users[:F] | random[:F] | file:FILE | rolling[:K] */
 static int parse_validate(const cli_opt *o, const char *command, const char *name,
                           const char *text)
 {
@@ -74,7 +85,8 @@ static int parse_validate(const cli_opt *o, const char *command, const char *nam
     } kinds[] = { { "last-snapshot", LAPSE_VALIDATION_LAST_SNAPSHOT },
                   { "users", LAPSE_VALIDATION_USERS },
                   { "random", LAPSE_VALIDATION_RANDOM },
-                  { "file", LAPSE_VALIDATION_FILE } };
+                  { "file", LAPSE_VALIDATION_FILE },
+                  { "rolling", LAPSE_VALIDATION_ROLLING } };
     const char *colon = strchr(text, ':');
     const size_t len = colon ? (size_t)(colon - text) : strlen(text);
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
@@ -86,6 +98,8 @@ static int parse_validate(const cli_opt *o, const char *command, const char *nam
             ok = !colon;
         else if (kind == LAPSE_VALIDATION_FILE)
             ok = colon && colon[1];
+        else if (kind == LAPSE_VALIDATION_ROLLING)
+            ok = !colon || parse_folds(&opt.rolling_folds, colon + 1) == 0;
         else
             ok = !colon || parse_share(&opt.holdout, colon + 1) == 0;
         if (!ok)
@@ -97,7 +111,8 @@ static int parse_validate(const cli_opt *o, const char *command, const char *nam
     }
     return cli_opt_bad_value(command, name, text,
                              "needs last-snapshot, users:SHARE, random:SHARE (a share between 0 "
-                             "and 1) or file:FILE");
+                             "and 1), file:FILE or rolling:K (K from 2 to %d)",
+                             LAPSE_MODEL_ROLLING_MAX);
 }
 
 /* --tiers q:A,B,C (shares of the validation rows) or p:A,B,C (probabilities) */
@@ -192,7 +207,9 @@ static const cli_opt options[] = {
                  "held-out rows: last-snapshot (default with two labelled\n"
                  "snapshots), users:F (a seeded share F of users, all\n"
                  "their rows; the default, at 0.2, otherwise), random:F\n"
-                 "(rows), or file:FILE (users listed in its first column)"),
+                 "(rows), file:FILE (users listed in its first column), or\n"
+                 "rolling:K (the last K snapshots in turn, each on those\n"
+                 "before it; default 3: see below)"),
     CLI_OPT_FLAG(0, "no-refit", &opt.refit, 0,
                  "keep the classifier fitted without the held-out rows\n"
                  "(by default it is refitted on all labelled rows)"),
@@ -256,6 +273,15 @@ static void usage(FILE *out)
             "low/medium/high/critical start at the 50th, 80th and 95th percentiles of the\n"
             "held-out probabilities (--tiers). Then the classifier is refitted on every\n"
             "labelled row (--no-refit: not). Same data, options and seed: same model bytes.\n"
+            "--validate rolling:K validates K times: fold i holds out the i-th of the last K\n"
+            "labelled snapshots and trains on every snapshot before it (a user's earlier\n"
+            "snapshots may train while a later one validates, as when scoring next month;\n"
+            "never the same row). Each fold's AUC is reported with its DeLong SE; the\n"
+            "model's AUC is their mean, with a next-period standard error\n"
+            "sqrt(max(SD^2, S^2) * (1 + 1/K)) (SD: the fold AUCs' standard deviation; S^2:\n"
+            "their mean squared DeLong SE): how far the next snapshot's AUC may lie from the\n"
+            "mean, period-to-period drift included. Calibration and tiers are the latest\n"
+            "fold's.\n"
             "With --label (or --format libsvm) FEATURES is one table of your own instead:\n"
             "numeric columns are features, text columns with at most 50 values one-hot\n"
             "encoded (more: dropped, with a warning), empty cells the training median and a\n"
@@ -266,6 +292,26 @@ static void usage(FILE *out)
     fprintf(out, "\nexit codes: 0 ok, 1 bad input data, 2 usage error, 3 system error.\n");
 }
 
+/* --validate rolling:K: each fold, then the summary lapse/train.h defines. */
+static void print_rolling(const lapse_train_report *r)
+{
+    fprintf(stderr, "\nrolling validation, %zu folds (each trained on the snapshots before "
+                    "its own):\n", r->rolling_folds);
+    for (size_t i = 0; i < r->rolling_folds; i++) {
+        const lapse_train_fold *f = &r->folds[i];
+        char day[16];
+        lapse_time_format_date(day, f->asof);
+        fprintf(stderr, "  %s  AUC %.4f (DeLong SE %.4f)  %zu training rows, %zu validation "
+                        "rows, %zu churners\n",
+                day, f->auc, f->auc_se, f->train_rows, f->valid_rows, f->valid_positives);
+    }
+    fprintf(stderr,
+            "  mean AUC %.4f, next-period standard error %.4f = sqrt(max(SD %.4f^2, sampling "
+            "%.4f^2) * (1 + 1/%zu)): the model's validation AUC\n",
+            r->rolling_auc, r->rolling_se, r->rolling_sd, r->rolling_sampling_se,
+            r->rolling_folds);
+}
+
 static void print_report(const lapse_model *m, const lapse_train_report *r,
                          const lapse_train_options *o)
 {
@@ -273,7 +319,8 @@ static void print_report(const lapse_model *m, const lapse_train_report *r,
     lapse_time_format_date(first, m->training.first_asof);
     lapse_time_format_date(last, r->valid_asof);
     const double churn = 100.0 * (double)r->train_positives / (double)r->train_rows;
-    if (r->validation == LAPSE_VALIDATION_LAST_SNAPSHOT)
+    if (r->validation == LAPSE_VALIDATION_LAST_SNAPSHOT ||
+        r->validation == LAPSE_VALIDATION_ROLLING)
         fprintf(stderr,
                 "lapse: training: %zu rows from %zu snapshots (%s to before %s), %.2f%% "
                 "churners; validation: %zu rows at %s; %zu unlabelled rows ignored\n",
@@ -359,11 +406,18 @@ static void print_report(const lapse_model *m, const lapse_train_report *r,
     if (r->validation == LAPSE_VALIDATION_LAST_SNAPSHOT)
         fprintf(stderr, "\nvalidation %s (cross-fitted calibrated probabilities%s):\n", last,
                 within);
+    else if (r->validation == LAPSE_VALIDATION_ROLLING)
+        fprintf(stderr,
+                "\nvalidation %s, the latest fold (cross-fitted calibrated probabilities%s; "
+                "its calibration and tiers are the model's):\n",
+                last, within);
     else
         fprintf(stderr,
                 "\nvalidation, held-out rows (cross-fitted calibrated probabilities%s):\n",
                 within);
     cli_print_metrics(stderr, &r->valid);
+    if (r->rolling_folds)
+        print_rolling(r);
 }
 
 int cmd_train(int argc, char **argv)
@@ -380,6 +434,9 @@ int cmd_train(int argc, char **argv)
     if (model < MODEL_BGNBD && (btyd.gamma_gamma || (time_unit >= 0 && !with_btyd)))
         return cli_usage_error(CMD, "--gamma-gamma and --time-unit go with bgnbd or pareto-nbd "
                                     "(--time-unit also with --with-btyd)");
+    if (with_btyd && opt.validate == LAPSE_VALIDATION_ROLLING)
+        return cli_usage_error(CMD, "--with-btyd fits its BTYD feature on one split: not with "
+                                    "--validate rolling");
     if (with_btyd && opt.horizons.n_bands)
         return cli_usage_error(CMD, "--with-btyd stacks on one horizon, the table's: not with "
                                     "--horizons");

@@ -276,7 +276,8 @@ static void classifier_members(lapse_json *json, const lapse_model *m)
     lapse_json_object_close(json);
 }
 
-static const char *const validation_kinds[] = { "", "last-snapshot", "users", "random", "file" };
+static const char *const validation_kinds[] = { "", "last-snapshot", "users", "random", "file",
+                                                 "rolling" };
 
 static void training_members(lapse_json *json, const lapse_model *m)
 {
@@ -339,6 +340,36 @@ void cli_model_json(lapse_json *json, const lapse_model *m, const char *path)
     lapse_json_object_close(json);
 }
 
+/* --validate rolling:K: the folds and the summary (lapse/train.h). */
+static void rolling_json(lapse_json *json, const lapse_train_report *r)
+{
+    lapse_json_key(json, "rolling");
+    lapse_json_object_open(json);
+    lapse_json_member_string(json, "se_definition",
+                             "next-period: sqrt(max(sd^2, sampling_se^2) * (1 + 1/K)), sd the "
+                             "fold AUCs' sample standard deviation, sampling_se the root mean "
+                             "square of their DeLong SEs");
+    lapse_json_member_double(json, "auc", r->rolling_auc);
+    lapse_json_member_double(json, "se", r->rolling_se);
+    lapse_json_member_double(json, "sd", r->rolling_sd);
+    lapse_json_member_double(json, "sampling_se", r->rolling_sampling_se);
+    lapse_json_key(json, "folds");
+    lapse_json_array_open(json);
+    for (size_t i = 0; i < r->rolling_folds; i++) {
+        const lapse_train_fold *f = &r->folds[i];
+        lapse_json_object_open(json);
+        member_date(json, "valid_asof", f->asof);
+        lapse_json_member_uint(json, "train_rows", f->train_rows);
+        lapse_json_member_uint(json, "valid_rows", f->valid_rows);
+        lapse_json_member_uint(json, "valid_churners", f->valid_positives);
+        lapse_json_member_double(json, "auc", f->auc);
+        lapse_json_member_double(json, "auc_se", f->auc_se);
+        lapse_json_object_close(json);
+    }
+    lapse_json_array_close(json);
+    lapse_json_object_close(json);
+}
+
 void cli_train_report_json(lapse_json *json, const lapse_model *m, const lapse_train_report *r)
 {
     lapse_json_object_open(json);
@@ -389,6 +420,8 @@ void cli_train_report_json(lapse_json *json, const lapse_model *m, const lapse_t
 
     lapse_json_key(json, "validation");
     cli_metrics_json(json, &r->valid);
+    if (r->rolling_folds)
+        rolling_json(json, r);
     lapse_json_object_close(json);
 }
 

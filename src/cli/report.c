@@ -97,6 +97,12 @@ const char *cli_describe_validation(char *buf, size_t size, const lapse_model *m
     case LAPSE_VALIDATION_FILE:
         snprintf(buf, size, "the users a file listed held out (file:)");
         break;
+    case LAPSE_VALIDATION_ROLLING:
+        snprintf(buf, size,
+                 "rolling origin: the last %g snapshots held out in turn, each trained on "
+                 "those before it (rolling:%g)",
+                 t->holdout, t->holdout);
+        break;
     default:
         snprintf(buf, size, "the last labelled snapshot held out (last-snapshot)");
         break;

@@ -426,11 +426,14 @@ static int validate_training(const lapse_model_training *t, lapse_error *err)
     CHECK(check_figure(t->brier, "validation Brier score", 0, 1, err));
     CHECK(check_figure(t->ece, "validation calibration error", 0, 1, err));
     CHECK(check_figure(t->auc_se, "validation AUC standard error", 0, 1, err));
-    if (t->validation < LAPSE_VALIDATION_LAST_SNAPSHOT || t->validation > LAPSE_VALIDATION_FILE)
+    if (t->validation < LAPSE_VALIDATION_LAST_SNAPSHOT || t->validation > LAPSE_VALIDATION_ROLLING)
         return INVALID("unknown validation kind %d", (int)t->validation);
     const int shared = t->validation == LAPSE_VALIDATION_USERS ||
                        t->validation == LAPSE_VALIDATION_RANDOM;
-    if (shared ? !(t->holdout > 0 && t->holdout < 1) : !isnan(t->holdout))
+    if (t->validation == LAPSE_VALIDATION_ROLLING
+            ? !(t->holdout >= 2 && t->holdout <= LAPSE_MODEL_ROLLING_MAX &&
+                t->holdout == floor(t->holdout))
+            : shared ? !(t->holdout > 0 && t->holdout < 1) : !isnan(t->holdout))
         return INVALID("held-out share %g does not fit the validation kind", t->holdout);
     if (t->refit != 0 && t->refit != 1)
         return INVALID("refit is %d; it must be 0 or 1", t->refit);

@@ -54,6 +54,10 @@ static int nomem(lapse_error *err)
     return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory while training");
 }
 
+#define TEXT_OF(x) #x
+#define NUMBER_TEXT(x) TEXT_OF(x)
+#define FOLDS_MAX_TEXT NUMBER_TEXT(LAPSE_MODEL_ROLLING_MAX)
+
 static int check_options(const lapse_train_options *o, lapse_error *err)
 {
     const lapse_train_options defaults = LAPSE_TRAIN_OPTIONS_INIT;
@@ -84,8 +88,11 @@ static int check_options(const lapse_train_options *o, lapse_error *err)
     else if (o->threads < 1)
         bad = "threads must be at least 1";
     else if (o->validate && (o->validate < LAPSE_VALIDATION_LAST_SNAPSHOT ||
-                             o->validate > LAPSE_VALIDATION_FILE))
+                             o->validate > LAPSE_VALIDATION_ROLLING))
         bad = "unknown validation kind";
+    else if (o->validate == LAPSE_VALIDATION_ROLLING &&
+             (o->rolling_folds < 2 || o->rolling_folds > LAPSE_MODEL_ROLLING_MAX))
+        bad = "rolling validation needs 2 to " FOLDS_MAX_TEXT " folds";
     else if (!(o->holdout > 0 && o->holdout < 1))
         bad = "the held-out share must lie between 0 and 1";
     else if (o->validate == LAPSE_VALIDATION_FILE && !(o->holdout_file && o->holdout_file[0]))
@@ -824,7 +831,7 @@ static void options_text(char *buf, size_t size, const lapse_train_options *o,
     else
         append(buf, size, &len, " k=%zu", o->k);
     char how[64];
-    train_split_describe(how, sizeof how, r->validation, o->holdout, "FILE");
+    train_split_describe(how, sizeof how, o, r->validation, "FILE");
     append(buf, size, &len, " restarts=%d calib_folds=%d seed=%llu validate=%s%s tiers=%c:%g,%g,%g",
            o->kmeans_restarts, o->calib_folds, (unsigned long long)o->seed, how,
            o->refit ? " refit" : "", o->tiers == LAPSE_TIERS_PROBABILITY ? 'p' : 'q',
@@ -1084,16 +1091,18 @@ static int record_training(lapse_model *m, const train_split *s, const lapse_tra
     tr->lapse_version = dup_string(o->version && o->version[0] ? o->version : "unknown");
     if (!tr->options || !tr->lapse_version)
         return nomem(err);
-    tr->auc = r->valid.auc;
+    const int rolling = s->kind == LAPSE_VALIDATION_ROLLING;
+    tr->auc = rolling ? r->rolling_auc : r->valid.auc;
     tr->pr_auc = r->valid.average_precision;
     tr->log_loss = r->valid.log_loss;
     tr->brier = r->valid.brier;
     tr->ece = r->valid.ece;
-    tr->auc_se = r->valid.auc_se;
+    tr->auc_se = rolling ? r->rolling_se : r->valid.auc_se;
     tr->validation = s->kind;
     tr->holdout = s->kind == LAPSE_VALIDATION_USERS || s->kind == LAPSE_VALIDATION_RANDOM
                       ? o->holdout
-                      : NAN;
+                  : rolling ? (double)o->rolling_folds
+                            : NAN;
     tr->refit = o->refit != 0;
     return 0;
 }
@@ -1104,6 +1113,115 @@ static void step_done(const lapse_train_options *o, int64_t done, int64_t steps)
         o->progress(done, steps, o->progress_user);
 }
 
+static void report_init(lapse_train_report *r)
+{
+    memset(r, 0, sizeof *r);
+    r->grid_auc = r->grid_logloss = r->platt_log_loss = r->isotonic_log_loss = NAN;
+    r->rolling_auc = r->rolling_se = r->rolling_sd = r->rolling_sampling_se = NAN;
+    for (int k = 0; k <= LAPSE_TRAIN_K_AUTO_MAX; k++)
+        r->k_silhouette[k] = NAN;
+}
+
+/* One split's model before the refit (steps 1 to 6). */
+typedef struct {
+    train_split s;
+    dataset ds;
+    lapse_scaler sc;
+    segments g;
+    classifier c;
+    lapse_model *m;
+    size_t active; /* features that vary over the training rows */
+} fold_fit;
+
+static void fold_fit_free(fold_fit *f)
+{
+    lapse_model_free(f->m);
+    lapse_svm_model_free(&f->c.svm);
+    free(f->c.booster);
+    free(f->c.w);
+    segments_free(&f->g);
+    lapse_scaler_clear(&f->sc);
+    dataset_free(&f->ds);
+    train_split_free(&f->s);
+}
+
+/* Split (fold of ROLLING, else the one split), scale, segment, fit,
+ * calibrate and tier into f; progress from step done + 1 to done + 3. */
+static int fit_fold(fold_fit *f, lapse_train_report *r, const lapse_table *table, size_t fold,
+                    int64_t done, int64_t steps, const lapse_train_options *o, lapse_error *err)
+{
+    int rc = train_split_fold(&f->s, table, o, fold, err);
+    const train_split *s = &f->s;
+    r->validation = s->kind;
+    r->valid_users = s->valid_users;
+    r->holdout_file_unknown = s->file_unknown;
+    if (rc < 0)
+        return rc;
+    r->train_rows = s->n_train;
+    r->valid_rows = s->n_valid;
+    r->unlabelled_rows = s->unlabelled;
+    r->train_snapshots = s->snapshots_train;
+    r->valid_asof = s->valid_asof;
+    const int hazard = o->horizons.n_bands > 0;
+    lapse_hazard hz;
+    if (hazard && (rc = train_hazard_prepare(&hz, table, o, err)) < 0)
+        return rc;
+    if ((rc = gather_rows(&f->ds, r, table, s, err)) < 0 ||
+        (rc = fit_scaler(&f->sc, &r->constant_features, table, s, &f->ds, err)) < 0 ||
+        (rc = fit_segments(&f->g, r, table, f->ds.xt, s->n_train, o, err)) < 0)
+        return rc;
+    step_done(o, done + 1, steps);
+    f->active = table->n_features - r->constant_features;
+    /* The classifier sees the training rows scaled as score will scale rows. */
+    lapse_scaler_apply(&f->sc, table->n_features, f->ds.xt, s->n_train, f->ds.xt);
+    if (hazard) {
+        f->c.w = malloc(table->n_features * sizeof *f->c.w);
+        rc = f->c.w ? train_hazard_fit(f->c.w, &f->c.bias, &hz, r, table, s->train, f->ds.xt,
+                                       s->n_train, o, err)
+                    : nomem(err);
+    } else {
+        rc = fit_classifier(&f->c, r, f->ds.xt, f->ds.yt, s->n_train, table->n_features,
+                            f->active, 1, o, err);
+    }
+    if (rc < 0 || (rc = build_model(&f->m, table, &f->sc, &f->g, &f->c, err)) < 0)
+        return rc;
+    step_done(o, done + 2, steps);
+    if (hazard) {
+        if (!(f->m->hazard = malloc(sizeof *f->m->hazard)))
+            return nomem(err);
+        *f->m->hazard = hz;
+        rc = train_hazard_validate(f->m, r, table, s->valid, f->ds.xv,
+                                   s->n_valid, f->ds.fv, o, err);
+    } else {
+        rc = calibrate_model(f->m, r, &f->ds, s->n_valid, f->ds.fv, o, err);
+    }
+    /* ds.fv now holds the validation rows' probabilities, for the tiers. */
+    if (rc < 0 || (rc = set_tiers(f->m, f->ds.fv, s->n_valid, o, err)) < 0)
+        return rc;
+    step_done(o, done + 3, steps);
+    return 0;
+}
+
+/* The summary of the folds (lapse/train.h, ROLLING, says why this SE). */
+static void rolling_summary(lapse_train_report *r)
+{
+    const size_t k = r->rolling_folds;
+    double mean = 0, mean_var = 0, ss = 0;
+    for (size_t i = 0; i < k; i++) {
+        mean += r->folds[i].auc;
+        mean_var += r->folds[i].auc_se * r->folds[i].auc_se;
+    }
+    mean /= (double)k;
+    mean_var /= (double)k;
+    for (size_t i = 0; i < k; i++)
+        ss += (r->folds[i].auc - mean) * (r->folds[i].auc - mean);
+    const double var = ss / (double)(k - 1);
+    r->rolling_auc = mean;
+    r->rolling_sd = sqrt(var);
+    r->rolling_sampling_se = sqrt(mean_var);
+    r->rolling_se = sqrt(fmax(var, mean_var) * (1 + 1 / (double)k));
+}
+
 int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table *table,
                 const lapse_train_options *opts, lapse_error *err)
 {
@@ -1112,82 +1230,45 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
     const lapse_train_options *o = opts ? opts : &defaults;
     lapse_train_report local;
     lapse_train_report *r = report ? report : &local;
-    memset(r, 0, sizeof *r);
-    r->grid_auc = r->grid_logloss = r->platt_log_loss = r->isotonic_log_loss = NAN;
-    for (int k = 0; k <= LAPSE_TRAIN_K_AUTO_MAX; k++)
-        r->k_silhouette[k] = NAN;
+    report_init(r);
     int rc = check_options(o, err);
     if (rc < 0)
         return rc;
 
-    train_split s;
-    dataset ds = { 0 };
-    lapse_scaler sc = { 0 };
-    segments g = { 0 };
-    classifier c = { LAPSE_CLASSIFIER_LOGISTIC, NULL, 0, LAPSE_SVM_MODEL_INIT, NULL, 0, 0, 0, 0, 0 };
-    lapse_model *m = NULL;
-    rc = train_split_rows(&s, table, o, err);
-    r->validation = s.kind;
-    r->valid_users = s.valid_users;
-    r->holdout_file_unknown = s.file_unknown;
-    if (rc < 0)
-        goto done;
-    r->train_rows = s.n_train;
-    r->valid_rows = s.n_valid;
-    r->unlabelled_rows = s.unlabelled;
-    r->train_snapshots = s.snapshots_train;
-    r->valid_asof = s.valid_asof;
-    const int hazard = o->horizons.n_bands > 0;
-    lapse_hazard hz;
-    if (hazard && (rc = train_hazard_prepare(&hz, table, o, err)) < 0)
-        goto done;
-    const int64_t steps = 3 + (o->refit != 0);
-    if ((rc = gather_rows(&ds, r, table, &s, err)) < 0 ||
-        (rc = fit_scaler(&sc, &r->constant_features, table, &s, &ds, err)) < 0 ||
-        (rc = fit_segments(&g, r, table, ds.xt, s.n_train, o, err)) < 0)
-        goto done;
-    step_done(o, 1, steps);
-    const size_t active = table->n_features - r->constant_features;
-    /* The classifier sees the training rows scaled as score will scale rows. */
-    lapse_scaler_apply(&sc, table->n_features, ds.xt, s.n_train, ds.xt);
-    if (hazard) {
-        c.w = malloc(table->n_features * sizeof *c.w);
-        rc = c.w ? train_hazard_fit(c.w, &c.bias, &hz, r, table, s.train, ds.xt, s.n_train, o, err)
-                 : nomem(err);
-    } else {
-        rc = fit_classifier(&c, r, ds.xt, ds.yt, s.n_train, table->n_features, active, 1, o, err);
-    }
-    if (rc < 0 || (rc = build_model(&m, table, &sc, &g, &c, err)) < 0)
-        goto done;
-    step_done(o, 2, steps);
-    if (hazard) {
-        if (!(m->hazard = malloc(sizeof *m->hazard))) {
-            rc = nomem(err);
+    /* ROLLING: every fold but the latest is measured and let go; the
+     * latest is the model, as LAST_SNAPSHOT's split would be. */
+    const size_t folds = o->validate == LAPSE_VALIDATION_ROLLING ? o->rolling_folds : 1;
+    const int64_t steps = 3 * (int64_t)folds + (o->refit != 0);
+    fold_fit f;
+    lapse_train_report earlier;
+    const classifier blank = { LAPSE_CLASSIFIER_LOGISTIC, NULL, 0, LAPSE_SVM_MODEL_INIT, NULL, 0, 0,
+                               0, 0, 0 };
+    for (size_t k = 0; k < folds; k++) {
+        memset(&f, 0, sizeof f);
+        f.c = blank; /* the hazard path fills only the weights */
+        lapse_train_report *fr = k + 1 < folds ? &earlier : r;
+        if (fr == &earlier)
+            report_init(fr);
+        if ((rc = fit_fold(&f, fr, table, k, 3 * (int64_t)k, steps, o, err)) < 0)
             goto done;
+        if (folds > 1) {
+            const lapse_train_fold one = { fr->valid_asof, fr->train_rows, fr->valid_rows,
+                                           fr->valid_positives, fr->valid.auc, fr->valid.auc_se };
+            r->folds[r->rolling_folds++] = one;
         }
-        *m->hazard = hz;
-        rc = train_hazard_validate(m, r, table, s.valid, ds.xv, s.n_valid, ds.fv, o, err);
-    } else {
-        rc = calibrate_model(m, r, &ds, s.n_valid, ds.fv, o, err);
+        if (k + 1 < folds)
+            fold_fit_free(&f);
     }
-    /* ds.fv now holds the validation rows' probabilities, for the tiers. */
-    if (rc < 0 || (rc = set_tiers(m, ds.fv, s.n_valid, o, err)) < 0)
-        goto done;
-    step_done(o, 3, steps);
-    if ((o->refit && (rc = refit_classifier(m, r, &ds, &s, table, active, o, err)) < 0) ||
-        (rc = record_training(m, &s, o, r, err)) < 0 || (rc = lapse_model_validate(m, err)) < 0)
+    if (folds > 1)
+        rolling_summary(r);
+    if ((o->refit && (rc = refit_classifier(f.m, r, &f.ds, &f.s, table, f.active, o, err)) < 0) ||
+        (rc = record_training(f.m, &f.s, o, r, err)) < 0 ||
+        (rc = lapse_model_validate(f.m, err)) < 0)
         goto done;
     step_done(o, steps, steps);
-    *out = m; /* now owned by the caller */
-    m = NULL;
+    *out = f.m; /* now owned by the caller */
+    f.m = NULL;
 done:
-    lapse_model_free(m);
-    lapse_svm_model_free(&c.svm);
-    free(c.booster);
-    free(c.w);
-    segments_free(&g);
-    lapse_scaler_clear(&sc);
-    dataset_free(&ds);
-    train_split_free(&s);
+    fold_fit_free(&f);
     return rc;
 }

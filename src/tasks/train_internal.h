@@ -14,18 +14,26 @@ typedef struct {
     size_t file_unknown;      /* FILE: listed users with no labelled row */
     lapse_validation_kind kind;
     int64_t first_asof;       /* the first labelled snapshot */
-    int64_t valid_asof;       /* the last one (LAST_SNAPSHOT: the held-out one) */
+    int64_t valid_asof;       /* the last one (LAST_SNAPSHOT, ROLLING: the held-out one) */
+    size_t fold;              /* ROLLING: this fold, 0 the oldest */
 } train_split;
 
-/* Splits the labelled rows of t as o->validate says (its default resolved),
- * and checks that the held-out part can validate: LAPSE_TRAIN_MIN_VALID_ROWS
- * rows with LAPSE_TRAIN_MIN_VALID_CLASS of each class, else LAPSE_ERR_RANGE
- * with the counts. Also LAPSE_ERR_RANGE for no labelled row, no training
- * row, or one snapshot with --validate last-snapshot; the holdout file's
- * errors (file, line); LAPSE_ERR_NOMEM. Free with train_split_free, also on
- * failure. */
+/* Splits the labelled rows of t as o->validate says (its default resolved;
+ * ROLLING: its latest fold, the LAST_SNAPSHOT split), and checks that the
+ * held-out part can validate: LAPSE_TRAIN_MIN_VALID_ROWS rows with
+ * LAPSE_TRAIN_MIN_VALID_CLASS of each class, else LAPSE_ERR_RANGE with the
+ * counts. Also LAPSE_ERR_RANGE for no labelled row, no training row, one
+ * snapshot with --validate last-snapshot, fewer than o->rolling_folds + 1
+ * with rolling; the holdout file's errors (file, line); LAPSE_ERR_NOMEM.
+ * Free with train_split_free, also on failure. */
 int train_split_rows(train_split *s, const lapse_table *t, const lapse_train_options *o,
                      lapse_error *err);
+
+/* The same for fold 0 .. o->rolling_folds - 1 of ROLLING (oldest first):
+ * the held-out snapshot is the (rolling_folds - fold)-th latest labelled
+ * one, the training rows every labelled row before it. */
+int train_split_fold(train_split *s, const lapse_table *t, const lapse_train_options *o,
+                     size_t fold, lapse_error *err);
 
 void train_split_free(train_split *s);
 
@@ -38,9 +46,10 @@ void train_split_free(train_split *s);
  * layer's errors, or LAPSE_ERR_NOMEM. */
 int train_holdout_read(lapse_strmap **out, const char *path, lapse_error *err);
 
-/* "last-snapshot", "users:0.2", "random:0.1", "file:held.csv" into buf. */
-void train_split_describe(char *buf, size_t size, lapse_validation_kind kind, double holdout,
-                          const char *file);
+/* "last-snapshot", "users:0.2", "random:0.1", "file:held.csv",
+ * "rolling:3" into buf. */
+void train_split_describe(char *buf, size_t size, const lapse_train_options *o,
+                          lapse_validation_kind kind, const char *file);
 
 /* Cross-fitted probabilities of n decisions f with labels y (train.c):
  * fold k predicted by a calibration chosen and fitted on the other folds

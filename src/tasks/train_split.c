@@ -1,5 +1,6 @@
 /* The held-out part of lapse_train (train_internal.h): the last snapshot, a
- * seeded share of users or rows, or the users a file lists. */
+ * seeded share of users or rows, the users a file lists, or one fold of a
+ * rolling origin. */
 #include "train_internal.h"
 
 #include "input.h"
@@ -35,15 +36,18 @@ static double draw(const char *user, int64_t asof, uint64_t seed)
     return (double)(h >> 11) * 0x1.0p-53;
 }
 
-void train_split_describe(char *buf, size_t size, lapse_validation_kind kind, double holdout,
-                          const char *file)
+void train_split_describe(char *buf, size_t size, const lapse_train_options *o,
+                          lapse_validation_kind kind, const char *file)
 {
     switch (kind) {
     case LAPSE_VALIDATION_USERS:
-        snprintf(buf, size, "users:%g", holdout);
+        snprintf(buf, size, "users:%g", o->holdout);
         break;
     case LAPSE_VALIDATION_RANDOM:
-        snprintf(buf, size, "random:%g", holdout);
+        snprintf(buf, size, "random:%g", o->holdout);
+        break;
+    case LAPSE_VALIDATION_ROLLING:
+        snprintf(buf, size, "rolling:%zu", o->rolling_folds);
         break;
     case LAPSE_VALIDATION_FILE:
         snprintf(buf, size, "file:%s", file ? file : "");
@@ -147,14 +151,20 @@ static int check_held_out(const train_split *s, const lapse_table *t,
         neg >= LAPSE_TRAIN_MIN_VALID_CLASS)
         return 0;
     char what[96], hint[96];
-    if (s->kind == LAPSE_VALIDATION_LAST_SNAPSHOT) {
-        char day[16];
+    if (s->kind == LAPSE_VALIDATION_LAST_SNAPSHOT || s->kind == LAPSE_VALIDATION_ROLLING) {
+        char day[16], fold[48] = "";
         lapse_time_format_date(day, s->valid_asof);
-        snprintf(what, sizeof what, "the validation snapshot %s", day);
-        snprintf(hint, sizeof hint, "extract more users, or label a later snapshot");
+        if (s->kind == LAPSE_VALIDATION_ROLLING)
+            snprintf(fold, sizeof fold, " (fold %zu of --validate rolling:%zu)", s->fold + 1,
+                     o->rolling_folds);
+        snprintf(what, sizeof what, "the validation snapshot %s%s", day, fold);
+        snprintf(hint, sizeof hint, "%s",
+                 s->kind == LAPSE_VALIDATION_ROLLING
+                     ? "extract more users, or use fewer folds"
+                     : "extract more users, or label a later snapshot");
     } else {
         char how[64];
-        train_split_describe(how, sizeof how, s->kind, o->holdout, o->holdout_file);
+        train_split_describe(how, sizeof how, o, s->kind, o->holdout_file);
         snprintf(what, sizeof what, "the held-out part (--validate %.40s)", how);
         snprintf(hint, sizeof hint, "%s",
                  s->kind == LAPSE_VALIDATION_FILE ? "list more users"
@@ -168,9 +178,10 @@ static int check_held_out(const train_split *s, const lapse_table *t,
                            LAPSE_TRAIN_MIN_VALID_CLASS, hint);
 }
 
-/* Labelled range and distinct labelled snapshots. */
-static int scan_labelled(train_split *s, size_t *snapshots, const lapse_table *t,
-                         lapse_error *err)
+/* Labelled range and distinct labelled snapshots; *held (ROLLING) the
+ * snapshot that fold holds out, when there are enough. */
+static int scan_labelled(train_split *s, size_t *snapshots, int64_t *held, size_t fold,
+                         const lapse_table *t, const lapse_train_options *o, lapse_error *err)
 {
     int64_t *dates = malloc((t->n_rows ? t->n_rows : 1) * sizeof *dates);
     if (!dates)
@@ -188,6 +199,13 @@ static int scan_labelled(train_split *s, size_t *snapshots, const lapse_table *t
         dates[n++] = t->asof[i];
     }
     *snapshots = distinct_dates(dates, n);
+    /* The distinct dates in order: the fold's is the (K - fold)-th latest. */
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || dates[i] != dates[i - 1])
+            dates[at++] = dates[i];
+    if (o->validate == LAPSE_VALIDATION_ROLLING && *snapshots > o->rolling_folds)
+        *held = dates[*snapshots - o->rolling_folds + fold];
     free(dates);
     if (n == 0)
         return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
@@ -199,9 +217,17 @@ static int scan_labelled(train_split *s, size_t *snapshots, const lapse_table *t
 int train_split_rows(train_split *s, const lapse_table *t, const lapse_train_options *o,
                      lapse_error *err)
 {
+    return train_split_fold(s, t, o, o->rolling_folds ? o->rolling_folds - 1 : 0, err);
+}
+
+int train_split_fold(train_split *s, const lapse_table *t, const lapse_train_options *o,
+                     size_t fold, lapse_error *err)
+{
     memset(s, 0, sizeof *s);
+    s->fold = fold;
     size_t snapshots;
-    int rc = scan_labelled(s, &snapshots, t, err);
+    int64_t held_asof = 0;
+    int rc = scan_labelled(s, &snapshots, &held_asof, fold, t, o, err);
     if (rc < 0)
         return rc;
     s->kind = o->validate ? o->validate
@@ -215,6 +241,23 @@ int train_split_rows(train_split *s, const lapse_table *t, const lapse_train_opt
                                "earlier ones to train on (extract with --asof DATE,DATE,..., or "
                                "hold out users: --validate users:0.2)",
                                d);
+    }
+    if (s->kind == LAPSE_VALIDATION_ROLLING) {
+        if (snapshots <= o->rolling_folds) {
+            char fewer[64] = "";
+            if (snapshots >= 3) /* two folds at least */
+                snprintf(fewer, sizeof fewer, ", or at most rolling:%zu", snapshots - 1);
+            else if (snapshots == 1)
+                snprintf(fewer, sizeof fewer, ", or hold out users: --validate users:0.2");
+            return lapse_error_set(err, LAPSE_ERR_RANGE, NULL, 0, 0, -1,
+                                   "labelled rows from %zu snapshot%s: --validate rolling:%zu "
+                                   "holds out the last %zu in turn and needs at least one "
+                                   "before them to train on, %zu in all (extract with --asof "
+                                   "DATE,DATE,...%s)",
+                                   snapshots, snapshots == 1 ? "" : "s", o->rolling_folds,
+                                   o->rolling_folds, o->rolling_folds + 1, fewer);
+        }
+        s->valid_asof = held_asof;
     }
     lapse_strmap *listed = NULL, *held_users = lapse_strmap_create();
     unsigned char *matched = NULL;
@@ -252,6 +295,11 @@ int train_split_rows(train_split *s, const lapse_table *t, const lapse_train_opt
                 matched[id] = 1;
             break;
         }
+        case LAPSE_VALIDATION_ROLLING:
+            if (t->asof[i] > s->valid_asof)
+                continue; /* after the fold's snapshot: neither side */
+            held = t->asof[i] == s->valid_asof;
+            break;
         default:
             held = t->asof[i] == s->valid_asof;
             break;

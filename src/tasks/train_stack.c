@@ -150,6 +150,10 @@ int lapse_train_stacked(lapse_model **out, lapse_train_report *report,
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                "--with-btyd stacks on one horizon, the table's: not with "
                                "--horizons");
+    if (opts->validate == LAPSE_VALIDATION_ROLLING)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "--with-btyd fits its BTYD feature on one split: not with "
+                               "--validate rolling");
     if ((so->kind != LAPSE_BTYD_BGNBD && so->kind != LAPSE_BTYD_PARETO) ||
         (so->unit_days != 1 && so->unit_days != 7))
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
