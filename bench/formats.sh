@@ -3,7 +3,9 @@
 # JSON lines and JSONL.zst, against `gzip -dc` and `zstd -dc` alone, a
 # python json.loads loop over the JSON lines (what a data team would write
 # to convert them), and bench/json_floor.c (yajl's parser alone on the
-# same lines: the floor of lapse's JSON reader).
+# same lines: the floor of lapse's JSON reader). Two more lapse runs with
+# --no-repeat-check, on the JSON lines and on the plain CSV, tell the repeat
+# check's share and extract's own work apart from any JSON parse.
 #
 #   bench/formats.sh [USERS] [DAYS] [REPS]   (env: LAPSE_BIN, PYTHON)
 #
@@ -51,16 +53,20 @@ PY
 
 csv_mb=$(stat -c %s "$work/events.csv")
 jsonl_mb=$(stat -c %s "$work/events.jsonl")
-cases=(lapse_csv_gz lapse_csv_zst lapse_jsonl lapse_jsonl_zst gzip_dc zstd_dc zstd_dc_jsonl python_json_loads
-       yajl_parser)
+cases=(lapse_csv_gz lapse_csv_zst lapse_jsonl lapse_jsonl_zst lapse_jsonl_norc lapse_csv_norc gzip_dc zstd_dc
+       zstd_dc_jsonl python_json_loads yajl_parser)
 declare -A size cmd times cpus
 for c in "${cases[@]}"; do size[$c]=$csv_mb; done
-for c in lapse_jsonl lapse_jsonl_zst zstd_dc_jsonl python_json_loads yajl_parser; do size[$c]=$jsonl_mb; done
+for c in lapse_jsonl lapse_jsonl_zst lapse_jsonl_norc zstd_dc_jsonl python_json_loads yajl_parser; do
+  size[$c]=$jsonl_mb
+done
 x="$lapse extract -q -@1 --no-labels --asof $asof"
 cmd[lapse_csv_gz]="$x -o $work/out_csv_gz $work/events.csv.gz"
 cmd[lapse_csv_zst]="$x -o $work/out_csv_zst $work/events.csv.zst"
 cmd[lapse_jsonl]="$x -o $work/out_jsonl $work/events.jsonl"
 cmd[lapse_jsonl_zst]="$x -o $work/out_jsonl_zst $work/events.jsonl.zst"
+cmd[lapse_jsonl_norc]="$x --no-repeat-check -o $work/out_jsonl_norc $work/events.jsonl"
+cmd[lapse_csv_norc]="$x --no-repeat-check -o $work/out_csv_norc $work/events.csv"
 cmd[gzip_dc]="gzip -dc $work/events.csv.gz"
 cmd[zstd_dc]="zstd -q -dc $work/events.csv.zst"
 cmd[zstd_dc_jsonl]="zstd -q -dc $work/events.jsonl.zst"
@@ -76,7 +82,7 @@ for _ in $(seq "$reps"); do
     cpus[$c]="${cpus[$c]:-} $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')"
   done
 done
-for o in out_csv_zst out_jsonl out_jsonl_zst; do
+for o in out_csv_zst out_jsonl out_jsonl_zst out_jsonl_norc out_csv_norc; do
   cmp -s <(tail -n +2 "$work/out_csv_gz") <(tail -n +2 "$work/$o") || { echo "FAIL: $o differs from out_csv_gz" >&2; exit 1; }
 done
 
@@ -94,5 +100,6 @@ for c in "${cases[@]}"; do
 done
 ratio() { awk -v a="${cpu[$1]}" -v b="${cpu[$2]}" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 0.001) }'; }
 echo "per core (CPU seconds): python json.loads / lapse extract JSONL = $(ratio python_json_loads lapse_jsonl)x;" \
+     "python / extract JSONL --no-repeat-check = $(ratio python_json_loads lapse_jsonl_norc)x;" \
      "python / yajl's parser alone = $(ratio python_json_loads yajl_parser)x;" \
      "extract CSV.gz / extract CSV.zst = $(ratio lapse_csv_gz lapse_csv_zst)x"

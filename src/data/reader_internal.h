@@ -188,6 +188,11 @@ typedef struct {
     double qty, price;
     int has_qty, has_price, price_column;
     uint64_t row_hash;     /* of the fields read, when shared->rows is set */
+    /* The chunk's good rows, when repeats are only counted: added to
+     * shared->rows at once when the chunk ends (one lock per shard, not per
+     * row). */
+    struct lapse_rowset_row *repeats;
+    size_t repeats_len, repeats_capacity;
     lapse_event event;
     char user_id[LAPSE_USER_ID_MAX];
 } reader_parser;

@@ -17,7 +17,6 @@
  * looked at and a line costs its bytes. Its upstream has made no release
  * since 2.1.0 (2014); Debian carries its fixes (bookworm: 2.1.0-3+deb12u2,
  * CVE-2023-33460), and that is the maintenance this reader relies on. */
-#define _GNU_SOURCE /* memmem */
 #include "reader_internal.h"
 
 #include <yajl/yajl_parse.h>
@@ -101,6 +100,18 @@ int reader_json_columns(reader_columns *cols, const char *path, const lapse_read
 
 typedef enum { V_NONE, V_TEXT, V_OBJECT, V_ARRAY } value_kind;
 
+/* A direct-mapped cache of the keys met and the candidates each matches at
+ * its depth: a log repeats a dozen keys on every line, and comparing each
+ * with every candidate cost more than yajl's parse (bench/RESULTS.md).
+ * Keys up to 22 bytes are cached. */
+#define KEY_CACHE 64 /* a power of 2 */
+typedef struct {
+    uint8_t len_plus_one; /* 0 = empty */
+    uint8_t depth;
+    char key[22];
+    uint32_t matches;
+} key_slot;
+
 /* A line being read: where the parser is in it, and the values found. */
 struct reader_json {
     yajl_handle yajl;
@@ -108,6 +119,9 @@ struct reader_json {
     int depth;             /* containers open: 1 inside the line's object */
     uint64_t arrays;       /* bit d: the container at depth d is an array (d < 64) */
     uint32_t live[READER_JSON_DEPTH + 1]; /* candidates that may match inside depth d */
+    const reader_columns *cols; /* the chunk's file's, which the caches below are of */
+    uint32_t all;          /* all_candidates(cols) */
+    key_slot keys[KEY_CACHE];
     uint32_t keyed;        /* candidates the last key matched, at the current depth */
     int ended;             /* the line's object has ended */
     const char *not_object; /* the line's value is no object: its JSON type */
@@ -217,7 +231,7 @@ static int open_container(struct reader_json *j, int array)
         return 1;
     }
     if (d == 1) {
-        j->live[1] = all_candidates(j->p->cols);
+        j->live[1] = j->all;
     } else {
         uint32_t deeper = 0;
         for (uint32_t m = array ? 0 : j->keyed; m; m &= m - 1)
@@ -249,18 +263,44 @@ static int on_end(void *ctx)
     return 1;
 }
 
+/* The candidates whose key at depth d (1-based) is key. */
+static uint32_t key_matches(const reader_columns *cols, int d, const unsigned char *key,
+                            size_t len)
+{
+    uint32_t matches = 0;
+    for (int k = 0; k < CANDIDATES; k++) {
+        const reader_json_path *path = candidate(cols, k);
+        if (path->keys && path->depth >= d && path->len[d - 1] == len &&
+            memcmp(path->key[d - 1], key, len) == 0)
+            matches |= 1u << k;
+    }
+    return matches;
+}
+
+static uint32_t cached_key_matches(struct reader_json *j, int d, const unsigned char *key,
+                                   size_t len)
+{
+    if (len == 0 || len > sizeof j->keys[0].key)
+        return key_matches(j->cols, d, key, len);
+    key_slot *slot = &j->keys[(len * 31u + key[0] * 7u + key[len - 1] + (unsigned)d * 13u) &
+                              (KEY_CACHE - 1)];
+    if (slot->len_plus_one != len + 1 || slot->depth != d || memcmp(slot->key, key, len) != 0) {
+        slot->len_plus_one = (uint8_t)(len + 1);
+        slot->depth = (uint8_t)d;
+        memcpy(slot->key, key, len);
+        slot->matches = key_matches(j->cols, d, key, len);
+    }
+    return slot->matches;
+}
+
 static int on_map_key(void *ctx, const unsigned char *key, size_t len)
 {
     struct reader_json *j = ctx;
     const int d = j->depth;
     j->keyed = 0;
-    if (d > READER_JSON_DEPTH)
+    if (d > READER_JSON_DEPTH || !j->live[d])
         return 1;
-    for (uint32_t m = j->live[d]; m; m &= m - 1) {
-        const reader_json_path *path = candidate(j->p->cols, __builtin_ctz(m));
-        if (path->len[d - 1] == len && memcmp(path->key[d - 1], key, len) == 0)
-            j->keyed |= m & -m;
-    }
+    j->keyed = j->live[d] & cached_key_matches(j, d, key, len);
     return 1;
 }
 
@@ -391,6 +431,17 @@ static int read_line(reader_parser *p, struct reader_json *j, const char *line, 
     return status == yajl_status_ok && j->ended ? LAPSE_OK : restart(j);
 }
 
+/* Whether text holds "\\u0000"; memchr for the backslashes, which most
+ * logs have none of, runs several times faster than memmem. */
+static int has_escaped_nul(const char *text, size_t len)
+{
+    const char *end = text + len;
+    for (const char *at = text; (at = memchr(at, '\\', (size_t)(end - at))) != NULL; at++)
+        if ((size_t)(end - at) >= 6 && memcmp(at, "\\u0000", 6) == 0)
+            return 1;
+    return 0;
+}
+
 int reader_json_run(reader_parser *p, const text_chunk *chunk)
 {
     if (!p->json) {
@@ -401,8 +452,12 @@ int reader_json_run(reader_parser *p, const text_chunk *chunk)
     }
     struct reader_json *j = p->json;
     j->p = p;
+    /* The caches hold for this chunk's file. */
+    j->cols = p->cols;
+    j->all = all_candidates(p->cols);
+    memset(j->keys, 0, sizeof j->keys);
     /* An escaped NUL (\u0000) reaches a value as a NUL byte. */
-    p->chunk_has_nul = p->chunk_has_nul || memmem(chunk->data, chunk->len, "\\u0000", 6);
+    p->chunk_has_nul = p->chunk_has_nul || has_escaped_nul(chunk->data, chunk->len);
     p->careful = 1;
     size_t pos = 0;
     for (int64_t line = chunk->first_line; pos < chunk->len && p->status == LAPSE_OK; line++) {

@@ -384,6 +384,9 @@ void reader_parser_free(reader_parser *p)
     p->squeezed_capacity = 0;
     reader_json_free(p->json);
     p->json = NULL;
+    free(p->repeats);
+    p->repeats = NULL;
+    p->repeats_len = p->repeats_capacity = 0;
 }
 
 size_t reader_escape(char *out, size_t cap, const char *text, size_t len)
@@ -845,27 +848,69 @@ static void emit_dropped(reader_parser *p)
     p->event.dropped = 0;
 }
 
-/* Whether the good row just read repeats an earlier row of the read;
- * counts it. Its line: the careful pass knows it; the fast pass runs only
- * on chunks of one row per line (reader_parser_run). */
-static int repeats_earlier(reader_parser *p, int64_t row)
+static void count_repeat(reader_parser *p, uint64_t here, uint64_t earliest)
 {
-    const int64_t line = p->careful ? p->record_line : p->chunk_line + row;
-    const uint64_t here = log_position(p->chunk_file, line);
-    uint64_t earliest;
-    const int found = lapse_rowset_add(p->shared->rows, p->row_hash, here, &earliest);
-    if (found < 0) {
-        p->status = lapse_error_set(p->err, LAPSE_ERR_NOMEM, p->cols->path, line, 0, -1,
-                                    "out of memory (finding repeated rows; see --help)");
-        return 0;
-    }
-    if (!found)
-        return 0;
     p->stats.repeated_rows++;
     const uint64_t first = earliest < here ? earliest : here, then = earliest < here ? here : earliest;
     keep_repeat(&p->stats, (size_t)(then >> 44), (int64_t)(then & ((1ull << 44) - 1)),
                 (size_t)(first >> 44), (int64_t)(first & ((1ull << 44) - 1)));
+}
+
+static int repeats_no_memory(reader_parser *p, int64_t line)
+{
+    return p->status = lapse_error_set(p->err, LAPSE_ERR_NOMEM, p->cols->path, line, 0, -1,
+                                       "out of memory (finding repeated rows; see --help)");
+}
+
+/* Whether the good row just read repeats an earlier row of the read. Its
+ * line: the careful pass knows it; the fast pass runs only on chunks of one
+ * row per line (reader_parser_run). Dropping needs the answer now; counting
+ * does not, so then the row waits to be added with the rest of its chunk
+ * (count_repeats) and this returns 0. */
+static int repeats_earlier(reader_parser *p, int64_t row)
+{
+    const int64_t line = p->careful ? p->record_line : p->chunk_line + row;
+    const uint64_t here = log_position(p->chunk_file, line);
+    if (!p->shared->drop_repeats) {
+        if (p->repeats_len == p->repeats_capacity) {
+            const size_t capacity = p->repeats_capacity ? 2 * p->repeats_capacity : 4096;
+            lapse_rowset_row *grown = realloc(p->repeats, capacity * sizeof *grown);
+            if (!grown) {
+                repeats_no_memory(p, line);
+                return 0;
+            }
+            p->repeats = grown;
+            p->repeats_capacity = capacity;
+        }
+        p->repeats[p->repeats_len++] = (lapse_rowset_row){ p->row_hash, here, 0 };
+        return 0;
+    }
+    uint64_t earliest;
+    const int found = lapse_rowset_add(p->shared->rows, p->row_hash, here, &earliest);
+    if (found < 0)
+        repeats_no_memory(p, line);
+    if (found <= 0)
+        return 0;
+    count_repeat(p, here, earliest);
     return 1;
+}
+
+/* Adds the chunk's rows waiting in p->repeats to the set and counts those
+ * that repeat: the counts and the example are what adding them one by one
+ * gives (the example is the first repeat in the log, whatever the order). */
+static void count_repeats(reader_parser *p)
+{
+    const size_t n = p->repeats_len;
+    p->repeats_len = 0;
+    if (n == 0 || p->status != LAPSE_OK)
+        return;
+    if (lapse_rowset_add_batch(p->shared->rows, p->repeats, n) != 0) {
+        repeats_no_memory(p, p->chunk_line);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (p->repeats[i].earliest != UINT64_MAX)
+            count_repeat(p, p->repeats[i].pos, p->repeats[i].earliest);
 }
 
 /* Emits a row read without a problem, or skips (or fails on) a bad one. */
@@ -991,8 +1036,8 @@ static int rows_span_lines(const text_chunk *chunk)
     return 0;
 }
 
-int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_chunk *whole,
-                      lapse_error *err)
+static int parse_chunk(reader_parser *p, const reader_columns *cols, const text_chunk *whole,
+                       lapse_error *err)
 {
     text_chunk view;
     if (reader_squeezed_view(&view, whole, cols->squeeze, &p->squeezed, &p->squeezed_capacity) !=
@@ -1027,4 +1072,16 @@ int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_c
     if (p->first_bad_row < 0)
         p->first_bad_row = p->row_index; /* libcsv stopped inside this record */
     return careful_pass(p, chunk);
+}
+
+int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_chunk *whole,
+                      lapse_error *err)
+{
+    const int status = parse_chunk(p, cols, whole, err);
+    if (status != LAPSE_OK) {
+        p->repeats_len = 0;
+        return status;
+    }
+    count_repeats(p);
+    return p->status;
 }
