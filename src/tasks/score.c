@@ -316,18 +316,20 @@ static void rbf_weights(float *restrict k, size_t svs, size_t rows, const float 
 /* The k (<= LAPSE_SCORE_REASONS) features with the largest positive
  * contributions g[j] x[j], largest first, ties to the lower index, into
  * reason[] (-1 past the last found). One pass, as lapse_logistic_top_reasons
- * orders them. */
+ * orders them. The empty places hold 0, so one test, "above the last
+ * place", both asks for a positive contribution and, once the places are
+ * full, skips the many below them (NaN fails it too). */
 static void top_reasons(int *reason, int k, const double *x, const double *g, size_t d)
 {
-    double best[LAPSE_SCORE_REASONS];
-    int found = 0;
+    double best[LAPSE_SCORE_REASONS] = { 0 };
+    double last = 0; /* best[k - 1], kept out of memory for the loop */
     for (int q = 0; q < LAPSE_SCORE_REASONS; q++)
         reason[q] = -1;
     for (size_t j = 0; j < d; j++) {
-        double c = g[j] * x[j];
-        if (!(c > 0.0) || (found == k && !(c > best[k - 1])))
+        const double c = g[j] * x[j];
+        if (!(c > last))
             continue;
-        int q = found < k ? found++ : k - 1;
+        int q = k - 1;
         while (q > 0 && c > best[q - 1]) {
             best[q] = best[q - 1];
             reason[q] = reason[q - 1];
@@ -335,6 +337,7 @@ static void top_reasons(int *reason, int k, const double *x, const double *g, si
         }
         best[q] = c;
         reason[q] = (int)j;
+        last = best[k - 1];
     }
 }
 
