@@ -75,9 +75,10 @@ void lapse_scaler_apply(const lapse_scaler *s, size_t d, const double *raw, size
     pthread_once(&log1p_once, fill_log1p_table);
     /* Transforms first, then the standardisation as a loop the compiler
      * vectorises (the same operations in the same order per value). */
-    /* The last fractional input and its log1p: a row's money features
-     * (spend over 7, 14, 30, 90 days, in all) are often the same amount. */
-    double last_in = NAN, last_out = NAN;
+    /* The last two fractional inputs and their log1p: a row's money and
+     * rate features over several windows (spend over 7, 14, 30, 90 days,
+     * events per session) are often the same amounts, interleaved. */
+    double in[2] = { NAN, NAN }, log1p_of[2] = { NAN, NAN };
     for (size_t i = 0; i < n; i++) {
         double *o = out + i * d;
         const double *x = raw + i * d;
@@ -87,10 +88,16 @@ void lapse_scaler_apply(const lapse_scaler *s, size_t d, const double *raw, size
                 o[j] = v;
             else if (in_table(v))
                 o[j] = table_log1p(v);
-            else if (v == last_in) /* not 0, which is in the table, so the same bits */
-                o[j] = last_out;
-            else
-                o[j] = last_out = log1p(last_in = v);
+            else if (v == in[0]) /* not 0, which is in the table: the same bits */
+                o[j] = log1p_of[0];
+            else if (v == in[1])
+                o[j] = log1p_of[1];
+            else {
+                in[1] = in[0];
+                log1p_of[1] = log1p_of[0];
+                in[0] = v;
+                o[j] = log1p_of[0] = log1p(v);
+            }
         }
         for (size_t j = 0; j < d; j++)
             o[j] = (o[j] - s->mean[j]) / s->scale[j];

@@ -14,6 +14,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -547,6 +548,16 @@ static int open_npy(lapse_table_reader *r)
     return LAPSE_OK;
 }
 
+/* Whether every value is finite, in one branch-free pass (NaN fails the
+ * comparison too). */
+static int all_finite(const double *x, size_t count)
+{
+    int bad = 0;
+    for (size_t k = 0; k < count; k++)
+        bad |= !(fabs(x[k]) <= DBL_MAX);
+    return !bad;
+}
+
 /* The values of the rows just read from a binary table's rows file: as
  * many from the .npy, every one finite; at the end, no more than it has. */
 static void read_npy_values(lapse_table_reader *r, lapse_table_batch *batch)
@@ -567,7 +578,8 @@ static void read_npy_values(lapse_table_reader *r, lapse_table_batch *batch)
         memcpy(&batch->x[k], &b, sizeof b);
     }
 #endif
-    for (size_t k = 0; k < n * d; k++)
+    const int finite = all_finite(batch->x, n * d);
+    for (size_t k = 0; !finite && k < n * d; k++)
         if (!isfinite(batch->x[k])) {
             const uint64_t row = r->npy_read + k / d;
             r->status = lapse_error_set(

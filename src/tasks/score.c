@@ -487,6 +487,11 @@ int lapse__score_has_contribs(const lapse_scorer *s)
     return s->forest && s->opts.reasons > 0;
 }
 
+const double *lapse__score_scaled(const lapse_scorer *s)
+{
+    return s->xs;
+}
+
 const double *lapse_score_contribs(const lapse_scorer *s)
 {
     return s->contrib;
