@@ -73,11 +73,11 @@ void lapse_scaler_apply(const lapse_scaler *s, size_t d, const double *raw, size
                         double *out)
 {
     pthread_once(&log1p_once, fill_log1p_table);
-    /* Transforms first, then the standardisation as a loop the compiler
-     * vectorises (the same operations in the same order per value). */
-    /* The last two fractional inputs and their log1p: a row's money and
-     * rate features over several windows (spend over 7, 14, 30, 90 days,
-     * events per session) are often the same amounts, interleaved. */
+    /* Per row, the transforms first, then the standardisation as a loop the
+     * compiler vectorises (the same operations on each value). The last two
+     * fractional inputs keep their log1p: a row's money and rate features
+     * over several windows (spend over 7, 14, 30, 90 days, events per
+     * session) are often the same amounts, interleaved. */
     double in[2] = { NAN, NAN }, log1p_of[2] = { NAN, NAN };
     for (size_t i = 0; i < n; i++) {
         double *o = out + i * d;
