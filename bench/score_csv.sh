@@ -2,14 +2,23 @@
 # Logistic scoring from a feature table, end to end (file in, scored CSV
 # out), per thread: this build from the CSV table, from the same table as a
 # binary table (--format npy, NPY=T.npy or made here), and another build
-# (BEFORE_BIN, e.g. main's) from the CSV, in the same loop, same model.
+# (BEFORE_BIN, e.g. main's) from the CSV and, when it reads them, from the
+# binary table, in the same loop, same model.
 #
-#   bench/score_csv.sh [TABLE MODEL] [REPS]   (env: LAPSE_BIN, BEFORE_BIN, NPY, THREADS, USERS)
+#   bench/score_csv.sh [TABLE MODEL] [REPS]   (env: LAPSE_BIN, BEFORE_BIN, NPY, THREADS, USERS,
+#                                             FLOOR_BIN)
+#
+# FLOOR_BIN (bench/floor.c: libcsv over the file, callbacks that only
+# count) adds the floor of the CSV path: the mandated parse alone. BASE_BIN
+# (the build a goal is stated against, e.g. main before issue 17's work)
+# scores the CSV too, for the x_base column; its file is not compared (an
+# older float policy writes other digits).
 #
 # Without TABLE and MODEL: `lapse simulate --users $USERS` (default 100000),
 # extract at three snapshots (CSV and npy), train logistic. Prints median
 # wall and CPU seconds, rows/s (by wall and by CPU: the machine may be
-# shared) and the CPU ratio to BEFORE_BIN at the same -@; every scored file
+# shared) and the CPU ratio to BEFORE_BIN at the same -@ and input format
+# (BEFORE_NPY=0 when that build has no --format npy); every scored file
 # must be the same bytes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,20 +44,33 @@ echo "machine: $(nproc) cores, $(lscpu | grep 'Model name' | sed 's/.*: *//'), l
 echo "table: $table ($rows rows, $(( $(stat -c %s "$table") / 1000000 )) MB), model $model, $reps reps"
 results=$work/results
 {
+  [ -z "${FLOOR_BIN:-}" ] || run "floor-csv" "$FLOOR_BIN" "$table"
   for t in $threads; do
     run "score-@$t" "$lapse" score -q -@ "$t" -m "$model" -o "$work/after$t.csv" "$table"
     [ -z "$npy" ] || run "npy-@$t" "$lapse" score -q -@ "$t" -m "$model" -o "$work/npy$t.csv" "$npy"
+    [ -z "${BASE_BIN:-}" ] || run "base-@$t" "$BASE_BIN" score -q -@ "$t" -m "$model" -o "$work/base$t.csv" "$table"
     [ -z "$before" ] || run "before-@$t" "$before" score -q -@ "$t" -m "$model" -o "$work/before$t.csv" "$table"
+    [ -z "$before" ] || [ -z "$npy" ] || [ "${BEFORE_NPY:-1}" = 0 ] ||
+      run "before-npy-@$t" "$before" score -q -@ "$t" -m "$model" -o "$work/beforenpy$t.csv" "$npy"
   done
 } > "$results"
 for t in $threads; do
   [ -z "$before" ] || cmp "$work/after$t.csv" "$work/before$t.csv" || { echo "before -@$t output differs" >&2; exit 1; }
   [ -z "$npy" ] || cmp "$work/after$t.csv" "$work/npy$t.csv" || { echo "npy -@$t output differs" >&2; exit 1; }
+  [ ! -e "$work/beforenpy$t.csv" ] || cmp "$work/after$t.csv" "$work/beforenpy$t.csv" ||
+    { echo "before npy -@$t output differs" >&2; exit 1; }
 done
 echo "scored: sha256 $(sha256sum < "$work/after${threads%% *}.csv" | cut -c1-16)"
-printf '%-12s %8s %8s %12s %12s %10s\n' run wall_s cpu_s rows/s cpu_rows/s x_before
+printf '%-14s %8s %8s %12s %12s %10s %8s\n' run wall_s cpu_s rows/s cpu_rows/s x_before x_base
 while read -r name wall rss cpu; do
-  peer=$(awk -v n="before-@${name#*-@}" '$1 == n {print $4}' "$results")
-  awk -v n="$name" -v w="$wall" -v c="$cpu" -v r="$rows" -v p="${peer:-0}" \
-    'BEGIN { printf "%-12s %8.2f %8.2f %12.0f %12.0f %10s\n", n, w, c, r / w, r / c, (p > 0 ? sprintf("%.2f", p / c) : "-") }'
+  # The peer reads the same format: before-npy-@T for npy-@T and itself.
+  case $name in
+    npy-@* | before-npy-@*) peer_name=before-npy-@${name#*-@} ;;
+    *) peer_name=before-@${name#*-@} ;;
+  esac
+  peer=$(awk -v n="$peer_name" '$1 == n {print $4}' "$results")
+  base=$(awk -v n="base-@${name#*-@}" '$1 == n {print $4}' "$results")
+  awk -v n="$name" -v w="$wall" -v c="$cpu" -v r="$rows" -v p="${peer:-0}" -v b="${base:-0}" \
+    'BEGIN { printf "%-14s %8.2f %8.2f %12.0f %12.0f %10s %8s\n", n, w, c, r / w, r / c,
+             (p > 0 ? sprintf("%.2f", p / c) : "-"), (b > 0 ? sprintf("%.2f", b / c) : "-") }'
 done < "$results"

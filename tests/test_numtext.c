@@ -196,11 +196,33 @@ static void shortest_as_snprintf(void **state)
     }
 }
 
+/* lapse_numtext_cents writes what snprintf's %.2f writes: the sweep of
+ * shortest_as_snprintf below 1e15, and money with ties at the half cent
+ * (k * 0.005, some of them exact binary halves: 0.125 gives 0.12). */
+static void cents_as_snprintf(void **state)
+{
+    (void)state;
+    uint64_t x = 88172645463325252ull;
+    char fast[LAPSE_NUMTEXT_MAX], slow[64];
+    for (int i = 0; i < 600000; i++) {
+        double v = test_value(i, &x);
+        if (i % 2)
+            v = (double)(int64_t)(x % 2000001 - 1000000) * 0.005;
+        if (!isfinite(v) || fabs(v) >= 1e15)
+            continue;
+        const size_t len = lapse_numtext_cents(fast, v);
+        snprintf(slow, sizeof slow, "%.2f", v);
+        if (strcmp(fast, slow) != 0 || len != strlen(slow))
+            fail_msg("%a: \"%s\" where snprintf gives \"%s\"", v, fast, slow);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(shortest_as_snprintf),
         cmocka_unit_test(shortest_known_values),
+        cmocka_unit_test(cents_as_snprintf),
         cmocka_unit_test(non_finite_has_no_decimal),
         cmocka_unit_test(round_trips_bits),
         cmocka_unit_test(json_document),

@@ -89,6 +89,26 @@ static void apply_matches_value_and_may_work_in_place(void **state)
     assert_float_equal(lapse_scaler_transform(LAPSE_TRANSFORM_NONE, -3.0), -3.0, 0);
 }
 
+/* Whole numbers take log1p from a table: the same bits as log1p, the sign
+ * of zero kept, and the numbers around the table's end and between its
+ * entries computed. */
+static void log1p_is_log1p_bit_for_bit(void **state)
+{
+    (void)state;
+    for (int k = -1; k < 5000; k++) {
+        const double inputs[] = { k, k + 0.5, nextafter(k, -2), nextafter(k, 1e9) };
+        for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
+            if (!(inputs[i] > -1.0))
+                continue;
+            const double want = log1p(inputs[i]);
+            const double got = lapse_scaler_transform(LAPSE_TRANSFORM_LOG1P, inputs[i]);
+            assert_memory_equal(&got, &want, sizeof got);
+        }
+    }
+    const double zero = lapse_scaler_transform(LAPSE_TRANSFORM_LOG1P, -0.0);
+    assert_true(zero == 0 && signbit(zero));
+}
+
 static void check_finds_the_first_value_log1p_cannot_take(void **state)
 {
     (void)state;
@@ -131,6 +151,7 @@ int main(void)
         cmocka_unit_test(fit_reads_chosen_columns),
         cmocka_unit_test(fit_names_a_mean_beyond_a_double),
         cmocka_unit_test(apply_matches_value_and_may_work_in_place),
+        cmocka_unit_test(log1p_is_log1p_bit_for_bit),
         cmocka_unit_test(check_finds_the_first_value_log1p_cannot_take),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "lapse/features.h"
+#include "lapse/logistic.h"
 #include "lapse/model.h"
 #include "lapse/schema.h"
 #include "lapse/score.h"
@@ -419,6 +420,43 @@ static void svm_equals_libsvm(void **state)
 }
 
 /* Same rows, any thread count: the same bits. */
+/* A logistic model's reasons equal lapse_logistic_top_reasons' on rows
+ * full of ties and zeros (values and weights from small sets, some weights
+ * 0), and one reason to three: the scorer visits features largest weight
+ * first and must still break ties by the lower index. */
+static void linear_reasons_match_the_reference(void **state)
+{
+    (void)state;
+    enum { D = 12, N = 400 };
+    lapse_model *m = build_model(D, NULL, LAPSE_CLASSIFIER_LOGISTIC, 0);
+    static const double weights[] = { -1, 0, 0.5, 1, 2, -0.5, 0 };
+    static const double values[] = { -1, 0, 0.5, 1, 2 };
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    for (size_t j = 0; j < D; j++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        m->classifier.weights[j] = weights[x % 7];
+    }
+    static double rows[N * D];
+    for (size_t i = 0; i < N * D; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        rows[i] = values[x % 5]; /* mean 0, scale 1: scaled as they are */
+    }
+    static lapse_score_result res[N];
+    for (int k = 1; k <= LAPSE_SCORE_REASONS; k++) {
+        lapse_score_options o = LAPSE_SCORE_OPTIONS_INIT;
+        o.reasons = k;
+        score(m, &o, res, rows, N);
+        for (size_t i = 0; i < N; i++) {
+            size_t want[LAPSE_SCORE_REASONS];
+            const size_t found = lapse_logistic_top_reasons(want, (size_t)k, rows + i * D, D,
+                                                            m->classifier.weights);
+            for (size_t q = 0; q < LAPSE_SCORE_REASONS; q++)
+                assert_int_equal(res[i].reason[q], q < found ? (int)want[q] : -1);
+        }
+    }
+    lapse_model_free(m);
+}
+
 static void threads_do_not_change_results(void **state)
 {
     (void)state;
@@ -661,6 +699,7 @@ int main(int argc, char **argv)
         return write_fixtures(argv[2]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hand_worked_rows),
+        cmocka_unit_test(linear_reasons_match_the_reference),
         cmocka_unit_test(unknown_outputs),
         cmocka_unit_test(svm_equals_libsvm),
         cmocka_unit_test(threads_do_not_change_results),

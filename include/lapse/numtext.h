@@ -23,6 +23,11 @@ extern "C" {
  * writes null, CSV an empty field). */
 size_t lapse_numtext_double(char buf[LAPSE_NUMTEXT_MAX], double v);
 
+/* Writes v as printf's "%.2f" does (money in cents: "12.50", "-0.00"),
+ * for finite |v| < 1e15, exactly (the binary value rounded, ties to even).
+ * Returns its length. */
+size_t lapse_numtext_cents(char buf[LAPSE_NUMTEXT_MAX], double v);
+
 #ifdef __cplusplus
 }
 #endif

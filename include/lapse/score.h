@@ -148,7 +148,7 @@ typedef struct {
     /* Only the top rows in order (RISK when order is INPUT), kept in a
      * bounded heap; 0 = every row. */
     size_t top;
-    size_t batch_rows; /* rows read and scored at a time; 0 = 16384 */
+    size_t batch_rows; /* rows read and scored at a time; 0 = 2048 */
     /* Boosted trees with reasons: after the usual columns, every feature's
      * TreeSHAP contribution to the decision (contrib_NAME, in the model's
      * feature order) and the bias (contrib_bias), as numbers

@@ -14,6 +14,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -301,11 +302,34 @@ static void days_to_churn_field(lapse_table_reader *r, const char *text, size_t 
         batch->days_to_churn[row] = (int16_t)day;
 }
 
+/* A field of one to four ASCII digits (a count or a number of days, most
+ * of a table's values) as its exact double; 0 for any other text. */
+static int small_count(const char *text, size_t len, double *out)
+{
+    if (len == 0 || len > 4)
+        return 0;
+    unsigned v = 0;
+    for (size_t i = 0; i < len; i++) {
+        const unsigned digit = (unsigned char)text[i] - (unsigned)'0';
+        if (digit > 9)
+            return 0;
+        v = v * 10 + digit;
+    }
+    *out = v;
+    return 1;
+}
+
 static void row_field(lapse_table_reader *r, const char *text, size_t len, size_t column)
 {
     lapse_table_batch *batch = r->batch;
     assert(batch && batch->n_rows < batch->capacity);
     const size_t row = batch->n_rows;
+    /* Features first: nearly every field is one. */
+    if (column >= 2 && column < r->label_column) {
+        double *value = &batch->x[row * batch->n_features + (column - 2)];
+        if (small_count(text, len, value))
+            return;
+    }
     const int col = (int)column + 1;
     const int shown = (int)(len > SHOWN_MAX ? SHOWN_MAX : len);
     if (column >= r->n_columns) {
@@ -524,6 +548,16 @@ static int open_npy(lapse_table_reader *r)
     return LAPSE_OK;
 }
 
+/* Whether every value is finite, in one branch-free pass (NaN fails the
+ * comparison too). */
+static int all_finite(const double *x, size_t count)
+{
+    int bad = 0;
+    for (size_t k = 0; k < count; k++)
+        bad |= !(fabs(x[k]) <= DBL_MAX);
+    return !bad;
+}
+
 /* The values of the rows just read from a binary table's rows file: as
  * many from the .npy, every one finite; at the end, no more than it has. */
 static void read_npy_values(lapse_table_reader *r, lapse_table_batch *batch)
@@ -544,7 +578,8 @@ static void read_npy_values(lapse_table_reader *r, lapse_table_batch *batch)
         memcpy(&batch->x[k], &b, sizeof b);
     }
 #endif
-    for (size_t k = 0; k < n * d; k++)
+    const int finite = all_finite(batch->x, n * d);
+    for (size_t k = 0; !finite && k < n * d; k++)
         if (!isfinite(batch->x[k])) {
             const uint64_t row = r->npy_read + k / d;
             r->status = lapse_error_set(

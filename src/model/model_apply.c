@@ -7,20 +7,28 @@
 
 #include <math.h>
 
+#define PROFILE_CACHED 64 /* profile features scaled once per row */
+
 void lapse_model_segment_rows(const lapse_model *model, const double *raw, size_t n,
                               size_t *segment)
 {
     const lapse_model_segments *g = &model->segments;
     const size_t d = model->n_features;
     const lapse_scaler z = { g->transform, g->mean, g->scale }; /* a view of the segments' */
+    /* A row's scaled profile once for all centroids, when it fits here. */
+    double scaled[PROFILE_CACHED];
+    const int cached = g->n_profile <= PROFILE_CACHED;
     for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; cached && j < g->n_profile; j++)
+            scaled[j] = lapse_scaler_value(&z, j, raw[i * d + g->profile[j]]);
         size_t best = 0;
         double best_dist = INFINITY;
         for (size_t c = 0; c < g->k; c++) {
             double dist = 0;
             for (size_t j = 0; j < g->n_profile; j++) {
-                const double diff = lapse_scaler_value(&z, j, raw[i * d + g->profile[j]]) -
-                                    g->centroids[c * g->n_profile + j];
+                const double v =
+                    cached ? scaled[j] : lapse_scaler_value(&z, j, raw[i * d + g->profile[j]]);
+                const double diff = v - g->centroids[c * g->n_profile + j];
                 dist += diff * diff;
             }
             if (dist < best_dist) {

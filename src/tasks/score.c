@@ -47,6 +47,10 @@ struct lapse_scorer {
     /* The gradient of a linear decision (logistic weights, or the folded
      * weights of a linear SVM); NULL for RBF. */
     double *grad;
+    /* The features grad can name as reasons (weight not 0), largest |weight|
+     * first (top_reasons). */
+    uint32_t *reason_order; /* every feature in index order without grad */
+    size_t n_reason_order;
     /* RBF reasons in single precision. */
     double *mu;  /* d: support vectors' mean */
     float *svf;  /* n_sv x d, centred */
@@ -104,6 +108,7 @@ void lapse_score_free(lapse_scorer *s)
     free(s->contrib);
     lapse_action_rules_free(s->own_rules);
     free(s->grad);
+    free(s->reason_order);
     free(s->mu);
     free(s->svf);
     free(s->ssf);
@@ -130,6 +135,42 @@ static lapse_svm_model svm_view(const lapse_model *m)
     v.sv = c->sv;
     v.coef = c->coef;
     return v;
+}
+
+typedef struct {
+    double weight; /* |w_j| */
+    uint32_t index;
+} weighted_feature;
+
+static int by_weight(const void *pa, const void *pb)
+{
+    const weighted_feature *a = pa, *b = pb;
+    if (a->weight != b->weight)
+        return a->weight > b->weight ? -1 : 1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+/* s->reason_order: from s->grad when there is one (a weight of 0, or NaN,
+ * never makes a positive contribution, so its feature is left out), else
+ * every feature. */
+static int prepare_reason_order(lapse_scorer *s)
+{
+    weighted_feature *w = malloc(s->d * sizeof *w);
+    s->reason_order = malloc(s->d * sizeof *s->reason_order);
+    if (!w || !s->reason_order) {
+        free(w);
+        return LAPSE_ERR_NOMEM;
+    }
+    size_t n = 0;
+    for (size_t j = 0; j < s->d; j++)
+        if (!s->grad || fabs(s->grad[j]) > 0)
+            w[n++] = (weighted_feature){ s->grad ? fabs(s->grad[j]) : 0, (uint32_t)j };
+    qsort(w, n, sizeof *w, by_weight);
+    for (size_t t = 0; t < n; t++)
+        s->reason_order[t] = w[t].index;
+    s->n_reason_order = n;
+    free(w);
+    return 0;
 }
 
 static int prepare_rbf_reasons(lapse_scorer *s)
@@ -270,6 +311,8 @@ int lapse_score_create(lapse_scorer **out, const lapse_model *model,
             goto nomem;
         }
     }
+    if (o->reasons > 0 && prepare_reason_order(s) != 0)
+        goto nomem;
     *out = s;
     return 0;
 nomem:
@@ -315,26 +358,37 @@ static void rbf_weights(float *restrict k, size_t svs, size_t rows, const float 
 
 /* The k (<= LAPSE_SCORE_REASONS) features with the largest positive
  * contributions g[j] x[j], largest first, ties to the lower index, into
- * reason[] (-1 past the last found). One pass, as lapse_logistic_top_reasons
- * orders them. */
-static void top_reasons(int *reason, int k, const double *x, const double *g, size_t d)
+ * reason[] (-1 past the last found), as lapse_logistic_top_reasons orders
+ * them. Features are visited in order[0..n): any order gives the same k,
+ * as places compare by value and then by index, and visiting the likely
+ * largest first (a linear model's largest weights) leaves few later
+ * features to move into them.
+ * The empty places hold 0, so "above the last place" both asks for a
+ * positive contribution and skips the many below the places (NaN fails it
+ * too). */
+static void top_reasons(int *reason, int k, const double *x, const double *g,
+                        const uint32_t *order, size_t n)
 {
-    double best[LAPSE_SCORE_REASONS];
-    int found = 0;
+    double best[LAPSE_SCORE_REASONS] = { 0 };
+    double last = 0; /* best[k - 1], kept out of memory for the loop */
     for (int q = 0; q < LAPSE_SCORE_REASONS; q++)
         reason[q] = -1;
-    for (size_t j = 0; j < d; j++) {
-        double c = g[j] * x[j];
-        if (!(c > 0.0) || (found == k && !(c > best[k - 1])))
+    for (size_t t = 0; t < n; t++) {
+        const int j = (int)order[t];
+        const double c = g[j] * x[j];
+        if (!(c >= last)) /* one test in the loop; the rare tie is settled below */
             continue;
-        int q = found < k ? found++ : k - 1;
-        while (q > 0 && c > best[q - 1]) {
+        if (c == last && !(c > 0 && j < reason[k - 1]))
+            continue;
+        int q = k - 1;
+        while (q > 0 && (c > best[q - 1] || (c == best[q - 1] && j < reason[q - 1]))) {
             best[q] = best[q - 1];
             reason[q] = reason[q - 1];
             q--;
         }
         best[q] = c;
-        reason[q] = (int)j;
+        reason[q] = j;
+        last = best[k - 1];
     }
 }
 
@@ -368,7 +422,8 @@ static void rbf_reasons(lapse_scorer *s, reason_scratch *w, lapse_score_result *
     for (size_t r = 0; r < rows; r++) {
         for (size_t j = 0; j < d; j++)
             w->g[j] = -2.0 * gamma * (w->a[r] * w->xf[r * d + j] - w->b[r * d + j]);
-        top_reasons(res[r].reason, s->opts.reasons, xs + r * d, w->g, d);
+        top_reasons(res[r].reason, s->opts.reasons, xs + r * d, w->g, s->reason_order,
+                    s->n_reason_order);
     }
 }
 
@@ -392,6 +447,17 @@ static int prepare_block(void *arg, int thread, size_t r0, size_t rows, lapse_er
     if (m->classifier.kind == LAPSE_CLASSIFIER_LOGISTIC)
         lapse_logistic_decision(s->dec + r0, s->xs + r0 * d, rows, d, m->classifier.weights,
                                 m->classifier.bias);
+    /* A linear decision's reasons need only the scaled rows: found while
+     * the block's rows are still in cache. */
+    for (size_t i = r0; s->grad && i < r0 + rows; i++) {
+        int *reason = c->out[i].reason;
+        if (s->opts.reasons > 0)
+            top_reasons(reason, s->opts.reasons, s->xs + i * d, s->grad, s->reason_order,
+                        s->n_reason_order);
+        else
+            for (int q = 0; q < LAPSE_SCORE_REASONS; q++)
+                reason[q] = -1;
+    }
     return LAPSE_OK;
 }
 
@@ -443,12 +509,13 @@ static int finish_block(void *arg, int thread, size_t r0, size_t rows, lapse_err
         r->action = lapse_action_choose(s->rules, r->trigger, m->segments.names[r->segment],
                                         r->value_tier < 0 ? LAPSE_VALUE_LOW
                                                           : (lapse_value_tier)r->value_tier);
-        for (int q = 0; q < LAPSE_SCORE_REASONS; q++)
-            r->reason[q] = -1;
-        if (k > 0 && s->grad)
-            top_reasons(r->reason, k, s->xs + i * d, s->grad, d);
-        else if (k > 0 && s->forest)
-            top_reasons(r->reason, k, s->contrib + i * (d + 1), s->ones, d);
+        if (!s->grad) { /* a linear decision's were found in prepare_block */
+            for (int q = 0; q < LAPSE_SCORE_REASONS; q++)
+                r->reason[q] = -1;
+            if (k > 0 && s->forest)
+                top_reasons(r->reason, k, s->contrib + i * (d + 1), s->ones, s->reason_order,
+                            s->n_reason_order);
+        }
     }
     if (k > 0 && s->svm && !s->grad)
         rbf_reasons(s, &s->scratch[thread], c->out + r0, s->xs + r0 * d, rows);
@@ -482,6 +549,11 @@ static int reserve(lapse_scorer *s, size_t n, lapse_error *err)
 int lapse__score_has_contribs(const lapse_scorer *s)
 {
     return s->forest && s->opts.reasons > 0;
+}
+
+const double *lapse__score_scaled(const lapse_scorer *s)
+{
+    return s->xs;
 }
 
 const double *lapse_score_contribs(const lapse_scorer *s)

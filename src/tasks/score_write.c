@@ -27,7 +27,8 @@ typedef struct {
     size_t len, cap;
 } text;
 
-static int text_append(text *t, const char *s, size_t n)
+/* Room for n more bytes. */
+static int text_reserve(text *t, size_t n)
 {
     if (t->len + n > t->cap) {
         size_t cap = t->cap ? t->cap : 4096;
@@ -39,8 +40,6 @@ static int text_append(text *t, const char *s, size_t n)
         t->p = p;
         t->cap = cap;
     }
-    memcpy(t->p + t->len, s, n);
-    t->len += n;
     return 0;
 }
 
@@ -80,18 +79,27 @@ typedef struct {
     entry *kept;
     size_t n_kept, cap_kept;
     uint64_t next_index;
+    /* Per feature, its reason fields "name:high" and "name:low" as CSV
+     * fields: [2 * j + (scaled > 0)]. */
+    char **reason_field;
+    size_t *reason_len;
     int days_to_churn; /* a hazard model on a table with the column: write it */
     size_t stack_columns[4]; /* a stacked model: its purchase features' columns */
 } sink;
 
+/* One pass that copies, and quotes only when a character needs it. */
 static size_t csv_field(char *dst, const char *s)
 {
     size_t n = 0;
-    if (!strpbrk(s, ",\"\r\n")) {
-        n = strlen(s);
-        memcpy(dst, s, n);
-        return n;
+    for (; s[n]; n++) {
+        const char ch = s[n];
+        if (ch == ',' || ch == '"' || ch == '\r' || ch == '\n')
+            break;
+        dst[n] = ch;
     }
+    if (!s[n])
+        return n;
+    n = 0;
     dst[n++] = '"';
     for (; *s; s++) {
         if (*s == '"')
@@ -102,17 +110,28 @@ static size_t csv_field(char *dst, const char *s)
     return n;
 }
 
-static size_t format_line(char *line, const sink *k, size_t i)
+/* The last date written by a formatting block: a table's rows share a few. */
+typedef struct {
+    int64_t asof;
+    char text[16];
+} date_memo;
+
+static size_t format_line(char *line, const sink *k, size_t i, date_memo *date)
 {
     const lapse_model *m = k->m;
     const lapse_table_batch *b = k->batch;
     const lapse_score_result *r = &k->res[i];
     size_t n = csv_field(line, b->user_ids[i]);
     line[n++] = ',';
-    line[n] = '\0';
-    if (!m->encoding) /* a foreign table has no dates */
-        lapse_time_format_date(line + n, b->asof[i]);
-    n += strlen(line + n);
+    if (!m->encoding) { /* a foreign table has no dates */
+        if (b->asof[i] != date->asof) {
+            date->asof = b->asof[i];
+            lapse_time_format_date(date->text, date->asof);
+        }
+        const size_t len = strlen(date->text);
+        memcpy(line + n, date->text, len);
+        n += len;
+    }
     line[n++] = ',';
     n += lapse_numtext_double(line + n, r->p_churn);
     line[n++] = ',';
@@ -132,21 +151,19 @@ static size_t format_line(char *line, const sink *k, size_t i)
     /* Money in cents; a sum too large for that (a table may hold any finite
      * spend) keeps its digits in %g form, so the field stays short. */
     if (!isnan(r->value_at_risk))
-        n += fabs(r->value_at_risk) < 1e15
-                 ? (size_t)snprintf(line + n, 64, "%.2f", r->value_at_risk)
-                 : lapse_numtext_double(line + n, r->value_at_risk);
+        n += fabs(r->value_at_risk) < 1e15 ? lapse_numtext_cents(line + n, r->value_at_risk)
+                                           : lapse_numtext_double(line + n, r->value_at_risk);
     /* A reason pushes risk up by being above the training mean (":high") or
-     * below it (":low"): the sign of the scaled value. */
+     * below it (":low"): the sign of the scaled value, as the scorer has it. */
+    const double *scaled = lapse__score_scaled(k->s) + i * m->n_features;
     for (int q = 0; q < LAPSE_SCORE_REASONS; q++) {
         line[n++] = ',';
         const int j = r->reason[q];
         if (j < 0)
             continue;
-        const double scaled =
-            lapse_scaler_value(&m->scaler, (size_t)j, b->x[i * m->n_features + j]);
-        char reason[LAPSE_MODEL_NAME_MAX + 8];
-        snprintf(reason, sizeof reason, "%s:%s", m->feature_names[j], scaled > 0 ? "high" : "low");
-        n += csv_field(line + n, reason);
+        const size_t f = 2 * (size_t)j + (scaled[j] > 0);
+        memcpy(line + n, k->reason_field[f], k->reason_len[f]);
+        n += k->reason_len[f];
     }
     line[n++] = ',';
     if (r->trigger >= 0)
@@ -199,19 +216,18 @@ static int format_block(void *arg, int thread, size_t r0, size_t rows, lapse_err
     sink *k = arg;
     text *t = &k->blocks[r0 / FORMAT_BLOCK];
     t->len = 0;
-    char *line = malloc(line_bytes(k));
-    if (!line)
-        return nomem_error(err);
-    int status = LAPSE_OK;
-    for (size_t i = r0; status == LAPSE_OK && i < r0 + rows; i++) {
-        size_t n = format_line(line, k, i);
+    date_memo date = { INT64_MIN, "" };
+    /* Lines are written in place, with room for the longest at the end. */
+    const size_t room = line_bytes(k);
+    for (size_t i = r0; i < r0 + rows; i++) {
+        if (text_reserve(t, room) != 0)
+            return nomem_error(err);
+        size_t n = format_line(t->p + t->len, k, i, &date);
         k->off[i] = t->len;
         k->len[i] = n;
-        if (text_append(t, line, n) != 0)
-            status = nomem_error(err);
+        t->len += n;
     }
-    free(line);
-    return status;
+    return LAPSE_OK;
 }
 
 static double key_of(const sink *k, const lapse_score_result *r)
@@ -349,6 +365,10 @@ static void sink_free(sink *k)
     for (size_t i = 0; i < k->n_kept; i++)
         free(k->kept[i].line);
     free(k->kept);
+    for (size_t f = 0; k->reason_field && f < 2 * k->m->n_features; f++)
+        free(k->reason_field[f]);
+    free(k->reason_field);
+    free(k->reason_len);
 }
 
 /* The scores' first line when their input carried warnings (newline-
@@ -385,6 +405,26 @@ static int write_header(const sink *k, lapse_error *err)
     return fputc('\n', k->out) == EOF || ferror(k->out) ? write_error(err) : LAPSE_OK;
 }
 
+/* The reason fields of every feature, quoted as CSV needs. */
+static int reason_fields(sink *k)
+{
+    const size_t d = k->m->n_features;
+    k->reason_field = calloc(2 * d, sizeof *k->reason_field);
+    k->reason_len = calloc(2 * d, sizeof *k->reason_len);
+    if (!k->reason_field || !k->reason_len)
+        return -1;
+    for (size_t f = 0; f < 2 * d; f++) {
+        char reason[LAPSE_MODEL_NAME_MAX + 8];
+        snprintf(reason, sizeof reason, "%s:%s", k->m->feature_names[f / 2],
+                 f % 2 ? "high" : "low");
+        /* A quoted field at most doubles, with its two quotes. */
+        if (!(k->reason_field[f] = malloc(2 * strlen(reason) + 2)))
+            return -1;
+        k->reason_len[f] = csv_field(k->reason_field[f], reason);
+    }
+    return 0;
+}
+
 /* days_to_churn: the input has the column (with a hazard model, it is
  * written beside label, for lapse eval's horizons). */
 static int sink_init(sink *k, lapse_scorer *s, const lapse_score_output *opts, FILE *out,
@@ -412,7 +452,7 @@ static int sink_init(sink *k, lapse_scorer *s, const lapse_score_output *opts, F
         if (status != LAPSE_OK)
             return status;
     }
-    size_t cap = k->opts.batch_rows ? k->opts.batch_rows : 16384;
+    size_t cap = k->opts.batch_rows ? k->opts.batch_rows : 2048;
     k->batch = lapse_table_batch_create(cap, k->m->n_features);
     k->res = malloc(cap * sizeof *k->res);
     k->n_blocks = (cap + FORMAT_BLOCK - 1) / FORMAT_BLOCK;
@@ -423,6 +463,8 @@ static int sink_init(sink *k, lapse_scorer *s, const lapse_score_output *opts, F
         k->n_blocks = k->blocks ? k->n_blocks : 0;
         return nomem_error(err);
     }
+    if (reason_fields(k) != 0)
+        return nomem_error(err);
     const int status = write_warnings(out, warnings, err);
     if (status != LAPSE_OK)
         return status;
