@@ -37,7 +37,7 @@
 extern "C" {
 #endif
 
-#define LAPSE_PARTIAL_FORMAT_VERSION 1
+#define LAPSE_PARTIAL_FORMAT_VERSION 2
 #define LAPSE_PARTIAL_MAX_BUCKETS 4096
 
 /* The map: reads paths (sorted first: file order is part of the log's
