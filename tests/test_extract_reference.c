@@ -4,7 +4,9 @@
  * plain, gzip and two-member gzip; duplicate rows; timestamps with zone
  * offsets and in milliseconds; events on window edges and after asof; users
  * with one event) is kept in memory as ground truth. The reference computes
- * every feature by name from its definition over the user's events; the
+ * every feature by name from its definition over the user's events (the
+ * log has users with several purchases on one day, in different files: the
+ * purchase days count them once); the
  * extractor must agree on every row, feature and label, with 1 and 3
  * threads, and write byte-identical tables. */
 #include <setjmp.h>
@@ -473,8 +475,12 @@ static double reference(const char *name, const user_events *u, int asof, unsign
     if (strcmp(name, "spend_per_purchase") == 0)
         return purchases ? spend_in(u, asof, 1, 1 << 30) / purchases : 0;
     const unsigned p = 1u << LAPSE_CAT_PURCHASE;
-    if (strcmp(name, "repeat_purchases") == 0)
-        return purchases ? purchases - 1 : 0;
+    if (strcmp(name, "repeat_purchases") == 0) { /* days with a purchase, after the first */
+        double days = 0;
+        for (int k = 1; purchases && k <= asof - first_day(u, asof, p); k++)
+            days += active_day(u, asof, k, LAPSE_CAT_PURCHASE);
+        return days ? days - 1 : 0;
+    }
     if (strcmp(name, "t_last_purchase_days") == 0)
         return purchases ? (double)(last_day(u, asof, p) - first_day(u, asof, p)) : 0;
     if (strcmp(name, "age_purchase_days") == 0)

@@ -5,7 +5,9 @@
  *
  * A map reads any subset of the log's files and writes one partial file per
  * bucket: the accumulators of its users in that bucket (sums, maxima and
- * bit ORs over events, so they add up across maps in any order), and what
+ * bit ORs over events, so they add up across maps in any order) and the
+ * days each bought on (a merge unites them: a day two maps saw counts once
+ * in repeat_purchases), and what
  * the whole log's checks need from its files: each file's events per day
  * (the log's time range and the label guard), its reader counts (the
  * warnings), and the hashes of its rows in the bucket (repeated rows across
@@ -37,7 +39,7 @@
 extern "C" {
 #endif
 
-#define LAPSE_PARTIAL_FORMAT_VERSION 1
+#define LAPSE_PARTIAL_FORMAT_VERSION 2
 #define LAPSE_PARTIAL_MAX_BUCKETS 4096
 
 /* The map: reads paths (sorted first: file order is part of the log's

@@ -179,7 +179,7 @@ typedef struct {
 typedef struct {
     int64_t asof;           /* UTC seconds */
     int64_t events;         /* purchases written */
-    int64_t repeat_buyers;  /* users with a repeat purchase before asof */
+    int64_t repeat_buyers;  /* users who bought on a second day before asof */
     int64_t alive;          /* users alive at asof */
     int64_t no_purchase;    /* users with label 1 */
     double p_true_sum, p_model_sum;

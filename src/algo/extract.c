@@ -177,6 +177,10 @@ static int part_add(lapse_extract *x, unsigned part_index, worker *w)
         lapse_acc *a = part->accs + (size_t)user * x->snapshots;
         for (size_t s = 0; s < x->snapshots; s++)
             acc_add(a + s, &x->snap[s], &p->event, p->day, p->micro);
+        if (p->event.category == LAPSE_CAT_PURCHASE &&
+            p->day < x->snap[x->snapshots - 1].asof_day &&
+            extract_purchase_day(part, (uint32_t)user, p->day, a, x->snap, x->snapshots) != 0)
+            return -1;
     }
     return 0;
 }
@@ -1011,6 +1015,7 @@ void lapse_extract_free(lapse_extract *x)
     for (unsigned p = 0; p < EXTRACT_PARTS; p++) {
         lapse_strmap_free(x->parts[p].users);
         free(x->parts[p].accs);
+        u64set_free(&x->parts[p].purchase_days);
     }
     if (x->label_file != x->asof_file)
         label_file_free(x->label_file);

@@ -10,6 +10,7 @@
 #include "labelfile.h"
 #include "reader_internal.h"
 #include "strmap.h"
+#include "u64set.h"
 
 /* Users are split by hash into EXTRACT_PARTS partitions, each with its own
  * ids and accumulators: threads aggregate into this one copy, a partition
@@ -29,11 +30,35 @@ typedef struct {
     lapse_strmap *users;
     lapse_acc *accs; /* [user * snapshots + snapshot] */
     size_t capacity; /* users with room in accs */
+    /* user << 32 | day of each day a user bought on before the last
+     * snapshot (extract_days.c) */
+    u64set purchase_days;
 } extract_part;
 
 /* Room in part for user (just added), its accumulators zeroed. Returns 0
  * or -1 (out of memory). */
 int extract_part_make_room(extract_part *part, size_t snapshots, size_t user);
+
+/* A purchase of part's user on day (0 <= day < the last snapshot's asof
+ * day): the first time that user and day are seen, adds 1 to the
+ * purchase_days of each of the user's accumulators (accs, one per
+ * snapshot of snap[0..snapshots)) whose asof is after the day. So
+ * purchase_days counts distinct days whatever the order, the threads or
+ * the partial files the purchases come in. Returns 0 or -1 (out of
+ * memory). */
+int extract_purchase_day(extract_part *part, uint32_t user, int32_t day, lapse_acc *accs,
+                         const acc_snapshot *snap, size_t snapshots);
+
+/* part's purchase days by user: user u's, ascending, are
+ * days[start[u] .. start[u + 1]) (extract --partial writes them). */
+typedef struct {
+    uint32_t *days;
+    size_t *start; /* [users + 1] */
+} extract_day_lists;
+
+/* Returns 0 or -1 (out of memory). */
+int extract_day_lists_make(extract_day_lists *out, const extract_part *part);
+void extract_day_lists_free(extract_day_lists *lists);
 
 typedef struct {
     uint32_t user;     /* dense id in part's users */

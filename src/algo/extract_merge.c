@@ -259,6 +259,53 @@ static int acc_plausible(const lapse_acc *a, const acc_snapshot *snap)
     return 1;
 }
 
+static const char merge_nomem[] = "out of memory";
+
+/* Reads a user's purchase days after its accumulators (acc, one per
+ * snapshot, as the file has them) and adds them to the user's set in x.
+ * They must be what extract makes beside those accumulators: ascending,
+ * before the last asof, and at each snapshot as many as purchase events at
+ * most, the first and the last before asof those of the accumulator.
+ * Returns NULL, merge_nomem, or what is wrong. */
+static const char *merge_days(lapse_extract *x, extract_part *part, uint32_t user,
+                              const lapse_acc *acc, pcursor *c)
+{
+    const size_t snapshots = x->snapshots;
+    const uint32_t n = pcur_u32(c);
+    if (c->failed || n > (c->len - c->at) / 4)
+        return "more purchase days than bytes";
+    const size_t start = c->at;
+    int64_t previous = -1;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint32_t day = pcur_u32(c);
+        if ((int64_t)day <= previous || day >= (uint32_t)x->snap[snapshots - 1].asof_day)
+            return "purchase days out of order, or after the last snapshot";
+        previous = day;
+    }
+    for (size_t s = 0; s < snapshots; s++) {
+        const lapse_acc *a = &acc[s];
+        uint32_t before = 0, first = 0, last = 0;
+        c->at = start;
+        for (uint32_t i = 0; i < n; i++) {
+            const uint32_t day = pcur_u32(c);
+            if (day >= (uint32_t)x->snap[s].asof_day)
+                continue;
+            first = before++ ? first : day;
+            last = day;
+        }
+        if (before > a->total[LAPSE_CAT_PURCHASE] || (before > 0) != (a->first_purchase_inv != 0) ||
+            (before && ((int64_t)first != (int64_t)ACC_FIRST_BASE - a->first_purchase_inv ||
+                        (int64_t)last != (int64_t)a->last1[LAPSE_CAT_PURCHASE] - 1)))
+            return "purchase days that do not match the user's purchases";
+    }
+    c->at = start;
+    lapse_acc *accs = part->accs + (size_t)user * snapshots;
+    for (uint32_t i = 0; i < n; i++)
+        if (extract_purchase_day(part, user, (int32_t)pcur_u32(c), accs, x->snap, snapshots) != 0)
+            return merge_nomem;
+    return NULL;
+}
+
 /* Adds one input's rows and users. */
 static int merge_bulk(merge *g, input *in, lapse_error *err)
 {
@@ -281,7 +328,7 @@ static int merge_bulk(merge *g, input *in, lapse_error *err)
             prows_push(&g->rows, hash, global_pos(in, pos));
     }
     const uint64_t users = bad ? 0 : pcur_u64(&c);
-    lapse_acc acc;
+    lapse_acc acc[LAPSE_EXTRACT_MAX_SNAPSHOTS];
     for (uint64_t u = 0; u < users && !bad && status == LAPSE_OK; u++) {
         char id[LAPSE_USER_ID_MAX];
         const uint16_t len = pcur_u16(&c);
@@ -303,12 +350,18 @@ static int merge_bulk(merge *g, input *in, lapse_error *err)
         }
         lapse_acc *a = part->accs + (size_t)user * x->snapshots;
         for (size_t s = 0; s < x->snapshots && !bad; s++) {
-            pcur_acc(&c, &acc);
-            if (c.failed || !acc_plausible(&acc, &x->snap[s]))
+            pcur_acc(&c, &acc[s]);
+            if (c.failed || !acc_plausible(&acc[s], &x->snap[s]))
                 bad = "a user state extract cannot have made";
-            else
-                acc_merge(a + s, &acc);
         }
+        if (!bad)
+            bad = merge_days(x, part, (uint32_t)user, acc, &c);
+        if (bad == merge_nomem) {
+            status = partial_no_memory(err);
+            break;
+        }
+        for (size_t s = 0; s < x->snapshots && !bad; s++)
+            acc_merge(a + s, &acc[s]);
     }
     if (!bad && status == LAPSE_OK && (c.failed || c.at != c.len))
         bad = c.failed ? "it ends inside a user" : "bytes after the last user";

@@ -84,11 +84,17 @@ int partial_write_buckets(const lapse_extract *x, partial_meta *m, const prows *
     uint16_t *user_bucket = malloc((users + 1) * sizeof *user_bucket);
     user_ref *order = malloc((users + 1) * sizeof *order);
     prow *row_order = malloc((rows->len + 1) * sizeof *row_order);
+    extract_day_lists days[EXTRACT_PARTS] = { { 0 } };
     int status = LAPSE_OK;
     if (!user_start || !row_start || !user_bucket || !order || !row_order) {
         status = partial_no_memory(err);
         goto done;
     }
+    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
+        if (extract_day_lists_make(&days[p], &x->parts[p]) != 0) {
+            status = partial_no_memory(err);
+            goto done;
+        }
     size_t k = 0;
     for (unsigned p = 0; p < EXTRACT_PARTS; p++)
         for (size_t id = 0; id < lapse_strmap_size(x->parts[p].users); id++, k++) {
@@ -139,6 +145,11 @@ int partial_write_buckets(const lapse_extract *x, partial_meta *m, const prows *
             pbuf_put(&bulk, key, len);
             for (size_t s = 0; s < x->snapshots; s++)
                 pbuf_put_acc(&bulk, &part->accs[(size_t)order[user_at].id * x->snapshots + s]);
+            const extract_day_lists *l = &days[order[user_at].part];
+            const size_t first = l->start[order[user_at].id], end = l->start[order[user_at].id + 1];
+            pbuf_u32(&bulk, (uint32_t)(end - first));
+            for (size_t d = first; d < end; d++)
+                pbuf_u32(&bulk, l->days[d]);
         }
         m->bucket = b;
         memset(&m->bucket_stats, 0, sizeof m->bucket_stats);
@@ -153,6 +164,8 @@ int partial_write_buckets(const lapse_extract *x, partial_meta *m, const prows *
         free(bulk.p);
     }
 done:
+    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
+        extract_day_lists_free(&days[p]);
     free(user_start);
     free(row_start);
     free(user_bucket);

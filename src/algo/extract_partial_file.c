@@ -95,7 +95,8 @@ uint64_t pcur_u64(pcursor *c)
     return v;
 }
 
-/* lapse_acc's fields in declaration order; put and get share the list so
+/* lapse_acc's fields in declaration order, but purchase_days (the user's
+ * purchase days follow the accumulators); put and get share the list so
  * that they cannot drift apart. */
 #define ACC_FIELDS(U16, U32, U64, I32, I64, U8)                                                    \
     for (int w = 0; w < ACC_WINDOWS; w++)                                                          \
@@ -195,6 +196,7 @@ void pcur_acc(pcursor *cur, lapse_acc *a)
 #undef GETI32
 #undef GETI64
 #undef GET8
+    a->purchase_days = 0; /* the file has the days, which a merge counts */
     cur->at += PARTIAL_ACC_BYTES;
 }
 
@@ -516,7 +518,9 @@ int partial_meta_read(partial_meta *m, const char *path, lapse_error *err)
     }
     if (le32(h + 8) != LAPSE_PARTIAL_FORMAT_VERSION) {
         status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, 0, 0, 8,
-                                 "partial state format %u; this lapse reads format %d",
+                                 "partial state format %u; this lapse reads format %d only "
+                                 "(format 1 lacks the purchase days that repeat_purchases "
+                                 "counts): run the maps again with this lapse",
                                  le32(h + 8), LAPSE_PARTIAL_FORMAT_VERSION);
         goto done;
     }

@@ -4,7 +4,7 @@
  *
  *   header, 64 bytes:
  *     0  magic "LAPSEPRT"            8
- *     8  format version (1)         u32
+ *     8  format version (2)         u32
  *    12  lapse version, NUL-padded  16 bytes
  *    28  bucket                     u32
  *    32  buckets                    u32
@@ -26,7 +26,10 @@
  *   bulk:
  *     u64 rows, then each: u64 row hash, u64 position (file index << 44 | line)
  *     u64 users, then each: u16 id length, id bytes, snapshots x accumulator
- *       (see put_acc: lapse_acc's fields in order)
+ *       (see put_acc: lapse_acc's fields in order, but purchase_days), then
+ *       u32 purchase days, then each: u32 day (days since 1970, ascending,
+ *       each once, before the last asof): the days the user bought on, which
+ *       a merge unites (a day two maps saw counts once)
  *
  * Positions and file indices refer to the meta's files, which are sorted by
  * path bytes. */

@@ -103,7 +103,7 @@ static int simulate_user(const lapse_sim_btyd_options *o, int64_t index, int64_t
                                                SECONDS_PER_DAY);
     char id[32];
     snprintf(id, sizeof id, "b%07lld", (long long)index + 1);
-    int64_t last_before = first, purchases_before = 0;
+    int64_t last_before = first, purchase_days_before = 0; /* days, as extract counts x */
     int alive_at_asof = 1, bought_in_horizon = 0;
     double t = (double)first;
     for (int alive = 1, n = 0; alive; n++) {
@@ -114,7 +114,8 @@ static int simulate_user(const lapse_sim_btyd_options *o, int64_t index, int64_t
         fputc('\n', out->ev);
         stats->events++;
         if (ts < asof) {
-            purchases_before++;
+            purchase_days_before += purchase_days_before == 0 ||
+                                    ts / SECONDS_PER_DAY != last_before / SECONDS_PER_DAY;
             last_before = ts;
         } else {
             bought_in_horizon = 1;
@@ -129,10 +130,12 @@ static int simulate_user(const lapse_sim_btyd_options *o, int64_t index, int64_t
     }
     const double h = o->horizon_days / (double)o->unit_days;
     const double p_true = alive_at_asof ? exp(-lambda * h) : 1;
-    /* The summary extract computes: days, from the first purchase day to
-     * the last before asof, and to the day before asof. */
+    /* The summary extract computes: the days with a purchase after the
+     * first (the process may buy twice in a day: once), and days from the
+     * first purchase day to the last before asof, and to the day before
+     * asof. */
     const int64_t first_day = first / SECONDS_PER_DAY, asof_day = asof / SECONDS_PER_DAY;
-    double x = (double)(purchases_before - 1);
+    double x = (double)(purchase_days_before - 1);
     double t_x = (double)(last_before / SECONDS_PER_DAY - first_day) / o->unit_days;
     double T = (double)(asof_day - 1 - first_day) / o->unit_days;
     const lapse_btyd_data one = { 1, &x, &t_x, &T, NULL, NULL };
@@ -149,7 +152,7 @@ static int simulate_user(const lapse_sim_btyd_options *o, int64_t index, int64_t
         lapse_numtext_double(text[f], figures[f]);
     fprintf(out->tr, "%s,%s,%d,%s,%s,%d,%s,%s,%d\n", id, date, o->horizon_days, text[0], text[1],
             alive_at_asof, text[2], text[3], !bought_in_horizon);
-    stats->repeat_buyers += purchases_before > 1;
+    stats->repeat_buyers += purchase_days_before > 1;
     stats->alive += alive_at_asof;
     stats->no_purchase += !bought_in_horizon;
     stats->p_true_sum += p_true;

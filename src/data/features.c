@@ -149,7 +149,8 @@ static const feature_def features[] = {
       "profile: spend_total / purchases_total; 0 without purchases", LOG, 1,
       K_SPEND_PER_PURCHASE, 0, 0),
     F("repeat_purchases",
-      "x for purchase-history models: purchase events after the first; 0 without purchases",
+      "x for purchase-history models: days with a purchase after the first such day (several "
+      "purchases on one day count once, as the literature counts); 0 without purchases",
       LOG, 0, K_REPEAT, 0, 0),
     F("t_last_purchase_days", "t_x: days from the first purchase to the last; 0 without",
       LOG, 0, K_T_LAST, 0, 0),
@@ -347,7 +348,7 @@ void features_compute(const lapse_acc *a, const acc_snapshot *snap, double *out)
             break;
         }
         case K_SPEND_PER_PURCHASE: v = purchases ? money(a->spend_total) / purchases : 0; break;
-        case K_REPEAT: v = purchases ? purchases - 1 : 0; break;
+        case K_REPEAT: v = a->purchase_days ? a->purchase_days - 1 : 0; break;
         case K_T_LAST:
             v = a->first_purchase_inv ? (a->last1[LAPSE_CAT_PURCHASE] - 1) -
                                             (ACC_FIRST_BASE - a->first_purchase_inv)

@@ -7,7 +7,11 @@
  * "none" is 0 and later/earlier is a max. Money is summed in integer
  * micro-units (amount rounded to 1e-6), so sums are exact and independent of
  * the order of addition; they saturate at INT64_MAX (or INT64_MIN). Spend is
- * net of refunds (negative amounts). 336 bytes. */
+ * net of refunds (negative amounts). The one field that is not such a sum,
+ * purchase_days (distinct days, a set's size), is counted by extract's
+ * set of (user, purchase day) pairs (extract_days.c), which adds 1 the
+ * first time it sees a day: acc_add and acc_merge leave it alone. 336
+ * bytes. */
 #ifndef LAPSE_FEATURES_INTERNAL_H
 #define LAPSE_FEATURES_INTERNAL_H
 
@@ -34,6 +38,7 @@ typedef struct {
     int64_t spend_total;
     int64_t refund_90;       /* micro-units refunded in the last 90 days (> 0) */
     uint32_t refunds_90;     /* refunds (events with an amount < 0) in the last 90 days */
+    uint32_t purchase_days;  /* distinct days with a purchase before asof (see above) */
     uint64_t active_bits[2]; /* bit k-1: an event k days before asof (k = 1..128) */
     uint64_t core_bits[2];   /* the same for core events */
     int64_t device_ts1[2];   /* ts + 1 of the latest event with a device: [0] before asof,
@@ -119,7 +124,9 @@ static inline void acc_add(lapse_acc *a, const acc_snapshot *snap, const lapse_e
 }
 
 /* Adds the events b holds to a: the result is the accumulator of both sets
- * of events, whatever the split (extract --merge, extract_partial.c). */
+ * of events, whatever the split (extract --merge, extract_partial.c), but
+ * for purchase_days: a day both saw counts once, so the merge adds b's
+ * purchase days to the set instead. */
 static inline void acc_merge(lapse_acc *a, const lapse_acc *b)
 {
     for (int w = 0; w < ACC_WINDOWS; w++) {

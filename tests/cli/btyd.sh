@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# BTYD models end to end: a purchase log written from the CDNOW summary's
-# figures goes through lapse extract, and the BG/NBD fit on the table
+# BTYD models end to end: CDNOW's real purchase log (the 1/10 sample, as
+# lifetimes ships it) goes through lapse extract, which gives the published
+# summary's x, t_x and T for every customer, and the BG/NBD fit on the table
 # reproduces the published estimates (Fader, Hardie and Lee 2005: r 0.243,
 # alpha 4.414, a 0.793, b 2.426, log-likelihood -9582.4) to 3 decimals, as
-# the fit on the summary table itself does; then model show, score, and the
-# refusals of tables no purchase history gives.
+# do the fit on the summary table itself and on a log written from the
+# summary's figures; x counts purchase days, so purchases on one day count
+# once however they are split over files, threads and partial files; then
+# model show, score, and the refusals of tables no purchase history gives.
 set -euo pipefail
 
 : "${LAPSE_BIN:?LAPSE_BIN must point at the lapse binary}"
@@ -40,6 +43,27 @@ for pair in repeat_purchases=2 t_last_purchase_days=213 age_purchase_days=272; d
     [[ $got == "${pair#*=}" ]] || fail "customer 1's ${pair%=*} is $got, not ${pair#*=}"
 done
 
+# The real log: CDNOW_sample.txt (tests/data/btyd/SOURCE.md), blank-separated,
+# without a header: the CDNOW master id, the sample's id (the summary's ID),
+# the date, the quantity and the amount. 80 of its customers bought twice on
+# one day before the snapshot: counted by event, their x would be too large.
+{ echo 'master_id user_id date quantity amount'; cat "$data/CDNOW_sample.txt"; } > sample.txt
+"$LAPSE_BIN" extract -q --preset ecommerce --no-labels --delim ' ' --event purchase --col ts=date \
+    --asof 1997-10-01 -o sfeat.csv --dormant sdormant.csv sample.txt
+# The summary's x, t_x and T (weeks, 2 decimals) for each of its 2,357
+# customers, from the table's repeat_purchases, t_last_purchase_days and
+# age_purchase_days (days).
+cat sfeat.csv sdormant.csv | grep -v '^#' | awk -F, \
+    -v x="$(column repeat_purchases)" -v t="$(column t_last_purchase_days)" \
+    -v T="$(column age_purchase_days)" -v p="$(column purchases_total)" '
+    $1 != "user_id" { printf "%d,%d,%.2f,%.2f\n", $1, $x, $t / 7, $T / 7; same += ($p - 1 > $x) }
+    END { print same > "same_day.txt" }' | sort -t, -k1,1n > got.csv
+tail -n +2 "$data/cdnow_customers_summary.csv" |
+    awk -F, '{ printf "%d,%d,%.2f,%.2f\n", $1, $2, $3, $4 }' | sort -t, -k1,1n > want.csv
+[[ $(wc -l < want.csv) == 2357 ]] || fail "the summary has $(wc -l < want.csv) customers"
+diff want.csv got.csv > summary.diff || fail "x, t_x, T differ from the summary: $(head summary.diff)"
+[[ $(cat same_day.txt) == 80 ]] || fail "$(cat same_day.txt) customers bought twice on a day, not 80"
+
 # value NAME FILE: the estimate model show prints for a parameter.
 value() { awk -v n="$1" '$1 == n { print $2; exit }' "$2"; }
 # check FILE NAME WANT DECIMALS: the estimate rounded as the paper prints it.
@@ -54,7 +78,8 @@ loglik() { sed -n 's/^log-likelihood \([-0-9.]*\) .*/\1/p' "$1"; }
     dormant.csv
 "$LAPSE_BIN" train -q --model bgnbd --time-unit weeks -o summary.model \
     "$data/cdnow_customers_summary.csv"
-for m in log summary; do
+"$LAPSE_BIN" train -q --model bgnbd --time-unit weeks -o sample.model sfeat.csv sdormant.csv
+for m in log summary sample; do
     "$LAPSE_BIN" model show $m.model > $m.txt
     check $m.txt r 0.243 3
     check $m.txt alpha 4.414 3
@@ -143,3 +168,25 @@ expect 2 '--btyd needs 4 numbers (r,alpha,a,b) or 7 (and p,q,v)' simulate --btyd
 expect 2 '--mix does not go with --btyd' simulate --btyd 1,2,3,4 --mix price=1 -o x
 expect 2 '--cohort-days and --time-unit go with --btyd' simulate --cohort-days 30 -o x
 [[ ! -e x ]] || fail "a refused simulate made its folder"
+
+# Purchases on one day count once in repeat_purchases, whichever file,
+# thread or partial file they come in: u1 buys twice on March 1 (once in
+# each file), twice on March 5, and on March 12, between the snapshots.
+printf 'user_id,ts,event,amount\nu1,2024-03-01T09:00:00Z,purchase,5\nu1,2024-03-05T10:00:00Z,purchase,3\nu2,2024-03-02T12:00:00Z,purchase,4\n' > a.csv
+printf 'user_id,ts,event,amount\nu1,2024-03-01T18:00:00Z,purchase,2\nu1,2024-03-05T11:00:00Z,purchase,1\nu1,2024-03-08T08:00:00Z,login,\nu1,2024-03-12T08:00:00Z,purchase,6\n' > b.csv
+days=(-q --preset ecommerce --no-labels --asof 2024-03-10,2024-03-20)
+"$LAPSE_BIN" extract "${days[@]}" -@ 1 -o one.csv a.csv b.csv
+"$LAPSE_BIN" extract "${days[@]}" -@ 2 -o two.csv a.csv b.csv
+cmp -s one.csv two.csv || fail "two threads gave other bytes than one"
+"$LAPSE_BIN" extract "${days[@]}" --partial --buckets 2 -o maps/a a.csv
+"$LAPSE_BIN" extract "${days[@]}" --partial --buckets 2 -o maps/b b.csv
+"$LAPSE_BIN" extract -q --merge -o merged.csv maps/*/*
+cmp -s one.csv merged.csv || fail "the merge of two maps differs from one extract"
+got=$(grep '^u1,' one.csv | cut -d, -f1,2,"$(column purchases_total)","$(column repeat_purchases)")
+[[ $got == $'u1,2024-03-10,4,1\nu1,2024-03-20,5,2' ]] || fail "u1's purchases and repeat days: $got"
+# A partial file of format 1 has no purchase days: refused, not merged.
+old=$(ls maps/a/* | head -1)
+cp "$old" v1.partial
+printf '\001' | dd of=v1.partial bs=1 seek=8 conv=notrunc 2> /dev/null
+expect 1 'partial state format 1; this lapse reads format 2 only' extract --merge -o x.csv v1.partial
+[[ ! -e x.csv ]] || fail "a refused merge wrote its table"
