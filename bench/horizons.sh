@@ -17,6 +17,8 @@
 #   5. scoring cost: lapse score -@1 of SCORE_ROWS rows (the fifth snapshot's
 #      rows repeated under new ids) with the hazard model and with the 30-day
 #      logistic model, medians of 5 runs each.
+# bench/horizons_candidates.py measures other ways to fit the hazard on the
+# files this leaves in WORKDIR (bench/RESULTS.md, Horizons).
 #
 #   bench/horizons.sh [USERS] [WORKDIR] [SEEDS] [SCORE_ROWS]
 #   (defaults 5000, a temp dir, "7 8 9", 200000)
