@@ -208,7 +208,7 @@ static void print_training(const lapse_model *m)
     printf("options:      %s\n", t->options[0] ? t->options : "-");
     printf("seed:         %llu\n", (unsigned long long)t->seed);
     printf("trained by:   lapse %s\n", t->lapse_version);
-    char f[6][32], se[64] = "";
+    char f[6][32], se[96] = "";
     if (!isnan(t->auc_se))
         snprintf(se, sizeof se, " (standard error %s, %s)", figure(f[5], sizeof f[5], t->auc_se),
                  t->validation == LAPSE_VALIDATION_ROLLING ? "next-period: mean of the folds"
