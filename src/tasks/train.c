@@ -8,6 +8,7 @@
 #include "lapse/gbdt.h"
 #include "lapse/kmeans.h"
 #include "lapse/logistic.h"
+#include "lapse/numtext.h"
 #include "lapse/scaler.h"
 #include "lapse/svm.h"
 #include "lapse/svmscore.h"
@@ -806,17 +807,22 @@ static void options_text(char *buf, size_t size, const lapse_train_options *o,
 {
     size_t len = 0;
     buf[0] = '\0';
+    char number[2][LAPSE_NUMTEXT_MAX]; /* shortest round trip, as every output */
     if (o->model == LAPSE_CLASSIFIER_LOGISTIC) {
-        append(buf, size, &len, "logistic l2=%.17g", o->l2);
+        lapse_numtext_double(number[0], o->l2);
+        append(buf, size, &len, "logistic l2=%s", number[0]);
     } else if (o->model == LAPSE_CLASSIFIER_GBDT) {
         append(buf, size, &len, "gbdt hist trees=%zu depth=%d eta=%g rounds=%zu best=%zu%s",
                o->trees, r->gbdt_depth, r->gbdt_eta, r->gbdt_rounds, r->gbdt_best_iteration,
                o->grid ? " grid" : "");
     } else {
-        append(buf, size, &len, "svm %s C=%.17g", o->kernel == LAPSE_KERNEL_LINEAR ? "linear" : "rbf",
-               r->C);
-        if (o->kernel == LAPSE_KERNEL_RBF)
-            append(buf, size, &len, " gamma=%.17g", r->gamma);
+        lapse_numtext_double(number[0], r->C);
+        append(buf, size, &len, "svm %s C=%s", o->kernel == LAPSE_KERNEL_LINEAR ? "linear" : "rbf",
+               number[0]);
+        if (o->kernel == LAPSE_KERNEL_RBF) {
+            lapse_numtext_double(number[1], r->gamma);
+            append(buf, size, &len, " gamma=%s", number[1]);
+        }
         append(buf, size, &len, " max_train=%zu used=%zu%s",
                o->max_train ? o->max_train : (size_t)LAPSE_TRAIN_MAX_TRAIN_DEFAULT,
                r->classifier_rows, o->grid ? " grid" : "");
