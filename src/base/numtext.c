@@ -63,6 +63,35 @@ static int scaled_digits(uint64_t *floor_out, uint64_t *out, uint64_t mant, int 
     return 1;
 }
 
+/* Writes the p digits of d (10^(p-1) <= d < 10^p), decimal exponent x, as
+ * %.{p}g does for -4 <= x < p, after the sign; returns the length. */
+static size_t put_g(char *buf, uint64_t d, int p, int x)
+{
+    char digits[17];
+    put_digits(digits, d);
+    int last = p - 1; /* %g drops trailing zeros */
+    while (last > 0 && digits[last] == '0')
+        last--;
+    size_t n = 0;
+    if (x < 0) { /* 0.000ddd */
+        buf[n++] = '0';
+        buf[n++] = '.';
+        for (int z = -1; z > x; z--)
+            buf[n++] = '0';
+        memcpy(buf + n, digits, (size_t)last + 1);
+        n += (size_t)last + 1;
+    } else { /* ddd.ddd */
+        memcpy(buf + n, digits, (size_t)x + 1);
+        n += (size_t)x + 1;
+        if (last > x) {
+            buf[n++] = '.';
+            memcpy(buf + n, digits + x + 1, (size_t)(last - x));
+            n += (size_t)(last - x);
+        }
+    }
+    return n;
+}
+
 /* %.{p}g of v (p 15 to 17) in the C locale, as snprintf writes it, for 1e-6
  * <= |v| < 10^(p-1): whole numbers below 2^53 and every other magnitude
  * there take an exact integer path (digits = round(|v| * 10^(p-1-x)), ties
@@ -113,38 +142,23 @@ static size_t format_g(char buf[LAPSE_NUMTEXT_MAX], double v, int p)
     }
     if (x >= p) /* %g's exponent form for the large: left to snprintf */
         return 0;
-    char digits[17];
+    if (x >= -4) {
+        n += put_g(buf + n, d, p, x);
+        buf[n] = '\0';
+        return n;
+    }
+    char digits[17]; /* d.ddde-05 */
     put_digits(digits, d);
     int last = p - 1; /* %g drops trailing zeros */
     while (last > 0 && digits[last] == '0')
         last--;
-    if (x < -4) { /* d.ddde-05 */
-        buf[n++] = digits[0];
-        if (last > 0) {
-            buf[n++] = '.';
-            memcpy(buf + n, digits + 1, (size_t)last);
-            n += (size_t)last;
-        }
-        n += (size_t)snprintf(buf + n, 8, "e-%02d", -x);
-        return n;
-    }
-    if (x < 0) { /* 0.000ddd */
-        buf[n++] = '0';
+    buf[n++] = digits[0];
+    if (last > 0) {
         buf[n++] = '.';
-        for (int z = -1; z > x; z--)
-            buf[n++] = '0';
-        memcpy(buf + n, digits, (size_t)last + 1);
-        n += (size_t)last + 1;
-    } else { /* ddd.ddd */
-        memcpy(buf + n, digits, (size_t)x + 1);
-        n += (size_t)x + 1;
-        if (last > x) {
-            buf[n++] = '.';
-            memcpy(buf + n, digits + x + 1, (size_t)(last - x));
-            n += (size_t)(last - x);
-        }
+        memcpy(buf + n, digits + 1, (size_t)last);
+        n += (size_t)last;
     }
-    buf[n] = '\0';
+    n += (size_t)snprintf(buf + n, 8, "e-%02d", -x);
     return n;
 }
 
@@ -159,35 +173,6 @@ static int split_double(double a, uint64_t *mant, int *shift)
     *mant = (bits & ((1ull << 52) - 1)) | (1ull << 52);
     *shift = 1075 - biased;
     return biased - 1023;
-}
-
-/* Writes the p digits of d (10^(p-1) <= d < 10^p), decimal exponent x, as
- * %.{p}g does for -4 <= x < p, after the sign; returns the length. */
-static size_t put_g(char *buf, uint64_t d, int p, int x)
-{
-    char digits[17];
-    put_digits(digits, d);
-    int last = p - 1; /* %g drops trailing zeros */
-    while (last > 0 && digits[last] == '0')
-        last--;
-    size_t n = 0;
-    if (x < 0) { /* 0.000ddd */
-        buf[n++] = '0';
-        buf[n++] = '.';
-        for (int z = -1; z > x; z--)
-            buf[n++] = '0';
-        memcpy(buf + n, digits, (size_t)last + 1);
-        n += (size_t)last + 1;
-    } else { /* ddd.ddd */
-        memcpy(buf + n, digits, (size_t)x + 1);
-        n += (size_t)x + 1;
-        if (last > x) {
-            buf[n++] = '.';
-            memcpy(buf + n, digits + x + 1, (size_t)(last - x));
-            n += (size_t)(last - x);
-        }
-    }
-    return n;
 }
 
 /* lapse_numtext_double for 1e-4 <= |v| < 1e14 (%g's fixed form at every
