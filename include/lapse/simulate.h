@@ -143,7 +143,11 @@ int lapse_simulate(const char *dir, const lapse_sim_options *options, lapse_sim_
  *   - buys again after exponential waits of rate lambda, and after each
  *     repeat purchase drops out for good with probability p;
  *   - with Gamma-Gamma, has nu ~ Gamma(q, v) and spends Gamma(p_gg, nu) on
- *     each purchase (mean p_gg / nu).
+ *     each purchase (mean p_gg / nu);
+ *   - has each purchase drawn on a day that holds one already written at
+ *     the start of the next free day: the model counts purchases, the
+ *     literature's summary (and extract) purchase days, and this way they
+ *     are the same number.
  * The snapshot is asof = start + days - horizon_days; the log runs to the
  * end of the horizon, so extract can label it. Writes, into dir:
  *   events.csv   user_id,ts,event,amount: every purchase (unix seconds;
