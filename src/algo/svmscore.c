@@ -180,70 +180,11 @@ nomem:
                            "out of memory for an SVM scorer (%zu support vectors)", m->n_sv);
 }
 
-/* exp(t) for t <= 0, to about 2 ulp, written so the compiler vectorises it:
- * t = n ln2 + r with |r| <= ln2/2, e^r by its degree-12 Taylor polynomial
- * (truncation below 2e-16), 2^n built in the exponent bits. Below -708 the
- * result (under 3.4e-308) is 0. NaN stays NaN. */
-static inline double exp_nonpos(double t)
-{
-    const double shift = 0x1.8p52, log2e = 0x1.71547652b82fep0;
-    const double ln2_hi = 0x1.62e42fefa3800p-1, ln2_lo = 0x1.ef35793c76730p-45;
-    double tc = t < -708.0 ? -708.0 : t;
-    double kd = tc * log2e + shift;
-    uint64_t ki;
-    memcpy(&ki, &kd, sizeof ki);
-    kd -= shift;
-    double r = tc - kd * ln2_hi - kd * ln2_lo;
-    double p = 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-    /* The low bits of ki hold n (in [-1022, 0]); shifted into the exponent. */
-    uint64_t bits = (ki + 1023) << 52;
-    double scale;
-    memcpy(&scale, &bits, sizeof scale);
-    double v = p * scale;
-    return t < -708.0 ? 0.0 : v;
-}
-
-/* Float version: degree-6 polynomial (truncation below 1.5e-7), zero below
- * -87. */
-static inline float expf_nonpos(float t)
-{
-    const float shift = 0x1.8p23f, log2e = 0x1.715476p0f;
-    const float ln2_hi = 0x1.62e4p-1f, ln2_lo = 0x1.7f7d1cp-20f;
-    float tc = t < -87.0f ? -87.0f : t;
-    float kd = tc * log2e + shift;
-    uint32_t ki;
-    memcpy(&ki, &kd, sizeof ki);
-    kd -= shift;
-    float r = tc - kd * ln2_hi - kd * ln2_lo;
-    float p = 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    uint32_t bits = (ki + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    float v = p * scale;
-    return t < -87.0f ? 0.0f : v;
-}
-
-/* The same arithmetic on 8 lanes with GCC's generic vectors, whose bit
- * casts are free: the compiler cannot vectorise the memcpy casts above.
- * Lowered to whatever the target has (SSE2 halves, AVX2, AVX-512). */
+/* exp(t) for t <= 0 on 8 lanes, to about 2 ulp, with GCC's generic vectors
+ * (bit casts free, lowered to whatever the target has: SSE2 halves, AVX2,
+ * AVX-512): t = n ln2 + r with |r| <= ln2/2, e^r by its degree-12 Taylor
+ * polynomial (truncation below 2e-16), 2^n built in the exponent bits.
+ * Below -708 the result (under 3.4e-308) is 0. NaN stays NaN. */
 typedef double vd8 __attribute__((vector_size(64)));
 typedef int64_t vi8 __attribute__((vector_size(64)));
 typedef float vf16 __attribute__((vector_size(64)));
@@ -280,6 +221,8 @@ static inline void vexp_nonpos(vd8 *io)
     *io = (vd8)((vi8)v & ~low);
 }
 
+/* Float version on 16 lanes: degree-6 polynomial (truncation below
+ * 1.5e-7), zero below -87. */
 static inline void vexpf_nonpos(vf16 *io)
 {
     vf16 t = *io;
@@ -318,6 +261,35 @@ static inline void vexpf_nonpos(vf16 *io)
 #define LAPSE_CLONES
 #endif
 
+/* n <= 8 rows of one support vector's kernel values; the last block of a
+ * row range is padded with zeros, so every row takes the same exp. Inlined
+ * with n = 8 for the full blocks. */
+static inline void rbf_lanes(double *k, const double *xx, double si, size_t n)
+{
+    vd8 g = { 0 }, x = { 0 };
+    memcpy(&g, k, n * sizeof k[0]);
+    memcpy(&x, xx, n * sizeof xx[0]);
+    vd8 t = g - si - x;
+    t = (vd8)((vi8)t & ~(t > 0.0)); /* a NaN fails > 0 and stays */
+    vexp_nonpos(&t);
+    memcpy(k, &t, n * sizeof k[0]);
+}
+
+static inline void rbf_lanes_f(const float *k, const float *xx, float si, double c, double *acc,
+                               size_t n)
+{
+    vf16 g = { 0 }, x = { 0 };
+    vd16 a = { 0 };
+    memcpy(&g, k, n * sizeof k[0]);
+    memcpy(&x, xx, n * sizeof xx[0]);
+    memcpy(&a, acc, n * sizeof acc[0]);
+    vf16 t = g - si - x;
+    t = (vf16)((vj16)t & ~(t > 0.0f));
+    vexpf_nonpos(&t);
+    a += c * __builtin_convertvector(t, vd16);
+    memcpy(acc, &a, n * sizeof acc[0]);
+}
+
 LAPSE_CLONES
 static void rbf_block(double *restrict k, size_t svs, size_t rows, const double *restrict ss,
                       const double *restrict xx)
@@ -326,19 +298,10 @@ static void rbf_block(double *restrict k, size_t svs, size_t rows, const double 
     for (size_t i = 0; i < svs; i++) {
         double *restrict ki = k + i * rows;
         double si = ss[i];
-        for (size_t r = 0; r < r8; r += 8) {
-            vd8 g, x;
-            memcpy(&g, ki + r, sizeof g);
-            memcpy(&x, xx + r, sizeof x);
-            vd8 t = g - si - x;
-            t = (vd8)((vi8)t & ~(t > 0.0)); /* a NaN fails > 0 and stays */
-            vexp_nonpos(&t);
-            memcpy(ki + r, &t, sizeof t);
-        }
-        for (size_t r = r8; r < rows; r++) {
-            double t = ki[r] - si - xx[r];
-            ki[r] = exp_nonpos(t > 0.0 ? 0.0 : t);
-        }
+        for (size_t r = 0; r < r8; r += 8)
+            rbf_lanes(ki + r, xx + r, si, 8);
+        if (r8 < rows)
+            rbf_lanes(ki + r8, xx + r8, si, rows - r8);
     }
 }
 
@@ -354,22 +317,10 @@ static void rbf_block_f(float *restrict k, size_t svs, size_t rows, const float 
         float *restrict ki = k + i * rows;
         float si = ss[i];
         double c = coef[i];
-        for (size_t r = 0; r < r16; r += 16) {
-            vf16 g, x;
-            vd16 a;
-            memcpy(&g, ki + r, sizeof g);
-            memcpy(&x, xx + r, sizeof x);
-            memcpy(&a, acc + r, sizeof a);
-            vf16 t = g - si - x;
-            t = (vf16)((vj16)t & ~(t > 0.0f));
-            vexpf_nonpos(&t);
-            a += c * __builtin_convertvector(t, vd16);
-            memcpy(acc + r, &a, sizeof a);
-        }
-        for (size_t r = r16; r < rows; r++) {
-            float t = ki[r] - si - xx[r];
-            acc[r] += c * (double)expf_nonpos(t > 0.0f ? 0.0f : t);
-        }
+        for (size_t r = 0; r < r16; r += 16)
+            rbf_lanes_f(ki + r, xx + r, si, c, acc + r, 16);
+        if (r16 < rows)
+            rbf_lanes_f(ki + r16, xx + r16, si, c, acc + r16, rows - r16);
     }
 }
 
