@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #define CORETYPE_VAR "OPENBLAS_CORETYPE"
+#define TIMEOUT_VAR "OPENBLAS_THREAD_TIMEOUT"
 
 /* Kernel sets OpenBLAS falls back to that predate AVX2. */
 static int is_fallback(const char *core)
@@ -45,10 +46,19 @@ static const char *better_than(const char *core)
 
 int lapse_blas_prepare_restart(void)
 {
-    if (getenv(CORETYPE_VAR))
-        return 0;
-    const char *core = better_than(openblas_get_corename());
-    return core && setenv(CORETYPE_VAR, core, 1) == 0;
+    int set = 0;
+    if (!getenv(TIMEOUT_VAR))
+        set |= setenv(TIMEOUT_VAR, "22", 1) == 0;
+    if (!getenv(CORETYPE_VAR)) {
+        const char *core = better_than(openblas_get_corename());
+        set |= core && setenv(CORETYPE_VAR, core, 1) == 0;
+    }
+    return set;
+}
+
+const char *lapse_blas_thread_timeout(void)
+{
+    return getenv(TIMEOUT_VAR);
 }
 
 void lapse_blas_warn_slow_kernels(void)

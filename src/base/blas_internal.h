@@ -16,4 +16,8 @@ void lapse_blas_threads_end(void);
  * if set before the program starts). */
 void lapse_blas_warn_slow_kernels(void);
 
+/* The OPENBLAS_THREAD_TIMEOUT OpenBLAS loaded with (lapse/blas.h), or NULL
+ * when it runs with its default. */
+const char *lapse_blas_thread_timeout(void);
+
 #endif

@@ -1,6 +1,8 @@
 /* The versions lapse is and runs with, for `lapse --version` and bug reports. */
 #include "lapse/version.h"
 
+#include "blas_internal.h"
+
 #include <cblas.h>
 #include <csv.h>
 #include <nettle/version.h>
@@ -39,10 +41,13 @@ size_t lapse_version_dependencies(char *buf, size_t size)
 #else
     const char *isal = "isa-l not built in (zlib inflates gzip)";
 #endif
+    const char *timeout = lapse_blas_thread_timeout();
     const int n = snprintf(buf, size,
-                           "libsvm %d.%d\n%s\nzlib %s\n%s\nlibcsv %d.%d.%d (headers)\nzstd %s\n"
+                           "libsvm %d.%d\n%s%s%s%s\nzlib %s\n%s\nlibcsv %d.%d.%d (headers)\nzstd %s\n"
                            "yajl %d.%d.%d\nnlopt %d.%d.%d\nnettle %d.%d\nxgboost %d.%d.%d\n",
                            libsvm_version / 100, libsvm_version % 100, openblas_get_config(),
+                           timeout ? " (idle threads sleep after 2^" : "", timeout ? timeout : "",
+                           timeout ? " cycles)" : "",
                            zlibVersion(), isal, CSV_MAJOR, CSV_MINOR, CSV_RELEASE, ZSTD_versionString(),
                            yajl / 10000, yajl / 100 % 100, yajl % 100, nlopt_major, nlopt_minor,
                            nlopt_bugfix,

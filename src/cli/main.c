@@ -69,9 +69,9 @@ static void handle_signals(void)
     signal(SIGXFSZ, SIG_IGN);
 }
 
-/* OpenBLAS chooses its kernels when it loads (lapse/blas.h); when it chose
- * slow ones for this CPU, run again once with better ones. The choice is in
- * the environment before the restart, so the second run never restarts. */
+/* OpenBLAS reads its kernel choice and its threads' spin time when it
+ * loads (lapse/blas.h); when either should be other than it is, run again
+ * once with them in the environment, so the second run never restarts. */
 static void restart_with_better_blas(char **argv)
 {
     if (!lapse_blas_prepare_restart())
