@@ -152,7 +152,7 @@
 extern "C" {
 #endif
 
-#define LAPSE_MODEL_FORMAT_VERSION 4
+#define LAPSE_MODEL_FORMAT_VERSION 5
 
 /* Longest feature, segment or tier name, and longest free text, in bytes. */
 #define LAPSE_MODEL_NAME_MAX LAPSE_FEATURE_NAME_MAX
@@ -412,11 +412,38 @@ size_t lapse_model_tier(const lapse_model *model, double probability);
 double lapse_model_calibrate(const lapse_model *model, double decision);
 
 /* A model with horizons (model->hazard set): the hazard of each band
- * (hazard, OUT, n_bands) of a raw row whose decision is given: the
- * calibration of decision + the band's intercept where the row is at risk,
- * else 0 (lapse/hazard.h). lapse_hazard_curve turns them into p_h. */
+ * (hazard, OUT, n_bands) of a raw row, where it is at risk the calibration
+ * of the band's decision, else 0 (lapse/hazard.h): with a logistic
+ * classifier (band_margin NULL) decision + the band's intercept, with trees
+ * band_margin[b] (lapse_model_band_margins). lapse_hazard_curve turns them
+ * into p_h. */
 void lapse_model_hazards(const lapse_model *model, double *hazard, const double *raw_row,
-                         double decision);
+                         double decision, const double *band_margin);
+
+/* The features a model's boosted trees split on: n_features, and with
+ * horizons one more after them, the band number (lapse/hazard.h). */
+size_t lapse_model_tree_features(const lapse_model *model);
+
+/* A model with horizons and trees: the band whose margin is a row's
+ * decision (score's decision column and the band its reasons explain): the
+ * last band the row is at risk in, or the last band when it is at risk in
+ * none. */
+size_t lapse_model_decision_band(const lapse_model *model, const double *raw_row);
+
+/* Scratch bytes lapse_model_band_margins needs for n rows. */
+size_t lapse_model_band_scratch(const lapse_model *model, size_t n);
+
+/* A model with horizons and trees: for each of n rows (raw, and scaled by
+ * the model's scaler; d = n_features wide) the trees' margin with each band
+ * the row is at risk in and with its decision band, as out[i * n_bands + b]
+ * (NaN in the other bands). Only those person-periods are walked, in one
+ * call of the evaluator: with risk SILENCE one per row, as a model of one
+ * horizon. forest: the model's trees compiled on
+ * lapse_model_tree_features features; fast and forest_scratch as
+ * lapse_forest_margin's. */
+void lapse_model_band_margins(const lapse_model *model, const lapse_forest *forest, double *out,
+                              const double *raw, const double *scaled, size_t n, int fast,
+                              void *scratch, void *forest_scratch);
 
 #ifdef __cplusplus
 }
