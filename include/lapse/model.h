@@ -6,15 +6,19 @@
  * calibration, the risk tiers, and what it was trained on and how well it
  * validated. The struct is plain data: train fills it, score reads it.
  *
- * File layout (format version 4; versions 1 to 3 still load). Every
+ * File layout (format version 5; versions 1 to 4 still load). Every
  * section is required except LABL, as follows: version 1 has no LABL and
  * no VALD, version 2 requires LABL and has no VALD, versions 3 and 4
  * require VALD and have LABL exactly when the labels came from a file, ENCD
- * exactly when it was trained on a table of one's own; version 4 has flat
- * trees in a GBDT classifier's payload (CLSF below), HRZN exactly when the
- * model answers several horizons and STCK exactly when it is stacked on a
- * BTYD model; the writer uses version 4 only for those (any other model is
- * written as version 3, so older builds still read it); a BTYD model is
+ * exactly when it was trained on a table of one's own; versions 4 and 5
+ * have flat trees in a GBDT classifier's payload (CLSF below), HRZN exactly
+ * when the model answers several horizons and STCK exactly when it is
+ * stacked on a BTYD model; version 5 is version 4 where HRZN may also go
+ * with a GBDT classifier (trees over horizons: they split on one feature
+ * more, the band). The writer uses the lowest version that holds the model:
+ * 5 for trees over horizons, 4 for the other models with horizons, trees or
+ * STCK, 3 for any other, so older builds still read what they could; a
+ * version-4 file with HRZN and trees is refused. A BTYD model is
  * version 3 with sections of its own (below). A model read
  * from version 1 or 2 gets what VALD would say of it: validation on the last
  * snapshot, no refit, no AUC standard error, and percentile tiers at 0.5,
@@ -55,11 +59,12 @@
  *         (row-major), n_sv f64 coefficients; for GBDT: u32 n_features,
  *         u32 trees (the most rounds asked for), u32 depth, f64 eta, u32
  *         best iteration (0-based: the model holds rounds 0 to it), then
- *         (version 4) lapse's flat trees (lapse/trees.h): f64 base margin,
+ *         (version 4 and 5) lapse's flat trees (lapse/trees.h): f64 base margin,
  *         u32 n_trees (best iteration + 1), n_trees u32 node counts, then
  *         every tree's nodes, root first, each: u32 left, u32 right (node
  *         numbers within the tree, after the node's own; 0 and 0 for a
- *         leaf), u32 feature, u8 default_left (1: a missing value goes
+ *         leaf), u32 feature (below n_features; with HRZN, n_features is
+ *         the band number, 0 for the first band), u8 default_left (1: a missing value goes
  *         left), f64 value (a split's threshold: left when x' < it; a
  *         leaf's value), f64 cover (the training hessian sum at the node,
  *         TreeSHAP's weights); then u64 n bytes (0 when absent), n bytes
@@ -103,15 +108,17 @@
  *         column: string name, u8 kind (1 number, 2 levels, 3 dropped), u8
  *         has_missing, f64 impute value, u32 n_levels, n_levels strings
  *         (levels, in strcmp order). Its feature names must be FEAT's.
- *   HRZN  (version 4, optional) the horizons of a discrete-time hazard
- *         model (lapse/hazard.h; CLSF then LOGISTIC, CALB the hazard's
- *         calibration): u32 n_bands, n_bands u32 horizons (days,
- *         increasing, the last at most META's horizon), n_bands f64 band
- *         intercepts (the first 0), u8 risk rule (0 every band at risk,
+ *   HRZN  (version 4 and 5, optional) the horizons of a discrete-time
+ *         hazard model (lapse/hazard.h; CLSF then LOGISTIC, or in version
+ *         5 also GBDT, whose trees take the band number as feature
+ *         n_features; CALB the hazard's calibration): u32 n_bands, n_bands
+ *         u32 horizons (days, increasing, the last at most META's
+ *         horizon), n_bands f64 band intercepts (the first 0; with GBDT
+ *         all 0), u8 risk rule (0 every band at risk,
  *         1 silence), then for silence: u32 silent days, u32 label
  *         horizon, u32 n_key, n_key u32 feature indices (days since the
  *         last event of each key category)
- *   STCK  (version 4, optional) a classifier stacked on a BTYD model
+ *   STCK  (version 4 and 5, optional) a classifier stacked on a BTYD model
  *         (lapse train --with-btyd; lapse/model_btyd.h): the payload of a
  *         BTYD section (below; its horizon is META's), then f64 fill (the
  *         feature where the model gives no prediction), f64 validation AUC
