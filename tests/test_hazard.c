@@ -13,6 +13,7 @@
 
 #include "test_files.h"
 
+#include "lapse/bench.h"
 #include "lapse/eval.h"
 #include "lapse/hazard.h"
 #include "lapse/model.h"
@@ -368,6 +369,12 @@ static void fit_trees(void **state)
         assert_true(m->hazard->offset[b] == 0.0);
     check_scores(m, t, 1);
     check_tree_contribs(m, t);
+    /* lapse bench's one-decision timings refuse trees over horizons. */
+    double rate, decision[4];
+    const char *name = NULL;
+    assert_int_equal(lapse_bench_reference(&rate, 1, m, t->x, 4, NULL, decision, &name, &err),
+                     LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "trees over horizons"));
 
     /* Round trip: format 5, the same bytes again, the same scores. */
     unsigned char *bytes = NULL, *again = NULL;

@@ -363,8 +363,11 @@ static void print_report(const lapse_model *m, const lapse_train_report *r,
                 r->classifier_rows < rows ? " (stratified subsample, --max-train)" : "",
                 r->classifier_seconds);
     } else if (o->model == LAPSE_CLASSIFIER_GBDT) {
-        fprintf(stderr, "classifier: gbdt%s, depth %d, eta %g", m->hazard ? " hazard" : "",
-                r->gbdt_depth, r->gbdt_eta);
+        char list[LAPSE_HAZARD_MAX_BANDS * 8] = "";
+        if (m->hazard)
+            lapse_hazard_format(list, sizeof list, m->hazard);
+        fprintf(stderr, "classifier: gbdt%s%s, depth %d, eta %g",
+                m->hazard ? " hazard, horizons " : "", list, r->gbdt_depth, r->gbdt_eta);
         if (!isnan(r->grid_logloss))
             fprintf(stderr, " (grid search, log loss %.4f on the early-stopping rows)",
                     r->grid_logloss);
