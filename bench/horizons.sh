@@ -6,17 +6,19 @@
 #   1. check the column over every row: days_to_churn is set exactly on the
 #      rows labelled 1, and equals min(30, 31 - days_since_activity) there
 #      (the day is known at the snapshot; datasets/README.md);
-#   2. train one hazard model (lapse train --horizons 7,14,30), score the
-#      fifth snapshot, and take lapse eval's per-horizon AUC, ECE and
-#      concordance; count rows where p_7 > p_14 or p_14 > p_30;
-#   3. for each h, a separate lapse logistic model trained on the label
-#      days_to_churn <= h, scored on the same rows;
+#   2. train one hazard model (lapse train --horizons 7,14,30) with a
+#      logistic classifier and one with boosted trees (--model gbdt, the
+#      band a feature), score the fifth snapshot, and take lapse eval's
+#      per-horizon AUC, ECE and concordance; count rows where p_7 > p_14 or
+#      p_14 > p_30;
+#   3. for each h, a separate lapse logistic and a separate gbdt model
+#      trained on the label days_to_churn <= h, scored on the same rows;
 #   4. bench/horizons_peers.py on the same rows: p_observed_h's AUC, and the
 #      peers fitted in this run (scikit-learn, one logistic regression per
 #      horizon; statsmodels, a discrete-time logit hazard on person-periods);
 #   5. scoring cost: lapse score -@1 of SCORE_ROWS rows (the fifth snapshot's
-#      rows repeated under new ids) with the hazard model and with the 30-day
-#      logistic model, medians of 5 runs each.
+#      rows repeated under new ids) with each hazard model and the 30-day
+#      model of the same classifier, medians of 5 runs each.
 # bench/horizons_candidates.py measures other ways to fit the hazard on the
 # files this leaves in WORKDIR (bench/RESULTS.md, Horizons).
 #
@@ -62,30 +64,36 @@ for seed in $seeds; do
         END { printf "rows %d, churned %d, day = rule on %d of them\n", n, c, ok - bad }' \
         "fit$seed.csv" "later$seed.csv"
 
-    "$bin" train -q --model logistic --seed "$seed" --horizons 7,14,30 -o "hz$seed.model" \
-        "fit$seed.csv" 2>/dev/null
-    "$bin" model show --json "hz$seed.model" >"hz$seed.json"
-    "$bin" score -q -m "hz$seed.model" -o "hz$seed.csv" "later$seed.csv" 2>/dev/null
-    "$bin" eval --json "hz$seed.csv" 2>/dev/null | $py -c '
+    for kind in logistic gbdt; do
+        hz=hz$seed; [ "$kind" = gbdt ] && hz=tz$seed
+        "$bin" train -q --model "$kind" --seed "$seed" --horizons 7,14,30 -o "$hz.model" \
+            "fit$seed.csv" 2>/dev/null
+        "$bin" model show --json "$hz.model" >"$hz.json"
+        "$bin" score -q -m "$hz.model" -o "$hz.csv" "later$seed.csv" 2>/dev/null
+        "$bin" eval --json "$hz.csv" 2>/dev/null | $py -c '
 import json, sys
 h = json.load(sys.stdin)["horizons"]
-print("lapse eval: " + "  ".join("h=%d AUC %.4f ECE %.4f" % (r["days"], r["auc"], r["ece"])
+print("lapse eval '"$kind"': " + "  ".join("h=%d AUC %.4f ECE %.4f" % (r["days"], r["auc"], r["ece"])
                                  for r in h["by_horizon"])
       + "  C_td %.4f over %d pairs" % (h["concordance"], h["pairs"]))'
-    awk -F, '/^#/ { next } !c { for (i = 1; i <= NF; i++) { if ($i == "p_7") a = i; if ($i == "p_14") b = i
-                                                         if ($i == "p_30") z = i; if ($i == "p_churn") p = i }
-                          c = 1; next }
-        { n++; if ($a > $b || $b > $z) bad++; if ($z != $p) diff++ }
-        END { printf "rows scored %d: p_7 > p_14 or p_14 > p_30 on %d, p_30 != p_churn on %d\n", n, bad, diff }' \
-        "hz$seed.csv"
+        awk -F, '/^#/ { next } !c { for (i = 1; i <= NF; i++) { if ($i == "p_7") a = i; if ($i == "p_14") b = i
+                                                             if ($i == "p_30") z = i; if ($i == "p_churn") p = i }
+                              c = 1; next }
+            { n++; if ($a > $b || $b > $z) bad++; if ($z != $p) diff++ }
+            END { printf "rows scored %d: p_7 > p_14 or p_14 > p_30 on %d, p_30 != p_churn on %d\n", n, bad, diff }' \
+            "$hz.csv"
+    done
     for h in 7 14 30; do
         relabel "fit$seed.csv" "$h" >fit_h.csv
         relabel "later$seed.csv" "$h" >later_h.csv
         "$bin" train -q --model logistic --seed "$seed" -o "m$h.model" fit_h.csv 2>/dev/null
         "$bin" score -q -m "m$h.model" -o "sep$seed-$h.csv" later_h.csv 2>/dev/null
+        "$bin" train -q --model gbdt --seed "$seed" -o "g$h.model" fit_h.csv 2>/dev/null
+        "$bin" score -q -m "g$h.model" -o "gsep$seed-$h.csv" later_h.csv 2>/dev/null
     done
     $py "$root/bench/horizons_peers.py" "fit$seed.csv" "later$seed.csv" \
-        "sim$seed/truth_snapshots.csv" "hz$seed.json" "hz$seed.csv" "sep$seed-" 7,14,30
+        "sim$seed/truth_snapshots.csv" "hz$seed.json" "hz$seed.csv" "sep$seed-" 7,14,30 \
+        "tz$seed.csv" "gsep$seed-"
 done
 
 # Scoring cost, on the last seed's tables: its rows repeated under new ids.
@@ -95,7 +103,7 @@ awk -F, -v OFS=, -v want="$score_rows" '
     END { for (k = 0; k < want; k++) { r = row[k % n + 1]; sub(/^[^,]*/, "x" k, r); print r } }' \
     "later$seed.csv" >big.csv
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-for m in "m30.model" "hz$seed.model"; do
+for m in "m30.model" "hz$seed.model" "g30.model" "tz$seed.model"; do
     for rep in 1 2 3 4 5; do
         start=$(date +%s.%N)
         "$bin" score -q -@1 -m "$m" -o scored_big.csv big.csv 2>/dev/null
@@ -103,4 +111,6 @@ for m in "m30.model" "hz$seed.model"; do
     done | median >"time_$m"
     printf '%-16s %8.3f s\n' "$m" "$(cat "time_$m")"
 done
-echo "ratio hazard / one horizon: $(echo "$(cat "time_hz$seed.model") / $(cat time_m30.model)" | bc -l | cut -c1-5)"
+ratio() { echo "$(cat "time_$1") / $(cat "time_$2")" | bc -l | cut -c1-5; }
+echo "ratio logistic hazard / 30-day logistic: $(ratio "hz$seed.model" m30.model)"
+echo "ratio gbdt hazard / 30-day gbdt: $(ratio "tz$seed.model" g30.model)"

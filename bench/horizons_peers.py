@@ -2,6 +2,7 @@
 """Per-horizon figures for bench/horizons.sh (issue 15), all on the same rows.
 
 usage: horizons_peers.py FIT LATER TRUTH MODEL_JSON HAZARD_SCORES SEPARATE_PREFIX H,H,H
+                         [TREE_HAZARD_SCORES TREE_SEPARATE_PREFIX]
 
 FIT, LATER: lapse feature tables (training snapshots, measured snapshot);
 TRUTH: the simulator's truth_snapshots.csv (with --observer --horizons);
@@ -9,7 +10,8 @@ MODEL_JSON: `lapse model show --json` of the hazard model (the peers get its
 log1p transforms, then standardisation, as lapse does);
 HAZARD_SCORES: lapse score of LATER with the hazard model (p_<h>);
 SEPARATE_PREFIX<h>.csv: lapse score of LATER with a model trained on the
-label days_to_churn <= h (p_churn).
+label days_to_churn <= h (p_churn); TREE_*: the same for the boosted-trees
+hazard (lapse train --model gbdt --horizons) and separate gbdt models.
 
 Peers, fitted on FIT's labelled rows in this run: scikit-learn
 LogisticRegression (C=1, lapse's l2=1), one per horizon on the label
@@ -60,6 +62,9 @@ def concordance(ph, days, label, horizons):
 
 def main():
     fit_path, later_path, truth_path, model_json, hazard_path, sep_prefix, hz = sys.argv[1:8]
+    lapse_models = [("logistic", hazard_path, sep_prefix)]
+    if len(sys.argv) > 9:
+        lapse_models.append(("gbdt", sys.argv[8], sys.argv[9]))
     horizons = [int(h) for h in hz.split(",")]
     fit, later = read_table(fit_path), read_table(later_path)
     fit = fit[fit["label"].notna()].reset_index(drop=True)
@@ -93,7 +98,8 @@ def main():
         s.index = s["user_id"] + "," + s["asof"]
         return s.loc[key, col].to_numpy()
 
-    lapse_ph = np.column_stack([scored(hazard_path, f"p_{h}") for h in horizons])
+    lapse_ph = {name: np.column_stack([scored(path, f"p_{h}") for h in horizons])
+                for name, path, _ in lapse_models}
 
     # scikit-learn, one logistic regression per horizon.
     sk_ph = np.column_stack([
@@ -126,24 +132,27 @@ def main():
     sm_ph = 1 - np.cumprod(1 - hazard, axis=1)
 
     print(f"rows {len(later)} (labelled, measured snapshot); person-periods for statsmodels {len(ys)}")
-    print("h  churners  lapse-AUC  ECE     separate-AUC  ECE     p_observed-AUC  ECE     lapse/p_obs  sklearn-AUC  ECE     statsmodels-AUC  ECE")
-    for k, h in enumerate(horizons):
-        y = within(ylat, dlat, h)
-        sep = scored(f"{sep_prefix}{h}.csv", "p_churn")
-        pobs = truth[f"p_observed_{h}"].to_numpy()
-        a = lambda p: roc_auc_score(y, p)
-        print(f"{h:<2} {y.sum():>9}  {a(lapse_ph[:, k]):.4f}     {ece(lapse_ph[:, k], y):.4f}  "
-              f"{a(sep):.4f}        {ece(sep, y):.4f}  {a(pobs):.4f}          {ece(pobs, y):.4f}  {a(lapse_ph[:, k]) / a(pobs):.4f}       "
-              f"{a(sk_ph[:, k]):.4f}       {ece(sk_ph[:, k], y):.4f}  {a(sm_ph[:, k]):.4f}           "
-              f"{ece(sm_ph[:, k], y):.4f}")
+    print("lapse  h  churners  lapse-AUC  ECE     separate-AUC  ECE     p_observed-AUC  ECE     lapse/p_obs  sklearn-AUC  ECE     statsmodels-AUC  ECE")
+    for name, _, prefix in lapse_models:
+        ph = lapse_ph[name]
+        for k, h in enumerate(horizons):
+            y = within(ylat, dlat, h)
+            sep = scored(f"{prefix}{h}.csv", "p_churn")
+            pobs = truth[f"p_observed_{h}"].to_numpy()
+            a = lambda p: roc_auc_score(y, p)
+            print(f"{name:<8} {h:<2} {y.sum():>9}  {a(ph[:, k]):.4f}     {ece(ph[:, k], y):.4f}  "
+                  f"{a(sep):.4f}        {ece(sep, y):.4f}  {a(pobs):.4f}          {ece(pobs, y):.4f}  {a(ph[:, k]) / a(pobs):.4f}       "
+                  f"{a(sk_ph[:, k]):.4f}       {ece(sk_ph[:, k], y):.4f}  {a(sm_ph[:, k]):.4f}           "
+                  f"{ece(sm_ph[:, k], y):.4f}")
     bad = lambda ph: int((np.diff(ph, axis=1) < 0).any(axis=1).sum())
-    print(f"C_td: lapse {concordance(lapse_ph, dlat, ylat, horizons):.4f}  "
-          f"sklearn {concordance(sk_ph, dlat, ylat, horizons):.4f}  "
+    print("C_td: " + "  ".join(f"lapse-{name} {concordance(lapse_ph[name], dlat, ylat, horizons):.4f}"
+                               for name, _, _ in lapse_models) +
+          f"  sklearn {concordance(sk_ph, dlat, ylat, horizons):.4f}  "
           f"statsmodels {concordance(sm_ph, dlat, ylat, horizons):.4f}  "
           f"p_observed {concordance(np.column_stack([truth[f'p_observed_{h}'].to_numpy() for h in horizons]), dlat, ylat, horizons):.4f}")
-    print(f"rows with p_h falling as h grows: lapse {bad(lapse_ph)}  sklearn {bad(sk_ph)}  "
-          f"statsmodels {bad(sm_ph)}")
-
+    print("rows with p_h falling as h grows: " +
+          "  ".join(f"lapse-{name} {bad(lapse_ph[name])}" for name, _, _ in lapse_models) +
+          f"  sklearn {bad(sk_ph)}  statsmodels {bad(sm_ph)}")
 
 if __name__ == "__main__":
     main()

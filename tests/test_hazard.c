@@ -1,8 +1,10 @@
 /* The hazard model of several horizons (lapse/hazard.h): the bands and risk
  * sets by hand, a fit through lapse_train on tables built here (silence and
- * cancel churn), p_h monotone with structural zeros through lapse_score, the
- * model file round trip, refused options, and eval's concordance against a
- * brute-force count. */
+ * cancel churn; logistic and boosted trees), p_h monotone with structural
+ * zeros through lapse_score, the model file round trip (format 4 for a
+ * logistic hazard, 5 for trees, and a format-4 file from before the trees,
+ * tests/data/hazard/format4.model), refused options, and eval's
+ * concordance against a brute-force count. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 
 #include "test_files.h"
 
+#include "lapse/bench.h"
 #include "lapse/eval.h"
 #include "lapse/hazard.h"
 #include "lapse/model.h"
@@ -20,8 +23,10 @@
 #include "lapse/train.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 static void parse_lists(void **state)
 {
@@ -304,6 +309,181 @@ static void refused(void **state)
     free_table(t);
 }
 
+static lapse_train_options tree_options(void)
+{
+    lapse_train_options o = hazard_options();
+    o.model = LAPSE_CLASSIFIER_GBDT;
+    o.trees = 60;
+    o.depth = 3;
+    return o;
+}
+
+/* With reasons, the trees' contributions (d features, then the bias with
+ * the band's own folded in) sum to each row's decision, the margin in its
+ * decision band; and that decision is finite on every row. */
+static void check_tree_contribs(const lapse_model *m, const lapse_table *t)
+{
+    lapse_score_options so = LAPSE_SCORE_OPTIONS_INIT;
+    so.reasons = 2;
+    lapse_scorer *s = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_score_create(&s, m, &so, &err), LAPSE_OK);
+    lapse_score_result *res = calloc(t->n_rows, sizeof *res);
+    assert_int_equal(lapse_score_rows(s, res, t->x, t->n_rows, &err), LAPSE_OK);
+    const double *c = lapse_score_contribs(s);
+    assert_non_null(c);
+    const size_t d = m->n_features;
+    for (size_t i = 0; i < t->n_rows; i++) {
+        double sum = 0;
+        for (size_t j = 0; j <= d; j++)
+            sum += c[i * (d + 1) + j];
+        assert_true(isfinite(res[i].decision));
+        assert_true(fabs(sum - res[i].decision) < 1e-4 * (1 + fabs(res[i].decision)));
+    }
+    free(res);
+    lapse_score_free(s);
+}
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void fit_trees(void **state)
+{
+    (void)state;
+    lapse_table *t = make_table(4000, 0, 1, 21);
+    lapse_train_options o = tree_options();
+    lapse_model *m = NULL;
+    lapse_train_report r;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_train(&m, &r, t, &o, &err), LAPSE_OK);
+    assert_non_null(m->hazard);
+    assert_int_equal(m->classifier.kind, LAPSE_CLASSIFIER_GBDT);
+    assert_int_equal(m->hazard->risk, LAPSE_HAZARD_RISK_SILENCE);
+    assert_int_equal(r.hazard_periods, t->n_rows);
+    assert_true(r.valid.auc > 0.75);
+    assert_int_equal(lapse_model_tree_features(m), 3); /* two features and the band */
+    for (size_t b = 0; b < 3; b++)
+        assert_true(m->hazard->offset[b] == 0.0);
+    check_scores(m, t, 1);
+    check_tree_contribs(m, t);
+    /* lapse bench's one-decision timings refuse trees over horizons. */
+    double rate, decision[4];
+    const char *name = NULL;
+    assert_int_equal(lapse_bench_reference(&rate, 1, m, t->x, 4, NULL, decision, &name, &err),
+                     LAPSE_ERR_ARG);
+    assert_non_null(strstr(err.message, "trees over horizons"));
+
+    /* Round trip: format 5, the same bytes again, the same scores. */
+    unsigned char *bytes = NULL, *again = NULL;
+    size_t size = 0, size2 = 0;
+    assert_int_equal(lapse_model_encode(&bytes, &size, m, &err), LAPSE_OK);
+    assert_int_equal(bytes[8], 5);
+    lapse_model *back = NULL;
+    assert_int_equal(lapse_model_decode(&back, bytes, size, "mem", &err), LAPSE_OK);
+    assert_memory_equal(back->hazard, m->hazard, sizeof *m->hazard);
+    assert_true(lapse_trees_equal(&back->classifier.forest, &m->classifier.forest));
+    assert_int_equal(lapse_model_encode(&again, &size2, back, &err), LAPSE_OK);
+    assert_int_equal(size, size2);
+    assert_memory_equal(bytes, again, size);
+    free(again);
+    check_scores(back, t, 1);
+
+    /* Format 4 never held trees over horizons: refused, naming the format. */
+    put_le32(bytes + 8, 4);
+    put_le32(bytes + size - 4, (uint32_t)crc32(0L, bytes, (uInt)(size - 4)));
+    lapse_model *old = NULL;
+    assert_int_equal(lapse_model_decode(&old, bytes, size, "mem", &err), LAPSE_ERR_FORMAT);
+    assert_null(old);
+    assert_non_null(strstr(err.message, "only format 5 holds"));
+    /* Trees that split on a feature past the band: refused by the check. */
+    lapse_tree_node *root = &back->classifier.forest.nodes[0];
+    if (root->left) {
+        root->feature = 3;
+        assert_int_equal(lapse_model_validate(back, &err), LAPSE_ERR_ARG);
+        assert_non_null(strstr(err.message, "feature"));
+    }
+    free(bytes);
+    lapse_model_free(back);
+    lapse_model_free(m);
+    free_table(t);
+}
+
+/* With churn = cancel every band is at risk: the trees are walked once per
+ * band, and p_h rises strictly over the bands. */
+static void fit_trees_cancel(void **state)
+{
+    (void)state;
+    lapse_table *t = make_table(4000, 1, 1, 22);
+    lapse_train_options o = tree_options();
+    lapse_model *m = NULL;
+    lapse_train_report r;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_train(&m, &r, t, &o, &err), LAPSE_OK);
+    assert_int_equal(m->hazard->risk, LAPSE_HAZARD_RISK_ALL);
+    assert_true(r.hazard_periods > t->n_rows);
+    check_scores(m, t, 0);
+    check_tree_contribs(m, t);
+    lapse_model_free(m);
+    free_table(t);
+}
+
+/* A logistic hazard model written by lapse before the trees (format 4,
+ * tests/data/hazard/format4.model, see SOURCE.md there) still reads,
+ * scores monotone and is written again byte for byte. */
+static void format4_reads(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/data/hazard/format4.model",
+             getenv("LAPSE_SOURCE_DIR"));
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static unsigned char bytes[1 << 20];
+    const size_t size = fread(bytes, 1, sizeof bytes, f);
+    fclose(f);
+    assert_true(size > 20 && size < sizeof bytes);
+    assert_int_equal(bytes[8], 4);
+    lapse_model *m = NULL;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(lapse_model_decode(&m, bytes, size, path, &err), LAPSE_OK);
+    assert_non_null(m->hazard);
+    assert_int_equal(m->classifier.kind, LAPSE_CLASSIFIER_LOGISTIC);
+    assert_int_equal(m->hazard->n_bands, 3);
+    assert_int_equal(m->hazard->horizons[2], 30);
+    unsigned char *again = NULL;
+    size_t size2 = 0;
+    assert_int_equal(lapse_model_encode(&again, &size2, m, &err), LAPSE_OK);
+    assert_int_equal(size2, size);
+    assert_memory_equal(again, bytes, size);
+    free(again);
+    /* Rows of every silence from 1 to 40 days, other features 1: p_h
+     * monotone, p_30 the churn probability. */
+    const size_t d = m->n_features, n = 40;
+    double *x = malloc(n * d * sizeof *x);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++)
+            x[i * d + j] = strncmp(m->feature_names[j], "days_since_", 11) == 0 ? (double)i + 1
+                                                                                 : 1.0;
+    lapse_scorer *s = NULL;
+    assert_int_equal(lapse_score_create(&s, m, NULL, &err), LAPSE_OK);
+    lapse_score_result res[40];
+    assert_int_equal(lapse_score_rows(s, res, x, n, &err), LAPSE_OK);
+    size_t at_risk = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double *p = res[i].p_horizon;
+        assert_true(0 <= p[0] && p[0] <= p[1] && p[1] <= p[2] && p[2] <= 1);
+        assert_true(p[2] == res[i].p_churn);
+        at_risk += p[2] > 0;
+    }
+    assert_int_equal(at_risk, 30); /* silences of 1 to 30 days can still reach 30 */
+    lapse_score_free(s);
+    free(x);
+    lapse_model_free(m);
+}
+
 /* Antolini's C_td by the definition, pair by pair. */
 static double brute_concordance(const lapse_eval_rows *r, uint64_t *pairs)
 {
@@ -420,6 +600,8 @@ int main(void)
         cmocka_unit_test(parse_lists), cmocka_unit_test(bands_by_hand),
         cmocka_unit_test(fit_silence), cmocka_unit_test(fit_cancel),
         cmocka_unit_test(refused),     cmocka_unit_test(concordance),
+        cmocka_unit_test(fit_trees),   cmocka_unit_test(fit_trees_cancel),
+        cmocka_unit_test(format4_reads),
         cmocka_unit_test(eval_reads_horizons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -542,8 +542,8 @@ static void newer_version_and_wrong_magic(void **state)
     fix_crc(bytes, size);
     assert_int_equal(decode_status(bytes, size, &err), LAPSE_ERR_VERSION);
     assert_string_equal(err.message,
-                        "model written by format 5; this build reads up to 4: use a newer lapse");
-    put_le32(bytes + 8, LAPSE_MODEL_FORMAT_VERSION); /* a logistic model reads as format 4 too */
+                        "model written by format 6; this build reads up to 5: use a newer lapse");
+    put_le32(bytes + 8, LAPSE_MODEL_FORMAT_VERSION); /* a logistic model reads as format 5 too */
     fix_crc(bytes, size);
     assert_int_equal(decode_status(bytes, size, &err), LAPSE_OK);
     put_le32(bytes + 8, 3);

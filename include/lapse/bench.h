@@ -52,7 +52,8 @@ int lapse_bench_scorer(double *rate, int reps, const lapse_model *model, const d
 /* Boosted trees only: lapse's bare tree evaluator (lapse/trees.h) on one
  * thread, timed as the reference is, on the same scaled rows: margins, or
  * with reasons TreeSHAP contributions (decision[i] their sum). Returns 0,
- * LAPSE_ERR_ARG (not boosted trees) or LAPSE_ERR_NOMEM. */
+ * LAPSE_ERR_ARG (not boosted trees, or trees over horizons, whose decision
+ * is per band) or LAPSE_ERR_NOMEM. */
 int lapse_bench_trees(double *rate, int reps, const lapse_model *model, const double *raw,
                       size_t n, const lapse_bench_options *opts, double *decision,
                       lapse_error *err);
@@ -61,7 +62,7 @@ int lapse_bench_trees(double *rate, int reps, const lapse_model *model, const do
  * trees with reasons: the sum of XGBoost's contributions), and in *name what
  * it is ("dot product (DGEMV)", "libsvm svm_predict_values"). opts (may be
  * NULL) chooses the trees' reference. Returns 0, LAPSE_ERR_ARG (a model kind
- * without a reference), LAPSE_ERR_FORMAT (XGBoost refuses a model's bytes,
+ * without a reference, trees over horizons among them), LAPSE_ERR_FORMAT (XGBoost refuses a model's bytes,
  * or a model without them) or LAPSE_ERR_NOMEM. */
 int lapse_bench_reference(double *rate, int reps, const lapse_model *model, const double *raw,
                           size_t n, const lapse_bench_options *opts, double *decision,

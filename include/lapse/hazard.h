@@ -8,7 +8,11 @@
  * which cannot fall as h grows. The hazard of band b is the model's
  * calibration of f + offset[b], where f is the logistic decision on the
  * row's features (one set of weights for every band) and offset[b] the
- * band's intercept, relative to the first band (offset[0] = 0): the standard
+ * band's intercept, relative to the first band (offset[0] = 0). With boosted
+ * trees (lapse train --model gbdt) f depends on the band: it is the trees'
+ * margin on the row's scaled features followed by one more feature, the
+ * band number b (0 for the first), so the trees may shape each band's
+ * hazard differently, and every offset is 0. Both are the standard
  * pooled person-period form, where each labelled row contributes one
  * person-period per band it is at risk in, labelled 1 in the band where it
  * churned (days_to_churn, lapse/churn.h) and 0 in the bands before it; a row

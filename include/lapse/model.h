@@ -6,15 +6,19 @@
  * calibration, the risk tiers, and what it was trained on and how well it
  * validated. The struct is plain data: train fills it, score reads it.
  *
- * File layout (format version 4; versions 1 to 3 still load). Every
+ * File layout (format version 5; versions 1 to 4 still load). Every
  * section is required except LABL, as follows: version 1 has no LABL and
  * no VALD, version 2 requires LABL and has no VALD, versions 3 and 4
  * require VALD and have LABL exactly when the labels came from a file, ENCD
- * exactly when it was trained on a table of one's own; version 4 has flat
- * trees in a GBDT classifier's payload (CLSF below), HRZN exactly when the
- * model answers several horizons and STCK exactly when it is stacked on a
- * BTYD model; the writer uses version 4 only for those (any other model is
- * written as version 3, so older builds still read it); a BTYD model is
+ * exactly when it was trained on a table of one's own; versions 4 and 5
+ * have flat trees in a GBDT classifier's payload (CLSF below), HRZN exactly
+ * when the model answers several horizons and STCK exactly when it is
+ * stacked on a BTYD model; version 5 is version 4 where HRZN may also go
+ * with a GBDT classifier (trees over horizons: they split on one feature
+ * more, the band). The writer uses the lowest version that holds the model:
+ * 5 for trees over horizons, 4 for the other models with horizons, trees or
+ * STCK, 3 for any other, so older builds still read what they could; a
+ * version-4 file with HRZN and trees is refused. A BTYD model is
  * version 3 with sections of its own (below). A model read
  * from version 1 or 2 gets what VALD would say of it: validation on the last
  * snapshot, no refit, no AUC standard error, and percentile tiers at 0.5,
@@ -55,11 +59,12 @@
  *         (row-major), n_sv f64 coefficients; for GBDT: u32 n_features,
  *         u32 trees (the most rounds asked for), u32 depth, f64 eta, u32
  *         best iteration (0-based: the model holds rounds 0 to it), then
- *         (version 4) lapse's flat trees (lapse/trees.h): f64 base margin,
+ *         (version 4 and 5) lapse's flat trees (lapse/trees.h): f64 base margin,
  *         u32 n_trees (best iteration + 1), n_trees u32 node counts, then
  *         every tree's nodes, root first, each: u32 left, u32 right (node
  *         numbers within the tree, after the node's own; 0 and 0 for a
- *         leaf), u32 feature, u8 default_left (1: a missing value goes
+ *         leaf), u32 feature (below n_features; with HRZN, n_features is
+ *         the band number, 0 for the first band), u8 default_left (1: a missing value goes
  *         left), f64 value (a split's threshold: left when x' < it; a
  *         leaf's value), f64 cover (the training hessian sum at the node,
  *         TreeSHAP's weights); then u64 n bytes (0 when absent), n bytes
@@ -103,15 +108,17 @@
  *         column: string name, u8 kind (1 number, 2 levels, 3 dropped), u8
  *         has_missing, f64 impute value, u32 n_levels, n_levels strings
  *         (levels, in strcmp order). Its feature names must be FEAT's.
- *   HRZN  (version 4, optional) the horizons of a discrete-time hazard
- *         model (lapse/hazard.h; CLSF then LOGISTIC, CALB the hazard's
- *         calibration): u32 n_bands, n_bands u32 horizons (days,
- *         increasing, the last at most META's horizon), n_bands f64 band
- *         intercepts (the first 0), u8 risk rule (0 every band at risk,
+ *   HRZN  (version 4 and 5, optional) the horizons of a discrete-time
+ *         hazard model (lapse/hazard.h; CLSF then LOGISTIC, or in version
+ *         5 also GBDT, whose trees take the band number as feature
+ *         n_features; CALB the hazard's calibration): u32 n_bands, n_bands
+ *         u32 horizons (days, increasing, the last at most META's
+ *         horizon), n_bands f64 band intercepts (the first 0; with GBDT
+ *         all 0), u8 risk rule (0 every band at risk,
  *         1 silence), then for silence: u32 silent days, u32 label
  *         horizon, u32 n_key, n_key u32 feature indices (days since the
  *         last event of each key category)
- *   STCK  (version 4, optional) a classifier stacked on a BTYD model
+ *   STCK  (version 4 and 5, optional) a classifier stacked on a BTYD model
  *         (lapse train --with-btyd; lapse/model_btyd.h): the payload of a
  *         BTYD section (below; its horizon is META's), then f64 fill (the
  *         feature where the model gives no prediction), f64 validation AUC
@@ -152,7 +159,7 @@
 extern "C" {
 #endif
 
-#define LAPSE_MODEL_FORMAT_VERSION 4
+#define LAPSE_MODEL_FORMAT_VERSION 5
 
 /* Longest feature, segment or tier name, and longest free text, in bytes. */
 #define LAPSE_MODEL_NAME_MAX LAPSE_FEATURE_NAME_MAX
@@ -412,11 +419,38 @@ size_t lapse_model_tier(const lapse_model *model, double probability);
 double lapse_model_calibrate(const lapse_model *model, double decision);
 
 /* A model with horizons (model->hazard set): the hazard of each band
- * (hazard, OUT, n_bands) of a raw row whose decision is given: the
- * calibration of decision + the band's intercept where the row is at risk,
- * else 0 (lapse/hazard.h). lapse_hazard_curve turns them into p_h. */
+ * (hazard, OUT, n_bands) of a raw row, where it is at risk the calibration
+ * of the band's decision, else 0 (lapse/hazard.h): with a logistic
+ * classifier (band_margin NULL) decision + the band's intercept, with trees
+ * band_margin[b] (lapse_model_band_margins). lapse_hazard_curve turns them
+ * into p_h. */
 void lapse_model_hazards(const lapse_model *model, double *hazard, const double *raw_row,
-                         double decision);
+                         double decision, const double *band_margin);
+
+/* The features a model's boosted trees split on: n_features, and with
+ * horizons one more after them, the band number (lapse/hazard.h). */
+size_t lapse_model_tree_features(const lapse_model *model);
+
+/* A model with horizons and trees: the band whose margin is a row's
+ * decision (score's decision column and the band its reasons explain): the
+ * last band the row is at risk in, or the last band when it is at risk in
+ * none. */
+size_t lapse_model_decision_band(const lapse_model *model, const double *raw_row);
+
+/* Scratch bytes lapse_model_band_margins needs for n rows. */
+size_t lapse_model_band_scratch(const lapse_model *model, size_t n);
+
+/* A model with horizons and trees: for each of n rows (raw, and scaled by
+ * the model's scaler; d = n_features wide) the trees' margin with each band
+ * the row is at risk in and with its decision band, as out[i * n_bands + b]
+ * (NaN in the other bands). Only those person-periods are walked, in one
+ * call of the evaluator: with risk SILENCE one per row, as a model of one
+ * horizon. forest: the model's trees compiled on
+ * lapse_model_tree_features features; fast and forest_scratch as
+ * lapse_forest_margin's. */
+void lapse_model_band_margins(const lapse_model *model, const lapse_forest *forest, double *out,
+                              const double *raw, const double *scaled, size_t n, int fast,
+                              void *scratch, void *forest_scratch);
 
 #ifdef __cplusplus
 }

@@ -76,14 +76,17 @@
  *   8. fills the model: meta and feature names from the table, the parts
  *      above, and training metadata (snapshot range, row counts, seed,
  *      options text, validation figures and how they were made).
- * With horizons (options.horizons.n_bands > 0; logistic only) steps 4, 5
+ * With horizons (options.horizons.n_bands > 0; logistic or gbdt) steps 4, 5
  * and 7 fit a discrete-time hazard model (lapse/hazard.h) instead: each
  * labelled row becomes one person-period per band it is at risk in, up to
  * the band it churned in (its days_to_churn, which the table must have),
  * with the row's scaled features and one 0/1 column per band after the
  * first; one logistic regression (same penalty, the band columns
  * penalised like the features) fits them, and its band weights become the
- * band intercepts. Step 5 calibrates the hazard on the held-out rows'
+ * band intercepts; with gbdt the person-periods carry the scaled features
+ * and the band number (0 for the first) instead, boosted trees are grown on
+ * them as in step 4 (early stopping on a seeded fifth of the periods), and
+ * the intercepts are 0. Step 5 calibrates the hazard on the held-out rows'
  * person-periods (cross-fitted there, so a user's periods may sit in
  * different folds), and the figures and tiers are those of p_H, the risk
  * within the last horizon, against "churned within it". Bands a row cannot
@@ -247,7 +250,9 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
 
 /* Decision values f (positive = churn) of the model's classifier for n raw
  * rows (row-major, n_features wide), before calibration. threads: scoring
- * threads for an SVM (>= 1). Returns 0 or LAPSE_ERR_NOMEM. */
+ * threads for an SVM (>= 1). Returns 0, LAPSE_ERR_NOMEM, or LAPSE_ERR_ARG
+ * for trees over horizons, whose decision depends on the band
+ * (lapse_model_band_margins). */
 int lapse_train_decision(double *out, const lapse_model *model, const double *raw, size_t n,
                          int threads, lapse_error *err);
 

@@ -306,9 +306,13 @@ static int show(const char *path)
             char list[LAPSE_HAZARD_MAX_BANDS * 8];
             lapse_hazard_format(list, sizeof list, hz);
             printf("horizons:     %s days (discrete-time hazard; score writes p_<days> and "
-                   "churn_by); band intercepts",
+                   "churn_by); ",
                    list);
-            for (size_t b = 0; b < hz->n_bands; b++)
+            if (m->classifier.kind == LAPSE_CLASSIFIER_GBDT)
+                printf("the band number (0 to %zu) a feature of the trees", hz->n_bands - 1);
+            else
+                printf("band intercepts");
+            for (size_t b = 0; m->classifier.kind != LAPSE_CLASSIFIER_GBDT && b < hz->n_bands; b++)
                 printf(" %.6g", hz->offset[b]);
             printf("; %s\n", hz->risk == LAPSE_HAZARD_RISK_SILENCE
                                  ? "at risk only in the band where the silence reaches "
@@ -343,8 +347,8 @@ static int export_xgboost(const char *path)
                                  "--xgboost exports boosted trees trained by lapse; this model "
                                  "has none, or not XGBoost's bytes of them");
     if (status == LAPSE_OK &&
-        (status = lapse_gbdt_matches(c->booster, c->booster_size, m->n_features, &c->forest,
-                                     &err)) != LAPSE_OK) {
+        (status = lapse_gbdt_matches(c->booster, c->booster_size, lapse_model_tree_features(m),
+                                     &c->forest, &err)) != LAPSE_OK) {
         char why[LAPSE_ERROR_MESSAGE_MAX];
         snprintf(why, sizeof why, "%s", err.message);
         lapse_error_set(&err, status, path, 0, 0, -1, "section CLSF: %s", why);

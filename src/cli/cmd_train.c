@@ -230,9 +230,10 @@ static const cli_opt options[] = {
                 "(default " NUMBER_TEXT(LAPSE_TRAIN_MAX_TRAIN_DEFAULT) ")"),
     CLI_OPT_DOUBLE(0, "l2", "L", &opt.l2, 0, 1e9, "logistic: penalty on the weights (default 1)"),
     CLI_OPT_CALL(0, "horizons", "LIST", NULL, parse_horizons,
-                 "logistic: churn within each of these days, e.g. 7,14,30\n"
-                 "(increasing, the last at most the table's horizon): one\n"
-                 "discrete-time hazard model; score writes p_7,p_14,p_30\n"
+                 "logistic, gbdt: churn within each of these days, e.g.\n"
+                 "7,14,30 (increasing, the last at most the table's\n"
+                 "horizon): one discrete-time hazard model (gbdt: the day\n"
+                 "band a feature of the trees); score writes p_7,p_14,p_30\n"
                  "and churn_by (needs days_to_churn in the table)"),
     CLI_OPT_INT(0, "trees", "N", &opt.trees, 1, 100000,
                 "gbdt: boosting rounds at most (default 300); stops early\n"
@@ -362,12 +363,17 @@ static void print_report(const lapse_model *m, const lapse_train_report *r,
                 r->classifier_rows < rows ? " (stratified subsample, --max-train)" : "",
                 r->classifier_seconds);
     } else if (o->model == LAPSE_CLASSIFIER_GBDT) {
-        fprintf(stderr, "classifier: gbdt, depth %d, eta %g", r->gbdt_depth, r->gbdt_eta);
+        char list[LAPSE_HAZARD_MAX_BANDS * 8] = "";
+        if (m->hazard)
+            lapse_hazard_format(list, sizeof list, m->hazard);
+        fprintf(stderr, "classifier: gbdt%s%s, depth %d, eta %g",
+                m->hazard ? " hazard, horizons " : "", list, r->gbdt_depth, r->gbdt_eta);
         if (!isnan(r->grid_logloss))
             fprintf(stderr, " (grid search, log loss %.4f on the early-stopping rows)",
                     r->grid_logloss);
-        fprintf(stderr, ", best round %zu of %zu grown (at most %zu) on %zu rows in %.1f s\n",
+        fprintf(stderr, ", best round %zu of %zu grown (at most %zu) on %zu %s in %.1f s\n",
                 r->gbdt_best_iteration + 1, r->gbdt_rounds, o->trees, r->classifier_rows,
+                m->hazard ? "person-periods (the day band a feature)" : "rows",
                 r->classifier_seconds);
     } else if (m->hazard) {
         char list[LAPSE_HAZARD_MAX_BANDS * 8];
@@ -450,9 +456,10 @@ int cmd_train(int argc, char **argv)
         return cli_usage_error(CMD, "bgnbd and pareto-nbd take none of the classifiers' options "
                                     "(--seed, --k, --kernel, -C, --gamma, --grid, --max-train, "
                                     "--l2, --trees, --depth, --eta, -@)");
-    if (opt.horizons.n_bands && model != LAPSE_CLASSIFIER_LOGISTIC)
-        return cli_usage_error(CMD, "--horizons fits a logistic hazard model: use --model "
-                                    "logistic");
+    if (opt.horizons.n_bands && model != LAPSE_CLASSIFIER_LOGISTIC &&
+        model != LAPSE_CLASSIFIER_GBDT)
+        return cli_usage_error(CMD, "--horizons fits a logistic or boosted-trees hazard model: "
+                                    "use --model logistic or gbdt");
     opt.model = (lapse_classifier_kind)model;
     opt.version = lapse_version();
     if (!output)

@@ -314,7 +314,7 @@ static int validate_gbdt(const lapse_model *m, lapse_error *err)
                        (unsigned long)c->depth, c->eta, (unsigned long)c->best_iteration,
                        (unsigned long)c->trees);
     lapse_error why = LAPSE_ERROR_INIT;
-    if (lapse_trees_check(&c->forest, m->n_features, &why) < 0)
+    if (lapse_trees_check(&c->forest, lapse_model_tree_features(m), &why) < 0)
         return INVALID("section CLSF: %s", why.message);
     if (c->forest.n_trees != (size_t)c->best_iteration + 1)
         return INVALID("section CLSF: the boosted trees hold %zu rounds; the best iteration says "
@@ -474,9 +474,15 @@ int lapse_model_validate(const lapse_model *m, lapse_error *err)
     CHECK(validate_calibration(&m->calibration, err));
     CHECK(validate_tiers(&m->tiers, err));
     if (m->hazard) {
-        if (m->classifier.kind != LAPSE_CLASSIFIER_LOGISTIC)
-            return INVALID("a model of several horizons has a logistic classifier");
+        if (m->classifier.kind == LAPSE_CLASSIFIER_SVM)
+            return INVALID("a model of several horizons has a logistic classifier or trees");
         CHECK(lapse_hazard_validate(m->hazard, m->meta.churn.horizon_days, m->n_features, err));
+        /* Trees see the band as a feature: no intercepts of their own. */
+        for (size_t b = 1; m->classifier.kind == LAPSE_CLASSIFIER_GBDT && b < m->hazard->n_bands;
+             b++)
+            if (m->hazard->offset[b] != 0)
+                return INVALID("band %zu's intercept is %g: with trees every band's is 0", b + 1,
+                               m->hazard->offset[b]);
     }
     if (m->stack) {
         if (m->encoding || m->hazard)

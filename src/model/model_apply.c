@@ -6,6 +6,7 @@
 #include "lapse/calibrate.h"
 
 #include <math.h>
+#include <string.h>
 
 #define PROFILE_CACHED 64 /* profile features scaled once per row */
 
@@ -54,12 +55,59 @@ double lapse_model_calibrate(const lapse_model *model, double decision)
 }
 
 void lapse_model_hazards(const lapse_model *model, double *hazard, const double *raw_row,
-                         double decision)
+                         double decision, const double *band_margin)
 {
     const lapse_hazard *hz = model->hazard;
     size_t first, last;
     lapse_hazard_at_risk(&first, &last, hz, raw_row);
     for (size_t b = 0; b < hz->n_bands; b++)
-        hazard[b] = b >= first && b < last ? lapse_model_calibrate(model, decision + hz->offset[b])
-                                           : 0.0;
+        hazard[b] = b < first || b >= last ? 0.0
+                    : band_margin         ? lapse_model_calibrate(model, band_margin[b])
+                                          : lapse_model_calibrate(model, decision + hz->offset[b]);
+}
+
+size_t lapse_model_tree_features(const lapse_model *model)
+{
+    return model->n_features + (model->hazard != NULL);
+}
+
+size_t lapse_model_decision_band(const lapse_model *model, const double *raw_row)
+{
+    size_t first, last;
+    lapse_hazard_at_risk(&first, &last, model->hazard, raw_row);
+    return last > first ? last - 1 : model->hazard->n_bands - 1;
+}
+
+/* The person-period rows (d + 1 doubles each), where each goes in out
+ * (size_t), and their margins (double). */
+size_t lapse_model_band_scratch(const lapse_model *model, size_t n)
+{
+    const size_t periods = n * model->hazard->n_bands;
+    return periods * ((model->n_features + 2) * sizeof(double) + sizeof(size_t));
+}
+
+void lapse_model_band_margins(const lapse_model *model, const lapse_forest *forest, double *out,
+                              const double *raw, const double *scaled, size_t n, int fast,
+                              void *scratch, void *forest_scratch)
+{
+    const lapse_hazard *hz = model->hazard;
+    const size_t k = hz->n_bands, d = model->n_features, wide = d + 1;
+    double *rows = scratch, *margin = rows + n * k * wide;
+    size_t *where = (size_t *)(margin + n * k), periods = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t first, last;
+        lapse_hazard_at_risk(&first, &last, hz, raw + i * d);
+        const size_t top = last > first ? last - 1 : k - 1, from = last > first ? first : top;
+        for (size_t b = 0; b < k; b++)
+            out[i * k + b] = NAN;
+        for (size_t b = from; b <= top; b++) {
+            double *row = rows + periods * wide;
+            memcpy(row, scaled + i * d, d * sizeof *row);
+            row[d] = (double)b;
+            where[periods++] = i * k + b;
+        }
+    }
+    lapse_forest_margin(forest, margin, rows, periods, fast, forest_scratch);
+    for (size_t p = 0; p < periods; p++)
+        out[where[p]] = margin[p];
 }

@@ -30,6 +30,18 @@ static int no_classifier(const lapse_model *model, lapse_error *err)
     return LAPSE_OK;
 }
 
+/* The bare evaluators below walk one decision per row: trees over horizons
+ * have one per band (lapse_model_band_margins). */
+static int one_decision(const lapse_model *model, lapse_error *err)
+{
+    if (model->hazard && model->classifier.kind == LAPSE_CLASSIFIER_GBDT)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "lapse bench's tree and reference timings are for one horizon: "
+                               "this model has trees over horizons (time lapse score, as "
+                               "bench/horizons.sh does)");
+    return no_classifier(model, err);
+}
+
 /* A standard normal by Box-Muller, clipped: a few extreme rows would only
  * measure the tails of exp and log. */
 static double normal(uint64_t *state)
@@ -144,10 +156,13 @@ int lapse_bench_trees(double *rate, int reps, const lapse_model *model, const do
     if (model->btyd || model->classifier.kind != LAPSE_CLASSIFIER_GBDT)
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                "the bare tree evaluator is for boosted trees");
+    int status = one_decision(model, err);
+    if (status)
+        return status;
     const size_t d = model->n_features;
     const int reasons = bench->reasons > 0;
     lapse_forest *f = NULL;
-    int status = lapse_forest_compile(&f, &model->classifier.forest, d, err);
+    status = lapse_forest_compile(&f, &model->classifier.forest, d, err);
     if (status)
         return status;
     double *xs = malloc((n ? n : 1) * d * sizeof *xs);
@@ -215,7 +230,7 @@ int lapse_bench_reference(double *rate, int reps, const lapse_model *model, cons
                           size_t n, const lapse_bench_options *bench, double *decision,
                           const char **name, lapse_error *err)
 {
-    int status = no_classifier(model, err);
+    int status = one_decision(model, err);
     if (status)
         return status;
     const lapse_bench_options defaults = LAPSE_BENCH_OPTIONS_INIT;

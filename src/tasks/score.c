@@ -43,6 +43,10 @@ struct lapse_scorer {
     lapse_forest *forest;  /* GBDT decisions, and reasons from its contributions */
     int fast_trees;        /* GBDT: float32 thresholds (--fast, when they exist) */
     void **shap;           /* GBDT: [threads] the evaluator's scratch */
+    /* GBDT with horizons: [threads] the person-period rows
+     * (lapse_model_band_margins), then for reasons a block of rows with
+     * their decision band and its contributions. */
+    void **band_scratch;
     double *ones;          /* GBDT: d unit weights, to rank contributions as reasons */
     /* The gradient of a linear decision (logistic weights, or the folded
      * weights of a linear SVM); NULL for RBF. */
@@ -61,6 +65,7 @@ struct lapse_scorer {
     size_t cap;
     double *xs;   /* cap x d scaled rows */
     double *dec;  /* cap decisions */
+    double *bands; /* GBDT with horizons: cap x n_bands margins */
     double *contrib; /* GBDT reasons: cap x (d + 1) contributions */
     size_t *seg;  /* cap segments */
 };
@@ -103,6 +108,11 @@ void lapse_score_free(lapse_scorer *s)
         for (int t = 0; t < s->threads; t++)
             free(s->shap[t]);
     free(s->shap);
+    if (s->band_scratch)
+        for (int t = 0; t < s->threads; t++)
+            free(s->band_scratch[t]);
+    free(s->band_scratch);
+    free(s->bands);
     lapse_forest_free(s->forest);
     free(s->ones);
     free(s->contrib);
@@ -216,6 +226,13 @@ static int prepare_rbf_reasons(lapse_scorer *s)
     return 0;
 }
 
+/* GBDT with horizons: a thread's scratch for a block (see band_scratch). */
+static size_t band_scratch_size(const lapse_scorer *s)
+{
+    const size_t reasons = s->opts.reasons > 0 ? s->block * (2 * s->d + 3) * sizeof(double) : 0;
+    return lapse_model_band_scratch(s->model, s->block) + reasons;
+}
+
 int lapse_score_create(lapse_scorer **out, const lapse_model *model,
                        const lapse_score_options *opts, lapse_error *err)
 {
@@ -271,7 +288,8 @@ int lapse_score_create(lapse_scorer **out, const lapse_model *model,
             goto nomem;
         memcpy(s->grad, c->weights, s->d * sizeof *s->grad);
     } else if (c->kind == LAPSE_CLASSIFIER_GBDT) {
-        status = lapse_forest_compile(&s->forest, &c->forest, s->d, err);
+        status = lapse_forest_compile(&s->forest, &c->forest, lapse_model_tree_features(model),
+                                      err);
         if (status != LAPSE_OK) {
             lapse_score_free(s);
             return status;
@@ -288,6 +306,12 @@ int lapse_score_create(lapse_scorer **out, const lapse_model *model,
                 goto nomem;
         for (size_t j = 0; j < s->d; j++)
             s->ones[j] = 1.0;
+        if (model->hazard &&
+            !(s->band_scratch = calloc((size_t)s->threads, sizeof *s->band_scratch)))
+            goto nomem;
+        for (int t = 0; model->hazard && t < s->threads; t++)
+            if (!(s->band_scratch[t] = lapse_parallel_scratch(band_scratch_size(s))))
+                goto nomem;
     } else {
         lapse_svm_model view = svm_view(model);
         lapse_svm_scorer_options so = LAPSE_SVM_SCORER_OPTIONS_INIT;
@@ -461,6 +485,35 @@ static int prepare_block(void *arg, int thread, size_t r0, size_t rows, lapse_er
     return LAPSE_OK;
 }
 
+/* Trees over horizons: each row's margins in the bands it is at risk in,
+ * its decision (the margin in its decision band) and, with reasons, the
+ * contributions to that margin, the band's own added to the bias. */
+static void tree_hazard_block(lapse_scorer *s, int thread, const double *raw, size_t r0,
+                              size_t rows)
+{
+    const lapse_model *m = s->model;
+    const size_t d = s->d, k = m->hazard->n_bands;
+    lapse_model_band_margins(m, s->forest, s->bands + r0 * k, raw + r0 * d, s->xs + r0 * d, rows,
+                             s->fast_trees, s->band_scratch[thread], s->shap[thread]);
+    for (size_t r = 0; r < rows; r++)
+        s->dec[r0 + r] = s->bands[(r0 + r) * k + lapse_model_decision_band(m, raw + (r0 + r) * d)];
+    if (s->opts.reasons <= 0)
+        return;
+    double *xb = (double *)((char *)s->band_scratch[thread] + lapse_model_band_scratch(m, s->block));
+    double *cb = xb + rows * (d + 1);
+    for (size_t r = 0; r < rows; r++) {
+        memcpy(xb + r * (d + 1), s->xs + (r0 + r) * d, d * sizeof *xb);
+        xb[r * (d + 1) + d] = (double)lapse_model_decision_band(m, raw + (r0 + r) * d);
+    }
+    lapse_forest_contribs(s->forest, cb, xb, rows, s->shap[thread]);
+    for (size_t r = 0; r < rows; r++) {
+        double *to = s->contrib + (r0 + r) * (d + 1);
+        const double *from = cb + r * (d + 2);
+        memcpy(to, from, d * sizeof *to);
+        to[d] = from[d] + from[d + 1];
+    }
+}
+
 /* Everything after the decision, for a block. */
 static int finish_block(void *arg, int thread, size_t r0, size_t rows, lapse_error *err)
 {
@@ -470,7 +523,9 @@ static int finish_block(void *arg, int thread, size_t r0, size_t rows, lapse_err
     const lapse_model *m = s->model;
     const size_t d = s->d;
     const int k = s->opts.reasons;
-    if (s->forest) {
+    if (s->forest && m->hazard) {
+        tree_hazard_block(s, thread, c->raw, r0, rows);
+    } else if (s->forest) {
         lapse_forest_margin(s->forest, s->dec + r0, s->xs + r0 * d, rows, s->fast_trees,
                             s->shap[thread]);
         if (k > 0)
@@ -484,7 +539,8 @@ static int finish_block(void *arg, int thread, size_t r0, size_t rows, lapse_err
         r->churn_by = 0;
         if (m->hazard) {
             double hazard[LAPSE_HAZARD_MAX_BANDS];
-            lapse_model_hazards(m, hazard, x, r->decision);
+            lapse_model_hazards(m, hazard, x, r->decision,
+                                s->forest ? s->bands + i * m->hazard->n_bands : NULL);
             lapse_hazard_curve(r->p_horizon, m->hazard, hazard);
             r->p_churn = r->p_horizon[m->hazard->n_bands - 1];
             r->churn_by = lapse_hazard_churn_by(m->hazard, x, hazard, s->warning);
@@ -530,7 +586,9 @@ static int reserve(lapse_scorer *s, size_t n, lapse_error *err)
     free(s->dec);
     free(s->seg);
     free(s->contrib);
+    free(s->bands);
     s->contrib = NULL;
+    s->bands = NULL;
     s->cap = 0;
     s->xs = n <= SIZE_MAX / sizeof(double) / s->d ? malloc(n * s->d * sizeof *s->xs) : NULL;
     s->dec = malloc(n * sizeof *s->dec);
@@ -539,7 +597,10 @@ static int reserve(lapse_scorer *s, size_t n, lapse_error *err)
         s->contrib = n <= SIZE_MAX / sizeof(double) / (s->d + 1)
                          ? malloc(n * (s->d + 1) * sizeof *s->contrib)
                          : NULL;
-    if (!s->xs || !s->dec || !s->seg || (s->forest && s->opts.reasons > 0 && !s->contrib))
+    if (s->forest && s->model->hazard)
+        s->bands = malloc(n * s->model->hazard->n_bands * sizeof *s->bands);
+    if (!s->xs || !s->dec || !s->seg || (s->forest && s->opts.reasons > 0 && !s->contrib) ||
+        (s->forest && s->model->hazard && !s->bands))
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1,
                                "out of memory for scoring %zu rows", n);
     s->cap = n;

@@ -103,8 +103,9 @@ static int check_options(const lapse_train_options *o, lapse_error *err)
     else if (!(o->tier_cuts[0] > 0 && o->tier_cuts[0] < o->tier_cuts[1] &&
                o->tier_cuts[1] < o->tier_cuts[2] && o->tier_cuts[2] < 1))
         bad = "tier cut-offs must increase strictly between 0 and 1";
-    else if (o->horizons.n_bands && o->model != LAPSE_CLASSIFIER_LOGISTIC)
-        bad = "--horizons fits a logistic hazard model: it does not go with --model svm or gbdt";
+    else if (o->horizons.n_bands && o->model == LAPSE_CLASSIFIER_SVM)
+        bad = "--horizons fits a logistic or boosted-trees hazard model: it does not go with "
+              "--model svm";
     if (bad)
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "%s", bad);
     if (o->horizons.n_bands)
@@ -484,17 +485,6 @@ done:
     return rc;
 }
 
-/* The classifier, fitted on scaled training rows. */
-typedef struct {
-    lapse_classifier_kind kind;
-    double *w, bias;          /* logistic */
-    lapse_svm_model svm;      /* SVM */
-    unsigned char *booster;   /* GBDT: XGBoost JSON bytes */
-    size_t booster_size, best_iteration, trees;
-    int depth;
-    double eta;
-} classifier;
-
 /* Boosted trees, stopping early on the scaled validation rows xv (nv 0:
  * exactly o->trees rounds). */
 /* Early stopping needs rows of its own: the held-out rows judge the model
@@ -580,12 +570,9 @@ static int fit_gbdt(classifier *c, lapse_train_report *r, const double *x, const
     return rc;
 }
 
-/* active: the features that vary over the training rows, for the default
- * RBF gamma 1 / active (the dropped ones are 0 in every row). stop_early:
- * GBDT chooses its rounds (fit_gbdt), else grows o->trees. */
-static int fit_classifier(classifier *c, lapse_train_report *r, const double *x, const int *y,
-                          size_t n, size_t d, size_t active, int stop_early,
-                          const lapse_train_options *o, lapse_error *err)
+int train_fit_classifier(classifier *c, lapse_train_report *r, const double *x, const int *y,
+                         size_t n, size_t d, size_t active, int stop_early,
+                         const lapse_train_options *o, lapse_error *err)
 {
     const double start = now_seconds();
     lapse_svm_model blank = LAPSE_SVM_MODEL_INIT;
@@ -646,6 +633,10 @@ int lapse_train_decision(double *out, const lapse_model *model, const double *ra
 {
     const size_t d = model->n_features;
     const lapse_model_classifier *c = &model->classifier;
+    if (model->hazard && c->kind == LAPSE_CLASSIFIER_GBDT)
+        return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
+                               "trees over horizons have a decision per band: "
+                               "lapse_model_band_margins gives them");
     if (n == 0)
         return 0;
     double *x = malloc(n * d * sizeof *x);
@@ -862,7 +853,8 @@ static int set_classifier(lapse_model *m, const classifier *c, lapse_error *err)
         memcpy(mc->booster, c->booster, c->booster_size);
         mc->booster_size = c->booster_size;
         lapse_gbdt_digest(mc->booster_sha256, mc->booster, mc->booster_size);
-        const int rc = lapse_gbdt_import(&mc->forest, mc->booster, mc->booster_size, d, err);
+        const int rc = lapse_gbdt_import(&mc->forest, mc->booster, mc->booster_size,
+                                         lapse_model_tree_features(m), err);
         if (rc < 0)
             return rc;
         mc->trees = (uint32_t)c->trees;
@@ -894,7 +886,8 @@ static int set_classifier(lapse_model *m, const classifier *c, lapse_error *err)
 /* A model of the right shape holding the features, scaler, segments and
  * classifier; calibration, tiers and training record still to come. */
 static int build_model(lapse_model **out, const lapse_table *t, const lapse_scaler *sc,
-                       const segments *g, const classifier *c, lapse_error *err)
+                       const segments *g, const classifier *c, const lapse_hazard *hz,
+                       lapse_error *err)
 {
     const size_t d = t->n_features;
     lapse_model_shape shape = { d, g->k, g->n_profile, c->kind, c->svm.n_sv,
@@ -929,6 +922,11 @@ static int build_model(lapse_model **out, const lapse_table *t, const lapse_scal
         if (!(m->segments.names[i] = dup_string(g->names[i])))
             goto nomem;
 
+    /* Before the classifier: trees over horizons split on the band too. */
+    if (hz && !(m->hazard = malloc(sizeof *m->hazard)))
+        goto nomem;
+    if (hz)
+        *m->hazard = *hz;
     *out = m;
     rc = set_classifier(m, c, err);
     if (rc < 0) {
@@ -1041,37 +1039,31 @@ static int refit_classifier(lapse_model *m, lapse_train_report *r, const dataset
         memcpy(x, ds->xt, s->n_train * d * sizeof *x);
         lapse_scaler_apply(&m->scaler, d, ds->xv, s->n_valid, x + s->n_train * d);
     }
+    lapse_train_options again = *o;
+    again.grid = 0;
+    again.trees = r->gbdt_best_iteration + 1; /* GBDT: what validation chose */
+    again.depth = r->gbdt_depth;
+    again.eta = r->gbdt_eta;
+    if (o->model == LAPSE_CLASSIFIER_SVM) {
+        again.C = r->C;
+        if (o->kernel == LAPSE_KERNEL_RBF)
+            again.gamma = r->gamma;
+    }
+    const size_t grown = r->gbdt_rounds; /* before early stopping, kept for the report */
     if (rc == 0 && m->hazard) { /* the person-periods of every labelled row */
         memcpy(rows, s->train, s->n_train * sizeof *rows);
         memcpy(rows + s->n_train, s->valid, s->n_valid * sizeof *rows);
-        rc = train_hazard_fit(m->classifier.weights, &m->classifier.bias, m->hazard, r, t, rows,
-                              x, n, o, err);
-        if (rc == 0)
-            r->refit_rows = n;
-        goto done;
-    }
-    if (rc == 0) {
+        rc = train_hazard_fit(&c, m->hazard, r, t, rows, x, n, active, 0, &again, err);
+    } else if (rc == 0) {
         memcpy(y, ds->yt, s->n_train * sizeof *y);
         memcpy(y + s->n_train, ds->yv, s->n_valid * sizeof *y);
-        lapse_train_options again = *o;
-        again.grid = 0;
-        again.trees = r->gbdt_best_iteration + 1; /* GBDT: what validation chose */
-        again.depth = r->gbdt_depth;
-        again.eta = r->gbdt_eta;
-        if (o->model == LAPSE_CLASSIFIER_SVM) {
-            again.C = r->C;
-            if (o->kernel == LAPSE_KERNEL_RBF)
-                again.gamma = r->gamma;
-        }
-        const size_t grown = r->gbdt_rounds; /* before early stopping, kept for the report */
-        rc = fit_classifier(&c, r, x, y, n, d, active, 0, &again, err);
-        r->gbdt_rounds = grown;
+        rc = train_fit_classifier(&c, r, x, y, n, d, active, 0, &again, err);
     }
+    r->gbdt_rounds = grown;
     if (rc == 0 && (rc = set_classifier(m, &c, err)) == 0 && c.kind == LAPSE_CLASSIFIER_GBDT)
         m->classifier.trees = (uint32_t)o->trees;
     if (rc == 0)
         r->refit_rows = n;
-done:
     lapse_svm_model_free(&c.svm);
     free(c.booster);
     free(c.w);
@@ -1181,21 +1173,17 @@ static int fit_fold(fold_fit *f, lapse_train_report *r, const lapse_table *table
     /* The classifier sees the training rows scaled as score will scale rows. */
     lapse_scaler_apply(&f->sc, table->n_features, f->ds.xt, s->n_train, f->ds.xt);
     if (hazard) {
-        f->c.w = malloc(table->n_features * sizeof *f->c.w);
-        rc = f->c.w ? train_hazard_fit(f->c.w, &f->c.bias, &hz, r, table, s->train, f->ds.xt,
-                                       s->n_train, o, err)
-                    : nomem(err);
+        rc = train_hazard_fit(&f->c, &hz, r, table, s->train, f->ds.xt, s->n_train, f->active, 1,
+                              o, err);
     } else {
-        rc = fit_classifier(&f->c, r, f->ds.xt, f->ds.yt, s->n_train, table->n_features,
-                            f->active, 1, o, err);
+        rc = train_fit_classifier(&f->c, r, f->ds.xt, f->ds.yt, s->n_train, table->n_features,
+                                  f->active, 1, o, err);
     }
-    if (rc < 0 || (rc = build_model(&f->m, table, &f->sc, &f->g, &f->c, err)) < 0)
+    if (rc < 0 ||
+        (rc = build_model(&f->m, table, &f->sc, &f->g, &f->c, hazard ? &hz : NULL, err)) < 0)
         return rc;
     step_done(o, done + 2, steps);
     if (hazard) {
-        if (!(f->m->hazard = malloc(sizeof *f->m->hazard)))
-            return nomem(err);
-        *f->m->hazard = hz;
         rc = train_hazard_validate(f->m, r, table, s->valid, f->ds.xv,
                                    s->n_valid, f->ds.fv, o, err);
     } else {
@@ -1251,7 +1239,7 @@ int lapse_train(lapse_model **out, lapse_train_report *report, const lapse_table
                                0, 0, 0 };
     for (size_t k = 0; k < folds; k++) {
         memset(&f, 0, sizeof f);
-        f.c = blank; /* the hazard path fills only the weights */
+        f.c = blank;
         lapse_train_report *fr = k + 1 < folds ? &earlier : r;
         if (fr == &earlier)
             report_init(fr);

@@ -6,6 +6,8 @@
 #include "lapse/calibrate.h"
 #include "lapse/logistic.h"
 #include "lapse/metrics.h"
+#include "lapse/model.h"
+#include "lapse/scaler.h"
 #include "lapse/timeparse.h"
 
 #include <math.h>
@@ -103,11 +105,17 @@ static int both_classes(const periods *pp, const char *what, lapse_error *err)
     return LAPSE_OK;
 }
 
-int train_hazard_fit(double *w, double *bias, lapse_hazard *hz, lapse_train_report *r,
+int train_hazard_fit(classifier *c, lapse_hazard *hz, lapse_train_report *r,
                      const lapse_table *t, const size_t *rows, const double *x, size_t n,
-                     const lapse_train_options *o, lapse_error *err)
+                     size_t active, int stop_early, const lapse_train_options *o,
+                     lapse_error *err)
 {
-    const size_t d = t->n_features, k = hz->n_bands, wide = d + k - 1;
+    const size_t d = t->n_features, k = hz->n_bands;
+    const int trees = o->model == LAPSE_CLASSIFIER_GBDT;
+    /* Logistic: the row's scaled features, then one indicator per band
+     * after the first (the first band's intercept is the bias). Trees: the
+     * features, then the band number, which they split on as they need. */
+    const size_t wide = trees ? d + 1 : d + k - 1;
     periods pp;
     double *xp = NULL, *wp = NULL;
     int rc = make_periods(&pp, hz, t, rows, n, err);
@@ -116,38 +124,87 @@ int train_hazard_fit(double *w, double *bias, lapse_hazard *hz, lapse_train_repo
     if (rc < 0)
         goto done;
     xp = malloc(pp.n * wide * sizeof *xp);
-    wp = malloc(wide * sizeof *wp);
-    if (!xp || !wp) {
+    if (!xp) {
         rc = nomem(err);
         goto done;
     }
-    /* The row's scaled features, then one indicator per band after the
-     * first: the first band's intercept is the bias. */
     for (size_t p = 0; p < pp.n; p++) {
         double *to = xp + p * wide;
         memcpy(to, x + pp.row[p] * d, d * sizeof *to);
-        for (size_t b = 1; b < k; b++)
+        if (trees)
+            to[d] = (double)pp.band[p];
+        for (size_t b = 1; !trees && b < k; b++)
             to[d + b - 1] = pp.band[p] == b;
     }
-    lapse_logistic_options lo = LAPSE_LOGISTIC_OPTIONS_INIT;
-    lo.l2 = o->l2;
-    lo.threads = 1; /* the same bytes for any -@ */
-    lapse_logistic_info info;
-    if ((rc = lapse_logistic_fit(wp, bias, &info, xp, pp.y, pp.n, wide, &lo, err)) < 0)
-        goto done;
-    memcpy(w, wp, d * sizeof *w);
-    hz->offset[0] = 0.0;
-    for (size_t b = 1; b < k; b++)
-        hz->offset[b] = wp[d + b - 1];
+    memset(hz->offset, 0, sizeof hz->offset);
+    if (trees) {
+        if ((rc = train_fit_classifier(c, r, xp, pp.y, pp.n, wide, active, stop_early, o,
+                                       err)) < 0)
+            goto done;
+    } else {
+        c->kind = LAPSE_CLASSIFIER_LOGISTIC;
+        wp = malloc(wide * sizeof *wp);
+        c->w = malloc(d * sizeof *c->w);
+        if (!wp || !c->w) {
+            rc = nomem(err);
+            goto done;
+        }
+        lapse_logistic_options lo = LAPSE_LOGISTIC_OPTIONS_INIT;
+        lo.l2 = o->l2;
+        lo.threads = 1; /* the same bytes for any -@ */
+        lapse_logistic_info info;
+        if ((rc = lapse_logistic_fit(wp, &c->bias, &info, xp, pp.y, pp.n, wide, &lo, err)) < 0)
+            goto done;
+        memcpy(c->w, wp, d * sizeof *c->w);
+        for (size_t b = 1; b < k; b++)
+            hz->offset[b] = wp[d + b - 1];
+        r->classifier_rows = pp.n;
+        r->logistic_iterations = info.iterations;
+        r->C = r->gamma = NAN;
+    }
     r->hazard_periods = pp.n;
     r->hazard_structural = pp.structural;
-    r->classifier_rows = pp.n;
-    r->logistic_iterations = info.iterations;
-    r->C = r->gamma = NAN;
 done:
     free(xp);
     free(wp);
     periods_free(&pp);
+    return rc;
+}
+
+/* The decision of each of n held-out rows (raw features) in each band,
+ * dec[i * n_bands + b], as score computes it: logistic, the shared decision
+ * f[i] plus the band's intercept; trees, lapse_model_band_margins (f
+ * unused, NaN where the row is not evaluated). */
+static int band_decisions(double *dec, double *f, const lapse_model *m, const double *raw,
+                          size_t n, int threads, lapse_error *err)
+{
+    const lapse_hazard *hz = m->hazard;
+    const size_t k = hz->n_bands, d = m->n_features;
+    if (m->classifier.kind != LAPSE_CLASSIFIER_GBDT) {
+        const int rc = lapse_train_decision(f, m, raw, n, threads, err);
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            for (size_t b = 0; b < k; b++)
+                dec[i * k + b] = f[i] + hz->offset[b];
+        return rc;
+    }
+    lapse_forest *forest = NULL;
+    double *xs = malloc((n ? n : 1) * d * sizeof *xs);
+    void *scratch = malloc(lapse_model_band_scratch(m, n ? n : 1));
+    void *walk = NULL;
+    int rc = xs && scratch ? 0 : nomem(err);
+    if (rc == 0)
+        rc = lapse_forest_compile(&forest, &m->classifier.forest, lapse_model_tree_features(m),
+                                  err);
+    if (rc == 0 && !(walk = malloc(lapse_forest_scratch(forest))))
+        rc = nomem(err);
+    if (rc == 0) {
+        lapse_scaler_apply(&m->scaler, d, raw, n, xs);
+        lapse_model_band_margins(m, forest, dec, raw, xs, n, 0, scratch, walk);
+    }
+    lapse_forest_free(forest);
+    free(walk);
+    free(scratch);
+    free(xs);
     return rc;
 }
 
@@ -157,18 +214,19 @@ int train_hazard_validate(lapse_model *m, lapse_train_report *r, const lapse_tab
 {
     const lapse_hazard *hz = m->hazard;
     const size_t k = hz->n_bands, d = m->n_features;
-    const int last = hz->horizons[k - 1];
+    const int last = hz->horizons[k - 1], trees = m->classifier.kind == LAPSE_CLASSIFIER_GBDT;
     periods pp;
     lapse_calibration cal = LAPSE_CALIBRATION_INIT;
-    double *f = malloc((n ? n : 1) * sizeof *f), *fp = NULL, *hp = NULL;
+    double *f = malloc((n ? n : 1) * sizeof *f), *dec = malloc((n ? n : 1) * k * sizeof *dec);
+    double *fp = NULL, *hp = NULL;
     int *y = malloc((n ? n : 1) * sizeof *y);
     int rc = make_periods(&pp, hz, t, rows, n, err);
-    if (rc == 0 && (!f || !y))
+    if (rc == 0 && (!f || !y || !dec))
         rc = nomem(err);
     if (rc == 0)
         rc = both_classes(&pp, "held-out", err);
     if (rc == 0)
-        rc = lapse_train_decision(f, m, raw, n, o->threads, err);
+        rc = band_decisions(dec, f, m, raw, n, o->threads, err);
     if (rc < 0)
         goto done;
     fp = malloc((pp.n ? pp.n : 1) * sizeof *fp);
@@ -178,7 +236,7 @@ int train_hazard_validate(lapse_model *m, lapse_train_report *r, const lapse_tab
         goto done;
     }
     for (size_t q = 0; q < pp.n; q++)
-        fp[q] = f[pp.row[q]] + hz->offset[pp.band[q]];
+        fp[q] = dec[pp.row[q] * k + pp.band[q]];
     /* Honest figures: each row's p_H from hazards calibrated without its fold. */
     if ((rc = train_cross_fit(hp, fp, pp.y, pp.n, o->calib_folds, o->seed, err)) < 0)
         goto done;
@@ -206,7 +264,8 @@ int train_hazard_validate(lapse_model *m, lapse_train_report *r, const lapse_tab
     r->isotonic_log_loss = choice.isotonic_log_loss;
     double hazard[LAPSE_HAZARD_MAX_BANDS], curve[LAPSE_HAZARD_MAX_BANDS];
     for (size_t i = 0; i < n; i++) {
-        lapse_model_hazards(m, hazard, raw + i * d, f[i]);
+        lapse_model_hazards(m, hazard, raw + i * d, trees ? 0.0 : f[i],
+                            trees ? dec + i * k : NULL);
         lapse_hazard_curve(curve, hz, hazard);
         p[i] = curve[k - 1];
     }
@@ -214,6 +273,7 @@ done:
     lapse_calibrate_clear(&cal);
     periods_free(&pp);
     free(f);
+    free(dec);
     free(y);
     free(fp);
     free(hp);

@@ -4,6 +4,7 @@
 #define LAPSE_TRAIN_INTERNAL_H
 
 #include "lapse/calibrate.h"
+#include "lapse/svm.h"
 #include "lapse/train.h"
 #include "strmap.h"
 
@@ -61,6 +62,26 @@ int train_cross_fit(double *p, const double *f, const int *y, size_t n, int fold
 /* The model's calibration becomes a copy of cal (train.c). */
 int train_set_calibration(lapse_model *m, const lapse_calibration *cal, lapse_error *err);
 
+/* The classifier, fitted on scaled training rows. */
+typedef struct {
+    lapse_classifier_kind kind;
+    double *w, bias;          /* logistic */
+    lapse_svm_model svm;      /* SVM */
+    unsigned char *booster;   /* GBDT: XGBoost JSON bytes */
+    size_t booster_size, best_iteration, trees;
+    int depth;
+    double eta;
+} classifier;
+
+/* Fits o->model on n scaled rows x (d wide) with labels y into c (train.c).
+ * active: the features that vary over the training rows, for the default
+ * RBF gamma 1 / active (the dropped ones are 0 in every row). stop_early:
+ * GBDT chooses its rounds on a seeded fifth of the rows, else grows
+ * o->trees. */
+int train_fit_classifier(classifier *c, lapse_train_report *r, const double *x, const int *y,
+                         size_t n, size_t d, size_t active, int stop_early,
+                         const lapse_train_options *o, lapse_error *err);
+
 /* The hazard model of --horizons (train_hazard.c; lapse/train.h says what
  * it fits). */
 
@@ -71,13 +92,17 @@ int train_hazard_prepare(lapse_hazard *hz, const lapse_table *t, const lapse_tra
                          lapse_error *err);
 
 /* Fits the hazard on the person-periods of the table rows rows[0..n),
- * whose scaled features are x (n x t->n_features, in that order): the
- * shared weights w (t->n_features, OUT) and *bias, and hz->offset. Sets
- * the report's person-period counts and Newton steps. LAPSE_ERR_RANGE when
- * the person-periods hold one class, the logistic fit's errors, NOMEM. */
-int train_hazard_fit(double *w, double *bias, lapse_hazard *hz, lapse_train_report *r,
+ * whose scaled features are x (n x t->n_features, in that order), into c
+ * (OUT; the caller frees its arrays) and hz->offset: logistic, the shared
+ * weights and bias with band intercepts; gbdt, trees on the features and
+ * the band number (train_fit_classifier; active and stop_early as there),
+ * intercepts 0. Sets the report's person-period counts and the fit's own
+ * figures. LAPSE_ERR_RANGE when the person-periods hold one class, the
+ * fit's errors, NOMEM. */
+int train_hazard_fit(classifier *c, lapse_hazard *hz, lapse_train_report *r,
                      const lapse_table *t, const size_t *rows, const double *x, size_t n,
-                     const lapse_train_options *o, lapse_error *err);
+                     size_t active, int stop_early, const lapse_train_options *o,
+                     lapse_error *err);
 
 /* Validation of a hazard model m (classifier and m->hazard set) on the
  * held-out table rows rows[0..n) with raw features raw: the report's

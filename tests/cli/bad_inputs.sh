@@ -93,7 +93,7 @@ awk 'BEGIN { print "user_id,ts,event"
     gzip -1 -n > names100k.csv.gz
 "$writer" --write-fixtures . >/dev/null
 model_size=$(stat -c %s logistic.model)
-cp logistic.model newer.model && set_byte newer.model 8 5
+cp logistic.model newer.model && set_byte newer.model 8 6
 cp logistic.model version0.model && set_byte version0.model 8 0
 : > empty.model
 { cat logistic.model; printf 'x'; } > trailing.model

@@ -1,9 +1,11 @@
-# lapse train --horizons end to end on the simulator: score's p_7, p_14, p_30
+# lapse train --horizons end to end on the simulator, with a logistic and a
+# boosted-trees hazard (--model gbdt): score's p_7, p_14, p_30
 # never fall and p_30 is p_churn; churn_by is set exactly on the warned rows
 # and lies on the silence day (31 - days_since_activity) with churn =
 # silence; eval's per-horizon figures, by hand from the scored rows, agree
 # with its JSON and CSV; model show --json lists the horizons; the simulator's
-# p_true_h is p_true or 0 by the same day.
+# p_true_h is p_true or 0 by the same day; the trees' model file round-trips
+# through model export --xgboost's check.
 set -euo pipefail
 : "${LAPSE_BIN:?LAPSE_BIN must name the lapse program}"
 python=/usr/bin/python3
@@ -18,13 +20,21 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
     --snapshots 2026-03-02,2026-04-01,2026-05-01,2026-06-01 -o sim
 "$LAPSE_BIN" extract -q --asof 2026-03-02,2026-04-01,2026-05-01 -o fit.csv sim/events.csv.gz 2>/dev/null
 "$LAPSE_BIN" extract -q --asof 2026-06-01 -o later.csv sim/events.csv.gz 2>/dev/null
-"$LAPSE_BIN" train -q --model logistic --horizons 7,14,30 -o hz.model fit.csv 2>/dev/null
-"$LAPSE_BIN" score -q -m hz.model -o scored.csv later.csv 2>/dev/null
+for model in logistic gbdt; do
+mkdir -p "$model" && cd "$model"
+"$LAPSE_BIN" train -q --model "$model" --horizons 7,14,30 -o hz.model ../fit.csv 2>/dev/null
+"$LAPSE_BIN" score -q -m hz.model -o scored.csv ../later.csv 2>/dev/null
 "$LAPSE_BIN" eval --json -o eval.json --csv figures scored.csv >eval.txt
 "$LAPSE_BIN" model show --json hz.model >model.json
-[ -s figures/horizons.csv ] || fail "eval --csv wrote no horizons.csv"
+[ -s figures/horizons.csv ] || fail "$model: eval --csv wrote no horizons.csv"
+if [ "$model" = gbdt ]; then
+    [ "$(od -An -tu1 -j8 -N1 hz.model | tr -d ' ')" = 5 ] || fail "trees over horizons: format 5"
+    "$LAPSE_BIN" model export --xgboost booster.json hz.model || fail "export of the trees"
+    grep -q "the band number (0 to 2) a feature of the trees" <("$LAPSE_BIN" model show hz.model) ||
+        fail "model show names the band feature"
+fi
 
-"$python" - <<'PY' || fail "the checks above"
+"$python" - <<'PY' || fail "$model: the checks above"
 import csv, json, sys
 
 def check(cond, what):
@@ -35,13 +45,13 @@ def rows(path):
     lines = [l for l in open(path) if not l.startswith("#")]
     return list(csv.DictReader(lines))
 
-table = {(r["user_id"], r["asof"]): r for r in rows("later.csv")}
+table = {(r["user_id"], r["asof"]): r for r in rows("../later.csv")}
 scored = rows("scored.csv")
 model = json.load(open("model.json"))
 check(model["classifier"]["horizons"]["days"] == [7, 14, 30], "model show --json horizons")
 check(model["classifier"]["horizons"]["at_risk"] == "silence", "silence: one band at risk")
 warning = model["tiers"]["thresholds"][1]  # the lower bound of "high"
-check(len(scored) > 200 and len(truth := rows("sim/truth_snapshots.csv")) > 1000, "rows to check")
+check(len(scored) > 200 and len(truth := rows("../sim/truth_snapshots.csv")) > 1000, "rows to check")
 check(sum(1 for r in scored if r["churn_by"]) > 20, "some rows warned about")
 check(sum(1 for r in truth if float(r["p_true_7"]) > 0) > 20, "some p_true_7 above 0")
 for r in scored:
@@ -73,4 +83,6 @@ for r in truth:
         check(q == 0 or q == float(r["p_true"]), "p_true_h is p_true or 0")
     check(r["p_true_30"] == r["p_true"], "p_true_30 is p_true at the label horizon")
 PY
+cd ..
+done
 echo "ok"

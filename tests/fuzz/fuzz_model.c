@@ -16,7 +16,10 @@
  * boosted-trees model in format 4 (`test_gbdt --write-fixtures DIR`: flat
  * trees, then XGBoost's bytes), the same kind in format 3 (gbdt3.model:
  * XGBoost's JSON only, converted on load), whose JSON the mutations reach
- * as well, and the first two findings' shapes, refused since:
+ * as well, hazard_trees.model (format 5: trees over horizons, which split on
+ * one feature more, the band; `lapse train --model gbdt --trees 3 --depth 2
+ * --horizons 7,14,30 --k 1` on an 800-user simulator table), and the first
+ * two findings' shapes, refused since:
  * gbdt_cover.model (a leaf's cover 1e59 times its parent's) and
  * gbdt_leaf.model (a leaf of 7e223, past float32). */
 #include "lapse/model.h"
@@ -40,7 +43,7 @@ static void store_le(unsigned char *p, uint64_t v, int bytes)
 static void walk_trees(const lapse_model *m)
 {
     const lapse_trees *t = &m->classifier.forest;
-    const size_t d = m->n_features, n = 2 + (t->n_nodes < 64 ? t->n_nodes : 64);
+    const size_t d = lapse_model_tree_features(m), n = 2 + (t->n_nodes < 64 ? t->n_nodes : 64);
     lapse_forest *f = NULL;
     lapse_error err = LAPSE_ERROR_INIT;
     if (lapse_forest_compile(&f, t, d, &err) != LAPSE_OK)
