@@ -188,9 +188,9 @@ typedef struct {
     double qty, price;
     int has_qty, has_price, price_column;
     uint64_t row_hash;     /* of the fields read, when shared->rows is set */
-    /* The chunk's good rows, when repeats are only counted: added to
+    /* The chunk's good rows, when repeats are only counted: deferred to
      * shared->rows at once when the chunk ends (one lock per shard, not per
-     * row). */
+     * row), and counted when the read ends (reader_settle_repeats). */
     struct lapse_rowset_row *repeats;
     size_t repeats_len, repeats_capacity;
     lapse_event event;
@@ -200,6 +200,12 @@ typedef struct {
 int reader_parser_init(reader_parser *p, const lapse_category_map *categories,
                        reader_shared *shared, reader_emit_fn emit, void *emit_user);
 void reader_parser_free(reader_parser *p);
+
+/* Counts the repeats among the rows deferred by every parser of the read
+ * into stats (nothing when repeats are dropped, or not looked for); keep
+ * as lapse_rowset_settle's. Once, after the last chunk. Returns 0 or
+ * LAPSE_ERR_NOMEM. */
+int reader_settle_repeats(reader_shared *shared, int keep, lapse_reader_stats *stats);
 
 /* Parses one chunk (which starts at a record boundary) of the file cols
  * describes, emitting its events in order. Returns 0 or <0 (err set). */

@@ -848,11 +848,13 @@ static void emit_dropped(reader_parser *p)
     p->event.dropped = 0;
 }
 
-static void count_repeat(reader_parser *p, uint64_t here, uint64_t earliest)
+/* A row at pos that repeats the row at earliest, into the stats. */
+static void count_repeat(uint64_t pos, uint64_t earliest, void *stats)
 {
-    p->stats.repeated_rows++;
-    const uint64_t first = earliest < here ? earliest : here, then = earliest < here ? here : earliest;
-    keep_repeat(&p->stats, (size_t)(then >> 44), (int64_t)(then & ((1ull << 44) - 1)),
+    lapse_reader_stats *s = stats;
+    s->repeated_rows++;
+    const uint64_t first = earliest < pos ? earliest : pos, then = earliest < pos ? pos : earliest;
+    keep_repeat(s, (size_t)(then >> 44), (int64_t)(then & ((1ull << 44) - 1)),
                 (size_t)(first >> 44), (int64_t)(first & ((1ull << 44) - 1)));
 }
 
@@ -865,8 +867,8 @@ static int repeats_no_memory(reader_parser *p, int64_t line)
 /* Whether the good row just read repeats an earlier row of the read. Its
  * line: the careful pass knows it; the fast pass runs only on chunks of one
  * row per line (reader_parser_run). Dropping needs the answer now; counting
- * does not, so then the row waits to be added with the rest of its chunk
- * (count_repeats) and this returns 0. */
+ * does not, so then the row waits to be handed over with the rest of its
+ * chunk (defer_repeats), is counted when the read ends, and this returns 0. */
 static int repeats_earlier(reader_parser *p, int64_t row)
 {
     const int64_t line = p->careful ? p->record_line : p->chunk_line + row;
@@ -882,7 +884,7 @@ static int repeats_earlier(reader_parser *p, int64_t row)
             p->repeats = grown;
             p->repeats_capacity = capacity;
         }
-        p->repeats[p->repeats_len++] = (lapse_rowset_row){ p->row_hash, here, 0 };
+        p->repeats[p->repeats_len++] = (lapse_rowset_row){ p->row_hash, here };
         return 0;
     }
     uint64_t earliest;
@@ -891,26 +893,26 @@ static int repeats_earlier(reader_parser *p, int64_t row)
         repeats_no_memory(p, line);
     if (found <= 0)
         return 0;
-    count_repeat(p, here, earliest);
+    count_repeat(here, earliest, &p->stats);
     return 1;
 }
 
-/* Adds the chunk's rows waiting in p->repeats to the set and counts those
- * that repeat: the counts and the example are what adding them one by one
- * gives (the example is the first repeat in the log, whatever the order). */
-static void count_repeats(reader_parser *p)
+/* Hands the chunk's rows waiting in p->repeats to the set, to be counted
+ * when the read ends (reader_settle_repeats). */
+static void defer_repeats(reader_parser *p)
 {
     const size_t n = p->repeats_len;
     p->repeats_len = 0;
-    if (n == 0 || p->status != LAPSE_OK)
-        return;
-    if (lapse_rowset_add_batch(p->shared->rows, p->repeats, n) != 0) {
+    if (n && p->status == LAPSE_OK && lapse_rowset_defer(p->shared->rows, p->repeats, n) != 0)
         repeats_no_memory(p, p->chunk_line);
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (p->repeats[i].earliest != UINT64_MAX)
-            count_repeat(p, p->repeats[i].pos, p->repeats[i].earliest);
+}
+
+int reader_settle_repeats(reader_shared *shared, int keep, lapse_reader_stats *stats)
+{
+    if (!shared->rows || shared->drop_repeats)
+        return LAPSE_OK;
+    return lapse_rowset_settle(shared->rows, keep, count_repeat, stats) == 0 ? LAPSE_OK
+                                                                           : LAPSE_ERR_NOMEM;
 }
 
 /* Emits a row read without a problem, or skips (or fails on) a bad one. */
@@ -1082,6 +1084,6 @@ int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_c
         p->repeats_len = 0;
         return status;
     }
-    count_repeats(p);
+    defer_repeats(p);
     return p->status;
 }
