@@ -218,7 +218,9 @@ int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_c
 void reader_mark_bad(reader_parser *p, int column, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Takes one value of the row for lapse column role; text is NUL-terminated. */
+/* Takes one value of the row for lapse column role: len bytes of text,
+ * NUL-terminated for the number columns (amount, qty, price: strtod reads
+ * them). */
 void reader_take_field(reader_parser *p, lapse_column role, int column, const char *text,
                        size_t len);
 

@@ -5,8 +5,10 @@
  * string's bytes, or a number's text as written (a boolean "true" or
  * "false"); null counts as absent. The values then go through the same
  * checks as CSV fields. A line that is not one JSON object is a bad row
- * located at the byte where parsing stopped. Lines are always known here, so
- * there is no careful pass.
+ * located at the byte where parsing stopped. A chunk goes to yajl in one
+ * call (fast_pass), its objects' lines told by the line ends between them;
+ * from anything but one object a line on, its lines are fed one at a time,
+ * so every bad row is judged and located on its own line as before.
  *
  * yajl, not json-c: json-c builds a tree per line (a hash table per object,
  * a string per value) and switches the thread's locale on every call; its
@@ -121,18 +123,34 @@ struct reader_json {
     uint32_t live[READER_JSON_DEPTH + 1]; /* candidates that may match inside depth d */
     const reader_columns *cols; /* the chunk's file's, which the caches below are of */
     uint32_t all;          /* all_candidates(cols) */
+    uint32_t ends_at[READER_JSON_DEPTH + 1]; /* candidates whose last key is at depth d */
     key_slot keys[KEY_CACHE];
     uint32_t keyed;        /* candidates the last key matched, at the current depth */
+    const char *line;      /* the text being parsed, whose bytes the values may point to */
+    size_t line_len;
+    /* The fast pass: the whole chunk in one call, each object's line told
+     * by the line ends between objects (fast_pass). */
+    int fast;
+    int stopped;           /* it met something not one object a line */
+    size_t start, prev_end; /* the object's '{'; just after the last '}' (0 at first) */
+    int64_t at_line;       /* the line prev_end is on */
+    int pending;           /* an object read, taken once its line ends cleanly */
+    int64_t pending_line;
+    size_t resume_pos;     /* where the lines not taken yet start */
+    int64_t resume_line;
     int ended;             /* the line's object has ended */
     const char *not_object; /* the line's value is no object: its JSON type */
     int trailing;          /* a second value follows the object */
     int nomem;
     /* Per column: the candidate found (READER_JSON_PATHS: none yet), what it
-     * holds, and a value's text (NUL-terminated, in a buffer kept). */
+     * holds, and a value's text: in the line, or copied to a buffer kept
+     * (a string yajl unescaped lives only as long as its callback). */
     int found[LAPSE_COL_COUNT];
     value_kind kind[LAPSE_COL_COUNT];
-    char *text[LAPSE_COL_COUNT];
-    size_t len[LAPSE_COL_COUNT], capacity[LAPSE_COL_COUNT];
+    const char *text[LAPSE_COL_COUNT];
+    size_t len[LAPSE_COL_COUNT];
+    char *copy[LAPSE_COL_COUNT];
+    size_t capacity[LAPSE_COL_COUNT];
 };
 
 static uint32_t all_candidates(const reader_columns *cols)
@@ -149,6 +167,23 @@ static const reader_json_path *candidate(const reader_columns *cols, int k)
     return &cols->paths[k / READER_JSON_PATHS][k % READER_JSON_PATHS];
 }
 
+/* Copies len bytes of text, NUL-terminated, into column c's buffer; 0, or
+ * -1 when out of memory. */
+static int keep_copy(struct reader_json *j, int c, const char *text, size_t len)
+{
+    if (len + 1 > j->capacity[c]) {
+        char *grown = realloc(j->copy[c], len + 1);
+        if (!grown)
+            return -1;
+        j->copy[c] = grown;
+        j->capacity[c] = len + 1;
+    }
+    memcpy(j->copy[c], text, len);
+    j->copy[c][len] = '\0';
+    j->text[c] = j->copy[c];
+    return 0;
+}
+
 static void record(struct reader_json *j, int k, value_kind kind, const char *text, size_t len)
 {
     const int c = k / READER_JSON_PATHS, i = k % READER_JSON_PATHS;
@@ -158,19 +193,14 @@ static void record(struct reader_json *j, int k, value_kind kind, const char *te
     j->kind[c] = kind;
     if (kind != V_TEXT)
         return;
-    if (len + 1 > j->capacity[c]) {
-        char *grown = realloc(j->text[c], len + 1);
-        if (!grown) {
-            j->nomem = 1;
-            j->found[c] = READER_JSON_PATHS;
-            return;
-        }
-        j->text[c] = grown;
-        j->capacity[c] = len + 1;
-    }
-    memcpy(j->text[c], text, len);
-    j->text[c][len] = '\0';
     j->len[c] = len;
+    j->text[c] = text;
+    /* Text in the line stays there until the line is taken; any other
+     * (an unescaped string, a boolean's name) is copied. */
+    if ((text < j->line || text + len > j->line + j->line_len) && keep_copy(j, c, text, len) != 0) {
+        j->nomem = 1;
+        j->found[c] = READER_JSON_PATHS;
+    }
 }
 
 /* A value at the current depth: the line's own, or a key's in its object
@@ -179,6 +209,10 @@ static int on_value(struct reader_json *j, value_kind kind, const char *json_typ
                     const char *text, size_t len)
 {
     if (j->depth == 0) {
+        if (j->fast) {
+            j->stopped = kind != V_OBJECT;
+            return !j->stopped;
+        }
         if (j->ended) {
             j->trailing = 1;
             return 0;
@@ -191,12 +225,10 @@ static int on_value(struct reader_json *j, value_kind kind, const char *json_typ
     }
     if (kind == V_NONE || (j->depth < 64 && (j->arrays >> j->depth & 1u)))
         return 1; /* null is absent; an array's items have no key */
-    const reader_columns *cols = j->p->cols;
-    for (uint32_t m = j->keyed; m; m &= m - 1) {
-        const int k = __builtin_ctz(m);
-        if (candidate(cols, k)->depth == j->depth)
-            record(j, k, kind, text, len);
-    }
+    if (j->depth > READER_JSON_DEPTH)
+        return 1; /* no path reaches this deep */
+    for (uint32_t m = j->keyed & j->ends_at[j->depth]; m; m &= m - 1)
+        record(j, __builtin_ctz(m), kind, text, len);
     return 1;
 }
 
@@ -243,9 +275,14 @@ static int open_container(struct reader_json *j, int array)
     return 1;
 }
 
+static int next_object(struct reader_json *j);
+static int object_ended(struct reader_json *j);
+
 static int on_start_map(void *ctx)
 {
     struct reader_json *j = ctx;
+    if (j->fast && j->depth == 0 && !next_object(j))
+        return 0;
     return on_value(j, V_OBJECT, "object", NULL, 0) && open_container(j, 0);
 }
 
@@ -260,7 +297,7 @@ static int on_end(void *ctx)
     struct reader_json *j = ctx;
     j->ended |= --j->depth == 0;
     j->keyed = 0;
-    return 1;
+    return !(j->fast && j->depth == 0) || object_ended(j);
 }
 
 /* The candidates whose key at depth d (1-based) is key. */
@@ -331,7 +368,7 @@ void reader_json_free(struct reader_json *j)
     if (j->yajl)
         yajl_free(j->yajl);
     for (int c = 0; c < LAPSE_COL_COUNT; c++)
-        free(j->text[c]);
+        free(j->copy[c]);
     free(j);
 }
 
@@ -349,8 +386,14 @@ static void keys_tried(char *out, size_t size, const reader_columns *cols, int c
     }
 }
 
+static void forget_values(struct reader_json *j)
+{
+    for (int c = 0; c < LAPSE_COL_COUNT; c++)
+        j->found[c] = READER_JSON_PATHS;
+}
+
 /* The line's object read: its values to the parser, in column order. */
-static void take_values(reader_parser *p, const struct reader_json *j)
+static void take_values(reader_parser *p, struct reader_json *j)
 {
     const reader_columns *cols = p->cols;
     for (int c = 0; c < LAPSE_COL_COUNT; c++) {
@@ -381,6 +424,12 @@ static void take_values(reader_parser *p, const struct reader_json *j)
             }
             continue;
         }
+        /* The number columns' text goes to strtod: NUL-terminated. */
+        if ((c == LAPSE_COL_AMOUNT || c == LAPSE_COL_QTY || c == LAPSE_COL_PRICE) &&
+            j->text[c] != j->copy[c] && keep_copy(j, c, j->text[c], j->len[c]) != 0) {
+            j->nomem = 1;
+            return;
+        }
         reader_take_field(p, (lapse_column)c, 0, j->text[c], j->len[c]);
     }
 }
@@ -407,10 +456,11 @@ static void mark_json_error(reader_parser *p, struct reader_json *j, const char 
  * it held exactly one object. Returns 0, or LAPSE_ERR_NOMEM. */
 static int read_line(reader_parser *p, struct reader_json *j, const char *line, size_t len)
 {
-    for (int c = 0; c < LAPSE_COL_COUNT; c++)
-        j->found[c] = READER_JSON_PATHS;
+    forget_values(j);
     j->ended = j->trailing = 0;
     j->not_object = NULL;
+    j->line = line;
+    j->line_len = len;
     yajl_status status = yajl_parse(j->yajl, (const unsigned char *)line, len);
     /* A number at the very end is complete only when something follows it. */
     if (status == yajl_status_ok && !j->ended && j->depth == 0 && !j->not_object)
@@ -427,6 +477,8 @@ static int read_line(reader_parser *p, struct reader_json *j, const char *line, 
         reader_mark_bad(p, 0, "bad JSON: the line ends inside a value");
     else
         take_values(p, j);
+    if (j->nomem)
+        return LAPSE_ERR_NOMEM;
     /* Between values again, or a new handle. */
     return status == yajl_status_ok && j->ended ? LAPSE_OK : restart(j);
 }
@@ -442,6 +494,108 @@ static int has_escaped_nul(const char *text, size_t len)
     return 0;
 }
 
+/* Fast pass: the object read before, taken as its line's row. */
+static void take_pending(struct reader_json *j)
+{
+    reader_parser *p = j->p;
+    p->record_line = j->pending_line;
+    take_values(p, j);
+    reader_end_row(p);
+    j->pending = 0;
+}
+
+/* Fast pass: whether the text between the last object and at is blanks
+ * (' ', '\t', '\r') and line ends, with a line end when an object came
+ * before (yajl also skips '\f' and '\v', which the lines' trim keeps).
+ * Counts the line ends in *ends; *after is just past the first. */
+static int clean_gap(const struct reader_json *j, size_t at, int64_t *ends, size_t *after)
+{
+    *ends = 0;
+    for (size_t i = j->prev_end; i < at; i++) {
+        const char c = j->line[i];
+        if (c == '\n') {
+            if ((*ends)++ == 0)
+                *after = i + 1;
+        } else if (c != ' ' && c != '\t' && c != '\r') {
+            return 0;
+        }
+    }
+    return !j->pending || *ends > 0;
+}
+
+/* Fast pass, at an object's '{' outside any other: the object before it
+ * is taken, now that its line has ended. Returns 0 to stop yajl. */
+static int next_object(struct reader_json *j)
+{
+    const size_t at = yajl_get_bytes_consumed(j->yajl) - 1; /* just past the '{' */
+    int64_t ends;
+    size_t after = 0;
+    if (!clean_gap(j, at, &ends, &after)) {
+        j->stopped = 1;
+        return 0;
+    }
+    if (j->pending) {
+        take_pending(j);
+        j->resume_pos = after;
+        j->resume_line = j->pending_line + 1;
+        if (j->p->status != LAPSE_OK || j->nomem)
+            return 0;
+    }
+    j->at_line += ends;
+    j->start = at;
+    j->pending_line = j->at_line;
+    forget_values(j);
+    return 1;
+}
+
+/* Fast pass, at the '}' closing the object: it is pending unless it spans
+ * lines. Returns 0 to stop yajl. */
+static int object_ended(struct reader_json *j)
+{
+    const size_t end = yajl_get_bytes_consumed(j->yajl);
+    if (memchr(j->line + j->start, '\n', end - j->start)) {
+        j->stopped = 1;
+        return 0;
+    }
+    j->pending = 1;
+    j->prev_end = end;
+    return 1;
+}
+
+/* Parses the whole chunk in one call, which costs yajl a tenth less than
+ * a call per line and spares the line loop: the lines are known from the
+ * line ends between objects. At anything but one object a line (a bad
+ * line, blanks yajl skips that a line's trim keeps), it stops before the
+ * object whose line is not clean, and *pos and *line say where the line
+ * loop takes over (chunk->len when it need not). Returns 0, or
+ * LAPSE_ERR_NOMEM. */
+static int fast_pass(struct reader_json *j, const text_chunk *chunk, size_t *pos, int64_t *line)
+{
+    j->fast = 1;
+    j->stopped = j->pending = 0;
+    j->line = chunk->data;
+    j->line_len = chunk->len;
+    j->prev_end = 0;
+    j->at_line = chunk->first_line;
+    j->resume_pos = 0;
+    j->resume_line = chunk->first_line;
+    const yajl_status status =
+        yajl_parse(j->yajl, (const unsigned char *)chunk->data, chunk->len);
+    int64_t ends;
+    size_t after;
+    const int clean = !j->stopped && status == yajl_status_ok && j->depth == 0 &&
+                      j->p->status == LAPSE_OK && !j->nomem &&
+                      clean_gap(j, chunk->len, &ends, &after);
+    if (clean && j->pending)
+        take_pending(j);
+    j->fast = 0;
+    if (j->nomem)
+        return LAPSE_ERR_NOMEM;
+    *pos = clean ? chunk->len : j->resume_pos;
+    *line = j->resume_line;
+    return clean ? LAPSE_OK : restart(j);
+}
+
 int reader_json_run(reader_parser *p, const text_chunk *chunk)
 {
     if (!p->json) {
@@ -455,12 +609,22 @@ int reader_json_run(reader_parser *p, const text_chunk *chunk)
     /* The caches hold for this chunk's file. */
     j->cols = p->cols;
     j->all = all_candidates(p->cols);
+    for (int d = 0; d <= READER_JSON_DEPTH; d++)
+        j->ends_at[d] = 0;
+    for (int k = 0; k < CANDIDATES; k++)
+        if (j->all >> k & 1u)
+            j->ends_at[candidate(p->cols, k)->depth] |= 1u << k;
     memset(j->keys, 0, sizeof j->keys);
     /* An escaped NUL (\u0000) reaches a value as a NUL byte. */
     p->chunk_has_nul = p->chunk_has_nul || has_escaped_nul(chunk->data, chunk->len);
     p->careful = 1;
     size_t pos = 0;
-    for (int64_t line = chunk->first_line; pos < chunk->len && p->status == LAPSE_OK; line++) {
+    int64_t line = chunk->first_line;
+    if (fast_pass(j, chunk, &pos, &line) != LAPSE_OK)
+        return lapse_error_set(p->err, LAPSE_ERR_NOMEM, p->cols->path, line, 0, -1,
+                               "out of memory");
+    /* The rest line by line, each fed on its own. */
+    for (; pos < chunk->len && p->status == LAPSE_OK; line++) {
         const char *start = chunk->data + pos;
         const char *nl = memchr(start, '\n', chunk->len - pos);
         size_t len = nl ? (size_t)(nl - start) : chunk->len - pos;

@@ -687,7 +687,7 @@ static lapse_category event_category(reader_parser *p, const char *text, size_t 
 }
 
 /* One value of the row; column is 1-based, for messages (0: none). text
- * is NUL-terminated. */
+ * is NUL-terminated for the number columns (reader_take_field). */
 static inline void take_field(reader_parser *p, int role, int column, const char *text,
                               size_t len)
 {
