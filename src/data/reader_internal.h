@@ -179,8 +179,10 @@ typedef struct {
     char unknown_text[64]; /* its first bytes, kept as an example once the row is good */
     size_t unknown_len;
     /* Its first bytes, for the stats' examples and inspect's counts (as
-     * long as the longest name a mapping file holds). */
+     * long as the longest name a mapping file holds): in event_name, or
+     * where the value is when it lasts the row (values_last_row). */
     char event_name[256];
+    const char *event_name_at;
     size_t event_name_len;
     int32_t name_id;       /* its id in name_rows, -1 none */
     /* With cols->product: the quantity and price read so far, and the
@@ -195,6 +197,11 @@ typedef struct {
     size_t repeats_len, repeats_capacity;
     lapse_event event;
     char user_id[LAPSE_USER_ID_MAX];
+    const char *user_id_at; /* the user id: user_id, or the value itself (values_last_row) */
+    /* The values reader_take_field is given last until the row ends (JSON
+     * lines: in the chunk), so the user id and event name are kept where
+     * they are; libcsv reuses its field buffer, so CSV's are copied. */
+    int values_last_row;
 } reader_parser;
 
 int reader_parser_init(reader_parser *p, const lapse_category_map *categories,

@@ -300,9 +300,10 @@ static int on_end(void *ctx)
     return !(j->fast && j->depth == 0) || object_ended(j);
 }
 
-/* The candidates whose key at depth d (1-based) is key. */
-static uint32_t key_matches(const reader_columns *cols, int d, const unsigned char *key,
-                            size_t len)
+/* The candidates whose key at depth d (1-based) is key. Out of line, as
+ * is every path of a key not met before: the common path's frame stays small. */
+__attribute__((noinline)) static uint32_t key_matches(const reader_columns *cols, int d,
+                                                      const unsigned char *key, size_t len)
 {
     uint32_t matches = 0;
     for (int k = 0; k < CANDIDATES; k++) {
@@ -314,30 +315,61 @@ static uint32_t key_matches(const reader_columns *cols, int d, const unsigned ch
     return matches;
 }
 
-static uint32_t cached_key_matches(struct reader_json *j, int d, const unsigned char *key,
-                                   size_t len)
+__attribute__((noinline)) static uint32_t cache_key(struct reader_json *j, key_slot *slot, int d,
+                                                    const unsigned char *key, size_t len)
 {
-    if (len == 0 || len > sizeof j->keys[0].key)
-        return key_matches(j->cols, d, key, len);
-    key_slot *slot = &j->keys[(len * 31u + key[0] * 7u + key[len - 1] + (unsigned)d * 13u) &
-                              (KEY_CACHE - 1)];
-    if (slot->len_plus_one != len + 1 || slot->depth != d || memcmp(slot->key, key, len) != 0) {
-        slot->len_plus_one = (uint8_t)(len + 1);
-        slot->depth = (uint8_t)d;
-        memcpy(slot->key, key, len);
-        slot->matches = key_matches(j->cols, d, key, len);
+    slot->len_plus_one = (uint8_t)(len + 1);
+    slot->depth = (uint8_t)d;
+    memcpy(slot->key, key, len);
+    return slot->matches = key_matches(j->cols, d, key, len);
+}
+
+/* Whether the len (1 to 22) bytes at a and b are equal: words from both
+ * ends, overlapping, so no byte past either is read; a libc memcmp call per
+ * key cost more than the rest of the lookup. */
+static int same_key(const char *a, const unsigned char *b, size_t len)
+{
+    if (len >= 8) {
+        uint64_t x, y, u, v;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        memcpy(&u, a + len - 8, 8);
+        memcpy(&v, b + len - 8, 8);
+        if ((x ^ y) | (u ^ v))
+            return 0;
+        if (len <= 16)
+            return 1;
+        memcpy(&x, a + 8, 8);
+        memcpy(&y, b + 8, 8);
+        return x == y;
     }
-    return slot->matches;
+    if (len >= 4) {
+        uint32_t x, y, u, v;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        memcpy(&u, a + len - 4, 4);
+        memcpy(&v, b + len - 4, 4);
+        return ((x ^ y) | (u ^ v)) == 0;
+    }
+    return a[0] == (char)b[0] && a[len / 2] == (char)b[len / 2] && a[len - 1] == (char)b[len - 1];
 }
 
 static int on_map_key(void *ctx, const unsigned char *key, size_t len)
 {
     struct reader_json *j = ctx;
     const int d = j->depth;
-    j->keyed = 0;
-    if (d > READER_JSON_DEPTH || !j->live[d])
+    const uint32_t live = d <= READER_JSON_DEPTH ? j->live[d] : 0;
+    if (!live || len == 0 || len > sizeof j->keys[0].key) {
+        j->keyed = live ? live & key_matches(j->cols, d, key, len) : 0;
         return 1;
-    j->keyed = j->live[d] & cached_key_matches(j, d, key, len);
+    }
+    key_slot *slot = &j->keys[(len * 31u + key[0] * 7u + key[len - 1] + (unsigned)d * 13u) &
+                              (KEY_CACHE - 1)];
+    const uint32_t matches =
+        slot->len_plus_one == len + 1 && slot->depth == d && same_key(slot->key, key, len)
+            ? slot->matches
+            : cache_key(j, slot, d, key, len);
+    j->keyed = live & matches;
     return 1;
 }
 
@@ -618,11 +650,14 @@ int reader_json_run(reader_parser *p, const text_chunk *chunk)
     /* An escaped NUL (\u0000) reaches a value as a NUL byte. */
     p->chunk_has_nul = p->chunk_has_nul || has_escaped_nul(chunk->data, chunk->len);
     p->careful = 1;
+    p->values_last_row = 1;
     size_t pos = 0;
     int64_t line = chunk->first_line;
-    if (fast_pass(j, chunk, &pos, &line) != LAPSE_OK)
+    if (fast_pass(j, chunk, &pos, &line) != LAPSE_OK) {
+        p->values_last_row = 0;
         return lapse_error_set(p->err, LAPSE_ERR_NOMEM, p->cols->path, line, 0, -1,
                                "out of memory");
+    }
     /* The rest line by line, each fed on its own. */
     for (; pos < chunk->len && p->status == LAPSE_OK; line++) {
         const char *start = chunk->data + pos;
@@ -635,11 +670,14 @@ int reader_json_run(reader_parser *p, const text_chunk *chunk)
         if (len == 0)
             continue; /* blank lines are no records, as in CSV */
         p->record_line = line;
-        if (read_line(p, j, start, len) != LAPSE_OK)
+        if (read_line(p, j, start, len) != LAPSE_OK) {
+            p->values_last_row = 0;
             return lapse_error_set(p->err, LAPSE_ERR_NOMEM, p->cols->path, line, 0, -1,
                                    "out of memory");
+        }
         reader_end_row(p);
     }
     p->careful = 0;
+    p->values_last_row = 0;
     return p->status;
 }

@@ -631,6 +631,7 @@ __attribute__((noinline)) static void odd_user_id(reader_parser *p, int column, 
         return;
     }
     memcpy(p->user_id, text, len);
+    p->user_id_at = p->user_id;
     p->event.user_id_len = len;
 }
 
@@ -699,7 +700,12 @@ static inline void take_field(reader_parser *p, int role, int column, const char
             odd_user_id(p, field + 1, text, len);
             return;
         }
-        memcpy(p->user_id, text, len);
+        if (p->values_last_row) {
+            p->user_id_at = text;
+        } else {
+            memcpy(p->user_id, text, len);
+            p->user_id_at = p->user_id;
+        }
         p->event.user_id_len = len;
         if (p->shared->rows)
             hash_field(p, LAPSE_COL_USER_ID, lapse_hash_bytes(text, len));
@@ -716,7 +722,12 @@ static inline void take_field(reader_parser *p, int role, int column, const char
         if (has_nul(p, field + 1, "event name", text, len))
             return;
         p->event_name_len = len < sizeof p->event_name ? len : sizeof p->event_name;
-        memcpy(p->event_name, text, p->event_name_len);
+        if (p->values_last_row) {
+            p->event_name_at = text;
+        } else {
+            memcpy(p->event_name, text, p->event_name_len);
+            p->event_name_at = p->event_name;
+        }
         if (p->shared->rows)
             hash_field(p, LAPSE_COL_EVENT, lapse_hash_bytes(text, len));
         int known;
@@ -815,7 +826,7 @@ static void skip_bad_row(reader_parser *p)
 
 static void emit_row(reader_parser *p)
 {
-    p->event.user_id = p->user_id;
+    p->event.user_id = p->user_id_at;
     p->stats.events++;
     p->stats.unknown_rows += p->unknown_name;
     /* Only rows that count give examples: a skipped bad row does not. */
@@ -829,7 +840,7 @@ static void emit_row(reader_parser *p)
     } else if (p->event.has_amount && p->event.amount > 0 &&
                p->event.category != LAPSE_CAT_PURCHASE) {
         p->stats.amount_rows++;
-        keep_example(p->stats.amount_names, &p->stats.amount_examples, p->event_name,
+        keep_example(p->stats.amount_names, &p->stats.amount_examples, p->event_name_at,
                      p->event_name_len);
     }
     p->stats.category_rows[p->event.category]++;
@@ -842,7 +853,7 @@ static void emit_row(reader_parser *p)
 
 static void emit_dropped(reader_parser *p)
 {
-    p->event.user_id = p->user_id;
+    p->event.user_id = p->user_id_at;
     p->event.dropped = 1;
     p->emit(&p->event, p->emit_user);
     p->event.dropped = 0;
