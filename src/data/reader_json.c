@@ -119,13 +119,14 @@ struct reader_json {
     yajl_handle yajl;
     reader_parser *p;
     int depth;             /* containers open: 1 inside the line's object */
-    uint64_t arrays;       /* bit d: the container at depth d is an array (d < 64) */
     uint32_t live[READER_JSON_DEPTH + 1]; /* candidates that may match inside depth d */
     const reader_columns *cols; /* the chunk's file's, which the caches below are of */
     uint32_t all;          /* all_candidates(cols) */
     uint32_t ends_at[READER_JSON_DEPTH + 1]; /* candidates whose last key is at depth d */
     key_slot keys[KEY_CACHE];
     uint32_t keyed;        /* candidates the last key matched, at the current depth */
+    uint32_t ending;       /* those of them whose path ends here: a value fills them.
+                            * 0 in arrays and after a container, which reset keyed */
     const char *line;      /* the text being parsed, whose bytes the values may point to */
     size_t line_len;
     /* The fast pass: the whole chunk in one call, each object's line told
@@ -223,11 +224,9 @@ static int on_value(struct reader_json *j, value_kind kind, const char *json_typ
         }
         return 1;
     }
-    if (kind == V_NONE || (j->depth < 64 && (j->arrays >> j->depth & 1u)))
-        return 1; /* null is absent; an array's items have no key */
-    if (j->depth > READER_JSON_DEPTH)
-        return 1; /* no path reaches this deep */
-    for (uint32_t m = j->keyed & j->ends_at[j->depth]; m; m &= m - 1)
+    if (kind == V_NONE)
+        return 1; /* null is absent */
+    for (uint32_t m = j->ending; m; m &= m - 1)
         record(j, __builtin_ctz(m), kind, text, len);
     return 1;
 }
@@ -256,10 +255,8 @@ static int on_string(void *ctx, const unsigned char *text, size_t len)
 static int open_container(struct reader_json *j, int array)
 {
     const int d = ++j->depth;
-    if (d < 64)
-        j->arrays = (j->arrays & ~(1ull << d)) | (uint64_t)array << d;
     if (d > READER_JSON_DEPTH) {
-        j->keyed = 0;
+        j->keyed = j->ending = 0;
         return 1;
     }
     if (d == 1) {
@@ -271,7 +268,7 @@ static int open_container(struct reader_json *j, int array)
                 deeper |= m & -m;
         j->live[d] = deeper;
     }
-    j->keyed = 0;
+    j->keyed = j->ending = 0;
     return 1;
 }
 
@@ -296,7 +293,7 @@ static int on_end(void *ctx)
 {
     struct reader_json *j = ctx;
     j->ended |= --j->depth == 0;
-    j->keyed = 0;
+    j->keyed = j->ending = 0;
     return !(j->fast && j->depth == 0) || object_ended(j);
 }
 
@@ -361,6 +358,7 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len)
     const uint32_t live = d <= READER_JSON_DEPTH ? j->live[d] : 0;
     if (!live || len == 0 || len > sizeof j->keys[0].key) {
         j->keyed = live ? live & key_matches(j->cols, d, key, len) : 0;
+        j->ending = live ? j->keyed & j->ends_at[d] : 0;
         return 1;
     }
     key_slot *slot = &j->keys[(len * 31u + key[0] * 7u + key[len - 1] + (unsigned)d * 13u) &
@@ -370,6 +368,7 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len)
             ? slot->matches
             : cache_key(j, slot, d, key, len);
     j->keyed = live & matches;
+    j->ending = j->keyed & j->ends_at[d];
     return 1;
 }
 
@@ -390,6 +389,7 @@ static int restart(struct reader_json *j)
     yajl_config(j->yajl, yajl_allow_multiple_values, 1);
     yajl_config(j->yajl, yajl_dont_validate_strings, 1);
     j->depth = 0;
+    j->keyed = j->ending = 0;
     return LAPSE_OK;
 }
 
