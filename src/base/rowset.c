@@ -115,15 +115,15 @@ static size_t capacity_for(size_t len)
     return capacity;
 }
 
-/* Adds key at pos to s, whose lock the caller holds; as lapse_rowset_add. */
-static int shard_add(shard *s, uint64_t key, uint64_t pos, uint64_t *earliest)
+/* Adds key at pos to slots (capacity of them, a power of 2, with room for
+ * one more): 0 when new, else 1 with *earliest as lapse_rowset_add's. */
+static inline int table_add(slot *slots, size_t capacity, uint64_t key, uint64_t pos,
+                            uint64_t *earliest)
 {
-    if (4 * (s->len + 1) > 3 * s->capacity && grow_to(s, capacity_for(s->len + 1)) != 0)
-        return -1;
-    size_t at = home(key, s->capacity);
-    while (s->slots[at].key && s->slots[at].key != key)
-        at = (at + 1) & (s->capacity - 1);
-    slot *found = &s->slots[at];
+    size_t at = home(key, capacity);
+    while (slots[at].key && slots[at].key != key)
+        at = (at + 1) & (capacity - 1);
+    slot *found = &slots[at];
     if (found->key) {
         *earliest = found->pos;
         if (pos < found->pos)
@@ -131,8 +131,17 @@ static int shard_add(shard *s, uint64_t key, uint64_t pos, uint64_t *earliest)
         return 1;
     }
     *found = (slot){ key, pos };
-    s->len++;
     return 0;
+}
+
+/* Adds key at pos to s, whose lock the caller holds; as lapse_rowset_add. */
+static int shard_add(shard *s, uint64_t key, uint64_t pos, uint64_t *earliest)
+{
+    if (4 * (s->len + 1) > 3 * s->capacity && grow_to(s, capacity_for(s->len + 1)) != 0)
+        return -1;
+    const int found = table_add(s->slots, s->capacity, key, pos, earliest);
+    s->len += !found;
+    return found;
 }
 
 int lapse_rowset_add(lapse_rowset *set, uint64_t hash, uint64_t pos, uint64_t *earliest)
@@ -208,31 +217,53 @@ int lapse_rowset_defer(lapse_rowset *set, const lapse_rowset_row *rows, size_t n
 int lapse_rowset_settle(lapse_rowset *set, int keep,
                         void (*repeat)(uint64_t pos, uint64_t earliest, void *user), void *user)
 {
+    /* Not kept, the hashes of each shard go to one table used again. */
+    slot *scratch = NULL;
+    size_t scratch_capacity = 0;
     for (size_t i = 0; i < SHARDS; i++) {
         shard *s = &set->shards[i].s;
+        if (!s->deferred_len)
+            continue;
         const size_t need = capacity_for(s->len + s->deferred_len);
-        if (s->deferred_len && need > s->capacity && grow_to(s, need) != 0)
-            return -1;
+        const int own = keep || s->len;
+        if (own && need > s->capacity && grow_to(s, need) != 0)
+            goto nomem;
+        if (!own && need > scratch_capacity) {
+            free(scratch);
+            if (!(scratch = malloc(need * sizeof *scratch)))
+                goto nomem;
+            scratch_capacity = need;
+        }
+        if (!own)
+            memset(scratch, 0, need * sizeof *scratch);
+        slot *slots = own ? s->slots : scratch;
+        const size_t capacity = own ? s->capacity : need;
+        size_t added = 0;
         for (const block *b = s->deferred; b; b = b->next)
             for (size_t r = 0; r < b->len; r++) {
                 if (r + PREFETCH_AHEAD < b->len)
                     __builtin_prefetch(
-                        &s->slots[home(key_of(b->rows[r + PREFETCH_AHEAD].hash), s->capacity)]);
+                        &slots[home(key_of(b->rows[r + PREFETCH_AHEAD].hash), capacity)]);
                 uint64_t earliest;
-                const int found = shard_add(s, key_of(b->rows[r].hash), b->rows[r].pos, &earliest);
-                if (found < 0)
-                    return -1;
-                if (found)
+                if (table_add(slots, capacity, key_of(b->rows[r].hash), b->rows[r].pos, &earliest))
                     repeat(b->rows[r].pos, earliest, user);
+                else
+                    added++;
             }
+        if (own)
+            s->len += added;
         free_blocks(s);
-        if (!keep) {
+        if (own && !keep) {
             free(s->slots);
             s->slots = NULL;
             s->capacity = s->len = 0;
         }
     }
+    free(scratch);
     return 0;
+nomem:
+    free(scratch);
+    return -1;
 }
 
 void lapse_rowset_each(const lapse_rowset *set, void (*fn)(uint64_t hash, uint64_t pos, void *user),

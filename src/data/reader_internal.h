@@ -137,6 +137,7 @@ typedef struct {
     uint8_t known;
     char name[29];
     int32_t id;           /* in reader_names; -1 none */
+    uint64_t hash;        /* lapse_hash_bytes of the name, for the row's hash */
 } reader_name_slot;
 
 typedef struct {

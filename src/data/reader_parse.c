@@ -651,12 +651,15 @@ static int32_t name_id(reader_parser *p, const char *text, size_t len)
 }
 
 /* Probes up to 4 slots from the name's home slot; a name not there is
- * looked up in the map (and given its id) and put in the first empty slot,
- * or the home slot when all 4 are taken. */
-static lapse_category event_category(reader_parser *p, const char *text, size_t len, int *known)
+ * looked up in the map (and given its id), hashed, and put in the first
+ * empty slot, or the home slot when all 4 are taken. *hash: the name's
+ * lapse_hash_bytes. */
+static lapse_category event_category(reader_parser *p, const char *text, size_t len, int *known,
+                                     uint64_t *hash)
 {
     if (len == 0 || len > sizeof p->names[0].name) {
         p->name_id = name_id(p, text, len);
+        *hash = lapse_hash_bytes(text, len);
         return lapse_category_lookup(p->categories, text, len, known);
     }
     const uint32_t key = (uint32_t)len | (uint32_t)(unsigned char)text[0] << 8 |
@@ -673,6 +676,7 @@ static lapse_category event_category(reader_parser *p, const char *text, size_t 
         if (s->len_plus_one == len + 1 && memcmp(s->name, text, len) == 0) {
             *known = s->known;
             p->name_id = s->id;
+            *hash = s->hash;
             return (lapse_category)s->category;
         }
     }
@@ -683,6 +687,7 @@ static lapse_category event_category(reader_parser *p, const char *text, size_t 
     slot->category = (uint8_t)category;
     slot->known = (uint8_t)*known;
     slot->id = p->name_id = name_id(p, text, len);
+    slot->hash = *hash = lapse_hash_bytes(text, len);
     memcpy(slot->name, text, len);
     return category;
 }
@@ -728,10 +733,11 @@ static inline void take_field(reader_parser *p, int role, int column, const char
             memcpy(p->event_name, text, p->event_name_len);
             p->event_name_at = p->event_name;
         }
-        if (p->shared->rows)
-            hash_field(p, LAPSE_COL_EVENT, lapse_hash_bytes(text, len));
         int known;
-        p->event.category = event_category(p, text, len, &known);
+        uint64_t hash;
+        p->event.category = event_category(p, text, len, &known, &hash);
+        if (p->shared->rows)
+            hash_field(p, LAPSE_COL_EVENT, hash);
         if (!known) {
             p->unknown_name = 1;
             p->unknown_len = len < sizeof p->unknown_text ? len : sizeof p->unknown_text;
