@@ -105,14 +105,15 @@ typedef enum { V_NONE, V_TEXT, V_OBJECT, V_ARRAY } value_kind;
 /* A direct-mapped cache of the keys met and the candidates each matches at
  * its depth: a log repeats a dozen keys on every line, and comparing each
  * with every candidate cost more than yajl's parse (bench/RESULTS.md).
- * Keys up to 22 bytes are cached. */
+ * Keys up to 24 bytes are cached; a slot is 32 bytes. */
 #define KEY_CACHE 64 /* a power of 2 */
 typedef struct {
     uint8_t len_plus_one; /* 0 = empty */
     uint8_t depth;
-    char key[22];
+    char key[24];
     uint32_t matches;
 } key_slot;
+_Static_assert(sizeof(key_slot) == 32, "a key slot is 32 bytes");
 
 /* A line being read: where the parser is in it, and the values found. */
 struct reader_json {
@@ -143,9 +144,10 @@ struct reader_json {
     const char *not_object; /* the line's value is no object: its JSON type */
     int trailing;          /* a second value follows the object */
     int nomem;
-    /* Per column: the candidate found (READER_JSON_PATHS: none yet), what it
+    /* Per column present (bit c of present): the candidate found, what it
      * holds, and a value's text: in the line, or copied to a buffer kept
      * (a string yajl unescaped lives only as long as its callback). */
+    unsigned present;
     int found[LAPSE_COL_COUNT];
     value_kind kind[LAPSE_COL_COUNT];
     const char *text[LAPSE_COL_COUNT];
@@ -188,8 +190,9 @@ static int keep_copy(struct reader_json *j, int c, const char *text, size_t len)
 static void record(struct reader_json *j, int k, value_kind kind, const char *text, size_t len)
 {
     const int c = k / READER_JSON_PATHS, i = k % READER_JSON_PATHS;
-    if (i > j->found[c])
+    if ((j->present >> c & 1u) && i > j->found[c])
         return; /* an earlier candidate of the column is present */
+    j->present |= 1u << c;
     j->found[c] = i;
     j->kind[c] = kind;
     if (kind != V_TEXT)
@@ -200,7 +203,7 @@ static void record(struct reader_json *j, int k, value_kind kind, const char *te
      * (an unescaped string, a boolean's name) is copied. */
     if ((text < j->line || text + len > j->line + j->line_len) && keep_copy(j, c, text, len) != 0) {
         j->nomem = 1;
-        j->found[c] = READER_JSON_PATHS;
+        j->present &= ~(1u << c);
     }
 }
 
@@ -321,7 +324,7 @@ __attribute__((noinline)) static uint32_t cache_key(struct reader_json *j, key_s
     return slot->matches = key_matches(j->cols, d, key, len);
 }
 
-/* Whether the len (1 to 22) bytes at a and b are equal: words from both
+/* Whether the len (1 to 24) bytes at a and b are equal: words from both
  * ends, overlapping, so no byte past either is read; a libc memcmp call per
  * key cost more than the rest of the lookup. */
 static int same_key(const char *a, const unsigned char *b, size_t len)
@@ -420,18 +423,20 @@ static void keys_tried(char *out, size_t size, const reader_columns *cols, int c
 
 static void forget_values(struct reader_json *j)
 {
-    for (int c = 0; c < LAPSE_COL_COUNT; c++)
-        j->found[c] = READER_JSON_PATHS;
+    j->present = 0;
 }
 
-/* The line's object read: its values to the parser, in column order. */
+/* The line's object read: its values to the parser, in column order: those
+ * present, and the user id, time and event when absent (the others may be). */
 static void take_values(reader_parser *p, struct reader_json *j)
 {
     const reader_columns *cols = p->cols;
-    for (int c = 0; c < LAPSE_COL_COUNT; c++) {
-        if (c == LAPSE_COL_EVENT && cols->event)
-            continue;
-        const value_kind kind = j->found[c] < READER_JSON_PATHS ? j->kind[c] : V_NONE;
+    unsigned todo = j->present | 1u << LAPSE_COL_USER_ID | 1u << LAPSE_COL_TS | 1u << LAPSE_COL_EVENT;
+    if (cols->event)
+        todo &= ~(1u << LAPSE_COL_EVENT);
+    for (; todo; todo &= todo - 1) {
+        const int c = __builtin_ctz(todo);
+        const value_kind kind = j->present >> c & 1u ? j->kind[c] : V_NONE;
         if (kind == V_OBJECT || kind == V_ARRAY) {
             char keys[128];
             keys_tried(keys, sizeof keys, cols, c);
