@@ -194,10 +194,46 @@ static void random_splits_merge_to_one_extract(void **state)
     assert_int_equal(system("rm -rf t_partial_maps t_partial_comb t_partial_?.csv"), 0);
 }
 
+/* A map writes the same bytes at any thread count, run after run: its
+ * users sorted by id and its rows by hash, not in the order the threads
+ * met them. */
+static void maps_write_the_same_bytes_at_any_thread_count(void **state)
+{
+    (void)state;
+    rng_state = 99;
+    char paths[MAX_FILES][64];
+    write_log(paths, MAX_FILES);
+    const char *all[MAX_FILES];
+    for (size_t f = 0; f < MAX_FILES; f++)
+        all[f] = paths[f];
+    const int64_t asof[] = { 1771459200 /* 2026-02-19 */ };
+    lapse_extract_options opts = LAPSE_EXTRACT_OPTIONS_INIT;
+    opts.asof = asof;
+    opts.asof_count = 1;
+    lapse_error err = LAPSE_ERROR_INIT;
+    assert_int_equal(system("rm -rf t_partial_threads"), 0);
+    static const int threads[] = { 1, 2, 4, 4, 2 };
+    for (size_t i = 0; i < sizeof threads / sizeof *threads; i++) {
+        opts.threads = threads[i];
+        char dir[64];
+        snprintf(dir, sizeof dir, "t_partial_threads/run%zu", i);
+        assert_int_equal(lapse_extract_partial(all, MAX_FILES, &opts, 3, dir, NULL, &err),
+                         LAPSE_OK);
+        if (i > 0) {
+            char cmd[160];
+            snprintf(cmd, sizeof cmd, "diff -r -q t_partial_threads/run0 %s > /dev/null", dir);
+            if (system(cmd) != 0)
+                fail_msg("-@%d wrote other bytes than -@1", threads[i]);
+        }
+    }
+    assert_int_equal(system("rm -rf t_partial_threads t_partial_?.csv"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(random_splits_merge_to_one_extract),
+        cmocka_unit_test(maps_write_the_same_bytes_at_any_thread_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

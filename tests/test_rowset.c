@@ -1,5 +1,6 @@
-/* The row set: a batch adds as the same adds one by one would, from one
- * thread or several. */
+/* The row set: rows deferred and settled count the repeats and keep the
+ * earliest positions that adding them one by one in log order would, from
+ * one thread or several. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,46 +72,145 @@ static listing list_of(const lapse_rowset *set)
     return l;
 }
 
-static void batch_adds_as_one_by_one(void **state)
+/* The pair a read reports as its example: the smallest max(pos, earliest),
+ * then the smallest min. */
+typedef struct {
+    uint64_t then, first;
+    size_t repeats;
+} counted;
+
+static void count(uint64_t pos, uint64_t earliest, void *user)
 {
-    (void)state;
-    lapse_rowset *one = lapse_rowset_create(), *batched = lapse_rowset_create();
+    counted *c = user;
+    const uint64_t first = pos < earliest ? pos : earliest, then = pos < earliest ? earliest : pos;
+    c->repeats++;
+    if (then < c->then || (then == c->then && first < c->first)) {
+        c->then = then;
+        c->first = first;
+    }
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* What adding every row one by one in log order (by position) reports. */
+static counted in_log_order(const lapse_rowset_row *rows)
+{
+    lapse_rowset *set = lapse_rowset_create();
+    assert_non_null(set);
+    uint64_t *by_pos = malloc(ROWS * sizeof *by_pos);
+    assert_non_null(by_pos);
+    for (size_t i = 0; i < ROWS; i++)
+        by_pos[i] = rows[i].pos << 20 | i; /* positions < 2^18, indices < 2^20 */
+    qsort(by_pos, ROWS, sizeof *by_pos, compare_u64);
+    counted c = { UINT64_MAX, UINT64_MAX, 0 };
+    for (size_t k = 0; k < ROWS; k++) {
+        const lapse_rowset_row *row = &rows[by_pos[k] & ((1u << 20) - 1)];
+        uint64_t earliest;
+        const int found = lapse_rowset_add(set, row->hash, row->pos, &earliest);
+        assert_true(found >= 0);
+        if (found)
+            count(row->pos, earliest, &c);
+    }
+    free(by_pos);
+    lapse_rowset_free(set);
+    return c;
+}
+
+static lapse_rowset_row *make_rows(void)
+{
     lapse_rowset_row *rows = malloc(ROWS * sizeof *rows);
-    assert_non_null(one);
-    assert_non_null(batched);
     assert_non_null(rows);
     for (size_t i = 0; i < ROWS; i++)
-        rows[i] = (lapse_rowset_row){ hash_of(i), pos_of(i), 0 };
+        rows[i] = (lapse_rowset_row){ hash_of(i), pos_of(i) };
+    return rows;
+}
+
+/* Listings sorted by hash, to compare sets whatever their slots. */
+static void sort_listing(listing *l)
+{
+    uint64_t *pairs = malloc(2 * l->len * sizeof *pairs);
+    assert_non_null(pairs);
+    for (size_t i = 0; i < l->len; i++) {
+        pairs[2 * i] = l->hash[i];
+        pairs[2 * i + 1] = l->pos[i];
+    }
+    qsort(pairs, l->len, 2 * sizeof *pairs, compare_u64); /* hashes are distinct */
+    for (size_t i = 0; i < l->len; i++) {
+        l->hash[i] = pairs[2 * i];
+        l->pos[i] = pairs[2 * i + 1];
+    }
+    free(pairs);
+}
+
+static void deferred_rows_settle_as_added_in_order(void **state)
+{
+    (void)state;
+    lapse_rowset_row *rows = make_rows();
+    const counted expected = in_log_order(rows);
+    assert_int_equal(expected.repeats, ROWS - DISTINCT);
+    lapse_rowset *one = lapse_rowset_create(), *deferred = lapse_rowset_create();
+    assert_non_null(one);
+    assert_non_null(deferred);
+    for (size_t i = 0; i < ROWS; i++) {
+        uint64_t earliest;
+        assert_true(lapse_rowset_add(one, rows[i].hash, rows[i].pos, &earliest) >= 0);
+    }
     /* Batches of many sizes, a row repeated inside one among them. */
-    size_t repeats = 0;
     for (size_t from = 0, size = 1; from < ROWS; from += size, size = size * 3 % 4099 + 1) {
         const size_t n = from + size <= ROWS ? size : ROWS - from;
-        assert_int_equal(lapse_rowset_add_batch(batched, rows + from, n), 0);
-        for (size_t i = from; i < from + n; i++) {
-            uint64_t earliest = 0;
-            const int found = lapse_rowset_add(one, rows[i].hash, rows[i].pos, &earliest);
-            assert_int_equal(found, rows[i].earliest != UINT64_MAX);
-            if (found)
-                assert_int_equal(earliest, rows[i].earliest);
-            repeats += (size_t)found;
-        }
+        assert_int_equal(lapse_rowset_defer(deferred, rows + from, n), 0);
     }
-    assert_int_equal(repeats, ROWS - DISTINCT);
-    /* The same table, slot for slot: --partial writes it in this order. */
-    listing a = list_of(one), b = list_of(batched);
+    counted got = { UINT64_MAX, UINT64_MAX, 0 };
+    assert_int_equal(lapse_rowset_settle(deferred, 1, count, &got), 0);
+    assert_int_equal(got.repeats, expected.repeats);
+    assert_int_equal(got.then, expected.then);
+    assert_int_equal(got.first, expected.first);
+    /* The same hashes with the same earliest positions as adding one by one. */
+    listing a = list_of(one), b = list_of(deferred);
     assert_int_equal(a.len, DISTINCT);
     assert_int_equal(b.len, DISTINCT);
+    sort_listing(&a);
+    sort_listing(&b);
     assert_memory_equal(a.hash, b.hash, DISTINCT * sizeof *a.hash);
     assert_memory_equal(a.pos, b.pos, DISTINCT * sizeof *a.pos);
     free(a.hash);
     free(a.pos);
     free(b.hash);
     free(b.pos);
+    check_least(deferred);
+    /* Settling again finds nothing new; a later add sees the settled rows. */
+    counted again = { UINT64_MAX, UINT64_MAX, 0 };
+    assert_int_equal(lapse_rowset_settle(deferred, 1, count, &again), 0);
+    assert_int_equal(again.repeats, 0);
     free(rows);
-    check_least(one);
-    check_least(batched);
     lapse_rowset_free(one);
-    lapse_rowset_free(batched);
+    lapse_rowset_free(deferred);
+}
+
+/* Settled without keeping, the set is left empty. */
+static void settle_without_keeping(void **state)
+{
+    (void)state;
+    lapse_rowset_row *rows = make_rows();
+    lapse_rowset *set = lapse_rowset_create();
+    assert_non_null(set);
+    assert_int_equal(lapse_rowset_defer(set, rows, ROWS), 0);
+    counted got = { UINT64_MAX, UINT64_MAX, 0 };
+    assert_int_equal(lapse_rowset_settle(set, 0, count, &got), 0);
+    const counted expected = in_log_order(rows);
+    assert_int_equal(got.repeats, expected.repeats);
+    assert_int_equal(got.then, expected.then);
+    assert_int_equal(got.first, expected.first);
+    listing l = list_of(set);
+    assert_int_equal(l.len, 0);
+    free(l.hash);
+    free(l.pos);
+    free(rows);
+    lapse_rowset_free(set);
 }
 
 typedef struct {
@@ -118,27 +218,26 @@ typedef struct {
     lapse_rowset_row *rows;
 } shared_rows;
 
-static int add_block(void *arg, int thread, size_t start, size_t count, lapse_error *err)
+static int defer_block(void *arg, int thread, size_t start, size_t count, lapse_error *err)
 {
     (void)thread;
     (void)err;
     shared_rows *s = arg;
-    return lapse_rowset_add_batch(s->set, s->rows + start, count) == 0 ? 0 : LAPSE_ERR_NOMEM;
+    return lapse_rowset_defer(s->set, s->rows + start, count) == 0 ? 0 : LAPSE_ERR_NOMEM;
 }
 
-static void batches_from_threads(void **state)
+static void deferred_from_threads(void **state)
 {
     (void)state;
-    shared_rows s = { lapse_rowset_create(), malloc(ROWS * sizeof *s.rows) };
+    shared_rows s = { lapse_rowset_create(), make_rows() };
     assert_non_null(s.set);
-    assert_non_null(s.rows);
-    for (size_t i = 0; i < ROWS; i++)
-        s.rows[i] = (lapse_rowset_row){ hash_of(i), pos_of(i), 0 };
-    assert_int_equal(lapse_parallel_for(4, ROWS, 3000, add_block, &s, NULL), 0);
-    size_t repeats = 0;
-    for (size_t i = 0; i < ROWS; i++)
-        repeats += s.rows[i].earliest != UINT64_MAX;
-    assert_int_equal(repeats, ROWS - DISTINCT);
+    assert_int_equal(lapse_parallel_for(4, ROWS, 3000, defer_block, &s, NULL), 0);
+    counted got = { UINT64_MAX, UINT64_MAX, 0 };
+    assert_int_equal(lapse_rowset_settle(s.set, 1, count, &got), 0);
+    const counted expected = in_log_order(s.rows);
+    assert_int_equal(got.repeats, expected.repeats);
+    assert_int_equal(got.then, expected.then);
+    assert_int_equal(got.first, expected.first);
     /* Whichever thread came first, each row keeps its smallest position. */
     check_least(s.set);
     free(s.rows);
@@ -148,8 +247,9 @@ static void batches_from_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(batch_adds_as_one_by_one),
-        cmocka_unit_test(batches_from_threads),
+        cmocka_unit_test(deferred_rows_settle_as_added_in_order),
+        cmocka_unit_test(settle_without_keeping),
+        cmocka_unit_test(deferred_from_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -454,21 +454,34 @@ static int compare_days(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-typedef struct {
-    const char *key;
-    size_t len;
-    uint32_t id;
-    uint16_t part;
-} user_key;
-
 static int compare_users(const void *a, const void *b)
 {
-    const user_key *x = a, *y = b;
+    const extract_user *x = a, *y = b;
     const size_t n = x->len < y->len ? x->len : y->len;
     const int c = memcmp(x->key, y->key, n);
     if (c)
         return c;
     return (x->len > y->len) - (x->len < y->len);
+}
+
+extract_user *extract_sorted_users(const lapse_extract *x, size_t *n)
+{
+    size_t count = 0;
+    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
+        count += lapse_strmap_size(x->parts[p].users);
+    extract_user *users = malloc((count + 1) * sizeof *users);
+    if (!users)
+        return NULL;
+    size_t k = 0;
+    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
+        for (size_t id = 0; id < lapse_strmap_size(x->parts[p].users); id++, k++) {
+            users[k].key = lapse_strmap_key(x->parts[p].users, (int64_t)id, &users[k].len);
+            users[k].id = (uint32_t)id;
+            users[k].part = (uint16_t)p;
+        }
+    qsort(users, count, sizeof *users, compare_users);
+    *n = count;
+    return users;
 }
 
 /* The workers' counts into x's stats, and their event names into names. */
@@ -643,23 +656,15 @@ static void warn_about_labels(lapse_extract *x)
 
 static int build_rows(lapse_extract *x, lapse_error *err)
 {
-    const size_t n = (size_t)x->stats.users;
+    size_t n = 0;
+    extract_user *order = extract_sorted_users(x, &n);
     const size_t most = n * x->snapshots + 1;
-    user_key *order = malloc((n + 1) * sizeof *order);
     for (int set = 0; set < 2; set++)
         x->rows[set] = malloc(most * sizeof(extract_row));
     if (!order || !x->rows[0] || !x->rows[1]) {
         free(order);
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
     }
-    size_t k = 0;
-    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
-        for (size_t id = 0; id < lapse_strmap_size(x->parts[p].users); id++, k++) {
-            order[k].key = lapse_strmap_key(x->parts[p].users, (int64_t)id, &order[k].len);
-            order[k].id = (uint32_t)id;
-            order[k].part = (uint16_t)p;
-        }
-    qsort(order, n, sizeof *order, compare_users);
     for (size_t s = 0; s < x->snapshots; s++) {
         const acc_snapshot *snap = &x->snap[s];
         for (size_t i = 0; i < n; i++) {
@@ -918,7 +923,8 @@ int extract_new(lapse_extract **out, const lapse_extract_options *opts, lapse_er
 }
 
 int extract_read(lapse_extract *x, const char *const *paths, size_t count,
-                 const lapse_extract_options *opts, extract_seen *seen, lapse_error *err)
+                 const lapse_extract_options *opts, int keep_rows, extract_seen *seen,
+                 lapse_error *err)
 {
     if (count == 0)
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1, "no input files");
@@ -939,7 +945,8 @@ int extract_read(lapse_extract *x, const char *const *paths, size_t count,
         status = pl.err.code ? pl.err.code : LAPSE_ERR_NOMEM;
         goto done;
     }
-    if (merge_workers(x, pl.workers, opts->threads, &seen->names) != LAPSE_OK ||
+    if (reader_settle_repeats(&pl.shared, keep_rows, &pl.workers[0].parser.stats) != LAPSE_OK ||
+        merge_workers(x, pl.workers, opts->threads, &seen->names) != LAPSE_OK ||
         merge_days(&pl) != LAPSE_OK) {
         status = lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1, "out of memory");
         goto done;
@@ -947,8 +954,10 @@ int extract_read(lapse_extract *x, const char *const *paths, size_t count,
     /* Worker 0 holds the sums; the caller keeps them and the rows seen. */
     seen->days = pl.workers[0].days;
     pl.workers[0].days = NULL;
-    seen->rows = pl.shared.rows;
-    pl.shared.rows = NULL;
+    if (keep_rows) {
+        seen->rows = pl.shared.rows;
+        pl.shared.rows = NULL;
+    }
 done:
     pipeline_free(&pl);
     if (status != LAPSE_OK)
@@ -995,7 +1004,7 @@ int lapse_extract_run(lapse_extract **out, const char *const *paths, size_t coun
     if (status != LAPSE_OK)
         return status;
     extract_seen seen;
-    status = extract_read(x, paths, count, opts, &seen, err);
+    status = extract_read(x, paths, count, opts, 0, &seen, err);
     if (status == LAPSE_OK) {
         status = extract_finish(x, paths, count, seen.days, &seen.names, opts->reader.dups, err);
         extract_seen_free(&seen, count);

@@ -88,17 +88,32 @@ struct lapse_extract {
 /* Validates opts; plans the snapshots; reads the asof and label files. */
 int extract_new(lapse_extract **out, const lapse_extract_options *opts, lapse_error *err);
 
+/* A user of x: its id bytes, and its id in partition part. */
+typedef struct {
+    const char *key;
+    size_t len;
+    uint32_t id;
+    uint16_t part;
+} extract_user;
+
+/* x's users sorted by their id bytes (shorter first on a tie), *n of
+ * them; NULL when out of memory. The caller frees the array; the keys are
+ * x's. */
+extract_user *extract_sorted_users(const lapse_extract *x, size_t *n);
+
 /* What a read saw beside the users' accumulators. */
 typedef struct {
     day_hist *days;             /* [files]: events per day of each file */
-    struct lapse_rowset *rows;  /* the rows seen, by hash (NULL with LAPSE_DUPS_KEEP) */
+    struct lapse_rowset *rows;  /* the rows seen, by hash: with keep_rows and LAPSE_DUPS_COUNT */
     reader_names names;         /* rows per event name */
     int names_ready;
 } extract_seen;
 
-/* Reads the files into x's partitions and x->stats.reader. */
+/* Reads the files into x's partitions and x->stats.reader; keep_rows
+ * keeps the hashes of the rows seen in seen->rows (else NULL). */
 int extract_read(lapse_extract *x, const char *const *paths, size_t count,
-                 const lapse_extract_options *opts, extract_seen *seen, lapse_error *err);
+                 const lapse_extract_options *opts, int keep_rows, extract_seen *seen,
+                 lapse_error *err);
 void extract_seen_free(extract_seen *seen, size_t files);
 
 /* The rest of lapse_extract_run once the accumulators are complete: the

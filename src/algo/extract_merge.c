@@ -375,14 +375,6 @@ static int merge_bulk(merge *g, input *in, lapse_error *err)
     return status;
 }
 
-static int compare_rows(const void *a, const void *b)
-{
-    const prow *x = a, *y = b;
-    if (x->hash != y->hash)
-        return (x->hash > y->hash) - (x->hash < y->hash);
-    return (x->pos > y->pos) - (x->pos < y->pos);
-}
-
 /* Rows that several maps saw: each copy past the first is a repeat, as a
  * single read counts it; the first such row in the log (then the row it
  * repeats) is the example, as there. Leaves each row once, at its earliest
@@ -392,7 +384,7 @@ static void count_repeats(merge *g)
     prows *r = &g->rows;
     if (!r->len)
         return;
-    qsort(r->p, r->len, sizeof *r->p, compare_rows);
+    prows_sort(r);
     size_t kept = 0;
     for (size_t i = 0; i < r->len;) {
         size_t end = i + 1;

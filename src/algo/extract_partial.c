@@ -30,6 +30,20 @@ void prows_push(prows *r, uint64_t hash, uint64_t pos)
     r->p[r->len++] = (prow){ hash, pos };
 }
 
+static int compare_rows(const void *a, const void *b)
+{
+    const prow *x = a, *y = b;
+    if (x->hash != y->hash)
+        return (x->hash > y->hash) - (x->hash < y->hash);
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+void prows_sort(prows *r)
+{
+    if (r->len)
+        qsort(r->p, r->len, sizeof *r->p, compare_rows);
+}
+
 static void collect_row(uint64_t hash, uint64_t pos, void *user)
 {
     prows_push(user, hash, pos);
@@ -75,10 +89,11 @@ int partial_write_buckets(const lapse_extract *x, partial_meta *m, const prows *
                           const char *dir, lapse_error *err)
 {
     const unsigned buckets = m->buckets;
+    /* Users in id order and rows in hash order, then by bucket (a counting
+     * sort, which keeps those orders): a map writes the same bytes whatever
+     * the order its threads met them in. */
     size_t users = 0;
-    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
-        users += lapse_strmap_size(x->parts[p].users);
-    /* Users and rows in bucket order (a counting sort). */
+    extract_user *by_id = extract_sorted_users(x, &users);
     size_t *user_start = calloc(buckets + 1, sizeof *user_start);
     size_t *row_start = calloc(buckets + 1, sizeof *row_start);
     uint16_t *user_bucket = malloc((users + 1) * sizeof *user_bucket);
@@ -86,7 +101,7 @@ int partial_write_buckets(const lapse_extract *x, partial_meta *m, const prows *
     prow *row_order = malloc((rows->len + 1) * sizeof *row_order);
     extract_day_lists days[EXTRACT_PARTS] = { { 0 } };
     int status = LAPSE_OK;
-    if (!user_start || !row_start || !user_bucket || !order || !row_order) {
+    if (!by_id || !user_start || !row_start || !user_bucket || !order || !row_order) {
         status = partial_no_memory(err);
         goto done;
     }
@@ -95,24 +110,19 @@ int partial_write_buckets(const lapse_extract *x, partial_meta *m, const prows *
             status = partial_no_memory(err);
             goto done;
         }
-    size_t k = 0;
-    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
-        for (size_t id = 0; id < lapse_strmap_size(x->parts[p].users); id++, k++) {
-            size_t len;
-            const char *key = lapse_strmap_key(x->parts[p].users, (int64_t)id, &len);
-            user_bucket[k] = (uint16_t)partial_bucket_of(lapse_hash_bytes(key, len), buckets);
-            user_start[user_bucket[k] + 1]++;
-        }
+    for (size_t k = 0; k < users; k++) {
+        user_bucket[k] =
+            (uint16_t)partial_bucket_of(lapse_hash_bytes(by_id[k].key, by_id[k].len), buckets);
+        user_start[user_bucket[k] + 1]++;
+    }
     for (size_t i = 0; i < rows->len; i++)
         row_start[partial_bucket_of(rows->p[i].hash, buckets) + 1]++;
     for (unsigned b = 0; b < buckets; b++) {
         user_start[b + 1] += user_start[b];
         row_start[b + 1] += row_start[b];
     }
-    k = 0;
-    for (unsigned p = 0; p < EXTRACT_PARTS; p++)
-        for (size_t id = 0; id < lapse_strmap_size(x->parts[p].users); id++, k++)
-            order[user_start[user_bucket[k]]++] = (user_ref){ (uint32_t)id, (uint16_t)p };
+    for (size_t k = 0; k < users; k++)
+        order[user_start[user_bucket[k]]++] = (user_ref){ by_id[k].id, by_id[k].part };
     for (size_t i = 0; i < rows->len; i++)
         row_order[row_start[partial_bucket_of(rows->p[i].hash, buckets)]++] = rows->p[i];
     /* The starts moved to the ends: each bucket now begins where the
@@ -166,6 +176,7 @@ int partial_write_buckets(const lapse_extract *x, partial_meta *m, const prows *
 done:
     for (unsigned p = 0; p < EXTRACT_PARTS; p++)
         extract_day_lists_free(&days[p]);
+    free(by_id);
     free(user_start);
     free(row_start);
     free(user_bucket);
@@ -227,7 +238,7 @@ int lapse_extract_partial(const char *const *paths, size_t count,
     int status = extract_new(&x, opts, err);
     int read = 0;
     if (status == LAPSE_OK) {
-        status = extract_read(x, sorted, count, opts, &seen, err);
+        status = extract_read(x, sorted, count, opts, 1, &seen, err);
         read = status == LAPSE_OK;
     }
     if (status == LAPSE_OK) {
@@ -245,6 +256,7 @@ int lapse_extract_partial(const char *const *paths, size_t count,
         m.map_stats = x->stats.reader;
         if (seen.rows)
             lapse_rowset_each(seen.rows, collect_row, &rows);
+        prows_sort(&rows);
         if (!m.options || !m.file || rows.nomem)
             status = partial_no_memory(err);
     }

@@ -140,6 +140,10 @@ typedef struct {
 
 void prows_push(prows *r, uint64_t hash, uint64_t pos);
 
+/* Sorts the rows by hash, then position: the order partial files list them
+ * in, whatever the order they were seen in. */
+void prows_sort(prows *r);
+
 /* Writes one partial file per bucket of m (every one, or those wanted[b]
  * says) into dir, made when missing: x's users of the bucket and the rows
  * whose hash falls in it, with bucket_stats[b] (or none) as the bucket's

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define SHARD_BITS 8
 #define SHARDS (1u << SHARD_BITS)
@@ -12,10 +13,20 @@ typedef struct {
     uint64_t pos;
 } slot;
 
+/* Deferred rows, in blocks: appending never moves those already kept. */
+#define BLOCK_ROWS 1024
+typedef struct block {
+    struct block *next;
+    size_t len;
+    lapse_rowset_row rows[BLOCK_ROWS];
+} block;
+
 typedef struct {
     pthread_mutex_t lock;
     slot *slots;
     size_t capacity, len; /* capacity: 0 or a power of 2 */
+    block *deferred, *last; /* first and last block; NULL when none */
+    size_t deferred_len;
 } shard;
 
 /* Padded to whole cache lines, so threads on different shards do not share one. */
@@ -27,6 +38,16 @@ typedef struct {
 struct lapse_rowset {
     padded_shard shards[SHARDS];
 };
+
+static void free_blocks(shard *s)
+{
+    for (block *b = s->deferred, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    s->deferred = s->last = NULL;
+    s->deferred_len = 0;
+}
 
 lapse_rowset *lapse_rowset_create(void)
 {
@@ -45,6 +66,7 @@ void lapse_rowset_free(lapse_rowset *set)
     for (size_t i = 0; i < SHARDS; i++) {
         pthread_mutex_destroy(&set->shards[i].s.lock);
         free(set->shards[i].s.slots);
+        free_blocks(&set->shards[i].s);
     }
     free(set);
 }
@@ -65,9 +87,8 @@ static size_t home(uint64_t key, size_t capacity)
     return (size_t)(key & (capacity - 1));
 }
 
-static int grow(shard *s)
+static int grow_to(shard *s, size_t capacity)
 {
-    const size_t capacity = s->capacity ? s->capacity * 2 : 1024;
     slot *slots = calloc(capacity, sizeof *slots);
     if (!slots)
         return -1;
@@ -85,15 +106,24 @@ static int grow(shard *s)
     return 0;
 }
 
-/* Adds key at pos to s, whose lock the caller holds; as lapse_rowset_add. */
-static int shard_add(shard *s, uint64_t key, uint64_t pos, uint64_t *earliest)
+/* The capacity a table of len hashes grows to: at most 3/4 full. */
+static size_t capacity_for(size_t len)
 {
-    if (4 * (s->len + 1) > 3 * s->capacity && grow(s) != 0)
-        return -1;
-    size_t at = home(key, s->capacity);
-    while (s->slots[at].key && s->slots[at].key != key)
-        at = (at + 1) & (s->capacity - 1);
-    slot *found = &s->slots[at];
+    size_t capacity = 1024;
+    while (4 * len > 3 * capacity)
+        capacity *= 2;
+    return capacity;
+}
+
+/* Adds key at pos to slots (capacity of them, a power of 2, with room for
+ * one more): 0 when new, else 1 with *earliest as lapse_rowset_add's. */
+static inline int table_add(slot *slots, size_t capacity, uint64_t key, uint64_t pos,
+                            uint64_t *earliest)
+{
+    size_t at = home(key, capacity);
+    while (slots[at].key && slots[at].key != key)
+        at = (at + 1) & (capacity - 1);
+    slot *found = &slots[at];
     if (found->key) {
         *earliest = found->pos;
         if (pos < found->pos)
@@ -101,8 +131,17 @@ static int shard_add(shard *s, uint64_t key, uint64_t pos, uint64_t *earliest)
         return 1;
     }
     *found = (slot){ key, pos };
-    s->len++;
     return 0;
+}
+
+/* Adds key at pos to s, whose lock the caller holds; as lapse_rowset_add. */
+static int shard_add(shard *s, uint64_t key, uint64_t pos, uint64_t *earliest)
+{
+    if (4 * (s->len + 1) > 3 * s->capacity && grow_to(s, capacity_for(s->len + 1)) != 0)
+        return -1;
+    const int found = table_add(s->slots, s->capacity, key, pos, earliest);
+    s->len += !found;
+    return found;
 }
 
 int lapse_rowset_add(lapse_rowset *set, uint64_t hash, uint64_t pos, uint64_t *earliest)
@@ -115,32 +154,45 @@ int lapse_rowset_add(lapse_rowset *set, uint64_t hash, uint64_t pos, uint64_t *e
     return found;
 }
 
-/* Rows looked up ahead of the one added: a table of millions of rows is
- * far bigger than the caches, so each add would otherwise wait on memory. */
-#define PREFETCH_AHEAD 16
-
-static void prefetch(const shard *s, uint64_t hash)
+/* Appends rows[0..n) to s's deferred rows; the caller holds its lock. */
+static int shard_defer(shard *s, const lapse_rowset_row *rows, size_t n)
 {
-    if (s->capacity)
-        __builtin_prefetch(&s->slots[home(key_of(hash), s->capacity)]);
+    while (n > 0) {
+        if (!s->last || s->last->len == BLOCK_ROWS) {
+            block *b = malloc(sizeof *b);
+            if (!b)
+                return -1;
+            b->next = NULL;
+            b->len = 0;
+            *(s->last ? &s->last->next : &s->deferred) = b;
+            s->last = b;
+        }
+        block *b = s->last;
+        const size_t take = BLOCK_ROWS - b->len < n ? BLOCK_ROWS - b->len : n;
+        memcpy(b->rows + b->len, rows, take * sizeof *rows);
+        b->len += take;
+        s->deferred_len += take;
+        rows += take;
+        n -= take;
+    }
+    return 0;
 }
 
-int lapse_rowset_add_batch(lapse_rowset *set, lapse_rowset_row *rows, size_t n)
+int lapse_rowset_defer(lapse_rowset *set, const lapse_rowset_row *rows, size_t n)
 {
     if (n == 0)
         return 0;
-    /* The rows in shard order, each shard's in the order given (a counting
-     * sort), so each shard sees the adds one by one would make. */
+    /* The rows by shard (a counting sort), so each shard is locked once. */
     size_t start[SHARDS + 1] = { 0 };
-    size_t *order = malloc(n * sizeof *order);
-    if (!order)
+    lapse_rowset_row *sorted = malloc(n * sizeof *sorted);
+    if (!sorted)
         return -1;
     for (size_t i = 0; i < n; i++)
         start[shard_of(key_of(rows[i].hash)) + 1]++;
     for (unsigned b = 0; b < SHARDS; b++)
         start[b + 1] += start[b];
     for (size_t i = 0; i < n; i++)
-        order[start[shard_of(key_of(rows[i].hash))]++] = i;
+        sorted[start[shard_of(key_of(rows[i].hash))]++] = rows[i];
     /* The starts moved to the ends: shard b's rows end at start[b]. */
     int status = 0;
     size_t from = 0;
@@ -150,25 +202,68 @@ int lapse_rowset_add_batch(lapse_rowset *set, lapse_rowset_row *rows, size_t n)
             continue;
         shard *s = &set->shards[b].s;
         pthread_mutex_lock(&s->lock);
-        for (size_t i = from; i < to && i < from + PREFETCH_AHEAD; i++)
-            prefetch(s, rows[order[i]].hash);
-        for (size_t i = from; i < to; i++) {
-            if (i + PREFETCH_AHEAD < to)
-                prefetch(s, rows[order[i + PREFETCH_AHEAD]].hash);
-            lapse_rowset_row *row = &rows[order[i]];
-            const int found = shard_add(s, key_of(row->hash), row->pos, &row->earliest);
-            if (found < 0) {
-                status = -1;
-                break;
-            }
-            if (!found)
-                row->earliest = UINT64_MAX;
-        }
+        status = shard_defer(s, sorted + from, to - from);
         pthread_mutex_unlock(&s->lock);
         from = to;
     }
-    free(order);
+    free(sorted);
     return status;
+}
+
+/* Rows looked up ahead of the one added: a table may be bigger than the
+ * caches, so each add would otherwise wait on memory. */
+#define PREFETCH_AHEAD 16
+
+int lapse_rowset_settle(lapse_rowset *set, int keep,
+                        void (*repeat)(uint64_t pos, uint64_t earliest, void *user), void *user)
+{
+    /* Not kept, the hashes of each shard go to one table used again. */
+    slot *scratch = NULL;
+    size_t scratch_capacity = 0;
+    for (size_t i = 0; i < SHARDS; i++) {
+        shard *s = &set->shards[i].s;
+        if (!s->deferred_len)
+            continue;
+        const size_t need = capacity_for(s->len + s->deferred_len);
+        const int own = keep || s->len;
+        if (own && need > s->capacity && grow_to(s, need) != 0)
+            goto nomem;
+        if (!own && need > scratch_capacity) {
+            free(scratch);
+            if (!(scratch = malloc(need * sizeof *scratch)))
+                goto nomem;
+            scratch_capacity = need;
+        }
+        if (!own)
+            memset(scratch, 0, need * sizeof *scratch);
+        slot *slots = own ? s->slots : scratch;
+        const size_t capacity = own ? s->capacity : need;
+        size_t added = 0;
+        for (const block *b = s->deferred; b; b = b->next)
+            for (size_t r = 0; r < b->len; r++) {
+                if (r + PREFETCH_AHEAD < b->len)
+                    __builtin_prefetch(
+                        &slots[home(key_of(b->rows[r + PREFETCH_AHEAD].hash), capacity)]);
+                uint64_t earliest;
+                if (table_add(slots, capacity, key_of(b->rows[r].hash), b->rows[r].pos, &earliest))
+                    repeat(b->rows[r].pos, earliest, user);
+                else
+                    added++;
+            }
+        if (own)
+            s->len += added;
+        free_blocks(s);
+        if (own && !keep) {
+            free(s->slots);
+            s->slots = NULL;
+            s->capacity = s->len = 0;
+        }
+    }
+    free(scratch);
+    return 0;
+nomem:
+    free(scratch);
+    return -1;
 }
 
 void lapse_rowset_each(const lapse_rowset *set, void (*fn)(uint64_t hash, uint64_t pos, void *user),

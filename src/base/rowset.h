@@ -7,7 +7,14 @@
  * slot (a hash and its position side by side), 21 to 43 bytes per distinct
  * row (about 0.8 GB for 25 million). Two different rows with the same hash
  * count as one: with n distinct rows that happens with probability about
- * n^2 / 2^65 (2e-5 for 25 million). */
+ * n^2 / 2^65 (2e-5 for 25 million).
+ *
+ * A read that only counts repeats defers its rows (16 bytes a row, in
+ * blocks per shard) and settles them when it ends, a shard at a time: each
+ * table is then made once at its final size and, when the hashes are not
+ * kept, one shard's table at a time is all there is. Adding each row as it
+ * came meant a random access into tables far bigger than the caches, and
+ * their doublings, for every row (bench/RESULTS.md, Formats). */
 #ifndef LAPSE_ROWSET_H
 #define LAPSE_ROWSET_H
 
@@ -26,18 +33,26 @@ void lapse_rowset_free(lapse_rowset *set); /* accepts NULL */
  * out of memory. Safe to call from several threads at once. */
 int lapse_rowset_add(lapse_rowset *set, uint64_t hash, uint64_t pos, uint64_t *earliest);
 
-/* One row of a batch: hash and pos in, earliest out (UINT64_MAX when the
- * row was new, else as lapse_rowset_add's *earliest). */
+/* A row to add later: its hash and position. */
 typedef struct lapse_rowset_row {
-    uint64_t hash, pos, earliest;
+    uint64_t hash, pos;
 } lapse_rowset_row;
 
-/* Adds rows[0..n) as n calls of lapse_rowset_add in that order would, with
- * one lock per shard instead of one per row and the next rows' slots
- * fetched from memory ahead: a reader adds a chunk's rows at once. Returns
- * 0, or -1 when out of memory (then the rows' earliest are unspecified).
- * Safe to call from several threads at once. */
-int lapse_rowset_add_batch(lapse_rowset *set, lapse_rowset_row *rows, size_t n);
+/* Keeps rows[0..n) to be added by lapse_rowset_settle. Returns 0, or -1
+ * when out of memory. Safe to call from several threads at once. */
+int lapse_rowset_defer(lapse_rowset *set, const lapse_rowset_row *rows, size_t n);
+
+/* Adds the rows deferred so far, as lapse_rowset_add would in some order,
+ * and calls repeat(pos, earliest, user) for each row whose hash was there
+ * already (from an earlier add, or an earlier deferred row in that order).
+ * Which rows those are depends on the order, but not how many there are
+ * per hash, nor the pair with the smallest max(pos, earliest) (then the
+ * smallest min): the second and first positions of that hash. With keep 0
+ * the set is left empty (the hashes are only counted, with one shard's
+ * table in memory at a time). Returns 0, or -1 when out of memory. Not
+ * while adding or deferring. */
+int lapse_rowset_settle(lapse_rowset *set, int keep,
+                        void (*repeat)(uint64_t pos, uint64_t earliest, void *user), void *user);
 
 /* Calls fn with every hash kept and its earliest position, in no set
  * order (extract --partial writes them out). Not while adding. */

@@ -24,6 +24,7 @@ struct lapse_reader {
     size_t n, capacity, pos;
     char *ids;
     size_t ids_len, ids_capacity;
+    int settled; /* the repeats are counted: the files have ended */
     int failed;
     lapse_error error;
 };
@@ -120,8 +121,14 @@ static int refill(lapse_reader *r)
     r->n = r->pos = r->ids_len = 0;
     while (r->n == 0) {
         if (!r->src) {
-            if (r->next_file == r->count)
+            if (r->next_file == r->count) {
+                if (!r->settled &&
+                    reader_settle_repeats(&r->shared, 0, &r->parser.stats) != LAPSE_OK)
+                    return lapse_error_set(&r->error, LAPSE_ERR_NOMEM, NULL, 0, 0, -1,
+                                           "out of memory (finding repeated rows)");
+                r->settled = 1;
                 return 0;
+            }
             r->chunk.file = (int)r->next_file;
             const char *path = r->paths[r->next_file++];
             int status = source_open(&r->src, path, &r->error);

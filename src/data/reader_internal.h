@@ -137,6 +137,7 @@ typedef struct {
     uint8_t known;
     char name[29];
     int32_t id;           /* in reader_names; -1 none */
+    uint64_t hash;        /* lapse_hash_bytes of the name, for the row's hash */
 } reader_name_slot;
 
 typedef struct {
@@ -179,8 +180,10 @@ typedef struct {
     char unknown_text[64]; /* its first bytes, kept as an example once the row is good */
     size_t unknown_len;
     /* Its first bytes, for the stats' examples and inspect's counts (as
-     * long as the longest name a mapping file holds). */
+     * long as the longest name a mapping file holds): in event_name, or
+     * where the value is when it lasts the row (values_last_row). */
     char event_name[256];
+    const char *event_name_at;
     size_t event_name_len;
     int32_t name_id;       /* its id in name_rows, -1 none */
     /* With cols->product: the quantity and price read so far, and the
@@ -188,18 +191,29 @@ typedef struct {
     double qty, price;
     int has_qty, has_price, price_column;
     uint64_t row_hash;     /* of the fields read, when shared->rows is set */
-    /* The chunk's good rows, when repeats are only counted: added to
+    /* The chunk's good rows, when repeats are only counted: deferred to
      * shared->rows at once when the chunk ends (one lock per shard, not per
-     * row). */
+     * row), and counted when the read ends (reader_settle_repeats). */
     struct lapse_rowset_row *repeats;
     size_t repeats_len, repeats_capacity;
     lapse_event event;
     char user_id[LAPSE_USER_ID_MAX];
+    const char *user_id_at; /* the user id: user_id, or the value itself (values_last_row) */
+    /* The values reader_take_field is given last until the row ends (JSON
+     * lines: in the chunk), so the user id and event name are kept where
+     * they are; libcsv reuses its field buffer, so CSV's are copied. */
+    int values_last_row;
 } reader_parser;
 
 int reader_parser_init(reader_parser *p, const lapse_category_map *categories,
                        reader_shared *shared, reader_emit_fn emit, void *emit_user);
 void reader_parser_free(reader_parser *p);
+
+/* Counts the repeats among the rows deferred by every parser of the read
+ * into stats (nothing when repeats are dropped, or not looked for); keep
+ * as lapse_rowset_settle's. Once, after the last chunk. Returns 0 or
+ * LAPSE_ERR_NOMEM. */
+int reader_settle_repeats(reader_shared *shared, int keep, lapse_reader_stats *stats);
 
 /* Parses one chunk (which starts at a record boundary) of the file cols
  * describes, emitting its events in order. Returns 0 or <0 (err set). */
@@ -212,7 +226,9 @@ int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_c
 void reader_mark_bad(reader_parser *p, int column, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Takes one value of the row for lapse column role; text is NUL-terminated. */
+/* Takes one value of the row for lapse column role: len bytes of text,
+ * NUL-terminated for the number columns (amount, qty, price: strtod reads
+ * them). */
 void reader_take_field(reader_parser *p, lapse_column role, int column, const char *text,
                        size_t len);
 

@@ -5,8 +5,10 @@
  * string's bytes, or a number's text as written (a boolean "true" or
  * "false"); null counts as absent. The values then go through the same
  * checks as CSV fields. A line that is not one JSON object is a bad row
- * located at the byte where parsing stopped. Lines are always known here, so
- * there is no careful pass.
+ * located at the byte where parsing stopped. A chunk goes to yajl in one
+ * call (fast_pass), its objects' lines told by the line ends between them;
+ * from anything but one object a line on, its lines are fed one at a time,
+ * so every bad row is judged and located on its own line as before.
  *
  * yajl, not json-c: json-c builds a tree per line (a hash table per object,
  * a string per value) and switches the thread's locale on every call; its
@@ -103,36 +105,55 @@ typedef enum { V_NONE, V_TEXT, V_OBJECT, V_ARRAY } value_kind;
 /* A direct-mapped cache of the keys met and the candidates each matches at
  * its depth: a log repeats a dozen keys on every line, and comparing each
  * with every candidate cost more than yajl's parse (bench/RESULTS.md).
- * Keys up to 22 bytes are cached. */
+ * Keys up to 24 bytes are cached; a slot is 32 bytes. */
 #define KEY_CACHE 64 /* a power of 2 */
 typedef struct {
     uint8_t len_plus_one; /* 0 = empty */
     uint8_t depth;
-    char key[22];
+    char key[24];
     uint32_t matches;
 } key_slot;
+_Static_assert(sizeof(key_slot) == 32, "a key slot is 32 bytes");
 
 /* A line being read: where the parser is in it, and the values found. */
 struct reader_json {
     yajl_handle yajl;
     reader_parser *p;
     int depth;             /* containers open: 1 inside the line's object */
-    uint64_t arrays;       /* bit d: the container at depth d is an array (d < 64) */
     uint32_t live[READER_JSON_DEPTH + 1]; /* candidates that may match inside depth d */
     const reader_columns *cols; /* the chunk's file's, which the caches below are of */
     uint32_t all;          /* all_candidates(cols) */
+    uint32_t ends_at[READER_JSON_DEPTH + 1]; /* candidates whose last key is at depth d */
     key_slot keys[KEY_CACHE];
     uint32_t keyed;        /* candidates the last key matched, at the current depth */
+    uint32_t ending;       /* those of them whose path ends here: a value fills them.
+                            * 0 in arrays and after a container, which reset keyed */
+    const char *line;      /* the text being parsed, whose bytes the values may point to */
+    size_t line_len;
+    /* The fast pass: the whole chunk in one call, each object's line told
+     * by the line ends between objects (fast_pass). */
+    int fast;
+    int stopped;           /* it met something not one object a line */
+    size_t start, prev_end; /* the object's '{'; just after the last '}' (0 at first) */
+    int64_t at_line;       /* the line prev_end is on */
+    int pending;           /* an object read, taken once its line ends cleanly */
+    int64_t pending_line;
+    size_t resume_pos;     /* where the lines not taken yet start */
+    int64_t resume_line;
     int ended;             /* the line's object has ended */
     const char *not_object; /* the line's value is no object: its JSON type */
     int trailing;          /* a second value follows the object */
     int nomem;
-    /* Per column: the candidate found (READER_JSON_PATHS: none yet), what it
-     * holds, and a value's text (NUL-terminated, in a buffer kept). */
+    /* Per column present (bit c of present): the candidate found, what it
+     * holds, and a value's text: in the line, or copied to a buffer kept
+     * (a string yajl unescaped lives only as long as its callback). */
+    unsigned present;
     int found[LAPSE_COL_COUNT];
     value_kind kind[LAPSE_COL_COUNT];
-    char *text[LAPSE_COL_COUNT];
-    size_t len[LAPSE_COL_COUNT], capacity[LAPSE_COL_COUNT];
+    const char *text[LAPSE_COL_COUNT];
+    size_t len[LAPSE_COL_COUNT];
+    char *copy[LAPSE_COL_COUNT];
+    size_t capacity[LAPSE_COL_COUNT];
 };
 
 static uint32_t all_candidates(const reader_columns *cols)
@@ -149,28 +170,41 @@ static const reader_json_path *candidate(const reader_columns *cols, int k)
     return &cols->paths[k / READER_JSON_PATHS][k % READER_JSON_PATHS];
 }
 
+/* Copies len bytes of text, NUL-terminated, into column c's buffer; 0, or
+ * -1 when out of memory. */
+static int keep_copy(struct reader_json *j, int c, const char *text, size_t len)
+{
+    if (len + 1 > j->capacity[c]) {
+        char *grown = realloc(j->copy[c], len + 1);
+        if (!grown)
+            return -1;
+        j->copy[c] = grown;
+        j->capacity[c] = len + 1;
+    }
+    memcpy(j->copy[c], text, len);
+    j->copy[c][len] = '\0';
+    j->text[c] = j->copy[c];
+    return 0;
+}
+
 static void record(struct reader_json *j, int k, value_kind kind, const char *text, size_t len)
 {
     const int c = k / READER_JSON_PATHS, i = k % READER_JSON_PATHS;
-    if (i > j->found[c])
+    if ((j->present >> c & 1u) && i > j->found[c])
         return; /* an earlier candidate of the column is present */
+    j->present |= 1u << c;
     j->found[c] = i;
     j->kind[c] = kind;
     if (kind != V_TEXT)
         return;
-    if (len + 1 > j->capacity[c]) {
-        char *grown = realloc(j->text[c], len + 1);
-        if (!grown) {
-            j->nomem = 1;
-            j->found[c] = READER_JSON_PATHS;
-            return;
-        }
-        j->text[c] = grown;
-        j->capacity[c] = len + 1;
-    }
-    memcpy(j->text[c], text, len);
-    j->text[c][len] = '\0';
     j->len[c] = len;
+    j->text[c] = text;
+    /* Text in the line stays there until the line is taken; any other
+     * (an unescaped string, a boolean's name) is copied. */
+    if ((text < j->line || text + len > j->line + j->line_len) && keep_copy(j, c, text, len) != 0) {
+        j->nomem = 1;
+        j->present &= ~(1u << c);
+    }
 }
 
 /* A value at the current depth: the line's own, or a key's in its object
@@ -179,6 +213,10 @@ static int on_value(struct reader_json *j, value_kind kind, const char *json_typ
                     const char *text, size_t len)
 {
     if (j->depth == 0) {
+        if (j->fast) {
+            j->stopped = kind != V_OBJECT;
+            return !j->stopped;
+        }
         if (j->ended) {
             j->trailing = 1;
             return 0;
@@ -189,14 +227,10 @@ static int on_value(struct reader_json *j, value_kind kind, const char *json_typ
         }
         return 1;
     }
-    if (kind == V_NONE || (j->depth < 64 && (j->arrays >> j->depth & 1u)))
-        return 1; /* null is absent; an array's items have no key */
-    const reader_columns *cols = j->p->cols;
-    for (uint32_t m = j->keyed; m; m &= m - 1) {
-        const int k = __builtin_ctz(m);
-        if (candidate(cols, k)->depth == j->depth)
-            record(j, k, kind, text, len);
-    }
+    if (kind == V_NONE)
+        return 1; /* null is absent */
+    for (uint32_t m = j->ending; m; m &= m - 1)
+        record(j, __builtin_ctz(m), kind, text, len);
     return 1;
 }
 
@@ -224,10 +258,8 @@ static int on_string(void *ctx, const unsigned char *text, size_t len)
 static int open_container(struct reader_json *j, int array)
 {
     const int d = ++j->depth;
-    if (d < 64)
-        j->arrays = (j->arrays & ~(1ull << d)) | (uint64_t)array << d;
     if (d > READER_JSON_DEPTH) {
-        j->keyed = 0;
+        j->keyed = j->ending = 0;
         return 1;
     }
     if (d == 1) {
@@ -239,13 +271,18 @@ static int open_container(struct reader_json *j, int array)
                 deeper |= m & -m;
         j->live[d] = deeper;
     }
-    j->keyed = 0;
+    j->keyed = j->ending = 0;
     return 1;
 }
+
+static int next_object(struct reader_json *j);
+static int object_ended(struct reader_json *j);
 
 static int on_start_map(void *ctx)
 {
     struct reader_json *j = ctx;
+    if (j->fast && j->depth == 0 && !next_object(j))
+        return 0;
     return on_value(j, V_OBJECT, "object", NULL, 0) && open_container(j, 0);
 }
 
@@ -259,13 +296,14 @@ static int on_end(void *ctx)
 {
     struct reader_json *j = ctx;
     j->ended |= --j->depth == 0;
-    j->keyed = 0;
-    return 1;
+    j->keyed = j->ending = 0;
+    return !(j->fast && j->depth == 0) || object_ended(j);
 }
 
-/* The candidates whose key at depth d (1-based) is key. */
-static uint32_t key_matches(const reader_columns *cols, int d, const unsigned char *key,
-                            size_t len)
+/* The candidates whose key at depth d (1-based) is key. Out of line, as
+ * is every path of a key not met before: the common path's frame stays small. */
+__attribute__((noinline)) static uint32_t key_matches(const reader_columns *cols, int d,
+                                                      const unsigned char *key, size_t len)
 {
     uint32_t matches = 0;
     for (int k = 0; k < CANDIDATES; k++) {
@@ -277,30 +315,63 @@ static uint32_t key_matches(const reader_columns *cols, int d, const unsigned ch
     return matches;
 }
 
-static uint32_t cached_key_matches(struct reader_json *j, int d, const unsigned char *key,
-                                   size_t len)
+__attribute__((noinline)) static uint32_t cache_key(struct reader_json *j, key_slot *slot, int d,
+                                                    const unsigned char *key, size_t len)
 {
-    if (len == 0 || len > sizeof j->keys[0].key)
-        return key_matches(j->cols, d, key, len);
-    key_slot *slot = &j->keys[(len * 31u + key[0] * 7u + key[len - 1] + (unsigned)d * 13u) &
-                              (KEY_CACHE - 1)];
-    if (slot->len_plus_one != len + 1 || slot->depth != d || memcmp(slot->key, key, len) != 0) {
-        slot->len_plus_one = (uint8_t)(len + 1);
-        slot->depth = (uint8_t)d;
-        memcpy(slot->key, key, len);
-        slot->matches = key_matches(j->cols, d, key, len);
+    slot->len_plus_one = (uint8_t)(len + 1);
+    slot->depth = (uint8_t)d;
+    memcpy(slot->key, key, len);
+    return slot->matches = key_matches(j->cols, d, key, len);
+}
+
+/* Whether the len (1 to 24) bytes at a and b are equal: words from both
+ * ends, overlapping, so no byte past either is read; a libc memcmp call per
+ * key cost more than the rest of the lookup. */
+static int same_key(const char *a, const unsigned char *b, size_t len)
+{
+    if (len >= 8) {
+        uint64_t x, y, u, v;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        memcpy(&u, a + len - 8, 8);
+        memcpy(&v, b + len - 8, 8);
+        if ((x ^ y) | (u ^ v))
+            return 0;
+        if (len <= 16)
+            return 1;
+        memcpy(&x, a + 8, 8);
+        memcpy(&y, b + 8, 8);
+        return x == y;
     }
-    return slot->matches;
+    if (len >= 4) {
+        uint32_t x, y, u, v;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        memcpy(&u, a + len - 4, 4);
+        memcpy(&v, b + len - 4, 4);
+        return ((x ^ y) | (u ^ v)) == 0;
+    }
+    return a[0] == (char)b[0] && a[len / 2] == (char)b[len / 2] && a[len - 1] == (char)b[len - 1];
 }
 
 static int on_map_key(void *ctx, const unsigned char *key, size_t len)
 {
     struct reader_json *j = ctx;
     const int d = j->depth;
-    j->keyed = 0;
-    if (d > READER_JSON_DEPTH || !j->live[d])
+    const uint32_t live = d <= READER_JSON_DEPTH ? j->live[d] : 0;
+    if (!live || len == 0 || len > sizeof j->keys[0].key) {
+        j->keyed = live ? live & key_matches(j->cols, d, key, len) : 0;
+        j->ending = live ? j->keyed & j->ends_at[d] : 0;
         return 1;
-    j->keyed = j->live[d] & cached_key_matches(j, d, key, len);
+    }
+    key_slot *slot = &j->keys[(len * 31u + key[0] * 7u + key[len - 1] + (unsigned)d * 13u) &
+                              (KEY_CACHE - 1)];
+    const uint32_t matches =
+        slot->len_plus_one == len + 1 && slot->depth == d && same_key(slot->key, key, len)
+            ? slot->matches
+            : cache_key(j, slot, d, key, len);
+    j->keyed = live & matches;
+    j->ending = j->keyed & j->ends_at[d];
     return 1;
 }
 
@@ -321,6 +392,7 @@ static int restart(struct reader_json *j)
     yajl_config(j->yajl, yajl_allow_multiple_values, 1);
     yajl_config(j->yajl, yajl_dont_validate_strings, 1);
     j->depth = 0;
+    j->keyed = j->ending = 0;
     return LAPSE_OK;
 }
 
@@ -331,7 +403,7 @@ void reader_json_free(struct reader_json *j)
     if (j->yajl)
         yajl_free(j->yajl);
     for (int c = 0; c < LAPSE_COL_COUNT; c++)
-        free(j->text[c]);
+        free(j->copy[c]);
     free(j);
 }
 
@@ -349,14 +421,22 @@ static void keys_tried(char *out, size_t size, const reader_columns *cols, int c
     }
 }
 
-/* The line's object read: its values to the parser, in column order. */
-static void take_values(reader_parser *p, const struct reader_json *j)
+static void forget_values(struct reader_json *j)
+{
+    j->present = 0;
+}
+
+/* The line's object read: its values to the parser, in column order: those
+ * present, and the user id, time and event when absent (the others may be). */
+static void take_values(reader_parser *p, struct reader_json *j)
 {
     const reader_columns *cols = p->cols;
-    for (int c = 0; c < LAPSE_COL_COUNT; c++) {
-        if (c == LAPSE_COL_EVENT && cols->event)
-            continue;
-        const value_kind kind = j->found[c] < READER_JSON_PATHS ? j->kind[c] : V_NONE;
+    unsigned todo = j->present | 1u << LAPSE_COL_USER_ID | 1u << LAPSE_COL_TS | 1u << LAPSE_COL_EVENT;
+    if (cols->event)
+        todo &= ~(1u << LAPSE_COL_EVENT);
+    for (; todo; todo &= todo - 1) {
+        const int c = __builtin_ctz(todo);
+        const value_kind kind = j->present >> c & 1u ? j->kind[c] : V_NONE;
         if (kind == V_OBJECT || kind == V_ARRAY) {
             char keys[128];
             keys_tried(keys, sizeof keys, cols, c);
@@ -380,6 +460,12 @@ static void take_values(reader_parser *p, const struct reader_json *j)
                 return;
             }
             continue;
+        }
+        /* The number columns' text goes to strtod: NUL-terminated. */
+        if ((c == LAPSE_COL_AMOUNT || c == LAPSE_COL_QTY || c == LAPSE_COL_PRICE) &&
+            j->text[c] != j->copy[c] && keep_copy(j, c, j->text[c], j->len[c]) != 0) {
+            j->nomem = 1;
+            return;
         }
         reader_take_field(p, (lapse_column)c, 0, j->text[c], j->len[c]);
     }
@@ -407,10 +493,11 @@ static void mark_json_error(reader_parser *p, struct reader_json *j, const char 
  * it held exactly one object. Returns 0, or LAPSE_ERR_NOMEM. */
 static int read_line(reader_parser *p, struct reader_json *j, const char *line, size_t len)
 {
-    for (int c = 0; c < LAPSE_COL_COUNT; c++)
-        j->found[c] = READER_JSON_PATHS;
+    forget_values(j);
     j->ended = j->trailing = 0;
     j->not_object = NULL;
+    j->line = line;
+    j->line_len = len;
     yajl_status status = yajl_parse(j->yajl, (const unsigned char *)line, len);
     /* A number at the very end is complete only when something follows it. */
     if (status == yajl_status_ok && !j->ended && j->depth == 0 && !j->not_object)
@@ -427,6 +514,8 @@ static int read_line(reader_parser *p, struct reader_json *j, const char *line, 
         reader_mark_bad(p, 0, "bad JSON: the line ends inside a value");
     else
         take_values(p, j);
+    if (j->nomem)
+        return LAPSE_ERR_NOMEM;
     /* Between values again, or a new handle. */
     return status == yajl_status_ok && j->ended ? LAPSE_OK : restart(j);
 }
@@ -442,6 +531,108 @@ static int has_escaped_nul(const char *text, size_t len)
     return 0;
 }
 
+/* Fast pass: the object read before, taken as its line's row. */
+static void take_pending(struct reader_json *j)
+{
+    reader_parser *p = j->p;
+    p->record_line = j->pending_line;
+    take_values(p, j);
+    reader_end_row(p);
+    j->pending = 0;
+}
+
+/* Fast pass: whether the text between the last object and at is blanks
+ * (' ', '\t', '\r') and line ends, with a line end when an object came
+ * before (yajl also skips '\f' and '\v', which the lines' trim keeps).
+ * Counts the line ends in *ends; *after is just past the first. */
+static int clean_gap(const struct reader_json *j, size_t at, int64_t *ends, size_t *after)
+{
+    *ends = 0;
+    for (size_t i = j->prev_end; i < at; i++) {
+        const char c = j->line[i];
+        if (c == '\n') {
+            if ((*ends)++ == 0)
+                *after = i + 1;
+        } else if (c != ' ' && c != '\t' && c != '\r') {
+            return 0;
+        }
+    }
+    return !j->pending || *ends > 0;
+}
+
+/* Fast pass, at an object's '{' outside any other: the object before it
+ * is taken, now that its line has ended. Returns 0 to stop yajl. */
+static int next_object(struct reader_json *j)
+{
+    const size_t at = yajl_get_bytes_consumed(j->yajl) - 1; /* just past the '{' */
+    int64_t ends;
+    size_t after = 0;
+    if (!clean_gap(j, at, &ends, &after)) {
+        j->stopped = 1;
+        return 0;
+    }
+    if (j->pending) {
+        take_pending(j);
+        j->resume_pos = after;
+        j->resume_line = j->pending_line + 1;
+        if (j->p->status != LAPSE_OK || j->nomem)
+            return 0;
+    }
+    j->at_line += ends;
+    j->start = at;
+    j->pending_line = j->at_line;
+    forget_values(j);
+    return 1;
+}
+
+/* Fast pass, at the '}' closing the object: it is pending unless it spans
+ * lines. Returns 0 to stop yajl. */
+static int object_ended(struct reader_json *j)
+{
+    const size_t end = yajl_get_bytes_consumed(j->yajl);
+    if (memchr(j->line + j->start, '\n', end - j->start)) {
+        j->stopped = 1;
+        return 0;
+    }
+    j->pending = 1;
+    j->prev_end = end;
+    return 1;
+}
+
+/* Parses the whole chunk in one call, which costs yajl a tenth less than
+ * a call per line and spares the line loop: the lines are known from the
+ * line ends between objects. At anything but one object a line (a bad
+ * line, blanks yajl skips that a line's trim keeps), it stops before the
+ * object whose line is not clean, and *pos and *line say where the line
+ * loop takes over (chunk->len when it need not). Returns 0, or
+ * LAPSE_ERR_NOMEM. */
+static int fast_pass(struct reader_json *j, const text_chunk *chunk, size_t *pos, int64_t *line)
+{
+    j->fast = 1;
+    j->stopped = j->pending = 0;
+    j->line = chunk->data;
+    j->line_len = chunk->len;
+    j->prev_end = 0;
+    j->at_line = chunk->first_line;
+    j->resume_pos = 0;
+    j->resume_line = chunk->first_line;
+    const yajl_status status =
+        yajl_parse(j->yajl, (const unsigned char *)chunk->data, chunk->len);
+    int64_t ends;
+    size_t after;
+    const int clean = !j->stopped && status == yajl_status_ok && j->depth == 0 &&
+                      j->p->status == LAPSE_OK && !j->nomem &&
+                      clean_gap(j, chunk->len, &ends, &after);
+    if (clean && j->pending)
+        take_pending(j);
+    j->fast = 0;
+    if (j->nomem)
+        return LAPSE_ERR_NOMEM;
+    *pos = clean ? chunk->len : j->resume_pos;
+    *line = j->resume_line;
+    return clean ? LAPSE_OK : restart(j);
+}
+
 int reader_json_run(reader_parser *p, const text_chunk *chunk)
 {
     if (!p->json) {
@@ -455,12 +646,25 @@ int reader_json_run(reader_parser *p, const text_chunk *chunk)
     /* The caches hold for this chunk's file. */
     j->cols = p->cols;
     j->all = all_candidates(p->cols);
+    for (int d = 0; d <= READER_JSON_DEPTH; d++)
+        j->ends_at[d] = 0;
+    for (int k = 0; k < CANDIDATES; k++)
+        if (j->all >> k & 1u)
+            j->ends_at[candidate(p->cols, k)->depth] |= 1u << k;
     memset(j->keys, 0, sizeof j->keys);
     /* An escaped NUL (\u0000) reaches a value as a NUL byte. */
     p->chunk_has_nul = p->chunk_has_nul || has_escaped_nul(chunk->data, chunk->len);
     p->careful = 1;
+    p->values_last_row = 1;
     size_t pos = 0;
-    for (int64_t line = chunk->first_line; pos < chunk->len && p->status == LAPSE_OK; line++) {
+    int64_t line = chunk->first_line;
+    if (fast_pass(j, chunk, &pos, &line) != LAPSE_OK) {
+        p->values_last_row = 0;
+        return lapse_error_set(p->err, LAPSE_ERR_NOMEM, p->cols->path, line, 0, -1,
+                               "out of memory");
+    }
+    /* The rest line by line, each fed on its own. */
+    for (; pos < chunk->len && p->status == LAPSE_OK; line++) {
         const char *start = chunk->data + pos;
         const char *nl = memchr(start, '\n', chunk->len - pos);
         size_t len = nl ? (size_t)(nl - start) : chunk->len - pos;
@@ -471,11 +675,14 @@ int reader_json_run(reader_parser *p, const text_chunk *chunk)
         if (len == 0)
             continue; /* blank lines are no records, as in CSV */
         p->record_line = line;
-        if (read_line(p, j, start, len) != LAPSE_OK)
+        if (read_line(p, j, start, len) != LAPSE_OK) {
+            p->values_last_row = 0;
             return lapse_error_set(p->err, LAPSE_ERR_NOMEM, p->cols->path, line, 0, -1,
                                    "out of memory");
+        }
         reader_end_row(p);
     }
     p->careful = 0;
+    p->values_last_row = 0;
     return p->status;
 }

@@ -631,6 +631,7 @@ __attribute__((noinline)) static void odd_user_id(reader_parser *p, int column, 
         return;
     }
     memcpy(p->user_id, text, len);
+    p->user_id_at = p->user_id;
     p->event.user_id_len = len;
 }
 
@@ -650,12 +651,15 @@ static int32_t name_id(reader_parser *p, const char *text, size_t len)
 }
 
 /* Probes up to 4 slots from the name's home slot; a name not there is
- * looked up in the map (and given its id) and put in the first empty slot,
- * or the home slot when all 4 are taken. */
-static lapse_category event_category(reader_parser *p, const char *text, size_t len, int *known)
+ * looked up in the map (and given its id), hashed, and put in the first
+ * empty slot, or the home slot when all 4 are taken. *hash: the name's
+ * lapse_hash_bytes. */
+static lapse_category event_category(reader_parser *p, const char *text, size_t len, int *known,
+                                     uint64_t *hash)
 {
     if (len == 0 || len > sizeof p->names[0].name) {
         p->name_id = name_id(p, text, len);
+        *hash = lapse_hash_bytes(text, len);
         return lapse_category_lookup(p->categories, text, len, known);
     }
     const uint32_t key = (uint32_t)len | (uint32_t)(unsigned char)text[0] << 8 |
@@ -672,6 +676,7 @@ static lapse_category event_category(reader_parser *p, const char *text, size_t 
         if (s->len_plus_one == len + 1 && memcmp(s->name, text, len) == 0) {
             *known = s->known;
             p->name_id = s->id;
+            *hash = s->hash;
             return (lapse_category)s->category;
         }
     }
@@ -682,12 +687,13 @@ static lapse_category event_category(reader_parser *p, const char *text, size_t 
     slot->category = (uint8_t)category;
     slot->known = (uint8_t)*known;
     slot->id = p->name_id = name_id(p, text, len);
+    slot->hash = *hash = lapse_hash_bytes(text, len);
     memcpy(slot->name, text, len);
     return category;
 }
 
 /* One value of the row; column is 1-based, for messages (0: none). text
- * is NUL-terminated. */
+ * is NUL-terminated for the number columns (reader_take_field). */
 static inline void take_field(reader_parser *p, int role, int column, const char *text,
                               size_t len)
 {
@@ -699,7 +705,12 @@ static inline void take_field(reader_parser *p, int role, int column, const char
             odd_user_id(p, field + 1, text, len);
             return;
         }
-        memcpy(p->user_id, text, len);
+        if (p->values_last_row) {
+            p->user_id_at = text;
+        } else {
+            memcpy(p->user_id, text, len);
+            p->user_id_at = p->user_id;
+        }
         p->event.user_id_len = len;
         if (p->shared->rows)
             hash_field(p, LAPSE_COL_USER_ID, lapse_hash_bytes(text, len));
@@ -716,11 +727,17 @@ static inline void take_field(reader_parser *p, int role, int column, const char
         if (has_nul(p, field + 1, "event name", text, len))
             return;
         p->event_name_len = len < sizeof p->event_name ? len : sizeof p->event_name;
-        memcpy(p->event_name, text, p->event_name_len);
-        if (p->shared->rows)
-            hash_field(p, LAPSE_COL_EVENT, lapse_hash_bytes(text, len));
+        if (p->values_last_row) {
+            p->event_name_at = text;
+        } else {
+            memcpy(p->event_name, text, p->event_name_len);
+            p->event_name_at = p->event_name;
+        }
         int known;
-        p->event.category = event_category(p, text, len, &known);
+        uint64_t hash;
+        p->event.category = event_category(p, text, len, &known, &hash);
+        if (p->shared->rows)
+            hash_field(p, LAPSE_COL_EVENT, hash);
         if (!known) {
             p->unknown_name = 1;
             p->unknown_len = len < sizeof p->unknown_text ? len : sizeof p->unknown_text;
@@ -815,7 +832,7 @@ static void skip_bad_row(reader_parser *p)
 
 static void emit_row(reader_parser *p)
 {
-    p->event.user_id = p->user_id;
+    p->event.user_id = p->user_id_at;
     p->stats.events++;
     p->stats.unknown_rows += p->unknown_name;
     /* Only rows that count give examples: a skipped bad row does not. */
@@ -829,7 +846,7 @@ static void emit_row(reader_parser *p)
     } else if (p->event.has_amount && p->event.amount > 0 &&
                p->event.category != LAPSE_CAT_PURCHASE) {
         p->stats.amount_rows++;
-        keep_example(p->stats.amount_names, &p->stats.amount_examples, p->event_name,
+        keep_example(p->stats.amount_names, &p->stats.amount_examples, p->event_name_at,
                      p->event_name_len);
     }
     p->stats.category_rows[p->event.category]++;
@@ -842,17 +859,19 @@ static void emit_row(reader_parser *p)
 
 static void emit_dropped(reader_parser *p)
 {
-    p->event.user_id = p->user_id;
+    p->event.user_id = p->user_id_at;
     p->event.dropped = 1;
     p->emit(&p->event, p->emit_user);
     p->event.dropped = 0;
 }
 
-static void count_repeat(reader_parser *p, uint64_t here, uint64_t earliest)
+/* A row at pos that repeats the row at earliest, into the stats. */
+static void count_repeat(uint64_t pos, uint64_t earliest, void *stats)
 {
-    p->stats.repeated_rows++;
-    const uint64_t first = earliest < here ? earliest : here, then = earliest < here ? here : earliest;
-    keep_repeat(&p->stats, (size_t)(then >> 44), (int64_t)(then & ((1ull << 44) - 1)),
+    lapse_reader_stats *s = stats;
+    s->repeated_rows++;
+    const uint64_t first = earliest < pos ? earliest : pos, then = earliest < pos ? pos : earliest;
+    keep_repeat(s, (size_t)(then >> 44), (int64_t)(then & ((1ull << 44) - 1)),
                 (size_t)(first >> 44), (int64_t)(first & ((1ull << 44) - 1)));
 }
 
@@ -865,8 +884,8 @@ static int repeats_no_memory(reader_parser *p, int64_t line)
 /* Whether the good row just read repeats an earlier row of the read. Its
  * line: the careful pass knows it; the fast pass runs only on chunks of one
  * row per line (reader_parser_run). Dropping needs the answer now; counting
- * does not, so then the row waits to be added with the rest of its chunk
- * (count_repeats) and this returns 0. */
+ * does not, so then the row waits to be handed over with the rest of its
+ * chunk (defer_repeats), is counted when the read ends, and this returns 0. */
 static int repeats_earlier(reader_parser *p, int64_t row)
 {
     const int64_t line = p->careful ? p->record_line : p->chunk_line + row;
@@ -882,7 +901,7 @@ static int repeats_earlier(reader_parser *p, int64_t row)
             p->repeats = grown;
             p->repeats_capacity = capacity;
         }
-        p->repeats[p->repeats_len++] = (lapse_rowset_row){ p->row_hash, here, 0 };
+        p->repeats[p->repeats_len++] = (lapse_rowset_row){ p->row_hash, here };
         return 0;
     }
     uint64_t earliest;
@@ -891,26 +910,26 @@ static int repeats_earlier(reader_parser *p, int64_t row)
         repeats_no_memory(p, line);
     if (found <= 0)
         return 0;
-    count_repeat(p, here, earliest);
+    count_repeat(here, earliest, &p->stats);
     return 1;
 }
 
-/* Adds the chunk's rows waiting in p->repeats to the set and counts those
- * that repeat: the counts and the example are what adding them one by one
- * gives (the example is the first repeat in the log, whatever the order). */
-static void count_repeats(reader_parser *p)
+/* Hands the chunk's rows waiting in p->repeats to the set, to be counted
+ * when the read ends (reader_settle_repeats). */
+static void defer_repeats(reader_parser *p)
 {
     const size_t n = p->repeats_len;
     p->repeats_len = 0;
-    if (n == 0 || p->status != LAPSE_OK)
-        return;
-    if (lapse_rowset_add_batch(p->shared->rows, p->repeats, n) != 0) {
+    if (n && p->status == LAPSE_OK && lapse_rowset_defer(p->shared->rows, p->repeats, n) != 0)
         repeats_no_memory(p, p->chunk_line);
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (p->repeats[i].earliest != UINT64_MAX)
-            count_repeat(p, p->repeats[i].pos, p->repeats[i].earliest);
+}
+
+int reader_settle_repeats(reader_shared *shared, int keep, lapse_reader_stats *stats)
+{
+    if (!shared->rows || shared->drop_repeats)
+        return LAPSE_OK;
+    return lapse_rowset_settle(shared->rows, keep, count_repeat, stats) == 0 ? LAPSE_OK
+                                                                           : LAPSE_ERR_NOMEM;
 }
 
 /* Emits a row read without a problem, or skips (or fails on) a bad one. */
@@ -1082,6 +1101,6 @@ int reader_parser_run(reader_parser *p, const reader_columns *cols, const text_c
         p->repeats_len = 0;
         return status;
     }
-    count_repeats(p);
+    defer_repeats(p);
     return p->status;
 }
