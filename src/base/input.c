@@ -619,6 +619,7 @@ struct lapse_input_csv {
     int64_t records;
     int finished;        /* csv_fini has run */
     int status;          /* once negative, the loop is spent */
+    int keep_spaces;     /* opts.keep_spaces: no_space for text that has a space or tab */
 };
 
 static void on_field(void *data, size_t len, void *user)
@@ -641,7 +642,9 @@ static void on_row(int terminator, void *user)
 }
 
 /* libcsv trims spaces around unquoted fields by default; some files keep
- * every byte a field was written with. */
+ * every byte a field was written with. libcsv calls this for nearly every
+ * byte, so the loop below sets it only for text that has a space or a tab:
+ * on any other text libcsv's own test (space or tab) says no as well. */
 static int no_space(unsigned char c)
 {
     (void)c;
@@ -686,6 +689,7 @@ int lapse_input_csv_open(lapse_input_csv **out, const char *path,
     c->user = user;
     c->line = c->record_line = 1;
     c->record_ended = 1;
+    c->keep_spaces = opts->keep_spaces;
     if (lapse_input_csv_init(&c->csv, opts) != LAPSE_OK) {
         free(c);
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
@@ -731,9 +735,11 @@ int lapse_input_csv_step(lapse_input_csv *c, lapse_error *err)
      * step, and only at the end of what was fed. */
     const unsigned char *start = c->buf + c->pos;
     const size_t avail = c->len - c->pos;
-    size_t n = 0;
-    while (n < avail && start[n] != '\n' && start[n] != '\r')
-        n++;
+    const unsigned char *line_end = memchr(start, '\n', avail);
+    size_t n = line_end ? (size_t)(line_end - start) : avail;
+    const unsigned char *cr = memchr(start, '\r', n);
+    if (cr)
+        n = (size_t)(cr - start);
     const int newline = n < avail && start[n] == '\n';
     if (c->record_ended && n > 0) {
         c->record_line = c->line;
@@ -742,6 +748,9 @@ int lapse_input_csv_step(lapse_input_csv *c, lapse_error *err)
     if (n < avail)
         n++;
     c->pos += n;
+    if (c->keep_spaces)
+        csv_set_space_func(&c->csv,
+                           memchr(start, ' ', n) || memchr(start, '\t', n) ? no_space : NULL);
     const size_t used = csv_parse(&c->csv, start, n, on_field, on_row, c);
     if (c->status != LAPSE_OK)
         return c->status;

@@ -38,6 +38,9 @@ struct lapse_table_reader {
     size_t n_features;
     int in_header;
     lapse_table_batch *batch; /* being filled, during lapse_table_reader_next */
+    size_t column;            /* 0-based column of the next field of the record */
+    size_t count_columns;     /* columns 2 .. 2 + this take on_field's fast path; 0 in the header */
+    double *row_x;            /* the values of the row being read, in batch */
     int status;               /* once negative, the reader is spent */
     lapse_error error;        /* what spent it */
     foreign_rows *foreign;    /* a foreign table: everything above unused but path */
@@ -324,12 +327,6 @@ static void row_field(lapse_table_reader *r, const char *text, size_t len, size_
     lapse_table_batch *batch = r->batch;
     assert(batch && batch->n_rows < batch->capacity);
     const size_t row = batch->n_rows;
-    /* Features first: nearly every field is one. */
-    if (column >= 2 && column < r->label_column) {
-        double *value = &batch->x[row * batch->n_features + (column - 2)];
-        if (small_count(text, len, value))
-            return;
-    }
     const int col = (int)column + 1;
     const int shown = (int)(len > SHOWN_MAX ? SHOWN_MAX : len);
     if (column >= r->n_columns) {
@@ -375,10 +372,11 @@ static void row_field(lapse_table_reader *r, const char *text, size_t len, size_
     }
 }
 
-static int on_field(const lapse_input_csv *csv, const char *text, size_t len, void *user)
+/* Every field but on_field's fast path; out of line, so that the fast
+ * path saves no registers. */
+__attribute__((noinline)) static int other_field(lapse_table_reader *r, const char *text,
+                                                 size_t len, size_t column)
 {
-    lapse_table_reader *r = user;
-    const size_t column = (size_t)lapse_input_csv_fields(csv);
     if (len > LAPSE_TABLE_FIELD_MAX)
         fail(r, LAPSE_ERR_LIMIT, (int)column + 1, "field longer than %d bytes",
              LAPSE_TABLE_FIELD_MAX);
@@ -389,19 +387,39 @@ static int on_field(const lapse_input_csv *csv, const char *text, size_t len, vo
     return r->status;
 }
 
+static int on_field(const lapse_input_csv *csv, const char *text, size_t len, void *user)
+{
+    (void)csv;
+    lapse_table_reader *r = user;
+    const size_t column = r->column++;
+    /* Nearly every field: a feature's value, most often a count or a
+     * number of days. */
+    if (column - 2 < r->count_columns) {
+        double *value = &r->row_x[column - 2];
+        if (small_count(text, len, value) ||
+            (len > 0 && len <= LAPSE_TABLE_FIELD_MAX && lapse_field_number(text, len, value) == 0))
+            return LAPSE_OK;
+    }
+    return other_field(r, text, len, column);
+}
+
 static int on_row(const lapse_input_csv *csv, void *user)
 {
     lapse_table_reader *r = user;
-    const size_t fields = (size_t)lapse_input_csv_fields(csv);
+    const size_t fields = r->column;
+    r->column = 0;
     if (r->in_header) {
         header_done(r);
         r->in_header = 0;
+        if (r->status == LAPSE_OK)
+            r->count_columns = r->label_column - 2;
     } else if (fields != r->n_columns) {
         fail(r, LAPSE_ERR_FORMAT, (int)fields + 1, "row has %zu fields, the header has %zu",
              fields, r->n_columns);
     } else {
         lapse_table_batch *batch = r->batch;
         batch->lines[batch->n_rows++] = lapse_input_csv_line(csv);
+        r->row_x += batch->n_features;
     }
     return r->status;
 }
@@ -698,6 +716,7 @@ int lapse_table_reader_next(lapse_table_reader *reader, lapse_table_batch *batch
                                batch->n_features, reader->n_features);
     batch->n_rows = 0;
     reader->batch = batch;
+    reader->row_x = batch->x;
     while (reader->status == LAPSE_OK && !reader->finished && batch->n_rows < batch->capacity)
         feed(reader);
     reader->batch = NULL;
