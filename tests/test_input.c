@@ -553,14 +553,22 @@ static void csv_spaces_kept(void **state)
     (void)state;
     lapse_error err = LAPSE_ERROR_INIT;
     const lapse_input_csv_options keep = { .delimiter = ',', .keep_spaces = 1 };
-    const char *mixed = test_write_text("input_spaces.csv", "a,b\n c ,\td\t\ne,f\n\"g\",h\n");
+    /* Short lines, and lines of several 16-byte blocks with a blank in the
+     * first block, in the block of the line end, or only after it. */
+    const char *mixed = test_write_text("input_spaces.csv",
+                                        "a,b\n c ,\td\t\ne,f\n\"g\",h\n"
+                                        " 123456789abcdefghijklmnop,q\n"
+                                        "0123456789abcdefghij k,l \n"
+                                        "0123456789abcdefghijklmno,p\n x,y\n");
     records kept = { .err = &err };
     assert_int_equal(lapse_input_csv_read(mixed, &keep, on_field, on_row, &kept, &err), LAPSE_OK);
-    assert_string_equal(kept.seen, "a|b; c |\td\t;e|f;g|h;");
+    assert_string_equal(kept.seen, "a|b; c |\td\t;e|f;g|h; 123456789abcdefghijklmnop|q;"
+                                   "0123456789abcdefghij k|l ;0123456789abcdefghijklmno|p; x|y;");
     records trimmed = { .err = &err };
     assert_int_equal(lapse_input_csv_read(mixed, NULL, on_field, on_row, &trimmed, &err),
                      LAPSE_OK);
-    assert_string_equal(trimmed.seen, "a|b;c|d;e|f;g|h;");
+    assert_string_equal(trimmed.seen, "a|b;c|d;e|f;g|h;123456789abcdefghijklmnop|q;"
+                                      "0123456789abcdefghij k|l;0123456789abcdefghijklmno|p;x|y;");
 
     /* A space after a closing quote is text after it, where spaces count. */
     records quote = { .err = &err };

@@ -41,6 +41,9 @@ struct lapse_table_reader {
     size_t column;            /* 0-based column of the next field of the record */
     size_t count_columns;     /* columns 2 .. 2 + this take on_field's fast path; 0 in the header */
     double *row_x;            /* the values of the row being read, in batch */
+    char last_asof[10];       /* the last asof date read (a table has a few), and its day */
+    int64_t last_asof_day;
+    int have_last_asof;
     int status;               /* once negative, the reader is spent */
     lapse_error error;        /* what spent it */
     foreign_rows *foreign;    /* a foreign table: everything above unused but path */
@@ -342,13 +345,19 @@ static void row_field(lapse_table_reader *r, const char *text, size_t len, size_
             memcpy(batch->user_ids[row], text, len + 1);
     } else if (column == 1) {
         int64_t day;
-        if (len != 10 || text[4] != '-' || text[7] != '-' ||
+        if (r->have_last_asof && len == sizeof r->last_asof &&
+            memcmp(text, r->last_asof, len) == 0)
+            batch->asof[row] = r->last_asof_day;
+        else if (len != 10 || text[4] != '-' || text[7] != '-' ||
             lapse_date_parse(&day, text, len) != LAPSE_OK)
             fail(r, LAPSE_ERR_FORMAT, col,
                  "bad asof date \"%.*s\" (expected YYYY-MM-DD, 1970-01-01 to 2199-12-31)",
                  shown, text);
-        else
-            batch->asof[row] = day;
+        else {
+            batch->asof[row] = r->last_asof_day = day;
+            memcpy(r->last_asof, text, len);
+            r->have_last_asof = 1;
+        }
     } else if (column == r->label_column + 1) {
         days_to_churn_field(r, text, len, col);
     } else if (column == r->label_column) {
