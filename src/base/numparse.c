@@ -27,8 +27,8 @@ static u128 pow10_u128(int k)
     return k <= 19 ? pow10_u64[k] : (u128)pow10_u64[19] * pow10_u64[k - 19];
 }
 
-/* Eight digits at once (SWAR, as in fast_float): little-endian loads, so
- * the first byte of the text is the lowest of a word. */
+/* Eight digits at once (SWAR, as in fast_float): a little-endian load of
+ * 8 bytes; whether all are ASCII digits, and their value. */
 static uint64_t load8(const char *p)
 {
     uint64_t v;
@@ -39,38 +39,12 @@ static uint64_t load8(const char *p)
     return v;
 }
 
-static uint64_t load4(const char *p)
+static int eight_digits(uint64_t v)
 {
-    uint32_t v;
-    memcpy(&v, p, sizeof v);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap32(v);
-#endif
-    return v;
+    return ((v & 0xf0f0f0f0f0f0f0f0ull) |
+            (((v + 0x0606060606060606ull) & 0xf0f0f0f0f0f0f0f0ull) >> 4)) == 0x3333333333333333ull;
 }
 
-/* The n bytes at p (0 < n < 8) as a word, zeros above them; two loads that
- * may overlap (an overlapping byte is the same in both), none past p + n. */
-static uint64_t load_partial(const char *p, size_t n)
-{
-    if (n >= 4)
-        return load4(p) | load4(p + n - 4) << 8 * (n - 4);
-    const unsigned char *u = (const unsigned char *)p;
-    return (uint64_t)u[0] | (uint64_t)u[n >> 1] << 8 * (n >> 1) | (uint64_t)u[n - 1] << 8 * (n - 1);
-}
-
-/* The high bit of each byte of v that is not an ASCII digit: below '0' or
- * above '9' (bit-twiddling's hasless and hasmore). A borrow or carry moves
- * only from a flagged byte to the bytes above it, so the lowest flag is
- * exact, which is all read_digits uses. */
-static uint64_t non_digits(uint64_t v)
-{
-    const uint64_t below = (v - 0x3030303030303030ull) & ~v;
-    const uint64_t above = (v + 0x4646464646464646ull) | v;
-    return (below | above) & 0x8080808080808080ull;
-}
-
-/* The value of eight ASCII digits, the first in the lowest byte. */
 static uint64_t eight_digits_value(uint64_t v)
 {
     v -= 0x3030303030303030ull;
@@ -80,30 +54,16 @@ static uint64_t eight_digits_value(uint64_t v)
 }
 
 /* Reads digits from p into *m (m * 10 + digit each, wrapping past 19
- * digits: the caller counts them), a word at a time: the digits before a
- * word's first other byte are that word's value with '0's put in front.
- * Returns the first byte after them. */
+ * digits: the caller counts them). Returns the first byte after them. */
 static const char *read_digits(const char *p, const char *end, uint64_t *m)
 {
     uint64_t v = *m;
-    while (p < end) {
-        const size_t left = (size_t)(end - p);
-        const uint64_t word = left >= 8 ? load8(p) : load_partial(p, left);
-        const uint64_t other = non_digits(word);
-        if (!other) {
-            v = v * 100000000u + eight_digits_value(word);
-            p += 8;
-            continue;
-        }
-        const int k = __builtin_ctzll(other) >> 3; /* digits before the first other byte */
-        if (k) {
-            const int shift = 8 * (8 - k);
-            v = v * pow10_u64[k] +
-                eight_digits_value(word << shift | 0x3030303030303030ull >> (64 - shift));
-        }
-        p += k;
-        break;
+    while (end - p >= 8 && eight_digits(load8(p))) {
+        v = v * 100000000u + eight_digits_value(load8(p));
+        p += 8;
     }
+    while (p < end && (unsigned char)(*p - '0') < 10)
+        v = v * 10 + (uint64_t)(*p++ - '0');
     *m = v;
     return p;
 }
