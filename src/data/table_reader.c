@@ -325,6 +325,19 @@ static int small_count(const char *text, size_t len, double *out)
     return 1;
 }
 
+/* n bytes of an id: 8 to 16 (most ids) as two 8-byte copies that may
+ * overlap; gcc copies a memcpy of a bounded variable size with rep movsq,
+ * whose start-up cost was about 2% of scoring a binary table. */
+static void copy_id(char *dst, const char *src, size_t n)
+{
+    if (n >= 8 && n <= 16) {
+        memcpy(dst, src, 8);
+        memcpy(dst + n - 8, src + n - 8, 8);
+    } else {
+        memcpy(dst, src, n);
+    }
+}
+
 static void row_field(lapse_table_reader *r, const char *text, size_t len, size_t column)
 {
     lapse_table_batch *batch = r->batch;
@@ -342,7 +355,7 @@ static void row_field(lapse_table_reader *r, const char *text, size_t len, size_
         else if (memchr(text, '\0', len))
             fail(r, LAPSE_ERR_FORMAT, col, "user id has a NUL byte");
         else
-            memcpy(batch->user_ids[row], text, len + 1);
+            copy_id(batch->user_ids[row], text, len + 1);
     } else if (column == 1) {
         int64_t day;
         if (r->have_last_asof && len == sizeof r->last_asof &&
