@@ -14,6 +14,10 @@
 # scores the CSV too, for the x_base column; its file is not compared (an
 # older float policy writes other digits).
 #
+# CPU is timed to the microsecond (RUSAGE_BIN overrides). OpenBLAS's
+# server threads spin at load in every run unless OPENBLAS_THREAD_TIMEOUT
+# is set (e.g. 4): set it for the whole script, so every build runs alike.
+#
 # Without TABLE and MODEL: `lapse simulate --users $USERS` (default 100000),
 # extract at three snapshots (CSV and npy), train logistic. Prints median
 # wall and CPU seconds, rows/s (by wall and by CPU: the machine may be
@@ -38,6 +42,25 @@ if [ -z "$table" ]; then
   table=$work/features.csv model=$work/lr.model NPY=${NPY:-$work/features.npy}
 fi
 npy=${NPY:-}
+# CPU seconds to the microsecond (a run is about 0.1 s; GNU time and
+# bench/rusage.c print 10 ms steps): rusage.c's interface, run_median.sh's
+# RUSAGE_BIN, unless one is given.
+if [ -z "${RUSAGE_BIN:-}" ]; then
+  cat > "$work/rusage" <<'PY'
+#!/usr/bin/env python3
+# posix_spawn (no copy of python to run first) and wait4: that child's own figures
+import os, shutil, sys, time
+start = time.monotonic()
+pid = os.posix_spawn(shutil.which(sys.argv[2]) or sys.argv[2], sys.argv[2:], os.environ)
+_, status, u = os.wait4(pid, 0)
+wall = time.monotonic() - start
+with open(sys.argv[1], "w") as out:
+    out.write(f"{wall:.6f} {u.ru_maxrss} {u.ru_utime:.6f} {u.ru_stime:.6f}\n")
+sys.exit(os.waitstatus_to_exitcode(status))
+PY
+  chmod +x "$work/rusage"
+  RUSAGE_BIN=$work/rusage
+fi
 source "$here/run_median.sh"
 rows=$(( $(wc -l < "$table") - 2 ))
 echo "machine: $(nproc) cores, $(lscpu | grep 'Model name' | sed 's/.*: *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -61,6 +84,7 @@ for t in $threads; do
     { echo "before npy -@$t output differs" >&2; exit 1; }
 done
 echo "scored: sha256 $(sha256sum < "$work/after${threads%% *}.csv" | cut -c1-16)"
+echo "OPENBLAS_THREAD_TIMEOUT=${OPENBLAS_THREAD_TIMEOUT:-unset}"
 printf '%-14s %8s %8s %12s %12s %10s %8s\n' run wall_s cpu_s rows/s cpu_rows/s x_before x_base
 while read -r name wall rss cpu; do
   # The peer reads the same format: before-npy-@T for npy-@T and itself.
@@ -71,6 +95,6 @@ while read -r name wall rss cpu; do
   peer=$(awk -v n="$peer_name" '$1 == n {print $4}' "$results")
   base=$(awk -v n="base-@${name#*-@}" '$1 == n {print $4}' "$results")
   awk -v n="$name" -v w="$wall" -v c="$cpu" -v r="$rows" -v p="${peer:-0}" -v b="${base:-0}" \
-    'BEGIN { printf "%-14s %8.2f %8.2f %12.0f %12.0f %10s %8s\n", n, w, c, r / w, r / c,
+    'BEGIN { printf "%-14s %8.3f %8.4f %12.0f %12.0f %10s %8s\n", n, w, c, r / w, r / c,
              (p > 0 ? sprintf("%.2f", p / c) : "-"), (b > 0 ? sprintf("%.2f", b / c) : "-") }'
 done < "$results"

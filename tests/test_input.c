@@ -520,6 +520,82 @@ static void csv_records_and_lines(void **state)
     assert_string_equal(semi.seen, "a| b;");
 }
 
+/* Spaces kept: the loop gives libcsv its own space test on text without
+ * a space or a tab, which must change nothing, line by line and across a
+ * read of the buffer's size. */
+typedef struct {
+    size_t lens[4];
+    char last[4];
+    int fields;
+} long_fields;
+
+static int on_long_field(const lapse_input_csv *csv, const char *data, size_t len, void *user)
+{
+    (void)csv;
+    long_fields *f = user;
+    if (f->fields < 4) {
+        f->lens[f->fields] = len;
+        f->last[f->fields] = len ? data[len - 1] : '\0';
+    }
+    f->fields++;
+    return LAPSE_OK;
+}
+
+static int on_long_row(const lapse_input_csv *csv, void *user)
+{
+    (void)csv;
+    (void)user;
+    return LAPSE_OK;
+}
+
+static void csv_spaces_kept(void **state)
+{
+    (void)state;
+    lapse_error err = LAPSE_ERROR_INIT;
+    const lapse_input_csv_options keep = { .delimiter = ',', .keep_spaces = 1 };
+    /* Short lines, and lines of several 16-byte blocks with a blank in the
+     * first block, in the block of the line end, or only after it. */
+    const char *mixed = test_write_text("input_spaces.csv",
+                                        "a,b\n c ,\td\t\ne,f\n\"g\",h\n"
+                                        " 123456789abcdefghijklmnop,q\n"
+                                        "0123456789abcdefghij k,l \n"
+                                        "0123456789abcdefghijklmno,p\n x,y\n");
+    records kept = { .err = &err };
+    assert_int_equal(lapse_input_csv_read(mixed, &keep, on_field, on_row, &kept, &err), LAPSE_OK);
+    assert_string_equal(kept.seen, "a|b; c |\td\t;e|f;g|h; 123456789abcdefghijklmnop|q;"
+                                   "0123456789abcdefghij k|l ;0123456789abcdefghijklmno|p; x|y;");
+    records trimmed = { .err = &err };
+    assert_int_equal(lapse_input_csv_read(mixed, NULL, on_field, on_row, &trimmed, &err),
+                     LAPSE_OK);
+    assert_string_equal(trimmed.seen, "a|b;c|d;e|f;g|h;123456789abcdefghijklmnop|q;"
+                                      "0123456789abcdefghij k|l;0123456789abcdefghijklmno|p;x|y;");
+
+    /* A space after a closing quote is text after it, where spaces count. */
+    records quote = { .err = &err };
+    assert_int_equal(lapse_input_csv_read(test_write_text("input_quote_space.csv",
+                                                          "x,y\n\"q\" ,e\n"),
+                                          &keep, on_field, on_row, &quote, &err),
+                     LAPSE_ERR_FORMAT);
+    test_expect_location(&err, 2, 1, "malformed CSV");
+
+    /* A space as the last byte of the first read (64 KiB), then none. */
+    enum { FIRST_READ = 65536 };
+    char *long_text = malloc(FIRST_READ + 16);
+    assert_non_null(long_text);
+    memset(long_text, 'a', FIRST_READ - 1);
+    strcpy(long_text + FIRST_READ - 1, " b,c \n");
+    long_fields f = { 0 };
+    assert_int_equal(lapse_input_csv_read(test_write_text("input_long_space.csv", long_text), &keep,
+                                          on_long_field, on_long_row, &f, &err),
+                     LAPSE_OK);
+    free(long_text);
+    assert_int_equal(f.fields, 2);
+    assert_int_equal(f.lens[0], FIRST_READ + 1);
+    assert_int_equal(f.last[0], 'b');
+    assert_int_equal(f.lens[1], 2);
+    assert_int_equal(f.last[1], ' ');
+}
+
 static void csv_errors_located(void **state)
 {
     (void)state;
@@ -593,6 +669,7 @@ int main(void)
         cmocka_unit_test(other_formats_named),
         cmocka_unit_test(zstd_errors_located),
         cmocka_unit_test(csv_records_and_lines),
+        cmocka_unit_test(csv_spaces_kept),
         cmocka_unit_test(csv_errors_located),
         cmocka_unit_test(csv_raw_line),
     };

@@ -10,6 +10,7 @@
 #include "lapse/scaler.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #define ROWS 4
 #define WIDTH 3
@@ -109,6 +110,40 @@ static void log1p_is_log1p_bit_for_bit(void **state)
     assert_true(zero == 0 && signbit(zero));
 }
 
+/* lapse_scaler_apply's own path to the same bits: the table's index found
+ * without branches, and other values' log1p remembered by value (here more
+ * values than it remembers, each seen twice, far apart and in a row). */
+static void apply_log1p_is_log1p_bit_for_bit(void **state)
+{
+    (void)state;
+    enum { KINDS = 9, N = 2 * 5100 * KINDS };
+    double *x = malloc(N * sizeof *x);
+    assert_non_null(x);
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = -1; k < 5099; k++) {
+            const double inputs[KINDS] = { k, k + 0.5, nextafter(k, -2), nextafter(k, 1e9),
+                                           k / 7.0, k + 0.5, -0.0, k * 1e300, NAN };
+            for (size_t i = 0; i < KINDS; i++)
+                x[n++] = inputs[i];
+        }
+    unsigned char transform[1] = { LAPSE_TRANSFORM_LOG1P };
+    double mean[1] = { 0.0 }, scale[1] = { 1.0 };
+    const lapse_scaler s = { transform, mean, scale };
+    double *out = malloc(N * sizeof *out);
+    assert_non_null(out);
+    lapse_scaler_apply(&s, 1, x, N, out);
+    for (size_t i = 0; i < N; i++) {
+        const double want = log1p(x[i]);
+        if (isnan(want))
+            assert_true(isnan(out[i]));
+        else
+            assert_memory_equal(&out[i], &want, sizeof want);
+    }
+    free(out);
+    free(x);
+}
+
 static void check_finds_the_first_value_log1p_cannot_take(void **state)
 {
     (void)state;
@@ -152,6 +187,7 @@ int main(void)
         cmocka_unit_test(fit_names_a_mean_beyond_a_double),
         cmocka_unit_test(apply_matches_value_and_may_work_in_place),
         cmocka_unit_test(log1p_is_log1p_bit_for_bit),
+        cmocka_unit_test(apply_log1p_is_log1p_bit_for_bit),
         cmocka_unit_test(check_finds_the_first_value_log1p_cannot_take),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

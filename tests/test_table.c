@@ -473,6 +473,32 @@ static void header_limits(void **state)
     assert_null(t);
 }
 
+/* Ids of every length from 1 to 20 bytes (the reader copies 8 to 16
+ * bytes, the NUL included, as two overlapping words): each read whole. */
+static void ids_of_every_length(void **state)
+{
+    (void)state;
+    char text[4096];
+    size_t n = 0;
+    meta_line(text, sizeof text, "a", 30);
+    n = strlen(text);
+    n += (size_t)snprintf(text + n, sizeof text - n, "\nuser_id,asof,a,label\n");
+    const char digits[] = "abcdefghijklmnopqrst";
+    for (int len = 1; len <= 20; len++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "%.*s,2026-03-01,%d,0\n", len, digits,
+                              len);
+    write_raw("table_id_lengths.csv", text, n);
+    lapse_table *t = read_one("table_id_lengths.csv");
+    assert_int_equal(t->n_rows, 20);
+    for (int len = 1; len <= 20; len++) {
+        char want[21];
+        snprintf(want, sizeof want, "%.*s", len, digits);
+        assert_string_equal(t->user_ids[len - 1], want);
+        assert_true(t->x[len - 1] == len);
+    }
+    lapse_table_free(t);
+}
+
 static void meta_line_too_long(void **state)
 {
     (void)state;
@@ -605,6 +631,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(values_labels_and_ids),
         cmocka_unit_test(line_ends_and_quoting),
+        cmocka_unit_test(ids_of_every_length),
         cmocka_unit_test(several_files_plain_and_gzip),
         cmocka_unit_test(standard_input),
         cmocka_unit_test(many_rows_stream_and_read),

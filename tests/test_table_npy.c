@@ -13,6 +13,7 @@
 
 #include "table_npy.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +181,15 @@ static void nan_in_row_2(unsigned char *b, size_t *len)
     memcpy(b + 128 + (lapse_feature_count() + 4) * 8, &nan_value, 8); /* row 2, feature 5 */
 }
 
+/* What value_in_row_2 writes where nan_in_row_2 writes its NaN. */
+static double row_2_value;
+
+static void value_in_row_2(unsigned char *b, size_t *len)
+{
+    (void)len;
+    memcpy(b + 128 + (lapse_feature_count() + 4) * 8, &row_2_value, 8);
+}
+
 static void drop_last_row(unsigned char *b, size_t *len)
 {
     (void)b;
@@ -228,6 +238,24 @@ static void bad_tables_refused(void **state)
     assert_int_equal(err.offset, (int64_t)(128 + (lapse_feature_count() + 4) * 8));
     assert_non_null(strstr(err.message, "in row 2"));
     assert_non_null(strstr(err.message, lapse_feature_get(4)->name));
+
+    /* Infinities and a NaN with its sign bit set are refused there too;
+     * the largest finite values and a subnormal are values. */
+    const double refused[] = { INFINITY, -INFINITY, -NAN };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        row_2_value = refused[i];
+        copy_edited("npy_good.npy", "npy_inf.npy", value_in_row_2);
+        copy_edited("npy_good.rows.csv", "npy_inf.rows.csv", NULL);
+        assert_int_equal(read_npy("npy_inf.npy", &err), LAPSE_ERR_FORMAT);
+        assert_int_equal(err.column, 5);
+    }
+    const double taken[] = { DBL_MAX, -DBL_MAX, 4.9e-324 };
+    for (size_t i = 0; i < sizeof taken / sizeof *taken; i++) {
+        row_2_value = taken[i];
+        copy_edited("npy_good.npy", "npy_big.npy", value_in_row_2);
+        copy_edited("npy_good.rows.csv", "npy_big.rows.csv", NULL);
+        assert_int_equal(read_npy("npy_big.npy", &err), LAPSE_OK);
+    }
 
     /* Rows and values that do not pair up. */
     copy_edited("npy_good.npy", "npy_short.npy", NULL);

@@ -5,7 +5,9 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Counts and whole days below this take log1p from a table: most raw
  * values of a feature table are such numbers, and log1p is most of a
@@ -14,12 +16,32 @@
 #define LOG1P_TABLE 4096
 
 static double log1p_table[LOG1P_TABLE];
+#define TABLE_END_BITS 0x40b0000000000000ull /* the bits of 4096.0 */
 static pthread_once_t log1p_once = PTHREAD_ONCE_INIT;
 
 static void fill_log1p_table(void)
 {
     for (int k = 0; k < LOG1P_TABLE; k++)
         log1p_table[k] = log1p((double)k);
+}
+
+/* log1p of the other inputs, remembered by value per thread: amounts,
+ * ratios and means recur across a row's windows and across rows (a third
+ * of them in a simulated table). Direct-mapped; an unused slot holds 0,
+ * which the table answers before the cache is asked, so it never matches. */
+#define LOG1P_CACHE_BITS 11
+
+typedef struct {
+    double in, out;
+} log1p_slot;
+
+static _Thread_local log1p_slot log1p_cache[1 << LOG1P_CACHE_BITS];
+
+static inline log1p_slot *cache_slot(log1p_slot *cache, double x)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    return &cache[(bits * 0x9e3779b97f4a7c15ull) >> (64 - LOG1P_CACHE_BITS)];
 }
 
 /* Whether x is a whole number the table holds (0 of either sign too). */
@@ -73,30 +95,37 @@ void lapse_scaler_apply(const lapse_scaler *s, size_t d, const double *raw, size
                         double *out)
 {
     pthread_once(&log1p_once, fill_log1p_table);
+    log1p_slot *cache = log1p_cache;
+    __asm__("" : "+r"(cache)); /* the thread's address once, not once per use */
     /* Per row, the transforms first, then the standardisation as a loop the
-     * compiler vectorises (the same operations on each value). The last two
-     * fractional inputs keep their log1p: a row's money and rate features
-     * over several windows (spend over 7, 14, 30, 90 days, events per
-     * session) are often the same amounts, interleaved. */
-    double in[2] = { NAN, NAN }, log1p_of[2] = { NAN, NAN };
+     * compiler vectorises (the same operations on each value). */
     for (size_t i = 0; i < n; i++) {
         double *o = out + i * d;
         const double *x = raw + i * d;
         for (size_t j = 0; j < d; j++) {
             const double v = x[j];
-            if (s->transform[j] != LAPSE_TRANSFORM_LOG1P)
+            /* The table's index without branches (a row mixes counts and
+             * fractions): v's bits, as an integer, are below 4096.0's
+             * exactly for v in [+0, 4096); k is 0 for any other v, which
+             * then differs from k (-0 aside: log1p(-0) is -0, so the sign
+             * is v's). */
+            uint64_t bits;
+            memcpy(&bits, &v, sizeof bits);
+            const uint64_t in_range = bits < TABLE_END_BITS ? bits : 0;
+            double below_end;
+            memcpy(&below_end, &in_range, sizeof below_end);
+            const int k = (int)below_end;
+            if (s->transform[j] != LAPSE_TRANSFORM_LOG1P) {
                 o[j] = v;
-            else if (in_table(v))
-                o[j] = table_log1p(v);
-            else if (v == in[0]) /* not 0, which is in the table: the same bits */
-                o[j] = log1p_of[0];
-            else if (v == in[1])
-                o[j] = log1p_of[1];
-            else {
-                in[1] = in[0];
-                log1p_of[1] = log1p_of[0];
-                in[0] = v;
-                o[j] = log1p_of[0] = log1p(v);
+            } else if ((double)k == v) {
+                o[j] = copysign(log1p_table[k], v);
+            } else {
+                log1p_slot *slot = cache_slot(cache, v);
+                if (slot->in != v) { /* the same value, so the same bits (not 0: in the table) */
+                    slot->in = v;
+                    slot->out = log1p(v);
+                }
+                o[j] = slot->out;
             }
         }
         for (size_t j = 0; j < d; j++)
