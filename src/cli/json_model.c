@@ -230,6 +230,15 @@ static void classifier_members(lapse_json *json, const lapse_model *m)
         lapse_json_member_double(json, "gamma", c->gamma);
         lapse_json_member_double(json, "rho", c->rho);
         lapse_json_member_uint(json, "support_vectors", c->n_sv);
+    } else if (c->kind == LAPSE_CLASSIFIER_GBDT) {
+        lapse_json_member_string(json, "kind", "gbdt");
+        lapse_json_member_uint(json, "rounds", (uint64_t)c->best_iteration + 1);
+        lapse_json_member_uint(json, "best_iteration", c->best_iteration);
+        lapse_json_member_uint(json, "max_rounds", c->trees);
+        lapse_json_member_uint(json, "depth", c->depth);
+        lapse_json_member_double(json, "eta", c->eta);
+        lapse_json_member_uint(json, "nodes", c->forest.n_nodes);
+        lapse_json_member_uint(json, "xgboost_json_bytes", c->booster_size);
     } else {
         lapse_json_member_string(json, "kind", "logistic");
         lapse_json_member_double(json, "bias", c->bias); /* weights: under "features" */

@@ -1,6 +1,7 @@
 # lapse model show --json and lapse train --report: the "lapse-model" and
 # "lapse-train-report" documents read back by python3's json module and
-# checked against the text that model show and train print.
+# checked against the text that model show and train print, for each kind
+# of classifier.
 set -euo pipefail
 : "${LAPSE_BIN:?LAPSE_BIN must name the lapse program}"
 python=/usr/bin/python3
@@ -13,7 +14,12 @@ cd "$work"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-for model in logistic svm; do
+"$LAPSE_BIN" simulate -q --seed 5 --users 600 --days 180 -o sim
+"$LAPSE_BIN" extract -q --asof 2026-03-02,2026-04-01,2026-05-01,2026-05-31 -o feat.csv \
+    sim/events.csv.gz
+"$LAPSE_BIN" train -q --model gbdt -o gbdt.model feat.csv
+
+for model in logistic svm gbdt; do
     "$LAPSE_BIN" model show "$model.model" >"$model.txt"
     "$LAPSE_BIN" model show --json "$model.model" >"$model.json"
     "$python" - "$model.txt" "$model.json" <<'PY' || fail "model show --json $model (above)"
@@ -50,7 +56,13 @@ if cl["kind"] == "logistic":
     top = max(doc["features"], key=lambda f: abs(f["weight"]))
     check(re.search(r"^  " + re.escape(top["name"]) + r" +" + re.escape(f"{top['weight']:+.6g}") + "$",
                     text, re.M), "the largest weight")
+elif cl["kind"] == "gbdt":
+    check(f"{cl['rounds']} rounds kept (best iteration {cl['best_iteration']} of at most "
+          f"{cl['max_rounds']} trees), depth {cl['depth']}, eta {cl['eta']:.6g}, {cl['nodes']} nodes; "
+          f"XGBoost's JSON: {cl['xgboost_json_bytes']} bytes" in line("classifier"), "trees line")
+    check(all(f["weight"] is None for f in doc["features"]), "trees have no weights")
 else:
+    check(cl["kind"] == "svm", "classifier kind " + cl["kind"])
     check(f"{cl['support_vectors']} support vectors" in line("classifier") and cl["kernel"] in line("classifier").lower(),
           "SVM line")
     check(all(f["weight"] is None for f in doc["features"]), "an SVM has no weights")
@@ -64,9 +76,6 @@ done
 
 # train --report: the same model members as model show --json of the saved
 # model, and the validation figures that train prints.
-"$LAPSE_BIN" simulate -q --seed 5 --users 600 --days 180 -o sim
-"$LAPSE_BIN" extract -q --asof 2026-03-02,2026-04-01,2026-05-01,2026-05-31 -o feat.csv \
-    sim/events.csv.gz
 "$LAPSE_BIN" train --model logistic --k auto -o m.model --report report.json feat.csv 2>train.txt
 "$LAPSE_BIN" model show --json m.model >m.json
 "$python" - train.txt report.json m.json <<'PY' || fail "train --report (above)"
