@@ -3,10 +3,10 @@
 # qty x price, in CSV and JSON lines; extract's refusal of a log without key
 # events names its most frequent event names.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cd "$dir"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # The value of feature $2 in the first row of table $1.
 value() { awk -F, -v f="$2" 'NR == 2 { for (i = 1; i <= NF; i++) if ($i == f) c = i } NR == 3 { print $c }' "$1"; }
@@ -66,24 +66,18 @@ grep -q 'qty=quantity price=unit_price' inspect.txt || fail "inspect shows the p
 
 # Bad expressions and contradictions are usage errors; a missing column is a data error.
 for expr in 'qty' 'qty*' '*price' 'a*b*c'; do
-  set +e; "$LAPSE_BIN" extract -q --asof 2026-03-01 --amount-expr "$expr" -o x.csv tx.csv 2> err.txt; rc=$?; set -e
-  [ "$rc" = 2 ] || fail "--amount-expr '$expr' exits $rc"
-  grep -q 'needs COLUMN\*COLUMN' err.txt || fail "message for '$expr': $(cat err.txt)"
+  expect_error 2 'needs COLUMN*COLUMN' extract -q --asof 2026-03-01 --amount-expr "$expr" -o x.csv tx.csv
 done
-set +e; "$LAPSE_BIN" extract -q --asof 2026-03-01 --amount-expr 'a*b' --col amount=x -o x.csv tx.csv 2> err.txt; rc=$?; set -e
-[ "$rc" = 2 ] && grep -q 'not both' err.txt || fail "amount and qty x price: rc $rc $(cat err.txt)"
-set +e; "$LAPSE_BIN" extract -q --asof 2026-03-01 --col qty=quantity -o x.csv tx.csv 2> err.txt; rc=$?; set -e
-[ "$rc" = 2 ] && grep -q 'needs price too' err.txt || fail "qty without price: rc $rc $(cat err.txt)"
-set +e; "$LAPSE_BIN" extract -q --no-labels --event purchase --col user_id=customer,ts=when \
-    --amount-expr 'n*unit_price' --asof 2026-03-01 -o x.csv tx.csv 2> err.txt; rc=$?; set -e
-[ "$rc" = 1 ] && grep -q 'no column "n" in the header' err.txt || fail "missing qty column: rc $rc $(cat err.txt)"
+expect_error 2 'not both' extract -q --asof 2026-03-01 --amount-expr 'a*b' --col amount=x -o x.csv tx.csv
+expect_error 2 'needs price too' extract -q --asof 2026-03-01 --col qty=quantity -o x.csv tx.csv
+expect_error 1 'no column "n" in the header' extract -q --no-labels --event purchase \
+    --col user_id=customer,ts=when --amount-expr 'n*unit_price' --asof 2026-03-01 -o x.csv tx.csv
 [ ! -e x.csv ] || fail "no output after an error"
 
 # No key event: the refusal lists the most frequent names, most first, with rows.
 { echo user_id,ts,event; for i in 1 2 3; do echo "u$i,2026-02-01,tap"; done
   echo u1,2026-02-01,zoom; echo u2,2026-02-01,zoom; echo u1,2026-02-02,AppOpen; } > nokey.csv
-set +e; "$LAPSE_BIN" extract -q -@ 2 --no-labels --asof 2026-03-01 -o x.csv nokey.csv 2> err.txt; rc=$?; set -e
-[ "$rc" = 1 ] || fail "no key event exits $rc"
+expect_exit 1 extract -q -@ 2 --no-labels --asof 2026-03-01 -o x.csv nokey.csv
 grep -q 'most frequent event names: "tap" (3 rows), "zoom" (2 rows), "AppOpen" (1 row)' err.txt \
   || fail "most frequent names: $(cat err.txt)"
 grep -q "lapse inspect -o map.csv" err.txt || fail "the refusal points to inspect"

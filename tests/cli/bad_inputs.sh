@@ -7,6 +7,7 @@
 # models and scored files are made here, not committed. Model files of
 # another schema come from test_model --write-fixtures.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 
 : "${LAPSE_BIN:?LAPSE_BIN must point at the lapse binary}"
 : "${LAPSE_SOURCE_DIR:?LAPSE_SOURCE_DIR must point at the source tree}"
@@ -18,8 +19,6 @@ cd "$work"
 # A sanitizer report must not pass for exit 1 (bad data).
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:exitcode=99"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:exitcode=99"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # set_byte FILE OFFSET VALUE
 set_byte() {

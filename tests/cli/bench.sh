@@ -3,11 +3,11 @@
 # same rows, and says how far apart the two decisions are, which is
 # within rounding (blocked sums against one DGEMV; libsvm's kernel sums).
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 : "${LAPSE_BIN:?LAPSE_BIN must point at the lapse binary}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 py=/usr/bin/python3
 
 "$LAPSE_BIN" simulate -q --seed 6 --users 300 --days 120 -o sim
@@ -53,16 +53,7 @@ assert r["tree_evaluator"]["max_decision_difference"] < 1e-5, r["tree_evaluator"
 PY
 
 # Usage errors.
-set +e
-"$LAPSE_BIN" bench --rows 10 2> err.txt; rc=$?
-set -e
-[ "$rc" = 2 ] && grep -q 'no model' err.txt || fail "no -m: exit $rc, $(cat err.txt)"
-set +e
-"$LAPSE_BIN" bench -m lr.model -@ 1,x 2> err.txt; rc=$?
-set -e
-[ "$rc" = 2 ] || fail "-@ 1,x: exit $rc"
-set +e
-"$LAPSE_BIN" bench -m lr.model --rows 10 table.csv 2> err.txt; rc=$?
-set -e
-[ "$rc" = 2 ] && grep -q 'go with synthesised rows' err.txt || fail "--rows with a table: exit $rc, $(cat err.txt)"
+expect_error 2 'no model' bench --rows 10
+expect_exit 2 bench -m lr.model -@ 1,x
+expect_error 2 'go with synthesised rows' bench -m lr.model --rows 10 table.csv
 echo "ok: lapse bench"

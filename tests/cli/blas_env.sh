@@ -4,8 +4,8 @@
 # threads sleep after 2^22 cycles instead of spinning 2^28; a value the
 # user set stands. `lapse --version` says what OpenBLAS loaded with.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 : "${LAPSE_BIN:?LAPSE_BIN must name the lapse program}"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 out=$(env -u OPENBLAS_THREAD_TIMEOUT "$LAPSE_BIN" --version)
 grep -qF "(idle threads sleep after 2^22 cycles)" <<< "$out" ||

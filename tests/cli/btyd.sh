@@ -9,6 +9,7 @@
 # once however they are split over files, threads and partial files; then
 # model show, score, and the refusals of tables no purchase history gives.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 
 : "${LAPSE_BIN:?LAPSE_BIN must point at the lapse binary}"
 : "${LAPSE_SOURCE_DIR:?LAPSE_SOURCE_DIR must point at the source tree}"
@@ -16,8 +17,6 @@ data="$LAPSE_SOURCE_DIR/tests/data/btyd"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # The log: customer ID bought first on day 272 - T*7 of 1997 (day 0 is
 # 1997-01-01; day 272, 1997-09-30, is the last before the 1997-10-01
@@ -129,21 +128,14 @@ check pareto.txt s 0.61 2
 
 # Rows no purchase history gives, named by user and snapshot; a table
 # without purchase columns.
-expect() {
-    local code=$1 text=$2 got=0
-    shift 2
-    "$LAPSE_BIN" "$@" > out.txt 2> err.txt || got=$?
-    [[ $got == "$code" ]] || fail "lapse $* exited $got, expected $code; stderr: $(cat err.txt)"
-    grep -qF -- "$text" err.txt || fail "lapse $* : stderr lacks \"$text\": $(cat err.txt)"
-}
 t_last=$(column t_last_purchase_days)
 awk -F, -v OFS=, -v c="$t_last" '$1 == "c1" { $c = 300 } 1' dormant.csv > late.csv
-expect 1 'user "c1" at 1997-10-01: recency (t_last_purchase_days) after age (age_purchase_days)' \
+expect_error 1 'user "c1" at 1997-10-01: recency (t_last_purchase_days) after age (age_purchase_days)' \
     train -q --model bgnbd -o x.model late.csv
 awk -F, -v OFS=, -v c="$t_last" '$1 == "c1" { $c = -1 } 1' dormant.csv > negative.csv
-expect 1 'user "c1" at 1997-10-01: a negative purchase count, recency or age' \
+expect_error 1 'user "c1" at 1997-10-01: a negative purchase count, recency or age' \
     score -q -m log.model -o x.csv negative.csv
-expect 2 'a BTYD model scores a feature table or a summary' score -q -m log.model --top 5 feat.csv
+expect_error 2 'a BTYD model scores a feature table or a summary' score -q -m log.model --top 5 feat.csv
 [[ ! -e x.model && ! -e x.csv ]] || fail "a failed run left its output"
 
 # lapse simulate --btyd: a log from planted parameters that the fit
@@ -164,9 +156,9 @@ awk '$1 == "r" { d = $2 - 0.243 } $1 == "alpha" { d = $2 - 4.414 } $1 == "a" { d
 "$LAPSE_BIN" score -q -m sim.model -o simscores.csv simfeat.csv
 cmp -s <(tail -n +2 simscores.csv | cut -d, -f1,8 | sort) \
     <(tail -n +2 sim/truth.csv | cut -d, -f1,9 | sort) || fail "labels differ from the truth"
-expect 2 '--btyd needs 4 numbers (r,alpha,a,b) or 7 (and p,q,v)' simulate --btyd 1,2,3 -o x
-expect 2 '--mix does not go with --btyd' simulate --btyd 1,2,3,4 --mix price=1 -o x
-expect 2 '--cohort-days and --time-unit go with --btyd' simulate --cohort-days 30 -o x
+expect_error 2 '--btyd needs 4 numbers (r,alpha,a,b) or 7 (and p,q,v)' simulate --btyd 1,2,3 -o x
+expect_error 2 '--mix does not go with --btyd' simulate --btyd 1,2,3,4 --mix price=1 -o x
+expect_error 2 '--cohort-days and --time-unit go with --btyd' simulate --cohort-days 30 -o x
 [[ ! -e x ]] || fail "a refused simulate made its folder"
 
 # Purchases on one day count once in repeat_purchases, whichever file,
@@ -188,5 +180,5 @@ got=$(grep '^u1,' one.csv | cut -d, -f1,2,"$(column purchases_total)","$(column 
 old=$(ls maps/a/* | head -1)
 cp "$old" v1.partial
 printf '\001' | dd of=v1.partial bs=1 seek=8 conv=notrunc 2> /dev/null
-expect 1 'partial state format 1; this lapse reads format 2 only' extract --merge -o x.csv v1.partial
+expect_error 1 'partial state format 1; this lapse reads format 2 only' extract --merge -o x.csv v1.partial
 [[ ! -e x.csv ]] || fail "a refused merge wrote its table"

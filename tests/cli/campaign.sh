@@ -2,10 +2,10 @@
 # lapse campaign end to end: a simulated campaign's planted uplifts fall
 # inside eval's intervals; plan -> eval; bad send lists and exit codes.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cd "$dir"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$LAPSE_BIN" campaign --help | grep -q 'Newcombe' || fail "help"
 "$LAPSE_BIN" simulate --campaign --help | grep -q 'planted uplift' || fail "simulate --campaign help"
@@ -78,18 +78,10 @@ printf 'name,cost,uplift,condition,capacity\nvip_call,3,0.2,,300\nsms,0.03,0.02,
 awk -F, 'FNR > 1 { n[$2]++; if ($2 == "vip_call" && $4 == "treatment" && $5 != 3) bad = 1 }
          END { exit bad || n["sms"] != 1000 || n["vip_call"] != 300 }' simfile/sends.csv ||
     fail "simulate --channels: $(head -5 simfile/sends.csv)"
-set +e
-"$LAPSE_BIN" simulate --campaign -q -o simbad --capacity phone=3 2> err.txt; rc=$?
-set -e
-[ $rc -eq 2 ] && grep -q 'need --sequence' err.txt || fail "--capacity without --sequence ($rc): $(cat err.txt)"
-set +e
-"$LAPSE_BIN" simulate --campaign -q -o simbad --sequence push@0h,phone@24h --capacity phone=0 2> err.txt; rc=$?
-set -e
-[ $rc -eq 2 ] && grep -q 'capacity is 0' err.txt || fail "capacity 0 ($rc): $(cat err.txt)"
-set +e
-"$LAPSE_BIN" simulate --campaign -q -o simbad --sequence push@0h,sms@24h --step-uplift 0.03 2> err.txt; rc=$?
-set -e
-[ $rc -eq 2 ] && grep -q 'step-uplift needs 2 numbers' err.txt || fail "short --step-uplift ($rc): $(cat err.txt)"
+expect_error 2 'need --sequence' simulate --campaign -q -o simbad --capacity phone=3
+expect_error 2 'capacity is 0' simulate --campaign -q -o simbad --sequence push@0h,phone@24h --capacity phone=0
+expect_error 2 'step-uplift needs 2 numbers' simulate --campaign -q -o simbad --sequence push@0h,sms@24h \
+    --step-uplift 0.03
 
 # plan -> eval: the send list plan writes is what eval reads.
 cat > scored.csv <<'EOF'
@@ -130,22 +122,16 @@ grep -q '^b,sms_email,' plan_mine.csv || fail "b (p 0.2) gets sms_email: $(cat p
 [ "$(grep -c ',voice_bot,' plan_mine2.csv)" -eq 2 ] || fail "no limit: $(cat plan_mine2.csv)"
 "$LAPSE_BIN" campaign eval -q --channels mine.csv --sends plan_mine.csv -o mine_report.csv log.csv
 grep -q '^voice_bot,A,1,' mine_report.csv || fail "eval by the channels file: $(cat mine_report.csv)"
-set +e
-"$LAPSE_BIN" campaign eval -q --sends plan_mine.csv -o out.csv log.csv 2> err.txt; rc=$?
-set -e
-[ $rc -eq 1 ] && grep -q 'unknown channel "voice_bot" (sms_email, push_feature, coupon, phone, community, sms, .*(in plan_mine.csv:2, column 2)' err.txt ||
-    fail "unknown channel without the file ($rc): $(cat err.txt)"
+expect_exit 1 campaign eval -q --sends plan_mine.csv -o out.csv log.csv
+grep -q 'unknown channel "voice_bot" (sms_email, push_feature, coupon, phone, community, sms, .*(in plan_mine.csv:2, column 2)' err.txt ||
+    fail "unknown channel without the file: $(cat err.txt)"
 printf 'name,cost,uplift,condition,capacity\nvoice_bot,0.1,0.3,p_churn => 0.5,1\n' > badch.csv
-set +e
-"$LAPSE_BIN" campaign plan -q --budget 10 --channels badch.csv -o out.csv scored.csv 2> err.txt; rc=$?
-set -e
-[ $rc -eq 1 ] && grep -qF 'bad condition: a value expected at byte 10' err.txt &&
-    grep -qF '(in badch.csv:2, column 4)' err.txt || fail "bad condition ($rc): $(cat err.txt)"
+expect_error 1 'bad condition: a value expected at byte 10' campaign plan -q --budget 10 --channels badch.csv \
+    -o out.csv scored.csv
+grep -qF '(in badch.csv:2, column 4)' err.txt || fail "bad condition: $(cat err.txt)"
 [ ! -e out.csv ] || fail "plan left behind"
-set +e
-"$LAPSE_BIN" campaign plan -q --budget 10 --uplift voice_bot=0.1 -o out.csv scored.csv 2> err.txt; rc=$?
-set -e
-[ $rc -eq 2 ] && grep -q '"voice_bot=0.1" is not channel=value' err.txt || fail "unknown channel in --uplift ($rc)"
+expect_error 2 '"voice_bot=0.1" is not channel=value' campaign plan -q --budget 10 --uplift voice_bot=0.1 \
+    -o out.csv scored.csv
 # a channel the plan could choose whose column the scored file lacks: said
 "$LAPSE_BIN" campaign plan --budget 10 --uplift wechat=0.1 -o plan_wechat.csv scored.csv 2> err.txt
 grep -q 'warning: scored.csv has no column "wechat": nobody may get channel wechat' err.txt ||
@@ -193,39 +179,23 @@ grep -q 'sequences stopped early' err.txt || fail "holdout summary: $(cat err.tx
 grep -q ',control,0,-,.*,[23],2026' seq_h.csv || fail "no held-out step: $(cat seq_h.csv)"
 
 # bad sequences: exit 2 with the reason
-expect_usage() { set +e; "$LAPSE_BIN" campaign plan -q --budget 100 "$@" -o out_seq.csv seq_scored.csv 2> err.txt; rc=$?; set -e
-    [ $rc -eq 2 ] || fail "plan $* exited $rc"; }
-expect_usage --sequence push@24h,sms@0h
-grep -q 'cannot go back in time' err.txt || fail "back in time: $(cat err.txt)"
-expect_usage --sequence push@0h,fax@24h
-grep -q 'step "fax@24h" is not channel@hours' err.txt || fail "unknown step channel: $(cat err.txt)"
-expect_usage --capacity phone=0 --sequence push@0h,phone@48h
-grep -q 'step 2 needs phone, whose capacity is 0' err.txt || fail "capacity 0: $(cat err.txt)"
+bad_plan() { expect_error 2 "$1" campaign plan -q --budget 100 "${@:2}" -o out_seq.csv seq_scored.csv; }
+bad_plan 'cannot go back in time' --sequence push@24h,sms@0h
+bad_plan 'step "fax@24h" is not channel@hours' --sequence push@0h,fax@24h
+bad_plan 'step 2 needs phone, whose capacity is 0' --capacity phone=0 --sequence push@0h,phone@48h
 [ ! -e out_seq.csv ] || fail "plan left behind"
-set +e
-"$LAPSE_BIN" campaign next -q --plan seq.csv --now 2026-03-01T12:00:00Z --since 2026-03-02T00:00:00Z seq_log.csv 2> err.txt; rc=$?
-set -e
-[ $rc -eq 2 ] || fail "--since after --now exited $rc"
-set +e
-"$LAPSE_BIN" campaign next -q --plan plan.csv --now 2026-03-01T12:00:00Z seq_log.csv 2> err.txt; rc=$?
-set -e
-[ $rc -eq 1 ] && grep -q 'the header has no "step" column (in plan.csv:1)' err.txt || fail "next on a one-message plan ($rc): $(cat err.txt)"
+expect_exit 2 campaign next -q --plan seq.csv --now 2026-03-01T12:00:00Z --since 2026-03-02T00:00:00Z seq_log.csv
+expect_error 1 'the header has no "step" column (in plan.csv:1)' campaign next -q --plan plan.csv \
+    --now 2026-03-01T12:00:00Z seq_log.csv
 
 # Bad send lists: located errors, exit 1, no report left behind.
 printf 'user_id,channel,sent_at,group,cost,variant\na,sms_email,2026-03-01,treatment,0.05,A\nb,fax,2026-03-01,treatment,1,A\n' > bad.csv
-set +e
-"$LAPSE_BIN" campaign eval -q --sends bad.csv -o out.csv log.csv 2> err.txt; rc=$?
-set -e
-[ $rc -eq 1 ] || fail "unknown channel exit $rc"
+expect_exit 1 campaign eval -q --sends bad.csv -o out.csv log.csv
 grep -q 'unknown channel "fax".*(in bad.csv:3, column 2)' err.txt || fail "message: $(cat err.txt)"
 [ ! -e out.csv ] || fail "report left behind"
 printf 'user_id,channel,sent_at,group,cost,variant\na,sms_email,2026-04-16,treatment,0.05,A\n' > late.csv
-set +e
-"$LAPSE_BIN" campaign eval -q --sends late.csv log.csv > /dev/null 2> err.txt; rc=$?
-set -e
-[ $rc -eq 1 ] || fail "send after the log exit $rc"
-grep -qF "closes after the log's last event (2026-04-15T00:00:00Z), as every send's does: nothing can be measured (give the log through the end of the windows) (in late.csv:2, column 3)" err.txt ||
-    fail "range message: $(cat err.txt)"
+expect_error 1 "closes after the log's last event (2026-04-15T00:00:00Z), as every send's does: nothing can be measured (give the log through the end of the windows) (in late.csv:2, column 3)" \
+    campaign eval -q --sends late.csv log.csv
 # unknown users and repeated rows: counted warnings, exit 0
 printf 'user_id,channel,sent_at,group,cost,variant\na,sms_email,2026-03-01,treatment,0.05,A\nghost,sms_email,2026-03-01,control,0,-\na,sms_email,2026-03-01,treatment,0.05,A\n' > warn.csv
 "$LAPSE_BIN" campaign eval --sends warn.csv log.csv > /dev/null 2> err.txt
@@ -234,16 +204,10 @@ grep -q 'warning: warn.csv:4 repeats line 2' err.txt || fail "duplicate warning:
 grep -q '3 sends (1 duplicate rows, 1 users not in the log)' err.txt || fail "counts: $(cat err.txt)"
 
 # Usage errors exit 2; a missing file exits 3.
-set +e
-"$LAPSE_BIN" campaign plan scored.csv 2> /dev/null; [ $? -eq 2 ] || fail "plan without --budget"
-"$LAPSE_BIN" campaign plan --budget 1 --cost fax=1 scored.csv 2> /dev/null; [ $? -eq 2 ] || fail "bad --cost"
-"$LAPSE_BIN" campaign eval log.csv 2> /dev/null; [ $? -eq 2 ] || fail "eval without --sends"
-"$LAPSE_BIN" campaign launch 2> /dev/null; [ $? -eq 2 ] || fail "unknown subcommand"
-"$LAPSE_BIN" campaign eval --sends missing.csv log.csv 2> /dev/null; [ $? -eq 3 ] || fail "missing file"
-set -e
-set +e
-"$LAPSE_BIN" campaign plan --budget 10 --step-holdout 0.2 -o step.csv scores.csv 2> step_err.txt; rc=$?
-set -e
-[ "$rc" = 2 ] && grep -q -- '--step-holdout needs --sequence' step_err.txt ||
-    fail "--step-holdout without --sequence: exit $rc, $(cat step_err.txt)"
+expect_exit 2 campaign plan scored.csv
+expect_exit 2 campaign plan --budget 1 --cost fax=1 scored.csv
+expect_exit 2 campaign eval log.csv
+expect_exit 2 campaign launch
+expect_exit 3 campaign eval --sends missing.csv log.csv
+expect_error 2 '--step-holdout needs --sequence' campaign plan --budget 10 --step-holdout 0.2 -o step.csv scores.csv
 echo ok

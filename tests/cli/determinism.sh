@@ -4,12 +4,12 @@
 # file, the same log as plain text, sorted by time, and split into files in either order,
 # train (-@ 1 and 2) and score (-@ 1 and 3).
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 
 : "${LAPSE_BIN:?LAPSE_BIN must point at the lapse binary}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 sim=(simulate -q --seed 5 --users 600 --days 70 --snapshots '2026-02-01,2026-02-08')
 "$LAPSE_BIN" "${sim[@]}" -@ 1 -o sim1

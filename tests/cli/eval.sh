@@ -1,12 +1,11 @@
 # lapse eval on a scored file worked out by hand, and refused inputs with
 # file:line and column.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 : "${LAPSE_BIN:?LAPSE_BIN must name the lapse program}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # Five labelled rows and one without a label (skipped). By hand:
 #   AUC: churners 0.9 and 0.7 against 0.8, 0.2, 0.1: 3 + 2 of 6 pairs = 0.8333
@@ -42,13 +41,7 @@ gzip -c scored.csv >scored.csv.gz
 "$LAPSE_BIN" eval scored.csv.gz | cmp - out.txt || fail "gzip input"
 "$LAPSE_BIN" eval - <scored.csv | cmp - out.txt || fail "stdin"
 
-expect_data() {
-    local want=$1; shift
-    local rc=0
-    "$LAPSE_BIN" eval "$@" >o.txt 2>e.txt || rc=$?
-    [ "$rc" -eq 1 ] || fail "eval $* exited $rc, not 1"
-    grep -qF -- "$want" e.txt || fail "eval $*: no \"$want\" in: $(cat e.txt)"
-}
+expect_data() { expect_error 1 "$1" eval "${@:2}"; }
 printf 'user_id,p_churn,label\na,0.5,1\nb,high,0\n' >bad.csv
 expect_data "(in bad.csv:3, column 2)" bad.csv
 printf 'user_id,score,label\na,0.5,1\n' >nocol.csv
@@ -57,7 +50,5 @@ printf 'user_id,p_churn,label\na,0.5,\n' >nolabel.csv
 expect_data "no labelled rows" nolabel.csv
 printf 'user_id,p_churn,label\na,0.5,1\nb,0.4,1\n' >oneclass.csv
 expect_data "evaluation needs both churners and non-churners (2 of 2 rows churn)" oneclass.csv
-rc=0
-"$LAPSE_BIN" eval no_such_file.csv 2>/dev/null || rc=$?
-[ "$rc" -eq 3 ] || fail "a missing file exited $rc, not 3"
+expect_exit 3 eval no_such_file.csv
 echo ok

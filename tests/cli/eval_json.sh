@@ -2,14 +2,13 @@
 # python3's json and csv modules, its figures against the text report, the
 # tiers and segments worked out by hand, and the ROC curve kept short.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 : "${LAPSE_BIN:?LAPSE_BIN must name the lapse program}"
 python=/usr/bin/python3
 [ -x "$python" ] || { echo "SKIP: no $python" >&2; exit 77; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # The rows of tests/cli/eval.sh, with tiers and segments. By hand:
 #   critical: a (churned); high: b (stayed) c (churned), AUC 0 (0.8 > 0.7);
@@ -135,10 +134,6 @@ assert all(a["fpr"] <= b["fpr"] and a["tpr"] <= b["tpr"] for a, b in zip(roc, ro
 PY
 
 # -o without --json is a usage error; nothing is written.
-set +e
-"$LAPSE_BIN" eval -o x.json scored.csv 2>err.txt
-rc=$?
-set -e
-[ "$rc" -eq 2 ] || fail "-o without --json: exit $rc"
+expect_exit 2 eval -o x.json scored.csv
 [ ! -e x.json ] || fail "-o without --json wrote a file"
 echo "ok: eval --json and --csv"

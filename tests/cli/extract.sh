@@ -2,11 +2,11 @@
 # lapse extract end to end: output layout, formats, dormant users, threads,
 # exit codes, and that failures leave no output file behind.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cd "$dir"
 log="$LAPSE_SOURCE_DIR/tests/data/extract/small.csv"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$LAPSE_BIN" extract --help | grep -q -- '--asof' || fail "help"
 "$LAPSE_BIN" extract --features > features.txt
@@ -54,39 +54,25 @@ fi
 
 # Bad input: exit 1, a located message, no output file.
 printf 'user_id,ts,event\nu,2026-01-01,login\nu,2026-02-30,login\n' > bad.csv
-set +e
-"$LAPSE_BIN" extract -q --asof 2026-03-01 -o bad_out.csv bad.csv 2> err.txt; rc=$?
-set -e
-[ $rc -eq 1 ] || fail "bad row exit $rc"
-grep -q 'bad timestamp "2026-02-30" (in bad.csv:3, column 2)' err.txt || fail "message: $(cat err.txt)"
+expect_error 1 'bad timestamp "2026-02-30" (in bad.csv:3, column 2)' extract -q --asof 2026-03-01 -o bad_out.csv bad.csv
 [ ! -e bad_out.csv ] || fail "output left behind"
 ls | grep -q '\.tmp\.' && fail "temporary file left behind"
 
 # Horizon past the data: exit 1 naming the last day; --no-labels scores.
-set +e
-"$LAPSE_BIN" extract -q --asof 2026-04-01 -o late.csv "$log" 2> err.txt; rc=$?
-set -e
-[ $rc -eq 1 ] || fail "horizon exit $rc"
-grep -q 'last event is on 2026-04-15' err.txt || fail "horizon message: $(cat err.txt)"
+expect_error 1 'last event is on 2026-04-15' extract -q --asof 2026-04-01 -o late.csv "$log"
 [ ! -e late.csv ] || fail "output left behind"
 "$LAPSE_BIN" extract -q --no-labels --asof 2026-04-01 -o late.csv "$log"
 [ "$(sed -n 3p late.csv | awk -F, '{print $(NF - 1) $NF}')" = "" ] || fail "no-labels leaves labels empty"
 
 # Truncated gzip: exit 1 with the byte offset.
 head -c 60 log.gz > cut.gz
-set +e
-"$LAPSE_BIN" extract -q --asof 2026-03-01 cut.gz 2> err.txt; rc=$?
-set -e
-[ $rc -eq 1 ] || fail "truncated exit $rc"
+expect_exit 1 extract -q --asof 2026-03-01 cut.gz
 grep -q 'truncated gzip stream.*(in cut.gz, byte 60)' err.txt || fail "gzip message: $(cat err.txt)"
 
 # Usage errors: exit 2.
-set +e
-"$LAPSE_BIN" extract "$log" 2> /dev/null; rc1=$?
-"$LAPSE_BIN" extract --asof 2026-03-01 --preset nope "$log" 2> /dev/null; rc2=$?
-"$LAPSE_BIN" extract --asof 2026-03-01 --col user=uid "$log" 2> /dev/null; rc3=$?
-set -e
-[ $rc1 -eq 2 ] && [ $rc2 -eq 2 ] && [ $rc3 -eq 2 ] || fail "usage exits $rc1 $rc2 $rc3"
+expect_exit 2 extract "$log"
+expect_exit 2 extract --asof 2026-03-01 --preset nope "$log"
+expect_exit 2 extract --asof 2026-03-01 --col user=uid "$log"
 
 # Presets and keys reach the meta line.
 "$LAPSE_BIN" extract -q --preset subscription --no-labels --asof 2026-03-01 -o sub.csv "$log"

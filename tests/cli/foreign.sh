@@ -6,6 +6,7 @@
 # few, a lapse feature table, or event logs are refused, naming what; model
 # show lists what each column became.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 
 : "${LAPSE_BIN:?LAPSE_BIN must point at the lapse binary}"
 writer="${LAPSE_FOREIGN_WRITER:-$(dirname "$LAPSE_BIN")/tests/test_foreign}"
@@ -13,18 +14,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
 "$writer" --write-fixtures . || fail "cannot write the fixtures"
 
-# expect_error CODE MESSAGE ARGS...: lapse exits CODE, stderr holds MESSAGE, no out.csv.
-expect_error() {
-    local code=$1 message=$2 rc=0
-    shift 2
-    "$LAPSE_BIN" "$@" 2> err.txt || rc=$?
-    [ "$rc" -eq "$code" ] || fail "$*: exit $rc, expected $code: $(cat err.txt)"
-    grep -qF -- "$message" err.txt || fail "$*: stderr lacks \"$message\": $(cat err.txt)"
-    [ ! -e out.csv ] || fail "$*: left out.csv behind"
+# expect_refused CODE MESSAGE ARGS...: expect_error, and no out.csv written.
+expect_refused() {
+    expect_error "$@"
+    [ ! -e out.csv ] || fail "lapse ${*:3}: left out.csv behind"
 }
 
 # The training table scores, with its labels.
@@ -48,16 +43,16 @@ grep -qF '1 rows have a value in column "plan" that training never saw' now.err 
     fail "no warning for the unseen plan: $(cat now.err)"
 
 printf 'plan,spend,customer,region\nbasic,10,c1,eu\n' > extra.csv
-expect_error 1 'column "region" is not one the model was trained on: remove it (in extra.csv:1, column 4)' \
+expect_refused 1 'column "region" is not one the model was trained on: remove it (in extra.csv:1, column 4)' \
     score -q -m own.model -o out.csv extra.csv
 printf 'plan,customer\nbasic,c1\n' > missing.csv
-expect_error 1 'the table lacks column "spend", which the model was trained on (in missing.csv:1)' \
+expect_refused 1 'the table lacks column "spend", which the model was trained on (in missing.csv:1)' \
     score -q -m own.model -o out.csv missing.csv
 printf '# lapse-features 1; key=activity; silent_days=30; horizon=30; churn=silence; schema=0000000000000000\nuser_id,asof,x,label\n' > lapse_table.csv
-expect_error 1 'this is a feature table from lapse extract, but the model was trained on a table of your own' \
+expect_refused 1 'this is a feature table from lapse extract, but the model was trained on a table of your own' \
     score -q -m own.model -o out.csv lapse_table.csv
 printf 'user_id,ts,event\nu1,2026-01-01,login\n' > log.csv
-expect_error 1 'the model was trained on a table of your own: it scores such a table, not event logs' \
+expect_refused 1 'the model was trained on a table of your own: it scores such a table, not event logs' \
     score -q -m own.model --logs -o out.csv log.csv
 
 "$LAPSE_BIN" model show own.model > show.txt

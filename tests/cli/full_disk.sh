@@ -4,6 +4,7 @@
 # the other outputs of the run are not left half-made, and nothing
 # temporary stays behind.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 
 : "${LAPSE_BIN:?LAPSE_BIN must point at the lapse binary}"
 : "${LAPSE_SOURCE_DIR:?LAPSE_SOURCE_DIR must point at the source tree}"
@@ -14,7 +15,6 @@ cd "$work"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:exitcode=99"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:exitcode=99"
 cp "$LAPSE_SOURCE_DIR/tests/bad/logs/clean.csv" .
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # expect_full WHAT ARGS...: exit 3, "write failed: No space left on device (in WHAT)".
 expect_full() {

@@ -3,31 +3,22 @@
 # depend on -@ or --fast, reasons filled, --contribs, model export
 # --xgboost, and a model whose XGBoost bytes were garbled refused with exit 1.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 : "${LAPSE_BIN:?LAPSE_BIN must name the lapse program}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-expect() {
-    local code=$1 want=$2; shift 2
-    local rc=0
-    "$LAPSE_BIN" "$@" >out.txt 2>err.txt || rc=$?
-    [ "$rc" -eq "$code" ] || fail "$* exited $rc, not $code: $(cat err.txt)"
-    grep -qF -- "$want" err.txt || fail "$*: no \"$want\" in: $(cat err.txt)"
-}
-
 "$LAPSE_BIN" train --help | grep -q -- "--trees N" || fail "train --help lacks --trees"
-expect 2 "--depth" train --model gbdt --depth 0 -o m f.csv
-expect 2 "--eta" train --model gbdt --eta 2 -o m f.csv
-expect 2 "--trees" train --model gbdt --trees 0 -o m f.csv
-expect 2 "take none of the classifiers' options" train --model bgnbd --trees 5 -o m f.csv
+expect_error 2 "--depth" train --model gbdt --depth 0 -o m f.csv
+expect_error 2 "--eta" train --model gbdt --eta 2 -o m f.csv
+expect_error 2 "--trees" train --model gbdt --trees 0 -o m f.csv
+expect_error 2 "take none of the classifiers' options" train --model bgnbd --trees 5 -o m f.csv
 
 "$LAPSE_BIN" simulate -q --seed 5 --users 800 --days 180 -o sim
 "$LAPSE_BIN" extract -q --asof 2026-03-02,2026-04-01,2026-05-01,2026-05-31 -o feat.csv \
     sim/events.csv.gz
-expect 2 "give the grid or them, not both" train --model gbdt --grid --depth 3 -o m feat.csv
+expect_error 2 "give the grid or them, not both" train --model gbdt --grid --depth 3 -o m feat.csv
 
 # --grid: each depth with each learning rate, the lowest held-out log loss
 # chosen, and the refit and the model keep the pair
@@ -86,8 +77,8 @@ for r, p in zip(rows[1:], plain[1:]):
         assert p[9].split(":")[0] == extra[top][len("contrib_"):], (p[9], extra[top])
 PY
 "$LAPSE_BIN" train -q --model logistic -o lr.model feat.csv
-expect 2 "--contribs goes with a boosted-trees" score -m lr.model --contribs feat.csv
-expect 2 "not with --no-reasons" score -m a.model --contribs --no-reasons feat.csv
+expect_error 2 "--contribs goes with a boosted-trees" score -m lr.model --contribs feat.csv
+expect_error 2 "not with --no-reasons" score -m a.model --contribs --no-reasons feat.csv
 
 # export --xgboost writes the XGBoost JSON the model carries, checked to be
 # its trees; other models and missing options are refused.
@@ -97,8 +88,8 @@ import sys
 model, exported = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
 assert exported.startswith(b'{"learner"') and exported in model, len(exported)
 PY
-expect 2 "needs --xgboost" model export a.model
-expect 2 "exports boosted trees" model export --xgboost lr.json lr.model
+expect_error 2 "needs --xgboost" model export a.model
+expect_error 2 "exports boosted trees" model export --xgboost lr.json lr.model
 [ ! -e lr.json ] || fail "a refused export left lr.json"
 
 # Garble bytes inside the embedded trees and make the file's checksum right
@@ -112,8 +103,8 @@ data[at:at + 16] = b"x" * 16
 data[-4:] = zlib.crc32(bytes(data[:-4])).to_bytes(4, "little")
 open(sys.argv[2], "wb").write(bytes(data))
 EOF
-expect 1 "do not match their sha256" score -m bad.model feat.csv
-expect 1 "do not match their sha256" model show bad.model
+expect_error 1 "do not match their sha256" score -m bad.model feat.csv
+expect_error 1 "do not match their sha256" model show bad.model
 
 # The flat trees (model.h, CLSF): a NaN threshold, a child link back to its
 # own node (a cycle), a child past the tree and a feature past the model's
@@ -136,9 +127,9 @@ for name, offset, value in [("nan", 13, struct.pack("<d", float("nan"))),
     bad[-4:] = zlib.crc32(bytes(bad[:-4])).to_bytes(4, "little")
     open(name + ".model", "wb").write(bytes(bad))
 EOF
-expect 1 "nan.model" score -m nan.model feat.csv
-expect 1 "section CLSF: tree 0 node 0 has a NaN threshold" score -m nan.model feat.csv
-expect 1 "section CLSF: tree 0 node 0 links to nodes 0 and" model show cycle.model
-expect 1 "of a tree of" model show past.model
-expect 1 "tree 0 node 0 splits on feature 999 of" score -m feature.model feat.csv
+expect_error 1 "nan.model" score -m nan.model feat.csv
+expect_error 1 "section CLSF: tree 0 node 0 has a NaN threshold" score -m nan.model feat.csv
+expect_error 1 "section CLSF: tree 0 node 0 links to nodes 0 and" model show cycle.model
+expect_error 1 "of a tree of" model show past.model
+expect_error 1 "tree 0 node 0 splits on feature 999 of" score -m feature.model feat.csv
 echo "gbdt: ok"

@@ -7,14 +7,13 @@
 # p_true_h is p_true or 0 by the same day; the trees' model file round-trips
 # through model export --xgboost's check.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 : "${LAPSE_BIN:?LAPSE_BIN must name the lapse program}"
 python=/usr/bin/python3
 [ -x "$python" ] || { echo "SKIP: no $python" >&2; exit 77; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$LAPSE_BIN" simulate -q --seed 3 --users 800 --days 200 --horizons 7,14,30 \
     --snapshots 2026-03-02,2026-04-01,2026-05-01,2026-06-01 -o sim

@@ -9,12 +9,12 @@
 # must have had at least one kill that left such a file, one that landed
 # mid-write.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 
 : "${LAPSE_BIN:?LAPSE_BIN must point at the lapse binary}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 RANDOM=6
 
 now_ms() { date +%s%3N; }

@@ -3,6 +3,7 @@
 # checked against the text that model show and train print, for each kind
 # of classifier.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 : "${LAPSE_BIN:?LAPSE_BIN must name the lapse program}"
 python=/usr/bin/python3
 [ -x "$python" ] || { echo "SKIP: no $python" >&2; exit 77; }
@@ -11,8 +12,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 "$writer" --write-fixtures .
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$LAPSE_BIN" simulate -q --seed 5 --users 600 --days 180 -o sim
 "$LAPSE_BIN" extract -q --asof 2026-03-02,2026-04-01,2026-05-01,2026-05-31 -o feat.csv \
@@ -109,12 +108,8 @@ PY
 
 # --report with a BTYD model, or naming the model file, is a usage error.
 for args in "--model bgnbd -o b.model --report b.json" "--model logistic -o same --report same"; do
-    set +e
     # shellcheck disable=SC2086
-    "$LAPSE_BIN" train $args feat.csv 2>err.txt
-    rc=$?
-    set -e
-    [ "$rc" -eq 2 ] || fail "train $args: exit $rc, $(cat err.txt)"
+    expect_exit 2 train $args feat.csv
 done
 [ ! -e b.json ] && [ ! -e same ] || fail "a refused train wrote a file"
 echo "ok: model show --json and train --report"

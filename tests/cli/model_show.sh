@@ -3,6 +3,7 @@
 # with exit 1 (bad file), 2 (usage) and 3 (cannot read). The models come from
 # test_model --write-fixtures, so no binary fixture is committed.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 
 : "${LAPSE_BIN:?LAPSE_BIN must point at the lapse binary}"
 writer="${LAPSE_MODEL_WRITER:-$(dirname "$LAPSE_BIN")/tests/test_model}"
@@ -10,17 +11,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 "$writer" --write-fixtures .
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# expect CODE STDERR-SUBSTRING ARGS...: the exit code and a piece of stderr.
-expect() {
-    local code=$1 text=$2 got=0
-    shift 2
-    "$LAPSE_BIN" "$@" >out.txt 2>err.txt || got=$?
-    [[ $got == "$code" ]] || fail "lapse $* exited $got, expected $code; stderr: $(cat err.txt)"
-    grep -qF -- "$text" err.txt || fail "lapse $*: stderr lacks \"$text\": $(cat err.txt)"
-}
 
 "$LAPSE_BIN" model show logistic.model >out.txt
 diff -u - out.txt <<'TXT' || fail "model show logistic.model differs"
@@ -64,23 +54,23 @@ grep -qxF 'refit:        classifier refitted on all 190000 labelled rows after v
 
 # Refusals name the file and the byte.
 head -c 100 logistic.model >cut.model
-expect 1 "lapse: model file truncated: it ends at byte 100 but its header declares 850 bytes (in cut.model, byte 100)" \
+expect_error 1 "lapse: model file truncated: it ends at byte 100 but its header declares 850 bytes (in cut.model, byte 100)" \
     model show cut.model
 cp logistic.model flipped.model
 byte=$(od -An -tu1 -j300 -N1 flipped.model | tr -d ' ')
 printf "\\$(printf %03o $((byte ^ 16)))" | dd of=flipped.model bs=1 seek=300 conv=notrunc 2>/dev/null
-expect 1 "model file corrupted: CRC-32 is" model show flipped.model
+expect_error 1 "model file corrupted: CRC-32 is" model show flipped.model
 printf 'user_id,asof,days_since_active\n' >table.csv
-expect 1 "not a lapse model" model show table.csv
-expect 3 "cannot open the model" model show missing.model
+expect_error 1 "not a lapse model" model show table.csv
+expect_error 3 "cannot open the model" model show missing.model
 [[ ! -s out.txt ]] || fail "a refused model printed something on stdout"
 
 # Usage.
-expect 2 "missing action" model
-expect 2 "unknown action \"frob\"" model frob logistic.model
-expect 2 "needs exactly one model file" model show
-expect 2 "needs exactly one model file" model show logistic.model svm.model
-expect 2 "unrecognized option '--frob'" model show --frob logistic.model
+expect_error 2 "missing action" model
+expect_error 2 "unknown action \"frob\"" model frob logistic.model
+expect_error 2 "needs exactly one model file" model show
+expect_error 2 "needs exactly one model file" model show logistic.model svm.model
+expect_error 2 "unrecognized option '--frob'" model show --frob logistic.model
 "$LAPSE_BIN" model --help | grep -q '^usage: lapse model show \[--json\] FILE' || fail "model --help"
 "$LAPSE_BIN" model show --help | grep -q '^usage: lapse model show \[--json\] FILE' || fail "model show --help"
 echo ok

@@ -6,6 +6,7 @@
 # outputs that land on one file are refused; and extract -o A --dormant B
 # places both files or neither.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 
 : "${LAPSE_BIN:?LAPSE_BIN must point at the lapse binary}"
 : "${LAPSE_SOURCE_DIR:?LAPSE_SOURCE_DIR must point at the source tree}"
@@ -14,7 +15,6 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:exitcode=99"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:exitcode=99"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 cp "$LAPSE_SOURCE_DIR/tests/bad/logs/clean.csv" log.csv
 printf 'event,category\nlogin,activity\n' > map.csv

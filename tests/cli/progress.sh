@@ -2,13 +2,12 @@
 # line on stderr when it is a terminal (script(1) gives them one), and stay
 # silent under -q or when stderr is a file.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 : "${LAPSE_BIN:?LAPSE_BIN must name the lapse program}"
 command -v script >/dev/null || { echo "script(1) missing: skipped"; exit 77; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # Runs lapse with a terminal for stdin/stdout/stderr; the terminal's bytes
 # go to $1.

@@ -5,6 +5,7 @@
 # written), and refused inputs with their place and exit code. The page's
 # charts are checked in a browser by report_browser.sh.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 
 : "${LAPSE_BIN:?LAPSE_BIN must point at the lapse binary}"
 : "${LAPSE_SOURCE_DIR:?LAPSE_SOURCE_DIR must point at the source tree}"
@@ -13,17 +14,6 @@ model="$LAPSE_SOURCE_DIR/models/default.model"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# expect CODE STDERR-SUBSTRING ARGS...: the exit code and a piece of stderr.
-expect() {
-    local code=$1 text=$2 got=0
-    shift 2
-    "$LAPSE_BIN" "$@" >out.txt 2>err.txt || got=$?
-    [[ $got == "$code" ]] || fail "lapse $* exited $got, expected $code; stderr: $(cat err.txt)"
-    grep -qF -- "$text" err.txt || fail "lapse $*: stderr lacks \"$text\": $(cat err.txt)"
-}
 
 # sections FILE: the section ids of a page, space-separated.
 sections() { grep -o '<section id="[a-z]*"' "$1" | sed 's/.*id="\(.*\)"/\1/' | tr '\n' ' '; }
@@ -95,7 +85,7 @@ grep -qF "AUC last month" rr.html && fail "a refused comparison still shows AUCs
 [[ $(sections rt.html) == "model segments reasons features " ]] || fail "--table: $(sections rt.html)"
 grep -qF "scored period</th><td>snapshot 2026-04-01" rt.html || fail "the latest snapshot"
 charts_drawn rt.html
-expect 2 "--table is read twice" report -o x.html --table - scored.csv
+expect_error 2 "--table is read twice" report -o x.html --table - scored.csv
 
 # The event log: the data section first, with its three charts and its counts.
 "$LAPSE_BIN" report -q --log sim/events.csv.gz -o rl.html scored.csv
@@ -112,7 +102,7 @@ printf 'user_id ts quantity amount\n1 1997-01-01 1 11.77\n2 1997-01-12 5 77.00\n
 grep -qF "<p>3 events of 2 users, 1997-01-01 to 1997-01-20 (20 days)" rc.html ||
     fail "--log with --delim and --event: $(grep -o '<p>[0-9][^<]*' rc.html)"
 grep -qF ">purchase<" rc.html || fail "--event purchase: no purchase in the event mix"
-expect 1 'no column "event"' report -o x.html --log cdnow.txt --delim ' ' scored.csv
+expect_error 1 'no column "event"' report -o x.html --log cdnow.txt --delim ' ' scored.csv
 
 # A campaign eval report: the campaign section.
 printf 'channel,variant,sent,recall_rate,control_rate,uplift,ci_low,ci_high,p_value,cost_per_recalled\ncoupon,A,1200,0.2,0.1,0.1,0.05,0.15,0.0004,2.5\n' >camp.csv
@@ -120,7 +110,7 @@ printf 'channel,variant,sent,recall_rate,control_rate,uplift,ci_low,ci_high,p_va
 [[ $(sections rk.html) == "model segments reasons campaign " ]] || fail "--campaign: $(sections rk.html)"
 charts_drawn rk.html
 printf 'channel,variant,sent\ncoupon,A,1\n' >camp_bad.csv
-expect 1 "the header has no recall_rate column" report -o x.html --campaign camp_bad.csv scored.csv
+expect_error 1 "the header has no recall_rate column" report -o x.html --campaign camp_bad.csv scored.csv
 
 # No labels: the label-dependent parts left out, said once in each place.
 sed 's/,[01]$/,/' scored.csv >nolabels.csv
@@ -141,23 +131,23 @@ grep -qF "<h1>lapse report</h1>" rs.html || fail "stdout page"
 
 # Refused inputs: a bad row names its place (exit 1) and leaves no page.
 printf 'user_id,p_churn,label\na,0.5,1\nb,high,0\n' >bad.csv
-expect 1 "(in bad.csv:3, column 2)" report -o bad.html bad.csv
+expect_error 1 "(in bad.csv:3, column 2)" report -o bad.html bad.csv
 [[ ! -e bad.html ]] || fail "a failed report left a page"
 printf 'user_id,score\na,0.5\n' >nocol.csv
-expect 1 "no p_churn column" report -o x.html nocol.csv
+expect_error 1 "no p_churn column" report -o x.html nocol.csv
 printf 'user_id,asof,p_churn\na,d,0.5\na,d,0.6\n' >twice.csv
-expect 1 "(in twice.csv:3)" report -o x.html --previous-scores twice.csv scored.csv
-expect 1 "not a lapse model (it does not start with the model magic) (in scored.csv, byte 0)" report -o x.html -m scored.csv scored.csv
-expect 3 "cannot open" report -o x.html no_such_file.csv
+expect_error 1 "(in twice.csv:3)" report -o x.html --previous-scores twice.csv scored.csv
+expect_error 1 "not a lapse model (it does not start with the model magic) (in scored.csv, byte 0)" report -o x.html -m scored.csv scored.csv
+expect_error 3 "cannot open" report -o x.html no_such_file.csv
 # --log: the data section's log, read as lapse inspect reads it; its errors name the file
 printf 'user_id,ts,event\nu1,notatime,login\n' >badlog.csv
-expect 1 'bad timestamp "notatime" (in badlog.csv:2, column 2)' report -o x.html --log badlog.csv scored.csv
-expect 1 'no column "user_id" in the header' report -o x.html --log scored.csv scored.csv
+expect_error 1 'bad timestamp "notatime" (in badlog.csv:2, column 2)' report -o x.html --log badlog.csv scored.csv
+expect_error 1 'no column "user_id" in the header' report -o x.html --log scored.csv scored.csv
 [[ ! -e x.html ]] || fail "a failed report left x.html"
-expect 2 "no output" report scored.csv
-expect 2 "no scored file" report -o x.html
-expect 2 "one scored file at a time" report -o x.html scored.csv scored.csv
-expect 2 "--previous-model needs --previous-scores" report -o x.html --previous-model "$model" scored.csv
-expect 2 "" report -o scored.csv scored.csv
+expect_error 2 "no output" report scored.csv
+expect_error 2 "no scored file" report -o x.html
+expect_error 2 "one scored file at a time" report -o x.html scored.csv scored.csv
+expect_error 2 "--previous-model needs --previous-scores" report -o x.html --previous-model "$model" scored.csv
+expect_error 2 "" report -o scored.csv scored.csv
 "$LAPSE_BIN" report --help | grep -q "^usage: lapse report" || fail "--help"
 echo ok

@@ -9,6 +9,7 @@
 # report_sample.png (and the page, report_sample.html) in the test's build
 # folder. Skipped (77) without chromium or python3.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 
 : "${LAPSE_BIN:?LAPSE_BIN must point at the lapse binary}"
 : "${LAPSE_SOURCE_DIR:?LAPSE_SOURCE_DIR must point at the source tree}"
@@ -25,8 +26,6 @@ artifacts=$PWD
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 browse() {
     timeout 120 "$chromium" --headless=new --disable-gpu --no-sandbox --no-first-run \

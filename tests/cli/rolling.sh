@@ -5,23 +5,13 @@
 # calibration and tiers are the latest fold's; bad K, too few snapshots and
 # a fold with too few rows are refused with the counts.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 : "${LAPSE_BIN:?LAPSE_BIN must name the lapse program}"
 python=/usr/bin/python3
 [ -x "$python" ] || { echo "SKIP: no $python" >&2; exit 77; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# Expects exit code $1 and stderr containing $2 for lapse "${@:3}".
-expect() {
-    local code=$1 want=$2; shift 2
-    local rc=0
-    "$LAPSE_BIN" "$@" >out.txt 2>err.txt || rc=$?
-    [ "$rc" -eq "$code" ] || fail "$* exited $rc, not $code: $(cat err.txt)"
-    grep -qF -- "$want" err.txt || fail "$*: no \"$want\" in: $(cat err.txt)"
-}
 
 # Five monthly snapshots of a small log.
 "$LAPSE_BIN" simulate -q --seed 5 --users 600 --days 180 -o sim
@@ -101,17 +91,17 @@ done
 cmp -s roll.model again.model || fail "rolling is not rolling:3, or not deterministic"
 
 # Too few snapshots for K, one snapshot, bad K: refused with the counts.
-expect 1 "labelled rows from 5 snapshots: --validate rolling:5 holds out the last 5 in turn and needs at least one before them to train on, 6 in all (extract with --asof DATE,DATE,..., or at most rolling:4)" \
+expect_error 1 "labelled rows from 5 snapshots: --validate rolling:5 holds out the last 5 in turn and needs at least one before them to train on, 6 in all (extract with --asof DATE,DATE,..., or at most rolling:4)" \
     train --model logistic --validate rolling:5 -o m feat.csv
 awk -F, 'NR <= 2 || $2 == "2026-05-31"' feat.csv >one.csv
-expect 1 "labelled rows from 1 snapshot: --validate rolling:2 holds out the last 2 in turn" \
+expect_error 1 "labelled rows from 1 snapshot: --validate rolling:2 holds out the last 2 in turn" \
     train --model logistic --validate rolling:2 -o m one.csv
 grep -qF "hold out users: --validate users:0.2" err.txt || fail "no advice for one snapshot"
 for k in 1 25 x 3x; do
-    expect 2 "file:FILE or rolling:K (K from 2 to 24), not \"rolling:$k\"" \
+    expect_error 2 "file:FILE or rolling:K (K from 2 to 24), not \"rolling:$k\"" \
         train --model logistic --validate "rolling:$k" -o m feat.csv
 done
-expect 2 "--with-btyd fits its BTYD feature on one split: not with --validate rolling" \
+expect_error 2 "--with-btyd fits its BTYD feature on one split: not with --validate rolling" \
     train --model logistic --with-btyd --validate rolling:2 -o m feat.csv
 
 # Every fold's snapshot needs 50 rows with 10 of each class: the oldest
@@ -125,7 +115,7 @@ fold_cut 10 40
 "$LAPSE_BIN" train -q --model logistic --validate rolling:3 -o fold.model fold.csv ||
     fail "a fold of 50 rows with 10 churners"
 fold_cut 9 41
-expect 1 "lapse: the validation snapshot 2026-04-01 (fold 1 of --validate rolling:3) has 50 labelled rows (9 churners, 41 others): too few to validate a model, which needs at least 50 rows and 10 of each class there (extract more users, or use fewer folds)" \
+expect_error 1 "lapse: the validation snapshot 2026-04-01 (fold 1 of --validate rolling:3) has 50 labelled rows (9 churners, 41 others): too few to validate a model, which needs at least 50 rows and 10 of each class there (extract more users, or use fewer folds)" \
     train --model logistic --validate rolling:3 -o few.model fold.csv
 [ ! -e few.model ] || fail "a refused fold wrote a model"
 "$LAPSE_BIN" train -q --model logistic --validate rolling:2 -o two.model fold.csv ||

@@ -5,6 +5,7 @@
 # from test_score --write-fixtures (the values are worked out in
 # tests/test_score.c).
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 
 : "${LAPSE_BIN:?LAPSE_BIN must point at the lapse binary}"
 writer="${LAPSE_SCORE_WRITER:-$(dirname "$LAPSE_BIN")/tests/test_score}"
@@ -12,17 +13,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 "$writer" --write-fixtures .
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# expect CODE STDERR-SUBSTRING ARGS...: the exit code and a piece of stderr.
-expect() {
-    local code=$1 text=$2 got=0
-    shift 2
-    "$LAPSE_BIN" "$@" >out.csv 2>err.txt || got=$?
-    [[ $got == "$code" ]] || fail "lapse $* exited $got, expected $code; stderr: $(cat err.txt)"
-    grep -qF -- "$text" err.txt || fail "lapse $*: stderr lacks \"$text\": $(cat err.txt)"
-}
 
 header=user_id,asof,p_churn,risk_tier,response,segment,days_silent,value_tier,value_at_risk,reason_1,reason_2,reason_3,trigger,action,label
 
@@ -111,30 +101,30 @@ CSV
     cut -d, -f1,2,7 >asof.txt
 printf 'user_id,asof,days_silent\na,2026-02-21,20\nb,2026-02-21,50\n' | diff -u - asof.txt ||
     fail "--logs --asof from stdin"
-expect 2 "needs an asof date" score -m full.model --logs - <log.csv
+expect_error 2 "needs an asof date" score -m full.model --logs - <log.csv
 
 # Refusals.
-expect 1 'feature 2 is "days_since_purchase" in the table but the model expects "tenure_days"' \
+expect_error 1 'feature 2 is "days_since_purchase" in the table but the model expects "tenure_days"' \
     score -m full.model table.csv
-expect 1 'the model expects' score -m logistic.model --logs log.csv
+expect_error 1 'the model expects' score -m logistic.model --logs log.csv
 sed '1s/horizon=30/horizon=14/' table.csv >horizon.csv
-expect 1 "horizon is 14 days in the table but 30 in the model" score -m logistic.model horizon.csv
-expect 1 "not a lapse model" score -m table.csv table.csv
-expect 3 "cannot open" score -m missing.model table.csv
-expect 3 "missing.csv" score -m logistic.model missing.csv
+expect_error 1 "horizon is 14 days in the table but 30 in the model" score -m logistic.model horizon.csv
+expect_error 1 "not a lapse model" score -m table.csv table.csv
+expect_error 3 "cannot open" score -m missing.model table.csv
+expect_error 3 "missing.csv" score -m logistic.model missing.csv
 "$LAPSE_BIN" score -q -m logistic.model -o kept.csv table.csv
-expect 1 "horizon" score -m logistic.model -o kept.csv horizon.csv
+expect_error 1 "horizon" score -m logistic.model -o kept.csv horizon.csv
 cmp kept.csv file.csv || fail "a failed run changed the -o file"
 [[ -z $(ls -A | grep -v -e '\.csv$' -e '\.model$' -e '\.txt$') ]] || fail "temporary files left: $(ls -A)"
 
 # Usage.
-expect 2 "-m MODEL is required" score table.csv
-expect 2 "--sort must be risk or value" score -m logistic.model --sort size table.csv
-expect 2 "--asof goes with --logs" score -m logistic.model --asof 2026-03-01 table.csv
-expect 2 "--top" score -m logistic.model --top 0 table.csv
-expect 2 "--value-rule" score -m logistic.model --value-rule 30,2 table.csv
-expect 2 "--stages" score -m logistic.model --stages 7,3,14 table.csv
-expect 2 "one feature table" score -m logistic.model table.csv table.csv
-expect 2 "unrecognized option '--frob'" score -m logistic.model --frob table.csv
+expect_error 2 "-m MODEL is required" score table.csv
+expect_error 2 "--sort must be risk or value" score -m logistic.model --sort size table.csv
+expect_error 2 "--asof goes with --logs" score -m logistic.model --asof 2026-03-01 table.csv
+expect_error 2 "--top" score -m logistic.model --top 0 table.csv
+expect_error 2 "--value-rule" score -m logistic.model --value-rule 30,2 table.csv
+expect_error 2 "--stages" score -m logistic.model --stages 7,3,14 table.csv
+expect_error 2 "one feature table" score -m logistic.model table.csv table.csv
+expect_error 2 "unrecognized option '--frob'" score -m logistic.model --frob table.csv
 "$LAPSE_BIN" score --help | grep -q '^usage: lapse score -m MODEL' || fail "score --help"
 echo ok

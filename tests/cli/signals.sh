@@ -3,11 +3,11 @@
 # (exit 3, no temporary file left); an ignored SIGHUP (nohup) stays ignored;
 # a path naming standard output is written through it, never replaced.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 : "${LAPSE_BIN:?LAPSE_BIN must name the lapse program}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 no_temps() { ! compgen -G "*.tmp.*" >/dev/null || fail "$1 left $(echo *.tmp.*)"; }
 
 "$LAPSE_BIN" simulate -q --seed 4 --users 2000 --days 90 -o sim

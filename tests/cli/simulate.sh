@@ -1,20 +1,13 @@
 # lapse simulate from the command line: files, determinism, bad options.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 : "${LAPSE_BIN:?LAPSE_BIN must name the lapse program}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
 # Expects exit code 2 and a message containing $1 for the remaining arguments.
-usage_error() {
-    local want=$1; shift
-    local rc=0
-    "$LAPSE_BIN" simulate "$@" >out.txt 2>err.txt || rc=$?
-    [ "$rc" -eq 2 ] || fail "simulate $* exited $rc, not 2"
-    grep -qF -- "$want" err.txt || fail "simulate $*: no \"$want\" in: $(cat err.txt)"
-}
+usage_error() { expect_error 2 "$1" simulate "${@:2}"; }
 
 "$LAPSE_BIN" simulate --help | grep -q "usage: lapse simulate" || fail "--help"
 

@@ -3,22 +3,16 @@
 # thread count, and extract reads it to the same table; bad values are usage
 # errors; a failed file leaves none of the outputs.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 : "${LAPSE_BIN:?LAPSE_BIN must name the lapse program}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
 header="user_id,ts,event,amount,session_id,device_id"
 
 # Expects exit code 2 and a message containing $1 for the remaining arguments.
-usage_error() {
-    local want=$1; shift
-    local rc=0
-    "$LAPSE_BIN" simulate "$@" >out.txt 2>err.txt || rc=$?
-    [ "$rc" -eq 2 ] || fail "simulate $* exited $rc, not 2"
-    grep -qF -- "$want" err.txt || fail "simulate $*: no \"$want\" in: $(cat err.txt)"
-}
+usage_error() { expect_error 2 "$1" simulate "${@:2}"; }
 
 "$LAPSE_BIN" simulate --help | grep -q -- "--files N" || fail "--help does not name --files"
 for bad in 0 -3 257 99999999999999999999 many 2x ""; do
@@ -113,10 +107,7 @@ done
 # output is committed, the other partitions included.
 if [ -w /dev/full ]; then
     mkdir full && ln -s /dev/full full/events-1.csv.gz
-    rc=0
-    "$LAPSE_BIN" simulate "${args[@]}" -o full --files 3 2>err.txt || rc=$?
-    [ "$rc" -eq 3 ] || fail "a full events-1.csv.gz: exit $rc, not 3"
-    grep -qF "No space left on device (in full/events-1.csv.gz)" err.txt || fail "$(cat err.txt)"
+    expect_error 3 "No space left on device (in full/events-1.csv.gz)" simulate "${args[@]}" -o full --files 3
     [ "$(ls full)" = "events-1.csv.gz" ] || fail "a failed run left: $(ls full | tr '\n' ' ')"
 fi
 echo ok

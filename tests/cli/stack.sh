@@ -8,14 +8,13 @@
 # feature; the model round-trips through model show --json and trains to
 # the same bytes twice.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 : "${LAPSE_BIN:?LAPSE_BIN must name the lapse program}"
 python=/usr/bin/python3
 [ -x "$python" ] || { echo "SKIP: no $python" >&2; exit 77; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$LAPSE_BIN" simulate -q --seed 5 --users 1500 --days 200 -o sim
 "$LAPSE_BIN" extract -q --asof 2026-03-02,2026-04-01,2026-05-01 -o fit.csv sim/events.csv.gz \

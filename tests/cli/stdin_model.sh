@@ -2,6 +2,7 @@
 # A model from standard input ("-m -", "model show -") is the model from its
 # file; standard input read by two inputs of one run is a usage error.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 
 : "${LAPSE_BIN:?LAPSE_BIN must point at the lapse binary}"
 work=$(mktemp -d)
@@ -9,7 +10,6 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:exitcode=99"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:exitcode=99"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$LAPSE_BIN" simulate -q --seed 4 --users 150 --days 120 -o sim
 "$LAPSE_BIN" extract -q --asof 2026-03-02,2026-03-20 -o table.csv sim/events.csv.gz

@@ -2,35 +2,25 @@
 # tables with file:line, and a simulate -> extract -> train -> model show ->
 # eval round trip with byte-identical models.
 set -euo pipefail
+. "$(dirname "$0")/common.inc"
 : "${LAPSE_BIN:?LAPSE_BIN must name the lapse program}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# Expects exit code $1 and stderr containing $2 for lapse "${@:3}".
-expect() {
-    local code=$1 want=$2; shift 2
-    local rc=0
-    "$LAPSE_BIN" "$@" >out.txt 2>err.txt || rc=$?
-    [ "$rc" -eq "$code" ] || fail "$* exited $rc, not $code: $(cat err.txt)"
-    grep -qF -- "$want" err.txt || fail "$*: no \"$want\" in: $(cat err.txt)"
-}
-
 "$LAPSE_BIN" train --help | grep -q "usage: lapse train" || fail "train --help"
 "$LAPSE_BIN" eval --help | grep -q "usage: lapse eval" || fail "eval --help"
 
-expect 2 "--model svm, logistic or gbdt is required" train -o m f.csv
-expect 2 "--model must be svm, logistic, gbdt, bgnbd or pareto-nbd, not \"tree\"" train --model tree -o m f.csv
-expect 2 "-o MODEL is required" train --model svm f.csv
-expect 2 "no feature table given" train --model svm -o m
-expect 2 "--k" train --model svm --k 0 -o m f.csv
-expect 2 "--kernel must be rbf or linear" train --model svm --kernel poly -o m f.csv
-expect 2 "-C" train --model svm -C abc -o m f.csv
-expect 2 "--max-train" train --model svm --max-train 1.5 -o m f.csv
-expect 2 "no scored file given" eval
-expect 2 "--threshold" eval --threshold 2 f.csv
+expect_error 2 "--model svm, logistic or gbdt is required" train -o m f.csv
+expect_error 2 "--model must be svm, logistic, gbdt, bgnbd or pareto-nbd, not \"tree\"" train --model tree -o m f.csv
+expect_error 2 "-o MODEL is required" train --model svm f.csv
+expect_error 2 "no feature table given" train --model svm -o m
+expect_error 2 "--k" train --model svm --k 0 -o m f.csv
+expect_error 2 "--kernel must be rbf or linear" train --model svm --kernel poly -o m f.csv
+expect_error 2 "-C" train --model svm -C abc -o m f.csv
+expect_error 2 "--max-train" train --model svm --max-train 1.5 -o m f.csv
+expect_error 2 "no scored file given" eval
+expect_error 2 "--threshold" eval --threshold 2 f.csv
 [ ! -e m ] || fail "a refused run wrote a model"
 
 # A small log with four snapshots: three to train on, one to validate.
@@ -47,22 +37,22 @@ valid_cut() {
 valid_cut 10 40
 "$LAPSE_BIN" train -q --model logistic -o cut.model cut.csv || fail "50 validation rows, 10 churners"
 valid_cut 9 41
-expect 1 "lapse: the validation snapshot 2026-05-31 has 50 labelled rows (9 churners, 41 others): too few to validate a model, which needs at least 50 rows and 10 of each class there" \
+expect_error 1 "lapse: the validation snapshot 2026-05-31 has 50 labelled rows (9 churners, 41 others): too few to validate a model, which needs at least 50 rows and 10 of each class there" \
     train -q --model logistic -o few.model cut.csv
 [ ! -e few.model ] || fail "a refused validation wrote a model"
 
 # A bad value on line 5 of the table: exit 1 naming file:line.
 awk -F, 'NR == 5 { $4 = "x" } { print }' OFS=, feat.csv >bad.csv
-expect 1 "bad.csv:5" train --model logistic -o m bad.csv
+expect_error 1 "bad.csv:5" train --model logistic -o m bad.csv
 [ ! -e m ] || fail "a bad table wrote a model"
 
 # One labelled snapshot: --validate last-snapshot refuses it with the reason;
 # by default a seeded 20% of users is held out, here too few (the counts).
 awk -F, 'NR <= 2 || $2 == "2026-05-31"' feat.csv >one.csv
-expect 1 "labelled rows from one snapshot only (2026-05-31)" \
+expect_error 1 "labelled rows from one snapshot only (2026-05-31)" \
     train --model logistic --validate last-snapshot -o m one.csv
-expect 1 "the held-out part (--validate users:0.2) has " train --model logistic -o m one.csv
-expect 1 "rows and 10 of each class there (hold out a larger share" train --model logistic -o m one.csv
+expect_error 1 "the held-out part (--validate users:0.2) has " train --model logistic -o m one.csv
+expect_error 1 "rows and 10 of each class there (hold out a larger share" train --model logistic -o m one.csv
 [ ! -e m ] || fail "a refused split wrote a model"
 "$LAPSE_BIN" train --model logistic --validate users:0.4 -o one.model one.csv 2>one.txt
 grep -q "validation: .* rows of .* users, a seeded 40% of users held out (users:0.4)" one.txt ||
@@ -83,11 +73,11 @@ echo "nobody,0" >>held.csv
 grep -q "held.csv: 1 of the .* listed users have no labelled row in the table" file.txt ||
     fail "unknown listed user not warned: $(cat file.txt)"
 printf 'user_id\n\n""\n' >empty_id.csv
-expect 1 "empty_id.csv:3" train --model logistic --validate file:empty_id.csv -o m feat.csv
-expect 2 "--validate needs last-snapshot, users:SHARE" train --model logistic --validate users:2 -o m feat.csv
-expect 2 "--validate needs" train --model logistic --validate sideways -o m feat.csv
-expect 2 "--tiers needs q:A,B,C" train --model logistic --tiers p:0.5,0.4,0.9 -o m feat.csv
-expect 2 "--k needs a whole number from 1 to 64, or auto" train --model logistic --k 0 -o m feat.csv
+expect_error 1 "empty_id.csv:3" train --model logistic --validate file:empty_id.csv -o m feat.csv
+expect_error 2 "--validate needs last-snapshot, users:SHARE" train --model logistic --validate users:2 -o m feat.csv
+expect_error 2 "--validate needs" train --model logistic --validate sideways -o m feat.csv
+expect_error 2 "--tiers needs q:A,B,C" train --model logistic --tiers p:0.5,0.4,0.9 -o m feat.csv
+expect_error 2 "--k needs a whole number from 1 to 64, or auto" train --model logistic --k 0 -o m feat.csv
 
 # Probability tiers are the cut-offs as given; --no-refit is recorded.
 "$LAPSE_BIN" train -q --model logistic --no-refit --tiers p:0.3,0.6,0.8 -o ptier.model feat.csv
