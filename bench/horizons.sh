@@ -24,12 +24,22 @@
 #
 #   bench/horizons.sh [USERS] [WORKDIR] [SEEDS] [SCORE_ROWS]
 #   (defaults 5000, a temp dir, "7 8 9", 200000)
+#   bench/horizons.sh --tables FIT LATER [WORKDIR]
+# The second form takes steps 2 to 4 on the tables of a real log (as
+# bench/public/run.sh extracts them: FIT the training snapshots, LATER the
+# test snapshot), which has no p_observed and no planted day to check.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-users=${1:-5000}
-work=${2:-$(mktemp -d)}
-seeds=${3:-7 8 9}
-score_rows=${4:-200000}
+tables=()
+if [ "${1:-}" = --tables ]; then
+    tables=("$(realpath "$2")" "$(realpath "$3")")
+    work=${4:-$(mktemp -d)}
+else
+    users=${1:-5000}
+    work=${2:-$(mktemp -d)}
+    seeds=${3:-7 8 9}
+    score_rows=${4:-200000}
+fi
 bin=$root/build-rel/lapse
 py=/usr/bin/python3 # Debian's, with python3-sklearn and python3-statsmodels
 cmake -S "$root" -B "$root/build-rel" -DCMAKE_BUILD_TYPE=Release -DLAPSE_TESTS=OFF >/dev/null
@@ -46,6 +56,47 @@ relabel() {
         NR == 2 { sub(/,days_to_churn$/, ""); print; next }
         { d = $NF; NF--; if ($NF != "") $NF = (d != "" && d + 0 <= h) ? 1 : 0; print }' "$1"
 }
+
+# Steps 2 to 4 on FIT and LATER (lapse feature tables with days_to_churn),
+# files named by TAG, the seed SEED; TRUTH the simulator's, or "-".
+measure() {
+    local fit=$1 later=$2 truth=$3 tag=$4 seed=$5 kind hz h
+    for kind in logistic gbdt; do
+        hz=hz$tag; [ "$kind" = gbdt ] && hz=tz$tag
+        "$bin" train -q --model "$kind" --seed "$seed" --horizons 7,14,30 -o "$hz.model" \
+            "$fit" 2>/dev/null
+        "$bin" model show --json "$hz.model" >"$hz.json"
+        "$bin" score -q -m "$hz.model" -o "$hz.csv" "$later" 2>/dev/null
+        "$bin" eval --json "$hz.csv" 2>/dev/null | $py -c '
+import json, sys
+h = json.load(sys.stdin)["horizons"]
+print("lapse eval '"$kind"': " + "  ".join("h=%d AUC %.4f ECE %.4f" % (r["days"], r["auc"], r["ece"])
+                                 for r in h["by_horizon"])
+      + "  C_td %.4f over %d pairs" % (h["concordance"], h["pairs"]))'
+        awk -F, '/^#/ { next } !c { for (i = 1; i <= NF; i++) { if ($i == "p_7") a = i; if ($i == "p_14") b = i
+                                                             if ($i == "p_30") z = i; if ($i == "p_churn") p = i }
+                              c = 1; next }
+            { n++; if ($a > $b || $b > $z) bad++; if ($z != $p) diff++ }
+            END { printf "rows scored %d: p_7 > p_14 or p_14 > p_30 on %d, p_30 != p_churn on %d\n", n, bad, diff }' \
+            "$hz.csv"
+    done
+    for h in 7 14 30; do
+        relabel "$fit" "$h" >fit_h.csv
+        relabel "$later" "$h" >later_h.csv
+        "$bin" train -q --model logistic --seed "$seed" -o "m$h.model" fit_h.csv 2>/dev/null
+        "$bin" score -q -m "m$h.model" -o "sep$tag-$h.csv" later_h.csv 2>/dev/null
+        "$bin" train -q --model gbdt --seed "$seed" -o "g$h.model" fit_h.csv 2>/dev/null
+        "$bin" score -q -m "g$h.model" -o "gsep$tag-$h.csv" later_h.csv 2>/dev/null
+    done
+    $py "$root/bench/horizons_peers.py" "$fit" "$later" "$truth" "hz$tag.json" "hz$tag.csv" \
+        "sep$tag-" 7,14,30 "tz$tag.csv" "gsep$tag-"
+}
+
+if [ ${#tables[@]} -gt 0 ]; then
+    echo "== tables ${tables[0]} (fit), ${tables[1]} (measured)"
+    measure "${tables[0]}" "${tables[1]}" - real 1
+    exit 0
+fi
 
 for seed in $seeds; do
     echo "== seed $seed"
@@ -64,36 +115,7 @@ for seed in $seeds; do
         END { printf "rows %d, churned %d, day = rule on %d of them\n", n, c, ok - bad }' \
         "fit$seed.csv" "later$seed.csv"
 
-    for kind in logistic gbdt; do
-        hz=hz$seed; [ "$kind" = gbdt ] && hz=tz$seed
-        "$bin" train -q --model "$kind" --seed "$seed" --horizons 7,14,30 -o "$hz.model" \
-            "fit$seed.csv" 2>/dev/null
-        "$bin" model show --json "$hz.model" >"$hz.json"
-        "$bin" score -q -m "$hz.model" -o "$hz.csv" "later$seed.csv" 2>/dev/null
-        "$bin" eval --json "$hz.csv" 2>/dev/null | $py -c '
-import json, sys
-h = json.load(sys.stdin)["horizons"]
-print("lapse eval '"$kind"': " + "  ".join("h=%d AUC %.4f ECE %.4f" % (r["days"], r["auc"], r["ece"])
-                                 for r in h["by_horizon"])
-      + "  C_td %.4f over %d pairs" % (h["concordance"], h["pairs"]))'
-        awk -F, '/^#/ { next } !c { for (i = 1; i <= NF; i++) { if ($i == "p_7") a = i; if ($i == "p_14") b = i
-                                                             if ($i == "p_30") z = i; if ($i == "p_churn") p = i }
-                              c = 1; next }
-            { n++; if ($a > $b || $b > $z) bad++; if ($z != $p) diff++ }
-            END { printf "rows scored %d: p_7 > p_14 or p_14 > p_30 on %d, p_30 != p_churn on %d\n", n, bad, diff }' \
-            "$hz.csv"
-    done
-    for h in 7 14 30; do
-        relabel "fit$seed.csv" "$h" >fit_h.csv
-        relabel "later$seed.csv" "$h" >later_h.csv
-        "$bin" train -q --model logistic --seed "$seed" -o "m$h.model" fit_h.csv 2>/dev/null
-        "$bin" score -q -m "m$h.model" -o "sep$seed-$h.csv" later_h.csv 2>/dev/null
-        "$bin" train -q --model gbdt --seed "$seed" -o "g$h.model" fit_h.csv 2>/dev/null
-        "$bin" score -q -m "g$h.model" -o "gsep$seed-$h.csv" later_h.csv 2>/dev/null
-    done
-    $py "$root/bench/horizons_peers.py" "fit$seed.csv" "later$seed.csv" \
-        "sim$seed/truth_snapshots.csv" "hz$seed.json" "hz$seed.csv" "sep$seed-" 7,14,30 \
-        "tz$seed.csv" "gsep$seed-"
+    measure "fit$seed.csv" "later$seed.csv" "sim$seed/truth_snapshots.csv" "$seed" "$seed"
 done
 
 # Scoring cost, on the last seed's tables: its rows repeated under new ids.

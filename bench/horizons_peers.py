@@ -5,7 +5,8 @@ usage: horizons_peers.py FIT LATER TRUTH MODEL_JSON HAZARD_SCORES SEPARATE_PREFI
                          [TREE_HAZARD_SCORES TREE_SEPARATE_PREFIX]
 
 FIT, LATER: lapse feature tables (training snapshots, measured snapshot);
-TRUTH: the simulator's truth_snapshots.csv (with --observer --horizons);
+TRUTH: the simulator's truth_snapshots.csv (with --observer --horizons), or
+"-" for a real log, which has none (its p_observed columns print "-");
 MODEL_JSON: `lapse model show --json` of the hazard model (the peers get its
 log1p transforms, then standardisation, as lapse does);
 HAZARD_SCORES: lapse score of LATER with the hazard model (p_<h>);
@@ -89,9 +90,11 @@ def main():
     within = lambda y, d, h: ((y == 1) & (d >= 1) & (d <= h)).astype(int)
 
     key = later["user_id"] + "," + later["asof"]
-    truth = pd.read_csv(truth_path, dtype={"user_id": str, "asof": str})
-    truth.index = truth["user_id"] + "," + truth["asof"]
-    truth = truth.loc[key]
+    truth = None
+    if truth_path != "-":
+        truth = pd.read_csv(truth_path, dtype={"user_id": str, "asof": str})
+        truth.index = truth["user_id"] + "," + truth["asof"]
+        truth = truth.loc[key]
 
     def scored(path, col):
         s = pd.read_csv(path, comment="#", dtype={"user_id": str, "asof": str})
@@ -138,18 +141,23 @@ def main():
         for k, h in enumerate(horizons):
             y = within(ylat, dlat, h)
             sep = scored(f"{prefix}{h}.csv", "p_churn")
-            pobs = truth[f"p_observed_{h}"].to_numpy()
             a = lambda p: roc_auc_score(y, p)
+            if truth is None:
+                observed = f"{'-':<6}          {'-':<6}  {'-':<6}       "
+            else:
+                pobs = truth[f"p_observed_{h}"].to_numpy()
+                observed = f"{a(pobs):.4f}          {ece(pobs, y):.4f}  {a(ph[:, k]) / a(pobs):.4f}       "
             print(f"{name:<8} {h:<2} {y.sum():>9}  {a(ph[:, k]):.4f}     {ece(ph[:, k], y):.4f}  "
-                  f"{a(sep):.4f}        {ece(sep, y):.4f}  {a(pobs):.4f}          {ece(pobs, y):.4f}  {a(ph[:, k]) / a(pobs):.4f}       "
+                  f"{a(sep):.4f}        {ece(sep, y):.4f}  {observed}"
                   f"{a(sk_ph[:, k]):.4f}       {ece(sk_ph[:, k], y):.4f}  {a(sm_ph[:, k]):.4f}           "
                   f"{ece(sm_ph[:, k], y):.4f}")
     bad = lambda ph: int((np.diff(ph, axis=1) < 0).any(axis=1).sum())
     print("C_td: " + "  ".join(f"lapse-{name} {concordance(lapse_ph[name], dlat, ylat, horizons):.4f}"
                                for name, _, _ in lapse_models) +
           f"  sklearn {concordance(sk_ph, dlat, ylat, horizons):.4f}  "
-          f"statsmodels {concordance(sm_ph, dlat, ylat, horizons):.4f}  "
-          f"p_observed {concordance(np.column_stack([truth[f'p_observed_{h}'].to_numpy() for h in horizons]), dlat, ylat, horizons):.4f}")
+          f"statsmodels {concordance(sm_ph, dlat, ylat, horizons):.4f}" +
+          ("" if truth is None else
+           f"  p_observed {concordance(np.column_stack([truth[f'p_observed_{h}'].to_numpy() for h in horizons]), dlat, ylat, horizons):.4f}"))
     print("rows with p_h falling as h grows: " +
           "  ".join(f"lapse-{name} {bad(lapse_ph[name])}" for name, _, _ in lapse_models) +
           f"  sklearn {bad(sk_ph)}  statsmodels {bad(sm_ph)}")
