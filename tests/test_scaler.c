@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define ROWS 4
 #define WIDTH 3
@@ -144,6 +145,58 @@ static void apply_log1p_is_log1p_bit_for_bit(void **state)
     free(x);
 }
 
+/* lapse_scaler_apply's vector path (four or eight values a step, the
+ * table's whole numbers gathered) and its scalar tail give, bit for bit,
+ * lapse_scaler_value's (t(raw) - mean) / scale: rows of several widths
+ * mixing log1p and plain columns, with whole numbers at and around the
+ * table's ends, zeros of both signs, fractions, negatives, huge values and
+ * NaN; in place too. */
+static void apply_is_value_bit_for_bit(void **state)
+{
+    (void)state;
+    static const size_t widths[] = { 1, 3, 4, 5, 8, 79 };
+    enum { ROWS_EACH = 700, MAX_D = 79 };
+    double *x = malloc(ROWS_EACH * MAX_D * sizeof *x);
+    double *out = malloc(ROWS_EACH * MAX_D * sizeof *out);
+    assert_non_null(x);
+    assert_non_null(out);
+    uint64_t r = 0x9e3779b97f4a7c15ull;
+    for (size_t w = 0; w < sizeof widths / sizeof *widths; w++) {
+        const size_t d = widths[w];
+        unsigned char transform[MAX_D];
+        double mean[MAX_D], scale[MAX_D];
+        for (size_t j = 0; j < d; j++) {
+            r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+            transform[j] = r % 4 ? LAPSE_TRANSFORM_LOG1P : LAPSE_TRANSFORM_NONE;
+            mean[j] = j % 3 ? (double)(r >> 40) / 1e5 : 0.0; /* 0: the sign of zero shows */
+            scale[j] = 0.1 + (double)((r >> 20) & 0xfffff) / 3e4;
+        }
+        const lapse_scaler s = { transform, mean, scale };
+        for (size_t i = 0; i < ROWS_EACH * d; i++) {
+            r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+            const double k = (double)(r >> 52); /* 0 .. 4095 */
+            const double kinds[] = { k,        (double)(r % 8), 4095, 4096, 4097, nextafter(k, -2),
+                                     nextafter(k, 1e9), k / 7.0, -0.0, 0.0, -0.5, 1e300, NAN,
+                                     -3.0,     k + 0.25,        (double)(r >> 11) };
+            x[i] = kinds[(r >> 3) % (sizeof kinds / sizeof *kinds)]; /* -3: log1p's NaN */
+        }
+        for (int in_place = 0; in_place < 2; in_place++) {
+            if (in_place)
+                memcpy(out, x, ROWS_EACH * d * sizeof *out);
+            lapse_scaler_apply(&s, d, in_place ? out : x, ROWS_EACH, out);
+            for (size_t i = 0; i < ROWS_EACH * d; i++) {
+                const double want = lapse_scaler_value(&s, i % d, x[i]);
+                if (isnan(want))
+                    assert_true(isnan(out[i]));
+                else
+                    assert_memory_equal(&out[i], &want, sizeof want);
+            }
+        }
+    }
+    free(out);
+    free(x);
+}
+
 static void check_finds_the_first_value_log1p_cannot_take(void **state)
 {
     (void)state;
@@ -188,6 +241,7 @@ int main(void)
         cmocka_unit_test(apply_matches_value_and_may_work_in_place),
         cmocka_unit_test(log1p_is_log1p_bit_for_bit),
         cmocka_unit_test(apply_log1p_is_log1p_bit_for_bit),
+        cmocka_unit_test(apply_is_value_bit_for_bit),
         cmocka_unit_test(check_finds_the_first_value_log1p_cannot_take),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -499,6 +499,43 @@ static void ids_of_every_length(void **state)
     lapse_table_free(t);
 }
 
+/* The reader's own path for one to four digits (no loop over the length)
+ * against strtod, beside values of the same lengths it must leave to the
+ * general parser or refuse. */
+static void short_values_of_every_length(void **state)
+{
+    (void)state;
+    static const char *const good[] = { "0",    "7",    "42",   "999",   "4095", "9999", "0009",
+                                        "10000", "12345", "000012", "1.5", "-3",  "+7",   "1e2",
+                                        ".5",   "9.",   "-0",   "0.25",  "1E-3", "99.9" };
+    enum { N = sizeof good / sizeof *good };
+    char text[4096];
+    meta_line(text, sizeof text, "a", 30);
+    size_t n = strlen(text);
+    n += (size_t)snprintf(text + n, sizeof text - n, "\nuser_id,asof,a,label\n");
+    for (size_t i = 0; i < N; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "u%zu,2026-03-01,%s,0\n", i, good[i]);
+    write_raw("table_short_values.csv", text, n);
+    lapse_table *t = read_one("table_short_values.csv");
+    assert_int_equal(t->n_rows, N);
+    for (size_t i = 0; i < N; i++) {
+        const double want = strtod(good[i], NULL);
+        assert_memory_equal(&t->x[i], &want, sizeof want);
+    }
+    lapse_table_free(t);
+    static const char *const bad[] = { "1a", "a1", "12x4", "1-", "x", "1234a" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char body[64];
+        snprintf(body, sizeof body, "u1,2026-03-01,%s,0\n", bad[i]);
+        const char *path = write_table("table_short_bad.csv", "a", body);
+        lapse_table *none = NULL;
+        lapse_error err = LAPSE_ERROR_INIT;
+        assert_int_equal(lapse_table_read(&none, &path, 1, &err), LAPSE_ERR_FORMAT);
+        assert_int_equal(err.column, 3);
+        assert_null(none);
+    }
+}
+
 static void meta_line_too_long(void **state)
 {
     (void)state;
@@ -632,6 +669,7 @@ int main(void)
         cmocka_unit_test(values_labels_and_ids),
         cmocka_unit_test(line_ends_and_quoting),
         cmocka_unit_test(ids_of_every_length),
+        cmocka_unit_test(short_values_of_every_length),
         cmocka_unit_test(several_files_plain_and_gzip),
         cmocka_unit_test(standard_input),
         cmocka_unit_test(many_rows_stream_and_read),

@@ -4,6 +4,9 @@
 #include "lapse/error.h"
 
 #include <math.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -91,46 +94,108 @@ double lapse_scaler_value(const lapse_scaler *s, size_t j, double raw)
     return (lapse_scaler_transform(s->transform[j], raw) - s->mean[j]) / s->scale[j];
 }
 
+/* log1p(v) for a log1p feature's raw value, as table_log1p gives it: the
+ * table for whole numbers below its end, else the thread's memory, else
+ * log1p itself. */
+static inline double transformed(log1p_slot *cache, double v)
+{
+    /* The table's index without branches (a row mixes counts and
+     * fractions): v's bits, as an integer, are below 4096.0's exactly for v
+     * in [+0, 4096); k is 0 for any other v, which then differs from k (-0
+     * aside: log1p(-0) is -0, so the sign is v's). */
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    const uint64_t in_range = bits < TABLE_END_BITS ? bits : 0;
+    double below_end;
+    memcpy(&below_end, &in_range, sizeof below_end);
+    const int k = (int)below_end;
+    if ((double)k == v)
+        return copysign(log1p_table[k], v);
+    log1p_slot *slot = cache_slot(cache, v);
+    if (slot->in != v) { /* the same value, so the same bits (not 0: in the table) */
+        slot->in = v;
+        slot->out = log1p(v);
+    }
+    return slot->out;
+}
+
+/* (t - mean) / scale of a row's transformed values, as a loop the compiler
+ * vectorises (the same IEEE operations on each value, so the same bits). */
+#define STANDARDISE(o, s, d)                                                                      \
+    for (size_t j_ = 0; j_ < (d); j_++)                                                           \
+        (o)[j_] = ((o)[j_] - (s)->mean[j_]) / (s)->scale[j_]
+
+static void apply_rows(const lapse_scaler *s, size_t d, const double *raw, size_t n, double *out,
+                       log1p_slot *cache)
+{
+    for (size_t i = 0; i < n; i++) {
+        double *o = out + i * d;
+        const double *x = raw + i * d;
+        for (size_t j = 0; j < d; j++)
+            o[j] = s->transform[j] == LAPSE_TRANSFORM_LOG1P ? transformed(cache, x[j]) : x[j];
+        STANDARDISE(o, s, d);
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* With AVX2, four values a step: the whole numbers of log1p columns
+ * gathered from the table at once (-0 too, its sign put back), the columns
+ * without a transform kept, and only the other log1p values (fractions,
+ * mostly) one by one through transformed(). The same bits as apply_rows:
+ * the same table, memory and division. is_log[j] is all ones for a log1p
+ * column. */
+__attribute__((target("avx2"))) static void apply_rows_avx2(const lapse_scaler *s, size_t d,
+                                                             const double *raw, size_t n,
+                                                             double *out, log1p_slot *cache,
+                                                             const uint64_t *is_log)
+{
+    const __m256d zero = _mm256_setzero_pd(), end = _mm256_set1_pd(LOG1P_TABLE),
+                  sign = _mm256_set1_pd(-0.0);
+    for (size_t i = 0; i < n; i++) {
+        double *o = out + i * d;
+        const double *x = raw + i * d;
+        size_t j = 0;
+        for (; j + 4 <= d; j += 4) {
+            const __m256d v = _mm256_loadu_pd(x + j);
+            const __m256d log_lanes = _mm256_loadu_pd((const double *)(const void *)(is_log + j));
+            const __m128i k = _mm256_cvttpd_epi32(v);
+            const __m256d whole = _mm256_and_pd(
+                _mm256_and_pd(log_lanes, _mm256_cmp_pd(v, zero, _CMP_GE_OQ)),
+                _mm256_and_pd(_mm256_cmp_pd(v, end, _CMP_LT_OQ),
+                              _mm256_cmp_pd(_mm256_cvtepi32_pd(k), v, _CMP_EQ_OQ)));
+            const __m256d t = _mm256_mask_i32gather_pd(v, log1p_table, k, whole, 8);
+            _mm256_storeu_pd(o + j, _mm256_or_pd(t, _mm256_and_pd(_mm256_and_pd(v, sign), whole)));
+            /* x[j + lane] is still the raw value when out is raw: the
+             * store above kept v in these lanes. */
+            for (unsigned rest = (unsigned)_mm256_movemask_pd(_mm256_andnot_pd(whole, log_lanes));
+                 rest; rest &= rest - 1) {
+                const unsigned lane = (unsigned)__builtin_ctz(rest);
+                o[j + lane] = transformed(cache, x[j + lane]);
+            }
+        }
+        for (; j < d; j++)
+            o[j] = is_log[j] ? transformed(cache, x[j]) : x[j];
+        STANDARDISE(o, s, d);
+    }
+}
+#endif
+
 void lapse_scaler_apply(const lapse_scaler *s, size_t d, const double *raw, size_t n,
                         double *out)
 {
     pthread_once(&log1p_once, fill_log1p_table);
     log1p_slot *cache = log1p_cache;
     __asm__("" : "+r"(cache)); /* the thread's address once, not once per use */
-    /* Per row, the transforms first, then the standardisation as a loop the
-     * compiler vectorises (the same operations on each value). */
-    for (size_t i = 0; i < n; i++) {
-        double *o = out + i * d;
-        const double *x = raw + i * d;
-        for (size_t j = 0; j < d; j++) {
-            const double v = x[j];
-            /* The table's index without branches (a row mixes counts and
-             * fractions): v's bits, as an integer, are below 4096.0's
-             * exactly for v in [+0, 4096); k is 0 for any other v, which
-             * then differs from k (-0 aside: log1p(-0) is -0, so the sign
-             * is v's). */
-            uint64_t bits;
-            memcpy(&bits, &v, sizeof bits);
-            const uint64_t in_range = bits < TABLE_END_BITS ? bits : 0;
-            double below_end;
-            memcpy(&below_end, &in_range, sizeof below_end);
-            const int k = (int)below_end;
-            if (s->transform[j] != LAPSE_TRANSFORM_LOG1P) {
-                o[j] = v;
-            } else if ((double)k == v) {
-                o[j] = copysign(log1p_table[k], v);
-            } else {
-                log1p_slot *slot = cache_slot(cache, v);
-                if (slot->in != v) { /* the same value, so the same bits (not 0: in the table) */
-                    slot->in = v;
-                    slot->out = log1p(v);
-                }
-                o[j] = slot->out;
-            }
-        }
+#if defined(__x86_64__) && defined(__GNUC__)
+    uint64_t is_log[512];
+    if (d <= sizeof is_log / sizeof *is_log && __builtin_cpu_supports("avx2")) {
         for (size_t j = 0; j < d; j++)
-            o[j] = (o[j] - s->mean[j]) / s->scale[j];
+            is_log[j] = s->transform[j] == LAPSE_TRANSFORM_LOG1P ? ~0ull : 0;
+        apply_rows_avx2(s, d, raw, n, out, cache, is_log);
+        return;
     }
+#endif
+    apply_rows(s, d, raw, n, out, cache);
 }
 
 int lapse_scaler_fit(lapse_scaler *s, size_t *bad, const double *x, size_t n, size_t stride,

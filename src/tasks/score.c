@@ -17,6 +17,7 @@
 #include <string.h>
 
 #define REASON_SVS 512 /* support vectors per SGEMM of the RBF reasons */
+#define REASON_ROWS 16 /* rows scaled, then given reasons, at a time: 10 KB at 79 features */
 
 /* Per-thread scratch for RBF reasons, each array its own cache lines. */
 typedef struct {
@@ -47,13 +48,13 @@ struct lapse_scorer {
      * (lapse_model_band_margins), then for reasons a block of rows with
      * their decision band and its contributions. */
     void **band_scratch;
-    double *ones;          /* GBDT: d unit weights, to rank contributions as reasons */
     /* The gradient of a linear decision (logistic weights, or the folded
      * weights of a linear SVM); NULL for RBF. */
     double *grad;
     /* The features grad can name as reasons (weight not 0), largest |weight|
-     * first (top_reasons). */
+     * first (top_reasons), and grad in that order. */
     uint32_t *reason_order; /* every feature in index order without grad */
+    double *grad_ordered;
     size_t n_reason_order;
     /* RBF reasons in single precision. */
     double *mu;  /* d: support vectors' mean */
@@ -68,6 +69,7 @@ struct lapse_scorer {
     double *bands; /* GBDT with horizons: cap x n_bands margins */
     double *contrib; /* GBDT reasons: cap x (d + 1) contributions */
     size_t *seg;  /* cap segments */
+    unsigned char *high; /* cap: bit q set when reason q's scaled value is above 0 */
 };
 
 int lapse__score_threads(const lapse_scorer *s)
@@ -114,11 +116,11 @@ void lapse_score_free(lapse_scorer *s)
     free(s->band_scratch);
     free(s->bands);
     lapse_forest_free(s->forest);
-    free(s->ones);
     free(s->contrib);
     lapse_action_rules_free(s->own_rules);
     free(s->grad);
     free(s->reason_order);
+    free(s->grad_ordered);
     free(s->mu);
     free(s->svf);
     free(s->ssf);
@@ -126,6 +128,7 @@ void lapse_score_free(lapse_scorer *s)
     free(s->xs);
     free(s->dec);
     free(s->seg);
+    free(s->high);
     free(s);
 }
 
@@ -167,7 +170,8 @@ static int prepare_reason_order(lapse_scorer *s)
 {
     weighted_feature *w = malloc(s->d * sizeof *w);
     s->reason_order = malloc(s->d * sizeof *s->reason_order);
-    if (!w || !s->reason_order) {
+    s->grad_ordered = malloc(s->d * sizeof *s->grad_ordered);
+    if (!w || !s->reason_order || !s->grad_ordered) {
         free(w);
         return LAPSE_ERR_NOMEM;
     }
@@ -176,8 +180,10 @@ static int prepare_reason_order(lapse_scorer *s)
         if (!s->grad || fabs(s->grad[j]) > 0)
             w[n++] = (weighted_feature){ s->grad ? fabs(s->grad[j]) : 0, (uint32_t)j };
     qsort(w, n, sizeof *w, by_weight);
-    for (size_t t = 0; t < n; t++)
+    for (size_t t = 0; t < n; t++) {
         s->reason_order[t] = w[t].index;
+        s->grad_ordered[t] = s->grad ? s->grad[w[t].index] : 1.0;
+    }
     s->n_reason_order = n;
     free(w);
     return 0;
@@ -298,14 +304,11 @@ int lapse_score_create(lapse_scorer **out, const lapse_model *model,
         if (o->single_precision && !s->fast_trees)
             lapse_log(LAPSE_LOG_WARN, "--fast: a threshold of the trees has no float32 copy "
                                       "with the same decisions; scoring in double");
-        if (!(s->ones = malloc(s->d * sizeof *s->ones)) ||
-            !(s->shap = calloc((size_t)s->threads, sizeof *s->shap)))
+        if (!(s->shap = calloc((size_t)s->threads, sizeof *s->shap)))
             goto nomem;
         for (int t = 0; t < s->threads; t++)
             if (!(s->shap[t] = lapse_parallel_scratch(lapse_forest_scratch(s->forest))))
                 goto nomem;
-        for (size_t j = 0; j < s->d; j++)
-            s->ones[j] = 1.0;
         if (model->hazard &&
             !(s->band_scratch = calloc((size_t)s->threads, sizeof *s->band_scratch)))
             goto nomem;
@@ -380,46 +383,77 @@ static void rbf_weights(float *restrict k, size_t svs, size_t rows, const float 
     }
 }
 
+/* Places c (feature j) among the k best so far, if it belongs there; the
+ * caller has found c >= the last place. */
+static inline void place_reason(double *best, int *reason, int k, double c, int j)
+{
+    if (c == best[k - 1] && !(c > 0 && j < reason[k - 1]))
+        return; /* the rare tie with the last place */
+    int q = k - 1;
+    while (q > 0 && (c > best[q - 1] || (c == best[q - 1] && j < reason[q - 1]))) {
+        best[q] = best[q - 1];
+        reason[q] = reason[q - 1];
+        q--;
+    }
+    best[q] = c;
+    reason[q] = j;
+}
+
 /* The k (<= LAPSE_SCORE_REASONS) features with the largest positive
- * contributions g[j] x[j], largest first, ties to the lower index, into
- * reason[] (-1 past the last found), as lapse_logistic_top_reasons orders
- * them. Features are visited in order[0..n): any order gives the same k,
- * as places compare by value and then by index, and visiting the likely
+ * contributions g[t] x[order[t]], largest first, ties to the lower index,
+ * into reason[] (-1 past the last found), as lapse_logistic_top_reasons
+ * orders them; returns which of them have x above 0 (bit q for reason q:
+ * ":high"), read while x is in cache. g is in the visiting order, so it is
+ * read in sequence. Features are visited in order[0..n): any order gives
+ * the same k, as places compare by value and then by index, and visiting the likely
  * largest first (a linear model's largest weights) leaves few later
  * features to move into them.
  * The empty places hold 0, so "above the last place" both asks for a
  * positive contribution and skips the many below the places (NaN fails it
  * too). */
-static void top_reasons(int *reason, int k, const double *x, const double *g,
-                        const uint32_t *order, size_t n)
+static unsigned top_reasons(int *reason, int k, const double *x, const double *g,
+                            const uint32_t *order, size_t n)
 {
     double best[LAPSE_SCORE_REASONS] = { 0 };
     double last = 0; /* best[k - 1], kept out of memory for the loop */
     for (int q = 0; q < LAPSE_SCORE_REASONS; q++)
         reason[q] = -1;
-    for (size_t t = 0; t < n; t++) {
-        const int j = (int)order[t];
-        const double c = g[j] * x[j];
-        if (!(c >= last)) /* one test in the loop; the rare tie is settled below */
-            continue;
-        if (c == last && !(c > 0 && j < reason[k - 1]))
-            continue;
-        int q = k - 1;
-        while (q > 0 && (c > best[q - 1] || (c == best[q - 1] && j < reason[q - 1]))) {
-            best[q] = best[q - 1];
-            reason[q] = reason[q - 1];
-            q--;
+    size_t t = 0;
+    /* Four features a test: past the first few, most groups have none at
+     * or above the last place, and one branch a group mispredicts less
+     * often than one a feature. */
+    for (; t + 4 <= n; t += 4) {
+        double c[4];
+        int any = 0;
+        for (int u = 0; u < 4; u++) {
+            c[u] = g[t + u] * x[order[t + u]];
+            any |= c[u] >= last;
         }
-        best[q] = c;
-        reason[q] = j;
-        last = best[k - 1];
+        if (!any)
+            continue;
+        for (int u = 0; u < 4; u++)
+            if (c[u] >= last) {
+                place_reason(best, reason, k, c[u], (int)order[t + u]);
+                last = best[k - 1];
+            }
     }
+    for (; t < n; t++) {
+        const double c = g[t] * x[order[t]];
+        if (c >= last) {
+            place_reason(best, reason, k, c, (int)order[t]);
+            last = best[k - 1];
+        }
+    }
+    unsigned high = 0;
+    for (int q = 0; q < k && reason[q] >= 0; q++)
+        high |= (unsigned)(x[reason[q]] > 0) << q;
+    return high;
 }
 
 /* Reasons for RBF rows: g = -2 gamma (a x_c - b) with x_c = x' - mu,
  * a = sum_i coef_i K_i, b = sum_i coef_i K_i (sv_i - mu). */
 static void rbf_reasons(lapse_scorer *s, reason_scratch *w, lapse_score_result *res,
-                        const double *xs, size_t rows)
+                        unsigned char *high, const double *xs, size_t rows)
 {
     const size_t d = s->d, l = s->model->classifier.n_sv;
     const float gamma = (float)s->model->classifier.gamma;
@@ -444,10 +478,12 @@ static void rbf_reasons(lapse_scorer *s, reason_scratch *w, lapse_score_result *
                     s->svf + i0 * d, di, 1.0f, w->b, di);
     }
     for (size_t r = 0; r < rows; r++) {
-        for (size_t j = 0; j < d; j++)
-            w->g[j] = -2.0 * gamma * (w->a[r] * w->xf[r * d + j] - w->b[r * d + j]);
-        top_reasons(res[r].reason, s->opts.reasons, xs + r * d, w->g, s->reason_order,
-                    s->n_reason_order);
+        for (size_t t = 0; t < s->n_reason_order; t++) {
+            const size_t j = s->reason_order[t];
+            w->g[t] = -2.0 * gamma * (w->a[r] * w->xf[r * d + j] - w->b[r * d + j]);
+        }
+        high[r] = (unsigned char)top_reasons(res[r].reason, s->opts.reasons, xs + r * d, w->g,
+                                             s->reason_order, s->n_reason_order);
     }
 }
 
@@ -466,22 +502,27 @@ static int prepare_block(void *arg, int thread, size_t r0, size_t rows, lapse_er
     lapse_scorer *s = c->s;
     const lapse_model *m = s->model;
     const size_t d = s->d;
-    lapse_scaler_apply(&m->scaler, d, c->raw + r0 * d, rows, s->xs + r0 * d);
+    /* A linear decision's reasons need only the scaled rows: found a few
+     * rows at a time, just after their scaling, while they are in L1. */
+    for (size_t i0 = r0; i0 < r0 + rows; i0 += REASON_ROWS) {
+        const size_t n = r0 + rows - i0 < REASON_ROWS ? r0 + rows - i0 : REASON_ROWS;
+        lapse_scaler_apply(&m->scaler, d, c->raw + i0 * d, n, s->xs + i0 * d);
+        for (size_t i = i0; s->grad && i < i0 + n; i++) {
+            int *reason = c->out[i].reason;
+            s->high[i] = 0;
+            if (s->opts.reasons > 0)
+                s->high[i] = (unsigned char)top_reasons(reason, s->opts.reasons, s->xs + i * d,
+                                                        s->grad_ordered, s->reason_order,
+                                                        s->n_reason_order);
+            else
+                for (int q = 0; q < LAPSE_SCORE_REASONS; q++)
+                    reason[q] = -1;
+        }
+    }
     lapse_model_segment_rows(m, c->raw + r0 * d, rows, s->seg + r0);
     if (m->classifier.kind == LAPSE_CLASSIFIER_LOGISTIC)
         lapse_logistic_decision(s->dec + r0, s->xs + r0 * d, rows, d, m->classifier.weights,
                                 m->classifier.bias);
-    /* A linear decision's reasons need only the scaled rows: found while
-     * the block's rows are still in cache. */
-    for (size_t i = r0; s->grad && i < r0 + rows; i++) {
-        int *reason = c->out[i].reason;
-        if (s->opts.reasons > 0)
-            top_reasons(reason, s->opts.reasons, s->xs + i * d, s->grad, s->reason_order,
-                        s->n_reason_order);
-        else
-            for (int q = 0; q < LAPSE_SCORE_REASONS; q++)
-                reason[q] = -1;
-    }
     return LAPSE_OK;
 }
 
@@ -568,13 +609,18 @@ static int finish_block(void *arg, int thread, size_t r0, size_t rows, lapse_err
         if (!s->grad) { /* a linear decision's were found in prepare_block */
             for (int q = 0; q < LAPSE_SCORE_REASONS; q++)
                 r->reason[q] = -1;
-            if (k > 0 && s->forest)
-                top_reasons(r->reason, k, s->contrib + i * (d + 1), s->ones, s->reason_order,
-                            s->n_reason_order);
+            s->high[i] = 0;
+            if (k > 0 && s->forest) {
+                /* Ranked by contribution; high or low by the scaled value. */
+                top_reasons(r->reason, k, s->contrib + i * (d + 1), s->grad_ordered,
+                            s->reason_order, s->n_reason_order);
+                for (int q = 0; q < k && r->reason[q] >= 0; q++)
+                    s->high[i] |= (unsigned char)((s->xs[i * d + (size_t)r->reason[q]] > 0) << q);
+            }
         }
     }
     if (k > 0 && s->svm && !s->grad)
-        rbf_reasons(s, &s->scratch[thread], c->out + r0, s->xs + r0 * d, rows);
+        rbf_reasons(s, &s->scratch[thread], c->out + r0, s->high + r0, s->xs + r0 * d, rows);
     return LAPSE_OK;
 }
 
@@ -585,6 +631,7 @@ static int reserve(lapse_scorer *s, size_t n, lapse_error *err)
     free(s->xs);
     free(s->dec);
     free(s->seg);
+    free(s->high);
     free(s->contrib);
     free(s->bands);
     s->contrib = NULL;
@@ -593,13 +640,14 @@ static int reserve(lapse_scorer *s, size_t n, lapse_error *err)
     s->xs = n <= SIZE_MAX / sizeof(double) / s->d ? malloc(n * s->d * sizeof *s->xs) : NULL;
     s->dec = malloc(n * sizeof *s->dec);
     s->seg = malloc(n * sizeof *s->seg);
+    s->high = malloc(n);
     if (s->forest && s->opts.reasons > 0)
         s->contrib = n <= SIZE_MAX / sizeof(double) / (s->d + 1)
                          ? malloc(n * (s->d + 1) * sizeof *s->contrib)
                          : NULL;
     if (s->forest && s->model->hazard)
         s->bands = malloc(n * s->model->hazard->n_bands * sizeof *s->bands);
-    if (!s->xs || !s->dec || !s->seg || (s->forest && s->opts.reasons > 0 && !s->contrib) ||
+    if (!s->xs || !s->dec || !s->seg || !s->high || (s->forest && s->opts.reasons > 0 && !s->contrib) ||
         (s->forest && s->model->hazard && !s->bands))
         return lapse_error_set(err, LAPSE_ERR_NOMEM, NULL, 0, 0, -1,
                                "out of memory for scoring %zu rows", n);
@@ -612,9 +660,9 @@ int lapse__score_has_contribs(const lapse_scorer *s)
     return s->forest && s->opts.reasons > 0;
 }
 
-const double *lapse__score_scaled(const lapse_scorer *s)
+const unsigned char *lapse__score_high(const lapse_scorer *s)
 {
-    return s->xs;
+    return s->high;
 }
 
 const double *lapse_score_contribs(const lapse_scorer *s)

@@ -154,14 +154,14 @@ static size_t format_line(char *line, const sink *k, size_t i, date_memo *date)
         n += fabs(r->value_at_risk) < 1e15 ? lapse_numtext_cents(line + n, r->value_at_risk)
                                            : lapse_numtext_double(line + n, r->value_at_risk);
     /* A reason pushes risk up by being above the training mean (":high") or
-     * below it (":low"): the sign of the scaled value, as the scorer has it. */
-    const double *scaled = lapse__score_scaled(k->s) + i * m->n_features;
+     * below it (":low"): the sign of the scaled value, as the scorer found it. */
+    const unsigned high = lapse__score_high(k->s)[i];
     for (int q = 0; q < LAPSE_SCORE_REASONS; q++) {
         line[n++] = ',';
         const int j = r->reason[q];
         if (j < 0)
             continue;
-        const size_t f = 2 * (size_t)j + (scaled[j] > 0);
+        const size_t f = 2 * (size_t)j + ((high >> q) & 1);
         memcpy(line + n, k->reason_field[f], k->reason_len[f]);
         n += k->reason_len[f];
     }
