@@ -4,7 +4,10 @@
 #include "lapse/error.h"
 
 #include <math.h>
-#if defined(__x86_64__) && defined(__GNUC__)
+/* The AVX2 step of apply, chosen at run time; LAPSE_SCALER_PORTABLE leaves
+ * it out, so that a test can run the portable loop on a CPU with AVX2. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(LAPSE_SCALER_PORTABLE)
+#define SCALER_AVX2 1
 #include <immintrin.h>
 #endif
 #include <pthread.h>
@@ -137,7 +140,7 @@ static void apply_rows(const lapse_scaler *s, size_t d, const double *raw, size_
     }
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef SCALER_AVX2
 /* With AVX2, four values a step: the whole numbers of log1p columns
  * gathered from the table at once (-0 too, its sign put back), the columns
  * without a transform kept, and only the other log1p values (fractions,
@@ -186,7 +189,7 @@ void lapse_scaler_apply(const lapse_scaler *s, size_t d, const double *raw, size
     pthread_once(&log1p_once, fill_log1p_table);
     log1p_slot *cache = log1p_cache;
     __asm__("" : "+r"(cache)); /* the thread's address once, not once per use */
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef SCALER_AVX2
     uint64_t is_log[512];
     if (d <= sizeof is_log / sizeof *is_log && __builtin_cpu_supports("avx2")) {
         for (size_t j = 0; j < d; j++)
