@@ -21,6 +21,15 @@ static const double rows[ROWS * WIDTH] = {
     1.0, 0.0, 5.0, /**/ 2.0, 1.0, 5.0, /**/ 3.0, 3.0, 5.0, /**/ 6.0, 7.0, 5.0,
 };
 
+/* got is want bit for bit, or both are NaN (of any payload). */
+static void assert_same_double(double got, double want)
+{
+    if (isnan(want))
+        assert_true(isnan(got));
+    else
+        assert_memory_equal(&got, &want, sizeof got);
+}
+
 static void fit_is_mean_and_population_sd(void **state)
 {
     (void)state;
@@ -135,17 +144,13 @@ static void apply_log1p_is_log1p_bit_for_bit(void **state)
     assert_non_null(out);
     lapse_scaler_apply(&s, 1, x, N, out);
     for (size_t i = 0; i < N; i++) {
-        const double want = log1p(x[i]);
-        if (isnan(want))
-            assert_true(isnan(out[i]));
-        else
-            assert_memory_equal(&out[i], &want, sizeof want);
+        assert_same_double(out[i], log1p(x[i]));
     }
     free(out);
     free(x);
 }
 
-/* lapse_scaler_apply's vector path (four or eight values a step, the
+/* lapse_scaler_apply's vector path (four values a step, the
  * table's whole numbers gathered) and its scalar tail give, bit for bit,
  * lapse_scaler_value's (t(raw) - mean) / scale: rows of several widths
  * mixing log1p and plain columns, with whole numbers at and around the
@@ -185,11 +190,7 @@ static void apply_is_value_bit_for_bit(void **state)
                 memcpy(out, x, ROWS_EACH * d * sizeof *out);
             lapse_scaler_apply(&s, d, in_place ? out : x, ROWS_EACH, out);
             for (size_t i = 0; i < ROWS_EACH * d; i++) {
-                const double want = lapse_scaler_value(&s, i % d, x[i]);
-                if (isnan(want))
-                    assert_true(isnan(out[i]));
-                else
-                    assert_memory_equal(&out[i], &want, sizeof want);
+                assert_same_double(out[i], lapse_scaler_value(&s, i % d, x[i]));
             }
         }
     }
