@@ -536,16 +536,21 @@ static void tree_hazard_block(lapse_scorer *s, int thread, const double *raw, si
     const size_t d = s->d, k = m->hazard->n_bands;
     lapse_model_band_margins(m, s->forest, s->bands + r0 * k, raw + r0 * d, s->xs + r0 * d, rows,
                              s->fast_trees, s->band_scratch[thread], s->shap[thread]);
-    for (size_t r = 0; r < rows; r++)
-        s->dec[r0 + r] = s->bands[(r0 + r) * k + lapse_model_decision_band(m, raw + (r0 + r) * d)];
-    if (s->opts.reasons <= 0)
-        return;
-    double *xb = (double *)((char *)s->band_scratch[thread] + lapse_model_band_scratch(m, s->block));
-    double *cb = xb + rows * (d + 1);
+    /* With reasons, each row again with its decision band, for TreeSHAP. */
+    double *xb = s->opts.reasons > 0 ? (double *)((char *)s->band_scratch[thread] +
+                                                  lapse_model_band_scratch(m, s->block))
+                                     : NULL;
     for (size_t r = 0; r < rows; r++) {
-        memcpy(xb + r * (d + 1), s->xs + (r0 + r) * d, d * sizeof *xb);
-        xb[r * (d + 1) + d] = (double)lapse_model_decision_band(m, raw + (r0 + r) * d);
+        const size_t band = lapse_model_decision_band(m, raw + (r0 + r) * d);
+        s->dec[r0 + r] = s->bands[(r0 + r) * k + band];
+        if (xb) {
+            memcpy(xb + r * (d + 1), s->xs + (r0 + r) * d, d * sizeof *xb);
+            xb[r * (d + 1) + d] = (double)band;
+        }
     }
+    if (!xb)
+        return;
+    double *cb = xb + rows * (d + 1);
     lapse_forest_contribs(s->forest, cb, xb, rows, s->shap[thread]);
     for (size_t r = 0; r < rows; r++) {
         double *to = s->contrib + (r0 + r) * (d + 1);
