@@ -427,6 +427,10 @@ double lapse_model_calibrate(const lapse_model *model, double decision);
 void lapse_model_hazards(const lapse_model *model, double *hazard, const double *raw_row,
                          double decision, const double *band_margin);
 
+/* Whether the model is boosted trees over horizons, whose decision is one
+ * per band (lapse_model_band_margins), the band a feature of the trees. */
+int lapse_model_band_trees(const lapse_model *model);
+
 /* The features a model's boosted trees split on: n_features, and with
  * horizons one more after them, the band number (lapse/hazard.h). */
 size_t lapse_model_tree_features(const lapse_model *model);

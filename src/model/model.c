@@ -478,8 +478,7 @@ int lapse_model_validate(const lapse_model *m, lapse_error *err)
             return INVALID("a model of several horizons has a logistic classifier or trees");
         CHECK(lapse_hazard_validate(m->hazard, m->meta.churn.horizon_days, m->n_features, err));
         /* Trees see the band as a feature: no intercepts of their own. */
-        for (size_t b = 1; m->classifier.kind == LAPSE_CLASSIFIER_GBDT && b < m->hazard->n_bands;
-             b++)
+        for (size_t b = 1; lapse_model_band_trees(m) && b < m->hazard->n_bands; b++)
             if (m->hazard->offset[b] != 0)
                 return INVALID("band %zu's intercept is %g: with trees every band's is 0", b + 1,
                                m->hazard->offset[b]);

@@ -66,6 +66,11 @@ void lapse_model_hazards(const lapse_model *model, double *hazard, const double 
                                           : lapse_model_calibrate(model, decision + hz->offset[b]);
 }
 
+int lapse_model_band_trees(const lapse_model *model)
+{
+    return model->hazard && model->classifier.kind == LAPSE_CLASSIFIER_GBDT;
+}
+
 size_t lapse_model_tree_features(const lapse_model *model)
 {
     return model->n_features + (model->hazard != NULL);

@@ -394,9 +394,9 @@ int lapse_model_encode(unsigned char **out, size_t *size, const lapse_model *mod
     /* The lowest version that holds the model: one without horizons, a
      * stacked feature or flat trees stays readable by builds that know
      * format 3, and one without trees over horizons by those that know 4. */
-    const int trees = model->classifier.kind == LAPSE_CLASSIFIER_GBDT;
-    const int needs_4 = model->hazard || model->stack || trees;
-    put_u32(&w, model->hazard && trees ? LAPSE_MODEL_FORMAT_VERSION : needs_4 ? 4 : 3);
+    const int needs_4 =
+        model->hazard || model->stack || model->classifier.kind == LAPSE_CLASSIFIER_GBDT;
+    put_u32(&w, lapse_model_band_trees(model) ? LAPSE_MODEL_FORMAT_VERSION : needs_4 ? 4 : 3);
     put_u64(&w, 0); /* the size, once known */
     encode_sections(&w, model);
     unsigned char *crc = reserve(&w, CRC_SIZE);
@@ -1137,8 +1137,7 @@ int lapse_model_decode(lapse_model **out, const void *data, size_t size, const c
                                r.end - r.pos);
     }
     /* Format 4's horizons went with a logistic classifier only. */
-    if (!status && m->hazard && m->classifier.kind == LAPSE_CLASSIFIER_GBDT &&
-        load_u32(bytes + 8) < 5)
+    if (!status && lapse_model_band_trees(m) && load_u32(bytes + 8) < 5)
         status = lapse_error_set(&local, LAPSE_ERR_FORMAT, path, 0, 0, (int64_t)starts[SEC_HRZN],
                                  "model file of format %lu has horizons over boosted trees, "
                                  "which only format 5 holds",

@@ -34,7 +34,7 @@ static int no_classifier(const lapse_model *model, lapse_error *err)
  * have one per band (lapse_model_band_margins). */
 static int one_decision(const lapse_model *model, lapse_error *err)
 {
-    if (model->hazard && model->classifier.kind == LAPSE_CLASSIFIER_GBDT)
+    if (lapse_model_band_trees(model))
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                "lapse bench's tree and reference timings are for one horizon: "
                                "this model has trees over horizons (time lapse score, as "

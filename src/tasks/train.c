@@ -633,7 +633,7 @@ int lapse_train_decision(double *out, const lapse_model *model, const double *ra
 {
     const size_t d = model->n_features;
     const lapse_model_classifier *c = &model->classifier;
-    if (model->hazard && c->kind == LAPSE_CLASSIFIER_GBDT)
+    if (lapse_model_band_trees(model))
         return lapse_error_set(err, LAPSE_ERR_ARG, NULL, 0, 0, -1,
                                "trees over horizons have a decision per band: "
                                "lapse_model_band_margins gives them");
