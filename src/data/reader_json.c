@@ -201,7 +201,8 @@ static void record(struct reader_json *j, int k, value_kind kind, const char *te
     j->text[c] = text;
     /* Text in the line stays there until the line is taken; any other
      * (an unescaped string, a boolean's name) is copied. */
-    if ((text < j->line || text + len > j->line + j->line_len) && keep_copy(j, c, text, len) != 0) {
+    const uintptr_t at = (uintptr_t)text, line = (uintptr_t)j->line; /* maybe not the line's */
+    if ((at < line || at + len > line + j->line_len) && keep_copy(j, c, text, len) != 0) {
         j->nomem = 1;
         j->present &= ~(1u << c);
     }
