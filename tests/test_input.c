@@ -570,6 +570,23 @@ static void csv_spaces_kept(void **state)
     assert_string_equal(trimmed.seen, "a|b;c|d;e|f;g|h;123456789abcdefghijklmnop|q;"
                                       "0123456789abcdefghij k|l;0123456789abcdefghijklmno|p;x|y;");
 
+    /* A line of spaces and tabs, where libcsv trims them, is no record: the
+     * next one begins on its own line. With tab as the delimiter, a tab
+     * is two empty fields. */
+    const char *blank_line = test_write_text("input_blank_line.csv", "a,b\n \t \nc,d\n");
+    records after_blank = { .err = &err };
+    assert_int_equal(lapse_input_csv_read(blank_line, NULL, on_field, on_row, &after_blank, &err),
+                     LAPSE_OK);
+    assert_string_equal(after_blank.seen, "a|b;c|d;");
+    assert_int_equal(after_blank.lines[1], 3);
+    const lapse_input_csv_options tabs = { .delimiter = '\t', .keep_spaces = 0 };
+    records tab_fields = { .err = &err };
+    assert_int_equal(lapse_input_csv_read(test_write_text("input_tab_line.csv", "a\n\t\nb\n"),
+                                          &tabs, on_field, on_row, &tab_fields, &err),
+                     LAPSE_OK);
+    assert_string_equal(tab_fields.seen, "a;|;b;");
+    assert_int_equal(tab_fields.lines[2], 3);
+
     /* A space after a closing quote is text after it, where spaces count. */
     records quote = { .err = &err };
     assert_int_equal(lapse_input_csv_read(test_write_text("input_quote_space.csv",

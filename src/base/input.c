@@ -3,6 +3,7 @@
  * loop over them. */
 #include "input.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -607,22 +608,33 @@ int64_t lapse_input_bytes_read(const lapse_input *in)
 #define CSV_READ_BYTES 65536
 
 struct lapse_input_csv {
-    lapse_input *in;
+    lapse_input *in;     /* NULL: a loop over text alone (lapse_input_csv_open_text) */
+    const char *path;
     struct csv_parser csv;
     int csv_ready;
     lapse_input_field_fn field;
     lapse_input_row_fn row;
     void *user;
-    unsigned char buf[CSV_READ_BYTES];
-    size_t pos, len;
+    const unsigned char *text; /* what is being fed: buf, or text from outside */
+    size_t pos, len;           /* in text */
+    int64_t offset;            /* text offset in the input of text[0] */
+    int64_t in_offset;         /* text offset of the next byte in gives */
+    const unsigned char *queued; /* text to feed before reading in again */
+    size_t queued_len;
+    int64_t queued_offset;
+    int in_status;             /* a read that failed in take_text, for fill to report */
+    lapse_error in_error;
+    int text_ends_input;       /* a text loop's text ends where the input does */
     int64_t line;        /* line of the bytes being fed */
     int64_t record_line; /* line where the record being read began */
     int record_ended;    /* the next record begins with the next byte that is not a line end */
     int fields;          /* fields of the record being read so far */
     int64_t records;
-    int finished;        /* csv_fini has run */
+    int finished;        /* csv_fini has run, or a text loop's text is spent */
     int status;          /* once negative, the loop is spent */
     int keep_spaces;     /* opts.keep_spaces: no_space for text that has a space or tab */
+    unsigned char delimiter;
+    unsigned char buf[CSV_READ_BYTES];
 };
 
 static void on_field(void *data, size_t len, void *user)
@@ -676,9 +688,10 @@ void lapse_input_csv_close(lapse_input_csv *csv)
     free(csv);
 }
 
-int lapse_input_csv_open(lapse_input_csv **out, const char *path,
-                         const lapse_input_csv_options *opts, lapse_input_field_fn field,
-                         lapse_input_row_fn row, void *user, lapse_error *err)
+/* A loop without its source: callbacks, libcsv and the line count set up. */
+static int csv_new(lapse_input_csv **out, const char *path, const lapse_input_csv_options *opts,
+                   lapse_input_field_fn field, lapse_input_row_fn row, void *user,
+                   lapse_error *err)
 {
     static const lapse_input_csv_options defaults = LAPSE_INPUT_CSV_OPTIONS_INIT;
     if (!opts)
@@ -687,18 +700,32 @@ int lapse_input_csv_open(lapse_input_csv **out, const char *path,
     lapse_input_csv *c = calloc(1, sizeof *c);
     if (!c)
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
+    c->path = path;
     c->field = field;
     c->row = row;
     c->user = user;
+    c->text = c->buf;
     c->line = c->record_line = 1;
     c->record_ended = 1;
     c->keep_spaces = opts->keep_spaces;
+    c->delimiter = opts->delimiter;
     if (lapse_input_csv_init(&c->csv, opts) != LAPSE_OK) {
         free(c);
         return lapse_error_set(err, LAPSE_ERR_NOMEM, path, 0, 0, -1, "out of memory");
     }
     c->csv_ready = 1;
-    const int status = lapse_input_open(&c->in, path, err);
+    *out = c;
+    return LAPSE_OK;
+}
+
+int lapse_input_csv_open(lapse_input_csv **out, const char *path,
+                         const lapse_input_csv_options *opts, lapse_input_field_fn field,
+                         lapse_input_row_fn row, void *user, lapse_error *err)
+{
+    lapse_input_csv *c;
+    int status = csv_new(&c, path, opts, field, row, user, err);
+    if (status == LAPSE_OK)
+        status = lapse_input_open(&c->in, path, err);
     if (status != LAPSE_OK) {
         lapse_input_csv_close(c);
         return status;
@@ -707,13 +734,95 @@ int lapse_input_csv_open(lapse_input_csv **out, const char *path,
     return LAPSE_OK;
 }
 
+int lapse_input_csv_open_text(lapse_input_csv **out, const char *path,
+                              const lapse_input_csv_options *opts, lapse_input_field_fn field,
+                              lapse_input_row_fn row, void *user, lapse_error *err)
+{
+    const int status = csv_new(out, path, opts, field, row, user, err);
+    if (status == LAPSE_OK)
+        (*out)->finished = 1; /* until it has text */
+    return status;
+}
+
+void lapse_input_csv_set_text(lapse_input_csv *c, const void *text, size_t len, int64_t offset,
+                              int64_t line, int ends_input)
+{
+    assert(!c->in && c->status == LAPSE_OK && c->record_ended && c->fields == 0);
+    c->text = text;
+    c->pos = 0;
+    c->len = len;
+    c->offset = offset;
+    c->text_ends_input = ends_input;
+    c->line = c->record_line = line;
+    c->finished = 0;
+}
+
+/* The text after the loop's buffer: text queued, else the source's next
+ * bytes; a text loop's text has none. */
 static int fill(lapse_input_csv *c, lapse_error *err)
 {
+    c->offset += (int64_t)c->len;
+    c->pos = c->len = 0;
+    if (c->queued) {
+        c->text = c->queued;
+        c->len = c->queued_len;
+        c->offset = c->queued_offset;
+        c->queued = NULL;
+        return LAPSE_OK;
+    }
+    if (!c->in)
+        return LAPSE_OK;
+    if (c->in_status != LAPSE_OK) { /* a read failed in lapse_input_csv_take_text */
+        if (err)
+            *err = c->in_error;
+        return c->status = c->in_status;
+    }
+    c->text = c->buf;
+    c->offset = c->in_offset;
     const int status = lapse_input_read(c->in, c->buf, sizeof c->buf, &c->len, err);
-    c->pos = 0;
+    c->in_offset += (int64_t)c->len;
     if (status != LAPSE_OK)
         c->status = status;
     return status;
+}
+
+int lapse_input_csv_take_text(lapse_input_csv *c, void *buf, size_t size, size_t *got,
+                              int *ended, int64_t *offset, int64_t *line)
+{
+    assert(c->in && !c->queued && c->record_ended && c->fields == 0 && c->status == LAPSE_OK);
+    *offset = c->offset + (int64_t)c->pos;
+    *line = c->line;
+    *ended = 0;
+    const size_t held = c->len - c->pos < size ? c->len - c->pos : size;
+    memcpy(buf, c->text + c->pos, held);
+    c->pos += held;
+    *got = held;
+    /* Read size by read size, as fill does: text up to a failed read is
+     * the text fill would have had, and in_offset stays a multiple. */
+    while (!c->in_status && size - *got >= CSV_READ_BYTES) {
+        size_t n = 0;
+        c->in_status = lapse_input_read(c->in, (unsigned char *)buf + *got, CSV_READ_BYTES, &n,
+                                        &c->in_error);
+        if (c->in_status != LAPSE_OK)
+            break;
+        *got += n;
+        c->in_offset += (int64_t)n;
+        if (n < CSV_READ_BYTES) {
+            *ended = 1;
+            break;
+        }
+    }
+    return c->in_status;
+}
+
+void lapse_input_csv_give_back(lapse_input_csv *c, const void *text, size_t len, int64_t offset,
+                               int64_t line)
+{
+    assert(c->in && c->pos == c->len && offset + (int64_t)len == c->in_offset);
+    c->queued = text;
+    c->queued_len = len;
+    c->queued_offset = offset;
+    c->line = c->record_line = line;
 }
 
 /* The length of the text at p up to its first line end ('\n' or '\r'),
@@ -745,16 +854,28 @@ static size_t scan_line(const unsigned char *p, size_t avail, int *blanks)
     return i;
 }
 
+/* Whether the n bytes at p are all what libcsv skips before a record:
+ * spaces, and tabs unless they are the delimiter. */
+static int only_blanks(const lapse_input_csv *c, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ' ' && (p[i] != '\t' || c->delimiter == '\t'))
+            return 0;
+    return 1;
+}
+
 int lapse_input_csv_step(lapse_input_csv *c, lapse_error *err)
 {
     if (c->status != LAPSE_OK || c->finished)
         return c->status;
-    const char *path = c->in->path;
+    const char *path = c->path;
     if (c->pos == c->len) {
         if (fill(c, err) != LAPSE_OK)
             return c->status;
         if (c->len == 0) {
             c->finished = 1;
+            if (!c->in && !c->text_ends_input)
+                return 0; /* a piece cut at a record's end: the input goes on */
             if (c->record_ended)
                 c->record_line = c->line; /* errors about the whole file point past its end */
             if (csv_fini(&c->csv, on_field, on_row, c) != 0 && c->status == LAPSE_OK)
@@ -765,12 +886,19 @@ int lapse_input_csv_step(lapse_input_csv *c, lapse_error *err)
     }
     /* Up to and including the next line end: at most one record ends per
      * step, and only at the end of what was fed. */
-    const unsigned char *start = c->buf + c->pos;
-    const size_t avail = c->len - c->pos;
+    const unsigned char *start = c->text + c->pos;
+    /* Nor past a multiple of the read size in the input's text, where a
+     * loop reading the file has its buffer end: whatever holds the bytes,
+     * the steps and so the checks between them are the same. */
+    const size_t to_block = CSV_READ_BYTES - (size_t)((c->offset + (int64_t)c->pos) % CSV_READ_BYTES);
+    const size_t avail = c->len - c->pos < to_block ? c->len - c->pos : to_block;
     int blanks;
     size_t n = scan_line(start, avail, &blanks);
     const int newline = n < avail && start[n] == '\n';
-    if (c->record_ended && n > 0) {
+    /* A record begins at a line's first byte that libcsv does not skip:
+     * not a line end, nor (where it trims) a space or tab on a line of
+     * nothing else. */
+    if (c->record_ended && n > 0 && !(blanks && !c->keep_spaces && only_blanks(c, start, n))) {
         c->record_line = c->line;
         c->record_ended = 0;
     }
@@ -815,7 +943,7 @@ int lapse_input_csv_raw_line(lapse_input_csv *c, char *line, size_t size, size_t
     for (;;) {
         if (c->pos == c->len && (fill(c, err) != LAPSE_OK || c->len == 0))
             return c->status;
-        const unsigned char byte = c->buf[c->pos];
+        const unsigned char byte = c->text[c->pos];
         if (byte == '\n') {
             c->pos++;
             c->line++;
@@ -832,7 +960,7 @@ int lapse_input_csv_raw_line(lapse_input_csv *c, char *line, size_t size, size_t
 
 const char *lapse_input_csv_path(const lapse_input_csv *csv)
 {
-    return csv->in->path;
+    return csv->path;
 }
 
 int64_t lapse_input_csv_line(const lapse_input_csv *csv)

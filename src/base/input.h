@@ -108,6 +108,44 @@ int lapse_input_csv_read(const char *path, const lapse_input_csv_options *opts,
                          lapse_input_field_fn field, lapse_input_row_fn row, void *user,
                          lapse_error *err);
 
+/* Opens a loop over text in memory, given piece by piece with
+ * lapse_input_csv_set_text (until then it is at its end): the pieces a
+ * file's text is cut into at record ends, to be parsed on several threads.
+ * Over the same bytes it takes the same steps as a loop reading the file,
+ * so callbacks, checks between steps and errors are the same. path is for
+ * messages and must outlive the loop. */
+int lapse_input_csv_open_text(lapse_input_csv **out, const char *path,
+                              const lapse_input_csv_options *opts, lapse_input_field_fn field,
+                              lapse_input_row_fn row, void *user, lapse_error *err);
+
+/* Gives a text loop its next piece: len bytes at text (not copied: it must
+ * outlive the steps), which start a record at text offset offset of the
+ * input and on line line. ends_input: the piece ends where the input does
+ * (the last step completes an unterminated record, as at the end of a
+ * file); else it ends at a record's end and the steps stop there. Call it
+ * only before the first piece or after one was stepped through without an
+ * error. */
+void lapse_input_csv_set_text(lapse_input_csv *csv, const void *text, size_t len, int64_t offset,
+                              int64_t line, int ends_input);
+
+/* Between records (after a record's row callback, before any more of the
+ * input is parsed), takes text the loop has not parsed, for a reader that
+ * cuts it into pieces: into buf, up to size bytes: the rest of the loop's
+ * buffer, then whole reads of its source. *ended says the input has no
+ * more text; *offset and *line are where the text starts. Returns 0, or
+ * the error of a read (the text before it is in buf); the loop then
+ * reports it once it needs text past what was taken (give_back), as it
+ * would have without the take. */
+int lapse_input_csv_take_text(lapse_input_csv *csv, void *buf, size_t size, size_t *got,
+                              int *ended, int64_t *offset, int64_t *line);
+
+/* Gives text taken and not parsed back (len bytes at text, from text
+ * offset offset on line line, ending where the last take ended; not
+ * copied: it must outlive the loop): the next steps parse it, then go on
+ * with the input, as if it had never been taken. */
+void lapse_input_csv_give_back(lapse_input_csv *csv, const void *text, size_t len, int64_t offset,
+                               int64_t line);
+
 /* Takes the next line before any CSV is parsed (a preamble such as a
  * table's meta line) into line, without its '\n'. *len is its length, at
  * most size; *too_long says the line had more (the rest is left unread).
