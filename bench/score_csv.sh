@@ -21,7 +21,8 @@
 # Without TABLE and MODEL: `lapse simulate --users $USERS` (default 100000),
 # extract at three snapshots (CSV and npy), train logistic. Prints median
 # wall and CPU seconds, rows/s (by wall and by CPU: the machine may be
-# shared) and the CPU ratio to BEFORE_BIN at the same -@ and input format
+# shared), the wall ratio to the first THREADS value (THREADS="1 2": what
+# a second thread gives) and the CPU ratio to BEFORE_BIN at the same -@ and input format
 # (BEFORE_NPY=0 when that build has no --format npy); every scored file
 # must be the same bytes.
 set -euo pipefail
@@ -83,9 +84,13 @@ for t in $threads; do
   [ ! -e "$work/beforenpy$t.csv" ] || cmp "$work/after$t.csv" "$work/beforenpy$t.csv" ||
     { echo "before npy -@$t output differs" >&2; exit 1; }
 done
-echo "scored: sha256 $(sha256sum < "$work/after${threads%% *}.csv" | cut -c1-16)"
+first=${threads%% *}
+for t in $threads; do
+  cmp "$work/after$first.csv" "$work/after$t.csv" || { echo "-@$t output differs from -@$first" >&2; exit 1; }
+done
+echo "scored: sha256 $(sha256sum < "$work/after$first.csv" | cut -c1-16), the same bytes at -@ $threads"
 echo "OPENBLAS_THREAD_TIMEOUT=${OPENBLAS_THREAD_TIMEOUT:-unset}"
-printf '%-14s %8s %8s %12s %12s %10s %8s\n' run wall_s cpu_s rows/s cpu_rows/s x_before x_base
+printf '%-14s %8s %8s %12s %12s %10s %8s %8s\n' run wall_s cpu_s rows/s cpu_rows/s x_before x_base wall_x1
 while read -r name wall rss cpu; do
   # The peer reads the same format: before-npy-@T for npy-@T and itself.
   case $name in
@@ -94,7 +99,11 @@ while read -r name wall rss cpu; do
   esac
   peer=$(awk -v n="$peer_name" '$1 == n {print $4}' "$results")
   base=$(awk -v n="base-@${name#*-@}" '$1 == n {print $4}' "$results")
+  # wall_x1: the same run at the first -@ given, by wall time (threads pay off in wall time).
+  one=$(awk -v n="${name%-@*}-@$first" '$1 == n {print $2}' "$results")
   awk -v n="$name" -v w="$wall" -v c="$cpu" -v r="$rows" -v p="${peer:-0}" -v b="${base:-0}" \
-    'BEGIN { printf "%-14s %8.3f %8.4f %12.0f %12.0f %10s %8s\n", n, w, c, r / w, r / c,
-             (p > 0 ? sprintf("%.2f", p / c) : "-"), (b > 0 ? sprintf("%.2f", b / c) : "-") }'
+    -v o="${one:-0}" \
+    'BEGIN { printf "%-14s %8.3f %8.4f %12.0f %12.0f %10s %8s %8s\n", n, w, c, r / w, r / c,
+             (p > 0 ? sprintf("%.2f", p / c) : "-"), (b > 0 ? sprintf("%.2f", b / c) : "-"),
+             (o > 0 ? sprintf("%.2f", o / w) : "-") }'
 done < "$results"

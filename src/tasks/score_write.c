@@ -588,6 +588,8 @@ int lapse_score_table(lapse_scorer *s, const char *path, FILE *out,
     const lapse_foreign_encoding *foreign = lapse_score_model(s)->encoding;
     int status = foreign ? lapse_table_reader_open_foreign(&reader, path, foreign, err)
                          : lapse_table_reader_open(&reader, path, err);
+    if (status == LAPSE_OK) /* the parse, not only the scoring, on the scorer's threads */
+        lapse_table_reader_set_threads(reader, lapse__score_threads(s));
     if (status == LAPSE_OK)
         status = sink_init(&k, s, opts, out, lapse_table_reader_meta(reader)->warnings,
                            lapse_table_reader_has_days_to_churn(reader), stats ? stats : &unused,

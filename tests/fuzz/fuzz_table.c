@@ -6,7 +6,9 @@
  * same line and column (duplicates aside: only the in-memory read looks for
  * them). An input holding NEXT_FILE is two files: read together they give
  * the rows of each read alone, in order, or fail for a reason that only
- * two files can have (a schema difference, a duplicate across them). */
+ * two files can have (a schema difference, a duplicate across them). The
+ * reader on three threads gives batch for batch what it gives on one, and
+ * the same error (lapse_table_reader_set_threads). */
 #include "fuzz_file.h"
 
 #include "lapse/error.h"
@@ -89,12 +91,59 @@ static lapse_table *read_both_ways(const char *path)
     return t;
 }
 
+static int same_batch(const lapse_table_batch *a, const lapse_table_batch *b)
+{
+    const size_t n = a->n_rows, d = a->n_features;
+    if (n != b->n_rows || memcmp(a->x, b->x, n * d * sizeof *a->x) != 0 ||
+        memcmp(a->asof, b->asof, n * sizeof *a->asof) != 0 ||
+        memcmp(a->labels, b->labels, n * sizeof *a->labels) != 0 ||
+        memcmp(a->lines, b->lines, n * sizeof *a->lines) != 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(a->user_ids[i], b->user_ids[i]) != 0)
+            return 0;
+    return 1;
+}
+
+/* One thread and three, in step, batches of 4 rows. */
+static void read_on_threads(const char *path)
+{
+    lapse_table_reader *one = NULL, *three = NULL;
+    lapse_error err_one = LAPSE_ERROR_INIT, err_three = LAPSE_ERROR_INIT;
+    if (lapse_table_reader_open(&one, path, &err_one) != LAPSE_OK)
+        return;
+    if (lapse_table_reader_open(&three, path, &err_three) != LAPSE_OK)
+        abort();
+    lapse_table_reader_set_threads(three, 3);
+    const size_t d = lapse_table_reader_feature_count(one);
+    lapse_table_batch *a = lapse_table_batch_create(4, d), *b = lapse_table_batch_create(4, d);
+    if (!a || !b)
+        abort();
+    int got_one, got_three;
+    do {
+        got_one = lapse_table_reader_next(one, a, &err_one);
+        got_three = lapse_table_reader_next(three, b, &err_three);
+        if (got_one != got_three || (got_one > 0 && !same_batch(a, b)))
+            abort();
+    } while (got_one > 0);
+    if (got_one < 0 &&
+        (err_one.code != err_three.code || err_one.line != err_three.line ||
+         err_one.column != err_three.column || strcmp(err_one.message, err_three.message) != 0))
+        abort();
+    lapse_table_batch_free(a);
+    lapse_table_batch_free(b);
+    lapse_table_reader_close(one);
+    lapse_table_reader_close(three);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const size_t sep_len = sizeof NEXT_FILE - 1;
     const uint8_t *sep = memmem(data, size, NEXT_FILE, sep_len);
     if (!sep) {
-        lapse_table_free(read_both_ways(fuzz_file_path(0, data, size)));
+        const char *path = fuzz_file_path(0, data, size);
+        lapse_table_free(read_both_ways(path));
+        read_on_threads(path);
         return 0;
     }
     const size_t first_size = (size_t)(sep - data);
