@@ -160,17 +160,16 @@ int lapse_table_reader_has_days_to_churn(const lapse_table_reader *reader);
 /* The path given to open, for messages. */
 const char *lapse_table_reader_path(const lapse_table_reader *reader);
 
-/* Parses the rows of a CSV table (or a binary table's rows file) on up to
- * threads threads from the next lapse_table_reader_next on: the text is
- * read ahead and cut at record ends into a piece per thread, each parsed
- * with its own libcsv parser. The rows, and the error that stops a read
- * (its file, line, column and message), are those of one thread; batches
- * may hold fewer rows (a batch of capacity c holds at most c - 1, and a
- * batch under 2 rows a thread is read on one). A record longer than 16 MiB,
- * or a read that fails ahead of the rows, sends the rest to one thread.
- * Standard input and gzip or zstd input are cut the same way (inflating
- * stays on one thread). No effect on a foreign table, for threads <= 1, or
- * when out of memory (one thread then reads). */
+/* Parses the rows of a CSV table on up to threads threads from the next
+ * lapse_table_reader_next on: the text is read ahead and cut at record
+ * ends into a piece per thread, each parsed with its own libcsv parser.
+ * The batches (the same rows in each), and the error that stops a read
+ * (its file, line, column and message), are those of one thread. A record
+ * longer than 16 MiB, or a read that fails ahead of the rows, sends the
+ * rest to one thread. Standard input and gzip or zstd input are cut the
+ * same way (inflating stays on one thread). No effect on a binary table
+ * (its rows file is read on one), a foreign table, threads <= 1, or when
+ * out of memory (one thread then reads). */
 void lapse_table_reader_set_threads(lapse_table_reader *reader, int threads);
 
 /* Fills batch with up to batch->capacity next rows. Returns the number of

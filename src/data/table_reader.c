@@ -580,8 +580,10 @@ static void text_free(table_text *t)
 
 void lapse_table_reader_set_threads(lapse_table_reader *reader, int threads)
 {
-    if (reader->foreign || reader->text || threads <= 1 || reader->main.status != LAPSE_OK ||
-        reader->main.finished)
+    /* A binary table's rows file is a few short columns: starting the
+     * threads for each batch costs more than they parse (bench/RESULTS.md). */
+    if (reader->foreign || reader->npy || reader->text || threads <= 1 ||
+        reader->main.status != LAPSE_OK || reader->main.finished)
         return;
     table_text *t = calloc(1, sizeof *t);
     if (!t)
