@@ -17,103 +17,6 @@
 #include <string.h>
 #include <zlib.h>
 
-/* What a reader gave: every batch's rows in order, then its last status. */
-typedef struct {
-    size_t rows, batches;
-    char *text; /* each row printed exactly (values as bits), with its line */
-    size_t len, capacity;
-    int status;
-    lapse_error err;
-} reading;
-
-static void append(reading *out, const char *fmt, ...)
-{
-    char line[2048];
-    va_list args;
-    va_start(args, fmt);
-    const int n = vsnprintf(line, sizeof line, fmt, args);
-    va_end(args);
-    assert_true(n > 0 && (size_t)n < sizeof line);
-    if (out->len + (size_t)n + 1 > out->capacity) {
-        out->capacity = 2 * (out->len + (size_t)n + 1);
-        out->text = realloc(out->text, out->capacity);
-        assert_non_null(out->text);
-    }
-    memcpy(out->text + out->len, line, (size_t)n + 1);
-    out->len += (size_t)n;
-}
-
-static void read_table(reading *out, const char *path, int threads, size_t capacity)
-{
-    memset(out, 0, sizeof *out);
-    lapse_table_reader *reader = NULL;
-    out->status = lapse_table_reader_open(&reader, path, &out->err);
-    if (out->status != LAPSE_OK)
-        return;
-    lapse_table_reader_set_threads(reader, threads);
-    const size_t d = lapse_table_reader_feature_count(reader);
-    lapse_table_batch *batch = lapse_table_batch_create(capacity, d);
-    assert_non_null(batch);
-    int got;
-    while ((got = lapse_table_reader_next(reader, batch, &out->err)) > 0) {
-        append(out, "batch %zu: %d rows\n", out->batches++, got);
-        for (size_t i = 0; i < batch->n_rows; i++, out->rows++) {
-            append(out, "%s|%lld|%d|%d|%lld", batch->user_ids[i], (long long)batch->asof[i],
-                   batch->labels[i], batch->days_to_churn[i], (long long)batch->lines[i]);
-            for (size_t j = 0; j < d; j++) {
-                uint64_t bits;
-                memcpy(&bits, &batch->x[i * d + j], sizeof bits);
-                append(out, "|%016llx", (unsigned long long)bits);
-            }
-            append(out, "\n");
-        }
-    }
-    out->status = got;
-    lapse_table_batch_free(batch);
-    lapse_table_reader_close(reader);
-}
-
-static void assert_same_reading(const reading *one, const reading *many, int threads,
-                                size_t capacity)
-{
-    if (one->len != many->len || (one->len && memcmp(one->text, many->text, one->len) != 0))
-        fail_msg("%d threads, batches of %zu: rows differ from one thread's (%zu "
-                 "and %zu rows)",
-                 threads, capacity, many->rows, one->rows);
-    if (one->status != many->status || one->err.code != many->err.code ||
-        one->err.line != many->err.line || one->err.column != many->err.column ||
-        one->err.offset != many->err.offset || strcmp(one->err.path, many->err.path) != 0 ||
-        strcmp(one->err.message, many->err.message) != 0)
-        fail_msg("%d threads, batches of %zu: \"%s\" (line %lld, column %d), one thread "
-                 "\"%s\" (line %lld, column %d)",
-                 threads, capacity, many->err.message, (long long)many->err.line, many->err.column,
-                 one->err.message, (long long)one->err.line, one->err.column);
-}
-
-/* Reads path on 2 to 4 threads in batches of each size and checks each
- * reading against one thread's; returns how many rows that read. */
-static size_t same_on_threads(const char *path, const size_t *capacities, size_t n_capacities)
-{
-    size_t rows = 0;
-    for (size_t k = 0; k < n_capacities; k++) {
-        reading one;
-        read_table(&one, path, 1, capacities[k]);
-        rows = one.rows;
-        for (int threads = 2; threads <= 4; threads++) {
-            reading many;
-            read_table(&many, path, threads, capacities[k]);
-            assert_same_reading(&one, &many, threads, capacities[k]);
-            free(many.text);
-        }
-        free(one.text);
-    }
-    return rows;
-}
-
-static const size_t small_batches[] = { 1, 2, 3, 5, 64, 2048 };
-#define N_SMALL (sizeof small_batches / sizeof *small_batches)
-static const size_t batch_2048[] = { 2048 };
-
 /* A growable text. */
 typedef struct {
     char *text;
@@ -142,6 +45,86 @@ static void putf(text_buf *b, const char *fmt, ...)
     assert_true(n > 0 && (size_t)n < sizeof line);
     put(b, line, (size_t)n);
 }
+
+/* What a reader gave: every batch's rows in order, then its last status. */
+typedef struct {
+    size_t rows, batches;
+    text_buf text; /* each row printed exactly (values as bits), with its line */
+    int status;
+    lapse_error err;
+} reading;
+
+static void read_table(reading *out, const char *path, int threads, size_t capacity)
+{
+    memset(out, 0, sizeof *out);
+    lapse_table_reader *reader = NULL;
+    out->status = lapse_table_reader_open(&reader, path, &out->err);
+    if (out->status != LAPSE_OK)
+        return;
+    lapse_table_reader_set_threads(reader, threads);
+    const size_t d = lapse_table_reader_feature_count(reader);
+    lapse_table_batch *batch = lapse_table_batch_create(capacity, d);
+    assert_non_null(batch);
+    int got;
+    while ((got = lapse_table_reader_next(reader, batch, &out->err)) > 0) {
+        putf(&out->text, "batch %zu: %d rows\n", out->batches++, got);
+        for (size_t i = 0; i < batch->n_rows; i++, out->rows++) {
+            putf(&out->text, "%s|%lld|%d|%d|%lld", batch->user_ids[i], (long long)batch->asof[i],
+                   batch->labels[i], batch->days_to_churn[i], (long long)batch->lines[i]);
+            for (size_t j = 0; j < d; j++) {
+                uint64_t bits;
+                memcpy(&bits, &batch->x[i * d + j], sizeof bits);
+                putf(&out->text, "|%016llx", (unsigned long long)bits);
+            }
+            putf(&out->text, "\n");
+        }
+    }
+    out->status = got;
+    lapse_table_batch_free(batch);
+    lapse_table_reader_close(reader);
+}
+
+static void assert_same_reading(const reading *one, const reading *many, int threads,
+                                size_t capacity)
+{
+    if (one->text.len != many->text.len ||
+        (one->text.len && memcmp(one->text.text, many->text.text, one->text.len) != 0))
+        fail_msg("%d threads, batches of %zu: rows differ from one thread's (%zu "
+                 "and %zu rows)",
+                 threads, capacity, many->rows, one->rows);
+    if (one->status != many->status || one->err.code != many->err.code ||
+        one->err.line != many->err.line || one->err.column != many->err.column ||
+        one->err.offset != many->err.offset || strcmp(one->err.path, many->err.path) != 0 ||
+        strcmp(one->err.message, many->err.message) != 0)
+        fail_msg("%d threads, batches of %zu: \"%s\" (line %lld, column %d), one thread "
+                 "\"%s\" (line %lld, column %d)",
+                 threads, capacity, many->err.message, (long long)many->err.line, many->err.column,
+                 one->err.message, (long long)one->err.line, one->err.column);
+}
+
+/* Reads path on 2 to 4 threads in batches of each size and checks each
+ * reading against one thread's; returns how many rows that read. */
+static size_t same_on_threads(const char *path, const size_t *capacities, size_t n_capacities)
+{
+    size_t rows = 0;
+    for (size_t k = 0; k < n_capacities; k++) {
+        reading one;
+        read_table(&one, path, 1, capacities[k]);
+        rows = one.rows;
+        for (int threads = 2; threads <= 4; threads++) {
+            reading many;
+            read_table(&many, path, threads, capacities[k]);
+            assert_same_reading(&one, &many, threads, capacities[k]);
+            free(many.text.text);
+        }
+        free(one.text.text);
+    }
+    return rows;
+}
+
+static const size_t small_batches[] = { 1, 2, 3, 5, 64, 2048 };
+#define N_SMALL (sizeof small_batches / sizeof *small_batches)
+static const size_t batch_2048[] = { 2048 };
 
 /* The meta line and header of a table of features a and b, with
  * days_to_churn (horizon 30). */
@@ -252,7 +235,7 @@ static void same_errors(void **state)
             reading one;
             read_table(&one, "threads_bad.csv", 1, 2048);
             assert_true(one.status < 0);
-            free(one.text);
+            free(one.text.text);
             free(b.text);
         }
 }
@@ -312,7 +295,7 @@ static void record_without_end(void **state)
     reading one;
     read_table(&one, "threads_endless.csv", 1, 2048);
     assert_int_equal(one.status, LAPSE_ERR_LIMIT);
-    free(one.text);
+    free(one.text.text);
     free(b.text);
 }
 
@@ -343,7 +326,7 @@ static void broken_gzip_ahead(void **state)
     reading one;
     read_table(&one, "threads_gz_flipped.csv.gz", 1, 2048);
     assert_true(one.status < 0 && one.rows > 0);
-    free(one.text);
+    free(one.text.text);
 }
 
 int main(void)
