@@ -128,6 +128,40 @@ static void random_values_match_strtod(void **state)
     assert_true(decided > total * 3 / 4);
 }
 
+/* Mantissas above 2^53 with 0 to 22 digits after the point, the
+ * shortest forms of doubles that tables are full of (Eisel-Lemire's
+ * range): every odd integer in [2^53, 2^54) lies halfway between two
+ * doubles (ties to even), and 17- to 19-digit fractions near 1. */
+static void long_mantissas_match_strtod(void **state)
+{
+    (void)state;
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    char text[64];
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        snprintf(text, sizeof text, "%llu", (unsigned long long)((1ull << 53) + (x >> 11)));
+        assert_true(same_as_strtod(text));
+        const uint64_t m = (1ull << 53) + x % (10000000000000000000ull - (1ull << 53));
+        char digits[24];
+        const int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)m);
+        const int after = (int)((x >> 3) % 23); /* digits after the point */
+        if (after < n)
+            snprintf(text, sizeof text, "%.*s.%s", n - after, digits, digits + n - after);
+        else
+            snprintf(text, sizeof text, "0.%0*d%s", after - n, 0, digits);
+        if (after - n == 0)
+            snprintf(text, sizeof text, "0.%s", digits);
+        assert_true(same_as_strtod(text));
+    }
+    static const char *const shortest[] = { "0.45454545454545453", "0.15789473684210525",
+                                            "17.333333333333332", "0.5983211225424634",
+                                            "9007199254740993", "9223372036854775807" };
+    for (size_t i = 0; i < sizeof shortest / sizeof *shortest; i++)
+        assert_true(same_as_strtod(shortest[i]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -135,6 +169,7 @@ int main(void)
         cmocka_unit_test(leaves_the_rest),
         cmocka_unit_test(reads_len_bytes),
         cmocka_unit_test(random_values_match_strtod),
+        cmocka_unit_test(long_mantissas_match_strtod),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

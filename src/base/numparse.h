@@ -7,9 +7,12 @@
  * Its value is m * 10^q with m of at most 19 significant digits. When m
  * and 10^|q| are both exact doubles (m <= 2^53, |q| <= 22) one IEEE
  * multiplication or division rounds it correctly (Clinger's fast path).
- * Otherwise a candidate from one division is checked against the exact
- * midpoints to its neighbours in 128-bit integers and moved by an ulp until
- * it is the round-to-nearest-even double, as strtod's would be.
+ * A longer m with up to 22 digits after the point (the shortest forms of
+ * most fractions) goes through Eisel-Lemire: m times a 128-bit 10^q, which
+ * decides unless the product sits too near a midpoint. Otherwise a
+ * candidate from one division is checked against the exact midpoints to
+ * its neighbours in 128-bit integers and moved by an ulp until it is the
+ * round-to-nearest-even double, as strtod's would be.
  *
  * What it does not decide (more than 19 significant digits, results that
  * are subnormal, overflow or need more than 128 bits to check, anything
