@@ -608,13 +608,15 @@ int64_t lapse_input_bytes_read(const lapse_input *in)
 #define CSV_READ_BYTES 65536
 
 struct lapse_input_csv {
+    lapse_input_csv_head head; /* first: lapse_input_csv_direct_user reads it */
     lapse_input *in;     /* NULL: a loop over text alone (lapse_input_csv_open_text) */
     const char *path;
     struct csv_parser csv;
     int csv_ready;
     lapse_input_field_fn field;
     lapse_input_row_fn row;
-    void *user;
+    lapse_input_direct_fn direct;  /* libcsv's field callback, when set */
+    int (*direct_fields)(void *user);
     const unsigned char *text; /* what is being fed: buf, or text from outside */
     size_t pos, len;           /* in text */
     int64_t offset;            /* text offset in the input of text[0] */
@@ -641,7 +643,7 @@ static void on_field(void *data, size_t len, void *user)
 {
     lapse_input_csv *c = user;
     if (c->status == LAPSE_OK)
-        c->status = c->field(c, data ? data : "", len, c->user);
+        c->status = c->field(c, data ? data : "", len, c->head.user);
     c->fields++;
 }
 
@@ -650,10 +652,31 @@ static void on_row(int terminator, void *user)
     (void)terminator;
     lapse_input_csv *c = user;
     if (c->status == LAPSE_OK)
-        c->status = c->row(c, c->user);
+        c->status = c->row(c, c->head.user);
     c->fields = 0;
     c->records++;
     c->record_ended = 1;
+}
+
+/* Fields of the record being read so far: the loop's count, or with a
+ * direct callback the reader's. */
+static int fields_of(const lapse_input_csv *c)
+{
+    return c->direct ? c->direct_fields(c->head.user) : c->fields;
+}
+
+void lapse_input_csv_set_direct(lapse_input_csv *c, lapse_input_direct_fn field,
+                                int (*fields)(void *user))
+{
+    c->direct = field;
+    c->direct_fields = fields;
+}
+
+void lapse_input_csv_stop(void *loop, int status)
+{
+    lapse_input_csv *c = loop;
+    if (c->status == LAPSE_OK)
+        c->status = status;
 }
 
 /* libcsv trims spaces around unquoted fields by default; some files keep
@@ -703,7 +726,7 @@ static int csv_new(lapse_input_csv **out, const char *path, const lapse_input_cs
     c->path = path;
     c->field = field;
     c->row = row;
-    c->user = user;
+    c->head.user = user;
     c->text = c->buf;
     c->line = c->record_line = 1;
     c->record_ended = 1;
@@ -878,9 +901,10 @@ int lapse_input_csv_step(lapse_input_csv *c, lapse_error *err)
                 return 0; /* a piece cut at a record's end: the input goes on */
             if (c->record_ended)
                 c->record_line = c->line; /* errors about the whole file point past its end */
-            if (csv_fini(&c->csv, on_field, on_row, c) != 0 && c->status == LAPSE_OK)
+            if (csv_fini(&c->csv, c->direct ? c->direct : on_field, on_row, c) != 0 &&
+                c->status == LAPSE_OK)
                 c->status = lapse_error_set(err, LAPSE_ERR_FORMAT, path, c->record_line,
-                                            c->fields + 1, -1, "unterminated quoted field");
+                                            fields_of(c) + 1, -1, "unterminated quoted field");
             return c->status;
         }
     }
@@ -907,12 +931,12 @@ int lapse_input_csv_step(lapse_input_csv *c, lapse_error *err)
     c->pos += n;
     if (c->keep_spaces)
         csv_set_space_func(&c->csv, blanks ? no_space : NULL);
-    const size_t used = csv_parse(&c->csv, start, n, on_field, on_row, c);
+    const size_t used = csv_parse(&c->csv, start, n, c->direct ? c->direct : on_field, on_row, c);
     if (c->status != LAPSE_OK)
         return c->status;
     if (used != n)
         return c->status = lapse_error_set(
-                   err, LAPSE_ERR_FORMAT, path, c->record_line, c->fields + 1, -1,
+                   err, LAPSE_ERR_FORMAT, path, c->record_line, fields_of(c) + 1, -1,
                    "malformed CSV: %s",
                    csv_error(&c->csv) == CSV_EPARSE
                        ? "a quote inside an unquoted field, or text after a closing quote"
@@ -970,7 +994,7 @@ int64_t lapse_input_csv_line(const lapse_input_csv *csv)
 
 int lapse_input_csv_fields(const lapse_input_csv *csv)
 {
-    return csv->fields;
+    return fields_of(csv);
 }
 
 int64_t lapse_input_csv_records(const lapse_input_csv *csv)

@@ -421,10 +421,12 @@ __attribute__((noinline)) static int other_field(row_cursor *c, const char *text
     return c->status;
 }
 
-static int on_field(const lapse_input_csv *csv, const char *text, size_t len, void *user)
+/* libcsv's field callback (input.h, direct): it calls this itself, so
+ * the input layer counts no fields and skips none after an error. */
+static void on_field(void *data, size_t len, void *loop)
 {
-    (void)csv;
-    row_cursor *c = user;
+    row_cursor *c = lapse_input_csv_direct_user(loop);
+    const char *text = data ? data : "";
     const size_t column = c->column++;
     /* Nearly every field: a feature's value, most often a count or a
      * number of days. */
@@ -432,9 +434,16 @@ static int on_field(const lapse_input_csv *csv, const char *text, size_t len, vo
         double *value = &c->row_x[column - 2];
         if (small_count(text, len, value) ||
             (len > 0 && len <= LAPSE_TABLE_FIELD_MAX && lapse_field_number(text, len, value) == 0))
-            return LAPSE_OK;
+            return;
     }
-    return other_field(c, text, len, column);
+    if (other_field(c, text, len, column) != LAPSE_OK)
+        lapse_input_csv_stop(loop, c->status);
+}
+
+/* The record's fields so far, for the input layer's messages. */
+static int fields_so_far(void *user)
+{
+    return (int)((const row_cursor *)user)->column;
 }
 
 static int on_row(const lapse_input_csv *csv, void *user)
@@ -598,8 +607,10 @@ void lapse_table_reader_set_threads(lapse_table_reader *reader, int threads)
         c->table = reader;
         c->count_columns = reader->main.count_columns;
         lapse_error_clear(&c->error);
-        ok = lapse_input_csv_open_text(&c->csv, reader->csv_path, &opts, on_field, on_row, c,
+        ok = lapse_input_csv_open_text(&c->csv, reader->csv_path, &opts, NULL, on_row, c,
                                        NULL) == LAPSE_OK;
+        if (ok)
+            lapse_input_csv_set_direct(c->csv, on_field, fields_so_far);
     }
     if (!ok) {
         text_free(t);
@@ -951,10 +962,11 @@ int lapse_table_reader_open(lapse_table_reader **out, const char *path, lapse_er
         goto done;
     const lapse_input_csv_options opts = { .delimiter = ',', .keep_spaces = 1 };
     r->main.table = r;
-    r->main.status = lapse_input_csv_open(&r->main.csv, r->csv_path, &opts, on_field, on_row,
+    r->main.status = lapse_input_csv_open(&r->main.csv, r->csv_path, &opts, NULL, on_row,
                                           &r->main, &r->main.error);
     if (r->main.status != LAPSE_OK)
         goto done;
+    lapse_input_csv_set_direct(r->main.csv, on_field, fields_so_far);
     read_meta(r);
     if (r->main.status == LAPSE_OK && r->npy && r->meta.schema_hash != lapse_feature_schema_hash())
         fail(&r->main, LAPSE_ERR_SCHEMA, 1,
