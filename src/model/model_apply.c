@@ -76,11 +76,18 @@ size_t lapse_model_tree_features(const lapse_model *model)
     return model->n_features + (model->hazard != NULL);
 }
 
+/* The band a row's decision is read from: its last band at risk, else
+ * (at risk in none) the last band. */
+static size_t decision_band_of(size_t first, size_t last, size_t n_bands)
+{
+    return last > first ? last - 1 : n_bands - 1;
+}
+
 size_t lapse_model_decision_band(const lapse_model *model, const double *raw_row)
 {
     size_t first, last;
     lapse_hazard_at_risk(&first, &last, model->hazard, raw_row);
-    return last > first ? last - 1 : model->hazard->n_bands - 1;
+    return decision_band_of(first, last, model->hazard->n_bands);
 }
 
 /* The person-period rows (d + 1 doubles each), where each goes in out
@@ -102,7 +109,7 @@ void lapse_model_band_margins(const lapse_model *model, const lapse_forest *fore
     for (size_t i = 0; i < n; i++) {
         size_t first, last;
         lapse_hazard_at_risk(&first, &last, hz, raw + i * d);
-        const size_t top = last > first ? last - 1 : k - 1, from = last > first ? first : top;
+        const size_t top = decision_band_of(first, last, k), from = last > first ? first : top;
         for (size_t b = 0; b < k; b++)
             out[i * k + b] = NAN;
         for (size_t b = from; b <= top; b++) {
