@@ -784,7 +784,6 @@ void lapse_input_csv_set_text(lapse_input_csv *c, const void *text, size_t len, 
  * bytes; a text loop's text has none. */
 static int fill(lapse_input_csv *c, lapse_error *err)
 {
-    c->offset += (int64_t)c->len;
     c->pos = c->len = 0;
     if (c->queued) {
         c->text = c->queued;
@@ -914,7 +913,8 @@ int lapse_input_csv_step(lapse_input_csv *c, lapse_error *err)
     /* Nor past a multiple of the read size in the input's text, where a
      * loop reading the file has its buffer end: whatever holds the bytes,
      * the steps and so the checks between them are the same. */
-    const size_t to_block = CSV_READ_BYTES - (size_t)((c->offset + (int64_t)c->pos) % CSV_READ_BYTES);
+    const size_t to_block =
+        CSV_READ_BYTES - (size_t)((c->offset + (int64_t)c->pos) % CSV_READ_BYTES);
     const size_t avail = c->len - c->pos < to_block ? c->len - c->pos : to_block;
     int blanks;
     size_t n = scan_line(start, avail, &blanks);

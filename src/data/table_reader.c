@@ -27,6 +27,9 @@
 
 #define SHOWN_MAX 48 /* bytes of a bad value quoted in a message */
 
+/* A table keeps every byte of a field: spaces are text. */
+static const lapse_input_csv_options table_csv = { .delimiter = ',', .keep_spaces = 1 };
+
 /* Where rows are being read: the reader's own cursor reads the header and,
  * on one thread, every row; on several threads each piece of the text has
  * one (next_on_threads). */
@@ -600,14 +603,13 @@ void lapse_table_reader_set_threads(lapse_table_reader *reader, int threads)
     t->threads = threads;
     t->cursors = calloc((size_t)threads, sizeof *t->cursors);
     t->pieces = calloc((size_t)threads, sizeof *t->pieces);
-    const lapse_input_csv_options opts = { .delimiter = ',', .keep_spaces = 1 };
     int ok = t->cursors && t->pieces;
     for (int i = 0; ok && i < threads; i++) {
         row_cursor *c = &t->cursors[i];
         c->table = reader;
         c->count_columns = reader->main.count_columns;
         lapse_error_clear(&c->error);
-        ok = lapse_input_csv_open_text(&c->csv, reader->csv_path, &opts, NULL, on_row, c,
+        ok = lapse_input_csv_open_text(&c->csv, reader->csv_path, &table_csv, NULL, on_row, c,
                                        NULL) == LAPSE_OK;
         if (ok)
             lapse_input_csv_set_direct(c->csv, on_field, fields_so_far);
@@ -960,9 +962,8 @@ int lapse_table_reader_open(lapse_table_reader **out, const char *path, lapse_er
     r->main.status = open_npy(r);
     if (r->main.status != LAPSE_OK)
         goto done;
-    const lapse_input_csv_options opts = { .delimiter = ',', .keep_spaces = 1 };
     r->main.table = r;
-    r->main.status = lapse_input_csv_open(&r->main.csv, r->csv_path, &opts, NULL, on_row,
+    r->main.status = lapse_input_csv_open(&r->main.csv, r->csv_path, &table_csv, NULL, on_row,
                                           &r->main, &r->main.error);
     if (r->main.status != LAPSE_OK)
         goto done;
